@@ -1,0 +1,119 @@
+"""Atomic writing of outputs and reading of the processed tables.
+
+Outputs are written to a temporary file in the destination folder and moved into
+place with :func:`os.replace`, so a reader never sees a half-written table and a
+failed write leaves the previous file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from .errors import InputError
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; move it onto ``dest`` on success.
+
+    Parameters
+    ----------
+    dest : path-like
+        Final location of the file.
+    suffix : str
+        Suffix for the temporary file (some writers choose a format by suffix).
+
+    Example
+    -------
+    >>> with atomic_path(tmp / "x.csv") as p:   # doctest: +SKIP
+    ...     df.to_csv(p)
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix or ".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+def write_text(dest: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``dest`` atomically and return the path."""
+    with atomic_path(dest) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(dest)
+
+
+def write_bytes(dest: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``dest`` atomically and return the path."""
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)
+    return Path(dest)
+
+
+def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, table: str | None = None) -> Path:
+    """Write a DataFrame atomically as Parquet or CSV (chosen by ``dest``'s suffix).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    dest : path-like
+        ``*.parquet`` or ``*.csv``.
+    table : str, optional
+        Name of the contract in :mod:`soa_analysis.schema` to validate against first.
+
+    Raises
+    ------
+    SchemaError
+        If ``table`` is given and ``df`` breaks its contract.
+    """
+    if table is not None:
+        from .schema import validate
+
+        validate(df, table)
+    dest = Path(dest)
+    if dest.suffix == ".parquet":
+        with atomic_path(dest, ".parquet") as tmp:
+            df.to_parquet(tmp, index=False)
+    elif dest.suffix == ".csv":
+        with atomic_path(dest, ".csv") as tmp:
+            df.to_csv(tmp, index=False, encoding="utf-8")
+    else:
+        raise ValueError(f"write_table: unsupported suffix {dest.suffix!r} for {dest}")
+    return dest
+
+
+def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = True) -> pd.DataFrame:
+    """Read a processed table by contract name (e.g. ``"submissions"``).
+
+    Raises
+    ------
+    InputError
+        If the table's file does not exist (usually: an earlier stage has not run).
+    SchemaError
+        If ``validate`` and the table breaks its contract.
+    """
+    from .schema import TABLES, validate as _validate
+
+    spec = TABLES[name]
+    path = Path(processed_dir) / spec.filename
+    if not path.exists():
+        raise InputError(
+            f"{path} not found: run the stage that writes it first ({spec.written_by})"
+        )
+    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, keep_default_na=False)
+    if validate:
+        _validate(df, name)
+    return df

@@ -1,0 +1,236 @@
+"""Table contracts at the stage boundaries.
+
+Each table that a stage writes to the processed folder has a :class:`TableSpec`: its file
+name, the stage that writes it, and its required columns with their kind, whether they
+may be null, and (for categorical columns) the allowed values. Extra columns are allowed;
+missing or mistyped required columns are not. :func:`validate` is called when a stage
+writes a table and when the next stage reads it, so a broken contract fails loudly at
+the boundary instead of deep inside a chart.
+
+The human-readable version of these contracts is ``docs/data_dictionary.md``; a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+
+PRIORITY_IDS = (
+    "economic_growth",
+    "employment",
+    "early_years",
+    "safer_communities",
+    "health_inequalities",
+    "older_people",
+)
+SUBMISSION_TYPES = ("case_study_2009", "case_study_2010", "annual_report", "form_export", "unstructured")
+INGEST_STATUSES = ("ingested", "duplicate", "quarantined")
+GRADES = ("strong", "some", "planned", "none")
+
+# The narrative sections a submission may have (all strings, "" when absent).
+SECTION_COLUMNS = (
+    "title",
+    "need",
+    "actions",
+    "partners_text",
+    "evidence",
+    "added_value",
+    "next_steps",
+    "achievements",
+    "challenges",
+    "support_required",
+    "outcome_progress",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One required column: ``kind`` is str, int, float, bool, list or any."""
+
+    name: str
+    kind: str
+    nullable: bool = False
+    allowed: tuple | None = None
+    unique: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The contract of one processed table."""
+
+    name: str
+    filename: str
+    written_by: str
+    columns: tuple[Column, ...]
+    description: str = ""
+    restricted: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name, kind, desc="", **kw) -> Column:
+    return Column(name=name, kind=kind, description=desc, **kw)
+
+
+TABLES: dict[str, TableSpec] = {
+    "ingest_log": TableSpec(
+        "ingest_log", "ingest_log.csv", "soa-analysis ingest",
+        (
+            _c("source_file", "str", "path of the raw file, relative to the raw folder (POSIX separators)", unique=True),
+            _c("sha256", "str", "SHA-256 of the raw file's bytes"),
+            _c("status", "str", "ingested, duplicate or quarantined", allowed=INGEST_STATUSES),
+            _c("reason", "str", "why it was quarantined, or which earlier submission it duplicates; '' when ingested"),
+            _c("submission_id", "str", "id(s) of the submission(s) it produced, ';'-separated; for a duplicate, the id it duplicates"),
+        ),
+        "One row per file found under the raw folder: every file is accounted for.",
+    ),
+    "submissions": TableSpec(
+        "submissions", "submissions.parquet", "soa-analysis ingest",
+        (
+            _c("submission_id", "str", "stable id: derived from the content hash and position in the file", unique=True),
+            _c("source_file", "str", "raw file it came from (for an e-mail attachment: 'mail.eml!attachment.docx')"),
+            _c("submission_type", "str", "template recognised", allowed=SUBMISSION_TYPES),
+            _c("council", "str", "canonical council name, '' if it could not be decided"),
+            _c("council_code", "str", "current GSS code (S12...), '' if unknown"),
+            *(_c(s, "str", f"template section: {s} ('' when absent)") for s in SECTION_COLUMNS),
+            _c("text", "str", "the whole narrative, contact details removed"),
+            _c("warnings", "list", "ingest warnings for this submission"),
+        ),
+        "One row per submission: its template sections and full narrative.",
+    ),
+    "contacts": TableSpec(
+        "contacts", "restricted/contacts.parquet", "soa-analysis ingest",
+        (
+            _c("submission_id", "str"),
+            _c("raw", "str", "the contact-details text as written"),
+        ),
+        "Lead officers' contact details. Restricted: no shared report reads this table.",
+        restricted=True,
+    ),
+    "partners": TableSpec(
+        "partners", "partners.parquet", "soa-analysis ingest",
+        (
+            _c("submission_id", "str"),
+            _c("name", "str", "organisation name as written"),
+            _c("partner_type", "str", "partner type id (see soa_analysis/reference/partners.yaml)"),
+        ),
+        "One row per partner organisation named by a submission.",
+    ),
+    "tags": TableSpec(
+        "tags", "tags.parquet", "soa-analysis tag",
+        (
+            _c("submission_id", "str"),
+            _c("taxonomy", "str", "taxonomy id, e.g. priorities, outcomes_soa, outcomes_2018"),
+            _c("priority", "str", "category id within the taxonomy (for priorities: one of the six ids)"),
+            _c("score", "float", "0-1 confidence"),
+            _c("assigned", "bool", "score at or above the category's threshold"),
+            _c("evidence", "str", "the phrases and sentences behind the score, human-readable"),
+        ),
+        "One row per submission x taxonomy x category.",
+    ),
+    "tag_evidence": TableSpec(
+        "tag_evidence", "tag_evidence.parquet", "soa-analysis tag",
+        (
+            _c("submission_id", "str"),
+            _c("taxonomy", "str"),
+            _c("priority", "str"),
+            _c("section", "str", "template section the sentence is in"),
+            _c("sentence", "str"),
+            _c("phrases", "list", "taxonomy phrases matched in the sentence"),
+        ),
+        "Sentence-level evidence behind the tags.",
+    ),
+    "evidence": TableSpec(
+        "evidence", "evidence.parquet", "soa-analysis evidence",
+        (
+            _c("submission_id", "str", unique=True),
+            _c("grade", "str", "strong, some, planned or none", allowed=GRADES),
+            _c("reasons", "str", "why: the rubric rules that fired and the sentences they rest on"),
+        ),
+        "One row per submission: the grade of its evidence of benefit.",
+    ),
+}
+
+
+def _kind_ok(series: pd.Series, kind: str) -> bool:
+    values = series.dropna()
+    if kind == "any" or values.empty:
+        return True
+    if kind == "str":
+        return pd.api.types.is_string_dtype(series) or values.map(lambda v: isinstance(v, str)).all()
+    if kind == "int":
+        return pd.api.types.is_integer_dtype(series)
+    if kind == "float":
+        return pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series)
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(series)
+    if kind == "list":
+        return values.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).all()
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Check ``df`` against the contract of ``table`` and return it unchanged.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to check.
+    table : str
+        Contract name, a key of :data:`TABLES`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself, so the call can be chained.
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem found: missing columns, wrong kinds, nulls where none are
+        allowed, values outside the allowed set, duplicated unique keys.
+
+    Example
+    -------
+    >>> validate(pd.DataFrame({"submission_id": ["a"], "grade": ["strong"], "reasons": [""]}), "evidence")
+    ... # doctest: +ELLIPSIS
+        submission_id   grade reasons
+    0             a  strong
+    """
+    try:
+        spec = TABLES[table]
+    except KeyError:
+        raise SchemaError(f"no table contract named {table!r}; known: {', '.join(TABLES)}") from None
+    problems: list[str] = []
+    for col in spec.columns:
+        if col.name not in df.columns:
+            problems.append(f"missing column {col.name!r}")
+            continue
+        s = df[col.name]
+        if not col.nullable and s.isna().any():
+            problems.append(f"column {col.name!r} has {int(s.isna().sum())} null value(s)")
+        if not _kind_ok(s, col.kind):
+            problems.append(f"column {col.name!r} should hold {col.kind} values, has dtype {s.dtype}")
+        if col.allowed is not None:
+            bad = sorted(set(s.dropna().astype(str)) - set(col.allowed))
+            if bad:
+                problems.append(f"column {col.name!r} has values outside {list(col.allowed)}: {bad[:5]}")
+        if col.unique and s.duplicated().any():
+            dups = s[s.duplicated()].astype(str).unique()[:5]
+            problems.append(f"column {col.name!r} must be unique; repeated: {list(dups)}")
+    if table == "tags" and "score" in df.columns and len(df):
+        scores = df["score"].astype(float)
+        if ((scores < 0) | (scores > 1)).any():
+            problems.append("column 'score' must lie between 0 and 1")
+    if problems:
+        raise SchemaError(f"table {table!r} breaks its contract: " + "; ".join(problems))
+    return df
