@@ -158,6 +158,62 @@ TABLES: dict[str, TableSpec] = {
         ),
         "One row per submission: the grade of its evidence of benefit.",
     ),
+    "evidence_sentences": TableSpec(
+        "evidence_sentences", "evidence_sentences.parquet", "soa-analysis evidence",
+        (
+            _c("submission_id", "str"),
+            _c("section", "str", "template section the sentence is in"),
+            _c("sentence", "str"),
+            _c("features", "list", "rubric features found in the sentence (e.g. figure, baseline, source:survey, future)"),
+            _c("strength", "str", "what the sentence alone would support: strong, some, planned or none", allowed=GRADES),
+        ),
+        "Sentence-level evidence features that the grades rest on.",
+    ),
+    "added_value": TableSpec(
+        "added_value", "added_value.parquet", "soa-analysis evidence",
+        (
+            _c("submission_id", "str"),
+            _c("theme", "str", "added-value theme id (soa_analysis/taxonomies/added_value.yaml)"),
+            _c("score", "float", "0-1"),
+            _c("assigned", "bool", "the added-value text evidences this theme"),
+            _c("ticked", "bool", "the submission ticked this theme on the 2010 checklist"),
+            _c("evidence", "str", "sentences behind the theme"),
+        ),
+        "One row per submission x added-value theme; a ticked theme that is not assigned is an unsupported claim.",
+    ),
+    "alignment": TableSpec(
+        "alignment", "alignment.parquet", "soa-analysis evidence",
+        (
+            _c("submission_id", "str"),
+            _c("expectation", "str", "2012 guidance expectation id"),
+            _c("present", "bool"),
+            _c("sentences", "list"),
+        ),
+        "Alignment with the 2012 SOA guidance's expectations, per submission.",
+    ),
+    "followups": TableSpec(
+        "followups", "followups.parquet", "soa-analysis evidence",
+        (
+            _c("submission_id", "str"),
+            _c("who", "str", "partner(s) named as acting, '' if none"),
+            _c("what", "str", "the next-step sentence"),
+            _c("by_when", "str", "the date or period as written"),
+            _c("due", "str", "ISO date (YYYY-MM-DD) the period resolves to, '' if it cannot"),
+        ),
+        "Next steps with dates: the follow-up timeline.",
+    ),
+    "exemplars": TableSpec(
+        "exemplars", "exemplars.parquet", "soa-analysis evidence",
+        (
+            _c("submission_id", "str"),
+            _c("kind", "str", "priority or theme", allowed=("priority", "theme")),
+            _c("category", "str", "priority id or theme id"),
+            _c("rank", "int"),
+            _c("sentence", "str"),
+            _c("score", "float"),
+        ),
+        "The strongest evidence sentences per priority and per added-value theme, for quoting.",
+    ),
 }
 
 
