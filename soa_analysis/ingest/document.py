@@ -69,3 +69,49 @@ class Document:
     def text(self) -> str:
         """All block texts joined by blank lines."""
         return "\n\n".join(b.text for b in self.blocks if b.text)
+
+
+# Ids for the 2010 template's checklist items ("This case study primarily demonstrates good practice or
+# progress in addressing the following issues"). The first four are issues (three map to national
+# priority ids); the rest are added-value themes (see soa_analysis/taxonomies/added_value.yaml).
+CHECKLIST_IDS = (
+    "economic_growth",       # Economic recovery
+    "early_years",           # Children's early years
+    "health_inequalities",   # Health inequalities
+    "other_local_issues",    # Other key local issues
+    "prevention",            # A shift to prevention and early intervention
+    "resources",             # Better use of resources (budgets, staff, buildings, equipment, etc.)
+    "business_processes",    # Improved business processes (service planning, staff engagement, ...)
+    "partnership",           # Partnership working
+    "localisation",          # Localisation of the SOA / local Community Planning
+    "community_engagement",  # Community engagement and feedback
+    "voluntary_sector",      # Engagement of the voluntary sector
+    "business_sector",       # Engagement of the business sector
+    "performance",           # Improved performance attributable to the SOA approach
+    "cost_effectiveness",    # More cost effective performance attributable to the SOA approach
+)
+
+
+@dataclass
+class Record:
+    """One structured submission: what the structure step makes of a :class:`Document`.
+
+    ``sections`` maps every name in :data:`soa_analysis.schema.SECTION_COLUMNS` to its text
+    ("" when absent). ``contacts`` are dicts with keys raw, name, job_title, organisation,
+    email, phone (restricted data). ``partners`` are dicts with keys name (as written),
+    partner_type, canonical.
+    """
+
+    submission_type: str
+    sections: dict[str, str]
+    text: str
+    council: str = ""
+    council_code: str = ""
+    council_source: str = ""
+    checklist: list[str] = field(default_factory=list)
+    outcomes_cited: list[str] = field(default_factory=list)
+    date: str = ""
+    year: int | None = None
+    contacts: list[dict] = field(default_factory=list)
+    partners: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
