@@ -1,0 +1,41 @@
+# soa-analysis: `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test test-fast lab browser benchmarks clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install soa-analysis with its test tools
+
+report: setup ## run the whole pipeline on data/raw; prints the path of reports/latest/summary.html
+	$(VENV)/bin/soa-analysis run
+
+browser: ## install Debian's chromium for the browser tests (needs root and apt-get)
+	@bash scripts/install_browser.sh
+
+test: setup browser ## set up and run the whole test suite (browser tests included)
+	$(PY) -m pytest -n 2 --dist loadfile
+
+test-fast: setup ## run the tests that need neither a browser nor a notebook kernel
+	$(PY) -m pytest -n 2 --dist loadfile -m "not browser and not slow"
+
+lab: setup ## start JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+benchmarks: setup ## run every benchmark under benchmarks/ and print the figures
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean: ## remove processed tables and reports (both are rebuilt by `make report`)
+	find data/processed -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,162 @@
+"""Run options: defaults, YAML run files, and validation.
+
+A run is described by :class:`RunOptions`. The CLI builds one from its flags, optionally on
+top of a YAML run file (``soa-analysis run --config config/runs/NAME.yaml``) so that a
+scheduler calls one command. Relative paths in a run file are resolved against the
+current working directory, like the CLI's own flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+
+STAGES = ("ingest", "tag", "evidence", "report")
+DEFAULT_TAXONOMIES = ("priorities", "outcomes_soa")
+
+
+@dataclass
+class RunOptions:
+    """Everything a pipeline run needs to know.
+
+    Attributes
+    ----------
+    raw_dir, processed_dir, reports_dir : Path
+        Input submissions (read-only), processed tables, and published reports.
+    taxonomies : tuple of str
+        Taxonomies to tag against (names of packaged taxonomies or paths to YAML files).
+    workers : int
+        Processes for ingesting files and parallel council reports; 0 = one per core.
+    max_file_mb : float
+        Files larger than this are quarantined.
+    council_reports : bool
+        Also publish one report per council present in the data.
+    run_name : str
+        Optional label recorded in the manifest (e.g. the run file's name).
+    """
+
+    raw_dir: Path = Path("data/raw")
+    processed_dir: Path = Path("data/processed")
+    reports_dir: Path = Path("reports")
+    taxonomies: tuple[str, ...] = DEFAULT_TAXONOMIES
+    workers: int = 0
+    max_file_mb: float = 50.0
+    council_reports: bool = True
+    run_name: str = ""
+    notebooks_dir: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Plain, JSON-ready dict of the options (paths as strings)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, Path):
+                v = str(v)
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(RunOptions)}
+
+
+def _coerce(name: str, value, source: str):
+    if name in ("raw_dir", "processed_dir", "reports_dir", "notebooks_dir"):
+        if value is None and name == "notebooks_dir":
+            return None
+        if not isinstance(value, (str, Path)) or str(value) == "":
+            raise ConfigError(f"{source}: {name} must be a folder path, got {value!r}")
+        return Path(value)
+    if name == "taxonomies":
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{source}: taxonomies must be a non-empty list of names, got {value!r}")
+        return tuple(value)
+    if name == "workers":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{source}: workers must be a whole number >= 0, got {value!r}")
+        return value
+    if name == "max_file_mb":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{source}: max_file_mb must be a positive number, got {value!r}")
+        return float(value)
+    if name == "council_reports":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: council_reports must be true or false, got {value!r}")
+        return value
+    if name == "run_name":
+        return str(value)
+    if name == "extra":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: extra must be a mapping")
+        return value
+    raise ConfigError(f"{source}: unknown option {name!r}")  # pragma: no cover
+
+
+def load_run_file(path: str | Path) -> dict:
+    """Read a YAML run file into a dict of validated option values.
+
+    Parameters
+    ----------
+    path : path-like
+        A YAML mapping whose keys are :class:`RunOptions` fields.
+
+    Returns
+    -------
+    dict
+        Option name -> coerced value.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not YAML, is not a mapping, or has unknown keys or bad values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"run file {path} not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"run file {path} is not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"run file {path} must be a mapping of option: value")
+    unknown = sorted(set(data) - set(_FIELDS))
+    if unknown:
+        raise ConfigError(
+            f"run file {path}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
+        )
+    out = {k: _coerce(k, v, f"run file {path}") for k, v in data.items()}
+    out.setdefault("run_name", path.stem)
+    return out
+
+
+def make_options(config: str | Path | None = None, **overrides) -> RunOptions:
+    """Build :class:`RunOptions` from defaults, an optional run file, then overrides.
+
+    Overrides whose value is ``None`` are ignored (an unset CLI flag).
+
+    Example
+    -------
+    >>> make_options(raw_dir="tests/fixtures/mini_raw").raw_dir
+    PosixPath('tests/fixtures/mini_raw')
+    """
+    values: dict = {}
+    if config is not None:
+        values.update(load_run_file(config))
+    for k, v in overrides.items():
+        if v is None:
+            continue
+        if k not in _FIELDS:
+            raise ConfigError(f"unknown option {k!r}")
+        values[k] = _coerce(k, v, "option")
+    return RunOptions(**values)

@@ -1,0 +1,44 @@
+import pandas as pd
+import pytest
+
+from soa_analysis.errors import InputError, SchemaError
+from soa_analysis.io import atomic_path, read_table, write_table, write_text
+
+
+def test_atomic_path_leaves_old_file_when_writer_fails(tmp_path):
+    dest = tmp_path / "a.txt"
+    dest.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(dest) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert dest.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temp file left behind
+
+
+def test_write_text_replaces(tmp_path):
+    dest = tmp_path / "sub" / "b.txt"
+    write_text(dest, "one")
+    write_text(dest, "two")
+    assert dest.read_text() == "two"
+
+
+def test_write_table_validates_before_writing(tmp_path):
+    good = pd.DataFrame({"submission_id": ["s1"], "grade": ["strong"], "reasons": ["figure with baseline"]})
+    write_table(good, tmp_path / "evidence.parquet", table="evidence")
+    bad = good.assign(grade=["excellent"])
+    with pytest.raises(SchemaError, match="outside"):
+        write_table(bad, tmp_path / "evidence.parquet", table="evidence")
+    back = read_table(tmp_path, "evidence")
+    assert back["grade"].tolist() == ["strong"]  # the good table survived
+
+
+def test_write_table_csv_round_trip(tmp_path):
+    df = pd.DataFrame({"a": ["x", ""], "b": [1, 2]})
+    write_table(df, tmp_path / "t.csv")
+    assert pd.read_csv(tmp_path / "t.csv", keep_default_na=False)["a"].tolist() == ["x", ""]
+
+
+def test_read_table_names_the_missing_stage(tmp_path):
+    with pytest.raises(InputError, match="soa-analysis tag"):
+        read_table(tmp_path, "tags")
