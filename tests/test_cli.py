@@ -1,0 +1,146 @@
+"""The CLI end to end on the mini fixture corpus: every notebook executed by papermill."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from soa_analysis import cli
+from soa_analysis.io import read_table
+from soa_analysis.schema import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini_raw"
+
+pytestmark = pytest.mark.slow
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("e2e")
+    raw = base / "raw"
+    shutil.copytree(MINI, raw)
+    before = _hashes(raw)
+    args = ["run", "--raw-dir", str(raw), "--processed-dir", str(base / "processed"),
+            "--reports-dir", str(base / "reports"), "-q"]
+    code = cli.main(args)
+    return {"base": base, "raw": raw, "before": before, "code": code, "args": args}
+
+
+def test_run_exits_zero_and_publishes_latest(full_run, capsys):
+    assert full_run["code"] == 0
+    latest = full_run["base"] / "reports" / "latest"
+    assert (latest / "summary.html").is_file()
+    assert (latest / "manifest.json").is_file()
+
+
+def test_raw_files_are_never_modified(full_run):
+    assert _hashes(full_run["raw"]) == full_run["before"]
+
+
+def test_every_raw_file_is_accounted_for_once(full_run):
+    log = pd.read_csv(full_run["base"] / "processed" / "ingest_log.csv", keep_default_na=False)
+    assert sorted(log["source_file"]) == sorted(full_run["before"])
+    assert set(log["status"]) <= {"ingested", "duplicate", "quarantined"}
+    assert (log["status"] == "quarantined").any()  # the mini corpus has a broken file
+    assert (log.loc[log["status"] == "quarantined", "reason"].str.len() > 10).all()
+
+
+def test_all_processed_tables_meet_their_contracts(full_run):
+    processed = full_run["base"] / "processed"
+    for name in ("ingest_log", "submissions", "partners", "contacts", "tags", "tag_evidence", "evidence"):
+        read_table(processed, name)  # validates
+    tags = read_table(processed, "tags")
+    subs = read_table(processed, "submissions")
+    pri = tags[tags["taxonomy"] == "priorities"]
+    assert set(pri["submission_id"]) == set(subs["submission_id"])
+    assert set(read_table(processed, "evidence")["submission_id"]) == set(subs["submission_id"])
+
+
+def test_run_folder_keeps_notebooks_and_manifest(full_run):
+    runs = sorted((full_run["base"] / "reports" / "runs").iterdir())
+    assert len(runs) == 1
+    run_dir = runs[0]
+    for name in ("01_ingest", "02_tag", "03_evidence", "04_report"):
+        assert (run_dir / "notebooks" / f"{name}.ipynb").is_file()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "succeeded"
+    assert {i["file"] for i in manifest["inputs"]} == set(full_run["before"])
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert set(manifest["timings_s"]) >= {"ingest", "tag", "evidence", "report", "total"}
+    assert manifest["software"]["papermill"]
+
+
+def test_one_report_per_council(full_run):
+    subs = read_table(full_run["base"] / "processed", "submissions")
+    councils = {c for c in subs["council"] if c}
+    pages = list((full_run["base"] / "reports" / "latest" / "councils").glob("*.html"))
+    assert len(pages) == len(councils) >= 2
+
+
+def test_reports_never_show_contact_details(full_run):
+    contacts = pd.read_parquet(full_run["base"] / "processed" / "restricted" / "contacts.parquet")
+    emails = [e for e in contacts.get("email", pd.Series(dtype=str)) if e]
+    assert emails, "the mini corpus should have lead officers' e-mails to check against"
+    for page in (full_run["base"] / "reports" / "latest").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for email in emails:
+            assert email not in html, f"{email} leaked into {page.name}"
+
+
+def test_a_failing_stage_exits_nonzero_and_keeps_the_last_good_report(full_run, capsys):
+    base = full_run["base"]
+    latest = base / "reports" / "latest" / "summary.html"
+    good = latest.read_bytes()
+    args = full_run["args"][:]
+    args[0] = "run"
+    code = cli.main(args + ["--taxonomies", "no_such_taxonomy"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "failed" in err and "tag" in err
+    assert latest.read_bytes() == good
+    failed = sorted((base / "reports" / "runs").iterdir())[-1]
+    manifest = json.loads((failed / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["failed_stage"] == "tag"
+    assert (failed / "notebooks" / "02_tag.ipynb").is_file()
+
+
+def test_single_stage_command(full_run, capsys):
+    base = full_run["base"]
+    code = cli.main(["evidence", "--processed-dir", str(base / "processed"), "--reports-dir", str(base / "reports"), "-q"])
+    assert code == 0
+    read_table(base / "processed", "evidence")
+
+
+def test_run_file(full_run, tmp_path):
+    base = full_run["base"]
+    cfg = tmp_path / "nightly.yaml"
+    cfg.write_text(f"raw_dir: {full_run['raw']}\nprocessed_dir: {tmp_path / 'p'}\nreports_dir: {tmp_path / 'r'}\n"
+                   "council_reports: false\n")
+    assert cli.main(["run", "--config", str(cfg), "-q"]) == 0
+    assert (tmp_path / "r" / "latest" / "summary.html").is_file()
+    assert not (tmp_path / "r" / "latest" / "councils").exists()
+    manifest = json.loads((tmp_path / "r" / "latest" / "manifest.json").read_text())
+    assert manifest["run_name"] == "nightly"
+
+
+def test_missing_raw_dir_exits_2(tmp_path, capsys):
+    assert cli.main(["run", "--raw-dir", str(tmp_path / "nope"), "--reports-dir", str(tmp_path / "r")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_bad_run_file_exits_2(tmp_path, capsys):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("raw_dirr: x\n")
+    assert cli.main(["run", "--config", str(cfg)]) == 2
+    assert "unknown option" in capsys.readouterr().err
