@@ -1,0 +1,144 @@
+"""Every regular expression of the evidence stage, compiled once, in one module.
+
+Two kinds live here: the fixed expressions of the stage (date and period expressions for
+timelines, the masks that stop years and outcome numbers counting as figures, the actors
+named in next steps), and :func:`compile_pattern`, the single, cached place where the
+researcher-editable patterns of the rubric and guidance files are compiled.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..errors import TaxonomyError
+
+__all__ = [
+    "compile_pattern",
+    "MONTHS",
+    "NUMBER_WORDS",
+    "FIGURE_MASK",
+    "DATE_MONTH",
+    "DATE_FINANCIAL_YEAR",
+    "DATE_SEASON",
+    "DATE_QUARTER",
+    "DATE_RELATIVE",
+    "DATE_END_OF_YEAR",
+    "DATE_YEAR",
+    "ACTOR",
+    "HYPHEN",
+]
+
+_FLAGS = re.IGNORECASE
+
+
+@lru_cache(maxsize=4096)
+def compile_pattern(pattern: str) -> re.Pattern:
+    """Compile a rubric or guidance pattern (case-insensitive), once per distinct string.
+
+    Parameters
+    ----------
+    pattern : str
+        A Python regular expression as written in a YAML data file.
+
+    Returns
+    -------
+    re.Pattern
+
+    Raises
+    ------
+    TaxonomyError
+        If the expression does not compile, or matches the empty string (it would fire
+        on every sentence).
+    """
+    try:
+        compiled = re.compile(pattern, _FLAGS)
+    except re.error as exc:
+        raise TaxonomyError(f"invalid regular expression {pattern!r}: {exc}") from None
+    if compiled.fullmatch(""):
+        raise TaxonomyError(f"regular expression {pattern!r} matches the empty string")
+    return compiled
+
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+NUMBER_WORDS = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty-four": 24,
+    "thirty-six": 36, "couple of": 2, "few": 3,
+}
+
+_MONTH_ALT = (
+    r"january|february|march|april|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec|may"
+)
+_YEAR = r"(?:19|20)\d{2}"
+_NUM_ALT = r"\d{1,3}|" + "|".join(re.escape(w) for w in sorted(NUMBER_WORDS, key=len, reverse=True))
+
+# Spans that look like numbers but are not figures: years and financial years, dates,
+# outcome and section numbers, school stages (P1, S4), ratios like 24/7.
+FIGURE_MASK = re.compile(
+    rf"\b{_YEAR}(?:\s*[/-]\s*(?:{_YEAR}|\d{{2}}))?\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_ALT})\b"
+    r"|\b(?:national|local|soa|strategic)?\s*outcomes?\s*(?:no\.?\s*)?\d+[a-z]?\b"
+    r"|\b(?:phase|stage|level|tier|priority|objective|question|section|theme|year|round|step|page|table|figure|annex|appendix|cohort|wave)\s+\d+\b"
+    r"|\b[ps][1-7]\b|\b24/7\b|\b1:1\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[:.]\d{2}\s?(?:am|pm)\b"
+    r"|\b(?:aged|age|ages|under|over)\s+\d{1,2}s?\b(?!\s*(?:%|per\s?cent|people|young|children|adults|pupils|families|households|residents|clients|participants))"
+    r"|\b\d{1,2}\s?(?:-|–|to)\s?\d{1,2}\s?(?:year|yr)s?[-\s]olds?\b",
+    _FLAGS,
+)
+
+# Timeline expressions, tried in this order; a later one never overlaps an earlier match.
+DATE_MONTH = re.compile(
+    rf"\b(?:(?:by|before|until|till|in|during|from|for|end\s+of|completed\s+in|due\s+in)\s+)?"
+    rf"(?:the\s+)?(?:end\s+of\s+)?(?P<day>\d{{1,2}})?(?:st|nd|rd|th)?\s*(?:of\s+)?"
+    rf"(?P<month>{_MONTH_ALT})\.?,?\s+(?P<year>{_YEAR})\b",
+    _FLAGS,
+)
+DATE_FINANCIAL_YEAR = re.compile(
+    rf"\b(?:(?:by|in|during|for|from|until|through|throughout|over)\s+)?(?:the\s+)?(?:end\s+of\s+)?"
+    rf"(?:financial\s+year\s+)?(?P<y1>{_YEAR})\s*(?:/|-|–|to)\s*(?P<y2>{_YEAR}|\d{{2}})\b",
+    _FLAGS,
+)
+DATE_SEASON = re.compile(
+    rf"\b(?:(?:by|in|during|from|until|over)\s+)?(?:the\s+)?(?:end\s+of\s+)?"
+    rf"(?P<season>spring|summer|autumn|fall|winter|early|mid|late|the\s+start\s+of|the\s+beginning\s+of)"
+    rf"[-\s]+(?:of\s+)?(?P<year>{_YEAR})\b",
+    _FLAGS,
+)
+DATE_QUARTER = re.compile(
+    rf"\b(?:(?:by|in|during)\s+)?(?:the\s+)?(?:end\s+of\s+)?(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth|last|final)\s+quarter)"
+    rf"\s+(?:of\s+)?(?P<year>{_YEAR})\b",
+    _FLAGS,
+)
+DATE_RELATIVE = re.compile(
+    rf"\b(?:(?:over|in|within|during|for)\s+)?(?:the\s+)?(?:next|coming|following)\s+"
+    rf"(?:(?P<n>{_NUM_ALT})\s+)?(?P<unit>years?|months?|weeks?)\b"
+    rf"|\bwithin\s+(?:the\s+)?(?P<n2>{_NUM_ALT})\s+(?P<unit2>years?|months?|weeks?)\b"
+    rf"|\bnext\s+(?P<unit3>year|month|financial\s+year)\b",
+    _FLAGS,
+)
+DATE_END_OF_YEAR = re.compile(
+    r"\b(?:by|before|at|until)?\s*(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<fin>financial\s+|calendar\s+)?year\b",
+    _FLAGS,
+)
+DATE_YEAR = re.compile(
+    rf"\b(?P<prep>by|in|during|until|till|before|from|for|throughout|through|of|end\s+of)\s+(?:the\s+end\s+of\s+)?(?P<year>{_YEAR})\b(?!\s*(?:/|-|–)\s*\d)",
+    _FLAGS,
+)
+
+# Who acts in a next step: organisations and roles that commonly head such sentences.
+ACTOR = re.compile(
+    r"\b(?:the\s+)?(?:council|local\s+authority|nhs(?:\s+[a-z&]+)?|health\s+board|police(?:\s+scotland)?|"
+    r"(?:scottish\s+)?fire\s+and\s+rescue(?:\s+service)?|community\s+planning\s+partnership|cpp|the\s+partnership|partners|"
+    r"third\s+sector\s+interface|tsi|skills\s+development\s+scotland|sds|jobcentre\s+plus|dwp|scottish\s+enterprise|"
+    r"highlands\s+and\s+islands\s+enterprise|college|university|housing\s+associations?|steering\s+group|working\s+group|"
+    r"project\s+team|board|community\s+councils?|voluntary\s+sector|chamber\s+of\s+commerce)\b",
+    _FLAGS,
+)
+
+# Hyphens and slashes between words are read as spaces when matching phrases.
+HYPHEN = re.compile(r"(?<=[A-Za-z])[-/\u2010-\u2013](?=[A-Za-z])")
