@@ -1,0 +1,180 @@
+"""Lead officers' contact details: name, job title, organisation, e-mail, phone.
+
+Contact details are restricted data: the structure step moves them out of the narrative
+into ``Record.contacts`` (written to ``restricted/contacts.parquet``), and
+:func:`redact_contact_details` removes stray e-mail addresses and phone numbers from text
+that is shared.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["extract_contacts", "find_emails", "find_phones", "redact_contact_details", "CONTACT_KEYS"]
+
+CONTACT_KEYS = ("raw", "name", "job_title", "organisation", "email", "phone")
+
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# UK numbers: 01xxx / 02x / 03xx / 07xxx / 0800, with optional +44 (0), spaces, dashes or brackets.
+PHONE = re.compile(
+    r"(?<![\w+])(?:\+44\s?\(0\)\s?|\+44\s?|0044\s?|\(?0)"
+    r"(?:\d{4}\)?[\s-]?\d{3}[\s-]?\d{3}|\d{3}\)?[\s-]?\d{3}[\s-]?\d{4}|\d{2}\)?[\s-]?\d{4}[\s-]?\d{4}"
+    r"|\d{4}\)?[\s-]?\d{5,6}|\d{3}\)?[\s-]?\d{6,7}|\d{2}\)?[\s-]?\d{8})(?!\d)"
+)
+_LABEL = re.compile(
+    r"^\s*(?P<label>name|contact(?: name| officer)?|lead officer|job title|title|position|designation|role|post"
+    r"|organi[sz]ation|agency|council|department|service|e-?mail(?: address)?|tel(?:ephone)?(?: no\.?)?|phone"
+    r"|mobile|mob|direct line|address)\s*[:\-\u2013]\s*(?P<value>.*)$",
+    re.IGNORECASE,
+)
+_TITLE_WORDS = re.compile(
+    r"\b(?:officer|manager|head|director|co-?ordinator|lead|chief|executive|analyst|advis[eo]r|assistant|"
+    r"development|planner|team leader|leader|consultant|specialist|worker|administrator|secretary|chair|"
+    r"convener|superintendent|inspector|commander|clerk|principal|senior)\b",
+    re.IGNORECASE,
+)
+_ORG_WORDS = re.compile(
+    r"\b(?:council|partnership|nhs|police|constabulary|fire and rescue|enterprise|college|university|"
+    r"association|trust|service|services|department|directorate|alliance|cvs|interface|comhairle|scotland|"
+    r"government|board|agency|jobcentre)\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(
+    r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Cllr|Councillor)\.?\s+)?[A-Z][a-z'\-]+(?:\s+[A-Z]\.)?(?:\s+(?:Mac|Mc|O')?[A-Z][a-z'\-]+){1,2}$"
+)
+_SPLIT = re.compile(r"\s*(?:\n|;|,(?!\d)|\s[\u2013|]\s|\s{3,}|\t)\s*")
+_PHONE_LABEL = re.compile(r"^(?:tel(?:ephone)?|phone|mob(?:ile)?|t|m|direct line)\.?\s*[:.]?\s*", re.IGNORECASE)
+_EMAIL_LABEL = re.compile(r"^(?:e-?mail|e)\s*[:.]?\s*", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_SIGNOFF = re.compile(r"^(?:kind |best |warm )?(?:regards|wishes|thanks|thank you|yours sincerely|yours faithfully)\b[,.!]?\s*", re.IGNORECASE)
+
+
+def find_emails(text: str) -> list[str]:
+    """E-mail addresses in ``text``, in order, de-duplicated."""
+    return list(dict.fromkeys(m.group(0).rstrip(".") for m in EMAIL.finditer(text or "")))
+
+
+def find_phones(text: str) -> list[str]:
+    """UK phone numbers in ``text`` as written, in order, de-duplicated.
+
+    Example
+    -------
+    >>> find_phones("Tel: 01592 583 123 or +44 (0)131 469 3000")
+    ['01592 583 123', '+44 (0)131 469 3000']
+    """
+    return list(dict.fromkeys(m.group(0).strip() for m in PHONE.finditer(text or "")))
+
+
+def redact_contact_details(text: str) -> str:
+    """``text`` with e-mail addresses and UK phone numbers removed.
+
+    Example
+    -------
+    >>> redact_contact_details("Call 0141 287 1234 or mail a.b@glasgow.gov.uk today")
+    'Call [phone removed] or mail [e-mail removed] today'
+    """
+    text = EMAIL.sub("[e-mail removed]", text or "")
+    return PHONE.sub("[phone removed]", text)
+
+
+def _classify(part: str, contact: dict) -> None:
+    part = _SIGNOFF.sub("", part).strip().strip(".")
+    if not part:
+        return
+    m = _LABEL.match(part)
+    if m:
+        label, value = m.group("label").lower(), m.group("value").strip()
+        if not value:
+            return
+        if label.startswith(("e-mail", "email")):
+            contact["email"] = contact["email"] or (find_emails(value) or [value])[0]
+        elif label.startswith(("tel", "phone", "mob", "direct")):
+            contact["phone"] = contact["phone"] or (find_phones(value) or [value])[0]
+        elif label in ("job title", "title", "position", "designation", "role", "post"):
+            contact["job_title"] = contact["job_title"] or value
+        elif label in ("organisation", "organization", "agency", "council", "department", "service"):
+            contact["organisation"] = contact["organisation"] or value
+        elif label == "address":
+            return
+        else:  # name, contact, lead officer...
+            _classify(value, contact)
+        return
+    emails = find_emails(part)
+    if emails:
+        contact["email"] = contact["email"] or emails[0]
+        rest = EMAIL.sub("", _EMAIL_LABEL.sub("", part)).strip(" :-()")
+        if rest:
+            _classify(rest, contact)
+        return
+    phones = find_phones(part)
+    if phones:
+        contact["phone"] = contact["phone"] or phones[0]
+        rest = PHONE.sub("", _PHONE_LABEL.sub("", part)).strip(" :-()")
+        if rest:
+            _classify(rest, contact)
+        return
+    if not contact["name"] and _PERSON.match(part) and not _ORG_WORDS.search(part) and not _TITLE_WORDS.search(part):
+        contact["name"] = part
+    elif _ORG_WORDS.search(part) and not (contact["organisation"] and _TITLE_WORDS.search(part)):
+        if not contact["organisation"]:
+            contact["organisation"] = part
+        elif not contact["job_title"]:
+            contact["job_title"] = part
+    elif _TITLE_WORDS.search(part) and not contact["job_title"]:
+        contact["job_title"] = part
+    elif _TITLE_WORDS.search(part) and not contact["organisation"]:
+        contact["organisation"] = part
+
+
+def _new(raw: str) -> dict:
+    return {"raw": raw, "name": "", "job_title": "", "organisation": "", "email": "", "phone": ""}
+
+
+def extract_contacts(text: str) -> list[dict]:
+    """Contacts in a contact-details answer.
+
+    Each person is a paragraph (blank-line separated) or, inside one paragraph, a run of
+    parts ending at that person's e-mail address. Parts are split at line breaks, commas
+    and semicolons and classified by their label ("Tel:", "Job title:"), their shape
+    (an e-mail, a UK phone number, a personal name) or their words (officer, manager ...;
+    council, NHS, partnership ...).
+
+    Parameters
+    ----------
+    text : str
+        The contact section as written.
+
+    Returns
+    -------
+    list of dict
+        Keys raw, name, job_title, organisation, email, phone ("" when absent). Empty
+        when the text holds none of name, e-mail or phone.
+
+    Example
+    -------
+    >>> c = extract_contacts("Jane Doe, Policy Officer, Fife Council, 01592 583123, jane.doe@fife.gov.uk")[0]
+    >>> c["name"], c["job_title"], c["organisation"], c["phone"], c["email"]
+    ('Jane Doe', 'Policy Officer', 'Fife Council', '01592 583123', 'jane.doe@fife.gov.uk')
+    """
+    if not text or not text.strip():
+        return []
+    out: list[dict] = []
+    for para in _BLANK_LINE.split(text.strip()):
+        parts = [p for p in _SPLIT.split(para) if p and p.strip()]
+        contact = _new("")
+        raw_parts: list[str] = []
+        for part in parts:
+            if contact["email"] and find_emails(part) and raw_parts:
+                contact["raw"] = ", ".join(raw_parts)
+                out.append(contact)
+                contact, raw_parts = _new(""), []
+            if contact["email"] and contact["name"] and _PERSON.match(part.strip()) and not _ORG_WORDS.search(part):
+                # a second personal name after a complete contact starts the next contact
+                contact["raw"] = ", ".join(raw_parts)
+                out.append(contact)
+                contact, raw_parts = _new(""), []
+            raw_parts.append(part.strip())
+            _classify(part, contact)
+        contact["raw"] = ", ".join(raw_parts)
+        out.append(contact)
+    return [c for c in out if c["name"] or c["email"] or c["phone"]]

@@ -1,0 +1,595 @@
+"""Template recognition and sectioning: which template a Document follows, and which
+section each of its blocks belongs to.
+
+Headings are matched by wording with a tolerance, never by exact strings: a candidate
+heading is normalised (question numbers such as "Q4", "4.", "Question 4:" and markdown
+marks removed) and scored against every wording of every section in
+``reference/templates.yaml`` by the best of three measures: Dice overlap of content
+stems, containment of the candidate's stems in the wording's, and difflib's string
+ratio. Heading candidates come from heading blocks, bold/short paragraphs, the left cell
+of a two-column table row (question | answer), "Heading: answer" lines and form-export
+column headers.
+
+The result is a :class:`Segmentation`: the template id, and one :class:`Unit` per block
+saying which section its content belongs to and which heading put it there (the
+evidence behind every assignment).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..nlp import content_stems
+from ..reference import load_templates
+from .document import Block, Document
+
+__all__ = [
+    "HeadingMatch",
+    "HeadingMatcher",
+    "Unit",
+    "Segmentation",
+    "normalise_heading",
+    "parse_tick",
+    "match_checklist_item",
+    "recognise_template",
+    "segment",
+    "outcome_lines",
+    "EXTRA_LABELS",
+]
+
+# Labels beyond schema.SECTION_COLUMNS that a block can receive.
+EXTRA_LABELS = ("contact", "cpp", "outcomes", "checklist", "heading", "preamble", "narrative", "other")
+
+_NUMBER = re.compile(
+    r"^\s*(?:(?:question|section|part|q)\s*\.?\s*(?P<n1>\d{1,2})[a-z]?\b|\(?(?P<n2>\d{1,2})[a-z]?\s*[.):\-\u2013]"
+    r"(?!\d)|(?P<n3>\d{1,2})\s+(?=[A-Za-z]))\s*[.):\-\u2013]?\s*",
+    re.IGNORECASE,
+)
+_MARKDOWN = re.compile(r"^\s*#{1,6}\s*|\*\*|__|^\s*[*_]|[*_]\s*$")
+_PAREN_NOTE = re.compile(r"\((?:max(?:imum)?|up to|approx|no more than|please|optional|required|e\.g\.)[^)]*\)", re.IGNORECASE)
+_TRAILING = re.compile(r"[\s:?.\-\u2013|*]+$")
+_SPACE = re.compile(r"\s+")
+_SAME_LINE = re.compile(r"^\s*(?P<head>[^:\n]{2,90}?)\s*(?::|\s[\u2013\-]\s)\s*(?P<rest>\S.*)$", re.DOTALL)
+_SIGNOFF = re.compile(
+    r"^(?:kind |best |warm |many )?(?:regards|wishes|thanks|thank you)\b|^yours (?:sincerely|faithfully)\b", re.IGNORECASE
+)
+_BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\uf0b7\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+
+# Tick marks: characters (and a standalone capital X) that mean ticked or unticked.
+_TICKED_CHARS = "\u2612\u2611\u2713\u2714\u2717\u2718\u25a0\u25a3"  # ☒ ☑ ✓ ✔ ✗ ✘ ■ ▣
+_UNTICKED_CHARS = "\u2610\u25a1\u25cb"  # ☐ □ ○
+_MARK = (
+    rf"(?:[{_TICKED_CHARS}{_UNTICKED_CHARS}]|\[\s*[xX\u2713\u2714]?\s*\]|\(\s*[xX]?\s*\)"
+    r"|(?<![\w'])[xX](?![\w'])|\b(?:yes|no|ticked|y|n)\b)"
+)
+_LEAD_MARK = re.compile(rf"^\s*(?P<mark>{_MARK})\s*(?P<label>\S.*?)\s*$", re.IGNORECASE)
+_TRAIL_MARK = re.compile(rf"^\s*(?P<label>\S.*?)\s*[-:\u2013|]?\s*(?P<mark>{_MARK})\s*$", re.IGNORECASE)
+_INLINE_MARKS = re.compile(rf"[{_TICKED_CHARS}{_UNTICKED_CHARS}]|\[\s*[xX\u2713\u2714]?\s*\]")
+
+
+def normalise_heading(text: str) -> tuple[int | None, str]:
+    """Split a heading into its question number and its wording.
+
+    Parameters
+    ----------
+    text : str
+        A heading as written, e.g. "Q4 Evidence of benefits", "4. What is the evidence...?",
+        "## Added value:", "**Lead officer**".
+
+    Returns
+    -------
+    tuple
+        ``(number or None, wording)``: the wording lower-cased, with markdown marks,
+        bracketed notes such as "(max 300 words)" and trailing punctuation removed.
+
+    Example
+    -------
+    >>> normalise_heading("Q4 Evidence of benefits:")
+    (4, 'evidence of benefits')
+    >>> normalise_heading("**Lead officer**")
+    (None, 'lead officer')
+    """
+    s = _MARKDOWN.sub("", text or "").strip()
+    s = _PAREN_NOTE.sub("", s)
+    number = None
+    m = _NUMBER.match(s)
+    if m:
+        number = int(m.group("n1") or m.group("n2") or m.group("n3"))
+        s = s[m.end():]
+    s = _MARKDOWN.sub("", s)
+    s = _TRAILING.sub("", s.replace("\u2019", "'"))
+    return number, _SPACE.sub(" ", s).strip().lower()
+
+
+@dataclass(frozen=True)
+class HeadingMatch:
+    """The best section for a heading candidate, with its evidence.
+
+    Attributes
+    ----------
+    section : str
+        Section id ("need", "evidence", "contact", ...).
+    score : float
+        0-1 similarity to ``variant``.
+    variant : str
+        The template wording it matched.
+    templates : tuple of str
+        Templates that wording signals (empty for neutral wordings).
+    number : int or None
+        Question number found in the candidate.
+    """
+
+    section: str
+    score: float
+    variant: str
+    templates: tuple[str, ...] = ()
+    number: int | None = None
+
+
+class HeadingMatcher:
+    """Tolerant matcher of heading candidates against the template wordings.
+
+    Parameters
+    ----------
+    spec : dict or None
+        Parsed templates (as :func:`soa_analysis.reference.load_templates` returns);
+        None loads the packaged ``templates.yaml``.
+
+    Attributes
+    ----------
+    variants_ : list of tuple
+        (section, wording, normalised wording, stem set, templates) after :meth:`fit`.
+    """
+
+    def __init__(self, *, spec: dict | None = None):
+        self.spec = spec
+
+    def fit(self) -> "HeadingMatcher":
+        spec = self.spec if self.spec is not None else load_templates()
+        self.spec_ = spec
+        self.variants_ = []
+        for section, items in spec["headings"].items():
+            for item in items:
+                _, norm = normalise_heading(item["text"])
+                self.variants_.append((section, item["text"], norm, frozenset(content_stems(norm)), tuple(item["templates"])))
+        return self
+
+    @staticmethod
+    def similarity(norm_a: str, stems_a: frozenset, norm_b: str, stems_b: frozenset) -> float:
+        """Similarity of two normalised wordings: max of stem Dice, stem containment and string ratio."""
+        if not norm_a or not norm_b:
+            return 0.0
+        ratio = difflib.SequenceMatcher(None, norm_a, norm_b, autojunk=False).ratio()
+        if not stems_a or not stems_b:
+            return ratio
+        inter = len(stems_a & stems_b)
+        dice = 2 * inter / (len(stems_a) + len(stems_b))
+        contain = 0.0
+        if len(stems_a) >= 2 and inter == len(stems_a):
+            contain = 0.7 + 0.3 * inter / len(stems_b)
+        return max(dice, ratio, contain)
+
+    def match(self, text: str, *, sections=None) -> HeadingMatch | None:
+        """Best-matching section for a heading candidate (None when nothing is comparable).
+
+        Parameters
+        ----------
+        text : str
+            Heading candidate as written.
+        sections : iterable of str, optional
+            Restrict to these sections (those of a recognised template).
+
+        Example
+        -------
+        >>> HeadingMatcher().fit().match("Q4 Evidence of benefits").section
+        'evidence'
+        """
+        if not hasattr(self, "variants_"):
+            self.fit()
+        number, norm = normalise_heading(text)
+        if not norm:
+            return HeadingMatch("", 0.0, "", (), number) if number is not None else None
+        stems = frozenset(content_stems(norm))
+        allowed = set(sections) if sections is not None else None
+        best = None
+        for section, wording, vnorm, vstems, templates in self.variants_:
+            if allowed is not None and section not in allowed:
+                continue
+            score = self.similarity(norm, stems, vnorm, vstems)
+            if best is None or score > best.score:
+                best = HeadingMatch(section, round(score, 4), wording, templates, number)
+        if best is None:
+            return None
+        return best
+
+
+@lru_cache(maxsize=1)
+def _default_matcher() -> HeadingMatcher:
+    return HeadingMatcher().fit()
+
+
+@lru_cache(maxsize=1)
+def _checklist_variants() -> list[tuple[str, str, frozenset]]:
+    out = []
+    for cid, wordings in load_templates()["checklist_items"].items():
+        for w in wordings:
+            _, norm = normalise_heading(w)
+            out.append((cid, norm, frozenset(content_stems(norm))))
+    return out
+
+
+def match_checklist_item(label: str, *, threshold: float = 0.72) -> str | None:
+    """The 2010 checklist id a label names ("Partnership working" -> "partnership"), or None.
+
+    Example
+    -------
+    >>> match_checklist_item("Children's early years")
+    'early_years'
+    """
+    _, norm = normalise_heading(label)
+    norm = norm.strip(" .;")
+    if not norm:
+        return None
+    stems = frozenset(content_stems(norm))
+    best, best_score = None, 0.0
+    for cid, vnorm, vstems in _checklist_variants():
+        score = HeadingMatcher.similarity(norm, stems, vnorm, vstems)
+        if score > best_score:
+            best, best_score = cid, score
+    return best if best_score >= threshold else None
+
+
+def _mark_state(mark: str) -> bool:
+    m = mark.strip().lower()
+    if any(c in m for c in _UNTICKED_CHARS) or m in ("[]", "()", "no", "n") or re.fullmatch(r"[\[(]\s*[\])]", m):
+        return False
+    return True
+
+
+def parse_tick(line: str) -> list[tuple[str, bool | None]]:
+    """Checklist items and their tick state in one line of text.
+
+    Handles marks before ("☒ Partnership working", "X Health inequalities", "[x] ...")
+    or after the label ("Partnership working ✓", "Economic recovery | Yes"), several
+    boxed items on one line ("☒ Economic recovery ☐ Health inequalities"), and lines
+    with no mark at all (state None: the tick was lost in extraction).
+
+    Returns
+    -------
+    list of (label, state)
+        state True (ticked), False (visibly unticked) or None (unknown).
+
+    Example
+    -------
+    >>> parse_tick("\u2612 Partnership working")
+    [('Partnership working', True)]
+    >>> parse_tick("Health inequalities")
+    [('Health inequalities', None)]
+    """
+    line = _BULLET.sub("", line or "").strip()
+    if not line:
+        return []
+    marks = list(_INLINE_MARKS.finditer(line))
+    if len(marks) >= 2:
+        out = []
+        if marks[0].start() == 0:  # mark, label, mark, label ...
+            for i, m in enumerate(marks):
+                end = marks[i + 1].start() if i + 1 < len(marks) else len(line)
+                label = line[m.end():end].strip(" ,;|")
+                if label:
+                    out.append((label, _mark_state(m.group(0))))
+            return out
+        start = 0  # label, mark, label, mark ...
+        for m in marks:
+            label = line[start:m.start()].strip(" ,;|")
+            if label:
+                out.append((label, _mark_state(m.group(0))))
+            start = m.end()
+        return out
+    m = _LEAD_MARK.match(line)
+    if m and len(m.group("label")) > 2:
+        return [(m.group("label"), _mark_state(m.group("mark")))]
+    m = _TRAIL_MARK.match(line)
+    if m and len(m.group("label")) > 2:
+        return [(m.group("label"), _mark_state(m.group("mark")))]
+    return [(line, None)]
+
+
+@dataclass
+class Unit:
+    """What the sectioning made of one block.
+
+    Attributes
+    ----------
+    index : int
+        Position of the block in ``Document.blocks``.
+    label : str
+        Section id (a key of schema.SECTION_COLUMNS, or one of :data:`EXTRA_LABELS`).
+    text : str
+        The block's content with any heading removed ("" for a pure heading).
+    heading : str
+        The heading (as written) that put the block in its section.
+    score : float
+        Similarity of that heading to the template wording.
+    """
+
+    index: int
+    label: str
+    text: str
+    heading: str = ""
+    score: float = 0.0
+
+
+@dataclass
+class Segmentation:
+    """A Document's template and per-block sections (one :class:`Unit` per block).
+
+    ``title`` is the case study's name: the title section's first line, or for an
+    unstructured Document its first heading/line.
+    """
+
+    template: str
+    template_scores: dict[str, float]
+    units: list[Unit]
+    title: str = ""
+    checklist: list[str] = field(default_factory=list)
+    checklist_states: dict[str, bool | None] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        """One label per block, in block order."""
+        return [u.label for u in self.units]
+
+    def text_of(self, label: str) -> str:
+        """Content of every block labelled ``label``, joined by blank lines."""
+        return "\n\n".join(u.text for u in self.units if u.label == label and u.text.strip())
+
+
+# Thresholds per kind of heading candidate (tuned on tests/data/sections).
+T_HEADING = 0.62    # a heading block, a form column header, a one-cell table row
+T_CELL = 0.55       # the left cell of a question | answer row
+T_SAME_LINE = 0.74  # "Heading: answer" on one line
+T_SHORT = 0.78      # a short paragraph with no full stop (bold or plain)
+
+
+@dataclass
+class _Candidate:
+    head: str
+    rest: str
+    threshold: float
+    kind: str
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _candidates(block: Block) -> list[_Candidate]:
+    """Ways a block could be (or start with) a heading, strongest reading first."""
+    text = (block.text or "").strip()
+    if block.kind == "checkbox":
+        return []
+    if block.kind == "row":
+        cells = [c.strip() for c in (block.cells or [])]
+        if len(cells) >= 2:
+            if not cells[0]:
+                return []
+            rest = "\n".join(c for c in cells[1:] if c)
+            return [_Candidate(cells[0], rest, T_CELL, "cell")]
+        text = cells[0] if cells else text
+        out = [_Candidate(text, "", T_HEADING, "row1")] if _words(text) <= 30 else []
+        return out + _para_candidates(text)
+    if block.kind == "heading":
+        return [_Candidate(text, "", T_HEADING, "heading")] + _para_candidates(text)[:1]
+    return _para_candidates(text)
+
+
+def _para_candidates(text: str) -> list[_Candidate]:
+    out = []
+    if text.startswith("#") or (text.startswith("**") and text.rstrip(" :").endswith("**")):
+        out.append(_Candidate(text, "", T_HEADING, "markdown"))
+    m = _SAME_LINE.match(text)
+    if m and _words(m.group("head")) <= 10:
+        out.append(_Candidate(m.group("head"), m.group("rest").strip(), T_SAME_LINE, "same_line"))
+    if "\n" in text:
+        first, rest = text.split("\n", 1)
+        if _words(first) <= 25 and (first.rstrip().endswith((":", "?")) or _words(first) <= 8):
+            out.append(_Candidate(first, rest.strip(), T_SHORT, "first_line"))
+    elif _words(text) <= 25 and text.rstrip().endswith((":", "?")):
+        out.append(_Candidate(text, "", T_HEADING, "question"))
+    elif _words(text) <= 12 and not text.rstrip().endswith((".", "!", ";", ",")):
+        out.append(_Candidate(text, "", T_SHORT, "short"))
+    return out
+
+
+def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict) -> tuple[HeadingMatch, _Candidate] | None:
+    for cand in _candidates(block):
+        hm = matcher.match(cand.head, sections=sections)
+        if hm is None:
+            continue
+        by_number = numbers.get(hm.number) if hm.number is not None else None
+        if by_number and (sections is None or by_number in sections):
+            if hm.section == by_number:
+                hm = HeadingMatch(hm.section, min(1.0, hm.score + 0.15), hm.variant, hm.templates, hm.number)
+            elif hm.score < cand.threshold + 0.1 and _words(normalise_heading(cand.head)[1]) <= 3:
+                hm = HeadingMatch(by_number, cand.threshold, f"question {hm.number}", (), hm.number)
+        if hm.section and hm.score >= cand.threshold:
+            return hm, cand
+    return None
+
+
+def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) -> tuple[str, dict[str, float]]:
+    """Which template a Document follows.
+
+    Every heading candidate is matched against all sections; each template scores 1
+    per distinct section matched by a wording that signals it, and 0.25 per section
+    of its own matched by a neutral wording. A Document whose reader found form
+    ``fields`` is a form export. The best template needs a score of at least 1.5,
+    otherwise the Document is ``unstructured``.
+
+    Returns
+    -------
+    tuple
+        ``(template id, {template id: score})``.
+    """
+    matcher = matcher or _default_matcher()
+    spec = matcher.spec_ if hasattr(matcher, "spec_") else load_templates()
+    templates = spec["templates"]
+    if doc.meta.get("fields"):
+        return "form_export", {"form_export": float(len(doc.meta["fields"]))}
+    signal: dict[str, set] = {t: set() for t in templates}
+    neutral: dict[str, set] = {t: set() for t in templates}
+    for block in doc.blocks:
+        found = _best_heading(block, matcher, None, {})
+        if not found:
+            continue
+        hm, _ = found
+        for t in templates:
+            if t == "form_export":
+                continue
+            if t in hm.templates:
+                signal[t].add(hm.section)
+            elif not hm.templates and hm.section in templates[t]["sections"]:
+                neutral[t].add(hm.section)
+        if hm.number is not None and hm.section == templates["case_study_2009"]["numbers"].get(hm.number):
+            signal["case_study_2009"].add(f"number:{hm.number}")
+    scores = {t: len(signal[t]) + 0.25 * len(neutral[t] - signal[t]) for t in templates if t != "form_export"}
+    best = max(scores, key=lambda t: (scores[t], t == "case_study_2009"))
+    if scores[best] < 1.5:
+        return "unstructured", scores
+    return best, scores
+
+
+def _split_outcome_lines(text: str) -> list[str]:
+    out = []
+    for line in re.split(r"\n|;|(?=(?:National|Local|SOA) Outcome\s*\d)", text):
+        line = _BULLET.sub("", line).strip(" ,.;")
+        if len(line) > 3:
+            out.append(line)
+    return out
+
+
+def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: str | None = None) -> Segmentation:
+    """Assign every block of ``doc`` to a section of its template.
+
+    Parameters
+    ----------
+    doc : Document
+        A reader's output.
+    matcher : HeadingMatcher, optional
+        A fitted matcher; the packaged templates by default.
+    template : str, optional
+        Force a template id instead of recognising it.
+
+    Returns
+    -------
+    Segmentation
+        Template id, per-block :class:`Unit` s, and the 2010 checklist's ticked ids
+        with its warnings.
+    """
+    matcher = matcher or _default_matcher()
+    spec = matcher.spec_
+    if template is None:
+        template, scores = recognise_template(doc, matcher=matcher)
+    else:
+        scores = {}
+    units: list[Unit] = []
+    warnings: list[str] = []
+    states: dict[str, bool | None] = {}
+
+    if template == "unstructured":
+        title = ""
+        in_contact = False
+        for i, b in enumerate(doc.blocks):
+            text = (b.text or "").strip()
+            if not text:
+                units.append(Unit(i, "other", ""))
+                continue
+            if not title:
+                title = _MARKDOWN.sub("", text.split("\n", 1)[0]).strip()
+                if "\n" not in text and _words(text) <= 20:
+                    units.append(Unit(i, "title", title, "first line"))
+                    continue
+            if _SIGNOFF.match(text) or in_contact:
+                in_contact = True
+                units.append(Unit(i, "contact", text, "sign-off"))
+                continue
+            units.append(Unit(i, "narrative", text))
+        return Segmentation(template, scores, units, title=title,
+                            warnings=["no template recognised: ingested as unstructured narrative"])
+
+    tspec = spec["templates"][template]
+    sections = tspec["sections"]
+    numbers = tspec.get("numbers", {})
+    current, current_head, current_score = None, "", 0.0
+    for i, b in enumerate(doc.blocks):
+        text = (b.text or "").strip()
+        if b.kind == "checkbox":
+            cid = match_checklist_item(text)
+            if cid:
+                states[cid] = True if b.checked else (states.get(cid) if b.checked is None and states.get(cid) else b.checked)
+            units.append(Unit(i, "checklist", text, current_head, current_score))
+            continue
+        if current == "checklist" and b.kind in ("para", "list_item", "row"):
+            line = " ".join(c for c in b.cells if c) if b.kind == "row" and b.cells else text
+            items = [(lab, st) for lab, st in parse_tick(line) if match_checklist_item(lab)]
+            if not items and b.kind == "row" and len(b.cells) >= 2:
+                label_cell = next((c for c in b.cells if match_checklist_item(c)), None)
+                mark_cells = [c for c in b.cells if c is not label_cell]
+                if label_cell:
+                    mark = " ".join(mark_cells).strip()
+                    items = [(label_cell, _mark_state(mark) if mark else False)]
+            if items:
+                for lab, st in items:
+                    cid = match_checklist_item(lab)
+                    if st is True or cid not in states:
+                        states[cid] = st
+                units.append(Unit(i, "checklist", text, current_head, current_score))
+                continue
+        found = _best_heading(b, matcher, sections, numbers)
+        if found and not (current == "contact" and found[0].section == "contact"):
+            hm, cand = found
+            current, current_head, current_score = hm.section, cand.head, hm.score
+            rest = cand.rest.strip()
+            units.append(Unit(i, current if rest else "heading", rest, cand.head, hm.score))
+            continue
+        if template == "form_export" and b.kind == "heading":
+            current, current_head, current_score = "other", text, 0.0
+            units.append(Unit(i, "heading", "", text))
+            continue
+        if text and _SIGNOFF.match(text) and _words(text) <= 40:
+            current, current_head, current_score = "contact", text.split("\n")[0], 0.0
+        content = text
+        if b.kind == "row" and b.cells:
+            content = "\n".join(c for c in b.cells if c.strip())
+        if current is None:
+            label = "title" if (not any(u.label == "title" for u in units) and _words(content) <= 20
+                                and "title" in sections and not any(u.label != "other" for u in units)) else "preamble"
+            units.append(Unit(i, label if content else "other", content, "first line" if label == "title" else ""))
+            continue
+        units.append(Unit(i, current if content else "other", content, current_head, current_score))
+
+    checklist = [cid for cid in spec["checklist_items"] if states.get(cid) is True]
+    unknown = sorted(cid for cid, st in states.items() if st is None)
+    if unknown:
+        warnings.append(
+            f"checklist: tick state unreadable for {len(unknown)} item(s) ({', '.join(unknown)}); not counted as ticked"
+        )
+    title = next((u.text.split("\n")[0].strip() for u in units if u.label == "title" and u.text.strip()), "")
+    return Segmentation(template, scores, units, title=title, checklist=checklist, checklist_states=states,
+                        warnings=warnings)
+
+
+def outcome_lines(text: str) -> list[str]:
+    """The outcomes listed in an "SOA outcome/s and National Outcome/s supported" answer.
+
+    Example
+    -------
+    >>> outcome_lines("National Outcome 6 - We live longer, healthier lives; Local Outcome 18 - Fewer falls")
+    ['National Outcome 6 - We live longer, healthier lives', 'Local Outcome 18 - Fewer falls']
+    """
+    return _split_outcome_lines(text)

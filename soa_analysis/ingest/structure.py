@@ -1,0 +1,201 @@
+"""The structure step: from a reader's :class:`Document` to a structured :class:`Record`.
+
+:func:`build_record` recognises the template, splits the Document into template sections
+(:mod:`.sections`), reads the 2010 checklist and cited outcomes, extracts the lead
+officer's contact details (:mod:`.contacts`) and removes them from the narrative, names
+the partners (:mod:`.partners`), decides the council (:mod:`.councils`) and the date/year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+
+from ..schema import SECTION_COLUMNS
+from .contacts import extract_contacts, find_emails, redact_contact_details
+from .councils import council_from_email, council_from_filename, council_from_text, resolve_council
+from .document import Block, Document, Record
+from .partners import find_partners
+from .sections import Segmentation, outcome_lines, segment
+
+__all__ = ["build_record", "decide_council", "decide_date", "find_outcome_citations", "form_blocks"]
+
+# Labels whose content is not narrative (kept out of Record.text).
+_NOT_NARRATIVE = {"contact", "checklist", "cpp", "heading", "other"}
+_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})")
+_YEAR = re.compile(r"(?<![\d£$.,])((?:20[0-2]\d|199\d))(?:\s*[/\-\u2013]\s*(?:\d{2}|\d{4}))?(?![\d%])")
+_CITATION = re.compile(
+    r"\b(?:National|Local|SOA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?"
+)
+_DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%B %Y", "%Y/%m/%d")
+
+
+def form_blocks(fields: dict) -> list[Block]:
+    """Blocks for a form export: a heading per column header followed by the cell text."""
+    blocks: list[Block] = []
+    for header, value in fields.items():
+        blocks.append(Block("heading", str(header).strip(), level=2))
+        if value is not None and str(value).strip():
+            blocks.append(Block("para", str(value).strip()))
+    return blocks
+
+
+def decide_council(seg: Segmentation, contacts: list[dict], *, text: str, title: str,
+                   source_file: str, meta: dict) -> tuple[str, str, str]:
+    """The council, its GSS code and where it was decided from.
+
+    Order: the CPP name field (``cpp_field``), the lead officer's (or sender's) e-mail
+    domain (``email_domain``), a council named prominently in the text (``text``), the
+    file name (``file_name``); ``("", "", "")`` when none decides.
+    """
+    cpp = seg.text_of("cpp")
+    if cpp:
+        name, code = resolve_council(cpp)
+        if name:
+            return name, code, "cpp_field"
+    addresses = [c["email"] for c in contacts if c.get("email")]
+    addresses += find_emails(seg.text_of("contact"))
+    if meta.get("sender"):
+        addresses.append(str(meta["sender"]))
+    for address in addresses:
+        name, code = council_from_email(address)
+        if name:
+            return name, code, "email_domain"
+    name, code = council_from_text(text, title=title)
+    if name:
+        return name, code, "text"
+    for fname in (source_file, meta.get("file_name", "")):
+        name, code = council_from_filename(fname or "")
+        if name:
+            return name, code, "file_name"
+    return "", "", ""
+
+
+def _parse_date(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    s = str(value).strip()
+    m = _ISO_DATE.search(s)
+    if m:
+        return "-".join(m.groups())
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(s, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
+def decide_date(meta: dict, *, title: str, text: str) -> tuple[str, int | None]:
+    """ISO date and year: the reader's date if any, else a year in the title, else the text.
+
+    A financial year ("2011/12", "2011-12") counts as its first year. In the text the
+    most frequent year wins (ties: the latest).
+
+    Example
+    -------
+    >>> decide_date({}, title="SOA annual report 2011/12", text="")
+    ('', 2011)
+    """
+    date = _parse_date(meta.get("date"))
+    if date:
+        return date, int(date[:4])
+    m = _YEAR.search(title or "")
+    if m:
+        return "", int(m.group(1))
+    years = Counter(int(y.group(1)) for y in _YEAR.finditer(text or ""))
+    if years:
+        return "", max(years, key=lambda y: (years[y], y))
+    return "", None
+
+
+def find_outcome_citations(text: str) -> list[str]:
+    """Explicit citations such as "National Outcome 6 - We live longer, healthier lives" in text."""
+    return list(dict.fromkeys(m.group(0).strip(" ,") for m in _CITATION.finditer(text or "")))
+
+
+def build_record(doc: Document, *, source_file: str) -> Record:
+    """Structure one Document into a :class:`Record`.
+
+    Parameters
+    ----------
+    doc : Document
+        A reader's output (blocks in reading order, meta, warnings).
+    source_file : str
+        Path of the raw file relative to the raw folder (used for the council when
+        nothing else decides it, and in warnings).
+
+    Returns
+    -------
+    Record
+        submission_type (template), sections (every key of schema.SECTION_COLUMNS),
+        text (narrative in reading order, contact details removed), council,
+        council_code, council_source, checklist (ids really ticked), outcomes_cited,
+        date, year, contacts, partners, warnings.
+
+    Example
+    -------
+    >>> doc = Document([Block("row", "", cells=["Name of CPP", "Fife Partnership"]),
+    ...                 Block("row", "", cells=["Brief outline", "A FICTIONAL pilot."]),
+    ...                 Block("row", "", cells=["Partners involved", "NHS Fife"])])
+    >>> r = build_record(doc, source_file="x.docx")
+    >>> r.submission_type, r.council, r.council_source, r.sections["need"]
+    ('case_study_2010', 'Fife', 'cpp_field', 'A FICTIONAL pilot.')
+    """
+    meta = dict(doc.meta or {})
+    if not doc.blocks and meta.get("fields"):
+        doc = Document(form_blocks(meta["fields"]), meta, list(doc.warnings))
+    seg = segment(doc)
+    warnings = list(doc.warnings) + list(seg.warnings)
+
+    sections = {name: "" for name in SECTION_COLUMNS}
+    for name in SECTION_COLUMNS:
+        if name != "title":
+            sections[name] = seg.text_of(name)
+    title = seg.title or str(meta.get("title") or "").strip()
+    sections["title"] = title
+
+    narrative = []
+    for u in seg.units:
+        if u.label in _NOT_NARRATIVE or not u.text.strip():
+            continue
+        if u.label == "title" and u.text.strip() == title and narrative:
+            continue
+        narrative.append(u.text.strip())
+    if title and (not narrative or narrative[0] != title) and seg.template != "unstructured":
+        narrative.insert(0, title)
+    elif title and seg.template == "unstructured" and (not narrative or not narrative[0].startswith(title)):
+        narrative.insert(0, title)
+    text = redact_contact_details("\n\n".join(narrative))
+    sections = {k: redact_contact_details(v) for k, v in sections.items()}
+
+    contacts = extract_contacts(seg.text_of("contact"))
+    outcomes = outcome_lines(seg.text_of("outcomes"))
+    for cite in find_outcome_citations(text):
+        if not any(cite in o or o in cite for o in outcomes):
+            outcomes.append(cite)
+
+    council, code, source = decide_council(seg, contacts, text=text, title=title,
+                                           source_file=source_file, meta=meta)
+    if not council:
+        warnings.append("council could not be decided from the CPP field, e-mail domain, text or file name")
+    date, year = decide_date(meta, title=title, text=text)
+    partners_source = "\n\n".join(t for t in (sections["partners_text"], text) if t)
+    return Record(
+        submission_type=seg.template,
+        sections=sections,
+        text=text,
+        council=council,
+        council_code=code,
+        council_source=source,
+        checklist=list(seg.checklist),
+        outcomes_cited=outcomes,
+        date=date,
+        year=year,
+        contacts=contacts,
+        partners=find_partners(partners_source),
+        warnings=warnings,
+    )
