@@ -1,0 +1,73 @@
+"""Exports: the tables behind every chart, as CSV files and one XLSX workbook."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..io import atomic_path
+from .data import ReportData
+from .safe import redact
+from .tables import chart_tables
+
+WORKBOOK = "report_tables.xlsx"
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def _cell_safe(v):
+    """Redact text and defuse spreadsheet formulas (a leading ``=``, ``+``, ``-``, ``@``)."""
+    if isinstance(v, str):
+        v = redact(v)
+        return "'" + v if _FORMULA_START.match(v) else v
+    return v
+
+
+def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(_cell_safe)
+    return out
+
+
+def export_tables(data: ReportData, tables_dir: str | os.PathLike) -> list[Path]:
+    """Write every chart's table as ``<name>.csv`` and all of them in one workbook.
+
+    Parameters
+    ----------
+    data : ReportData
+        The report's data.
+    tables_dir : path-like
+        Folder to write into (created if needed). Files are written atomically.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The CSV files, then the workbook ``report_tables.xlsx``.
+    """
+    out_dir = Path(tables_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frames = {k: _safe_frame(v) for k, v in chart_tables(data).items()}
+    written = []
+    for name, df in frames.items():
+        dest = out_dir / f"{name}.csv"
+        with atomic_path(dest, ".csv") as tmp:
+            df.to_csv(tmp, index=False, encoding="utf-8")
+        written.append(dest)
+    dest = out_dir / WORKBOOK
+    with atomic_path(dest, ".xlsx") as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            about = pd.DataFrame(
+                [("scope", data.scope), ("run_id", data.run_id), ("generated", data.generated)]
+                + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
+                columns=["item", "value"],
+            )
+            about.to_excel(xw, sheet_name="about", index=False)
+            for name, df in frames.items():
+                (df if len(df.columns) else pd.DataFrame({"note": ["no data"]})).to_excel(
+                    xw, sheet_name=name[:31], index=False)
+    written.append(dest)
+    return written

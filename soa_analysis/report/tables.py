@@ -1,0 +1,240 @@
+"""The tables behind every chart: pure functions ``ReportData -> DataFrame``.
+
+Charts draw these frames and the exports write them, so what a reader sees and what they
+can download are the same numbers. Text columns are redacted (:func:`.safe.redact`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..schema import GRADES, PRIORITY_IDS
+from .data import PRIORITY_TAXONOMY, ReportData, council_tiles, label
+from .safe import redact
+
+
+def _assigned_priorities(data: ReportData) -> pd.DataFrame:
+    tags = data["tags"]
+    if tags.empty:
+        return pd.DataFrame({"submission_id": pd.Series(dtype=object), "priority": pd.Series(dtype=object)})
+    t = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)]
+    return t[["submission_id", "priority"]].drop_duplicates()
+
+
+def _grades(data: ReportData) -> pd.Series:
+    ev = data["evidence"]
+    return ev.set_index("submission_id")["grade"] if len(ev) else pd.Series(dtype=object)
+
+
+def headline(data: ReportData) -> pd.DataFrame:
+    """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
+    subs = data["submissions"]
+    grades = _grades(data).reindex(subs["submission_id"]).dropna()
+    pri = _assigned_priorities(data)
+    strong = float((grades == "strong").mean()) if len(grades) else float("nan")
+    rows = [
+        ("Submissions", len(subs), "submissions read and analysed"),
+        ("Councils", int(subs.loc[subs["council"] != "", "council"].nunique()), "council areas with at least one submission"),
+        ("Priorities covered", int(pri["priority"].isin(PRIORITY_IDS).groupby(pri["priority"]).any().sum()) if len(pri) else 0,
+         f"of the {len(PRIORITY_IDS)} national priorities, with at least one submission"),
+        ("Share with strong evidence", strong, f"of {len(grades)} graded submissions"),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value", "note"])
+
+
+def council_summary(data: ReportData) -> pd.DataFrame:
+    """One row per council area (all 32, national data): submissions and share strong."""
+    nat = data.national
+    rows = []
+    for t in council_tiles():
+        mine = nat[nat["council"] == t.council]
+        graded = mine[mine["grade"] != ""]
+        rows.append({
+            "council": t.council, "code": t.code, "submissions": len(mine),
+            "strong": int((graded["grade"] == "strong").sum()),
+            "share_strong": float((graded["grade"] == "strong").mean()) if len(graded) else float("nan"),
+        })
+    return pd.DataFrame(rows)
+
+
+def coverage(data: ReportData) -> pd.DataFrame:
+    """Councils x priorities: submissions tagged and how many have each evidence grade."""
+    subs = data["submissions"][["submission_id", "council"]]
+    pri = _assigned_priorities(data).merge(subs, on="submission_id")
+    pri["grade"] = pri["submission_id"].map(_grades(data)).fillna("none")
+    councils = sorted(set(subs["council"]) - {""}) + (["(council unknown)"] if (subs["council"] == "").any() else [])
+    pri["council"] = pri["council"].replace("", "(council unknown)")
+    rows = []
+    for c in councils:
+        for p in PRIORITY_IDS:
+            cell = pri[(pri["council"] == c) & (pri["priority"] == p)]
+            row = {"council": c, "priority": p, "submissions": len(cell)}
+            for g in GRADES:
+                row[g] = int((cell["grade"] == g).sum())
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["council", "priority", "submissions", *GRADES])
+
+
+def priority_counts(data: ReportData) -> pd.DataFrame:
+    """Submissions per national priority, with the share of all submissions."""
+    pri = _assigned_priorities(data)
+    n = max(len(data["submissions"]), 1)
+    counts = pri["priority"].value_counts()
+    return pd.DataFrame({
+        "priority": list(PRIORITY_IDS),
+        "label": [label(p) for p in PRIORITY_IDS],
+        "submissions": [int(counts.get(p, 0)) for p in PRIORITY_IDS],
+        "share": [counts.get(p, 0) / n for p in PRIORITY_IDS],
+    })
+
+
+def outcome_counts(data: ReportData) -> pd.DataFrame:
+    """Submissions per National Outcome (every non-priority taxonomy), most frequent first."""
+    tags = data["tags"]
+    cols = ["taxonomy", "outcome", "label", "submissions"]
+    if tags.empty:
+        return pd.DataFrame(columns=cols)
+    t = tags[(tags["taxonomy"] != PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)]
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    g = t.drop_duplicates(["submission_id", "taxonomy", "priority"]).groupby(["taxonomy", "priority"]).size()
+    out = g.rename("submissions").reset_index().rename(columns={"priority": "outcome"})
+    lab = t.drop_duplicates(["taxonomy", "priority"]).set_index(["taxonomy", "priority"])
+    out["label"] = [
+        redact(lab.loc[(a, b), "label"]) if "label" in lab.columns else label(b)
+        for a, b in zip(out["taxonomy"], out["outcome"])
+    ]
+    return out[cols].sort_values(["submissions", "outcome"], ascending=[False, True]).reset_index(drop=True)
+
+
+def grade_by_priority(data: ReportData) -> pd.DataFrame:
+    """Priority x evidence grade: number of submissions."""
+    pri = _assigned_priorities(data)
+    pri = pri.assign(grade=pri["submission_id"].map(_grades(data)).fillna("none"))
+    rows = []
+    for p in PRIORITY_IDS:
+        cell = pri[pri["priority"] == p]
+        rows.append({"priority": p, "label": label(p), **{g: int((cell["grade"] == g).sum()) for g in GRADES}})
+    return pd.DataFrame(rows, columns=["priority", "label", *GRADES])
+
+
+def added_value_themes(data: ReportData) -> pd.DataFrame:
+    """Per added-value theme: evidenced, ticked, and ticked-but-unsupported claims."""
+    av = data["added_value"]
+    cols = ["theme", "label", "evidenced", "ticked", "ticked_unsupported"]
+    if av.empty:
+        return pd.DataFrame(columns=cols)
+    a = av.assign(assigned=av["assigned"].astype(bool), ticked=av["ticked"].astype(bool))
+    g = a.groupby("theme").agg(
+        evidenced=("assigned", "sum"),
+        ticked=("ticked", "sum"),
+        ticked_unsupported=("ticked", lambda s: int((s & ~a.loc[s.index, "assigned"]).sum())),
+    ).reset_index()
+    g["label"] = g["theme"].map(label)
+    return g[cols].astype({"evidenced": int, "ticked": int, "ticked_unsupported": int}).sort_values(
+        ["evidenced", "theme"], ascending=[False, True]).reset_index(drop=True)
+
+
+def partner_pairs(data: ReportData) -> pd.DataFrame:
+    """Partner type x partner type: submissions naming both (diagonal: naming the type)."""
+    p = data["partners"]
+    if p.empty:
+        return pd.DataFrame()
+    sets = p.groupby("submission_id")["partner_type"].agg(lambda s: sorted(set(s)))
+    types = sorted(set(p["partner_type"]))
+    m = pd.DataFrame(0, index=types, columns=types)
+    for ts in sets:
+        for a in ts:
+            for b in ts:
+                m.loc[a, b] += 1
+    m.index.name = "partner_type"
+    return m
+
+
+def followup_timeline(data: ReportData) -> pd.DataFrame:
+    """Next steps per due half-year (``2013 H1``), plus those with no resolvable date."""
+    f = data["followups"]
+    if f.empty:
+        return pd.DataFrame(columns=["period", "next_steps"])
+    due = pd.to_datetime(f["due"].where(f["due"] != ""), errors="coerce")
+    period = due.dt.year.astype("Int64").astype(str) + " H" + ((due.dt.month > 6) + 1).astype("Int64").astype(str)
+    period = period.where(due.notna(), "no date")
+    counts = period.value_counts()
+    order = sorted(p for p in counts.index if p != "no date") + (["no date"] if "no date" in counts.index else [])
+    return pd.DataFrame({"period": order, "next_steps": [int(counts[p]) for p in order]})
+
+
+def followup_items(data: ReportData) -> pd.DataFrame:
+    """The next steps themselves, by due date, with their council (text redacted)."""
+    f = data["followups"]
+    cols = ["due", "by_when", "council", "who", "what", "submission_id"]
+    if f.empty:
+        return pd.DataFrame(columns=cols)
+    councils = data["submissions"].set_index("submission_id")["council"]
+    out = f.assign(council=f["submission_id"].map(councils).fillna(""))
+    for c in ("who", "what", "by_when"):
+        out[c] = out[c].map(redact)
+    out["_k"] = out["due"].replace("", "9999")
+    return out.sort_values(["_k", "submission_id"])[cols].reset_index(drop=True)
+
+
+def exemplar_sentences(data: ReportData, per_category: int = 2) -> pd.DataFrame:
+    """The best-evidenced sentences to quote, with their case study and council."""
+    e = data["exemplars"]
+    cols = ["kind", "category", "label", "rank", "sentence", "title", "council", "submission_id", "score"]
+    if e.empty:
+        return pd.DataFrame(columns=cols)
+    subs = data["submissions"].set_index("submission_id")
+    e = e.sort_values(["kind", "category", "rank"]).groupby(["kind", "category"]).head(per_category)
+    out = e.assign(
+        label=e["category"].map(label),
+        sentence=e["sentence"].map(redact),
+        title=e["submission_id"].map(subs["title"]).fillna("").map(redact),
+        council=e["submission_id"].map(subs["council"]).fillna(""),
+    )
+    return out[cols].reset_index(drop=True)
+
+
+def gaps(data: ReportData) -> pd.DataFrame:
+    """Where evidence is thin: per priority, submissions, strong ones, and councils with none."""
+    cov = coverage(data)
+    rows = []
+    n_councils = cov["council"].nunique()
+    for p in PRIORITY_IDS:
+        c = cov[cov["priority"] == p]
+        rows.append({
+            "priority": p, "label": label(p), "submissions": int(c["submissions"].sum()),
+            "strong": int(c["strong"].sum()),
+            "councils_without": int((c["submissions"] == 0).sum()), "councils_in_data": n_councils,
+        })
+    out = pd.DataFrame(rows)
+    out["share_strong"] = (out["strong"] / out["submissions"].where(out["submissions"] > 0)).astype(float)
+    return out
+
+
+def ingest_summary(data: ReportData) -> pd.DataFrame:
+    """Files found by the ingest stage, by status."""
+    log = data["ingest_log"]
+    counts = log["status"].value_counts() if len(log) else pd.Series(dtype=int)
+    return pd.DataFrame({"status": ["ingested", "duplicate", "quarantined"],
+                         "files": [int(counts.get(s, 0)) for s in ("ingested", "duplicate", "quarantined")]})
+
+
+def chart_tables(data: ReportData) -> dict[str, pd.DataFrame]:
+    """Every table behind the report's charts and tables, by export name."""
+    pp = partner_pairs(data)
+    return {
+        "headline": headline(data),
+        "council_summary": council_summary(data),
+        "coverage": coverage(data),
+        "priorities": priority_counts(data),
+        "national_outcomes": outcome_counts(data),
+        "grade_by_priority": grade_by_priority(data),
+        "added_value": added_value_themes(data),
+        "partner_pairs": pp.reset_index() if len(pp) else pp,
+        "followup_timeline": followup_timeline(data),
+        "followups": followup_items(data),
+        "exemplars": exemplar_sentences(data),
+        "gaps": gaps(data),
+        "ingest_summary": ingest_summary(data),
+    }

@@ -1,0 +1,204 @@
+"""Unit tests of soa_analysis.report: redaction, escaping, tables, cards, exports.
+
+All test data is fictional and built in tmp_path.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from soa_analysis.errors import ConfigError, InputError
+from soa_analysis.report import sections, tables
+from soa_analysis.report.cards import highlight
+from soa_analysis.report.data import council_tiles, load_report_data
+from soa_analysis.report.exports import export_tables
+from soa_analysis.report.safe import EMAIL_MARK, PHONE_MARK, esc, redact
+from soa_analysis.report.synthetic import make_synthetic_processed
+
+PAYLOAD = (
+    "Contact jane.doe@council.example or 0131 496 0000 or +44 (0)7700 900123. "
+    "<script>alert('pwned')</script> <img src=x onerror=alert(1)> "
+    '<a href="javascript:alert(2)">click</a> see https://evil.example/x.js'
+)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Call Jo on 0131 496 0000.", f"Call Jo on {PHONE_MARK}."),
+    ("Tel: 01224 496000", f"Tel: {PHONE_MARK}"),
+    ("tel (0141) 496-0000 today", f"tel {PHONE_MARK} today"),
+    ("mobile 07700 900123", f"mobile {PHONE_MARK}"),
+    ("+44 (0)131 496 0000", PHONE_MARK),
+    ("+44 131 496 0000", PHONE_MARK),
+    ("freephone 0800 123 456", f"freephone {PHONE_MARK}"),
+    ("jo.bloggs@fife.gov.uk", EMAIL_MARK),
+    ("write to J.O'Neil+soa@example.org.", f"write to {EMAIL_MARK}."),
+    ("jo [at] fife [dot] gov [dot] uk", EMAIL_MARK),
+    # figures, years, money and dates are not phone numbers
+    ("between 2012 and 2013", "between 2012 and 2013"),
+    ("spent £1,234,567 on 15000 places", "spent £1,234,567 on 15000 places"),
+    ("down 0.5% since 01/02/2013", "down 0.5% since 01/02/2013"),
+    ("ref 2010 12345 678", "ref 2010 12345 678"),
+    ("we met at the hall", "we met at the hall"),
+])
+def test_redact(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+    ('<img src=x onerror="alert(1)">', "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"),
+    ("a & b 'c'", "a &amp; b &#x27;c&#x27;"),
+    (None, ""),
+    (float("nan"), ""),
+    (3, "3"),
+    ("mail x@y.org", f"mail {EMAIL_MARK}"),
+])
+def test_esc(value, expected):
+    assert esc(value) == expected
+
+
+def test_highlight_marks_phrases_and_escapes_everything_else():
+    out = highlight("<b>Jobs</b> and apprenticeships; jobseekers", {"jobs": "employment", "apprenticeships": "employment"})
+    assert out.count("<mark") == 2  # "jobseekers" is not the phrase "jobs"
+    assert "&lt;b&gt;" in out and "<b>" not in out
+    assert 'title="Employment"' in out
+
+
+def test_highlight_longer_phrase_wins():
+    out = highlight("older people services", {"older people": "older_people", "people": "safer_communities"})
+    assert out.count("<mark") == 1 and "tag-older-people" in out
+
+
+def test_highlight_redacts_inside_marked_text():
+    out = highlight("ring 0131 496 0000 about jobs", {"jobs": "employment"})
+    assert "496" not in out and PHONE_MARK in out
+
+
+class _Collector(HTMLParser):
+    """Collects tags, attributes and text of an HTML fragment."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attrs, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(tag, k, v or "") for k, v in attrs]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_tiles_cover_all_32_councils_once():
+    tiles = council_tiles()
+    assert len(tiles) == 32
+    assert len({t.council for t in tiles}) == 32
+    assert len({(t.row, t.col) for t in tiles}) == 32
+    assert len({t.abbrev for t in tiles}) == 32
+    assert all(re.fullmatch(r"S12\d{6}", t.code) for t in tiles)
+
+
+@pytest.fixture
+def processed(tmp_path):
+    return make_synthetic_processed(tmp_path / "processed", n=12, narrative_extra={0: PAYLOAD, 5: PAYLOAD})
+
+
+def test_sections_escape_planted_payloads(processed):
+    data = load_report_data(processed)
+    html = sections.title(data).data + "".join(f(data).data for f in sections.ALL_SECTIONS)
+    c = _Collector()
+    c.feed(html)
+    assert "img" in c.tags
+    # the only script is the card filter, and it has no src
+    assert c.tags.count("script") == 1
+    assert not [a for a in c.attrs if a[1] == "src" and not a[2].startswith("data:image/png;base64,")]
+    assert not [a for a in c.attrs if a[1].startswith("on")]
+    assert not [a for a in c.attrs if "javascript:" in a[2].lower()]
+    text = "".join(c.text)
+    assert "<script>alert('pwned')</script>" in text  # shown as text
+    assert "jane.doe" not in html and "496 0000" not in html and "900123" not in html
+    assert EMAIL_MARK in text and PHONE_MARK in text
+    assert "contact-secret" not in html  # restricted contacts never read
+
+
+def test_headings_in_order(processed):
+    data = load_report_data(processed)
+    html = sections.title(data).data + "".join(f(data).data for f in sections.ALL_SECTIONS)
+    levels = [int(m) for m in re.findall(r"<h([1-6])", html)]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+    for h in ("Headline figures", "Coverage", "Case studies", "Provenance", "Methodology and quality"):
+        assert f"<h2>{h}" in html
+    assert html.count("<table") == html.count("<caption>")
+
+
+def test_headline_figures_from_a_hand_made_folder(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=6, councils=["Fife", "Moray", "Angus"])
+    data = load_report_data(p)
+    h = tables.headline(data).set_index("figure")["value"]
+    ev = pd.read_parquet(p / "evidence.parquet")
+    assert h["Submissions"] == 6
+    assert h["Councils"] == 3
+    assert h["Share with strong evidence"] == pytest.approx((ev["grade"] == "strong").mean())
+
+
+def test_added_value_counts_ticked_but_unsupported(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=3)
+    av = pd.DataFrame({
+        "submission_id": ["syn00000", "syn00001", "syn00002"], "theme": ["prevention"] * 3,
+        "score": [0.9, 0.1, 0.1], "assigned": [True, False, False], "ticked": [True, True, False],
+        "evidence": ["", "", ""],
+    })
+    av.to_parquet(p / "added_value.parquet")
+    row = tables.added_value_themes(load_report_data(p)).set_index("theme").loc["prevention"]
+    assert (row["evidenced"], row["ticked"], row["ticked_unsupported"]) == (1, 2, 1)
+
+
+def test_council_report_filters_and_matches_case_insensitively(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=6, councils=["Fife", "Moray"])
+    data = load_report_data(p, council="fife")
+    assert data.council == "Fife"
+    assert set(data["submissions"]["council"]) == {"Fife"}
+    assert set(data["tags"]["submission_id"]) <= set(data["submissions"]["submission_id"])
+    assert len(data.national) == 6  # the tile map still shows Scotland
+    assert load_report_data(p, council="S12000047").council == "Fife"
+
+
+def test_unknown_council_and_missing_folder_fail_clearly(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=2)
+    with pytest.raises(ConfigError, match="not a known council"):
+        load_report_data(p, council="Atlantis")
+    with pytest.raises(InputError):
+        load_report_data(tmp_path / "nowhere")
+
+
+def test_missing_optional_tables_are_said_plainly(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=4, drop=("followups", "partners", "exemplars",
+                                                           "tagging_meta", "evidence_meta"))
+    data = load_report_data(p)
+    assert {"followups", "partners", "exemplars"} <= data.missing
+    assert "Not available in this run" in sections.followups(data).data
+    assert "No partner information" in sections.partners(data).data
+    assert "No exemplar sentences" in sections.exemplars(data).data
+    assert "No accuracy figures" in sections.methodology(data).data
+
+
+def test_exports_write_csv_and_workbook_safely(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=6, narrative_extra={0: PAYLOAD})
+    fu = pd.read_parquet(p / "followups.parquet")
+    fu.loc[0, "what"] = "=HYPERLINK(\"http://evil.example\") ring 0131 496 0000"
+    fu.to_parquet(p / "followups.parquet")
+    written = export_tables(load_report_data(p), tmp_path / "out")
+    names = {w.name for w in written}
+    assert {"coverage.csv", "priorities.csv", "grade_by_priority.csv", "added_value.csv", "partner_pairs.csv",
+            "followup_timeline.csv", "council_summary.csv", "report_tables.xlsx"} <= names
+    fol = pd.read_csv(tmp_path / "out" / "followups.csv", keep_default_na=False)
+    assert fol["what"].str.startswith("'=").any()
+    assert not fol["what"].str.contains("496 0000").any()
+    sheets = pd.read_excel(tmp_path / "out" / "report_tables.xlsx", sheet_name=None)
+    assert {"about", "coverage", "priorities", "followups"} <= set(sheets)
+    assert len(sheets["council_summary"]) == 32
