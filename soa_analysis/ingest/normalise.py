@@ -1,0 +1,200 @@
+"""Text normalisation for everything the readers extract.
+
+Small pure ``str -> str`` functions, each doing one repair, composed by
+:func:`normalise_text`. Regular expressions are compiled once, here. Smart quotes and
+dashes are kept as written (they are meaningful and harmless); what is repaired is what
+breaks matching: mojibake, Word's private-use bullet glyphs, ligatures, soft hyphens,
+non-breaking and zero-width spaces, CR/CRLF line ends and runs of white space.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+__all__ = [
+    "fix_mojibake",
+    "fix_bullets",
+    "fix_ligatures",
+    "remove_soft_hyphens",
+    "fix_spaces",
+    "fix_line_ends",
+    "collapse_whitespace",
+    "normalise_text",
+    "normalise_inline",
+    "BULLET",
+]
+
+BULLET = "\u2022"
+
+# Symbol-font / Wingdings glyphs Word puts in the private use area for list bullets, plus
+# other bullet-like characters that should all read as one bullet.
+# Only a private-use glyph anywhere, or a middle-dot/box glyph at the start of a line, is a bullet:
+# "·" inside a sentence (e.g. "5·2") must survive.
+_PUA_BULLET_RE = re.compile("[\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf0de\uf06e\uf0e8\uf075\uf0be\uf0f0\uf0a4\uf0b2]")
+_LINE_BULLET_RE = re.compile(r"(?m)^([ \t]*)[\u25aa\u25cf\u25e6\u2023\u2043\u2219\u00b7\u25a0\u27a2\uf02d](?=[ \t])")
+_LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    "\u0132": "IJ",
+    "\u0133": "ij",
+}
+_LIGATURE_TABLE = str.maketrans(_LIGATURES)
+_SOFT_HYPHEN_RE = re.compile("\u00ad")
+# Non-breaking, thin, figure, narrow, ideographic and other odd spaces -> plain space.
+_ODD_SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
+# Zero-width characters and BOMs are removed entirely.
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_CRLF_RE = re.compile(r"\r\n?|[\u2028\u0085]")
+_PARA_SEP_RE = re.compile("\u2029")
+_SPACES_RE = re.compile(r"[ ]{2,}")
+_TRAILING_RE = re.compile(r"[ ]+\n|\n[ ]+")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_ANY_WS_RE = re.compile(r"\s+")
+_MOJIBAKE_HINT_RE = re.compile("[\u00c2\u00c3\u00e2\u00c5\u00ef\u00c4\u00c6][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+
+
+def fix_mojibake(s: str) -> str:
+    """Repair UTF-8 text that was decoded as Windows-1252/Latin-1 (``â€™`` -> ``’``).
+
+    Uses ftfy's ``fix_encoding`` only, so nothing else (quotes, dashes) is changed;
+    text without a mojibake signature is returned as is (ftfy is not even called).
+
+    Example
+    -------
+    >>> fix_mojibake("Councilâ€™s plan")
+    'Council’s plan'
+    """
+    if not _MOJIBAKE_HINT_RE.search(s):
+        return s
+    return ftfy.fix_encoding(s)
+
+
+def fix_bullets(s: str) -> str:
+    """Turn Word's private-use bullet glyphs (U+F0B7 ...) and line-leading bullet symbols into "•".
+
+    Example
+    -------
+    >>> fix_bullets("\\uf0b7 first")
+    '• first'
+    """
+    s = _PUA_BULLET_RE.sub(BULLET, s)
+    return _LINE_BULLET_RE.sub(lambda m: m.group(1) + BULLET, s)
+
+
+def fix_ligatures(s: str) -> str:
+    """Expand typographic ligatures (``ﬁ`` -> ``fi``) that PDFs often carry.
+
+    Example
+    -------
+    >>> fix_ligatures("\\ufb01nance")
+    'finance'
+    """
+    return s.translate(_LIGATURE_TABLE)
+
+
+def remove_soft_hyphens(s: str) -> str:
+    """Remove soft hyphens (U+00AD), which split words invisibly.
+
+    Example
+    -------
+    >>> remove_soft_hyphens("com\\u00admunity")
+    'community'
+    """
+    return _SOFT_HYPHEN_RE.sub("", s)
+
+
+def fix_spaces(s: str) -> str:
+    """Non-breaking and other odd spaces and tabs -> " "; zero-width characters and stray control characters removed.
+
+    Example
+    -------
+    >>> fix_spaces("Fife\\u00a0Council\\u200b")
+    'Fife Council'
+    """
+    s = _ZERO_WIDTH_RE.sub("", s)
+    s = _CONTROL_RE.sub("", s)
+    return _ODD_SPACE_RE.sub(" ", s)
+
+
+def fix_line_ends(s: str) -> str:
+    """CRLF, lone CR, Unicode line separators -> "\\n"; paragraph separators -> blank line.
+
+    Example
+    -------
+    >>> fix_line_ends("a\\r\\nb\\rc")
+    'a\\nb\\nc'
+    """
+    s = _CRLF_RE.sub("\n", s)
+    return _PARA_SEP_RE.sub("\n\n", s)
+
+
+def collapse_whitespace(s: str) -> str:
+    """Collapse runs of spaces, strip line ends, keep paragraph breaks (at most one blank line).
+
+    Example
+    -------
+    >>> collapse_whitespace("a   b \\n\\n\\n\\n c ")
+    'a b\\n\\nc'
+    """
+    s = _SPACES_RE.sub(" ", s)
+    s = _TRAILING_RE.sub("\n", s)
+    s = _TRAILING_RE.sub("\n", s)
+    s = _BLANK_LINES_RE.sub("\n\n", s)
+    return s.strip()
+
+
+_PIPELINE = (
+    fix_line_ends,
+    fix_mojibake,
+    fix_bullets,
+    fix_ligatures,
+    remove_soft_hyphens,
+    fix_spaces,
+    collapse_whitespace,
+)
+
+
+def normalise_text(s: str) -> str:
+    """Apply every repair in order; paragraph breaks are kept.
+
+    Parameters
+    ----------
+    s : str
+        Text as extracted by a reader.
+
+    Returns
+    -------
+    str
+        NFC-normalised, repaired text with single spaces, ``\\n`` line ends and at most one
+        blank line between paragraphs. Smart quotes and dashes are kept.
+
+    Example
+    -------
+    >>> normalise_text("\\uf0b7\\tImproved\\u00a0o\\ufb03ce  access\\r\\n\\r\\n\\r\\nNext")
+    '• Improved office access\\n\\nNext'
+    """
+    if not s:
+        return ""
+    for fn in _PIPELINE:
+        s = fn(s)
+    return unicodedata.normalize("NFC", s)
+
+
+def normalise_inline(s: str) -> str:
+    """Normalise and fold all white space (line breaks included) to single spaces: for one-line values such as cells.
+
+    Example
+    -------
+    >>> normalise_inline(" Name of\\r\\ncase study ")
+    'Name of case study'
+    """
+    return _ANY_WS_RE.sub(" ", normalise_text(s)).strip()
