@@ -1,0 +1,281 @@
+"""Lexicon tagger: weighted taxonomy phrases matched on stem sequences.
+
+Each phrase of a taxonomy is reduced to its stem sequence and indexed by its first stem,
+so a sentence costs one dictionary look-up per token plus a comparison for the few
+tokens that start a phrase. Within a category the longest phrase wins where matches
+overlap, words covered by one of the category's ``exclusions`` ("older buildings") do not
+count, a phrase inside a negation scope ("no impact on older people") does not count, and
+one inside a hedge scope ("might indirectly help jobs") counts half.
+
+Scores. A sentence's weight for a category is the sum of its phrases' weights (capped);
+a document's is the sum over sentences, times a per-section weight (a title counts more
+than a list of partners). The 0-1 score is ``1 - exp(-S / saturation)``, scaled down when
+only a small share of the document's sentences carry the category (a passing mention in a
+long report), per the taxonomy's ``scoring`` block.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import TaxonomyError
+from ..taxonomies import Taxonomy, load_taxonomy
+from .text import CITATION_RE, FEATURE_STOP_WORDS, cue_flags, phrase_stems, split_sentences, stems, words, word_spans
+
+__all__ = ["LexiconTagger", "SECTION_WEIGHTS", "as_document", "AnalysedSentence", "analyse"]
+
+SECTION_WEIGHTS = {
+    "title": 1.5, "need": 1.0, "actions": 1.0, "partners_text": 0.3, "evidence": 1.0,
+    "added_value": 0.6, "next_steps": 0.8, "achievements": 1.0, "challenges": 0.7,
+    "support_required": 0.5, "outcome_progress": 1.0, "outcomes_cited": 1.0, "text": 1.0,
+}
+
+
+@dataclass
+class AnalysedSentence:
+    """One sentence, analysed once and shared by both taggers."""
+
+    section: str
+    sentence: str
+    tokens: list
+    stems: list
+    negated: list | None = None
+    hedged: list | None = None
+    _cues_done: bool = False
+
+    def cues(self):
+        """Negation and hedge flags (computed on first use; None lists when no cue)."""
+        if not self._cues_done:
+            flags = cue_flags(self.sentence, self.tokens)
+            if flags is not None:
+                self.negated, self.hedged = flags
+            self._cues_done = True
+        return self.negated, self.hedged
+
+
+def as_document(doc) -> list[tuple[str, str]]:
+    """Normalise a document to a list of (section, sentence).
+
+    Accepts a string (split into sentences, section ``"text"``), a mapping of section name
+    to text, or an iterable of (section, sentence) pairs.
+    """
+    if isinstance(doc, str):
+        return [("text", s) for s in split_sentences(doc)]
+    if isinstance(doc, dict):
+        return [(sec, s) for sec, txt in doc.items() if isinstance(txt, str) and txt for s in split_sentences(txt)]
+    return [(str(sec), str(s)) for sec, s in doc]
+
+
+def analyse(doc) -> list[AnalysedSentence]:
+    """Analyse a document (see :func:`as_document`) into :class:`AnalysedSentence` objects."""
+    if isinstance(doc, list) and doc and isinstance(doc[0], AnalysedSentence):
+        return doc
+    out = []
+    for sec, s in as_document(doc):
+        toks = words(s)
+        if toks:
+            out.append(AnalysedSentence(sec, s, toks, stems(toks)))
+    return out
+
+
+class LexiconTagger:
+    """Tag documents with a taxonomy's weighted phrases.
+
+    Parameters
+    ----------
+    taxonomy : str, path-like or Taxonomy
+        Shipped name or YAML path, see :func:`soa_analysis.taxonomies.load_taxonomy`.
+    section_weights : dict, optional
+        Weight of a sentence by template section; defaults to :data:`SECTION_WEIGHTS`.
+    citation_overlap : float
+        For sentences that cite a "National Outcome", the share of an outcome wording's
+        content words that must appear for the citation to count (wording paraphrased or
+        cut short). Numbers are never used: numbering shifted between editions.
+
+    Attributes
+    ----------
+    taxonomy_ : Taxonomy
+    categories_ : tuple of str
+    index_ : dict
+        First stem -> list of (stem tuple, category index, weight, phrase, is_exclusion).
+
+    Example
+    -------
+    >>> tagger = LexiconTagger(taxonomy="priorities").fit()
+    >>> scores, evidence = tagger.score_document("Reablement helped older people stay at home.")
+    >>> evidence[0]["category"], evidence[0]["phrases"]
+    ('older_people', ['reablement', 'older people', 'stay at home'])
+    """
+
+    def __init__(self, *, taxonomy="priorities", section_weights=None, citation_overlap=0.75):
+        self.taxonomy = taxonomy
+        self.section_weights = section_weights
+        self.citation_overlap = citation_overlap
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X=None, y=None):
+        """Load and compile the taxonomy (X and y are ignored); returns self.
+
+        Raises
+        ------
+        TaxonomyError
+            If the taxonomy is invalid or a phrase has no words.
+        """
+        tax = load_taxonomy(self.taxonomy)
+        if not 0 < float(self.citation_overlap) <= 1:
+            raise TaxonomyError("citation_overlap must lie in (0, 1]")
+        index: dict[str, list] = {}
+        wordings = []
+        for ci, cat in enumerate(tax.categories):
+            entries = list(cat.phrases)
+            if cat.wording and all(p.lower() != cat.wording.lower() for p, _ in entries):
+                entries.append((cat.wording, 1.0))
+            for phrase, weight in entries:
+                key = phrase_stems(phrase)
+                if not key:
+                    raise TaxonomyError(f"{tax.source}: phrase {phrase!r} of {cat.id!r} has no words")
+                index.setdefault(key[0], []).append((key, ci, float(weight), phrase, False))
+            for phrase in cat.exclusions:
+                key = phrase_stems(phrase)
+                index.setdefault(key[0], []).append((key, ci, 0.0, phrase, True))
+            if cat.wording:
+                toks = [t for t in words(cat.wording) if t not in FEATURE_STOP_WORDS and t not in ("we", "our")]
+                wordings.append((ci, frozenset(stems(toks)), cat.wording))
+        for v in index.values():
+            v.sort(key=lambda e: (-len(e[0]), e[3]))
+        self.taxonomy_ = tax
+        self.categories_ = tax.ids
+        self.index_ = index
+        self.wordings_ = wordings
+        self.scoring_ = dict(tax.scoring)
+        self.section_weights_ = dict(SECTION_WEIGHTS if self.section_weights is None else self.section_weights)
+        return self
+
+    def _check(self):
+        if not hasattr(self, "index_"):
+            raise TaxonomyError("LexiconTagger is not fitted: call fit() first")
+
+    # ----------------------------------------------------------------- matching
+    def match_sentence(self, sent: AnalysedSentence) -> dict[int, list[tuple]]:
+        """Phrase matches in one sentence, by category index.
+
+        Returns
+        -------
+        dict
+            category index -> list of (start token, end token, weight, phrase); matches
+            that are negated or covered by an exclusion are left out.
+        """
+        index = self.index_
+        st = sent.stems
+        hits = [i for i, s in enumerate(st) if s in index]
+        cited = bool(self.wordings_) and CITATION_RE.search(sent.sentence) is not None
+        if not hits and not cited:
+            return {}
+        found: list[tuple] = []
+        n = len(st)
+        for i in hits:
+            for key, ci, w, phrase, excl in index[st[i]]:
+                L = len(key)
+                if L == 1 or (i + L <= n and tuple(st[i:i + L]) == key):
+                    found.append((ci, i, i + L, w, phrase, excl))
+        if cited:
+            present = set(st)
+            for ci, wset, wording in self.wordings_:
+                if wset and len(wset & present) / len(wset) >= self.citation_overlap:
+                    pos = [j for j, s in enumerate(st) if s in wset]
+                    found.append((ci, pos[0], pos[-1] + 1, 1.5, wording, False))
+        if not found:
+            return {}
+        negated, hedged = sent.cues()
+        out: dict[int, list[tuple]] = {}
+        excluded: dict[int, list[tuple[int, int]]] = {}
+        for ci, a, b, w, phrase, excl in found:
+            if excl:
+                excluded.setdefault(ci, []).append((a, b))
+        found.sort(key=lambda f: (f[0], -(f[2] - f[1]), f[1]))
+        taken: dict[int, list[tuple[int, int]]] = {}
+        for ci, a, b, w, phrase, excl in found:
+            if excl:
+                continue
+            if any(a < eb and ea < b for ea, eb in excluded.get(ci, ())):
+                continue
+            if any(a < tb and ta < b for ta, tb in taken.get(ci, ())):
+                continue
+            if negated is not None and negated[a]:
+                continue
+            if hedged is not None and hedged[a]:
+                w *= 0.5
+            taken.setdefault(ci, []).append((a, b))
+            out.setdefault(ci, []).append((a, b, w, phrase))
+        for v in out.values():
+            v.sort()
+        return out
+
+    # ------------------------------------------------------------------ scoring
+    def score_document(self, doc, *, evidence=True):
+        """Scores (0-1, one per category) and sentence evidence for one document.
+
+        Parameters
+        ----------
+        doc : str, dict or list
+            See :func:`as_document`; or a list of :class:`AnalysedSentence`.
+        evidence : bool
+            Also return the evidence rows.
+
+        Returns
+        -------
+        scores : numpy.ndarray of shape (n_categories,)
+        evidence : list of dict
+            One per (category, sentence) with matches: category, section, sentence,
+            sentence_index, phrases, spans (character offsets in the sentence), weight.
+        """
+        self._check()
+        sents = analyse(doc)
+        k = len(self.categories_)
+        total = np.zeros(k)
+        nsent = np.zeros(k)
+        cap = self.scoring_["sentence_cap"]
+        sw = self.section_weights_
+        rows = []
+        for si, sent in enumerate(sents):
+            matches = self.match_sentence(sent)
+            if not matches:
+                continue
+            spans = None
+            for ci, ms in matches.items():
+                w = min(cap, sum(m[2] for m in ms))
+                total[ci] += w * sw.get(sent.section, 1.0)
+                nsent[ci] += 1
+                if evidence:
+                    if spans is None:
+                        spans = word_spans(sent.sentence)
+                    rows.append({
+                        "category": self.categories_[ci], "section": sent.section, "sentence": sent.sentence,
+                        "sentence_index": si, "phrases": [m[3] for m in ms],
+                        "spans": [[spans[m[0]][0], spans[m[1] - 1][1]] for m in ms], "weight": round(w, 4),
+                    })
+        scores = self._to_scores(total, nsent, max(len(sents), 1))
+        return (scores, rows) if evidence else scores
+
+    def _to_scores(self, total, nsent, n):
+        sc = self.scoring_
+        strength = 1.0 - np.exp(-total / sc["saturation"])
+        cw = sc["coverage_weight"]
+        if cw:
+            share = np.minimum(1.0, (nsent / n) / max(sc["coverage_target"], 1e-9))
+            strength = strength * ((1.0 - cw) + cw * share)
+        return np.clip(strength, 0.0, 1.0)
+
+    def predict_scores(self, docs) -> np.ndarray:
+        """Score many documents: array of shape (n_docs, n_categories), values in 0-1."""
+        self._check()
+        return np.vstack([self.score_document(d, evidence=False) for d in docs]) if len(docs) else \
+            np.zeros((0, len(self.categories_)))
+
+    def predict(self, docs, threshold=None) -> np.ndarray:
+        """Binary tags: score at or above ``threshold`` (the taxonomy's by default)."""
+        t = self.scoring_["threshold"] if threshold is None else threshold
+        return (self.predict_scores(docs) >= t).astype(int)

@@ -1,0 +1,333 @@
+"""Supervised and combined taggers, per-category thresholds chosen by cross-validation.
+
+:class:`SupervisedTagger` is a TF-IDF (stems and stem bigrams, negation-marked) +
+one-vs-rest logistic regression; its probabilities are trained on log-loss, so they are
+calibrated scores in 0-1. :class:`CombinedTagger` (the default) averages the lexicon score
+and the model probability, and stores a threshold per category chosen by k-fold
+cross-validation on the labelled corpus; evidence comes from the lexicon's phrases, or,
+when only the model saw a category, from the words that pushed its score up most.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.multiclass import OneVsRestClassifier
+
+from .. import __version__
+from ..errors import InputError, SchemaError, TaxonomyError
+from ..labelled import labels_sha256, load_labels
+from .lexicon import AnalysedSentence, LexiconTagger, analyse
+from .text import content_features, word_spans
+
+__all__ = ["SupervisedTagger", "CombinedTagger", "choose_thresholds", "document_features", "load_model",
+           "THRESHOLD_GRID"]
+
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
+
+
+def _identity(doc):
+    return doc
+
+
+def document_features(sents: list[AnalysedSentence]) -> list[str]:
+    """Supervised-model features of an analysed document (see :func:`content_features`)."""
+    out: list[str] = []
+    for s in sents:
+        neg, _ = s.cues()
+        out.extend(content_features(s.tokens, s.stems, neg))
+    return out
+
+
+def _binary_f1(y, p):
+    tp = int((y & p).sum())
+    fp = int(((1 - y) & p).sum())
+    fn = int((y & (1 - p)).sum())
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def choose_thresholds(Y: np.ndarray, scores: np.ndarray, grid=THRESHOLD_GRID) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column threshold maximising F1 of ``scores >= t`` against ``Y``.
+
+    Ties go to the threshold nearest 0.5, then the lower one, so the choice is deterministic.
+
+    Returns
+    -------
+    thresholds, f1 : numpy.ndarray
+    """
+    Y = np.asarray(Y, dtype=int)
+    k = Y.shape[1]
+    th = np.full(k, 0.5)
+    f1 = np.zeros(k)
+    order = sorted(grid, key=lambda t: (abs(t - 0.5), t))
+    for c in range(k):
+        best = -1.0
+        for t in order:
+            f = _binary_f1(Y[:, c], (scores[:, c] >= t).astype(int))
+            if f > best + 1e-12:
+                best, th[c] = f, t
+        f1[c] = best
+    return th, f1
+
+
+class SupervisedTagger:
+    """TF-IDF + one-vs-rest logistic regression over analysed documents.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength.
+    class_weight : str or None
+        Passed to LogisticRegression ("balanced" by default: positives are rare).
+    min_df : int
+        Minimum document frequency of a feature.
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer
+    classifier_ : OneVsRestClassifier
+    n_categories_ : int
+    """
+
+    def __init__(self, *, C=8.0, class_weight="balanced", min_df=1):
+        self.C = C
+        self.class_weight = class_weight
+        self.min_df = min_df
+
+    def fit(self, features: list[list[str]], Y):
+        """Fit on feature lists (from :func:`document_features`) and a 0/1 matrix; returns self."""
+        Y = np.asarray(Y, dtype=int)
+        if Y.ndim != 2 or len(features) != Y.shape[0]:
+            raise SchemaError("SupervisedTagger.fit: Y must be (n_documents, n_categories)")
+        if (Y.sum(axis=0) == 0).any() or (Y.sum(axis=0) == len(Y)).any():
+            raise SchemaError("SupervisedTagger.fit: every category needs positive and negative examples")
+        self.vectorizer_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.min_df,
+                                           dtype=np.float64)
+        X = self.vectorizer_.fit_transform(features)
+        base = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear",
+                                  max_iter=2000, random_state=0)
+        self.classifier_ = OneVsRestClassifier(base).fit(X, Y)
+        self.n_categories_ = Y.shape[1]
+        return self
+
+    def predict_proba(self, features: list[list[str]]) -> np.ndarray:
+        """Probabilities, shape (n_documents, n_categories)."""
+        if not features:
+            return np.zeros((0, self.n_categories_))
+        X = self.vectorizer_.transform(features)
+        return self.classifier_.predict_proba(X)
+
+    def top_terms(self, features: list[str], category: int, n=5) -> list[tuple[str, float]]:
+        """The features of one document that raise ``category``'s score most (term, contribution)."""
+        X = self.vectorizer_.transform([features])
+        coef = self.classifier_.estimators_[category].coef_.ravel()
+        idx = X.indices
+        contrib = X.data * coef[idx]
+        names = self.vectorizer_.get_feature_names_out()
+        order = np.argsort(-contrib, kind="stable")[:n]
+        return [(names[idx[j]], float(contrib[j])) for j in order if contrib[j] > 0]
+
+
+class CombinedTagger:
+    """Lexicon + supervised tagger with per-category thresholds from cross-validation.
+
+    Parameters
+    ----------
+    taxonomy : str, path-like or Taxonomy
+        The taxonomy the labels use (default ``"priorities"``).
+    lexicon_weight : float
+        Weight of the lexicon score in the combined score (the model gets the rest);
+        1.0 gives a lexicon-only tagger, 0.0 a model-only one.
+    C : float
+        Regularisation of the logistic regression.
+    cv_folds : int
+        Folds used to choose the thresholds.
+    seed : int
+        Seed of the fold split (the only randomness).
+
+    Attributes
+    ----------
+    lexicon_ : LexiconTagger
+    model_ : SupervisedTagger or None
+    thresholds_ : dict
+        Category id -> threshold.
+    cv_f1_ : dict
+        Category id -> out-of-fold F1 at the chosen threshold.
+    oof_scores_ : numpy.ndarray
+        Out-of-fold combined scores of the training passages.
+    training_ : dict
+        Provenance: number of passages, labels SHA-256.
+    """
+
+    def __init__(self, *, taxonomy="priorities", lexicon_weight=0.5, C=8.0, cv_folds=5, seed=0):
+        self.taxonomy = taxonomy
+        self.lexicon_weight = lexicon_weight
+        self.C = C
+        self.cv_folds = cv_folds
+        self.seed = seed
+
+    # ---------------------------------------------------------------- training
+    def fit(self, docs, Y, *, provenance=None):
+        """Fit on documents and a 0/1 label matrix (columns in taxonomy order); returns self."""
+        if not 0 <= self.lexicon_weight <= 1:
+            raise TaxonomyError("lexicon_weight must lie in [0, 1]")
+        self.lexicon_ = LexiconTagger(taxonomy=self.taxonomy).fit()
+        self.categories_ = self.lexicon_.categories_
+        Y = np.asarray(Y, dtype=int)
+        if Y.shape != (len(docs), len(self.categories_)):
+            raise SchemaError(f"labels have shape {Y.shape}; expected ({len(docs)}, {len(self.categories_)})")
+        analysed = [analyse(d) for d in docs]
+        feats = [document_features(a) for a in analysed]
+        lex = self.lexicon_.predict_scores(analysed)
+        w = self.lexicon_weight
+        oof = np.zeros(Y.shape)
+        if w < 1:
+            folds = KFold(n_splits=self.cv_folds, shuffle=True, random_state=self.seed)
+            for tr, te in folds.split(feats):
+                m = SupervisedTagger(C=self.C).fit([feats[i] for i in tr], Y[tr])
+                oof[te] = m.predict_proba([feats[i] for i in te])
+            self.model_ = SupervisedTagger(C=self.C).fit(feats, Y)
+        else:
+            self.model_ = None
+        self.oof_scores_ = w * lex + (1 - w) * oof
+        th, f1 = choose_thresholds(Y, self.oof_scores_)
+        self.thresholds_ = {c: float(t) for c, t in zip(self.categories_, th)}
+        self.cv_f1_ = {c: round(float(f), 4) for c, f in zip(self.categories_, f1)}
+        self.training_ = {"n_documents": int(len(docs)), **(provenance or {})}
+        return self
+
+    def fit_labels(self, labels=None, *, extra=None):
+        """Fit on a labelled corpus (package corpus by default), optionally with more rows.
+
+        Parameters
+        ----------
+        labels : path-like or DataFrame, optional
+            A labels CSV (see :func:`soa_analysis.labelled.load_labels`) or its DataFrame.
+        extra : DataFrame, optional
+            More passages in the same format (e.g. from :func:`labels_from_review`).
+        """
+        import pandas as pd
+
+        tax_ids = LexiconTagger(taxonomy=self.taxonomy).fit().categories_
+        if labels is None or not isinstance(labels, pd.DataFrame):
+            df = load_labels(labels, categories=tax_ids)
+            prov = {"labels": str(labels or "package:labelled/priorities.csv"), "labels_sha256": labels_sha256(labels)}
+        else:
+            df = labels
+            prov = {"labels": "DataFrame", "labels_sha256": _frame_sha(df)}
+        if extra is not None and len(extra):
+            df = pd.concat([df, extra], ignore_index=True)
+            prov["extra_rows"] = int(len(extra))
+            prov["extra_sha256"] = _frame_sha(extra)
+        if "label_list" not in df.columns:
+            df = df.assign(label_list=[[x for x in str(s).split(";") if x] for s in df["labels"]])
+        Y = np.array([[int(c in ls) for c in tax_ids] for ls in df["label_list"]])
+        return self.fit(df["text"].tolist(), Y, provenance=prov)
+
+    def _check(self):
+        if not hasattr(self, "thresholds_"):
+            raise TaxonomyError("CombinedTagger is not fitted: call fit() or fit_labels() first")
+
+    # -------------------------------------------------------------- prediction
+    def score_analysed(self, analysed: list[list[AnalysedSentence]]):
+        """Lexicon, model and combined scores for analysed documents."""
+        self._check()
+        lex = self.lexicon_.predict_scores(analysed)
+        if self.model_ is not None:
+            sup = self.model_.predict_proba([document_features(a) for a in analysed])
+        else:
+            sup = np.zeros_like(lex)
+        w = self.lexicon_weight
+        return lex, sup, np.clip(w * lex + (1 - w) * sup, 0, 1)
+
+    def predict_scores(self, docs) -> np.ndarray:
+        """Combined 0-1 scores, shape (n_documents, n_categories)."""
+        return self.score_analysed([analyse(d) for d in docs])[2]
+
+    def predict(self, docs) -> np.ndarray:
+        """0/1 tags using the cross-validated thresholds."""
+        th = np.array([self.thresholds_[c] for c in self.categories_])
+        return (self.predict_scores(docs) >= th).astype(int)
+
+    def model_evidence(self, sents: list[AnalysedSentence], category: int, n_terms=5) -> list[dict]:
+        """Evidence for a model-only tag: sentences holding the features that raised its score."""
+        if self.model_ is None:
+            return []
+        terms = dict(self.model_.top_terms(document_features(sents), category, n_terms))
+        rows = []
+        for si, s in enumerate(sents):
+            neg, _ = s.cues()
+            feats = content_features(s.tokens, s.stems, neg)
+            hit = [f for f in dict.fromkeys(feats) if f in terms]
+            if not hit:
+                continue
+            spans = word_spans(s.sentence)
+            wanted = {part for f in hit for part in f.split(" ")}
+            marks = [[spans[j][0], spans[j][1]] for j, st in enumerate(s.stems) if st in wanted]
+            phrases = sorted({s.sentence[a:b].lower() for a, b in marks})
+            rows.append({"category": self.categories_[category], "section": s.section, "sentence": s.sentence,
+                         "sentence_index": si, "phrases": phrases, "spans": marks,
+                         "weight": round(sum(terms[f] for f in hit), 4)})
+        rows.sort(key=lambda r: -r["weight"])
+        return rows[:3]
+
+    # ------------------------------------------------------------- persistence
+    def info(self) -> dict:
+        """JSON-serialisable description: parameters, thresholds, taxonomy, CV figures."""
+        self._check()
+        return {
+            "class": "CombinedTagger", "package_version": __version__,
+            "params": {"lexicon_weight": self.lexicon_weight, "C": self.C, "cv_folds": self.cv_folds, "seed": self.seed},
+            "taxonomy": self.lexicon_.taxonomy_.provenance(),
+            "thresholds": self.thresholds_, "cv_f1": self.cv_f1_, "training": self.training_,
+        }
+
+    def save(self, model_dir) -> tuple[Path, Path]:
+        """Write ``<taxonomy>.joblib`` and ``<taxonomy>.json`` (thresholds, versions) to ``model_dir``."""
+        from ..io import atomic_path, write_text
+
+        self._check()
+        model_dir = Path(model_dir)
+        name = self.lexicon_.taxonomy_.name
+        pkl = model_dir / f"{name}.joblib"
+        with atomic_path(pkl, ".joblib") as tmp:
+            joblib.dump(self, tmp)
+        meta = self.info() | {"model_file": pkl.name, "model_sha256": hashlib.sha256(pkl.read_bytes()).hexdigest()}
+        js = write_text(model_dir / f"{name}.json", json.dumps(meta, indent=2, sort_keys=True))
+        return pkl, js
+
+
+def _frame_sha(df) -> str:
+    cols = [c for c in ("text", "labels") if c in df.columns]
+    return hashlib.sha256(df[cols].to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def load_model(path) -> CombinedTagger:
+    """Load a model written by :meth:`CombinedTagger.save`, checking it against its JSON.
+
+    Only load model files your own runs wrote: joblib files are pickles.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, does not match its JSON's SHA-256, or is not a CombinedTagger.
+    """
+    path = Path(path)
+    js = path.with_suffix(".json")
+    if not path.exists() or not js.exists():
+        raise InputError(f"model {path} or its {js.name} is missing")
+    meta = json.loads(js.read_text(encoding="utf-8"))
+    if hashlib.sha256(path.read_bytes()).hexdigest() != meta.get("model_sha256"):
+        raise InputError(f"model {path} does not match the SHA-256 recorded in {js.name}")
+    model = joblib.load(path)
+    if not isinstance(model, CombinedTagger):
+        raise InputError(f"{path} does not hold a CombinedTagger")
+    model.thresholds_ = {k: float(v) for k, v in meta["thresholds"].items()}
+    return model

@@ -1,0 +1,224 @@
+"""The tagging stage: submissions.parquet -> tags.parquet, tag_evidence.parquet, tagging_meta.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..errors import InputError
+from ..io import read_table, write_table, write_text
+from ..labelled import labels_sha256
+from ..schema import SECTION_COLUMNS
+from ..taxonomies import load_taxonomy
+from .lexicon import AnalysedSentence, LexiconTagger, analyse
+from .model import CombinedTagger, document_features, load_model
+
+__all__ = ["run_tagging", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
+           "SUPERVISED_TAXONOMIES"]
+
+# Taxonomies with a labelled corpus in the package: tagged by the combined tagger.
+SUPERVISED_TAXONOMIES = ("priorities",)
+TAG_COLUMNS = ["submission_id", "taxonomy", "priority", "label", "score", "assigned", "threshold",
+               "lexicon_score", "model_score", "method", "evidence", "taxonomy_version"]
+EVIDENCE_COLUMNS = ["submission_id", "taxonomy", "priority", "section", "sentence", "phrases", "spans",
+                    "weight", "method", "assigned", "sentence_index"]
+
+
+@dataclass
+class TaggingResult:
+    """What :func:`run_tagging` produced: the two tables, the run record and file paths."""
+
+    tags: pd.DataFrame
+    evidence: pd.DataFrame
+    meta: dict
+    paths: dict = field(default_factory=dict)
+
+    def assigned(self) -> pd.DataFrame:
+        """The assigned tags only."""
+        return self.tags[self.tags["assigned"]]
+
+
+def submission_document(row) -> list[tuple[str, str]]:
+    """A submission row as (section, sentence) pairs: its template sections when it has
+    any, else its whole text; plus the National/Local Outcomes it cites."""
+    from ..nlp import split_sentences
+
+    pairs = []
+    for sec in SECTION_COLUMNS:
+        txt = row.get(sec) if hasattr(row, "get") else None
+        if isinstance(txt, str) and txt.strip():
+            pairs.extend((sec, s) for s in split_sentences(txt))
+    if not pairs:
+        pairs = [("text", s) for s in split_sentences(str(row.get("text") or ""))]
+    cited = row.get("outcomes_cited")
+    if cited is not None and not isinstance(cited, str):
+        pairs.extend(("outcomes_cited", str(c)) for c in cited if str(c).strip())
+    return pairs
+
+
+def _evidence_text(rows: list[dict], limit=3) -> str:
+    parts = []
+    for r in sorted(rows, key=lambda r: (-r["weight"], r["sentence_index"]))[:limit]:
+        sent = r["sentence"] if len(r["sentence"]) <= 220 else r["sentence"][:217] + "..."
+        parts.append(f"{', '.join(repr(p) for p in r['phrases'])} in {r['section']}: \"{sent}\"")
+    return " | ".join(parts)
+
+
+def _fingerprint(taxonomy, labels, extra, model_params) -> str:
+    tax = load_taxonomy(taxonomy)
+    blob = json.dumps({"tax": tax.sha256, "labels": labels_sha256(labels), "version": __version__,
+                       "params": model_params,
+                       "extra": None if extra is None else hashlib.sha256(
+                           extra.to_csv(index=False).encode()).hexdigest()}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[CombinedTagger, str]:
+    tax = load_taxonomy(taxonomy)
+    fp = _fingerprint(taxonomy, labels, extra, params)
+    model_dir = processed_dir / "models"
+    pkl = model_dir / f"{tax.name}.joblib"
+    js = pkl.with_suffix(".json")
+    if js.exists():
+        try:
+            meta = json.loads(js.read_text(encoding="utf-8"))
+            if meta.get("fingerprint") == fp:
+                return load_model(pkl), "loaded"
+        except (InputError, ValueError, OSError):
+            pass
+    model = CombinedTagger(taxonomy=taxonomy, **params).fit_labels(labels, extra=extra)
+    model.training_["fingerprint"] = fp
+    model.save(model_dir)
+    meta = json.loads(js.read_text(encoding="utf-8"))
+    meta["fingerprint"] = fp
+    write_text(js, json.dumps(meta, indent=2, sort_keys=True))
+    return model, "trained"
+
+
+def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), progress=False,
+                labels=None, extra_labels=None, model_params=None) -> TaggingResult:
+    """Tag every submission against each taxonomy and write the stage's outputs.
+
+    Parameters
+    ----------
+    processed_dir : path-like
+        Folder holding ``submissions.parquet``; outputs are written there.
+    taxonomies : sequence
+        Shipped taxonomy names or YAML paths. ``priorities`` uses the combined tagger
+        (lexicon + model trained on the labelled corpus, thresholds from cross-validation);
+        the others use the lexicon with the taxonomy's ``scoring.threshold``.
+    progress : bool
+        Show a tqdm progress bar (text, not a widget).
+    labels : path-like, optional
+        Labelled corpus for the model (the package's ``labelled/priorities.csv`` by default).
+    extra_labels : DataFrame, optional
+        More training passages, e.g. :func:`labels_from_review` of reviewed tags.
+    model_params : dict, optional
+        CombinedTagger parameters (lexicon_weight, C, cv_folds, seed).
+
+    Returns
+    -------
+    TaggingResult
+
+    Raises
+    ------
+    InputError
+        If ``submissions.parquet`` is missing.
+    SchemaError
+        If an input or output table breaks its contract.
+    TaxonomyError
+        If a taxonomy file is invalid.
+
+    Example
+    -------
+    >>> result = run_tagging("data/processed")        # doctest: +SKIP
+    >>> result.assigned()[["submission_id", "priority", "score"]]   # doctest: +SKIP
+    """
+    processed_dir = Path(processed_dir)
+    subs = read_table(processed_dir, "submissions")
+    params = {"lexicon_weight": 0.5, "C": 8.0, "cv_folds": 5, "seed": 0} | dict(model_params or {})
+    records = subs.to_dict("records")
+    it = records
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(records, desc="analyse", unit="submission")
+    analysed: list[list[AnalysedSentence]] = [analyse(submission_document(r)) for r in it]
+    ids = [str(r["submission_id"]) for r in records]
+
+    tag_rows: list[dict] = []
+    ev_rows: list[dict] = []
+    meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  "n_submissions": len(records), "taxonomies": {}, "models": {}}
+    for tax_ref in taxonomies:
+        tax = load_taxonomy(tax_ref)
+        supervised = tax.name in SUPERVISED_TAXONOMIES
+        if supervised:
+            model, how = _get_model(processed_dir, tax_ref, labels, extra_labels, params)
+            lexicon = model.lexicon_
+            thresholds = np.array([model.thresholds_[c] for c in tax.ids])
+            w = model.lexicon_weight
+            info = model.info() | {"how": how, "model_file": f"models/{tax.name}.joblib"}
+            meta["models"][tax.name] = info
+        else:
+            model, lexicon = None, LexiconTagger(taxonomy=tax_ref).fit()
+            thresholds = np.full(len(tax.ids), lexicon.scoring_["threshold"])
+            w = 1.0
+        lex_scores = np.zeros((len(records), len(tax.ids)))
+        lex_ev: list[list[dict]] = []
+        for i, a in enumerate(analysed):
+            lex_scores[i], rows = lexicon.score_document(a)
+            lex_ev.append(rows)
+        if model is not None and model.model_ is not None and records:
+            sup = model.model_.predict_proba([document_features(a) for a in analysed])
+        else:
+            sup = np.zeros_like(lex_scores)
+        combined = np.clip(w * lex_scores + (1 - w) * sup, 0, 1)
+        assigned = combined >= thresholds
+        method = "combined" if supervised else "lexicon"
+        for i, sid in enumerate(ids):
+            by_cat: dict[str, list[dict]] = {}
+            for r in lex_ev[i]:
+                by_cat.setdefault(r["category"], []).append(r | {"method": "lexicon"})
+            for ci, cat in enumerate(tax.categories):
+                rows = by_cat.get(cat.id, [])
+                if assigned[i, ci] and not rows and model is not None:
+                    rows = [r | {"method": "model"} for r in model.model_evidence(analysed[i], ci)]
+                tag_rows.append({
+                    "submission_id": sid, "taxonomy": tax.name, "priority": cat.id, "label": cat.label,
+                    "score": round(float(combined[i, ci]), 6), "assigned": bool(assigned[i, ci]),
+                    "threshold": float(thresholds[ci]), "lexicon_score": round(float(lex_scores[i, ci]), 6),
+                    "model_score": round(float(sup[i, ci]), 6) if supervised else float("nan"),
+                    "method": method, "evidence": _evidence_text(rows), "taxonomy_version": tax.version,
+                })
+                for r in rows:
+                    ev_rows.append({
+                        "submission_id": sid, "taxonomy": tax.name, "priority": cat.id, "section": r["section"],
+                        "sentence": r["sentence"], "phrases": list(r["phrases"]),
+                        "spans": [list(map(int, s)) for s in r["spans"]], "weight": float(r["weight"]),
+                        "method": r["method"], "assigned": bool(assigned[i, ci]),
+                        "sentence_index": int(r["sentence_index"]),
+                    })
+        meta["taxonomies"][tax.name] = tax.provenance() | {
+            "method": method, "thresholds": dict(zip(tax.ids, map(float, thresholds))),
+            "n_assigned": int(assigned.sum()),
+        }
+    tags = pd.DataFrame(tag_rows, columns=TAG_COLUMNS)
+    evidence = pd.DataFrame(ev_rows, columns=EVIDENCE_COLUMNS)
+    if tags.empty:
+        tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
+                            "model_score": float})
+    paths = {
+        "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
+        "tag_evidence": write_table(evidence, processed_dir / "tag_evidence.parquet", table="tag_evidence"),
+    }
+    paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
+    return TaggingResult(tags, evidence, meta, paths)

@@ -1,0 +1,176 @@
+"""Sentence analysis shared by the taggers: words, stems, negation and hedges.
+
+All regular expressions of the tagging stage are compiled here, once. A sentence is
+analysed into lower-case word tokens (hyphenated words split, so "anti-social" and
+"anti social" agree), their Porter stems (through :func:`soa_analysis.nlp.stem`, with a
+plain dict in front of it because the stage calls it millions of times), and, only when
+the sentence holds a negation or hedge cue, per-token flags saying whether the token lies
+in the cue's scope. A scope runs from the cue for a few tokens and ends at a clause break
+(a comma, semicolon, colon, bracket, dash, or "but", "however", ...), so in "not aimed at
+employment, but at older people" only "employment" is negated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..nlp import STOP_WORDS, split_sentences, stem
+
+__all__ = [
+    "WORD_RE",
+    "CITATION_RE",
+    "words",
+    "word_spans",
+    "stems",
+    "cue_flags",
+    "phrase_stems",
+    "content_features",
+    "split_sentences",
+    "FEATURE_STOP_WORDS",
+]
+
+WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)*|\d+(?:[.,]\d+)*%?")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+_CLAUSE_GAP = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s")
+CITATION_RE = re.compile(r"\bnational\s+outcomes?\b", re.IGNORECASE)
+
+NEGATION_CUES = frozenset({
+    "no", "not", "never", "without", "excluding", "except", "nor", "neither", "none", "nothing",
+    "cannot", "unrelated", "outwith", "lack", "lacked", "lacking", "nobody",
+})
+_NEGATION_PAIRS = frozenset({("other", "than"), ("rather", "than"), ("apart", "from"), ("instead", "of"),
+                             ("opposed", "to"), ("let", "alone"), ("aside", "from")})
+_CANCEL_AFTER_NOT = frozenset({"only", "just", "least", "merely", "solely", "limited", "simply"})
+HEDGE_CUES = frozenset({"indirectly", "incidentally", "possibly", "potentially", "marginally", "might",
+                        "tangentially", "peripherally"})
+_BREAK_WORDS = frozenset({"but", "however", "although", "though", "whereas", "while", "instead", "yet",
+                          "unlike", "and_then"})
+_ALL_CUES = NEGATION_CUES | HEDGE_CUES | {"other", "rather", "apart", "instead", "opposed", "let", "aside"}
+NEGATION_WINDOW = 7
+HEDGE_WINDOW = 5
+
+# sklearn's stop list holds words that matter here ("fire", "full", "part", "system").
+FEATURE_STOP_WORDS = frozenset(STOP_WORDS - {"fire", "full", "part", "system", "interest", "well", "found",
+                                             "back", "move", "home", "bill", "call", "side", "top",
+                                             "no", "not", "never", "without", "nothing", "none"})
+
+_STEM_CACHE: dict[str, str] = {}
+
+
+def _normalise(sentence: str) -> str:
+    return sentence.lower().translate(_APOSTROPHES)
+
+
+def words(sentence: str) -> list[str]:
+    """Lower-case word and number tokens of ``sentence`` (hyphenated words split).
+
+    Example
+    -------
+    >>> words("Anti-social behaviour fell 12%; older people's falls too.")
+    ['anti', 'social', 'behaviour', 'fell', '12%', 'older', "people's", 'falls', 'too']
+    """
+    return WORD_RE.findall(_normalise(sentence))
+
+
+def word_spans(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of :func:`words` in ``sentence`` (same order, same count)."""
+    return [m.span() for m in WORD_RE.finditer(_normalise(sentence))]
+
+
+def stems(tokens: list[str]) -> list[str]:
+    """Porter stems of ``tokens`` ("'s" dropped), cached per token type."""
+    cache = _STEM_CACHE
+    out = []
+    append = out.append
+    for t in tokens:
+        s = cache.get(t)
+        if s is None:
+            s = cache[t] = stem(t)
+        append(s)
+    return out
+
+
+def phrase_stems(phrase: str) -> tuple[str, ...]:
+    """The stem sequence a taxonomy phrase is matched on.
+
+    Example
+    -------
+    >>> phrase_stems("Care at home")
+    ('care', 'at', 'home')
+    """
+    return tuple(stems(words(phrase)))
+
+
+def cue_flags(sentence: str, tokens: list[str]) -> tuple[list[bool], list[bool]] | None:
+    """Which tokens lie in the scope of a negation cue, and which of a hedge.
+
+    Parameters
+    ----------
+    sentence : str
+        The sentence (used to find the clause breaks between tokens).
+    tokens : list of str
+        ``words(sentence)``.
+
+    Returns
+    -------
+    (negated, hedged) or None
+        Two lists of booleans, one per token; None when the sentence has no cue at all
+        (the common case, kept cheap).
+
+    Example
+    -------
+    >>> s = "It had no impact on older people, but helped employment."
+    >>> neg, _ = cue_flags(s, words(s))
+    >>> [t for t, n in zip(words(s), neg) if n]
+    ['impact', 'on', 'older', 'people']
+    """
+    has_nt = any(t.endswith("n't") for t in tokens)
+    if not has_nt and _ALL_CUES.isdisjoint(tokens):
+        return None
+    n = len(tokens)
+    spans = word_spans(sentence)
+    text = _normalise(sentence)
+    breaks = [False] * n
+    for i in range(1, n):
+        if _CLAUSE_GAP.search(text, spans[i - 1][1], spans[i][0]) or tokens[i] in _BREAK_WORDS:
+            breaks[i] = True
+    negated = [False] * n
+    hedged = [False] * n
+    for i, t in enumerate(tokens):
+        window = 0
+        start = i + 1
+        if t in NEGATION_CUES or t.endswith("n't"):
+            if t in ("not",) or t.endswith("n't"):
+                if i + 1 < n and tokens[i + 1] in _CANCEL_AFTER_NOT:
+                    continue
+            window, target = NEGATION_WINDOW, negated
+        elif i + 1 < n and (t, tokens[i + 1]) in _NEGATION_PAIRS:
+            window, target, start = NEGATION_WINDOW, negated, i + 2
+        elif t in HEDGE_CUES:
+            window, target = HEDGE_WINDOW, hedged
+        if not window:
+            continue
+        for j in range(start, min(n, start + window)):
+            if breaks[j]:
+                break
+            target[j] = True
+    return negated, hedged
+
+
+def content_features(tokens: list[str], token_stems: list[str], negated: list[bool] | None) -> list[str]:
+    """Features for the supervised model: content stems (``not_`` prefixed inside a
+    negation scope) and bigrams of consecutive content stems.
+
+    Example
+    -------
+    >>> t = words("No impact on older people")
+    >>> content_features(t, stems(t), [False, True, True, True, True])
+    ['no', 'not_impact', 'not_older', 'not_peopl', 'no not_impact', 'not_impact not_older', 'not_older not_peopl']
+    """
+    stop = FEATURE_STOP_WORDS
+    if negated is None:
+        uni = [s for t, s in zip(tokens, token_stems) if t not in stop and not t[0].isdigit()]
+    else:
+        uni = [("not_" + s if neg else s) for t, s, neg in zip(tokens, token_stems, negated)
+               if t not in stop and not t[0].isdigit()]
+    return uni + [f"{a} {b}" for a, b in zip(uni, uni[1:])]
