@@ -1,0 +1,195 @@
+"""The ingest stage over a folder of fixture files built here (all content fictional).
+
+Checks the stage's contract: every file accounted for by exactly one log row, raw files
+unchanged, duplicates and quarantines with their reasons, tables valid and deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pandas as pd
+import pytest
+
+from soa_analysis.errors import InputError
+from soa_analysis.ingest import Limits, ingest, run_ingest
+from soa_analysis.ingest.run import content_key, list_raw_files
+from soa_analysis.io import read_table
+from soa_analysis.schema import TABLES, validate
+
+from test_ingest_readers import _case_study_2009, _docx_bytes, _eml, _pdf_bytes, _xlsx_bytes, _zip_bomb
+
+CASE_2010 = """FICTIONAL TEST CASE - not a real submission.
+Template for SOA case studies 2010
+
+Name of CPP:
+Glenbrae Partnership
+
+Name of case study:
+Glenbrae Active Lives
+
+Brief outline of case study:
+A fictional walking programme for older people run by the council and NHS Glenbrae.
+"""
+
+
+@pytest.fixture()
+def raw(tmp_path):
+    r = tmp_path / "raw"
+    (r / "2010").mkdir(parents=True)
+    (r / "resubmitted").mkdir()
+    (r / ".cache").mkdir()
+    docx = _docx_bytes(_case_study_2009)
+    (r / "case.docx").write_bytes(docx)
+    (r / "resubmitted" / "copy of case.docx").write_bytes(docx)  # duplicate (same bytes)
+    (r / "2010" / "active.txt").write_text(CASE_2010, encoding="cp1252")
+    (r / "2010" / "ACTIVE-spaced.txt").write_text(CASE_2010.upper().replace("\n", "\n\n"), encoding="utf-8")
+    (r / "mail.eml").write_bytes(_eml(attach=_docx_bytes(lambda d: d.add_paragraph(
+        "FICTIONAL attachment: Westmuir Youth Employment pilot, delivered with Skills Development Scotland."))))
+    (r / "report.pdf").write_bytes(_pdf_bytes(["FICTIONAL annual report", "Achievements to date: more jobs."]))
+    (r / "export.xlsx").write_bytes(_xlsx_bytes([["Name of CPP", "Description of activity"],
+                                                 ["Glenbrae Partnership", "A fictional befriending scheme."],
+                                                 ["Westmuir Partnership", "A fictional youth club."]]))
+    (r / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (r / ".cache" / "x.txt").write_text("cached")
+    (r / "~$case.docx").write_bytes(b"lock")
+    (r / "empty.txt").write_bytes(b"")
+    (r / "junk.txt").write_bytes(bytes(range(256)) * 8)
+    (r / "bomb.docx").write_bytes(_zip_bomb())
+    (r / "half.docx").write_bytes(docx[: len(docx) // 3])
+    (r / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000))
+    return r
+
+
+def _hashes(root):
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            with open(p, "rb") as fh:
+                out[p] = (hashlib.sha256(fh.read()).hexdigest(), os.stat(p).st_mtime_ns)
+    return out
+
+
+def test_every_file_accounted_for_and_raw_unchanged(raw, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # .doc must quarantine, soffice or not
+    before = _hashes(raw)
+    res = run_ingest(raw, tmp_path / "processed", workers=1)
+    assert _hashes(raw) == before
+    files = sorted(os.path.relpath(p, raw).replace(os.sep, "/") for p in before)
+    log = res.ingest_log
+    assert list(log.source_file) == files  # exactly one row per file, sorted
+    assert log.source_file.is_unique
+    by = log.set_index("source_file")
+    assert by.loc["case.docx", "status"] == "ingested"
+    assert by.loc["case.docx", "sha256"] == hashlib.sha256((raw / "case.docx").read_bytes()).hexdigest()
+    expected = {
+        ".DS_Store": ("quarantined", "hidden/system file"),
+        ".cache/x.txt": ("quarantined", "hidden/system file (in hidden folder .cache)"),
+        "~$case.docx": ("quarantined", "hidden/system file (Office lock/temporary file)"),
+        "empty.txt": ("quarantined", "empty file (0 bytes)"),
+        "resubmitted/copy of case.docx": ("duplicate", "same content as case.docx"),
+        "2010/active.txt": ("duplicate", "same content as 2010/ACTIVE-spaced.txt"),
+    }
+    for f, (status, reason) in expected.items():
+        assert (by.loc[f, "status"], by.loc[f, "reason"]) == (status, reason), f
+    assert by.loc["resubmitted/copy of case.docx", "submission_id"] == by.loc["case.docx", "submission_id"]
+    assert by.loc["junk.txt", "reason"].startswith("binary content, not text")
+    assert by.loc["bomb.docx", "reason"].startswith("possible zip bomb")
+    assert by.loc["half.docx", "reason"].startswith("truncated or corrupt .docx")
+    assert "LibreOffice" in by.loc["old.doc", "reason"]
+    assert by.loc["report.pdf", "format"] == "pdf" and by.loc["old.doc", "format"] == "doc"
+    assert by.loc["export.xlsx", "n_submissions"] == 2
+    assert by.loc["mail.eml", "n_submissions"] == 2  # body + attachment
+    assert (log.status == "ingested").sum() == 5
+    assert len(res.submissions) == log.n_submissions.sum() == 7
+    # written tables honour their contracts and read back
+    for name in ("ingest_log", "submissions", "partners", "contacts"):
+        validate(read_table(tmp_path / "processed", name, validate=False), name)
+    assert (tmp_path / "processed" / TABLES["contacts"].filename).exists()
+
+
+def test_submission_rows(raw, monkeypatch):
+    res = ingest(raw, workers=1)
+    subs = res.submissions.set_index("source_file")
+    att = subs.loc["mail.eml!attachment-1"] if "mail.eml!attachment-1" in subs.index else None
+    sources = set(subs.index)
+    assert "mail.eml!case.docx" in sources  # the _eml helper names the attachment case.docx
+    assert subs.loc["mail.eml!case.docx", "format"] == "docx"
+    assert subs.loc["mail.eml", "format"] == "eml"
+    assert att is None
+    xl = res.submissions[res.submissions.raw_file == "export.xlsx"]
+    assert list(xl.part) == ["row 2", "row 3"]
+    assert all(sid.startswith("s-") for sid in res.submissions.submission_id)
+    assert res.submissions.submission_id.is_unique
+    key = content_key(CASE_2010)
+    active = res.submissions[res.submissions.raw_file == "2010/ACTIVE-spaced.txt"]
+    assert active.submission_id.iloc[0] == f"s-{key[:10]}-0"
+
+
+def test_parallel_equals_serial_and_reruns_are_identical(raw, tmp_path):
+    a = run_ingest(raw, tmp_path / "a", workers=2)
+    b = run_ingest(raw, tmp_path / "b", workers=1)
+    c = run_ingest(raw, tmp_path / "c", workers=2)
+    for name in ("submissions", "ingest_log", "contacts", "partners"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(c, name))
+    assert (tmp_path / "a" / "ingest_log.csv").read_bytes() == (tmp_path / "c" / "ingest_log.csv").read_bytes()
+
+
+def test_one_bad_file_never_stops_the_batch(raw, monkeypatch):
+    from soa_analysis.ingest import structure
+
+    real = structure.build_record
+
+    def flaky(doc, *, source_file):
+        if source_file == "report.pdf":
+            raise KeyError("boom")
+        return real(doc, source_file=source_file)
+
+    monkeypatch.setattr(structure, "build_record", flaky)
+    log = ingest(raw, workers=1).ingest_log.set_index("source_file")
+    assert log.loc["report.pdf", "status"] == "quarantined"
+    assert log.loc["report.pdf", "reason"] == "structure error: KeyError: 'boom'"
+    assert log.loc["case.docx", "status"] == "ingested"
+
+
+def test_time_budget_quarantines(raw, monkeypatch):
+    import time
+
+    from soa_analysis.ingest import structure
+
+    real = structure.build_record
+
+    def slow(doc, *, source_file):
+        if source_file == "report.pdf":
+            time.sleep(3)
+        return real(doc, source_file=source_file)
+
+    monkeypatch.setattr(structure, "build_record", slow)
+    t0 = time.monotonic()
+    log = ingest(raw, workers=1, limits=Limits(time_budget_s=0.4)).ingest_log.set_index("source_file")
+    assert time.monotonic() - t0 < 2.5
+    assert log.loc["report.pdf", "reason"].startswith("time budget of 0.6 s exceeded")
+
+
+def test_empty_and_missing_raw_dir(tmp_path):
+    (tmp_path / "raw").mkdir()
+    res = run_ingest(tmp_path / "raw", tmp_path / "out", workers=2)
+    assert len(res.ingest_log) == 0 and len(res.submissions) == 0
+    validate(read_table(tmp_path / "out", "submissions", validate=False), "submissions")
+    with pytest.raises(InputError):
+        ingest(tmp_path / "nope")
+
+
+def test_symlinked_folder_is_logged_not_followed(tmp_path):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.txt").write_text("Fictional text outside the raw folder.")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "raw" / "link")
+    assert list_raw_files(tmp_path / "raw") == [("link", "symbolic link to a folder (not followed)")]
+    log = ingest(tmp_path / "raw", workers=1).ingest_log
+    assert list(log.status) == ["quarantined"]
