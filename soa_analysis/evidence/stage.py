@@ -1,0 +1,389 @@
+"""The evidence stage: grades, sentence features, added value, alignment, follow-ups, exemplars.
+
+:func:`run_evidence` reads the processed ``submissions`` table (and ``tags``,
+``tag_evidence`` and ``partners`` when the earlier stages wrote them) and writes the
+evidence tables whose contracts are in :mod:`soa_analysis.schema`, plus
+``partner_pairs.parquet``, ``consistency.parquet`` (contracts in :data:`EXTRA_CONTRACTS`)
+and ``evidence_meta.json``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import SchemaError
+from ..io import read_table, write_table, write_text
+from ..nlp import split_sentences
+from ..rubrics import load_guidance, load_rubric
+from ..schema import SECTION_COLUMNS, TABLES
+from .grader import RANK, EvidenceGrader
+from .patterns import ACTOR
+from .themes import ThemeTagger, align_guidance, load_added_value
+from .timeline import extract_dates, reference_date
+
+__all__ = ["run_evidence", "EvidenceResult", "EXTRA_CONTRACTS", "validate_extra", "evidence_for_submissions"]
+
+# Contracts of the two tables this stage writes that soa_analysis/schema.py does not hold
+# (column -> kind), checked before writing.
+EXTRA_CONTRACTS = {
+    "partner_pairs": {
+        "filename": "partner_pairs.parquet",
+        "columns": {"partner_type_a": "str", "partner_type_b": "str", "priority": "str", "n": "int",
+                    "submission_ids": "list"},
+        "description": "Which partner types work together on which priorities: one row per pair "
+                       "(a < b alphabetically) x priority, n = number of submissions.",
+    },
+    "consistency": {
+        "filename": "consistency.parquet",
+        "columns": {"submission_id": "str", "priority": "str", "raised_in_need": "bool",
+                    "evidence_strength": "str", "consistent": "bool", "need_sentences": "list",
+                    "evidence_sentences": "list", "basis": "str"},
+        "description": "Priorities raised as the local need, and whether the evidence of benefit "
+                       "addresses them (consistent = some or strong evidence for that priority).",
+    },
+}
+# Extra columns this stage adds to the schema.py tables.
+EXTRA_COLUMNS = {
+    "evidence": ["score", "timeline", "rubric_version", "n_strong", "n_some", "n_planned"],
+    "evidence_sentences": ["score", "rule", "matches", "due"],
+    "added_value": ["unsupported", "phrases", "source_section"],
+    "exemplars": ["council", "title", "strength"],
+}
+GRADED_FOR_CONSISTENCY = ("evidence", "outcome_progress", "achievements", "text")
+N_EXEMPLARS = 5
+
+
+def validate_extra(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Check ``df`` against one of :data:`EXTRA_CONTRACTS`.
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing or holds values of the wrong kind.
+    """
+    spec = EXTRA_CONTRACTS[name]
+    problems = []
+    for col, kind in spec["columns"].items():
+        if col not in df.columns:
+            problems.append(f"missing column {col!r}")
+            continue
+        s = df[col]
+        if s.isna().any():
+            problems.append(f"column {col!r} has nulls")
+        if len(s) == 0:
+            continue
+        ok = {
+            "str": lambda: s.map(lambda v: isinstance(v, str)).all(),
+            "int": lambda: pd.api.types.is_integer_dtype(s),
+            "bool": lambda: pd.api.types.is_bool_dtype(s),
+            "list": lambda: s.map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).all(),
+        }[kind]()
+        if not ok:
+            problems.append(f"column {col!r} should hold {kind} values")
+    if problems:
+        raise SchemaError(f"table {name!r} breaks its contract: " + "; ".join(problems))
+    return df
+
+
+@dataclass
+class EvidenceResult:
+    """What :func:`run_evidence` produced: the tables, the meta data and where they were written."""
+
+    evidence: pd.DataFrame
+    evidence_sentences: pd.DataFrame
+    added_value: pd.DataFrame
+    alignment: pd.DataFrame
+    followups: pd.DataFrame
+    exemplars: pd.DataFrame
+    partner_pairs: pd.DataFrame
+    consistency: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
+
+
+def _frame(rows: list[dict], columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    for col, dtype in (dtypes or {}).items():
+        df[col] = df[col].astype(dtype)
+    return df
+
+
+def _optional(processed_dir: Path, name: str) -> pd.DataFrame | None:
+    if (processed_dir / TABLES[name].filename).exists():
+        return read_table(processed_dir, name)
+    return None
+
+
+def _who(sentence: str, partner_names: list[str]) -> str:
+    low = sentence.lower()
+    names = [n for n in partner_names if n and n.lower() in low]
+    for m in ACTOR.finditer(sentence):
+        actor = m.group(0).strip()
+        if not any(actor.lower() in n.lower() or n.lower() in actor.lower() for n in names):
+            names.append(actor)
+    seen, out = set(), []
+    for n in names:
+        if n.lower() not in seen:
+            seen.add(n.lower())
+            out.append(n)
+    return "; ".join(out)
+
+
+def evidence_for_submissions(subs: pd.DataFrame, *, grader: EvidenceGrader, tagger: ThemeTagger, guidance,
+                             partners: pd.DataFrame | None = None, progress: bool = False) -> dict:
+    """Per-submission tables (evidence, sentences, added value, alignment, follow-ups) as row lists.
+
+    The pure core of :func:`run_evidence`, without reading or writing files.
+    """
+    rubric = grader.rubric_
+    names_by_sub: dict[str, list[str]] = defaultdict(list)
+    if partners is not None and len(partners):
+        for sid, name in zip(partners["submission_id"], partners["name"]):
+            names_by_sub[sid].append(str(name))
+    out = {k: [] for k in ("evidence", "evidence_sentences", "added_value", "alignment", "followups")}
+    out["theme_sentences"] = []
+    records = subs.to_dict("records")
+    if progress:
+        from tqdm.std import tqdm
+
+        records = tqdm(records, desc="evidence", unit="submission")
+    theme_ids = tagger.taxonomy_.ids
+    for row in records:
+        sid = row["submission_id"]
+        sections = {s: (row.get(s) or "") for s in SECTION_COLUMNS}
+        sections["text"] = row.get("text") or ""
+        ref = reference_date(row.get("date"), row.get("year"))
+        result = grader.grade(sections, reference=ref)
+        counts = {g: sum(1 for s in result.sentences if s.strength == g) for g in RANK}
+        out["evidence"].append({
+            "submission_id": sid, "grade": result.grade, "reasons": result.reasons, "score": result.score,
+            "timeline": result.timeline_text, "rubric_version": rubric.version,
+            "n_strong": counts["strong"], "n_some": counts["some"], "n_planned": counts["planned"],
+        })
+        for s in result.sentences:
+            if not s.features:
+                continue
+            out["evidence_sentences"].append({
+                "submission_id": sid, "section": s.section, "sentence": s.sentence,
+                "features": sorted(s.features), "strength": s.strength, "score": s.score, "rule": s.rule,
+                "matches": "; ".join(f"{k}: {v}" for k, v in s.features.items() if v),
+                "due": next((d.due for d in s.dates if d.due), ""),
+            })
+        # Added value: question 5, or the whole narrative when the template has no such section.
+        av_text, av_source = (sections["added_value"], "added_value") if sections["added_value"].strip() \
+            else (sections["text"], "text")
+        ticked = {str(t) for t in (row.get("checklist") if row.get("checklist") is not None else [])}
+        scores = tagger.score(av_text)
+        for theme in theme_ids:
+            ts = scores[theme]
+            out["added_value"].append({
+                "submission_id": sid, "theme": theme, "score": float(ts.score), "assigned": bool(ts.assigned),
+                "ticked": theme in ticked, "evidence": ts.evidence,
+                "unsupported": (theme in ticked) and not ts.assigned,
+                "phrases": sorted(ts.phrases), "source_section": av_source,
+            })
+            if ts.assigned:
+                for sent, phrases in ts.sentences:
+                    out["theme_sentences"].append((sid, theme, sent, sum(ts.phrases[p] for p in phrases)))
+        # Alignment with the 2012 guidance, across all answers.
+        aligned = align_guidance(sections["text"] or "\n".join(sections[s] for s in SECTION_COLUMNS), guidance)
+        for exp_id, sents in aligned.items():
+            out["alignment"].append({"submission_id": sid, "expectation": exp_id, "present": bool(sents),
+                                     "sentences": sents})
+        # Follow-ups: dated next steps (or dated future sentences when there is no next-steps answer).
+        if sections["next_steps"].strip():
+            candidates = split_sentences(sections["next_steps"])
+        else:
+            candidates = [s.sentence for s in result.sentences if "future" in s.features]
+        for sent in candidates:
+            dates = extract_dates(sent, ref)
+            if not dates:
+                continue
+            first = next((d for d in dates if d.due), dates[0])
+            out["followups"].append({"submission_id": sid, "who": _who(sent, names_by_sub.get(sid, [])),
+                                     "what": sent, "by_when": first.text, "due": first.due})
+    return out
+
+
+def _consistency(ev_sent: pd.DataFrame, evidence: pd.DataFrame, tags, tag_evidence) -> pd.DataFrame:
+    cols = list(EXTRA_CONTRACTS["consistency"]["columns"])
+    rows = []
+    if tag_evidence is not None and len(tag_evidence):
+        te = tag_evidence[tag_evidence["taxonomy"] == "priorities"]
+        strength = {(r.submission_id, r.sentence): r.strength for r in ev_sent.itertuples()}
+        for (sid, prio), grp in te.groupby(["submission_id", "priority"], sort=True):
+            need = grp.loc[grp["section"] == "need", "sentence"].drop_duplicates().tolist()
+            if not need:
+                continue
+            ev = grp[grp["section"].isin(GRADED_FOR_CONSISTENCY)]["sentence"].drop_duplicates().tolist()
+            graded = [(s, strength.get((sid, s), "none")) for s in ev]
+            best = max((g for _, g in graded), key=RANK.get, default="none")
+            support = [s for s, g in graded if RANK[g] >= RANK["some"]]
+            rows.append({"submission_id": sid, "priority": prio, "raised_in_need": True, "evidence_strength": best,
+                         "consistent": RANK[best] >= RANK["some"], "need_sentences": need,
+                         "evidence_sentences": support, "basis": "tag_evidence"})
+    elif tags is not None and len(tags):
+        grade = dict(zip(evidence["submission_id"], evidence["grade"]))
+        t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
+        for r in t.sort_values(["submission_id", "priority"]).itertuples():
+            g = grade.get(r.submission_id, "none")
+            rows.append({"submission_id": r.submission_id, "priority": r.priority, "raised_in_need": True,
+                         "evidence_strength": g, "consistent": RANK[g] >= RANK["some"], "need_sentences": [],
+                         "evidence_sentences": [], "basis": "tags"})
+    return _frame(rows, cols, {"raised_in_need": bool, "consistent": bool})
+
+
+def _partner_pairs(partners, tags) -> pd.DataFrame:
+    cols = list(EXTRA_CONTRACTS["partner_pairs"]["columns"])
+    if partners is None or tags is None or not len(partners) or not len(tags):
+        return _frame([], cols, {"n": "int64"})
+    types = partners.groupby("submission_id")["partner_type"].agg(lambda s: sorted({str(x) for x in s if x}))
+    t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
+    prios = t.groupby("submission_id")["priority"].agg(lambda s: sorted(set(s)))
+    acc: dict[tuple, list] = defaultdict(list)
+    for sid, ptypes in types.items():
+        for a, b in itertools.combinations(ptypes, 2):
+            for p in prios.get(sid, []):
+                acc[(a, b, p)].append(sid)
+    rows = [{"partner_type_a": a, "partner_type_b": b, "priority": p, "n": len(s), "submission_ids": sorted(s)}
+            for (a, b, p), s in sorted(acc.items())]
+    df = _frame(rows, cols, {"n": "int64"})
+    return df.sort_values(["n", "priority", "partner_type_a", "partner_type_b"],
+                          ascending=[False, True, True, True]).reset_index(drop=True)
+
+
+def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence) -> pd.DataFrame:
+    cols = ["submission_id", "kind", "category", "rank", "sentence", "score", "council", "title", "strength"]
+    cand = ev_sent[ev_sent["strength"].isin(["strong", "some"])]
+    ex_score = {(r.submission_id, r.sentence): (round((RANK[r.strength] + r.score) / 4, 4), r.strength)
+                for r in cand.itertuples()}
+    picks: list[tuple] = []  # (kind, category, sid, sentence, score, strength)
+    if tag_evidence is not None and len(tag_evidence):
+        te = tag_evidence[tag_evidence["taxonomy"] == "priorities"][["submission_id", "priority", "sentence"]]
+        for r in te.drop_duplicates().itertuples():
+            hit = ex_score.get((r.submission_id, r.sentence))
+            if hit:
+                picks.append(("priority", r.priority, r.submission_id, r.sentence, *hit))
+    elif tags is not None and len(tags):
+        t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
+        by_sub = t.groupby("submission_id")["priority"].agg(list).to_dict()
+        for (sid, sent), hit in ex_score.items():
+            for p in by_sub.get(sid, []):
+                picks.append(("priority", p, sid, sent, *hit))
+    for sid, theme, sent, weight in theme_sentences:
+        ev, strength = ex_score.get((sid, sent), (0.0, "none"))
+        picks.append(("theme", theme, sid, sent, round(0.5 * min(1.0, weight / 2) + 0.5 * ev, 4), strength))
+    meta = subs.set_index("submission_id")[["council", "title"]].to_dict("index")
+    rows = []
+    by_cat: dict[tuple, list] = defaultdict(list)
+    for p in picks:
+        by_cat[(p[0], p[1])].append(p)
+    for (kind, cat), items in sorted(by_cat.items()):
+        items.sort(key=lambda p: (-p[4], p[2], p[3]))
+        seen, rank = set(), 0
+        for _, _, sid, sent, score, strength in items:
+            if sent in seen:
+                continue
+            seen.add(sent)
+            rank += 1
+            m = meta.get(sid, {})
+            rows.append({"submission_id": sid, "kind": kind, "category": cat, "rank": rank, "sentence": sent,
+                         "score": float(score), "council": m.get("council", "") or "", "title": m.get("title", "") or "",
+                         "strength": strength})
+            if rank >= N_EXEMPLARS:
+                break
+    return _frame(rows, cols, {"rank": "int64", "score": float})
+
+
+def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: bool = False, taxonomy=None,
+                 guidance=None, evaluate: bool = True) -> EvidenceResult:
+    """Run the evidence stage over the processed folder.
+
+    Parameters
+    ----------
+    processed_dir : path-like
+        The processed folder holding ``submissions.parquet`` (and, when present,
+        ``tags.parquet``, ``tag_evidence.parquet`` and ``partners.parquet``).
+    rubric : path-like, Rubric or None
+        Evidence rubric; ``None`` for the packaged ``evidence_rubric.yaml``.
+    progress : bool
+        Show a text progress bar.
+    taxonomy : path-like or None
+        Added-value themes; ``None`` for the packaged ``taxonomies/added_value.yaml``.
+    guidance : path-like or None
+        2012 guidance expectations; ``None`` for the packaged ``guidance_2012.yaml``.
+    evaluate : bool
+        Measure accuracy on the packaged labelled sets and record it in ``evidence_meta.json``.
+
+    Returns
+    -------
+    EvidenceResult
+
+    Raises
+    ------
+    InputError
+        If ``submissions.parquet`` is missing.
+    SchemaError
+        If an input or output table breaks its contract.
+    TaxonomyError
+        If the rubric, taxonomy or guidance file is malformed.
+    """
+    t0 = time.perf_counter()
+    processed_dir = Path(processed_dir)
+    subs = read_table(processed_dir, "submissions")
+    tags = _optional(processed_dir, "tags")
+    tag_evidence = _optional(processed_dir, "tag_evidence")
+    partners = _optional(processed_dir, "partners")
+    grader = EvidenceGrader(rubric=rubric).fit()
+    tagger = ThemeTagger(taxonomy=taxonomy).fit()
+    guide = load_guidance(guidance)
+    rows = evidence_for_submissions(subs, grader=grader, tagger=tagger, guidance=guide, partners=partners,
+                                    progress=progress)
+    base = {name: [c.name for c in TABLES[name].columns] for name in
+            ("evidence", "evidence_sentences", "added_value", "alignment", "followups", "exemplars")}
+    evidence = _frame(rows["evidence"], base["evidence"] + EXTRA_COLUMNS["evidence"],
+                      {"score": float, "n_strong": "int64", "n_some": "int64", "n_planned": "int64"})
+    ev_sent = _frame(rows["evidence_sentences"], base["evidence_sentences"] + EXTRA_COLUMNS["evidence_sentences"],
+                     {"score": float})
+    added = _frame(rows["added_value"], base["added_value"] + EXTRA_COLUMNS["added_value"],
+                   {"score": float, "assigned": bool, "ticked": bool, "unsupported": bool})
+    alignment = _frame(rows["alignment"], base["alignment"], {"present": bool})
+    followups = _frame(rows["followups"], base["followups"])
+    exemplars = _exemplars(ev_sent, rows["theme_sentences"], subs, tags, tag_evidence)
+    consistency = _consistency(ev_sent, evidence, tags, tag_evidence)
+    pairs = _partner_pairs(partners, tags)
+
+    paths = {}
+    for name, df in (("evidence", evidence), ("evidence_sentences", ev_sent), ("added_value", added),
+                     ("alignment", alignment), ("followups", followups), ("exemplars", exemplars)):
+        paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
+    for name, df in (("partner_pairs", pairs), ("consistency", consistency)):
+        validate_extra(df, name)
+        paths[name] = write_table(df, processed_dir / EXTRA_CONTRACTS[name]["filename"])
+    r = grader.rubric_
+    tax = tagger.taxonomy_
+    meta = {
+        "rubric": {"name": r.name, "version": r.version, "source": r.source},
+        "added_value_taxonomy": {"name": tax.name, "version": tax.version, "source": tax.source},
+        "guidance": {"name": guide.name, "version": guide.version, "source": guide.source},
+        "n_submissions": int(len(subs)),
+        "grades": {g: int((evidence["grade"] == g).sum()) for g in ("strong", "some", "planned", "none")},
+        "unsupported_claims": int(added["unsupported"].sum()) if len(added) else 0,
+        "inputs": {"tags": tags is not None, "tag_evidence": tag_evidence is not None, "partners": partners is not None},
+        "extra_contracts": {k: {"filename": v["filename"], "columns": v["columns"]} for k, v in EXTRA_CONTRACTS.items()},
+    }
+    if evaluate:
+        from .evaluate import evaluate_evidence
+
+        meta["accuracy"] = evaluate_evidence(rubric=r, taxonomy=tax).summary()
+    meta["seconds"] = round(time.perf_counter() - t0, 3)
+    paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
+    return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
