@@ -1,0 +1,257 @@
+"""Tests of the lexicon tagger, the sentence analysis and the combined tagger.
+
+Expected values follow the codebook in docs (/work/shared/domain.md): negated or passing
+mentions do not tag, near misses ("older buildings") do not tag, National Outcomes are
+matched on wording, never on number.
+"""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from soa_analysis.errors import InputError, TaxonomyError
+from soa_analysis.tagging import CombinedTagger, LexiconTagger, choose_thresholds, load_model
+from soa_analysis.tagging.text import content_features, cue_flags, phrase_stems, stems, words
+
+
+@pytest.fixture(scope="module")
+def lex():
+    return LexiconTagger(taxonomy="priorities").fit()
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return LexiconTagger(taxonomy="outcomes_soa").fit()
+
+
+def _score(tagger, text, cat):
+    scores, ev = tagger.score_document(text)
+    return scores[tagger.categories_.index(cat)], [e for e in ev if e["category"] == cat]
+
+
+# ------------------------------------------------------------------ sentence analysis
+@pytest.mark.parametrize("sentence, negated_words", [
+    ("It had no impact on older people.", {"impact", "on", "older", "people"}),
+    ("This was not aimed at employment, but at older people.", {"aimed", "at", "employment"}),
+    ("All services, excluding early years, were reviewed.", {"early", "years"}),
+    ("The scheme didn't help jobs.", {"help", "jobs"}),
+    ("Rather than crime, it tackled smoking.", {"crime"}),
+    ("The project not only created jobs but trained staff.", set()),
+    ("Jobs were created for older people.", set()),
+])
+def test_negation_scope(sentence, negated_words):
+    toks = words(sentence)
+    flags = cue_flags(sentence, toks)
+    got = set() if flags is None else {t for t, n in zip(toks, flags[0]) if n}
+    assert got == negated_words
+
+
+def test_phrase_stems_ignore_plural_and_case():
+    assert phrase_stems("Employability Pathways") == phrase_stems("employability pathway")
+    assert phrase_stems("anti-social behaviour") == phrase_stems("anti social behaviour")
+
+
+def test_negated_features_are_marked():
+    t = words("no impact on jobs")
+    feats = content_features(t, stems(t), [False, True, True, True])
+    assert "not_job" in feats and "job" not in feats
+
+
+# ---------------------------------------------------------------------- lexicon tags
+@pytest.mark.parametrize("text, cat", [
+    ("The project had no impact on older people.", "older_people"),
+    ("The initiative was not aimed at employment.", "employment"),
+    ("Every service was audited, excluding early years.", "early_years"),
+    ("Nothing in the plan concerns crime or antisocial behaviour.", "safer_communities"),
+    ("The older buildings in the conservation area were repaired.", "older_people"),
+    ("The employment of a consultant was approved by the board.", "employment"),
+    ("Early deaths from heart disease remain high.", "early_years"),
+    ("The business case for the new depot was approved.", "economic_growth"),
+    ("A review of health and safety policy was completed.", "safer_communities"),
+    ("A review of health and safety policy was completed.", "health_inequalities"),
+    ("The new system falls within the scope of the audit.", "older_people"),
+])
+def test_negations_and_near_misses_do_not_tag(lex, text, cat):
+    score, ev = _score(lex, text, cat)
+    assert score == 0.0 and ev == []
+
+
+@pytest.mark.parametrize("text, cat, phrase", [
+    ("Reablement helped older people regain their independence.", "older_people", "older people"),
+    ("Care at home services were expanded across rural areas.", "older_people", "care at home"),
+    ("The employability pathways supported jobseekers.", "employment", "employability"),
+    ("Anti-social behaviour fell on the estate.", "safer_communities", "anti social behaviour"),
+    ("Early learning and childcare places for two year olds grew.", "early_years", "early learning and childcare"),
+    ("Early deaths from heart disease remain high.", "health_inequalities", "early deaths"),
+    ("Town centre footfall rose after the shop front scheme.", "economic_growth", "town centre"),
+    ("This was not aimed at employment, but at older people.", "older_people", "older people"),
+])
+def test_positive_phrases_tag_with_evidence(lex, text, cat, phrase):
+    score, ev = _score(lex, text, cat)
+    assert 0 < score <= 1
+    assert len(ev) == 1
+    assert ev[0]["sentence"] == text and ev[0]["section"] == "text"
+    assert phrase_stems(phrase) in {phrase_stems(p) for p in ev[0]["phrases"]}
+    for (a, b), p in zip(ev[0]["spans"], ev[0]["phrases"]):
+        assert phrase_stems(text[a:b]) == phrase_stems(p)
+
+
+def test_longest_phrase_wins_over_its_parts(lex):
+    _, ev = _score(lex, "Early learning and childcare expanded.", "early_years")
+    assert ev[0]["phrases"] == ["early learning and childcare"]
+
+
+def test_multiword_phrase_needs_its_words_in_order(lex):
+    assert _score(lex, "The home was cared for by volunteers.", "older_people")[0] == 0.0
+
+
+def test_hedged_phrase_counts_less(lex):
+    plain, _ = _score(lex, "The scheme helped older people.", "older_people")
+    hedged, _ = _score(lex, "The scheme might help older people.", "older_people")
+    assert 0 < hedged < plain
+
+
+def test_passing_mention_in_long_document_scores_lower(lex):
+    mention = "Older people attended the launch."
+    filler = [f"The board approved item {i} of the governance plan." for i in range(30)]
+    short, _ = _score(lex, mention, "older_people")
+    long_, _ = _score(lex, " ".join([mention] + filler), "older_people")
+    assert 0 < long_ < short
+
+
+def test_more_evidence_scores_higher_and_section_is_carried(lex):
+    one = {"actions": "Telecare was installed."}
+    two = {"title": "Telecare for older people", "actions": "Telecare was installed. Falls prevention classes ran weekly."}
+    s1, _ = _score(lex, one, "older_people")
+    s2, ev = _score(lex, two, "older_people")
+    assert s2 > s1
+    assert {e["section"] for e in ev} == {"title", "actions"}
+
+
+_SHARED = LexiconTagger(taxonomy="priorities").fit()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["older people", "jobs", "crime", "nursery", "not", "no", "sport", "business",
+                                 "the", ",", ".", "telecare", "early", "years", "excluding", "health"]),
+                max_size=60))
+def test_scores_always_between_0_and_1(words_list):
+    scores, _ = _SHARED.score_document(" ".join(words_list))
+    assert scores.shape == (6,) and ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_unfitted_tagger_raises():
+    with pytest.raises(TaxonomyError, match="not fitted"):
+        LexiconTagger().score_document("text")
+
+
+def test_custom_taxonomy_exclusions(tmp_path):
+    p = tmp_path / "parks.yaml"
+    p.write_text('name: parks\nversion: "0.1"\ncategories:\n  - id: parks\n    label: Parks\n'
+                 '    phrases: {park: 1.0}\n    exclusions: [car park]\n', encoding="utf-8")
+    t = LexiconTagger(taxonomy=p).fit()
+    assert t.score_document("The park was replanted.")[0][0] > 0
+    assert t.score_document("The car park was resurfaced.")[0][0] == 0
+
+
+# ---------------------------------------------------------------- outcome citations
+@pytest.mark.parametrize("text, expected", [
+    ("National Outcome 6 - We live longer, healthier lives", "no06"),
+    ("National Outcome 16 - We live longer, healthier lives", "no06"),
+    ("National Outcome 15: Our people are able to maintain their independence as they get older", "no15"),
+    ("Supports National Outcome 9 (we live our lives safe from crime, disorder and danger)", "no09"),
+    ("National Outcome 5 - Our children have the best start in life and are ready to succeed", "no05"),
+    ("NATIONAL OUTCOME 2: we realise our full economic potential with more and better employment "
+     "opportunities for our people", "no02"),
+])
+def test_explicit_outcome_citations_match_on_wording(outcomes, text, expected):
+    scores, ev = outcomes.score_document(text)
+    assert outcomes.categories_[int(np.argmax(scores))] == expected
+    assert scores.max() >= outcomes.scoring_["threshold"]
+    assert {e["category"] for e in ev} == {expected}
+
+
+def test_outcome_number_alone_does_not_tag(outcomes):
+    scores, ev = outcomes.score_document("This work supports National Outcome 6 and National Outcome 15.")
+    assert scores.max() == 0 and ev == []
+
+
+def test_2018_outcome_wording():
+    t = LexiconTagger(taxonomy="outcomes_2018").fit()
+    scores, _ = t.score_document("National Outcome (Health): We are healthy and active.")
+    assert t.categories_[int(np.argmax(scores))] == "health" and scores.max() >= 0.5
+
+
+# --------------------------------------------------------------- thresholds, model
+def test_choose_thresholds_prefers_perfect_split_nearest_half():
+    Y = np.array([[1], [1], [0], [0]])
+    scores = np.array([[0.9], [0.6], [0.4], [0.1]])
+    th, f1 = choose_thresholds(Y, scores)
+    assert th[0] == pytest.approx(0.5) and f1[0] == pytest.approx(1.0)
+
+
+def test_choose_thresholds_moves_to_separate():
+    Y = np.array([[1], [1], [0], [0]])
+    scores = np.array([[0.30], [0.25], [0.20], [0.10]])
+    th, f1 = choose_thresholds(Y, scores)
+    assert 0.20 < th[0] <= 0.25 and f1[0] == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def combined():
+    return CombinedTagger().fit_labels()
+
+
+def test_combined_is_deterministic(combined):
+    again = CombinedTagger().fit_labels()
+    assert again.thresholds_ == combined.thresholds_
+    docs = ["Telecare for older people.", "Apprenticeships for young people."]
+    np.testing.assert_array_equal(again.predict_scores(docs), combined.predict_scores(docs))
+
+
+def test_thresholds_persist_with_model(combined, tmp_path):
+    pkl, js = combined.save(tmp_path / "models")
+    meta = json.loads(js.read_text())
+    assert meta["thresholds"] == combined.thresholds_
+    assert meta["taxonomy"]["version"] == combined.lexicon_.taxonomy_.version
+    loaded = load_model(pkl)
+    assert loaded.thresholds_ == combined.thresholds_
+    docs = ["Falls prevention classes for frail elderly residents."]
+    np.testing.assert_array_equal(loaded.predict_scores(docs), combined.predict_scores(docs))
+
+
+def test_tampered_model_is_refused(combined, tmp_path):
+    pkl, _ = combined.save(tmp_path)
+    pkl.write_bytes(pkl.read_bytes() + b"x")
+    with pytest.raises(InputError, match="SHA-256"):
+        load_model(pkl)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Job coaches supported long-term unemployed adults into sustained work with local employers.", {"employment"}),
+    ("Strength and balance classes and a falls response service helped frail pensioners live independently.",
+     {"older_people"}),
+    ("Police and wardens tackled vandalism and youth disorder in the park, and residents now feel safer.",
+     {"safer_communities"}),
+    ("Midwives and health visitors supported young mothers through pregnancy and the first year of the baby's life.",
+     {"early_years"}),
+    ("Grants helped small firms expand, and the vacant shops on the high street were let to new traders.",
+     {"economic_growth"}),
+    ("The board approved the minutes and agreed the dates of next year's meetings.", set()),
+    ("This report has no bearing on older people or on employment.", set()),
+])
+def test_combined_tags_unseen_passages(combined, text, expected):
+    got = {c for c, v in zip(combined.categories_, combined.predict([text])[0]) if v}
+    assert got == expected
+
+
+def test_model_evidence_names_words_in_the_text(combined):
+    from soa_analysis.tagging import analyse
+
+    sents = analyse("Job coaches supported adults. The weather was fine.")
+    rows = combined.model_evidence(sents, combined.categories_.index("employment"))
+    assert rows and rows[0]["sentence"] == "Job coaches supported adults."
+    for (a, b), in zip(rows[0]["spans"]):
+        assert rows[0]["sentence"][a:b].lower() in rows[0]["phrases"]
