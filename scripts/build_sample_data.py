@@ -1054,6 +1054,54 @@ _case(
     next_steps="Train 20 residents as volunteer walk leaders by December 2012.",
 )
 
+_case(
+    key="angus_carers", council="Angus", cpp="Angus Community Planning Partnership", domain="angus.gov.uk",
+    officer="Jordan Testcase", job="Carers Development Officer", phone="01632 960137", date="2012-03-14",
+    priorities=("older_people",), grade="some", themes=("voluntary_sector", "prevention"),
+    title="Support for carers of older people in Angus",
+    need=(
+        "Many older people in Angus are cared for by a husband, wife or adult child who is older themselves, and "
+        "carers told us they did not know where to turn before they reached crisis point."
+    ),
+    actions=(
+        "Angus Council social work, NHS Tayside and the Angus Carers Centre set up carer support workers in each "
+        "GP practice area, offering carers' assessments, emergency planning and short breaks."
+    ),
+    evidence=(
+        "In 2011, 380 carers of older people had a carer's assessment and 150 used short breaks. In a survey of "
+        "120 carers, 84% said they felt better able to continue caring."
+    ),
+    added_value="The SOA let the carers centre bid jointly with the council and NHS for Change Fund money.",
+    next_steps="Offer every carer of a person with dementia an emergency plan by March 2013.",
+)
+
+_case(
+    key="fife_community_payback", council="Fife", cpp="Fife Partnership", domain="fife.gov.uk",
+    officer="Chris Mockup", job="Criminal Justice Service Manager", phone="01632 960138", date="2012-04-19",
+    priorities=("safer_communities", "employment"), grade="some", themes=("community_engagement", "partnership"),
+    title="Community payback that leads to work",
+    need=(
+        "Reoffending among young adults in Fife is high, and most people on unpaid work orders are unemployed and "
+        "have no qualifications, which makes it harder for them to stop offending."
+    ),
+    actions=(
+        "Fife Council criminal justice social work, Fife Constabulary, Fife College and Jobcentre Plus linked "
+        "community payback orders to employability support: unpaid work teams gain construction skills "
+        "certificates while repairing community facilities chosen by local residents.\n"
+        "Community councils nominate the projects, and a job coach meets each person before their order ends."
+    ),
+    evidence=(
+        "In 2011/12, 260 people on community payback orders took part, 140 gained a construction skills "
+        "certificate and 38 moved into paid work or college. Community councils nominated 45 projects and "
+        "residents rated the finished work highly."
+    ),
+    added_value=(
+        "Through the SOA, justice and employability services share one outcome on reducing reoffending, and "
+        "communities now have a say in what unpaid work is done."
+    ),
+    next_steps="Measure one-year reconviction rates for participants with the Scottish Government from 2013.",
+)
+
 # E-mail attachment, mini duplicate, broken-file source
 _case(
     key="north_ayrshire_annual_report", council="North Ayrshire", cpp="North Ayrshire Community Planning Partnership",
@@ -1703,6 +1751,8 @@ def main_plan() -> list[Entry]:
         E("south_ayrshire_safe_at_home.docx", docx_headings(C["south_ayrshire_home_fire_safety"], "bold"),
           "case_study_2009", "docx", cases=[("", "south_ayrshire_home_fire_safety")],
           note="headings are bold paragraphs, not styles"),
+        E("fife_community_payback.docx", docx_headings(C["fife_community_payback"]), "case_study_2009", "docx",
+          cases=[("", "fife_community_payback")], note="answers under Heading 2 headings; two priorities"),
         E("stirling_business_support.docx", docx_headings(C["stirling_business_support"], "abbrev"),
           "case_study_2009", "docx", cases=[("", "stirling_business_support")],
           note="abbreviated headings (Q4 - Evidence of benefit); assertion only"),
@@ -1772,7 +1822,10 @@ XLSX_ROWS = (
     "aberdeenshire_breastfeeding", "east_lothian_road_safety", "eilean_siar_care_at_home",
     "south_lanarkshire_jobs_fund", "west_dunbartonshire_mental_wellbeing",
 )
-CSV_ROWS = ("east_renfrewshire_nurture", "highland_fire_safety", "edinburgh_hospital_discharge", "dundee_healthy_living")
+CSV_ROWS = (
+    "east_renfrewshire_nurture", "highland_fire_safety", "edinburgh_hospital_discharge", "dundee_healthy_living",
+    "angus_carers",
+)
 MINI_CSV_ROWS = ("east_renfrewshire_nurture", "edinburgh_hospital_discharge")
 
 
