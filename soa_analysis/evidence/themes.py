@@ -65,10 +65,13 @@ class PhraseMatcher:
         self.phrases = dict(phrases)
         self.exclusions = tuple(exclusions)
         self._index: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+        best: dict[tuple[str, ...], tuple[str, float]] = {}
         for phrase, weight in self.phrases.items():
             key = stems_of(str(phrase))
-            if key:
-                self._index.setdefault(key[0], []).append((key, str(phrase), float(weight)))
+            if key and weight > best.get(key, (None, float("-inf")))[1]:
+                best[key] = (str(phrase), float(weight))  # phrases that stem alike: keep the heaviest
+        for key, (phrase, weight) in best.items():
+            self._index.setdefault(key[0], []).append((key, phrase, weight))
         for entries in self._index.values():
             entries.sort(key=lambda e: -len(e[0]))
         self._excl: dict[str, list[tuple[str, ...]]] = {}
