@@ -1,0 +1,89 @@
+"""Text normalisation: each repair on tiny hand-made cases, then the composed pipeline."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from soa_analysis.ingest.normalise import (
+    collapse_whitespace,
+    fix_bullets,
+    fix_ligatures,
+    fix_line_ends,
+    fix_mojibake,
+    fix_spaces,
+    normalise_inline,
+    normalise_text,
+    remove_soft_hyphens,
+)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Council\u00e2\u20ac\u2122s plan", "Council\u2019s plan"),           # UTF-8 read as cp1252
+        ("caf\u00c3\u00a9 in Glenbrae", "caf\u00e9 in Glenbrae"),
+        ("\u00e2\u20ac\u0153quoted\u00e2\u20ac\u009d", "\u201cquoted\u201d"),
+        ("plain ASCII text", "plain ASCII text"),
+        ("already \u201cfine\u201d \u2013 caf\u00e9", "already \u201cfine\u201d \u2013 caf\u00e9"),
+    ],
+)
+def test_fix_mojibake(raw, expected):
+    assert fix_mojibake(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("\uf0b7 item", "\u2022 item"),
+        ("\uf0a7 item", "\u2022 item"),
+        ("\uf076 item", "\u2022 item"),
+        ("\u25aa item\n\u00b7 other", "\u2022 item\n\u2022 other"),
+        ("score 5\u00b72 stays", "score 5\u00b72 stays"),  # a middle dot inside a line is not a bullet
+    ],
+)
+def test_fix_bullets(raw, expected):
+    assert fix_bullets(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "fn, raw, expected",
+    [
+        (fix_ligatures, "\ufb01nance \ufb02ow o\ufb03ce", "finance flow office"),
+        (remove_soft_hyphens, "com\u00admunity", "community"),
+        (fix_spaces, "NHS\u00a0Glenbrae\u202fBoard\u200b\ttab", "NHS Glenbrae Board tab"),
+        (fix_line_ends, "a\r\nb\rc\u2028d\u2029e", "a\nb\nc\nd\n\ne"),
+        (collapse_whitespace, "  a   b  \n\n\n\n  c  ", "a b\n\nc"),
+        (collapse_whitespace, "line one\nline two", "line one\nline two"),
+    ],
+)
+def test_single_repairs(fn, raw, expected):
+    assert fn(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("\uf0b7\tImproved\u00a0o\ufb03ce  access\r\n\r\n\r\nNext", "\u2022 Improved office access\n\nNext"),
+        ("\u201cSmart\u201d quotes \u2018kept\u2019", "\u201cSmart\u201d quotes \u2018kept\u2019"),
+        ("", ""),
+        ("   \n\n  ", ""),
+        ("e\u0301", "\u00e9"),  # NFC
+    ],
+)
+def test_normalise_text(raw, expected):
+    assert normalise_text(raw) == expected
+
+
+def test_normalise_inline_folds_line_breaks():
+    assert normalise_inline(" Name of\r\ncase study ") == "Name of case study"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_normalise_is_idempotent_and_clean(s):
+    once = normalise_text(s)
+    assert normalise_text(once) == once
+    assert "\r" not in once and "\u00ad" not in once and "\u00a0" not in once
+    assert "\n\n\n" not in once and "  " not in once
