@@ -28,7 +28,7 @@ NOT_FOUND = ("", "")
 # Phrases that contain a council name without pointing at that council's area.
 _MASKS = re.compile(
     r"Highlands? (?:and|&) Islands|Lothian (?:and|&) Borders|Ayrshire (?:and|&) Arran"
-    r"|Greater Glasgow (?:and|&) Clyde|University of [A-Z][a-z]+|[A-Z][a-z]+ Road|[A-Z][a-z]+ Street",
+    r"|Greater Glasgow (?:and|&) Clyde|Port Glasgow|University of [A-Z][a-z]+|[A-Z][a-z]+ Road|[A-Z][a-z]+ Street",
 )
 # "Angus" is also a forename: in running text it counts only when not followed by a surname.
 _ANGUS_FORENAME = re.compile(r"\bAngus(?= (?!Council|Community|Partnership|CPP|Alliance|area)[A-Z][a-z])")

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 # Labels beyond schema.SECTION_COLUMNS that a block can receive.
-EXTRA_LABELS = ("contact", "cpp", "outcomes", "checklist", "heading", "preamble", "narrative", "other")
+EXTRA_LABELS = ("contact", "cpp", "outcomes", "checklist", "heading", "template", "preamble", "narrative", "other")
 
 _NUMBER = re.compile(
     r"^\s*(?:(?:question|section|part|q)\s*\.?\s*(?P<n1>\d{1,2})[a-z]?\b|\(?(?P<n2>\d{1,2})[a-z]?\s*[.):\-\u2013]"
@@ -56,6 +56,7 @@ _SAME_LINE = re.compile(r"^\s*(?P<head>[^:\n]{2,90}?)\s*(?::|\s[\u2013\-]\s)\s*(
 _SIGNOFF = re.compile(
     r"^(?:kind |best |warm |many )?(?:regards|wishes|thanks|thank you)\b|^yours (?:sincerely|faithfully)\b", re.IGNORECASE
 )
+_GREETING = re.compile(r"^(?:hi|hello|dear|good (?:morning|afternoon)|please find|attached)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\uf0b7\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
 # Tick marks: characters (and a standalone capital X) that mean ticked or unticked.
@@ -155,14 +156,34 @@ class HeadingMatcher:
             for item in items:
                 _, norm = normalise_heading(item["text"])
                 self.variants_.append((section, item["text"], norm, frozenset(content_stems(norm)), tuple(item["templates"])))
+        # one SequenceMatcher per wording, with the wording as seq2 (difflib caches its index)
+        self._matchers = [difflib.SequenceMatcher(None, "", v[2], autojunk=False) for v in self.variants_]
+        self._cache: dict = {}
         return self
 
     @staticmethod
-    def similarity(norm_a: str, stems_a: frozenset, norm_b: str, stems_b: frozenset) -> float:
-        """Similarity of two normalised wordings: max of stem Dice, stem containment and string ratio."""
+    def similarity(norm_a: str, stems_a: frozenset, norm_b: str, stems_b: frozenset,
+                   ratio: float | None = None) -> float:
+        """Similarity of two normalised wordings.
+
+        The best of: Dice overlap of content stems; containment (all of ``a``'s stems, at
+        least two, are in ``b``: 0.7 plus 0.3 times the share of ``b`` covered); difflib's
+        string ratio. A candidate with three or more stems of which fewer than half occur
+        in ``b`` is penalised (x0.8), so a long line that shares a couple of words with a
+        wording ("Template for SOA case studies 2010") is not taken for it.
+
+        Example
+        -------
+        >>> round(HeadingMatcher.similarity("benefits for communities", frozenset({"benefit", "commun"}),
+        ...       "evidence of benefits", frozenset({"evid", "benefit"})), 2)
+        0.5
+        """
         if not norm_a or not norm_b:
             return 0.0
-        ratio = difflib.SequenceMatcher(None, norm_a, norm_b, autojunk=False).ratio()
+        if norm_a == norm_b:
+            return 1.0
+        if ratio is None:
+            ratio = difflib.SequenceMatcher(None, norm_a, norm_b, autojunk=False).ratio()
         if not stems_a or not stems_b:
             return ratio
         inter = len(stems_a & stems_b)
@@ -170,10 +191,16 @@ class HeadingMatcher:
         contain = 0.0
         if len(stems_a) >= 2 and inter == len(stems_a):
             contain = 0.7 + 0.3 * inter / len(stems_b)
-        return max(dice, ratio, contain)
+        score = max(dice, ratio, contain)
+        if len(stems_a) >= 3 and inter / len(stems_a) < 0.5:
+            score *= 0.8
+        return score
 
     def match(self, text: str, *, sections=None) -> HeadingMatch | None:
         """Best-matching section for a heading candidate (None when nothing is comparable).
+
+        An exact (normalised) wording wins over any partial match; ties go to the wording
+        closest in length.
 
         Parameters
         ----------
@@ -192,17 +219,35 @@ class HeadingMatcher:
         number, norm = normalise_heading(text)
         if not norm:
             return HeadingMatch("", 0.0, "", (), number) if number is not None else None
+        key = (norm, None if sections is None else tuple(sorted(sections)))
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._match_norm(norm, None if sections is None else set(sections))
+            if len(self._cache) < 50_000:
+                self._cache[key] = hit
+        if hit is None:
+            return None
+        section, score, wording, templates = hit
+        return HeadingMatch(section, score, wording, templates, number)
+
+    def _match_norm(self, norm: str, allowed: set | None):
         stems = frozenset(content_stems(norm))
-        allowed = set(sections) if sections is not None else None
-        best = None
-        for section, wording, vnorm, vstems, templates in self.variants_:
+        best, best_key = None, (-1.0, 0)
+        for (section, wording, vnorm, vstems, templates), sm in zip(self.variants_, self._matchers):
             if allowed is not None and section not in allowed:
                 continue
-            score = self.similarity(norm, stems, vnorm, vstems)
-            if best is None or score > best.score:
-                best = HeadingMatch(section, round(score, 4), wording, templates, number)
-        if best is None:
-            return None
+            if norm == vnorm:
+                score = 1.0
+            else:
+                ratio = 0.0
+                floor = max(best_key[0], 0.5)
+                sm.set_seq1(norm)
+                if sm.real_quick_ratio() > floor and sm.quick_ratio() > floor:
+                    ratio = sm.ratio()
+                score = self.similarity(norm, stems, vnorm, vstems, ratio=ratio)
+            key = (round(score, 4) + (0.001 if norm == vnorm else 0.0), -abs(len(vnorm) - len(norm)))
+            if key > best_key:
+                best, best_key = (section, round(min(score, 1.0), 4), wording, templates), key
         return best
 
 
@@ -221,6 +266,7 @@ def _checklist_variants() -> list[tuple[str, str, frozenset]]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def match_checklist_item(label: str, *, threshold: float = 0.72) -> str | None:
     """The 2010 checklist id a label names ("Partnership working" -> "partnership"), or None.
 
@@ -401,7 +447,7 @@ def _para_candidates(text: str) -> list[_Candidate]:
             out.append(_Candidate(first, rest.strip(), T_SHORT, "first_line"))
     elif _words(text) <= 25 and text.rstrip().endswith((":", "?")):
         out.append(_Candidate(text, "", T_HEADING, "question"))
-    elif _words(text) <= 12 and not text.rstrip().endswith((".", "!", ";", ",")):
+    elif _words(text) <= 25 and not text.rstrip().endswith((".", "!", ";", ",")):
         out.append(_Candidate(text, "", T_SHORT, "short"))
     return out
 
@@ -443,8 +489,9 @@ def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) 
         return "form_export", {"form_export": float(len(doc.meta["fields"]))}
     signal: dict[str, set] = {t: set() for t in templates}
     neutral: dict[str, set] = {t: set() for t in templates}
+    numbers_2009 = templates.get("case_study_2009", {}).get("numbers", {})
     for block in doc.blocks:
-        found = _best_heading(block, matcher, None, {})
+        found = _best_heading(block, matcher, None, numbers_2009)
         if not found:
             continue
         hm, _ = found
@@ -526,6 +573,7 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
     sections = tspec["sections"]
     numbers = tspec.get("numbers", {})
     current, current_head, current_score = None, "", 0.0
+    has_content = False
     for i, b in enumerate(doc.blocks):
         text = (b.text or "").strip()
         if b.kind == "checkbox":
@@ -551,10 +599,21 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
                 units.append(Unit(i, "checklist", text, current_head, current_score))
                 continue
         found = _best_heading(b, matcher, sections, numbers)
+        if found and found[0].section == current and not has_content and not found[1].rest:
+            found = None  # e.g. "Name of CPP" followed by "Highland Community Planning Partnership"
+        if found and found[0].section == "template_title":
+            units.append(Unit(i, "template", text, found[1].head, found[0].score))
+            continue
         if found and not (current == "contact" and found[0].section == "contact"):
             hm, cand = found
             current, current_head, current_score = hm.section, cand.head, hm.score
             rest = cand.rest.strip()
+            has_content = bool(rest)
+            if current == "checklist" and rest:
+                for lab, st in parse_tick(rest):
+                    cid = match_checklist_item(lab)
+                    if cid and (st is True or cid not in states):
+                        states[cid] = st
             units.append(Unit(i, current if rest else "heading", rest, cand.head, hm.score))
             continue
         if template == "form_export" and b.kind == "heading":
@@ -567,11 +626,20 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
         if b.kind == "row" and b.cells:
             content = "\n".join(c for c in b.cells if c.strip())
         if current is None:
-            label = "title" if (not any(u.label == "title" for u in units) and _words(content) <= 20
-                                and "title" in sections and not any(u.label != "other" for u in units)) else "preamble"
-            units.append(Unit(i, label if content else "other", content, "first line" if label == "title" else ""))
+            first_line = (content and not any(u.label not in ("other", "template") for u in units) and _words(content) <= 20
+                          and "title" in sections and not _GREETING.match(content)
+                          and not content.rstrip().endswith((".", ",")))
+            label = "title" if first_line else "preamble"
+            units.append(Unit(i, label if content else "other", _MARKDOWN.sub("", content).strip() if first_line else content,
+                              "first line" if first_line else ""))
             continue
+        has_content = has_content or bool(content)
         units.append(Unit(i, current if content else "other", content, current_head, current_score))
+
+    if any(u.label == "title" and u.heading != "first line" for u in units):
+        for u in units:  # an explicit title section beats a guessed first line
+            if u.label == "title" and u.heading == "first line":
+                u.label, u.heading = "preamble", ""
 
     checklist = [cid for cid in spec["checklist_items"] if states.get(cid) is True]
     unknown = sorted(cid for cid, st in states.items() if st is None)

@@ -22,7 +22,7 @@ from .sections import Segmentation, outcome_lines, segment
 __all__ = ["build_record", "decide_council", "decide_date", "find_outcome_citations", "form_blocks"]
 
 # Labels whose content is not narrative (kept out of Record.text).
-_NOT_NARRATIVE = {"contact", "checklist", "cpp", "heading", "other"}
+_NOT_NARRATIVE = {"contact", "checklist", "cpp", "heading", "template", "other"}
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})")
 _YEAR = re.compile(r"(?<![\d£$.,])((?:20[0-2]\d|199\d))(?:\s*[/\-\u2013]\s*(?:\d{2}|\d{4}))?(?![\d%])")
 _CITATION = re.compile(
