@@ -1,0 +1,116 @@
+"""Open the rendered reports in headless Chromium (offline) and check what a reader gets.
+
+Marked ``browser``; skipped with a reason when /usr/bin/chromium or Playwright is missing.
+Screenshots go to test-artifacts/ (gitignored). All data is fictional.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from soa_analysis.report.render import run_report_notebook
+from soa_analysis.report.synthetic import make_synthetic_processed
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+PAYLOAD = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> mail a.b@c.example"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not found: install Debian's chromium"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    base = tmp_path_factory.mktemp("browser")
+    p = make_synthetic_processed(base / "processed", n=18, councils=["Fife", "Moray", "Highland"],
+                                 narrative_extra={1: PAYLOAD})
+    return {
+        "national": run_report_notebook(p, base / "national.html", run_id="browser-test"),
+        "council": run_report_notebook(p, base / "moray.html", council="Moray", run_id="browser-test"),
+    }
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    seen = {"errors": [], "requests": []}
+    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    return page, seen
+
+
+@pytest.mark.parametrize("which", ["national", "council"])
+def test_report_opens_offline_cleanly(browser, reports, which):
+    page, seen = _open(browser, reports[which])
+    assert seen["errors"] == []
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
+    imgs = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth, e.alt])")
+    assert len(imgs) >= 7
+    assert all(done and w > 0 and alt for done, w, alt in imgs)
+    assert page.evaluate("window.__pwned") is None  # planted markup did not run
+    h1 = page.inner_text("h1")
+    assert h1 == ("Moray: community planning evidence" if which == "council"
+                  else "Scottish community planning evidence: national summary")
+    h2 = page.eval_on_selector_all("h2", "els => els.map(e => e.textContent)")
+    for want in ("Headline figures", "Coverage: councils and priorities", "Case studies", "Provenance",
+                 "Methodology and quality"):
+        assert want in h2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"report_{which}.png"), full_page=False)
+    page.locator("#case-studies").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"report_{which}_cards.png"))
+    page.close()
+
+
+def test_filter_script_hides_other_councils(browser, reports):
+    page, seen = _open(browser, reports["national"])
+    assert page.is_visible("#card-filter")  # the script un-hid the filter
+    total = page.locator("article.card").count()
+    assert total == 18
+    page.select_option("#card-filter select[name=council]", "Fife")
+    visible = page.eval_on_selector_all("article.card", "els => els.filter(e => !e.hidden).map(e => e.dataset.council)")
+    assert visible and set(visible) == {"Fife"} and len(visible) < total
+    assert page.inner_text("#card-count") == f"{len(visible)} of {total} case studies shown"
+    page.select_option("#card-filter select[name=grade]", "strong")
+    both = page.eval_on_selector_all("article.card:not([hidden])", "els => els.map(e => [e.dataset.council, e.dataset.grade])")
+    assert all(c == "Fife" and g == "strong" for c, g in both)
+    page.click("#card-filter button[type=reset]")
+    page.wait_for_function(f"document.querySelectorAll('article.card:not([hidden])').length === {total}")
+    assert seen["errors"] == []
+    page.close()
+
+
+def test_without_scripts_every_card_shows_and_no_dead_controls(browser, reports):
+    ctx = browser.new_context(java_script_enabled=False)
+    page = ctx.new_page()
+    page.goto(reports["national"].resolve().as_uri(), wait_until="load")
+    assert page.locator("article.card:visible").count() == 18
+    assert not page.is_visible("#card-filter")
+    ctx.close()
+
+
+def test_prints_to_a4_pdf(browser, reports, tmp_path):
+    page, _ = _open(browser, reports["national"])
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report_national.pdf").write_bytes(pdf)
+    page.close()
+
