@@ -142,3 +142,15 @@ ACTOR = re.compile(
 
 # Hyphens and slashes between words are read as spaces when matching phrases.
 HYPHEN = re.compile(r"(?<=[A-Za-z])[-/\u2010-\u2013](?=[A-Za-z])")
+
+# The subject of a next-step sentence: the words before "will", "is to", "plans to" ...
+NEXT_STEP_SUBJECT = re.compile(
+    r"^(?P<subj>[A-Z][^,.;:]{1,80}?)\s+(?:will|shall|is\s+to|are\s+to|plans?\s+to|intends?\s+to|aims?\s+to|"
+    r"is\s+due\s+to|are\s+due\s+to|has\s+agreed\s+to|have\s+agreed\s+to|is\s+going\s+to|are\s+going\s+to)\b"
+)
+PRONOUN_SUBJECT = re.compile(r"^(?:we|it|this|they|there|these|those|that|i|you|all|work|progress)$", re.IGNORECASE)
+LEADING_TIME = re.compile(
+    r"^(?:(?:in|by|from|during|over|within|after|before|at)\s+(?:the\s+)?(?:\w+\s+){0,3}?(?:(?:19|20)\d{2}(?:/\d{2})?|year|months?|weeks?|phase)|"
+    r"next|then|finally|also|in\s+addition|following\s+this)\s*,?\s+",
+    re.IGNORECASE,
+)

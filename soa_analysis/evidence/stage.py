@@ -25,7 +25,7 @@ from ..nlp import split_sentences
 from ..rubrics import load_guidance, load_rubric
 from ..schema import SECTION_COLUMNS, TABLES
 from .grader import RANK, EvidenceGrader
-from .patterns import ACTOR
+from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
 from .themes import ThemeTagger, align_guidance, load_added_value
 from .timeline import extract_dates, reference_date
 
@@ -123,6 +123,11 @@ def _optional(processed_dir: Path, name: str) -> pd.DataFrame | None:
 
 
 def _who(sentence: str, partner_names: list[str]) -> str:
+    """Who acts: the subject of "X will ...", else the partners and actors the sentence names."""
+    head = LEADING_TIME.sub("", sentence.strip(), count=1)
+    m = NEXT_STEP_SUBJECT.match(head[:1].upper() + head[1:])
+    if m and not PRONOUN_SUBJECT.match(m["subj"].strip()):
+        return m["subj"].strip()
     low = sentence.lower()
     names = [n for n in partner_names if n and n.lower() in low]
     for m in ACTOR.finditer(sentence):
