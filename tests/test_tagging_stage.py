@@ -1,0 +1,110 @@
+"""Tests of run_tagging on fictional submissions built in tmp_path."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from soa_analysis.errors import InputError
+from soa_analysis.io import read_table, write_table
+from soa_analysis.schema import SECTION_COLUMNS
+from soa_analysis.taxonomies import load_taxonomy
+from soa_analysis.tagging import run_tagging
+
+# Fictional submissions written for these tests.
+FALLS = dict(
+    title="Falls prevention for older people in Glenbrae (fictional)",
+    need="Emergency admissions of people aged 65 and over after a fall were rising.",
+    actions="Strength and balance classes, telecare and home safety checks helped older people stay at home. "
+            "The project had no impact on employment.",
+    outcomes_cited=["National Outcome 15 - Our people are able to maintain their independence as they get older"],
+)
+JOBS = dict(text="<script>alert('x')</script> Modern apprenticeships and job coaching helped unemployed "
+                 "young people into sustained work with local employers (fictional).")
+MINUTES = dict(text="The board approved its minutes and agreed the meeting dates (fictional).")
+
+
+def make_submissions(*specs):
+    rows = []
+    for i, spec in enumerate(specs, 1):
+        r = {"submission_id": f"sub{i}", "source_file": f"f{i}.txt", "submission_type": "case_study_2009",
+             "council": "Angus", "council_code": "S12000041", **{s: "" for s in SECTION_COLUMNS},
+             "checklist": [], "outcomes_cited": [], "text": "", "format": "txt", "council_source": "text",
+             "date": "", "year": None, "warnings": []}
+        r.update(spec)
+        if not r["text"]:
+            r["text"] = "\n".join(r[s] for s in SECTION_COLUMNS if r[s])
+        rows.append(r)
+    df = pd.DataFrame(rows)
+    df["year"] = df["year"].astype("Int64")
+    return df
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("processed")
+    write_table(make_submissions(FALLS, JOBS, MINUTES), d / "submissions.parquet", table="submissions")
+    return d, run_tagging(d)
+
+
+def test_one_row_per_submission_taxonomy_category(run):
+    d, res = run
+    n_cats = len(load_taxonomy("priorities").ids) + len(load_taxonomy("outcomes_soa").ids)
+    assert len(res.tags) == 3 * n_cats
+    assert not res.tags.duplicated(["submission_id", "taxonomy", "priority"]).any()
+    on_disk = read_table(d, "tags")  # validates the contract
+    pd.testing.assert_frame_equal(on_disk, res.tags, check_dtype=False)
+    read_table(d, "tag_evidence")
+
+
+def test_expected_tags(run):
+    _, res = run
+    got = {(r.submission_id, r.taxonomy, r.priority) for r in res.assigned().itertuples()}
+    assert ("sub1", "priorities", "older_people") in got
+    assert ("sub1", "outcomes_soa", "no15") in got
+    assert ("sub2", "priorities", "employment") in got
+    assert ("sub1", "priorities", "employment") not in got  # negated
+    assert not any(s == "sub3" for s, _, _ in got)
+
+
+def test_tags_carry_evidence(run):
+    _, res = run
+    tag = res.tags.set_index(["submission_id", "taxonomy", "priority"]).loc[("sub1", "priorities", "older_people")]
+    assert "older people" in tag["evidence"] and 0 < tag["score"] <= 1
+    ev = res.evidence[(res.evidence.submission_id == "sub1") & (res.evidence.priority == "older_people")]
+    assert {"title", "actions"} <= set(ev["section"])
+    assert all(len(p) for p in ev["phrases"])
+
+
+def test_meta_records_versions_and_thresholds(run):
+    d, res = run
+    meta = json.loads((d / "tagging_meta.json").read_text())
+    assert meta["taxonomies"]["priorities"]["version"] == load_taxonomy("priorities").version
+    assert set(meta["taxonomies"]["priorities"]["thresholds"]) == set(load_taxonomy("priorities").ids)
+    assert meta["models"]["priorities"]["cv_f1"]
+    assert (d / "models" / "priorities.joblib").exists() and (d / "models" / "priorities.json").exists()
+
+
+def test_rerun_is_deterministic_and_reuses_model(run):
+    d, res = run
+    again = run_tagging(d)
+    assert again.meta["models"]["priorities"]["how"] == "loaded"
+    pd.testing.assert_frame_equal(again.tags, res.tags)
+    pd.testing.assert_frame_equal(again.evidence, res.evidence)
+
+
+def test_lexicon_only_taxonomy_and_path(tmp_path):
+    write_table(make_submissions(FALLS), tmp_path / "submissions.parquet", table="submissions")
+    res = run_tagging(tmp_path, taxonomies=("outcomes_2018",))
+    assert set(res.tags["taxonomy"]) == {"outcomes_2018"} and (res.tags["method"] == "lexicon").all()
+
+
+def test_empty_submissions_table(tmp_path):
+    write_table(make_submissions(FALLS).iloc[0:0], tmp_path / "submissions.parquet", table="submissions")
+    res = run_tagging(tmp_path)
+    assert res.tags.empty and read_table(tmp_path, "tags").empty
+
+
+def test_missing_submissions_raise(tmp_path):
+    with pytest.raises(InputError, match="submissions.parquet"):
+        run_tagging(tmp_path)
