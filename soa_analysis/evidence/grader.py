@@ -216,17 +216,23 @@ class EvidenceGrader:
         return SentenceEvidence(section, sentence, features, strength, rule, _score(features, rubric), tuple(dates))
 
     def sections_to_grade(self, sections: dict | str) -> list[tuple[str, str]]:
-        """``(section, text)`` pairs the rubric grades: its graded sections, else the whole text."""
+        """``(section, text)`` pairs to grade.
+
+        The rubric's graded sections when any has text; otherwise the other sections (each
+        under its section cap; title and next steps excepted); otherwise the whole narrative ``text``.
+        """
         rubric = self._check()
         if isinstance(sections, str):
             return [("text", sections)]
         chosen = [(s, sections.get(s) or "") for s in rubric.graded_sections]
         chosen = [(s, t) for s, t in chosen if isinstance(t, str) and t.strip()]
         if not chosen:
-            text = sections.get("text") or ""
-            if not text.strip():
-                text = "\n".join(str(sections.get(s) or "") for s in SECTION_COLUMNS)
-            chosen = [("text", text)] if text.strip() else []
+            # No graded section: grade the other sections under their caps, else the whole text.
+            chosen = [(s, sections.get(s) or "") for s in SECTION_COLUMNS if s not in rubric.graded_sections]
+            chosen = [(s, t) for s, t in chosen if isinstance(t, str) and t.strip() and s not in ("next_steps", "title")]
+            if not chosen:
+                text = sections.get("text") or ""
+                chosen = [("text", text)] if isinstance(text, str) and text.strip() else []
         return chosen
 
     def grade(self, sections: dict | str, reference=None) -> GradeResult:

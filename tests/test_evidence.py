@@ -1,0 +1,276 @@
+"""Sentence features, grade rules, timelines, themes and guidance of the evidence stage.
+
+Every passage here is a tiny fictional case written for the test; the expected values come
+from the rubric's definitions (strong / some / planned / none) and the timeline rules in
+soa_analysis/evidence/timeline.py, not from the code's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from soa_analysis.evidence import (
+    EvidenceGrader,
+    ThemeTagger,
+    align_guidance,
+    extract_dates,
+    sentence_features,
+)
+from soa_analysis.evidence.grader import mask_non_figures
+
+
+# --- sentence features ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "sentence, present",
+    [
+        ("Crime fell by 20%.", ["figure:percent", "change:down"]),
+        ("Savings of £1.2 million were made.", ["figure:money"]),
+        ("Some 120 young people took part in the sessions.", ["figure:people", "output"]),
+        ("Attendance rose from 62% to 75%.", ["baseline:from_to", "change:up"]),
+        ("This is well above the Scottish average.", ["baseline:compared"]),
+        ("Incidents have dropped since 2009.", ["baseline:period", "change:down"]),
+        ("Antisocial behaviour calls fell by 30 per cent.", ["baseline:relative", "outcome"]),
+        ("An independent evaluation was commissioned.", ["source:evaluation"]),
+        ("A survey of residents was carried out.", ["source:survey"]),
+        ("Police figures show fewer incidents.", ["source:statistics"]),
+        ("Work focused on the SIMD 15% most deprived data zones.", ["source:simd"]),
+        ("An HMIE inspection praised the school.", ["source:inspection"]),
+        ('One parent said "the group changed my life".', ["testimony"]),
+        ("The team was shortlisted for a national award.", ["recognition"]),
+        ("The service has supported older people to live at home.", ["achieved"]),
+        ("The project will be evaluated next year.", ["future", "future_only"]),
+        ("This may have reduced demand.", ["hedge"]),
+        ("No formal evaluation has been carried out.", ["nodata"]),
+        ("The project has made a real difference.", ["claim"]),
+        ("As a result of the project, fewer fires were started.", ["attribution"]),
+        ("Twelve people moved into paid work.", ["outcome:destination"]),
+        ("A report is due by March 2012.", ["timeline"]),
+        ("Staff ran 40 sessions.", ["output_only"]),
+    ],
+)
+def test_feature_present(sentence, present):
+    features = sentence_features(sentence)
+    for feature in present:
+        assert feature in features, (feature, features)
+
+
+@pytest.mark.parametrize(
+    "sentence, absent",
+    [
+        ("The project started in 2010.", "figure"),  # a year is not a figure
+        ("It supports National Outcome 6 and Local Outcome 18.", "figure"),
+        ("The pilot ran in 2010/11.", "figure"),
+        ("Classes for P1 and S4 pupils began on 3 March.", "figure"),
+        ("Crime fell by 20%.", "future"),
+        ("The project will be evaluated next year.", "achieved"),
+        ("Falls among older people are a concern.", "change"),  # 'falls' the noun
+        ("Crime fell by a fifth since 2009.", "hedge"),
+    ],
+)
+def test_feature_absent(sentence, absent):
+    families = {k.split(":")[0] for k in sentence_features(sentence)}
+    assert absent not in families
+
+
+def test_feature_keeps_the_matched_text():
+    features = sentence_features("Admissions fell by 14% in 2010.")
+    assert features["figure:percent"] == "14%"
+    assert features["change:down"] == "fell"
+
+
+def test_mask_keeps_real_figures():
+    masked = mask_non_figures("In 2010/11, 40 pupils (National Outcome 5) took part")
+    assert "40" in masked and "2010" not in masked and "5)" not in masked
+
+
+# --- grade rules ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "passage, grade",
+    [
+        # strong: quantified change in an outcome with a baseline, comparison or period
+        ("Emergency admissions fell from 240 to 180 between 2009 and 2011.", "strong"),
+        ("Reconvictions fell by 23% compared with the previous year.", "strong"),
+        ("Of the participants, 58% moved into work, compared with 12% of a comparison group.", "strong"),
+        ("Recorded vandalism is down 52% on 2008 levels.", "strong"),
+        # some: counts, testimony, inspection, award, qualitative outcome
+        ("Over 300 people attended 20 workshops.", "some"),
+        ('One participant said "I feel far more confident now".', "some"),
+        ("The Care Inspectorate graded the service as very good.", "some"),
+        ("The project won a COSLA Excellence Award.", "some"),
+        ("Residents say they feel safer in the park.", "some"),
+        ("Crime may have fallen by 20% since 2009.", "some"),  # hedged: not strong
+        ("Attendance at the sessions rose from 20 to 45 a week since 2010.", "some"),  # output, not outcome
+        # planned: benefits still to come
+        ("Benefits are expected by March 2013.", "planned"),
+        ("A full evaluation will be carried out in 2012/13.", "planned"),
+        ("We aim to cut crime by 20% by 2014.", "planned"),
+        ("It is too early to measure the impact, and results will follow next year.", "planned"),
+        # none: assertion only, or nothing
+        ("The project has made a real difference to the community.", "none"),
+        ("This has been a very successful initiative.", "none"),
+        ("The project contributes to National Outcome 6.", "none"),
+        ("", "none"),
+    ],
+)
+def test_grade_rules(passage, grade):
+    assert EvidenceGrader().fit().grade(passage).grade == grade
+
+
+def test_strongest_sentence_decides():
+    passage = ("The project has been a great success. Some 214 tenants were supported. "
+               "Arrears fell from £90,000 to £40,000 between 2009 and 2011.")
+    result = EvidenceGrader().grade(passage)
+    assert result.grade == "strong"
+    assert result.supporting()[0].sentence.startswith("Arrears fell")
+    assert "Arrears fell" in result.reasons
+
+
+def test_need_section_cannot_make_a_grade():
+    # figures describing the problem are not a benefit (section cap: need -> none)
+    sections = {"need": "Unemployment rose from 8% to 12% between 2008 and 2010.", "evidence": ""}
+    assert EvidenceGrader().grade(sections).grade == "none"
+
+
+def test_evidence_section_preferred_over_narrative():
+    sections = {"evidence": "Over 300 people attended.", "need": "Crime rose from 10 to 20 since 2008.",
+                "text": "Crime rose from 10 to 20 since 2008. Over 300 people attended."}
+    result = EvidenceGrader().grade(sections)
+    assert result.grade == "some"
+    assert {s.section for s in result.sentences} == {"evidence"}
+
+
+def test_score_orders_grades():
+    g = EvidenceGrader()
+    scores = [g.grade(p).score for p in (
+        "Admissions fell from 240 to 180 between 2009 and 2011.",
+        "Over 300 people attended.",
+        "Benefits are expected by March 2013.",
+        "It was great.",
+    )]
+    assert scores == sorted(scores, reverse=True) and 0 <= scores[-1] < 0.25 <= scores[-2] < 0.5 <= scores[1] < 0.75
+
+
+def test_planned_grade_keeps_its_timeline():
+    result = EvidenceGrader().grade("The new hub will open in summer 2012 and benefits are expected by 2013.")
+    assert result.grade == "planned"
+    assert [d.due for d in result.timeline] == ["2012-08-31", "2013-12-31"]
+    assert "summer 2012 -> 2012-08-31" in result.timeline_text
+
+
+# --- timelines ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, due",
+    [
+        ("The service will be in place by March 2012.", "2012-03-31"),
+        ("Evaluation in 2011/12.", "2012-03-31"),
+        ("Roll-out during 2012-13.", "2013-03-31"),
+        ("Complete by 31 March 2013.", "2013-03-31"),
+        ("Open by the end of 2013.", "2013-12-31"),
+        ("Expected by 2015.", "2015-12-31"),
+        ("Planting in summer 2012.", "2012-08-31"),
+        ("Opening in early 2013.", "2013-04-30"),
+        ("Due in Q3 2012.", "2012-09-30"),
+        ("Over the period 2008-2011.", "2011-12-31"),
+        ("Report in February 2012.", "2012-02-29"),  # leap year
+    ],
+)
+def test_timeline_absolute(text, due):
+    dates = extract_dates(text)
+    assert dates and dates[0].due == due
+
+
+@pytest.mark.parametrize(
+    "text, reference, due",
+    [
+        ("over the next two years", "2011-06-01", "2013-06-01"),
+        ("within six months", "2011-06-01", "2011-12-01"),
+        ("by the end of the financial year", "2011-06-01", "2012-03-31"),
+        ("by the end of the year", "2011-06-01", "2011-12-31"),
+        ("over the next two years", None, ""),  # no reference: cannot resolve
+    ],
+)
+def test_timeline_relative(text, reference, due):
+    dates = extract_dates(text, reference)
+    assert len(dates) == 1 and dates[0].due == due
+
+
+def test_timeline_reference_from_year_only():
+    dates = extract_dates("in the next 12 months", dt.date(2010, 12, 31))
+    assert dates[0].due == "2011-12-31"
+
+
+def test_timeline_reports_each_expression_once():
+    dates = extract_dates("Phase one by March 2012, phase two in 2012/13.")
+    assert [(d.text, d.due) for d in dates] == [("by March 2012", "2012-03-31"), ("in 2012/13", "2013-03-31")]
+
+
+# --- added-value themes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, theme",
+    [
+        ("Partners pooled budgets for the service.", "resources"),
+        ("Staff are co-located in one building.", "resources"),
+        ("Multi-agency working has improved.", "partnership"),
+        ("An information sharing protocol is now in place.", "shared_data"),
+        ("The joint service produced savings of £50,000.", "cost_effectiveness"),
+        ("The third sector interface brought in voluntary organisations.", "voluntary_sector"),
+        ("Local employers offered work placements.", "business_sector"),
+        ("The focus shifted to early intervention.", "prevention"),
+        ("Residents were consulted and their feedback acted on.", "community_engagement"),
+        ("Services are planned through neighbourhood management.", "localisation"),
+        ("A single assessment replaced four referral processes.", "business_processes"),
+        ("The SOA helped us focus on outcomes.", "outcome_focus"),
+        ("Performance has improved and targets were exceeded.", "performance"),
+    ],
+)
+def test_theme_assigned(text, theme):
+    scores = ThemeTagger().fit().score(text)
+    assert scores[theme].assigned, {k: v.phrases for k, v in scores.items() if v.phrases}
+    assert scores[theme].sentences and scores[theme].sentences[0][0] == text
+
+
+@pytest.mark.parametrize(
+    "text, theme",
+    [
+        ("The Community Planning Partnership approved the report.", "partnership"),  # a name
+        ("Human resources staff were consulted about contracts.", "resources"),
+        ("The project costs are set out in the annex.", "cost_effectiveness"),
+        ("Further information is available from the lead officer.", "community_engagement"),
+    ],
+)
+def test_theme_not_assigned(text, theme):
+    assert not ThemeTagger().fit().score(text)[theme].assigned
+
+
+def test_repeated_phrase_counts_once():
+    one = ThemeTagger().score("Partners met.")["partnership"]
+    many = ThemeTagger().score("Partners met. Partners agreed. Partners wrote.")["partnership"]
+    assert one.score == many.score and not many.assigned
+
+
+# --- 2012 guidance ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "sentence, expectation, present",
+    [
+        ("We used SIMD data zones to target support.", "evidence_based", True),
+        ("Data were broken down by age and gender.", "evidence_based", True),
+        ("We will reduce reoffending by 10% by 2015.", "performance_commitments", True),
+        ("We met our employment targets.", "performance_commitments", True),
+        ("We used the data to target support.", "performance_commitments", False),  # 'target' the verb
+        ("The aim is to narrow the gap between areas.", "outcome_gaps_prevention", True),
+        ("Partners pooled budgets through the Change Fund.", "integration_resources", True),
+        ("The group met twice.", "integration_resources", False),
+    ],
+)
+def test_guidance_alignment(sentence, expectation, present):
+    aligned = align_guidance(sentence)
+    assert bool(aligned[expectation]) is present
+    if present:
+        assert aligned[expectation] == [sentence]
