@@ -94,7 +94,7 @@ def _formcheckbox(fld) -> bool | None:
 class _Ctx:
     """Per-document state: style names, limits, warnings, counters."""
 
-    def __init__(self, styles: dict[str, str], limits: Limits):
+    def __init__(self, styles, limits: Limits):
         self.styles = styles
         self.limits = limits
         self.images = 0
@@ -312,18 +312,27 @@ def _table(tbl, ctx: _Ctx, level: int, out: list[Block]) -> None:
             _table(t, ctx, level + 1, out)
 
 
-def _styles(doc) -> dict[str, str]:
-    names: dict[str, str] = {}
-    try:
-        root = doc.styles.element
-    except Exception:  # noqa: BLE001 - a document without a styles part
-        return names
-    for st in root.iter(W + "style"):
-        sid = st.get(W + "styleId")
-        nm = st.find(W + "name")
-        if sid and nm is not None:
-            names[sid] = nm.get(W + "val") or sid
-    return names
+class _Styles:
+    """Style id -> style name, looked up lazily (only the few styles a document uses)."""
+
+    def __init__(self, doc):
+        try:
+            self.root = doc.styles.element
+        except Exception:  # noqa: BLE001 - a document without a styles part
+            self.root = None
+        self.cache: dict[str, str] = {}
+
+    def get(self, sid: str, default: str) -> str:
+        if sid in self.cache:
+            return self.cache[sid]
+        name = default
+        if self.root is not None and sid and '"' not in sid:
+            st = self.root.find(f'{W}style[@{W}styleId="{sid}"]')
+            nm = st.find(W + "name") if st is not None else None
+            if nm is not None:
+                name = nm.get(W + "val") or default
+        self.cache[sid] = name
+        return name
 
 
 def _sniff_zip_member(member: str):
@@ -362,7 +371,7 @@ def read_docx(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     except Exception as exc:  # noqa: BLE001 - python-docx raises assorted errors on malformed packages
         raise QuarantineError(f"corrupt .docx (not a Word document python-docx can open): "
                               f"{type(exc).__name__}: {str(exc)[:150]}") from None
-    ctx = _Ctx(_styles(doc), limits)
+    ctx = _Ctx(_Styles(doc), limits)
     blocks: list[Block] = []
     body = doc.element.body
     for child in _children(body):

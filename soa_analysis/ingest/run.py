@@ -233,6 +233,17 @@ def _crashed(rel: str, sha: str = "", n: int = 0) -> dict:
             "warnings": [], "docs": []}
 
 
+def _warm_up(limits: Limits) -> None:
+    """Run the structure step once on a tiny document so lazily loaded data is loaded before forking."""
+    from .document import Block, Document
+    from .structure import build_record
+
+    try:
+        build_record(Document([Block("para", "Warm-up.")], {"format": "txt"}), source_file="warm-up.txt")
+    except Exception:  # noqa: BLE001 - only an optimisation
+        pass
+
+
 def _run_files(root: str, entries, limits: Limits, workers: int, progress: bool) -> list[dict]:
     from tqdm import tqdm
 
@@ -244,6 +255,11 @@ def _run_files(root: str, entries, limits: Limits, workers: int, progress: bool)
                 results.append(_process_file(root, rel, skip, limits))
                 bar.update(1)
             return results
+        # Import the readers' libraries and the structure step (with its reference data) once
+        # here, so that forked workers inherit them instead of each paying the start-up cost.
+        from . import readers_office, readers_pdf, readers_web, structure  # noqa: F401
+
+        _warm_up(limits)
         results: list[dict | None] = [None] * len(entries)
         retry: list[int] = []
         with ProcessPoolExecutor(max_workers=min(workers, len(entries))) as pool:
