@@ -39,6 +39,11 @@ _ORG_WORDS = re.compile(
     r"government|board|agency|jobcentre)\b",
     re.IGNORECASE,
 )
+_STRONG_ORG = re.compile(
+    r"\b(?:council|partnership|nhs|police|constabulary|fire and rescue|enterprise|college|university|"
+    r"association|trust|alliance|cvs|interface|comhairle|government|board|agency|jobcentre)\b",
+    re.IGNORECASE,
+)
 _PERSON = re.compile(
     r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Cllr|Councillor)\.?\s+)?[A-Z][a-z'\-]+(?:\s+[A-Z]\.)?(?:\s+(?:Mac|Mc|O')?[A-Z][a-z'\-]+){1,2}$"
 )
@@ -113,17 +118,24 @@ def _classify(part: str, contact: dict) -> None:
         if rest:
             _classify(rest, contact)
         return
-    if not contact["name"] and _PERSON.match(part) and not _ORG_WORDS.search(part) and not _TITLE_WORDS.search(part):
+    strong_org = _STRONG_ORG.search(part)
+    title = _TITLE_WORDS.search(part)
+    if not contact["name"] and _PERSON.match(part) and not _ORG_WORDS.search(part) and not title:
         contact["name"] = part
-    elif _ORG_WORDS.search(part) and not (contact["organisation"] and _TITLE_WORDS.search(part)):
+    elif title and not strong_org:
+        if not contact["job_title"]:
+            contact["job_title"] = part
+        elif not contact["organisation"]:
+            contact["organisation"] = part
+    elif strong_org and not title:
         if not contact["organisation"]:
             contact["organisation"] = part
         elif not contact["job_title"]:
             contact["job_title"] = part
-    elif _TITLE_WORDS.search(part) and not contact["job_title"]:
-        contact["job_title"] = part
-    elif _TITLE_WORDS.search(part) and not contact["organisation"]:
-        contact["organisation"] = part
+    elif title or _ORG_WORDS.search(part):  # both kinds of word, or only weak organisation words
+        key = "job_title" if (title and not contact["job_title"]) else "organisation"
+        if not contact[key]:
+            contact[key] = part
 
 
 def _new(raw: str) -> dict:

@@ -1,0 +1,237 @@
+"""Heading matching, tick parsing, template recognition and sectioning on tiny hand-made
+Documents, plus the section-accuracy benchmark on the labelled FICTIONAL fixtures."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from soa_analysis.ingest.document import Block, Document
+from soa_analysis.ingest.sections import (
+    HeadingMatcher,
+    match_checklist_item,
+    normalise_heading,
+    outcome_lines,
+    parse_tick,
+    recognise_template,
+    segment,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return HeadingMatcher().fit()
+
+
+@pytest.mark.parametrize("text,number,wording", [
+    ("Q4 Evidence of benefits", 4, "evidence of benefits"),
+    ("4. What is the evidence of the benefits?", 4, "what is the evidence of the benefits"),
+    ("Question 5: Added value", 5, "added value"),
+    ("(6) Next steps", 6, "next steps"),
+    ("## 2. Local need", 2, "local need"),
+    ("**Lead officer:**", None, "lead officer"),
+    ("Q2 Local need (max 300 words)", 2, "local need"),
+    ("Contact:", None, "contact"),
+    ("Q5", 5, ""),
+])
+def test_normalise_heading(text, number, wording):
+    assert normalise_heading(text) == (number, wording)
+
+
+@pytest.mark.parametrize("heading,section", [
+    # the 2009 questions, verbatim, numbered, reworded and abbreviated
+    ("1 Name of SOA case study", "title"),
+    ("What was the local need addressed by this SOA case study?", "need"),
+    ("2. The local need", "need"),
+    ("What was done – and by which partners?", "actions"),
+    ("Actions taken", "actions"),
+    ("4. What is the evidence of the benefits for communities - or if the benefits are still to be delivered, "
+     "what is the timeline for that?", "evidence"),
+    ("Q4 Evidence of benefits", "evidence"),
+    ("Benefits for communities", "evidence"),
+    ("Evidence of benefit to communities", "evidence"),
+    ("What added value has the SOA brought?", "added_value"),
+    ("Added value of the SOA", "added_value"),
+    ("6. What next steps are you taking?", "next_steps"),
+    ("Next Steps:", "next_steps"),
+    ("Contact details of lead officer", "contact"),
+    ("Lead officer", "contact"),
+    ("Contact:", "contact"),
+    # 2010
+    ("Name of CPP", "cpp"),
+    ("Brief outline of the case study", "need"),
+    ("Partners involved", "partners_text"),
+    ("Partners", "partners_text"),
+    ("Description of activity", "actions"),
+    ("SOA outcome/s and National Outcome/s supported", "outcomes"),
+    ("This case study primarily demonstrates good practice or progress in addressing the following issues",
+     "checklist"),
+    # annual report
+    ("Achievements and particular successes to date", "achievements"),
+    ("Key achievements", "achievements"),
+    ("Anticipated challenges for future years", "challenges"),
+    ("Support or actions required", "support_required"),
+    ("Benefits and changes in outcome terms to people's quality of life", "outcome_progress"),
+])
+def test_heading_matching(matcher, heading, section):
+    hm = matcher.match(heading)
+    assert hm.section == section
+    assert hm.score >= 0.62
+
+
+@pytest.mark.parametrize("text", [
+    "The project reduced falls by 20% in two years",
+    "Older people were visited at home",
+    "Template for SOA case studies 2010",
+])
+def test_narrative_is_not_a_section_heading(matcher, text):
+    hm = matcher.match(text, sections=["need", "actions", "evidence", "added_value", "next_steps", "title"])
+    assert hm.score < 0.78
+
+
+def test_exact_wording_beats_partial_overlap(matcher):
+    # "What was done and by which partners" shares its only content stem with "Partners"
+    assert matcher.match("Partners").section == "partners_text"
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("\u2612 Partnership working", [("Partnership working", True)]),
+    ("\u2610 Partnership working", [("Partnership working", False)]),
+    ("X Health inequalities", [("Health inequalities", True)]),
+    ("[x] Economic recovery", [("Economic recovery", True)]),
+    ("[ ] Economic recovery", [("Economic recovery", False)]),
+    ("Partnership working \u2713", [("Partnership working", True)]),
+    ("Partnership working - Yes", [("Partnership working", True)]),
+    ("Health inequalities", [("Health inequalities", None)]),
+    ("\u2612 Economic recovery \u2610 Health inequalities", [("Economic recovery", True), ("Health inequalities", False)]),
+    ("Economic recovery \u2612 Early years \u2610", [("Economic recovery", True), ("Early years", False)]),
+])
+def test_parse_tick(line, expected):
+    assert parse_tick(line) == expected
+
+
+@pytest.mark.parametrize("label,cid", [
+    ("Economic recovery", "economic_growth"),
+    ("Children's early years", "early_years"),
+    ("Health inequalities", "health_inequalities"),
+    ("Other key local issues", "other_local_issues"),
+    ("A shift to prevention and early intervention", "prevention"),
+    ("Better use of resources (budgets, staff, buildings, equipment, etc.)", "resources"),
+    ("Improved business processes", "business_processes"),
+    ("Partnership working", "partnership"),
+    ("Localisation of the SOA / local Community Planning", "localisation"),
+    ("Community engagement and feedback", "community_engagement"),
+    ("Engagement of the voluntary sector", "voluntary_sector"),
+    ("Engagement of the business sector", "business_sector"),
+    ("Improved performance attributable to the SOA approach", "performance"),
+    ("More cost effective performance attributable to the SOA approach", "cost_effectiveness"),
+    ("Falls among older people fell", None),
+])
+def test_checklist_item_ids(label, cid):
+    assert match_checklist_item(label) == cid
+
+
+def _doc(*blocks, **meta):
+    return Document(list(blocks), dict(meta))
+
+
+def R(*cells):
+    return Block("row", " | ".join(c for c in cells if c), cells=list(cells))
+
+
+def P(text):
+    return Block("para", text)
+
+
+def H(text):
+    return Block("heading", text, level=1)
+
+
+@pytest.mark.parametrize("doc,template", [
+    (_doc(R("Q2 Local need", "a"), R("Q4 Evidence of benefits", "b"), R("Q5 Added value", "c")), "case_study_2009"),
+    (_doc(R("Q1", "a"), R("Q2", "b"), R("Q3", "c"), R("Q4", "d")), "case_study_2009"),
+    (_doc(P("Name of CPP: Fife Partnership"), P("Brief outline: a"), P("Description of activity: b")), "case_study_2010"),
+    (_doc(H("Achievements"), P("a"), H("Challenges"), P("b"), H("Support required"), P("c")), "annual_report"),
+    (_doc(H("Title"), P("a"), fields={"Title": "a"}), "form_export"),
+    (_doc(P("A fictional note about gardens."), P("Volunteers planted trees.")), "unstructured"),
+    (_doc(H("Introduction"), P("a."), H("Background"), P("b."), H("Conclusion"), P("c.")), "unstructured"),
+])
+def test_template_recognition(doc, template):
+    assert recognise_template(doc)[0] == template
+
+
+def test_rows_with_empty_left_cell_continue_the_answer():
+    seg = segment(_doc(R("What was done?", "First."), R("", "Second."), R("Evidence of benefits", "Third.")))
+    assert seg.labels == ["actions", "actions", "evidence"]
+    assert seg.text_of("actions") == "First.\n\nSecond."
+    assert seg.units[0].heading == "What was done?"
+
+
+def test_same_line_heading_and_answer_are_split():
+    seg = segment(_doc(P("Local need: Too many falls."), P("Evidence of benefits: Falls fell."),
+                       P("Next steps: Extend it.")))
+    assert [u.text for u in seg.units] == ["Too many falls.", "Falls fell.", "Extend it."]
+    assert seg.labels == ["need", "evidence", "next_steps"]
+
+
+def test_checked_none_counts_nothing_and_warns():
+    seg = segment(_doc(P("Name of CPP: Orkney Partnership"), P("Brief outline: x"),
+                       H("This case study primarily demonstrates good practice or progress in addressing the following issues"),
+                       Block("checkbox", "Partnership working", checked=None),
+                       Block("checkbox", "Health inequalities", checked=True),
+                       P("Description of activity: y")))
+    assert seg.checklist == ["health_inequalities"]
+    assert any("unreadable" in w and "partnership" in w for w in seg.warnings)
+
+
+def test_plain_checklist_lines_without_marks_are_unknown():
+    seg = segment(_doc(P("Name of CPP: Fife Partnership"), P("Brief outline: x"),
+                       P("This case study primarily demonstrates good practice or progress in addressing the following issues:"),
+                       P("Economic recovery"), P("Partnership working"), P("Description of activity: y")))
+    assert seg.checklist == []
+    assert seg.labels[3:5] == ["checklist", "checklist"]
+    assert seg.warnings
+
+
+def test_unstructured_keeps_title_and_warns():
+    seg = segment(_doc(H("A FICTIONAL story"), P("It went well."), P("Regards\nA Person")))
+    assert seg.template == "unstructured"
+    assert seg.title == "A FICTIONAL story"
+    assert seg.labels == ["title", "narrative", "contact"]
+    assert seg.warnings == ["no template recognised: ingested as unstructured narrative"]
+
+
+def test_outcome_lines():
+    assert outcome_lines("National Outcome 6 - We live longer, healthier lives\n- Local Outcome 18 - Fewer falls") == [
+        "National Outcome 6 - We live longer, healthier lives", "Local Outcome 18 - Fewer falls"]
+
+
+def _benchmark():
+    spec = importlib.util.spec_from_file_location("section_accuracy", ROOT / "benchmarks" / "section_accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_labelled_fixtures_are_fictional_varied_and_many():
+    import json
+
+    paths = sorted((ROOT / "tests" / "data" / "sections").glob("*.json"))
+    assert len(paths) >= 40
+    fixtures = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    assert all(f["fictional"] and "FICTIONAL" in json.dumps(f) for f in fixtures)
+    assert {f["template"] for f in fixtures} == {"case_study_2009", "case_study_2010", "annual_report",
+                                                "form_export", "unstructured"}
+    kinds = {b["kind"] for f in fixtures for b in f["blocks"]}
+    assert kinds == {"heading", "para", "list_item", "row", "checkbox"}
+
+
+def test_section_accuracy_on_labelled_set():
+    result = _benchmark().evaluate()
+    assert result["paragraphs"] >= 300
+    assert result["accuracy"] >= 0.95, "\n".join(result["failures"])
+    assert result["template_accuracy"] >= 0.95

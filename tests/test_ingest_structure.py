@@ -1,0 +1,200 @@
+"""build_record on tiny hand-made FICTIONAL Documents: templates, sections, checklist,
+outcomes, contacts kept out of the text, council decision order, date/year; and the
+packaged reference data."""
+
+from __future__ import annotations
+
+import pytest
+
+from soa_analysis.errors import TaxonomyError
+from soa_analysis.ingest.document import CHECKLIST_IDS, Block, Document, Record
+from soa_analysis.ingest.structure import build_record, decide_date, find_outcome_citations
+from soa_analysis.reference import load_partner_types, load_templates, read_text
+from soa_analysis.schema import SECTION_COLUMNS, SUBMISSION_TYPES
+
+
+def R(*cells):
+    return Block("row", " | ".join(c for c in cells if c), cells=list(cells))
+
+
+def P(text):
+    return Block("para", text)
+
+
+def H(text):
+    return Block("heading", text, level=1)
+
+
+CASE_2009 = [
+    R("1. Name of SOA case study", "FICTIONAL Kirkton Falls Team"),
+    R("2. What was the local need addressed by this SOA case study?", "Many falls among older people."),
+    R("3. What was done - and by which partners?", "NHS Fife and Fife Constabulary set up a team."),
+    R("", "Home visits were offered."),
+    R("4. What is the evidence of the benefits for communities?", "Admissions fell from 212 to 168."),
+    R("5. What added value has the SOA process brought?", "One shared outcome."),
+    R("6. What next steps are you taking?", "Extend to two wards."),
+    R("Contact details of lead officer", "Jane Fictional, Policy Officer, jane.fictional@fife.gov.uk, 01592 583 000"),
+]
+
+
+def test_case_study_2009_table():
+    r = build_record(Document(CASE_2009, {"format": "docx"}), source_file="a.docx")
+    assert isinstance(r, Record)
+    assert r.submission_type == "case_study_2009"
+    assert set(r.sections) == set(SECTION_COLUMNS)
+    assert r.sections["title"] == "FICTIONAL Kirkton Falls Team"
+    assert r.sections["need"] == "Many falls among older people."
+    assert r.sections["actions"] == "NHS Fife and Fife Constabulary set up a team.\n\nHome visits were offered."
+    assert r.sections["evidence"] == "Admissions fell from 212 to 168."
+    assert r.sections["added_value"] == "One shared outcome."
+    assert r.sections["next_steps"] == "Extend to two wards."
+    assert r.sections["achievements"] == ""
+    # contact details go to contacts, never into the narrative
+    assert r.contacts[0]["name"] == "Jane Fictional"
+    assert r.contacts[0]["email"] == "jane.fictional@fife.gov.uk"
+    assert "jane" not in r.text.lower() and "583" not in r.text
+    assert r.text.startswith("FICTIONAL Kirkton Falls Team\n\nMany falls")
+    # the lead officer's e-mail domain decides the council (no CPP field in 2009)
+    assert (r.council, r.council_code, r.council_source) == ("Fife", "S12000047", "email_domain")
+    assert {p["canonical"] for p in r.partners} >= {"NHS Fife", "Fife Constabulary"}
+
+
+def test_case_study_2010_fields_checklist_and_outcomes():
+    doc = Document([
+        P("Name of CPP: Inverclyde Alliance"),
+        P("Name of case study: FICTIONAL Money Advice in Surgeries"),
+        P("Brief outline of case study: Advice sessions in GP surgeries."),
+        H("This case study primarily demonstrates good practice or progress in addressing the following issues"),
+        Block("checkbox", "Economic recovery", checked=False),
+        Block("checkbox", "Health inequalities", checked=True),
+        P("\u2612 Partnership working"),
+        P("\u2610 Community engagement and feedback"),
+        P("Contact details of lead officer: Lee Notreal, lee.notreal@glasgow.gov.uk"),
+        P("SOA outcome/s and National Outcome/s supported: National Outcome 7 - We have tackled the significant "
+          "inequalities in Scottish society; Local Outcome 3 - Fewer households in debt"),
+        P("Partners involved: Inverclyde Council, NHS Greater Glasgow and Clyde and Citizens Advice."),
+        P("Description of activity: Weekly sessions in four surgeries."),
+    ], {"format": "docx"})
+    r = build_record(doc, source_file="fife.docx")
+    assert r.submission_type == "case_study_2010"
+    assert r.sections["title"] == "FICTIONAL Money Advice in Surgeries"
+    assert r.sections["need"] == "Advice sessions in GP surgeries."
+    assert r.sections["actions"] == "Weekly sessions in four surgeries."
+    assert r.sections["partners_text"].startswith("Inverclyde Council")
+    assert r.checklist == ["health_inequalities", "partnership"]
+    assert r.outcomes_cited == ["National Outcome 7 - We have tackled the significant inequalities in Scottish society",
+                                "Local Outcome 3 - Fewer households in debt"]
+    # the CPP field beats a contact at another council's domain and the file name
+    assert (r.council, r.council_source) == ("Inverclyde", "cpp_field")
+    assert "Partnership working" not in r.text and "Inverclyde Alliance" not in r.text
+    assert {p["partner_type"] for p in r.partners} >= {"local_authority", "nhs_board", "third_sector"}
+
+
+def test_unknown_ticks_warn_and_tick_nothing():
+    doc = Document([
+        P("Name of CPP: Orkney Partnership"), P("Brief outline: x"),
+        P("This case study primarily demonstrates good practice or progress in addressing the following issues"),
+        Block("checkbox", "Economic recovery", checked=None), Block("checkbox", "Partnership working", checked=None),
+        P("Description of activity: y"),
+    ])
+    r = build_record(doc, source_file="x.pdf")
+    assert r.checklist == []
+    assert any("checklist" in w for w in r.warnings)
+
+
+def test_annual_report():
+    doc = Document([H("FICTIONAL SOA Annual Report 2011/12"), H("Achievements"), P("A."), H("Anticipated challenges"),
+                    P("B."), H("Support required"), P("C."), H("Progress against local outcomes"), P("D.")], {})
+    r = build_record(doc, source_file="x.docx")
+    assert r.submission_type == "annual_report"
+    assert [r.sections[k] for k in ("achievements", "challenges", "support_required", "outcome_progress")] == \
+        ["A.", "B.", "C.", "D."]
+    assert r.sections["title"] == "FICTIONAL SOA Annual Report 2011/12"
+    assert r.year == 2011
+
+
+def test_form_export_from_fields_only():
+    fields = {"Timestamp": "2010-05-04", "Council": "Moray", "Case study title": "FICTIONAL Sheds",
+              "Q2 Local need": "Isolation.", "Q4 Evidence of benefits": "40 members.",
+              "Lead officer": "A Person, a.person@moray.gov.uk"}
+    r = build_record(Document([], {"format": "csv", "fields": fields}), source_file="export.csv")
+    assert r.submission_type == "form_export"
+    assert r.sections["need"] == "Isolation."
+    assert r.sections["evidence"] == "40 members."
+    assert r.sections["title"] == "FICTIONAL Sheds"
+    assert (r.council, r.council_source) == ("Moray", "cpp_field")
+    assert r.contacts[0]["email"] == "a.person@moray.gov.uk"
+    assert "a.person" not in r.text
+
+
+def test_unstructured():
+    doc = Document([H("FICTIONAL garden news"), P("Volunteers in Falkirk planted gardens with Falkirk Council."),
+                    P("Contact a.b@example.org or 01324 000 000 for more.")], {"date": "2010-06-03"})
+    r = build_record(doc, source_file="x.txt")
+    assert r.submission_type == "unstructured"
+    assert all(v == "" for k, v in r.sections.items() if k != "title")
+    assert r.sections["title"] == "FICTIONAL garden news"
+    assert "no template recognised: ingested as unstructured narrative" in r.warnings
+    assert "a.b@example.org" not in r.text and "01324" not in r.text
+    assert "Volunteers in Falkirk" in r.text
+    assert (r.council, r.council_source) == ("Falkirk", "text")
+    assert (r.date, r.year) == ("2010-06-03", 2010)
+
+
+@pytest.mark.parametrize("doc,source_file,expected", [
+    # 1. CPP field
+    (Document([P("Name of CPP: Edinburgh Partnership"), P("Brief outline: x"), P("Partners involved: y")]),
+     "glasgow.docx", ("City of Edinburgh", "cpp_field")),
+    # 2. e-mail domain (sender) beats text and file name
+    (Document([P("Local need: x"), P("Evidence of benefits: y"), P("Added value: z")],
+              {"sender": "o@scotborders.gov.uk"}), "fife.docx", ("Scottish Borders", "email_domain")),
+    # 3. text: a council named prominently
+    (Document([P("Local need: Highland Council staff saw a need across Highland."), P("Evidence of benefits: y"),
+               P("Added value: z")]), "fife.docx", ("Highland", "text")),
+    # "Highlands and Islands Enterprise" is not Highland, so the file name decides
+    (Document([P("Local need: Highlands and Islands Enterprise saw a need."), P("Evidence of benefits: y"),
+               P("Added value: z")]), "raw/fife_case.docx", ("Fife", "file_name")),
+    # 5. nothing decides
+    (Document([P("Local need: x"), P("Evidence of benefits: y"), P("Added value: z")]), "case.docx", ("", "")),
+])
+def test_council_decision_order(doc, source_file, expected):
+    r = build_record(doc, source_file=source_file)
+    assert (r.council, r.council_source) == expected
+    assert bool(r.council_code) == bool(expected[0])
+    if not expected[0]:
+        assert any("council could not be decided" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("meta,title,text,expected", [
+    ({"date": "2010-03-01"}, "", "", ("2010-03-01", 2010)),
+    ({"date": "2010-03-01T10:00:00+00:00"}, "", "", ("2010-03-01", 2010)),
+    ({"date": "04/05/2011"}, "", "", ("2011-05-04", 2011)),
+    ({}, "SOA Annual Report 2011/12", "In 2009 and 2009 again", ("", 2011)),
+    ({}, "", "Between 2008 and 2010 and in 2010 again, 15% fell", ("", 2010)),
+    ({}, "", "Budget £2011 and 2012% are not years; 250 people", ("", None)),
+])
+def test_decide_date(meta, title, text, expected):
+    assert decide_date(meta, title=title, text=text) == expected
+
+
+def test_outcome_citations_in_narrative():
+    assert find_outcome_citations("It supports National Outcome 6 - We live longer, healthier lives. And more.") == [
+        "National Outcome 6 - We live longer, healthier lives"]
+
+
+def test_record_fields_match_the_submissions_contract():
+    r = build_record(Document(CASE_2009), source_file="a.docx")
+    assert r.submission_type in SUBMISSION_TYPES
+    assert set(r.checklist) <= set(CHECKLIST_IDS)
+    assert all(set(c) == {"raw", "name", "job_title", "organisation", "email", "phone"} for c in r.contacts)
+    assert all(set(p) == {"name", "partner_type", "canonical"} for p in r.partners)
+    assert {p["partner_type"] for p in r.partners} <= set(load_partner_types())
+
+
+def test_reference_data_loads_and_is_consistent():
+    spec = load_templates()
+    assert set(spec["checklist_items"]) == set(CHECKLIST_IDS)
+    for tid, t in spec["templates"].items():
+        assert set(t["sections"]) <= set(spec["headings"]), tid
+    with pytest.raises(TaxonomyError):
+        read_text("no_such_file.yaml")

@@ -1,0 +1,84 @@
+"""Partner mapping: names as written -> partner type and canonical organisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from soa_analysis.ingest.partners import find_partners, partner_types
+from soa_analysis.reference import load_partner_types
+
+TYPES = ("local_authority", "nhs_board", "police", "fire_rescue", "enterprise", "transport", "skills", "dwp",
+         "further_higher_education", "housing", "third_sector", "community", "business", "other_public")
+
+
+def test_all_partner_types_present():
+    assert tuple(partner_types()) == TYPES
+
+
+def test_fourteen_nhs_boards_eight_legacy_forces_and_services():
+    orgs = load_partner_types()
+    named = lambda t: [o for o in orgs[t]["organisations"] if "not named" not in o["canonical"]]  # noqa: E731
+    assert len(named("nhs_board")) == 14
+    assert len(named("police")) == 9  # Police Scotland + 8 legacy forces
+    assert len(named("fire_rescue")) == 9  # SFRS + 8 legacy services
+    assert len(named("transport")) == 7
+
+
+@pytest.mark.parametrize("text,name,ptype,canonical", [
+    ("Fife Council", "Fife Council", "local_authority", "Fife Council"),
+    ("The Highland Council", "Highland Council", "local_authority", "Highland Council"),
+    ("Comhairle nan Eilean Siar", "Comhairle nan Eilean Siar", "local_authority", "Na h-Eileanan Siar Council"),
+    ("NHS Greater Glasgow & Clyde", "NHS Greater Glasgow & Clyde", "nhs_board", "NHS Greater Glasgow and Clyde"),
+    ("Tayside Health Board", "Tayside Health Board", "nhs_board", "NHS Tayside"),
+    ("NHS Western Isles", "NHS Western Isles", "nhs_board", "NHS Western Isles"),
+    ("Police Scotland", "Police Scotland", "police", "Police Scotland"),
+    ("Lothian and Borders Police", "Lothian and Borders Police", "police", "Lothian and Borders Police"),
+    ("Northern Constabulary", "Northern Constabulary", "police", "Northern Constabulary"),
+    ("Fife Constabulary", "Fife Constabulary", "police", "Fife Constabulary"),
+    ("Scottish Fire and Rescue Service", "Scottish Fire and Rescue Service", "fire_rescue", "Scottish Fire and Rescue Service"),
+    ("Strathclyde Fire & Rescue", "Strathclyde Fire & Rescue", "fire_rescue", "Strathclyde Fire and Rescue"),
+    ("Highlands and Islands Enterprise", "Highlands and Islands Enterprise", "enterprise", "Highlands and Islands Enterprise"),
+    ("HIE", "HIE", "enterprise", "Highlands and Islands Enterprise"),
+    ("Scottish Enterprise", "Scottish Enterprise", "enterprise", "Scottish Enterprise"),
+    ("SPT", "SPT", "transport", "SPT"),
+    ("Tactran", "Tactran", "transport", "Tactran"),
+    ("ZetTrans", "ZetTrans", "transport", "ZetTrans"),
+    ("Skills Development Scotland", "Skills Development Scotland", "skills", "Skills Development Scotland"),
+    ("Jobcentre Plus", "Jobcentre Plus", "dwp", "Jobcentre Plus"),
+    ("DWP", "DWP", "dwp", "Department for Work and Pensions"),
+    ("Forth Valley College", "Forth Valley College", "further_higher_education", "Forth Valley College"),
+    ("University of Stirling", "University of Stirling", "further_higher_education", "University of Stirling"),
+    ("Kingdom Housing Association", "Kingdom Housing Association", "housing", "Kingdom Housing Association"),
+    ("registered social landlords", "registered social landlords", "housing", "Housing associations (not named)"),
+    ("the Third Sector Interface", "Third Sector Interface", "third_sector", "Third Sector Interface"),
+    ("Voluntary Action Fife", "Voluntary Action Fife", "third_sector", "Voluntary Action Fife"),
+    ("voluntary organisations", "voluntary organisations", "third_sector", "Voluntary organisations"),
+    ("community councils", "community councils", "community", "Community councils"),
+    ("tenants' groups", "tenants' groups", "community", "Tenants' and residents' groups"),
+    ("Fife Chamber of Commerce", "Fife Chamber of Commerce", "business", "Chamber of Commerce"),
+    ("local businesses", "local businesses", "business", "Local businesses"),
+    ("the Scottish Government", "Scottish Government", "other_public", "Scottish Government"),
+])
+def test_single_partner_mapping(text, name, ptype, canonical):
+    assert find_partners(f"We worked with {text} on this.") == [{"name": name, "partner_type": ptype, "canonical": canonical}]
+
+
+def test_longest_match_wins_over_council_name_inside():
+    found = find_partners("Lothian and Borders Fire and Rescue Service and Highlands and Islands Enterprise")
+    assert [p["partner_type"] for p in found] == ["fire_rescue", "enterprise"]
+
+
+def test_duplicates_removed_keeping_first_written_form():
+    found = find_partners("NHS Fife led. Later NHS Fife and Fife Health Board and NHS Fife again.")
+    assert found == [{"name": "NHS Fife", "partner_type": "nhs_board", "canonical": "NHS Fife"}]
+
+
+def test_order_of_first_mention():
+    found = find_partners("Jobcentre Plus, Police Scotland and NHS Lanarkshire")
+    assert [p["canonical"] for p in found] == ["Jobcentre Plus", "Police Scotland", "NHS Lanarkshire"]
+
+
+@pytest.mark.parametrize("text", ["", "We ran workshops for young people in the summer.",
+                                  "Angus Smith, Scotland's best hip-hop fan"])
+def test_no_partners(text):
+    assert find_partners(text) == []
