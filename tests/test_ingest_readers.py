@@ -428,6 +428,13 @@ def test_eml_body_and_docx_attachment():
     assert any(b.kind == "row" for b in att.blocks)
 
 
+def test_eml_with_empty_body_yields_the_attachment_only():
+    data = _eml(attach=_docx_bytes(_case_study_2009), body="")
+    docs = read_bytes(data, name="mail.eml")
+    assert [d.meta["format"] for d in docs] == ["docx"]
+    assert docs[0].meta["date"] == "2010-03-09"
+
+
 def test_eml_unreadable_attachment_is_a_warning():
     data = _eml(attach=b"\x89PNG\r\n\x1a\n" + bytes(50), attach_name="logo.png")
     docs = read_bytes(data, name="mail.eml")
@@ -486,6 +493,10 @@ def _zip_bomb() -> bytes:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.xls", r"^unsupported format: legacy Excel"),
         (b"{}", "data.json", r"^unsupported file type '\.json'"),
         (None, "bomb.docx", r"^possible zip bomb: member 'word/document\.xml' of \.docx compressed"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600) + "EncryptedPackage".encode("utf-16-le") + bytes(600),
+         "locked.docx", r"^password-protected \(encrypted\) Office document"),
+        (b"PK\x03\x04" + bytes(30), "cut.xlsx", r"^truncated or corrupt \.xlsx: not a valid zip archive"),
+        (b"%PDF-1.4\n1 0 obj\n<<", "cut.pdf", r"^(truncated or corrupt \.pdf|PDF has no pages)"),
     ],
 )
 def test_hostile_files_are_quarantined_with_a_specific_reason(data, name, reason):

@@ -193,3 +193,11 @@ def test_symlinked_folder_is_logged_not_followed(tmp_path):
     assert list_raw_files(tmp_path / "raw") == [("link", "symbolic link to a folder (not followed)")]
     log = ingest(tmp_path / "raw", workers=1).ingest_log
     assert list(log.status) == ["quarantined"]
+
+
+def test_progress_bar_on_stderr(tmp_path, capsys):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.txt").write_text("A FICTIONAL note about a walking group.")
+    ingest(tmp_path / "raw", workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "ingest" in err and "1/1" in err

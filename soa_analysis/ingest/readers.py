@@ -164,6 +164,7 @@ _MAGIC_UNSUPPORTED = (
     (b"MZ", "Windows executable, not a document"),
 )
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _ZIP_FORMATS = ("docx", "xlsx", "odt")
 _UNSUPPORTED_EXT = {
@@ -341,7 +342,10 @@ def split_checkbox(text: str) -> tuple[bool | None, str]:
     >>> split_checkbox("We ticked \\u2713 and \\u2610")
     (None, 'We ticked \\u2713 and \\u2610')
     """
-    if len(_ANY_MARK.findall(text)) > 1:
+    n_marks = len(_ANY_MARK.findall(text))
+    if n_marks == 0 and not text.lstrip().startswith("["):
+        return None, text
+    if n_marks > 1:
         return None, text
     m = _LEAD_MARK.match(text)
     if m:
@@ -657,6 +661,8 @@ def detect_format(data: bytes, name: str) -> tuple[str, list[str]]:
         sniffed_binary = data.lstrip()[:5] in (b"%PDF-", b"{\\rtf")
         if not sniffed_binary and not looks_like_text(data):
             raise QuarantineError(f"truncated or corrupt .{claimed}: not a valid zip archive")
+    if data.startswith(OLE_MAGIC) and _OLE_ENCRYPTED in data[:1_000_000]:
+        raise QuarantineError("password-protected (encrypted) Office document: supply an unprotected copy")
     if data.startswith(OLE_MAGIC) and ext in (".xls", ".ppt", ".msg"):
         raise QuarantineError(f"unsupported format: {_UNSUPPORTED_EXT[ext]}")
     fmt = None
