@@ -528,7 +528,7 @@ def test_file_too_large(tmp_path):
     p = tmp_path / "big.txt"
     p.write_bytes(b"a" * 2000)
     with pytest.raises(QuarantineError, match=r"file too large: 2,000 bytes \(limit 1,000\)"):
-        read_file(p, limits=Limits(max_bytes=1000))
+        read_file(p, limits=Limits(max_file_bytes=1000))
 
 
 def test_unexpected_reader_exception_becomes_reader_error(monkeypatch):

@@ -53,7 +53,7 @@ class Limits:
 
     Attributes
     ----------
-    max_bytes : int
+    max_file_bytes : int
         Largest file read at all (default 50 MB).
     max_unzipped_bytes : int
         Largest total declared uncompressed size of a zip-based file (docx, xlsx, odt).
@@ -75,7 +75,7 @@ class Limits:
         Wall-clock budget for reading one file.
     """
 
-    max_bytes: int = 50 * 1024 * 1024
+    max_file_bytes: int = 50 * 1024 * 1024
     max_unzipped_bytes: int = 300 * 1024 * 1024
     max_zip_ratio: float = 200.0
     zip_ratio_floor: int = 1024 * 1024
@@ -730,8 +730,8 @@ def read_bytes(data: bytes, *, name: str, limits: Limits | None = None) -> list[
     ['Hello world']
     """
     limits = limits or Limits()
-    if len(data) > limits.max_bytes:
-        raise QuarantineError(f"file too large: {len(data):,} bytes (limit {limits.max_bytes:,})")
+    if len(data) > limits.max_file_bytes:
+        raise QuarantineError(f"file too large: {len(data):,} bytes (limit {limits.max_file_bytes:,})")
     token = None
     if _DEADLINE.get() is None:
         token = _DEADLINE.set(time.monotonic() + limits.time_budget_s)
@@ -772,10 +772,10 @@ def read_file(path: str | os.PathLike, *, limits: Limits | None = None) -> list[
     p = Path(path)
     try:
         size = p.stat().st_size
-        if size > limits.max_bytes:
-            raise QuarantineError(f"file too large: {size:,} bytes (limit {limits.max_bytes:,})")
+        if size > limits.max_file_bytes:
+            raise QuarantineError(f"file too large: {size:,} bytes (limit {limits.max_file_bytes:,})")
         with open(p, "rb") as fh:
-            data = fh.read(limits.max_bytes + 1)
+            data = fh.read(limits.max_file_bytes + 1)
     except OSError as exc:
         raise QuarantineError(f"cannot read file: {exc.strerror or exc}") from None
     return read_bytes(data, name=p.name, limits=limits)

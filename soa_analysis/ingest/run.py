@@ -182,8 +182,8 @@ def _process_file(root: str, rel: str, skip: str | None, limits: Limits) -> dict
         if skip:
             res["reason"] = skip
             return res
-        if res["bytes"] > limits.max_bytes:
-            res["reason"] = f"file too large: {res['bytes']:,} bytes (limit {limits.max_bytes:,})"
+        if res["bytes"] > limits.max_file_bytes:
+            res["reason"] = f"file too large: {res['bytes']:,} bytes (limit {limits.max_file_bytes:,})"
             return res
         with open(path, "rb") as fh:
             data = fh.read()
@@ -221,7 +221,7 @@ def _format_of(path: Path, limits: Limits) -> str:
 
     try:
         with open(path, "rb") as fh:
-            data = fh.read(limits.max_bytes)
+            data = fh.read(limits.max_file_bytes)
         return detect_format(data, path.name)[0]
     except Exception:  # noqa: BLE001 - includes QuarantineError: no format then
         return ""
