@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..schema import PRIORITY_IDS, SECTION_COLUMNS
 from .data import PRIORITY_TAXONOMY, SECTION_LABELS, ReportData, label
-from .safe import esc, redact, slug
+from .safe import esc, redaction_spans, slug
 
 FILTER_JS = """(function () {
   var form = document.getElementById("card-filter");
@@ -42,6 +42,43 @@ FILTER_JS = """(function () {
 _NARRATIVE = tuple(s for s in SECTION_COLUMNS if s not in ("title", "partners_text"))
 
 
+def phrase_spans(text: str, phrases: dict[str, str]) -> list[tuple[int, int, str]]:
+    """Spans of ``text`` where a phrase occurs (case-insensitive, whole words): (start, end, priority)."""
+    ordered = sorted((p for p in phrases if p and p.strip()), key=len, reverse=True)
+    if not ordered:
+        return []
+    lower = {p.casefold(): phrases[p] for p in ordered}
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)", re.IGNORECASE)
+    return [(m.start(), m.end(), lower.get(m.group(0).casefold(), "")) for m in pattern.finditer(text)]
+
+
+def mark_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """Escape ``text`` and wrap each span in ``<mark>`` naming its priority.
+
+    Spans that overlap an e-mail address or phone number are dropped (so a marked word
+    cannot leave part of an address visible); of overlapping spans the earliest, then
+    longest, wins. Every piece of text passes through :func:`.safe.esc`.
+    """
+    text = "" if text is None else str(text)
+    hidden = redaction_spans(text)
+    chosen: list[tuple[int, int, str]] = []
+    for a, b, pri in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if not (0 <= a < b <= len(text)):
+            continue
+        if any(a < hb and ha < b for ha, hb in hidden):
+            continue
+        if chosen and a < chosen[-1][1]:
+            continue
+        chosen.append((a, b, pri))
+    out, pos = [], 0
+    for a, b, pri in chosen:
+        out.append(esc(text[pos:a]))
+        out.append(f'<mark class="tag-{slug(pri)}" title="{esc(label(pri))}">{esc(text[a:b])}</mark>')
+        pos = b
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
 def highlight(text: str, marks: dict[str, str]) -> str:
     """Escape ``text`` and wrap each tag phrase in ``<mark>`` naming its priority.
 
@@ -63,36 +100,53 @@ def highlight(text: str, marks: dict[str, str]) -> str:
     >>> highlight("More <b>jobs</b> here", {"jobs": "employment"})
     'More &lt;b&gt;<mark class="tag-employment" title="Employment">jobs</mark>&lt;/b&gt; here'
     """
-    text = redact(text)
-    phrases = sorted((p for p in marks if p and p.strip()), key=len, reverse=True)
-    if not phrases:
-        return esc(text)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE)
-    lower = {p.casefold(): marks[p] for p in phrases}
-    out, pos = [], 0
-    for m in pattern.finditer(text):
-        pri = lower.get(m.group(0).casefold(), "")
-        out.append(esc(text[pos:m.start()]))
-        out.append(f'<mark class="tag-{slug(pri)}" title="{esc(label(pri))}">{esc(m.group(0))}</mark>')
-        pos = m.end()
-    out.append(esc(text[pos:]))
-    return "".join(out)
+    text = "" if text is None else str(text)
+    return mark_spans(text, phrase_spans(text, marks))
 
 
-def _phrases_by_submission(data: ReportData) -> dict[str, dict[str, str]]:
+def _evidence_by_submission(data: ReportData) -> dict[str, list[dict]]:
+    """tag_evidence rows of the priority taxonomy (assigned tags only, when known), by submission."""
     te = data["tag_evidence"]
     if te.empty:
         return {}
     te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
-    out: dict[str, dict[str, str]] = {}
-    for sid, pri, phrases in zip(te["submission_id"], te["priority"], te["phrases"]):
-        d = out.setdefault(sid, {})
-        for p in list(phrases) if phrases is not None else []:
-            d.setdefault(str(p), str(pri))
+    if "assigned" in te.columns:
+        te = te[te["assigned"].fillna(False).astype(bool)]
+    out: dict[str, list[dict]] = {}
+    cols = [c for c in ("submission_id", "priority", "section", "sentence", "phrases", "spans") if c in te.columns]
+    for row in te[cols].to_dict("records"):
+        out.setdefault(row["submission_id"], []).append(row)
     return out
 
 
-def card_html(row: pd.Series, priorities: list[str], grade: str, marks: dict[str, str]) -> str:
+def section_spans(text: str, section: str | None, rows: list[dict]) -> list[tuple[int, int, str]]:
+    """Where, in one section's text, the words behind each tag are.
+
+    Each tag_evidence row names a sentence and the phrases matched in it (and, when the
+    tagger recorded them, their character ``spans`` in the sentence, which also covers
+    stemmed matches such as "offending" for the phrase "offender"). Only words inside the
+    tagged sentences are marked, not every occurrence of the phrase in the text.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for r in rows:
+        if (section is not None and r.get("section") != section) or not r.get("sentence"):
+            continue
+        start = text.find(r["sentence"])
+        if start < 0:
+            continue
+        sentence = r["sentence"]
+        rec = r.get("spans")
+        if rec is not None and len(rec):
+            for sp in rec:
+                a, b = int(sp[0]), int(sp[1])
+                spans.append((start + a, start + b, r["priority"]))
+        else:
+            phrases = {str(p): r["priority"] for p in (r.get("phrases") if r.get("phrases") is not None else [])}
+            spans += [(start + a, start + b, pri) for a, b, pri in phrase_spans(sentence, phrases)]
+    return spans
+
+
+def card_html(row: pd.Series, priorities: list[str], grade: str, evidence: list[dict]) -> str:
     """One case-study card (an ``<article>``)."""
     council = row.get("council", "") or "(council unknown)"
     title = row.get("title", "") or f"Untitled submission {row['submission_id']}"
@@ -101,12 +155,14 @@ def card_html(row: pd.Series, priorities: list[str], grade: str, marks: dict[str
     for s in _NARRATIVE:
         v = row.get(s, "")
         if isinstance(v, str) and v.strip():
-            parts.append(f"<dt>{esc(SECTION_LABELS.get(s, label(s)))}</dt><dd>{highlight(v, marks)}</dd>")
+            parts.append(f"<dt>{esc(SECTION_LABELS.get(s, label(s)))}</dt>"
+                         f"<dd>{mark_spans(v, section_spans(v, s, evidence))}</dd>")
     if not parts:
-        parts.append(f"<dt>Text</dt><dd>{highlight(row.get('text', ''), marks)}</dd>")
+        t = row.get("text", "") or ""
+        parts.append(f"<dt>Text</dt><dd>{mark_spans(t, section_spans(t, None, evidence))}</dd>")
     partners = row.get("partners_text", "")
     if isinstance(partners, str) and partners.strip():
-        parts.insert(0, f"<dt>Partners</dt><dd>{esc(partners)}</dd>")
+        parts.insert(0, f"<dt>Partners</dt><dd>{mark_spans(partners, section_spans(partners, 'partners_text', evidence))}</dd>")
     return (
         f'<article class="card" id="card-{slug(row["submission_id"])}" data-council="{esc(council)}" '
         f'data-priorities="{" ".join(esc(p) for p in priorities)}" data-grade="{esc(grade)}">'
@@ -132,11 +188,13 @@ def cards_html(data: ReportData) -> str:
     order = {p: i for i, p in enumerate(PRIORITY_IDS)}
     ev = data["evidence"]
     grades = dict(zip(ev["submission_id"], ev["grade"])) if len(ev) else {}
-    marks = _phrases_by_submission(data)
-    subs = subs.assign(_c=subs["council"].replace("", "~"), _t=subs["title"].fillna("")).sort_values(["_c", "_t", "submission_id"])
+    evidence = _evidence_by_submission(data)
+    natural = subs["title"].fillna("").map(lambda t: tuple((0, int(x), "") if x.isdigit() else (1, 0, x.casefold())
+                                                           for x in re.findall(r"\d+|\D+", t)))
+    subs = subs.assign(_c=subs["council"].replace("", "~"), _t=natural).sort_values(["_c", "_t", "submission_id"])
     cards = [
         card_html(r, sorted(set(pri.get(r["submission_id"], [])), key=lambda p: order.get(p, 99)),
-                  grades.get(r["submission_id"], ""), marks.get(r["submission_id"], {}))
+                  grades.get(r["submission_id"], ""), evidence.get(r["submission_id"], []))
         for _, r in subs.iterrows()
     ]
     councils = sorted(set(subs["council"].replace("", "(council unknown)")))

@@ -66,8 +66,13 @@ def label(category: object) -> str:
         return PRIORITY_LABELS[c]
     if c in GRADE_LABELS:
         return GRADE_LABELS[c]
-    text = c.replace("_", " ").replace("-", " ").strip()
+    words = [_ACRONYMS.get(w.casefold(), w) for w in c.replace("_", " ").replace("-", " ").split()]
+    text = " ".join(words)
     return text[:1].upper() + text[1:] if text else "(none)"
+
+
+_ACRONYMS = {w.casefold(): w for w in (
+    "NHS", "TSI", "DWP", "SDS", "CPP", "SOA", "SIMD", "HIE", "SPT", "UK", "CVS", "ADP", "CHP", "CHCP", "SFRS", "IS", "F1", "CV")}
 
 
 @dataclass(frozen=True)

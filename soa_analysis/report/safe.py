@@ -80,6 +80,13 @@ def redact(text: object) -> str:
     return _PHONE_RE.sub(_phone_sub, s)
 
 
+def redaction_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of ``text`` that :func:`redact` would remove (e-mails, UK phones)."""
+    spans = [m.span() for m in _EMAIL_RE.finditer(text)]
+    spans += [m.span() for m in _PHONE_RE.finditer(text) if _is_uk_phone(m.group(0))]
+    return sorted(spans)
+
+
 def esc(value: object) -> str:
     """Redact then HTML-escape a value from the data: the one escaping function.
 

@@ -103,7 +103,7 @@ def headline(data: ReportData) -> HTML:
     """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
     h = tables.headline(data)
     tiles = "".join(
-        f'<div class="figure-tile"><p class="big">{esc(_fmt(r.value) if r.figure != "Share with strong evidence" else ("–" if pd.isna(r.value) else f"{r.value:.0%}"))}</p>'
+        f'<div class="figure-tile"><p class="big">{esc(_fmt(r.value) if not r.figure.startswith("Share") else ("–" if pd.isna(r.value) else f"{r.value:.0%}"))}</p>'
         f'<p class="what">{esc(r.figure)}</p><p class="note">{esc(r.note)}</p></div>'
         for r in h.itertuples()
     )
@@ -310,13 +310,57 @@ def _flatten(d, prefix="") -> list[tuple[str, object]]:
     return out
 
 
+META_SOURCES = {
+    "tagging_meta.json": "Tagging",
+    "evidence_meta.json": "Evidence grading",
+    "ingest_meta.json": "Ingest",
+}
+_ACCURACY_WORDS = ("accuracy", "precision", "recall", "f1", "kappa", "agreement", "n_gold", "n_documents",
+                   "passages", "split")
+
+
 def _meta_versions(data: ReportData) -> list[tuple[str, str]]:
-    rows = []
+    """Every (name, version) recorded in the meta files: taxonomies, rubrics, models, package."""
+    rows: list[tuple[str, str]] = []
+
+    def walk(d, path, src):
+        if not isinstance(d, dict):
+            return
+        if "version" in d and not isinstance(d["version"], dict):
+            name = d.get("name") or " ".join(path) or "file"
+            where = f" ({d['source']})" if d.get("source") else ""
+            rows.append((f"{src}: {name}{where}", str(d["version"])))
+        for k, v in d.items():
+            if k.endswith("_version") and not isinstance(v, dict) and not path:
+                rows.append((f"{src}: {k.replace('_', ' ')}", str(v)))
+            walk(v, path + [k], src)
+
+    for fname, d in data.meta.items():
+        walk(d, [], META_SOURCES.get(fname, fname))
+    seen, out = set(), []
+    for r in rows:
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out
+
+
+def _accuracy_rows(data: ReportData) -> list[tuple[str, str, str]]:
+    """(source, measure, value) for the accuracy figures recorded in the meta files."""
+    out = []
     for fname, d in data.meta.items():
         for k, v in _flatten(d):
-            if "version" in k.lower() or k.lower() in ("taxonomy", "rubric", "model"):
-                rows.append((f"{fname}: {k}", str(v)))
-    return rows
+            low = k.lower()
+            if isinstance(v, bool) or not any(w in low for w in _ACCURACY_WORDS):
+                continue
+            if isinstance(v, str) and "accuracy" not in low:
+                continue
+            if not isinstance(v, (int, float, str)):
+                continue
+            parts = [label(p) for p in k.split(".") if p not in ("accuracy", "models")]
+            value = f"{v:.2f}" if isinstance(v, float) else str(v)
+            out.append((META_SOURCES.get(fname, fname), " › ".join(parts), value))
+    return out
 
 
 def provenance(data: ReportData) -> HTML:
@@ -339,12 +383,10 @@ def provenance(data: ReportData) -> HTML:
 
 def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) -> HTML:
     """Taxonomy/rubric versions, measured accuracy, ingest log summary and caveats."""
-    acc = [(f"{f}: {k}", v) for f, d in data.meta.items() for k, v in _flatten(d)
-           if isinstance(v, (int, float)) and not isinstance(v, bool)
-           and any(w in k.lower() for w in ("accuracy", "precision", "recall", "f1", "kappa", "agreement", "n_gold"))]
-    acc_html = (html_table(pd.DataFrame([(k, f"{v:.2f}" if isinstance(v, float) else str(v)) for k, v in acc],
-                                        columns=["measure", "value"]),
-                           "Accuracy measured against hand-coded submissions", {"measure": "Measure", "value": "Value"})
+    acc = _accuracy_rows(data)
+    acc_html = (html_table(pd.DataFrame(acc, columns=["source", "measure", "value"]),
+                           "Accuracy measured against hand-coded (labelled) passages, as recorded by each stage",
+                           {"source": "Stage", "measure": "Measure", "value": "Value"})
                 if acc else '<p class="missing">No accuracy figures were recorded for this run.</p>')
     vers = _meta_versions(data)
     vers_html = ("<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in vers) + "</ul>") if vers else \

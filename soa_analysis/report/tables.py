@@ -32,9 +32,16 @@ def headline(data: ReportData) -> pd.DataFrame:
     grades = _grades(data).reindex(subs["submission_id"]).dropna()
     pri = _assigned_priorities(data)
     strong = float((grades == "strong").mean()) if len(grades) else float("nan")
+    if data.council:
+        n_all = len(data.national)
+        second = ("Share of Scotland's submissions", len(subs) / n_all if n_all else float("nan"),
+                  f"of {n_all} submissions from all councils")
+    else:
+        second = ("Councils", int(subs.loc[subs["council"] != "", "council"].nunique()),
+                  "council areas with at least one submission")
     rows = [
         ("Submissions", len(subs), "submissions read and analysed"),
-        ("Councils", int(subs.loc[subs["council"] != "", "council"].nunique()), "council areas with at least one submission"),
+        second,
         ("Priorities covered", int(pri["priority"].isin(PRIORITY_IDS).groupby(pri["priority"]).any().sum()) if len(pri) else 0,
          f"of the {len(PRIORITY_IDS)} national priorities, with at least one submission"),
         ("Share with strong evidence", strong, f"of {len(grades)} graded submissions"),
