@@ -10,7 +10,8 @@ and reports:
   (exact set of ticked ids, 2010 fixtures);
 - every failure, and the time per document.
 
-Run: ``.venv/bin/python benchmarks/section_accuracy.py [--quiet]``
+Run: ``.venv/bin/python benchmarks/section_accuracy.py [--quiet] [--holdout]`` (``--holdout``
+scores the fixtures in tests/data/sections/holdout/, written after tuning).
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def evaluate(fixtures_dir: Path = FIXTURES) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    r = evaluate()
+    fixtures_dir = FIXTURES / "holdout" if "--holdout" in argv else FIXTURES
+    print(f"fixture set: {fixtures_dir.relative_to(ROOT)}")
+    r = evaluate(fixtures_dir)
     print(f"fixtures: {r['documents']}  labelled paragraphs: {r['paragraphs']}")
     print(f"section accuracy:   {r['accuracy']:.3f} (target >= 0.95)")
     print(f"template accuracy:  {r['template_accuracy']:.3f}")

@@ -230,6 +230,44 @@ class HeadingMatcher:
         section, score, wording, templates = hit
         return HeadingMatch(section, score, wording, templates, number)
 
+    def prefix_match(self, text: str, *, sections=None) -> tuple[HeadingMatch, str, str] | None:
+        """A template wording run into its answer without punctuation ("Name of CPP Fife Partnership").
+
+        Only wordings of two or more words count, matched case-insensitively at the start
+        of the line, and only when the rest starts with a capital letter or a digit (so
+        "Next steps will follow" is not split).
+
+        Returns
+        -------
+        tuple or None
+            ``(HeadingMatch, heading as written, rest)``; the longest wording wins.
+        """
+        if not hasattr(self, "variants_"):
+            self.fit()
+        first_line = (text or "").split("\n", 1)[0]
+        head_text = _MARKDOWN.sub("", first_line).strip()
+        m = _NUMBER.match(head_text)
+        number = None
+        if m:
+            number = int(m.group("n1") or m.group("n2") or m.group("n3"))
+            head_text = head_text[m.end():]
+        lowered = head_text.lower().replace("\u2019", "'")
+        allowed = set(sections) if sections is not None else None
+        best = None
+        for section, wording, vnorm, _, templates in self.variants_:
+            if (allowed is not None and section not in allowed) or len(vnorm.split()) < 2:
+                continue
+            if lowered.startswith(vnorm + " ") and (best is None or len(vnorm) > len(best[0][2])):
+                rest = head_text[len(vnorm):].strip()
+                if rest[:1].isupper() or rest[:1].isdigit():
+                    best = ((section, wording, vnorm, templates), rest)
+        if best is None:
+            return None
+        (section, wording, vnorm, templates), rest = best
+        remainder = text.split("\n", 1)[1].strip() if "\n" in (text or "") else ""
+        full_rest = "\n".join(x for x in (rest, remainder) if x)
+        return HeadingMatch(section, 1.0, wording, templates, number), head_text[:len(vnorm)], full_rest
+
     def _match_norm(self, norm: str, allowed: set | None):
         stems = frozenset(content_stems(norm))
         best, best_key = None, (-1.0, 0)
@@ -239,12 +277,14 @@ class HeadingMatcher:
             if norm == vnorm:
                 score = 1.0
             else:
-                ratio = 0.0
-                floor = max(best_key[0], 0.5)
+                # the string ratio only matters if it can beat both the stem measures and the
+                # best so far (and the lowest threshold in use, 0.55): check difflib's cheap
+                # upper bounds before computing it
+                score = self.similarity(norm, stems, vnorm, vstems, ratio=0.0)
+                floor = max(best_key[0], score, 0.55)
                 sm.set_seq1(norm)
                 if sm.real_quick_ratio() > floor and sm.quick_ratio() > floor:
-                    ratio = sm.ratio()
-                score = self.similarity(norm, stems, vnorm, vstems, ratio=ratio)
+                    score = self.similarity(norm, stems, vnorm, vstems, ratio=sm.ratio())
             key = (round(score, 4) + (0.001 if norm == vnorm else 0.0), -abs(len(vnorm) - len(norm)))
             if key > best_key:
                 best, best_key = (section, round(min(score, 1.0), 4), wording, templates), key
@@ -465,6 +505,11 @@ def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict
                 hm = HeadingMatch(by_number, cand.threshold, f"question {hm.number}", (), hm.number)
         if hm.section and hm.score >= cand.threshold:
             return hm, cand
+    if block.kind in ("para", "heading", "list_item") or (block.kind == "row" and len(block.cells) <= 1):
+        found = matcher.prefix_match(block.text or "", sections=sections)
+        if found:
+            hm, head, rest = found
+            return hm, _Candidate(head, rest, 1.0, "prefix")
     return None
 
 
@@ -583,8 +628,8 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
             units.append(Unit(i, "checklist", text, current_head, current_score))
             continue
         if current == "checklist" and b.kind in ("para", "list_item", "row"):
-            line = " ".join(c for c in b.cells if c) if b.kind == "row" and b.cells else text
-            items = [(lab, st) for lab, st in parse_tick(line) if match_checklist_item(lab)]
+            lines = [" ".join(c for c in b.cells if c)] if b.kind == "row" and b.cells else text.split("\n")
+            items = [(lab, st) for line in lines for lab, st in parse_tick(line) if match_checklist_item(lab)]
             if not items and b.kind == "row" and len(b.cells) >= 2:
                 label_cell = next((c for c in b.cells if match_checklist_item(c)), None)
                 mark_cells = [c for c in b.cells if c is not label_cell]
