@@ -154,3 +154,6 @@ LEADING_TIME = re.compile(
     r"next|then|finally|also|in\s+addition|following\s+this)\s*,?\s+",
     re.IGNORECASE,
 )
+
+# Cheap test run before the timeline expressions: a digit or a relative-period word.
+DATE_HINT = re.compile(r"\d|\b(?:next|coming|following|within|end\s+of)\b", re.IGNORECASE)

@@ -27,6 +27,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .patterns import (
+    DATE_HINT,
     DATE_END_OF_YEAR,
     DATE_FINANCIAL_YEAR,
     DATE_MONTH,
@@ -192,7 +193,7 @@ def extract_dates(text: str, reference: dt.date | str | None = None) -> list[Dat
     >>> [(d.text, d.due) for d in extract_dates("Complete by March 2012, reviewed in 2011/12.")]
     [('by March 2012', '2012-03-31'), ('in 2011/12', '2012-03-31')]
     """
-    if not text:
+    if not text or not DATE_HINT.search(text):
         return []
     if isinstance(reference, str):
         reference = reference_date(reference)
