@@ -235,3 +235,35 @@ def test_section_accuracy_on_labelled_set():
     assert result["paragraphs"] >= 300
     assert result["accuracy"] >= 0.95, "\n".join(result["failures"])
     assert result["template_accuracy"] >= 0.95
+
+
+def test_number_column_question_answer_rows():
+    seg = segment(_doc(R("1", "Name of SOA case study", "FICTIONAL Title"),
+                       R("2", "What was the local need addressed by this SOA case study?", "A need."),
+                       R("4", "What is the evidence of the benefits for communities?", "Evidence."),
+                       R("", "", "More evidence."),
+                       R("5", "What added value has the SOA process brought?", "Value.")))
+    assert seg.template == "case_study_2009"
+    assert seg.labels == ["title", "need", "evidence", "evidence", "added_value"]
+    assert seg.text_of("evidence") == "Evidence.\n\nMore evidence."
+
+
+def test_run_in_heading_without_punctuation():
+    seg = segment(_doc(P("Name of CPP Fife Partnership"), P("Brief outline of case study A fictional pilot."),
+                       P("Partners involved NHS Fife and Fife Council")))
+    assert seg.template == "case_study_2010"
+    assert seg.text_of("cpp") == "Fife Partnership"
+    assert seg.text_of("need") == "A fictional pilot."
+
+
+def test_large_document_is_fast():
+    import time
+
+    blocks = [Block("heading", "Achievements")]
+    blocks += [Block("list_item", f"Fictional item {i} about jobs and older people") for i in range(300)]
+    blocks += [Block("heading", "Challenges"), Block("para", "Budgets.")]
+    t0 = time.perf_counter()
+    seg = segment(_doc(*blocks))
+    assert seg.template == "annual_report"
+    assert seg.labels[-1] == "challenges"
+    assert time.perf_counter() - t0 < 5.0

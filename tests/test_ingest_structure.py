@@ -198,3 +198,12 @@ def test_reference_data_loads_and_is_consistent():
         assert set(t["sections"]) <= set(spec["headings"]), tid
     with pytest.raises(TaxonomyError):
         read_text("no_such_file.yaml")
+
+
+def test_unmatched_form_column_prose_stays_in_text_but_timestamps_do_not():
+    fields = {"Timestamp": "04/05/2010 09:31", "Case study title": "FICTIONAL Sheds",
+              "Q2 Local need": "Isolation.", "Q4 Evidence of benefits": "40 members.",
+              "Anything else you would like us to know": "Members built benches for the fictional park."}
+    r = build_record(Document([], {"fields": fields}), source_file="export.csv")
+    assert "Members built benches" in r.text
+    assert "09:31" not in r.text

@@ -56,6 +56,7 @@ _SAME_LINE = re.compile(r"^\s*(?P<head>[^:\n]{2,90}?)\s*(?::|\s[\u2013\-]\s)\s*(
 _SIGNOFF = re.compile(
     r"^(?:kind |best |warm |many )?(?:regards|wishes|thanks|thank you)\b|^yours (?:sincerely|faithfully)\b", re.IGNORECASE
 )
+_NUMBER_CELL = re.compile(r"^\(?(?:q(?:uestion)?\s*\.?\s*)?\d{1,2}[a-z]?[.):]?$", re.IGNORECASE)
 _GREETING = re.compile(r"^(?:hi|hello|dear|good (?:morning|afternoon)|please find|attached)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\uf0b7\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
@@ -282,8 +283,12 @@ class HeadingMatcher:
                 # upper bounds before computing it
                 score = self.similarity(norm, stems, vnorm, vstems, ratio=0.0)
                 floor = max(best_key[0], score, 0.55)
-                sm.set_seq1(norm)
-                if sm.real_quick_ratio() > floor and sm.quick_ratio() > floor:
+                # a candidate of two or more content words sharing none with the wording is
+                # not a rewording of it (one-word candidates may be misspelt: keep the ratio)
+                disjoint = len(stems) >= 2 and vstems and not (stems & vstems)
+                if not disjoint:
+                    sm.set_seq1(norm)
+                if not disjoint and sm.real_quick_ratio() > floor and sm.quick_ratio() > floor:
                     score = self.similarity(norm, stems, vnorm, vstems, ratio=sm.ratio())
             key = (round(score, 4) + (0.001 if norm == vnorm else 0.0), -abs(len(vnorm) - len(norm)))
             if key > best_key:
@@ -461,6 +466,10 @@ def _candidates(block: Block) -> list[_Candidate]:
         return []
     if block.kind == "row":
         cells = [c.strip() for c in (block.cells or [])]
+        if len(cells) >= 3 and _NUMBER_CELL.match(cells[0]):
+            # number column | question | answer
+            rest = "\n".join(c for c in cells[2:] if c)
+            return [_Candidate(f"{cells[0]} {cells[1]}", rest, T_CELL, "cell")]
         if len(cells) >= 2:
             if not cells[0]:
                 return []

@@ -160,7 +160,12 @@ def build_record(doc: Document, *, source_file: str) -> Record:
 
     narrative = []
     for u in seg.units:
-        if u.label in _NOT_NARRATIVE or not u.text.strip():
+        if not u.text.strip():
+            continue
+        # content under an unmatched form column ("Any other comments") is narrative when it
+        # is prose, not a timestamp or an address
+        keep_other = u.label == "other" and len(u.text.split()) >= 5 and not find_emails(u.text)
+        if u.label in _NOT_NARRATIVE and not keep_other:
             continue
         if u.label == "title" and u.text.strip() == title and narrative:
             continue
