@@ -297,3 +297,13 @@ def test_packaged_evaluation_reports_figures():
     assert summary["n_grade_passages"] > 50 and summary["n_theme_passages"] > 50
     assert 0 <= summary["grade_kappa"] <= summary["grade_accuracy"] <= 1
     assert set(summary["per_theme_f1"]) == set(load_added_value().ids)
+
+
+def test_meta_records_held_out_accuracy(processed):
+    meta = run_evidence(processed).meta
+    expected = evaluate_evidence(split="test").summary()
+    assert meta["accuracy"]["split"] == "test"
+    assert meta["accuracy"]["grade_accuracy"] == expected["grade_accuracy"]
+    assert meta["accuracy_dev"]["split"] == "dev"
+    on_disk = json.loads((processed / "evidence_meta.json").read_text())
+    assert on_disk["accuracy"]["theme_macro_f1"] == expected["theme_macro_f1"]

@@ -388,7 +388,9 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     if evaluate:
         from .evaluate import evaluate_evidence
 
-        meta["accuracy"] = evaluate_evidence(rubric=r, taxonomy=tax).summary()
+        # "test" passages were held out while the rubric and taxonomy were written: quote these.
+        meta["accuracy"] = evaluate_evidence(rubric=r, taxonomy=tax, split="test").summary()
+        meta["accuracy_dev"] = evaluate_evidence(rubric=r, taxonomy=tax, split="dev").summary()
     meta["seconds"] = round(time.perf_counter() - t0, 3)
     paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
     return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
