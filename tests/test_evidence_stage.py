@@ -307,3 +307,11 @@ def test_meta_records_held_out_accuracy(processed):
     assert meta["accuracy_dev"]["split"] == "dev"
     on_disk = json.loads((processed / "evidence_meta.json").read_text())
     assert on_disk["accuracy"]["theme_macro_f1"] == expected["theme_macro_f1"]
+
+
+def test_added_value_file_follows_the_shared_taxonomy_format():
+    from soa_analysis.taxonomies import load_taxonomy
+
+    shared = load_taxonomy("added_value")
+    assert shared.ids == load_added_value().ids
+    assert shared.version == load_added_value().version

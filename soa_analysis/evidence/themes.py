@@ -148,8 +148,11 @@ class ThemeScore:
 def _parse_taxonomy(data: dict, source: str) -> ThemeTaxonomy:
     if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
         raise TaxonomyError(f"{source}: expected a mapping with a 'categories' list")
+    scoring = data.get("scoring") or {}
+    if not isinstance(scoring, dict):
+        raise TaxonomyError(f"{source}: 'scoring' must be a mapping")
     try:
-        default = float(data.get("threshold", 1.0))
+        default = float(scoring.get("threshold", data.get("threshold", 1.0)))
     except (TypeError, ValueError):
         raise TaxonomyError(f"{source}: threshold must be a number") from None
     themes, seen = [], set()
