@@ -67,19 +67,20 @@ def council_summary(data: ReportData) -> pd.DataFrame:
 def coverage(data: ReportData) -> pd.DataFrame:
     """Councils x priorities: submissions tagged and how many have each evidence grade."""
     subs = data["submissions"][["submission_id", "council"]]
+    unknown = "(council unknown)"
     pri = _assigned_priorities(data).merge(subs, on="submission_id")
     pri["grade"] = pri["submission_id"].map(_grades(data)).fillna("none")
-    councils = sorted(set(subs["council"]) - {""}) + (["(council unknown)"] if (subs["council"] == "").any() else [])
-    pri["council"] = pri["council"].replace("", "(council unknown)")
-    rows = []
-    for c in councils:
-        for p in PRIORITY_IDS:
-            cell = pri[(pri["council"] == c) & (pri["priority"] == p)]
-            row = {"council": c, "priority": p, "submissions": len(cell)}
-            for g in GRADES:
-                row[g] = int((cell["grade"] == g).sum())
-            rows.append(row)
-    return pd.DataFrame(rows, columns=["council", "priority", "submissions", *GRADES])
+    pri["council"] = pri["council"].replace("", unknown)
+    councils = sorted(set(subs["council"]) - {""}) + ([unknown] if (subs["council"] == "").any() else [])
+    cols = ["council", "priority", "submissions", *GRADES]
+    if not councils:
+        return pd.DataFrame(columns=cols)
+    full = pd.MultiIndex.from_product([councils, list(PRIORITY_IDS)], names=["council", "priority"])
+    counts = pri.groupby(["council", "priority", "grade"]).size().unstack("grade")
+    counts = counts.reindex(index=full, columns=list(GRADES)).fillna(0).astype(int)
+    counts.columns.name = None
+    counts.insert(0, "submissions", counts.sum(axis=1))
+    return counts.reset_index()[cols]
 
 
 def priority_counts(data: ReportData) -> pd.DataFrame:
@@ -147,15 +148,11 @@ def partner_pairs(data: ReportData) -> pd.DataFrame:
     p = data["partners"]
     if p.empty:
         return pd.DataFrame()
-    sets = p.groupby("submission_id")["partner_type"].agg(lambda s: sorted(set(s)))
-    types = sorted(set(p["partner_type"]))
-    m = pd.DataFrame(0, index=types, columns=types)
-    for ts in sets:
-        for a in ts:
-            for b in ts:
-                m.loc[a, b] += 1
+    x = pd.crosstab(p["submission_id"], p["partner_type"]).clip(upper=1)
+    m = x.T @ x
     m.index.name = "partner_type"
-    return m
+    m.columns.name = None
+    return m.astype(int)
 
 
 def followup_timeline(data: ReportData) -> pd.DataFrame:
