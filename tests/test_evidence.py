@@ -68,6 +68,11 @@ def test_feature_present(sentence, present):
         ("The project will be evaluated next year.", "achieved"),
         ("Falls among older people are a concern.", "change"),  # 'falls' the noun
         ("Crime fell by a fifth since 2009.", "hedge"),
+        ("Claims fell from 13% in May 2009 to 12% in May 2011.", "hedge"),  # May the month
+        ("Everyone finished the 12-week course.", "figure"),  # adjectival period
+        ("Primary 1 children were weighed.", "figure"),
+        ("It is widely recognised as an example of good practice.", "recognition"),  # self-declared
+        ("We expect to see fewer admissions by 2013.", "achieved"),
     ],
 )
 def test_feature_absent(sentence, absent):
@@ -114,6 +119,7 @@ def test_mask_keeps_real_figures():
         ("This has been a very successful initiative.", "none"),
         ("The project contributes to National Outcome 6.", "none"),
         ("", "none"),
+        ("What is the evidence of the benefits for communities?", "none"),  # template wording
     ],
 )
 def test_grade_rules(passage, grade):
@@ -133,6 +139,12 @@ def test_need_section_cannot_make_a_grade():
     # figures describing the problem are not a benefit (section cap: need -> none)
     sections = {"need": "Unemployment rose from 8% to 12% between 2008 and 2010.", "evidence": ""}
     assert EvidenceGrader().grade(sections).grade == "none"
+
+
+def test_results_in_the_activity_description_count():
+    # the 2010 template has no evidence question: results sit in the description of activity
+    sections = {"actions": "Claimant unemployment fell from 8.9% in 2009 to 7.1% in 2010."}
+    assert EvidenceGrader().grade(sections).grade == "strong"
 
 
 def test_evidence_section_preferred_over_narrative():

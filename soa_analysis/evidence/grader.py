@@ -120,7 +120,7 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
     -------
     dict
         Feature id (``figure:percent``, ``change:down``, ``future`` ...) -> matched text;
-        derived features (``future_only``, ``output_only``, ``timeline``) -> "" or the date.
+        derived features (``future_only``, ``output_only``, ``timeline``, ``question``) -> "" or the date.
 
     Example
     -------
@@ -148,6 +148,8 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
         found["output_only"] = ""
     if dates is None:
         dates = extract_dates(sentence)
+    if sentence.rstrip().endswith("?"):
+        found["question"] = ""
     dated = [d for d in dates if d.due]
     if dated:
         found["timeline"] = dated[0].text

@@ -86,7 +86,9 @@ FIGURE_MASK = re.compile(
     r"|\b(?:national|local|soa|strategic)?\s*outcomes?\s*(?:no\.?\s*)?\d+[a-z]?\b"
     r"|\b(?:phase|stage|level|tier|priority|objective|question|section|theme|year|round|step|page|table|figure|annex|appendix|cohort|wave)\s+\d+\b"
     r"|\b[ps][1-7]\b|\b24/7\b|\b1:1\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[:.]\d{2}\s?(?:am|pm)\b"
-    r"|\b(?:aged|age|ages|under|over)\s+\d{1,2}s?\b(?!\s*(?:%|per\s?cent|people|young|children|adults|pupils|families|households|residents|clients|participants))"
+    r"|\b(?:aged|age|ages|under|over)\s+\d{1,2}s?\b(?![,.]?\d)(?!\s*(?:%|per\s?cent|people|young|children|adults|pupils|families|households|residents|clients|participants))"
+    r"|\b\d{1,3}(?:\s?(?:-|–|to)\s?\d{1,3})?[-\s](?:week|month|year|day|hour|minute)\b(?!s)"  # adjectival: "12-week course", "27-30 month review"
+    r"|\b(?:primary|secondary)\s+[1-7]\b"
     r"|\b\d{1,2}\s?(?:-|–|to)\s?\d{1,2}\s?(?:year|yr)s?[-\s]olds?\b",
     _FLAGS,
 )
