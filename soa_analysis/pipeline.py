@@ -106,6 +106,20 @@ def find_notebooks_dir(opts: RunOptions) -> Path:
     return Path(nb_dir)
 
 
+_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
+
+
+def _assigned_parameters(notebook: Path) -> list[str]:
+    """Names assigned at the top level of the notebook's ``parameters`` cell."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return [m.group(1) for line in cell.source.splitlines() if (m := _ASSIGNMENT.match(line))]
+    return []
+
+
 def check_parameters(notebook: Path, params: dict) -> None:
     """Refuse parameters the notebook's ``parameters`` cell does not declare.
 
@@ -122,6 +136,10 @@ def check_parameters(notebook: Path, params: dict) -> None:
     declared = papermill.inspect_notebook(str(notebook))
     if not declared:
         raise ConfigError(f"{notebook.name} has no cell tagged 'parameters'")
+    for name in _assigned_parameters(notebook):
+        if name not in declared:  # papermill skips lines it cannot parse, with only a log message
+            raise ConfigError(f"{notebook.name}: papermill cannot parse the parameters line for {name!r} "
+                              "(keep comments free of '=' and ';')")
     unknown = sorted(set(params) - set(declared))
     if unknown:
         raise ConfigError(

@@ -163,3 +163,10 @@ def test_run_ids_sort_by_time_and_are_unique():
     b = pipeline.new_run_id(dt.datetime(2026, 1, 2, 3, 4, 6, tzinfo=dt.timezone.utc))
     assert a.startswith("20260102T030405Z_") and a < b
     assert pipeline.new_run_id() != pipeline.new_run_id()
+
+
+def test_a_parameters_line_papermill_cannot_parse_is_refused(tmp_path):
+    nb = tmp_path / "x.ipynb"
+    _nb(nb, 'a: int = 1  # fine\nb: int = 0  # 0 = off, which papermill cannot parse\n', "pass")
+    with pytest.raises(ConfigError, match="cannot parse the parameters line for 'b'"):
+        pipeline.check_parameters(nb, {"a": 2})
