@@ -169,6 +169,7 @@ def test_council_decision_order(doc, source_file, expected):
     ({"date": "2010-03-01"}, "", "", ("2010-03-01", 2010)),
     ({"date": "2010-03-01T10:00:00+00:00"}, "", "", ("2010-03-01", 2010)),
     ({"date": "04/05/2011"}, "", "", ("2011-05-04", 2011)),
+    ({"date": "2010-13-45"}, "Report 2009", "", ("", 2009)),
     ({}, "SOA Annual Report 2011/12", "In 2009 and 2009 again", ("", 2011)),
     ({}, "", "Between 2008 and 2010 and in 2010 again, 15% fell", ("", 2010)),
     ({}, "", "Budget £2011 and 2012% are not years; 250 people", ("", None)),
@@ -207,3 +208,30 @@ def test_unmatched_form_column_prose_stays_in_text_but_timestamps_do_not():
     r = build_record(Document([], {"fields": fields}), source_file="export.csv")
     assert "Members built benches" in r.text
     assert "09:31" not in r.text
+
+
+def test_pdf_artefacts_glued_heading_banner_and_property_title():
+    # a PDF reader's output: a banner line, a heading run onto the previous answer, and a
+    # plausible title only in the document properties; the library's 2000-01-01 date is ignored
+    doc = Document([
+        P("SOA case study - Fife Partnership"),
+        H("2. What was the local need addressed by this SOA case study?"), P("A need."),
+        H("4. What is the evidence of the benefits for communities?"), P("Falls fell by a third."),
+        H("6. What next steps are you taking to meet this local need?"),
+        P("Extend the service in 2012. Contact details of lead officer"),
+        P("Alex Fictional, Fife Council, alex.fictional@fife.gov.uk"),
+    ], {"format": "pdf", "title": "Home visits for older people (FICTIONAL)", "date": "2000-01-01"})
+    r = build_record(doc, source_file="x.pdf")
+    assert r.submission_type == "case_study_2009"
+    assert r.sections["title"] == "Home visits for older people (FICTIONAL)"
+    assert r.sections["next_steps"] == "Extend the service in 2012."
+    assert r.contacts[0]["email"] == "alex.fictional@fife.gov.uk"
+    assert "Contact details" not in r.text and "alex" not in r.text.lower()
+    assert r.date == "" and r.year == 2012
+
+
+def test_form_timestamp_gives_the_date():
+    fields = {"Timestamp": "05/03/2012 10:00:00", "Q1 Name of SOA case study": "FICTIONAL x",
+              "Q2 What was the local need addressed?": "y", "Q4 Evidence of benefits": "z"}
+    r = build_record(Document([], {"fields": fields}), source_file="export.csv")
+    assert (r.date, r.year) == ("2012-03-05", 2012)

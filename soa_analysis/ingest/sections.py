@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from ..nlp import content_stems
 from ..reference import load_templates
+from .councils import resolve_council
 from .document import Block, Document
 
 __all__ = [
@@ -496,7 +497,8 @@ def _para_candidates(text: str) -> list[_Candidate]:
             out.append(_Candidate(first, rest.strip(), T_SHORT, "first_line"))
     elif _words(text) <= 25 and text.rstrip().endswith((":", "?")):
         out.append(_Candidate(text, "", T_HEADING, "question"))
-    elif _words(text) <= 25 and not text.rstrip().endswith((".", "!", ";", ",")):
+    elif _words(text) <= 25 and not text.rstrip().endswith((".", "!", ";")):
+        # (a line ending in "," or "-" may be the first half of a question wrapped by a PDF)
         out.append(_Candidate(text, "", T_SHORT, "short"))
     return out
 
@@ -512,6 +514,8 @@ def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict
                 hm = HeadingMatch(hm.section, min(1.0, hm.score + 0.15), hm.variant, hm.templates, hm.number)
             elif hm.score < cand.threshold + 0.1 and _words(normalise_heading(cand.head)[1]) <= 3:
                 hm = HeadingMatch(by_number, cand.threshold, f"question {hm.number}", (), hm.number)
+        if hm.section == "cpp" and resolve_council(cand.head)[0]:
+            continue  # "Fife Community Planning Partnership: ..." names a CPP, it is not the field label
         if hm.section and hm.score >= cand.threshold:
             return hm, cand
     if block.kind in ("para", "heading", "list_item") or (block.kind == "row" and len(block.cells) <= 1):
@@ -520,6 +524,21 @@ def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict
             hm, head, rest = found
             return hm, _Candidate(head, rest, 1.0, "prefix")
     return None
+
+
+_LAST_FRAGMENT = re.compile(r"(?<=[.!?])\s+(?P<tail>[A-Z0-9][^.!?\n]{2,120}[?:]?)\s*$")
+T_TRAILING = 0.9  # a template heading glued to the end of the previous answer (PDF extraction)
+
+
+def _trailing_heading(text: str, matcher: HeadingMatcher, sections) -> tuple[HeadingMatch, int] | None:
+    """A template heading run onto the end of a paragraph ("... in 2011/12. Contact details of lead officer")."""
+    m = _LAST_FRAGMENT.search(text or "")
+    if not m or _words(m.group("tail")) > 25:
+        return None
+    hm = matcher.match(m.group("tail"), sections=sections)
+    if hm is None or not hm.section or hm.section == "template_title" or hm.score < T_TRAILING:
+        return None
+    return hm, m.start("tail")
 
 
 def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) -> tuple[str, dict[str, float]]:
@@ -686,6 +705,13 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
             label = "title" if first_line else "preamble"
             units.append(Unit(i, label if content else "other", _MARKDOWN.sub("", content).strip() if first_line else content,
                               "first line" if first_line else ""))
+            continue
+        trailing = _trailing_heading(content, matcher, sections) if b.kind in ("para", "list_item") else None
+        if trailing:
+            hm, start = trailing
+            units.append(Unit(i, current, content[:start].strip(), current_head, current_score))
+            current, current_head, current_score = hm.section, content[start:].strip(), hm.score
+            has_content = False
             continue
         has_content = has_content or bool(content)
         units.append(Unit(i, current if content else "other", content, current_head, current_score))

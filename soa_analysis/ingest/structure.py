@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date as date_cls
 from datetime import datetime
 
 from ..schema import SECTION_COLUMNS
@@ -28,7 +29,15 @@ _YEAR = re.compile(r"(?<![\d£$.,])((?:20[0-2]\d|199\d))(?:\s*[/\-\u2013]\s*(?:\
 _CITATION = re.compile(
     r"\b(?:National|Local|SOA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?"
 )
-_DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%B %Y", "%Y/%m/%d")
+_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d %B %Y",
+                 "%d %b %Y", "%B %d, %Y", "%Y/%m/%d")
+MIN_DATE = "2007-01-01"  # SOAs began in 2008; earlier dates are a template's or a library's
+_DATE_FIELD = re.compile(r"\b(?:timestamp|date|submitted)\b", re.IGNORECASE)
+_LABELLED_DATE = re.compile(
+    r"\b(?:date(?: submitted| of submission| received)?|submitted(?: on)?|received)\s*[:\-\u2013]\s*"
+    r"(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+,? \d{4})",
+    re.IGNORECASE,
+)
 
 
 def form_blocks(fields: dict) -> list[Block]:
@@ -77,10 +86,13 @@ def _parse_date(value) -> str:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
-    s = str(value).strip()
+    s = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", str(value).strip()).replace(",", "")
     m = _ISO_DATE.search(s)
     if m:
-        return "-".join(m.groups())
+        try:
+            return date_cls(*map(int, m.groups())).isoformat()
+        except ValueError:
+            return ""
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(s, fmt).date().isoformat()
@@ -90,19 +102,31 @@ def _parse_date(value) -> str:
 
 
 def decide_date(meta: dict, *, title: str, text: str) -> tuple[str, int | None]:
-    """ISO date and year: the reader's date if any, else a year in the title, else the text.
+    """ISO date and year of a submission.
 
-    A financial year ("2011/12", "2011-12") counts as its first year. In the text the
-    most frequent year wins (ties: the latest).
+    In order: the reader's date (``meta["date"]``, from e-mail headers or document
+    properties) when it is plausible (2007 or later: SOAs began in 2008, and older
+    property dates are a template's or a PDF library's, not the submission's); a form
+    export's timestamp/date field; a labelled date in the text ("Date submitted: 3 May
+    2011"); otherwise only a year, from the title, else the text's most frequent year
+    (ties: the latest). A financial year ("2011/12", "2011-12") counts as its first year.
 
     Example
     -------
     >>> decide_date({}, title="SOA annual report 2011/12", text="")
     ('', 2011)
+    >>> decide_date({"date": "2000-01-01"}, title="", text="Date submitted: 3 May 2011")
+    ('2011-05-03', 2011)
     """
-    date = _parse_date(meta.get("date"))
-    if date:
-        return date, int(date[:4])
+    candidates = [meta.get("date")]
+    for key, value in (meta.get("fields") or {}).items():
+        if _DATE_FIELD.search(str(key)):
+            candidates.append(value)
+    candidates += [m.group(1) for m in _LABELLED_DATE.finditer(text or "")]
+    for value in candidates:
+        date = _parse_date(value)
+        if date and MIN_DATE <= date <= date_cls.today().isoformat():
+            return date, int(date[:4])
     m = _YEAR.search(title or "")
     if m:
         return "", int(m.group(1))
@@ -115,6 +139,28 @@ def decide_date(meta: dict, *, title: str, text: str) -> tuple[str, int | None]:
 def find_outcome_citations(text: str) -> list[str]:
     """Explicit citations such as "National Outcome 6 - We live longer, healthier lives" in text."""
     return list(dict.fromkeys(m.group(0).strip(" ,") for m in _CITATION.finditer(text or "")))
+
+
+_GENERIC_TITLE = re.compile(r"^(?:microsoft word\s*-|untitled|document\d*$|template\b)|\.(?:docx?|pdf|rtf|odt)$", re.IGNORECASE)
+
+
+def _choose_title(seg: Segmentation, meta: dict) -> str:
+    """The case study's title: its title section, else a meaningful document-properties
+    title, else the first heading/line (for unstructured narrative, the first line first)."""
+    explicit = next((u.text.split("\n")[0].strip() for u in seg.units
+                     if u.label == "title" and u.heading != "first line" and u.text.strip()), "")
+    if explicit:
+        return explicit
+    prop = re.sub(r"\s+", " ", str(meta.get("title") or "")).strip()
+    usable = len(prop.split()) >= 3 and not _GENERIC_TITLE.search(prop)
+    if usable and seg.template != "unstructured":
+        from .sections import _default_matcher
+
+        hm = _default_matcher().match(prop)
+        usable = hm is None or hm.score < 0.8  # not a template's own name or a question
+    if seg.template == "unstructured":
+        return seg.title or (prop if usable else "")
+    return prop if usable else seg.title
 
 
 def build_record(doc: Document, *, source_file: str) -> Record:
@@ -155,7 +201,7 @@ def build_record(doc: Document, *, source_file: str) -> Record:
     for name in SECTION_COLUMNS:
         if name != "title":
             sections[name] = seg.text_of(name)
-    title = seg.title or str(meta.get("title") or "").strip()
+    title = _choose_title(seg, meta)
     sections["title"] = title
 
     narrative = []
