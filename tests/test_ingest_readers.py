@@ -455,6 +455,14 @@ def test_csv_one_document_per_nonempty_row():
                               ("para", "Walks"), ("heading", "Brief outline")]
 
 
+def test_form_export_title_row_above_headers_and_trailing_commas():
+    csv_text = "Export of responses (fictional),,\nName of CPP,Outline,\nGlenbrae Partnership,A pilot,\n"
+    doc, = read_bytes(csv_text.encode(), name="export.csv")
+    assert doc.meta["fields"] == {"Name of CPP": "Glenbrae Partnership", "Outline": "A pilot"}
+    assert doc.meta["title_row"] == "Export of responses (fictional)"
+    assert doc.meta["part"] == "row 3"
+
+
 def test_xlsx_rows_and_max_rows_guard():
     rows = [["Name of CPP", "Description of activity"]] + [[f"CPP {i}", f"Fictional activity {i}"] for i in range(5)]
     docs = read_bytes(_xlsx_bytes(rows), name="export.xlsx")
@@ -557,3 +565,29 @@ def test_unexpected_reader_exception_becomes_reader_error(monkeypatch):
 )
 def test_detect_format_by_content(data, name, fmt):
     assert detect_format(data, name)[0] == fmt
+
+
+def test_doc_is_converted_with_soffice_when_installed(tmp_path, monkeypatch):
+    """A stand-in soffice checks the command line LibreOffice needs and writes the converted file."""
+    import shutil
+    import stat
+    import sys
+
+    converted = tmp_path / "converted.docx"
+    converted.write_bytes(_docx_bytes(_case_study_2009))
+    fake = tmp_path / "soffice"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, shutil, os\n"
+        "a = sys.argv[1:]\n"
+        "assert '--headless' in a and a[a.index('--convert-to') + 1] == 'docx', a\n"
+        "out = a[a.index('--outdir') + 1]\n"
+        "src = a[-1]\n"
+        f"shutil.copy({str(converted)!r}, os.path.join(out, os.path.splitext(os.path.basename(src))[0] + '.docx'))\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(shutil, "which", lambda name: str(fake) if name == "soffice" else None)
+    doc, = read_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000), name="old.doc")
+    assert doc.meta["format"] == "doc"
+    assert "converted from .doc with LibreOffice" in doc.warnings
+    assert any(b.kind == "row" and b.cells[0] == "1 Name of SOA case study" for b in doc.blocks)

@@ -225,6 +225,7 @@ def open_zip(data: bytes, fmt: str, limits: Limits) -> zipfile.ZipFile:
 
 # --------------------------------------------------------------------------- text decoding
 
+csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))  # long narrative answers in one cell
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
@@ -546,7 +547,9 @@ def form_documents(rows, *, fmt: str, limits: Limits, part_prefix: str = "") -> 
 
     ``meta["fields"]`` maps header -> cell text; blocks are a heading per header followed by
     its cell text as a paragraph (empty cells give the heading only). ``meta["part"]`` is
-    ``"row N"`` with N the spreadsheet row number (headers are row 1 when first).
+    ``"row N"`` with N the spreadsheet row number (headers are row 1 when first). A lone
+    title cell above the header row (e.g. "Export of responses") is taken as the title,
+    not as the headers.
 
     Parameters
     ----------
@@ -560,13 +563,19 @@ def form_documents(rows, *, fmt: str, limits: Limits, part_prefix: str = "") -> 
         Prefix for ``part`` (the sheet name for multi-sheet workbooks).
     """
     headers: list[str] | None = None
+    title = ""
     docs: list[Document] = []
     dropped = 0
     for rownum, row in enumerate(rows, 1):
         cells = [_cell_text(c) for c in row]
-        if not any(cells):
+        while cells and not cells[-1]:  # trailing empty cells (a trailing comma, a formatted column)
+            cells.pop()
+        filled = sum(1 for c in cells if c)
+        if not filled:
             continue
-        if headers is None:
+        if headers is None or (not docs and not dropped and title == "" and _lone_title(headers, filled)):
+            if headers is not None:
+                title = next(h for h in headers if not h.startswith("column "))
             headers = _unique_headers(cells)
             continue
         if len(docs) >= limits.max_rows:
@@ -575,19 +584,27 @@ def form_documents(rows, *, fmt: str, limits: Limits, part_prefix: str = "") -> 
         if rownum % 500 == 0:
             check_time(f"row {rownum}")
         if len(cells) > len(headers):
-            headers = headers + _unique_headers([""] * (len(cells) - len(headers)))[: len(cells) - len(headers)]
-            headers = _unique_headers(headers)
+            headers = _unique_headers(headers + [""] * (len(cells) - len(headers)))
         fields = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}
         blocks: list[Block] = []
         for h, v in fields.items():
             blocks.append(Block("heading", h, level=2))
             if v:
                 blocks.append(Block("para", v))
-        docs.append(Document(blocks, {"format": fmt, "part": f"{part_prefix}row {rownum}", "fields": fields}))
+        meta = {"format": fmt, "part": f"{part_prefix}row {rownum}", "fields": fields}
+        if title:
+            meta["title_row"] = title
+        docs.append(Document(blocks, meta))
     if dropped:
         for d in docs:
             d.warnings.append(f"form export truncated: {dropped} row(s) beyond Limits.max_rows={limits.max_rows} not read")
     return docs
+
+
+def _lone_title(headers: list[str], filled_now: int) -> bool:
+    """The provisional header row had one real cell and the next row has several: it was a title."""
+    real = [h for h in headers if not h.startswith("column ")]
+    return len(real) == 1 and filled_now >= 2
 
 
 def _cell_text(c) -> str:
