@@ -66,3 +66,23 @@ def test_emails_and_redaction():
     text = "Mail a.b-c@west-dunbarton.gov.uk or call 01389 737000. Falls fell by 20% in 2010."
     assert find_emails(text) == ["a.b-c@west-dunbarton.gov.uk"]
     assert redact_contact_details(text) == "Mail [e-mail removed] or call [phone removed]. Falls fell by 20% in 2010."
+
+
+def test_sentence_style_contact_line():
+    [c] = extract_contacts("Robin Placeholder, Regeneration Officer, East Ayrshire Council. "
+                           "E-mail: robin.placeholder@east-ayrshire.gov.uk. Tel: 01632 960123")
+    assert (c["name"], c["job_title"], c["organisation"], c["email"], c["phone"]) == (
+        "Robin Placeholder", "Regeneration Officer", "East Ayrshire Council",
+        "robin.placeholder@east-ayrshire.gov.uk", "01632 960123")
+
+
+def test_contact_broken_across_blocks_is_one_contact():
+    [c] = extract_contacts("Jo Example, Services Manager, The Highland Council. E-mail:\n\n"
+                           "jo.example@highland.gov.uk. Tel: 01632 960117")
+    assert (c["name"], c["organisation"], c["email"], c["phone"]) == (
+        "Jo Example", "The Highland Council", "jo.example@highland.gov.uk", "01632 960117")
+
+
+def test_signature_repeating_a_contact_is_merged():
+    found = extract_contacts("Drew Imaginary, Officer, drew.imaginary@argyll-bute.gov.uk\n\nRegards\nDrew Imaginary")
+    assert [c["name"] for c in found] == ["Drew Imaginary"]

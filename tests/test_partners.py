@@ -82,3 +82,12 @@ def test_order_of_first_mention():
                                   "Angus Smith, Scotland's best hip-hop fan"])
 def test_no_partners(text):
     assert find_partners(text) == []
+
+
+@pytest.mark.parametrize("text,canonicals", [
+    ("Grampian Police and the police", ["Grampian Police"]),
+    ("the police and colleges", ["Police (force not named)", "Colleges (not named)"]),
+    ("Fife College and other colleges; NHS Fife and the health board", ["Fife College", "NHS Fife"]),
+])
+def test_unnamed_mentions_dropped_when_a_named_one_exists(text, canonicals):
+    assert [p["canonical"] for p in find_partners(text)] == canonicals

@@ -47,9 +47,13 @@ _STRONG_ORG = re.compile(
 _PERSON = re.compile(
     r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Cllr|Councillor)\.?\s+)?[A-Z][a-z'\-]+(?:\s+[A-Z]\.)?(?:\s+(?:Mac|Mc|O')?[A-Z][a-z'\-]+){1,2}$"
 )
-_SPLIT = re.compile(r"\s*(?:\n|;|,(?!\d)|\s[\u2013|]\s|\s{3,}|\t)\s*")
-_PHONE_LABEL = re.compile(r"^(?:tel(?:ephone)?|phone|mob(?:ile)?|t|m|direct line)\.?\s*[:.]?\s*", re.IGNORECASE)
-_EMAIL_LABEL = re.compile(r"^(?:e-?mail|e)\s*[:.]?\s*", re.IGNORECASE)
+_SPLIT = re.compile(
+    r"\s*(?:\n|;|,(?!\d)|\s[\u2013|]\s|\s{3,}|\t"
+    r"|\.\s+(?=(?:e-?mail|email address|tel(?:ephone)?|phone|mob(?:ile)?|fax|direct line|web)\b))\s*",
+    re.IGNORECASE,
+)
+_PHONE_LABEL = re.compile(r"^(?:(?:tel(?:ephone)?|phone|mob(?:ile)?|direct line)\.?\s*[:.]?|[tm]\s*:)\s*", re.IGNORECASE)
+_EMAIL_LABEL = re.compile(r"^(?:e-?mail(?: address)?\s*[:.]?|e\s*:)\s*", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _SIGNOFF = re.compile(r"^(?:kind |best |warm )?(?:regards|wishes|thanks|thank you|yours sincerely|yours faithfully)\b[,.!]?\s*", re.IGNORECASE)
 
@@ -189,4 +193,23 @@ def extract_contacts(text: str) -> list[dict]:
             _classify(part, contact)
         contact["raw"] = ", ".join(raw_parts)
         out.append(contact)
-    return [c for c in out if c["name"] or c["email"] or c["phone"]]
+    return _merge([c for c in out if c["name"] or c["email"] or c["phone"]])
+
+
+def _merge(contacts: list[dict]) -> list[dict]:
+    """Join a nameless fragment to the contact before it (a line broken across blocks), and
+    contacts with the same name (a contact section repeated in an e-mail signature)."""
+    out: list[dict] = []
+    for c in contacts:
+        target = None
+        if out and not c["name"] and all(not out[-1][k] or not c[k] for k in ("email", "phone")):
+            target = out[-1]
+        elif c["name"]:
+            target = next((o for o in out if o["name"] == c["name"]), None)
+        if target is None:
+            out.append(c)
+            continue
+        for key in ("job_title", "organisation", "email", "phone"):
+            target[key] = target[key] or c[key]
+        target["raw"] = f"{target['raw']}\n{c['raw']}"
+    return out

@@ -17,6 +17,7 @@ from ..reference import load_councils, load_partner_types
 __all__ = ["find_partners", "partner_types"]
 
 _SPACE = re.compile(r"\s+")
+_UNNAMED = re.compile(r"\((?:[a-z ]+ )?not named\)")
 
 
 def partner_types() -> list[str]:
@@ -74,7 +75,9 @@ def find_partners(text: str) -> list[dict]:
     list of dict
         In order of first mention, one per canonical organisation: ``name`` (as written,
         first mention), ``partner_type`` (type id), ``canonical`` (reference name; for
-        generic mentions such as "local businesses" a descriptive canonical name).
+        generic mentions such as "local businesses" a descriptive canonical name). An
+        unnamed mention ("the police", "colleges") is dropped when the text also names an
+        organisation of that type ("Grampian Police").
 
     Example
     -------
@@ -107,4 +110,7 @@ def find_partners(text: str) -> list[dict]:
             continue
         seen.add((tid, canonical))
         out.append({"name": written, "partner_type": tid, "canonical": canonical})
-    return out
+    # "the police" after "Grampian Police" is the same force: drop unnamed mentions of a type
+    # when the text names an organisation of that type
+    named_types = {p["partner_type"] for p in out if not _UNNAMED.search(p["canonical"])}
+    return [p for p in out if not (_UNNAMED.search(p["canonical"]) and p["partner_type"] in named_types)]
