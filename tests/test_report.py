@@ -102,14 +102,17 @@ def test_tiles_cover_all_32_councils_once():
     assert all(re.fullmatch(r"S12\d{6}", t.code) for t in tiles)
 
 
-@pytest.fixture
-def processed(tmp_path):
-    return make_synthetic_processed(tmp_path / "processed", n=12, narrative_extra={0: PAYLOAD, 5: PAYLOAD})
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """All sections of a national report on a fictional folder with planted payloads."""
+    p = make_synthetic_processed(tmp_path_factory.mktemp("r") / "processed", n=12,
+                                 narrative_extra={0: PAYLOAD, 5: PAYLOAD})
+    data = load_report_data(p)
+    return sections.title(data).data + "".join(f(data).data for f in sections.ALL_SECTIONS)
 
 
-def test_sections_escape_planted_payloads(processed):
-    data = load_report_data(processed)
-    html = sections.title(data).data + "".join(f(data).data for f in sections.ALL_SECTIONS)
+def test_sections_escape_planted_payloads(rendered):
+    html = rendered
     c = _Collector()
     c.feed(html)
     assert "img" in c.tags
@@ -125,9 +128,8 @@ def test_sections_escape_planted_payloads(processed):
     assert "contact-secret" not in html  # restricted contacts never read
 
 
-def test_headings_in_order(processed):
-    data = load_report_data(processed)
-    html = sections.title(data).data + "".join(f(data).data for f in sections.ALL_SECTIONS)
+def test_headings_in_order(rendered):
+    html = rendered
     levels = [int(m) for m in re.findall(r"<h([1-6])", html)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))
@@ -202,3 +204,53 @@ def test_exports_write_csv_and_workbook_safely(tmp_path):
     sheets = pd.read_excel(tmp_path / "out" / "report_tables.xlsx", sheet_name=None)
     assert {"about", "coverage", "priorities", "followups"} <= set(sheets)
     assert len(sheets["council_summary"]) == 32
+
+
+def test_report_survives_a_folder_with_only_submissions(tmp_path):
+    from soa_analysis.schema import TABLES
+
+    drop = tuple(n for n in TABLES if n != "submissions") + ("tagging_meta", "evidence_meta")
+    p = make_synthetic_processed(tmp_path / "p", n=4, drop=drop)
+    data = load_report_data(p)
+    assert data.missing == set(TABLES) - {"submissions", "contacts"}
+    html = sections.title(data).data + "".join(f(data).data for f in sections.ALL_SECTIONS)
+    assert "Not available in this run" in html
+    assert html.count('<article class="card"') == 4
+    assert "report_tables.xlsx" in {w.name for w in export_tables(data, tmp_path / "t")}
+
+
+def test_empty_submissions_table_gives_a_plain_report(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=2)
+    pd.read_parquet(p / "submissions.parquet").iloc[:0].to_parquet(p / "submissions.parquet")
+    data = load_report_data(p)
+    html = "".join(f(data).data for f in sections.ALL_SECTIONS)
+    assert "There are no submissions for this report." in html
+    assert "No submissions to show." in html
+
+
+@pytest.mark.parametrize("text, rows, marked", [
+    # the tagger's spans mark stemmed matches ("offending" for the phrase "offender")
+    ("Need. Youth offending was high. More text.", [
+        {"section": "need", "sentence": "Youth offending was high.", "phrases": ["offender"], "spans": [[6, 15]],
+         "priority": "safer_communities"}], ["offending"]),
+    # without spans: the phrases, only inside the tagged sentence
+    ("Jobs here. Jobs there.", [
+        {"section": "need", "sentence": "Jobs there.", "phrases": ["jobs"], "priority": "employment"}], ["Jobs"]),
+    # another section's evidence does not mark this one
+    ("Jobs here.", [{"section": "actions", "sentence": "Jobs here.", "phrases": ["jobs"], "priority": "employment"}], []),
+    # a sentence not found verbatim marks nothing
+    ("Jobs here.", [{"section": "need", "sentence": "Jobs elsewhere.", "phrases": ["jobs"], "priority": "employment"}], []),
+])
+def test_section_spans_mark_the_words_behind_the_tag(text, rows, marked):
+    from soa_analysis.report.cards import mark_spans, section_spans
+
+    out = mark_spans(text, section_spans(text, "need", rows))
+    assert re.findall(r"<mark[^>]*>([^<]*)</mark>", out) == marked
+
+
+def test_a_marked_word_inside_an_address_is_not_marked_and_the_address_goes():
+    from soa_analysis.report.cards import mark_spans
+
+    text = "write to alcohol.team@nhs.example now"
+    out = mark_spans(text, [(9, 16, "health_inequalities")])
+    assert "<mark" not in out and "alcohol" not in out and EMAIL_MARK in out

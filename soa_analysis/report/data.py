@@ -198,9 +198,10 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     subs = tables["submissions"]
     subs = subs.assign(council=subs["council"].fillna("").astype(str))
     tables["submissions"] = subs
-    grades = tables["evidence"].set_index("submission_id")["grade"] if len(tables["evidence"]) else pd.Series(dtype=object)
+    grades = (tables["evidence"].set_index("submission_id")["grade"] if len(tables["evidence"])
+              else pd.Series(dtype=object))
     national = subs[["submission_id", "council", "council_code", "date"]].copy()
-    national["grade"] = national["submission_id"].map(grades).fillna("")
+    national["grade"] = national["submission_id"].map(grades).astype(object).fillna("")
 
     canonical = ""
     if council.strip():

@@ -175,7 +175,7 @@ def followup_items(data: ReportData) -> pd.DataFrame:
     if f.empty:
         return pd.DataFrame(columns=cols)
     councils = data["submissions"].set_index("submission_id")["council"]
-    out = f.assign(council=f["submission_id"].map(councils).fillna(""))
+    out = f.assign(council=f["submission_id"].map(councils).astype(object).fillna(""))
     for c in ("who", "what", "by_when"):
         out[c] = out[c].map(redact)
     out["_k"] = out["due"].replace("", "9999")
@@ -193,8 +193,8 @@ def exemplar_sentences(data: ReportData, per_category: int = 2) -> pd.DataFrame:
     out = e.assign(
         label=e["category"].map(label),
         sentence=e["sentence"].map(redact),
-        title=e["submission_id"].map(subs["title"]).fillna("").map(redact),
-        council=e["submission_id"].map(subs["council"]).fillna(""),
+        title=e["submission_id"].map(subs["title"]).astype(object).fillna("").map(redact),
+        council=e["submission_id"].map(subs["council"]).astype(object).fillna(""),
     )
     return out[cols].reset_index(drop=True)
 
