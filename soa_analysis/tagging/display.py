@@ -11,7 +11,7 @@ import html
 
 import pandas as pd
 
-from .text import phrase_stems, stems, word_spans, words
+from .text import phrase_stems, stems, token_spans, word_spans, words
 
 __all__ = ["highlight_html", "show_submission", "PALETTE"]
 
@@ -51,9 +51,10 @@ def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:
     text : str
         The submission's text (any characters; it is escaped).
     evidence_rows : DataFrame or list of dict
-        Rows of tag_evidence (columns sentence, phrases, priority, optionally spans and
-        assigned). Each row's sentence is located in ``text``; its phrases (or stored
-        spans) inside that sentence are highlighted.
+        Rows of tag_evidence (columns sentence, phrases, priority; optionally ``spans``
+        (character offsets in the sentence), ``token_spans`` (token positions, as the stage
+        writes them) and assigned). Each row's sentence is located in ``text``; the stored
+        spans, or else the phrases found by their stems, are highlighted.
     only_assigned : bool
         Skip evidence rows whose tag was not assigned.
 
@@ -87,8 +88,12 @@ def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:
         cat = str(r.get("priority") or r.get("category") or "")
         phrases = [str(p) for p in (r.get("phrases") if r.get("phrases") is not None else [])]
         spans = r.get("spans")
+        tspans = r.get("token_spans")
         if spans is not None and len(spans):
             local = [(int(a), int(b)) for a, b in spans]
+        elif tspans is not None and len(tspans):
+            char = token_spans(sentence, words(sentence))
+            local = [(char[int(a)][0], char[int(b) - 1][1]) for a, b in tspans if 0 <= int(a) < int(b) <= len(char)]
         else:
             local = _phrase_spans(sentence, phrases)
         label = f"{cat}: {', '.join(phrases)}"

@@ -17,13 +17,11 @@ long report), per the taxonomy's ``scoring`` block.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..errors import TaxonomyError
 from ..taxonomies import Taxonomy, load_taxonomy
-from .text import CITATION_RE, FEATURE_STOP_WORDS, cue_flags, phrase_stems, split_sentences, stems, words, word_spans
+from .text import CITATION_RE, FEATURE_STOP_WORDS, cue_flags, phrase_stems, split_sentences, stems, token_spans, words
 
 __all__ = ["LexiconTagger", "SECTION_WEIGHTS", "as_document", "AnalysedSentence", "analyse"]
 
@@ -34,17 +32,40 @@ SECTION_WEIGHTS = {
 }
 
 
-@dataclass
 class AnalysedSentence:
-    """One sentence, analysed once and shared by both taggers."""
+    """One sentence, analysed once and shared by both taggers.
 
-    section: str
-    sentence: str
-    tokens: list
-    stems: list
-    negated: list | None = None
-    hedged: list | None = None
-    _cues_done: bool = False
+    Attributes: ``section``, ``sentence``, ``tokens`` (:func:`words`), ``stems``; negation
+    and hedge flags and character spans are computed on first use (:meth:`cues`, :meth:`spans`).
+    """
+
+    __slots__ = ("section", "sentence", "tokens", "stems", "negated", "hedged", "_cues_done", "_spans")
+
+    def __init__(self, section, sentence, tokens, stems):
+        self.section = section
+        self.sentence = sentence
+        self.tokens = tokens
+        self.stems = stems
+        self.negated = None
+        self.hedged = None
+        self._cues_done = False
+        self._spans = None
+
+    def __repr__(self):
+        return f"AnalysedSentence({self.section!r}, {self.sentence!r})"
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    def spans(self):
+        """Character spans of the tokens (computed on first use)."""
+        if self._spans is None:
+            self._spans = token_spans(self.sentence, self.tokens)
+        return self._spans
 
     def cues(self):
         """Negation and hedge flags (computed on first use; None lists when no cue)."""
@@ -79,6 +100,10 @@ def analyse(doc) -> list[AnalysedSentence]:
         if toks:
             out.append(AnalysedSentence(sec, s, toks, stems(toks)))
     return out
+
+
+def _longest_first(f):
+    return (f[1] - f[2], f[1])
 
 
 class LexiconTagger:
@@ -128,6 +153,8 @@ class LexiconTagger:
         if not 0 < float(self.citation_overlap) <= 1:
             raise TaxonomyError("citation_overlap must lie in (0, 1]")
         index: dict[str, list] = {}
+        index1: dict[str, list] = {}
+        index2: dict[tuple, list] = {}
         wordings = []
         for ci, cat in enumerate(tax.categories):
             entries = list(cat.phrases)
@@ -146,6 +173,14 @@ class LexiconTagger:
                 wordings.append((ci, frozenset(stems(toks)), cat.wording))
         for v in index.values():
             v.sort(key=lambda e: (-len(e[0]), e[3]))
+            for e in v:
+                if len(e[0]) == 1:
+                    index1.setdefault(e[0][0], []).append(e)
+                else:
+                    index2.setdefault(e[0][:2], []).append(e)
+        self.index1_ = index1
+        self.index2_ = index2
+        self.first_stems_ = frozenset(index)
         self.taxonomy_ = tax
         self.categories_ = tax.ids
         self.index_ = index
@@ -168,19 +203,42 @@ class LexiconTagger:
             category index -> list of (start token, end token, weight, phrase); matches
             that are negated or covered by an exclusion are left out.
         """
-        index = self.index_
+        firsts = self.first_stems_
         st = sent.stems
-        hits = [i for i, s in enumerate(st) if s in index]
-        cited = bool(self.wordings_) and CITATION_RE.search(sent.sentence) is not None
-        if not hits and not cited:
+        text = sent.sentence
+        cited = bool(self.wordings_) and ("utcome" in text or "UTCOME" in text) and \
+            CITATION_RE.search(text) is not None
+        if not cited and firsts.isdisjoint(st):
             return {}
+        index1 = self.index1_
+        index2 = self.index2_
         found: list[tuple] = []
         n = len(st)
-        for i in hits:
-            for key, ci, w, phrase, excl in index[st[i]]:
-                L = len(key)
-                if L == 1 or (i + L <= n and tuple(st[i:i + L]) == key):
-                    found.append((ci, i, i + L, w, phrase, excl))
+        hit = firsts.intersection(st)
+        if len(hit) * 4 < n:
+            positions = []
+            for s in hit:
+                i = st.index(s)
+                positions.append(i)
+                for _ in range(st.count(s) - 1):
+                    i = st.index(s, i + 1)
+                    positions.append(i)
+            positions.sort()
+        else:
+            positions = [i for i, s in enumerate(st) if s in hit]
+        for i in positions:
+            s = st[i]
+            entries = index1.get(s)
+            if entries is not None:
+                for key, ci, w, phrase, excl in entries:
+                    found.append((ci, i, i + 1, w, phrase, excl))
+            if i + 1 < n:
+                entries = index2.get((s, st[i + 1]))
+                if entries is not None:
+                    for key, ci, w, phrase, excl in entries:
+                        L = len(key)
+                        if L == 2 or (i + L <= n and tuple(st[i:i + L]) == key):
+                            found.append((ci, i, i + L, w, phrase, excl))
         if cited:
             present = set(st)
             for ci, wset, wording in self.wordings_:
@@ -190,31 +248,123 @@ class LexiconTagger:
         if not found:
             return {}
         negated, hedged = sent.cues()
+        by_cat: dict[int, list[tuple]] = {}
+        for f in found:
+            by_cat.setdefault(f[0], []).append(f)
         out: dict[int, list[tuple]] = {}
-        excluded: dict[int, list[tuple[int, int]]] = {}
-        for ci, a, b, w, phrase, excl in found:
-            if excl:
-                excluded.setdefault(ci, []).append((a, b))
-        found.sort(key=lambda f: (f[0], -(f[2] - f[1]), f[1]))
-        taken: dict[int, list[tuple[int, int]]] = {}
-        for ci, a, b, w, phrase, excl in found:
-            if excl:
+        for ci, fs in by_cat.items():
+            if len(fs) == 1:  # the common case: one match, nothing to resolve
+                _, a, b, w, phrase, excl = fs[0]
+                if excl or (negated is not None and negated[a]):
+                    continue
+                if hedged is not None and hedged[a]:
+                    w *= 0.5
+                out[ci] = [(a, b, w, phrase)]
                 continue
-            if any(a < eb and ea < b for ea, eb in excluded.get(ci, ())):
-                continue
-            if any(a < tb and ta < b for ta, tb in taken.get(ci, ())):
-                continue
-            if negated is not None and negated[a]:
-                continue
-            if hedged is not None and hedged[a]:
-                w *= 0.5
-            taken.setdefault(ci, []).append((a, b))
-            out.setdefault(ci, []).append((a, b, w, phrase))
-        for v in out.values():
-            v.sort()
+            excluded = [(a, b) for _, a, b, _, _, excl in fs if excl]
+            fs.sort(key=_longest_first)
+            taken: list[tuple[int, int]] = []
+            kept = []
+            for _, a, b, w, phrase, excl in fs:
+                if excl or (negated is not None and negated[a]):
+                    continue
+                clash = False
+                for ea, eb in excluded:
+                    if a < eb and ea < b:
+                        clash = True
+                        break
+                if not clash:
+                    for ta, tb in taken:
+                        if a < tb and ta < b:
+                            clash = True
+                            break
+                if clash:
+                    continue
+                if hedged is not None and hedged[a]:
+                    w *= 0.5
+                taken.append((a, b))
+                kept.append((a, b, w, phrase))
+            if kept:
+                kept.sort()
+                out[ci] = kept
         return out
 
     # ------------------------------------------------------------------ scoring
+    def match_document(self, sents: list[AnalysedSentence]):
+        """Raw matches of an analysed document (no scores, no evidence formatting).
+
+        Returns
+        -------
+        total : list of float
+            Per category: sum over sentences of the capped sentence weight times the
+            section weight.
+        nsent : list of int
+            Per category: number of sentences with a match.
+        hits : list of tuple
+            (category index, sentence index, matches, capped weight) per matched pair;
+            matches are (start token, end token, weight, phrase).
+        """
+        k = len(self.categories_)
+        total = [0.0] * k
+        nsent = [0] * k
+        hits = []
+        cap = self.scoring_["sentence_cap"]
+        sw = self.section_weights_
+        match = self.match_sentence
+        for si, sent in enumerate(sents):
+            matches = match(sent)
+            if not matches:
+                continue
+            secw = sw.get(sent.section, 1.0)
+            for ci, ms in matches.items():
+                w = sum(m[2] for m in ms)
+                if w > cap:
+                    w = cap
+                total[ci] += w * secw
+                nsent[ci] += 1
+                hits.append((ci, si, ms, w))
+        return total, nsent, hits
+
+    def evidence_row(self, sents: list[AnalysedSentence], hit, *, char_spans=True) -> dict:
+        """An evidence dict for one hit of :meth:`match_document`.
+
+        ``token_spans`` are [start, end) token positions of the phrases in the sentence's
+        :func:`words`; ``spans`` (only when ``char_spans``) the character offsets.
+        """
+        ci, si, ms, w = hit
+        sent = sents[si]
+        row = {"category": self.categories_[ci], "section": sent.section, "sentence": sent.sentence,
+               "sentence_index": si, "phrases": [m[3] for m in ms],
+               "token_spans": [[m[0], m[1]] for m in ms], "weight": round(w, 4)}
+        if char_spans:
+            spans = sent.spans()
+            row["spans"] = [[spans[m[0]][0], spans[m[1] - 1][1]] for m in ms]
+        return row
+
+    def score_many(self, analysed: list[list[AnalysedSentence]]):
+        """Scores of many analysed documents at once, with their raw hits.
+
+        Returns
+        -------
+        scores : numpy.ndarray of shape (n_documents, n_categories)
+        hits : list
+            Per document, the ``hits`` of :meth:`match_document`.
+        """
+        self._check()
+        k = len(self.categories_)
+        totals, nsents, hits, lengths = [], [], [], []
+        for sents in analysed:
+            t, c, h = self.match_document(sents)
+            totals.append(t)
+            nsents.append(c)
+            hits.append(h)
+            lengths.append(max(len(sents), 1))
+        if not analysed:
+            return np.zeros((0, k)), []
+        scores = self._to_scores(np.array(totals, dtype=float), np.array(nsents, dtype=float),
+                                 np.array(lengths, dtype=float)[:, None])
+        return scores, hits
+
     def score_document(self, doc, *, evidence=True):
         """Scores (0-1, one per category) and sentence evidence for one document.
 
@@ -234,31 +384,11 @@ class LexiconTagger:
         """
         self._check()
         sents = analyse(doc)
-        k = len(self.categories_)
-        total = np.zeros(k)
-        nsent = np.zeros(k)
-        cap = self.scoring_["sentence_cap"]
-        sw = self.section_weights_
-        rows = []
-        for si, sent in enumerate(sents):
-            matches = self.match_sentence(sent)
-            if not matches:
-                continue
-            spans = None
-            for ci, ms in matches.items():
-                w = min(cap, sum(m[2] for m in ms))
-                total[ci] += w * sw.get(sent.section, 1.0)
-                nsent[ci] += 1
-                if evidence:
-                    if spans is None:
-                        spans = word_spans(sent.sentence)
-                    rows.append({
-                        "category": self.categories_[ci], "section": sent.section, "sentence": sent.sentence,
-                        "sentence_index": si, "phrases": [m[3] for m in ms],
-                        "spans": [[spans[m[0]][0], spans[m[1] - 1][1]] for m in ms], "weight": round(w, 4),
-                    })
-        scores = self._to_scores(total, nsent, max(len(sents), 1))
-        return (scores, rows) if evidence else scores
+        total, nsent, hits = self.match_document(sents)
+        scores = self._to_scores(np.array(total, dtype=float), np.array(nsent, dtype=float), max(len(sents), 1))
+        if not evidence:
+            return scores
+        return scores, [self.evidence_row(sents, h) for h in hits]
 
     def _to_scores(self, total, nsent, n):
         sc = self.scoring_
@@ -271,9 +401,7 @@ class LexiconTagger:
 
     def predict_scores(self, docs) -> np.ndarray:
         """Score many documents: array of shape (n_docs, n_categories), values in 0-1."""
-        self._check()
-        return np.vstack([self.score_document(d, evidence=False) for d in docs]) if len(docs) else \
-            np.zeros((0, len(self.categories_)))
+        return self.score_many([analyse(d) for d in docs])[0]
 
     def predict(self, docs, threshold=None) -> np.ndarray:
         """Binary tags: score at or above ``threshold`` (the taxonomy's by default)."""

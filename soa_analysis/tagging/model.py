@@ -115,7 +115,12 @@ class SupervisedTagger:
                                   max_iter=2000, random_state=0)
         self.classifier_ = OneVsRestClassifier(base).fit(X, Y)
         self.n_categories_ = Y.shape[1]
+        self.feature_names_ = self.vectorizer_.get_feature_names_out()
         return self
+
+    def transform(self, features: list[list[str]]):
+        """TF-IDF matrix of feature lists."""
+        return self.vectorizer_.transform(features)
 
     def predict_proba(self, features: list[list[str]]) -> np.ndarray:
         """Probabilities, shape (n_documents, n_categories)."""
@@ -124,13 +129,16 @@ class SupervisedTagger:
         X = self.vectorizer_.transform(features)
         return self.classifier_.predict_proba(X)
 
-    def top_terms(self, features: list[str], category: int, n=5) -> list[tuple[str, float]]:
-        """The features of one document that raise ``category``'s score most (term, contribution)."""
-        X = self.vectorizer_.transform([features])
+    def top_terms(self, features, category: int, n=5) -> list[tuple[str, float]]:
+        """The features of one document that raise ``category``'s score most (term, contribution).
+
+        ``features`` is a feature list or one row of :meth:`transform`'s matrix.
+        """
+        X = self.vectorizer_.transform([features]) if isinstance(features, list) else features
         coef = self.classifier_.estimators_[category].coef_.ravel()
         idx = X.indices
         contrib = X.data * coef[idx]
-        names = self.vectorizer_.get_feature_names_out()
+        names = self.feature_names_
         order = np.argsort(-contrib, kind="stable")[:n]
         return [(names[idx[j]], float(contrib[j])) for j in order if contrib[j] > 0]
 
@@ -256,11 +264,14 @@ class CombinedTagger:
         th = np.array([self.thresholds_[c] for c in self.categories_])
         return (self.predict_scores(docs) >= th).astype(int)
 
-    def model_evidence(self, sents: list[AnalysedSentence], category: int, n_terms=5) -> list[dict]:
-        """Evidence for a model-only tag: sentences holding the features that raised its score."""
+    def model_evidence(self, sents: list[AnalysedSentence], category: int, n_terms=5, row=None) -> list[dict]:
+        """Evidence for a model-only tag: sentences holding the features that raised its score.
+
+        ``row`` may pass the document's TF-IDF row when it is already computed.
+        """
         if self.model_ is None:
             return []
-        terms = dict(self.model_.top_terms(document_features(sents), category, n_terms))
+        terms = dict(self.model_.top_terms(document_features(sents) if row is None else row, category, n_terms))
         rows = []
         for si, s in enumerate(sents):
             neg, _ = s.cues()
@@ -268,12 +279,14 @@ class CombinedTagger:
             hit = [f for f in dict.fromkeys(feats) if f in terms]
             if not hit:
                 continue
-            spans = word_spans(s.sentence)
-            wanted = {part for f in hit for part in f.split(" ")}
-            marks = [[spans[j][0], spans[j][1]] for j, st in enumerate(s.stems) if st in wanted]
+            spans = s.spans()
+            wanted = {part.removeprefix("not_") for f in hit for part in f.split(" ")}
+            toks = [j for j, st in enumerate(s.stems) if st in wanted]
+            marks = [[spans[j][0], spans[j][1]] for j in toks]
             phrases = sorted({s.sentence[a:b].lower() for a, b in marks})
             rows.append({"category": self.categories_[category], "section": s.section, "sentence": s.sentence,
                          "sentence_index": si, "phrases": phrases, "spans": marks,
+                         "token_spans": [[j, j + 1] for j in toks],
                          "weight": round(sum(terms[f] for f in hit), 4)})
         rows.sort(key=lambda r: -r["weight"])
         return rows[:3]

@@ -20,15 +20,19 @@ from ..schema import SECTION_COLUMNS
 from ..taxonomies import load_taxonomy
 from .lexicon import AnalysedSentence, LexiconTagger, analyse
 from .model import CombinedTagger, document_features, load_model
+from .text import split_sentences
 
 __all__ = ["run_tagging", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
            "SUPERVISED_TAXONOMIES"]
 
 # Taxonomies with a labelled corpus in the package: tagged by the combined tagger.
 SUPERVISED_TAXONOMIES = ("priorities",)
+# tag_evidence holds every sentence behind tags scoring within this margin of their
+# threshold (assigned tags and near misses); weaker matches are summarised in tags.evidence.
+EVIDENCE_MARGIN = 0.2
 TAG_COLUMNS = ["submission_id", "taxonomy", "priority", "label", "score", "assigned", "threshold",
                "lexicon_score", "model_score", "method", "evidence", "taxonomy_version"]
-EVIDENCE_COLUMNS = ["submission_id", "taxonomy", "priority", "section", "sentence", "phrases", "spans",
+EVIDENCE_COLUMNS = ["submission_id", "taxonomy", "priority", "section", "sentence", "phrases", "token_spans",
                     "weight", "method", "assigned", "sentence_index"]
 
 
@@ -49,8 +53,6 @@ class TaggingResult:
 def submission_document(row) -> list[tuple[str, str]]:
     """A submission row as (section, sentence) pairs: its template sections when it has
     any, else its whole text; plus the National/Local Outcomes it cites."""
-    from ..nlp import split_sentences
-
     pairs = []
     for sec in SECTION_COLUMNS:
         txt = row.get(sec) if hasattr(row, "get") else None
@@ -66,7 +68,7 @@ def submission_document(row) -> list[tuple[str, str]]:
 
 def _evidence_text(rows: list[dict], limit=3) -> str:
     parts = []
-    for r in sorted(rows, key=lambda r: (-r["weight"], r["sentence_index"]))[:limit]:
+    for r in rows[:limit]:
         sent = r["sentence"] if len(r["sentence"]) <= 220 else r["sentence"][:217] + "..."
         parts.append(f"{', '.join(repr(p) for p in r['phrases'])} in {r['section']}: \"{sent}\"")
     return " | ".join(parts)
@@ -154,68 +156,98 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     analysed: list[list[AnalysedSentence]] = [analyse(submission_document(r)) for r in it]
     ids = [str(r["submission_id"]) for r in records]
 
-    tag_rows: list[dict] = []
-    ev_rows: list[dict] = []
+    n = len(records)
+    tag_frames: list[pd.DataFrame] = []
+    ev_cols: dict[str, list] = {c: [] for c in EVIDENCE_COLUMNS}
     meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  "n_submissions": len(records), "taxonomies": {}, "models": {}}
+                  "n_submissions": n, "taxonomies": {}, "models": {}}
     for tax_ref in taxonomies:
         tax = load_taxonomy(tax_ref)
+        k = len(tax.ids)
         supervised = tax.name in SUPERVISED_TAXONOMIES
+        X = None
         if supervised:
             model, how = _get_model(processed_dir, tax_ref, labels, extra_labels, params)
             lexicon = model.lexicon_
             thresholds = np.array([model.thresholds_[c] for c in tax.ids])
             w = model.lexicon_weight
-            info = model.info() | {"how": how, "model_file": f"models/{tax.name}.joblib"}
-            meta["models"][tax.name] = info
+            meta["models"][tax.name] = model.info() | {"how": how, "model_file": f"models/{tax.name}.joblib"}
         else:
             model, lexicon = None, LexiconTagger(taxonomy=tax_ref).fit()
-            thresholds = np.full(len(tax.ids), lexicon.scoring_["threshold"])
+            thresholds = np.full(k, lexicon.scoring_["threshold"])
             w = 1.0
-        lex_scores = np.zeros((len(records), len(tax.ids)))
-        lex_ev: list[list[dict]] = []
-        for i, a in enumerate(analysed):
-            lex_scores[i], rows = lexicon.score_document(a)
-            lex_ev.append(rows)
-        if model is not None and model.model_ is not None and records:
-            sup = model.model_.predict_proba([document_features(a) for a in analysed])
+        lex_scores, lex_hits = lexicon.score_many(analysed)
+        if model is not None and model.model_ is not None and n:
+            X = model.model_.transform([document_features(a) for a in analysed])
+            sup = model.model_.classifier_.predict_proba(X)
         else:
             sup = np.zeros_like(lex_scores)
         combined = np.clip(w * lex_scores + (1 - w) * sup, 0, 1)
         assigned = combined >= thresholds
         method = "combined" if supervised else "lexicon"
-        for i, sid in enumerate(ids):
-            by_cat: dict[str, list[dict]] = {}
-            for r in lex_ev[i]:
-                by_cat.setdefault(r["category"], []).append(r | {"method": "lexicon"})
-            for ci, cat in enumerate(tax.categories):
-                rows = by_cat.get(cat.id, [])
-                if assigned[i, ci] and not rows and model is not None:
-                    rows = [r | {"method": "model"} for r in model.model_evidence(analysed[i], ci)]
-                tag_rows.append({
-                    "submission_id": sid, "taxonomy": tax.name, "priority": cat.id, "label": cat.label,
-                    "score": round(float(combined[i, ci]), 6), "assigned": bool(assigned[i, ci]),
-                    "threshold": float(thresholds[ci]), "lexicon_score": round(float(lex_scores[i, ci]), 6),
-                    "model_score": round(float(sup[i, ci]), 6) if supervised else float("nan"),
-                    "method": method, "evidence": _evidence_text(rows), "taxonomy_version": tax.version,
-                })
+        cat_ids = tax.ids
+        evidence_text = [""] * (n * k)
+        keep = combined >= thresholds - EVIDENCE_MARGIN
+        for i in range(n):
+            by_cat: dict[int, list] = {}
+            for h in lex_hits[i]:
+                by_cat.setdefault(h[0], []).append(h)
+            rows_by_cat: dict[int, list[dict]] = {}
+            for ci, hs in by_cat.items():
+                hs.sort(key=lambda h: (-h[3], h[1]))
+                if keep[i, ci]:
+                    rows_by_cat[ci] = [lexicon.evidence_row(analysed[i], h, char_spans=False) | {"method": "lexicon"}
+                                       for h in hs]
+                else:  # far below the threshold: a short summary in tags.evidence only
+                    evidence_text[i * k + ci] = _evidence_text(
+                        [lexicon.evidence_row(analysed[i], h, char_spans=False) for h in hs[:3]])
+            if model is not None:
+                for ci in np.flatnonzero(assigned[i]):
+                    ci = int(ci)
+                    if ci not in by_cat:
+                        rows = model.model_evidence(analysed[i], ci, row=None if X is None else X[i])
+                        if rows:
+                            rows_by_cat[ci] = [r | {"method": "model"} for r in rows]
+            for ci, rows in rows_by_cat.items():
+                evidence_text[i * k + ci] = _evidence_text(rows)
+                flag = bool(assigned[i, ci])
+                cat = cat_ids[ci]
                 for r in rows:
-                    ev_rows.append({
-                        "submission_id": sid, "taxonomy": tax.name, "priority": cat.id, "section": r["section"],
-                        "sentence": r["sentence"], "phrases": list(r["phrases"]),
-                        "spans": [list(map(int, s)) for s in r["spans"]], "weight": float(r["weight"]),
-                        "method": r["method"], "assigned": bool(assigned[i, ci]),
-                        "sentence_index": int(r["sentence_index"]),
-                    })
+                    ev_cols["submission_id"].append(ids[i])
+                    ev_cols["taxonomy"].append(tax.name)
+                    ev_cols["priority"].append(cat)
+                    ev_cols["section"].append(r["section"])
+                    ev_cols["sentence"].append(r["sentence"])
+                    ev_cols["phrases"].append(r["phrases"])
+                    ev_cols["token_spans"].append(r["token_spans"])
+                    ev_cols["weight"].append(float(r["weight"]))
+                    ev_cols["method"].append(r["method"])
+                    ev_cols["assigned"].append(flag)
+                    ev_cols["sentence_index"].append(r["sentence_index"])
+        tag_frames.append(pd.DataFrame({
+            "submission_id": np.repeat(np.array(ids, dtype=object), k),
+            "taxonomy": tax.name,
+            "priority": np.tile(np.array(tax.ids, dtype=object), n),
+            "label": np.tile(np.array([c.label for c in tax.categories], dtype=object), n),
+            "score": combined.ravel().round(6),
+            "assigned": assigned.ravel(),
+            "threshold": np.tile(thresholds.astype(float), n),
+            "lexicon_score": lex_scores.ravel().round(6),
+            "model_score": sup.ravel().round(6) if supervised else np.full(n * k, np.nan),
+            "method": method,
+            "evidence": evidence_text,
+            "taxonomy_version": tax.version,
+        }, columns=TAG_COLUMNS))
         meta["taxonomies"][tax.name] = tax.provenance() | {
             "method": method, "thresholds": dict(zip(tax.ids, map(float, thresholds))),
             "n_assigned": int(assigned.sum()),
         }
-    tags = pd.DataFrame(tag_rows, columns=TAG_COLUMNS)
-    evidence = pd.DataFrame(ev_rows, columns=EVIDENCE_COLUMNS)
-    if tags.empty:
-        tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
-                            "model_score": float})
+    tags = pd.concat(tag_frames, ignore_index=True) if tag_frames else pd.DataFrame(columns=TAG_COLUMNS)
+    tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
+                        "model_score": float})
+    for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
+        tags[c] = tags[c].astype(object)
+    evidence = pd.DataFrame(ev_cols, columns=EVIDENCE_COLUMNS)
     paths = {
         "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
         "tag_evidence": write_table(evidence, processed_dir / "tag_evidence.parquet", table="tag_evidence"),

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..nlp import STOP_WORDS, split_sentences, stem
+from .. import nlp as _nlp
+from ..nlp import STOP_WORDS, stem
 
 __all__ = [
     "WORD_RE",
@@ -22,6 +23,7 @@ __all__ = [
     "words",
     "word_spans",
     "stems",
+    "token_spans",
     "cue_flags",
     "phrase_stems",
     "content_features",
@@ -30,7 +32,6 @@ __all__ = [
 ]
 
 WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)*|\d+(?:[.,]\d+)*%?")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _CLAUSE_GAP = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s")
 CITATION_RE = re.compile(r"\bnational\s+outcomes?\b", re.IGNORECASE)
 
@@ -58,7 +59,52 @@ _STEM_CACHE: dict[str, str] = {}
 
 
 def _normalise(sentence: str) -> str:
-    return sentence.lower().translate(_APOSTROPHES)
+    s = sentence.lower()
+    if "\u2019" in s or "\u2018" in s:
+        s = s.replace("\u2019", "'").replace("\u2018", "'")
+    return s
+
+
+# --- sentence splitting: the same rules as soa_analysis.nlp.split_sentences, faster ---
+# nlp.split_sentences re-runs an abbreviation regex over the growing buffer for every
+# piece; here the last word is looked up in a set instead. A property test keeps the two
+# functions in step.
+_ABBREVIATIONS = frozenset(a.lower() for a in _nlp._ABBREVIATIONS)
+
+
+def _ends_in_abbreviation(buf: str) -> bool:
+    if not buf.endswith("."):
+        return False
+    head = buf[:-1]
+    if not head or head[-1].isspace() or head[-1] == "(":
+        return False
+    last = head[-1]
+    if "A" <= last <= "Z" and (len(head) == 1 or head[-2].isspace()):
+        return True
+    parts = head.split()
+    word = parts[-1].rsplit("(", 1)[-1] if parts else ""
+    return word.lower() in _ABBREVIATIONS
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split narrative text into sentences (same result as :func:`soa_analysis.nlp.split_sentences`)."""
+    if not text:
+        return []
+    out: list[str] = []
+    for line in _nlp._LINEBREAK.split(text):
+        line = _nlp._BULLET.sub("", line).strip()
+        if not line:
+            continue
+        buf = ""
+        for piece in _nlp._BOUNDARY.split(line):
+            buf = f"{buf} {piece}" if buf else piece
+            if _ends_in_abbreviation(buf):
+                continue
+            out.append(buf.strip())
+            buf = ""
+        if buf.strip():
+            out.append(buf.strip())
+    return [s for s in out if s]
 
 
 def words(sentence: str) -> list[str]:
@@ -75,6 +121,23 @@ def words(sentence: str) -> list[str]:
 def word_spans(sentence: str) -> list[tuple[int, int]]:
     """Character spans of :func:`words` in ``sentence`` (same order, same count)."""
     return [m.span() for m in WORD_RE.finditer(_normalise(sentence))]
+
+
+def token_spans(sentence: str, tokens: list[str]) -> list[tuple[int, int]]:
+    """Character spans of ``tokens`` (from :func:`words`) in ``sentence``.
+
+    Same result as :func:`word_spans`, found with ``str.find`` (faster than re-running the
+    regular expression): every character between two tokens is one no token can contain.
+    """
+    low = _normalise(sentence)
+    out = []
+    pos = 0
+    find = low.find
+    for t in tokens:
+        j = find(t, pos)
+        pos = j + len(t)
+        out.append((j, pos))
+    return out
 
 
 def stems(tokens: list[str]) -> list[str]:
@@ -124,8 +187,7 @@ def cue_flags(sentence: str, tokens: list[str]) -> tuple[list[bool], list[bool]]
     >>> [t for t, n in zip(words(s), neg) if n]
     ['impact', 'on', 'older', 'people']
     """
-    has_nt = any(t.endswith("n't") for t in tokens)
-    if not has_nt and _ALL_CUES.isdisjoint(tokens):
+    if _ALL_CUES.isdisjoint(tokens) and "n't" not in sentence and "n\u2019t" not in sentence:
         return None
     n = len(tokens)
     spans = word_spans(sentence)

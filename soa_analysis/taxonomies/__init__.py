@@ -210,6 +210,31 @@ def load_taxonomy(name_or_path: "str | os.PathLike | Taxonomy") -> Taxonomy:
     if isinstance(name_or_path, Taxonomy):
         return name_or_path
     text = str(name_or_path)
+    key = _cache_key(name_or_path)
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    tax = _load(name_or_path, text)
+    if key is not None:
+        _CACHE[key] = tax
+    return tax
+
+
+_CACHE: dict = {}
+
+
+def _cache_key(name_or_path):
+    """Files are cached by resolved path, size and modification time (an edit reloads)."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, os.PathLike) or text.endswith((".yaml", ".yml")) or os.sep in text:
+        try:
+            st = os.stat(text)
+        except OSError:
+            return None
+        return ("file", os.path.realpath(text), st.st_size, st.st_mtime_ns)
+    return ("package", text)
+
+
+def _load(name_or_path, text: str) -> Taxonomy:
     looks_like_path = isinstance(name_or_path, os.PathLike) or text.endswith((".yaml", ".yml")) or os.sep in text
     if looks_like_path:
         path = Path(name_or_path)
