@@ -242,6 +242,9 @@ def test_rubric_markdown_and_table_show_every_rule():
     assert f"version {rubric.version}" in md
     for f in rubric.features:
         assert f.description in md
+    full = rubric_markdown(patterns=True)
+    assert all(regex in full for f in rubric.features for _, regex in f.patterns)
+    assert rubric.source in md
     table = rubric_table()
     assert list(table.columns) == ["part", "id", "result", "definition", "description"]
     assert (table["part"] == "sentence rule").sum() == len(rubric.sentence_rules)

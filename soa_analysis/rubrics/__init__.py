@@ -330,8 +330,15 @@ def rubric_table(rubric: str | os.PathLike | Rubric | None = None) -> pd.DataFra
     return pd.DataFrame(rows, columns=["part", "id", "result", "definition", "description"])
 
 
-def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None) -> str:
+def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, patterns: bool = False) -> str:
     """The rubric as Markdown for a report's methodology section.
+
+    Parameters
+    ----------
+    rubric : path-like, Rubric or None
+        Default: the packaged rubric.
+    patterns : bool
+        Also list every feature's regular expression (an appendix for the curious).
 
     Example
     -------
@@ -353,9 +360,16 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None) -> str:
         out.append(f"{i}. **{rule.strength}** if {rule.describe()} - {rule.explain}")
     if r.section_cap:
         out += ["", "**Section caps**: " + "; ".join(f"{s} at most {c}" for s, c in r.section_cap)]
-    out += ["", f"**Graded sections**: {', '.join(r.graded_sections)} (the whole narrative when all are empty)",
+    out += ["", f"**Graded sections**: {', '.join(r.graded_sections)} (when all are empty: the other sections "
+            "under their caps, else the whole narrative)",
             "", "**Submission rules** (first match)", ""]
     for i, rule in enumerate(r.submission_rules, 1):
         cond = " and ".join(f"at least {n} {s} sentence(s)" for s, n in rule.min) or "otherwise"
         out.append(f"{i}. **{rule.grade}** if {cond} - {rule.explain}")
+    if patterns:
+        out += ["", "**Feature patterns** (Python regular expressions, case-insensitive)", ""]
+        for f in r.features:
+            for name, regex in f.patterns:
+                out.append(f"- `{f.feature_id(name)}`: `{regex}`")
+    out += ["", f"Source: {r.source}"]
     return "\n".join(out) + "\n"
