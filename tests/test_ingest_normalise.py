@@ -14,6 +14,7 @@ from soa_analysis.ingest.normalise import (
     fix_mojibake,
     fix_spaces,
     normalise_inline,
+    normalise_lines,
     normalise_text,
     remove_soft_hyphens,
 )
@@ -87,3 +88,15 @@ def test_normalise_is_idempotent_and_clean(s):
     assert normalise_text(once) == once
     assert "\r" not in once and "\u00ad" not in once and "\u00a0" not in once
     assert "\n\n\n" not in once and "  " not in once
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Partners:\r\n\t\uf0b7  NHS\u00a0Glenbrae", [(0, "Partners:"), (4, "\u2022 NHS Glenbrae")]),
+        ("a\n\n  b  c ", [(0, "a"), (0, ""), (2, "b c")]),
+        ("  \n", [(0, ""), (0, "")]),
+    ],
+)
+def test_normalise_lines_keeps_indentation(raw, expected):
+    assert normalise_lines(raw) == expected

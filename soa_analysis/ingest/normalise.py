@@ -24,6 +24,7 @@ __all__ = [
     "collapse_whitespace",
     "normalise_text",
     "normalise_inline",
+    "normalise_lines",
     "BULLET",
 ]
 
@@ -33,7 +34,9 @@ BULLET = "\u2022"
 # other bullet-like characters that should all read as one bullet.
 # Only a private-use glyph anywhere, or a middle-dot/box glyph at the start of a line, is a bullet:
 # "·" inside a sentence (e.g. "5·2") must survive.
-_PUA_BULLET_RE = re.compile("[\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf0de\uf06e\uf0e8\uf075\uf0be\uf0f0\uf0a4\uf0b2]")
+_PUA_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf0de\uf06e\uf0e8\uf075\uf0be\uf0f0\uf0a4\uf0b2"
+_PUA_TABLE = str.maketrans({c: BULLET for c in _PUA_BULLETS})
+_LINE_BULLET_CHARS = "\u25aa\u25cf\u25e6\u2023\u2043\u2219\u00b7\u25a0\u27a2\uf02d"
 _LINE_BULLET_RE = re.compile(r"(?m)^([ \t]*)[\u25aa\u25cf\u25e6\u2023\u2043\u2219\u00b7\u25a0\u27a2\uf02d](?=[ \t])")
 _LIGATURES = {
     "\ufb00": "ff",
@@ -47,18 +50,15 @@ _LIGATURES = {
     "\u0133": "ij",
 }
 _LIGATURE_TABLE = str.maketrans(_LIGATURES)
-_SOFT_HYPHEN_RE = re.compile("\u00ad")
-# Non-breaking, thin, figure, narrow, ideographic and other odd spaces -> plain space.
-_ODD_SPACE_RE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
-# Zero-width characters and BOMs are removed entirely.
-_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# Non-breaking, thin, figure, narrow, ideographic and other odd spaces -> plain space; zero-width
+# characters, BOMs and stray control characters removed (one translate table: fast on big texts).
+_ODD_SPACES = "\u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u202f\u205f\u3000\t\v\f"
+_REMOVED = "\u200b\u200c\u200d\u2060\ufeff" + "".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+_SPACE_TABLE = str.maketrans({**{c: " " for c in _ODD_SPACES}, **{c: None for c in _REMOVED}})
 _CRLF_RE = re.compile(r"\r\n?|[\u2028\u0085]")
 _PARA_SEP_RE = re.compile("\u2029")
 _SPACES_RE = re.compile(r"[ ]{2,}")
-_TRAILING_RE = re.compile(r"[ ]+\n|\n[ ]+")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
-_ANY_WS_RE = re.compile(r"\s+")
 _MOJIBAKE_HINT_RE = re.compile("[\u00c2\u00c3\u00e2\u00c5\u00ef\u00c4\u00c6][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
 
 
@@ -86,7 +86,9 @@ def fix_bullets(s: str) -> str:
     >>> fix_bullets("\\uf0b7 first")
     '• first'
     """
-    s = _PUA_BULLET_RE.sub(BULLET, s)
+    s = s.translate(_PUA_TABLE)
+    if not any(c in s for c in _LINE_BULLET_CHARS):
+        return s
     return _LINE_BULLET_RE.sub(lambda m: m.group(1) + BULLET, s)
 
 
@@ -109,7 +111,7 @@ def remove_soft_hyphens(s: str) -> str:
     >>> remove_soft_hyphens("com\\u00admunity")
     'community'
     """
-    return _SOFT_HYPHEN_RE.sub("", s)
+    return s.replace("\u00ad", "")
 
 
 def fix_spaces(s: str) -> str:
@@ -120,9 +122,7 @@ def fix_spaces(s: str) -> str:
     >>> fix_spaces("Fife\\u00a0Council\\u200b")
     'Fife Council'
     """
-    s = _ZERO_WIDTH_RE.sub("", s)
-    s = _CONTROL_RE.sub("", s)
-    return _ODD_SPACE_RE.sub(" ", s)
+    return s.translate(_SPACE_TABLE)
 
 
 def fix_line_ends(s: str) -> str:
@@ -133,8 +133,11 @@ def fix_line_ends(s: str) -> str:
     >>> fix_line_ends("a\\r\\nb\\rc")
     'a\\nb\\nc'
     """
-    s = _CRLF_RE.sub("\n", s)
-    return _PARA_SEP_RE.sub("\n\n", s)
+    if "\r" in s or "\u2028" in s or "\u0085" in s:
+        s = _CRLF_RE.sub("\n", s)
+    if "\u2029" in s:
+        s = _PARA_SEP_RE.sub("\n\n", s)
+    return s
 
 
 def collapse_whitespace(s: str) -> str:
@@ -145,15 +148,20 @@ def collapse_whitespace(s: str) -> str:
     >>> collapse_whitespace("a   b \\n\\n\\n\\n c ")
     'a b\\n\\nc'
     """
-    s = _SPACES_RE.sub(" ", s)
-    s = _TRAILING_RE.sub("\n", s)
-    s = _TRAILING_RE.sub("\n", s)
-    s = _BLANK_LINES_RE.sub("\n\n", s)
+    if "  " in s:
+        s = _SPACES_RE.sub(" ", s)
+    if "\n" in s:
+        s = "\n".join(line.strip(" ") for line in s.split("\n"))
+        if "\n\n\n" in s:
+            s = _BLANK_LINES_RE.sub("\n\n", s)
     return s.strip()
 
 
+# Control characters go before the mojibake repair (removing one could join a mojibake pair
+# afterwards); odd spaces are mapped again after it (a repaired "Â\xa0" is a non-breaking space).
 _PIPELINE = (
     fix_line_ends,
+    fix_spaces,
     fix_mojibake,
     fix_bullets,
     fix_ligatures,
@@ -186,7 +194,40 @@ def normalise_text(s: str) -> str:
         return ""
     for fn in _PIPELINE:
         s = fn(s)
+    if s.isascii():
+        return s
     return unicodedata.normalize("NFC", s)
+
+
+def normalise_lines(s: str) -> list[tuple[int, str]]:
+    """Normalise text and split it into lines, keeping each line's indentation.
+
+    The same repairs as :func:`normalise_text` are applied to the whole text at once (fast on
+    big files); then each line's leading spaces (tabs count 4) are measured and its white
+    space collapsed. Blank lines are kept as ``(0, "")``.
+
+    Returns
+    -------
+    list of (int, str)
+        (indentation in spaces, normalised line text).
+
+    Example
+    -------
+    >>> normalise_lines("Partners:\r\n\t\uf0b7  NHS\u00a0Glenbrae")
+    [(0, 'Partners:'), (4, '• NHS Glenbrae')]
+    """
+    s = fix_line_ends(s)
+    if "\t" in s:
+        s = "\n".join(line.expandtabs(4) for line in s.split("\n"))
+    for fn in _PIPELINE[1:-1]:
+        s = fn(s)
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
+    out: list[tuple[int, str]] = []
+    for raw in s.split("\n"):
+        body = raw.lstrip(" ")
+        out.append((len(raw) - len(body) if body else 0, " ".join(body.split())))
+    return out
 
 
 def normalise_inline(s: str) -> str:
@@ -197,4 +238,4 @@ def normalise_inline(s: str) -> str:
     >>> normalise_inline(" Name of\\r\\ncase study ")
     'Name of case study'
     """
-    return _ANY_WS_RE.sub(" ", normalise_text(s)).strip()
+    return " ".join(normalise_text(s).split())

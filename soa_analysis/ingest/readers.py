@@ -30,7 +30,7 @@ from typing import Callable
 
 from ..errors import QuarantineError
 from .document import Block, Document
-from .normalise import BULLET, fix_line_ends, normalise_inline, normalise_text
+from .normalise import BULLET, normalise_inline, normalise_lines, normalise_text
 
 __all__ = [
     "Limits",
@@ -413,11 +413,7 @@ def text_blocks(text: str, *, markdown: bool = False) -> list[Block]:
             blocks.append(Block("para", " ".join(para).strip()))
             para.clear()
 
-    lines = []
-    for raw in fix_line_ends(text).split("\n"):
-        body = raw.lstrip(" \t\u00a0")
-        indent = len(raw[: len(raw) - len(body)].expandtabs(4))
-        lines.append(" " * indent + normalise_inline(body))
+    lines = [" " * indent + body for indent, body in normalise_lines(text)]
     for i, line in enumerate(lines):
         s = line.strip()
         if not s:
