@@ -56,7 +56,7 @@ def evaluate(fixtures_dir: Path = FIXTURES) -> dict:
             templates_ok += 1
         else:
             failures.append(f"{fx['id']}: template {seg.template!r}, expected {fx['template']!r} (scores {seg.template_scores})")
-        for block, unit in zip(fx["blocks"], seg.units):
+        for block, unit in zip(fx["blocks"], seg.first_units()):
             if block["label"] in UNCOUNTED:
                 continue
             counted += 1

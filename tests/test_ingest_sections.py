@@ -267,3 +267,15 @@ def test_large_document_is_fast():
     assert seg.template == "annual_report"
     assert seg.labels[-1] == "challenges"
     assert time.perf_counter() - t0 < 5.0
+
+
+def test_lines_inside_an_answer_can_open_other_sections():
+    seg = segment(_doc(P("Name of CPP: Fife Partnership"), P("Brief outline: x"),
+                       R("Description of activity", "Staff visited homes.\nResults: Falls fell by a third.\n"
+                         "What the SOA approach added: Pooled budgets.\nNext steps: Extend it."),
+                       R("Partners involved", "NHS Fife")))
+    assert seg.text_of("actions") == "Staff visited homes."
+    assert seg.text_of("evidence") == "Falls fell by a third."
+    assert seg.text_of("added_value") == "Pooled budgets."
+    assert seg.text_of("next_steps") == "Extend it."
+    assert seg.labels == ["cpp", "need", "actions", "partners_text"]

@@ -417,7 +417,7 @@ class Unit:
 
 @dataclass
 class Segmentation:
-    """A Document's template and per-block sections (one :class:`Unit` per block).
+    """A Document's template and per-block sections (one or more :class:`Unit` s per block).
 
     ``title`` is the case study's name: the title section's first line, or for an
     unstructured Document its first heading/line.
@@ -431,10 +431,18 @@ class Segmentation:
     checklist_states: dict[str, bool | None] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    def first_units(self) -> list[Unit]:
+        """The first unit of each block, in block order (a block whose lines carry their own
+        headings, "Results: ...", yields several units)."""
+        seen: dict[int, Unit] = {}
+        for u in self.units:
+            seen.setdefault(u.index, u)
+        return [seen[i] for i in sorted(seen)]
+
     @property
     def labels(self) -> list[str]:
-        """One label per block, in block order."""
-        return [u.label for u in self.units]
+        """One label per block, in block order (the label of the block's first unit)."""
+        return [u.label for u in self.first_units()]
 
     def text_of(self, label: str) -> str:
         """Content of every block labelled ``label``, joined by blank lines."""
@@ -524,6 +532,38 @@ def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict
             hm, head, rest = found
             return hm, _Candidate(head, rest, 1.0, "prefix")
     return None
+
+
+_NARRATIVE_SECTIONS = frozenset({"need", "actions", "partners_text", "evidence", "added_value", "next_steps",
+                                  "achievements", "challenges", "support_required", "outcome_progress"})
+T_INLINE = 0.8  # a "Heading: answer" line inside a multi-line answer
+
+
+def _inline_units(i: int, content: str, label: str, head: str, score: float, matcher: HeadingMatcher,
+                  sections) -> tuple[list[Unit], tuple[str, str, float]]:
+    """Split a multi-line answer at lines that open another section ("Results: ...").
+
+    Returns the units and the (section, heading, score) in force after the block.
+    """
+    state = (label, head, score)
+    if label not in _NARRATIVE_SECTIONS or "\n" not in content:
+        return [Unit(i, label, content, head, score)], state
+    units: list[Unit] = []
+    buf: list[str] = []
+    for n, line in enumerate(content.split("\n")):
+        m = _SAME_LINE.match(line) if n else None
+        hm = None
+        if m and _words(m.group("head")) <= 8:
+            hm = matcher.match(m.group("head"), sections=sections)
+        if hm is not None and hm.section in _NARRATIVE_SECTIONS and hm.score >= T_INLINE and hm.section != state[0]:
+            if buf:
+                units.append(Unit(i, state[0], "\n".join(buf).strip(), state[1], state[2]))
+            state, buf = (hm.section, m.group("head"), hm.score), [m.group("rest").strip()]
+        else:
+            buf.append(line)
+    if buf:
+        units.append(Unit(i, state[0], "\n".join(buf).strip(), state[1], state[2]))
+    return units, state
 
 
 _LAST_FRAGMENT = re.compile(r"(?<=[.!?])\s+(?P<tail>[A-Z0-9][^.!?\n]{2,120}[?:]?)\s*$")
@@ -687,7 +727,12 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
                     cid = match_checklist_item(lab)
                     if cid and (st is True or cid not in states):
                         states[cid] = st
-            units.append(Unit(i, current if rest else "heading", rest, cand.head, hm.score))
+            if rest:
+                new_units, (current, current_head, current_score) = _inline_units(
+                    i, rest, current, cand.head, hm.score, matcher, sections)
+                units.extend(new_units)
+            else:
+                units.append(Unit(i, "heading", "", cand.head, hm.score))
             continue
         if template == "form_export" and b.kind == "heading":
             current, current_head, current_score = "other", text, 0.0
@@ -714,7 +759,12 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
             has_content = False
             continue
         has_content = has_content or bool(content)
-        units.append(Unit(i, current if content else "other", content, current_head, current_score))
+        if not content:
+            units.append(Unit(i, "other", "", current_head, current_score))
+            continue
+        new_units, (current, current_head, current_score) = _inline_units(
+            i, content, current, current_head, current_score, matcher, sections)
+        units.extend(new_units)
 
     if any(u.label == "title" and u.heading != "first line" for u in units):
         for u in units:  # an explicit title section beats a guessed first line

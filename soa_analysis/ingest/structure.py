@@ -213,12 +213,10 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         keep_other = u.label == "other" and len(u.text.split()) >= 5 and not find_emails(u.text)
         if u.label in _NOT_NARRATIVE and not keep_other:
             continue
-        if u.label == "title" and u.text.strip() == title and narrative:
-            continue
+        if u.label == "title":
+            continue  # the chosen title opens the text once
         narrative.append(u.text.strip())
-    if title and (not narrative or narrative[0] != title) and seg.template != "unstructured":
-        narrative.insert(0, title)
-    elif title and seg.template == "unstructured" and (not narrative or not narrative[0].startswith(title)):
+    if title and not (narrative and narrative[0].startswith(title)):
         narrative.insert(0, title)
     text = redact_contact_details("\n\n".join(narrative))
     sections = {k: redact_contact_details(v) for k, v in sections.items()}
