@@ -183,6 +183,10 @@ def evidence_by_priority(data: ReportData) -> HTML:
 
 def added_value(data: ReportData) -> HTML:
     """Added-value themes: evidenced in the text, ticked on the checklist, ticked but unsupported."""
+    lede = ("What the SOA approach added, as evidenced in the answer to 'What added value has the SOA "
+            "process brought?', compared with what was ticked on the 2010 checklist.")
+    if "added_value" in data.missing:
+        return _section("added-value", "Added value of the SOA process", lede, _missing(data, "added_value"))
     av = tables.added_value_themes(data)
     chart = charts.grouped_bars(av, label_col="label", title="Added value of the SOA process, by theme",
                                 xlabel="submissions", series={"evidenced": "evidenced in the text",
@@ -191,19 +195,21 @@ def added_value(data: ReportData) -> HTML:
     unsupported = int(av["ticked_unsupported"].sum()) if len(av) else 0
     note = (f'<p class="callout">{unsupported} ticked checklist claim{"s" if unsupported != 1 else ""} '
             "had no supporting text in the submission's added-value answer.</p>") if len(av) else ""
-    return _section("added-value", "Added value of the SOA process",
-                    "What the SOA approach added, as evidenced in the answer to 'What added value has the SOA "
-                    "process brought?', compared with what was ticked on the 2010 checklist.",
+    if av.empty:
+        chart = ""
+    return _section("added-value", "Added value of the SOA process", lede,
                     chart, note,
                     html_table(av, "Added-value themes: evidenced, ticked, and ticked but unsupported",
                                {"label": "Theme", "evidenced": "Evidenced", "ticked": "Ticked",
                                 "ticked_unsupported": "Ticked, unsupported"}) if len(av) else
-                    '<p class="empty">No added-value results in this run.</p>',
-                    _missing(data, "added_value"))
+                    '<p class="empty">No added-value results for these submissions.</p>')
 
 
 def partners(data: ReportData) -> HTML:
     """Heatmap of partner types named together in a submission."""
+    lede = "Which types of partner organisation appear together in the same submission."
+    if "partners" in data.missing:
+        return _section("partners", "Partners working together", lede, _missing(data, "partners"))
     m = tables.partner_pairs(data)
     body = charts.heatmap(m, title="Partner types named together in a submission", cbar_label="submissions")
     tbl = ""
@@ -214,9 +220,7 @@ def partners(data: ReportData) -> HTML:
                          {"partner_type": "Partner type", **{c: label(c) for c in m.columns}}, cls="compact")
     else:
         body = '<p class="empty">No partner information is available for these submissions.</p>'
-    return _section("partners", "Partners working together",
-                    "Which types of partner organisation appear together in the same submission.",
-                    body, tbl, _missing(data, "partners"))
+    return _section("partners", "Partners working together", lede, body, tbl)
 
 
 def followups(data: ReportData, max_rows: int = 60) -> HTML:
@@ -242,8 +246,10 @@ def followups(data: ReportData, max_rows: int = 60) -> HTML:
 def exemplars(data: ReportData) -> HTML:
     """The best-evidenced sentences, quoted with their case study and council."""
     ex = tables.exemplar_sentences(data)
-    if ex.empty:
-        body = ('<p class="empty">No exemplar sentences in this run.</p>' + _missing(data, "exemplars"))
+    if "exemplars" in data.missing:
+        body = _missing(data, "exemplars")
+    elif ex.empty:
+        body = '<p class="empty">No exemplar sentences for these submissions.</p>'
     else:
         quotes = []
         for cat, g in ex.groupby(["kind", "label"], sort=True):
@@ -268,7 +274,8 @@ def gaps(data: ReportData) -> HTML:
     bullets = "".join(
         f"<li><strong>{esc(r.label)}</strong>: {esc(r.submissions)} submission{'s' if r.submissions != 1 else ''}, "
         f"{esc(r.strong)} with strong evidence"
-        + (f"; no submissions from {esc(r.councils_without)} of {esc(r.councils_in_data)} councils in the data" if r.councils_without else "")
+        + (f"; no submissions from {esc(r.councils_without)} of {esc(r.councils_in_data)} councils in the data"
+           if r.councils_without and not data.council else "")
         + "</li>" for r in thin.itertuples()
     ) or "<li>No priority falls below the thresholds (fewer than 3 submissions, or under 25% strong).</li>"
     silent = "" if data.council else (
@@ -286,8 +293,8 @@ def gaps(data: ReportData) -> HTML:
 def case_studies(data: ReportData) -> HTML:
     """One card per case study, filterable by council, priority and grade."""
     return _section("case-studies", "Case studies",
-                    "One card per submission. Use the filters to narrow the list (all cards show when scripts "
-                    "are off or when printed).", cards_html(data), _missing(data, "tag_evidence", "evidence"))
+                    "One card per submission, with the words behind each priority tag highlighted. Use the "
+                    "filters to narrow the list; with scripts off, every card shows.", cards_html(data), _missing(data, "tag_evidence", "evidence"))
 
 
 def _versions() -> list[tuple[str, str]]:
