@@ -303,8 +303,6 @@ def _table(tbl, ctx: _Ctx, level: int, out: list[Block]) -> None:
             state = next(m for m in marks if m is not None)
             item = next(c for c, m in zip(filled, marks) if m is None)
             out.append(Block("checkbox", normalise_inline(item), level=level, checked=state))
-        elif len(filled) == 1 and not boxes and mark_state(filled[0]) is None:
-            out.append(Block("row", filled[0], level=level, cells=cells))
         elif filled:
             out.append(Block("row", " | ".join(filled), level=level, cells=cells))
         out.extend(boxes)
