@@ -255,3 +255,25 @@ def test_model_evidence_names_words_in_the_text(combined):
     assert rows and rows[0]["sentence"] == "Job coaches supported adults."
     for (a, b), in zip(rows[0]["spans"]):
         assert rows[0]["sentence"][a:b].lower() in rows[0]["phrases"]
+
+
+# ------------------------------------------------- fast helpers stay in step with nlp
+_TEXT_ALPHABET = st.sampled_from(list("abcXYZ .,;:!?()-\n\u2022\u2019'0123456789") +
+                                 ["e.g. ", "Dr. ", "No. ", "J. ", "approx. ", " etc. ", "- ", "(a) ", "1. "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT_ALPHABET, max_size=40).map("".join))
+def test_split_sentences_matches_nlp(text):
+    from soa_analysis.nlp import split_sentences as reference
+    from soa_analysis.tagging.text import split_sentences
+
+    assert split_sentences(text) == reference(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT_ALPHABET, max_size=40).map("".join))
+def test_token_spans_match_regex_spans(text):
+    from soa_analysis.tagging.text import token_spans, word_spans
+
+    assert token_spans(text, words(text)) == word_spans(text)

@@ -54,3 +54,10 @@ def test_show_submission(tmp_path):
     assert "<script>" not in html and "&lt;script&gt;" in html and "<mark" in html and "employment" in html
     html1 = show_submission(tmp_path, "sub1").data
     assert "<h4>actions</h4>" in html1 and "older_people" in html1
+
+
+def test_token_spans_from_the_stage_are_converted():
+    text = "Intro. Reablement and telecare helped older people."
+    sentence = "Reablement and telecare helped older people."
+    row = _row(sentence, ["reablement", "older people"], token_spans=[[0, 1], [4, 6]])
+    assert re.findall(r"<mark[^>]*>(.*?)</mark>", highlight_html(text, [row])) == ["Reablement", "older people"]
