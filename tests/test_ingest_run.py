@@ -201,3 +201,13 @@ def test_progress_bar_on_stderr(tmp_path, capsys):
     ingest(tmp_path / "raw", workers=1, progress=True)
     err = capsys.readouterr().err
     assert "ingest" in err and "1/1" in err
+
+
+def test_special_files_are_logged_without_blocking(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    os.mkfifo(raw / "pipe.txt")
+    os.symlink(tmp_path / "missing.docx", raw / "dangling.docx")
+    log = ingest(raw, workers=1).ingest_log.set_index("source_file")
+    assert log.loc["pipe.txt", "reason"] == "not a regular file"
+    assert log.loc["dangling.docx", "reason"] == "broken symbolic link"

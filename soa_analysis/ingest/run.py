@@ -40,6 +40,8 @@ CONTACT_COLUMNS = ["submission_id", "raw", "name", "job_title", "organisation", 
 PARTNER_COLUMNS = ["submission_id", "name", "partner_type", "canonical"]
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r", ".ds_store"}
 _FOLD_WS = re.compile(r"\s+")
+_NOT_HASHED = ("symbolic link to a folder (not followed)", "broken symbolic link", "not a regular file",
+               "cannot read file")
 
 
 @dataclass
@@ -171,7 +173,7 @@ def _process_file(root: str, rel: str, skip: str | None, limits: Limits) -> dict
     res = {"rel": rel, "sha256": "", "bytes": 0, "format": "", "status": "quarantined", "reason": "",
            "warnings": [], "docs": []}
     try:
-        if skip == "symbolic link to a folder (not followed)" or skip == "broken symbolic link":
+        if skip in _NOT_HASHED:  # nothing to hash; opening a FIFO would block
             res["reason"] = skip
             return res
         try:
