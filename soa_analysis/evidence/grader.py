@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..nlp import split_sentences
 from ..rubrics import Rubric, load_rubric
 from ..schema import GRADES, SECTION_COLUMNS
-from .patterns import FIGURE_MASK, compile_pattern
+from .patterns import FIGURE_MASK, compile_lower, compile_pattern
 from .timeline import DateMention, extract_dates
 
 __all__ = [
@@ -128,17 +128,20 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
     ['achieved', 'baseline:period', 'baseline:relative', 'change:down', 'figure:percent', 'outcome']
     """
     rubric = rubric or load_rubric()
+    lower = sentence.lower()
+    fast = len(lower) == len(sentence)  # offsets into the lower-cased text are valid
     masked = None
     found: dict[str, str] = {}
     for spec in rubric.features:
         if spec.masked:
             if masked is None:
                 masked = mask_non_figures(sentence)
-            text = masked
+                masked_lower = masked.lower()
+            text, text_lower = masked, masked_lower
         else:
-            text = sentence
+            text, text_lower = sentence, lower
         for name, regex in spec.patterns:
-            m = compile_pattern(regex).search(text)
+            m = compile_lower(regex).search(text_lower) if fast else compile_pattern(regex).search(text)
             if m:
                 found[spec.feature_id(name)] = sentence[m.start():m.end()].strip()
     families = {k.split(":", 1)[0] for k in found}
