@@ -277,3 +277,15 @@ def test_token_spans_match_regex_spans(text):
     from soa_analysis.tagging.text import token_spans, word_spans
 
     assert token_spans(text, words(text)) == word_spans(text)
+
+
+def test_list_of_topics_counts_less_than_focused_sentence(lex):
+    listing, _ = _score(lex, "Reports covered the economy, crime, nurseries, sport and older people.", "older_people")
+    focused, _ = _score(lex, "Volunteers visited older people living alone.", "older_people")
+    assert 0 < listing < focused
+
+
+def test_negation_scope_reaches_end_of_clause(lex):
+    score, _ = _score(lex, "No element of the consultation concerned physical activity or sport.",
+                      "health_inequalities")
+    assert score == 0.0

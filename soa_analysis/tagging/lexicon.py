@@ -25,6 +25,10 @@ from .text import CITATION_RE, FEATURE_STOP_WORDS, cue_flags, phrase_stems, spli
 
 __all__ = ["LexiconTagger", "SECTION_WEIGHTS", "as_document", "AnalysedSentence", "analyse"]
 
+# Sentences matching more than this many categories have each category's weight scaled
+# by LIST_DAMPING / n_categories.
+LIST_DAMPING = 2
+
 SECTION_WEIGHTS = {
     "title": 1.5, "need": 1.0, "actions": 1.0, "partners_text": 0.3, "evidence": 1.0,
     "added_value": 0.6, "next_steps": 0.8, "achievements": 1.0, "challenges": 0.7,
@@ -316,8 +320,11 @@ class LexiconTagger:
             if not matches:
                 continue
             secw = sw.get(sent.section, 1.0)
+            # A sentence touching many categories is usually a list of topics (a passing
+            # mention of each): damp each category's share.
+            damp = LIST_DAMPING / len(matches) if len(matches) > LIST_DAMPING else 1.0
             for ci, ms in matches.items():
-                w = sum(m[2] for m in ms)
+                w = sum(m[2] for m in ms) * damp
                 if w > cap:
                     w = cap
                 total[ci] += w * secw

@@ -47,7 +47,7 @@ HEDGE_CUES = frozenset({"indirectly", "incidentally", "possibly", "potentially",
 _BREAK_WORDS = frozenset({"but", "however", "although", "though", "whereas", "while", "instead", "yet",
                           "unlike", "and_then"})
 _ALL_CUES = NEGATION_CUES | HEDGE_CUES | {"other", "rather", "apart", "instead", "opposed", "let", "aside"}
-NEGATION_WINDOW = 7
+NEGATION_WINDOW = 10
 HEDGE_WINDOW = 5
 
 # sklearn's stop list holds words that matter here ("fire", "full", "part", "system").
