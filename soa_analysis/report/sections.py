@@ -138,7 +138,10 @@ def coverage(data: ReportData) -> HTML:
             rows.append(f'<tr><th scope="row">{esc(c)}</th>{"".join(cells)}</tr>')
         grid = (f'<div class="table-wrap"><table class="grid"><caption>Submissions per council and priority, '
                 f'with the number at each evidence grade (cell colour: best grade present)</caption>'
-                f'<thead><tr><th scope="col">Council</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+                f'<thead><tr><th scope="col">Council</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+                '<p class="key">Cell colour: '
+                + " ".join(f'<span class="swatch grade-{g}">{esc(label(g))}</span>' for g in GRADES)
+                + ' <span class="swatch cov-empty">no submissions</span></p>')
     abbrev = charts.tile_legend_table()
     legend = ('<details class="tile-key"><summary>Tile abbreviations</summary><p>'
               + "; ".join(f"{esc(a)} {esc(c)}" for a, c in abbrev.itertuples(index=False)) + "</p></details>")
