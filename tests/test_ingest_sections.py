@@ -231,10 +231,14 @@ def test_labelled_fixtures_are_fictional_varied_and_many():
 
 
 def test_section_accuracy_on_labelled_set():
-    result = _benchmark().evaluate()
-    assert result["paragraphs"] >= 300
+    bench = _benchmark()
+    result = bench.evaluate()
+    assert result["documents"] >= 40 and result["paragraphs"] >= 300
     assert result["accuracy"] >= 0.95, "\n".join(result["failures"])
     assert result["template_accuracy"] >= 0.95
+    holdout = bench.evaluate(bench.FIXTURES / "holdout")
+    assert holdout["documents"] >= 10
+    assert holdout["accuracy"] >= 0.95, "\n".join(holdout["failures"])
 
 
 def test_number_column_question_answer_rows():

@@ -53,7 +53,7 @@ _MARKDOWN = re.compile(r"^\s*#{1,6}\s*|\*\*|__|^\s*[*_]|[*_]\s*$")
 _PAREN_NOTE = re.compile(r"\((?:max(?:imum)?|up to|approx|no more than|please|optional|required|e\.g\.)[^)]*\)", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s:?.\-\u2013|*]+$")
 _SPACE = re.compile(r"\s+")
-_SAME_LINE = re.compile(r"^\s*(?P<head>[^:\n]{2,90}?)\s*(?::|\s[\u2013\-]\s)\s*(?P<rest>\S.*)$", re.DOTALL)
+_SAME_LINE = re.compile(r"^\s*(?P<head>[^:\n]{2,90}?)\s*(?P<sep>:|\s[\u2013\-]\s)\s*(?P<rest>\S.*)$", re.DOTALL)
 _SIGNOFF = re.compile(
     r"^(?:kind |best |warm |many )?(?:regards|wishes|thanks|thank you)\b|^yours (?:sincerely|faithfully)\b", re.IGNORECASE
 )
@@ -170,7 +170,8 @@ class HeadingMatcher:
 
         The best of: Dice overlap of content stems; containment (all of ``a``'s stems, at
         least two, are in ``b``: 0.7 plus 0.3 times the share of ``b`` covered); difflib's
-        string ratio. A candidate with three or more stems of which fewer than half occur
+        string ratio; a lead match (``a`` starts with all of a ``b`` of three or more
+        words: 0.75 plus 0.25 times ``b``'s share of ``a``'s length). A candidate with three or more stems of which fewer than half occur
         in ``b`` is penalised (x0.8), so a long line that shares a couple of words with a
         wording ("Template for SOA case studies 2010") is not taken for it.
 
@@ -187,14 +188,20 @@ class HeadingMatcher:
         if ratio is None:
             ratio = difflib.SequenceMatcher(None, norm_a, norm_b, autojunk=False).ratio()
         if not stems_a or not stems_b:
+            if norm_a.startswith(norm_b + " ") and norm_b.count(" ") >= 2:
+                return max(ratio, 0.75 + 0.25 * len(norm_b) / len(norm_a))
             return ratio
         inter = len(stems_a & stems_b)
         dice = 2 * inter / (len(stems_a) + len(stems_b))
         contain = 0.0
         if len(stems_a) >= 2 and inter == len(stems_a):
             contain = 0.7 + 0.3 * inter / len(stems_b)
-        score = max(dice, ratio, contain)
-        if len(stems_a) >= 3 and inter / len(stems_a) < 0.5:
+        # a wording of three or more words that the candidate starts with ("What was done and
+        # who was involved" starts with "What was done")
+        lead = 0.75 + 0.25 * len(norm_b) / len(norm_a) if (
+            norm_a.startswith(norm_b + " ") and norm_b.count(" ") >= 2) else 0.0
+        score = max(dice, ratio, contain, lead)
+        if len(stems_a) >= 3 and inter / len(stems_a) < 0.5 and not lead:
             score *= 0.8
         return score
 
@@ -202,7 +209,7 @@ class HeadingMatcher:
         """Best-matching section for a heading candidate (None when nothing is comparable).
 
         An exact (normalised) wording wins over any partial match; ties go to the wording
-        closest in length.
+        with more stems in common, then the closer string, then the closer length.
 
         Parameters
         ----------
@@ -272,7 +279,7 @@ class HeadingMatcher:
 
     def _match_norm(self, norm: str, allowed: set | None):
         stems = frozenset(content_stems(norm))
-        best, best_key = None, (-1.0, 0)
+        best, best_key = None, (-1.0, 0.0, 0.0, 0)
         for (section, wording, vnorm, vstems, templates), sm in zip(self.variants_, self._matchers):
             if allowed is not None and section not in allowed:
                 continue
@@ -291,7 +298,15 @@ class HeadingMatcher:
                     sm.set_seq1(norm)
                 if not disjoint and sm.real_quick_ratio() > floor and sm.quick_ratio() > floor:
                     score = self.similarity(norm, stems, vnorm, vstems, ratio=sm.ratio())
-            key = (round(score, 4) + (0.001 if norm == vnorm else 0.0), -abs(len(vnorm) - len(norm)))
+            overlap = 2 * len(stems & vstems) / (len(stems) + len(vstems)) if stems and vstems else 0.0
+            # ties (same score and stem overlap, e.g. "Name of SOA case study" and "SOA case
+            # study": "name" is a stop word) go to the closer string, then the closer length
+            ratio = 0.0
+            if round(score, 4) >= best_key[0] - 0.0015 and score >= 0.55:
+                sm.set_seq1(norm)
+                ratio = sm.ratio()
+            key = (round(score, 4) + (0.001 if norm == vnorm else 0.0), round(overlap, 4), round(ratio, 4),
+                   -abs(len(vnorm) - len(norm)))
             if key > best_key:
                 best, best_key = (section, round(min(score, 1.0), 4), wording, templates), key
         return best
@@ -496,13 +511,15 @@ def _para_candidates(text: str) -> list[_Candidate]:
     out = []
     if text.startswith("#") or (text.startswith("**") and text.rstrip(" :").endswith("**")):
         out.append(_Candidate(text, "", T_HEADING, "markdown"))
-    m = _SAME_LINE.match(text)
-    if m and _words(m.group("head")) <= 10:
-        out.append(_Candidate(m.group("head"), m.group("rest").strip(), T_SAME_LINE, "same_line"))
     if "\n" in text:
         first, rest = text.split("\n", 1)
-        if _words(first) <= 25 and (first.rstrip().endswith((":", "?")) or _words(first) <= 8):
+        bare = first.rstrip(" *_")
+        if _words(first) <= 25 and (bare.endswith((":", "?")) or _words(first) <= 8):
             out.append(_Candidate(first, rest.strip(), T_SHORT, "first_line"))
+    m = _SAME_LINE.match(text)
+    if m and _words(m.group("head")) <= 10 and not (m.group("sep") != ":" and m.group("rest")[:1].islower()):
+        # after a dash the answer must not start in lower case ("What was done - and by which ...")
+        out.append(_Candidate(m.group("head"), m.group("rest").strip(), T_SAME_LINE, "same_line"))
     elif _words(text) <= 25 and text.rstrip().endswith((":", "?")):
         out.append(_Candidate(text, "", T_HEADING, "question"))
     elif _words(text) <= 25 and not text.rstrip().endswith((".", "!", ";")):
@@ -525,13 +542,20 @@ def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict
         if hm.section == "cpp" and resolve_council(cand.head)[0]:
             continue  # "Fife Community Planning Partnership: ..." names a CPP, it is not the field label
         if hm.section and hm.score >= cand.threshold:
-            return hm, cand
+            result = (hm, cand)
+            break
+    else:
+        result = None
+    if result is not None and result[0].score >= 0.9:
+        return result
+    # a wording run into its answer ("Name of case study Rutherglen parenting classes") is a
+    # better reading than a so-so match of the whole line
     if block.kind in ("para", "heading", "list_item") or (block.kind == "row" and len(block.cells) <= 1):
         found = matcher.prefix_match(block.text or "", sections=sections)
         if found:
             hm, head, rest = found
             return hm, _Candidate(head, rest, 1.0, "prefix")
-    return None
+    return result
 
 
 _NARRATIVE_SECTIONS = frozenset({"need", "actions", "partners_text", "evidence", "added_value", "next_steps",
@@ -553,7 +577,7 @@ def _inline_units(i: int, content: str, label: str, head: str, score: float, mat
     for n, line in enumerate(content.split("\n")):
         m = _SAME_LINE.match(line) if n else None
         hm = None
-        if m and _words(m.group("head")) <= 8:
+        if m and _words(m.group("head")) <= 8 and not (m.group("sep") != ":" and m.group("rest")[:1].islower()):
             hm = matcher.match(m.group("head"), sections=sections)
         if hm is not None and hm.section in _NARRATIVE_SECTIONS and hm.score >= T_INLINE and hm.section != state[0]:
             if buf:
