@@ -287,6 +287,26 @@ def _cell_error(nb_path: Path) -> str:
     return ""
 
 
+@contextlib.contextmanager
+def _kernel():
+    """A kernel manager talking to its kernel over private Unix sockets, not loopback TCP.
+
+    The sockets live in a temporary folder only this user can read, and the kernel is
+    shut down when the notebook is done (papermill leaves a kernel it did not create).
+    """
+    import tempfile
+
+    from jupyter_client.manager import KernelManager
+
+    with tempfile.TemporaryDirectory(prefix="soa-kernel-") as sock_dir:
+        km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(sock_dir) / "k"))
+        try:
+            yield km
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+
+
 def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd: Path,
                   progress: bool = False) -> None:
     """Execute one notebook with papermill, raising :class:`StageError` on failure.
@@ -299,10 +319,11 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd
     check_parameters(notebook, params)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        papermill.execute_notebook(
-            str(notebook), str(output), parameters=params, kernel_name=KERNEL_NAME,
-            progress_bar=progress, cwd=str(cwd), log_output=False,
-        )
+        with _kernel() as km:
+            papermill.execute_notebook(
+                str(notebook), str(output), parameters=params, kernel_name=KERNEL_NAME,
+                progress_bar=progress, cwd=str(cwd), log_output=False, km=km,
+            )
     except PapermillExecutionError as exc:
         reason = f"{exc.ename}: {exc.evalue}".strip()
         raise StageError(f"stage '{stage}' failed: {reason}", stage=stage, notebook=str(output)) from None
