@@ -2,17 +2,29 @@
 section each of its blocks belongs to.
 
 Headings are matched by wording with a tolerance, never by exact strings: a candidate
-heading is normalised (question numbers such as "Q4", "4.", "Question 4:" and markdown
-marks removed) and scored against every wording of every section in
-``reference/templates.yaml`` by the best of three measures: Dice overlap of content
-stems, containment of the candidate's stems in the wording's, and difflib's string
-ratio. Heading candidates come from heading blocks, bold/short paragraphs, the left cell
-of a two-column table row (question | answer), "Heading: answer" lines and form-export
-column headers.
+heading is normalised (question numbers such as "Q4", "4.", "Question 4:", markdown marks
+and notes such as "(max 300 words)" removed) and scored against every wording of every
+section in ``reference/templates.yaml`` by the best of: Dice overlap of content stems,
+containment of the candidate's stems in the wording's, a lead match (the candidate starts
+with the wording) and difflib's string ratio. Question numbers map to the 2009 questions
+when the wording alone is too short ("Q4").
 
-The result is a :class:`Segmentation`: the template id, and one :class:`Unit` per block
-saying which section its content belongs to and which heading put it there (the
-evidence behind every assignment).
+Heading candidates come from heading blocks, bold/markdown/short paragraphs, a first line
+ending in "?" or ":", the left cell of a question | answer table row (a number column
+before it is allowed; a row with an empty left cell continues the answer), "Heading:
+answer" lines (also inside a multi-line answer), a wording run into its answer without
+punctuation ("Name of CPP Fife Partnership"), a heading glued to the end of the previous
+answer by PDF extraction, and form-export column headers.
+
+The result is a :class:`Segmentation`: the template id with its recognition scores, and
+:class:`Unit` s saying which section each block's content belongs to and which heading
+put it there with what score (the evidence behind every assignment).
+
+Labels: the keys of ``schema.SECTION_COLUMNS``, plus ``contact`` (lead officer details),
+``cpp`` (the Name of CPP field), ``outcomes`` (outcomes supported), ``checklist`` (2010
+tick-box items), ``heading`` (a template heading with no content), ``template`` (the
+form's own title line), ``preamble`` (before the first section: greetings, banners),
+``narrative`` (unstructured documents) and ``other`` (empty blocks, unmatched form columns).
 """
 
 from __future__ import annotations
