@@ -42,3 +42,15 @@ def test_write_table_csv_round_trip(tmp_path):
 def test_read_table_names_the_missing_stage(tmp_path):
     with pytest.raises(InputError, match="soa-analysis tag"):
         read_table(tmp_path, "tags")
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        p = write_text(tmp_path / "report.html", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o644
