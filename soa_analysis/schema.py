@@ -220,6 +220,28 @@ TABLES: dict[str, TableSpec] = {
         ),
         "The strongest evidence sentences per priority and per added-value theme, for quoting.",
     ),
+    "partner_pairs": TableSpec(
+        "partner_pairs", "partner_pairs.parquet", "soa-analysis evidence",
+        (
+            _c("partner_type_a", "str", "partner type (alphabetically first of the pair)"),
+            _c("partner_type_b", "str", "partner type (second of the pair)"),
+            _c("priority", "str", "national priority the submissions were tagged with"),
+            _c("n", "int", "submissions naming both partner types on that priority"),
+            _c("submission_ids", "list"),
+        ),
+        "Which partner types work together, on which priorities.",
+    ),
+    "consistency": TableSpec(
+        "consistency", "consistency.parquet", "soa-analysis evidence",
+        (
+            _c("submission_id", "str"),
+            _c("priority", "str"),
+            _c("raised_in_need", "bool", "the priority is raised in the local-need section"),
+            _c("evidence_strength", "str", "strength of the evidence of benefit for that priority"),
+            _c("consistent", "bool", "False when a need is raised but no evidence of benefit is given for it"),
+        ),
+        "Consistency between the need raised and the evidence of benefit, per submission and priority.",
+    ),
 }
 
 
