@@ -168,10 +168,21 @@ def kinds(doc):
 
 # --------------------------------------------------------------------------- docx
 
+@pytest.fixture(params=[True, False], ids=["lxml-fast-path", "python-docx"])
+def docx_engine(request, monkeypatch):
+    """Run a docx test through both ways of opening the package."""
+    from soa_analysis.ingest import readers_office
+
+    monkeypatch.setattr(readers_office, "FAST_DOCX", request.param)
+    return request.param
+
+
+@pytest.mark.usefixtures("docx_engine")
 def test_docx_form_table_headings_lists():
     doc, = read_bytes(_docx_bytes(_case_study_2009), name="case.docx")
     assert doc.meta["format"] == "docx"
     assert doc.meta["file_name"] == "case.docx"
+    assert doc.meta["date"] == "2013-12-23"  # python-docx's default template's creation date"
     got = kinds(doc)
     assert ("heading", "SOA good practice case study") in got
     rows = [b for b in doc.blocks if b.kind == "row"]
@@ -189,6 +200,7 @@ def test_docx_form_table_headings_lists():
     assert order.index("heading") < order.index("row") < order.index("list_item")
 
 
+@pytest.mark.usefixtures("docx_engine")
 def test_docx_merged_cells_once_and_nested_table_level():
     doc, = read_bytes(_docx_bytes(_merged_and_nested), name="m.docx")
     rows = [b for b in doc.blocks if b.kind == "row"]
@@ -197,6 +209,7 @@ def test_docx_merged_cells_once_and_nested_table_level():
     assert (rows[2].cells, rows[2].level) == (["Inner left", "Inner right"], 1)
 
 
+@pytest.mark.usefixtures("docx_engine")
 def test_docx_nesting_deeper_than_limit_is_flattened_with_warning():
     doc, = read_bytes(_docx_bytes(_merged_and_nested), name="m.docx", limits=Limits(max_table_depth=0))
     rows = [b for b in doc.blocks if b.kind == "row"]
@@ -205,6 +218,7 @@ def test_docx_nesting_deeper_than_limit_is_flattened_with_warning():
     assert any("nested deeper than 0" in w for w in doc.warnings)
 
 
+@pytest.mark.usefixtures("docx_engine")
 def test_docx_vertical_merge_continuation_is_empty():
     def build(d):
         t = d.add_table(rows=2, cols=2)
@@ -231,12 +245,14 @@ def test_docx_vertical_merge_continuation_is_empty():
         ("Improved performance attributable to the SOA approach", True),  # heavy check cell
     ],
 )
+@pytest.mark.usefixtures("docx_engine")
 def test_docx_checkboxes(label, checked):
     doc, = read_bytes(_docx_bytes(_checkboxes), name="c.docx")
     boxes = {b.text: b.checked for b in doc.blocks if b.kind == "checkbox"}
     assert boxes[label] is checked
 
 
+@pytest.mark.usefixtures("docx_engine")
 def test_docx_private_use_bullets_and_images_warning():
     def build(d):
         d.add_paragraph("\uf0b7\tImproved access to services")
@@ -591,3 +607,21 @@ def test_doc_is_converted_with_soffice_when_installed(tmp_path, monkeypatch):
     assert doc.meta["format"] == "doc"
     assert "converted from .doc with LibreOffice" in doc.warnings
     assert any(b.kind == "row" and b.cells[0] == "1 Name of SOA case study" for b in doc.blocks)
+
+
+@pytest.mark.parametrize(
+    "style_xml, sid, name",
+    [
+        ('<w:style w:type="paragraph" w:styleId="berschrift1"><w:name w:val="heading 1"/></w:style>',
+         "berschrift1", "heading 1"),                               # name next to the id: regex path
+        ('<w:style w:styleId="Kop1"><w:basedOn w:val="Normal"/><w:name w:val="heading 2"/></w:style>',
+         "Kop1", "heading 2"),                                      # name further down: parsed
+        ('<w:style w:styleId="Q"><w:name w:val="A &amp; B"/></w:style>', "Q", "A & B"),
+        ('<w:style w:styleId="Q"><w:name w:val="x"/></w:style>', "Missing", "Missing"),  # unknown id: the id
+    ],
+)
+def test_docx_style_names_resolved_lazily(style_xml, sid, name):
+    from soa_analysis.ingest.readers_office import _Styles
+
+    raw = f'<w:styles xmlns:w="{W_NS}">{style_xml}</w:styles>'.encode()
+    assert _Styles(raw=raw).get(sid, sid) == name
