@@ -283,3 +283,20 @@ def test_lines_inside_an_answer_can_open_other_sections():
     assert seg.text_of("added_value") == "Pooled budgets."
     assert seg.text_of("next_steps") == "Extend it."
     assert seg.labels == ["cpp", "need", "actions", "partners_text"]
+
+
+def test_checkbox_of_unknown_state_with_tick_character_in_text():
+    seg = segment(_doc(P("Name of CPP: Fife Partnership"), P("Brief outline: x"),
+                       Block("checkbox", "\u2612 Partnership working", checked=None),
+                       Block("checkbox", "\u2610 Economic recovery", checked=None),
+                       P("Description of activity: y")))
+    assert seg.checklist == ["partnership"]
+    assert not seg.warnings
+
+
+def test_ticked_items_without_a_checklist_heading():
+    seg = segment(_doc(P("Name of CPP: Fife Partnership"), P("Brief outline: x"),
+                       P("\u2612 Health inequalities"), P("\u2610 Economic recovery"),
+                       P("Description of activity: y")))
+    assert seg.checklist == ["health_inequalities"]
+    assert seg.labels == ["cpp", "need", "checklist", "checklist", "actions"]

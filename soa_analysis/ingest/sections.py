@@ -726,11 +726,27 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
     for i, b in enumerate(doc.blocks):
         text = (b.text or "").strip()
         if b.kind == "checkbox":
-            cid = match_checklist_item(text)
-            if cid:
-                states[cid] = True if b.checked else (states.get(cid) if b.checked is None and states.get(cid) else b.checked)
+            checked, label = b.checked, text
+            if checked is None:  # the reader could not tell: a tick character left in the text still counts
+                parsed = parse_tick(text)
+                if len(parsed) == 1:
+                    label, checked = parsed[0]
+            cid = match_checklist_item(label)
+            if cid and (checked is True or cid not in states or states[cid] is None):
+                states[cid] = checked
             units.append(Unit(i, "checklist", text, current_head, current_score))
             continue
+        if current != "checklist" and b.kind in ("para", "list_item") and "checklist" in sections:
+            # ticked items outside a recognised checklist heading ("☒ Partnership working")
+            ticks = [(lab, st) for line in text.split("\n") for lab, st in parse_tick(line)]
+            if ticks and all(st is not None and match_checklist_item(lab) for lab, st in ticks) \
+                    and _INLINE_MARKS.search(text):
+                for lab, st in ticks:
+                    cid = match_checklist_item(lab)
+                    if st is True or cid not in states:
+                        states[cid] = st
+                units.append(Unit(i, "checklist", text, current_head, current_score))
+                continue
         if current == "checklist" and b.kind in ("para", "list_item", "row"):
             lines = [" ".join(c for c in b.cells if c)] if b.kind == "row" and b.cells else text.split("\n")
             items = [(lab, st) for line in lines for lab, st in parse_tick(line) if match_checklist_item(lab)]
