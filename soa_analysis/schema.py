@@ -13,7 +13,7 @@ keeps the two in step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,12 @@ class TableSpec:
     columns: tuple[Column, ...]
     description: str = ""
     restricted: bool = False
-    extra: dict = field(default_factory=dict)
+    optional: tuple[Column, ...] = ()
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """Required then optional (documented, not enforced) columns."""
+        return self.columns + self.optional
 
     @property
     def column_names(self) -> list[str]:
@@ -92,6 +97,10 @@ TABLES: dict[str, TableSpec] = {
             _c("submission_id", "str", "id(s) of the submission(s) it produced, ';'-separated; for a duplicate, the id it duplicates"),
         ),
         "One row per file found under the raw folder: every file is accounted for.",
+        optional=(_c("format", "str", "format detected from the content (docx, pdf, txt ...), '' if none"),
+            _c("bytes", "int", "file size"),
+            _c("n_submissions", "int", "submissions the file produced (several for form exports and e-mails)"),
+            _c("warnings", "str", "reader warnings for the file, '; '-separated")),
     ),
     "submissions": TableSpec(
         "submissions", "submissions.parquet", "soa-analysis ingest",
@@ -112,6 +121,8 @@ TABLES: dict[str, TableSpec] = {
             _c("warnings", "list", "ingest warnings for this submission"),
         ),
         "One row per submission: its template sections and full narrative.",
+        optional=(_c("part", "str", "which part of the file: 'row N' of a form export, 'body' or 'attachment N: name' of an e-mail, '' for a whole file"),
+            _c("raw_file", "str", "the raw file itself (for an attachment, the e-mail it came in)")),
     ),
     "contacts": TableSpec(
         "contacts", "restricted/contacts.parquet", "soa-analysis ingest",
@@ -121,6 +132,7 @@ TABLES: dict[str, TableSpec] = {
         ),
         "Lead officers' contact details. Restricted: no shared report reads this table.",
         restricted=True,
+        optional=(_c("name", "str"), _c("job_title", "str"), _c("organisation", "str"), _c("email", "str"), _c("phone", "str")),
     ),
     "partners": TableSpec(
         "partners", "partners.parquet", "soa-analysis ingest",
@@ -130,6 +142,7 @@ TABLES: dict[str, TableSpec] = {
             _c("partner_type", "str", "partner type id (see soa_analysis/reference/partners.yaml)"),
         ),
         "One row per partner organisation named by a submission.",
+        optional=(_c("canonical", "str", "the organisation's canonical name where it is a known body"),),
     ),
     "tags": TableSpec(
         "tags", "tags.parquet", "soa-analysis tag",
@@ -142,6 +155,12 @@ TABLES: dict[str, TableSpec] = {
             _c("evidence", "str", "the phrases and sentences behind the score, human-readable"),
         ),
         "One row per submission x taxonomy x category.",
+        optional=(_c("label", "str", "category label"),
+            _c("threshold", "float", "the category's threshold, chosen by cross-validation"),
+            _c("lexicon_score", "float", "the lexicon tagger's score"),
+            _c("model_score", "float", "the supervised tagger's calibrated probability (null where no model applies)"),
+            _c("method", "str", "how the score was made: combined, lexicon, citation"),
+            _c("taxonomy_version", "str", "version of the taxonomy file used")),
     ),
     "tag_evidence": TableSpec(
         "tag_evidence", "tag_evidence.parquet", "soa-analysis tag",
@@ -154,6 +173,11 @@ TABLES: dict[str, TableSpec] = {
             _c("phrases", "list", "taxonomy phrases matched in the sentence"),
         ),
         "Sentence-level evidence behind the tags.",
+        optional=(_c("spans", "list", "character spans of the matched phrases in the sentence"),
+            _c("weight", "float", "summed phrase weights in the sentence"),
+            _c("method", "str", "lexicon or citation"),
+            _c("assigned", "bool", "the submission was assigned this category"),
+            _c("sentence_index", "int", "position of the sentence in its section")),
     ),
     "evidence": TableSpec(
         "evidence", "evidence.parquet", "soa-analysis evidence",
@@ -163,6 +187,11 @@ TABLES: dict[str, TableSpec] = {
             _c("reasons", "str", "why: the rubric rules that fired and the sentences they rest on"),
         ),
         "One row per submission: the grade of its evidence of benefit.",
+        optional=(_c("score", "float", "0-1 strength of the best evidence"),
+            _c("timeline", "str", "for planned benefits: the dates and periods given"),
+            _c("rubric_version", "str"),
+            _c("n_strong", "int", "sentences that alone support a strong grade"),
+            _c("n_some", "int"), _c("n_planned", "int")),
     ),
     "evidence_sentences": TableSpec(
         "evidence_sentences", "evidence_sentences.parquet", "soa-analysis evidence",
@@ -174,6 +203,9 @@ TABLES: dict[str, TableSpec] = {
             _c("strength", "str", "what the sentence alone would support: strong, some, planned or none", allowed=GRADES),
         ),
         "Sentence-level evidence features that the grades rest on.",
+        optional=(_c("score", "float"), _c("rule", "str", "the rubric rule that fired"),
+            _c("matches", "str", "the words each feature matched"),
+            _c("due", "str", "ISO date of a timeline in the sentence, '' if none")),
     ),
     "added_value": TableSpec(
         "added_value", "added_value.parquet", "soa-analysis evidence",
@@ -186,6 +218,9 @@ TABLES: dict[str, TableSpec] = {
             _c("evidence", "str", "sentences behind the theme"),
         ),
         "One row per submission x added-value theme; a ticked theme that is not assigned is an unsupported claim.",
+        optional=(_c("unsupported", "bool", "ticked on the checklist but not evidenced by the text"),
+            _c("phrases", "list", "theme phrases matched"),
+            _c("source_section", "str", "section the theme was read from")),
     ),
     "alignment": TableSpec(
         "alignment", "alignment.parquet", "soa-analysis evidence",
@@ -219,6 +254,7 @@ TABLES: dict[str, TableSpec] = {
             _c("score", "float"),
         ),
         "The strongest evidence sentences per priority and per added-value theme, for quoting.",
+        optional=(_c("council", "str"), _c("title", "str"), _c("strength", "str")),
     ),
     "partner_pairs": TableSpec(
         "partner_pairs", "partner_pairs.parquet", "soa-analysis evidence",
@@ -241,6 +277,8 @@ TABLES: dict[str, TableSpec] = {
             _c("consistent", "bool", "False when a need is raised but no evidence of benefit is given for it"),
         ),
         "Consistency between the need raised and the evidence of benefit, per submission and priority.",
+        optional=(_c("need_sentences", "list"), _c("evidence_sentences", "list"),
+            _c("basis", "str", "tag_evidence (sentence level) or tags (submission level)")),
     ),
 }
 
@@ -318,3 +356,50 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
     if problems:
         raise SchemaError(f"table {table!r} breaks its contract: " + "; ".join(problems))
     return df
+
+
+_DICTIONARY_INTRO = """# Data dictionary: the processed tables
+
+Generated from `soa_analysis/schema.py` by `python -m soa_analysis.schema > docs/data_dictionary.md`;
+`tests/test_schema.py` fails when the two differ, and the end-to-end tests fail when a stage writes a
+column that is not listed here.
+
+The tables live in the processed folder (`data/processed/` by default). Every stage validates the
+**required** columns of what it writes and of what it reads (`soa_analysis.schema.validate`), so a
+broken contract fails at the stage boundary with a message naming the table and the columns.
+**Optional** columns are written by the current stages and documented, but not enforced.
+Kinds: `str` (text; `''` rather than null when absent), `int`, `float`, `bool`, `list` (a list of
+strings or numbers, stored as a Parquet list).
+
+Restricted tables hold personal data (lead officers' contact details); no shared report reads them.
+"""
+
+
+def data_dictionary_markdown() -> str:
+    """The data dictionary (docs/data_dictionary.md) as Markdown, from :data:`TABLES`."""
+    lines = [_DICTIONARY_INTRO]
+    for spec in TABLES.values():
+        lines.append(f"## `{spec.filename}`{' (restricted)' if spec.restricted else ''}\n")
+        lines.append(f"{spec.description} Written by `{spec.written_by}`.\n")
+        lines.append("| column | kind | required | description |")
+        lines.append("| --- | --- | --- | --- |")
+        for col, req in [(c, True) for c in spec.columns] + [(c, False) for c in spec.optional]:
+            desc = col.description
+            if col.allowed:
+                desc = (desc + "; " if desc else "") + "one of " + ", ".join(f"`{a}`" for a in col.allowed)
+            flags = []
+            if col.unique:
+                flags.append("unique")
+            if col.nullable:
+                flags.append("may be null")
+            if flags:
+                desc = (desc + " " if desc else "") + f"({', '.join(flags)})"
+            lines.append(f"| `{col.name}` | {col.kind} | {'yes' if req else 'no'} | {desc.replace('|', '/')} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    sys.stdout.write(data_dictionary_markdown())

@@ -144,3 +144,16 @@ def test_bad_run_file_exits_2(tmp_path, capsys):
     cfg.write_text("raw_dirr: x\n")
     assert cli.main(["run", "--config", str(cfg)]) == 2
     assert "unknown option" in capsys.readouterr().err
+
+
+def test_every_column_written_is_in_the_data_dictionary(full_run):
+    processed = full_run["base"] / "processed"
+    by_file = {spec.filename: spec for spec in TABLES.values()}
+    written = sorted(p for p in processed.rglob("*") if p.suffix in (".parquet", ".csv"))
+    assert written
+    for path in written:
+        rel = path.relative_to(processed).as_posix()
+        assert rel in by_file, f"{rel} has no contract in soa_analysis/schema.py"
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, nrows=1)
+        documented = {c.name for c in by_file[rel].all_columns}
+        assert set(df.columns) <= documented, f"{rel}: undocumented columns {set(df.columns) - documented}"

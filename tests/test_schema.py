@@ -50,3 +50,25 @@ def test_unknown_table():
 
 def test_contacts_table_is_marked_restricted():
     assert TABLES["contacts"].restricted and TABLES["contacts"].filename.startswith("restricted/")
+
+
+def test_data_dictionary_is_in_step_with_the_contracts():
+    from pathlib import Path
+
+    from soa_analysis.schema import data_dictionary_markdown
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "data_dictionary.md"
+    assert doc.read_text(encoding="utf-8") == data_dictionary_markdown(), (
+        "docs/data_dictionary.md is stale: python -m soa_analysis.schema > docs/data_dictionary.md"
+    )
+
+
+def test_every_contract_column_is_in_the_dictionary():
+    from soa_analysis.schema import data_dictionary_markdown
+
+    doc = data_dictionary_markdown()
+    for spec in TABLES.values():
+        assert f"`{spec.filename}`" in doc
+        section = doc.split(f"`{spec.filename}`", 1)[1].split("\n## ", 1)[0]
+        for col in spec.all_columns:
+            assert f"| `{col.name}` |" in section
