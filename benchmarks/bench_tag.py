@@ -90,6 +90,35 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _phases(df: pd.DataFrame) -> dict:
+    """Time the stage's phases one by one (where the time goes)."""
+    from soa_analysis.tagging import CombinedTagger, LexiconTagger, analyse, submission_document
+    from soa_analysis.tagging.model import document_features
+
+    t = {}
+    t0 = time.perf_counter()
+    docs = [submission_document(r) for r in df.to_dict("records")]
+    t["split"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    analysed = [analyse(d) for d in docs]
+    t["tokens+stems"] = time.perf_counter() - t0
+    model = CombinedTagger().fit_labels()
+    t0 = time.perf_counter()
+    model.lexicon_.score_many(analysed)
+    t["lexicon priorities"] = time.perf_counter() - t0
+    outcomes = LexiconTagger(taxonomy="outcomes_soa").fit()
+    t0 = time.perf_counter()
+    outcomes.score_many(analysed)
+    t["lexicon outcomes"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    feats = [document_features(a) for a in analysed]
+    t["model features"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.model_.classifier_.predict_proba(model.model_.transform(feats))
+    t["model tf-idf+predict"] = time.perf_counter() - t0
+    return t
+
+
 def main(n: int = 10_000) -> dict:
     df = generate(n)
     texts = df["text"].tolist()
@@ -117,7 +146,8 @@ def main(n: int = 10_000) -> dict:
         tag_s = time.perf_counter() - t0
         rss2 = _rss_mb()
         assert res.meta["models"]["priorities"]["how"] == "loaded"
-    out = {"submissions": n, "tokens": n_tokens, "tfidf_s": tfidf_s, "tag_s": tag_s, "train_s": train_s,
+    phases = _phases(df)
+    out = {"submissions": n, "phases": phases, "tokens": n_tokens, "tfidf_s": tfidf_s, "tag_s": tag_s, "train_s": train_s,
            "ratio": tag_s / tfidf_s, "tfidf_tok_s": n_tokens / tfidf_s, "tag_tok_s": n_tokens / tag_s,
            "peak_rss_mb": rss2, "rss_before_mb": rss0, "rss_after_tfidf_mb": rss1,
            "tags": len(res.tags), "evidence_rows": len(res.evidence)}
@@ -128,6 +158,7 @@ def main(n: int = 10_000) -> dict:
     print(f"model training on the labelled corpus (once): {train_s:.2f} s")
     print(f"peak RSS: {rss2:,.0f} MB (before: {rss0:,.0f} MB, after tfidf: {rss1:,.0f} MB)")
     print(f"rows written: tags {out['tags']:,}, tag_evidence {out['evidence_rows']:,}")
+    print("phases (separate pass, same data): " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
     return out
 
 

@@ -299,7 +299,11 @@ class CombinedTagger:
             "class": "CombinedTagger", "package_version": __version__,
             "params": {"lexicon_weight": self.lexicon_weight, "C": self.C, "cv_folds": self.cv_folds, "seed": self.seed},
             "taxonomy": self.lexicon_.taxonomy_.provenance(),
-            "thresholds": self.thresholds_, "cv_f1": self.cv_f1_, "training": self.training_,
+            "thresholds": self.thresholds_, "cv_f1": self.cv_f1_,
+            "cv_macro_f1": round(float(np.mean(list(self.cv_f1_.values()))), 4) if self.cv_f1_ else None,
+            "cv_note": "out-of-fold F1 at thresholds chosen on the same folds (optimistic; "
+                       "soa_analysis.tagging.evaluate gives nested figures)",
+            "training": self.training_,
         }
 
     def save(self, model_dir) -> tuple[Path, Path]:

@@ -66,6 +66,21 @@ def submission_document(row) -> list[tuple[str, str]]:
     return pairs
 
 
+def _strongest_first(h):
+    return (-h[3], h[1])
+
+
+def _clip(sentence: str) -> str:
+    return sentence if len(sentence) <= 220 else sentence[:217] + "..."
+
+
+def _hits_text(sents, hits, limit=3) -> str:
+    """Human-readable evidence of lexicon hits (strongest first)."""
+    return " | ".join(
+        f"{', '.join(repr(m[3]) for m in ms)} in {sents[si].section}: \"{_clip(sents[si].sentence)}\""
+        for _, si, ms, _ in hits[:limit])
+
+
 def _evidence_text(rows: list[dict], limit=3) -> str:
     parts = []
     for r in rows[:limit]:
@@ -188,42 +203,56 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
         cat_ids = tax.ids
         evidence_text = [""] * (n * k)
         keep = combined >= thresholds - EVIDENCE_MARGIN
+        ev_sid, ev_pri, ev_sec, ev_sent, ev_phr, ev_tok, ev_w, ev_meth, ev_asg, ev_si = (
+            ev_cols[c] for c in ("submission_id", "priority", "section", "sentence", "phrases", "token_spans",
+                                 "weight", "method", "assigned", "sentence_index"))
+        n_before = len(ev_sid)
         for i in range(n):
+            sents = analysed[i]
             by_cat: dict[int, list] = {}
             for h in lex_hits[i]:
                 by_cat.setdefault(h[0], []).append(h)
-            rows_by_cat: dict[int, list[dict]] = {}
             for ci, hs in by_cat.items():
-                hs.sort(key=lambda h: (-h[3], h[1]))
-                if keep[i, ci]:
-                    rows_by_cat[ci] = [lexicon.evidence_row(analysed[i], h, char_spans=False) | {"method": "lexicon"}
-                                       for h in hs]
-                else:  # far below the threshold: a short summary in tags.evidence only
-                    evidence_text[i * k + ci] = _evidence_text(
-                        [lexicon.evidence_row(analysed[i], h, char_spans=False) for h in hs[:3]])
+                hs.sort(key=_strongest_first)
+                evidence_text[i * k + ci] = _hits_text(sents, hs)
+                if not keep[i, ci]:
+                    continue  # far below the threshold: summarised in tags.evidence only
+                flag = bool(assigned[i, ci])
+                cat = cat_ids[ci]
+                sid = ids[i]
+                for _, si, ms, w in hs:
+                    sent = sents[si]
+                    ev_sid.append(sid)
+                    ev_pri.append(cat)
+                    ev_sec.append(sent.section)
+                    ev_sent.append(sent.sentence)
+                    ev_phr.append([m[3] for m in ms])
+                    ev_tok.append([[m[0], m[1]] for m in ms])
+                    ev_w.append(round(w, 4))
+                    ev_meth.append("lexicon")
+                    ev_asg.append(flag)
+                    ev_si.append(si)
             if model is not None:
                 for ci in np.flatnonzero(assigned[i]):
                     ci = int(ci)
-                    if ci not in by_cat:
-                        rows = model.model_evidence(analysed[i], ci, row=None if X is None else X[i])
-                        if rows:
-                            rows_by_cat[ci] = [r | {"method": "model"} for r in rows]
-            for ci, rows in rows_by_cat.items():
-                evidence_text[i * k + ci] = _evidence_text(rows)
-                flag = bool(assigned[i, ci])
-                cat = cat_ids[ci]
-                for r in rows:
-                    ev_cols["submission_id"].append(ids[i])
-                    ev_cols["taxonomy"].append(tax.name)
-                    ev_cols["priority"].append(cat)
-                    ev_cols["section"].append(r["section"])
-                    ev_cols["sentence"].append(r["sentence"])
-                    ev_cols["phrases"].append(r["phrases"])
-                    ev_cols["token_spans"].append(r["token_spans"])
-                    ev_cols["weight"].append(float(r["weight"]))
-                    ev_cols["method"].append(r["method"])
-                    ev_cols["assigned"].append(flag)
-                    ev_cols["sentence_index"].append(r["sentence_index"])
+                    if ci in by_cat:
+                        continue
+                    rows = model.model_evidence(sents, ci, row=None if X is None else X[i])
+                    if not rows:
+                        continue
+                    evidence_text[i * k + ci] = _evidence_text(rows)
+                    for r in rows:
+                        ev_sid.append(ids[i])
+                        ev_pri.append(cat_ids[ci])
+                        ev_sec.append(r["section"])
+                        ev_sent.append(r["sentence"])
+                        ev_phr.append(r["phrases"])
+                        ev_tok.append(r["token_spans"])
+                        ev_w.append(float(r["weight"]))
+                        ev_meth.append("model")
+                        ev_asg.append(True)
+                        ev_si.append(r["sentence_index"])
+        ev_cols["taxonomy"].extend([tax.name] * (len(ev_sid) - n_before))
         tag_frames.append(pd.DataFrame({
             "submission_id": np.repeat(np.array(ids, dtype=object), k),
             "taxonomy": tax.name,
@@ -246,8 +275,11 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
                         "model_score": float})
     for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
-        tags[c] = tags[c].astype(object)
+        tags[c] = tags[c].astype("string")
     evidence = pd.DataFrame(ev_cols, columns=EVIDENCE_COLUMNS)
+    for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method"):
+        evidence[c] = evidence[c].astype("string")
+    evidence = evidence.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})
     paths = {
         "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
         "tag_evidence": write_table(evidence, processed_dir / "tag_evidence.parquet", table="tag_evidence"),
