@@ -297,6 +297,8 @@ class HeadingMatcher:
                 continue
             if norm == vnorm:
                 score = 1.0
+            elif len(stems) >= 2 and vstems and stems.isdisjoint(vstems) and not norm.startswith(vnorm + " "):
+                continue  # no word in common and not a lead match: cannot score
             else:
                 # the string ratio only matters if it can beat both the stem measures and the
                 # best so far (and the lowest threshold in use, 0.55): check difflib's cheap
