@@ -143,14 +143,13 @@ def token_spans(sentence: str, tokens: list[str]) -> list[tuple[int, int]]:
 def stems(tokens: list[str]) -> list[str]:
     """Porter stems of ``tokens`` ("'s" dropped), cached per token type."""
     cache = _STEM_CACHE
-    out = []
-    append = out.append
-    for t in tokens:
-        s = cache.get(t)
-        if s is None:
-            s = cache[t] = stem(t)
-        append(s)
-    return out
+    try:
+        return list(map(cache.__getitem__, tokens))  # the common case: every type seen before
+    except KeyError:
+        for t in tokens:
+            if t not in cache:
+                cache[t] = stem(t)
+        return list(map(cache.__getitem__, tokens))
 
 
 def phrase_stems(phrase: str) -> tuple[str, ...]:
