@@ -135,7 +135,7 @@ def test_unstructured():
     assert all(v == "" for k, v in r.sections.items() if k != "title")
     assert r.sections["title"] == "FICTIONAL garden news"
     assert "no template recognised: ingested as unstructured narrative" in r.warnings
-    assert "a.b@example.org" not in r.text and "01324" not in r.text
+    assert "a.b@example.org" in r.text  # kept for researchers; shared reports redact it
     assert "Volunteers in Falkirk" in r.text
     assert (r.council, r.council_source) == ("Falkirk", "text")
     assert (r.date, r.year) == ("2010-06-03", 2010)
@@ -235,3 +235,23 @@ def test_form_timestamp_gives_the_date():
               "Q2 What was the local need addressed?": "y", "Q4 Evidence of benefits": "z"}
     r = build_record(Document([], {"fields": fields}), source_file="export.csv")
     assert (r.date, r.year) == ("2012-03-05", 2012)
+
+
+def test_contact_section_is_removed_but_narrative_keeps_addresses_for_researchers():
+    from soa_analysis.ingest.document import Block, Document
+    from soa_analysis.ingest.structure import build_record
+
+    doc = Document(
+        [
+            Block("heading", "Name of SOA case study"), Block("para", "Safe Steps (FICTIONAL)"),
+            Block("heading", "What was the local need addressed by this SOA case study?"),
+            Block("para", "Falls among older people in Fife. Residents can call 0131 496 0555 for advice."),
+            Block("heading", "Contact details of lead officer"),
+            Block("para", "Alex Fictional, Officer, alex.fictional@fife.gov.uk, 0131 496 0123"),
+        ],
+        {"format": "docx"},
+    )
+    rec = build_record(doc, source_file="x.docx")
+    assert "0131 496 0555" in rec.text and "0131 496 0555" in rec.sections["need"]
+    assert "alex.fictional@fife.gov.uk" not in rec.text and "0131 496 0123" not in rec.text
+    assert rec.contacts and rec.contacts[0]["email"] == "alex.fictional@fife.gov.uk"

@@ -14,7 +14,7 @@ from datetime import date as date_cls
 from datetime import datetime
 
 from ..schema import SECTION_COLUMNS
-from .contacts import extract_contacts, find_emails, redact_contact_details
+from .contacts import extract_contacts, find_emails
 from .councils import council_from_email, council_from_filename, council_from_text, resolve_council
 from .document import Block, Document, Record
 from .partners import find_partners
@@ -218,8 +218,10 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         narrative.append(u.text.strip())
     if title and not (narrative and narrative[0].startswith(title)):
         narrative.insert(0, title)
-    text = redact_contact_details("\n\n".join(narrative))
-    sections = {k: redact_contact_details(v) for k, v in sections.items()}
+    # The contact section is kept out of the narrative (it goes to the restricted contacts
+    # table); e-mail addresses and phone numbers elsewhere in the narrative are kept as
+    # written for researchers, and redacted by the shared reports.
+    text = "\n\n".join(narrative)
 
     contacts = extract_contacts(seg.text_of("contact"))
     outcomes = outcome_lines(seg.text_of("outcomes"))
