@@ -6,6 +6,7 @@ Screenshots go to test-artifacts/ (gitignored). All data is fictional.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 PAYLOAD = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> mail a.b@c.example"
+
+# CI sets SOA_REQUIRE_BROWSER=1: there a missing browser fails the run instead of skipping.
+if os.environ.get("SOA_REQUIRE_BROWSER") == "1" and not Path(CHROMIUM).exists():
+    raise RuntimeError(f"SOA_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: run scripts/install_browser.sh")
 
 pytestmark = [
     pytest.mark.browser,
