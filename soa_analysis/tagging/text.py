@@ -91,8 +91,13 @@ def split_sentences(text: str) -> list[str]:
     if not text:
         return []
     out: list[str] = []
-    for line in _nlp._LINEBREAK.split(text):
-        line = _nlp._BULLET.sub("", line).strip()
+    bullet = _nlp._BULLET.sub
+    for line in _nlp._LINEBREAK.split(text) if "\n" in text else (text,):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        # nlp's bullet pattern never starts with a capital letter: skip the regex then
+        line = stripped if "A" <= stripped[0] <= "Z" else bullet("", line).strip()
         if not line:
             continue
         buf = ""
