@@ -6,6 +6,13 @@ for by exactly one row of ``ingest_log``: ingested, duplicate (same content as a
 file) or quarantined (with the reason). Files are processed in parallel, results are put
 back in sorted path order, so a re-run on the same inputs gives identical tables. Raw files
 are opened read-only and never modified.
+
+Ids and duplicates: a Document's content key is the SHA-256 of its text with white space
+collapsed and case folded; its ``submission_id`` is ``"s-" + key[:10] + "-" + <index of the
+Document in its file>``. A file whose every Document has the key of an earlier one (in
+sorted path order) is a ``duplicate`` of it (reason "same content as <earlier source_file>",
+submission_id the earlier id(s)); repeated Documents inside one file are dropped with a
+warning.
 """
 
 from __future__ import annotations
