@@ -158,6 +158,8 @@ def main(n: int = 10_000) -> dict:
     print(f"model training on the labelled corpus (once): {train_s:.2f} s")
     print(f"peak RSS: {rss2:,.0f} MB (before: {rss0:,.0f} MB, after tfidf: {rss1:,.0f} MB)")
     print(f"rows written: tags {out['tags']:,}, tag_evidence {out['evidence_rows']:,}")
+    print("stage phases (tagging_meta.json timings_s): "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in res.meta["timings_s"].items()))
     print("phases (separate pass, same data): " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,6 +65,19 @@ def submission_document(row) -> list[tuple[str, str]]:
     if cited is not None and not isinstance(cited, str):
         pairs.extend(("outcomes_cited", str(c)) for c in cited if str(c).strip())
     return pairs
+
+
+class _Clock:
+    """Seconds spent per phase (summed when a phase repeats), recorded in tagging_meta.json."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._t, 4)
+        self._t = now
 
 
 def _strongest_first(h):
@@ -160,7 +174,9 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     >>> result.assigned()[["submission_id", "priority", "score"]]   # doctest: +SKIP
     """
     processed_dir = Path(processed_dir)
+    clock = _Clock()
     subs = read_table(processed_dir, "submissions")
+    clock.lap("read")
     params = {"lexicon_weight": 0.5, "C": 8.0, "cv_folds": 5, "seed": 0} | dict(model_params or {})
     records = subs.to_dict("records")
     it = records
@@ -169,6 +185,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
 
         it = tqdm(records, desc="analyse", unit="submission")
     analysed: list[list[AnalysedSentence]] = [analyse(submission_document(r)) for r in it]
+    clock.lap("analyse")
     ids = [str(r["submission_id"]) for r in records]
 
     n = len(records)
@@ -191,13 +208,16 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
             model, lexicon = None, LexiconTagger(taxonomy=tax_ref).fit()
             thresholds = np.full(k, lexicon.scoring_["threshold"])
             w = 1.0
+        clock.lap("load model")
         lex_scores, lex_hits = lexicon.score_many(analysed)
+        clock.lap(f"lexicon {tax.name}")
         if model is not None and model.model_ is not None and n:
             X = model.model_.transform([document_features(a) for a in analysed])
             sup = model.model_.classifier_.predict_proba(X)
         else:
             sup = np.zeros_like(lex_scores)
         combined = np.clip(w * lex_scores + (1 - w) * sup, 0, 1)
+        clock.lap(f"model {tax.name}")
         assigned = combined >= thresholds
         method = "combined" if supervised else "lexicon"
         cat_ids = tax.ids
@@ -253,6 +273,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
                         ev_asg.append(True)
                         ev_si.append(r["sentence_index"])
         ev_cols["taxonomy"].extend([tax.name] * (len(ev_sid) - n_before))
+        clock.lap("evidence")
         tag_frames.append(pd.DataFrame({
             "submission_id": np.repeat(np.array(ids, dtype=object), k),
             "taxonomy": tax.name,
@@ -280,9 +301,12 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method"):
         evidence[c] = evidence[c].astype("string")
     evidence = evidence.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})
+    clock.lap("frames")
     paths = {
         "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
         "tag_evidence": write_table(evidence, processed_dir / "tag_evidence.parquet", table="tag_evidence"),
     }
+    clock.lap("write")
+    meta["timings_s"] = clock.laps
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
     return TaggingResult(tags, evidence, meta, paths)
