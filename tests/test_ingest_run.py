@@ -211,3 +211,22 @@ def test_special_files_are_logged_without_blocking(tmp_path):
     log = ingest(raw, workers=1).ingest_log.set_index("source_file")
     assert log.loc["pipe.txt", "reason"] == "not a regular file"
     assert log.loc["dangling.docx", "reason"] == "broken symbolic link"
+
+
+def test_a_file_that_kills_its_worker_is_quarantined(raw, monkeypatch):
+    from soa_analysis.ingest import structure
+
+    real = structure.build_record
+
+    def crash(doc, *, source_file):
+        if source_file == "report.pdf":
+            os._exit(3)  # like a segfault in a C library: the worker process dies
+        return real(doc, source_file=source_file)
+
+    monkeypatch.setattr(structure, "build_record", crash)  # inherited by the forked workers
+    log = ingest(raw, workers=2).ingest_log.set_index("source_file")
+    assert log.loc["report.pdf", "status"] == "quarantined"
+    assert "worker process reading this file crashed" in log.loc["report.pdf", "reason"]
+    assert log.loc["report.pdf", "sha256"] == hashlib.sha256((raw / "report.pdf").read_bytes()).hexdigest()
+    assert log.loc["case.docx", "status"] == "ingested"
+    assert log.loc["export.xlsx", "n_submissions"] == 2

@@ -253,46 +253,49 @@ def _warm_up(limits: Limits) -> None:
         pass
 
 
-def _run_files(root: str, entries, limits: Limits, workers: int, progress: bool) -> list[dict]:
+def _bar(total: int, progress: bool):
     from tqdm import tqdm
 
-    bar = tqdm(total=len(entries), file=sys.stderr, disable=not progress, desc="ingest", unit="file")
-    try:
-        if workers <= 1 or len(entries) <= 1:
-            results = []
+    return tqdm(total=total, file=sys.stderr, disable=not progress, desc="ingest", unit="file")
+
+
+def _run_files(root: str, entries, limits: Limits, workers: int, progress: bool) -> list[dict]:
+    if workers <= 1 or len(entries) <= 1:
+        results = []
+        with _bar(len(entries), progress) as bar:
             for rel, skip in entries:
                 results.append(_process_file(root, rel, skip, limits))
                 bar.update(1)
-            return results
-        # Import the readers' libraries and the structure step (with its reference data) once
-        # here, so that forked workers inherit them instead of each paying the start-up cost.
-        from . import readers_office, readers_pdf, readers_web, structure  # noqa: F401
+        return results
+    # Import the readers' libraries and the structure step (with its reference data) once
+    # here, so that forked workers inherit them instead of each paying the start-up cost.
+    from . import readers_office, readers_pdf, readers_web, structure  # noqa: F401
 
-        _warm_up(limits)
-        results: list[dict | None] = [None] * len(entries)
-        retry: list[int] = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(entries))) as pool:
-            futures = [pool.submit(_process_file, root, rel, skip, limits) for rel, skip in entries]
+    _warm_up(limits)
+    results: list[dict | None] = [None] * len(entries)
+    retry: list[int] = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(entries))) as pool:
+        futures = [pool.submit(_process_file, root, rel, skip, limits) for rel, skip in entries]
+        # the bar (and its monitor thread) only once the workers have been started
+        with _bar(len(entries), progress) as bar:
             for i, fut in enumerate(futures):
                 try:
                     results[i] = fut.result()
                 except BrokenProcessPool:
                     retry.append(i)
                 bar.update(1)
-        for i in retry:  # one file at a time, in a pool of its own, to find the one that crashes
-            rel, skip = entries[i]
+    for i in retry:  # one file at a time, in a pool of its own, to find the one that crashes
+        rel, skip = entries[i]
+        try:
+            with ProcessPoolExecutor(max_workers=1) as solo:
+                results[i] = solo.submit(_process_file, root, rel, skip, limits).result()
+        except BrokenProcessPool:
             try:
-                with ProcessPoolExecutor(max_workers=1) as solo:
-                    results[i] = solo.submit(_process_file, root, rel, skip, limits).result()
-            except BrokenProcessPool:
-                try:
-                    sha, n = _sha256_file(Path(root) / rel)
-                except OSError:
-                    sha, n = "", 0
-                results[i] = _crashed(rel, sha, n)
-        return [r for r in results if r is not None]
-    finally:
-        bar.close()
+                sha, n = _sha256_file(Path(root) / rel)
+            except OSError:
+                sha, n = "", 0
+            results[i] = _crashed(rel, sha, n)
+    return [r for r in results if r is not None]
 
 
 def _assemble(results: list[dict]) -> IngestResult:
