@@ -625,3 +625,30 @@ def test_docx_style_names_resolved_lazily(style_xml, sid, name):
 
     raw = f'<w:styles xmlns:w="{W_NS}">{style_xml}</w:styles>'.encode()
     assert _Styles(raw=raw).get(sid, sid) == name
+
+
+def test_html_nested_table_rows_follow_with_level():
+    html = ("<table><tr><td>Outer question</td><td>Holder<table><tr><td>Inner a</td><td>Inner b</td></tr>"
+            "</table></td></tr><tr><td>Second</td><td>Row</td></tr></table>")
+    doc, = read_bytes(html.encode(), name="t.html")
+    assert [(b.cells, b.level) for b in doc.blocks] == [
+        (["Outer question", "Holder"], 0), (["Inner a", "Inner b"], 1), (["Second", "Row"], 0)]
+
+
+def test_eml_html_only_body_and_forwarded_message():
+    inner = EmailMessage()
+    inner["From"] = "officer@westmuir.example"
+    inner["Subject"] = "Original (fictional)"
+    inner.set_content("FICTIONAL forwarded case study text about a youth employment pilot.")
+    m = EmailMessage()
+    m["From"] = "forwarder@glenbrae.example"
+    m["Subject"] = "Fwd (fictional)"
+    m["Date"] = "Mon, 01 Feb 2010 09:00:00 +0000"
+    m.set_content("<html><body><h2>Need</h2><p>FICTIONAL html body.</p></body></html>", subtype="html")
+    m.add_attachment(inner)
+    body, fwd = read_bytes(m.as_bytes(), name="fwd.eml")
+    assert kinds(body) == [("heading", "Need"), ("para", "FICTIONAL html body.")]
+    assert fwd.meta["format"] == "eml" and fwd.meta["part"].startswith("attachment 1:")
+    assert "youth employment pilot" in fwd.text
+    assert fwd.meta["sender"] == "officer@westmuir.example"  # a forwarded message keeps its own sender
+    assert fwd.meta["date"] == "2010-02-01"  # ... and the outer date when it has none

@@ -231,7 +231,8 @@ def read_eml(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     attachment in a supported format as a Document of its own.
 
     Every Document gets ``meta`` ``date`` (ISO, from the Date header; an attachment's own
-    property date is kept as ``document_date``), ``sender`` (the From address) and ``subject``; attachment Documents also get ``part`` ("attachment N:
+    property date is kept as ``document_date``; an attached e-mail keeps its own headers),
+    ``sender`` (the From address) and ``subject``; attachment Documents also get ``part`` ("attachment N:
     filename"), ``attachment`` (the file name) and their own ``format``. Attachments that
     cannot be read (images, signatures, unsupported formats) are listed in the body's
     warnings, or in the first Document's when the body is empty.
@@ -298,9 +299,12 @@ def read_eml(data: bytes, *, name: str, limits: Limits) -> list[Document]:
             continue
         for j, d in enumerate(sub):
             inner_part = d.meta.get("part")
-            if d.meta.get("date") and common.get("date") and d.meta["date"] != common["date"]:
-                d.meta["document_date"] = d.meta["date"]  # the file's own property; the e-mail's Date wins
-            d.meta = {**d.meta, **common}
+            if d.meta.get("format") == "eml":
+                d.meta = {**common, **d.meta}  # a forwarded message keeps its own sender and date
+            else:
+                if d.meta.get("date") and common.get("date") and d.meta["date"] != common["date"]:
+                    d.meta["document_date"] = d.meta["date"]  # the file's own property; the e-mail's Date wins
+                d.meta = {**d.meta, **common}
             d.meta["part"] = f"attachment {i}: {fname}" + (f" {inner_part}" if inner_part and len(sub) > 1 else "")
             d.meta["attachment"] = fname
             docs.append(d)
