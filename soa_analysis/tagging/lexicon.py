@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import TaxonomyError
 from ..taxonomies import Taxonomy, load_taxonomy
-from .text import CITATION_RE, FEATURE_STOP_WORDS, cue_flags, phrase_stems, split_sentences, stems, token_spans, words
+from .text import _STEM_CACHE, WORD_RE, CITATION_RE, FEATURE_STOP_WORDS, cue_flags, phrase_stems, split_sentences, stems, token_spans, words
 
 __all__ = ["LexiconTagger", "SECTION_WEIGHTS", "as_document", "AnalysedSentence", "analyse"]
 
@@ -91,18 +91,35 @@ def as_document(doc) -> list[tuple[str, str]]:
         return [("text", s) for s in split_sentences(doc)]
     if isinstance(doc, dict):
         return [(sec, s) for sec, txt in doc.items() if isinstance(txt, str) and txt for s in split_sentences(txt)]
+    if isinstance(doc, list) and all(type(p) is tuple and len(p) == 2 for p in doc):
+        return doc
     return [(str(sec), str(s)) for sec, s in doc]
 
 
 def analyse(doc) -> list[AnalysedSentence]:
-    """Analyse a document (see :func:`as_document`) into :class:`AnalysedSentence` objects."""
+    """Analyse a document (see :func:`as_document`) into :class:`AnalysedSentence` objects.
+
+    Same tokens and stems as :func:`words` and :func:`stems`, inlined: this loop runs once
+    per sentence of every submission.
+    """
     if isinstance(doc, list) and doc and isinstance(doc[0], AnalysedSentence):
         return doc
+    findall = WORD_RE.findall
+    getstem = _STEM_CACHE.__getitem__
     out = []
+    append = out.append
     for sec, s in as_document(doc):
-        toks = words(s)
-        if toks:
-            out.append(AnalysedSentence(sec, s, toks, stems(toks)))
+        low = s.lower()
+        if "\u2019" in low or "\u2018" in low:
+            low = low.replace("\u2019", "'").replace("\u2018", "'")
+        toks = findall(low)
+        if not toks:
+            continue
+        try:
+            st = list(map(getstem, toks))
+        except KeyError:
+            st = stems(toks)
+        append(AnalysedSentence(sec, s, toks, st))
     return out
 
 

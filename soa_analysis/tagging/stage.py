@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -134,6 +136,20 @@ def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[Co
     return model, "trained"
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector: the stage allocates hundreds of thousands of
+    small acyclic lists, and repeated full collections over them cost more than the work
+    (reference counting still frees everything)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), progress=False,
                 labels=None, extra_labels=None, model_params=None) -> TaggingResult:
     """Tag every submission against each taxonomy and write the stage's outputs.
@@ -173,7 +189,11 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     >>> result = run_tagging("data/processed")        # doctest: +SKIP
     >>> result.assigned()[["submission_id", "priority", "score"]]   # doctest: +SKIP
     """
-    processed_dir = Path(processed_dir)
+    with _gc_paused():
+        return _run_tagging(Path(processed_dir), taxonomies, progress, labels, extra_labels, model_params)
+
+
+def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params) -> TaggingResult:
     clock = _Clock()
     subs = read_table(processed_dir, "submissions")
     clock.lap("read")
