@@ -81,3 +81,22 @@ def test_kappa_reviewer_against_tagger_and_unreviewed_rows_skipped():
 def test_kappa_perfect_agreement_on_one_value_is_undefined():
     k = cohens_kappa(_decisions([1.0, 1.0]), _decisions([1.0, 1.0])).set_index("priority").loc["all"]
     assert np.isnan(k["kappa"]) and k["agreement"] == 1.0
+
+
+def test_agreement_summary_two_reviewers(processed, tmp_path):
+    from soa_analysis.tagging import agreement_summary
+
+    (path,) = export_review(processed, tmp_path / "r.csv")
+    df = pd.read_csv(path, keep_default_na=False)
+    df = df[df["assigned"]].head(2)
+    assert len(df) == 2
+    a = df.assign(reviewer="ann", decision=["yes", "no"])
+    b = df.assign(reviewer="bob", decision=["yes", "yes"])
+    a.to_csv(tmp_path / "ann.csv", index=False)
+    b.to_csv(tmp_path / "bob.csv", index=False)
+    text = agreement_summary([tmp_path / "ann.csv", tmp_path / "bob.csv"])
+    assert "ann vs tagger" in text and "bob vs tagger" in text and "ann vs bob" in text
+    # ann vs bob: po = 1/2, pe = 1/2 * 1 + 1/2 * 0 = 1/2, kappa 0; bob agrees with the
+    # tagger on one value only, so kappa is undefined there.
+    assert "ann vs bob: n=2, agreement=0.50, kappa=0.00" in text
+    assert "bob vs tagger: n=2, agreement=1.00, kappa=undefined" in text

@@ -18,7 +18,7 @@ __all__ = [
     "LexiconTagger", "SupervisedTagger", "CombinedTagger", "load_model", "choose_thresholds",
     "analyse", "as_document",
     "evaluate", "EvaluationReport",
-    "export_review", "import_review", "labels_from_review", "cohens_kappa",
+    "export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary",
     "highlight_html", "show_submission",
 ]
 
@@ -28,7 +28,7 @@ def __getattr__(name):
     if name in ("evaluate", "EvaluationReport"):
         from . import evaluation
         return getattr(evaluation, name)
-    if name in ("export_review", "import_review", "labels_from_review", "cohens_kappa"):
+    if name in ("export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary"):
         from . import review
         return getattr(review, name)
     if name in ("highlight_html", "show_submission"):

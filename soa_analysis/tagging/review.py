@@ -20,7 +20,8 @@ from sklearn.metrics import cohen_kappa_score
 from ..errors import InputError, SchemaError
 from ..io import atomic_path, read_table
 
-__all__ = ["export_review", "import_review", "labels_from_review", "cohens_kappa", "REVIEW_COLUMNS"]
+__all__ = ["export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary",
+           "REVIEW_COLUMNS"]
 
 REVIEW_COLUMNS = ["review_id", "submission_id", "council", "title", "taxonomy", "priority", "label", "score",
                   "assigned", "evidence", "sentences", "reviewer", "decision", "comment"]
@@ -235,3 +236,28 @@ def cohens_kappa(first: pd.DataFrame, second: pd.DataFrame | None = None, *, by=
         rows.append(_row(name, g))
     rows.append(_row("all", pairs))
     return pd.DataFrame(rows)
+
+
+def agreement_summary(paths) -> str:
+    """Text summary of agreement in filled review files (for ``soa-analysis review import``).
+
+    Each reviewer against the tagger, and each pair of reviewers against each other, as
+    Cohen's kappa over the items both rated.
+    """
+    review = import_review(paths)
+    rated = review[review["label"].notna()]
+    reviewers = sorted(rated["reviewer"].unique())
+    lines = [f"{len(rated)} decisions from {len(reviewers)} reviewer(s)"]
+
+    def fmt(df, who):
+        row = df.set_index("priority").loc["all"]
+        kappa = "undefined" if np.isnan(row["kappa"]) else f"{row['kappa']:.2f}"
+        return f"{who}: n={int(row['n'])}, agreement={row['agreement']:.2f}, kappa={kappa}"
+
+    for r in reviewers:
+        lines.append(fmt(cohens_kappa(rated[rated["reviewer"] == r]), f"{r} vs tagger"))
+    for i, a in enumerate(reviewers):
+        for b in reviewers[i + 1:]:
+            lines.append(fmt(cohens_kappa(rated[rated["reviewer"] == a], rated[rated["reviewer"] == b]),
+                             f"{a} vs {b}"))
+    return "\n".join(lines)
