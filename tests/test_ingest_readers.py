@@ -297,6 +297,25 @@ def test_pdf_encrypted_with_password_is_quarantined():
         read_bytes(buf.getvalue(), name="locked.pdf")
 
 
+def test_pdf_paragraph_running_over_a_page_break_is_joined():
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(60, 800, "The fictional Glenbrae hub supported young families in the area")
+    c.showPage()
+    c.drawString(60, 800, "and their children until the end of the pilot.")
+    c.drawString(60, 760, "Next steps:")
+    c.showPage()
+    c.save()
+    doc, = read_bytes(buf.getvalue(), name="p.pdf")
+    assert kinds(doc) == [
+        ("para", "The fictional Glenbrae hub supported young families in the area and their children until the "
+                 "end of the pilot."),
+        ("heading", "Next steps:"),
+    ]
+
+
 def test_pdf_max_pages_warns():
     from reportlab.pdfgen import canvas
 
@@ -652,3 +671,32 @@ def test_eml_html_only_body_and_forwarded_message():
     assert "youth employment pilot" in fwd.text
     assert fwd.meta["sender"] == "officer@westmuir.example"  # a forwarded message keeps its own sender
     assert fwd.meta["date"] == "2010-02-01"  # ... and the outer date when it has none
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a question wrapped at the page width is one heading, not a heading and a fragment
+        ("4 What is the evidence of the benefits for communities - or if the benefits\n"
+         "are still to be delivered, what is the timeline for that?\nFewer falls were recorded (fictional).",
+         [("heading", "4 What is the evidence of the benefits for communities - or if the benefits "
+                      "are still to be delivered, what is the timeline for that?"),
+          ("para", "Fewer falls were recorded (fictional).")]),
+        # a wrapped paragraph is one para; a short line ends it
+        ("The partnership opened a hub in the fictional town of Glenbrae and\nworked with families.\nContact",
+         [("para", "The partnership opened a hub in the fictional town of Glenbrae and worked with families."),
+          ("para", "Contact")]),
+        # hyphenated at the line end
+        ("Partners agreed a shared approach to the prevention of falls in com-\nmunity settings across the area.",
+         [("para", "Partners agreed a shared approach to the prevention of falls in community settings across the area.")]),
+        # a wrapped bullet item continues the item
+        ("- Skills Development Scotland ran sessions for young people leaving\n  school in the area\n- Second",
+         [("list_item", "Skills Development Scotland ran sessions for young people leaving school in the area"),
+          ("list_item", "Second")]),
+        ("Name of case study:\nGlenbrae Hub", [("heading", "Name of case study:"), ("para", "Glenbrae Hub")]),
+    ],
+)
+def test_text_blocks_wrapped_lines(text, expected):
+    from soa_analysis.ingest.readers import text_blocks
+
+    assert [(b.kind, b.text) for b in text_blocks(text)] == expected

@@ -371,13 +371,43 @@ _HYPHEN_END = re.compile(r"[a-z]-$")
 
 def _is_heading_line(line: str) -> bool:
     s = line.strip()
-    if not s or len(s) > 120 or _SENTENCE_END.search(s):
+    if not s or len(s) > 200 or _SENTENCE_END.search(s):
         return False
-    if s.endswith((":", "?")) and len(s) <= 120:
+    if s.endswith((":", "?")):
         return True
-    if _QUESTION_NUMBER.match(s) and len(s) <= 120:
+    if _QUESTION_NUMBER.match(s):
         return True
     return len(s) <= 80 and bool(_ALL_CAPS.match(s)) and sum(c.isalpha() for c in s) >= 4
+
+
+_WRAP_WIDTH = 50
+_LINE_END_PUNCT = re.compile(r"[.!?:;]$")
+_STARTS_LOWER = re.compile(r"^[a-z(\u2013\-]")
+
+
+def _join_wrapped(lines: list[str], markdown: bool) -> list[tuple[str, int]]:
+    """Join hard-wrapped lines: a line 50+ characters long that does not end a sentence,
+    followed by a line starting in lower case (not a bullet, tick box or heading), is one
+    logical line ("...what is the timeline for" + "that?").
+
+    Returns (logical line, length of its last physical line) pairs.
+    """
+    out: list[tuple[str, int]] = []
+    last = 0
+    for line in lines:
+        s = line.strip()
+        if out and s and _STARTS_LOWER.match(s) and not _BULLET_LINE.match(line):
+            prev = out[-1][0].strip()
+            if (last >= _WRAP_WIDTH and not _LINE_END_PUNCT.search(prev)
+                    and not (markdown and _MD_HEADING.match(out[-1][0]))):
+                joined = out[-1][0].rstrip()
+                joined = joined[:-1] + s if _HYPHEN_END.search(prev) else joined + " " + s
+                out[-1] = (joined, len(s))
+                last = len(s)
+                continue
+        out.append((line, len(s)))
+        last = len(s)
+    return out
 
 
 def text_blocks(text: str, *, markdown: bool = False) -> list[Block]:
@@ -413,8 +443,8 @@ def text_blocks(text: str, *, markdown: bool = False) -> list[Block]:
             blocks.append(Block("para", " ".join(para).strip()))
             para.clear()
 
-    lines = [" " * indent + body for indent, body in normalise_lines(text)]
-    for i, line in enumerate(lines):
+    logical = _join_wrapped([" " * indent + body for indent, body in normalise_lines(text)], markdown)
+    for i, (line, _) in enumerate(logical):
         s = line.strip()
         if not s:
             flush()
@@ -448,7 +478,7 @@ def text_blocks(text: str, *, markdown: bool = False) -> list[Block]:
             flush()
             blocks.append(Block("list_item", m.group("rest").strip(), level=len(m.group("indent")) // 2))
             continue
-        if para and len(lines[i - 1].strip()) >= 50:
+        if para and logical[i - 1][1] >= _WRAP_WIDTH:
             if _HYPHEN_END.search(para[-1]) and s[:1].islower():
                 para[-1] = para[-1][:-1] + s
             else:

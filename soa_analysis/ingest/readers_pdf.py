@@ -166,6 +166,11 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
             except Exception:  # noqa: BLE001 - one broken page must not lose the rest
                 failed_pages += 1
                 continue
+            if (blocks and page_blocks and blocks[-1].kind == page_blocks[0].kind == "para"
+                    and page_blocks[0].text[:1].islower()):
+                # a paragraph running over the page break
+                blocks[-1] = Block("para", blocks[-1].text + " " + page_blocks[0].text)
+                page_blocks = page_blocks[1:]
             blocks.extend(page_blocks)
     finally:
         if plumber is not None:
