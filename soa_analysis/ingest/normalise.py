@@ -213,7 +213,7 @@ def normalise_lines(s: str) -> list[tuple[int, str]]:
 
     Example
     -------
-    >>> normalise_lines("Partners:\r\n\t\uf0b7  NHS\u00a0Glenbrae")
+    >>> normalise_lines("Partners:\\r\\n\\t\\uf0b7  NHS\\u00a0Glenbrae")
     [(0, 'Partners:'), (4, '• NHS Glenbrae')]
     """
     s = fix_line_ends(s)
