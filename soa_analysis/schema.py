@@ -173,7 +173,7 @@ TABLES: dict[str, TableSpec] = {
             _c("phrases", "list", "taxonomy phrases matched in the sentence"),
         ),
         "Sentence-level evidence behind the tags.",
-        optional=(_c("spans", "list", "character spans of the matched phrases in the sentence"),
+        optional=(_c("token_spans", "list", "[start, end) token positions of the matched phrases in the sentence's words"),
             _c("weight", "float", "summed phrase weights in the sentence"),
             _c("method", "str", "lexicon or citation"),
             _c("assigned", "bool", "the submission was assigned this category"),

@@ -213,7 +213,10 @@ def test_report_survives_a_folder_with_only_submissions(tmp_path):
     drop = tuple(n for n in TABLES if n != "submissions") + ("tagging_meta", "evidence_meta")
     p = make_synthetic_processed(tmp_path / "p", n=4, drop=drop)
     data = load_report_data(p)
-    assert data.missing == set(TABLES) - {"submissions", "contacts"}
+    from soa_analysis.report.data import REPORT_TABLES
+
+    assert data.missing == set(REPORT_TABLES) - {"submissions"}
+    assert "contacts" not in REPORT_TABLES
     html = sections.title(data).data + "".join(f(data).data for f in sections.ALL_SECTIONS)
     assert "Not available in this run" in html
     assert html.count('<article class="card"') == 4
@@ -255,3 +258,14 @@ def test_a_marked_word_inside_an_address_is_not_marked_and_the_address_goes():
     text = "write to alcohol.team@nhs.example now"
     out = mark_spans(text, [(9, 16, "health_inequalities")])
     assert "<mark" not in out and "alcohol" not in out and EMAIL_MARK in out
+
+
+def test_cards_mark_stemmed_matches_from_token_spans():
+    """The tagging stage records token positions; "reoffending" matched the phrase "reoffender"."""
+    from soa_analysis.report.cards import mark_spans, section_spans
+
+    text = "Intro. Less reoffending among young people."
+    rows = [{"priority": "safer_communities", "section": "evidence", "sentence": "Less reoffending among young people.",
+             "phrases": ["reoffender"], "token_spans": [[1, 2]]}]
+    html = mark_spans(text, section_spans(text, "evidence", rows))
+    assert "<mark class=\"tag-safer-communities\"" in html and ">reoffending</mark>" in html

@@ -8,7 +8,6 @@ section function per part of the report (each returns an ``IPython.display.HTML`
 
 from .data import ReportData, load_report_data, resolve_path
 from .exports import export_tables
-from .render import csp, render_notebook_html, run_report_notebook
 from .safe import esc, redact
 from .sections import (
     ALL_SECTIONS,
@@ -27,6 +26,18 @@ from .sections import (
     title,
 )
 from .tables import chart_tables
+
+_LAZY = {"csp", "render_notebook_html", "run_report_notebook"}
+
+
+def __getattr__(name: str):
+    # The renderer pulls in nbconvert (about 2 s to import); the report notebook's kernel
+    # never needs it, so it is imported only when asked for.
+    if name in _LAZY:
+        from . import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ALL_SECTIONS", "ReportData", "added_value", "case_studies", "chart_tables", "coverage", "csp",

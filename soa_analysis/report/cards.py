@@ -113,7 +113,8 @@ def _evidence_by_submission(data: ReportData) -> dict[str, list[dict]]:
     if "assigned" in te.columns:
         te = te[te["assigned"].fillna(False).astype(bool)]
     out: dict[str, list[dict]] = {}
-    cols = [c for c in ("submission_id", "priority", "section", "sentence", "phrases", "spans") if c in te.columns]
+    cols = [c for c in ("submission_id", "priority", "section", "sentence", "phrases", "spans", "token_spans")
+            if c in te.columns]
     for row in te[cols].to_dict("records"):
         out.setdefault(row["submission_id"], []).append(row)
     return out
@@ -127,6 +128,10 @@ def section_spans(text: str, section: str | None, rows: list[dict]) -> list[tupl
     stemmed matches such as "offending" for the phrase "offender"). Only words inside the
     tagged sentences are marked, not every occurrence of the phrase in the text.
     """
+    # imported here: soa_analysis.tagging pulls in scikit-learn, which a report kernel
+    # otherwise never needs
+    from ..tagging.display import evidence_char_spans
+
     spans: list[tuple[int, int, str]] = []
     for r in rows:
         if (section is not None and r.get("section") != section) or not r.get("sentence"):
@@ -134,15 +139,7 @@ def section_spans(text: str, section: str | None, rows: list[dict]) -> list[tupl
         start = text.find(r["sentence"])
         if start < 0:
             continue
-        sentence = r["sentence"]
-        rec = r.get("spans")
-        if rec is not None and len(rec):
-            for sp in rec:
-                a, b = int(sp[0]), int(sp[1])
-                spans.append((start + a, start + b, r["priority"]))
-        else:
-            phrases = {str(p): r["priority"] for p in (r.get("phrases") if r.get("phrases") is not None else [])}
-            spans += [(start + a, start + b, pri) for a, b, pri in phrase_spans(sentence, phrases)]
+        spans += [(start + a, start + b, r["priority"]) for a, b in evidence_char_spans(r)]
     return spans
 
 

@@ -43,6 +43,32 @@ def _phrase_spans(sentence: str, phrases) -> list[tuple[int, int]]:
     return out
 
 
+def evidence_char_spans(row) -> list[tuple[int, int]]:
+    """Character spans, within its sentence, of the words behind one tag_evidence row.
+
+    Uses the row's character ``spans`` when recorded, else its ``token_spans`` (token
+    positions in the sentence's words, as the stage writes them), else finds the phrases
+    in the sentence. Stemmed matches ("offending" for "offender") are covered by the first two.
+
+    Example
+    -------
+    >>> evidence_char_spans({"sentence": "Less reoffending here", "token_spans": [[1, 2]]})
+    [(5, 16)]
+    """
+    sentence = str(row.get("sentence") or "")
+    spans = row.get("spans")
+    tspans = row.get("token_spans")
+    if spans is not None and len(spans):
+        local = [(int(a), int(b)) for a, b in spans]
+    elif tspans is not None and len(tspans):
+        char = token_spans(sentence, words(sentence))
+        local = [(char[int(a)][0], char[int(b) - 1][1]) for a, b in tspans if 0 <= int(a) < int(b) <= len(char)]
+    else:
+        phrases = [str(p) for p in (row.get("phrases") if row.get("phrases") is not None else [])]
+        local = _phrase_spans(sentence, phrases)
+    return [(a, b) for a, b in local if 0 <= a < b <= len(sentence)]
+
+
 def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:
     """HTML of ``text`` with the evidence phrases wrapped in ``<mark>``.
 
@@ -87,15 +113,7 @@ def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:
             continue
         cat = str(r.get("priority") or r.get("category") or "")
         phrases = [str(p) for p in (r.get("phrases") if r.get("phrases") is not None else [])]
-        spans = r.get("spans")
-        tspans = r.get("token_spans")
-        if spans is not None and len(spans):
-            local = [(int(a), int(b)) for a, b in spans]
-        elif tspans is not None and len(tspans):
-            char = token_spans(sentence, words(sentence))
-            local = [(char[int(a)][0], char[int(b) - 1][1]) for a, b in tspans if 0 <= int(a) < int(b) <= len(char)]
-        else:
-            local = _phrase_spans(sentence, phrases)
+        local = evidence_char_spans(r)
         label = f"{cat}: {', '.join(phrases)}"
         for a, b in local:
             if 0 <= a < b <= len(sentence):
