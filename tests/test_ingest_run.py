@@ -103,9 +103,10 @@ def test_every_file_accounted_for_and_raw_unchanged(raw, tmp_path, monkeypatch):
     assert "LibreOffice" in by.loc["old.doc", "reason"]
     assert by.loc["report.pdf", "format"] == "pdf" and by.loc["old.doc", "format"] == "doc"
     assert by.loc["export.xlsx", "n_submissions"] == 2
-    assert by.loc["mail.eml", "n_submissions"] == 2  # body + attachment
+    assert by.loc["mail.eml", "n_submissions"] == 1  # the attachment; the body is only a cover note
+    assert "e-mail body is a cover note" in by.loc["mail.eml", "warnings"]
     assert (log.status == "ingested").sum() == 5
-    assert len(res.submissions) == log.n_submissions.sum() == 7
+    assert len(res.submissions) == log.n_submissions.sum() == 6
     # written tables honour their contracts and read back
     for name in ("ingest_log", "submissions", "partners", "contacts"):
         validate(read_table(tmp_path / "processed", name, validate=False), name)
@@ -119,15 +120,15 @@ def test_submission_rows(raw, monkeypatch):
     sources = set(subs.index)
     assert "mail.eml!case.docx" in sources  # the _eml helper names the attachment case.docx
     assert subs.loc["mail.eml!case.docx", "format"] == "docx"
-    assert subs.loc["mail.eml", "format"] == "eml"
+    assert "mail.eml" not in sources  # "Please find attached." is a cover note, not a submission
     assert att is None
     xl = res.submissions[res.submissions.raw_file == "export.xlsx"]
     assert list(xl.part) == ["row 2", "row 3"]
     assert all(sid.startswith("s-") for sid in res.submissions.submission_id)
     assert res.submissions.submission_id.is_unique
-    key = content_key(CASE_2010)
-    active = res.submissions[res.submissions.raw_file == "2010/ACTIVE-spaced.txt"]
-    assert active.submission_id.iloc[0] == f"s-{key[:10]}-0"
+    active = res.submissions[res.submissions.raw_file == "2010/ACTIVE-spaced.txt"].iloc[0]
+    body = active.text[len(active.title):] if active.text.startswith(active.title) else active.text
+    assert active.submission_id == f"s-{content_key(body)[:10]}-0"
 
 
 def test_parallel_equals_serial_and_reruns_are_identical(raw, tmp_path):
@@ -230,3 +231,26 @@ def test_a_file_that_kills_its_worker_is_quarantined(raw, monkeypatch):
     assert log.loc["report.pdf", "sha256"] == hashlib.sha256((raw / "report.pdf").read_bytes()).hexdigest()
     assert log.loc["case.docx", "status"] == "ingested"
     assert log.loc["export.xlsx", "n_submissions"] == 2
+
+
+def test_same_case_study_in_another_format_is_a_duplicate(tmp_path):
+    """Heading numbering, bullets and a property-derived title differ between formats; the words do not."""
+    r = tmp_path / "raw"
+    r.mkdir()
+    body = ("Name of SOA case study\nGlenbrae Warm Homes (FICTIONAL)\n\n"
+            "2. What was the local need addressed by this SOA case study?\nFuel poverty among older people.\n\n"
+            "4. What is the evidence of the benefits for communities?\n- 120 homes insulated by March 2011.\n")
+    (r / "a.txt").write_text(body, encoding="utf-8")
+    (r / "b.md").write_text(body.replace("2. ", "").replace("4. ", "Q4 ").replace("- ", "• "), encoding="utf-8")
+    log = ingest(r, workers=1).ingest_log.set_index("source_file")
+    assert log.loc["b.md", "status"] == "duplicate"
+    assert log.loc["b.md", "reason"] == "same content as a.txt"
+    assert log.loc["b.md", "submission_id"] == log.loc["a.txt", "submission_id"]
+
+
+def test_email_without_attachment_keeps_its_body(tmp_path):
+    r = tmp_path / "raw"
+    r.mkdir()
+    (r / "m.eml").write_bytes(_eml(body="FICTIONAL: Please find our case study below. Falls fell by 20%."))
+    log = ingest(r, workers=1).ingest_log
+    assert log.loc[0, "status"] == "ingested" and log.loc[0, "n_submissions"] == 1

@@ -7,12 +7,13 @@ file) or quarantined (with the reason). Files are processed in parallel, results
 back in sorted path order, so a re-run on the same inputs gives identical tables. Raw files
 are opened read-only and never modified.
 
-Ids and duplicates: a Document's content key is the SHA-256 of its text with white space
-collapsed and case folded; its ``submission_id`` is ``"s-" + key[:10] + "-" + <index of the
+Ids and duplicates: a Document's content key is the SHA-256 of the words of its structured
+narrative (case folded; template headings, punctuation and contact details left out); its ``submission_id`` is ``"s-" + key[:10] + "-" + <index of the
 Document in its file>``. A file whose every Document has the key of an earlier one (in
 sorted path order) is a ``duplicate`` of it (reason "same content as <earlier source_file>",
 submission_id the earlier id(s)); repeated Documents inside one file are dropped with a
-warning.
+warning. An e-mail body that only covers its attachments (no template, at most
+``COVER_NOTE_MAX_WORDS`` words) is not a submission: the file's log row says so.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ SUBMISSION_COLUMNS = ["submission_id", "source_file", "submission_type", "counci
 CONTACT_COLUMNS = ["submission_id", "raw", "name", "job_title", "organisation", "email", "phone"]
 PARTNER_COLUMNS = ["submission_id", "name", "partner_type", "canonical"]
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r", ".ds_store"}
-_FOLD_WS = re.compile(r"\s+")
 _NOT_HASHED = ("symbolic link to a folder (not followed)", "broken symbolic link", "not a regular file",
                "cannot read file")
 
@@ -74,15 +74,38 @@ class IngestResult:
     partners: pd.DataFrame
 
 
+_WORD = re.compile(r"[^\W_]+")
+COVER_NOTE_MAX_WORDS = 80
+
+
 def content_key(text: str) -> str:
-    """SHA-256 (hex) of text with white space collapsed and case folded: the duplicate key.
+    """SHA-256 (hex) of the text's words, case folded: the duplicate key.
+
+    Only the sequence of words and numbers counts, so the same submission typed into
+    another format (other white space, bullets, punctuation, quotes) has the same key.
+    The text given is the structured narrative, without template headings (whose
+    numbering differs between formats) or contact details.
 
     Example
     -------
-    >>> content_key("A  b\\nC") == content_key("a b c")
+    >>> content_key("A  b\\n• C.") == content_key("a b c")
     True
     """
-    return hashlib.sha256(_FOLD_WS.sub(" ", text).strip().casefold().encode("utf-8")).hexdigest()
+    return hashlib.sha256(" ".join(_WORD.findall(text.casefold())).encode("utf-8")).hexdigest()
+
+
+def _body(rec) -> str:
+    """The narrative without its opening title line: a resubmission may be titled from the
+    document's properties in one format and from its first line in another."""
+    title = rec.sections.get("title", "")
+    return rec.text[len(title):] if title and rec.text.startswith(title) else rec.text
+
+
+def _is_cover_note(doc, rec, docs) -> bool:
+    """An e-mail body that only covers its attachments ("please find attached ...")."""
+    has_attachment = any(d.meta.get("attachment") for d in docs)
+    return (has_attachment and not doc.meta.get("attachment") and rec.submission_type == "unstructured"
+            and len(_WORD.findall(rec.text)) <= COVER_NOTE_MAX_WORDS)
 
 
 def _skip_reason(rel: str, path: Path) -> str | None:
@@ -209,7 +232,12 @@ def _process_file(root: str, rel: str, skip: str | None, limits: Limits) -> dict
                     raise
                 except Exception as exc:  # noqa: BLE001 - one bad document never stops the batch
                     raise QuarantineError(f"structure error: {type(exc).__name__}: {str(exc)[:200]}") from None
-                out.append({"index": i, "key": content_key(doc.text), "source_file": source,
+                if _is_cover_note(doc, rec, docs):
+                    n = len(_WORD.findall(rec.text))
+                    res["warnings"].append(f"e-mail body is a cover note ({n} words) for its attachments; "
+                                           "not ingested as a submission")
+                    continue
+                out.append({"index": i, "key": content_key(_body(rec) or doc.text), "source_file": source,
                             "format": doc.meta.get("format", ""), "part": str(doc.meta.get("part", "")),
                             "record": rec})
         res["docs"] = out
