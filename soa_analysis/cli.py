@@ -22,6 +22,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports-dir", metavar="DIR", help="folder for runs and published reports (default reports)")
     p.add_argument("--taxonomies", metavar="LIST", help="comma-separated taxonomies to tag against "
                    "(default priorities,outcomes_soa; also outcomes_2018 or a YAML path)")
+    p.add_argument("--rubric", metavar="FILE", help="evidence rubric YAML to grade with (default: the packaged "
+                   "soa_analysis/rubrics/evidence_rubric.yaml)")
     p.add_argument("--workers", type=int, metavar="N", help="processes to use; 0 = one per core (default 0)")
     p.add_argument("--max-file-mb", type=float, metavar="MB", help="quarantine files larger than this (default 50)")
     p.add_argument("--no-council-reports", dest="council_reports", action="store_const", const=False,
@@ -78,6 +80,7 @@ def _options(args: argparse.Namespace):
         workers=args.workers,
         max_file_mb=args.max_file_mb,
         council_reports=args.council_reports,
+        rubric=args.rubric,
     )
 
 

@@ -36,6 +36,8 @@ class RunOptions:
         Files larger than this are quarantined.
     council_reports : bool
         Also publish one report per council present in the data.
+    rubric : str
+        Path of an evidence rubric YAML to grade with; "" for the packaged rubric.
     run_name : str
         Optional label recorded in the manifest (e.g. the run file's name).
     """
@@ -47,6 +49,7 @@ class RunOptions:
     workers: int = 0
     max_file_mb: float = 50.0
     council_reports: bool = True
+    rubric: str = ""
     run_name: str = ""
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
@@ -93,6 +96,12 @@ def _coerce(name: str, value, source: str):
             raise ConfigError(f"{source}: council_reports must be true or false, got {value!r}")
         return value
     if name == "run_name":
+        return str(value)
+    if name == "rubric":
+        if not isinstance(value, (str, Path)):
+            raise ConfigError(f"{source}: rubric must be a file path, got {value!r}")
+        if str(value) and not Path(value).is_file():
+            raise ConfigError(f"{source}: rubric file {value} not found")
         return str(value)
     if name == "extra":
         if not isinstance(value, dict):

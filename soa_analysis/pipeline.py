@@ -161,7 +161,7 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
     if stage == "tag":
         return {"processed_dir": processed, "taxonomies": list(opts.taxonomies)}
     if stage == "evidence":
-        return {"processed_dir": processed}
+        return {"processed_dir": processed, "rubric": str(Path(opts.rubric).resolve()) if opts.rubric else ""}
     if stage == "report":
         return {
             "processed_dir": processed,

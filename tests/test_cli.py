@@ -115,11 +115,22 @@ def test_a_failing_stage_exits_nonzero_and_keeps_the_last_good_report(full_run, 
     assert (failed / "notebooks" / "02_tag.ipynb").is_file()
 
 
-def test_single_stage_command(full_run, capsys):
+def test_single_stage_command_with_a_researchers_rubric(full_run, tmp_path):
+    """A researcher copies the packaged rubric, edits it, and re-grades with it alone."""
+    import re
+    from importlib.resources import files
+
     base = full_run["base"]
-    code = cli.main(["evidence", "--processed-dir", str(base / "processed"), "--reports-dir", str(base / "reports"), "-q"])
+    packaged = files("soa_analysis.rubrics").joinpath("evidence_rubric.yaml").read_text(encoding="utf-8")
+    edited, n = re.subn(r"(?m)^version:.*$", 'version: "9.9.9-test"', packaged, count=1)
+    assert n == 1
+    rubric = tmp_path / "my_rubric.yaml"
+    rubric.write_text(edited, encoding="utf-8")
+    code = cli.main(["evidence", "--processed-dir", str(base / "processed"), "--reports-dir", str(base / "reports"),
+                     "--rubric", str(rubric), "-q"])
     assert code == 0
-    read_table(base / "processed", "evidence")
+    evidence = read_table(base / "processed", "evidence")
+    assert set(evidence["rubric_version"]) == {"9.9.9-test"}
 
 
 def test_run_file(full_run, tmp_path):

@@ -59,3 +59,11 @@ def test_bundled_run_file_is_valid():
     root = Path(__file__).resolve().parent.parent
     o = make_options(root / "config" / "runs" / "sample.yaml")
     assert o.raw_dir == Path("data/raw") and o.run_name == "sample"
+
+
+def test_rubric_option_must_name_a_file(tmp_path):
+    with pytest.raises(ConfigError, match="rubric file .* not found"):
+        make_options(rubric=str(tmp_path / "nope.yaml"))
+    f = tmp_path / "r.yaml"
+    f.write_text("x: 1\n")
+    assert make_options(rubric=str(f)).rubric == str(f)
