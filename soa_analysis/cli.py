@@ -24,6 +24,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "(default priorities,outcomes_soa; also outcomes_2018 or a YAML path)")
     p.add_argument("--rubric", metavar="FILE", help="evidence rubric YAML to grade with (default: the packaged "
                    "soa_analysis/rubrics/evidence_rubric.yaml)")
+    p.add_argument("--extra-labels", metavar="FILE", help="labels CSV from `soa-analysis review import --out` "
+                   "to add to the tagger's training corpus")
     p.add_argument("--workers", type=int, metavar="N", help="processes to use; 0 = one per core (default 0)")
     p.add_argument("--max-file-mb", type=float, metavar="MB", help="quarantine files larger than this (default 50)")
     p.add_argument("--no-council-reports", dest="council_reports", action="store_const", const=False,
@@ -62,9 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     rx = rv_sub.add_parser("export", help="write review sheets (CSV and XLSX) from the processed tags")
     rx.add_argument("--processed-dir", default="data/processed", metavar="DIR")
     rx.add_argument("--out", required=True, metavar="FILE", help="output path; .csv and .xlsx are both written")
-    ri = rv_sub.add_parser("import", help="read reviewed sheets as labels; print agreement")
+    ri = rv_sub.add_parser("import", help="read reviewed sheets; print agreement; write training labels")
     ri.add_argument("files", nargs="+", metavar="FILE", help="reviewed CSV/XLSX files (one per reviewer)")
-    ri.add_argument("--out", metavar="FILE", help="write the labels as CSV for training (optional)")
+    ri.add_argument("--processed-dir", default="data/processed", metavar="DIR",
+                    help="the processed folder the sheets were exported from (default data/processed)")
+    ri.add_argument("--out", metavar="FILE", help="write the reviewed submissions as a labels CSV, for "
+                    "`soa-analysis tag --extra-labels FILE` (optional)")
     return parser
 
 
@@ -81,6 +86,7 @@ def _options(args: argparse.Namespace):
         max_file_mb=args.max_file_mb,
         council_reports=args.council_reports,
         rubric=args.rubric,
+        extra_labels=args.extra_labels,
     )
 
 
@@ -120,17 +126,15 @@ def _cmd_review(args: argparse.Namespace) -> int:
         for p in paths if isinstance(paths, (list, tuple)) else [paths]:
             print(p)
         return 0
-    labels = tagging.import_review(args.files)
+    review = tagging.import_review(args.files)
+    print(tagging.agreement_summary(args.files))
     if args.out:
         from .io import write_table
 
-        write_table(labels, args.out)
-        print(args.out)
-    summary = getattr(tagging, "agreement_summary", None)
-    if summary is not None:
-        print(summary(args.files))
-    else:
-        print(f"{len(labels)} reviewed label rows")
+        labels = tagging.labels_from_review(review, args.processed_dir)
+        write_table(labels.drop(columns=["label_list"], errors="ignore"), args.out)
+        print(f"{len(labels)} reviewed submission(s) written as training labels to {args.out}; "
+              f"retrain with: soa-analysis tag --extra-labels {args.out}")
     return 0
 
 

@@ -38,6 +38,9 @@ class RunOptions:
         Also publish one report per council present in the data.
     rubric : str
         Path of an evidence rubric YAML to grade with; "" for the packaged rubric.
+    extra_labels : str
+        Path of a labels CSV (e.g. from ``soa-analysis review import --out``) added to the
+        packaged corpus when training the supervised tagger; "" for none.
     run_name : str
         Optional label recorded in the manifest (e.g. the run file's name).
     """
@@ -50,6 +53,7 @@ class RunOptions:
     max_file_mb: float = 50.0
     council_reports: bool = True
     rubric: str = ""
+    extra_labels: str = ""
     run_name: str = ""
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
@@ -97,11 +101,11 @@ def _coerce(name: str, value, source: str):
         return value
     if name == "run_name":
         return str(value)
-    if name == "rubric":
+    if name in ("rubric", "extra_labels"):
         if not isinstance(value, (str, Path)):
-            raise ConfigError(f"{source}: rubric must be a file path, got {value!r}")
+            raise ConfigError(f"{source}: {name} must be a file path, got {value!r}")
         if str(value) and not Path(value).is_file():
-            raise ConfigError(f"{source}: rubric file {value} not found")
+            raise ConfigError(f"{source}: {name} file {value} not found")
         return str(value)
     if name == "extra":
         if not isinstance(value, dict):

@@ -159,7 +159,8 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
             "workers": int(opts.workers),
         }
     if stage == "tag":
-        return {"processed_dir": processed, "taxonomies": list(opts.taxonomies)}
+        return {"processed_dir": processed, "taxonomies": list(opts.taxonomies),
+                "extra_labels": str(Path(opts.extra_labels).resolve()) if opts.extra_labels else ""}
     if stage == "evidence":
         return {"processed_dir": processed, "rubric": str(Path(opts.rubric).resolve()) if opts.rubric else ""}
     if stage == "report":

@@ -168,3 +168,30 @@ def test_every_column_written_is_in_the_data_dictionary(full_run):
         df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, nrows=1)
         documented = {c.name for c in by_file[rel].all_columns}
         assert set(df.columns) <= documented, f"{rel}: undocumented columns {set(df.columns) - documented}"
+
+
+def test_review_loop_from_the_command_line(full_run, tmp_path, capsys):
+    """Export for reviewers, two reviewers decide, import with agreement, retrain with their labels."""
+    base = full_run["base"]
+    processed = base / "processed"
+    assert cli.main(["review", "export", "--processed-dir", str(processed), "--out", str(tmp_path / "sheet")]) == 0
+    sheet = pd.read_csv(tmp_path / "sheet.csv", keep_default_na=False)
+    assert len(sheet) and {"decision", "comment", "evidence"} <= set(sheet.columns)
+    pri = sheet["taxonomy"] == "priorities"
+    first, second = sheet.copy(), sheet.copy()
+    first.loc[pri, "decision"] = ["yes" if a else "no" for a in sheet.loc[pri, "assigned"].astype(str) == "True"]
+    second.loc[pri, "decision"] = "yes"
+    first.assign(reviewer="reviewer one").to_csv(tmp_path / "r1.csv", index=False)
+    second.assign(reviewer="reviewer two").to_csv(tmp_path / "r2.csv", index=False)
+    capsys.readouterr()
+    labels = tmp_path / "labels.csv"
+    assert cli.main(["review", "import", str(tmp_path / "r1.csv"), str(tmp_path / "r2.csv"),
+                     "--processed-dir", str(processed), "--out", str(labels)]) == 0
+    out = capsys.readouterr().out
+    assert "kappa" in out.lower()
+    assert pd.read_csv(labels, keep_default_na=False)["text"].str.len().gt(0).all()
+    code = cli.main(["tag", "--processed-dir", str(processed), "--reports-dir", str(base / "reports"),
+                     "--extra-labels", str(labels), "-q"])
+    assert code == 0
+    meta = json.loads((processed / "tagging_meta.json").read_text())
+    assert "review" in json.dumps(meta).lower() or "extra" in json.dumps(meta).lower()
