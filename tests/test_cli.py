@@ -190,8 +190,11 @@ def test_review_loop_from_the_command_line(full_run, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "kappa" in out.lower()
     assert pd.read_csv(labels, keep_default_na=False)["text"].str.len().gt(0).all()
+    model_json = processed / "models" / "priorities.json"
+    before = json.loads(model_json.read_text())["training"]
     code = cli.main(["tag", "--processed-dir", str(processed), "--reports-dir", str(base / "reports"),
                      "--extra-labels", str(labels), "-q"])
     assert code == 0
-    meta = json.loads((processed / "tagging_meta.json").read_text())
-    assert "review" in json.dumps(meta).lower() or "extra" in json.dumps(meta).lower()
+    after = json.loads(model_json.read_text())["training"]
+    assert after["fingerprint"] != before["fingerprint"]  # retrained with the reviewers' labels
+    assert after["n_documents"] == before["n_documents"] + len(pd.read_csv(labels))
