@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import string
+
 import pytest
 
-from soa_analysis.ingest.partners import find_partners, partner_types
+from soa_analysis.ingest.partners import _compiled, find_partners, fold, partner_types, required_literals
 from soa_analysis.reference import load_partner_types
 
 TYPES = ("local_authority", "nhs_board", "police", "fire_rescue", "enterprise", "transport", "skills", "dwp",
@@ -91,3 +94,53 @@ def test_no_partners(text):
 ])
 def test_unnamed_mentions_dropped_when_a_named_one_exists(text, canonicals):
     assert [p["canonical"] for p in find_partners(text)] == canonicals
+
+
+# --- the literal prefilter (a pattern runs only over texts holding its required literals) ---
+
+@pytest.mark.parametrize("pattern,flags,expected", [
+    ("NHS Fife", re.IGNORECASE, ("nhs fife",)),
+    ("NHS Ayrshire (?:and|&) Arran", re.IGNORECASE, ("nhs ayrshire ", " arran")),
+    ("Job ?centre Plus", re.IGNORECASE, ("job", "centre plus")),          # optional part ends a run
+    (r"(?<![\w-])Police Scotland(?![\w-])", 0, ("police scotland",)),      # assertions are zero width
+    (r"(?-i:(?:[A-Z][a-z]+ ){1,3}College)\b", 0, ("college",)),             # classes end a run
+    (r"(?:ab){2}c", 0, ("ab", "c")),                                        # a repeat of at least one counts
+    (r"(?:ab)*c", 0, ("c",)),                                               # a repeat of zero does not
+    (r"cat|dog", 0, ()),                                                    # alternatives: nothing required
+    (r"[", 0, ()),                                                          # unreadable: never skip
+])
+def test_required_literals(pattern, flags, expected):
+    assert required_literals(pattern, flags) == expected
+
+
+def test_every_partner_pattern_has_a_prefilter_that_its_matches_pass():
+    phrases = "Fife Council, NHS GG&C, Job centre Plus, Perth & Kinross Council, CHCP, the Council, Kingdom Housing " \
+              "Association, Voluntary Action Fife, sport scotland, housing co-operatives"
+    folded = fold(phrases)
+    for tid, canonical, rx, needles in _compiled():
+        assert needles, (canonical, rx.pattern[:60])
+        for m in rx.finditer(phrases):
+            assert all(n in fold(m.group(0)) and n in folded for n in needles)
+
+
+def test_fold_covers_every_character_that_re_equates_with_ascii():
+    # the prefilter looks for literals with ``in`` on folded text: any character that
+    # case-insensitive matching equates with a printable ASCII character must fold to it
+    chars = re.compile("[" + re.escape(string.printable) + "]", re.IGNORECASE)
+    for cp in range(0x80, 0x110000):
+        ch = chr(cp)
+        if chars.fullmatch(ch):
+            for a in string.printable:
+                if re.fullmatch(re.escape(a), ch, re.IGNORECASE):
+                    assert fold(ch) == fold(a), (hex(cp), a)
+
+
+@pytest.mark.parametrize("text,canonical", [
+    ("NHS FIFE", "NHS Fife"),
+    ("\u0130mprovement Service", "Improvement Service"),   # dotted capital I is an "i" to the regex
+    ("NHS H\u0131ghland", "NHS Highland"),                 # and so is dotless i
+    ("Scottiſh Enterpriſe", "Scottish Enterprise"),     # long s is an "s" to the regex
+    ("SKills Development Scotland", "Skills Development Scotland"),   # Kelvin sign
+])
+def test_prefilter_keeps_case_insensitive_matches(text, canonical):
+    assert canonical in [p["canonical"] for p in find_partners(f"We worked with {text} on this.")]
