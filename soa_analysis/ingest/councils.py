@@ -79,14 +79,9 @@ def _mention_pattern(ignore_case: bool) -> re.Pattern:
 
 
 def _lookup_form(form: str) -> dict | None:
-    by_key, _, _, surface = _index()
-    k = _key(form)
-    if k in by_key:
-        return by_key[k]
-    for f, c in surface:
-        if _key(f) == k:
-            return c
-    return None
+    # every surface form's key is in by_key (built from the same forms), so a key missing
+    # there matches no form
+    return _index()[0].get(_key(form))
 
 
 def _result(c: dict | None) -> tuple[str, str]:

@@ -172,6 +172,12 @@ class HeadingMatcher:
                 self.variants_.append((section, item["text"], norm, frozenset(content_stems(norm)), tuple(item["templates"])))
         # one SequenceMatcher per wording, with the wording as seq2 (difflib caches its index)
         self._matchers = [difflib.SequenceMatcher(None, "", v[2], autojunk=False) for v in self.variants_]
+        # prefix_match: wordings of two or more words by their first word, in file order (a
+        # line can only start with "w1 w2 ... " if its first word is w1)
+        self._by_first_word: dict[str, list[tuple]] = {}
+        for section, wording, vnorm, _, templates in self.variants_:
+            if len(vnorm.split()) >= 2:
+                self._by_first_word.setdefault(vnorm.split(" ", 1)[0], []).append((section, wording, vnorm, templates))
         self._cache: dict = {}
         return self
 
@@ -275,8 +281,8 @@ class HeadingMatcher:
         lowered = head_text.lower().replace("\u2019", "'")
         allowed = set(sections) if sections is not None else None
         best = None
-        for section, wording, vnorm, _, templates in self.variants_:
-            if (allowed is not None and section not in allowed) or len(vnorm.split()) < 2:
+        for section, wording, vnorm, templates in self._by_first_word.get(lowered.split(" ", 1)[0], ()):
+            if allowed is not None and section not in allowed:
                 continue
             if lowered.startswith(vnorm + " ") and (best is None or len(vnorm) > len(best[0][2])):
                 rest = head_text[len(vnorm):].strip()
