@@ -156,19 +156,13 @@ def run_report_notebook(
     StageError
         If the notebook fails; ``.notebook`` names the executed notebook to read.
     """
-    import papermill as pm
-
-    from ..errors import StageError
+    from ..pipeline import execute_stage  # the pipeline's one notebook executor
 
     html_path = Path(html_path)
     executed = html_path.with_suffix(".ipynb")
     executed.parent.mkdir(parents=True, exist_ok=True)
     params = {"processed_dir": str(Path(processed_dir).resolve()), "council": council, "run_id": run_id,
               "tables_dir": str(Path(tables_dir).resolve()) if str(tables_dir) else ""}
-    try:
-        pm.execute_notebook(str(notebook or report_notebook()), str(executed), parameters=params,
-                            kernel_name="python3", progress_bar=False, log_output=False)
-    except pm.PapermillExecutionError as exc:
-        raise StageError(f"report notebook failed: {exc.ename}: {exc.evalue}", stage="report",
-                         notebook=str(executed)) from exc
+    nb = Path(notebook or report_notebook())
+    execute_stage("report", nb, executed, params, cwd=nb.parent)
     return render_notebook_html(executed, html_path)
