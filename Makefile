@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lab browser benchmarks clean
+.PHONY: help setup report test test-fast lab system-deps benchmarks clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -21,10 +21,10 @@ setup: $(STAMP) ## create .venv and install soa-analysis with its test tools
 report: setup ## run the whole pipeline on data/raw; prints the path of reports/latest/summary.html
 	$(VENV)/bin/soa-analysis run
 
-browser: ## install Debian's chromium for the browser tests (needs root and apt-get)
-	@bash scripts/install_browser.sh
+system-deps: ## install Debian's chromium for the browser tests (and LibreOffice with SOA_WITH_LIBREOFFICE=1)
+	@bash scripts/install_system_deps.sh
 
-test: setup browser ## set up and run the whole test suite (browser tests included)
+test: setup system-deps ## set up and run the whole test suite (browser tests included)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: setup ## run the tests that need neither a browser nor a notebook kernel

@@ -22,7 +22,7 @@ PAYLOAD = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwne
 
 # CI sets SOA_REQUIRE_BROWSER=1: there a missing browser fails the run instead of skipping.
 if os.environ.get("SOA_REQUIRE_BROWSER") == "1" and not Path(CHROMIUM).exists():
-    raise RuntimeError(f"SOA_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: run scripts/install_browser.sh")
+    raise RuntimeError(f"SOA_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: run scripts/install_system_deps.sh")
 
 pytestmark = [
     pytest.mark.browser,
