@@ -7,7 +7,8 @@ import string
 
 import pytest
 
-from soa_analysis.ingest.partners import _compiled, find_partners, fold, partner_types, required_literals
+from soa_analysis.ingest.partners import (_compiled, find_partners, fold, literal_anchor, partner_types,
+                                          required_literals)
 from soa_analysis.reference import load_partner_types
 
 TYPES = ("local_authority", "nhs_board", "police", "fire_rescue", "enterprise", "transport", "skills", "dwp",
@@ -117,10 +118,49 @@ def test_every_partner_pattern_has_a_prefilter_that_its_matches_pass():
     phrases = "Fife Council, NHS GG&C, Job centre Plus, Perth & Kinross Council, CHCP, the Council, Kingdom Housing " \
               "Association, Voluntary Action Fife, sport scotland, housing co-operatives"
     folded = fold(phrases)
-    for tid, canonical, rx, needles in _compiled():
-        assert needles, (canonical, rx.pattern[:60])
-        for m in rx.finditer(phrases):
-            assert all(n in fold(m.group(0)) and n in folded for n in needles)
+    for pat in _compiled():
+        assert pat.needles, (pat.canonical, pat.rx.pattern[:60])
+        for m in pat.rx.finditer(phrases):
+            assert all(n in fold(m.group(0)) and n in folded for n in pat.needles)
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    (r"(?<![\w-])NHS Fife(?![\w-])", ("nhs fife", 0, 0)),
+    (r"(?:the |local )?police(?! scotland)", ("police", 0, 6)),
+    (r"(?-i:[Tt]he Council)\b", ("he council", 1, 1)),
+    (r"(?:local |further education )?colleges?\b", ("college", 0, 18)),
+    (r"(?:[A-Z][a-z]+ ){1,3}College", None),       # unbounded words before the literal
+    (r"Voluntary Action (?-i:[A-Z][a-z]+)", ("voluntary action ", 0, 0)),
+    (r"cat|dog", None),
+])
+def test_literal_anchor(pattern, expected):
+    assert literal_anchor(pattern, re.IGNORECASE) == expected
+
+
+TRICKY = [
+    "",
+    "the police, local police and Police Scotland; police-led work with the policeman",
+    "NHS Fife NHS Fife-wide NHS FIFE and nhs fife; Fife Health Board",
+    "Job centre Plus and Jobcentre Plus and jobcentre, Job Centre",
+    "local colleges, further education colleges, Fife College and collegestown, the colleges' staff",
+    "the Council and The Council, council services and Council Services; Fife Council and The Highland Council",
+    "third sector organisations, Third Sector Interface, third-sector, third sector organisation",
+    "Scottiſh Enterpriſe, \u0130mprovement Service, SKills Development Scotland, NHS H\u0131ghland",
+    "Voluntary Action Fife and voluntary action groups; the CVS, Glenbrae CVS",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_prefiltered_matches_are_those_of_finditer(text):
+    folded = fold(text)
+    for pat in _compiled():
+        assert [m.span() for m in pat.finditer(text, folded)] == [m.span() for m in pat.rx.finditer(text)], \
+            pat.rx.pattern[:60]
+
+
+def test_fold_keeps_positions():
+    for cp in range(0x110000):
+        assert len(fold(chr(cp))) == 1, hex(cp)
 
 
 def test_fold_covers_every_character_that_re_equates_with_ascii():

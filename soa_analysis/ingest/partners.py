@@ -8,19 +8,23 @@ other_public. Patterns are compiled once; overlapping matches resolve to the lon
 Speed: each pattern carries the literal words every match of it must contain
 (:func:`required_literals`, read from the compiled pattern), and a pattern is only run
 over a text that contains all of them (case-folded). Most of the ~150 patterns name
-organisations a given submission never mentions, so most are never run.
+organisations a given submission never mentions, so most are never run. A pattern that
+does run is tried only where a match can start: a few characters before each occurrence
+of its first literal (:func:`literal_anchor`), unless that distance is unbounded. Both
+give exactly the matches of ``finditer`` over the whole text.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import TaxonomyError
 from ..reference import load_councils, load_partner_types
 
-__all__ = ["find_partners", "partner_types", "required_literals"]
+__all__ = ["find_partners", "fold", "literal_anchor", "partner_types", "required_literals"]
 
 _SPACE = re.compile(r"\s+")
 _UNNAMED = re.compile(r"\((?:[a-z ]+ )?not named\)")
@@ -49,14 +53,31 @@ _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k
 
 
 def fold(text: str) -> str:
-    """``text`` lower-cased for the literal prefilter (see :data:`_FOLD`).
+    """``text`` lower-cased for the literal prefilter (see :data:`_FOLD`); same length,
+    character for character, so positions in the folded text are positions in ``text``.
 
     Example
     -------
     >>> fold("NHS Fife")
     'nhs fife'
     """
-    return text.translate(_FOLD).lower()
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+def _parse(pattern: str, flags: int):
+    """The stdlib's parse tree of ``pattern`` (``(constants, parsed)``), or None."""
+    try:
+        from re import _constants as C, _parser as P  # noqa: N812 - the stdlib's own parser
+
+        return C, P, P.parse(pattern, flags)
+    except Exception:  # noqa: BLE001 - any doubt means "no prefilter", never a wrong skip
+        return None
+
+
+def _safe_literal(run: str) -> str | None:
+    """``run`` folded, when it can serve as a needle (ASCII, one character per character)."""
+    folded = fold(run)
+    return folded if folded.strip() and run.isascii() and len(folded) == len(run) else None
 
 
 def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...]:
@@ -74,12 +95,10 @@ def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...]:
     >>> required_literals(r"Job ?centre Plus")
     ('job', 'centre plus')
     """
-    try:
-        from re import _constants as C, _parser as P  # noqa: N812 - the stdlib's own parser
-
-        parsed = P.parse(pattern, flags)
-    except Exception:  # noqa: BLE001 - any doubt means "no prefilter", never a wrong skip
+    tree = _parse(pattern, flags)
+    if tree is None:
         return ()
+    C, _, parsed = tree
     runs: list[str] = []
 
     def walk(items) -> None:
@@ -103,19 +122,103 @@ def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...]:
                     walk(av[2])
         flush()
 
-    walk(parsed.data if hasattr(parsed, "data") else parsed)
+    walk(parsed.data)
     out = []
     for run in runs:
-        folded = fold(run)
-        # only ASCII literals whose folding is one character per character are safe needles
-        if folded.strip() and run.isascii() and len(folded) == len(run) and folded not in out:
+        folded = _safe_literal(run)
+        if folded and folded not in out:
             out.append(folded)
     return tuple(out)
 
 
+def literal_anchor(pattern: str, flags: int = 0, *, max_spread: int = 64) -> tuple[str, int, int] | None:
+    r"""The first literal run of ``pattern`` (folded) and the least and greatest number of
+    characters any match has before it, or None (no leading run, or a spread over
+    ``max_spread``, e.g. a repeat without bound before it).
+
+    Example
+    -------
+    >>> literal_anchor(r"(?<![\w-])(?:the |local )?police(?! scotland)")
+    ('police', 0, 6)
+    >>> literal_anchor(r"(?:[A-Z][a-z]+ ){1,3}College") is None
+    True
+    """
+    tree = _parse(pattern, flags)
+    if tree is None:
+        return None
+    C, P, parsed = tree
+
+    def flat(items):
+        for op, av in items:
+            if op is C.SUBPATTERN:  # a group's items are part of the sequence
+                yield from flat(av[-1])
+            else:
+                yield op, av
+
+    lo = hi = 0
+    cur: list[str] = []
+    start = (0, 0)
+    for op, av in flat(parsed.data):
+        if op is C.LITERAL:
+            if not cur:
+                start = (lo, hi)
+            cur.append(chr(av))
+            lo, hi = lo + 1, hi + 1
+        elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        elif cur:
+            break
+        else:
+            try:
+                wlo, whi = P.SubPattern(parsed.state, [(op, av)]).getwidth()
+            except Exception:  # noqa: BLE001
+                return None
+            lo, hi = lo + wlo, hi + whi
+            if hi - lo > max_spread:
+                return None
+    literal = _safe_literal("".join(cur)) if cur else None
+    if literal is None or start[1] - start[0] > max_spread:
+        return None
+    return literal, start[0], start[1]
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """One compiled partners.yaml pattern with its prefilter."""
+
+    tid: str
+    canonical: str
+    rx: re.Pattern
+    needles: tuple[str, ...]
+    anchor: tuple[str, int, int] | None
+
+    def finditer(self, text: str, folded: str):
+        """The matches of ``rx.finditer(text)`` (``folded`` is ``fold(text)``)."""
+        if not all(n in folded for n in self.needles):
+            return
+        if self.anchor is None:
+            yield from self.rx.finditer(text)
+            return
+        literal, lo, hi = self.anchor
+        match = self.rx.match
+        pos = 0  # positions before pos are tried or inside an earlier match
+        i = folded.find(literal)
+        while i != -1:
+            s, stop = max(pos, i - hi), i - lo
+            while s <= stop:
+                m = match(text, s)
+                if m:
+                    yield m
+                    s = m.end()  # never empty: a match holds the literal
+                else:
+                    s += 1
+            pos = max(pos, s)
+            i = folded.find(literal, i + 1)
+
+
 @lru_cache(maxsize=1)
-def _compiled() -> list[tuple[str, str, re.Pattern, tuple[str, ...]]]:
-    """(type id, canonical template, compiled pattern, required folded literals), in file order."""
+def _compiled() -> list[_Pattern]:
+    """The patterns of partners.yaml with their prefilters, in file order."""
     council_alt = _council_alternation()
     out = []
     for tid, spec in load_partner_types().items():
@@ -126,7 +229,8 @@ def _compiled() -> list[tuple[str, str, re.Pattern, tuple[str, ...]]]:
                     rx = re.compile(rf"(?<![\w-]){src}(?![\w-])", re.IGNORECASE)
                 except re.error as exc:
                     raise TaxonomyError(f"partners.yaml: bad pattern {pat!r} for {org['canonical']!r}: {exc}") from None
-                out.append((tid, org["canonical"], rx, required_literals(rx.pattern, rx.flags)))
+                out.append(_Pattern(tid, org["canonical"], rx, required_literals(rx.pattern, rx.flags),
+                                    literal_anchor(rx.pattern, rx.flags)))
     return out
 
 
@@ -167,10 +271,9 @@ def find_partners(text: str) -> list[dict]:
         return []
     folded = fold(text)
     hits = []
-    for tid, canonical, rx, needles in _compiled():
-        if all(n in folded for n in needles):
-            for m in rx.finditer(text):
-                hits.append((m.start(), m.end(), tid, canonical))
+    for pat in _compiled():
+        for m in pat.finditer(text, folded):
+            hits.append((m.start(), m.end(), pat.tid, pat.canonical))
     # longest first; drop any hit overlapping an accepted one
     hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
     starts: list[int] = []  # accepted spans are disjoint: kept sorted by start
