@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 import json
-import os
+import operator
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import __version__
 from ..errors import InputError
@@ -21,8 +23,9 @@ from ..io import read_table, write_table, write_text
 from ..labelled import labels_sha256
 from ..schema import SECTION_COLUMNS
 from ..taxonomies import load_taxonomy
-from .lexicon import AnalysedSentence, LexiconTagger, analyse
-from .model import CombinedTagger, document_features, load_model
+from .corpus import Corpus, match_lexicon, model_matrix, submission_pairs
+from .lexicon import LexiconTagger
+from .model import CombinedTagger, load_model
 from .text import split_sentences
 
 __all__ = ["run_tagging", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
@@ -82,19 +85,8 @@ class _Clock:
         self._t = now
 
 
-def _strongest_first(h):
-    return (-h[3], h[1])
-
-
 def _clip(sentence: str) -> str:
     return sentence if len(sentence) <= 220 else sentence[:217] + "..."
-
-
-def _hits_text(sents, hits, limit=3) -> str:
-    """Human-readable evidence of lexicon hits (strongest first)."""
-    return " | ".join(
-        f"{', '.join(repr(m[3]) for m in ms)} in {sents[si].section}: \"{_clip(sents[si].sentence)}\""
-        for _, si, ms, _ in hits[:limit])
 
 
 def _evidence_text(rows: list[dict], limit=3) -> str:
@@ -198,26 +190,32 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     subs = read_table(processed_dir, "submissions")
     clock.lap("read")
     params = {"lexicon_weight": 0.5, "C": 8.0, "cv_folds": 5, "seed": 0} | dict(model_params or {})
-    records = subs.to_dict("records")
-    it = records
+    n = len(subs)
+    columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
+    cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
+    text = subs["text"].tolist() if "text" in subs.columns else [""] * n
+    it = range(n)
     if progress:
         from tqdm import tqdm
 
-        it = tqdm(records, desc="analyse", unit="submission")
-    analysed: list[list[AnalysedSentence]] = [analyse(submission_document(r)) for r in it]
-    clock.lap("analyse")
-    ids = [str(r["submission_id"]) for r in records]
+        it = tqdm(it, desc="split", unit="submission")
+    docs = [submission_pairs(columns, cited, text, i) for i in it]
+    clock.lap("split")
+    corpus = Corpus(docs)
+    del docs
+    clock.lap("tokenise")
+    ids = np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object)
+    sentences = np.array(corpus.sentences, dtype=object)
+    sections = np.array(corpus.sections, dtype=object)
 
-    n = len(records)
     tag_frames: list[pd.DataFrame] = []
-    ev_cols: dict[str, list] = {c: [] for c in EVIDENCE_COLUMNS}
+    ev_tables: list[pa.Table] = []
     meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "n_submissions": n, "taxonomies": {}, "models": {}}
     for tax_ref in taxonomies:
         tax = load_taxonomy(tax_ref)
         k = len(tax.ids)
         supervised = tax.name in SUPERVISED_TAXONOMIES
-        X = None
         if supervised:
             model, how = _get_model(processed_dir, tax_ref, labels, extra_labels, params)
             lexicon = model.lexicon_
@@ -229,10 +227,12 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
             thresholds = np.full(k, lexicon.scoring_["threshold"])
             w = 1.0
         clock.lap("load model")
-        lex_scores, lex_hits = lexicon.score_many(analysed)
+        lm = match_lexicon(lexicon, corpus)
+        lex_scores = lm.scores
         clock.lap(f"lexicon {tax.name}")
+        X = None
         if model is not None and model.model_ is not None and n:
-            X = model.model_.transform([document_features(a) for a in analysed])
+            X = model_matrix(model.model_.vectorizer_, corpus)
             sup = model.model_.classifier_.predict_proba(X)
         else:
             sup = np.zeros_like(lex_scores)
@@ -240,64 +240,79 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
         clock.lap(f"model {tax.name}")
         assigned = combined >= thresholds
         method = "combined" if supervised else "lexicon"
-        cat_ids = tax.ids
-        evidence_text = [""] * (n * k)
+        cat_ids = np.array(tax.ids, dtype=object)
+        evidence_text = np.full(n * k, "", dtype=object)
         keep = combined >= thresholds - EVIDENCE_MARGIN
-        ev_sid, ev_pri, ev_sec, ev_sent, ev_phr, ev_tok, ev_w, ev_meth, ev_asg, ev_si = (
-            ev_cols[c] for c in ("submission_id", "priority", "section", "sentence", "phrases", "token_spans",
-                                 "weight", "method", "assigned", "sentence_index"))
-        n_before = len(ev_sid)
-        for i in range(n):
-            sents = analysed[i]
-            by_cat: dict[int, list] = {}
-            for h in lex_hits[i]:
-                by_cat.setdefault(h[0], []).append(h)
-            for ci, hs in by_cat.items():
-                hs.sort(key=_strongest_first)
-                evidence_text[i * k + ci] = _hits_text(sents, hs)
-                if not keep[i, ci]:
-                    continue  # far below the threshold: summarised in tags.evidence only
-                flag = bool(assigned[i, ci])
-                cat = cat_ids[ci]
-                sid = ids[i]
-                for _, si, ms, w in hs:
-                    sent = sents[si]
-                    ev_sid.append(sid)
-                    ev_pri.append(cat)
-                    ev_sec.append(sent.section)
-                    ev_sent.append(sent.sentence)
-                    ev_phr.append([m[3] for m in ms])
-                    ev_tok.append([[m[0], m[1]] for m in ms])
-                    ev_w.append(round(w, 4))
-                    ev_meth.append("lexicon")
-                    ev_asg.append(flag)
-                    ev_si.append(si)
-            if model is not None:
-                for ci in np.flatnonzero(assigned[i]):
-                    ci = int(ci)
-                    if ci in by_cat:
-                        continue
-                    rows = model.model_evidence(sents, ci, row=None if X is None else X[i])
-                    if not rows:
-                        continue
-                    evidence_text[i * k + ci] = _evidence_text(rows)
-                    for r in rows:
-                        ev_sid.append(ids[i])
-                        ev_pri.append(cat_ids[ci])
-                        ev_sec.append(r["section"])
-                        ev_sent.append(r["sentence"])
-                        ev_phr.append(r["phrases"])
-                        ev_tok.append(r["token_spans"])
-                        ev_w.append(float(r["weight"]))
-                        ev_meth.append("model")
-                        ev_asg.append(True)
-                        ev_si.append(r["sentence_index"])
-        ev_cols["taxonomy"].extend([tax.name] * (len(ev_sid) - n_before))
+
+        # tags.evidence: the three strongest sentences of every (submission, category) with hits
+        hd, hc, hs = lm.hit_doc, lm.hit_cat, lm.hit_sent
+        cell = hd * k + hc
+        if len(cell):
+            first = np.ones(len(cell), dtype=bool)
+            first[1:] = cell[1:] != cell[:-1]
+            rank = np.arange(len(cell)) - np.maximum.accumulate(np.where(first, np.arange(len(cell)), 0))
+            top = np.flatnonzero(rank < 3)
+            phr, lo, hi = lm.m_phrase, lm.hit_lo, lm.hit_hi
+            parts = [f"{', '.join([repr(p) for p in phr[lo[j]:hi[j]]])} in {sections[hs[j]]}: "
+                     f"\"{_clip(sentences[hs[j]])}\"" for j in top.tolist()]
+            cells = cell[top].tolist()
+            for c, group in itertools.groupby(zip(cells, parts), key=operator.itemgetter(0)):
+                evidence_text[c] = " | ".join(p for _, p in group)
+        # tag_evidence: every sentence behind tags within the margin of their threshold
+        sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
+        counts = lm.hit_hi[sel] - lm.hit_lo[sel]
+        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+        midx = (np.repeat(lm.hit_lo[sel] - offsets[:-1], counts) + np.arange(offsets[-1])).astype(np.int64)
+        phrase_arr = np.array(lm.m_phrase, dtype=object)
+        inner = np.empty(2 * len(midx), dtype=np.int64)
+        inner[0::2], inner[1::2] = lm.m_a[midx], lm.m_b[midx]
+        sd = hd[sel]
+        lex_tab = pa.table({
+            "submission_id": pa.array(ids[sd], pa.string()),
+            "taxonomy": pa.array([tax.name] * len(sel), pa.string()),
+            "priority": pa.array(cat_ids[hc[sel]], pa.string()),
+            "section": pa.array(sections[hs[sel]], pa.string()),
+            "sentence": pa.array(sentences[hs[sel]], pa.string()),
+            "phrases": pa.ListArray.from_arrays(pa.array(offsets), pa.array(phrase_arr[midx], pa.string())),
+            "token_spans": pa.ListArray.from_arrays(
+                pa.array(offsets), pa.ListArray.from_arrays(pa.array(np.arange(0, len(inner) + 1, 2, dtype=np.int32)),
+                                                            pa.array(inner))),
+            "weight": pa.array(np.round(lm.hit_w[sel], 4)),
+            "method": pa.array(["lexicon"] * len(sel), pa.string()),
+            "assigned": pa.array(assigned[hd[sel], hc[sel]]),
+            "sentence_index": pa.array((hs[sel] - corpus.doc_sent[sd]).astype(np.int64)),
+        })
+        order_doc = [sd]
+        # model-only tags (assigned, no phrase matched): the words that pushed the score up
+        mrows: dict[str, list] = {c: [] for c in EVIDENCE_COLUMNS}
+        mdoc = []
+        if model is not None and model.model_ is not None and n:
+            has_hit = np.zeros((n, k), dtype=bool)
+            has_hit[hd, hc] = True
+            for i, ci in zip(*np.nonzero(assigned & ~has_hit)):
+                i, ci = int(i), int(ci)
+                rows = model.model_evidence(corpus.analysed(i), ci, row=X[i])
+                if not rows:
+                    continue
+                evidence_text[i * k + ci] = _evidence_text(rows)
+                for r in rows:
+                    for c, v in (("submission_id", ids[i]), ("taxonomy", tax.name), ("priority", cat_ids[ci]),
+                                 ("section", r["section"]), ("sentence", r["sentence"]), ("phrases", r["phrases"]),
+                                 ("token_spans", r["token_spans"]), ("weight", float(r["weight"])),
+                                 ("method", "model"), ("assigned", True), ("sentence_index", r["sentence_index"])):
+                        mrows[c].append(v)
+                    mdoc.append(i)
+        tab = lex_tab
+        if mdoc:
+            tab = pa.concat_tables([lex_tab, pa.table(mrows, schema=lex_tab.schema)])
+            order_doc.append(np.array(mdoc, dtype=np.int64))
+            tab = tab.take(pa.array(np.argsort(np.concatenate(order_doc), kind="stable")))
+        ev_tables.append(tab)
         clock.lap("evidence")
         tag_frames.append(pd.DataFrame({
-            "submission_id": np.repeat(np.array(ids, dtype=object), k),
+            "submission_id": np.repeat(ids, k),
             "taxonomy": tax.name,
-            "priority": np.tile(np.array(tax.ids, dtype=object), n),
+            "priority": np.tile(cat_ids, n),
             "label": np.tile(np.array([c.label for c in tax.categories], dtype=object), n),
             "score": combined.ravel().round(6),
             "assigned": assigned.ravel(),
@@ -317,10 +332,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
                         "model_score": float})
     for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
         tags[c] = tags[c].astype("string")
-    evidence = pd.DataFrame(ev_cols, columns=EVIDENCE_COLUMNS)
-    for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method"):
-        evidence[c] = evidence[c].astype("string")
-    evidence = evidence.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})
+    evidence = _evidence_frame(ev_tables)
     clock.lap("frames")
     paths = {
         "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
@@ -330,3 +342,22 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     meta["timings_s"] = clock.laps
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
     return TaggingResult(tags, evidence, meta, paths)
+
+
+_EVIDENCE_SCHEMA = pa.schema([
+    ("submission_id", pa.string()), ("taxonomy", pa.string()), ("priority", pa.string()), ("section", pa.string()),
+    ("sentence", pa.string()), ("phrases", pa.list_(pa.string())), ("token_spans", pa.list_(pa.list_(pa.int64()))),
+    ("weight", pa.float64()), ("method", pa.string()), ("assigned", pa.bool_()), ("sentence_index", pa.int64()),
+])
+
+
+def _evidence_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """tag_evidence as a DataFrame: text columns as pandas strings, list columns as object
+    columns of numpy arrays (as ``read_table`` returns them)."""
+    tab = pa.concat_tables([t.cast(_EVIDENCE_SCHEMA) for t in tables]) if tables else _EVIDENCE_SCHEMA.empty_table()
+    df = pd.DataFrame({name: (tab.column(name).to_pandas() if name in ("phrases", "token_spans") else
+                              pd.Series(pd.arrays.ArrowExtensionArray(tab.column(name).combine_chunks())))
+                       for name in EVIDENCE_COLUMNS})
+    for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method"):
+        df[c] = df[c].astype("string")
+    return df.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})

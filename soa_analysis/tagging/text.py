@@ -100,8 +100,15 @@ def split_sentences(text: str) -> list[str]:
         line = stripped if "A" <= stripped[0] <= "Z" else bullet("", line).strip()
         if not line:
             continue
+        pieces = _nlp._BOUNDARY.split(line)
+        if len(pieces) == 1:
+            out.append(line)
+            continue
+        if not any(p[-1] == "." and _ends_in_abbreviation(p) for p in pieces[:-1]):
+            out.extend(pieces)  # no piece ends in an abbreviation or initial: nothing to re-join
+            continue
         buf = ""
-        for piece in _nlp._BOUNDARY.split(line):
+        for piece in pieces:
             buf = f"{buf} {piece}" if buf else piece
             if _ends_in_abbreviation(buf):
                 continue
