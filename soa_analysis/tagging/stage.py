@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import itertools
 import json
-import operator
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -87,6 +85,40 @@ class _Clock:
 
 def _clip(sentence: str) -> str:
     return sentence if len(sentence) <= 220 else sentence[:217] + "..."
+
+
+_SD = object
+
+
+def _evidence_strings(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
+    """tags.evidence of every cell (submission x category): its ``limit`` strongest hits as
+    ``'phrase', 'phrase' in section: "sentence"`` joined by " | " (numpy string operations)."""
+    add = np.add  # on object arrays: str concatenation in a C loop
+    first = np.ones(len(cell), dtype=bool)
+    first[1:] = cell[1:] != cell[:-1]
+    idx = np.arange(len(cell))
+    rank = idx - np.maximum.accumulate(np.where(first, idx, 0))
+    top = np.flatnonzero(rank < limit)
+    codes, uniq = pd.factorize(np.array(lm.m_phrase, dtype=object))
+    rep = np.array([repr(p) for p in uniq], dtype=_SD)[codes]
+    lo = lm.hit_lo[top]
+    cnt = lm.hit_hi[top] - lo
+    acc = rep[lo]
+    for j in range(1, int(cnt.max()) if len(cnt) else 0):
+        has = np.flatnonzero(cnt > j)
+        acc[has] = add(add(acc[has], ", "), rep[lo[has] + j])
+    sent_ix = lm.hit_sent[top]
+    sec_codes, sec_names = pd.factorize(sections[sent_ix])
+    su, sinv = np.unique(sent_ix, return_inverse=True)
+    clipped = np.array([_clip(s) for s in sentences[su]], dtype=_SD)[sinv]
+    part = add(add(add(add(acc, " in "), np.array(list(sec_names), dtype=_SD)[sec_codes]), ': "'), add(clipped, '"'))
+    out = np.full(size, "", dtype=_SD)
+    r, c = rank[top], cell[top]
+    out[c[r == 0]] = part[r == 0]
+    for j in range(1, limit):
+        m = r == j
+        out[c[m]] = add(add(out[c[m]], " | "), part[m])
+    return out
 
 
 def _evidence_text(rows: list[dict], limit=3) -> str:
@@ -248,16 +280,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
         hd, hc, hs = lm.hit_doc, lm.hit_cat, lm.hit_sent
         cell = hd * k + hc
         if len(cell):
-            first = np.ones(len(cell), dtype=bool)
-            first[1:] = cell[1:] != cell[:-1]
-            rank = np.arange(len(cell)) - np.maximum.accumulate(np.where(first, np.arange(len(cell)), 0))
-            top = np.flatnonzero(rank < 3)
-            phr, lo, hi = lm.m_phrase, lm.hit_lo, lm.hit_hi
-            parts = [f"{', '.join([repr(p) for p in phr[lo[j]:hi[j]]])} in {sections[hs[j]]}: "
-                     f"\"{_clip(sentences[hs[j]])}\"" for j in top.tolist()]
-            cells = cell[top].tolist()
-            for c, group in itertools.groupby(zip(cells, parts), key=operator.itemgetter(0)):
-                evidence_text[c] = " | ".join(p for _, p in group)
+            evidence_text = _evidence_strings(lm, cell, sections, sentences, n * k)
         # tag_evidence: every sentence behind tags within the margin of their threshold
         sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
         counts = lm.hit_hi[sel] - lm.hit_lo[sel]
