@@ -119,6 +119,11 @@ def normalise_heading(text: str) -> tuple[int | None, str]:
     return number, _SPACE.sub(" ", s).strip().lower()
 
 
+# The structure step normalises the same candidate texts more than once (template
+# recognition, then sectioning); a pure function of its text, so cached per process.
+_normalised = lru_cache(maxsize=8192)(normalise_heading)
+
+
 @dataclass(frozen=True)
 class HeadingMatch:
     """The best section for a heading candidate, with its evidence.
@@ -243,7 +248,7 @@ class HeadingMatcher:
         """
         if not hasattr(self, "variants_"):
             self.fit()
-        number, norm = normalise_heading(text)
+        number, norm = _normalised(text)
         if not norm:
             return HeadingMatch("", 0.0, "", (), number) if number is not None else None
         key = (norm, None if sections is None else tuple(sorted(sections)))
@@ -271,14 +276,7 @@ class HeadingMatcher:
         """
         if not hasattr(self, "variants_"):
             self.fit()
-        first_line = (text or "").split("\n", 1)[0]
-        head_text = _MARKDOWN.sub("", first_line).strip()
-        m = _NUMBER.match(head_text)
-        number = None
-        if m:
-            number = int(m.group("n1") or m.group("n2") or m.group("n3"))
-            head_text = head_text[m.end():]
-        lowered = head_text.lower().replace("\u2019", "'")
+        number, head_text, lowered = _line_head((text or "").split("\n", 1)[0])
         allowed = set(sections) if sections is not None else None
         best = None
         for section, wording, vnorm, templates in self._by_first_word.get(lowered.split(" ", 1)[0], ()):
@@ -330,6 +328,18 @@ class HeadingMatcher:
             if key > best_key:
                 best, best_key = (section, round(min(score, 1.0), 4), wording, templates), key
         return best
+
+
+@lru_cache(maxsize=2048)
+def _line_head(first_line: str) -> tuple[int | None, str, str]:
+    """A line's question number, the line without markdown marks and number, and that lower-cased."""
+    head_text = _MARKDOWN.sub("", first_line).strip()
+    m = _NUMBER.match(head_text)
+    number = None
+    if m:
+        number = int(m.group("n1") or m.group("n2") or m.group("n3"))
+        head_text = head_text[m.end():]
+    return number, head_text, head_text.lower().replace("\u2019", "'")
 
 
 @lru_cache(maxsize=1)
@@ -491,7 +501,7 @@ T_SAME_LINE = 0.74  # "Heading: answer" on one line
 T_SHORT = 0.78      # a short paragraph with no full stop (bold or plain)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Candidate:
     head: str
     rest: str
@@ -503,13 +513,21 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _candidates(block: Block) -> list[_Candidate]:
+def _candidates(block: Block) -> tuple[_Candidate, ...]:
     """Ways a block could be (or start with) a heading, strongest reading first."""
-    text = (block.text or "").strip()
     if block.kind == "checkbox":
-        return []
-    if block.kind == "row":
-        cells = [c.strip() for c in (block.cells or [])]
+        return ()
+    return _candidates_of(block.kind, block.text or "", tuple(block.cells or ()))
+
+
+@lru_cache(maxsize=2048)  # each block is read twice: template recognition, then sectioning
+def _candidates_of(kind: str, text: str, cells: tuple[str, ...]) -> tuple[_Candidate, ...]:
+    return tuple(_candidates_list(kind, text.strip(), cells))
+
+
+def _candidates_list(kind: str, text: str, cells: tuple[str, ...]) -> list[_Candidate]:
+    if kind == "row":
+        cells = [c.strip() for c in cells]
         if len(cells) >= 3 and _NUMBER_CELL.match(cells[0]):
             # number column | question | answer
             rest = "\n".join(c for c in cells[2:] if c)
@@ -522,7 +540,7 @@ def _candidates(block: Block) -> list[_Candidate]:
         text = cells[0] if cells else text
         out = [_Candidate(text, "", T_HEADING, "row1")] if _words(text) <= 30 else []
         return out + _para_candidates(text)
-    if block.kind == "heading":
+    if kind == "heading":
         return [_Candidate(text, "", T_HEADING, "heading")] + _para_candidates(text)[:1]
     return _para_candidates(text)
 
@@ -557,7 +575,7 @@ def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict
         if by_number and (sections is None or by_number in sections):
             if hm.section == by_number:
                 hm = HeadingMatch(hm.section, min(1.0, hm.score + 0.15), hm.variant, hm.templates, hm.number)
-            elif hm.score < cand.threshold + 0.1 and _words(normalise_heading(cand.head)[1]) <= 3:
+            elif hm.score < cand.threshold + 0.1 and _words(_normalised(cand.head)[1]) <= 3:
                 hm = HeadingMatch(by_number, cand.threshold, f"question {hm.number}", (), hm.number)
         if hm.section == "cpp" and resolve_council(cand.head)[0]:
             continue  # "Fife Community Planning Partnership: ..." names a CPP, it is not the field label
