@@ -1,0 +1,109 @@
+"""The stage's corpus engine gives the same tokens, matches, scores and model matrix as the
+per-sentence taggers (analyse, LexiconTagger.match_document, document_features), which the
+other test files pin to the codebook. Documents are fictional, written for these tests."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from soa_analysis.tagging import CombinedTagger, LexiconTagger, analyse
+from soa_analysis.tagging.corpus import Corpus, match_lexicon, model_matrix, submission_pairs
+from soa_analysis.tagging.model import document_features
+
+DOCS = [
+    [("title", "Falls prevention for older people in Glenbrae (fictional)"),
+     ("actions", "Strength and balance classes, telecare and home safety checks helped older people stay at home."),
+     ("actions", "The project had no impact on employment."),
+     ("outcomes_cited", "National Outcome 15 - Our people are able to maintain their independence as they get older")],
+    [("text", "Repairs to the older buildings on the estate were funded (fictional).")],
+    [("need", "It might indirectly help jobs; modern apprenticeships helped young people into work.")],
+    [("text", "Reports covered the economy, crime, nurseries, sport and older people.")],
+    [],
+    [("text", "- \u2022 ..."), ("text", "Rather than crime, it tackled smoking and alcohol misuse among young people.")],
+    [("text", "Early learning and childcare for two year olds didn\u2019t reach families; parenting classes did.")],
+    [("text", "Separator \x1e inside text: anti-social behaviour fell by 12% (fictional).")],
+    [("need", "DON'T count employment here."), ("evidence", "Not only employment but also health improved.")],
+]
+
+
+@pytest.fixture(scope="module")
+def combined():
+    return CombinedTagger().fit_labels()
+
+
+def _reference_hits(lexicon, analysed):
+    out = set()
+    for i, sents in enumerate(analysed):
+        for ci, si, ms, w in lexicon.match_document(sents)[2]:
+            out.add((i, ci, si, round(w, 9), tuple((a, b, round(x, 9), p) for a, b, x, p in ms)))
+    return out
+
+
+def _corpus_hits(corpus, lm):
+    out = set()
+    for j in range(len(lm.hit_doc)):
+        i = int(lm.hit_doc[j])
+        ms = tuple((int(lm.m_a[x]), int(lm.m_b[x]), round(float(lm.m_w[x]), 9), lm.m_phrase[x])
+                   for x in range(lm.hit_lo[j], lm.hit_hi[j]))
+        out.add((i, int(lm.hit_cat[j]), int(lm.hit_sent[j] - corpus.doc_sent[i]), round(float(lm.hit_w[j]), 9), ms))
+    return out
+
+
+def _check(docs, taxonomies=("priorities", "outcomes_soa")):
+    corpus = Corpus(docs)
+    analysed = [analyse(d) for d in docs]
+    for i, ref in enumerate(analysed):
+        got = corpus.analysed(i)
+        assert [(s.section, s.sentence, s.tokens, s.stems) for s in got] == \
+               [(s.section, s.sentence, s.tokens, s.stems) for s in ref]
+        for s, r in zip(range(corpus.doc_sent[i], corpus.doc_sent[i + 1]), ref):
+            neg, hed = r.cues()
+            a, b = corpus.sent_tok[s], corpus.sent_tok[s + 1]
+            assert corpus.negated[a:b].tolist() == (neg or [False] * (b - a))
+            assert corpus.hedged[a:b].tolist() == (hed or [False] * (b - a))
+    for tax in taxonomies:
+        lexicon = LexiconTagger(taxonomy=tax).fit()
+        lm = match_lexicon(lexicon, corpus)
+        scores, _ = lexicon.score_many(analysed)
+        np.testing.assert_allclose(lm.scores, scores, rtol=0, atol=1e-12)
+        assert _corpus_hits(corpus, lm) == _reference_hits(lexicon, analysed)
+    return corpus, analysed
+
+
+def test_hand_made_documents_match_the_per_sentence_taggers():
+    corpus, _ = _check(DOCS)
+    assert corpus.n_docs == len(DOCS)
+    assert corpus.doc_sent[5] == corpus.doc_sent[4]  # the empty document has no sentences
+
+
+def test_hand_made_documents_give_the_reference_model_matrix(combined):
+    corpus, analysed = _check(DOCS, taxonomies=())
+    got = model_matrix(combined.model_.vectorizer_, corpus)
+    ref = combined.model_.transform([document_features(a) for a in analysed])
+    assert (got != ref).nnz == 0
+    np.testing.assert_array_equal(combined.model_.classifier_.predict_proba(got),
+                                  combined.model_.classifier_.predict_proba(ref))
+
+
+def test_expected_matches_are_found():
+    corpus = Corpus(DOCS)
+    lexicon = LexiconTagger(taxonomy="priorities").fit()
+    lm = match_lexicon(lexicon, corpus)
+    cats = lexicon.categories_
+    tagged = {(int(d), cats[int(c)]) for d, c in zip(lm.hit_doc, lm.hit_cat)}
+    assert (0, "older_people") in tagged
+    assert (1, "older_people") not in tagged  # "older buildings" is an exclusion
+    assert (8, "employment") in tagged        # "not only employment" is not a negation
+
+
+_WORDS = st.sampled_from(["older", "people", "employment", "jobs", "not", "no", "might", "indirectly", "crime",
+                          "early", "years", "childcare", "telecare", "buildings", "National", "Outcome", "and",
+                          "health", "young", "apprenticeships", "modern", "but", ",", ";", "(", ")", "12%", "e.g.",
+                          "Dr.", "isn't", "rather", "than", "care", "at", "home", "stay", "."])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_WORDS, min_size=0, max_size=14).map(" ".join), min_size=1, max_size=4))
+def test_random_documents_match_the_per_sentence_taggers(sentences):
+    docs = [submission_pairs({"actions": ["  ".join(sentences)]}, [[]], [""], 0), [("text", s) for s in sentences]]
+    _check(docs)
