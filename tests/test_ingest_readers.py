@@ -700,3 +700,24 @@ def test_text_blocks_wrapped_lines(text, expected):
     from soa_analysis.ingest.readers import text_blocks
 
     assert [(b.kind, b.text) for b in text_blocks(text)] == expected
+
+
+def _zip_of(*names: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n in names:
+            zf.writestr(n, "FICTIONAL")
+    return buf.getvalue()
+
+
+def test_zip_names_remembers_only_the_same_bytes_and_returns_fresh_lists():
+    from soa_analysis.ingest.readers import zip_names
+
+    a, b = _zip_of("word/document.xml"), _zip_of("xl/workbook.xml")
+    first = zip_names(a)
+    assert first == ["word/document.xml"]
+    first.append("changed by the caller")
+    assert zip_names(a) == ["word/document.xml"]
+    assert zip_names(b) == ["xl/workbook.xml"]
+    assert zip_names(b"PK\x03\x04 truncated") is None
+    assert zip_names(a) == ["word/document.xml"]

@@ -179,15 +179,27 @@ _UNSUPPORTED_EXT = {
 }
 
 
+# The last archive's names: format detection and the sniffers ask for the same file's
+# names several times. One (bytes object, names) tuple, keyed on the bytes object itself
+# (immutable; replaced as a whole, so threads never see a mixed pair); read_bytes drops it.
+_LAST_ZIP: list = [None]
+
+
 def zip_names(data: bytes) -> list[str] | None:
     """Member names of a zip archive, or None if ``data`` is not a readable zip (central directory only)."""
     if not data.startswith(ZIP_MAGICS):
         return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return zf.namelist()
-    except Exception:  # noqa: BLE001 - any failure means "not a readable zip"
-        return None
+    last = _LAST_ZIP[0]
+    if last is not None and last[0] is data:
+        names = last[1]
+    else:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = tuple(zf.namelist())
+        except Exception:  # noqa: BLE001 - any failure means "not a readable zip"
+            names = None
+        _LAST_ZIP[0] = (data, names)
+    return None if names is None else list(names)
 
 
 def open_zip(data: bytes, fmt: str, limits: Limits) -> zipfile.ZipFile:
@@ -793,6 +805,7 @@ def read_bytes(data: bytes, *, name: str, limits: Limits | None = None) -> list[
     finally:
         if token is not None:
             _DEADLINE.reset(token)
+        _LAST_ZIP[0] = None
     base = os.path.basename(name)
     for d in docs:
         d.meta.setdefault("format", fmt)
