@@ -22,6 +22,7 @@ DOCS = [
     [("text", "- \u2022 ..."), ("text", "Rather than crime, it tackled smoking and alcohol misuse among young people.")],
     [("text", "Early learning and childcare for two year olds didn\u2019t reach families; parenting classes did.")],
     [("text", "Separator \x1e inside text: anti-social behaviour fell by 12% (fictional).")],
+    [("text", "OLDER PEOPLE and Employment \u2018matter\u2019 (fictional)."), ("text", "\u0130nverglen \u212aIRK employment.")],
     [("need", "DON'T count employment here."), ("evidence", "Not only employment but also health improved.")],
 ]
 
@@ -72,6 +73,7 @@ def _check(docs, taxonomies=("priorities", "outcomes_soa")):
 
 def test_hand_made_documents_match_the_per_sentence_taggers():
     corpus, _ = _check(DOCS)
+    _check([d for d in DOCS if "\u0130" not in str(d)])  # the corpus's case-insensitive road
     assert corpus.n_docs == len(DOCS)
     assert corpus.doc_sent[5] == corpus.doc_sent[4]  # the empty document has no sentences
 
@@ -93,7 +95,7 @@ def test_expected_matches_are_found():
     tagged = {(int(d), cats[int(c)]) for d, c in zip(lm.hit_doc, lm.hit_cat)}
     assert (0, "older_people") in tagged
     assert (1, "older_people") not in tagged  # "older buildings" is an exclusion
-    assert (8, "employment") in tagged        # "not only employment" is not a negation
+    assert (9, "employment") in tagged        # "not only employment" is not a negation
 
 
 _WORDS = st.sampled_from(["older", "people", "employment", "jobs", "not", "no", "might", "indirectly", "crime",

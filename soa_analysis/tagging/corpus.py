@@ -38,7 +38,7 @@ from .text import (_ALL_CUES, _STEM_CACHE, CITATION_RE, FEATURE_STOP_WORDS, WORD
 __all__ = ["Corpus", "LexiconMatches", "match_lexicon", "model_matrix", "submission_pairs"]
 
 _SEP = "\x1e"  # record separator: never part of a token
-_TOKEN_OR_SEP = re.compile(WORD_RE.pattern + "|\x1e")
+_TOKEN_OR_SEP_ANY_CASE = re.compile(WORD_RE.pattern.replace("[a-z]", "[A-Za-z]") + "|\x1e")
 
 
 class Corpus:
@@ -74,12 +74,18 @@ class Corpus:
         big = _SEP.join(sentences)
         if big.count(_SEP) != max(len(sentences) - 1, 0):  # a separator inside the text: blank it out
             big = _SEP.join(s.replace(_SEP, " ") for s in sentences)
-        low = big.lower()
-        if "\u2019" in low or "\u2018" in low:
-            low = low.replace("\u2019", "'").replace("\u2018", "'")
-        toks = _TOKEN_OR_SEP.findall(low) if sentences else []
+        if "\u2019" in big or "\u2018" in big:
+            big = big.replace("\u2019", "'").replace("\u2018", "'")
+        # Tokens of the lower-cased text are the lower-cased tokens of the text (A-Z and a-z
+        # pair up; no other character lower-cases into a token character, except two that
+        # send the text down the slow road), so only the token types are lower-cased.
+        if "\u0130" in big or "\u212a" in big:
+            big = big.lower()
+        toks = _TOKEN_OR_SEP_ANY_CASE.findall(big) if sentences else []
         codes, types = pd.factorize(np.array(toks, dtype=object)) if toks else (np.zeros(0, np.int64), np.array([], dtype=object))
-        del toks
+        del toks, big
+        lower_codes, types = pd.factorize(np.array([t.lower() for t in types], dtype=object))
+        codes = lower_codes[codes] if len(codes) else codes
         types = np.asarray(types, dtype=object)
         sep_code = -1
         hits = np.flatnonzero(types == _SEP)

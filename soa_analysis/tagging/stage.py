@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from .. import __version__
 from ..errors import InputError
@@ -241,7 +240,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     sections = np.array(corpus.sections, dtype=object)
 
     tag_frames: list[pd.DataFrame] = []
-    ev_tables: list[pa.Table] = []
+    ev_parts: list[dict] = []
     meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "n_submissions": n, "taxonomies": {}, "models": {}}
     for tax_ref in taxonomies:
@@ -283,29 +282,18 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
             evidence_text = _evidence_strings(lm, cell, sections, sentences, n * k)
         # tag_evidence: every sentence behind tags within the margin of their threshold
         sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
-        counts = lm.hit_hi[sel] - lm.hit_lo[sel]
-        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
-        midx = (np.repeat(lm.hit_lo[sel] - offsets[:-1], counts) + np.arange(offsets[-1])).astype(np.int64)
-        phrase_arr = np.array(lm.m_phrase, dtype=object)
-        inner = np.empty(2 * len(midx), dtype=np.int64)
-        inner[0::2], inner[1::2] = lm.m_a[midx], lm.m_b[midx]
+        lo, hi = lm.hit_lo[sel].tolist(), lm.hit_hi[sel].tolist()
+        phr = lm.m_phrase
+        pairs = list(map(list, zip(lm.m_a.tolist(), lm.m_b.tolist())))
         sd = hd[sel]
-        lex_tab = pa.table({
-            "submission_id": pa.array(ids[sd], pa.string()),
-            "taxonomy": pa.array([tax.name] * len(sel), pa.string()),
-            "priority": pa.array(cat_ids[hc[sel]], pa.string()),
-            "section": pa.array(sections[hs[sel]], pa.string()),
-            "sentence": pa.array(sentences[hs[sel]], pa.string()),
-            "phrases": pa.ListArray.from_arrays(pa.array(offsets), pa.array(phrase_arr[midx], pa.string())),
-            "token_spans": pa.ListArray.from_arrays(
-                pa.array(offsets), pa.ListArray.from_arrays(pa.array(np.arange(0, len(inner) + 1, 2, dtype=np.int32)),
-                                                            pa.array(inner))),
-            "weight": pa.array(np.round(lm.hit_w[sel], 4)),
-            "method": pa.array(["lexicon"] * len(sel), pa.string()),
-            "assigned": pa.array(assigned[hd[sel], hc[sel]]),
-            "sentence_index": pa.array((hs[sel] - corpus.doc_sent[sd]).astype(np.int64)),
-        })
-        order_doc = [sd]
+        cols = {
+            "submission_id": ids[sd], "taxonomy": np.full(len(sel), tax.name, dtype=object),
+            "priority": cat_ids[hc[sel]], "section": sections[hs[sel]], "sentence": sentences[hs[sel]],
+            "phrases": _objects([phr[x:y] for x, y in zip(lo, hi)]),
+            "token_spans": _objects([pairs[x:y] for x, y in zip(lo, hi)]),
+            "weight": np.round(lm.hit_w[sel], 4), "method": np.full(len(sel), "lexicon", dtype=object),
+            "assigned": assigned[hd[sel], hc[sel]], "sentence_index": (hs[sel] - corpus.doc_sent[sd]).astype(np.int64),
+        }
         # model-only tags (assigned, no phrase matched): the words that pushed the score up
         mrows: dict[str, list] = {c: [] for c in EVIDENCE_COLUMNS}
         mdoc = []
@@ -325,12 +313,11 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
                                  ("method", "model"), ("assigned", True), ("sentence_index", r["sentence_index"])):
                         mrows[c].append(v)
                     mdoc.append(i)
-        tab = lex_tab
-        if mdoc:
-            tab = pa.concat_tables([lex_tab, pa.table(mrows, schema=lex_tab.schema)])
-            order_doc.append(np.array(mdoc, dtype=np.int64))
-            tab = tab.take(pa.array(np.argsort(np.concatenate(order_doc), kind="stable")))
-        ev_tables.append(tab)
+        if mdoc:  # each submission's model rows after its lexicon rows
+            order = np.argsort(np.concatenate((sd, np.array(mdoc, dtype=np.int64))), kind="stable")
+            cols = {c: np.concatenate((v, _objects(mrows[c]) if v.dtype == object else np.array(mrows[c], dtype=v.dtype)))[order]
+                    for c, v in cols.items()}
+        ev_parts.append(cols)
         clock.lap("evidence")
         tag_frames.append(pd.DataFrame({
             "submission_id": np.repeat(ids, k),
@@ -355,7 +342,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
                         "model_score": float})
     for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
         tags[c] = tags[c].astype("string")
-    evidence = _evidence_frame(ev_tables)
+    evidence = _evidence_frame(ev_parts)
     clock.lap("frames")
     paths = {
         "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
@@ -367,20 +354,19 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     return TaggingResult(tags, evidence, meta, paths)
 
 
-_EVIDENCE_SCHEMA = pa.schema([
-    ("submission_id", pa.string()), ("taxonomy", pa.string()), ("priority", pa.string()), ("section", pa.string()),
-    ("sentence", pa.string()), ("phrases", pa.list_(pa.string())), ("token_spans", pa.list_(pa.list_(pa.int64()))),
-    ("weight", pa.float64()), ("method", pa.string()), ("assigned", pa.bool_()), ("sentence_index", pa.int64()),
-])
+def _objects(values: list) -> np.ndarray:
+    """A 1-d object array of ``values`` (lists stay lists, never become a 2-d array)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
-def _evidence_frame(tables: list[pa.Table]) -> pd.DataFrame:
-    """tag_evidence as a DataFrame: text columns as pandas strings, list columns as object
-    columns of numpy arrays (as ``read_table`` returns them)."""
-    tab = pa.concat_tables([t.cast(_EVIDENCE_SCHEMA) for t in tables]) if tables else _EVIDENCE_SCHEMA.empty_table()
-    df = pd.DataFrame({name: (tab.column(name).to_pandas() if name in ("phrases", "token_spans") else
-                              pd.Series(pd.arrays.ArrowExtensionArray(tab.column(name).combine_chunks())))
-                       for name in EVIDENCE_COLUMNS})
+def _evidence_frame(parts: list[dict]) -> pd.DataFrame:
+    """tag_evidence as a DataFrame (text columns as pandas strings, lists as Python lists)."""
+    if parts:
+        df = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in EVIDENCE_COLUMNS})
+    else:
+        df = pd.DataFrame({c: np.array([], dtype=object) for c in EVIDENCE_COLUMNS})
     for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method"):
         df[c] = df[c].astype("string")
     return df.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})
