@@ -24,14 +24,14 @@ A test keeps these results equal to the per-sentence reference on hand-made docu
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..schema import SECTION_COLUMNS
-from .lexicon import SECTION_WEIGHTS, LIST_DAMPING, AnalysedSentence, LexiconTagger
+from .lexicon import LIST_DAMPING, AnalysedSentence, LexiconTagger
 from .text import (_ALL_CUES, _STEM_CACHE, CITATION_RE, FEATURE_STOP_WORDS, WORD_RE, cue_flags,
                    split_sentences, stems)
 
@@ -102,8 +102,9 @@ class Corpus:
         self.types = types
         self.tok_type = codes.astype(np.int64)
         kept_idx = np.flatnonzero(keep)
-        self.sentences = [sentences[j] for j in kept_idx]
-        self.sections = [sections[j] for j in kept_idx]
+        all_kept = len(kept_idx) == n_raw
+        self.sentences = sentences if all_kept else [sentences[j] for j in kept_idx]
+        self.sections = sections if all_kept else [sections[j] for j in kept_idx]
         lens = raw_len[keep]
         self.sent_tok = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
         raw_doc = np.repeat(np.arange(len(docs)), counts)
@@ -137,11 +138,9 @@ class Corpus:
                     a, b = self.sent_tok[s], self.sent_tok[s + 1]
                     self.negated[a:b] = flags[0]
                     self.hedged[a:b] = flags[1]
-        weights = SECTION_WEIGHTS
         sec_codes, self.section_names = pd.factorize(np.array(self.sections, dtype=object)) \
             if self.n_sent else (np.zeros(0, np.int64), np.array([], dtype=object))
         self.sent_section = sec_codes.astype(np.int64)
-        self._weights_for = weights
 
     def tokens(self, s: int) -> list[str]:
         """The word tokens of sentence ``s`` (as :func:`text.words` gives them)."""
@@ -171,10 +170,11 @@ class LexiconMatches:
     hit_doc, hit_cat, hit_sent, hit_w : numpy.ndarray
         One entry per (sentence, category) with kept matches; ``hit_w`` is the capped,
         damped sentence weight. Sorted by document, category, weight descending, sentence.
-    hit_off : numpy.ndarray
-        Offsets into the match arrays of each hit's matches (in token order).
-    m_a, m_b : numpy.ndarray
-        Token span of each match in its sentence.
+    hit_lo, hit_hi : numpy.ndarray
+        Each hit's matches are ``m_*[hit_lo[j]:hit_hi[j]]`` (in token order).
+    m_a, m_b, m_w : numpy.ndarray
+        Token span ``[m_a, m_b)`` of each match in its sentence, and its weight (halved in a
+        hedge scope).
     m_phrase : list of str
         Phrase of each match.
     """
@@ -434,7 +434,7 @@ def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) 
     for sec, vals in columns.items():
         txt = vals[i]
         if isinstance(txt, str) and txt.strip():
-            pairs.extend((sec, s) for s in split_sentences(txt))
+            pairs += zip(itertools.repeat(sec), split_sentences(txt))
     if not pairs:
         t = text[i]
         pairs = [("text", s) for s in split_sentences(str(t if isinstance(t, str) else (t or "")))]
