@@ -122,7 +122,10 @@ def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...]:
                     walk(av[2])
         flush()
 
-    walk(parsed.data)
+    try:
+        walk(parsed.data)
+    except Exception:  # noqa: BLE001 - a parse tree not as expected: no prefilter
+        return ()
     out = []
     for run in runs:
         folded = _safe_literal(run)
@@ -147,7 +150,13 @@ def literal_anchor(pattern: str, flags: int = 0, *, max_spread: int = 64) -> tup
     if tree is None:
         return None
     C, P, parsed = tree
+    try:
+        return _anchor_of(C, P, parsed, max_spread)
+    except Exception:  # noqa: BLE001 - a parse tree not as expected: no anchor
+        return None
 
+
+def _anchor_of(C, P, parsed, max_spread: int) -> tuple[str, int, int] | None:  # noqa: N803
     def flat(items):
         for op, av in items:
             if op is C.SUBPATTERN:  # a group's items are part of the sequence
@@ -169,10 +178,7 @@ def literal_anchor(pattern: str, flags: int = 0, *, max_spread: int = 64) -> tup
         elif cur:
             break
         else:
-            try:
-                wlo, whi = P.SubPattern(parsed.state, [(op, av)]).getwidth()
-            except Exception:  # noqa: BLE001
-                return None
+            wlo, whi = P.SubPattern(parsed.state, [(op, av)]).getwidth()
             lo, hi = lo + wlo, hi + whi
             if hi - lo > max_spread:
                 return None
