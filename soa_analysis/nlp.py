@@ -33,13 +33,52 @@ _ABBREVIATIONS = (
 )
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) then white space
 # and a capital, digit, quote or bullet; or at a line break that starts a list item or heading.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u2022\-])")
 _LINEBREAK = re.compile(r"\s*\n\s*(?:\n\s*)*")
 _BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
-_ABBREV_END = re.compile(r"(?:^|[\s(])(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")\.$", re.IGNORECASE)
-_INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
 _TOKEN = RegexpTokenizer(r"[A-Za-z][A-Za-z'\u2019\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?|£\d+(?:[.,]\d+)*[kmb]?")
 _STEMMER = PorterStemmer()
+
+
+# Whether a piece ends in an abbreviation or an initial is decided by looking its last word
+# up in a set (tests/test_nlp.py checks this against a plain regex formulation of the rules).
+_ABBREVIATION_SET = frozenset(a.lower() for a in _ABBREVIATIONS)
+
+
+def _ends_in_abbreviation(buf: str) -> bool:
+    if not buf.endswith("."):
+        return False
+    head = buf[:-1]
+    if not head or head[-1].isspace() or head[-1] == "(":
+        return False
+    last = head[-1]
+    if "A" <= last <= "Z" and (len(head) == 1 or head[-2].isspace()):
+        return True
+    parts = head.split()
+    word = parts[-1].rsplit("(", 1)[-1] if parts else ""
+    return word.lower() in _ABBREVIATION_SET
+
+
+def _may_end_in_abbreviation(piece: str) -> bool:
+    # Same answer as _ends_in_abbreviation, cheaper in the common case: a last word of
+    # letters and digits after a space (or alone) is an abbreviation or an initial or not.
+    word = piece[piece.rfind(" ") + 1:-1]
+    if word.isalnum():
+        return word.lower() in _ABBREVIATION_SET or (len(word) == 1 and "A" <= word <= "Z")
+    return _ends_in_abbreviation(piece)
+
+
+# The boundary is a captured end mark rather than a look-behind, which the regex engine finds
+# much faster (a split then returns the pieces and the captured marks).
+_BOUNDARY_MARK = re.compile(r"([.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u2022\-])")
+
+
+def _boundary_split(line: str) -> list[str]:
+    parts = _BOUNDARY_MARK.split(line)
+    if len(parts) == 1:
+        return parts
+    out = list(map(str.__add__, parts[0:-1:2], parts[1::2]))
+    out.append(parts[-1])
+    return out
 
 
 def split_sentences(text: str) -> list[str]:
@@ -67,15 +106,26 @@ def split_sentences(text: str) -> list[str]:
     if not text:
         return []
     out: list[str] = []
-    for line in _LINEBREAK.split(text):
-        line = _BULLET.sub("", line).strip()
+    bullet = _BULLET.sub
+    for line in _LINEBREAK.split(text) if "\n" in text else (text,):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        # the bullet pattern never starts with a capital letter: skip the regex then
+        line = stripped if "A" <= stripped[0] <= "Z" else bullet("", line).strip()
         if not line:
             continue
-        pieces = _BOUNDARY.split(line)
+        pieces = _boundary_split(line)
+        if len(pieces) == 1:
+            out.append(line)
+            continue
+        if not any(p[-1] == "." and _may_end_in_abbreviation(p) for p in pieces[:-1]):
+            out.extend(pieces)  # no piece ends in an abbreviation or initial: nothing to re-join
+            continue
         buf = ""
         for piece in pieces:
             buf = f"{buf} {piece}" if buf else piece
-            if _ABBREV_END.search(buf) or _INITIAL_END.search(buf):
+            if _ends_in_abbreviation(buf):
                 continue
             out.append(buf.strip())
             buf = ""

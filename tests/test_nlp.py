@@ -33,3 +33,46 @@ def test_stem(word, expected):
 
 def test_content_stems_drop_stop_words():
     assert content_stems("The falls of the older people") == ["fall", "older", "peopl"]
+
+
+# The splitter is optimised (set look-ups, a captured boundary mark); this plain regex
+# formulation of the same rules is the oracle it is checked against.
+import re as _re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from soa_analysis import nlp as _nlp
+
+_ORACLE_BOUNDARY = _re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u2022\-])")
+_ORACLE_ABBREV = _re.compile(r"(?:^|[\s(])(" + "|".join(_re.escape(a) for a in _nlp._ABBREVIATIONS) + r")\.$",
+                             _re.IGNORECASE)
+_ORACLE_INITIAL = _re.compile(r"(?:^|\s)[A-Z]\.$")
+
+
+def _oracle_split(text):
+    out = []
+    for line in _nlp._LINEBREAK.split(text or ""):
+        line = _nlp._BULLET.sub("", line).strip()
+        if not line:
+            continue
+        buf = ""
+        for piece in _ORACLE_BOUNDARY.split(line):
+            buf = f"{buf} {piece}" if buf else piece
+            if _ORACLE_ABBREV.search(buf) or _ORACLE_INITIAL.search(buf):
+                continue
+            out.append(buf.strip())
+            buf = ""
+        if buf.strip():
+            out.append(buf.strip())
+    return [s for s in out if s]
+
+
+_ALPHABET = st.sampled_from(list("abcXYZ .,;:!?()-\n\u2022\u2019'0123456789") +
+                            ["e.g. ", "Dr. ", "No. ", "J. ", "approx. ", " etc. ", "- ", "(a) ", "1. ", "St. "])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_split_sentences_follows_the_plain_rules(text):
+    assert split_sentences(text) == _oracle_split(text)

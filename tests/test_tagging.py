@@ -262,13 +262,11 @@ _TEXT_ALPHABET = st.sampled_from(list("abcXYZ .,;:!?()-\n\u2022\u2019'0123456789
                                  ["e.g. ", "Dr. ", "No. ", "J. ", "approx. ", " etc. ", "- ", "(a) ", "1. "])
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_TEXT_ALPHABET, max_size=40).map("".join))
-def test_split_sentences_matches_nlp(text):
-    from soa_analysis.nlp import split_sentences as reference
-    from soa_analysis.tagging.text import split_sentences
+def test_tagging_splits_sentences_with_the_shared_splitter():
+    from soa_analysis import nlp
+    from soa_analysis.tagging import text
 
-    assert split_sentences(text) == reference(text)
+    assert text.split_sentences is nlp.split_sentences  # one splitter for tagging and evidence
 
 
 @settings(max_examples=200, deadline=None)

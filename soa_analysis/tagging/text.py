@@ -16,7 +16,7 @@ import bisect
 import re
 
 from .. import nlp as _nlp
-from ..nlp import STOP_WORDS, stem
+from ..nlp import STOP_WORDS, split_sentences, stem
 
 __all__ = [
     "WORD_RE",
@@ -64,83 +64,6 @@ def _normalise(sentence: str) -> str:
     if "\u2019" in s or "\u2018" in s:
         s = s.replace("\u2019", "'").replace("\u2018", "'")
     return s
-
-
-# --- sentence splitting: the same rules as soa_analysis.nlp.split_sentences, faster ---
-# nlp.split_sentences re-runs an abbreviation regex over the growing buffer for every
-# piece; here the last word is looked up in a set instead. A property test keeps the two
-# functions in step.
-_ABBREVIATIONS = frozenset(a.lower() for a in _nlp._ABBREVIATIONS)
-
-
-def _ends_in_abbreviation(buf: str) -> bool:
-    if not buf.endswith("."):
-        return False
-    head = buf[:-1]
-    if not head or head[-1].isspace() or head[-1] == "(":
-        return False
-    last = head[-1]
-    if "A" <= last <= "Z" and (len(head) == 1 or head[-2].isspace()):
-        return True
-    parts = head.split()
-    word = parts[-1].rsplit("(", 1)[-1] if parts else ""
-    return word.lower() in _ABBREVIATIONS
-
-
-def _may_end_in_abbreviation(piece: str) -> bool:
-    # Same answer as _ends_in_abbreviation, cheaper in the common case: a last word of
-    # letters and digits after a space (or alone) is an abbreviation or an initial or not.
-    word = piece[piece.rfind(" ") + 1:-1]
-    if word.isalnum():
-        return word.lower() in _ABBREVIATIONS or (len(word) == 1 and "A" <= word <= "Z")
-    return _ends_in_abbreviation(piece)
-
-
-# nlp._BOUNDARY with its look-behind turned into a captured character, which the regex
-# engine finds much faster (a split then returns the pieces and the captured marks).
-_BOUNDARY_MARK = re.compile(r"([.!?])" + _nlp._BOUNDARY.pattern.removeprefix("(?<=[.!?])"))
-
-
-def _boundary_split(line: str) -> list[str]:
-    parts = _BOUNDARY_MARK.split(line)
-    if len(parts) == 1:
-        return parts
-    out = list(map(str.__add__, parts[0:-1:2], parts[1::2]))
-    out.append(parts[-1])
-    return out
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split narrative text into sentences (same result as :func:`soa_analysis.nlp.split_sentences`)."""
-    if not text:
-        return []
-    out: list[str] = []
-    bullet = _nlp._BULLET.sub
-    for line in _nlp._LINEBREAK.split(text) if "\n" in text else (text,):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        # nlp's bullet pattern never starts with a capital letter: skip the regex then
-        line = stripped if "A" <= stripped[0] <= "Z" else bullet("", line).strip()
-        if not line:
-            continue
-        pieces = _boundary_split(line)
-        if len(pieces) == 1:
-            out.append(line)
-            continue
-        if not any(p[-1] == "." and _may_end_in_abbreviation(p) for p in pieces[:-1]):
-            out.extend(pieces)  # no piece ends in an abbreviation or initial: nothing to re-join
-            continue
-        buf = ""
-        for piece in pieces:
-            buf = f"{buf} {piece}" if buf else piece
-            if _ends_in_abbreviation(buf):
-                continue
-            out.append(buf.strip())
-            buf = ""
-        if buf.strip():
-            out.append(buf.strip())
-    return [s for s in out if s]
 
 
 def words(sentence: str) -> list[str]:
