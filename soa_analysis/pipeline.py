@@ -321,9 +321,13 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         with _kernel() as km:
+            # The kernel's working folder is set through nbclient's resources rather than
+            # papermill's ``cwd``, which chdirs this whole process: unsafe while council
+            # reports run in parallel threads.
             papermill.execute_notebook(
                 str(notebook), str(output), parameters=params, kernel_name=KERNEL_NAME,
-                progress_bar=progress, cwd=str(cwd), log_output=False, km=km,
+                progress_bar=progress, log_output=False, km=km,
+                resources={"metadata": {"path": str(cwd)}},
             )
     except PapermillExecutionError as exc:
         reason = f"{exc.ename}: {exc.evalue}".strip()
@@ -431,8 +435,8 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
     if unknown or not stages:
         raise ConfigError(f"unknown stage(s) {unknown}; stages are {', '.join(STAGES)}")
     stages = tuple(s for s in STAGES if s in stages)
-    nb_dir = find_notebooks_dir(opts)
-    reports_dir = Path(opts.reports_dir)
+    nb_dir = find_notebooks_dir(opts).resolve()
+    reports_dir = Path(opts.reports_dir).resolve()
     if "ingest" in stages and not Path(opts.raw_dir).is_dir():
         raise InputError(f"raw folder {opts.raw_dir} does not exist")
     for stage in stages:  # refuse bad parameters before anything runs

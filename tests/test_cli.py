@@ -133,16 +133,29 @@ def test_single_stage_command_with_a_researchers_rubric(full_run, tmp_path):
     assert set(evidence["rubric_version"]) == {"9.9.9-test"}
 
 
-def test_run_file(full_run, tmp_path):
-    base = full_run["base"]
+def test_run_file_with_relative_paths_and_parallel_council_reports(full_run, tmp_path, monkeypatch):
+    """As cron runs it: from a folder, with a run file whose paths are relative to it."""
+    shutil.copytree(full_run["raw"], tmp_path / "in")
+    monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "nightly.yaml"
-    cfg.write_text(f"raw_dir: {full_run['raw']}\nprocessed_dir: {tmp_path / 'p'}\nreports_dir: {tmp_path / 'r'}\n"
-                   "council_reports: false\n")
-    assert cli.main(["run", "--config", str(cfg), "-q"]) == 0
+    cfg.write_text("raw_dir: in\nprocessed_dir: p\nreports_dir: r\ncouncil_reports: true\nworkers: 2\n")
+    assert cli.main(["run", "--config", "nightly.yaml", "-q"]) == 0
+    assert Path.cwd() == tmp_path  # parallel notebook runs must not move the process
+    latest = tmp_path / "r" / "latest"
+    assert (latest / "summary.html").is_file()
+    councils = {c for c in read_table(tmp_path / "p", "submissions")["council"] if c}
+    assert len(list((latest / "councils").glob("*.html"))) == len(councils)
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["run_name"] == "nightly"
+
+
+def test_no_council_reports(full_run, tmp_path):
+    base = full_run["base"]
+    code = cli.main(["report", "--processed-dir", str(base / "processed"), "--reports-dir", str(tmp_path / "r"),
+                     "--no-council-reports", "-q"])
+    assert code == 0
     assert (tmp_path / "r" / "latest" / "summary.html").is_file()
     assert not (tmp_path / "r" / "latest" / "councils").exists()
-    manifest = json.loads((tmp_path / "r" / "latest" / "manifest.json").read_text())
-    assert manifest["run_name"] == "nightly"
 
 
 def test_missing_raw_dir_exits_2(tmp_path, capsys):
