@@ -269,3 +269,15 @@ def test_cards_mark_stemmed_matches_from_token_spans():
              "phrases": ["reoffender"], "token_spans": [[1, 2]]}]
     html = mark_spans(text, section_spans(text, "evidence", rows))
     assert "<mark class=\"tag-safer-communities\"" in html and ">reoffending</mark>" in html
+
+
+def test_report_kernel_stays_light():
+    """Each council report is a kernel of its own: the report package must not drag in
+    scikit-learn, nltk or nbconvert (seconds of import per council)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, soa_analysis.report as r; "
+            "print(sorted(m for m in ('sklearn', 'nltk', 'nbconvert') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

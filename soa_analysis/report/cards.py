@@ -13,6 +13,7 @@ import re
 import pandas as pd
 
 from ..schema import PRIORITY_IDS, SECTION_COLUMNS
+from ..tagging.spans import evidence_char_spans
 from .data import PRIORITY_TAXONOMY, SECTION_LABELS, ReportData, label
 from .safe import esc, redaction_spans, slug
 
@@ -128,10 +129,6 @@ def section_spans(text: str, section: str | None, rows: list[dict]) -> list[tupl
     stemmed matches such as "offending" for the phrase "offender"). Only words inside the
     tagged sentences are marked, not every occurrence of the phrase in the text.
     """
-    # imported here: soa_analysis.tagging pulls in scikit-learn, which a report kernel
-    # otherwise never needs
-    from ..tagging.display import evidence_char_spans
-
     spans: list[tuple[int, int, str]] = []
     for r in rows:
         if (section is not None and r.get("section") != section) or not r.get("sentence"):

@@ -9,9 +9,14 @@ export_review(processed_dir, dest), import_review(paths), labels_from_review(rev
 highlight_html(text, evidence_rows), show_submission(processed_dir, submission_id)
 """
 
-from .lexicon import LexiconTagger, analyse, as_document
-from .model import CombinedTagger, SupervisedTagger, choose_thresholds, load_model
-from .stage import TaggingResult, run_tagging, submission_document
+_LAZY = {
+    "lexicon": ("LexiconTagger", "analyse", "as_document"),
+    "model": ("CombinedTagger", "SupervisedTagger", "choose_thresholds", "load_model"),
+    "stage": ("TaggingResult", "run_tagging", "submission_document"),
+    "evaluation": ("evaluate", "EvaluationReport"),
+    "review": ("export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary"),
+    "display": ("highlight_html", "show_submission"),
+}
 
 __all__ = [
     "run_tagging", "TaggingResult", "submission_document",
@@ -24,14 +29,11 @@ __all__ = [
 
 
 def __getattr__(name):
-    # Lazy imports keep `import soa_analysis.tagging` light for the stage.
-    if name in ("evaluate", "EvaluationReport"):
-        from . import evaluation
-        return getattr(evaluation, name)
-    if name in ("export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary"):
-        from . import review
-        return getattr(review, name)
-    if name in ("highlight_html", "show_submission"):
-        from . import display
-        return getattr(display, name)
-    raise AttributeError(name)
+    # Everything is imported on first use, so that `soa_analysis.tagging.spans` (used by the
+    # shared report) can be imported without nltk and scikit-learn.
+    import importlib
+
+    for module, names in _LAZY.items():
+        if name in names:
+            return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

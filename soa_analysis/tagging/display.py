@@ -11,7 +11,7 @@ import html
 
 import pandas as pd
 
-from .text import phrase_stems, stems, token_spans, word_spans, words
+from .spans import evidence_char_spans
 
 __all__ = ["highlight_html", "show_submission", "PALETTE"]
 
@@ -28,45 +28,6 @@ def _records(evidence_rows):
     if isinstance(evidence_rows, pd.DataFrame):
         return evidence_rows.to_dict("records")
     return list(evidence_rows)
-
-
-def _phrase_spans(sentence: str, phrases) -> list[tuple[int, int]]:
-    st = stems(words(sentence))
-    spans = word_spans(sentence)
-    out = []
-    for p in phrases:
-        key = phrase_stems(str(p))
-        L = len(key)
-        for i in range(len(st) - L + 1):
-            if L and tuple(st[i:i + L]) == key:
-                out.append((spans[i][0], spans[i + L - 1][1]))
-    return out
-
-
-def evidence_char_spans(row) -> list[tuple[int, int]]:
-    """Character spans, within its sentence, of the words behind one tag_evidence row.
-
-    Uses the row's character ``spans`` when recorded, else its ``token_spans`` (token
-    positions in the sentence's words, as the stage writes them), else finds the phrases
-    in the sentence. Stemmed matches ("offending" for "offender") are covered by the first two.
-
-    Example
-    -------
-    >>> evidence_char_spans({"sentence": "Less reoffending here", "token_spans": [[1, 2]]})
-    [(5, 16)]
-    """
-    sentence = str(row.get("sentence") or "")
-    spans = row.get("spans")
-    tspans = row.get("token_spans")
-    if spans is not None and len(spans):
-        local = [(int(a), int(b)) for a, b in spans]
-    elif tspans is not None and len(tspans):
-        char = token_spans(sentence, words(sentence))
-        local = [(char[int(a)][0], char[int(b) - 1][1]) for a, b in tspans if 0 <= int(a) < int(b) <= len(char)]
-    else:
-        phrases = [str(p) for p in (row.get("phrases") if row.get("phrases") is not None else [])]
-        local = _phrase_spans(sentence, phrases)
-    return [(a, b) for a, b in local if 0 <= a < b <= len(sentence)]
 
 
 def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:

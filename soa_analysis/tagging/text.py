@@ -17,6 +17,7 @@ import re
 
 from .. import nlp as _nlp
 from ..nlp import STOP_WORDS, split_sentences, stem
+from .spans import WORD_RE, _normalise, token_spans, word_spans, words
 
 __all__ = [
     "WORD_RE",
@@ -32,7 +33,6 @@ __all__ = [
     "FEATURE_STOP_WORDS",
 ]
 
-WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)*|\d+(?:[.,]\d+)*%?")
 _CLAUSE_GAP = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s")
 CITATION_RE = re.compile(r"\bnational\s+outcomes?\b", re.IGNORECASE)
 
@@ -59,44 +59,6 @@ FEATURE_STOP_WORDS = frozenset(STOP_WORDS - {"fire", "full", "part", "system", "
 _STEM_CACHE: dict[str, str] = {}
 
 
-def _normalise(sentence: str) -> str:
-    s = sentence.lower()
-    if "\u2019" in s or "\u2018" in s:
-        s = s.replace("\u2019", "'").replace("\u2018", "'")
-    return s
-
-
-def words(sentence: str) -> list[str]:
-    """Lower-case word and number tokens of ``sentence`` (hyphenated words split).
-
-    Example
-    -------
-    >>> words("Anti-social behaviour fell 12%; older people's falls too.")
-    ['anti', 'social', 'behaviour', 'fell', '12%', 'older', "people's", 'falls', 'too']
-    """
-    return WORD_RE.findall(_normalise(sentence))
-
-
-def word_spans(sentence: str) -> list[tuple[int, int]]:
-    """Character spans of :func:`words` in ``sentence`` (same order, same count)."""
-    return [m.span() for m in WORD_RE.finditer(_normalise(sentence))]
-
-
-def token_spans(sentence: str, tokens: list[str]) -> list[tuple[int, int]]:
-    """Character spans of ``tokens`` (from :func:`words`) in ``sentence``.
-
-    Same result as :func:`word_spans`, found with ``str.find`` (faster than re-running the
-    regular expression): every character between two tokens is one no token can contain.
-    """
-    low = _normalise(sentence)
-    out = []
-    pos = 0
-    find = low.find
-    for t in tokens:
-        j = find(t, pos)
-        pos = j + len(t)
-        out.append((j, pos))
-    return out
 
 
 def stems(tokens: list[str]) -> list[str]:
