@@ -97,7 +97,9 @@ def test_filter_script_hides_other_councils(browser, reports):
     both = page.eval_on_selector_all("article.card:not([hidden])", "els => els.map(e => [e.dataset.council, e.dataset.grade])")
     assert all(c == "Fife" and g == "strong" for c, g in both)
     page.click("#card-filter button[type=reset]")
-    page.wait_for_function(f"document.querySelectorAll('article.card:not([hidden])').length === {total}")
+    # a locator assertion polls from Playwright's own isolated world; wait_for_function would
+    # evaluate a string in the page, which the report's CSP (no 'unsafe-eval') rightly refuses
+    sync_api.expect(page.locator("article.card:not([hidden])")).to_have_count(total)
     assert seen["errors"] == []
     page.close()
 
