@@ -33,12 +33,17 @@ def full_run(tmp_path_factory):
     before = _hashes(raw)
     args = ["run", "--raw-dir", str(raw), "--processed-dir", str(base / "processed"),
             "--reports-dir", str(base / "reports"), "-q"]
-    code = cli.main(args)
-    return {"base": base, "raw": raw, "before": before, "code": code, "args": args}
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(args)
+    return {"base": base, "raw": raw, "before": before, "code": code, "args": args, "stderr": err.getvalue()}
 
 
 def test_run_exits_zero_and_publishes_latest(full_run, capsys):
-    assert full_run["code"] == 0
+    assert full_run["code"] == 0, full_run["stderr"]
     latest = full_run["base"] / "reports" / "latest"
     assert (latest / "summary.html").is_file()
     assert (latest / "manifest.json").is_file()
@@ -133,13 +138,14 @@ def test_single_stage_command_with_a_researchers_rubric(full_run, tmp_path):
     assert set(evidence["rubric_version"]) == {"9.9.9-test"}
 
 
-def test_run_file_with_relative_paths_and_parallel_council_reports(full_run, tmp_path, monkeypatch):
+def test_run_file_with_relative_paths_and_parallel_council_reports(full_run, tmp_path, monkeypatch, capsys):
     """As cron runs it: from a folder, with a run file whose paths are relative to it."""
     shutil.copytree(full_run["raw"], tmp_path / "in")
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / "nightly.yaml"
     cfg.write_text("raw_dir: in\nprocessed_dir: p\nreports_dir: r\ncouncil_reports: true\nworkers: 2\n")
-    assert cli.main(["run", "--config", "nightly.yaml", "-q"]) == 0
+    code = cli.main(["run", "--config", "nightly.yaml", "-q"])
+    assert code == 0, capsys.readouterr().err
     assert Path.cwd() == tmp_path  # parallel notebook runs must not move the process
     latest = tmp_path / "r" / "latest"
     assert (latest / "summary.html").is_file()
