@@ -1,0 +1,78 @@
+"""Save one gathered real text into the gitignored cache and list it in a gatherer's part file.
+
+Used while gathering the real-text development set (see README.md here). The text is read
+from standard input exactly as it should be labelled; nothing of it is written anywhere but
+``cache/<gatherer>/<id>.txt``. The part file ``parts/sources_<gatherer>.csv`` gets one row:
+address, organisation, date, kind, query, length, sha256 and the split, which is decided by
+the address alone (a third go to ``test``), before anyone labels or tunes.
+
+Example::
+
+    python benchmarks/real_text/save_text.py --gatherer ga --url URL --organisation "Fife Council" \\
+        --date 2012 --kind news_item --query "..." < text.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+KINDS = ("award_summary", "news_item", "soa_annual_report", "progress_report", "change_fund_return",
+         "case_study", "inspection_example", "loip_report", "third_sector_evaluation", "research_summary",
+         "other")
+FIELDS = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split"]
+EXCLUDED = ("awards.cosla.gov.uk", "cosla.gov.uk/excellence")  # reserved for independent evaluation
+
+
+def split_for(url: str) -> str:
+    """``test`` for about a third of addresses, ``dev`` for the rest (stable, by address)."""
+    return "test" if int(hashlib.sha256(url.encode("utf-8")).hexdigest()[:8], 16) % 3 == 0 else "dev"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gatherer", required=True)
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--organisation", required=True)
+    ap.add_argument("--date", default="")
+    ap.add_argument("--kind", required=True, choices=KINDS)
+    ap.add_argument("--query", default="")
+    a = ap.parse_args(argv)
+    if any(x in a.url for x in EXCLUDED):
+        print("refused: that site is reserved for the independent evaluation", file=sys.stderr)
+        return 2
+    text = sys.stdin.read().strip() + "\n"
+    if len(text) < 200:
+        print(f"refused: only {len(text)} characters", file=sys.stderr)
+        return 2
+    part = HERE / "parts" / f"sources_{a.gatherer}.csv"
+    rows = list(csv.DictReader(part.open(encoding="utf-8"))) if part.exists() else []
+    if any(r["url"] == a.url for r in rows):
+        print(f"refused: {a.url} is already listed", file=sys.stderr)
+        return 2
+    data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    if any(r["sha256"] == digest for r in rows):
+        print("refused: the same text is already listed", file=sys.stderr)
+        return 2
+    ident = f"{a.gatherer}-{len(rows) + 1:03d}"
+    out = HERE / "cache" / a.gatherer / f"{ident}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    rows.append({"id": ident, "url": a.url, "organisation": a.organisation, "date": a.date, "kind": a.kind,
+                 "query": a.query, "chars": len(text), "sha256": digest, "split": split_for(a.url)})
+    part.parent.mkdir(parents=True, exist_ok=True)
+    with part.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    print(f"saved {ident}: {len(text)} chars, split {rows[-1]['split']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
