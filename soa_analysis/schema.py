@@ -46,6 +46,42 @@ SECTION_COLUMNS = (
     "support_required",
     "outcome_progress",
 )
+# Sections that hold narrative (everything but the title).
+NARRATIVE_SECTIONS = tuple(s for s in SECTION_COLUMNS if s != "title")
+
+
+def narrative_parts(sections, text) -> list[tuple[str, str]]:
+    """A submission as the ``(section, text)`` parts a reader of its narrative should read.
+
+    Its template sections when any narrative section (anything but the title) has text;
+    otherwise its title, if any, followed by the whole narrative ``text``: a submission that
+    did not come on a template has at most a guessed title, and its narrative is in ``text``.
+
+    Parameters
+    ----------
+    sections : mapping
+        Section name -> text (missing, empty or non-string values count as absent).
+    text : str
+        The whole narrative.
+
+    Example
+    -------
+    >>> narrative_parts({"title": "Town centre fund"}, "Shops reopened.")
+    [('title', 'Town centre fund'), ('text', 'Shops reopened.')]
+    >>> narrative_parts({"title": "T", "evidence": "Crime fell."}, "T Crime fell.")
+    [('title', 'T'), ('evidence', 'Crime fell.')]
+    """
+    parts = [(s, sections.get(s)) for s in SECTION_COLUMNS]
+    parts = [(s, t) for s, t in parts if isinstance(t, str) and t.strip()]
+    if any(s != "title" for s, _ in parts):
+        return parts
+    body = text if isinstance(text, str) else ""
+    if not body.strip():
+        return parts
+    title = parts[0][1].strip() if parts else ""
+    if title and body.lstrip().startswith(title):
+        body = body.lstrip()[len(title):]
+    return parts + ([("text", body)] if body.strip() else [])
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,33 @@ def test_empty_submissions_table(tmp_path):
 def test_missing_submissions_raise(tmp_path):
     with pytest.raises(InputError, match="submissions.parquet"):
         run_tagging(tmp_path)
+
+
+# Fictional: an unstructured submission whose guessed title names no priority; its narrative does.
+UNTITLED = dict(submission_type="unstructured", title="Update from the Glenbrae partnership (fictional)",
+                text="Update from the Glenbrae partnership (fictional)\n"
+                     "Strength and balance classes, telecare and home safety checks helped older people "
+                     "stay at home, and emergency admissions of people aged 65 and over after a fall dropped.")
+
+
+def test_unstructured_submission_is_tagged_from_its_narrative_not_its_title(tmp_path):
+    """Regression (issue 9): a title was taken for a template section, so the narrative in
+    ``text`` of a submission without a template was never read."""
+    write_table(make_submissions(UNTITLED), tmp_path / "submissions.parquet", table="submissions")
+    res = run_tagging(tmp_path, taxonomies=("priorities",))
+    assert "older_people" in set(res.assigned()["priority"])
+    sections = set(res.evidence.loc[res.evidence["priority"] == "older_people", "section"])
+    assert "text" in sections
+
+
+def test_narrative_parts_reads_text_when_only_a_title_was_found():
+    from soa_analysis.schema import narrative_parts
+    from soa_analysis.tagging import submission_document
+
+    row = make_submissions(UNTITLED).iloc[0].to_dict()
+    parts = narrative_parts(row, row["text"])
+    assert [s for s, _ in parts] == ["title", "text"]
+    assert "Update from" not in parts[1][1]  # the title is not read twice
+    assert any(sec == "text" and "telecare" in s for sec, s in submission_document(row))
+    structured = make_submissions(FALLS).iloc[0].to_dict()
+    assert [s for s, _ in narrative_parts(structured, structured["text"])] == ["title", "need", "actions"]

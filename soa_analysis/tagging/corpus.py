@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..schema import narrative_parts
 from .lexicon import LIST_DAMPING, AnalysedSentence, LexiconTagger
 from .text import (_ALL_CUES, _STEM_CACHE, CITATION_RE, FEATURE_STOP_WORDS, WORD_RE, cue_flags,
                    split_sentences, stems)
@@ -430,14 +431,12 @@ def _variant(feat: str, sid: dict) -> int:
 
 def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) -> list[tuple[str, str]]:
     """Document ``i`` as (section, sentence) pairs (see :func:`stage.submission_document`)."""
+    t = text[i]
+    parts = narrative_parts({sec: vals[i] for sec, vals in columns.items()},
+                            t if isinstance(t, str) else str(t or ""))
     pairs = []
-    for sec, vals in columns.items():
-        txt = vals[i]
-        if isinstance(txt, str) and txt.strip():
-            pairs += zip(itertools.repeat(sec), split_sentences(txt))
-    if not pairs:
-        t = text[i]
-        pairs = [("text", s) for s in split_sentences(str(t if isinstance(t, str) else (t or "")))]
+    for sec, txt in parts:
+        pairs += zip(itertools.repeat(sec), split_sentences(txt))
     c = cited[i]
     if c is not None and not isinstance(c, str):
         pairs.extend(("outcomes_cited", str(x)) for x in c if str(x).strip())

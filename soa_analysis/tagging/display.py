@@ -109,7 +109,7 @@ def show_submission(processed_dir, submission_id: str, *, taxonomy="priorities",
 
     from ..errors import InputError
     from ..io import read_table
-    from ..schema import SECTION_COLUMNS
+    from ..schema import SECTION_COLUMNS, narrative_parts
 
     subs = read_table(processed_dir, "submissions")
     row = subs[subs["submission_id"] == submission_id]
@@ -130,11 +130,7 @@ def show_submission(processed_dir, submission_id: str, *, taxonomy="priorities",
     parts = [f"<h3>{html.escape(str(row.get('title') or submission_id))}</h3>",
              f"<p>{html.escape(str(row.get('council') or ''))} &middot; {html.escape(submission_id)}</p>",
              "<p>" + (" ".join(legend) or "no tags assigned") + "</p>"]
-    sections = [s for s in SECTION_COLUMNS if isinstance(row.get(s), str) and row.get(s).strip()]
-    if sections:
-        for s in sections:
-            parts.append(f"<h4>{html.escape(s.replace('_', ' '))}</h4>")
-            parts.append(highlight_html(row[s], ev[ev["section"] == s], only_assigned=only_assigned))
-    else:
-        parts.append(highlight_html(str(row.get("text") or ""), ev, only_assigned=only_assigned))
+    for s, txt in narrative_parts({s: row.get(s) for s in SECTION_COLUMNS}, str(row.get("text") or "")):
+        parts.append(f"<h4>{html.escape(s.replace('_', ' '))}</h4>")
+        parts.append(highlight_html(txt, ev[ev["section"] == s], only_assigned=only_assigned))
     return HTML("\n".join(parts))

@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import InputError
 from ..io import read_table, write_table, write_text
 from ..labelled import labels_sha256
-from ..schema import SECTION_COLUMNS
+from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from .corpus import Corpus, match_lexicon, model_matrix, submission_pairs
 from .lexicon import LexiconTagger
@@ -54,16 +54,13 @@ class TaggingResult:
 
 
 def submission_document(row) -> list[tuple[str, str]]:
-    """A submission row as (section, sentence) pairs: its template sections when it has
-    any, else its whole text; plus the National/Local Outcomes it cites."""
-    pairs = []
-    for sec in SECTION_COLUMNS:
-        txt = row.get(sec) if hasattr(row, "get") else None
-        if isinstance(txt, str) and txt.strip():
-            pairs.extend((sec, s) for s in split_sentences(txt))
-    if not pairs:
-        pairs = [("text", s) for s in split_sentences(str(row.get("text") or ""))]
-    cited = row.get("outcomes_cited")
+    """A submission row as (section, sentence) pairs: the parts :func:`schema.narrative_parts`
+    gives (its template sections, or its title and whole text when it came without a template),
+    plus the National/Local Outcomes it cites."""
+    get = row.get if hasattr(row, "get") else (lambda k, d=None: d)
+    parts = narrative_parts({s: get(s) for s in SECTION_COLUMNS}, get("text") or "")
+    pairs = [(sec, s) for sec, txt in parts for s in split_sentences(txt)]
+    cited = get("outcomes_cited")
     if cited is not None and not isinstance(cited, str):
         pairs.extend(("outcomes_cited", str(c)) for c in cited if str(c).strip())
     return pairs
