@@ -1,0 +1,60 @@
+"""Merge the gatherers' part files into ``sources.csv`` (run once, after gathering).
+
+Drops a row whose address or text another row already has, adds the whitespace-normalised
+length and sha256 (``norm_chars``, ``norm_sha256``: what ``gather.py --live`` checks a page
+against) and keeps any label columns already in ``sources.csv``. Prints what it dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BASE = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split", "norm_chars", "norm_sha256"]
+LABELS = ["priorities", "grade", "rationale"]
+
+
+def normalise(text: str) -> str:
+    """Whitespace runs folded to one space, ends stripped: the form compared with a live page."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def main() -> int:
+    old = {}
+    target = HERE / "sources.csv"
+    if target.exists():
+        old = {r["id"]: r for r in csv.DictReader(target.open(encoding="utf-8"))}
+    rows, seen_url, seen_hash = [], set(), set()
+    for part in sorted((HERE / "parts").glob("sources_*.csv")):
+        for r in csv.DictReader(part.open(encoding="utf-8")):
+            url_key = r["url"].split("://", 1)[-1].rstrip("/").lower()
+            if url_key in seen_url or r["sha256"] in seen_hash:
+                print(f"dropped {r['id']}: same address or text as an earlier row")
+                continue
+            path = next((HERE / "cache").rglob(f"{r['id']}.txt"), None)
+            if path is None:
+                print(f"dropped {r['id']}: not in the cache")
+                continue
+            norm = normalise(path.read_text(encoding="utf-8"))
+            seen_url.add(url_key)
+            seen_hash.add(r["sha256"])
+            r["norm_chars"] = len(norm)
+            r["norm_sha256"] = hashlib.sha256(norm.encode("utf-8")).hexdigest()
+            for k in LABELS:
+                r[k] = old.get(r["id"], {}).get(k, "")
+            rows.append(r)
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=BASE + LABELS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    n_test = sum(r["split"] == "test" for r in rows)
+    print(f"{len(rows)} texts: {len(rows) - n_test} dev, {n_test} test -> {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
