@@ -27,8 +27,9 @@ from soa_analysis.evidence.grader import mask_non_figures
     "sentence, present",
     [
         ("Crime fell by 20%.", ["figure:percent", "change:down"]),
-        ("Savings of £1.2 million were made.", ["figure:money"]),
-        ("Some 120 young people took part in the sessions.", ["figure:people", "output"]),
+        ("Savings of £1.2 million were made.", ["figure:gain", "money"]),
+        ("The council invested £1.2 million in the hub.", ["money"]),  # a budget: money, not a figure
+        ("Some 120 young people took part in the sessions.", ["figure:people", "output:reach", "output:activity"]),
         ("Attendance rose from 62% to 75%.", ["baseline:from_to", "change:up"]),
         ("This is well above the Scottish average.", ["baseline:compared"]),
         ("Incidents have dropped since 2009.", ["baseline:period", "change:down"]),
@@ -101,11 +102,11 @@ def test_mask_keeps_real_figures():
         ("Reconvictions fell by 23% compared with the previous year.", "strong"),
         ("Of the participants, 58% moved into work, compared with 12% of a comparison group.", "strong"),
         ("Recorded vandalism is down 52% on 2008 levels.", "strong"),
-        # some: counts, testimony, inspection, award, qualitative outcome
+        # some: counts, testimony, inspection, qualitative outcome
         ("Over 300 people attended 20 workshops.", "some"),
         ('One participant said "I feel far more confident now".', "some"),
         ("The Care Inspectorate graded the service as very good.", "some"),
-        ("The project won a COSLA Excellence Award.", "some"),
+        ("The project won a COSLA Excellence Award.", "none"),  # awards alone are not evidence of benefit
         ("Residents say they feel safer in the park.", "some"),
         ("Crime may have fallen by 20% since 2009.", "some"),  # hedged: not strong
         ("Attendance at the sessions rose from 20 to 45 a week since 2010.", "some"),  # output, not outcome

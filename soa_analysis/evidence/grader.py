@@ -7,6 +7,7 @@ sentences (with their features and the text each feature matched) it rests on.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from ..nlp import split_sentences
@@ -25,6 +26,9 @@ __all__ = [
 ]
 
 RANK = {"none": 0, "planned": 1, "some": 2, "strong": 3}
+# A sentence that carries on from the one before it ("This was ...", "These figures ...").
+_CONTINUES = re.compile(r"^\W*(?:this|these|that|those|it|which|such|the\s+(?:rise|increase|fall|figure|figures|rate|gap))\b",
+                        re.IGNORECASE)
 _BASE = {"none": 0.0, "planned": 0.25, "some": 0.5, "strong": 0.75}
 
 
@@ -209,11 +213,18 @@ class EvidenceGrader:
             self.fit()
         return self.rubric_
 
-    def grade_sentence(self, sentence: str, section: str = "evidence", reference=None) -> SentenceEvidence:
-        """Features and strength of one sentence in ``section`` (after the section cap)."""
+    def grade_sentence(self, sentence: str, section: str = "evidence", reference=None, *,
+                       after_need: bool = False) -> SentenceEvidence:
+        """Features and strength of one sentence in ``section`` (after the section cap).
+
+        ``after_need``: the previous sentence described the need; a sentence that goes on
+        about it ("This was twice the Scottish rise") describes the need too.
+        """
         rubric = self._check()
         dates = extract_dates(sentence, reference)
         features = sentence_features(sentence, rubric, dates=dates)
+        if after_need and _CONTINUES.match(sentence):
+            features["need:continued"] = sentence.split()[0]
         strength, rule = _strength(features, rubric)
         cap = rubric.cap(section)
         if RANK[strength] > RANK[cap]:
@@ -256,9 +267,13 @@ class EvidenceGrader:
         GradeResult
         """
         rubric = self._check()
-        graded = [self.grade_sentence(sent, section, reference)
-                  for section, text in self.sections_to_grade(sections)
-                  for sent in split_sentences(text)]
+        graded = []
+        for section, text in self.sections_to_grade(sections):
+            after_need = False
+            for sent in split_sentences(text):
+                g = self.grade_sentence(sent, section, reference, after_need=after_need)
+                after_need = any(k == "need" or k.startswith("need:") for k in g.features)
+                graded.append(g)
         counts = {g: 0 for g in GRADES}
         for s in graded:
             counts[s.strength] += 1

@@ -100,8 +100,15 @@ FIGURE_MASK = re.compile(
     rf"\b{_YEAR}(?:\s*[/-]\s*(?:{_YEAR}|\d{{2}}))?\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_ALT})\b"
     r"|\b(?:national|local|soa|strategic)?\s*outcomes?\s*(?:no\.?\s*)?\d+[a-z]?\b"
-    r"|\b(?:phase|stage|level|tier|priority|objective|question|section|theme|year|round|step|page|table|figure|annex|appendix|cohort|wave)\s+\d+\b"
-    r"|\b[ps][1-7]\b|\b24/7\b|\b1:1\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[:.]\d{2}\s?(?:am|pm)\b"
+    r"|\b(?:phase|stage|level|tier|priority|objective|question|section|theme|year|round|step|page|table|figure|annex|appendix|cohort|wave"
+    r"|intermediate|higher|band|scqf|svq|nvq|aim|outcome|action|chapter|part|paragraph|version|item|no\.?)\s+\d+(?:\.\d+)*\b"
+    r"|\bpage\s+\d+\s+of\s+\d+\b|\[\d{1,3}\]|^\W*\d{1,2}(?:\.\d{1,2})*\.?\s+(?=(?-i:[A-Z]))"  # page numbers, footnotes, list numbers
+    r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d{2}\b"  # dates written 20.02.2019 or 02/04/09
+    r"|\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b"  # telephone numbers
+    r"|(?<!from\s)(?<!to\s)(?<![\d.])\b\d{1,3}\s+(?:years?|months?|weeks?|days?|hours?|minutes?)\b(?!\s+(?:of\s+)?(?:care|support|respite|childcare|volunteering))"  # durations
+    r"|\b[A-Z]{2,}-?\d+\b"  # codes such as SVQ2, COVID-19
+    r"|\b[ps][1-7]\b|\b24/7\b|\b1:1\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b"
+    r"|\b\d{1,2}\s+(?:key\s+|local\s+|national\s+|strategic\s+|main\s+)?(?:priorities|outcomes|themes|objectives|strands|workstreams|pillars|commitments|principles|aims|actions|recommendations)\b"
     r"|\b(?:aged|age|ages|under|over)\s+\d{1,2}s?\b(?![,.]?\d)(?!\s*(?:%|per\s?cent|people|young|children|adults|pupils|families|households|residents|clients|participants))"
     r"|\b\d{1,3}(?:\s?(?:-|–|to)\s?\d{1,3})?[-\s](?:week|month|year|day|hour|minute)\b(?!s)"  # adjectival: "12-week course", "27-30 month review"
     r"|\b(?:primary|secondary)\s+[1-7]\b"
