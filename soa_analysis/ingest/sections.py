@@ -695,6 +695,29 @@ def _split_outcome_lines(text: str) -> list[str]:
     return out
 
 
+
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\u2019'\"][.!?])\s+(?=[A-Z\u2018\u201c\"'])")
+
+
+def _guess_title(line: str, *, max_words: int = 20, clip_words: int = 12) -> str:
+    """A title for narrative that came without one: its first line when that is short, else
+    its first sentence when that is short, else its opening words (always a prefix of the line).
+
+    Example
+    -------
+    >>> _guess_title("Town centre fund")
+    'Town centre fund'
+    >>> _guess_title("Shops reopened in the high street after years of decline, as owners and the council "
+    ...              "found new uses for empty units. Rents fell.")
+    'Shops reopened in the high street after years of decline, as owners and the council found new uses for empty units.'
+    """
+    if _words(line) <= max_words:
+        return line
+    first = _SENTENCE_END.split(line, maxsplit=1)[0]
+    if _words(first) <= max_words + 5:
+        return first.strip()
+    return " ".join(line.split()[:clip_words])
+
 def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: str | None = None) -> Segmentation:
     """Assign every block of ``doc`` to a section of its template.
 
@@ -732,7 +755,7 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
                 units.append(Unit(i, "other", ""))
                 continue
             if not title:
-                title = _MARKDOWN.sub("", text.split("\n", 1)[0]).strip()
+                title = _guess_title(_MARKDOWN.sub("", text.split("\n", 1)[0]).strip())
                 if "\n" not in text and _words(text) <= 20:
                     units.append(Unit(i, "title", title, "first line"))
                     continue
