@@ -81,34 +81,49 @@ def find_texts(rows: list[dict], cache: Path) -> tuple[dict, list[str]]:
     return texts, problems
 
 
-def run_workbench(texts: dict) -> tuple[dict, dict]:
+def run_workbench(texts: dict, folds: int = 0, model_params: dict | None = None) -> tuple[dict, dict]:
     """Put every text through ingest, tag and evidence as a .txt submission.
+
+    With ``folds`` > 1 the priorities are tagged by cross-validation: the texts are split
+    into that many folds and each fold is tagged by a tagger trained without that fold's
+    real-text features (the development texts are among the tagger's training documents,
+    so scoring them otherwise would be scoring the training set).
 
     Returns id -> set of assigned priorities, and id -> grade.
     """
+    import shutil
+
     import pandas as pd
 
     from soa_analysis.evidence import run_evidence
     from soa_analysis.ingest.run import run_ingest
     from soa_analysis.tagging.stage import run_tagging
 
+    ids = sorted(texts)
+    pred_tags = {i: set() for i in texts}
     with tempfile.TemporaryDirectory(prefix="soa-real-") as tmp:
         raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
         raw.mkdir()
         for ident, text in texts.items():
             (raw / f"{ident}.txt").write_text(text, encoding="utf-8")
         run_ingest(raw, processed, workers=1)
-        run_tagging(processed, taxonomies=("priorities",))
         run_evidence(processed, evaluate=False)
         subs = pd.read_parquet(processed / "submissions.parquet", columns=["submission_id", "source_file"])
-        tags = pd.read_parquet(processed / "tags.parquet")
         ev = pd.read_parquet(processed / "evidence.parquet", columns=["submission_id", "grade"])
-    sid_to_id = {s: Path(f).stem for s, f in zip(subs["submission_id"], subs["source_file"])}
-    assigned = tags[(tags["taxonomy"] == "priorities") & tags["assigned"]]
-    pred_tags = {i: set() for i in texts}
-    for sid, pr in zip(assigned["submission_id"], assigned["priority"]):
-        if sid in sid_to_id:
-            pred_tags[sid_to_id[sid]].add(pr)
+        sid_to_id = {s: Path(f).stem for s, f in zip(subs["submission_id"], subs["source_file"])}
+        rng = np.random.default_rng(0)
+        fold_of = dict(zip(ids, rng.permutation(len(ids)) % max(folds, 1)))
+        for k in range(max(folds, 1)):
+            params = dict(model_params or {})
+            if folds > 1:
+                params["real_text_exclude"] = tuple(i for i in ids if fold_of[i] == k)
+            shutil.rmtree(processed / "models", ignore_errors=True)
+            tags = run_tagging(processed, taxonomies=("priorities",), model_params=params).tags
+            assigned = tags[tags["assigned"]]
+            for sid, pr in zip(assigned["submission_id"], assigned["priority"]):
+                ident = sid_to_id.get(sid)
+                if ident is not None and (folds <= 1 or fold_of[ident] == k):
+                    pred_tags[ident].add(pr)
     pred_grade = {i: "none" for i in texts}
     for sid, g in zip(ev["submission_id"], ev["grade"]):
         if sid in sid_to_id:
@@ -234,6 +249,11 @@ def main(argv=None) -> int:
     ap.add_argument("--errors", action="store_true", help="list each text the workbench got wrong (ids, labels)")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--reps", type=int, default=1000, help="bootstrap resamples")
+    ap.add_argument("--model-params", type=json.loads, default=None,
+                    help='tagger parameters as JSON, e.g. \'{"lexicon_weight": 0.5, "relative": 0.5}\'')
+    ap.add_argument("--folds", type=int, default=None,
+                    help="cross-validate the tagger over this many folds (default: 5 on the dev part, whose texts "
+                         "train the shipped tagger; none on the test part)")
     a = ap.parse_args(argv)
     rows = load_sources(a.sources)
     if a.agreement:
@@ -251,10 +271,11 @@ def main(argv=None) -> int:
         print("no texts of that part are in the cache; see benchmarks/real_text/README.md to gather them")
         return 1
     by_id = {r["id"]: r for r in part}
-    pred_tags, pred_grade = run_workbench({i: texts[i] for i in ids})
+    folds = a.folds if a.folds is not None else (5 if a.part in ("dev", "all") else 0)
+    pred_tags, pred_grade = run_workbench({i: texts[i] for i in ids}, folds=folds, model_params=a.model_params)
     res = evaluate(ids, {i: _labels(by_id[i]["priorities"]) for i in ids}, pred_tags,
                    {i: by_id[i]["grade"] for i in ids}, pred_grade, a.reps)
-    print_report(f"real text, {a.part} part", res)
+    print_report(f"real text, {a.part} part" + (f" (tags {folds}-fold cross-validated)" if folds > 1 else ""), res)
     if a.errors:
         print("== disagreements (id: labelled -> workbench)")
         for i in ids:

@@ -287,3 +287,56 @@ def test_negation_scope_reaches_end_of_clause(lex):
     score, _ = _score(lex, "No element of the consultation concerned physical activity or sport.",
                       "health_inequalities")
     assert score == 0.0
+
+
+# --- real-text training features (issue 9) ---------------------------------------------------
+
+def test_shipped_real_text_features_fit_the_packaged_taxonomy():
+    """The real-text features are used only with the taxonomy they were computed with; after an
+    edit of priorities.yaml they must be rebuilt (benchmarks/real_text/build_features.py)."""
+    import json
+
+    from soa_analysis.labelled import load_real_features, real_features_bytes
+    from soa_analysis.taxonomies import load_taxonomy
+
+    tax = load_taxonomy("priorities")
+    data = json.loads(real_features_bytes())
+    assert data["taxonomy"]["sha256"] == tax.sha256, "rebuild with benchmarks/real_text/build_features.py"
+    real = load_real_features(tax.sha256, tax.ids)
+    assert real is not None and real["n"] == len(data["documents"]) >= 150
+    assert real["Y"].sum(axis=0).min() > 0  # every priority has real examples
+    # development texts only, each with its address and hash; features are vocabulary, not sentences
+    for d in data["documents"]:
+        assert d["url"].startswith("http") and len(d["sha256"]) == 64
+        assert all(len(f.split()) <= 2 for f in d["features"])
+
+
+def test_real_text_features_are_optional_and_excludable():
+    import numpy as np
+
+    from soa_analysis.errors import SchemaError
+    from soa_analysis.labelled import load_real_features
+    from soa_analysis.tagging.model import CombinedTagger
+
+    docs = ["Telecare and reablement helped older people stay at home (fictional).",
+            "Apprenticeships helped unemployed young people into jobs (fictional)."] * 6
+    Y = np.zeros((len(docs), 6), dtype=int)
+    Y[::2, 5] = 1
+    Y[1::2, 1] = 1
+    with_real = CombinedTagger(cv_folds=3).fit(docs, Y)
+    real = load_real_features(with_real.lexicon_.taxonomy_.sha256, with_real.categories_)
+    assert with_real.training_["real_text"]["documents"] == real["n"] >= 150
+    fewer = CombinedTagger(cv_folds=3, real_text_exclude=tuple(real["ids"][:10])).fit(docs, Y)
+    assert fewer.training_["real_text"]["documents"] == real["n"] - 10
+    with pytest.raises(SchemaError):
+        CombinedTagger(cv_folds=3, real_text=False).fit(docs, Y)  # four priorities have no example alone
+
+
+def test_relative_rule_drops_passing_mentions():
+    import numpy as np
+
+    from soa_analysis.tagging.model import decide
+
+    scores = np.array([[0.9, 0.5, 0.1], [0.6, 0.55, 0.1]])
+    assert decide(scores, [0.4, 0.4, 0.4], relative=0.0).tolist() == [[True, True, False], [True, True, False]]
+    assert decide(scores, [0.4, 0.4, 0.4], relative=0.6).tolist() == [[True, False, False], [True, True, False]]

@@ -34,7 +34,11 @@ def test_small_labels_file(tmp_path):
         rows.append(f"c{i},,near_miss,The board approved its minutes number {i}.")
     p.write_text("\n".join(rows) + "\n")
     with pytest.raises(SchemaError, match="positive and negative"):
-        evaluate(p, folds=3, n_boot=50)  # priorities with no examples cannot be trained
+        evaluate(p, folds=3, n_boot=50, real_text=False)  # priorities with no examples cannot be trained
+    # with the shipped real-text documents in every training fold, every priority has examples
+    rep = evaluate(p, folds=3, n_boot=50)
+    assert rep.settings["real_text_documents"] > 100
+    assert set(rep.per_category["category"]) >= {"older_people", "employment"}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..errors import InputError, SchemaError
 
-__all__ = ["load_labels", "labels_sha256", "REQUIRED_COLUMNS"]
+__all__ = ["load_labels", "labels_sha256", "REQUIRED_COLUMNS", "load_real_features", "real_features_bytes",
+           "REAL_FEATURES_FILE"]
 
 REQUIRED_COLUMNS = ("passage_id", "labels", "text")
 
@@ -80,3 +81,55 @@ def load_labels(path: "str | os.PathLike | None" = None, *, categories=None) -> 
         if bad:
             raise SchemaError(f"{source}: unknown label id(s) {bad}; allowed: {sorted(allowed)}")
     return df
+
+
+# --------------------------------------------------------------------------------------
+# Real-text training features (no text): see README.md, "Real-text features".
+
+REAL_FEATURES_FILE = "priorities_real_features.json"
+
+
+def real_features_bytes() -> bytes:
+    """The shipped real-text feature file's bytes (b"" when the package has none)."""
+    res = resources.files(__name__) / REAL_FEATURES_FILE
+    return res.read_bytes() if res.is_file() else b""
+
+
+def load_real_features(taxonomy_sha256: str, categories) -> dict | None:
+    """The real-text training documents as model features, when they fit this taxonomy.
+
+    The file holds, for each labelled real text of the development part, its labels, the
+    tagger's feature counts (stems and stem pairs, the words of a field's vocabulary, never
+    its sentences) and its lexicon scores. Those scores were computed with one version of
+    the taxonomy, so the documents are used only with that version.
+
+    Parameters
+    ----------
+    taxonomy_sha256 : str
+        SHA-256 of the taxonomy in use.
+    categories : sequence of str
+        Its category ids, in order.
+
+    Returns
+    -------
+    dict or None
+        ``features`` (list of feature lists), ``lexicon`` (n x k array), ``Y`` (n x k 0/1),
+        ``ids``, ``sha256`` and ``n``; None when there is no file or it was made with
+        another taxonomy.
+    """
+    import json
+
+    import numpy as np
+
+    raw = real_features_bytes()
+    if not raw:
+        return None
+    data = json.loads(raw.decode("utf-8"))
+    if data.get("taxonomy", {}).get("sha256") != taxonomy_sha256 or list(data.get("categories", [])) != list(categories):
+        return None
+    docs = data["documents"]
+    feats = [[f for f, c in d["features"].items() for _ in range(int(c))] for d in docs]
+    lex = np.array([d["lexicon"] for d in docs], dtype=float).reshape(len(docs), len(categories))
+    Y = np.array([[int(c in d["labels"]) for c in categories] for d in docs], dtype=int).reshape(len(docs), len(categories))
+    return {"features": feats, "lexicon": lex, "Y": Y, "ids": [d["id"] for d in docs],
+            "sha256": hashlib.sha256(raw).hexdigest(), "n": len(docs)}

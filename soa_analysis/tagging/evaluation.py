@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, train_test_split
 
-from ..labelled import labels_sha256, load_labels
+from ..labelled import labels_sha256, load_labels, load_real_features
 from .lexicon import LexiconTagger, analyse
-from .model import CombinedTagger, SupervisedTagger, choose_thresholds, document_features
+from .model import CombinedTagger, SupervisedTagger, choose_thresholds, decide, document_features
 
 __all__ = ["evaluate", "EvaluationReport", "bootstrap_f1", "f1_table"]
 
@@ -146,8 +146,8 @@ class EvaluationReport:
     __str__ = to_markdown
 
 
-def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.5, C=8.0, n_boot=1000,
-             heldout=0.25, taxonomy="priorities") -> EvaluationReport:
+def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_boot=1000,
+             heldout=0.25, taxonomy="priorities", relative=0.5, real_text=True) -> EvaluationReport:
     """Evaluate the combined tagger on a labelled corpus.
 
     Parameters
@@ -158,8 +158,11 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.5, C=8.0, n_
         Outer (and inner) cross-validation folds.
     seed : int
         Seed of the splits and the bootstrap.
-    lexicon_weight, C : float
+    lexicon_weight, C, relative : float
         Tagger parameters, as in :class:`CombinedTagger`.
+    real_text : bool
+        Add the shipped real-text features to every training fold, as the tagger does
+        (the passages scored are always the labelled corpus's own, unseen in that fold).
     n_boot : int
         Bootstrap resamples for the intervals.
     heldout : float
@@ -178,32 +181,42 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.5, C=8.0, n_
     Y = np.array([[int(c in ls) for c in cats] for ls in df["label_list"]])
     analysed = [analyse(t) for t in df["text"]]
     feats = [document_features(a) for a in analysed]
-    lex = LexiconTagger(taxonomy=taxonomy).fit().predict_scores(analysed)
+    lexicon = LexiconTagger(taxonomy=taxonomy).fit()
+    lex = lexicon.predict_scores(analysed)
     n, k = Y.shape
+    real = load_real_features(lexicon.taxonomy_.sha256, cats) if real_text else None
+    r_feats = real["features"] if real else []
+    r_lex = real["lexicon"] if real else np.zeros((0, k))
+    r_Y = real["Y"] if real else np.zeros((0, k), dtype=int)
     weights = {"lexicon": 1.0, "model": 0.0, "combined": float(lexicon_weight)}
     preds = {m: np.zeros((n, k), dtype=int) for m in weights}
     outer = KFold(n_splits=folds, shuffle=True, random_state=seed)
     for tr, te in outer.split(feats):
-        inner_oof = np.zeros((len(tr), k))
+        tr_feats = [feats[i] for i in tr] + r_feats
+        tr_Y = np.vstack([Y[tr], r_Y])
+        tr_lex = np.vstack([lex[tr], r_lex])
+        inner_oof = np.zeros((len(tr_feats), k))
         inner = KFold(n_splits=folds, shuffle=True, random_state=seed)
-        for itr, ite in inner.split(tr):
-            m = SupervisedTagger(C=C).fit([feats[tr[i]] for i in itr], Y[tr[itr]])
-            inner_oof[ite] = m.predict_proba([feats[tr[i]] for i in ite])
-        sup_te = SupervisedTagger(C=C).fit([feats[i] for i in tr], Y[tr]).predict_proba([feats[i] for i in te])
+        for itr, ite in inner.split(tr_feats):
+            m = SupervisedTagger(C=C).fit([tr_feats[i] for i in itr], tr_Y[itr])
+            inner_oof[ite] = m.predict_proba([tr_feats[i] for i in ite])
+        sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y).predict_proba([feats[i] for i in te])
         for name, w in weights.items():
-            th, _ = choose_thresholds(Y[tr], w * lex[tr] + (1 - w) * inner_oof)
-            preds[name][te] = ((w * lex[te] + (1 - w) * sup_te) >= th).astype(int)
+            th, _ = choose_thresholds(tr_Y, w * tr_lex + (1 - w) * inner_oof)
+            preds[name][te] = decide(w * lex[te] + (1 - w) * sup_te, th, relative).astype(int)
     P = preds["combined"]
     prec, rec, f1, micro, macro = f1_table(Y, P)
     boot = bootstrap_f1(Y, P, n_boot=n_boot, seed=seed)
 
     idx = np.arange(n)
     tr, te = train_test_split(idx, test_size=heldout, random_state=seed, shuffle=True)
-    model = CombinedTagger(taxonomy=taxonomy, lexicon_weight=lexicon_weight, C=C, cv_folds=folds, seed=seed)
+    params = dict(taxonomy=taxonomy, lexicon_weight=lexicon_weight, C=C, cv_folds=folds, seed=seed, relative=relative,
+                  real_text=real_text)
+    model = CombinedTagger(**params)
     model.fit([analysed[i] for i in tr], Y[tr])
     Ph = model.predict([analysed[i] for i in te])
     _, _, f1_h, _, macro_h = f1_table(Y[te], Ph)
-    full = CombinedTagger(taxonomy=taxonomy, lexicon_weight=lexicon_weight, C=C, cv_folds=folds, seed=seed)
+    full = CombinedTagger(**params)
     full.fit(analysed, Y)
 
     per = pd.DataFrame({
@@ -219,7 +232,8 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.5, C=8.0, n_
                .agg(n=("exact", "size"), exact_match=("exact", "mean")).reset_index())
     by_method = {name: f1_table(Y, p)[4] for name, p in preds.items()}
     settings = {"n_passages": int(n), "folds": folds, "seed": seed, "n_boot": n_boot, "heldout": heldout,
-                "lexicon_weight": lexicon_weight, "C": C, "taxonomy": taxonomy,
+                "lexicon_weight": lexicon_weight, "C": C, "taxonomy": taxonomy, "relative": relative,
+                "real_text_documents": int(real["n"]) if real else 0,
                 "labels": str(labels_path or "package:labelled/priorities.csv"),
                 "labels_sha256": labels_sha256(labels_path)}
     return EvaluationReport(per, micro, tuple(map(float, boot["micro"])), macro, tuple(map(float, boot["macro"])),

@@ -23,12 +23,12 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from .. import __version__
 from ..errors import InputError, SchemaError, TaxonomyError
-from ..labelled import labels_sha256, load_labels
+from ..labelled import REAL_FEATURES_FILE, labels_sha256, load_labels, load_real_features
 from .lexicon import AnalysedSentence, LexiconTagger, analyse
 from .text import content_features, word_spans
 
 __all__ = ["SupervisedTagger", "CombinedTagger", "choose_thresholds", "document_features", "load_model",
-           "THRESHOLD_GRID"]
+           "THRESHOLD_GRID", "decide"]
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 
@@ -43,6 +43,36 @@ def document_features(sents: list[AnalysedSentence]) -> list[str]:
     for s in sents:
         neg, _ = s.cues()
         out.extend(content_features(s.tokens, s.stems, neg))
+    return out
+
+
+def decide(scores: np.ndarray, thresholds, relative: float = 0.0) -> np.ndarray:
+    """Which categories a document is tagged with: the codebook's "substantially aimed at".
+
+    A category is assigned when its score reaches its threshold and is at least
+    ``relative`` times the document's highest score: a long narrative that mentions a
+    priority in passing next to its main subject is not tagged with it.
+
+    Parameters
+    ----------
+    scores : array of shape (n_documents, n_categories)
+    thresholds : array-like of shape (n_categories,)
+    relative : float
+        0 switches the relative rule off.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Example
+    -------
+    >>> decide(np.array([[0.9, 0.5, 0.2]]), [0.4, 0.4, 0.4], relative=0.6).tolist()
+    [[True, False, False]]
+    """
+    scores = np.asarray(scores, dtype=float)
+    out = scores >= np.asarray(thresholds, dtype=float)
+    if relative and scores.size:
+        out &= scores >= relative * scores.max(axis=1, keepdims=True)
     return out
 
 
@@ -153,6 +183,16 @@ class CombinedTagger:
     lexicon_weight : float
         Weight of the lexicon score in the combined score (the model gets the rest);
         1.0 gives a lexicon-only tagger, 0.0 a model-only one.
+    relative : float
+        A category is assigned only when its score is at least this share of the
+        document's top score (see :func:`decide`); 0 turns the rule off.
+    real_text : bool
+        Also train on the shipped real-text features (labelled real council and partnership
+        texts of the development set, as feature counts: see ``labelled/README.md``), when
+        they were made with this taxonomy. False trains on the labelled passages alone.
+    real_text_exclude : tuple of str
+        Ids of real-text documents to leave out of training (cross-validation on the real
+        development set uses this).
     C : float
         Regularisation of the logistic regression.
     cv_folds : int
@@ -174,18 +214,28 @@ class CombinedTagger:
         Provenance: number of passages, labels SHA-256.
     """
 
-    def __init__(self, *, taxonomy="priorities", lexicon_weight=0.5, C=8.0, cv_folds=5, seed=0):
+    def __init__(self, *, taxonomy="priorities", lexicon_weight=0.3, C=8.0, cv_folds=5, seed=0, relative=0.5,
+                 real_text=True, real_text_exclude=()):
         self.taxonomy = taxonomy
+        self.real_text_exclude = real_text_exclude
         self.lexicon_weight = lexicon_weight
+        self.relative = relative
+        self.real_text = real_text
         self.C = C
         self.cv_folds = cv_folds
         self.seed = seed
 
     # ---------------------------------------------------------------- training
     def fit(self, docs, Y, *, provenance=None):
-        """Fit on documents and a 0/1 label matrix (columns in taxonomy order); returns self."""
+        """Fit on documents and a 0/1 label matrix (columns in taxonomy order); returns self.
+
+        With ``real_text`` the shipped real-text features are added to the training set
+        (their ids and the file's SHA-256 are recorded in ``training_``).
+        """
         if not 0 <= self.lexicon_weight <= 1:
             raise TaxonomyError("lexicon_weight must lie in [0, 1]")
+        if not 0 <= self.relative < 1:
+            raise TaxonomyError("relative must lie in [0, 1)")
         self.lexicon_ = LexiconTagger(taxonomy=self.taxonomy).fit()
         self.categories_ = self.lexicon_.categories_
         Y = np.asarray(Y, dtype=int)
@@ -194,6 +244,21 @@ class CombinedTagger:
         analysed = [analyse(d) for d in docs]
         feats = [document_features(a) for a in analysed]
         lex = self.lexicon_.predict_scores(analysed)
+        provenance = dict(provenance or {})
+        real = load_real_features(self.lexicon_.taxonomy_.sha256, self.categories_) if self.real_text else None
+        if real is not None and self.real_text_exclude:
+            drop = set(self.real_text_exclude)
+            keep = [i for i, d in enumerate(real["ids"]) if d not in drop]
+            real = real | {"features": [real["features"][i] for i in keep], "lexicon": real["lexicon"][keep],
+                           "Y": real["Y"][keep], "n": len(keep)}
+        if real is not None:
+            feats = feats + real["features"]
+            lex = np.vstack([lex, real["lexicon"]])
+            Y = np.vstack([Y, real["Y"]])
+            provenance["real_text"] = {"documents": real["n"], "sha256": real["sha256"],
+                                       "file": f"package:labelled/{REAL_FEATURES_FILE}"}
+        elif self.real_text:
+            provenance["real_text"] = {"documents": 0, "note": "no real-text features for this taxonomy version"}
         w = self.lexicon_weight
         oof = np.zeros(Y.shape)
         if w < 1:
@@ -208,7 +273,7 @@ class CombinedTagger:
         th, f1 = choose_thresholds(Y, self.oof_scores_)
         self.thresholds_ = {c: float(t) for c, t in zip(self.categories_, th)}
         self.cv_f1_ = {c: round(float(f), 4) for c, f in zip(self.categories_, f1)}
-        self.training_ = {"n_documents": int(len(docs)), **(provenance or {})}
+        self.training_ = {"n_documents": int(len(feats)), **provenance}
         return self
 
     def fit_labels(self, labels=None, *, extra=None):
@@ -259,10 +324,18 @@ class CombinedTagger:
         """Combined 0-1 scores, shape (n_documents, n_categories)."""
         return self.score_analysed([analyse(d) for d in docs])[2]
 
+    def threshold_array(self) -> np.ndarray:
+        """The per-category thresholds in category order."""
+        self._check()
+        return np.array([self.thresholds_[c] for c in self.categories_])
+
+    def decide(self, scores) -> np.ndarray:
+        """Boolean tags from combined scores: thresholds and the relative rule (:func:`decide`)."""
+        return decide(scores, self.threshold_array(), getattr(self, "relative", 0.0))
+
     def predict(self, docs) -> np.ndarray:
-        """0/1 tags using the cross-validated thresholds."""
-        th = np.array([self.thresholds_[c] for c in self.categories_])
-        return (self.predict_scores(docs) >= th).astype(int)
+        """0/1 tags using the cross-validated thresholds and the relative rule."""
+        return self.decide(self.predict_scores(docs)).astype(int)
 
     def model_evidence(self, sents: list[AnalysedSentence], category: int, n_terms=5, row=None) -> list[dict]:
         """Evidence for a model-only tag: sentences holding the features that raised its score.
@@ -297,7 +370,8 @@ class CombinedTagger:
         self._check()
         return {
             "class": "CombinedTagger", "package_version": __version__,
-            "params": {"lexicon_weight": self.lexicon_weight, "C": self.C, "cv_folds": self.cv_folds, "seed": self.seed},
+            "params": {"lexicon_weight": self.lexicon_weight, "C": self.C, "cv_folds": self.cv_folds, "seed": self.seed,
+                       "relative": getattr(self, "relative", 0.0), "real_text": getattr(self, "real_text", False)},
             "taxonomy": self.lexicon_.taxonomy_.provenance(),
             "thresholds": self.thresholds_, "cv_f1": self.cv_f1_,
             "cv_macro_f1": round(float(np.mean(list(self.cv_f1_.values()))), 4) if self.cv_f1_ else None,

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import InputError
 from ..io import read_table, write_table, write_text
-from ..labelled import labels_sha256
+from ..labelled import labels_sha256, real_features_bytes
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from .corpus import Corpus, match_lexicon, model_matrix, submission_pairs
@@ -128,7 +128,7 @@ def _evidence_text(rows: list[dict], limit=3) -> str:
 def _fingerprint(taxonomy, labels, extra, model_params) -> str:
     tax = load_taxonomy(taxonomy)
     blob = json.dumps({"tax": tax.sha256, "labels": labels_sha256(labels), "version": __version__,
-                       "params": model_params,
+                       "params": model_params, "real_text": hashlib.sha256(real_features_bytes()).hexdigest(),
                        "extra": None if extra is None else hashlib.sha256(
                            extra.to_csv(index=False).encode()).hexdigest()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -217,7 +217,8 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     clock = _Clock()
     subs = read_table(processed_dir, "submissions")
     clock.lap("read")
-    params = {"lexicon_weight": 0.5, "C": 8.0, "cv_folds": 5, "seed": 0} | dict(model_params or {})
+    params = {"lexicon_weight": 0.3, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": 0.5,
+              "real_text": True} | dict(model_params or {})
     n = len(subs)
     columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
     cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
@@ -266,7 +267,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
             sup = np.zeros_like(lex_scores)
         combined = np.clip(w * lex_scores + (1 - w) * sup, 0, 1)
         clock.lap(f"model {tax.name}")
-        assigned = combined >= thresholds
+        assigned = model.decide(combined) if supervised else combined >= thresholds
         method = "combined" if supervised else "lexicon"
         cat_ids = np.array(tax.ids, dtype=object)
         evidence_text = np.full(n * k, "", dtype=object)

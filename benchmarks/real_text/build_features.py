@@ -1,0 +1,81 @@
+"""Build the tagger's real-text training features from the development part of the set.
+
+Writes ``soa_analysis/labelled/priorities_real_features.json``: for every text of the
+**development** part (never the test part) that is in the cache, its adjudicated priority
+labels, the tagger's feature counts (stems and stem pairs: vocabulary, no sentences) and its
+lexicon scores under the current taxonomy, with the text's address and sha256. The tagger adds
+these documents to its training set (``CombinedTagger(real_text=True)``, the default); the
+texts themselves stay in the gitignored cache.
+
+Each text goes through ingest exactly as a ``.txt`` submission would, so the features are
+those the workbench computes at run time. Run it again whenever the priorities taxonomy
+changes (a test checks the file matches the taxonomy)::
+
+    .venv/bin/python benchmarks/real_text/build_features.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import real_text as rt  # noqa: E402
+
+
+def main() -> int:
+    import pandas as pd
+
+    from soa_analysis.ingest.run import run_ingest
+    from soa_analysis.labelled import REAL_FEATURES_FILE
+    from soa_analysis.tagging.lexicon import LexiconTagger, analyse
+    from soa_analysis.tagging.model import document_features
+    from soa_analysis.tagging.stage import submission_document
+
+    rows = [r for r in rt.load_sources() if r["split"] == "dev"]
+    texts, problems = rt.find_texts(rows, HERE / "cache")
+    for p in problems:
+        print("skipped", p)
+    lexicon = LexiconTagger(taxonomy="priorities").fit()
+    cats = list(lexicon.categories_)
+    with tempfile.TemporaryDirectory(prefix="soa-real-") as tmp:
+        raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
+        raw.mkdir()
+        for ident, text in texts.items():
+            (raw / f"{ident}.txt").write_text(text, encoding="utf-8")
+        run_ingest(raw, processed, workers=1)
+        subs = pd.read_parquet(processed / "submissions.parquet")
+    by_id = {r["id"]: r for r in rows}
+    docs = []
+    for row in subs.sort_values("source_file").to_dict("records"):
+        ident = Path(row["source_file"]).stem
+        analysed = analyse(submission_document(row))
+        docs.append({
+            "id": ident, "url": by_id[ident]["url"], "sha256": by_id[ident]["sha256"],
+            "labels": sorted(rt._labels(by_id[ident]["priorities"])),
+            "lexicon": [round(float(x), 6) for x in lexicon.predict_scores([analysed])[0]],
+            "features": dict(sorted(Counter(document_features(analysed)).items())),
+        })
+    out = {
+        "name": "priorities_real_features",
+        "description": "Tagger features (stem and stem-pair counts) and lexicon scores of the labelled real texts "
+                       "of the development part of benchmarks/real_text/sources.csv; no text.",
+        "created": date.today().isoformat(),
+        "taxonomy": lexicon.taxonomy_.provenance(),
+        "categories": cats,
+        "documents": docs,
+    }
+    target = Path(__file__).resolve().parents[2] / "soa_analysis" / "labelled" / REAL_FEATURES_FILE
+    target.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{len(docs)} development texts -> {target} ({target.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
