@@ -26,6 +26,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "soa_analysis/rubrics/evidence_rubric.yaml)")
     p.add_argument("--extra-labels", metavar="FILE", help="labels CSV from `soa-analysis review import --out` "
                    "to add to the tagger's training corpus")
+    p.add_argument("--compare-to", metavar="RUN_ID", help="compare this run's results with that run's (a run id "
+                   "under reports/runs/, or a unique prefix) instead of the last good run")
     p.add_argument("--workers", type=int, metavar="N", help="processes to use; 0 = one per core (default 0)")
     p.add_argument("--max-file-mb", type=float, metavar="MB", help="quarantine files larger than this (default 50)")
     p.add_argument("--no-council-reports", dest="council_reports", action="store_const", const=False,
@@ -87,6 +89,7 @@ def _options(args: argparse.Namespace):
         council_reports=args.council_reports,
         rubric=args.rubric,
         extra_labels=args.extra_labels,
+        compare_to=args.compare_to,
     )
 
 
@@ -104,6 +107,8 @@ def _cmd_pipeline(args: argparse.Namespace) -> int:
     if not result.ok:
         print(f"soa-analysis: run {result.run_id} failed: {result.error}", file=sys.stderr)
         return 1
+    if result.manifest.get("changes"):
+        print(result.manifest["changes"]["line"], file=sys.stderr)
     print(f"run folder: {result.run_dir}", file=sys.stderr)
     if result.report_path is not None:
         print(result.report_path)

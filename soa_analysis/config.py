@@ -43,6 +43,9 @@ class RunOptions:
         packaged corpus when training the supervised tagger; "" for none.
     run_name : str
         Optional label recorded in the manifest (e.g. the run file's name).
+    compare_to : str
+        Run id (or unique prefix) whose results the change report compares with; "" for the
+        last good run.
     """
 
     raw_dir: Path = Path("data/raw")
@@ -55,6 +58,7 @@ class RunOptions:
     rubric: str = ""
     extra_labels: str = ""
     run_name: str = ""
+    compare_to: str = ""
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -99,7 +103,7 @@ def _coerce(name: str, value, source: str):
         if not isinstance(value, bool):
             raise ConfigError(f"{source}: council_reports must be true or false, got {value!r}")
         return value
-    if name == "run_name":
+    if name in ("run_name", "compare_to"):
         return str(value)
     if name in ("rubric", "extra_labels"):
         if not isinstance(value, (str, Path)):

@@ -441,6 +441,10 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         raise InputError(f"raw folder {opts.raw_dir} does not exist")
     for stage in stages:  # refuse bad parameters before anything runs
         check_parameters(nb_dir / NOTEBOOKS[stage], stage_parameters(stage, opts))
+    if opts.compare_to and "report" in stages:
+        from .changes import resolve_run
+
+        resolve_run(reports_dir, opts.compare_to)  # ConfigError before any work
 
     with run_lock(reports_dir):
         run_id = new_run_id()
@@ -470,6 +474,9 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
                 print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
                 t0 = time.perf_counter()
                 if stage == "report":
+                    from .changes.stage import run_change_step
+
+                    manifest["changes"] = run_change_step(opts, run_dir)
                     made = _run_report_stage(opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
                 else:
                     execute_stage(stage, nb_dir / NOTEBOOKS[stage], run_dir / "notebooks" / NOTEBOOKS[stage],

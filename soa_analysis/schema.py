@@ -122,6 +122,53 @@ def _c(name, kind, desc="", **kw) -> Column:
     return Column(name=name, kind=kind, description=desc, **kw)
 
 
+CHANGE_ITEMS = ("submission", "grade", "tag", "theme", "taxonomy", "rubric", "model", "software")
+FOLLOWUP_STATUSES = ("reported", "overdue", "not_yet_due", "no_date")
+# Written by the change step of a run (soa_analysis/changes), between the evidence and report stages.
+CHANGE_TABLES = {
+    "changes": TableSpec(
+        "changes", "changes.parquet", "soa-analysis run|report (change step)",
+        (
+            _c("change", "str", "added, changed, removed or moved (submissions); gained, lost or changed (results, versions)",
+               allowed=("added", "changed", "removed", "moved", "gained", "lost")),
+            _c("item", "str", "what changed", allowed=CHANGE_ITEMS),
+            _c("submission_id", "str", "the submission's id in this run (in the previous run, for a removed one); '' for a version"),
+            _c("council", "str"),
+            _c("title", "str"),
+            _c("source", "str", "the raw file (and '#part') the submission was read from: what runs are matched on"),
+            _c("taxonomy", "str", "for a tag: its taxonomy (added_value for a theme)"),
+            _c("category", "str", "the tag's category or theme; for a version change, the taxonomy, rubric or model name"),
+            _c("before", "str", "value in the previous run (grade, category, content hash prefix or version)"),
+            _c("after", "str", "value in this run"),
+            _c("reason", "str", "why: text changed, file edited/quarantined, or the taxonomy, rubric, model or software versions before and after"),
+            _c("previous_submission_id", "str", "the submission's id in the previous run when it differs ('' otherwise)"),
+        ),
+        "What changed since the last good run (or the run given with --compare-to); empty on a first run.",
+    ),
+    "followup_status": TableSpec(
+        "followup_status", "followup_status.parquet", "soa-analysis run|report (change step)",
+        (
+            _c("submission_id", "str", "the submission that promised the next step"),
+            _c("council", "str"),
+            _c("title", "str"),
+            _c("date", "str", "date of the promising submission ('' if unknown)"),
+            _c("who", "str"),
+            _c("what", "str", "the next step"),
+            _c("by_when", "str", "the period as written"),
+            _c("due", "str", "ISO due date, '' if the period does not resolve to one"),
+            _c("status", "str", "on the run's date", allowed=FOLLOWUP_STATUSES),
+            _c("fell_due_since_last_run", "bool", "due after the previous run's date and by this run's (first run: due by now)"),
+            _c("since_last_run", "str", "new, fell due, now reported, no longer reported, or ''"),
+            _c("reported_in", "str", "the later submission from the same council that reports on it, '' if none"),
+            _c("reported_title", "str"),
+            _c("reported_date", "str"),
+            _c("reported_sentence", "str", "its sentence whose wording matches the next step"),
+            _c("similarity", "float", "TF-IDF cosine of the best-matching later sentence (reported at 0.35 or more)"),
+        ),
+        "Next steps followed up: reported on by a later submission from the same council, overdue, or not yet due.",
+    ),
+}
+
 TABLES: dict[str, TableSpec] = {
     "ingest_log": TableSpec(
         "ingest_log", "ingest_log.csv", "soa-analysis ingest",
@@ -316,6 +363,7 @@ TABLES: dict[str, TableSpec] = {
         optional=(_c("need_sentences", "list"), _c("evidence_sentences", "list"),
             _c("basis", "str", "tag_evidence (sentence level) or tags (submission level)")),
     ),
+    **CHANGE_TABLES,
 }
 
 
