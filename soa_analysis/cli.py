@@ -1,4 +1,4 @@
-"""Command-line interface: ``soa-analysis run|ingest|tag|evidence|report|evaluate|review``.
+"""Command-line interface: ``soa-analysis run|ingest|tag|evidence|report|evaluate|review|export-qdpx``.
 
 Exit status: 0 when the run completed (quarantined files are reported, not fatal);
 1 when a stage failed (the reason is printed on one line, the executed notebook is kept);
@@ -66,12 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     rx = rv_sub.add_parser("export", help="write review sheets (CSV and XLSX) from the processed tags")
     rx.add_argument("--processed-dir", default="data/processed", metavar="DIR")
     rx.add_argument("--out", required=True, metavar="FILE", help="output path; .csv and .xlsx are both written")
-    ri = rv_sub.add_parser("import", help="read reviewed sheets; print agreement; write training labels")
-    ri.add_argument("files", nargs="+", metavar="FILE", help="reviewed CSV/XLSX files (one per reviewer)")
+    ri = rv_sub.add_parser("import", help="read reviewed sheets or coded REFI-QDA projects; print agreement; "
+                           "write training labels")
+    ri.add_argument("files", nargs="+", metavar="FILE", help="reviewed CSV/XLSX files (one per reviewer), or .qdpx "
+                    "projects coded in a CAQDAS tool (each user a coder)")
     ri.add_argument("--processed-dir", default="data/processed", metavar="DIR",
                     help="the processed folder the sheets were exported from (default data/processed)")
     ri.add_argument("--out", metavar="FILE", help="write the reviewed submissions as a labels CSV, for "
                     "`soa-analysis tag --extra-labels FILE` (optional)")
+    qx = sub.add_parser("export-qdpx", help="write the coding as a REFI-QDA project for CAQDAS tools",
+                        description="Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder: one "
+                                    "text source per submission (narrative only), the codebook, a coded selection per "
+                                    "evidence sentence, and the submissions' attributes as variables.")
+    qx.add_argument("--processed-dir", default="data/processed", metavar="DIR",
+                    help="the processed folder to export (default data/processed)")
+    qx.add_argument("--out", required=True, metavar="FILE", help="the .qdpx file to write")
     return parser
 
 
@@ -131,8 +140,20 @@ def _cmd_review(args: argparse.Namespace) -> int:
         for p in paths if isinstance(paths, (list, tuple)) else [paths]:
             print(p)
         return 0
-    review = tagging.import_review(args.files)
-    print(tagging.agreement_summary(args.files))
+    import pandas as pd
+
+    from .refi import qdpx_review
+    from .tagging.review import agreement_text
+
+    sheets = [f for f in args.files if Path(f).suffix.lower() != ".qdpx"]
+    frames = [tagging.import_review(sheets)] if sheets else []
+    for f in args.files:
+        if Path(f).suffix.lower() == ".qdpx":
+            coded = qdpx_review(f, args.processed_dir)
+            print(coded.summary(f))
+            frames.append(coded.review)
+    review = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
+    print(agreement_text(review))
     if args.out:
         from .io import write_table
 
@@ -140,6 +161,19 @@ def _cmd_review(args: argparse.Namespace) -> int:
         write_table(labels.drop(columns=["label_list"], errors="ignore"), args.out)
         print(f"{len(labels)} reviewed submission(s) written as training labels to {args.out}; "
               f"retrain with: soa-analysis tag --extra-labels {args.out}")
+    return 0
+
+
+def _cmd_export_qdpx(args: argparse.Namespace) -> int:
+    from .refi import export_qdpx
+
+    done = export_qdpx(args.processed_dir, args.out)
+    print(f"{done.n_sources} sources, {done.n_codes} codes, {done.n_selections} coded selections "
+          f"({done.n_codings} codings) by soa-analysis", file=sys.stderr)
+    if done.unplaced:
+        print(f"{len(done.unplaced)} evidence sentence(s) could not be placed in their source and were left out, "
+              f"e.g. {done.unplaced[0][0]}: {done.unplaced[0][1][:60]!r}", file=sys.stderr)
+    print(done.path)
     return 0
 
 
@@ -152,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_evaluate(args)
         if args.command == "review":
             return _cmd_review(args)
+        if args.command == "export-qdpx":
+            return _cmd_export_qdpx(args)
         return _cmd_pipeline(args)
     except SoaError as exc:
         print(f"soa-analysis: {exc}", file=sys.stderr)

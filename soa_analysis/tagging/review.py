@@ -21,7 +21,7 @@ from ..errors import InputError, SchemaError
 from ..io import atomic_path, read_table
 
 __all__ = ["export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary",
-           "REVIEW_COLUMNS"]
+           "agreement_text", "REVIEW_COLUMNS"]
 
 REVIEW_COLUMNS = ["review_id", "submission_id", "council", "title", "taxonomy", "priority", "label", "score",
                   "assigned", "evidence", "sentences", "reviewer", "decision", "comment"]
@@ -244,7 +244,11 @@ def agreement_summary(paths) -> str:
     Each reviewer against the tagger, and each pair of reviewers against each other, as
     Cohen's kappa over the items both rated.
     """
-    review = import_review(paths)
+    return agreement_text(import_review(paths))
+
+
+def agreement_text(review: pd.DataFrame) -> str:
+    """:func:`agreement_summary` of a decisions table already read (spreadsheets, or a REFI-QDA project)."""
     rated = review[review["label"].notna()]
     reviewers = sorted(rated["reviewer"].unique())
     lines = [f"{len(rated)} decisions from {len(reviewers)} reviewer(s)"]
