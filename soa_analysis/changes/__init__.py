@@ -23,12 +23,12 @@ from .snapshot import (
     text_sha256,
     write_snapshot,
 )
-from .stage import ChangeReport, compare_runs, load_changes_meta, update_changes
+from .stage import ChangeReport, compare_runs, load_changes_meta, load_followups, update_changes
 
 __all__ = [
     "CHANGE_COLUMNS", "FOLLOWUP_COLUMNS", "MATCH_THRESHOLD", "SNAPSHOT_FILE", "ChangeReport", "SnapshotError",
     "build_snapshot", "compare_snapshots", "load_changes_meta", "load_snapshot", "match_tokens", "previous_run",
     "resolve_run", "submission_key", "summarise", "summary_line", "text_sha256", "track_followups",
-    "update_changes", "version_changes", "compare_runs",
+    "update_changes", "version_changes", "compare_runs", "load_followups",
 ]
 

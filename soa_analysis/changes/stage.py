@@ -31,7 +31,8 @@ from .snapshot import (
     write_snapshot,
 )
 
-__all__ = ["ChangeReport", "update_changes", "load_changes_meta", "compare_runs", "run_change_step", "CHANGES_META"]
+__all__ = ["ChangeReport", "update_changes", "load_changes_meta", "load_followups", "compare_runs", "run_change_step",
+           "CHANGES_META"]
 
 CHANGES_META = "changes_meta.json"
 
@@ -217,3 +218,13 @@ def run_change_step(opts, run_dir) -> dict:
     except Exception as exc:  # noqa: BLE001 - reported as the step's failure, with its type
         raise StageError(f"change step failed: {type(exc).__name__}: {exc}", stage="changes") from None
     return report.to_meta()
+
+
+def load_followups(processed_dir: str | os.PathLike) -> pd.DataFrame:
+    """The ``followup_status`` table the last change step wrote (empty, with its columns, if none)."""
+    from .followups import FOLLOWUP_COLUMNS
+
+    path = Path(processed_dir) / TABLES["followup_status"].filename
+    if not path.exists():
+        return pd.DataFrame(columns=FOLLOWUP_COLUMNS)
+    return read_table(processed_dir, "followup_status")
