@@ -53,13 +53,14 @@ JOBS = case_study(
     "Work clubs in Fife", "14 June 2011",
     "Long-term unemployment in Fife rose during the recession.",
     "Fife Council and Jobcentre Plus opened work clubs in libraries.",
-    "People told us the clubs gave them confidence.",
+    "The number of people into jobs from the clubs rose from 40 in 2009/10 to 95 in 2010/11, compared with a "
+    "baseline of 35 a year before the clubs, and youth unemployment in the town fell from 9% to 6%.",
     "Partnership working through the SOA meant one offer instead of three.",
     "Open two more work clubs by December 2011.")
 JOBS_EDITED = JOBS.replace(
-    "People told us the clubs gave them confidence.",
     "The number of people into jobs from the clubs rose from 40 in 2009/10 to 95 in 2010/11, compared with a "
-    "baseline of 35 a year before the clubs, and youth unemployment in the town fell from 9% to 6%.")
+    "baseline of 35 a year before the clubs, and youth unemployment in the town fell from 9% to 6%.",
+    "120 people attended the clubs, and they told us the clubs gave them confidence to apply for jobs.")
 TOWNS = case_study(
     "Market town shop fronts in Angus", "8 December 2009",
     "Empty shops were spreading in the Angus market towns.",
@@ -76,14 +77,19 @@ NURSERY = case_study(
     "Recruit two early years practitioners by December 2011.")
 
 
+PACKAGED = load_rubric().version
+STRICT = f"{PACKAGED}-strict"
+RUBRIC_REASON = f"rubric evidence_rubric {PACKAGED} → {STRICT}"
+
+
 def strict_rubric(tmp_path: Path) -> Path:
-    """A copy of the packaged rubric, version 1.1.0-test, that needs nine strong sentences for 'strong'."""
+    """A copy of the packaged rubric, version "<packaged>-strict", that needs nine strong sentences for 'strong'."""
     src = load_rubric().source
     from importlib import resources
 
     text = resources.files("soa_analysis.rubrics").joinpath(src.rsplit("/", 1)[-1]).read_text(encoding="utf-8")
-    assert 'version: "1.0.0"' in text and "min: {strong: 1}" in text
-    text = text.replace('version: "1.0.0"', 'version: "1.1.0-test"').replace("min: {strong: 1}", "min: {strong: 9}")
+    assert f'version: "{PACKAGED}"' in text and "min: {strong: 1}" in text
+    text = text.replace(f'version: "{PACKAGED}"', f'version: "{STRICT}"').replace("min: {strong: 1}", "min: {strong: 9}")
     path = tmp_path / "strict_rubric.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -142,17 +148,17 @@ def test_edited_added_removed_files_and_a_new_rubric_are_listed_exactly_with_rea
     ]
     versions = c[c["item"].isin(["software", "taxonomy", "model", "rubric"])]
     assert versions[["item", "category", "before", "after", "reason"]].values.tolist() == [
-        ["rubric", "evidence_rubric", "1.0.0", "1.1.0-test", "rubric evidence_rubric 1.0.0 → 1.1.0-test"]]
+        ["rubric", "evidence_rubric", PACKAGED, STRICT, RUBRIC_REASON]]
     # The unchanged case study lost its strong grade to the rubric alone (one strong sentence, no other
     # graded one: "none" under the strict rubric), and nothing else changed for it.
     falls = c[c["source"] == "moray_falls.txt"]
     assert falls[["change", "item", "before", "after", "reason"]].values.tolist() == [
-        ["changed", "grade", "strong", "none", "rubric evidence_rubric 1.0.0 → 1.1.0-test"]]
+        ["changed", "grade", "strong", "none", RUBRIC_REASON]]
     # The edited one: its results changed, and the reasons name the text as well as the rubric.
     jobs = c[(c["source"] == "fife_work_clubs.txt") & (c["item"] != "submission")]
     assert len(jobs) >= 1
     assert all(r.startswith("text changed") for r in jobs["reason"])
-    assert all("rubric evidence_rubric 1.0.0 → 1.1.0-test" in r for r in jobs.loc[jobs["item"] == "grade", "reason"])
+    assert all(RUBRIC_REASON in r for r in jobs.loc[jobs["item"] == "grade", "reason"])
     assert not any("rubric" in r for r in jobs.loc[jobs["item"] != "grade", "reason"])
     # Added and removed submissions get one row each, nothing about their tags.
     assert len(c[c["source"] == "highland_outreach.txt"]) == 1
@@ -448,7 +454,7 @@ def test_the_snapshot_keeps_what_the_comparison_needs_and_stays_small(two_runs):
     one = s["submissions"][0]
     assert set(one) >= {"key", "submission_id", "text_sha256", "grade", "tags", "council", "title"}
     assert set(s["versions"]) >= {"software", "taxonomies", "models", "rubric"}
-    assert s["versions"]["rubric"]["version"] == "1.1.0-test" and len(s["versions"]["rubric"]["sha256"]) == 64
+    assert s["versions"]["rubric"]["version"] == STRICT and len(s["versions"]["rubric"]["sha256"]) == 64
     assert {f["file"] for f in s["files"]} == {"moray_falls.txt", "fife_work_clubs.txt", "highland_outreach.txt"}
     size = (two_runs["reports"] / "runs" / "20260102T000000Z_bbbbbb" / ch.SNAPSHOT_FILE).stat().st_size
     assert size < 3 * 1500 + 3000, size  # well under 2 kB a submission

@@ -25,7 +25,7 @@ from soa_analysis.refi import GUID_RE, NS, build_project, export_qdpx, guid, qdp
 from soa_analysis.refi.common import code_key
 from soa_analysis.report.safe import redact
 from soa_analysis.tagging import cohens_kappa, labels_from_review, run_tagging
-from test_changes import FALLS, JOBS_EDITED, NURSERY, case_study
+from test_changes import FALLS, JOBS, NURSERY, case_study
 
 XSD = Path(__file__).parent / "data" / "refi" / "project_subset.xsd"
 Q = "{%s}" % NS
@@ -50,7 +50,7 @@ def processed(tmp_path_factory):
     base = tmp_path_factory.mktemp("refi")
     raw, p = base / "raw", base / "processed"
     raw.mkdir()
-    for name, text in (("moray_falls.txt", FALLS), ("fife_work_clubs.txt", JOBS_EDITED),
+    for name, text in (("moray_falls.txt", FALLS), ("fife_work_clubs.txt", JOBS),
                        ("highland_outreach.txt", NURSERY), ("renfrewshire_cafe.txt", CAFE)):
         (raw / name).write_text(text, encoding="utf-8")
     run_ingest(raw, p, workers=1)
