@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -458,3 +459,85 @@ def test_the_snapshot_keeps_what_the_comparison_needs_and_stays_small(two_runs):
     assert {f["file"] for f in s["files"]} == {"moray_falls.txt", "fife_work_clubs.txt", "highland_outreach.txt"}
     size = (two_runs["reports"] / "runs" / "20260102T000000Z_bbbbbb" / ch.SNAPSHOT_FILE).stat().st_size
     assert size < 3 * 1500 + 3000, size  # well under 2 kB a submission
+
+
+# --------------------------------------------------------------------------- report sections and exports
+
+def _report_data(processed, council="", run_id=""):
+    from soa_analysis.report import load_report_data
+
+    return load_report_data(processed, council=council, run_id=run_id)
+
+
+def test_since_the_last_run_section_lists_changes_with_reasons(two_runs):
+    from soa_analysis.changes import sections
+
+    html = sections.since_last_run(_report_data(two_runs["processed"], run_id="20260102T000000Z_bbbbbb")).data
+    assert 'id="since-last-run"' in html and "Compared with run 20260101T000000Z_aaaaaa" in html
+    assert "1 submission(s) added, 1 changed, 1 removed" in html
+    assert f"<li>{RUBRIC_REASON}</li>" in html
+    for reason in ("new file", "text changed (file edited)", "file no longer in the raw folder"):
+        assert reason in html
+    assert "strong → none" in html and "Fewer falls at home in Moray (FICTIONAL)" in html
+
+
+def test_a_council_report_shows_its_own_changes_and_the_versions(two_runs):
+    from soa_analysis.changes import sections
+
+    data = _report_data(two_runs["processed"], council="Moray")
+    html = sections.since_last_run(data).data
+    assert "for Moray&#x27;s submissions" in html and RUBRIC_REASON in html
+    assert "Fewer falls" in html and "Work clubs" not in html and "shop fronts" not in html
+    tables = sections.change_tables(data)
+    assert set(tables["changes"]["council"]) <= {"Moray", ""}
+    assert set(tables["followup_status"]["council"]) == {"Moray"}
+
+
+def test_first_run_and_no_change_step_are_said_plainly(two_runs, tmp_path):
+    from soa_analysis.changes import sections
+
+    p = tmp_path / "processed"
+    shutil.copytree(two_runs["processed"], p)
+    meta = json.loads((p / "changes_meta.json").read_text())
+    (p / "changes_meta.json").write_text(json.dumps(meta | {"previous_run": ""}))
+    assert "This is the first run: there is nothing to compare with." in sections.since_last_run(_report_data(p)).data
+    (p / "changes_meta.json").unlink()
+    assert "No change report: this report was not made by a pipeline run" in sections.since_last_run(_report_data(p)).data
+
+
+def test_sections_escape_submission_text_and_stay_small(two_runs, tmp_path):
+    from soa_analysis.changes import sections
+    from soa_analysis.io import write_table
+
+    p = tmp_path / "processed"
+    shutil.copytree(two_runs["processed"], p)
+    c = read_table(p, "changes")
+    many = pd.concat([c[c["item"] == "grade"]] * 30, ignore_index=True)
+    many["title"] = '<script>alert("x")</script> reach jo@example.org'
+    write_table(pd.concat([c, many], ignore_index=True), p / "changes.parquet", table="changes")
+    f = read_table(p, "followup_status")
+    f = pd.concat([f] * 50, ignore_index=True).assign(what="<img src=x onerror=alert(1)> call 0131 496 0000")
+    write_table(f, p / "followup_status.parquet", table="followup_status")
+    data = _report_data(p)
+    html = sections.since_last_run(data, max_rows=10).data + sections.promises_followed_up(data, max_rows=10).data
+    assert "<script>" not in html and "<img" not in html and "jo@example.org" not in html and "496 0000" not in html
+    assert "&lt;script&gt;" in html and "[email removed]" in html and "[phone removed]" in html
+    assert "Showing 10 of 62; all are in the exported table changes" in html
+    assert html.count("<tr>") <= 4 * 11 + 2
+
+
+def test_promises_section_and_exports(two_runs, tmp_path):
+    from soa_analysis.changes import sections
+    from soa_analysis.report import export_tables
+
+    data = _report_data(two_runs["processed"])
+    html = sections.promises_followed_up(data).data
+    assert 'id="promises"' in html and "on 2012-01-01" in html and "Overdue with no update" in html
+    assert "Open two more work clubs by December 2011." in html
+    written = export_tables(data, tmp_path / "tables")
+    names = {w.name for w in written}
+    assert {"changes.csv", "followup_status.csv"} <= names
+    assert len(pd.read_csv(tmp_path / "tables" / "changes.csv")) == len(two_runs["second"].changes)
+    sheets = pd.read_excel(tmp_path / "tables" / "report_tables.xlsx", sheet_name=None)
+    assert len(sheets["changes"]) == len(two_runs["second"].changes)
+    assert "followup_status" in sheets

@@ -92,9 +92,9 @@ def title(data: ReportData) -> HTML:
 
 
 TOC = (
-    ("headline", "Headline figures"), ("coverage", "Coverage"), ("priorities", "Priorities and outcomes"),
+    ("headline", "Headline figures"), ("since-last-run", "Since the last run"), ("coverage", "Coverage"), ("priorities", "Priorities and outcomes"),
     ("evidence", "Evidence by priority"), ("added-value", "Added value"), ("partners", "Partners"),
-    ("followups", "Next steps"), ("exemplars", "Exemplars"), ("gaps", "Gaps"), ("case-studies", "Case studies"),
+    ("followups", "Next steps"), ("promises", "Promises followed up"), ("exemplars", "Exemplars"), ("gaps", "Gaps"), ("case-studies", "Case studies"),
     ("provenance", "Provenance"), ("methodology", "Methodology and quality"),
 )
 

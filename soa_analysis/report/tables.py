@@ -226,6 +226,8 @@ def ingest_summary(data: ReportData) -> pd.DataFrame:
 
 def chart_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     """Every table behind the report's charts and tables, by export name."""
+    from ..changes.sections import change_tables  # the change step's tables (imported late: it uses the report)
+
     pp = partner_pairs(data)
     return {
         "headline": headline(data),
@@ -241,4 +243,5 @@ def chart_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         "exemplars": exemplar_sentences(data),
         "gaps": gaps(data),
         "ingest_summary": ingest_summary(data),
+        **change_tables(data),
     }
