@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..schema import TABLES
 from .snapshot import THEMES
 
 __all__ = ["CHANGE_COLUMNS", "compare_snapshots", "summarise", "summary_line", "version_changes"]
 
-CHANGE_COLUMNS = ["change", "item", "submission_id", "council", "title", "source", "taxonomy", "category",
-                  "before", "after", "reason", "previous_submission_id"]
+CHANGE_COLUMNS = TABLES["changes"].column_names  # the contract in soa_analysis/schema.py
 _ORDER = {"software": 0, "taxonomy": 1, "model": 2, "rubric": 3, "submission": 4, "grade": 5, "tag": 6, "theme": 7}
 
 

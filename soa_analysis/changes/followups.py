@@ -37,16 +37,15 @@ import numpy as np
 import pandas as pd
 
 from ..nlp import STOP_WORDS, split_sentences, stem, tokenize
+from ..schema import FOLLOWUP_STATUSES, TABLES
 from .snapshot import submission_key
 
 __all__ = ["MATCH_THRESHOLD", "FOLLOWUP_COLUMNS", "STATUSES", "track_followups", "match_tokens",
            "followup_records"]
 
 MATCH_THRESHOLD = 0.35
-STATUSES = ("reported", "overdue", "not_yet_due", "no_date")
-FOLLOWUP_COLUMNS = ["submission_id", "council", "title", "date", "who", "what", "by_when", "due", "status",
-                    "fell_due_since_last_run", "since_last_run", "reported_in", "reported_title",
-                    "reported_date", "reported_sentence", "similarity"]
+STATUSES = FOLLOWUP_STATUSES
+FOLLOWUP_COLUMNS = TABLES["followup_status"].column_names  # the contract in soa_analysis/schema.py
 _CALENDAR = frozenset(
     "january february march april may june july august september october november december jan feb mar apr jun "
     "jul aug sep sept oct nov dec spring summer autumn winter quarter year years month months week weeks "
