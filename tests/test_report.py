@@ -277,7 +277,7 @@ def test_report_kernel_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, soa_analysis.report as r; "
+    code = ("import sys, soa_analysis.report as r, soa_analysis.changes.sections; "
             "print(sorted(m for m in ('sklearn', 'nltk', 'nbconvert') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

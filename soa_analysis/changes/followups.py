@@ -36,7 +36,6 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..nlp import STOP_WORDS, split_sentences, stem, tokenize
 from ..schema import FOLLOWUP_STATUSES, TABLES
 from .snapshot import submission_key
 
@@ -61,6 +60,8 @@ def match_tokens(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
     >>> match_tokens("We will add an in-work mentoring strand by September 2012.")
     ['add', 'work', 'mentor', 'strand']
     """
+    from ..nlp import STOP_WORDS, stem, tokenize  # nltk and scikit-learn: not in the report's kernel
+
     out = []
     for t in tokenize(text):
         if t in STOP_WORDS or t in _CALENDAR or _NUMBER.match(t):
@@ -96,6 +97,8 @@ def _later(a: tuple, b: tuple) -> bool:
 
 def _report_sentences(row: dict) -> list[str]:
     """The sentences of a submission that may report on an earlier promise (not its own next steps)."""
+    from ..nlp import split_sentences
+
     text = str(row.get("text") or "")
     nxt = str(row.get("next_steps") or "").strip()
     if nxt and nxt in text:
@@ -142,6 +145,8 @@ def track_followups(subs: pd.DataFrame, followups: pd.DataFrame, *, as_of: _dt.d
         due first.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ..nlp import stem, tokenize
 
     if followups is None or followups.empty:
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "fell_due_since_last_run" else
