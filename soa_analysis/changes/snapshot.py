@@ -5,8 +5,8 @@ A snapshot (``snapshot.json`` in the run folder) holds, for every submission, a 
 title, its evidence grade and the categories it was assigned in every taxonomy (and its
 added-value themes); for every raw file, its SHA-256 and ingest status; the versions and
 content hashes of the taxonomies, the rubric, the supervised models and the package that
-made those results; and the follow-ups' status on the run's date. It is a few hundred
-bytes a submission, so every run can keep one.
+made those results; and the follow-ups' status on the run's date. It is compact JSON of
+about 750 bytes a submission on the bundled sample, so every run can keep one.
 
 :func:`build_snapshot` makes one from the processed tables, :func:`write_snapshot` and
 :func:`load_snapshot` store and read it, and :func:`previous_run` finds the run to compare
@@ -208,7 +208,7 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
 
 def write_snapshot(run_dir: str | os.PathLike, snapshot: dict) -> Path:
     """Write ``snapshot`` to ``run_dir/snapshot.json`` atomically and return the path."""
-    return write_text(Path(run_dir) / SNAPSHOT_FILE, json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
+    return write_text(Path(run_dir) / SNAPSHOT_FILE, json.dumps(snapshot, sort_keys=True, separators=(",", ":")) + "\n")
 
 
 def load_snapshot(run_dir: str | os.PathLike) -> dict:
