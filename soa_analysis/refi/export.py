@@ -276,9 +276,10 @@ def build_project(processed_dir: str | os.PathLike, *, name: str = "", created: 
             coded.setdefault(r.submission_id, []).append(
                 (r.section, r.sentence, code_key("grade", r.strength),
                  f"{GRADE_LABELS[r.strength]}: {rule}{'; ' + matches if matches else ''}"))
+    av_text = dict(zip(subs["submission_id"], subs["added_value"].fillna("").astype(str)))
     for sid, theme, sent, phrases in _theme_sentences(pdir, subs, added):
         label = names.get("added_value", {}).get(theme, _readable(theme))
-        sec = "added_value" if sent in str(subs.set_index("submission_id").at[sid, "added_value"] or "") else "text"
+        sec = "added_value" if sent in av_text.get(sid, "") else "text"
         coded.setdefault(sid, []).append((sec, sent, code_key("added_value", theme),
                                           f"{label} (added value): matched {phrases}"))
 

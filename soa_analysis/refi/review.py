@@ -180,11 +180,14 @@ def qdpx_review(path: str | os.PathLike, processed_dir: str | os.PathLike) -> Qd
     taxonomies_used = used.groupby("coder")["taxonomy"].agg(set).to_dict()
     sub_meta = subs.set_index("submission_id")[["council", "title"]]
     rows = []
-    for (coder, sid), g in coded.groupby(["coder", "submission_id"], sort=True):
-        mine = used[(used["coder"] == coder) & (used["submission_id"] == sid)]
+    tag_rows = {k: g.sort_values("priority") for k, g in tags.groupby(["submission_id", "taxonomy"], sort=False)}
+    used_by = {k: g for k, g in used.groupby(["coder", "submission_id"], sort=False)}
+    empty = used.iloc[0:0]
+    for coder, sid in sorted(set(zip(coded["coder"], coded["submission_id"]))):
+        mine = used_by.get((coder, sid), empty)
         for tax in sorted(taxonomies_used.get(coder, set())):
-            t = tags[(tags["submission_id"] == sid) & (tags["taxonomy"] == tax)]
-            for r in t.sort_values("priority").itertuples():
+            t = tag_rows.get((sid, tax), tags.iloc[0:0])
+            for r in t.itertuples():
                 hit = mine[(mine["taxonomy"] == tax) & (mine["priority"] == r.priority)]
                 rows.append({
                     "submission_id": sid, "council": sub_meta.at[sid, "council"], "title": sub_meta.at[sid, "title"],
