@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import os
 import time
 from collections import defaultdict
@@ -265,11 +266,31 @@ def _partner_pairs(partners, tags) -> pd.DataFrame:
                           ascending=[False, True, True, True]).reset_index(drop=True)
 
 
-def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence) -> pd.DataFrame:
+_HEADING_LIKE = re.compile(r"^\W*(?:(?:national|local|soa)\s+outcomes?\b|(?:question|section|theme|priority)\s+\d)",
+                           re.IGNORECASE)
+
+
+def _quotable(sentence: str, features) -> bool:
+    """A sentence worth quoting as an exemplar: a statement, not a heading, a question or the need."""
+    feats = set(features) if features is not None else set()
+    if any(f == "need" or f.startswith("need:") or f == "question" for f in feats):
+        return False
+    words = sentence.split()
+    return len(words) >= 6 and not _HEADING_LIKE.match(sentence) and not sentence.rstrip().endswith("?")
+
+
+def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> pd.DataFrame:
+    """The best-evidenced sentences per priority and per added-value theme.
+
+    Only submissions graded strong or some supply exemplars; a sentence is quoted once per
+    kind (not under several themes), and never a heading, a question or a statement of need.
+    """
     cols = ["submission_id", "kind", "category", "rank", "sentence", "score", "council", "title", "strength"]
-    cand = ev_sent[ev_sent["strength"].isin(["strong", "some"])]
+    graded = set(evidence.loc[evidence["grade"].isin(["strong", "some"]), "submission_id"])
+    feats = {(r.submission_id, r.sentence): r.features for r in ev_sent.itertuples()}
+    cand = ev_sent[ev_sent["strength"].isin(["strong", "some"]) & ev_sent["submission_id"].isin(graded)]
     ex_score = {(r.submission_id, r.sentence): (round((RANK[r.strength] + r.score) / 4, 4), r.strength)
-                for r in cand.itertuples()}
+                for r in cand.itertuples() if _quotable(r.sentence, r.features)}
     picks: list[tuple] = []  # (kind, category, sid, sentence, score, strength)
     if tag_evidence is not None and len(tag_evidence):
         te = tag_evidence[tag_evidence["taxonomy"] == "priorities"][["submission_id", "priority", "sentence"]]
@@ -284,6 +305,8 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence) -> pd.DataFra
             for p in by_sub.get(sid, []):
                 picks.append(("priority", p, sid, sent, *hit))
     for sid, theme, sent, weight in theme_sentences:
+        if sid not in graded or not _quotable(sent, feats.get((sid, sent))):
+            continue
         ev, strength = ex_score.get((sid, sent), (0.0, "none"))
         picks.append(("theme", theme, sid, sent, round(0.5 * min(1.0, weight / 2) + 0.5 * ev, 4), strength))
     meta = subs.set_index("submission_id")[["council", "title"]].to_dict("index")
@@ -291,8 +314,17 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence) -> pd.DataFra
     by_cat: dict[tuple, list] = defaultdict(list)
     for p in picks:
         by_cat[(p[0], p[1])].append(p)
+    # Each sentence is quoted once per kind, under the category it scores highest in (ties: the
+    # category with fewer candidates, then by name).
+    best: dict[tuple, tuple] = {}
+    for (kind, cat), items in by_cat.items():
+        for p in items:
+            key = (kind, p[3])
+            rank_key = (-p[4], len(items), cat)
+            if key not in best or rank_key < best[key][0]:
+                best[key] = (rank_key, cat)
     for (kind, cat), items in sorted(by_cat.items()):
-        items.sort(key=lambda p: (-p[4], p[2], p[3]))
+        items = sorted((p for p in items if best[(kind, p[3])][1] == cat), key=lambda p: (-p[4], p[2], p[3]))
         seen, rank = set(), 0
         for _, _, sid, sent, score, strength in items:
             if sent in seen:
@@ -305,7 +337,8 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence) -> pd.DataFra
                          "strength": strength})
             if rank >= N_EXEMPLARS:
                 break
-    return _frame(rows, cols, {"rank": "int64", "score": float})
+    out = _frame(rows, cols, {"rank": "int64", "score": float})
+    return out.sort_values(["kind", "category", "rank"], kind="stable").reset_index(drop=True)
 
 
 def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: bool = False, taxonomy=None,
@@ -362,7 +395,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
                    {"score": float, "assigned": bool, "ticked": bool, "unsupported": bool})
     alignment = _frame(rows["alignment"], base["alignment"], {"present": bool})
     followups = _frame(rows["followups"], base["followups"])
-    exemplars = _exemplars(ev_sent, rows["theme_sentences"], subs, tags, tag_evidence)
+    exemplars = _exemplars(ev_sent, rows["theme_sentences"], subs, tags, tag_evidence, evidence)
     consistency = _consistency(ev_sent, evidence, tags, tag_evidence)
     pairs = _partner_pairs(partners, tags)
 
