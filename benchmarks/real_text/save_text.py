@@ -41,6 +41,8 @@ def main(argv=None) -> int:
     ap.add_argument("--date", default="")
     ap.add_argument("--kind", required=True, choices=KINDS)
     ap.add_argument("--query", default="")
+    ap.add_argument("--split", default="", help="put the text in this part instead of the address-hash split "
+                                                "(e.g. test2 for a later, separately gathered test part)")
     a = ap.parse_args(argv)
     if any(x in a.url for x in EXCLUDED):
         print("refused: that site is reserved for the independent evaluation", file=sys.stderr)
@@ -51,7 +53,9 @@ def main(argv=None) -> int:
         return 2
     part = HERE / "parts" / f"sources_{a.gatherer}.csv"
     rows = list(csv.DictReader(part.open(encoding="utf-8"))) if part.exists() else []
-    if any(r["url"] == a.url for r in rows):
+    listed = HERE / "sources.csv"
+    known = {r["url"] for r in csv.DictReader(listed.open(encoding="utf-8"))} if listed.exists() else set()
+    if any(r["url"] == a.url for r in rows) or a.url in known:
         print(f"refused: {a.url} is already listed", file=sys.stderr)
         return 2
     data = text.encode("utf-8")
@@ -64,7 +68,7 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     rows.append({"id": ident, "url": a.url, "organisation": a.organisation, "date": a.date, "kind": a.kind,
-                 "query": a.query, "chars": len(text), "sha256": digest, "split": split_for(a.url)})
+                 "query": a.query, "chars": len(text), "sha256": digest, "split": a.split or split_for(a.url)})
     part.parent.mkdir(parents=True, exist_ok=True)
     with part.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS)
