@@ -1,7 +1,8 @@
 """Build the tagger's real-text training features from the development part of the set.
 
 Writes ``soa_analysis/labelled/priorities_real_features.json``: for every text of the
-**development** part (never the test part) that is in the cache, its adjudicated priority
+development part, and of the first test part once it had been scored and opened for study
+(``TRAIN_PARTS``; never ``test2``, the part held out for the final figure), that is in the cache, its adjudicated priority
 labels, the tagger's feature counts (stems and stem pairs: vocabulary, no sentences) and its
 lexicon scores under the current taxonomy, with the text's address and sha256. The tagger adds
 these documents to its training set (``CombinedTagger(real_text=True)``, the default); the
@@ -28,6 +29,10 @@ sys.path.insert(0, str(HERE.parent))
 
 import real_text as rt  # noqa: E402
 
+# Parts the tagger may learn from. "test" joined after it was scored once (results/test.json)
+# and opened for study; "test2" is gathered and labelled later and only ever scored.
+TRAIN_PARTS = ("dev", "test")
+
 
 def main() -> int:
     import pandas as pd
@@ -38,7 +43,7 @@ def main() -> int:
     from soa_analysis.tagging.model import document_features
     from soa_analysis.tagging.stage import submission_document
 
-    rows = [r for r in rt.load_sources() if r["split"] == "dev"]
+    rows = [r for r in rt.load_sources() if r["split"] in TRAIN_PARTS]
     texts, problems = rt.find_texts(rows, HERE / "cache")
     for p in problems:
         print("skipped", p)
@@ -65,7 +70,8 @@ def main() -> int:
     out = {
         "name": "priorities_real_features",
         "description": "Tagger features (stem and stem-pair counts) and lexicon scores of the labelled real texts "
-                       "of the development part of benchmarks/real_text/sources.csv; no text.",
+                       "of benchmarks/real_text/sources.csv (parts: " + ", ".join(TRAIN_PARTS) + "); no text.",
+        "parts": list(TRAIN_PARTS),
         "created": date.today().isoformat(),
         "taxonomy": lexicon.taxonomy_.provenance(),
         "categories": cats,
@@ -73,7 +79,7 @@ def main() -> int:
     }
     target = Path(__file__).resolve().parents[2] / "soa_analysis" / "labelled" / REAL_FEATURES_FILE
     target.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{len(docs)} development texts -> {target} ({target.stat().st_size / 1e6:.2f} MB)")
+    print(f"{len(docs)} texts ({', '.join(TRAIN_PARTS)}) -> {target} ({target.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 

@@ -51,8 +51,10 @@ def main() -> int:
         w = csv.DictWriter(fh, fieldnames=BASE + LABELS, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-    n_test = sum(r["split"] == "test" for r in rows)
-    print(f"{len(rows)} texts: {len(rows) - n_test} dev, {n_test} test -> {target}")
+    from collections import Counter
+
+    parts = ", ".join(f"{n} {k}" for k, n in sorted(Counter(r["split"] for r in rows).items()))
+    print(f"{len(rows)} texts: {parts} -> {target}")
     return 0
 
 
