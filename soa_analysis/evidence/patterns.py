@@ -107,6 +107,8 @@ FIGURE_MASK = re.compile(
     r"|\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b"  # telephone numbers
     r"|(?<!from\s)(?<!to\s)(?<![\d.])\b\d{1,3}\s+(?:years?|months?|weeks?|days?|hours?|minutes?)\b(?!\s+(?:of\s+)?(?:care|support|respite|childcare|volunteering))"  # durations
     r"|\b[A-Z]{2,}-?\d+\b"  # codes such as SVQ2, COVID-19
+    r"|\bup\s+to\s+\d[\d,]*\b|\bbetween\s+\d[\d,]*\s+and\s+\d[\d,]*\b"  # capacities and ranges, not counts
+    r"|\b\d+(?:\.\d+)?\s?(?:m|bn)\b"  # sums written without the pound sign
     r"|\b[ps][1-7]\b|\b24/7\b|\b1:1\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b"
     r"|\b\d{1,2}\s+(?:key\s+|local\s+|national\s+|strategic\s+|main\s+)?(?:priorities|outcomes|themes|objectives|strands|workstreams|pillars|commitments|principles|aims|actions|recommendations)\b"
     r"|\b(?:aged|age|ages|under|over)\s+\d{1,2}s?\b(?![,.]?\d)(?!\s*(?:%|per\s?cent|people|young|children|adults|pupils|families|households|residents|clients|participants))"

@@ -1,0 +1,93 @@
+"""How far to trust the workbench's judgments: one record of what was measured, said in plain words.
+
+The figures live in one data file, ``labelled/accuracy.json``, written by
+``benchmarks/accuracy_record.py``: the priority tagger and the evidence grader measured on the
+project's own labelled passages (fictional, written in the register of council case studies)
+and on real published council and partnership text (``benchmarks/real_text/``), each with its
+number of texts and a 95% interval. The report's methodology section and ``soa-analysis
+evaluate`` both read it, so a figure is the same wherever it appears.
+
+Example
+-------
+>>> rec = load_accuracy()
+>>> sorted(rec)[:3]
+['created', 'evidence_own', 'real_text']
+>>> len(plain_sentences(rec)) >= 4
+True
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["load_accuracy", "plain_sentences", "ACCURACY_FILE"]
+
+ACCURACY_FILE = "accuracy.json"
+
+
+@lru_cache(maxsize=1)
+def load_accuracy() -> dict:
+    """The packaged accuracy record (``{}`` when the package has none)."""
+    res = resources.files("soa_analysis.labelled") / ACCURACY_FILE
+    return json.loads(res.read_text(encoding="utf-8")) if res.is_file() else {}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _ci(ci) -> str:
+    return f" (95% interval {ci[0]:.2f} to {ci[1]:.2f})" if ci else ""
+
+
+def plain_sentences(rec: dict | None = None) -> list[str]:
+    """The record as short plain-language statements for readers who are not analysts.
+
+    Parameters
+    ----------
+    rec : dict, optional
+        An accuracy record; the packaged one by default.
+
+    Returns
+    -------
+    list of str
+        One sentence per measurement, saying what was measured, on what, and the result.
+    """
+    rec = load_accuracy() if rec is None else rec
+    out: list[str] = []
+    real = rec.get("real_text") or {}
+    test = real.get("test") or {}
+    if test:
+        out.append(
+            f"On {test['n']} real published texts from Scottish councils, NHS boards, police, fire and partnerships "
+            f"that the tool had never seen (kept aside and scored once), the priority tags matched two careful human "
+            f"readers with an F1 score of {test['macro_f1']:.2f}{_ci(test.get('macro_f1_ci'))}, where 1 is perfect "
+            f"agreement.")
+        out.append(
+            f"On the same texts the evidence grade (strong, some or none) matched the readers' grade in "
+            f"{_pct(test['grade_accuracy'])} of cases; allowing for chance agreement (Cohen's kappa) that is "
+            f"{test['grade_kappa']:.2f}{_ci(test.get('grade_kappa_ci'))}.")
+    agree = real.get("agreement") or {}
+    if agree:
+        out.append(
+            f"Two independent human readings of those {agree['n']} real texts agreed with each other at F1 "
+            f"{agree['macro_f1']:.2f} for priorities and kappa {agree['grade_kappa']:.2f} for grades: the level a "
+            f"careful reader reaches.")
+    own = rec.get("tagging_own") or {}
+    if own:
+        out.append(
+            f"On {own['n']} short passages written for this project (in the style of council case studies), "
+            f"cross-validated priority tagging scored F1 {own['macro_f1']:.2f}{_ci(own.get('macro_f1_ci'))}.")
+    ev = rec.get("evidence_own") or {}
+    if ev:
+        out.append(
+            f"On {ev['n']} of those passages held back from writing the grading rules, the evidence grade matched "
+            f"the intended one in {_pct(ev['grade_accuracy'])} of cases (kappa {ev['grade_kappa']:.2f}), and the "
+            f"added-value themes scored F1 {ev['theme_macro_f1']:.2f} on {ev['n_themes']} passages.")
+    if out:
+        out.append("Treat any single tag or grade as a pointer to read the submission, not as a verdict: the "
+                   "figures describe agreement over many texts, and every tag and grade in this report shows the "
+                   "sentences it rests on.")
+    return out
