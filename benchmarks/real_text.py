@@ -18,7 +18,8 @@ and left out; the script does not fail on them.
 Usage::
 
     .venv/bin/python benchmarks/real_text.py --part dev        # study and tune on this
-    .venv/bin/python benchmarks/real_text.py --part test       # score once, at the end
+    .venv/bin/python benchmarks/real_text.py --part test2      # score once, at the end (held out)
+    .venv/bin/python benchmarks/real_text.py --part test       # the first test part (scored once, then opened)
     .venv/bin/python benchmarks/real_text.py --agreement       # the two labelling passes vs each other
     .venv/bin/python benchmarks/real_text.py --part dev --errors   # list each disagreement (ids only)
 """
@@ -242,10 +243,12 @@ def agreement(a_path: Path, b_path: Path, rows: list[dict]) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("dev", "test", "all"), default="dev")
+    ap.add_argument("--part", choices=("dev", "test", "test2", "all"), default="dev")
     ap.add_argument("--sources", type=Path, default=HERE / "sources.csv")
     ap.add_argument("--cache", type=Path, default=HERE / "cache")
     ap.add_argument("--agreement", action="store_true", help="compare the two labelling passes instead")
+    ap.add_argument("--pass-a", type=Path, default=HERE / "labels_a.csv", help="first labelling pass (--agreement)")
+    ap.add_argument("--pass-b", type=Path, default=HERE / "labels_b.csv", help="second labelling pass (--agreement)")
     ap.add_argument("--errors", action="store_true", help="list each text the workbench got wrong (ids, labels)")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--reps", type=int, default=1000, help="bootstrap resamples")
@@ -257,7 +260,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     rows = load_sources(a.sources)
     if a.agreement:
-        res = agreement(HERE / "labels_a.csv", HERE / "labels_b.csv", rows)
+        res = agreement(a.pass_a, a.pass_b, rows if a.part == "all" else [r for r in rows if r["split"] == a.part])
         print_report("labelling pass A against pass B (before adjudication)", res)
         if a.json:
             a.json.write_text(json.dumps(res, indent=2, default=list))
@@ -271,7 +274,7 @@ def main(argv=None) -> int:
         print("no texts of that part are in the cache; see benchmarks/real_text/README.md to gather them")
         return 1
     by_id = {r["id"]: r for r in part}
-    folds = a.folds if a.folds is not None else (5 if a.part in ("dev", "all") else 0)
+    folds = a.folds if a.folds is not None else (5 if a.part in ("dev", "test", "all") else 0)
     pred_tags, pred_grade = run_workbench({i: texts[i] for i in ids}, folds=folds, model_params=a.model_params)
     res = evaluate(ids, {i: _labels(by_id[i]["priorities"]) for i in ids}, pred_tags,
                    {i: by_id[i]["grade"] for i in ids}, pred_grade, a.reps)

@@ -1,0 +1,85 @@
+"""Write the packaged accuracy record, ``soa_analysis/labelled/accuracy.json``.
+
+One record of how far to trust the workbench, read by the report's methodology section and by
+``soa-analysis evaluate`` (see ``soa_analysis/accuracy.py``), so a figure is the same wherever
+it appears. It gathers:
+
+* the priority tagger on the project's own labelled passages: nested cross-validation with the
+  same settings the test suite recomputes (``tests/test_tagging_evaluation.py``);
+* the evidence grader and the added-value themes on their held-out labelled passages;
+* real text (``benchmarks/real_text/``): the final held-out part's figures as scored once by
+  ``benchmarks/real_text.py --part test2 --json benchmarks/real_text/results/test2.json``, the
+  first test part's (``results/test.json``), and the two labelling passes' agreement
+  (``results/agreement*.json``). Those need the gitignored text cache to recompute; this script
+  copies the figures from the committed result files.
+
+Run after any change to the taxonomies, the rubric, the labelled passages or the real-text
+results::
+
+    .venv/bin/python benchmarks/accuracy_record.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "real_text" / "results"
+TARGET = ROOT / "soa_analysis" / "labelled" / "accuracy.json"
+
+# The settings tests/test_tagging_evaluation.py uses, so the suite can check the record.
+TAGGING_SETTINGS = {"folds": 5, "seed": 0, "n_boot": 300}
+
+
+def _real(name: str) -> dict:
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return {}
+    res = json.loads(path.read_text(encoding="utf-8"))
+    return {"n": res["n"], "macro_f1": round(res["tags"]["macro_f1"], 4),
+            "macro_f1_ci": [round(x, 4) for x in res["ci"]["macro_f1"]],
+            "micro_f1": round(res["tags"]["micro_f1"], 4),
+            "grade_accuracy": round(res["grades"]["accuracy"], 4),
+            "grade_accuracy_ci": [round(x, 4) for x in res["ci"]["accuracy"]],
+            "grade_kappa": round(res["grades"]["kappa"], 4),
+            "grade_kappa_ci": [round(x, 4) for x in res["ci"]["kappa"]],
+            "per_priority_f1": {k: round(v["f1"], 4) for k, v in res["tags"].items() if isinstance(v, dict)}}
+
+
+def main() -> int:
+    from soa_analysis import __version__
+    from soa_analysis.evidence.evaluate import evaluate_evidence
+    from soa_analysis.rubrics import load_rubric
+    from soa_analysis.tagging.evaluation import evaluate
+    from soa_analysis.taxonomies import load_taxonomy
+
+    tag = evaluate(**TAGGING_SETTINGS)
+    ev = evaluate_evidence(split="test").summary()
+    rec = {
+        "created": date.today().isoformat(),
+        "package_version": __version__,
+        "taxonomy": load_taxonomy("priorities").provenance(),
+        "rubric": {"name": load_rubric().name, "version": load_rubric().version},
+        "tagging_own": {"n": tag.settings["n_passages"], "macro_f1": round(tag.macro_f1, 4),
+                        "macro_f1_ci": [round(x, 4) for x in tag.macro_ci], "heldout_macro_f1":
+                        round(tag.heldout_macro_f1, 4), "settings": TAGGING_SETTINGS,
+                        "per_priority_f1": dict(zip(tag.per_category["category"],
+                                                    [round(float(x), 4) for x in tag.per_category["f1"]]))},
+        "evidence_own": {"n": ev["n_grade_passages"], "grade_accuracy": round(ev["grade_accuracy"], 4),
+                         "grade_kappa": round(ev["grade_kappa"], 4), "n_themes": ev["n_theme_passages"],
+                         "theme_macro_f1": round(ev["theme_macro_f1"], 4)},
+        "real_text": {"test": _real("test2"), "first_test": _real("test"),
+                      "agreement": _real("agreement_test2") or _real("agreement"),
+                      "note": "test: the final held-out part, scored once; first_test: the first held-out part, "
+                              "scored once and then opened for study (the tagger learns from it)"},
+    }
+    TARGET.write_text(json.dumps(rec, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps(rec, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
