@@ -31,6 +31,10 @@ class QuarantineError(SoaError):
     """
 
 
+class OutcomeDataError(InputError):
+    """Raised when an outcome data file (a CPOP download) is missing, of an unknown layout or malformed."""
+
+
 class TaxonomyError(SoaError):
     """Raised when a taxonomy, rubric or other reference data file is malformed."""
 
