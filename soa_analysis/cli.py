@@ -28,6 +28,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    "to add to the tagger's training corpus")
     p.add_argument("--compare-to", metavar="RUN_ID", help="compare this run's results with that run's (a run id "
                    "under reports/runs/, or a unique prefix) instead of the last good run")
+    p.add_argument("--outcome-data", metavar="FILE", help="CPOP CPP-level outcome data CSV (a newer download) to set "
+                   "beside the narrative (default: the CPOP data shipped in the package)")
     p.add_argument("--workers", type=int, metavar="N", help="processes to use; 0 = one per core (default 0)")
     p.add_argument("--max-file-mb", type=float, metavar="MB", help="quarantine files larger than this (default 50)")
     p.add_argument("--no-council-reports", dest="council_reports", action="store_const", const=False,
@@ -99,6 +101,7 @@ def _options(args: argparse.Namespace):
         rubric=args.rubric,
         extra_labels=args.extra_labels,
         compare_to=args.compare_to,
+        outcome_data=args.outcome_data,
     )
 
 

@@ -46,6 +46,9 @@ class RunOptions:
     compare_to : str
         Run id (or unique prefix) whose results the change report compares with; "" for the
         last good run.
+    outcome_data : str
+        Path of a CPOP CPP-level outcome data CSV (a newer download) to set beside the
+        narrative; "" for the CPOP data shipped in the package.
     """
 
     raw_dir: Path = Path("data/raw")
@@ -59,6 +62,7 @@ class RunOptions:
     extra_labels: str = ""
     run_name: str = ""
     compare_to: str = ""
+    outcome_data: str = ""
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -105,7 +109,7 @@ def _coerce(name: str, value, source: str):
         return value
     if name in ("run_name", "compare_to"):
         return str(value)
-    if name in ("rubric", "extra_labels"):
+    if name in ("rubric", "extra_labels", "outcome_data"):
         if not isinstance(value, (str, Path)):
             raise ConfigError(f"{source}: {name} must be a file path, got {value!r}")
         if str(value) and not Path(value).is_file():

@@ -169,6 +169,7 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
             "council": council,
             "run_id": run_id,
             "tables_dir": str(tables_dir) if tables_dir else "",
+            "outcome_data": str(Path(opts.outcome_data).resolve()) if opts.outcome_data else "",
         }
     raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
 
@@ -445,6 +446,7 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         from .changes import resolve_run
 
         resolve_run(reports_dir, opts.compare_to)  # ConfigError before any work
+    outcome_data = _outcome_data_summary(opts) if "report" in stages else None
 
     with run_lock(reports_dir):
         run_id = new_run_id()
@@ -465,6 +467,8 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
             "timings_s": {},
             "outputs": [],
         }
+        if outcome_data is not None:
+            manifest["outcome_data"] = outcome_data
         _write_manifest(run_dir, manifest)
         print(f"soa-analysis run {run_id}: {', '.join(stages)}", file=stream)
         result = RunResult(run_id=run_id, run_dir=run_dir, status="running", manifest=manifest)
@@ -516,6 +520,19 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
             result.report_path = None
         result.manifest = manifest
         return result
+
+
+def _outcome_data_summary(opts: RunOptions) -> dict:
+    """Validate the outcome data file before the run starts; its manifest entry (path, sha256, rows).
+
+    Raises
+    ------
+    OutcomeDataError
+        When the file is missing or malformed (the CLI exits with status 2).
+    """
+    from .outcomes import describe_outcome_file
+
+    return describe_outcome_file(opts.outcome_data or None)
 
 
 def _ingest_summary(processed: Path) -> dict:

@@ -366,6 +366,115 @@ TABLES: dict[str, TableSpec] = {
     **CHANGE_TABLES,
 }
 
+# Tables the report writes to tables/ (CSV) and report_tables.xlsx (one sheet each) behind its
+# charts and lists. Documented here like the processed tables; tests check the exports against them.
+_OUTCOME_READING = (
+    _c("first_year", "str", "first year with both a council and a Scotland value (projections excluded); '' if none"),
+    _c("latest_year", "str", "latest such year"),
+    _c("change_pct", "float", "the council's change from the first to the latest year, % of the first-year value "
+                              "(CPOP's improvement rate)", nullable=True),
+    _c("scotland_change_pct", "float", "Scotland's change over the same years, %", nullable=True),
+    _c("vs_scotland", "str", "better / worse / same than Scotland in the latest year, minding the indicator's "
+                             "direction; '' if it cannot be read"),
+)
+REPORT_TABLES: dict[str, TableSpec] = {
+    "outcome_series": TableSpec(
+        "outcome_series", "tables/outcome_series.csv", "soa-analysis report",
+        (
+            _c("council", "str", "canonical council name"),
+            _c("indicator", "str", "crosswalk indicator id (soa_analysis/outcomes/crosswalk.yaml)"),
+            _c("label", "str", "indicator name as shown in the reports"),
+            _c("year", "str", "year as written in the outcome data (2016/17, or a period such as 2014-2016)"),
+            _c("period", "int", "first calendar year of `year`, for ordering"),
+            _c("type", "str", "raw (published), imputed or projected, as CPOP marks it",
+               allowed=("raw", "imputed", "projected")),
+            _c("value", "float", "the council's value", nullable=True),
+            _c("scotland_value", "float", "Scotland's value for the same indicator and year", nullable=True),
+            _c("scotland_type", "str", "type of Scotland's value; '' when Scotland has none that year"),
+        ),
+        "Every value the outcome small multiples draw: each council beside Scotland, year by year.",
+    ),
+    "outcome_reading": TableSpec(
+        "outcome_reading", "tables/outcome_reading.csv", "soa-analysis report",
+        (
+            _c("council", "str"), _c("council_code", "str", "current GSS code"),
+            _c("indicator", "str"), _c("label", "str"),
+            _c("higher_is_better", "bool", "the indicator's direction from the crosswalk"),
+            *_OUTCOME_READING,
+            _c("value_first", "float", nullable=True), _c("value_latest", "float", nullable=True),
+            _c("scotland_first", "float", nullable=True), _c("scotland_latest", "float", nullable=True),
+            _c("type_first", "str", "raw or imputed"), _c("type_latest", "str", "raw or imputed"),
+            _c("pace_vs_scotland", "str", "faster / slower / same: the council's improvement since the first year "
+                                          "against Scotland's; '' if it cannot be read"),
+            _c("movement", "str", "improving / worsening / little change (under the crosswalk's little_change_pct) "
+                                  "/ ''"),
+            _c("projected_to", "str", "last projected year in the data, '' if none (projections are never read)"),
+            _c("reading", "str", "the reading in one sentence"),
+        ),
+        "CPOP's reading of every indicator for every council in scope, against Scotland.",
+    ),
+    "outcome_priority_view": TableSpec(
+        "outcome_priority_view", "tables/outcome_priority_view.csv", "soa-analysis report",
+        (
+            _c("council", "str"), _c("priority", "str", allowed=PRIORITY_IDS),
+            _c("case_studies", "int", "the council's submissions tagged with the priority"),
+            _c("strong", "int", "of those, graded strong"),
+            _c("best_grade", "str", "best evidence grade among them; '' when there are none"),
+            _c("indicators", "int", "the priority's indicators with a reading for the council"),
+            _c("improving", "int"), _c("worsening", "int"), _c("little_change", "int"),
+            _c("better_than_scotland", "int", "indicators better than Scotland in the latest year"),
+            _c("worse_than_scotland", "int"),
+            _c("movement", "str", "more improving / more worsening / mixed or little change / no indicator data"),
+            _c("cited_by_name", "int", "the council's submissions citing one of the priority's indicators by name"),
+        ),
+        "Councils x priorities: the strength of the narrative evidence beside the movement of the matching indicators.",
+    ),
+    "outcome_strong_worsening": TableSpec(
+        "outcome_strong_worsening", "tables/outcome_strong_worsening.csv", "soa-analysis report",
+        (
+            _c("council", "str"), _c("indicator", "str"), _c("label", "str"),
+            _c("priorities", "str", "the indicator's priorities, ';'-separated"),
+            *_OUTCOME_READING,
+            _c("strong_case_studies", "int", "the council's case studies graded strong that address the indicator"),
+            _c("titles", "str", "their titles, '; '-separated"),
+            _c("submission_ids", "str", "their ids, ';'-separated"),
+            _c("basis", "str", "how they address it: 'priority: <id>' and/or 'cited by name'"),
+        ),
+        "Gap list: strong narrative evidence beside an indicator that worsened since the first year.",
+    ),
+    "outcome_worsened_unaddressed": TableSpec(
+        "outcome_worsened_unaddressed", "tables/outcome_worsened_unaddressed.csv", "soa-analysis report",
+        (
+            _c("council", "str"), _c("indicator", "str"), _c("label", "str"),
+            _c("priorities", "str", "the indicator's priorities, ';'-separated ('' when none of the six)"),
+            *_OUTCOME_READING,
+            _c("case_studies_from_council", "int", "submissions from the council (at least one)"),
+        ),
+        "Gap list: indicators that worsened where no case study from the council addresses them.",
+    ),
+    "indicator_mentions": TableSpec(
+        "indicator_mentions", "tables/indicator_mentions.csv", "soa-analysis report",
+        (
+            _c("submission_id", "str"), _c("council", "str"),
+            _c("indicator", "str", "crosswalk indicator id"), _c("label", "str"),
+            _c("priorities", "str", "the indicator's priorities, ';'-separated"),
+            _c("phrase", "str", "the words as written in the submission"),
+            _c("sentence", "str", "the sentence they stand in (contact details removed)"),
+        ),
+        "Outcome indicators that submissions cite by name, linked to the crosswalk.",
+    ),
+    "outcome_crosswalk": TableSpec(
+        "outcome_crosswalk", "tables/outcome_crosswalk.csv", "soa-analysis report",
+        (
+            _c("indicator", "str"), _c("label", "str"), _c("higher_is_better", "bool"),
+            _c("link", "str", "priority, outcomes_soa or outcomes_2018"),
+            _c("target", "str", "the priority or National Outcome id"),
+            _c("reason", "str", "one line on why the indicator speaks to the priority ('' for National Outcomes)"),
+        ),
+        "The crosswalk used for the run: each indicator's links to priorities and National Outcomes.",
+    ),
+}
+
 
 def _kind_ok(series: pd.Series, kind: str) -> bool:
     values = series.dropna()
@@ -413,7 +522,7 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
     0             a  strong
     """
     try:
-        spec = TABLES[table]
+        spec = TABLES[table] if table in TABLES else REPORT_TABLES[table]
     except KeyError:
         raise SchemaError(f"no table contract named {table!r}; known: {', '.join(TABLES)}") from None
     problems: list[str] = []
@@ -459,10 +568,21 @@ Restricted tables hold personal data (lead officers' contact details); no shared
 """
 
 
+_REPORT_TABLES_INTRO = """# Report tables behind the charts
+
+The report writes these to the run folder's `tables/` (one CSV each) and to `report_tables.xlsx`
+(one sheet each), beside the tables of the other sections. Text is redacted and spreadsheet formulas
+are defused on export.
+"""
+
+
 def data_dictionary_markdown() -> str:
-    """The data dictionary (docs/data_dictionary.md) as Markdown, from :data:`TABLES`."""
+    """The data dictionary (docs/data_dictionary.md) as Markdown, from :data:`TABLES` and :data:`REPORT_TABLES`."""
     lines = [_DICTIONARY_INTRO]
-    for spec in TABLES.values():
+    for spec in (*TABLES.values(), None, *REPORT_TABLES.values()):
+        if spec is None:
+            lines.append(_REPORT_TABLES_INTRO)
+            continue
         lines.append(f"## `{spec.filename}`{' (restricted)' if spec.restricted else ''}\n")
         lines.append(f"{spec.description} Written by `{spec.written_by}`.\n")
         lines.append("| column | kind | required | description |")

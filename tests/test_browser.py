@@ -121,3 +121,33 @@ def test_prints_to_a4_pdf(browser, reports, tmp_path):
     (ARTIFACTS / "report_national.pdf").write_bytes(pdf)
     page.close()
 
+
+
+@pytest.mark.parametrize("which", ["national", "council"])
+def test_outcome_indicators_section(browser, reports, which):
+    """The CPOP section: charts load with alt text, the caveat shows, links reach the case cards."""
+    page, seen = _open(browser, reports[which])
+    section = page.locator("#outcomes")
+    section.scroll_into_view_if_needed()
+    assert section.is_visible()
+    assert "cannot claim an area-wide trend" in section.inner_text()
+    assert "Improvement Service" in section.inner_text()
+    imgs = section.locator("img").evaluate_all("els => els.map(e => [e.complete, e.naturalWidth, e.alt])")
+    assert imgs and all(done and w > 0 and len(alt) > 80 for done, w, alt in imgs)
+    if which == "council":
+        h3 = section.locator("h3").all_inner_texts()
+        from soa_analysis.report.data import PRIORITY_LABELS
+
+        assert set(h3) & set(PRIORITY_LABELS.values())  # a heading per priority the case studies address
+        assert "projected" in " ".join(a for _, _, a in imgs)  # projected years are named in the alt text
+        hrefs = section.locator("a[href^='#card-']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        assert hrefs and all(page.locator(h).count() == 1 for h in hrefs)
+        section.locator("details summary", has_text="Values by year").first.click()
+        assert section.locator("details[open] table").first.is_visible()
+    else:
+        assert "Strong narrative evidence beside a worsening indicator" in section.inner_text()
+        assert section.locator("table.grid tbody tr").count() == 32
+    assert seen["errors"] == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    section.screenshot(path=str(ARTIFACTS / f"report_{which}_outcomes.png"))
+    page.close()

@@ -27,7 +27,8 @@ PARAMETERS = (
     'processed_dir: str = "../data/processed"  # folder of processed tables (from the ingest/tag/evidence stages)\n'
     'council: str = ""  # council name for a council report; "" for the national summary\n'
     'run_id: str = ""  # id of the pipeline run, shown in the provenance section\n'
-    'tables_dir: str = ""  # where to write the CSV/XLSX tables behind the charts; "" to skip'
+    'tables_dir: str = ""  # where to write the CSV/XLSX tables behind the charts; "" to skip\n'
+    'outcome_data: str = ""  # CPOP outcome data CSV beside the narrative; "" for the data shipped in the package'
 )
 
 

@@ -166,25 +166,29 @@ def cpop_reading(data: OutcomeData, councils: list[str] | None = None, crosswalk
     band = cw.little_change_pct
     s = series(data, councils)
     codes = data.frame.drop_duplicates("council").set_index("council")["council_code"]
+    keys = ["council", "indicator"]
+    both = s[(s["type"] != "projected") & (s["scotland_type"] != "projected")
+             & s["value"].notna() & s["scotland_value"].notna()]
+    g = both.groupby(keys, sort=False)
+    first, last, n = g.nth(0).set_index(keys), g.nth(-1).set_index(keys), g.size()
+    proj = s[s["type"] == "projected"].groupby(keys, sort=False)["year"].last()
     rows = []
-    for (council, iid), g in s.groupby(["council", "indicator"], sort=False):
+    for council, iid in s[keys].drop_duplicates().itertuples(index=False):
         ind = cw.get(iid)
         hib = ind.higher_is_better
-        proj = g[g["type"] == "projected"]
-        both = g[(g["type"] != "projected") & (g["scotland_type"] != "projected")
-                 & g["value"].notna() & g["scotland_value"].notna()]
+        k = (council, iid)
         r = {"council": council, "council_code": codes.get(council, ""), "indicator": iid, "label": ind.label,
-             "higher_is_better": hib, "projected_to": str(proj["year"].iloc[-1]) if len(proj) else ""}
-        if both.empty:
+             "higher_is_better": hib, "projected_to": str(proj.get(k, ""))}
+        if k not in n.index:
             r.update(first_year="", latest_year="", value_first=float("nan"), value_latest=float("nan"),
                      scotland_first=float("nan"), scotland_latest=float("nan"), type_first="", type_latest="",
                      vs_scotland="", change_pct=float("nan"), scotland_change_pct=float("nan"),
                      pace_vs_scotland="", movement="")
         else:
-            a, b = both.iloc[0], both.iloc[-1]
+            a, b = first.loc[k], last.loc[k]
             change = _pct(a["value"], b["value"])
             scot = _pct(a["scotland_value"], b["scotland_value"])
-            one_year = len(both) == 1
+            one_year = int(n[k]) == 1
             r.update(first_year=a["year"], latest_year=b["year"], value_first=float(a["value"]),
                      value_latest=float(b["value"]), scotland_first=float(a["scotland_value"]),
                      scotland_latest=float(b["scotland_value"]), type_first=a["type"], type_latest=b["type"],

@@ -23,7 +23,8 @@ import pandas as pd
 from ..schema import GRADES, PRIORITY_IDS
 from .crosswalk import Crosswalk
 
-__all__ = ["case_study_links", "priority_view", "strong_beside_worsening", "worsened_unaddressed",
+__all__ = ["case_study_links", "priority_tags", "submission_grades", "priority_view", "strong_beside_worsening",
+           "worsened_unaddressed",
            "LINK_COLUMNS", "VIEW_COLUMNS", "STRONG_WORSENING_COLUMNS", "UNADDRESSED_COLUMNS"]
 
 PRIORITY_TAXONOMY = "priorities"
@@ -37,14 +38,16 @@ STRONG_WORSENING_COLUMNS = ("council", "indicator", "label", "priorities", *_REA
 UNADDRESSED_COLUMNS = ("council", "indicator", "label", "priorities", *_READ, "case_studies_from_council")
 
 
-def _priority_tags(tags: pd.DataFrame) -> pd.DataFrame:
+def priority_tags(tags: pd.DataFrame) -> pd.DataFrame:
+    """(submission_id, priority) pairs of the assigned national-priority tags."""
     if tags is None or tags.empty:
         return pd.DataFrame({"submission_id": pd.Series(dtype=object), "priority": pd.Series(dtype=object)})
     t = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)]
     return t[["submission_id", "priority"]].drop_duplicates()
 
 
-def _grades(submissions: pd.DataFrame, evidence: pd.DataFrame) -> pd.Series:
+def submission_grades(submissions: pd.DataFrame, evidence: pd.DataFrame) -> pd.Series:
+    """Each submission's evidence grade, aligned with ``submissions`` (``"none"`` when ungraded)."""
     g = evidence.set_index("submission_id")["grade"] if evidence is not None and len(evidence) else pd.Series(
         dtype=object)
     return submissions["submission_id"].map(g).astype(object).fillna("none")
@@ -69,10 +72,10 @@ def case_study_links(submissions: pd.DataFrame, tags: pd.DataFrame, evidence: pd
         ``basis`` is ``"priority: <id>; ..."`` and/or ``"cited by name"``.
     """
     subs = submissions[submissions["council"].fillna("") != ""]
-    subs = subs.assign(grade=_grades(subs, evidence).to_numpy())
+    subs = subs.assign(grade=submission_grades(subs, evidence).to_numpy())
     info = subs.set_index("submission_id")[["council", "title", "grade"]]
     bases: dict[tuple[str, str], list[str]] = {}
-    pri = _priority_tags(tags)
+    pri = priority_tags(tags)
     pri = pri[pri["submission_id"].isin(info.index)]
     for sid, p in zip(pri["submission_id"], pri["priority"]):
         for ind in crosswalk.for_priority(p):
@@ -124,28 +127,30 @@ def priority_view(reading: pd.DataFrame, submissions: pd.DataFrame, tags: pd.Dat
         the council's case studies that cite one of the priority's indicators by name.
     """
     subs = submissions[submissions["council"].fillna("") != ""][["submission_id", "council"]]
-    grades = dict(zip(subs["submission_id"], _grades(subs, evidence)))
-    pri = _priority_tags(tags).merge(subs, on="submission_id")
-    read = reading.set_index(["council", "indicator"]) if len(reading) else None
-    cited = mentions.merge(subs, on=["submission_id", "council"]) if mentions is not None and len(mentions) else None
+    grades = dict(zip(subs["submission_id"], submission_grades(subs, evidence)))
+    pri = priority_tags(tags).merge(subs, on="submission_id")
+    tagged: dict[tuple[str, str], list[str]] = {}
+    for sid, p, c in zip(pri["submission_id"], pri["priority"], pri["council"]):
+        tagged.setdefault((c, p), []).append(sid)
+    read = {(c, i): (m, v) for c, i, m, v in zip(reading["council"], reading["indicator"], reading["movement"],
+                                                 reading["vs_scotland"])} if len(reading) else {}
+    cited: dict[tuple[str, str], set[str]] = {}
+    if mentions is not None and len(mentions):
+        m = mentions.merge(subs, on=["submission_id", "council"])
+        for sid, c, iid in zip(m["submission_id"], m["council"], m["indicator"]):
+            cited.setdefault((c, iid), set()).add(sid)
     rows = []
     for c in councils:
-        mine = pri[pri["council"] == c]
         for p in PRIORITY_IDS:
-            ids = list(mine.loc[mine["priority"] == p, "submission_id"])
+            ids = tagged.get((c, p), [])
             gs = [grades.get(s, "none") for s in ids]
             best = next((g for g in GRADES if g in gs), "")
             inds = [i.id for i in crosswalk.for_priority(p)]
-            mv = []
-            vs = []
-            for iid in inds:
-                if read is not None and (c, iid) in read.index:
-                    mv.append(read.at[(c, iid), "movement"])
-                    vs.append(read.at[(c, iid), "vs_scotland"])
+            mv = [read[(c, i)][0] for i in inds if (c, i) in read]
+            vs = [read[(c, i)][1] for i in inds if (c, i) in read]
             imp, wor = mv.count("improving"), mv.count("worsening")
-            n_read = sum(1 for m in mv if m)
-            n_cited = 0 if cited is None else int(
-                cited.loc[(cited["council"] == c) & cited["indicator"].isin(inds), "submission_id"].nunique())
+            n_read = sum(1 for x in mv if x)
+            n_cited = len(set().union(*(cited.get((c, i), set()) for i in inds)))
             rows.append({"council": c, "priority": p, "case_studies": len(ids), "strong": gs.count("strong"),
                          "best_grade": best, "indicators": n_read, "improving": imp, "worsening": wor,
                          "little_change": mv.count("little change"), "better_than_scotland": vs.count("better"),
@@ -204,7 +209,8 @@ def worsened_unaddressed(reading: pd.DataFrame, links: pd.DataFrame, submissions
     counts = submissions[submissions["council"].fillna("") != ""]["council"].value_counts()
     addressed = set(zip(links["council"], links["indicator"]))
     r = _reading_cols(reading[(reading["movement"] == "worsening") & reading["council"].isin(counts.index)], crosswalk)
-    keep = [(c, i) not in addressed for c, i in zip(r["council"], r["indicator"])]
+    keep = pd.Series([(c, i) not in addressed for c, i in zip(r["council"], r["indicator"])], index=r.index,
+                     dtype=bool)
     r = r[keep]
     r = r.assign(case_studies_from_council=r["council"].map(counts).astype(int))
     return _order(r[list(UNADDRESSED_COLUMNS)].reset_index(drop=True), crosswalk)

@@ -20,6 +20,7 @@ from .sections import (
     gaps,
     headline,
     methodology,
+    outcomes,
     partners,
     priorities,
     provenance,
@@ -42,6 +43,6 @@ def __getattr__(name: str):
 __all__ = [
     "ALL_SECTIONS", "ReportData", "added_value", "case_studies", "chart_tables", "coverage", "csp",
     "esc", "evidence_by_priority", "exemplars", "export_tables", "followups", "gaps", "headline",
-    "load_report_data", "methodology", "partners", "priorities", "provenance", "redact",
+    "load_report_data", "methodology", "outcomes", "partners", "priorities", "provenance", "redact",
     "render_notebook_html", "resolve_path", "run_report_notebook", "title",
 ]

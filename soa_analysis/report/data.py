@@ -136,6 +136,8 @@ class ReportData:
         keyed by file name, when present.
     generated : str
         UTC time the data was loaded, ISO format.
+    outcome_data : str
+        Outcome data file for the outcome-indicator section; "" for the packaged CPOP data.
     """
 
     council: str
@@ -146,6 +148,7 @@ class ReportData:
     missing: set = field(default_factory=set)
     meta: dict = field(default_factory=dict)
     generated: str = ""
+    outcome_data: str = ""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -156,7 +159,8 @@ class ReportData:
         return self.council or "Scotland"
 
 
-def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id: str = "") -> ReportData:
+def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id: str = "",
+                     outcome_data: str = "") -> ReportData:
     """Read the processed tables a report needs.
 
     Parameters
@@ -167,6 +171,9 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         Council name (or GSS code) for a council report; ``""`` for the national summary.
     run_id : str
         Pipeline run id, carried to the provenance section.
+    outcome_data : str
+        Outcome data file (a CPOP download) for the outcome-indicator section; "" for the
+        packaged CPOP data.
 
     Returns
     -------
@@ -228,6 +235,7 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         missing=missing,
         meta=meta,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        outcome_data=str(outcome_data or ""),
     )
 
 

@@ -20,6 +20,7 @@ from ..schema import GRADES, PRIORITY_IDS
 from . import charts, tables
 from .cards import cards_html
 from .data import ReportData, label
+from .outcomes_section import outcomes
 from .safe import esc, slug
 
 DEFAULT_CAVEATS = (
@@ -94,7 +95,8 @@ def title(data: ReportData) -> HTML:
 TOC = (
     ("headline", "Headline figures"), ("since-last-run", "Since the last run"), ("coverage", "Coverage"), ("priorities", "Priorities and outcomes"),
     ("evidence", "Evidence by priority"), ("added-value", "Added value"), ("partners", "Partners"),
-    ("followups", "Next steps"), ("promises", "Promises followed up"), ("exemplars", "Exemplars"), ("gaps", "Gaps"), ("case-studies", "Case studies"),
+    ("followups", "Next steps"), ("promises", "Promises followed up"), ("exemplars", "Exemplars"), ("gaps", "Gaps"),
+    ("outcomes", "Outcome indicators"), ("case-studies", "Case studies"),
     ("provenance", "Provenance"), ("methodology", "Methodology and quality"),
 )
 
@@ -426,4 +428,4 @@ def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) ->
 
 
 ALL_SECTIONS = (headline, coverage, priorities, evidence_by_priority, added_value, partners, followups,
-                exemplars, gaps, case_studies, provenance, methodology)
+                exemplars, gaps, outcomes, case_studies, provenance, methodology)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..schema import GRADES, PRIORITY_IDS
 from .data import PRIORITY_TAXONOMY, ReportData, council_tiles, label
+from .outcomes_section import outcome_tables
 from .safe import redact
 
 
@@ -244,4 +245,5 @@ def chart_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         "gaps": gaps(data),
         "ingest_summary": ingest_summary(data),
         **change_tables(data),
+        **outcome_tables(data),
     }
