@@ -125,8 +125,11 @@ def small_multiples(series: pd.DataFrame, council: str, directions: dict[str, st
                    Patch(facecolor=PROJECTED_SHADE, alpha=0.25, label="projected years (dotted)")]
         fig.legend(handles=handles, loc="lower center", ncols=4, frameon=False, bbox_to_anchor=(0.5, 0.0))
         if title:
-            fig.suptitle(title, fontweight="bold", fontsize=10)
-        fig.tight_layout(rect=(0, 0.07, 1, 1))
+            fig.suptitle(title, fontweight="bold", fontsize=10, y=1 - 0.12 / fig.get_figheight())
+        # fixed margins in inches (tight_layout would measure every label: most of the chart's cost)
+        w, h = fig.get_figwidth(), fig.get_figheight()
+        fig.subplots_adjust(left=0.5 / w, right=1 - 0.15 / w, top=1 - 0.62 / h, bottom=0.85 / h,
+                            wspace=0.35, hspace=0.6 if rows > 1 else 0.2)
     alt = (f"Small multiples: {title or 'outcome indicators'}, {council} (solid line) against Scotland (dashed), "
            "projected years shaded. " + " ".join(alts))
     return fig, alt
