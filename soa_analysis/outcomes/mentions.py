@@ -1,7 +1,7 @@
 """Indicators a submission cites by name ("positive destinations", "emergency admissions 65+").
 
-The phrases come from the crosswalk (the Menu of Local Outcome Indicators' vocabulary), so a
-citation links straight to the indicator, its priorities and its National Outcomes. Matching
+The phrases come from the crosswalk (indicator names as CPOP and the Menu of Local Outcome
+Indicators use them; a short list written for the workbench), so a citation links straight to the indicator, its priorities and its National Outcomes. Matching
 is on whole words, ignoring case, with a hyphen or spaces between words alike; each match
 carries the sentence it stands in, so a reader can check it. Regular expressions only: the
 shared report imports this module, and it must stay light.

@@ -252,8 +252,9 @@ def _cited_html(f: OutcomeFrames, area: str) -> str:
             if len(m) > MAX_ROWS else "")
     cols = {"label": "Indicator", "council": "Council", "sentence": "Sentence citing it", "priorities": "Priorities",
             "reading": "CPOP's reading for the council"}
-    return ("<h3>Indicators cited by name</h3><p>Indicators that case studies name (the Menu of Local Outcome "
-            "Indicators' wording), linked through the crosswalk to their priorities and CPOP's reading.</p>"
+    return ("<h3>Indicators cited by name</h3><p>Outcome indicators that case studies name, as they are named in CPOP "
+            "and the Menu of Local Outcome Indicators, linked through the crosswalk to their priorities and CPOP's "
+            "reading.</p>"
             + _table(t, f"Outcome indicators cited by name in {area}'s case studies", cols) + more)
 
 
