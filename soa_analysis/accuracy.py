@@ -62,19 +62,22 @@ def plain_sentences(rec: dict | None = None) -> list[str]:
     if test:
         out.append(
             f"On {test['n']} real published texts from Scottish councils, NHS boards, police, fire and partnerships "
-            f"that the tool had never seen (kept aside and scored once), the priority tags matched two careful human "
-            f"readers with an F1 score of {test['macro_f1']:.2f}{_ci(test.get('macro_f1_ci'))}, where 1 is perfect "
+            f"that the tool had never seen (kept aside and scored once), the priority tags matched the texts' labels "
+            f"(two independent careful readings, reconciled) with an F1 score of {test['macro_f1']:.2f}{_ci(test.get('macro_f1_ci'))}, where 1 is perfect "
             f"agreement.")
         out.append(
             f"On the same texts the evidence grade (strong, some or none) matched the readers' grade in "
             f"{_pct(test['grade_accuracy'])} of cases; allowing for chance agreement (Cohen's kappa) that is "
             f"{test['grade_kappa']:.2f}{_ci(test.get('grade_kappa_ci'))}.")
+        if test["grade_kappa"] < 0.6:
+            out.append("That is well below how far two careful readings agree with each other: on real text, use "
+                       "the evidence grades to sort submissions for a person to read, not as findings in themselves.")
     agree = real.get("agreement") or {}
     if agree:
         out.append(
-            f"Two independent human readings of those {agree['n']} real texts agreed with each other at F1 "
-            f"{agree['macro_f1']:.2f} for priorities and kappa {agree['grade_kappa']:.2f} for grades: the level a "
-            f"careful reader reaches.")
+            f"Two independent readings of those {agree['n']} real texts, made blind to each other and to the tool, "
+            f"agreed with each other at F1 {agree['macro_f1']:.2f} for priorities and kappa "
+            f"{agree['grade_kappa']:.2f} for grades.")
     own = rec.get("tagging_own") or {}
     if own:
         out.append(

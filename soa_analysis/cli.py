@@ -132,6 +132,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     report = evaluate(args.labels, folds=args.folds, seed=args.seed)
     print(report.to_markdown())
+    if args.labels is None:
+        from .accuracy import plain_sentences
+
+        print("\nThe packaged accuracy record (the figures the reports quote):")
+        for line in plain_sentences():
+            print(f"- {line}")
     return 0
 
 

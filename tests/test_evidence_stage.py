@@ -302,6 +302,16 @@ def test_packaged_evaluation_reports_figures():
     assert set(summary["per_theme_f1"]) == set(load_added_value().ids)
 
 
+def test_packaged_accuracy_record_matches_the_evaluation():
+    from soa_analysis.accuracy import load_accuracy
+
+    summary = evaluate_evidence(split="test").summary()
+    rec = load_accuracy()["evidence_own"]
+    assert rec["grade_accuracy"] == round(summary["grade_accuracy"], 4)
+    assert rec["grade_kappa"] == round(summary["grade_kappa"], 4)
+    assert rec["theme_macro_f1"] == round(summary["theme_macro_f1"], 4)
+
+
 def test_held_out_accuracy_floors():
     """Floors under the grader and the added-value themes on their held-out labelled passages
     (measured when rubric 2.0.0 landed: grade accuracy 0.93, kappa 0.90, theme macro-F1 0.88).

@@ -67,3 +67,17 @@ def test_heldout_macro_f1_meets_target(report):
 def test_hard_negatives_mostly_untagged(report):
     kinds = report.by_kind.set_index("kind")["exact_match"]
     assert kinds["near_miss"] >= 0.8 and kinds["negated"] >= 0.8
+
+
+def test_packaged_accuracy_record_matches_the_evaluation(report):
+    """The report's methodology and `soa-analysis evaluate` quote one record; it must be the
+    figure this evaluation computes (rebuild with benchmarks/accuracy_record.py)."""
+    from soa_analysis.accuracy import load_accuracy, plain_sentences
+
+    rec = load_accuracy()["tagging_own"]
+    assert rec["settings"] == {"folds": 5, "seed": 0, "n_boot": 300}
+    assert rec["macro_f1"] == round(report.macro_f1, 4)
+    assert rec["heldout_macro_f1"] == round(report.heldout_macro_f1, 4)
+    per = dict(zip(report.per_category["category"], report.per_category["f1"]))
+    assert rec["per_priority_f1"] == {k: round(float(v), 4) for k, v in per.items()}
+    assert any(f"{rec['macro_f1']:.2f}" in s for s in plain_sentences())
