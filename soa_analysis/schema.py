@@ -215,7 +215,11 @@ TABLES: dict[str, TableSpec] = {
         ),
         "Lead officers' contact details. Restricted: no shared report reads this table.",
         restricted=True,
-        optional=(_c("name", "str"), _c("job_title", "str"), _c("organisation", "str"), _c("email", "str"), _c("phone", "str")),
+        optional=(_c("name", "str"), _c("job_title", "str"), _c("organisation", "str"),
+                  _c("email", "str", "the address as spelled out (a disguised 'jo [at] x dot org' as jo@x.org)"),
+                  _c("phone", "str"),
+                  _c("found_in", "str", "'contact section', or 'narrative' for details found elsewhere in the text "
+                     "(there replaced by [email removed], [phone removed], [name removed])")),
     ),
     "partners": TableSpec(
         "partners", "partners.parquet", "soa-analysis ingest",

@@ -135,7 +135,11 @@ def test_unstructured():
     assert all(v == "" for k, v in r.sections.items() if k != "title")
     assert r.sections["title"] == "FICTIONAL garden news"
     assert "no template recognised: ingested as unstructured narrative" in r.warnings
-    assert "a.b@example.org" in r.text  # kept for researchers; shared reports redact it
+    # contact details outside the contact section move to the restricted table too
+    assert "a.b@example.org" not in r.text and "01324" not in r.text
+    assert "Contact [email removed] or [phone removed] for more." in r.text
+    assert [(c["email"], c["phone"], c["found_in"]) for c in r.contacts] == [
+        ("a.b@example.org", "01324 000 000", "narrative")]
     assert "Volunteers in Falkirk" in r.text
     assert (r.council, r.council_source) == ("Falkirk", "text")
     assert (r.date, r.year) == ("2010-06-03", 2010)
@@ -187,7 +191,8 @@ def test_record_fields_match_the_submissions_contract():
     r = build_record(Document(CASE_2009), source_file="a.docx")
     assert r.submission_type in SUBMISSION_TYPES
     assert set(r.checklist) <= set(CHECKLIST_IDS)
-    assert all(set(c) == {"raw", "name", "job_title", "organisation", "email", "phone"} for c in r.contacts)
+    assert all(set(c) == {"raw", "name", "job_title", "organisation", "email", "phone", "found_in"}
+               for c in r.contacts)
     assert all(set(p) == {"name", "partner_type", "canonical"} for p in r.partners)
     assert {p["partner_type"] for p in r.partners} <= set(load_partner_types())
 
@@ -237,7 +242,7 @@ def test_form_timestamp_gives_the_date():
     assert (r.date, r.year) == ("2012-03-05", 2012)
 
 
-def test_contact_section_is_removed_but_narrative_keeps_addresses_for_researchers():
+def test_contact_section_is_removed_and_narrative_details_go_to_the_restricted_table():
     from soa_analysis.ingest.document import Block, Document
     from soa_analysis.ingest.structure import build_record
 
@@ -252,6 +257,8 @@ def test_contact_section_is_removed_but_narrative_keeps_addresses_for_researcher
         {"format": "docx"},
     )
     rec = build_record(doc, source_file="x.docx")
-    assert "0131 496 0555" in rec.text and "0131 496 0555" in rec.sections["need"]
+    assert "0131 496 0555" not in rec.text and "0131 496 0555" not in rec.sections["need"]
+    assert "Residents can call [phone removed] for advice." in rec.sections["need"]
     assert "alex.fictional@fife.gov.uk" not in rec.text and "0131 496 0123" not in rec.text
     assert rec.contacts and rec.contacts[0]["email"] == "alex.fictional@fife.gov.uk"
+    assert [(c["phone"], c["found_in"]) for c in rec.contacts[1:]] == [("0131 496 0555", "narrative")]

@@ -1,49 +1,46 @@
 """Lead officers' contact details: name, job title, organisation, e-mail, phone.
 
-Contact details are restricted data: the structure step moves them out of the narrative
-into ``Record.contacts`` (written to ``restricted/contacts.parquet``), and
-:func:`redact_contact_details` removes stray e-mail addresses and phone numbers from text
-that is shared.
+Contact details are restricted data: the structure step moves the contact section, and
+any e-mail address, phone number or name beside one found elsewhere in the narrative, into
+``Record.contacts`` (written to ``restricted/contacts.parquet``). What an e-mail address or
+a phone number looks like is defined once, in :mod:`soa_analysis.contact_details`, for
+ingest and the shared reports alike; this module parses a contact-details answer into
+name, job title, organisation, e-mail and phone.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..contact_details import (
+    ORG_WORDS,
+    STRONG_ORG_WORDS,
+    TITLE_WORDS,
+    find_details,
+    find_emails,
+    find_phones,
+    redact_contact_details,
+)
+
 __all__ = ["extract_contacts", "find_emails", "find_phones", "redact_contact_details", "CONTACT_KEYS"]
 
 CONTACT_KEYS = ("raw", "name", "job_title", "organisation", "email", "phone")
 
-EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# UK numbers: 01xxx / 02x / 03xx / 07xxx / 0800, with optional +44 (0), spaces, dashes or brackets.
-PHONE = re.compile(
-    r"(?<![\w+])(?:\+44\s?\(0\)\s?|\+44\s?|0044\s?|\(?0)"
-    r"(?:\d{4}\)?[\s-]?\d{3}[\s-]?\d{3}|\d{3}\)?[\s-]?\d{3}[\s-]?\d{4}|\d{2}\)?[\s-]?\d{4}[\s-]?\d{4}"
-    r"|\d{4}\)?[\s-]?\d{5,6}|\d{3}\)?[\s-]?\d{6,7}|\d{2}\)?[\s-]?\d{8})(?!\d)"
-)
 _LABEL = re.compile(
     r"^\s*(?P<label>name|contact(?: name| officer)?|lead officer|job title|title|position|designation|role|post"
     r"|organi[sz]ation|agency|council|department|service|e-?mail(?: address)?|tel(?:ephone)?(?: no\.?)?|phone"
     r"|mobile|mob|direct line|address)\s*[:\-\u2013]\s*(?P<value>.*)$",
     re.IGNORECASE,
 )
-_TITLE_WORDS = re.compile(
-    r"\b(?:officer|manager|head|director|co-?ordinator|lead|chief|executive|analyst|advis[eo]r|assistant|"
-    r"development|planner|team leader|leader|consultant|specialist|worker|administrator|secretary|chair|"
-    r"convener|superintendent|inspector|commander|clerk|principal|senior)\b",
-    re.IGNORECASE,
-)
-_ORG_WORDS = re.compile(
-    r"\b(?:council|partnership|nhs|police|constabulary|fire and rescue|enterprise|college|university|"
-    r"association|trust|service|services|department|directorate|alliance|cvs|interface|comhairle|scotland|"
-    r"government|board|agency|jobcentre)\b",
-    re.IGNORECASE,
-)
-_STRONG_ORG = re.compile(
-    r"\b(?:council|partnership|nhs|police|constabulary|fire and rescue|enterprise|college|university|"
-    r"association|trust|alliance|cvs|interface|comhairle|government|board|agency|jobcentre)\b",
-    re.IGNORECASE,
-)
+
+
+def _words(words, *extra: str) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join([*map(re.escape, words), *extra]) + r")\b", re.IGNORECASE)
+
+
+_TITLE_WORDS = _words(TITLE_WORDS)
+_ORG_WORDS = _words(ORG_WORDS, "fire and rescue")
+_STRONG_ORG = _words(STRONG_ORG_WORDS, "fire and rescue")
 _PERSON = re.compile(
     r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Cllr|Councillor)\.?\s+)?[A-Z][a-z'\-]+(?:\s+[A-Z]\.)?(?:\s+(?:Mac|Mc|O')?[A-Z][a-z'\-]+){1,2}$"
 )
@@ -58,32 +55,15 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 _SIGNOFF = re.compile(r"^(?:kind |best |warm )?(?:regards|wishes|thanks|thank you|yours sincerely|yours faithfully)\b[,.!]?\s*", re.IGNORECASE)
 
 
-def find_emails(text: str) -> list[str]:
-    """E-mail addresses in ``text``, in order, de-duplicated."""
-    return list(dict.fromkeys(m.group(0).rstrip(".") for m in EMAIL.finditer(text or "")))
-
-
-def find_phones(text: str) -> list[str]:
-    """UK phone numbers in ``text`` as written, in order, de-duplicated.
-
-    Example
-    -------
-    >>> find_phones("Tel: 01592 583 123 or +44 (0)131 469 3000")
-    ['01592 583 123', '+44 (0)131 469 3000']
-    """
-    return list(dict.fromkeys(m.group(0).strip() for m in PHONE.finditer(text or "")))
-
-
-def redact_contact_details(text: str) -> str:
-    """``text`` with e-mail addresses and UK phone numbers removed.
-
-    Example
-    -------
-    >>> redact_contact_details("Call 0141 287 1234 or mail a.b@glasgow.gov.uk today")
-    'Call [phone removed] or mail [e-mail removed] today'
-    """
-    text = EMAIL.sub("[e-mail removed]", text or "")
-    return PHONE.sub("[phone removed]", text)
+def _without(part: str, kind: str) -> str:
+    """``part`` with its e-mail addresses (``kind="email"``) or phone numbers (``"phone"``) cut out."""
+    out, pos = [], 0
+    for d in find_details(part, names=False):
+        if d.kind == kind:
+            out.append(part[pos:d.start])
+            pos = d.end
+    out.append(part[pos:])
+    return "".join(out)
 
 
 def _classify(part: str, contact: dict) -> None:
@@ -111,14 +91,14 @@ def _classify(part: str, contact: dict) -> None:
     emails = find_emails(part)
     if emails:
         contact["email"] = contact["email"] or emails[0]
-        rest = EMAIL.sub("", _EMAIL_LABEL.sub("", part)).strip(" :-()")
+        rest = _without(_EMAIL_LABEL.sub("", part), "email").strip(" :-()")
         if rest:
             _classify(rest, contact)
         return
     phones = find_phones(part)
     if phones:
         contact["phone"] = contact["phone"] or phones[0]
-        rest = PHONE.sub("", _PHONE_LABEL.sub("", part)).strip(" :-()")
+        rest = _without(_PHONE_LABEL.sub("", part), "phone").strip(" :-()")
         if rest:
             _classify(rest, contact)
         return

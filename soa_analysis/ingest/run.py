@@ -44,7 +44,7 @@ LOG_COLUMNS = ["source_file", "sha256", "status", "reason", "submission_id", "fo
 SUBMISSION_COLUMNS = ["submission_id", "source_file", "submission_type", "council", "council_code",
                       *SECTION_COLUMNS, "checklist", "outcomes_cited", "text", "format", "council_source", "date",
                       "year", "warnings", "part", "raw_file"]
-CONTACT_COLUMNS = ["submission_id", "raw", "name", "job_title", "organisation", "email", "phone"]
+CONTACT_COLUMNS = ["submission_id", "raw", "name", "job_title", "organisation", "email", "phone", "found_in"]
 PARTNER_COLUMNS = ["submission_id", "name", "partner_type", "canonical"]
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r", ".ds_store"}
 _NOT_HASHED = ("symbolic link to a folder (not followed)", "broken symbolic link", "not a regular file",

@@ -14,6 +14,7 @@ from datetime import date as date_cls
 from datetime import datetime
 
 from ..schema import SECTION_COLUMNS
+from ..contact_details import contacts_in_text
 from .contacts import extract_contacts, find_emails
 from .councils import council_from_email, council_from_filename, council_from_text, resolve_council
 from .document import Block, Document, Record
@@ -178,7 +179,9 @@ def build_record(doc: Document, *, source_file: str) -> Record:
     -------
     Record
         submission_type (template), sections (every key of schema.SECTION_COLUMNS),
-        text (narrative in reading order, contact details removed), council,
+        text (narrative in reading order, contact details removed: the contact section
+        left out, e-mail addresses, phone numbers and names beside them elsewhere replaced
+        by marks), council,
         council_code, council_source, checklist (ids really ticked), outcomes_cited,
         date, year, contacts, partners, warnings.
 
@@ -196,6 +199,21 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         doc = Document(form_blocks(meta["fields"]), meta, list(doc.warnings))
     seg = segment(doc)
     warnings = list(doc.warnings) + list(seg.warnings)
+    # Contact details anywhere outside the contact section (a phone number in the narrative,
+    # a signature, a name beside an e-mail address) go to the restricted table too.
+    found_elsewhere: list[dict] = []
+    held_contacts: set[int] = set()  # units that held contact details (an address field is not narrative)
+    for i, u in enumerate(seg.units):
+        if u.label != "contact" and u.text:
+            u.text, found = contacts_in_text(u.text)
+            found_elsewhere += found
+            if found:
+                held_contacts.add(i)
+    if meta.get("title"):
+        meta["title"], found = contacts_in_text(str(meta["title"]))
+        found_elsewhere += found
+    if seg.title:  # the first line of an unstructured text: already among the units' contacts
+        seg.title, _ = contacts_in_text(seg.title)
 
     sections = {name: "" for name in SECTION_COLUMNS}
     for name in SECTION_COLUMNS:
@@ -205,12 +223,12 @@ def build_record(doc: Document, *, source_file: str) -> Record:
     sections["title"] = title
 
     narrative = []
-    for u in seg.units:
+    for i, u in enumerate(seg.units):
         if not u.text.strip():
             continue
         # content under an unmatched form column ("Any other comments") is narrative when it
         # is prose, not a timestamp or an address
-        keep_other = u.label == "other" and len(u.text.split()) >= 5 and not find_emails(u.text)
+        keep_other = u.label == "other" and len(u.text.split()) >= 5 and i not in held_contacts
         if u.label in _NOT_NARRATIVE and not keep_other:
             continue
         if u.label == "title":
@@ -218,12 +236,11 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         narrative.append(u.text.strip())
     if title and not (narrative and narrative[0].startswith(title)):
         narrative.insert(0, title)
-    # The contact section is kept out of the narrative (it goes to the restricted contacts
-    # table); e-mail addresses and phone numbers elsewhere in the narrative are kept as
-    # written for researchers, and redacted by the shared reports.
+    # The contact section is kept out of the narrative, and contact details found elsewhere
+    # have been replaced by marks: both go to the restricted contacts table.
     text = "\n\n".join(narrative)
 
-    contacts = extract_contacts(seg.text_of("contact"))
+    contacts = [{**c, "found_in": "contact section"} for c in extract_contacts(seg.text_of("contact"))]
     outcomes = outcome_lines(seg.text_of("outcomes"))
     for cite in find_outcome_citations(text):
         if not any(cite in o or o in cite for o in outcomes):
@@ -246,7 +263,7 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         outcomes_cited=outcomes,
         date=date,
         year=year,
-        contacts=contacts,
+        contacts=contacts + [{**c, "found_in": "narrative"} for c in found_elsewhere],
         partners=find_partners(partners_source),
         warnings=warnings,
     )

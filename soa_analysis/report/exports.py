@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from ..io import atomic_path
+from ..sharing import spreadsheet_cell
 from .data import ReportData
-from .safe import redact
 from .tables import chart_tables
 
 WORKBOOK = "report_tables.xlsx"
-_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-
-
-def _cell_safe(v):
-    """Redact text and defuse spreadsheet formulas (a leading ``=``, ``+``, ``-``, ``@``)."""
-    if isinstance(v, str):
-        v = redact(v)
-        return "'" + v if _FORMULA_START.match(v) else v
-    return v
 
 
 def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell redacted, with spreadsheet formulas defused (see :func:`..sharing.spreadsheet_cell`)."""
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(_cell_safe)
+            out[c] = out[c].map(spreadsheet_cell)
     return out
 
 

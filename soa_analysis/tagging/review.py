@@ -2,7 +2,8 @@
 
 :func:`export_review` writes one row per (submission, taxonomy, category) that was assigned
 or came close, with the evidence a reviewer needs and empty ``decision``/``comment`` columns,
-as CSV and/or XLSX. :func:`import_review` reads filled files back (decision: yes/no, also
+as CSV and/or XLSX; text cells are made fit to share (contact details redacted, formulas
+defused: :func:`soa_analysis.sharing.spreadsheet_cell`). :func:`import_review` reads filled files back (decision: yes/no, also
 y/n, 1/0, true/false, agree/disagree; blank = not reviewed). :func:`labels_from_review` turns
 accepted and rejected priority tags into training passages for :class:`CombinedTagger`, and
 :func:`cohens_kappa` measures agreement between two reviewers, or a reviewer and the tagger.
@@ -19,6 +20,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from ..errors import InputError, SchemaError
 from ..io import atomic_path, read_table
+from ..sharing import spreadsheet_cell
 
 __all__ = ["export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary",
            "agreement_text", "REVIEW_COLUMNS"]
@@ -76,6 +78,9 @@ def export_review(processed_dir, dest, *, taxonomies=None, margin=0.15, reviewer
     for c in ("council", "title", "sentences"):
         out[c] = out[c].fillna("")
     out = out[REVIEW_COLUMNS]
+    # Reviewers are outside the project: no contact details, no live spreadsheet formulas.
+    for c in ("council", "title", "label", "evidence", "sentences"):
+        out[c] = out[c].map(spreadsheet_cell)
     dest = Path(dest)
     targets = [dest] if dest.suffix in (".csv", ".xlsx") else [dest.with_suffix(".csv"), dest.with_suffix(".xlsx")]
     for path in targets:
