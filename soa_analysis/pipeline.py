@@ -21,7 +21,6 @@ import ctypes
 import ctypes.util
 import datetime as _dt
 import fcntl
-import hashlib
 import json
 import os
 import platform
@@ -39,6 +38,7 @@ from typing import TextIO
 from . import __version__
 from .config import STAGES, RunOptions
 from .errors import ConfigError, InputError, SoaError, StageError
+from .ingest.files import inventory, sha256_file  # noqa: F401 - sha256_file is part of this module's API
 from .io import write_text
 
 NOTEBOOKS = {
@@ -174,22 +174,9 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
     raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def input_inventory(raw_dir: Path) -> list[dict]:
-    """Every file under ``raw_dir`` with its size and sha256, sorted by path."""
-    raw_dir = Path(raw_dir)
-    out = []
-    for p in sorted(x for x in raw_dir.rglob("*") if x.is_file()):
-        out.append({"file": p.relative_to(raw_dir).as_posix(), "bytes": p.stat().st_size, "sha256": sha256_file(p)})
-    return out
+    """Every regular file under ``raw_dir`` with its size and sha256, sorted (symbolic links never followed)."""
+    return inventory(raw_dir)
 
 
 def package_versions() -> dict:

@@ -176,14 +176,19 @@ TABLES: dict[str, TableSpec] = {
             _c("source_file", "str", "path of the raw file, relative to the raw folder (POSIX separators)", unique=True),
             _c("sha256", "str", "SHA-256 of the raw file's bytes"),
             _c("status", "str", "ingested, duplicate or quarantined", allowed=INGEST_STATUSES),
-            _c("reason", "str", "why it was quarantined, or which earlier submission it duplicates; '' when ingested"),
+            _c("reason", "str", "why it was quarantined, or which file it duplicates and why that one was kept; "
+               "'' when ingested"),
             _c("submission_id", "str", "id(s) of the submission(s) it produced, ';'-separated; for a duplicate, the id it duplicates"),
         ),
         "One row per file found under the raw folder: every file is accounted for.",
         optional=(_c("format", "str", "format detected from the content (docx, pdf, txt ...), '' if none"),
             _c("bytes", "int", "file size"),
             _c("n_submissions", "int", "submissions the file produced (several for form exports and e-mails)"),
-            _c("warnings", "str", "reader warnings for the file, '; '-separated")),
+            _c("warnings", "str", "reader warnings for the file, '; '-separated"),
+            _c("seconds", "float", "how long reading and structuring the file took"),
+            _c("chars_kept", "int", "characters of narrative text the file's new submissions hold (0 for a "
+               "duplicate or a quarantined file)"),
+            _c("cut", "str", "what the per-submission text limit (Limits.max_chars) dropped, '' when nothing")),
     ),
     "submissions": TableSpec(
         "submissions", "submissions.parquet", "soa-analysis ingest",

@@ -1,6 +1,7 @@
 """Open the rendered reports in headless Chromium (offline) and check what a reader gets.
 
-Marked ``browser``; skipped with a reason when /usr/bin/chromium or Playwright is missing.
+Marked ``browser``; skipped with a reason when /usr/bin/chromium or Playwright is missing,
+unless SOA_REQUIRE_BROWSER=1 (as in CI), when either missing is an error.
 Screenshots go to test-artifacts/ (gitignored). All data is fictional.
 """
 
@@ -29,7 +30,14 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not found: install Debian's chromium"),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if os.environ.get("SOA_REQUIRE_BROWSER") == "1":  # required: a missing Playwright fails, never skips
+    try:
+        from playwright import sync_api
+    except ImportError as exc:
+        raise RuntimeError(f"SOA_REQUIRE_BROWSER=1 but playwright cannot be imported ({exc}): "
+                           "pip install -e '.[dev]'") from None
+else:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
 """Fuzzing the reader dispatcher: random and truncated bytes under every extension.
 
 Whatever the bytes, :func:`read_bytes` must return Documents or raise QuarantineError -
-never another exception - and must do so quickly.
+never another exception. How long a read may take is the reader's own time budget (an
+overrun is itself a QuarantineError), never a test deadline: on a loaded machine a random
+file that starts like an OLE document goes through LibreOffice and takes seconds.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from test_ingest_readers import _case_study_2009, _checkboxes, _docx_bytes, _eml
 
 EXTENSIONS = ["docx", "doc", "pdf", "txt", "md", "html", "rtf", "odt", "eml", "csv", "xlsx", ""]
 LIMITS = Limits(time_budget_s=5.0)
-FUZZ = settings(max_examples=60, deadline=3000, suppress_health_check=[HealthCheck.too_slow,
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.data_too_large])
 
 

@@ -59,7 +59,15 @@ def raw(tmp_path):
     (r / "bomb.docx").write_bytes(_zip_bomb())
     (r / "half.docx").write_bytes(docx[: len(docx) // 3])
     (r / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000))
+    _same_mtime(r)
     return r
+
+
+def _same_mtime(root, when=1_300_000_000):
+    """Give every file one modification time, so duplicates are decided by name (not by write order)."""
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            os.utime(os.path.join(dirpath, f), (when, when), follow_symlinks=False)
 
 
 def _hashes(root):
@@ -91,8 +99,8 @@ def test_every_file_accounted_for_and_raw_unchanged(raw, tmp_path, monkeypatch):
         ".cache/x.txt": ("quarantined", "hidden/system file (in hidden folder .cache)"),
         "~$case.docx": ("quarantined", "hidden/system file (Office lock/temporary file)"),
         "empty.txt": ("quarantined", "empty file (0 bytes)"),
-        "resubmitted/copy of case.docx": ("duplicate", "same content as case.docx"),
-        "2010/active.txt": ("duplicate", "same content as 2010/ACTIVE-spaced.txt"),
+        "resubmitted/copy of case.docx": ("duplicate", "same content as case.docx (kept: not named as a copy)"),
+        "2010/active.txt": ("duplicate", "same content as 2010/ACTIVE-spaced.txt (kept: first in name order)"),
     }
     for f, (status, reason) in expected.items():
         assert (by.loc[f, "status"], by.loc[f, "reason"]) == (status, reason), f
@@ -136,9 +144,11 @@ def test_parallel_equals_serial_and_reruns_are_identical(raw, tmp_path):
     b = run_ingest(raw, tmp_path / "b", workers=1)
     c = run_ingest(raw, tmp_path / "c", workers=2)
     for name in ("submissions", "ingest_log", "contacts", "partners"):
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(c, name))
-    assert (tmp_path / "a" / "ingest_log.csv").read_bytes() == (tmp_path / "c" / "ingest_log.csv").read_bytes()
+        timed = ["seconds"] if name == "ingest_log" else []  # how long a file took is the one thing that varies
+        pd.testing.assert_frame_equal(getattr(a, name).drop(columns=timed), getattr(b, name).drop(columns=timed))
+        pd.testing.assert_frame_equal(getattr(a, name).drop(columns=timed), getattr(c, name).drop(columns=timed))
+    on_disk = [pd.read_csv(tmp_path / d / "ingest_log.csv").drop(columns="seconds") for d in ("a", "c")]
+    pd.testing.assert_frame_equal(*on_disk)
 
 
 def test_one_bad_file_never_stops_the_batch(raw, monkeypatch):
@@ -242,9 +252,10 @@ def test_same_case_study_in_another_format_is_a_duplicate(tmp_path):
             "4. What is the evidence of the benefits for communities?\n- 120 homes insulated by March 2011.\n")
     (r / "a.txt").write_text(body, encoding="utf-8")
     (r / "b.md").write_text(body.replace("2. ", "").replace("4. ", "Q4 ").replace("- ", "• "), encoding="utf-8")
+    _same_mtime(r)
     log = ingest(r, workers=1).ingest_log.set_index("source_file")
     assert log.loc["b.md", "status"] == "duplicate"
-    assert log.loc["b.md", "reason"] == "same content as a.txt"
+    assert log.loc["b.md", "reason"] == "same content as a.txt (kept: first in name order)"
     assert log.loc["b.md", "submission_id"] == log.loc["a.txt", "submission_id"]
 
 

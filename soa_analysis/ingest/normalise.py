@@ -4,7 +4,8 @@ Small pure ``str -> str`` functions, each doing one repair, composed by
 :func:`normalise_text`. Regular expressions are compiled once, here. Smart quotes and
 dashes are kept as written (they are meaningful and harmless); what is repaired is what
 breaks matching: mojibake, Word's private-use bullet glyphs, ligatures, soft hyphens,
-non-breaking and zero-width spaces, CR/CRLF line ends and runs of white space.
+non-breaking and zero-width spaces, bidirectional override characters, CR/CRLF line ends
+and runs of white space.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import unicodedata
 
 import ftfy
+
+from ..sharing import BIDI_CONTROLS
 
 __all__ = [
     "fix_mojibake",
@@ -53,7 +56,9 @@ _LIGATURE_TABLE = str.maketrans(_LIGATURES)
 # Non-breaking, thin, figure, narrow, ideographic and other odd spaces -> plain space; zero-width
 # characters, BOMs and stray control characters removed (one translate table: fast on big texts).
 _ODD_SPACES = "\u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u202f\u205f\u3000\t\v\f"
-_REMOVED = "\u200b\u200c\u200d\u2060\ufeff" + "".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F))
+# Bidirectional overrides and isolates go too: they can make text read other than it is.
+_REMOVED = ("\u200b\u200c\u200d\u2060\ufeff" + BIDI_CONTROLS
+            + "".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)))
 _SPACE_TABLE = str.maketrans({**{c: " " for c in _ODD_SPACES}, **{c: None for c in _REMOVED}})
 _CRLF_RE = re.compile(r"\r\n?|[\u2028\u0085]")
 _PARA_SEP_RE = re.compile("\u2029")
@@ -115,11 +120,12 @@ def remove_soft_hyphens(s: str) -> str:
 
 
 def fix_spaces(s: str) -> str:
-    """Non-breaking and other odd spaces and tabs -> " "; zero-width characters and stray control characters removed.
+    """Non-breaking and other odd spaces and tabs -> " "; zero-width characters, bidirectional
+    override/isolate controls and stray control characters removed.
 
     Example
     -------
-    >>> fix_spaces("Fife\\u00a0Council\\u200b")
+    >>> fix_spaces("Fife\\u00a0Council\\u200b\\u202e")
     'Fife Council'
     """
     return s.translate(_SPACE_TABLE)

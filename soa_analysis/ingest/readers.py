@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import QuarantineError
+from .cap import READ_AHEAD, cap_document
 from .document import Block, Document
 from .normalise import BULLET, normalise_inline, normalise_lines, normalise_text
 
@@ -73,6 +74,10 @@ class Limits:
         How deep e-mails attached to e-mails are followed.
     time_budget_s : float
         Wall-clock budget for reading one file.
+    max_chars : int
+        Most characters of text kept per submission (about 30,000 words by default: far
+        beyond any case study or annual report, a few thousand words each). The rest is
+        dropped with a warning (see :mod:`.cap`); this bounds the cost of every later stage.
     """
 
     max_file_bytes: int = 50 * 1024 * 1024
@@ -85,6 +90,7 @@ class Limits:
     max_pages: int = 1000
     max_attachment_depth: int = 3
     time_budget_s: float = 120.0
+    max_chars: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -524,6 +530,14 @@ def _sniff_rtf(data: bytes, ext: str) -> bool:
     return data.lstrip()[:5] == b"{\\rtf"
 
 
+def _read_ahead(text: str, limits: Limits) -> tuple[str, dict]:
+    """Text beyond what could be kept is not structured at all (see :mod:`.cap`)."""
+    most = READ_AHEAD * limits.max_chars
+    if len(text) <= most:
+        return text, {}
+    return text[:most], {"source_chars": len(text)}
+
+
 @register("txt", sniff=_sniff_text, extensions=(".txt", ".text"), priority=100)
 def read_txt(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     """Read a plain-text file (UTF-8 with/without BOM, UTF-16, Windows-1252, Latin-1).
@@ -534,7 +548,8 @@ def read_txt(data: bytes, *, name: str, limits: Limits) -> list[Document]:
         Binary content, or no text at all.
     """
     text, enc = decode_text(data)
-    doc = Document(text_blocks(text), {"format": "txt", "encoding": enc})
+    text, meta = _read_ahead(text, limits)
+    doc = Document(text_blocks(text), {"format": "txt", "encoding": enc, **meta})
     if not doc.blocks:
         raise QuarantineError("no text in file (only white space)")
     return [doc]
@@ -544,7 +559,8 @@ def read_txt(data: bytes, *, name: str, limits: Limits) -> list[Document]:
 def read_md(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     """Read a markdown file: ``#`` headings become heading blocks."""
     text, enc = decode_text(data)
-    doc = Document(text_blocks(text, markdown=True), {"format": "md", "encoding": enc})
+    text, meta = _read_ahead(text, limits)
+    doc = Document(text_blocks(text, markdown=True), {"format": "md", "encoding": enc, **meta})
     if not doc.blocks:
         raise QuarantineError("no text in file (only white space)")
     return [doc]
@@ -795,6 +811,8 @@ def read_bytes(data: bytes, *, name: str, limits: Limits | None = None) -> list[
         docs = READERS[fmt].read(data, name=name, limits=limits)
         if not docs:
             raise QuarantineError(f"no content found in {fmt} file")
+        for d in docs:
+            cap_document(d, limits.max_chars)
     except QuarantineError:
         raise
     except RecursionError:

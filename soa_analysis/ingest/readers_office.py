@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 
 from ..errors import QuarantineError
+from .cap import READ_AHEAD
 from .document import Block, Document
 from .normalise import BULLET, normalise_inline, normalise_text
 from .readers import (
@@ -477,15 +478,22 @@ def read_docx(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     body, styles_root, core = parts
     ctx = _Ctx(styles_root or _Styles(), limits)
     blocks: list[Block] = []
+    held, unread = 0, ""
     for child in _children(body):
+        if held > READ_AHEAD * limits.max_chars:  # far past what is kept (see .cap)
+            unread = "the rest of the document was not read"
+            break
         if child.tag == W + "p":
             b = _para_block(child, ctx)
             if b is not None:
                 blocks.append(b)
+                held += len(b.text)
             if ctx.paragraphs % 200 == 0:
                 check_time("paragraphs")
         elif child.tag == W + "tbl":
+            n = len(blocks)
             _table(child, ctx, 0, blocks)
+            held += sum(len(b.text) for b in blocks[n:])
     warnings: list[str] = []
     if ctx.images:
         warnings.append(f"{ctx.images} image(s)/object(s) ignored")
@@ -496,6 +504,8 @@ def read_docx(data: bytes, *, name: str, limits: Limits) -> list[Document]:
         raise QuarantineError("no text in .docx" + (f" ({ctx.images} image(s) only: a scan? OCR it)"
                                                      if ctx.images else ""))
     meta = {"format": "docx"}
+    if unread:
+        meta["unread"] = unread
     if core.get("title"):
         meta["title"] = normalise_inline(core["title"])
     if core.get("author"):

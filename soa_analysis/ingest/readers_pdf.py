@@ -12,6 +12,7 @@ import io
 import re
 
 from ..errors import QuarantineError
+from .cap import READ_AHEAD
 from .document import Block, Document
 from .normalise import normalise_inline, normalise_text
 from .readers import Limits, check_time, mark_state, register, text_blocks
@@ -144,8 +145,12 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     blocks: list[Block] = []
     plumber = None
     failed_pages = 0
+    held, unread = 0, ""
     try:
         for i in range(min(n_pages, limits.max_pages)):
+            if held > READ_AHEAD * limits.max_chars:  # far past what is kept (see .cap)
+                unread = f"pages {i + 1}-{n_pages} were not read"
+                break
             check_time(f"page {i + 1}")
             try:
                 page = reader.pages[i]
@@ -172,6 +177,7 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
                 blocks[-1] = Block("para", blocks[-1].text + " " + page_blocks[0].text)
                 page_blocks = page_blocks[1:]
             blocks.extend(page_blocks)
+            held += sum(len(b.text) for b in page_blocks)
     finally:
         if plumber is not None:
             plumber.close()
@@ -182,6 +188,8 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
             raise QuarantineError("truncated or corrupt .pdf: no page could be read")
         raise QuarantineError(NO_TEXT_LAYER)
     meta = {"format": "pdf", "pages": n_pages}
+    if unread:
+        meta["unread"] = unread
     try:
         info = reader.metadata
         if info:

@@ -2,18 +2,26 @@
 
 Each file is read (:func:`~soa_analysis.ingest.readers.read_bytes`), each of its Documents
 structured (:func:`~soa_analysis.ingest.structure.build_record`), and every file accounted
-for by exactly one row of ``ingest_log``: ingested, duplicate (same content as an earlier
-file) or quarantined (with the reason). Files are processed in parallel, results are put
-back in sorted path order, so a re-run on the same inputs gives identical tables. Raw files
-are opened read-only and never modified.
+for by exactly one row of ``ingest_log``: ingested, duplicate (same content as a file kept
+instead) or quarantined (with the reason: see :mod:`.files` for what is never read, such as
+symbolic links). Files are processed in parallel, results are put back in sorted path order,
+so a re-run on the same inputs gives identical tables (apart from the ``seconds`` each file
+took). Raw files are opened read-only and never modified.
 
 Ids and duplicates: a Document's content key is the SHA-256 of the words of its structured
-narrative (case folded; template headings, punctuation and contact details left out); its ``submission_id`` is ``"s-" + key[:10] + "-" + <index of the
-Document in its file>``. A file whose every Document has the key of an earlier one (in
-sorted path order) is a ``duplicate`` of it (reason "same content as <earlier source_file>",
-submission_id the earlier id(s)); repeated Documents inside one file are dropped with a
+narrative (case folded; template headings, punctuation and contact details left out); its
+``submission_id`` is ``"s-" + key[:10] + "-" + <index of the Document in its file>``. Files
+are compared in keep order (:func:`.files.keep_order`: modified first, then not named as a
+copy, then name order); a file whose every Document has the key of a file before it is a
+``duplicate`` (reason "same content as <kept source_file> (<why that one was kept>)",
+submission_id the kept id(s)); repeated Documents inside one file are dropped with a
 warning. An e-mail body that only covers its attachments (no template, at most
-``COVER_NOTE_MAX_WORDS`` words) is not a submission: the file's log row says so.
+``COVER_NOTE_MAX_WORDS`` words) is not a submission: the file's log row says so. A Document
+with fewer than ``MIN_NARRATIVE_WORDS`` words is no narrative (a junk file, a form row with
+only a date): it is dropped with a warning, and a file of nothing else is quarantined.
+
+Each file's log row also records the seconds it took, the characters of narrative it gave
+(``chars_kept``) and what was cut by the per-submission limit (``cut``; see :mod:`.cap`).
 """
 
 from __future__ import annotations
@@ -22,9 +30,9 @@ import hashlib
 import os
 import re
 import signal
-import stat
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -35,20 +43,19 @@ import pandas as pd
 
 from ..errors import InputError, QuarantineError
 from ..schema import SECTION_COLUMNS, TABLES
+from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder
 from .readers import Limits, read_bytes
 
-__all__ = ["IngestResult", "ingest", "run_ingest", "list_raw_files", "content_key", "SUBMISSION_COLUMNS"]
+__all__ = ["IngestResult", "ingest", "run_ingest", "list_raw_files", "content_key", "SUBMISSION_COLUMNS",
+           "MIN_NARRATIVE_WORDS"]
 
 LOG_COLUMNS = ["source_file", "sha256", "status", "reason", "submission_id", "format", "bytes", "n_submissions",
-               "warnings"]
+               "warnings", "seconds", "chars_kept", "cut"]
 SUBMISSION_COLUMNS = ["submission_id", "source_file", "submission_type", "council", "council_code",
                       *SECTION_COLUMNS, "checklist", "outcomes_cited", "text", "format", "council_source", "date",
                       "year", "warnings", "part", "raw_file"]
 CONTACT_COLUMNS = ["submission_id", "raw", "name", "job_title", "organisation", "email", "phone", "found_in"]
 PARTNER_COLUMNS = ["submission_id", "name", "partner_type", "canonical"]
-_SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r", ".ds_store"}
-_NOT_HASHED = ("symbolic link to a folder (not followed)", "broken symbolic link", "not a regular file",
-               "cannot read file")
 
 
 @dataclass
@@ -75,7 +82,9 @@ class IngestResult:
 
 
 _WORD = re.compile(r"[^\W_]+")
+_NARRATIVE_WORD = re.compile(r"[^\W\d_]{2,}")
 COVER_NOTE_MAX_WORDS = 80
+MIN_NARRATIVE_WORDS = 3  # fewer words than this (of two letters or more) is no narrative at all
 
 
 def content_key(text: str) -> str:
@@ -108,68 +117,6 @@ def _is_cover_note(doc, rec, docs) -> bool:
             and len(_WORD.findall(rec.text)) <= COVER_NOTE_MAX_WORDS)
 
 
-def _skip_reason(rel: str, path: Path) -> str | None:
-    """Why a file found under raw_dir is not read at all (it is still logged), or None."""
-    parts = rel.split("/")
-    name = parts[-1]
-    if name.lower() in _SYSTEM_FILES or name.startswith("._"):
-        return "hidden/system file"
-    if name.startswith("~$"):
-        return "hidden/system file (Office lock/temporary file)"
-    if name.startswith("."):
-        return "hidden/system file"
-    hidden_dirs = [p for p in parts[:-1] if p.startswith(".")]
-    if hidden_dirs:
-        return f"hidden/system file (in hidden folder {hidden_dirs[0]})"
-    try:
-        st = path.stat()
-    except OSError:
-        return "broken symbolic link" if path.is_symlink() else "cannot read file"
-    if not stat.S_ISREG(st.st_mode):
-        return "not a regular file"
-    return None
-
-
-def list_raw_files(raw_dir: str | os.PathLike) -> list[tuple[str, str | None]]:
-    """Every entry under ``raw_dir`` (recursively, sorted) as (relative POSIX path, skip reason or None).
-
-    Nothing is skipped silently: hidden and system files, files in hidden folders and
-    symbolic links to folders (not followed) are listed with a reason.
-
-    Raises
-    ------
-    InputError
-        ``raw_dir`` does not exist or is not a folder.
-    """
-    root = Path(raw_dir)
-    if not root.is_dir():
-        raise InputError(f"raw folder {root} does not exist or is not a folder")
-    out: list[tuple[str, str | None]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        base = Path(dirpath)
-        for d in list(dirnames):
-            if (base / d).is_symlink():
-                rel = (base / d).relative_to(root).as_posix()
-                out.append((rel, "symbolic link to a folder (not followed)"))
-        for f in filenames:
-            p = base / f
-            rel = p.relative_to(root).as_posix()
-            out.append((rel, _skip_reason(rel, p)))
-    out.sort(key=lambda t: t[0])
-    return out
-
-
-def _sha256_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    n = 0
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            n += len(chunk)
-    return h.hexdigest(), n
-
-
 class _Timeout(QuarantineError):
     pass
 
@@ -195,60 +142,81 @@ def _alarm(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _process_file(root: str, rel: str, skip: str | None, limits: Limits) -> dict:
-    """Read and structure one file (runs in a worker process). Never raises."""
+def _new_result(entry: RawEntry) -> dict:
+    return {"rel": entry.rel, "mtime": entry.mtime, "sha256": "", "bytes": 0, "format": "", "status": "quarantined",
+            "reason": "", "warnings": [], "docs": [], "seconds": 0.0, "cut": []}
+
+
+def _records(data: bytes, path: Path, rel: str, limits: Limits, res: dict) -> list[dict]:
+    """Read and structure one file's bytes: one dict per Document kept (raises QuarantineError)."""
     from .structure import build_record
 
-    path = Path(root) / rel
-    res = {"rel": rel, "sha256": "", "bytes": 0, "format": "", "status": "quarantined", "reason": "",
-           "warnings": [], "docs": []}
+    docs = read_bytes(data, name=path.name, limits=limits)
+    res["format"] = "eml" if any(d.meta.get("attachment") for d in docs) else docs[0].meta.get("format", "")
+    res["warnings"] = list(dict.fromkeys(w for d in docs for w in d.warnings))
+    res["cut"] = list(dict.fromkeys(d.meta["cut"] for d in docs if d.meta.get("cut")))
+    out, thin = [], []
+    for i, doc in enumerate(docs):
+        source = f"{rel}!{doc.meta['attachment']}" if doc.meta.get("attachment") else rel
+        try:
+            rec = build_record(doc, source_file=source)
+        except QuarantineError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad document never stops the batch
+            raise QuarantineError(f"structure error: {type(exc).__name__}: {str(exc)[:200]}") from None
+        if _is_cover_note(doc, rec, docs):
+            n = len(_WORD.findall(rec.text))
+            res["warnings"].append(f"e-mail body is a cover note ({n} words) for its attachments; "
+                                   "not ingested as a submission")
+            continue
+        words = len(_NARRATIVE_WORD.findall(rec.text))
+        if words < MIN_NARRATIVE_WORDS:
+            thin.append((doc.meta.get("part") or "the text", words))
+            continue
+        out.append({"index": i, "key": content_key(_body(rec) or doc.text), "source_file": source,
+                    "format": doc.meta.get("format", ""), "part": str(doc.meta.get("part", "")), "record": rec})
+    if thin and not out and not any("cover note" in w for w in res["warnings"]):
+        n = max(w for _, w in thin)
+        raise QuarantineError(f"no narrative text: {n} word(s) found (at least {MIN_NARRATIVE_WORDS} needed); "
+                              "nothing to tag or grade")
+    for part, n in thin:
+        res["warnings"].append(f"{part}: no narrative text ({n} word(s)); not ingested")
+    return out
+
+
+def _process_file(root: str, entry: RawEntry, limits: Limits) -> dict:
+    """Read and structure one file (runs in a worker process). Never raises."""
+    t0 = time.perf_counter()
+    res = _new_result(entry)
+    path = Path(root) / entry.rel
     try:
-        if skip in _NOT_HASHED:  # nothing to hash; opening a FIFO would block
-            res["reason"] = skip
+        if not entry.regular:  # a link is never read through; opening a FIFO would block
+            res["reason"] = entry.skip or "not a regular file"
             return res
         try:
-            res["sha256"], res["bytes"] = _sha256_file(path)
+            data, res["sha256"], res["bytes"] = read_raw_file(path, limits.max_file_bytes)
         except OSError as exc:
-            res["reason"] = f"cannot read file: {exc.strerror or exc}"
+            res["reason"] = (f"cannot read file: {exc.strerror or exc}" if exc.errno != getattr(os, "ELOOP", -1)
+                             else "became a symbolic link while being read (not followed)")
             return res
-        if skip:
-            res["reason"] = skip
+        if entry.skip:
+            res["reason"] = entry.skip
             return res
-        if res["bytes"] > limits.max_file_bytes:
+        if data is None:
             res["reason"] = f"file too large: {res['bytes']:,} bytes (limit {limits.max_file_bytes:,})"
             return res
-        with open(path, "rb") as fh:
-            data = fh.read()
         with _alarm(limits.time_budget_s * 1.5):
-            docs = read_bytes(data, name=path.name, limits=limits)
-            res["format"] = "eml" if any(d.meta.get("attachment") for d in docs) else docs[0].meta.get("format", "")
-            res["warnings"] = list(dict.fromkeys(w for d in docs for w in d.warnings))
-            out = []
-            for i, doc in enumerate(docs):
-                source = f"{rel}!{doc.meta['attachment']}" if doc.meta.get("attachment") else rel
-                try:
-                    rec = build_record(doc, source_file=source)
-                except QuarantineError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - one bad document never stops the batch
-                    raise QuarantineError(f"structure error: {type(exc).__name__}: {str(exc)[:200]}") from None
-                if _is_cover_note(doc, rec, docs):
-                    n = len(_WORD.findall(rec.text))
-                    res["warnings"].append(f"e-mail body is a cover note ({n} words) for its attachments; "
-                                           "not ingested as a submission")
-                    continue
-                out.append({"index": i, "key": content_key(_body(rec) or doc.text), "source_file": source,
-                            "format": doc.meta.get("format", ""), "part": str(doc.meta.get("part", "")),
-                            "record": rec})
-        res["docs"] = out
+            res["docs"] = _records(data, path, entry.rel, limits, res)
         res["status"] = "ingested"
     except QuarantineError as exc:
         res["status"], res["reason"], res["docs"] = "quarantined", str(exc), []
-        if not res["format"] and res["bytes"] and not skip:
+        if not res["format"] and res["bytes"] and not entry.skip:
             res["format"] = _format_of(path, limits)
     except Exception as exc:  # noqa: BLE001
         res["status"], res["docs"] = "quarantined", []
         res["reason"] = f"reader error: {type(exc).__name__}: {str(exc)[:200]}"
+    finally:
+        res["seconds"] = time.perf_counter() - t0
     return res
 
 
@@ -257,17 +225,15 @@ def _format_of(path: Path, limits: Limits) -> str:
     from .readers import detect_format
 
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limits.max_file_bytes)
-        return detect_format(data, path.name)[0]
+        data = read_raw_file(path, limits.max_file_bytes)[0]
+        return detect_format(data, path.name)[0] if data is not None else ""
     except Exception:  # noqa: BLE001 - includes QuarantineError: no format then
         return ""
 
 
-def _crashed(rel: str, sha: str = "", n: int = 0) -> dict:
-    return {"rel": rel, "sha256": sha, "bytes": n, "format": "", "status": "quarantined",
-            "reason": "reader error: the worker process reading this file crashed (BrokenProcessPool)",
-            "warnings": [], "docs": []}
+def _crashed(entry: RawEntry, sha: str = "", n: int = 0) -> dict:
+    return {**_new_result(entry), "sha256": sha, "bytes": n,
+            "reason": "reader error: the worker process reading this file crashed (BrokenProcessPool)"}
 
 
 def _warm_up(limits: Limits) -> None:
@@ -287,12 +253,12 @@ def _bar(total: int, progress: bool):
     return tqdm(total=total, file=sys.stderr, disable=not progress, desc="ingest", unit="file")
 
 
-def _run_files(root: str, entries, limits: Limits, workers: int, progress: bool) -> list[dict]:
+def _run_files(root: str, entries: list[RawEntry], limits: Limits, workers: int, progress: bool) -> list[dict]:
     if workers <= 1 or len(entries) <= 1:
         results = []
         with _bar(len(entries), progress) as bar:
-            for rel, skip in entries:
-                results.append(_process_file(root, rel, skip, limits))
+            for entry in entries:
+                results.append(_process_file(root, entry, limits))
                 bar.update(1)
         return results
     # Import the readers' libraries and the structure step (with its reference data) once
@@ -303,7 +269,7 @@ def _run_files(root: str, entries, limits: Limits, workers: int, progress: bool)
     results: list[dict | None] = [None] * len(entries)
     retry: list[int] = []
     with ProcessPoolExecutor(max_workers=min(workers, len(entries))) as pool:
-        futures = [pool.submit(_process_file, root, rel, skip, limits) for rel, skip in entries]
+        futures = [pool.submit(_process_file, root, entry, limits) for entry in entries]
         # the bar (and its monitor thread) only once the workers have been started
         with _bar(len(entries), progress) as bar:
             for i, fut in enumerate(futures):
@@ -313,77 +279,102 @@ def _run_files(root: str, entries, limits: Limits, workers: int, progress: bool)
                     retry.append(i)
                 bar.update(1)
     for i in retry:  # one file at a time, in a pool of its own, to find the one that crashes
-        rel, skip = entries[i]
+        entry = entries[i]
         try:
             with ProcessPoolExecutor(max_workers=1) as solo:
-                results[i] = solo.submit(_process_file, root, rel, skip, limits).result()
+                results[i] = solo.submit(_process_file, root, entry, limits).result()
         except BrokenProcessPool:
             try:
-                sha, n = _sha256_file(Path(root) / rel)
+                _, sha, n = read_raw_file(Path(root) / entry.rel, -1) if entry.regular else (None, "", 0)
             except OSError:
                 sha, n = "", 0
-            results[i] = _crashed(rel, sha, n)
+            results[i] = _crashed(entry, sha, n)
     return [r for r in results if r is not None]
 
 
-def _assemble(results: list[dict]) -> IngestResult:
-    """Duplicates, ids and tables from per-file results (in sorted path order)."""
-    seen: dict[str, tuple[str, str]] = {}  # content key -> (submission_id, source_file)
-    used_ids: set[str] = set()
-    log_rows, sub_rows, contact_rows, partner_rows = [], [], [], []
-    for res in results:
-        new_ids: list[str] = []
-        dup_of: list[tuple[str, str]] = []
-        warnings = list(res["warnings"])
-        file_keys: dict[str, str] = {}
-        for d in res["docs"]:
-            key = d["key"]
-            if key in seen:
-                dup_of.append(seen[key])
-                continue
-            if key in file_keys:
-                warnings.append(f"{d['part'] or 'part ' + str(d['index'])}: same content as {file_keys[key]}; not repeated")
-                continue
-            n_hex = 10
+def _file_rows(me: int, results: list[dict], seen: dict, used_ids: set) -> tuple[dict, list, list, list]:
+    """File ``results[me]``'s log row and its submission, contact and partner rows; ``seen`` maps
+    content keys already taken to (submission_id, source_file, index of the file in ``results``)."""
+    res = results[me]
+    new_ids: list[str] = []
+    dup_of: list[tuple[str, str, int]] = []
+    warnings = list(res["warnings"])
+    file_keys: dict[str, str] = {}
+    subs, contacts, partners = [], [], []
+    chars = 0
+    for d in res["docs"]:
+        key = d["key"]
+        if key in seen:
+            dup_of.append(seen[key])
+            continue
+        if key in file_keys:
+            warnings.append(f"{d['part'] or 'part ' + str(d['index'])}: same content as {file_keys[key]}; not repeated")
+            continue
+        n_hex = 10
+        sid = f"s-{key[:n_hex]}-{d['index']}"
+        while sid in used_ids:  # a 40-bit prefix collision: lengthen deterministically
+            n_hex += 2
             sid = f"s-{key[:n_hex]}-{d['index']}"
-            while sid in used_ids:  # a 40-bit prefix collision: lengthen deterministically
-                n_hex += 2
-                sid = f"s-{key[:n_hex]}-{d['index']}"
-            used_ids.add(sid)
-            file_keys[key] = d["part"] or d["source_file"]
-            seen[key] = (sid, d["source_file"])
-            new_ids.append(sid)
-            rec = d["record"]
-            row = {"submission_id": sid, "source_file": d["source_file"], "submission_type": rec.submission_type,
-                   "council": rec.council, "council_code": rec.council_code}
-            row.update({s: rec.sections.get(s, "") or "" for s in SECTION_COLUMNS})
-            row.update({"checklist": list(rec.checklist), "outcomes_cited": list(rec.outcomes_cited),
-                        "text": rec.text, "format": d["format"], "council_source": rec.council_source,
-                        "date": rec.date or "", "year": rec.year, "warnings": list(rec.warnings),
-                        "part": d["part"], "raw_file": res["rel"]})
-            sub_rows.append(row)
-            for c in rec.contacts:
-                contact_rows.append({"submission_id": sid, **{k: str(c.get(k) or "") for k in CONTACT_COLUMNS[1:]}})
-            for p in rec.partners:
-                partner_rows.append({"submission_id": sid, **{k: str(p.get(k) or "") for k in PARTNER_COLUMNS[1:]}})
-        status, reason = res["status"], res["reason"]
-        if status == "ingested" and not new_ids and dup_of:
-            status = "duplicate"
-            earlier = list(dict.fromkeys(src for _, src in dup_of))
-            reason = "same content as " + "; ".join(earlier)
-            ids = list(dict.fromkeys(sid for sid, _ in dup_of))
-        else:
-            ids = new_ids
-            for sid, src in dup_of:
-                warnings.append(f"a part has the same content as {src} ({sid}); not repeated")
-        log_rows.append({"source_file": res["rel"], "sha256": res["sha256"], "status": status, "reason": reason,
-                         "submission_id": ";".join(ids), "format": res["format"], "bytes": int(res["bytes"]),
-                         "n_submissions": len(new_ids), "warnings": "; ".join(warnings)})
+        used_ids.add(sid)
+        file_keys[key] = d["part"] or display_name(d["source_file"])
+        seen[key] = (sid, display_name(d["source_file"]), me)
+        new_ids.append(sid)
+        rec = d["record"]
+        chars += len(rec.text)
+        row = {"submission_id": sid, "source_file": display_name(d["source_file"]),
+               "submission_type": rec.submission_type, "council": rec.council, "council_code": rec.council_code}
+        row.update({s: rec.sections.get(s, "") or "" for s in SECTION_COLUMNS})
+        row.update({"checklist": list(rec.checklist), "outcomes_cited": list(rec.outcomes_cited),
+                    "text": rec.text, "format": d["format"], "council_source": rec.council_source,
+                    "date": rec.date or "", "year": rec.year, "warnings": list(rec.warnings),
+                    "part": d["part"], "raw_file": display_name(res["rel"])})
+        subs.append(row)
+        for c in rec.contacts:
+            contacts.append({"submission_id": sid, **{k: str(c.get(k) or "") for k in CONTACT_COLUMNS[1:]}})
+        for p in rec.partners:
+            partners.append({"submission_id": sid, **{k: str(p.get(k) or "") for k in PARTNER_COLUMNS[1:]}})
+    status, reason = res["status"], res["reason"]
+    if status == "ingested" and not new_ids and dup_of:
+        status = "duplicate"
+        earlier = {}
+        for _, src, j in dup_of:
+            kept = results[j]
+            earlier.setdefault(src, kept_because((kept["rel"], kept["mtime"]), (res["rel"], res["mtime"])))
+        reason = "same content as " + "; ".join(f"{src} ({why})" if why else src for src, why in earlier.items())
+        ids = list(dict.fromkeys(sid for sid, _, _ in dup_of))
+    else:
+        ids = new_ids
+        for sid, src, _ in dup_of:
+            warnings.append(f"a part has the same content as {src} ({sid}); not repeated")
+    log = {"source_file": display_name(res["rel"]), "sha256": res["sha256"], "status": status, "reason": reason,
+           "submission_id": ";".join(ids), "format": res["format"], "bytes": int(res["bytes"]),
+           "n_submissions": len(new_ids), "warnings": "; ".join(warnings), "seconds": round(res["seconds"], 3),
+           "chars_kept": chars, "cut": "; ".join(res["cut"])}
+    return log, subs, contacts, partners
+
+
+def _assemble(results: list[dict]) -> IngestResult:
+    """Duplicates, ids and tables from per-file results (given in sorted path order).
+
+    Files are visited in keep order (:func:`.files.keep_order`: modified first, then not
+    named as a copy, then name order), so that of two files holding the same submission the
+    one that order prefers is kept; the tables list files and submissions in path order.
+    """
+    seen: dict[str, tuple[str, str, int]] = {}
+    used_ids: set[str] = set()
+    rows: list = [None] * len(results)
+    for i in sorted(range(len(results)), key=lambda i: keep_order(results[i]["rel"], results[i]["mtime"])):
+        rows[i] = _file_rows(i, results, seen, used_ids)
+    log_rows = [r[0] for r in rows]
+    sub_rows = [x for r in rows for x in r[1]]
+    contact_rows = [x for r in rows for x in r[2]]
+    partner_rows = [x for r in rows for x in r[3]]
     subs = pd.DataFrame(sub_rows, columns=SUBMISSION_COLUMNS)
     subs["year"] = subs["year"].astype("Int64")
     log = pd.DataFrame(log_rows, columns=LOG_COLUMNS)
-    log["bytes"] = log["bytes"].astype("int64")
-    log["n_submissions"] = log["n_submissions"].astype("int64")
+    for col in ("bytes", "n_submissions", "chars_kept"):
+        log[col] = log[col].astype("int64")
+    log["seconds"] = log["seconds"].astype("float64")
     contacts = pd.DataFrame(contact_rows, columns=CONTACT_COLUMNS)
     partners = pd.DataFrame(partner_rows, columns=PARTNER_COLUMNS)
     return IngestResult(submissions=subs, ingest_log=log, contacts=contacts, partners=partners)
@@ -419,9 +410,9 @@ def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers:
     >>> res.ingest_log.status.value_counts()  # doctest: +SKIP
     """
     limits = limits or Limits()
-    entries = list_raw_files(raw_dir)
+    entries = scan_raw_folder(raw_dir)
     workers = workers or os.cpu_count() or 1
-    results = _run_files(str(Path(raw_dir)), entries, limits, workers, progress)
+    results = _run_files(os.path.realpath(raw_dir), entries, limits, workers, progress)
     return _assemble(results)
 
 

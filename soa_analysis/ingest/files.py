@@ -1,0 +1,241 @@
+"""The raw folder: which entries are read, how they are opened, and which of two copies is kept.
+
+Every entry under the raw folder is listed, and what is not read gets a reason:
+
+- hidden and system files (``.DS_Store``, ``Thumbs.db``, ``~$x.docx`` Office lock files, files
+  in hidden folders);
+- symbolic links, which are never followed: a link to a file outside the raw folder could
+  publish anything the account can read (``/etc/passwd``), and a link to a file inside it is
+  the same file, read under its own name;
+- anything that is not a regular file (a FIFO, a socket, a device).
+
+Regular files are opened with ``O_NOFOLLOW`` and checked again after opening, so a file
+swapped for a link between the listing and the read is refused too; raw files are only ever
+opened read-only.
+
+When two files hold the same submission, the one kept is the one modified first (to the
+minute: copies made in the same minute, as a checkout or an unzip makes them, count as
+made together), then the one whose name does not say it is a copy ("copy", "(1)",
+"final"), then the first in name order; the duplicate's log row says which and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+__all__ = ["RawEntry", "scan_raw_folder", "list_raw_files", "read_raw_file", "sha256_file", "display_name",
+           "keep_order", "kept_because", "inventory"]
+
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r", ".ds_store"}
+LINK_OUTSIDE = "symbolic link to a file outside the raw folder (not followed)"
+LINK_TO_FOLDER = "symbolic link to a folder (not followed)"
+BROKEN_LINK = "broken symbolic link"
+NOT_REGULAR = "not a regular file"
+_COPY_NAME = re.compile(r"\bcopy\b|\(\d+\)|\bfinal\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry under the raw folder.
+
+    Attributes
+    ----------
+    rel : str
+        Path relative to the raw folder, POSIX separators (undecodable bytes kept as
+        surrogates so the file can be opened; see :func:`display_name` for tables).
+    skip : str or None
+        Why it is not read, or None.
+    regular : bool
+        A regular file (not a link, folder or special file): only these are hashed.
+    mtime : float
+        Modification time (of the link itself for links).
+    """
+
+    rel: str
+    skip: str | None
+    regular: bool
+    mtime: float
+
+
+def display_name(rel: str) -> str:
+    r"""A path fit for a table: bytes that are not UTF-8 shown as ``\xNN``.
+
+    Example
+    -------
+    >>> display_name("caf\udce9.txt")
+    'caf\\xe9.txt'
+    """
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _hidden_reason(parts: list[str]) -> str | None:
+    name = parts[-1]
+    if name.lower() in _SYSTEM_FILES or name.startswith("._"):
+        return "hidden/system file"
+    if name.startswith("~$"):
+        return "hidden/system file (Office lock/temporary file)"
+    if name.startswith("."):
+        return "hidden/system file"
+    hidden_dirs = [p for p in parts[:-1] if p.startswith(".")]
+    if hidden_dirs:
+        return f"hidden/system file (in hidden folder {hidden_dirs[0]})"
+    return None
+
+
+def _link_reason(path: Path, root: Path) -> str:
+    """Why a symbolic link is not read (it never is): where it leads, without reading through it."""
+    target = Path(os.path.realpath(path))
+    if not target.exists():
+        return BROKEN_LINK
+    if target.is_dir():
+        return LINK_TO_FOLDER
+    try:
+        inside = target.relative_to(root).as_posix()
+    except ValueError:
+        return LINK_OUTSIDE
+    return f"symbolic link to {display_name(inside)} inside the raw folder (not followed; that file is read under its own name)"
+
+
+def _entry(rel: str, path: Path, root: Path) -> RawEntry:
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return RawEntry(rel, f"cannot read file: {exc.strerror or exc}", False, 0.0)
+    if stat.S_ISLNK(st.st_mode):
+        return RawEntry(rel, _link_reason(path, root), False, st.st_mtime)
+    hidden = _hidden_reason(rel.split("/"))
+    if not stat.S_ISREG(st.st_mode):
+        return RawEntry(rel, hidden or NOT_REGULAR, False, st.st_mtime)
+    return RawEntry(rel, hidden, True, st.st_mtime)
+
+
+def scan_raw_folder(raw_dir: str | os.PathLike) -> list[RawEntry]:
+    """Every entry under ``raw_dir`` (recursively, sorted by path), links never followed.
+
+    Raises
+    ------
+    InputError
+        ``raw_dir`` does not exist or is not a folder.
+    """
+    given = Path(raw_dir)
+    if not given.is_dir():
+        raise InputError(f"raw folder {given} does not exist or is not a folder")
+    root = Path(os.path.realpath(given))  # the raw folder itself may be a link (a mounted share)
+    out: list[RawEntry] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        base = Path(dirpath)
+        for d in list(dirnames):
+            if (base / d).is_symlink():
+                rel = (base / d).relative_to(root).as_posix()
+                out.append(RawEntry(rel, _link_reason(base / d, root), False, 0.0))
+        for f in filenames:
+            p = base / f
+            out.append(_entry(p.relative_to(root).as_posix(), p, root))
+    out.sort(key=lambda e: e.rel)
+    return out
+
+
+def list_raw_files(raw_dir: str | os.PathLike) -> list[tuple[str, str | None]]:
+    """Every entry under ``raw_dir`` as (relative POSIX path, skip reason or None), sorted.
+
+    Nothing is skipped silently: hidden and system files, files in hidden folders, symbolic
+    links (never followed) and special files are listed with a reason.
+
+    Raises
+    ------
+    InputError
+        ``raw_dir`` does not exist or is not a folder.
+    """
+    return [(e.rel, e.skip) for e in scan_raw_folder(raw_dir)]
+
+
+def _open_regular(path: Path) -> int:
+    """A read-only descriptor on ``path``, refusing links (``O_NOFOLLOW``) and special files."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, NOT_REGULAR)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_raw_file(path: Path, max_bytes: int) -> tuple[bytes | None, str, int]:
+    """Read a regular file once: (its bytes, or None when larger than ``max_bytes``; sha256; size).
+
+    Raises
+    ------
+    OSError
+        The file cannot be opened (``ELOOP`` when it has become a link), or is not a regular file.
+    """
+    fd = _open_regular(path)
+    h = hashlib.sha256()
+    chunks: list[bytes] = []
+    n = 0
+    with os.fdopen(fd, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            n += len(chunk)
+            if n <= max_bytes:
+                chunks.append(chunk)
+            else:
+                chunks.clear()
+    return (b"".join(chunks) if n <= max_bytes else None), h.hexdigest(), n
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 (hex) of a regular file, read in chunks without following a link."""
+    return read_raw_file(Path(path), -1)[1]
+
+
+def inventory(raw_dir: str | os.PathLike) -> list[dict]:
+    """Every regular file under ``raw_dir`` with its size and sha256, sorted (links not followed)."""
+    out = []
+    for e in scan_raw_folder(raw_dir):
+        if not e.regular:
+            continue
+        try:
+            _, sha, n = read_raw_file(Path(os.path.realpath(raw_dir)) / e.rel, -1)
+        except OSError:
+            continue
+        out.append({"file": display_name(e.rel), "bytes": n, "sha256": sha})
+    return out
+
+
+def _copy_penalty(rel: str) -> int:
+    return 1 if _COPY_NAME.search(rel.rsplit("/", 1)[-1]) else 0
+
+
+def keep_order(rel: str, mtime: float) -> tuple:
+    """Sort key: the file earlier in this order is kept when two hold the same submission."""
+    return (int(mtime // 60), _copy_penalty(rel), rel)
+
+
+def kept_because(kept: tuple[str, float], other: tuple[str, float]) -> str:
+    """Why ``kept`` (rel, mtime) was kept rather than ``other``, in words for the log.
+
+    Example
+    -------
+    >>> kept_because(("a.docx", 0.0), ("a (copy).docx", 0.0))
+    'kept: not named as a copy'
+    """
+    (k_rel, k_m), (o_rel, o_m) = kept, other
+    if int(k_m // 60) != int(o_m // 60):
+        return "kept: modified earlier"
+    if _copy_penalty(k_rel) != _copy_penalty(o_rel):
+        return "kept: not named as a copy"
+    return "kept: first in name order"
