@@ -401,6 +401,53 @@ def _is_heading_line(line: str) -> bool:
 _WRAP_WIDTH = 50
 _LINE_END_PUNCT = re.compile(r"[.!?:;]$")
 _STARTS_LOWER = re.compile(r"^[a-z(\u2013\-]")
+# A line ending in one of these words (or a comma, hyphen or open bracket) has not ended its
+# sentence: the next line continues it, however short the line ("... the first cohort in" / "June 2012.").
+_CONTINUES = re.compile(
+    r"(?:[,(\u2013\-]|\b(?:a|an|the|and|or|but|nor|of|in|on|at|to|by|for|with|from|into|onto|per|than|as|via|"
+    r"its|our|their|his|her|this|that|these|those|which|who|whose|will|would|shall|should|can|could|is|are|was|"
+    r"were|be|been|has|have|had))$",
+    re.IGNORECASE,
+)
+_TAIL = re.compile(r"^(?=.*\d)\S+(?:\s+\S+){0,2}[.!?]$")  # "2013." / "June 2012." ending a wrapped sentence
+
+
+def continues(prev: str, line: str) -> bool:
+    """Does ``line`` carry on the sentence ``prev`` was hard-wrapped out of?
+
+    True when ``prev`` does not end a sentence and either ends with a word that cannot end
+    one (``of``, ``the``, ``in`` ...) or a comma, or ``line`` starts in lower case, or
+    ``line`` is a short tail that ends the sentence (``June 2012.``).
+
+    Example
+    -------
+    >>> continues("We will recruit the first cohort in", "June 2012.")
+    True
+    >>> continues("Next steps", "Recruit volunteers across the county.")
+    False
+    """
+    prev, line = prev.rstrip(), line.strip()
+    if not prev or not line or _LINE_END_PUNCT.search(prev) or _BULLET_LINE.match(line):
+        return False
+    return bool(_CONTINUES.search(prev) or _STARTS_LOWER.match(line) or _TAIL.match(line))
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Join the hard-wrapped lines of one table cell (PDF tables wrap text at the cell's edge).
+
+    Example
+    -------
+    >>> join_wrapped_lines("Recruit the first cohort of\\nvolunteer drivers in\\nJune 2012.\\nFife Council")
+    'Recruit the first cohort of volunteer drivers in June 2012.\\nFife Council'
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and continues(out[-1], line):
+            joined_hyphen = _HYPHEN_END.search(out[-1]) and line[:1].islower()
+            out[-1] = (out[-1][:-1] if joined_hyphen else out[-1] + " ") + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _join_wrapped(lines: list[str], markdown: bool) -> list[tuple[str, int]]:
@@ -435,7 +482,8 @@ def text_blocks(text: str, *, markdown: bool = False) -> list[Block]:
     or ``?``, numbered questions and ALL-CAPS lines become headings; bullet and numbered
     lines become list items (level from indentation); lines with a tick mark beside the
     item become checkboxes; other lines form paragraphs, hard-wrapped lines (the previous
-    line 50+ characters long) being joined. Blank lines end paragraphs.
+    line 50+ characters long, or one that has not ended its sentence: see :func:`continues`)
+    being joined. Blank lines end paragraphs.
 
     Parameters
     ----------
@@ -496,7 +544,7 @@ def text_blocks(text: str, *, markdown: bool = False) -> list[Block]:
             flush()
             blocks.append(Block("list_item", m.group("rest").strip(), level=len(m.group("indent")) // 2))
             continue
-        if para and logical[i - 1][1] >= _WRAP_WIDTH:
+        if para and (logical[i - 1][1] >= _WRAP_WIDTH or continues(para[-1], s)):
             if _HYPHEN_END.search(para[-1]) and s[:1].islower():
                 para[-1] = para[-1][:-1] + s
             else:

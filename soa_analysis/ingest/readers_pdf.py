@@ -15,7 +15,7 @@ from ..errors import QuarantineError
 from .cap import READ_AHEAD
 from .document import Block, Document
 from .normalise import normalise_inline, normalise_text
-from .readers import Limits, check_time, mark_state, register, text_blocks
+from .readers import Limits, check_time, join_wrapped_lines, mark_state, register, text_blocks
 
 _RULE_OPS = re.compile(rb"(?:\s|^)(?:re|l)\s")
 _PDF_DATE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?")
@@ -70,7 +70,7 @@ def _plumber_page(pdf, index: int) -> list[Block] | None:
     for t in tables:
         rows: list[Block] = []
         for cells in t.extract():
-            texts = [normalise_text(c or "") for c in cells if c is not None]
+            texts = [join_wrapped_lines(normalise_text(c or "")) for c in cells if c is not None]
             filled = [c for c in texts if c]
             if not filled:
                 continue
