@@ -1,8 +1,10 @@
 """Command-line interface: ``soa-analysis run|ingest|tag|evidence|report|evaluate|review|export-qdpx``.
 
 Exit status: 0 when the run completed (quarantined files are reported, not fatal);
-1 when a stage failed (the reason is printed on one line, the executed notebook is kept);
-2 for bad options, a bad run file or missing inputs.
+1 when a stage failed, a run guard refused to publish (no submissions, too steep a drop) or the
+report could not be written (the reason is printed on one line, the executed notebook is kept);
+2 for bad options, a bad run file, missing inputs, processed tables that mix runs, or a folder
+another run is using (nothing is run).
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-file-mb", type=float, metavar="MB", help="quarantine files larger than this (default 50)")
     p.add_argument("--no-council-reports", dest="council_reports", action="store_const", const=False,
                    default=None, help="publish only the national summary, not one report per council")
+    p.add_argument("--allow-empty", dest="allow_empty", action="store_const", const=True, default=None,
+                   help="publish even when no submission was ingested (otherwise the run fails and the last "
+                        "good report is kept)")
+    p.add_argument("--max-drop", metavar="SHARE", help="refuse to publish when the submissions fall by more than "
+                   "this share against the last published report (e.g. 0.25 or 25%%); without it a fall of more "
+                   "than a fifth only warns")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (stage lines are still printed)")
 
 
@@ -102,6 +110,8 @@ def _options(args: argparse.Namespace):
         extra_labels=args.extra_labels,
         compare_to=args.compare_to,
         outcome_data=args.outcome_data,
+        allow_empty=args.allow_empty,
+        max_drop=args.max_drop,
     )
 
 
@@ -201,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     except SoaError as exc:
         print(f"soa-analysis: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full or read-only disk outside any stage: one line, not a traceback
+        from .guards import os_error_reason
+
+        print(f"soa-analysis: cannot complete the run: {os_error_reason(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("soa-analysis: interrupted", file=sys.stderr)
         return 130

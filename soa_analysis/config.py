@@ -49,6 +49,12 @@ class RunOptions:
     outcome_data : str
         Path of a CPOP CPP-level outcome data CSV (a newer download) to set beside the
         narrative; "" for the CPOP data shipped in the package.
+    allow_empty : bool
+        Publish a report of no submissions on purpose (otherwise such a run fails and the
+        last good report is kept).
+    max_drop : float or None
+        Refuse to publish when the submissions fall by more than this share (0-1) against the
+        last published report; None only warns (beyond a fifth).
     """
 
     raw_dir: Path = Path("data/raw")
@@ -63,6 +69,8 @@ class RunOptions:
     run_name: str = ""
     compare_to: str = ""
     outcome_data: str = ""
+    allow_empty: bool = False
+    max_drop: float | None = None
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -103,10 +111,21 @@ def _coerce(name: str, value, source: str):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{source}: max_file_mb must be a positive number, got {value!r}")
         return float(value)
-    if name == "council_reports":
+    if name in ("council_reports", "allow_empty"):
         if not isinstance(value, bool):
-            raise ConfigError(f"{source}: council_reports must be true or false, got {value!r}")
+            raise ConfigError(f"{source}: {name} must be true or false, got {value!r}")
         return value
+    if name == "max_drop":
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise ConfigError(f"{source}: max_drop must be a share such as 0.25 or 25%, got {value!r}")
+        from .guards import parse_share
+
+        try:
+            return parse_share(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
     if name in ("run_name", "compare_to"):
         return str(value)
     if name in ("rubric", "extra_labels", "outcome_data"):

@@ -39,6 +39,16 @@ class TaxonomyError(SoaError):
     """Raised when a taxonomy, rubric or other reference data file is malformed."""
 
 
+class GuardError(SoaError):
+    """Raised when a run would publish less than it should: no submissions at all (unless
+    ``--allow-empty``), or far fewer than the last published report (beyond ``--max-drop``)."""
+
+
+class PublishError(SoaError):
+    """Raised when the finished report cannot be put in place (a full or read-only disk);
+    the last good report is kept and the half-copied folder removed."""
+
+
 class StageError(SoaError):
     """Raised when a pipeline stage (an executed notebook) fails.
 

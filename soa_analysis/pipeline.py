@@ -20,7 +20,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import datetime as _dt
-import fcntl
 import json
 import os
 import platform
@@ -37,9 +36,11 @@ from typing import TextIO
 
 from . import __version__
 from .config import STAGES, RunOptions
-from .errors import ConfigError, InputError, SoaError, StageError
+from .errors import ConfigError, InputError, PublishError, SoaError, StageError
+from .guards import check_submissions, folder_lock, ingest_record, kernel_folder, os_error_reason, recover
 from .ingest.files import inventory, sha256_file  # noqa: F401 - sha256_file is part of this module's API
 from .io import write_text
+from .lineage import check_inputs, stage_record
 
 NOTEBOOKS = {
     "ingest": "01_ingest.ipynb",
@@ -223,15 +224,26 @@ def publish_latest(run_dir: Path, reports_dir: Path, files: list[Path]) -> Path:
     The new folder is built beside the old one and swapped in with one atomic rename
     exchange (Linux), so readers see either the old or the new report, never a mix; where
     the exchange is unavailable, two renames are used.
+
+    Raises
+    ------
+    PublishError
+        The copy could not be made (a full or read-only disk); the half-built folder is
+        removed and ``latest`` left as it was.
     """
     latest = reports_dir / "latest"
     staging = reports_dir / f".latest-{run_dir.name}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    for f in files:
-        dest = staging / f.relative_to(run_dir)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(f, dest)
+    try:
+        if staging.exists():
+            shutil.rmtree(staging)
+        for f in files:
+            dest = staging / f.relative_to(run_dir)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, dest)
+    except OSError as exc:  # a full or read-only disk: keep the last good report, leave no half copy
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(f"could not publish the report ({os_error_reason(exc)}); the last good report in "
+                           f"{latest} was kept") from None
     if latest.exists() and _exchange(staging, latest):
         shutil.rmtree(staging)  # now holds the previous report
     else:
@@ -247,16 +259,8 @@ def publish_latest(run_dir: Path, reports_dir: Path, files: list[Path]) -> Path:
 @contextlib.contextmanager
 def run_lock(reports_dir: Path):
     """Hold an exclusive lock on ``reports_dir`` for the length of a run."""
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(reports_dir / ".run.lock", "w")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(f"another soa-analysis run is using {reports_dir}; wait for it to finish") from None
+    with folder_lock(reports_dir, "reports folder"):
         yield
-    finally:
-        fh.close()
 
 
 # --------------------------------------------------------------------------- execution
@@ -283,12 +287,11 @@ def _kernel():
     The sockets live in a temporary folder only this user can read, and the kernel is
     shut down when the notebook is done (papermill leaves a kernel it did not create).
     """
-    import tempfile
-
     from jupyter_client.manager import KernelManager
 
-    with tempfile.TemporaryDirectory(prefix="soa-kernel-") as sock_dir:
-        km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(sock_dir) / "k"))
+    with kernel_folder() as sock_dir:  # labelled, so a run killed mid-stage has it removed by the next run
+        km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sock_dir / "k"),
+                           connection_file=str(sock_dir / "kernel.json"))
         try:
             yield km
         finally:
@@ -435,8 +438,10 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         resolve_run(reports_dir, opts.compare_to)  # ConfigError before any work
     outcome_data = _outcome_data_summary(opts) if "report" in stages else None
 
-    with run_lock(reports_dir):
+    with run_lock(reports_dir), folder_lock(opts.processed_dir, "processed folder"):
         run_id = new_run_id()
+        notes = recover(reports_dir, run_id=run_id)  # what killed runs left behind
+        check_inputs(opts.processed_dir, stages[0])  # the tables it reads come from one run, or refuse now
         run_dir = reports_dir / "runs" / run_id
         run_dir.mkdir(parents=True)
         Path(opts.processed_dir).mkdir(parents=True, exist_ok=True)
@@ -453,32 +458,47 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
             "inputs": input_inventory(Path(opts.raw_dir)) if Path(opts.raw_dir).is_dir() else [],
             "timings_s": {},
             "outputs": [],
+            "warnings": [],
         }
         if outcome_data is not None:
             manifest["outcome_data"] = outcome_data
         _write_manifest(run_dir, manifest)
         print(f"soa-analysis run {run_id}: {', '.join(stages)}", file=stream)
+        for note in notes:
+            print(f"      {note}", file=stream)
+
+        def guard() -> None:  # never publish less than before: no submissions, or far fewer
+            for warning in check_submissions(opts.processed_dir, reports_dir, allow_empty=opts.allow_empty,
+                                             max_drop=opts.max_drop):
+                manifest["warnings"].append(warning)
+                print(f"      warning: {warning}", file=stream)
+
         result = RunResult(run_id=run_id, run_dir=run_dir, status="running", manifest=manifest)
         made: list[Path] = []
         try:
             for i, stage in enumerate(stages, 1):
                 print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
                 t0 = time.perf_counter()
-                if stage == "report":
-                    from .changes.stage import run_change_step
+                if stage == "report" and "ingest" not in stages:
+                    guard()
+                with stage_record(opts.processed_dir, stage, run_id):
+                    if stage == "report":
+                        from .changes.stage import run_change_step
 
-                    manifest["changes"] = run_change_step(opts, run_dir)
-                    made = _run_report_stage(opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
-                else:
-                    execute_stage(stage, nb_dir / NOTEBOOKS[stage], run_dir / "notebooks" / NOTEBOOKS[stage],
-                                  stage_parameters(stage, opts), cwd=nb_dir, progress=progress)
+                        manifest["changes"] = run_change_step(opts, run_dir)
+                        made = _run_report_stage(opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
+                    else:
+                        execute_stage(stage, nb_dir / NOTEBOOKS[stage], run_dir / "notebooks" / NOTEBOOKS[stage],
+                                      stage_parameters(stage, opts), cwd=nb_dir, progress=progress)
                 manifest["timings_s"][stage] = round(time.perf_counter() - t0, 2)
                 print(f"[{i}/{len(stages)}] {stage} done in {manifest['timings_s'][stage]:.1f} s", file=stream)
-        except (StageError, SoaError) as exc:
+                if stage == "ingest":
+                    guard()
+        except (StageError, SoaError, OSError) as exc:
             result.status = "failed"
             where = f" (executed notebook kept: {exc.notebook})" if getattr(exc, "notebook", None) else ""
-            result.error = f"{exc}{where}"
-            manifest["failed_stage"] = getattr(exc, "stage", None)
+            result.error = os_error_reason(exc) if isinstance(exc, OSError) else f"{exc}{where}"
+            manifest["failed_stage"] = getattr(exc, "stage", None) or stage
         except KeyboardInterrupt:
             result.status = "failed"
             result.error = "run interrupted"
@@ -498,11 +518,18 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
                         k: v for k, v in data.items() if k in ("taxonomies", "versions", "rubric_version",
                                                                "theme_version", "taxonomy_versions")
                     }
+            manifest.update(ingest_record(processed, files="ingest" in stages))
             manifest["outputs"] = [p.relative_to(run_dir).as_posix() for p in made]
             _write_manifest(run_dir, manifest)
         if result.ok and "report" in stages:
-            result.published = made
-            result.report_path = publish_latest(run_dir, reports_dir, made + [run_dir / "manifest.json"]) / "summary.html"
+            try:
+                result.report_path = publish_latest(run_dir, reports_dir, made + [run_dir / "manifest.json"]) / "summary.html"
+                result.published = made
+            except PublishError as exc:  # a full or read-only disk: the manifest must not say "succeeded"
+                result.status, result.error = "failed", str(exc)
+                manifest.update(status="failed", error=result.error, failed_stage="publish")
+                with contextlib.suppress(OSError):
+                    _write_manifest(run_dir, manifest)
         elif result.ok:
             result.report_path = None
         result.manifest = manifest
