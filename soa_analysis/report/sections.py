@@ -17,7 +17,7 @@ from IPython.display import HTML
 
 from .. import __version__
 from ..schema import GRADES, PRIORITY_IDS
-from . import charts, tables
+from . import charts, file_listing, tables
 from .cards import cards_html
 from .data import ReportData, label
 from .outcomes_section import outcomes
@@ -390,7 +390,31 @@ def provenance(data: ReportData) -> HTML:
     df = pd.DataFrame(rows, columns=["item", "value"])
     return _section("provenance", "Provenance",
                     "Where this report comes from, so it can be checked and rebuilt.",
-                    html_table(df, "Run, data and software", {"item": "Item", "value": "Value"}))
+                    html_table(df, "Run, data and software", {"item": "Item", "value": "Value"}),
+                    _files_not_read(data))
+
+
+def _files_not_read(data: ReportData) -> str:
+    """Every file cut, quarantined, skipped or set aside as a duplicate: reasons, then the first files."""
+    if "ingest_log" in data.missing:
+        return ""
+    listing = file_listing.files_not_read(data["ingest_log"])
+    n = len(listing)
+    if not n:
+        return "<p>Every file found was read in full.</p>"
+    if data.council:
+        return (f"<p>{n:,} file(s) of the whole run were not read in full; the national summary lists them "
+                "and why.</p>")
+    cols = {"what": "What happened", "reason": "Why", "files": "Files", "example": "For example"}
+    shown = listing.head(file_listing.LISTED)
+    more = (f'<p class="note">The other {n - len(shown):,} are in the tables exported with this report '
+            "(files_not_read).</p>" if n > len(shown) else "")
+    return ("<h3>Files not read in full</h3>"
+            + html_table(file_listing.reasons_summary(listing), f"{n:,} file(s) cut, quarantined, skipped or "
+                         "set aside as duplicates, by reason", cols)
+            + html_table(shown, f"The first {len(shown):,} of them",
+                         {"file": "File", "what": "What happened", "reason": "Why"})
+            + more)
 
 
 def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) -> HTML:
@@ -408,12 +432,11 @@ def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) ->
     if "ingest_log" in data.missing:
         ingest_html = _missing(data, "ingest_log")
     else:
-        q = log[log["status"] == "quarantined"]
         ingest_html = html_table(ing, f"Files found by the ingest stage ({len(log)} in all)",
                                  {"status": "Status", "files": "Files"})
-        if len(q):
-            ingest_html += html_table(q[["source_file", "reason"]], "Quarantined files and why",
-                                      {"source_file": "File", "reason": "Reason"})
+        if (log["status"] != "ingested").any():
+            ingest_html += '<p class="note">Files not read in full, and why, are listed under Provenance.</p>'
+
         if data.council:
             ingest_html += "<p class=\"note\">File counts cover the whole run, not only this council.</p>"
     warn = data["submissions"]["warnings"] if len(data["submissions"]) else pd.Series(dtype=object)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..schema import GRADES, PRIORITY_IDS
 from .data import PRIORITY_TAXONOMY, ReportData, council_tiles, label
+from .file_listing import files_not_read
 from .outcomes_section import outcome_tables
 from .safe import redact
 
@@ -244,6 +245,7 @@ def chart_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         "exemplars": exemplar_sentences(data),
         "gaps": gaps(data),
         "ingest_summary": ingest_summary(data),
+        "files_not_read": files_not_read(data["ingest_log"]),
         **change_tables(data),
         **outcome_tables(data),
     }
