@@ -57,5 +57,7 @@ def test_doc_form_table_is_converted_and_structured(tmp_path):
     assert sub.submission_type == "case_study_2009"
     assert sub.council == "Fife"
     assert "fell from 40 to 31" in sub.evidence
-    assert "alex.fictional" not in sub.text
+    for contact in ("alex.fictional", "Alex Fictional", "01632 960123"):  # the table survived: no cells run together
+        assert contact not in sub.text
+    assert list(res.contacts["name"]) == ["Alex Fictional"] and list(res.contacts["phone"]) == ["01632 960123"]
     assert (raw / "case.doc").read_bytes() == before  # converted in a temporary folder, raw untouched

@@ -38,7 +38,7 @@ LINK_OUTSIDE = "symbolic link to a file outside the raw folder (not followed)"
 LINK_TO_FOLDER = "symbolic link to a folder (not followed)"
 BROKEN_LINK = "broken symbolic link"
 NOT_REGULAR = "not a regular file"
-_COPY_NAME = re.compile(r"\bcopy\b|\(\d+\)|\bfinal\b", re.IGNORECASE)
+_COPY_NAME = re.compile(r"(?<![a-z])(?:copy|final)(?![a-z])|\(\d+\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ Each file's log row also records the seconds it took, the characters of narrativ
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -196,7 +197,7 @@ def _process_file(root: str, entry: RawEntry, limits: Limits) -> dict:
         try:
             data, res["sha256"], res["bytes"] = read_raw_file(path, limits.max_file_bytes)
         except OSError as exc:
-            res["reason"] = (f"cannot read file: {exc.strerror or exc}" if exc.errno != getattr(os, "ELOOP", -1)
+            res["reason"] = (f"cannot read file: {exc.strerror or exc}" if exc.errno != errno.ELOOP
                              else "became a symbolic link while being read (not followed)")
             return res
         if entry.skip:

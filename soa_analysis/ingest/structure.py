@@ -142,6 +142,26 @@ def find_outcome_citations(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(0).strip(" ,") for m in _CITATION.finditer(text or "")))
 
 
+MAX_TITLE_CHARS = 150  # a title is a name: a first "line" of 200,000 characters is not one
+ELLIPSIS = "\u2026"
+
+
+def short_title(title: str) -> str:
+    """``title`` cut to :data:`MAX_TITLE_CHARS` at a word boundary, with an ellipsis when cut.
+
+    Example
+    -------
+    >>> t = short_title("Glenbrae warm homes " * 20)
+    >>> len(t), t[-15:]
+    (149, 'homes Glenbrae\u2026')
+    """
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    head = title[:MAX_TITLE_CHARS]
+    space = head.rfind(" ")
+    return (head[:space] if space > MAX_TITLE_CHARS // 2 else head).rstrip(" ,;:-") + ELLIPSIS
+
+
 _GENERIC_TITLE = re.compile(r"^(?:microsoft word\s*-|untitled|document\d*$|template\b)|\.(?:docx?|pdf|rtf|odt)$", re.IGNORECASE)
 
 
@@ -219,7 +239,7 @@ def build_record(doc: Document, *, source_file: str) -> Record:
     for name in SECTION_COLUMNS:
         if name != "title":
             sections[name] = seg.text_of(name)
-    title = _choose_title(seg, meta)
+    title = short_title(_choose_title(seg, meta))
     sections["title"] = title
 
     narrative = []
@@ -234,7 +254,7 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         if u.label == "title":
             continue  # the chosen title opens the text once
         narrative.append(u.text.strip())
-    if title and not (narrative and narrative[0].startswith(title)):
+    if title and not (narrative and narrative[0].startswith(title.removesuffix(ELLIPSIS))):
         narrative.insert(0, title)
     # The contact section is kept out of the narrative, and contact details found elsewhere
     # have been replaced by marks: both go to the restricted contacts table.
