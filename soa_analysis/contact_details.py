@@ -190,6 +190,9 @@ STRONG_ORG_WORDS = ("council", "partnership", "nhs", "police", "constabulary", "
                     "association", "trust", "alliance", "cvs", "interface", "comhairle", "government", "board",
                     "agency", "jobcentre")
 ORG_WORDS = STRONG_ORG_WORDS + ("service", "services", "department", "directorate", "scotland")
+# A word just before a name that makes it a contact's, whatever comes before it.
+_CUES = {"contact", "call", "ring", "email", "e-mail", "mail", "phone", "telephone", "tel", "ask", "to", "officer",
+         "is", "named", "via"}
 _STOP = {
     *TITLE_WORDS, *ORG_WORDS,
     "project", "policy", "team", "programme", "community", "planning", "scottish", "unit", "centre", "center",
@@ -240,8 +243,9 @@ def _name_in_segment(seg: str, seg_start: int, first: bool) -> tuple[int, int] |
     if not name_words or name_words[-1].lower() in _STOP or any(w.lower() in _STOP for w in name_words):
         return None
     before = trimmed[:m.start()].split() + words[:lead]
-    if not all(b.lower().strip(":") in _CONTACT_VERBS or b.lower() in _STOP or b.lower() in places
-               or (b.isupper() and len(b) <= 6) for b in before):
+    cued = bool(before) and before[-1].lower().strip(":,") in _CUES  # "... contact Jo Example on ..."
+    if not cued and not all(b.lower().strip(":") in _CONTACT_VERBS or b.lower() in _STOP or b.lower() in places
+                            or (b.isupper() and len(b) <= 6) for b in before):
         return None
     if len(name_words) == 1 and not m.group("hon") or name_words[-1].endswith("."):
         return None  # a first name alone ("call Jo on ...") is not taken

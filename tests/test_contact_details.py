@@ -124,6 +124,9 @@ def test_figures_dates_web_addresses_and_prose_are_left_alone(text):
     ("e-mail jo@example.org (Jo O'Example) for a copy", f"e-mail {EMAIL_MARK} ({NAME_MARK}) for a copy"),
     ("Regards\nDrew Imaginary\nRegeneration Officer\nThe Moray Council\nTel 01343 563 999",
      f"Regards\n{NAME_MARK}\nRegeneration Officer\nThe Moray Council\nTel {PHONE_MARK}"),
+    ("Note for readers: please contact Jamie Example on 0131 496 0000.",
+     f"Note for readers: please contact {NAME_MARK} on {PHONE_MARK}."),
+    ("The lead officer is Riley Example, riley@example.org.", f"The lead officer is {NAME_MARK}, {EMAIL_MARK}."),
     # a name at the end of a sentence about something else is not a contact's
     ("The project worked with Families First, contact on 0131 496 0000",
      f"The project worked with Families First, contact on {PHONE_MARK}"),
