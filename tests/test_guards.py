@@ -15,14 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from soa_analysis import cli, guards, pipeline
 from soa_analysis.config import make_options
 from soa_analysis.errors import ConfigError, GuardError, InputError, PublishError
+
+from test_pipeline import stand_in_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,35 +172,34 @@ def test_cli_turns_a_write_error_into_one_line(monkeypatch, capsys):
 
 # --------------------------------------------------------------------------- through pipeline.run
 
-def _nb(path: Path, params: str, body: str) -> None:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    cell = new_code_cell(params)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [cell, new_code_cell(body)]
-    nbformat.write(nb, str(path))
+_STAND_IN_INGEST = """
+from soa_analysis.ingest.run import SUBMISSION_COLUMNS
+from soa_analysis.io import write_table
+n = len(list(Path(raw_dir).glob('*.txt')))
+rows = [{**{c: '' for c in SUBMISSION_COLUMNS}, 'submission_id': f's{i}', 'source_file': f'{i}.txt',
+         'submission_type': 'unstructured', 'text': 'FICTIONAL', 'checklist': [], 'outcomes_cited': [],
+         'warnings': [], 'year': None} for i in range(n)]
+subs = pd.DataFrame(rows, columns=SUBMISSION_COLUMNS).astype({'year': 'Int64'})
+write_table(subs, p / 'submissions.parquet', table='submissions')
+log = pd.DataFrame({'source_file': [f'{i}.txt' for i in range(n)], 'sha256': ['f' * 64] * n,
+                    'status': ['ingested'] * n, 'reason': [''] * n, 'submission_id': [f's{i}' for i in range(n)]})
+write_table(log, p / 'ingest_log.csv', table='ingest_log')
+"""
+
+
+def _stand_in(stage: str) -> str:
+    """Code of a stand-in stage: ingest writes one submission per .txt file, tag and evidence a file each."""
+    code = "from pathlib import Path\nimport pandas as pd\np = Path(processed_dir)\np.mkdir(parents=True, exist_ok=True)\n"
+    if stage == "ingest":
+        return code + _STAND_IN_INGEST
+    if stage != "report":
+        return code + f"(p / '{stage}_stand_in.txt').write_text('FICTIONAL {stage} output')\n"
+    return code + "print('FICTIONAL report')\n"
 
 
 @pytest.fixture
 def notebooks(tmp_path):
-    """Stand-in stage notebooks with the real parameter cells: ingest writes one submission per .txt file."""
-    d = tmp_path / "nbs"
-    d.mkdir()
-    for stage, name in pipeline.NOTEBOOKS.items():
-        real = nbformat.read(str(ROOT / "notebooks" / name), as_version=4)
-        params = next(c.source for c in real.cells if "parameters" in c.metadata.get("tags", []))
-        body = "from pathlib import Path\nimport pandas as pd\np = Path(processed_dir)\np.mkdir(parents=True, exist_ok=True)\n"
-        if stage == "ingest":
-            body += ("n = len(list(Path(raw_dir).glob('*.txt')))\n"
-                     "pd.DataFrame({'submission_id': [f's{i}' for i in range(n)]}).to_parquet(p / 'submissions.parquet')\n"
-                     "pd.DataFrame({'source_file': [f'{i}.txt' for i in range(n)], 'status': ['ingested'] * n})"
-                     ".to_csv(p / 'ingest_log.csv', index=False)\n")
-        elif stage != "report":
-            body += f"(p / '{stage}.parquet').write_text('FICTIONAL {stage} table')\n"
-        else:
-            body += "print('FICTIONAL report')\n"
-        _nb(d / name, params, body)
-    return d
+    return stand_in_notebooks(tmp_path / "nbs", _stand_in)
 
 
 def _opts(tmp_path, nbs, n_files: int, **kw):

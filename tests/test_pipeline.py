@@ -26,20 +26,27 @@ def _nb(path: Path, params: str, body: str) -> None:
     nbformat.write(nb, str(path))
 
 
-@pytest.fixture
-def fake_notebooks(tmp_path):
-    """Stand-in stage notebooks with the real parameter cells; 02_tag raises."""
-    d = tmp_path / "nbs"
-    d.mkdir()
+def stand_in_notebooks(folder: Path, body_of) -> Path:
+    """Stage notebooks with the real parameter cells and ``body_of(stage)`` as their code."""
+    folder.mkdir()
     for stage, name in pipeline.NOTEBOOKS.items():
         real = nbformat.read(str(ROOT / "notebooks" / name), as_version=4)
         params = next(c.source for c in real.cells if "parameters" in c.metadata.get("tags", []))
-        body = "from pathlib import Path\nPath(processed_dir).mkdir(parents=True, exist_ok=True)\n"
-        body += f"(Path(processed_dir) / '{stage}.done').write_text('ok')\n"
+        _nb(folder / name, params, body_of(stage))
+    return folder
+
+
+@pytest.fixture
+def fake_notebooks(tmp_path):
+    """Stand-in stage notebooks with the real parameter cells; 02_tag raises."""
+    def body(stage: str) -> str:
+        code = "from pathlib import Path\nPath(processed_dir).mkdir(parents=True, exist_ok=True)\n"
+        code += f"(Path(processed_dir) / '{stage}.done').write_text('ok')\n"
         if stage == "tag":
-            body += "raise RuntimeError('planted failure in the tag stage')\n"
-        _nb(d / name, params, body)
-    return d
+            code += "raise RuntimeError('planted failure in the tag stage')\n"
+        return code
+
+    return stand_in_notebooks(tmp_path / "nbs", body)
 
 
 def _opts(tmp_path, nb_dir, **kw):
