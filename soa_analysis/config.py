@@ -74,6 +74,29 @@ class RunOptions:
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
 
+    def absolute(self) -> "RunOptions":
+        """A copy with every folder and file path made absolute against today's working folder.
+
+        A run resolves its paths once, before it starts anything: papermill changes the working
+        folder while a notebook executes, so a relative path read later (from another thread)
+        could be taken against the notebooks' folder instead of the user's.
+
+        >>> RunOptions(processed_dir=Path("p")).absolute().processed_dir.is_absolute()
+        True
+        >>> RunOptions().absolute().rubric
+        ''
+        """
+        changes: dict = {}
+        for name in ("raw_dir", "processed_dir", "reports_dir", "notebooks_dir"):
+            value = getattr(self, name)
+            if value is not None:
+                changes[name] = Path(value).absolute()
+        for name in ("rubric", "extra_labels", "outcome_data"):
+            value = getattr(self, name)
+            if value:
+                changes[name] = str(Path(value).absolute())
+        return dataclasses.replace(self, **changes)
+
     def to_dict(self) -> dict:
         """Plain, JSON-ready dict of the options (paths as strings)."""
         out = {}

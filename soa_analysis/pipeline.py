@@ -420,6 +420,7 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         The raw folder does not exist (when ingesting).
     """
     stream = stream or sys.stderr
+    opts = opts.absolute()  # once, before anything runs: a relative path must not depend on when it is read
     if progress is None:
         progress = bool(getattr(stream, "isatty", lambda: False)())
     unknown = [s for s in stages if s not in STAGES]
