@@ -111,6 +111,7 @@ FIGURE_MASK = re.compile(
     r"|\b\d+(?:\.\d+)?\s?(?:m|bn)\b"  # sums written without the pound sign
     r"|\b[ps][1-7]\b|\b24/7\b|\b1:1\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b"
     r"|\b\d{1,2}\s+(?:key\s+|local\s+|national\s+|strategic\s+|main\s+)?(?:priorities|outcomes|themes|objectives|strands|workstreams|pillars|commitments|principles|aims|actions|recommendations)\b"
+    r"|\b(?:aged|ages)\s+\d{1,2}\s?(?:-|–|to|and)\s?\d{1,2}\b"  # age ranges: "aged 16 to 24"
     r"|\b(?:aged|age|ages|under|over)\s+\d{1,2}s?\b(?![,.]?\d)(?!\s*(?:%|per\s?cent|people|young|children|adults|pupils|families|households|residents|clients|participants))"
     r"|\b\d{1,3}(?:\s?(?:-|–|to)\s?\d{1,3})?[-\s](?:week|month|year|day|hour|minute)\b(?!s)"  # adjectival: "12-week course", "27-30 month review"
     r"|\b(?:primary|secondary)\s+[1-7]\b"
