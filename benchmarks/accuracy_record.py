@@ -7,9 +7,10 @@ it appears. It gathers:
 * the priority tagger on the project's own labelled passages: nested cross-validation with the
   same settings the test suite recomputes (``tests/test_tagging_evaluation.py``);
 * the evidence grader and the added-value themes on their held-out labelled passages;
-* real text (``benchmarks/real_text/``): the final held-out part's figures as scored once by
-  ``benchmarks/real_text.py --part test2 --json benchmarks/real_text/results/test2.json``, the
-  first test part's (``results/test.json``), and the two labelling passes' agreement
+* real text (``benchmarks/real_text/``): the latest held-out part's figures as scored once by
+  ``benchmarks/real_text.py --part test3 --json benchmarks/real_text/results/test3.json``, the
+  earlier test parts' (``results/test2.json``, ``results/test.json``, each as it came out when
+  it was scored once), and the two labelling passes' agreement
   (``results/agreement*.json``). Those need the gitignored text cache to recompute; this script
   copies the figures from the committed result files.
 
@@ -71,10 +72,11 @@ def main() -> int:
         "evidence_own": {"n": ev["n_grade_passages"], "grade_accuracy": round(ev["grade_accuracy"], 4),
                          "grade_kappa": round(ev["grade_kappa"], 4), "n_themes": ev["n_theme_passages"],
                          "theme_macro_f1": round(ev["theme_macro_f1"], 4)},
-        "real_text": {"test": _real("test2"), "first_test": _real("test"),
-                      "agreement": _real("agreement_test2") or _real("agreement"),
-                      "note": "test: the final held-out part, scored once; first_test: the first held-out part, "
-                              "scored once and then opened for study (the tagger learns from it)"},
+        "real_text": {"test": _real("test3"), "second_test": _real("test2"), "first_test": _real("test"),
+                      "agreement": _real("agreement_test3") or _real("agreement_test2") or _real("agreement"),
+                      "note": "test: the latest held-out part (test3), scored once at the end; second_test "
+                              "(test2) and first_test (test): earlier held-out parts, each scored once and then "
+                              "opened for study"},
     }
     TARGET.write_text(json.dumps(rec, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(json.dumps(rec, indent=2, sort_keys=True))

@@ -243,7 +243,7 @@ def agreement(a_path: Path, b_path: Path, rows: list[dict]) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("dev", "test", "test2", "all"), default="dev")
+    ap.add_argument("--part", choices=("dev", "test", "test2", "test3", "all"), default="dev")
     ap.add_argument("--sources", type=Path, default=HERE / "sources.csv")
     ap.add_argument("--cache", type=Path, default=HERE / "cache")
     ap.add_argument("--agreement", action="store_true", help="compare the two labelling passes instead")

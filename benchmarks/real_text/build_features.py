@@ -2,7 +2,7 @@
 
 Writes ``soa_analysis/labelled/priorities_real_features.json``: for every text of the
 development part, and of the first test part once it had been scored and opened for study
-(``TRAIN_PARTS``; never ``test2``, the part held out for the final figure), that is in the cache, its adjudicated priority
+(``TRAIN_PARTS``; never ``test2`` or ``test3``, the later held-out parts), that is in the cache, its adjudicated priority
 labels, the tagger's feature counts (stems and stem pairs: vocabulary, no sentences) and its
 lexicon scores under the current taxonomy, with the text's address and sha256. The tagger adds
 these documents to its training set (``CombinedTagger(real_text=True)``, the default); the
@@ -30,7 +30,8 @@ sys.path.insert(0, str(HERE.parent))
 import real_text as rt  # noqa: E402
 
 # Parts the tagger may learn from. "test" joined after it was scored once (results/test.json)
-# and opened for study; "test2" is gathered and labelled later and only ever scored.
+# and opened for study; "test2" was scored once and then studied for the grader only (the tagger
+# never learns from it); "test3", gathered last, is only ever scored.
 TRAIN_PARTS = ("dev", "test")
 
 
