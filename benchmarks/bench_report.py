@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from soa_analysis.report.data import council_tiles
-from soa_analysis.report.render import run_report_notebook
+from soa_analysis.report.stage import run_report_notebook
 from soa_analysis.report.synthetic import make_synthetic_processed
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from soa_analysis.report.render import run_report_notebook
+from soa_analysis.report.stage import run_report_notebook
 from soa_analysis.report.synthetic import make_synthetic_processed
 
 CHROMIUM = "/usr/bin/chromium"

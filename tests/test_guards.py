@@ -18,11 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from soa_analysis import cli, guards, pipeline
+from soa_analysis import cli, guards, pipeline, runs
 from soa_analysis.config import make_options
 from soa_analysis.errors import ConfigError, GuardError, InputError, PublishError
-
-from test_pipeline import stand_in_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,7 +153,7 @@ def test_full_disk_while_publishing_keeps_latest_and_leaves_no_half_copy(tmp_pat
     monkeypatch.setattr(shutil, "copy2", full)
     with pytest.raises(PublishError, match=r"could not publish the report \(No space left on device: .*fife.html\); "
                                            "the last good report in .* was kept"):
-        pipeline.publish_latest(run_dir, reports, files)
+        runs.publish_latest(run_dir, reports, files)
     assert (reports / "latest" / "summary.html").read_text() == "last good report"
     assert sorted(p.name for p in reports.iterdir()) == ["latest", "runs"]
 
@@ -198,7 +196,7 @@ def _stand_in(stage: str) -> str:
 
 
 @pytest.fixture
-def notebooks(tmp_path):
+def notebooks(tmp_path, stand_in_notebooks):
     return stand_in_notebooks(tmp_path / "nbs", _stand_in)
 
 

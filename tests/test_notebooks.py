@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from soa_analysis.pipeline import NOTEBOOKS, check_parameters, stage_parameters
+from soa_analysis.execute import NOTEBOOKS, check_parameters, stage_parameters
 from soa_analysis.config import make_options
 
 ROOT = Path(__file__).resolve().parent.parent

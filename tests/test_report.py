@@ -281,3 +281,12 @@ def test_report_kernel_stays_light():
             "print(sorted(m for m in ('sklearn', 'nltk', 'nbconvert') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("name, expected", [("Perth and Kinross", "perth-and-kinross"),
+                                            ("Na h-Eileanan Siar", "na-h-eileanan-siar"),
+                                            ("City of Edinburgh", "city-of-edinburgh"), ("", "none")])
+def test_slug_names_council_pages(name, expected):
+    from soa_analysis.report.safe import slug
+
+    assert slug(name) == expected

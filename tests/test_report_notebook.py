@@ -14,7 +14,7 @@ import pytest
 
 from soa_analysis.errors import StageError
 from soa_analysis.report.cards import FILTER_JS
-from soa_analysis.report.render import report_notebook, run_report_notebook
+from soa_analysis.report.stage import report_notebook, run_report_notebook
 from soa_analysis.report.synthetic import make_synthetic_processed
 
 pytestmark = pytest.mark.slow

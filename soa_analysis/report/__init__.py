@@ -28,16 +28,16 @@ from .sections import (
 )
 from .tables import chart_tables
 
-_LAZY = {"csp", "render_notebook_html", "run_report_notebook"}
+_LAZY = {"csp": "render", "render_notebook_html": "render", "run_report_notebook": "stage"}
 
 
 def __getattr__(name: str):
-    # The renderer pulls in nbconvert (about 2 s to import); the report notebook's kernel
-    # never needs it, so it is imported only when asked for.
+    # The renderer pulls in nbconvert (about 2 s to import) and the stage papermill; the report
+    # notebook's kernel needs neither, so they are imported only when asked for.
     if name in _LAZY:
-        from . import render
+        import importlib
 
-        return getattr(render, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
