@@ -91,8 +91,12 @@ def check_parameters(notebook: Path, params: dict) -> None:
 
 
 def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_dir: Path | None = None,
-                     council: str = "") -> dict:
-    """The papermill parameters for one stage's notebook (absolute paths)."""
+                     councils_dir: Path | None = None, council: str = "") -> dict:
+    """The papermill parameters for one stage's notebook (absolute paths).
+
+    For the report: ``tables_dir`` and ``councils_dir`` are where the tables and the council
+    pages go (``None``: not made), ``council`` narrows the report to one council.
+    """
     processed = str(Path(opts.processed_dir).resolve())
     if stage == "ingest":
         return {
@@ -112,6 +116,8 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
             "council": council,
             "run_id": run_id,
             "tables_dir": str(tables_dir) if tables_dir else "",
+            "councils_dir": str(councils_dir) if councils_dir else "",
+            "workers": int(opts.workers),
             "outcome_data": str(Path(opts.outcome_data).resolve()) if opts.outcome_data else "",
         }
     raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")

@@ -3,11 +3,14 @@
 Hypothesis runs with no per-example deadline everywhere: tests must pass on a loaded
 2-core machine, so no test depends on how long something takes.
 
-Fixtures: small stand-in notebooks for the pipeline's mechanics (all data fictional).
+Fixtures: small stand-in notebooks for the pipeline's mechanics (all data fictional), and
+HTML page checks.
 """
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable
 
@@ -67,3 +70,59 @@ def fake_notebooks(tmp_path):
         return code
 
     return _stand_in_notebooks(tmp_path / "nbs", body)
+
+
+class HtmlPage(HTMLParser):
+    """Tags, attributes, text and headings of an HTML page or fragment."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags, self.attrs, self.text, self.headings, self._h = [], [], [], [], None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(tag, k, v or "") for k, v in attrs]
+        if re.fullmatch(r"h[1-6]", tag):
+            self._h = [int(tag[1]), ""]
+
+    def handle_endtag(self, tag):
+        if self._h and tag == f"h{self._h[0]}":
+            self.headings.append((self._h[0], self._h[1].strip()))
+            self._h = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._h:
+            self._h[1] += data
+
+
+@pytest.fixture
+def html_page():
+    """``html_page(html)``: its tags, attributes (tag, name, value), text pieces and headings."""
+    return HtmlPage
+
+
+def assert_safe_page(html: str) -> None:
+    """What every shared page must be: one inline script (the card filter) at most, no address
+    anywhere but in escaped text, images only from data: URIs, links only within the report."""
+    from soa_analysis.report.cards import FILTER_JS
+
+    page = HtmlPage(html)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts in ([], [("", FILTER_JS)])
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    for tag, k, v in page.attrs:
+        assert not k.startswith("on"), (tag, k)
+        if k == "src":
+            assert re.match(r"data:image/(png|svg\+xml);base64,", v), v[:40]
+        elif k == "href":
+            assert re.fullmatch(r"#[\w-]+|(\.\./|councils/)?[a-z0-9-]+\.html(#[\w-]+)?", v), v
+        else:
+            assert not re.search(r"https?:|javascript:|//", v, re.I), (tag, k, v)
+
+
+@pytest.fixture
+def safe_page():
+    """``safe_page(html)`` asserts the rules every shared page keeps (see :func:`assert_safe_page`)."""
+    return assert_safe_page

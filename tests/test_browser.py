@@ -42,13 +42,12 @@ else:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
+    """A summary and its council pages from one execution of the report notebook, as a run publishes them."""
     base = tmp_path_factory.mktemp("browser")
     p = make_synthetic_processed(base / "processed", n=18, councils=["Fife", "Moray", "Highland"],
-                                 narrative_extra={1: PAYLOAD})
-    return {
-        "national": run_report_notebook(p, base / "national.html", run_id="browser-test"),
-        "council": run_report_notebook(p, base / "moray.html", council="Moray", run_id="browser-test"),
-    }
+                                 narrative_extra={1: PAYLOAD})  # submission 1 is Moray's
+    national = run_report_notebook(p, base / "summary.html", run_id="browser-test", councils_dir=base / "councils")
+    return {"national": national, "council": base / "councils" / "moray.html", "processed": p, "base": base}
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +120,35 @@ def test_without_scripts_every_card_shows_and_no_dead_controls(browser, reports)
     ctx.close()
 
 
+def test_council_pages_are_reached_from_the_summary_and_lead_back(browser, reports):
+    page, seen = _open(browser, reports["national"])
+    page.click("nav.council-index a:text('Moray')")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/councils/moray.html")
+    assert page.inner_text("h1") == "Moray: community planning evidence"
+    page.click("a:text('National summary')")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/summary.html")
+    assert seen["errors"] == [] and [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
+    page.close()
+
+
+def test_a_further_page_of_cards_opens_cleanly(browser, reports, tmp_path, monkeypatch):
+    from soa_analysis.report import cards
+    from soa_analysis.report.councils import write_council_pages
+    from soa_analysis.report.data import load_report_data
+
+    monkeypatch.setattr(cards, "COUNCIL_BUDGET", 3_000)
+    monkeypatch.setattr(cards, "CARDS_PAGE_BUDGET", 3_000)
+    written = write_council_pages(load_report_data(reports["processed"]), tmp_path / "councils", workers=1)
+    more = next(p for p in written if p.name == "fife-cards-2.html")
+    page, seen = _open(browser, more)
+    assert page.inner_text("h1").startswith("Fife: case studies, page 2 of ")
+    assert page.is_visible("#card-filter") and page.locator("article.card").count() >= 1
+    assert seen["errors"] == [] and page.evaluate("window.__pwned") is None
+    page.close()
+
+
 def test_prints_to_a4_pdf(browser, reports, tmp_path):
     page, _ = _open(browser, reports["national"])
     pdf = page.pdf(format="A4", print_background=True)
@@ -144,7 +172,7 @@ def test_outcome_indicators_section(browser, reports, which):
     assert imgs and all(done and w > 0 and len(alt) > 80 for done, w, alt in imgs)
     if which == "council":
         h3 = section.locator("h3").all_inner_texts()
-        from soa_analysis.report.data import PRIORITY_LABELS
+        from soa_analysis.report.labels import PRIORITY_LABELS
 
         assert set(h3) & set(PRIORITY_LABELS.values())  # a heading per priority the case studies address
         assert "projected" in " ".join(a for _, _, a in imgs)  # projected years are named in the alt text

@@ -6,7 +6,7 @@ import pandas as pd
 
 from soa_analysis import report
 from soa_analysis.report import file_listing
-from soa_analysis.report.sections import provenance
+from soa_analysis.report.provenance import provenance
 from soa_analysis.report.synthetic import make_synthetic_processed
 from soa_analysis.report.tables import chart_tables
 

@@ -6,7 +6,6 @@ Marked slow: each execution starts a kernel. All data is fictional, built in tmp
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -28,33 +27,10 @@ PARAMETERS = (
     'council: str = ""  # council name for a council report; "" for the national summary\n'
     'run_id: str = ""  # id of the pipeline run, shown in the provenance section\n'
     'tables_dir: str = ""  # where to write the CSV/XLSX tables behind the charts; "" to skip\n'
+    'councils_dir: str = ""  # where to write one page per council (the councils/ folder beside the summary); "" to skip\n'
+    'workers: int = 0  # processes that build the council pages; 0 for one per core\n'
     'outcome_data: str = ""  # CPOP outcome data CSV beside the narrative; "" for the data shipped in the package'
 )
-
-
-class Page(HTMLParser):
-    """Tags, attributes, text and headings of a report."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.tags, self.attrs, self.text, self.headings, self._h = [], [], [], [], None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.attrs += [(tag, k, v or "") for k, v in attrs]
-        if re.fullmatch(r"h[1-6]", tag):
-            self._h = [int(tag[1]), ""]
-
-    def handle_endtag(self, tag):
-        if self._h and tag == f"h{self._h[0]}":
-            self.headings.append((self._h[0], self._h[1].strip()))
-            self._h = None
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self._h:
-            self._h[1] += data
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +39,12 @@ def reports(tmp_path_factory):
     full = make_synthetic_processed(base / "full", n=16, narrative_extra={0: PAYLOAD, 3: PAYLOAD})
     thin = make_synthetic_processed(base / "thin", n=8, councils=["Fife", "Moray"], narrative_extra={0: PAYLOAD},
                                     drop=("followups", "partners", "exemplars", "tagging_meta", "evidence_meta"))
-    national = run_report_notebook(full, base / "out" / "national.html", run_id="test-run-1",
-                                   tables_dir=base / "out" / "tables")
-    council = run_report_notebook(thin, base / "out" / "fife.html", council="Fife", run_id="test-run-1")
-    return {"national": national, "council": council, "tables": base / "out" / "tables"}
+    national = run_report_notebook(full, base / "out" / "summary.html", run_id="test-run-1",
+                                   tables_dir=base / "out" / "tables", councils_dir=base / "out" / "councils",
+                                   workers=2)
+    council = run_report_notebook(thin, base / "solo" / "fife.html", council="Fife", run_id="test-run-1")
+    return {"national": national, "council": council, "tables": base / "out" / "tables",
+            "council page": base / "out" / "councils" / "highland.html"}  # submission 3, a payload
 
 
 def test_parameters_cell_is_exact_and_notebook_defines_no_functions():
@@ -77,22 +55,12 @@ def test_parameters_cell_is_exact_and_notebook_defines_no_functions():
     assert not re.search(r"^\s*(def|class)\s|lambda", code, re.M)
 
 
-@pytest.mark.parametrize("which", ["national", "council"])
-def test_report_is_self_contained_and_safe(reports, which):
+@pytest.mark.parametrize("which", ["national", "council", "council page"])
+def test_report_is_self_contained_and_safe(reports, which, html_page, safe_page):
     html = reports[which].read_text(encoding="utf-8")
-    page = Page(html)
-    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    assert scripts == [("", FILTER_JS)]  # one inline script, ours, no src
-    assert "Content-Security-Policy" in html and "default-src 'none'" in html
-    # no address in any attribute: images are data URIs, links are in-page anchors
-    for tag, k, v in page.attrs:
-        if k != "src":
-            assert not re.search(r"https?:|javascript:|//", v, re.I), (tag, k, v)
-        assert not k.startswith("on"), (tag, k)
-        if k == "src":
-            assert v.startswith("data:image/png;base64,")
-        if k == "href":
-            assert v.startswith("#")
+    page = html_page(html)
+    assert re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S) == [("", FILTER_JS)]  # ours, inline
+    safe_page(html)  # images are data URIs, links stay within the report, no address in any attribute
     # the only URLs left are the planted one, shown as escaped text
     urls = re.findall(r"https?://[^\s<\"']+", html)
     assert set(urls) <= {"https://evil.example/x.js"}
@@ -109,8 +77,8 @@ def test_report_is_self_contained_and_safe(reports, which):
     assert "jp-InputPrompt jp-InputArea-prompt" not in html and "jp-InputArea-editor" not in html and "In&nbsp;[" not in html
 
 
-def test_national_report_headings_and_exports(reports):
-    page = Page(reports["national"].read_text(encoding="utf-8"))
+def test_national_report_headings_and_exports(reports, html_page):
+    page = html_page(reports["national"].read_text(encoding="utf-8"))
     levels = [h[0] for h in page.headings]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))
@@ -124,12 +92,24 @@ def test_national_report_headings_and_exports(reports):
     assert all(v.strip() for t, k, v in page.attrs if t == "img" and k == "alt")
     assert "test-run-1" in "".join(page.text)
     files = {p.name for p in Path(reports["tables"]).iterdir()}
-    assert {"report_tables.xlsx", "coverage.csv", "priorities.csv", "partner_pairs.csv"} <= files
+    assert {"report_tables.xlsx", "coverage.csv", "priorities.csv", "partner_pairs.csv", "case_studies.csv"} <= files
 
 
-def test_council_report_scope_and_missing_tables(reports):
+def test_one_execution_makes_the_summary_and_every_council_page(reports, html_page):
+    """The summary links to every council's page, and each of them exists and links back."""
+    out = reports["national"].parent
+    links = sorted(v for t, k, v in html_page(reports["national"].read_text(encoding="utf-8")).attrs
+                   if k == "href" and v.startswith("councils/"))
+    pages = sorted(f"councils/{p.name}" for p in (out / "councils").glob("*.html"))
+    assert links == pages and len(pages) == 8  # the synthetic folder's eight councils
+    assert 'href="../summary.html"' in reports["council page"].read_text(encoding="utf-8")
+    nb = nbformat.read(out / "summary.ipynb", as_version=4)  # one executed notebook: the log of every page
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_council_report_scope_and_missing_tables(reports, html_page):
     html = reports["council"].read_text(encoding="utf-8")
-    page = Page(html)
+    page = html_page(html)
     assert page.headings[0] == (1, "Fife: community planning evidence")
     cards = re.findall(r'<article class="card"[^>]*data-council="([^"]*)"', html)
     assert cards and set(cards) == {"Fife"}

@@ -15,9 +15,9 @@ import pandas as pd
 from IPython.display import HTML
 
 from ..io import read_table
-from ..report.data import label
+from ..report.html import html_table
+from ..report.labels import label
 from ..report.safe import esc, redact
-from ..report.sections import html_table
 from ..schema import TABLES
 from .compare import CHANGE_COLUMNS
 from .followups import FOLLOWUP_COLUMNS, MATCH_THRESHOLD

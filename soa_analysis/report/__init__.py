@@ -1,16 +1,24 @@
 """Shared HTML reports: national and per council, self-contained and safe to forward.
 
-The notebook ``notebooks/04_report.ipynb`` calls :func:`load_report_data` and then one
-section function per part of the report (each returns an ``IPython.display.HTML``);
-:func:`export_tables` writes the tables behind the charts; the pipeline then calls
-:func:`render_notebook_html` on the executed notebook.
+The notebook ``notebooks/04_report.ipynb`` calls :func:`load_report_data`, then
+:func:`title` and ``show("<section>", data)`` for each section of :data:`SECTIONS`;
+:func:`export_tables` writes the tables behind the charts and :func:`write_council_pages`
+one page per council from the same data; the report stage (:mod:`.stage`) then renders the
+executed notebook as the summary (:func:`render_notebook_html`).
+
+Modules: ``data`` (loading), ``tables`` (the numbers), ``charts``/``tilemap`` (pictures),
+``sections``/``provenance`` (the sections), ``cards`` and ``excerpt`` (bounded case-study
+cards), ``contents`` (which sections, in which order), ``page``/``render``/``councils``
+(whole pages), ``exports``, ``stage``; ``safe`` escapes and redacts every value.
 """
 
+from .contents import SECTIONS, Section, show, title
+from .councils import write_council_pages
 from .data import ReportData, load_report_data, resolve_path
 from .exports import export_tables
+from .provenance import methodology, provenance
 from .safe import esc, redact
 from .sections import (
-    ALL_SECTIONS,
     added_value,
     case_studies,
     coverage,
@@ -19,30 +27,29 @@ from .sections import (
     followups,
     gaps,
     headline,
-    methodology,
-    outcomes,
     partners,
     priorities,
-    provenance,
-    title,
 )
 from .tables import chart_tables
 
-_LAZY = {"csp": "render", "render_notebook_html": "render", "run_report_notebook": "stage"}
+_LAZY = {"csp": "page", "render_notebook_html": "render", "run_report_notebook": "stage",
+         "outcomes": "outcomes_section"}
 
 
 def __getattr__(name: str):
-    # The renderer pulls in nbconvert (about 2 s to import) and the stage papermill; the report
-    # notebook's kernel needs neither, so they are imported only when asked for.
+    # The renderer pulls in nbconvert (about 2 s to import), the stage papermill and the outcome
+    # section matplotlib; they are imported only when asked for (report.show imports a section
+    # when its page is built).
     if name in _LAZY:
         import importlib
 
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
-    "ALL_SECTIONS", "ReportData", "added_value", "case_studies", "chart_tables", "coverage", "csp",
+    "SECTIONS", "ReportData", "Section", "added_value", "case_studies", "chart_tables", "coverage", "csp",
     "esc", "evidence_by_priority", "exemplars", "export_tables", "followups", "gaps", "headline",
     "load_report_data", "methodology", "outcomes", "partners", "priorities", "provenance", "redact",
-    "render_notebook_html", "resolve_path", "run_report_notebook", "title",
+    "render_notebook_html", "resolve_path", "run_report_notebook", "show", "title", "write_council_pages",
 ]

@@ -1,4 +1,14 @@
-"""Case-study cards: one per submission, with the words behind each tag highlighted.
+"""Case-study cards: one per submission, of bounded size, with the words behind each tag marked.
+
+A card shows a submission's title, council, grade and priorities, the sentences behind its
+priority tags (each cut to a window around the marked words), the sentences its grade rests
+on, and an excerpt of its narrative: never the whole text, so a card stays a few kilobytes
+whatever the submission's length (:mod:`.excerpt`).
+
+Pages hold cards up to a byte budget. The national summary shows a selection (the
+exemplars' case studies first, then the best evidenced, taking councils in turn) and says
+where the rest are; a council page shows all of its council's cards, and when they do not
+fit, the rest go on further pages of cards (``<slug>-cards-2.html`` ...).
 
 Each card carries ``data-council``, ``data-priorities`` and ``data-grade`` attributes; a
 small inline script (:data:`FILTER_JS`, no external file) fills three drop-downs and hides
@@ -9,13 +19,19 @@ the script, so with scripts off the page shows every card and no dead controls.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..schema import PRIORITY_IDS, SECTION_COLUMNS
-from ..tagging.spans import evidence_char_spans
-from .data import PRIORITY_TAXONOMY, SECTION_LABELS, ReportData, label
+from ..schema import GRADES, PRIORITY_IDS, narrative_parts
+from ..tagging.spans import evidence_char_spans, mark_up
+from .data import PRIORITY_TAXONOMY, ReportData
+from .excerpt import shorten, window
+from .labels import SECTION_LABELS, label
 from .safe import esc, redaction_spans, slug
+
+__all__ = ["FILTER_JS", "CardPage", "card_pages", "card_location", "cards_html", "marked_sentence",
+           "council_page_name"]
 
 FILTER_JS = """(function () {
   var form = document.getElementById("card-filter");
@@ -40,170 +56,287 @@ FILTER_JS = """(function () {
   apply();
 })();"""
 
-_NARRATIVE = tuple(s for s in SECTION_COLUMNS if s not in ("title", "partners_text"))
+# What a card quotes, at most.
+TITLE_CHARS = 160
+SENTENCE_CHARS = 300
+EXCERPT_CHARS = 400
+SENTENCES_PER_PRIORITY = 2
+GRADE_SENTENCES = 2
+# Sentences longer than this are read only this far to find their marks (a window is shown anyway).
+_READ_CHARS = 4000
+# Bytes of cards a page may hold.
+NATIONAL_BUDGET = 1_400_000
+COUNCIL_BUDGET = 400_000  # the council page itself, beside its charts and tables
+CARDS_PAGE_BUDGET = 800_000  # each further page of a council's cards
 
 
-def phrase_spans(text: str, phrases: dict[str, str]) -> list[tuple[int, int, str]]:
-    """Spans of ``text`` where a phrase occurs (case-insensitive, whole words): (start, end, priority)."""
-    ordered = sorted((p for p in phrases if p and p.strip()), key=len, reverse=True)
-    if not ordered:
-        return []
-    lower = {p.casefold(): phrases[p] for p in ordered}
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)", re.IGNORECASE)
-    return [(m.start(), m.end(), lower.get(m.group(0).casefold(), "")) for m in pattern.finditer(text)]
+def council_page_name(council: str, page: int = 1) -> str:
+    """File name of a council's page (``fife.html``) or of its n-th page of cards (``fife-cards-2.html``)."""
+    return f"{slug(council)}.html" if page == 1 else f"{slug(council)}-cards-{page}.html"
 
 
-def mark_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """Escape ``text`` and wrap each span in ``<mark>`` naming its priority.
-
-    Spans that overlap an e-mail address or phone number are dropped (so a marked word
-    cannot leave part of an address visible); of overlapping spans the earliest, then
-    longest, wins. Every piece of text passes through :func:`.safe.esc`.
-    """
-    text = "" if text is None else str(text)
-    hidden = redaction_spans(text)
-    chosen: list[tuple[int, int, str]] = []
-    for a, b, pri in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
-        if not (0 <= a < b <= len(text)):
-            continue
-        if any(a < hb and ha < b for ha, hb in hidden):
-            continue
-        if chosen and a < chosen[-1][1]:
-            continue
-        chosen.append((a, b, pri))
-    out, pos = [], 0
-    for a, b, pri in chosen:
-        out.append(esc(text[pos:a]))
-        out.append(f'<mark class="tag-{slug(pri)}" title="{esc(label(pri))}">{esc(text[a:b])}</mark>')
-        pos = b
-    out.append(esc(text[pos:]))
-    return "".join(out)
+def _mark(piece: str, priority: str) -> str:
+    return f'<mark class="tag-{slug(priority)}" title="{esc(label(priority))}">{piece}</mark>'
 
 
-def highlight(text: str, marks: dict[str, str]) -> str:
-    """Escape ``text`` and wrap each tag phrase in ``<mark>`` naming its priority.
+def marked_sentence(sentence: str, spans: list[tuple[int, int, str]], limit: int = SENTENCE_CHARS) -> str:
+    """A sentence as HTML, cut to a window around its first marked words, the marked words in ``<mark>``.
 
-    Parameters
-    ----------
-    text : str
-        Narrative text from the data (untrusted).
-    marks : dict of str to str
-        Phrase -> priority id. Longer phrases win over shorter overlapping ones; matching
-        is case-insensitive on word boundaries.
-
-    Returns
-    -------
-    str
-        HTML: every piece of ``text`` passed through :func:`.safe.esc`.
+    Marks that overlap an e-mail address or phone number are dropped (a marked word must not
+    leave part of an address visible); every piece of text passes through :func:`.safe.esc`.
 
     Example
     -------
-    >>> highlight("More <b>jobs</b> here", {"jobs": "employment"})
+    >>> marked_sentence("More <b>jobs</b> here", [(8, 12, "employment")])
     'More &lt;b&gt;<mark class="tag-employment" title="Employment">jobs</mark>&lt;/b&gt; here'
     """
-    text = "" if text is None else str(text)
-    return mark_spans(text, phrase_spans(text, marks))
+    piece, inside = window("" if sentence is None else str(sentence), spans, limit)
+    hidden = redaction_spans(piece)
+    keep = [s for s in inside if not any(s[0] < hb and ha < s[1] for ha, hb in hidden)]
+    return mark_up(piece, keep, escape=esc, mark=_mark)
 
 
-def _evidence_by_submission(data: ReportData) -> dict[str, list[dict]]:
-    """tag_evidence rows of the priority taxonomy (assigned tags only, when known), by submission."""
+def _row_spans(row: dict) -> list[tuple[int, int, str]]:
+    sentence = str(row.get("sentence") or "")
+    if len(sentence) > _READ_CHARS:
+        row = {**row, "sentence": sentence[:_READ_CHARS]}
+    return [(a, b, row["priority"]) for a, b in evidence_char_spans(row)]
+
+
+@dataclass
+class _Facts:
+    """What the cards of one report need, grouped by submission once."""
+
+    priorities: dict
+    grades: dict
+    tag_rows: dict
+    grade_rows: dict
+
+
+def _facts(data: ReportData) -> _Facts:
+    key = ("cards._facts",)
+    if key in data.derived:
+        return data.derived[key]
+    tags = data["tags"]
+    order = {p: i for i, p in enumerate(PRIORITY_IDS)}
+    pri: dict[str, list[str]] = {}
+    if len(tags):
+        t = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)]
+        for sid, p in zip(t["submission_id"], t["priority"]):
+            pri.setdefault(sid, []).append(p)
+    pri = {k: sorted(set(v), key=lambda p: order.get(p, 99)) for k, v in pri.items()}
+    ev = data["evidence"]
+    grades = dict(zip(ev["submission_id"], ev["grade"])) if len(ev) else {}
     te = data["tag_evidence"]
-    if te.empty:
-        return {}
-    te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
-    if "assigned" in te.columns:
-        te = te[te["assigned"].fillna(False).astype(bool)]
-    out: dict[str, list[dict]] = {}
-    cols = [c for c in ("submission_id", "priority", "section", "sentence", "phrases", "spans", "token_spans")
-            if c in te.columns]
-    for row in te[cols].to_dict("records"):
-        out.setdefault(row["submission_id"], []).append(row)
-    return out
+    tag_rows: dict[str, list[dict]] = {}
+    if len(te):
+        te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
+        if "assigned" in te.columns:
+            te = te[te["assigned"].fillna(False).astype(bool)]
+        cols = [c for c in ("submission_id", "priority", "sentence", "phrases", "spans", "token_spans") if c in te.columns]
+        for row in te[cols].to_dict("records"):
+            rows = tag_rows.setdefault(row["submission_id"], [])
+            if sum(r["priority"] == row["priority"] for r in rows) < SENTENCES_PER_PRIORITY:
+                rows.append(row)
+    es = data["evidence_sentences"]
+    grade_rows: dict[str, list[str]] = {}
+    if len(es):
+        es = es[es["submission_id"].map(grades).eq(es["strength"]) & es["strength"].isin(GRADES[:3])]
+        if "score" in es.columns:
+            es = es.sort_values("score", ascending=False, kind="stable")
+        for sid, sentence in zip(es["submission_id"], es["sentence"]):
+            rows = grade_rows.setdefault(sid, [])
+            if len(rows) < GRADE_SENTENCES:
+                rows.append(sentence)
+    data.derived[key] = facts = _Facts(pri, grades, tag_rows, grade_rows)
+    return facts
 
 
-def section_spans(text: str, section: str | None, rows: list[dict]) -> list[tuple[int, int, str]]:
-    """Where, in one section's text, the words behind each tag are.
-
-    Each tag_evidence row names a sentence and the phrases matched in it (and, when the
-    tagger recorded them, their character ``spans`` in the sentence, which also covers
-    stemmed matches such as "offending" for the phrase "offender"). Only words inside the
-    tagged sentences are marked, not every occurrence of the phrase in the text.
-    """
-    spans: list[tuple[int, int, str]] = []
-    for r in rows:
-        if (section is not None and r.get("section") != section) or not r.get("sentence"):
-            continue
-        start = text.find(r["sentence"])
-        if start < 0:
-            continue
-        spans += [(start + a, start + b, r["priority"]) for a, b in evidence_char_spans(r)]
-    return spans
-
-
-def card_html(row: pd.Series, priorities: list[str], grade: str, evidence: list[dict]) -> str:
-    """One case-study card (an ``<article>``)."""
+def card_html(row: dict, facts: _Facts) -> str:
+    """One case-study card (an ``<article>``) for one submissions row."""
+    sid = row["submission_id"]
     council = row.get("council", "") or "(council unknown)"
-    title = row.get("title", "") or f"Untitled submission {row['submission_id']}"
+    title = shorten(row.get("title", "") or "", TITLE_CHARS) or f"Untitled submission {sid}"
+    priorities = facts.priorities.get(sid, [])
+    grade = facts.grades.get(sid, "")
     pri_html = "".join(f'<li class="pill tag-{slug(p)}">{esc(label(p))}</li>' for p in priorities) or "<li>none tagged</li>"
     parts = []
-    for s in _NARRATIVE:
-        v = row.get(s, "")
-        if isinstance(v, str) and v.strip():
-            parts.append(f"<dt>{esc(SECTION_LABELS.get(s, label(s)))}</dt>"
-                         f"<dd>{mark_spans(v, section_spans(v, s, evidence))}</dd>")
-    if not parts:
-        t = row.get("text", "") or ""
-        parts.append(f"<dt>Text</dt><dd>{mark_spans(t, section_spans(t, None, evidence))}</dd>")
-    partners = row.get("partners_text", "")
-    if isinstance(partners, str) and partners.strip():
-        parts.insert(0, f"<dt>Partners</dt><dd>{mark_spans(partners, section_spans(partners, 'partners_text', evidence))}</dd>")
+    by_sentence: dict[str, list] = {}  # a sentence behind two priorities is quoted once, with both marks
+    for r in facts.tag_rows.get(sid, []):
+        by_sentence.setdefault(str(r.get("sentence") or ""), []).extend(_row_spans(r))
+    why = [f"<li>{marked_sentence(text, spans)}</li>" for text, spans in by_sentence.items() if text]
+    if why:
+        parts.append(f'<dt>Why these priorities</dt><dd><ul class="quotes">{"".join(why)}</ul></dd>')
+    shown = facts.grade_rows.get(sid, [])
+    if shown:
+        items = "".join(f"<li>{esc(shorten(s, SENTENCE_CHARS))}</li>" for s in shown)
+        parts.append(f'<dt>What the grade rests on</dt><dd><ul class="quotes">{items}</ul></dd>')
+    narrative = [(s, t) for s, t in narrative_parts(row, row.get("text", "")) if s != "title"]
+    if narrative:
+        section, text = narrative[0]
+        parts.append(f"<dt>{esc(SECTION_LABELS.get(section, label(section)))} (excerpt)</dt>"
+                     f"<dd>{esc(shorten(text, EXCERPT_CHARS))}</dd>")
     return (
-        f'<article class="card" id="card-{slug(row["submission_id"])}" data-council="{esc(council)}" '
+        f'<article class="card" id="card-{slug(sid)}" data-council="{esc(council)}" '
         f'data-priorities="{" ".join(esc(p) for p in priorities)}" data-grade="{esc(grade)}">'
         f'<h3>{esc(title)}</h3>'
         f'<p class="meta"><span>{esc(council)}</span> · <span class="grade grade-{slug(grade)}">'
-        f'{esc(label(grade)) if grade else "Not graded"}</span> · <span class="sid">{esc(row["submission_id"])}</span></p>'
+        f'{esc(label(grade)) if grade else "Not graded"}</span> · <span class="sid">{esc(sid)}</span></p>'
         f'<ul class="pills" aria-label="Priorities">{pri_html}</ul>'
         f'<dl>{"".join(parts)}</dl></article>'
     )
 
 
-def cards_html(data: ReportData) -> str:
-    """All case-study cards with their (script-enabled) filter form."""
+@dataclass
+class CardPage:
+    """One page's cards: their submission ids, councils and HTML, and the page's file name (council pages)."""
+
+    name: str = ""
+    ids: list = field(default_factory=list)
+    councils: list = field(default_factory=list)
+    html: list = field(default_factory=list)
+
+    def add(self, sid: str, council: str, html: str) -> None:
+        self.ids.append(sid)
+        self.councils.append(council)
+        self.html.append(html)
+
+
+def _natural(title: str) -> tuple:
+    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x.casefold()) for x in re.findall(r"\d+|\D+", title or ""))
+
+
+def _in_display_order(subs: pd.DataFrame) -> pd.DataFrame:
+    keyed = subs.assign(_c=subs["council"].replace("", "~"), _t=subs["title"].fillna("").map(_natural))
+    return keyed.sort_values(["_c", "_t", "submission_id"]).drop(columns=["_c", "_t"])
+
+
+def _national_choice(data: ReportData, facts: _Facts) -> list[str]:
+    """Submission ids in the order the summary takes them: exemplars, then best evidenced, councils in turn."""
     subs = data["submissions"]
-    if subs.empty:
-        return '<p class="empty">No submissions to show.</p>'
-    tags = data["tags"]
-    pri = {}
-    if len(tags):
-        t = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)]
-        for sid, p in zip(t["submission_id"], t["priority"]):
-            pri.setdefault(sid, []).append(p)
-    order = {p: i for i, p in enumerate(PRIORITY_IDS)}
-    ev = data["evidence"]
-    grades = dict(zip(ev["submission_id"], ev["grade"])) if len(ev) else {}
-    evidence = _evidence_by_submission(data)
-    natural = subs["title"].fillna("").map(lambda t: tuple((0, int(x), "") if x.isdigit() else (1, 0, x.casefold())
-                                                           for x in re.findall(r"\d+|\D+", t)))
-    subs = subs.assign(_c=subs["council"].replace("", "~"), _t=natural).sort_values(["_c", "_t", "submission_id"])
-    cards = [
-        card_html(r, sorted(set(pri.get(r["submission_id"], [])), key=lambda p: order.get(p, 99)),
-                  grades.get(r["submission_id"], ""), evidence.get(r["submission_id"], []))
-        for _, r in subs.iterrows()
-    ]
-    councils = sorted(set(subs["council"].replace("", "(council unknown)")))
+    first = list(dict.fromkeys(data["exemplars"]["submission_id"])) if len(data["exemplars"]) else []
+    rank = {g: i for i, g in enumerate(GRADES)}
+    ordered = _in_display_order(subs)
+    ordered = ordered.assign(_g=ordered["submission_id"].map(lambda s: rank.get(facts.grades.get(s, ""), 9)))
+    ordered = ordered.assign(_k=ordered.groupby(["council", "_g"]).cumcount())
+    # round-robin across councils within each grade: the k-th best of every council before the (k+1)-th
+    rest = ordered.sort_values(["_g", "_k"], kind="stable")["submission_id"]
+    known = set(subs["submission_id"])
+    return list(dict.fromkeys([s for s in first if s in known] + list(rest)))
+
+
+def card_pages(data: ReportData) -> list[CardPage]:
+    """The pages of cards of ``data``'s report, each within its byte budget.
+
+    National: one page, a selection (see the module docstring). Council: all the council's
+    cards, on its page and as many further pages as needed. Computed once per data.
+    """
+    key = ("cards.card_pages",)
+    if key in data.derived:
+        return data.derived[key]
+    facts = _facts(data)
+    subs = data["submissions"]
+    rows = {r["submission_id"]: r for r in subs.to_dict("records")}
+    pages: list[CardPage]
+    if not data.council:
+        chosen: dict[str, str] = {}
+        used = 0
+        for sid in _national_choice(data, facts):
+            html = card_html(rows[sid], facts)
+            used += len(html.encode("utf-8"))
+            if used > NATIONAL_BUDGET:
+                break
+            chosen[sid] = html
+        page = CardPage()
+        for sid in _in_display_order(subs)["submission_id"]:
+            if sid in chosen:
+                page.add(sid, rows[sid]["council"], chosen[sid])
+        pages = [page]
+    else:
+        pages = [CardPage(council_page_name(data.council, 1))]
+        used, budget = 0, COUNCIL_BUDGET
+        for sid in _in_display_order(subs)["submission_id"]:
+            html = card_html(rows[sid], facts)
+            size = len(html.encode("utf-8"))
+            if used + size > budget and pages[-1].ids:
+                pages.append(CardPage(council_page_name(data.council, len(pages) + 1)))
+                used, budget = 0, CARDS_PAGE_BUDGET
+            pages[-1].add(sid, rows[sid]["council"], html)
+            used += size
+    data.derived[key] = pages
+    return pages
+
+
+def card_location(data: ReportData, submission_id: str) -> str | None:
+    """Where the card of ``submission_id`` is, as a link from ``data``'s page (``None``: on no page).
+
+    ``"#card-<id>"`` on the page itself; on a council page whose card went on a further page of
+    cards, that page's file name with the anchor.
+    """
+    anchor = f"#card-{slug(submission_id)}"
+    for i, page in enumerate(card_pages(data)):
+        if submission_id in page.ids:
+            return anchor if i == 0 else page.name + anchor
+    return None
+
+
+def _filter_form(councils: list[str]) -> str:
     opt = lambda v, t: f'<option value="{esc(v)}">{esc(t)}</option>'  # noqa: E731
-    form = (
+    return (
         '<form id="card-filter" class="filter" hidden aria-label="Filter case studies">'
         '<label>Council <select name="council"><option value="">All councils</option>'
         + "".join(opt(c, c) for c in councils) + "</select></label> "
         '<label>Priority <select name="priority"><option value="">All priorities</option>'
         + "".join(opt(p, label(p)) for p in PRIORITY_IDS) + "</select></label> "
         '<label>Evidence <select name="grade"><option value="">All grades</option>'
-        + "".join(opt(g, label(g)) for g in ("strong", "some", "planned", "none")) + "</select></label> "
+        + "".join(opt(g, label(g)) for g in GRADES) + "</select></label> "
         '<button type="reset">Show all</button> <output id="card-count" aria-live="polite"></output></form>'
     )
-    legend = ('<p class="legend">Highlighted words are the phrases behind each priority tag: '
-              + " ".join(f'<mark class="tag-{slug(p)}">{esc(label(p))}</mark>' for p in PRIORITY_IDS) + "</p>")
-    return (form + legend + f'<div class="cards">{"".join(cards)}</div>'
-            f"<script>{FILTER_JS}</script>")
+
+
+def _legend() -> str:
+    return ('<p class="legend">Highlighted words are the phrases behind each priority tag: '
+            + " ".join(f'<mark class="tag-{slug(p)}">{esc(label(p))}</mark>' for p in PRIORITY_IDS) + "</p>")
+
+
+def cards_block(page: CardPage) -> str:
+    """A page's cards with their (script-enabled) filter form, legend and script."""
+    councils = sorted({c or "(council unknown)" for c in page.councils})
+    return (_filter_form(councils) + _legend()
+            + f'<div class="cards">{"".join(page.html)}</div><script>{FILTER_JS}</script>')
+
+
+def _where_the_rest_are(data: ReportData, pages: list[CardPage], total: int) -> str:
+    shown = len(pages[0].ids)
+    if data.council:
+        if len(pages) == 1:
+            return ""
+        links = ", ".join(f'<a href="{esc(p.name)}">page {i}</a>' for i, p in enumerate(pages[1:], 2))
+        return (f'<p class="note">This page shows {shown:,} of the council\'s {total:,} case studies; '
+                f"the others are on further pages of cards: {links}.</p>")
+    if shown == total:
+        return ""
+    where = "every one is listed in the exported tables (case_studies.csv)"
+    if data.council_pages:
+        where = "each council's page has all of its case studies (links below), and " + where
+    return (f'<p class="note">This summary shows {shown:,} of {total:,} case studies: those quoted as exemplars, '
+            f"then the best evidenced, from every council in turn; {esc(where)}.</p>")
+
+
+def council_index(data: ReportData) -> str:
+    """Links to every council's page with its number of submissions (the summary, with council pages)."""
+    if data.council or not data.council_pages:
+        return ""
+    counts = data["submissions"]["council"].value_counts()
+    items = "".join(f'<li><a href="councils/{esc(council_page_name(c))}">{esc(c)}</a> ({int(counts[c]):,})</li>'
+                    for c in data.councils())
+    return f'<nav aria-label="Council pages" class="council-index"><h3>Council pages</h3><ul>{items}</ul></nav>' if items else ""
+
+
+def cards_html(data: ReportData) -> str:
+    """The case-study cards of ``data``'s page, with where the others are."""
+    subs = data["submissions"]
+    if subs.empty:
+        return '<p class="empty">No submissions to show.</p>'
+    pages = card_pages(data)
+    return _where_the_rest_are(data, pages, len(subs)) + council_index(data) + cards_block(pages[0])

@@ -5,96 +5,39 @@ never the restricted ones (``restricted/contacts.parquet`` holds lead officers' 
 details and no shared report may read it). Optional tables that are missing become empty
 frames with their contract's columns and are listed in :attr:`ReportData.missing`, so each
 section can say plainly that its input is not available instead of failing.
+
+The data are read once: :meth:`ReportData.for_council` derives a council's report from
+the national one without reading the folder again.
 """
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import ConfigError, InputError
 from ..io import read_table
-from ..schema import GRADES, PRIORITY_IDS, TABLES
+from ..schema import TABLES
+from .tiles import council_tiles
 
-PRIORITY_LABELS = {
-    "economic_growth": "Economic recovery and growth",
-    "employment": "Employment",
-    "early_years": "Early years",
-    "safer_communities": "Safer and stronger communities",
-    "health_inequalities": "Health inequalities and physical activity",
-    "older_people": "Outcomes for older people",
-}
-GRADE_LABELS = {
-    "strong": "Strong evidence",
-    "some": "Some evidence",
-    "planned": "Benefits still to come",
-    "none": "No evidence given",
-}
-SECTION_LABELS = {
-    "need": "Local need",
-    "actions": "What was done",
-    "partners_text": "Partners",
-    "evidence": "Evidence of benefit",
-    "added_value": "Added value of the SOA",
-    "next_steps": "Next steps",
-    "achievements": "Achievements",
-    "challenges": "Challenges",
-    "support_required": "Support required",
-    "outcome_progress": "Progress on outcomes",
-}
+__all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "load_report_data", "notebooks_dir",
+           "resolve_path", "councils_in"]
+
 PRIORITY_TAXONOMY = "priorities"
 # Tables the report reads. "contacts" is deliberately absent: it is restricted.
 REPORT_TABLES = (
     "submissions", "ingest_log", "tags", "tag_evidence", "evidence", "evidence_sentences",
-    "added_value", "partners", "followups", "exemplars", "alignment",
+    "added_value", "partners", "partner_pairs", "followups", "exemplars", "alignment",
 )
 META_FILES = ("tagging_meta.json", "evidence_meta.json", "ingest_meta.json")
-
-
-def label(category: object) -> str:
-    """Human label of a category id: the priority's name, else the id made readable."""
-    c = "" if category is None else str(category)
-    if c in PRIORITY_LABELS:
-        return PRIORITY_LABELS[c]
-    if c in GRADE_LABELS:
-        return GRADE_LABELS[c]
-    words = [_ACRONYMS.get(w.casefold(), w) for w in c.replace("_", " ").replace("-", " ").split()]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:] if text else "(none)"
-
-
-_ACRONYMS = {w.casefold(): w for w in (
-    "NHS", "TSI", "DWP", "SDS", "CPP", "SOA", "SIMD", "HIE", "SPT", "UK", "CVS", "ADP", "CHP", "CHCP", "SFRS", "IS", "F1", "CV")}
-
-
-@dataclass(frozen=True)
-class Tile:
-    """One council's square on the tile map."""
-
-    council: str
-    code: str
-    old_code: str
-    abbrev: str
-    row: int
-    col: int
-
-
-@lru_cache(maxsize=1)
-def council_tiles() -> tuple[Tile, ...]:
-    """The 32 council areas with their tile-map positions (packaged ``data/tiles.csv``)."""
-    text = resources.files("soa_analysis.report").joinpath("data/tiles.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
-    return tuple(
-        Tile(r["council"], r["code"], r["old_code"], r["abbrev"], int(r["row"]), int(r["col"])) for r in rows
-    )
+# Tables that describe the run rather than submissions: a council report keeps them whole.
+_RUN_TABLES = ("ingest_log",)
 
 
 def _canonical_council(name: str, present: list[str]) -> str:
@@ -112,6 +55,19 @@ def _canonical_council(name: str, present: list[str]) -> str:
 
 def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[name].column_names})
+
+
+def _only(name: str, df: pd.DataFrame, keep: set) -> pd.DataFrame:
+    """Rows of table ``name`` about the submissions in ``keep``."""
+    if name in _RUN_TABLES:
+        return df
+    if "submission_id" in df.columns:
+        return df[df["submission_id"].isin(keep)].reset_index(drop=True)
+    if "submission_ids" in df.columns:  # partner_pairs: one row per pair and priority, with its submissions
+        ids = df["submission_ids"].map(lambda s: [x for x in s if x in keep])
+        out = df.assign(submission_ids=ids, n=ids.map(len))
+        return out[out["n"] > 0].reset_index(drop=True)
+    return df
 
 
 @dataclass
@@ -136,8 +92,13 @@ class ReportData:
         keyed by file name, when present.
     generated : str
         UTC time the data was loaded, ISO format.
+    council_pages : bool
+        Whether the report is published with one page per council (``councils/<slug>.html``
+        beside the summary), so the summary may link to them and they to it.
     outcome_data : str
         Outcome data file for the outcome-indicator section; "" for the packaged CPOP data.
+    derived : dict
+        Tables already computed from these data (see :mod:`.tables`); filled as sections ask.
     """
 
     council: str
@@ -148,7 +109,9 @@ class ReportData:
     missing: set = field(default_factory=set)
     meta: dict = field(default_factory=dict)
     generated: str = ""
+    council_pages: bool = False
     outcome_data: str = ""
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -158,9 +121,37 @@ class ReportData:
         """``"Scotland"`` or the council name."""
         return self.council or "Scotland"
 
+    def councils(self) -> list[str]:
+        """The councils with at least one submission in these data, sorted."""
+        return councils_in(self["submissions"])
+
+    def for_council(self, council: str) -> ReportData:
+        """These data narrowed to one council's submissions (the tile map still shows Scotland).
+
+        Parameters
+        ----------
+        council : str
+            Council name (any case) or GSS code.
+
+        Raises
+        ------
+        ConfigError
+            If ``council`` is not one of Scotland's 32 councils nor a council in the data.
+        """
+        subs = self.tables["submissions"]
+        canonical = _canonical_council(council, self.councils())
+        keep = set(subs.loc[subs["council"] == canonical, "submission_id"])
+        tables = {name: _only(name, df, keep) for name, df in self.tables.items()}
+        return dataclasses.replace(self, council=canonical, tables=tables, derived={})
+
+
+def councils_in(submissions: pd.DataFrame) -> list[str]:
+    """The distinct non-empty council names of a submissions table, sorted."""
+    return sorted({str(c) for c in submissions["council"].dropna() if str(c).strip()})
+
 
 def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id: str = "",
-                     outcome_data: str = "") -> ReportData:
+                     outcome_data: str = "", *, council_pages: bool = False) -> ReportData:
     """Read the processed tables a report needs.
 
     Parameters
@@ -174,6 +165,8 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     outcome_data : str
         Outcome data file (a CPOP download) for the outcome-indicator section; "" for the
         packaged CPOP data.
+    council_pages : bool
+        The report is published with one page per council beside it (links between them).
 
     Returns
     -------
@@ -210,14 +203,6 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     national = subs[["submission_id", "council", "council_code", "date"]].copy()
     national["grade"] = national["submission_id"].map(grades).astype(object).fillna("")
 
-    canonical = ""
-    if council.strip():
-        canonical = _canonical_council(council, sorted(set(subs["council"]) - {""}))
-        keep = set(subs.loc[subs["council"] == canonical, "submission_id"])
-        for name, df in tables.items():
-            if name != "ingest_log" and "submission_id" in df.columns:
-                tables[name] = df[df["submission_id"].isin(keep)].reset_index(drop=True)
-
     meta = {}
     for fname in META_FILES:
         path = pdir / fname
@@ -226,8 +211,8 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
                 meta[fname] = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 meta[fname] = {"error": f"could not be read: {exc}"}
-    return ReportData(
-        council=canonical,
+    data = ReportData(
+        council="",
         run_id=run_id,
         processed_dir=pdir,
         tables=tables,
@@ -235,14 +220,10 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         missing=missing,
         meta=meta,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        council_pages=council_pages,
         outcome_data=str(outcome_data or ""),
     )
-
-
-__all__ = [
-    "GRADES", "PRIORITY_IDS", "PRIORITY_LABELS", "GRADE_LABELS", "SECTION_LABELS", "ReportData", "Tile",
-    "council_tiles", "label", "load_report_data",
-]
+    return data.for_council(council) if council.strip() else data
 
 
 def notebooks_dir() -> Path:

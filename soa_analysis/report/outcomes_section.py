@@ -32,9 +32,13 @@ from ..outcomes.load import PACKAGED
 from ..outcomes.mentions import indicator_mentions
 from ..outcomes.reading import cpop_reading, series
 from ..schema import PRIORITY_IDS, REPORT_TABLES, validate
+from .cards import TITLE_CHARS, card_location
 from .charts import figure_html
-from .data import ReportData, council_tiles, label
+from .html import html_table
+from .data import ReportData
+from .labels import label
 from .safe import esc, slug
+from .tiles import council_tiles
 
 __all__ = ["outcomes", "outcome_tables", "OutcomeFrames", "outcome_frames", "ATTRIBUTION", "MAX_ROWS"]
 
@@ -131,8 +135,6 @@ def _pct(v) -> str:
 
 
 def _table(df: pd.DataFrame, caption: str, columns: dict[str, str], cls: str = "") -> str:
-    from .sections import html_table  # imported here: sections imports this module's section
-
     return html_table(df, caption, columns, cls=cls)
 
 
@@ -177,11 +179,14 @@ def _values_table(s: pd.DataFrame, area: str) -> str:
             + "</details>")
 
 
-def _case_study_list(rows: pd.DataFrame) -> str:
-    items = "".join(
-        f'<li><a href="#card-{slug(r.submission_id)}">{esc(r.title or "Untitled submission")}</a> '
-        f'<span class="grade grade-{slug(r.grade)}">({esc(label(r.grade))})</span></li>'
-        for r in rows.itertuples())
+def _case_study_list(data: ReportData, rows: pd.DataFrame) -> str:
+    def link(r) -> str:  # the card may be on a further page of the council's cards
+        href = card_location(data, r.submission_id)
+        title = esc(shorten(r.title, TITLE_CHARS) or "Untitled submission")
+        return f'<a href="{esc(href)}">{title}</a>' if href else title
+
+    items = "".join(f'<li>{link(r)} <span class="grade grade-{slug(r.grade)}">({esc(label(r.grade))})</span></li>'
+                    for r in rows.itertuples())
     return f"<ul>{items}</ul>"
 
 
@@ -215,7 +220,7 @@ def _council_html(data: ReportData, f: OutcomeFrames) -> HTML:
         inds = [i.id for i in cw.for_priority(p) if i.id in reading.index]
         parts.append(f'<h3 id="outcomes-{slug(p)}">{esc(label(p))}</h3>'
                      f"<p>{len(cs)} case stud{'y' if len(cs) == 1 else 'ies'} from {esc(council)} tagged with this "
-                     f"priority:</p>" + _case_study_list(cs))
+                     f"priority:</p>" + _case_study_list(data, cs))
         if not inds:
             parts.append('<p class="empty">The outcome data has no indicator linked to this priority.</p>')
             continue

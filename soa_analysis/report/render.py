@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 import os
 import re
-from importlib import resources
 from pathlib import Path
 
 import nbformat
 
-from .. import __version__
 from ..errors import InputError
 from ..io import write_text
-from .cards import FILTER_JS
+from .page import TEMPLATE_NAME, page_resources, template_dir
 
-TEMPLATE_NAME = "soa"
 _H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S | re.I)
 _TAG_RE = re.compile(r"<[^>]+>")
-
-
-def csp() -> str:
-    """The Content-Security-Policy of every report: no request to any address.
-
-    Images only from ``data:`` URIs, inline styles, and only the card-filter script
-    (by its SHA-256), so even a script that slipped past escaping would not run.
-    """
-    digest = base64.b64encode(hashlib.sha256(FILTER_JS.encode("utf-8")).digest()).decode("ascii")
-    return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
-
-
-def _template_dir() -> Path:
-    return Path(str(resources.files("soa_analysis.report").joinpath("templates")))
 
 
 def _strip_for_sharing(nb):
@@ -98,7 +78,7 @@ def render_notebook_html(nb_path: str | os.PathLike, html_path: str | os.PathLik
     nb = _strip_for_sharing(nb)
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(_template_dir())],
+        extra_template_basedirs=[str(template_dir())],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -106,8 +86,5 @@ def render_notebook_html(nb_path: str | os.PathLike, html_path: str | os.PathLik
         sanitize_html=False,
     )
     title = _title(nb)
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"soa_csp": csp(), "soa_version": __version__, "soa_title": title,
-                       "metadata": {"name": title}},
-    )
+    body, _ = exporter.from_notebook_node(nb, resources=page_resources(title))
     return write_text(html_path, body)

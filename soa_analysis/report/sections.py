@@ -1,111 +1,44 @@
 """Report sections: functions ``ReportData -> IPython.display.HTML``.
 
 Each returns one ``<section>`` with its ``<h2>`` (the report's ``<h1>`` comes from
-:func:`title`), a sentence on how to read it, its chart (alt text included) and the table
+:func:`.contents.title`), a sentence on how to read it, its chart (alt text included) and the table
 behind it with a ``<caption>``. A section whose input table is missing says so plainly.
-Every value from the data passes through :func:`.safe.esc`.
+Every value from the data passes through :func:`.safe.esc`. Which sections a page has,
+and in which order, is set in :mod:`.contents`; provenance and methodology are in
+:mod:`.provenance`.
 """
 
 from __future__ import annotations
 
-import math
-import platform
-from importlib import metadata
-
 import pandas as pd
 from IPython.display import HTML
 
-from .. import __version__
 from ..schema import GRADES, PRIORITY_IDS
-from . import charts, file_listing, tables
-from .cards import cards_html
-from .data import ReportData, label
-from .outcomes_section import outcomes
+from . import charts, tables
+from .cards import SENTENCE_CHARS, TITLE_CHARS, card_location, cards_html
+from .data import ReportData
+from .excerpt import shorten
+from .html import fmt, html_table, missing_note, section_html
+from .labels import label
 from .safe import esc, slug
+from .tilemap import tile_map
+from .tiles import tile_legend_table
 
-DEFAULT_CAVEATS = (
-    "Tags and grades come from simple, explainable text rules: they point a reader to the "
-    "passages that matter, they do not replace reading them.",
-    "A submission can serve several priorities; counts by priority therefore add up to more "
-    "than the number of submissions.",
-    "Submissions are what councils chose to send: they are examples of practice, not a "
-    "representative sample of all community planning activity.",
-    "E-mail addresses and telephone numbers in the narrative are removed from this report; "
-    "lead officers' contact details are never read.",
-)
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "–"
-        return f"{v:.0%}" if 0 <= v <= 1 and not float(v).is_integer() else f"{v:,.0f}"
-    if isinstance(v, (int,)) and not isinstance(v, bool):
-        return f"{v:,}"
-    return str(v)
-
-
-def html_table(df: pd.DataFrame, caption: str, columns: dict[str, str] | None = None,
-               *, pct: tuple[str, ...] = (), cls: str = "") -> str:
-    """An escaped HTML table with a caption and column headers with scope."""
-    columns = columns or {c: label(c) for c in df.columns}
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in columns.values())
-    body = []
-    for _, r in df.iterrows():
-        cells = []
-        for i, c in enumerate(columns):
-            v = r[c]
-            text = ("–" if pd.isna(v) else f"{v:.0%}") if c in pct else _fmt(v)
-            num = isinstance(v, (int, float)) and not isinstance(v, bool)
-            tag = "th scope=\"row\"" if i == 0 else "td"
-            cells.append(f'<{tag}{" class=num" if num else ""}>{esc(text)}</{tag.split()[0]}>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="table-wrap"><table class="{esc(cls)}"><caption>{esc(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+CELL_CHARS = 200  # longest text a table cell quotes
 
 
 def _section(sid: str, heading: str, lede: str, *parts: str) -> HTML:
-    return HTML(f'<section id="{esc(sid)}" class="soa-section"><h2>{esc(heading)}</h2>'
-                f'<p class="lede">{esc(lede)}</p>{"".join(parts)}</section>')
+    return HTML(section_html(sid, heading, lede, *parts))
 
 
 def _missing(data: ReportData, *names: str) -> str:
-    gone = [n for n in names if n in data.missing]
-    if not gone:
-        return ""
-    return (f'<p class="missing">Not available in this run: the {esc(", ".join(gone))} '
-            f'table{"s were" if len(gone) > 1 else " was"} not produced, so this section is incomplete.</p>')
-
-
-def title(data: ReportData) -> HTML:
-    """The report's ``<h1>`` and a one-line scope statement."""
-    if data.council:
-        h = f"{data.council}: community planning evidence"
-        scope = f"Submissions from {data.council} Community Planning Partnership."
-    else:
-        h = "Scottish community planning evidence: national summary"
-        scope = "Submissions from Community Planning Partnerships across Scotland."
-    return HTML(f'<header class="soa-title"><h1>{esc(h)}</h1><p class="scope">{esc(scope)} '
-                f"Report generated {esc(data.generated)}"
-                f'{" for run " + esc(data.run_id) if data.run_id else ""}.</p>'
-                '<nav aria-label="Contents"><ul class="toc">'
-                + "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in TOC) + "</ul></nav></header>")
-
-
-TOC = (
-    ("headline", "Headline figures"), ("since-last-run", "Since the last run"), ("coverage", "Coverage"), ("priorities", "Priorities and outcomes"),
-    ("evidence", "Evidence by priority"), ("added-value", "Added value"), ("partners", "Partners"),
-    ("followups", "Next steps"), ("promises", "Promises followed up"), ("exemplars", "Exemplars"), ("gaps", "Gaps"),
-    ("outcomes", "Outcome indicators"), ("case-studies", "Case studies"),
-    ("provenance", "Provenance"), ("methodology", "Methodology and quality"),
-)
-
+    return missing_note(data.missing, *names)
 
 def headline(data: ReportData) -> HTML:
     """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
     h = tables.headline(data)
     tiles = "".join(
-        f'<div class="figure-tile"><p class="big">{esc(_fmt(r.value) if not r.figure.startswith("Share") else ("–" if pd.isna(r.value) else f"{r.value:.0%}"))}</p>'
+        f'<div class="figure-tile"><p class="big">{esc(fmt(r.value) if not r.figure.startswith("Share") else ("–" if pd.isna(r.value) else f"{r.value:.0%}"))}</p>'
         f'<p class="what">{esc(r.figure)}</p><p class="note">{esc(r.note)}</p></div>'
         for r in h.itertuples()
     )
@@ -118,8 +51,8 @@ def headline(data: ReportData) -> HTML:
 def coverage(data: ReportData) -> HTML:
     """Councils x priorities grid and the tile map of the 32 council areas."""
     summ = tables.council_summary(data)
-    maps = charts.tile_map(summ, value="submissions", highlight=data.council)
-    maps2 = charts.tile_map(summ, value="share_strong", highlight=data.council)
+    maps = tile_map(summ, value="submissions", highlight=data.council)
+    maps2 = tile_map(summ, value="share_strong", highlight=data.council)
     cov = tables.coverage(data)
     if cov.empty:
         grid = '<p class="empty">No submissions, so no coverage to show.</p>'
@@ -144,7 +77,7 @@ def coverage(data: ReportData) -> HTML:
                 '<p class="key">Cell colour: '
                 + " ".join(f'<span class="swatch grade-{g}">{esc(label(g))}</span>' for g in GRADES)
                 + ' <span class="swatch cov-empty">no submissions</span></p>')
-    abbrev = charts.tile_legend_table()
+    abbrev = tile_legend_table()
     legend = ('<details class="tile-key"><summary>Tile abbreviations</summary><p>'
               + "; ".join(f"{esc(a)} {esc(c)}" for a, c in abbrev.itertuples(index=False)) + "</p></details>")
     scope = (f"The tile maps show all of Scotland for context; {data.council} is outlined."
@@ -212,7 +145,8 @@ def added_value(data: ReportData) -> HTML:
 
 def partners(data: ReportData) -> HTML:
     """Heatmap of partner types named together in a submission."""
-    lede = "Which types of partner organisation appear together in the same submission."
+    lede = ("Which types of partner organisation appear together in the same submission, counting "
+            "submissions tagged with a national priority (the evidence stage's partner pairs).")
     if "partners" in data.missing:
         return _section("partners", "Partners working together", lede, _missing(data, "partners"))
     m = tables.partner_pairs(data)
@@ -225,7 +159,7 @@ def partners(data: ReportData) -> HTML:
                          {"partner_type": "Partner type", **{c: label(c) for c in m.columns}}, cls="compact")
     else:
         body = '<p class="empty">No partner information is available for these submissions.</p>'
-    return _section("partners", "Partners working together", lede, body, tbl)
+    return _section("partners", "Partners working together", lede, body, tbl, _missing(data, "partner_pairs"))
 
 
 def followups(data: ReportData, max_rows: int = 60) -> HTML:
@@ -237,6 +171,7 @@ def followups(data: ReportData, max_rows: int = 60) -> HTML:
     tl = tables.followup_timeline(data)
     items = tables.followup_items(data)
     shown = items.head(max_rows)
+    shown = shown.assign(**{c: shown[c].map(lambda t: shorten(t, CELL_CHARS)) for c in ("by_when", "who", "what")})
     more = (f'<p class="note">Showing the first {max_rows} of {len(items)} next steps; all are in the '
             "exported tables.</p>") if len(items) > max_rows else ""
     return _section("followups", "Follow-up timeline of next steps",
@@ -246,6 +181,11 @@ def followups(data: ReportData, max_rows: int = 60) -> HTML:
                                {"due": "Due", "by_when": "As written", "council": "Council", "who": "Who",
                                 "what": "Next step"}) if len(items) else
                     '<p class="empty">No dated next steps were found.</p>', more)
+
+
+def _card_link(data: ReportData, submission_id: str) -> str:
+    href = card_location(data, submission_id)
+    return f' (<a href="{esc(href)}">case study card</a>)' if href else ""
 
 
 def exemplars(data: ReportData) -> HTML:
@@ -259,9 +199,9 @@ def exemplars(data: ReportData) -> HTML:
         quotes = []
         for cat, g in ex.groupby(["kind", "label"], sort=True):
             items = "".join(
-                f'<figure class="quote"><blockquote>{esc(r.sentence)}</blockquote>'
-                f'<figcaption>{esc(r.title or "Untitled")} — {esc(r.council or "council unknown")} '
-                f'(<a href="#card-{slug(r.submission_id)}">case study card</a>)</figcaption></figure>'
+                f'<figure class="quote"><blockquote>{esc(shorten(r.sentence, SENTENCE_CHARS))}</blockquote>'
+                f'<figcaption>{esc(shorten(r.title, TITLE_CHARS) or "Untitled")} — '
+                f'{esc(r.council or "council unknown")}{_card_link(data, r.submission_id)}</figcaption></figure>'
                 for r in g.itertuples()
             )
             quotes.append(f'<h3>{esc(cat[1])} <span class="kind">({esc(cat[0])})</span></h3>{items}')
@@ -298,157 +238,7 @@ def gaps(data: ReportData) -> HTML:
 def case_studies(data: ReportData) -> HTML:
     """One card per case study, filterable by council, priority and grade."""
     return _section("case-studies", "Case studies",
-                    "One card per submission, with the words behind each priority tag highlighted. Use the "
-                    "filters to narrow the list; with scripts off, every card shows.", cards_html(data), _missing(data, "tag_evidence", "evidence"))
-
-
-def _versions() -> list[tuple[str, str]]:
-    out = [("soa-analysis", __version__), ("Python", platform.python_version())]
-    for pkg in ("pandas", "scikit-learn", "nltk", "matplotlib", "papermill", "nbconvert"):
-        try:
-            out.append((pkg, metadata.version(pkg)))
-        except metadata.PackageNotFoundError:
-            out.append((pkg, "not installed"))
-    return out
-
-
-def _flatten(d, prefix="") -> list[tuple[str, object]]:
-    out = []
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out += _flatten(v, f"{prefix}{k}." if isinstance(v, dict) else f"{prefix}{k}")
-    else:
-        out.append((prefix, d))
-    return out
-
-
-META_SOURCES = {
-    "tagging_meta.json": "Tagging",
-    "evidence_meta.json": "Evidence grading",
-    "ingest_meta.json": "Ingest",
-}
-_ACCURACY_WORDS = ("accuracy", "precision", "recall", "f1", "kappa", "agreement", "n_gold", "n_documents",
-                   "passages", "split")
-
-
-def _meta_versions(data: ReportData) -> list[tuple[str, str]]:
-    """Every (name, version) recorded in the meta files: taxonomies, rubrics, models, package."""
-    rows: list[tuple[str, str]] = []
-
-    def walk(d, path, src):
-        if not isinstance(d, dict):
-            return
-        if "version" in d and not isinstance(d["version"], dict):
-            name = d.get("name") or " ".join(path) or "file"
-            where = f" ({d['source']})" if d.get("source") else ""
-            rows.append((f"{src}: {name}{where}", str(d["version"])))
-        for k, v in d.items():
-            if k.endswith("_version") and not isinstance(v, dict) and not path:
-                rows.append((f"{src}: {k.replace('_', ' ')}", str(v)))
-            walk(v, path + [k], src)
-
-    for fname, d in data.meta.items():
-        walk(d, [], META_SOURCES.get(fname, fname))
-    seen, out = set(), []
-    for r in rows:
-        if r not in seen:
-            seen.add(r)
-            out.append(r)
-    return out
-
-
-def _accuracy_rows(data: ReportData) -> list[tuple[str, str, str]]:
-    """(source, measure, value) for the accuracy figures recorded in the meta files."""
-    out = []
-    for fname, d in data.meta.items():
-        for k, v in _flatten(d):
-            low = k.lower()
-            if isinstance(v, bool) or not any(w in low for w in _ACCURACY_WORDS):
-                continue
-            if isinstance(v, str) and "accuracy" not in low:
-                continue
-            if not isinstance(v, (int, float, str)):
-                continue
-            parts = [label(p) for p in k.split(".") if p not in ("accuracy", "models")]
-            value = f"{v:.2f}" if isinstance(v, float) else str(v)
-            out.append((META_SOURCES.get(fname, fname), " › ".join(parts), value))
-    return out
-
-
-def provenance(data: ReportData) -> HTML:
-    """Run id and date, submissions and their date range, software and taxonomy versions."""
-    subs = data["submissions"]
-    dates = sorted(d for d in subs["date"].fillna("").astype(str) if d) if len(subs) else []
-    rows = [
-        ("Run id", data.run_id or "(not given)"), ("Report generated", data.generated),
-        ("Scope", data.scope), ("Submissions", f"{len(subs):,}"),
-        ("Submission dates", f"{dates[0]} to {dates[-1]} ({len(dates)} dated)" if dates else "no dates known"),
-        *_versions(), *_meta_versions(data),
-    ]
-    if not data.meta:
-        rows.append(("Taxonomy and rubric versions", "not recorded (tagging_meta.json / evidence_meta.json absent)"))
-    df = pd.DataFrame(rows, columns=["item", "value"])
-    return _section("provenance", "Provenance",
-                    "Where this report comes from, so it can be checked and rebuilt.",
-                    html_table(df, "Run, data and software", {"item": "Item", "value": "Value"}),
-                    _files_not_read(data))
-
-
-def _files_not_read(data: ReportData) -> str:
-    """Every file cut, quarantined, skipped or set aside as a duplicate: reasons, then the first files."""
-    if "ingest_log" in data.missing:
-        return ""
-    listing = file_listing.files_not_read(data["ingest_log"])
-    n = len(listing)
-    if not n:
-        return "<p>Every file found was read in full.</p>"
-    if data.council:
-        return (f"<p>{n:,} file(s) of the whole run were not read in full; the national summary lists them "
-                "and why.</p>")
-    cols = {"what": "What happened", "reason": "Why", "files": "Files", "example": "For example"}
-    shown = listing.head(file_listing.LISTED)
-    more = (f'<p class="note">The other {n - len(shown):,} are in the tables exported with this report '
-            "(files_not_read).</p>" if n > len(shown) else "")
-    return ("<h3>Files not read in full</h3>"
-            + html_table(file_listing.reasons_summary(listing), f"{n:,} file(s) cut, quarantined, skipped or "
-                         "set aside as duplicates, by reason", cols)
-            + html_table(shown, f"The first {len(shown):,} of them",
-                         {"file": "File", "what": "What happened", "reason": "Why"})
-            + more)
-
-
-def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) -> HTML:
-    """Taxonomy/rubric versions, measured accuracy, ingest log summary and caveats."""
-    acc = _accuracy_rows(data)
-    acc_html = (html_table(pd.DataFrame(acc, columns=["source", "measure", "value"]),
-                           "Accuracy measured against hand-coded (labelled) passages, as recorded by each stage",
-                           {"source": "Stage", "measure": "Measure", "value": "Value"})
-                if acc else '<p class="missing">No accuracy figures were recorded for this run.</p>')
-    vers = _meta_versions(data)
-    vers_html = ("<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in vers) + "</ul>") if vers else \
-        '<p class="missing">Taxonomy and rubric versions were not recorded.</p>'
-    ing = tables.ingest_summary(data)
-    log = data["ingest_log"]
-    if "ingest_log" in data.missing:
-        ingest_html = _missing(data, "ingest_log")
-    else:
-        ingest_html = html_table(ing, f"Files found by the ingest stage ({len(log)} in all)",
-                                 {"status": "Status", "files": "Files"})
-        if (log["status"] != "ingested").any():
-            ingest_html += '<p class="note">Files not read in full, and why, are listed under Provenance.</p>'
-
-        if data.council:
-            ingest_html += "<p class=\"note\">File counts cover the whole run, not only this council.</p>"
-    warn = data["submissions"]["warnings"] if len(data["submissions"]) else pd.Series(dtype=object)
-    n_warn = int(sum(len(w) for w in warn if w is not None))
-    cav = "".join(f"<li>{esc(c)}</li>" for c in caveats)
-    cav += f"<li>{esc(n_warn)} ingest warning{'s' if n_warn != 1 else ''} were recorded on these submissions.</li>"
-    return _section("methodology", "Methodology and quality",
-                    "How the figures were made, how accurate the automatic tagging and grading measured, and what to "
-                    "keep in mind.",
-                    "<h3>Versions</h3>", vers_html, "<h3>Measured accuracy</h3>", acc_html,
-                    "<h3>Ingest</h3>", ingest_html, "<h3>Caveats</h3>", f"<ul>{cav}</ul>")
-
-
-ALL_SECTIONS = (headline, coverage, priorities, evidence_by_priority, added_value, partners, followups,
-                exemplars, gaps, outcomes, case_studies, provenance, methodology)
+                    "One card per submission: the sentences behind its priority tags (the words that matched "
+                    "highlighted), the sentences its evidence grade rests on, and an excerpt. Use the filters to "
+                    "narrow the list; with scripts off, every card shows.",
+                    cards_html(data), _missing(data, "tag_evidence", "evidence"))

@@ -7,6 +7,7 @@ to place tiles), but nothing said about them here is true.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -16,7 +17,9 @@ import pandas as pd
 
 from ..io import write_table
 from ..schema import GRADES, PRIORITY_IDS
-from .data import council_tiles
+from ..tagging.spans import words
+from .labels import PRIORITY_LABELS
+from .tiles import council_tiles
 
 _PHRASES = {
     "economic_growth": ["town centre", "business growth", "regeneration", "tourism"],
@@ -34,6 +37,16 @@ _OUTCOMES = ("no6_live_longer_healthier_lives", "no9_safe_from_crime", "no2_full
 def _sentence(rng: random.Random, priority: str) -> tuple[str, list[str]]:
     p = rng.sample(_PHRASES[priority], 2)
     return (f"The fictional partnership worked on {p[0]} and {p[1]} with local groups.", p)
+
+
+def _token_spans(sentence: str, phrases: list[str]) -> list[list[int]]:
+    """[start, end) token positions of each phrase in the sentence's words, as the tagging stage records them."""
+    toks = words(sentence)
+    out = []
+    for ph in phrases:
+        key = words(ph)
+        out += [[i, i + len(key)] for i in range(len(toks) - len(key) + 1) if toks[i:i + len(key)] == key]
+    return out
 
 
 def make_synthetic_processed(
@@ -60,8 +73,9 @@ def make_synthetic_processed(
     drop : tuple of str
         Optional tables (e.g. ``("followups",)``) not to write, to test missing inputs.
     narrative_extra : dict of int to str, optional
-        Text appended to the evidence section (and whole text) of submission number
-        *i*: a way to plant e-mails, phone numbers or markup for the safety tests.
+        Text appended to the local-need and evidence sections (and the whole text) of
+        submission number *i*: a way to plant e-mails, phone numbers, markup or a very long
+        text for the safety and size tests.
 
     Returns
     -------
@@ -75,6 +89,7 @@ def make_synthetic_processed(
     code = {t.council: t.code for t in council_tiles()}
     extra = narrative_extra or {}
     subs, tags, tev, ev, evs, av, partners, fups, exem, align, log, contacts = ([] for _ in range(12))
+    pairs: dict[tuple[str, str, str], list[str]] = {}
     for i in range(n):
         sid = f"syn{i:05d}"
         council = councils[i % len(councils)]
@@ -90,7 +105,7 @@ def make_synthetic_processed(
         year = rng.choice([2009, 2010, 2011, 2012])
         sections = {
             "title": f"Fictional case study {i + 1}: {label_for(pri[0])} in {council}",
-            "need": "A fictional local need in the area.",
+            "need": "A fictional local need in the area." + (" " + extra[i] if i in extra else ""),
             "actions": s1,
             "partners_text": "Fictional Health Board; Fictional Voluntary Action",
             "evidence": evidence,
@@ -121,11 +136,13 @@ def make_synthetic_processed(
             tags.append({"submission_id": sid, "taxonomy": "outcomes_soa", "priority": o,
                          "score": 0.6, "assigned": rng.random() < 0.4, "evidence": ""})
         tev.append({"submission_id": sid, "taxonomy": "priorities", "priority": pri[0],
-                    "section": "actions", "sentence": s1, "phrases": ph1})
+                    "section": "actions", "sentence": s1, "phrases": ph1, "token_spans": _token_spans(s1, ph1),
+                    "assigned": True})
         for p in pri[1:]:
             s, ph = _sentence(rng, p)
             tev.append({"submission_id": sid, "taxonomy": "priorities", "priority": p,
-                        "section": "title", "sentence": s, "phrases": [ph[0]]})
+                        "section": "title", "sentence": s, "phrases": [ph[0]], "token_spans": _token_spans(s, ph[:1]),
+                        "assigned": True})
         ev.append({"submission_id": sid, "grade": grade, "reasons": f"fictional rubric: {grade}"})
         if evidence:
             evs.append({"submission_id": sid, "section": "evidence", "sentence": evidence,
@@ -134,8 +151,11 @@ def make_synthetic_processed(
             a = rng.random() < 0.5
             av.append({"submission_id": sid, "theme": t, "score": 0.7 if a else 0.2, "assigned": a,
                        "ticked": t in subs[-1]["checklist"], "evidence": ""})
-        for pt in rng.sample(_PARTNER_TYPES, rng.randint(2, 4)):
+        types = sorted(rng.sample(_PARTNER_TYPES, rng.randint(2, 4)))
+        for pt in types:
             partners.append({"submission_id": sid, "name": f"Fictional {pt}", "partner_type": pt})
+        for (a, b), p in itertools.product(itertools.combinations(types, 2), sorted(pri)):
+            pairs.setdefault((a, b, p), []).append(sid)
         fups.append({"submission_id": sid, "who": "Fictional Health Board", "what": sections["next_steps"],
                      "by_when": f"December {year + 1}", "due": f"{year + 1}-12-31"})
         if grade == "strong":
@@ -154,6 +174,9 @@ def make_synthetic_processed(
         "partners": (partners, "partners.parquet"), "followups": (fups, "followups.parquet"),
         "exemplars": (exem, "exemplars.parquet"), "alignment": (align, "alignment.parquet"),
         "ingest_log": (log, "ingest_log.csv"), "contacts": (contacts, "restricted/contacts.parquet"),
+        "partner_pairs": ([{"partner_type_a": a, "partner_type_b": b, "priority": p, "n": len(ids),
+                            "submission_ids": ids} for (a, b, p), ids in sorted(pairs.items())],
+                          "partner_pairs.parquet"),
     }
     for name, (rows, fname) in frames.items():
         if name in drop:
@@ -176,6 +199,4 @@ def make_synthetic_processed(
 
 def label_for(priority: str) -> str:
     """The readable name of a priority id (for fictional titles)."""
-    from .data import PRIORITY_LABELS
-
     return PRIORITY_LABELS.get(priority, priority)

@@ -1,20 +1,39 @@
 """The tables behind every chart: pure functions ``ReportData -> DataFrame``.
 
 Charts draw these frames and the exports write them, so what a reader sees and what they
-can download are the same numbers. Text columns are redacted (:func:`.safe.redact`).
+can download are the same numbers. Each is computed once per :class:`.data.ReportData`
+(kept in its ``derived`` dict), however many sections and exports ask for it; callers must
+not modify the frames they get. Text columns are redacted (:func:`.safe.redact`).
 """
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from ..schema import GRADES, PRIORITY_IDS
-from .data import PRIORITY_TAXONOMY, ReportData, council_tiles, label
+from .data import PRIORITY_TAXONOMY, ReportData
 from .file_listing import files_not_read
-from .outcomes_section import outcome_tables
+from .labels import label
 from .safe import redact
+from .tiles import council_tiles
 
 
+def _once(fn):
+    """Compute ``fn(data, ...)`` once per data and arguments; later calls get the same frame."""
+
+    @functools.wraps(fn)
+    def cached(data: ReportData, *args, **kwargs):
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in data.derived:
+            data.derived[key] = fn(data, *args, **kwargs)
+        return data.derived[key]
+
+    return cached
+
+
+@_once
 def _assigned_priorities(data: ReportData) -> pd.DataFrame:
     tags = data["tags"]
     if tags.empty:
@@ -23,11 +42,13 @@ def _assigned_priorities(data: ReportData) -> pd.DataFrame:
     return t[["submission_id", "priority"]].drop_duplicates()
 
 
+@_once
 def _grades(data: ReportData) -> pd.Series:
     ev = data["evidence"]
     return ev.set_index("submission_id")["grade"] if len(ev) else pd.Series(dtype=object)
 
 
+@_once
 def headline(data: ReportData) -> pd.DataFrame:
     """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
     subs = data["submissions"]
@@ -51,21 +72,24 @@ def headline(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value", "note"])
 
 
+@_once
 def council_summary(data: ReportData) -> pd.DataFrame:
     """One row per council area (all 32, national data): submissions and share strong."""
     nat = data.national
-    rows = []
-    for t in council_tiles():
-        mine = nat[nat["council"] == t.council]
-        graded = mine[mine["grade"] != ""]
-        rows.append({
-            "council": t.council, "code": t.code, "submissions": len(mine),
-            "strong": int((graded["grade"] == "strong").sum()),
-            "share_strong": float((graded["grade"] == "strong").mean()) if len(graded) else float("nan"),
-        })
-    return pd.DataFrame(rows)
+    tiles = council_tiles()
+    out = pd.DataFrame({"council": [t.council for t in tiles], "code": [t.code for t in tiles]})
+    graded = nat["grade"] != ""
+    per = pd.DataFrame({"submissions": nat.groupby("council").size(),
+                        "graded": graded.groupby(nat["council"]).sum(),
+                        "strong": (nat["grade"] == "strong").groupby(nat["council"]).sum()})
+    per = per.reindex(out["council"]).fillna(0).astype(int)
+    out["submissions"] = per["submissions"].to_numpy()
+    out["strong"] = per["strong"].to_numpy()
+    out["share_strong"] = (per["strong"] / per["graded"].where(per["graded"] > 0)).astype(float).to_numpy()
+    return out
 
 
+@_once
 def coverage(data: ReportData) -> pd.DataFrame:
     """Councils x priorities: submissions tagged and how many have each evidence grade."""
     subs = data["submissions"][["submission_id", "council"]]
@@ -85,6 +109,7 @@ def coverage(data: ReportData) -> pd.DataFrame:
     return counts.reset_index()[cols]
 
 
+@_once
 def priority_counts(data: ReportData) -> pd.DataFrame:
     """Submissions per national priority, with the share of all submissions."""
     pri = _assigned_priorities(data)
@@ -98,6 +123,7 @@ def priority_counts(data: ReportData) -> pd.DataFrame:
     })
 
 
+@_once
 def outcome_counts(data: ReportData) -> pd.DataFrame:
     """Submissions per National Outcome (every non-priority taxonomy), most frequent first."""
     tags = data["tags"]
@@ -117,46 +143,59 @@ def outcome_counts(data: ReportData) -> pd.DataFrame:
     return out[cols].sort_values(["submissions", "outcome"], ascending=[False, True]).reset_index(drop=True)
 
 
+@_once
 def grade_by_priority(data: ReportData) -> pd.DataFrame:
     """Priority x evidence grade: number of submissions."""
     pri = _assigned_priorities(data)
-    pri = pri.assign(grade=pri["submission_id"].map(_grades(data)).fillna("none"))
-    rows = []
-    for p in PRIORITY_IDS:
-        cell = pri[pri["priority"] == p]
-        rows.append({"priority": p, "label": label(p), **{g: int((cell["grade"] == g).sum()) for g in GRADES}})
-    return pd.DataFrame(rows, columns=["priority", "label", *GRADES])
+    grade = pri["submission_id"].map(_grades(data)).fillna("none")
+    counts = pd.crosstab(pri["priority"], grade).reindex(index=list(PRIORITY_IDS), columns=list(GRADES))
+    out = counts.fillna(0).astype(int).reset_index()
+    out.columns.name = None
+    out.insert(1, "label", [label(p) for p in PRIORITY_IDS])
+    return out[["priority", "label", *GRADES]]
 
 
+@_once
 def added_value_themes(data: ReportData) -> pd.DataFrame:
     """Per added-value theme: evidenced, ticked, and ticked-but-unsupported claims."""
     av = data["added_value"]
     cols = ["theme", "label", "evidenced", "ticked", "ticked_unsupported"]
     if av.empty:
         return pd.DataFrame(columns=cols)
-    a = av.assign(assigned=av["assigned"].astype(bool), ticked=av["ticked"].astype(bool))
-    g = a.groupby("theme").agg(
-        evidenced=("assigned", "sum"),
-        ticked=("ticked", "sum"),
-        ticked_unsupported=("ticked", lambda s: int((s & ~a.loc[s.index, "assigned"]).sum())),
-    ).reset_index()
+    assigned, ticked = av["assigned"].astype(bool), av["ticked"].astype(bool)
+    a = pd.DataFrame({"theme": av["theme"], "evidenced": assigned, "ticked": ticked, "ticked_unsupported": ticked & ~assigned})
+    g = a.groupby("theme").sum().reset_index()
     g["label"] = g["theme"].map(label)
     return g[cols].astype({"evidenced": int, "ticked": int, "ticked_unsupported": int}).sort_values(
         ["evidenced", "theme"], ascending=[False, True]).reset_index(drop=True)
 
 
+@_once
 def partner_pairs(data: ReportData) -> pd.DataFrame:
-    """Partner type x partner type: submissions naming both (diagonal: naming the type)."""
-    p = data["partners"]
-    if p.empty:
+    """Partner type x partner type: submissions naming both, from the evidence stage's pairs.
+
+    The evidence stage's ``partner_pairs`` table has one row per pair and priority with its
+    submissions; a submission tagged with two priorities counts once here. The diagonal is
+    the number of submissions naming the type (``partners`` table).
+    """
+    pairs, partners = data["partner_pairs"], data["partners"]
+    if pairs.empty and partners.empty:
         return pd.DataFrame()
-    x = pd.crosstab(p["submission_id"], p["partner_type"]).clip(upper=1)
-    m = x.T @ x
-    m.index.name = "partner_type"
+    named = partners.drop_duplicates(["submission_id", "partner_type"])["partner_type"].value_counts()
+    types = sorted(set(named.index) | set(pairs["partner_type_a"]) | set(pairs["partner_type_b"]))
+    m = pd.DataFrame(0, index=pd.Index(types, name="partner_type"), columns=types, dtype=int)
+    for t, n in named.items():
+        m.loc[t, t] = int(n)
+    together: dict[tuple[str, str], set] = {}
+    for a, b, ids in zip(pairs["partner_type_a"], pairs["partner_type_b"], pairs["submission_ids"]):
+        together.setdefault((a, b), set()).update(ids)
+    for (a, b), ids in together.items():
+        m.loc[a, b] = m.loc[b, a] = len(ids)
     m.columns.name = None
-    return m.astype(int)
+    return m
 
 
+@_once
 def followup_timeline(data: ReportData) -> pd.DataFrame:
     """Next steps per due half-year (``2013 H1``), plus those with no resolvable date."""
     f = data["followups"]
@@ -170,6 +209,7 @@ def followup_timeline(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame({"period": order, "next_steps": [int(counts[p]) for p in order]})
 
 
+@_once
 def followup_items(data: ReportData) -> pd.DataFrame:
     """The next steps themselves, by due date, with their council (text redacted)."""
     f = data["followups"]
@@ -184,6 +224,7 @@ def followup_items(data: ReportData) -> pd.DataFrame:
     return out.sort_values(["_k", "submission_id"])[cols].reset_index(drop=True)
 
 
+@_once
 def exemplar_sentences(data: ReportData, per_category: int = 2) -> pd.DataFrame:
     """The best-evidenced sentences to quote, with their case study and council."""
     e = data["exemplars"]
@@ -201,6 +242,7 @@ def exemplar_sentences(data: ReportData, per_category: int = 2) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
+@_once
 def gaps(data: ReportData) -> pd.DataFrame:
     """Where evidence is thin: per priority, submissions, strong ones, and councils with none."""
     cov = coverage(data)
@@ -218,6 +260,7 @@ def gaps(data: ReportData) -> pd.DataFrame:
     return out
 
 
+@_once
 def ingest_summary(data: ReportData) -> pd.DataFrame:
     """Files found by the ingest stage, by status."""
     log = data["ingest_log"]
@@ -226,9 +269,27 @@ def ingest_summary(data: ReportData) -> pd.DataFrame:
                          "files": [int(counts.get(s, 0)) for s in ("ingested", "duplicate", "quarantined")]})
 
 
+@_once
+def case_studies(data: ReportData) -> pd.DataFrame:
+    """Every submission: council, title, date, grade and priorities (the index behind the cards)."""
+    subs = data["submissions"]
+    pri = _assigned_priorities(data)
+    listed = pri.groupby("submission_id")["priority"].agg(lambda s: "; ".join(sorted(s)))
+    out = pd.DataFrame({
+        "submission_id": subs["submission_id"],
+        "council": subs["council"],
+        "title": subs["title"].fillna("").map(redact),
+        "date": subs["date"].fillna("").astype(str),
+        "grade": subs["submission_id"].map(_grades(data)).astype(object).fillna(""),
+        "priorities": subs["submission_id"].map(listed).astype(object).fillna(""),
+    })
+    return out.sort_values(["council", "title", "submission_id"]).reset_index(drop=True)
+
+
 def chart_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     """Every table behind the report's charts and tables, by export name."""
     from ..changes.sections import change_tables  # the change step's tables (imported late: it uses the report)
+    from .outcomes_section import outcome_tables  # imported late: it draws with matplotlib
 
     pp = partner_pairs(data)
     return {
@@ -246,6 +307,7 @@ def chart_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         "gaps": gaps(data),
         "ingest_summary": ingest_summary(data),
         "files_not_read": files_not_read(data["ingest_log"]),
+        "case_studies": case_studies(data),
         **change_tables(data),
         **outcome_tables(data),
     }

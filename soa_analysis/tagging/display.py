@@ -11,7 +11,7 @@ import html
 
 import pandas as pd
 
-from .spans import evidence_char_spans
+from .spans import evidence_char_spans, mark_up
 
 __all__ = ["highlight_html", "show_submission", "PALETTE"]
 
@@ -28,6 +28,13 @@ def _records(evidence_rows):
     if isinstance(evidence_rows, pd.DataFrame):
         return evidence_rows.to_dict("records")
     return list(evidence_rows)
+
+
+def _mark(piece: str, payload: tuple[str, str]) -> str:
+    cat, label = payload
+    safe_cat = html.escape(cat, quote=True)
+    return (f'<mark class="tag tag-{safe_cat}" data-tag="{safe_cat}" title="{html.escape(label, quote=True)}" '
+            f'style="background:{PALETTE.get(cat, _DEFAULT_COLOUR)}">{piece}</mark>')
 
 
 def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:
@@ -59,7 +66,7 @@ def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:
     '<div class="soa-highlight">&lt;b&gt;Telecare&lt;/b&gt; for <mark ...>older people</mark>.</div>'
     """
     text = "" if text is None else str(text)
-    marks: list[tuple[int, int, str, str]] = []
+    marks: list[tuple[int, int, tuple[str, str]]] = []
     search_from: dict[str, int] = {}
     for r in _records(evidence_rows):
         if only_assigned and "assigned" in r and not bool(r["assigned"]):
@@ -78,21 +85,9 @@ def highlight_html(text: str, evidence_rows, *, only_assigned=False) -> str:
         label = f"{cat}: {', '.join(phrases)}"
         for a, b in local:
             if 0 <= a < b <= len(sentence):
-                marks.append((pos + a, pos + b, cat, label))
-    marks.sort(key=lambda m: (m[0], -(m[1] - m[0])))
-    out: list[str] = []
-    cursor = 0
-    for a, b, cat, label in marks:
-        if a < cursor:  # overlapping marks: keep the earlier (longer) one
-            continue
-        out.append(html.escape(text[cursor:a]))
-        colour = PALETTE.get(cat, _DEFAULT_COLOUR)
-        safe_cat = html.escape(cat, quote=True)
-        out.append(f'<mark class="tag tag-{safe_cat}" data-tag="{safe_cat}" title="{html.escape(label, quote=True)}" '
-                   f'style="background:{colour}">{html.escape(text[a:b])}</mark>')
-        cursor = b
-    out.append(html.escape(text[cursor:]))
-    body = "".join(out).replace("\r\n", "\n").replace("\n", "<br>\n")
+                marks.append((pos + a, pos + b, (cat, label)))
+    body = mark_up(text, marks, escape=html.escape, mark=_mark)
+    body = body.replace("\r\n", "\n").replace("\n", "<br>\n")
     return f'<div class="soa-highlight">{body}</div>'
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["WORD_RE", "words", "word_spans", "token_spans", "evidence_char_spans"]
+__all__ = ["WORD_RE", "words", "word_spans", "token_spans", "evidence_char_spans", "mark_up"]
 
 WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)*|\d+(?:[.,]\d+)*%?")
 
@@ -92,3 +92,37 @@ def evidence_char_spans(row) -> list[tuple[int, int]]:
         phrases = [str(p) for p in (row.get("phrases") if row.get("phrases") is not None else [])]
         local = _phrase_spans(sentence, phrases)
     return [(a, b) for a, b in local if 0 <= a < b <= len(sentence)]
+
+
+def mark_up(text: str, spans, *, escape, mark) -> str:
+    """``text`` as HTML with some of its spans wrapped in markup: the one highlighter.
+
+    Of overlapping spans the earliest, then the longest, wins; the others are dropped.
+    Every piece of ``text`` goes through ``escape``, marked pieces included.
+
+    Parameters
+    ----------
+    text : str
+        The text (untrusted).
+    spans : iterable of (int, int, object)
+        ``(start, end, payload)`` character spans of ``text``; out-of-range spans are ignored.
+    escape : callable
+        ``str -> str`` HTML escaping for the text (e.g. :func:`html.escape`).
+    mark : callable
+        ``(escaped_piece, payload) -> str``: the markup around one marked piece.
+
+    Example
+    -------
+    >>> import html
+    >>> mark_up("a <b> c", [(2, 5, "x")], escape=html.escape, mark=lambda t, p: f"<mark>{t}</mark>")
+    'a <mark>&lt;b&gt;</mark> c'
+    """
+    out, pos = [], 0
+    for a, b, payload in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if a < pos or not (0 <= a < b <= len(text)):
+            continue
+        out.append(escape(text[pos:a]))
+        out.append(mark(escape(text[a:b]), payload))
+        pos = b
+    out.append(escape(text[pos:]))
+    return "".join(out)

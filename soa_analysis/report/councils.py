@@ -1,0 +1,121 @@
+"""One page per council, built from the data already loaded: no notebook, no kernel each.
+
+:func:`write_council_pages` takes the national :class:`.data.ReportData` (read once, by the
+report notebook), narrows it to each council (:meth:`.data.ReportData.for_council`) and
+writes ``<slug>.html`` (its sections from :data:`.contents.SECTIONS`) and, when its case
+studies do not fit on it, ``<slug>-cards-2.html`` ... Councils are shared out over a pool of
+processes, since drawing the charts is the work; each page is self-contained like the summary
+(same head, CSP and stylesheet, :mod:`.page`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..io import write_text
+from .cards import CardPage, card_pages, cards_block, council_page_name
+from .contents import page_parts
+from .data import ReportData
+from .page import render_page
+from .safe import esc
+
+__all__ = ["council_page_files", "write_council_pages"]
+
+
+def _cards_page_body(data: ReportData, number: int, pages: list[CardPage]) -> str:
+    nav = [f'<a href="{esc(council_page_name(data.council))}">{esc(data.council)}: the council\'s page</a>']
+    if data.council_pages:
+        nav.append('<a href="../summary.html">National summary</a>')
+    others = " ".join(f'<a href="{esc(p.name)}">{i}</a>' if i != number else f"<strong>{i}</strong>"
+                      for i, p in enumerate(pages, 1))
+    return (f'<header class="soa-title"><p class="up">{" · ".join(nav)}</p>'
+            f"<h1>{esc(data.council)}: case studies, page {number} of {len(pages)}</h1>"
+            f'<p class="scope">Pages of case studies: {others}. Report generated {esc(data.generated)}'
+            f'{" for run " + esc(data.run_id) if data.run_id else ""}.</p></header>'
+            f'<section id="case-studies" class="soa-section">{cards_block(pages[number - 1])}</section>')
+
+
+def council_page_files(data: ReportData) -> dict[str, str]:
+    """A council's page and its further pages of cards: file name -> whole HTML document.
+
+    Parameters
+    ----------
+    data : ReportData
+        One council's data (:meth:`.data.ReportData.for_council`).
+    """
+    title = f"{data.council}: community planning evidence"
+    files = {council_page_name(data.council): render_page(title, "".join(page_parts(data)))}
+    pages = card_pages(data)
+    for number, page in enumerate(pages[1:], 2):
+        files[page.name] = render_page(f"{data.council}: case studies, page {number} of {len(pages)}",
+                                       _cards_page_body(data, number, pages))
+    return files
+
+
+_DATA: ReportData | None = None
+
+
+def _keep(data: ReportData) -> None:
+    global _DATA
+    _DATA = data
+
+
+def _write_one(council: str, out_dir: str) -> list[str]:
+    files = council_page_files(_DATA.for_council(council))
+    return [str(write_text(Path(out_dir) / name, html)) for name, html in files.items()]
+
+
+def _context():
+    """How to start the workers.
+
+    A single-threaded caller (a script, a test) forks: the workers inherit the data and the
+    imported modules for nothing. A caller with threads (a Jupyter kernel) must not fork, so
+    its workers come from a fork server that imported the report modules once.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
+def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers: int = 0) -> list[Path]:
+    """Write one page per council in ``data`` (and its further pages of cards) into ``out_dir``.
+
+    Parameters
+    ----------
+    data : ReportData
+        The national data (:func:`.data.load_report_data` without a council).
+    out_dir : path-like
+        The ``councils/`` folder beside the summary (pages link to ``../summary.html``).
+    workers : int
+        Processes to share the councils over; 0 = one per core. 1 builds them in this process.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, council by council in name order. Each is written atomically.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    councils = data.councils()
+    data = dataclasses.replace(data, council="", council_pages=True, derived={})
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = min(workers or cores, len(councils))
+    if n <= 1:
+        _keep(data)
+        try:
+            written = [_write_one(c, str(out)) for c in councils]
+        finally:
+            _keep(None)
+    else:
+        with ProcessPoolExecutor(n, mp_context=_context(), initializer=_keep, initargs=(data,)) as pool:
+            written = list(pool.map(_write_one, councils, [str(out)] * len(councils)))
+    return [Path(p) for files in written for p in files]

@@ -1,0 +1,181 @@
+"""Where a report comes from and how far to trust it: the provenance and methodology sections.
+
+Provenance names the run, the data and the software; methodology prints the taxonomy and
+rubric versions and the accuracy each stage recorded, the ingest stage's file counts, and
+the caveats a reader should keep in mind.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+from IPython.display import HTML
+
+from ..manifest import package_versions
+from . import file_listing, tables
+from .data import ReportData
+from .html import html_table, missing_note, section_html
+from .labels import label
+from .safe import esc
+
+__all__ = ["DEFAULT_CAVEATS", "provenance", "methodology"]
+
+# Rows of a table that lists files, at most: the rest are in the ingest log.
+
+
+@lru_cache(maxsize=1)
+def _software() -> tuple[tuple[str, str], ...]:
+    names = {"python": "Python"}
+    return tuple((names.get(k, k), v) for k, v in package_versions().items())
+
+
+DEFAULT_CAVEATS = (
+    "Tags and grades come from simple, explainable text rules: they point a reader to the "
+    "passages that matter, they do not replace reading them.",
+    "A submission can serve several priorities; counts by priority therefore add up to more "
+    "than the number of submissions.",
+    "Submissions are what councils chose to send: they are examples of practice, not a "
+    "representative sample of all community planning activity.",
+    "E-mail addresses and telephone numbers in the narrative are removed from this report; "
+    "lead officers' contact details are never read.",
+)
+
+
+def _flatten(d, prefix="") -> list[tuple[str, object]]:
+    out = []
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out += _flatten(v, f"{prefix}{k}." if isinstance(v, dict) else f"{prefix}{k}")
+    else:
+        out.append((prefix, d))
+    return out
+
+
+META_SOURCES = {
+    "tagging_meta.json": "Tagging",
+    "evidence_meta.json": "Evidence grading",
+    "ingest_meta.json": "Ingest",
+}
+_ACCURACY_WORDS = ("accuracy", "precision", "recall", "f1", "kappa", "agreement", "n_gold", "n_documents",
+                   "passages", "split")
+
+
+def _meta_versions(data: ReportData) -> list[tuple[str, str]]:
+    """Every (name, version) recorded in the meta files: taxonomies, rubrics, models, package."""
+    rows: list[tuple[str, str]] = []
+
+    def walk(d, path, src):
+        if not isinstance(d, dict):
+            return
+        if "version" in d and not isinstance(d["version"], dict):
+            name = d.get("name") or " ".join(path) or "file"
+            where = f" ({d['source']})" if d.get("source") else ""
+            rows.append((f"{src}: {name}{where}", str(d["version"])))
+        for k, v in d.items():
+            if k.endswith("_version") and not isinstance(v, dict) and not path:
+                rows.append((f"{src}: {k.replace('_', ' ')}", str(v)))
+            walk(v, path + [k], src)
+
+    for fname, d in data.meta.items():
+        walk(d, [], META_SOURCES.get(fname, fname))
+    seen, out = set(), []
+    for r in rows:
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out
+
+
+def _accuracy_rows(data: ReportData) -> list[tuple[str, str, str]]:
+    """(source, measure, value) for the accuracy figures recorded in the meta files."""
+    out = []
+    for fname, d in data.meta.items():
+        for k, v in _flatten(d):
+            low = k.lower()
+            if isinstance(v, bool) or not any(w in low for w in _ACCURACY_WORDS):
+                continue
+            if isinstance(v, str) and "accuracy" not in low:
+                continue
+            if not isinstance(v, (int, float, str)):
+                continue
+            parts = [label(p) for p in k.split(".") if p not in ("accuracy", "models")]
+            value = f"{v:.2f}" if isinstance(v, float) else str(v)
+            out.append((META_SOURCES.get(fname, fname), " › ".join(parts), value))
+    return out
+
+
+def provenance(data: ReportData) -> HTML:
+    """Run id and date, submissions and their date range, software and taxonomy versions."""
+    subs = data["submissions"]
+    dates = sorted(d for d in subs["date"].fillna("").astype(str) if d) if len(subs) else []
+    rows = [
+        ("Run id", data.run_id or "(not given)"), ("Report generated", data.generated),
+        ("Scope", data.scope), ("Submissions", f"{len(subs):,}"),
+        ("Submission dates", f"{dates[0]} to {dates[-1]} ({len(dates)} dated)" if dates else "no dates known"),
+        *_software(), *_meta_versions(data),
+    ]
+    if not data.meta:
+        rows.append(("Taxonomy and rubric versions", "not recorded (tagging_meta.json / evidence_meta.json absent)"))
+    df = pd.DataFrame(rows, columns=["item", "value"])
+    return HTML(section_html("provenance", "Provenance",
+                             "Where this report comes from, so it can be checked and rebuilt.",
+                             html_table(df, "Run, data and software", {"item": "Item", "value": "Value"}),
+                             _files_not_read(data)))
+
+
+def _files_not_read(data: ReportData) -> str:
+    """Every file cut, quarantined, skipped or set aside as a duplicate: reasons, then the first files."""
+    if "ingest_log" in data.missing:
+        return ""
+    listing = file_listing.files_not_read(data["ingest_log"])
+    n = len(listing)
+    if not n:
+        return "<p>Every file found was read in full.</p>"
+    if data.council:
+        return (f"<p>{n:,} file(s) of the whole run were not read in full; the national summary lists them "
+                "and why.</p>")
+    cols = {"what": "What happened", "reason": "Why", "files": "Files", "example": "For example"}
+    shown = listing.head(file_listing.LISTED)
+    more = (f'<p class="note">The other {n - len(shown):,} are in the tables exported with this report '
+            "(files_not_read).</p>" if n > len(shown) else "")
+    return ("<h3>Files not read in full</h3>"
+            + html_table(file_listing.reasons_summary(listing), f"{n:,} file(s) cut, quarantined, skipped or "
+                         "set aside as duplicates, by reason", cols)
+            + html_table(shown, f"The first {len(shown):,} of them",
+                         {"file": "File", "what": "What happened", "reason": "Why"})
+            + more)
+
+
+def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) -> HTML:
+    """Taxonomy/rubric versions, measured accuracy, ingest log summary and caveats."""
+    acc = _accuracy_rows(data)
+    acc_html = (html_table(pd.DataFrame(acc, columns=["source", "measure", "value"]),
+                           "Accuracy measured against hand-coded (labelled) passages, as recorded by each stage",
+                           {"source": "Stage", "measure": "Measure", "value": "Value"})
+                if acc else '<p class="missing">No accuracy figures were recorded for this run.</p>')
+    vers = _meta_versions(data)
+    vers_html = ("<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in vers) + "</ul>") if vers else \
+        '<p class="missing">Taxonomy and rubric versions were not recorded.</p>'
+    ing = tables.ingest_summary(data)
+    log = data["ingest_log"]
+    if "ingest_log" in data.missing:
+        ingest_html = missing_note(data.missing, "ingest_log")
+    else:
+        ingest_html = html_table(ing, f"Files found by the ingest stage ({len(log)} in all)",
+                                 {"status": "Status", "files": "Files"})
+        if (log["status"] != "ingested").any():
+            ingest_html += '<p class="note">Files not read in full, and why, are listed under Provenance.</p>'
+        if data.council:
+            ingest_html += "<p class=\"note\">File counts cover the whole run, not only this council.</p>"
+    warn = data["submissions"]["warnings"] if len(data["submissions"]) else pd.Series(dtype=object)
+    n_warn = int(sum(len(w) for w in warn if w is not None))
+    cav = "".join(f"<li>{esc(c)}</li>" for c in caveats)
+    cav += f"<li>{esc(n_warn)} ingest warning{'s' if n_warn != 1 else ''} were recorded on these submissions.</li>"
+    return HTML(section_html("methodology", "Methodology and quality",
+                             "How the figures were made, how accurate the automatic tagging and grading measured, "
+                             "and what to keep in mind.",
+                             "<h3>Versions</h3>", vers_html, "<h3>Measured accuracy</h3>", acc_html,
+                             "<h3>Ingest</h3>", ingest_html, "<h3>Caveats</h3>", f"<ul>{cav}</ul>"))
+
+

@@ -1,0 +1,79 @@
+"""Loading a report's data: its tables by contract, a council's share, what is missing.
+
+All test data is fictional and built in tmp_path.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from soa_analysis.errors import ConfigError, InputError
+from soa_analysis.report.data import REPORT_TABLES, load_report_data
+from soa_analysis.report.synthetic import make_synthetic_processed
+from soa_analysis.report.tiles import council_tiles
+
+
+def test_tiles_cover_all_32_councils_once():
+    tiles = council_tiles()
+    assert len(tiles) == 32
+    assert len({t.council for t in tiles}) == 32
+    assert len({(t.row, t.col) for t in tiles}) == 32
+    assert len({t.abbrev for t in tiles}) == 32
+    assert all(re.fullmatch(r"S12\d{6}", t.code) for t in tiles)
+
+
+def test_council_report_filters_and_matches_case_insensitively(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=6, councils=["Fife", "Moray"])
+    data = load_report_data(p, council="fife")
+    assert data.council == "Fife"
+    assert set(data["submissions"]["council"]) == {"Fife"}
+    assert set(data["tags"]["submission_id"]) <= set(data["submissions"]["submission_id"])
+    assert len(data.national) == 6  # the tile map still shows Scotland
+    assert load_report_data(p, council="S12000047").council == "Fife"
+
+
+def test_for_council_equals_loading_the_council(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray", "Angus"])
+    national = load_report_data(p)
+    derived, loaded = national.for_council("Moray"), load_report_data(p, council="Moray")
+    for name in REPORT_TABLES:
+        pd.testing.assert_frame_equal(derived[name], loaded[name])
+    assert national.councils() == ["Angus", "Fife", "Moray"]
+
+
+def test_a_council_keeps_only_its_partner_pairs(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
+    data = load_report_data(p, council="Fife")
+    fife = set(data["submissions"]["submission_id"])
+    pairs = data["partner_pairs"]
+    assert len(pairs) and all(set(ids) <= fife for ids in pairs["submission_ids"])
+    assert (pairs["n"] == pairs["submission_ids"].map(len)).all()
+
+
+def test_unknown_council_and_missing_folder_fail_clearly(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=2)
+    with pytest.raises(ConfigError, match="not a known council"):
+        load_report_data(p, council="Atlantis")
+    with pytest.raises(InputError):
+        load_report_data(tmp_path / "nowhere")
+
+
+def test_missing_optional_tables_are_listed_and_contacts_never_read(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=4, drop=("followups", "partners", "exemplars"))
+    data = load_report_data(p)
+    assert {"followups", "partners", "exemplars"} == data.missing
+    assert "contacts" not in REPORT_TABLES and "contacts" not in data.tables
+
+
+def test_report_kernel_stays_light():
+    """The report notebook's kernel must not drag in scikit-learn, nltk, nbconvert or matplotlib's pyplot."""
+    code = ("import sys, soa_analysis.report as r; "
+            "print(sorted(m for m in ('sklearn', 'nltk', 'nbconvert', 'papermill', 'matplotlib.pyplot') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
