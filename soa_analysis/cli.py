@@ -42,6 +42,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-drop", metavar="SHARE", help="refuse to publish when the submissions fall by more than "
                    "this share against the last published report (e.g. 0.25 or 25%%); without it a fall of more "
                    "than a fifth only warns")
+    p.add_argument("--keep-runs", type=int, metavar="N", help="run folders to keep in reports/runs/ (the newest, "
+                   "and always the one reports/latest/ came from); 0 keeps all (default 10)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (stage lines are still printed)")
 
 
@@ -106,6 +108,7 @@ def _options(args: argparse.Namespace):
         workers=args.workers,
         max_file_mb=args.max_file_mb,
         council_reports=args.council_reports,
+        keep_runs=args.keep_runs,
         rubric=args.rubric,
         extra_labels=args.extra_labels,
         compare_to=args.compare_to,

@@ -36,6 +36,9 @@ class RunOptions:
         Files larger than this are quarantined.
     council_reports : bool
         Also publish one report per council present in the data.
+    keep_runs : int
+        Run folders to keep under ``reports/runs/`` (the newest; the run ``latest/`` came
+        from is always kept too); 0 keeps them all.
     rubric : str
         Path of an evidence rubric YAML to grade with; "" for the packaged rubric.
     extra_labels : str
@@ -64,6 +67,7 @@ class RunOptions:
     workers: int = 0
     max_file_mb: float = 50.0
     council_reports: bool = True
+    keep_runs: int = 10
     rubric: str = ""
     extra_labels: str = ""
     run_name: str = ""
@@ -126,9 +130,9 @@ def _coerce(name: str, value, source: str):
         if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{source}: taxonomies must be a non-empty list of names, got {value!r}")
         return tuple(value)
-    if name == "workers":
+    if name in ("workers", "keep_runs"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"{source}: workers must be a whole number >= 0, got {value!r}")
+            raise ConfigError(f"{source}: {name} must be a whole number >= 0, got {value!r}")
         return value
     if name == "max_file_mb":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:

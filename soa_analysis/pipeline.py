@@ -35,7 +35,7 @@ from .execute import NOTEBOOKS, check_parameters, execute_stage, find_notebooks_
 from .guards import check_submissions, folder_lock, ingest_record, os_error_reason, recover
 from .lineage import check_inputs, stage_record
 from .manifest import finish_manifest, new_manifest, write_manifest
-from .runs import new_run_id, publish_latest, run_lock
+from .runs import new_run_id, prune_runs, publish_latest, run_lock
 
 __all__ = ["RunResult", "run"]
 
@@ -51,6 +51,7 @@ class RunResult:
     report_path: Path | None = None
     error: str = ""
     published: list[Path] = field(default_factory=list)
+    pruned: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -183,6 +184,9 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
                 manifest.update(status="failed", error=result.error, failed_stage="publish")
                 with contextlib.suppress(OSError):
                     write_manifest(run_dir, manifest)
+        result.pruned = prune_runs(reports_dir, opts.keep_runs, current=run_id)
+        if result.pruned:
+            print(f"removed {len(result.pruned)} old run folder(s) (keeping {opts.keep_runs})", file=stream)
         result.manifest = manifest
         return result
 

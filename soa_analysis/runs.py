@@ -19,16 +19,20 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
 
 from .errors import PublishError
 from .guards import folder_lock, os_error_reason
+from .manifest import read_manifest
 
-__all__ = ["new_run_id", "run_lock", "publish_latest"]
+__all__ = ["new_run_id", "run_lock", "publish_latest", "prune_runs", "latest_run_id"]
 
 LATEST = "latest"
+RUNS = "runs"
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z_[0-9a-f]{6}")
 _STAGING = ".latest-new-"
 _ASIDE = ".latest-old-"
 
@@ -101,3 +105,41 @@ def publish_latest(run_dir: Path, reports_dir: Path, files: list[Path]) -> Path:
     os.rename(staging, latest)
     shutil.rmtree(aside, ignore_errors=True)
     return latest
+
+
+def latest_run_id(reports_dir: Path) -> str | None:
+    """The id of the run ``latest/`` was published from (its manifest), or ``None``."""
+    manifest = read_manifest(Path(reports_dir) / LATEST)
+    return str(manifest["run_id"]) if manifest and manifest.get("run_id") else None
+
+
+def prune_runs(reports_dir: Path, keep: int, *, current: str = "") -> list[Path]:
+    """Remove old run folders, keeping the ``keep`` newest, the current run and latest/'s run.
+
+    Only folders named like a run id (``20260102T030405Z_1a2b3c``) are considered: anything
+    else under ``runs/`` is left alone, and ``latest/`` is never touched. Call it holding
+    :func:`run_lock`.
+
+    Parameters
+    ----------
+    reports_dir : pathlib.Path
+        The reports folder.
+    keep : int
+        How many of the newest run folders to keep; 0 keeps all.
+    current : str
+        The id of the run in progress, kept whatever ``keep`` says.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The run folders removed, oldest first.
+    """
+    folder = Path(reports_dir) / RUNS
+    if keep <= 0 or not folder.is_dir():
+        return []
+    runs = sorted(p for p in folder.iterdir() if p.is_dir() and _RUN_ID.fullmatch(p.name))
+    protected = {current, latest_run_id(reports_dir)} - {None, ""}
+    old = [p for p in runs[:-keep] if p.name not in protected]
+    for p in old:
+        shutil.rmtree(p)
+    return old

@@ -220,3 +220,16 @@ def test_review_loop_from_the_command_line(full_run, tmp_path, capsys):
     after = json.loads(model_json.read_text())["training"]
     assert after["fingerprint"] != before["fingerprint"]  # retrained with the reviewers' labels
     assert after["n_documents"] == before["n_documents"] + len(pd.read_csv(labels))
+
+
+def test_keep_runs_flag_reaches_the_run(monkeypatch):
+    seen = {}
+
+    def fake_run(opts, stages, **kw):
+        seen["keep_runs"] = opts.keep_runs
+        raise SystemExit(0)
+
+    monkeypatch.setattr("soa_analysis.pipeline.run", fake_run)
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--keep-runs", "3", "-q"])
+    assert seen == {"keep_runs": 3}

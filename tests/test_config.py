@@ -13,6 +13,7 @@ def test_defaults_match_the_readme():
     assert o.reports_dir == Path("reports")
     assert o.taxonomies == DEFAULT_TAXONOMIES
     assert o.council_reports is True
+    assert o.keep_runs == 10
 
 
 def test_run_file_then_overrides(tmp_path):
@@ -40,6 +41,7 @@ def test_comma_separated_taxonomies_from_the_cli():
         ("max_file_mb: 0\n", "max_file_mb must be a positive number"),
         ("taxonomies: []\n", "taxonomies must be a non-empty list"),
         ("council_reports: maybe\n", "council_reports must be true or false"),
+        ("keep_runs: -2\n", "keep_runs must be a whole number"),
         ("raw_dir: [\n", "not valid YAML"),
     ],
 )

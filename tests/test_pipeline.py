@@ -66,3 +66,15 @@ def test_missing_raw_dir_is_an_input_error(tmp_path, fake_notebooks):
     opts = make_options(raw_dir=tmp_path / "nope", reports_dir=tmp_path / "r", notebooks_dir=fake_notebooks)
     with pytest.raises(InputError, match="does not exist"):
         pipeline.run(opts)
+
+
+def test_runs_are_pruned_but_never_the_one_latest_came_from(tmp_path, fake_notebooks):
+    published = pipeline.run(_opts(tmp_path, fake_notebooks), ("report",), progress=False)
+    assert published.ok and published.report_path.exists()
+    second = pipeline.run(_opts(tmp_path, fake_notebooks, keep_runs=1), ("ingest",), progress=False)
+    assert second.pruned == []  # the other run is latest's
+    third = pipeline.run(_opts(tmp_path, fake_notebooks, keep_runs=1), ("ingest",), progress=False)
+    assert third.pruned == [second.run_dir]
+    left = sorted(p.name for p in (tmp_path / "reports" / "runs").iterdir())
+    assert left == sorted([published.run_id, third.run_id])
+    assert json.loads((tmp_path / "reports" / "latest" / "manifest.json").read_text())["run_id"] == published.run_id

@@ -86,3 +86,34 @@ def test_run_ids_sort_by_time_and_are_unique():
     b = runs.new_run_id(dt.datetime(2026, 1, 2, 3, 4, 6, tzinfo=dt.timezone.utc))
     assert a.startswith("20260102T030405Z_") and a < b
     assert runs.new_run_id() != runs.new_run_id()
+
+
+def _run_folder(reports, run_id, *, latest=False):
+    d = reports / "runs" / run_id
+    d.mkdir(parents=True)
+    (d / "manifest.json").write_text(f'{{"run_id": "{run_id}"}}')
+    if latest:
+        runs.publish_latest(d, reports, [d / "manifest.json"])
+    return d
+
+
+def test_prune_keeps_the_newest_the_current_and_the_one_latest_came_from(tmp_path):
+    ids = [runs.new_run_id(dt.datetime(2026, 1, day, tzinfo=dt.timezone.utc)) for day in range(1, 8)]
+    for i, run_id in enumerate(ids):
+        _run_folder(tmp_path, run_id, latest=(i == 1))  # latest/ came from the second oldest
+    (tmp_path / "runs" / "notes-by-hand").mkdir()  # not a run folder: never touched
+    removed = runs.prune_runs(tmp_path, 3, current=ids[-1])
+    assert [p.name for p in removed] == [ids[0], ids[2], ids[3]]
+    left = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert left == sorted([ids[1], *ids[4:], "notes-by-hand"])
+    assert runs.latest_run_id(tmp_path) == ids[1] and (tmp_path / "latest" / "manifest.json").exists()
+
+
+def test_prune_zero_keeps_every_run_and_the_current_run_always_stays(tmp_path):
+    ids = [runs.new_run_id(dt.datetime(2026, 2, day, tzinfo=dt.timezone.utc)) for day in range(1, 4)]
+    for run_id in ids:
+        _run_folder(tmp_path, run_id)
+    assert runs.prune_runs(tmp_path, 0) == []
+    assert runs.prune_runs(tmp_path, 1, current=ids[0]) == [tmp_path / "runs" / ids[1]]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [ids[0], ids[2]]
+    assert runs.prune_runs(tmp_path / "nowhere", 2) == []
