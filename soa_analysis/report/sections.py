@@ -59,10 +59,11 @@ def coverage(data: ReportData) -> HTML:
     else:
         head = "".join(f'<th scope="col">{esc(label(p))}</th>' for p in PRIORITY_IDS)
         rows = []
-        for c, g in cov.groupby("council", sort=True):
+        cell = {(r["council"], r["priority"]): r for r in cov.to_dict("records")}
+        for c in sorted(set(cov["council"])):
             cells = []
             for p in PRIORITY_IDS:
-                r = g[g["priority"] == p].iloc[0]
+                r = cell[(c, p)]
                 if r["submissions"] == 0:
                     cells.append('<td class="cov cov-empty">–</td>')
                 else:
