@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from soa_analysis.report.excerpt import ELLIPSIS, safe_bounds, shorten, window
-from soa_analysis.report.safe import EMAIL_MARK, PHONE_MARK, esc
+from soa_analysis.report.safe import PHONE_MARK, esc
 
 
 @pytest.mark.parametrize("text, limit, expected", [

@@ -130,3 +130,18 @@ def test_long_texts_in_tables_and_quotes_are_cut(tmp_path):
     data = load_report_data(p)
     assert len(sections.followups(data).data) < 40_000
     assert len(sections.exemplars(data).data) < 20_000
+
+
+def test_a_long_list_of_quarantined_files_is_cut_and_says_where_the_rest_are(tmp_path):
+    import pandas as pd
+
+    from soa_analysis.report.provenance import MAX_FILE_ROWS
+
+    p = make_synthetic_processed(tmp_path / "p", n=3)
+    log = pd.read_csv(p / "ingest_log.csv", keep_default_na=False)
+    bad = pd.DataFrame({"source_file": [f"fictional/broken{i:04d}.pdf" for i in range(300)], "sha256": "f" * 64,
+                        "status": "quarantined", "reason": "fictional: no text layer", "submission_id": ""})
+    pd.concat([log, bad]).to_csv(p / "ingest_log.csv", index=False)
+    html = show("methodology", load_report_data(p)).data
+    assert html.count("fictional/broken") == MAX_FILE_ROWS
+    assert f"Showing the first {MAX_FILE_ROWS} of 301 rows" in html
