@@ -69,12 +69,16 @@ def test_missing_raw_dir_is_an_input_error(tmp_path, fake_notebooks):
 
 
 def test_runs_are_pruned_but_never_the_one_latest_came_from(tmp_path, fake_notebooks):
-    published = pipeline.run(_opts(tmp_path, fake_notebooks), ("report",), progress=False)
-    assert published.ok and published.report_path.exists()
+    from soa_analysis.runs import new_run_id, publish_latest
+
+    reports = tmp_path / "reports"
+    good = reports / "runs" / new_run_id()  # an earlier run whose report is published
+    good.mkdir(parents=True)
+    (good / "manifest.json").write_text(json.dumps({"run_id": good.name, "status": "succeeded"}))
+    publish_latest(good, reports, [good / "manifest.json"])
     second = pipeline.run(_opts(tmp_path, fake_notebooks, keep_runs=1), ("ingest",), progress=False)
-    assert second.pruned == []  # the other run is latest's
+    assert second.ok and second.pruned == []  # the other run is latest's
     third = pipeline.run(_opts(tmp_path, fake_notebooks, keep_runs=1), ("ingest",), progress=False)
     assert third.pruned == [second.run_dir]
-    left = sorted(p.name for p in (tmp_path / "reports" / "runs").iterdir())
-    assert left == sorted([published.run_id, third.run_id])
-    assert json.loads((tmp_path / "reports" / "latest" / "manifest.json").read_text())["run_id"] == published.run_id
+    assert sorted(p.name for p in (reports / "runs").iterdir()) == sorted([good.name, third.run_id])
+    assert json.loads((reports / "latest" / "manifest.json").read_text())["run_id"] == good.name

@@ -72,7 +72,7 @@ def test_missing_optional_tables_are_listed_and_contacts_never_read(tmp_path):
 
 def test_report_kernel_stays_light():
     """The report notebook's kernel must not drag in scikit-learn, nltk, nbconvert or matplotlib's pyplot."""
-    code = ("import sys, soa_analysis.report as r; "
+    code = ("import sys, soa_analysis.report as r, soa_analysis.changes.sections; "
             "print(sorted(m for m in ('sklearn', 'nltk', 'nbconvert', 'papermill', 'matplotlib.pyplot') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

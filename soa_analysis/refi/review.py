@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..io import read_table
-from ..report.data import label as _readable
+from ..report.labels import label as _readable
 from ..report.safe import redact
 from ..schema import GRADES
 from ..tagging.review import REVIEW_COLUMNS
