@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..schema import GRADES, PRIORITY_IDS, narrative_parts
+from ..schema import GRADES, PRIORITY_IDS, SECTION_COLUMNS, narrative_parts
 from ..tagging.spans import evidence_char_spans, mark_up
 from .data import PRIORITY_TAXONOMY, ReportData
 from .excerpt import shorten, window
@@ -122,11 +122,11 @@ def _facts(data: ReportData) -> _Facts:
     pri: dict[str, list[str]] = {}
     if len(tags):
         t = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)]
-        for sid, p in zip(t["submission_id"], t["priority"]):
+        for sid, p in zip(t["submission_id"].tolist(), t["priority"].tolist()):
             pri.setdefault(sid, []).append(p)
     pri = {k: sorted(set(v), key=lambda p: order.get(p, 99)) for k, v in pri.items()}
     ev = data["evidence"]
-    grades = dict(zip(ev["submission_id"], ev["grade"])) if len(ev) else {}
+    grades = dict(zip(ev["submission_id"].tolist(), ev["grade"].tolist())) if len(ev) else {}
     te = data["tag_evidence"]
     tag_rows: dict[str, list[dict]] = {}
     if len(te):
@@ -134,7 +134,8 @@ def _facts(data: ReportData) -> _Facts:
         if "assigned" in te.columns:
             te = te[te["assigned"].fillna(False).astype(bool)]
         cols = [c for c in ("submission_id", "priority", "sentence", "phrases", "spans", "token_spans") if c in te.columns]
-        for row in te[cols].to_dict("records"):
+        for values in zip(*(te[c].tolist() for c in cols)):
+            row = dict(zip(cols, values))
             rows = tag_rows.setdefault(row["submission_id"], [])
             if sum(r["priority"] == row["priority"] for r in rows) < SENTENCES_PER_PRIORITY:
                 rows.append(row)
@@ -144,7 +145,7 @@ def _facts(data: ReportData) -> _Facts:
         es = es[es["submission_id"].map(grades).eq(es["strength"]) & es["strength"].isin(GRADES[:3])]
         if "score" in es.columns:
             es = es.sort_values("score", ascending=False, kind="stable")
-        for sid, sentence in zip(es["submission_id"], es["sentence"]):
+        for sid, sentence in zip(es["submission_id"].tolist(), es["sentence"].tolist()):
             rows = grade_rows.setdefault(sid, [])
             if len(rows) < GRADE_SENTENCES:
                 rows.append(sentence)
@@ -206,23 +207,30 @@ def _natural(title: str) -> tuple:
     return tuple((0, int(x), "") if x.isdigit() else (1, 0, x.casefold()) for x in re.findall(r"\d+|\D+", title or ""))
 
 
-def _in_display_order(subs: pd.DataFrame) -> pd.DataFrame:
-    keyed = subs.assign(_c=subs["council"].replace("", "~"), _t=subs["title"].fillna("").map(_natural))
-    return keyed.sort_values(["_c", "_t", "submission_id"]).drop(columns=["_c", "_t"])
+def _in_display_order(data: ReportData) -> pd.DataFrame:
+    """Submission id and council of every submission, by council, then title (numbers in order)."""
+    key = ("cards._in_display_order",)
+    if key not in data.derived:
+        subs = data["submissions"]
+        keyed = pd.DataFrame({"submission_id": subs["submission_id"], "council": subs["council"],
+                              "_c": subs["council"].replace("", "~"),
+                              "_t": [_natural(t) for t in subs["title"].fillna("").tolist()]})
+        data.derived[key] = keyed.sort_values(["_c", "_t", "submission_id"])[["submission_id", "council"]]
+    return data.derived[key]
 
 
 def _national_choice(data: ReportData, facts: _Facts) -> list[str]:
     """Submission ids in the order the summary takes them: exemplars, then best evidenced, councils in turn."""
     subs = data["submissions"]
-    first = list(dict.fromkeys(data["exemplars"]["submission_id"])) if len(data["exemplars"]) else []
+    first = list(dict.fromkeys(data["exemplars"]["submission_id"].tolist())) if len(data["exemplars"]) else []
     rank = {g: i for i, g in enumerate(GRADES)}
-    ordered = _in_display_order(subs)
-    ordered = ordered.assign(_g=ordered["submission_id"].map(lambda s: rank.get(facts.grades.get(s, ""), 9)))
+    ordered = _in_display_order(data)
+    ordered = ordered.assign(_g=[rank.get(facts.grades.get(s, ""), 9) for s in ordered["submission_id"].tolist()])
     ordered = ordered.assign(_k=ordered.groupby(["council", "_g"]).cumcount())
     # round-robin across councils within each grade: the k-th best of every council before the (k+1)-th
-    rest = ordered.sort_values(["_g", "_k"], kind="stable")["submission_id"]
-    known = set(subs["submission_id"])
-    return list(dict.fromkeys([s for s in first if s in known] + list(rest)))
+    rest = ordered.sort_values(["_g", "_k"], kind="stable")["submission_id"].tolist()
+    known = set(subs["submission_id"].tolist())
+    return list(dict.fromkeys([s for s in first if s in known] + rest))
 
 
 def card_pages(data: ReportData) -> list[CardPage]:
@@ -236,32 +244,39 @@ def card_pages(data: ReportData) -> list[CardPage]:
         return data.derived[key]
     facts = _facts(data)
     subs = data["submissions"]
-    rows = {r["submission_id"]: r for r in subs.to_dict("records")}
+    columns = {c: subs[c].tolist() for c in ("submission_id", "council", "text", *SECTION_COLUMNS) if c in subs.columns}
+    at = {sid: i for i, sid in enumerate(columns["submission_id"])}
+
+    def card(sid: str) -> str:  # a row becomes a dict only when its card is built
+        i = at[sid]
+        return card_html({c: values[i] for c, values in columns.items()}, facts)
+
+    order = _in_display_order(data)
     pages: list[CardPage]
     if not data.council:
         chosen: dict[str, str] = {}
         used = 0
         for sid in _national_choice(data, facts):
-            html = card_html(rows[sid], facts)
+            html = card(sid)
             used += len(html.encode("utf-8"))
             if used > NATIONAL_BUDGET:
                 break
             chosen[sid] = html
         page = CardPage()
-        for sid in _in_display_order(subs)["submission_id"]:
+        for sid, council in zip(order["submission_id"].tolist(), order["council"].tolist()):
             if sid in chosen:
-                page.add(sid, rows[sid]["council"], chosen[sid])
+                page.add(sid, council, chosen[sid])
         pages = [page]
     else:
         pages = [CardPage(council_page_name(data.council, 1))]
         used, budget = 0, COUNCIL_BUDGET
-        for sid in _in_display_order(subs)["submission_id"]:
-            html = card_html(rows[sid], facts)
+        for sid, council in zip(order["submission_id"].tolist(), order["council"].tolist()):
+            html = card(sid)
             size = len(html.encode("utf-8"))
             if used + size > budget and pages[-1].ids:
                 pages.append(CardPage(council_page_name(data.council, len(pages) + 1)))
                 used, budget = 0, CARDS_PAGE_BUDGET
-            pages[-1].add(sid, rows[sid]["council"], html)
+            pages[-1].add(sid, council, html)
             used += size
     data.derived[key] = pages
     return pages
