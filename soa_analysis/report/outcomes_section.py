@@ -34,8 +34,9 @@ from ..outcomes.reading import cpop_reading, series
 from ..schema import PRIORITY_IDS, REPORT_TABLES, validate
 from .cards import TITLE_CHARS, card_location
 from .charts import figure_html
-from .html import html_table
 from .data import ReportData
+from .excerpt import shorten
+from .html import html_table
 from .labels import label
 from .safe import esc, slug
 from .tiles import council_tiles
