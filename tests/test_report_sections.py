@@ -132,16 +132,20 @@ def test_long_texts_in_tables_and_quotes_are_cut(tmp_path):
     assert len(sections.exemplars(data).data) < 20_000
 
 
-def test_a_long_list_of_quarantined_files_is_cut_and_says_where_the_rest_are(tmp_path):
+def test_a_long_list_of_quarantined_files_stays_off_the_methodology_and_is_cut_under_provenance(tmp_path):
     import pandas as pd
 
-    from soa_analysis.report.provenance import MAX_FILE_ROWS
+    from soa_analysis.report.file_listing import LISTED
 
     p = make_synthetic_processed(tmp_path / "p", n=3)
     log = pd.read_csv(p / "ingest_log.csv", keep_default_na=False)
-    bad = pd.DataFrame({"source_file": [f"fictional/broken{i:04d}.pdf" for i in range(300)], "sha256": "f" * 64,
+    bad = pd.DataFrame({"source_file": [f"fictional/unread{i:04d}.pdf" for i in range(300)], "sha256": "f" * 64,
                         "status": "quarantined", "reason": "fictional: no text layer", "submission_id": ""})
     pd.concat([log, bad]).to_csv(p / "ingest_log.csv", index=False)
-    html = show("methodology", load_report_data(p)).data
-    assert html.count("fictional/broken") == MAX_FILE_ROWS
-    assert f"Showing the first {MAX_FILE_ROWS} of 301 rows" in html
+    data = load_report_data(p)
+    method = show("methodology", data).data
+    assert "fictional/unread" not in method and "listed under Provenance" in method
+    prov = show("provenance", data).data
+    # the reason's example, then the first LISTED files, after the synthetic log's own quarantined file
+    assert prov.count("fictional/unread") == 1 + LISTED - 1
+    assert f"The other {301 - LISTED} are in the tables exported" in prov
