@@ -83,13 +83,13 @@ def _leaks(latest: Path) -> dict[str, int]:
 
 
 def _pages(latest: Path, councils: set[str]) -> str:
-    from soa_analysis.report.safe import slug
+    from soa_analysis.report.cards import council_page_name
 
     pages = [f"summary {_kb((latest / 'summary.html').stat().st_size)}"]
     for c in sorted(councils):
-        page = latest / "councils" / f"{slug(c)}.html"
+        page = latest / "councils" / council_page_name(c)
         if page.exists():
-            pages.append(f"{slug(c)} {_kb(page.stat().st_size)}")
+            pages.append(f"{page.stem} {_kb(page.stat().st_size)}")
     return ", ".join(pages)
 
 
