@@ -99,6 +99,7 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         The raw folder does not exist (when ingesting).
     """
     stream = stream or sys.stderr
+    given = opts
     opts = opts.absolute()  # once, before anything runs: a relative path must not depend on when it is read
     if progress is None:
         progress = bool(getattr(stream, "isatty", lambda: False)())
@@ -116,7 +117,8 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         from .changes import resolve_run
 
         resolve_run(reports_dir, opts.compare_to)  # ConfigError before any work
-    outcome_data = _outcome_data_summary(opts) if "report" in stages else None
+    # read now, before anything runs; the manifest names the file as the user gave it
+    outcome_data = _outcome_data_summary(given) if "report" in stages else None
 
     with run_lock(reports_dir), folder_lock(opts.processed_dir, "processed folder"):
         run_id = new_run_id()
