@@ -30,8 +30,12 @@ test: setup system-deps ## set up and run the whole test suite (browser tests in
 test-fast: setup ## run the tests that need neither a browser nor a notebook kernel
 	$(PY) -m pytest -n 2 --dist loadfile -m "not browser and not slow"
 
-lab: setup ## start JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+# JupyterLab refuses to start as root unless told to: containers and CI run as root.
+USER_ID ?= $(shell id -u)
+LAB_ARGS ?= $(if $(filter 0,$(USER_ID)),--allow-root)
+
+lab: setup ## start JupyterLab on the notebooks (with --allow-root when run as root)
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/
 
 benchmarks: setup ## run every benchmark under benchmarks/ and print the figures
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
