@@ -39,6 +39,10 @@ _OWNER = "owner.pid"
 def folder_lock(folder: str | os.PathLike, what: str) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (``what`` names it in messages) for a run's length.
 
+    The lock is a ``.run.lock`` file locked with ``flock``; it is removed when the run ends
+    (still holding the lock, so no other run can take it half-removed), and a run that
+    locked a file another run has just removed tries again on a fresh one.
+
     Raises
     ------
     ConfigError
@@ -47,19 +51,40 @@ def folder_lock(folder: str | os.PathLike, what: str) -> Iterator[None]:
         The folder cannot be created or written (read-only, full).
     """
     folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fh = open(folder / ".run.lock", "w")
-    except OSError as exc:
-        raise InputError(f"cannot write to the {what} {folder}: {exc.strerror or exc}") from None
-    try:
+    path = folder / ".run.lock"
+    for _ in range(5):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fh = open(path, "a")
+        except OSError as exc:
+            raise InputError(f"cannot write to the {what} {folder}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            fh.close()
             raise ConfigError(f"another soa-analysis run is using the {what} {folder}; wait for it to finish") from None
+        if _same_file(fh, path):
+            break
+        fh.close()  # the run before us removed this file after we opened it: lock the new one
+    else:  # pragma: no cover - five runs finishing in the instants between open and flock
+        raise ConfigError(f"another soa-analysis run is using the {what} {folder}; wait for it to finish")
+    try:
         yield
     finally:
+        with contextlib.suppress(OSError):
+            if _same_file(fh, path):
+                path.unlink()
         fh.close()
+
+
+def _same_file(fh, path: Path) -> bool:
+    """True when the open file ``fh`` is still the file at ``path`` (not removed or replaced)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    own = os.fstat(fh.fileno())
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
 
 
 def os_error_reason(exc: OSError) -> str:
