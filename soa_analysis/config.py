@@ -158,6 +158,8 @@ def _coerce(name: str, value, source: str):
     if name in ("rubric", "extra_labels", "outcome_data"):
         if not isinstance(value, (str, Path)):
             raise ConfigError(f"{source}: {name} must be a file path, got {value!r}")
+        if str(value) and Path(value).is_dir():
+            raise ConfigError(f"{source}: {name} {value} is a folder, not a file")
         if str(value) and not Path(value).is_file():
             raise ConfigError(f"{source}: {name} file {value} not found")
         return str(value)
