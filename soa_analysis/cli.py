@@ -10,51 +10,134 @@ another run is using (nothing is run).
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from pathlib import Path
 
 from . import __version__
 from .errors import SoaError
+from .labelled import REQUIRED_COLUMNS as REQUIRED_LABEL_COLUMNS
+from .preflight import suggest
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="YAML run file (config/runs/NAME.yaml); flags override it")
-    p.add_argument("--raw-dir", metavar="DIR", help="folder of submission files, read-only (default data/raw)")
-    p.add_argument("--processed-dir", metavar="DIR", help="folder for processed tables (default data/processed)")
-    p.add_argument("--reports-dir", metavar="DIR", help="folder for runs and published reports (default reports)")
-    p.add_argument("--taxonomies", metavar="LIST", help="comma-separated taxonomies to tag against "
-                   "(default priorities,outcomes_soa; also outcomes_2018 or a YAML path)")
-    p.add_argument("--rubric", metavar="FILE", help="evidence rubric YAML to grade with (default: the packaged "
-                   "soa_analysis/rubrics/evidence_rubric.yaml)")
-    p.add_argument("--extra-labels", metavar="FILE", help="labels CSV from `soa-analysis review import --out` "
-                   "to add to the tagger's training corpus")
-    p.add_argument("--compare-to", metavar="RUN_ID", help="compare this run's results with that run's (a run id "
-                   "under reports/runs/, or a unique prefix) instead of the last good run")
-    p.add_argument("--outcome-data", metavar="FILE", help="CPOP CPP-level outcome data CSV (a newer download) to set "
-                   "beside the narrative (default: the CPOP data shipped in the package)")
-    p.add_argument("--workers", type=int, metavar="N", help="processes to use; 0 = one per core (default 0)")
-    p.add_argument("--max-file-mb", type=float, metavar="MB", help="quarantine files larger than this (default 50)")
-    p.add_argument("--no-council-reports", dest="council_reports", action="store_const", const=False,
-                   default=None, help="publish only the national summary, not one report per council")
-    p.add_argument("--allow-empty", dest="allow_empty", action="store_const", const=True, default=None,
-                   help="publish even when no submission was ingested (otherwise the run fails and the last "
-                        "good report is kept)")
-    p.add_argument("--max-drop", metavar="SHARE", help="refuse to publish when the submissions fall by more than "
-                   "this share against the last published report (e.g. 0.25 or 25%%); without it a fall of more "
-                   "than a fifth only warns")
-    p.add_argument("--keep-runs", type=int, metavar="N", help="run folders to keep in reports/runs/ (the newest, "
-                   "and always the one reports/latest/ came from); 0 keeps all (default 10)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (stage lines are still printed)")
+ALL_STAGES = ("ingest", "tag", "evidence", "report")
+
+# (flags, argparse keywords, the stages that use the option); `run` offers them all.
+_RUN_OPTIONS: tuple[tuple[tuple[str, ...], dict, tuple[str, ...]], ...] = (
+    (("--config",), dict(metavar="FILE", help="YAML run file (config/runs/NAME.yaml); flags override it"), ALL_STAGES),
+    (("--raw-dir",), dict(metavar="DIR", help="folder of submission files, read-only (default data/raw)"), ("ingest",)),
+    (("--processed-dir",), dict(metavar="DIR", help="folder for processed tables (default data/processed)"),
+     ALL_STAGES),
+    (("--reports-dir",), dict(metavar="DIR", help="folder for runs and published reports (default reports)"),
+     ALL_STAGES),
+    (("--taxonomies",), dict(metavar="LIST", help="comma-separated taxonomies to tag against "
+                             "(default priorities,outcomes_soa; also outcomes_2018 or a YAML path)"), ("tag",)),
+    (("--extra-labels",), dict(metavar="FILE", help="labels CSV from `soa-analysis review import --out` "
+                               "to add to the tagger's training corpus"), ("tag",)),
+    (("--rubric",), dict(metavar="FILE", help="evidence rubric YAML to grade with (default: the packaged "
+                         "soa_analysis/rubrics/evidence_rubric.yaml)"), ("evidence",)),
+    (("--compare-to",), dict(metavar="RUN_ID", help="compare this run's results with that run's (a run id "
+                             "under reports/runs/, or a unique prefix) instead of the last good run"), ("report",)),
+    (("--outcome-data",), dict(metavar="FILE", help="CPOP CPP-level outcome data CSV (a newer download) to set "
+                               "beside the narrative (default: the CPOP data shipped in the package)"), ("report",)),
+    (("--workers",), dict(type=int, metavar="N", help="processes to use; 0 = one per core (default 0)"),
+     ("ingest", "report")),
+    (("--max-file-mb",), dict(type=float, metavar="MB", help="quarantine files larger than this (default 50)"),
+     ("ingest",)),
+    (("--no-council-reports",), dict(dest="council_reports", action="store_const", const=False, default=None,
+                                     help="publish only the national summary, not one report per council"),
+     ("report",)),
+    (("--allow-empty",), dict(dest="allow_empty", action="store_const", const=True, default=None,
+                              help="publish even when no submission was ingested (otherwise the run fails and the "
+                                   "last good report is kept)"), ("ingest", "report")),
+    (("--max-drop",), dict(metavar="SHARE", help="refuse to publish when the submissions fall by more than this "
+                           "share against the last published report (e.g. 0.25 or 25%%); without it a fall of more "
+                           "than a fifth only warns"), ("ingest", "report")),
+    (("--keep-runs",), dict(type=int, metavar="N", help="run folders to keep in reports/runs/ (the newest, and "
+                            "always the one reports/latest/ came from); 0 keeps all (default 10)"), ALL_STAGES),
+    (("-q", "--quiet"), dict(action="store_true", help="no progress bars (stage lines are still printed)"),
+     ALL_STAGES),
+)
+
+
+def _add_run_options(p: argparse.ArgumentParser, command: str) -> None:
+    """The options of one pipeline command: those its stage uses (``run``: every stage's)."""
+    for flags, kwargs, stages in _RUN_OPTIONS:
+        if command == "run" or command in stages:
+            p.add_argument(*flags, **kwargs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors suggest the nearest option or command (Python 3.11 has no
+    ``suggest_on_error``): ``--raw-dri`` -> "did you mean --raw-dir?"."""
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: D102 - remembers the words for error()
+        self._words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        bad = re.match(r"argument (\S+): invalid choice: '([^']*)'", message)
+        if bad:
+            for action in self._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    message += suggest(bad.group(2), action.choices)
+        elif message.startswith("the following arguments are required"):
+            unknown = self._unknown(getattr(self, "_words", []))
+            if unknown:  # `--outt x` misses `--out` because it was misspelt: say that
+                self.unrecognized(unknown)
+        super().error(message)
+
+    def _unknown(self, words: list[str]) -> list[str]:
+        own = [o for a in self._actions for o in a.option_strings]
+        out = []
+        for word in words:
+            flag = word.split("=", 1)[0]
+            if not re.match(r"--?[A-Za-z]", flag) or flag in own:
+                continue
+            if flag.startswith("--") and sum(o.startswith(flag) for o in own) == 1:
+                continue  # a unique abbreviation argparse accepts
+            out.append(word)
+        return out
+
+    def unrecognized(self, extras: list[str]):
+        """Exit 2 naming the unknown options, each with the nearest option (of this command, or
+        of the command that has it)."""
+        command = self.prog.split()[-1]
+        own = {o for a in self._actions for o in a.option_strings}
+        owners: dict[str, set[str]] = {}
+        for flags, _, stages in _RUN_OPTIONS:
+            for flag in flags:
+                owners.setdefault(flag, set()).update((*stages, "run"))
+        hints = []
+        for word in extras:
+            if not word.startswith("-"):
+                continue
+            flag = word.split("=", 1)[0]
+            close = difflib.get_close_matches(flag, sorted(own | set(owners)), n=1, cutoff=0.6)
+            if flag in owners:
+                hints.append(f"{flag} is an option of {_commands(owners[flag])}, not of {command}")
+            elif close and close[0] in own:
+                hints.append(f"{flag}: did you mean {close[0]}?")
+            elif close:
+                hints.append(f"{flag}: did you mean {close[0]}? (an option of {_commands(owners[close[0]])}, "
+                             f"not of {command})")
+        super().error(f"unrecognized arguments: {' '.join(extras)}" + "".join(f"\n  {h}" for h in hints))
+
+
+def _commands(names: set[str]) -> str:
+    order = ("run", *ALL_STAGES)
+    return " and ".join(", ".join(n for n in order if n in names).rsplit(", ", 1))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="soa-analysis",
         description="Ingest SOA submissions, tag them against the national priorities and National Outcomes, "
                     "grade their evidence, and publish self-contained HTML reports.",
     )
     parser.add_argument("--version", action="version", version=f"soa-analysis {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     helps = {
         "run": "run the whole pipeline (ingest, tag, evidence, report) and publish reports/latest/",
         "ingest": "read the raw submissions into data/processed (ingest_log.csv, submissions.parquet, ...)",
@@ -63,29 +146,48 @@ def build_parser() -> argparse.ArgumentParser:
         "report": "build the HTML reports from the processed tables and publish reports/latest/",
     }
     for name, text in helps.items():
-        p = sub.add_parser(name, help=text, description=text)
-        _add_run_options(p)
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        _add_run_options(p, name)
+        p.set_defaults(_parser=p)
     ev = sub.add_parser("evaluate", help="cross-validated accuracy of the priority tagger on a labelled file",
                         description="Per-priority precision, recall and F1, micro and macro F1 with bootstrap 95% "
-                                    "intervals, by cross-validation, on a labelled CSV (text, labels columns).")
-    ev.add_argument("--labels", metavar="FILE", help="labelled CSV (default: the corpus shipped in the package)")
-    ev.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+                                    "intervals, by nested cross-validation, on a labelled CSV. Categories that no "
+                                    "passage has (or that every passage has) are named and left out of the figures.")
+    ev.add_argument("--labels", metavar="FILE",
+                    help=f"labelled CSV, UTF-8, with columns {', '.join(REQUIRED_LABEL_COLUMNS)} (labels: category "
+                         "ids separated by ';'; kind optional), as `soa-analysis review import --out` writes it "
+                         "(default: the corpus shipped in the package)")
+    ev.add_argument("--folds", type=_folds, default=5, help="cross-validation folds, 2 or more (default 5)")
     ev.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    ev.set_defaults(_parser=ev)
     rv = sub.add_parser("review", help="export tags for reviewers, or import reviewed files",
                         description="Export tags with their evidence for reviewers (CSV and XLSX), or import "
                                     "reviewed files as labels and report agreement (Cohen's kappa).")
-    rv_sub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION")
-    rx = rv_sub.add_parser("export", help="write review sheets (CSV and XLSX) from the processed tags")
-    rx.add_argument("--processed-dir", default="data/processed", metavar="DIR")
-    rx.add_argument("--out", required=True, metavar="FILE", help="output path; .csv and .xlsx are both written")
+    rv_sub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION", parser_class=_Parser)
+    rx = rv_sub.add_parser("export", help="write review sheets (CSV and XLSX) from the processed tags",
+                           description="Write the tags the tagger gave (and nearly gave) each submission, with the "
+                                       "phrases and sentences behind them, for reviewers to mark yes or no: a CSV "
+                                       "and an XLSX workbook side by side (the workbook has a drop-down for the "
+                                       "decision and an instructions sheet). Read them back with `soa-analysis "
+                                       "review import`.")
+    rx.add_argument("--processed-dir", default="data/processed", metavar="DIR",
+                    help="the processed folder to export from (default data/processed)")
+    rx.add_argument("--out", required=True, metavar="FILE", help="where to write: both FILE.csv and FILE.xlsx "
+                    "are written (--out review.xlsx writes review.csv and review.xlsx)")
+    rx.set_defaults(_parser=rx)
     ri = rv_sub.add_parser("import", help="read reviewed sheets or coded REFI-QDA projects; print agreement; "
-                           "write training labels")
+                           "write training labels",
+                           description="Read reviewed sheets (CSV or XLSX, one per reviewer, decision yes/no or "
+                                       "blank) or REFI-QDA projects coded in a CAQDAS tool; print each reviewer's "
+                                       "agreement with the tagger and with each other (Cohen's kappa); optionally "
+                                       "write the reviewed submissions as training labels.")
     ri.add_argument("files", nargs="+", metavar="FILE", help="reviewed CSV/XLSX files (one per reviewer), or .qdpx "
                     "projects coded in a CAQDAS tool (each user a coder)")
     ri.add_argument("--processed-dir", default="data/processed", metavar="DIR",
                     help="the processed folder the sheets were exported from (default data/processed)")
     ri.add_argument("--out", metavar="FILE", help="write the reviewed submissions as a labels CSV, for "
                     "`soa-analysis tag --extra-labels FILE` (optional)")
+    ri.set_defaults(_parser=ri)
     qx = sub.add_parser("export-qdpx", help="write the coding as a REFI-QDA project for CAQDAS tools",
                         description="Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder: one "
                                     "text source per submission (narrative only), the codebook, a coded selection per "
@@ -93,36 +195,35 @@ def build_parser() -> argparse.ArgumentParser:
     qx.add_argument("--processed-dir", default="data/processed", metavar="DIR",
                     help="the processed folder to export (default data/processed)")
     qx.add_argument("--out", required=True, metavar="FILE", help="the .qdpx file to write")
+    qx.set_defaults(_parser=qx)
     return parser
+
+
+def _folds(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 2:
+        raise argparse.ArgumentTypeError("cross-validation needs 2 folds or more")
+    return n
 
 
 def _options(args: argparse.Namespace):
     from .config import make_options
 
-    return make_options(
-        config=args.config,
-        raw_dir=args.raw_dir,
-        processed_dir=args.processed_dir,
-        reports_dir=args.reports_dir,
-        taxonomies=args.taxonomies,
-        workers=args.workers,
-        max_file_mb=args.max_file_mb,
-        council_reports=args.council_reports,
-        keep_runs=args.keep_runs,
-        rubric=args.rubric,
-        extra_labels=args.extra_labels,
-        compare_to=args.compare_to,
-        outcome_data=args.outcome_data,
-        allow_empty=args.allow_empty,
-        max_drop=args.max_drop,
-    )
+    names = ("raw_dir", "processed_dir", "reports_dir", "taxonomies", "workers", "max_file_mb", "council_reports",
+             "keep_runs", "rubric", "extra_labels", "compare_to", "outcome_data", "allow_empty", "max_drop")
+    return make_options(config=args.config, **{n: getattr(args, n, None) for n in names})
 
 
 def _cmd_pipeline(args: argparse.Namespace) -> int:
     from .pipeline import run
+    from .preflight import check_options
 
     opts = _options(args)
-    stages = ("ingest", "tag", "evidence", "report") if args.command == "run" else (args.command,)
+    stages = ALL_STAGES if args.command == "run" else (args.command,)
+    check_options(opts, stages)  # everything the stages will read, before any work (exit 2)
     result = run(opts, stages, progress=False if args.quiet else None)
     summary = result.manifest.get("ingest_summary") or {}
     if summary and "ingest" in stages:
@@ -158,7 +259,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from . import tagging
 
     if args.review_command == "export":
-        paths = tagging.export_review(args.processed_dir, args.out)
+        paths = tagging.export_review(args.processed_dir, args.out, formats=("csv", "xlsx"))
         for p in paths if isinstance(paths, (list, tuple)) else [paths]:
             print(p)
         return 0
@@ -202,7 +303,9 @@ def _cmd_export_qdpx(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``soa-analysis`` command."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        args._parser.unrecognized(extras)
     try:
         if args.command == "evaluate":
             return _cmd_evaluate(args)
