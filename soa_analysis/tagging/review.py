@@ -21,6 +21,7 @@ from sklearn.metrics import cohen_kappa_score
 from ..errors import InputError, SchemaError
 from ..io import atomic_path, read_table
 from ..sharing import spreadsheet_cell
+from .review_sheet import write_review_workbook
 
 __all__ = ["export_review", "import_review", "labels_from_review", "cohens_kappa", "agreement_summary",
            "agreement_text", "REVIEW_COLUMNS"]
@@ -31,7 +32,7 @@ _YES = {"yes", "y", "1", "true", "agree", "correct", "accept", "accepted"}
 _NO = {"no", "n", "0", "false", "disagree", "incorrect", "reject", "rejected"}
 
 
-def export_review(processed_dir, dest, *, taxonomies=None, margin=0.15, reviewer="") -> list[Path]:
+def export_review(processed_dir, dest, *, taxonomies=None, margin=0.15, reviewer="", formats=None) -> list[Path]:
     """Write the tags for human review as CSV and XLSX.
 
     Parameters
@@ -40,6 +41,9 @@ def export_review(processed_dir, dest, *, taxonomies=None, margin=0.15, reviewer
         Folder with tags.parquet, tag_evidence.parquet and submissions.parquet.
     dest : path-like
         ``x.csv`` or ``x.xlsx`` writes that file; a path without either suffix writes both.
+    formats : sequence of {"csv", "xlsx"}, optional
+        Write these formats beside each other whatever ``dest``'s suffix (``("csv", "xlsx")``
+        with ``review.xlsx`` writes ``review.csv`` and ``review.xlsx``, as the CLI does).
     taxonomies : sequence of str, optional
         Only these taxonomies (all by default).
     margin : float
@@ -82,19 +86,20 @@ def export_review(processed_dir, dest, *, taxonomies=None, margin=0.15, reviewer
     for c in ("council", "title", "label", "evidence", "sentences"):
         out[c] = out[c].map(spreadsheet_cell)
     dest = Path(dest)
-    targets = [dest] if dest.suffix in (".csv", ".xlsx") else [dest.with_suffix(".csv"), dest.with_suffix(".xlsx")]
+    if formats is not None:
+        stem = dest.with_suffix("") if dest.suffix in (".csv", ".xlsx") else dest
+        targets = [stem.parent / f"{stem.name}.{f}" for f in formats]
+    elif dest.suffix in (".csv", ".xlsx"):
+        targets = [dest]
+    else:
+        targets = [dest.with_suffix(".csv"), dest.with_suffix(".xlsx")]
     for path in targets:
         if path.suffix == ".csv":
             with atomic_path(path, ".csv") as tmp:
                 out.to_csv(tmp, index=False, encoding="utf-8")
         else:
             with atomic_path(path, ".xlsx") as tmp:
-                with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                    out.to_excel(xw, index=False, sheet_name="review")
-                    ws = xw.sheets["review"]
-                    for col, width in zip("ABCDEFGHIJKLMN", (9, 14, 16, 30, 12, 18, 24, 7, 8, 60, 60, 12, 10, 30)):
-                        ws.column_dimensions[col].width = width
-                    ws.freeze_panes = "B2"
+                write_review_workbook(out, tmp)  # drop-down for the decision, instructions sheet
     return targets
 
 
@@ -106,7 +111,21 @@ def _decision(value) -> float:
         return 0.0
     if s in ("", "nan", "none", "?", "unsure"):
         return np.nan
-    raise SchemaError(f"review decision {value!r} not understood; use yes or no (blank if not reviewed)")
+    raise SchemaError(f"decision {value!r} not understood; use yes or no (also y/n, 1/0, true/false, "
+                      "agree/disagree), or leave it blank if not reviewed")
+
+
+def _decisions(df: pd.DataFrame, path: Path) -> list[float]:
+    """The decisions of one file as 1.0 / 0.0 / NaN; a bad one is named by its row, submission and category."""
+    out = []
+    for i, (value, row) in enumerate(zip(df["decision"], df.itertuples(index=False)), start=2):
+        try:
+            out.append(_decision(value))
+        except SchemaError as exc:
+            where = ", ".join(f"{k} {getattr(row, k)}" for k in ("review_id", "submission_id", "priority")
+                              if str(getattr(row, k, "")).strip())
+            raise SchemaError(f"{path}: row {i} ({where}): {exc}") from None
+    return out
 
 
 def import_review(paths) -> pd.DataFrame:
@@ -137,7 +156,7 @@ def import_review(paths) -> pd.DataFrame:
         p = Path(p)
         try:
             if p.suffix == ".xlsx":
-                df = pd.read_excel(p, dtype=str, keep_default_na=False, engine="openpyxl")
+                df = pd.read_excel(p, dtype=str, keep_default_na=False, engine="openpyxl", sheet_name=0)
             else:
                 df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
         except (OSError, ValueError) as exc:
@@ -149,10 +168,7 @@ def import_review(paths) -> pd.DataFrame:
             if c not in df.columns:
                 df[c] = ""
         df["reviewer"] = [r.strip() or p.stem for r in df["reviewer"]]
-        try:
-            df["label"] = [_decision(v) for v in df["decision"]]
-        except SchemaError as exc:
-            raise SchemaError(f"{p}: {exc}") from None
+        df["label"] = _decisions(df, p)
         df["assigned"] = df["assigned"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
         df["score"] = pd.to_numeric(df["score"], errors="coerce")
         df["review_file"] = str(p)
