@@ -40,6 +40,22 @@ def labels_sha256(path: "str | os.PathLike | None" = None) -> str:
     return hashlib.sha256(_read_bytes(path)[0]).hexdigest()
 
 
+def _read_csv(raw: bytes, source: str) -> pd.DataFrame:
+    """The labels CSV's rows as text; a file that is not a UTF-8 CSV is one clear :class:`InputError`."""
+    if raw[:4] == b"PK\x03\x04":
+        raise InputError(f"{source} is a zip file (an XLSX workbook?), not a CSV: save it as CSV UTF-8")
+    try:
+        return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source} is not UTF-8 text (byte {exc.start}): save it as CSV UTF-8") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{source} is empty: a labels file needs a header row "
+                         f"({', '.join(REQUIRED_COLUMNS)}) and passages") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        detail = " ".join(str(exc).split())
+        raise InputError(f"{source} is not a readable CSV ({detail})") from None
+
+
 def load_labels(path: "str | os.PathLike | None" = None, *, categories=None) -> pd.DataFrame:
     """Read a labelled corpus: one row per passage, ``labels`` ';'-separated.
 
@@ -59,15 +75,19 @@ def load_labels(path: "str | os.PathLike | None" = None, *, categories=None) -> 
     Raises
     ------
     InputError
-        If the file cannot be read.
+        If the file cannot be read, or is not a UTF-8 CSV.
     SchemaError
         If required columns are missing, texts are empty, ids repeat or labels are unknown.
     """
     raw, source = _read_bytes(path)
-    df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8")
+    df = _read_csv(raw, source)
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
-        raise SchemaError(f"{source}: labels file lacks column(s) {missing}")
+        hint = (f" (this is a reviewed sheet: turn it into labels with `soa-analysis review import {source} "
+                "--out labels.csv`)" if {"review_id", "decision"} <= set(df.columns) else "")
+        raise SchemaError(f"{source}: labels file lacks column(s) {', '.join(missing)}; a labels file is a UTF-8 "
+                          f"CSV with columns {', '.join(REQUIRED_COLUMNS)} (kind optional), as "
+                          f"`soa-analysis review import --out` writes it{hint}")
     if "kind" not in df.columns:
         df["kind"] = ""
     if (df["text"].str.strip() == "").any():

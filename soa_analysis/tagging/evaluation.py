@@ -10,6 +10,7 @@ macro-F1, the project's acceptance figure (target >= 0.85).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.model_selection import KFold, train_test_split
 
 from ..labelled import labels_sha256, load_labels, load_real_features
 from .lexicon import LexiconTagger, analyse
+from ..errors import SchemaError
 from .model import CombinedTagger, SupervisedTagger, choose_thresholds, decide, document_features
 
 __all__ = ["evaluate", "EvaluationReport", "bootstrap_f1", "f1_table"]
@@ -124,6 +126,11 @@ class EvaluationReport:
             f"Tagger evaluation: {s.get('n_passages')} passages, {s.get('folds')}-fold nested cross-validation "
             f"(seed {s.get('seed')}), bootstrap 95% intervals ({s.get('n_boot')} resamples).",
             "",
+        ]
+        if s.get("skipped"):
+            lines += ["Left out of the figures (precision and recall need passages with and without a category): "
+                      + "; ".join(f"{c} ({why})" for c, why in s["skipped"].items()) + ".", ""]
+        lines += [
             "| priority | support | precision | recall | F1 (95% CI) | held-out F1 | threshold |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
@@ -144,6 +151,30 @@ class EvaluationReport:
         return "\n".join(lines)
 
     __str__ = to_markdown
+
+
+def _scorable(Y: np.ndarray, cats) -> tuple[np.ndarray, dict]:
+    """Which categories can be scored (some passages have them, some do not), and why the others cannot.
+
+    >>> _scorable(np.array([[1, 0, 1], [0, 0, 1]]), ["a", "b", "c"])[1]
+    {'b': 'no passage labelled with it', 'c': 'every passage labelled with it'}
+    """
+    support = Y.sum(0)
+    ok = (support > 0) & (support < len(Y))
+    why = {c: ("no passage labelled with it" if n == 0 else "every passage labelled with it")
+           for c, n, good in zip(cats, support, ok) if not good}
+    return ok, why
+
+
+@contextlib.contextmanager
+def _training(source: str):
+    """Turn a model's refusal to train (a category with no positive or no negative example in a
+    training part) into one line about the labels file."""
+    try:
+        yield
+    except SchemaError as exc:
+        raise SchemaError(f"{source}: cannot train on it: {exc}; label more passages with and without each "
+                          "category, or pass fewer folds") from None
 
 
 def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_boot=1000,
@@ -178,7 +209,15 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_
     """
     cats = LexiconTagger(taxonomy=taxonomy).fit().categories_
     df = load_labels(labels_path, categories=cats)
-    Y = np.array([[int(c in ls) for c in cats] for ls in df["label_list"]])
+    source = str(labels_path or "the packaged corpus")
+    if len(df) < folds:
+        raise SchemaError(f"{source}: {len(df)} passage(s); {folds}-fold cross-validation needs at least {folds} "
+                          "(label more passages, or pass fewer folds)")
+    Y = np.array([[int(c in ls) for c in cats] for ls in df["label_list"]]).reshape(len(df), len(cats))
+    scored, skipped = _scorable(Y, cats)
+    if not scored.any():
+        raise SchemaError(f"{source}: no category has both passages labelled with it and passages without it, "
+                          "so there is nothing to score")
     analysed = [analyse(t) for t in df["text"]]
     feats = [document_features(a) for a in analysed]
     lexicon = LexiconTagger(taxonomy=taxonomy).fit()
@@ -191,50 +230,56 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_
     weights = {"lexicon": 1.0, "model": 0.0, "combined": float(lexicon_weight)}
     preds = {m: np.zeros((n, k), dtype=int) for m in weights}
     outer = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    for tr, te in outer.split(feats):
-        tr_feats = [feats[i] for i in tr] + r_feats
-        tr_Y = np.vstack([Y[tr], r_Y])
-        tr_lex = np.vstack([lex[tr], r_lex])
-        inner_oof = np.zeros((len(tr_feats), k))
-        inner = KFold(n_splits=folds, shuffle=True, random_state=seed)
-        for itr, ite in inner.split(tr_feats):
-            m = SupervisedTagger(C=C).fit([tr_feats[i] for i in itr], tr_Y[itr])
-            inner_oof[ite] = m.predict_proba([tr_feats[i] for i in ite])
-        sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y).predict_proba([feats[i] for i in te])
-        for name, w in weights.items():
-            th, _ = choose_thresholds(tr_Y, w * tr_lex + (1 - w) * inner_oof)
-            preds[name][te] = decide(w * lex[te] + (1 - w) * sup_te, th, relative).astype(int)
+    with _training(source):
+        for tr, te in outer.split(feats):
+            tr_feats = [feats[i] for i in tr] + r_feats
+            tr_Y = np.vstack([Y[tr], r_Y])
+            tr_lex = np.vstack([lex[tr], r_lex])
+            inner_oof = np.zeros((len(tr_feats), k))
+            inner = KFold(n_splits=folds, shuffle=True, random_state=seed)
+            for itr, ite in inner.split(tr_feats):
+                m = SupervisedTagger(C=C).fit([tr_feats[i] for i in itr], tr_Y[itr])
+                inner_oof[ite] = m.predict_proba([tr_feats[i] for i in ite])
+            sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y).predict_proba([feats[i] for i in te])
+            for name, w in weights.items():
+                th, _ = choose_thresholds(tr_Y, w * tr_lex + (1 - w) * inner_oof)
+                preds[name][te] = decide(w * lex[te] + (1 - w) * sup_te, th, relative).astype(int)
     P = preds["combined"]
-    prec, rec, f1, micro, macro = f1_table(Y, P)
-    boot = bootstrap_f1(Y, P, n_boot=n_boot, seed=seed)
+    prec, rec, f1, micro, macro = f1_table(Y[:, scored], P[:, scored])  # categories left out: settings["skipped"]
+    boot = bootstrap_f1(Y[:, scored], P[:, scored], n_boot=n_boot, seed=seed)
 
     idx = np.arange(n)
     tr, te = train_test_split(idx, test_size=heldout, random_state=seed, shuffle=True)
     params = dict(taxonomy=taxonomy, lexicon_weight=lexicon_weight, C=C, cv_folds=folds, seed=seed, relative=relative,
                   real_text=real_text)
     model = CombinedTagger(**params)
-    model.fit([analysed[i] for i in tr], Y[tr])
+    with _training(source):
+        model.fit([analysed[i] for i in tr], Y[tr])
     Ph = model.predict([analysed[i] for i in te])
-    _, _, f1_h, _, macro_h = f1_table(Y[te], Ph)
+    _, _, f1_h, _, macro_h = f1_table(Y[te][:, scored], Ph[:, scored])
     full = CombinedTagger(**params)
-    full.fit(analysed, Y)
+    with _training(source):
+        full.fit(analysed, Y)
+    cats_scored = [c for c, ok in zip(cats, scored) if ok]
 
     per = pd.DataFrame({
-        "category": list(cats), "support": Y.sum(0).astype(int),
+        "category": cats_scored, "support": Y[:, scored].sum(0).astype(int),
         "precision": prec, "precision_lo": boot["precision"][0], "precision_hi": boot["precision"][1],
         "recall": rec, "recall_lo": boot["recall"][0], "recall_hi": boot["recall"][1],
         "f1": f1, "f1_lo": boot["f1"][0], "f1_hi": boot["f1"][1],
-        "heldout_f1": f1_h, "threshold": [full.thresholds_[c] for c in cats],
+        "heldout_f1": f1_h, "threshold": [full.thresholds_[c] for c in cats_scored],
     })
     kinds = df["kind"].replace("", "unspecified")
     exact = (P == Y).all(1)
     by_kind = (pd.DataFrame({"kind": kinds, "exact": exact}).groupby("kind", sort=True)
                .agg(n=("exact", "size"), exact_match=("exact", "mean")).reset_index())
-    by_method = {name: f1_table(Y, p)[4] for name, p in preds.items()}
+    by_method = {name: f1_table(Y[:, scored], p[:, scored])[4] for name, p in preds.items()}
     settings = {"n_passages": int(n), "folds": folds, "seed": seed, "n_boot": n_boot, "heldout": heldout,
                 "lexicon_weight": lexicon_weight, "C": C, "taxonomy": taxonomy, "relative": relative,
                 "real_text_documents": int(real["n"]) if real else 0,
                 "labels": str(labels_path or "package:labelled/priorities.csv"),
                 "labels_sha256": labels_sha256(labels_path)}
+    if skipped:
+        settings["skipped"] = skipped
     return EvaluationReport(per, micro, tuple(map(float, boot["micro"])), macro, tuple(map(float, boot["macro"])),
                             float(macro_h), int(len(te)), by_method, by_kind, settings)
