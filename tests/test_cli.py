@@ -49,6 +49,12 @@ def test_run_exits_zero_and_publishes_latest(full_run, capsys):
     assert (latest / "manifest.json").is_file()
 
 
+def test_no_lock_file_is_left_behind(full_run):
+    base = full_run["base"]
+    assert not (base / "reports" / ".run.lock").exists()
+    assert not (base / "processed" / ".run.lock").exists()
+
+
 def test_raw_files_are_never_modified(full_run):
     assert _hashes(full_run["raw"]) == full_run["before"]
 
@@ -112,10 +118,20 @@ def test_a_failing_stage_exits_nonzero_and_keeps_the_last_good_report(full_run, 
     # its own copy of the processed tables: a failed stage leaves them unfit for the later tests' stages
     shutil.copytree(base / "processed", base / "processed_failing")
     args[args.index("--processed-dir") + 1] = str(base / "processed_failing")
-    code = cli.main(args + ["--taxonomies", "no_such_taxonomy"])
+    # the tag stage fails inside its notebook (a bad option would be refused before any work, exit 2)
+    import nbformat
+
+    notebooks = base / "notebooks_failing"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    nb = nbformat.read(notebooks / "02_tag.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('FICTIONAL failure in the tag stage')"))
+    nbformat.write(nb, notebooks / "02_tag.ipynb")
+    cfg = base / "failing.yaml"
+    cfg.write_text(f"notebooks_dir: {notebooks}\n", encoding="utf-8")
+    code = cli.main(args + ["--config", str(cfg)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "failed" in err and "tag" in err
+    assert "failed" in err and "tag" in err and "FICTIONAL failure in the tag stage" in err
     assert latest.read_bytes() == good
     failed = sorted((base / "reports" / "runs").iterdir())[-1]
     manifest = json.loads((failed / "manifest.json").read_text())
