@@ -17,9 +17,7 @@ import pytest
 
 from soa_analysis import cli, guards
 from soa_analysis.errors import ConfigError
-from soa_analysis.io import write_table
-from soa_analysis.tagging import run_tagging
-from test_tagging_stage import FALLS, JOBS, MINUTES, make_submissions
+from test_tagging_review import processed  # noqa: F401 - the fixture: three fictional submissions, tagged
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini_raw"
@@ -196,15 +194,6 @@ def test_a_bad_run_file_fails_before_any_work(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- review sheets
-
-@pytest.fixture(scope="module")
-def processed(tmp_path_factory):
-    """Three fictional submissions, tagged."""
-    d = tmp_path_factory.mktemp("processed")
-    write_table(make_submissions(FALLS, JOBS, MINUTES), d / "submissions.parquet", table="submissions")
-    run_tagging(d, taxonomies=("priorities",))
-    return d
-
 
 def test_review_export_writes_the_workbook_and_the_csv(processed, tmp_path, capsys):
     code, out, err = _main(["review", "export", "--processed-dir", str(processed),
