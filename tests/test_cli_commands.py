@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -66,12 +67,15 @@ def test_the_lab_command_starts_jupyterlab_on_the_notebooks(tmp_path):
            f"--ServerApp.port={_free_port()}", "--ServerApp.port_retries=50"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seen: list[str] = []
+    watchdog = threading.Timer(600, proc.kill)  # a hung server ends the test instead of blocking it (not a timing check)
+    watchdog.start()
     try:
         for line in proc.stderr:  # the server logs to stderr; it says where it is serving once it is up
             seen.append(line)
             if "http://127.0.0.1:" in line and "/lab" in line:
                 break
     finally:
+        watchdog.cancel()
         proc.terminate()
         try:
             proc.wait(timeout=60)

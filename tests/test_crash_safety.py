@@ -106,6 +106,7 @@ def _kill_during(stage: str, base: Path) -> str:
 
 
 def _folders(base: Path) -> list[str]:
+    """The run's folders as options; ``[2:]`` leaves out the raw folder (only run and ingest take it)."""
     return ["--raw-dir", str(base / "raw"), "--processed-dir", str(base / "processed"),
             "--reports-dir", str(base / "reports")]
 
@@ -124,7 +125,7 @@ def test_a_run_killed_in_any_stage_publishes_nothing_and_the_next_run_succeeds(t
         _kill_during(stage, base)
         assert _hashes(latest) == published, f"latest/ changed by a run killed during {stage}"
         if stage != "report":  # the processed folder now holds an unfinished stage's tables
-            alone = subprocess.run(_cli("report", *_folders(base), "--no-council-reports", "-q"), cwd=base,
+            alone = subprocess.run(_cli("report", *_folders(base)[2:], "--no-council-reports", "-q"), cwd=base,
                                    capture_output=True, text=True, timeout=600)
             assert alone.returncode == 2, alone.stderr
             assert "refuses" in alone.stderr or "holds none that a finished" in alone.stderr, alone.stderr
