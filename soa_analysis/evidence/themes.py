@@ -1,8 +1,12 @@
 """Added-value themes (question 5) and the 2012 guidance expectations, by phrase matching.
 
-Phrases are matched on sequences of Porter stems of every token (hyphens read as spaces),
-so "pooled budgets" matches "pooling budget" and "joined-up" matches "joined up". Stop
-words are *not* dropped: phrases such as "working together" or "fire safety" need them.
+Phrases are found by the one phrase index the priorities and the National Outcomes use
+(:mod:`soa_analysis.tagging.phrases`, which says what a match is), on Porter stems of every
+word, hyphens read as spaces, so "pooled budgets" matches "pooling budget" and "joined-up"
+matches "joined up". Occurrences count by that module's reading rule
+(:func:`~soa_analysis.tagging.phrases.first_longest`): left to right, the longest phrase at
+each word, words of a theme's exclusions never counting, negation and hedges not read.
+Stop words are *not* dropped: phrases such as "working together" or "fire safety" need them.
 Each theme keeps the sentences and phrases it rests on.
 """
 
@@ -17,18 +21,18 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError, TaxonomyError
-from ..nlp import split_sentences, stem, tokenize
 from ..rubrics import Guidance, load_guidance
-from .patterns import HYPHEN, compile_pattern
+from ..tagging.phrases import PhraseIndex, first_longest
+from ..tagging.text import analyse, phrase_stems
+from .patterns import compile_pattern
 
 __all__ = [
     "Theme",
     "ThemeTaxonomy",
     "ThemeScore",
-    "PhraseMatcher",
     "ThemeTagger",
     "load_added_value",
-    "stems_of",
+    "theme_index",
     "align_guidance",
     "THEME_IDS",
 ]
@@ -37,70 +41,6 @@ THEME_IDS = (
     "prevention", "resources", "business_processes", "partnership", "localisation", "community_engagement",
     "voluntary_sector", "business_sector", "performance", "cost_effectiveness", "shared_data", "outcome_focus",
 )
-
-
-def stems_of(text: str) -> tuple[str, ...]:
-    """Stems of every token of ``text``, hyphens and slashes between words read as spaces.
-
-    Example
-    -------
-    >>> stems_of("Pooled budgets, joined-up")
-    ('pool', 'budget', 'join', 'up')
-    """
-    return tuple(stem(t) for t in tokenize(HYPHEN.sub(" ", text)))
-
-
-class PhraseMatcher:
-    """Find weighted phrases in token-stem sequences, skipping excluded spans.
-
-    Parameters
-    ----------
-    phrases : dict
-        Phrase -> weight.
-    exclusions : iterable of str
-        Phrases whose tokens may not count for any phrase of this matcher.
-    """
-
-    def __init__(self, phrases: dict, exclusions=()):
-        self.phrases = dict(phrases)
-        self.exclusions = tuple(exclusions)
-        self._index: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
-        best: dict[tuple[str, ...], tuple[str, float]] = {}
-        for phrase, weight in self.phrases.items():
-            key = stems_of(str(phrase))
-            if key and weight > best.get(key, (None, float("-inf")))[1]:
-                best[key] = (str(phrase), float(weight))  # phrases that stem alike: keep the heaviest
-        for key, (phrase, weight) in best.items():
-            self._index.setdefault(key[0], []).append((key, phrase, weight))
-        for entries in self._index.values():
-            entries.sort(key=lambda e: -len(e[0]))
-        self._excl: dict[str, list[tuple[str, ...]]] = {}
-        for phrase in self.exclusions:
-            key = stems_of(str(phrase))
-            if key:
-                self._excl.setdefault(key[0], []).append(key)
-
-    def find(self, stems: tuple[str, ...]) -> list[tuple[str, float]]:
-        """``(phrase, weight)`` for each phrase occurrence in ``stems`` (longest match first)."""
-        n = len(stems)
-        blocked = set()
-        if self._excl:
-            for i, s in enumerate(stems):
-                for key in self._excl.get(s, ()):
-                    if stems[i:i + len(key)] == key:
-                        blocked.update(range(i, i + len(key)))
-        out = []
-        i = 0
-        while i < n:
-            step = 1
-            for key, phrase, weight in self._index.get(stems[i], ()):
-                k = len(key)
-                if stems[i:i + k] == key and not blocked.intersection(range(i, i + k)):
-                    out.append((phrase, weight))
-                    step = k
-                    break
-            i += step
-        return out
 
 
 @dataclass(frozen=True)
@@ -219,12 +159,36 @@ def load_added_value(path: str | os.PathLike | ThemeTaxonomy | None = None) -> T
     return _load_cached(key, mtime)
 
 
+def _heaviest_alike(phrases) -> list[tuple[str, float]]:
+    """Phrases that stem alike ("pooled", "pooling") as one: the heaviest (on a tie, the first listed)."""
+    best: dict[tuple[str, ...], tuple[str, float]] = {}
+    for phrase, weight in phrases:
+        key = phrase_stems(str(phrase))
+        if key not in best or float(weight) > best[key][1]:
+            best[key] = (str(phrase), float(weight))
+    return list(best.values())
+
+
+def theme_index(taxonomy: ThemeTaxonomy) -> PhraseIndex:
+    """The themes' phrases and exclusions as one :class:`~soa_analysis.tagging.phrases.PhraseIndex`.
+
+    Category ``i`` is ``taxonomy.themes[i]``. A theme's phrases that stem alike count as one
+    phrase, of the heaviest weight.
+    """
+    entries = []
+    for ci, theme in enumerate(taxonomy.themes):
+        entries += [(ci, p, w, False) for p, w in _heaviest_alike(theme.phrases)]
+        entries += [(ci, p, 0.0, True) for p in theme.exclusions]
+    return PhraseIndex(entries, names=taxonomy.ids, source=taxonomy.source)
+
+
 class ThemeTagger:
     """Tag added-value text with the themes of the taxonomy.
 
-    A theme's total is the sum of the weights of the distinct phrases found (a phrase
-    repeated counts once); its score is ``total / (total + threshold)`` and it is assigned
-    when the total reaches the threshold (score >= 0.5).
+    A theme's total is the sum of the weights of the distinct phrases matched (a phrase
+    repeated counts once); its score is
+    ``total / (total + threshold)`` and it is assigned when the total reaches the threshold
+    (score >= 0.5).
 
     Parameters
     ----------
@@ -241,30 +205,29 @@ class ThemeTagger:
         self.taxonomy = taxonomy
 
     def fit(self, X=None, y=None) -> "ThemeTagger":
-        """Load the taxonomy and build the phrase matchers; returns self."""
+        """Load the taxonomy and index its phrases; returns self."""
         self.taxonomy_ = load_added_value(self.taxonomy)
-        self.matchers_ = {t.id: PhraseMatcher(dict(t.phrases), t.exclusions) for t in self.taxonomy_.themes}
+        self.index_ = theme_index(self.taxonomy_)
         return self
 
     def score(self, text: str) -> dict[str, ThemeScore]:
         """Every theme's :class:`ThemeScore` for ``text``."""
-        if not hasattr(self, "matchers_"):
+        if not hasattr(self, "index_"):
             self.fit()
-        sentences = [(s, stems_of(s)) for s in split_sentences(text or "")]
+        themes = self.taxonomy_.themes
+        phrases: list[dict[str, float]] = [{} for _ in themes]
+        evid: list[list] = [[] for _ in themes]
+        find = self.index_.find
+        for sent in analyse(text or ""):
+            for ci, hits in first_longest(find(sent.stems)).items():
+                evid[ci].append((sent.sentence, sorted({h[3] for h in hits})))
+                for _, _, w, p in hits:
+                    phrases[ci][p] = w
         out = {}
-        for theme in self.taxonomy_.themes:
-            matcher = self.matchers_[theme.id]
-            phrases: dict[str, float] = {}
-            evid = []
-            for sent, stems in sentences:
-                hits = matcher.find(stems)
-                if hits:
-                    evid.append((sent, sorted({p for p, _ in hits})))
-                    for p, w in hits:
-                        phrases[p] = w
-            total = max(0.0, sum(phrases.values()))
+        for theme, found, sentences in zip(themes, phrases, evid):
+            total = max(0.0, sum(found.values()))
             score = total / (total + theme.threshold) if total else 0.0
-            out[theme.id] = ThemeScore(theme.id, round(score, 4), total >= theme.threshold, phrases, evid)
+            out[theme.id] = ThemeScore(theme.id, round(score, 4), total >= theme.threshold, found, sentences)
         return out
 
     def predict(self, texts) -> list[list[str]]:
@@ -274,12 +237,16 @@ class ThemeTagger:
 
 @lru_cache(maxsize=8)
 def _guidance_matchers(guidance: Guidance):
-    return {e.id: (PhraseMatcher({p: 1.0 for p in e.phrases}), tuple(compile_pattern(p) for p in e.patterns))
-            for e in guidance.expectations}
+    index = PhraseIndex([(ci, p, 1.0, False) for ci, e in enumerate(guidance.expectations) for p in e.phrases],
+                        names=[e.id for e in guidance.expectations], source=guidance.source)
+    return index, [tuple(compile_pattern(p) for p in e.patterns) for e in guidance.expectations]
 
 
 def align_guidance(text: str, guidance: Guidance | str | os.PathLike | None = None) -> dict[str, list[str]]:
     """Sentences of ``text`` that meet each expectation of the 2012 guidance.
+
+    A sentence meets an expectation when one of its phrases matches (by the reading rule, as
+    the themes' phrases do) or one of its patterns is found.
 
     Returns
     -------
@@ -293,11 +260,11 @@ def align_guidance(text: str, guidance: Guidance | str | os.PathLike | None = No
     """
     if not isinstance(guidance, Guidance):
         guidance = load_guidance(guidance)
-    matchers = _guidance_matchers(guidance)
+    index, regexes = _guidance_matchers(guidance)
     out: dict[str, list[str]] = {e.id: [] for e in guidance.expectations}
-    for sent in split_sentences(text or ""):
-        stems = stems_of(sent)
-        for eid, (matcher, regexes) in matchers.items():
-            if matcher.find(stems) or any(r.search(sent) for r in regexes):
-                out[eid].append(sent)
+    for sent in analyse(text or ""):
+        matched = first_longest(index.find(sent.stems))
+        for ci, e in enumerate(guidance.expectations):
+            if ci in matched or any(r.search(sent.sentence) for r in regexes[ci]):
+                out[e.id].append(sent.sentence)
     return out

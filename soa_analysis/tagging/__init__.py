@@ -10,7 +10,8 @@ highlight_html(text, evidence_rows), show_submission(processed_dir, submission_i
 """
 
 _LAZY = {
-    "lexicon": ("LexiconTagger", "analyse", "as_document"),
+    "lexicon": ("LexiconTagger",),
+    "text": ("analyse", "as_document"),
     "model": ("CombinedTagger", "SupervisedTagger", "choose_thresholds", "load_model"),
     "stage": ("TaggingResult", "run_tagging", "submission_document"),
     "evaluation": ("evaluate", "EvaluationReport"),

@@ -32,9 +32,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..schema import narrative_parts
-from .lexicon import LIST_DAMPING, AnalysedSentence, LexiconTagger
-from .text import (_ALL_CUES, _STEM_CACHE, CITATION_RE, FEATURE_STOP_WORDS, WORD_RE, cue_flags,
-                   split_sentences, stems)
+from .lexicon import LIST_DAMPING, LexiconTagger
+from .text import (_ALL_CUES, _STEM_CACHE, FEATURE_STOP_WORDS, WORD_RE, AnalysedSentence, cites_outcome,
+                   cue_flags, split_sentences, stems)
 
 __all__ = ["Corpus", "LexiconMatches", "match_lexicon", "model_matrix", "submission_pairs"]
 
@@ -147,14 +147,14 @@ class Corpus:
         """The word tokens of sentence ``s`` (as :func:`text.words` gives them)."""
         return self.types[self.tok_type[self.sent_tok[s]:self.sent_tok[s + 1]]].tolist()
 
+    def sentence(self, s: int) -> AnalysedSentence:
+        """Sentence ``s`` as an :class:`AnalysedSentence` (for per-sentence code paths)."""
+        st = [self.stems[j] for j in self.tok_stem[self.sent_tok[s]:self.sent_tok[s + 1]]]
+        return AnalysedSentence(self.sections[s], self.sentences[s], self.tokens(s), st)
+
     def analysed(self, i: int) -> list[AnalysedSentence]:
         """Document ``i`` as :class:`AnalysedSentence` objects (for per-sentence code paths)."""
-        out = []
-        for s in range(self.doc_sent[i], self.doc_sent[i + 1]):
-            toks = self.tokens(s)
-            out.append(AnalysedSentence(self.sections[s], self.sentences[s], toks,
-                                        [self.stems[j] for j in self.tok_stem[self.sent_tok[s]:self.sent_tok[s + 1]]]))
-        return out
+        return [self.sentence(s) for s in range(self.doc_sent[i], self.doc_sent[i + 1])]
 
     def section_weights(self, mapping: dict) -> np.ndarray:
         """Per sentence: the weight of its section in ``mapping`` (1.0 when absent)."""
@@ -186,12 +186,11 @@ def _phrase_tables(lexicon: LexiconTagger, corpus: Corpus):
     sid = corpus.stem_id
     V = max(len(corpus.stems), 1)
     e_cat, e_w, e_excl, e_phrase, e_keyids = [], [], [], [], []
-    for first in sorted(lexicon.index_):
-        for key, ci, w, phrase, excl in lexicon.index_[first]:  # already sorted (-len, phrase)
-            ids = [sid.get(s, -1) for s in key]
-            if -1 in ids:
-                continue  # a stem the corpus never uses: the phrase cannot match
-            e_cat.append(ci), e_w.append(w), e_excl.append(excl), e_phrase.append(phrase), e_keyids.append(tuple(ids))
+    for key, ci, w, phrase, excl in lexicon.phrases_.entries():
+        ids = [sid.get(s, -1) for s in key]
+        if -1 in ids:
+            continue  # a stem the corpus never uses: the phrase cannot match
+        e_cat.append(ci), e_w.append(w), e_excl.append(excl), e_phrase.append(phrase), e_keyids.append(tuple(ids))
     levels = []  # per level L (1-based): sorted keys (parent*V + stem), pid per key, complete -> entries
     prefix_pid: dict[tuple, int] = {}
     maxL = max((len(k) for k in e_keyids), default=0)
@@ -280,11 +279,7 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
     phrase_ix = ent  # entries are in (first stem, -len, phrase) order: a tie-break like the reference's
 
     # sentences citing a National Outcome by name: the reference matcher (wordings, spans)
-    cited = []
-    if lexicon.wordings_:
-        for s, text in enumerate(corpus.sentences):
-            if ("utcome" in text or "UTCOME" in text) and CITATION_RE.search(text) is not None:
-                cited.append(s)
+    cited = [s for s, text in enumerate(corpus.sentences) if cites_outcome(text)] if lexicon.wordings_ else []
     cited_arr = np.array(cited, dtype=np.int64)
     if len(cited_arr):
         keep = ~np.isin(sent, cited_arr)
@@ -330,10 +325,7 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
     if len(cited_arr):  # splice in the reference matcher's results
         xs, xc, xa, xb, xw, xp = [], [], [], [], [], []
         for s in cited:
-            d = int(corpus.sent_doc[s])
-            sent_obj = AnalysedSentence(corpus.sections[s], corpus.sentences[s], corpus.tokens(s),
-                                        [corpus.stems[j] for j in corpus.tok_stem[corpus.sent_tok[s]:corpus.sent_tok[s + 1]]])
-            for ci, ms in lexicon.match_sentence(sent_obj).items():
+            for ci, ms in lexicon.match_sentence(corpus.sentence(s)).items():
                 for m in ms:
                     xs.append(s), xc.append(ci), xa.append(m[0]), xb.append(m[1]), xw.append(m[2]), xp.append(m[3])
         ks = np.concatenate((ks, np.array(xs, dtype=np.int64)))

@@ -18,9 +18,10 @@ import pandas as pd
 from sklearn.model_selection import KFold, train_test_split
 
 from ..labelled import labels_sha256, load_labels, load_real_features
-from .lexicon import LexiconTagger, analyse
 from ..errors import SchemaError
+from .lexicon import LexiconTagger
 from .model import CombinedTagger, SupervisedTagger, choose_thresholds, decide, document_features
+from .text import analyse
 
 __all__ = ["evaluate", "EvaluationReport", "bootstrap_f1", "f1_table"]
 

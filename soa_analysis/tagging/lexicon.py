@@ -1,11 +1,9 @@
 """Lexicon tagger: weighted taxonomy phrases matched on stem sequences.
 
-Each phrase of a taxonomy is reduced to its stem sequence and indexed by its first stem,
-so a sentence costs one dictionary look-up per token plus a comparison for the few
-tokens that start a phrase. Within a category the longest phrase wins where matches
-overlap, words covered by one of the category's ``exclusions`` ("older buildings") do not
-count, a phrase inside a negation scope ("no impact on older people") does not count, and
-one inside a hedge scope ("might indirectly help jobs") counts half.
+Phrases are found by the one phrase index (:class:`~soa_analysis.tagging.phrases.PhraseIndex`,
+whose module says what a match is: stems of the one tokeniser, exclusions, the longest match
+of a category, negation and hedges). A sentence that cites a "National Outcome" by name also
+matches the outcomes whose wording it carries.
 
 Scores. A sentence's weight for a category is the sum of its phrases' weights (capped);
 a document's is the sum over sentences, times a per-section weight (a title counts more
@@ -16,14 +14,14 @@ long report), per the taxonomy's ``scoring`` block.
 
 from __future__ import annotations
 
-import math
 import numpy as np
 
 from ..errors import TaxonomyError
 from ..taxonomies import Taxonomy, load_taxonomy
-from .text import _STEM_CACHE, WORD_RE, CITATION_RE, FEATURE_STOP_WORDS, cue_flags, phrase_stems, split_sentences, stems, token_spans, words
+from .phrases import PhraseIndex, resolve
+from .text import FEATURE_STOP_WORDS, AnalysedSentence, analyse, cites_outcome, stems, words
 
-__all__ = ["LexiconTagger", "SECTION_WEIGHTS", "as_document", "AnalysedSentence", "analyse"]
+__all__ = ["LexiconTagger", "SECTION_WEIGHTS", "LIST_DAMPING"]
 
 # Sentences matching more than this many categories have each category's weight scaled
 # by LIST_DAMPING / n_categories.
@@ -34,97 +32,6 @@ SECTION_WEIGHTS = {
     "added_value": 0.6, "next_steps": 0.8, "achievements": 1.0, "challenges": 0.7,
     "support_required": 0.5, "outcome_progress": 1.0, "outcomes_cited": 1.0, "text": 1.0,
 }
-
-
-class AnalysedSentence:
-    """One sentence, analysed once and shared by both taggers.
-
-    Attributes: ``section``, ``sentence``, ``tokens`` (:func:`words`), ``stems``; negation
-    and hedge flags and character spans are computed on first use (:meth:`cues`, :meth:`spans`).
-    """
-
-    __slots__ = ("section", "sentence", "tokens", "stems", "negated", "hedged", "_cues_done", "_spans")
-
-    def __init__(self, section, sentence, tokens, stems):
-        self.section = section
-        self.sentence = sentence
-        self.tokens = tokens
-        self.stems = stems
-        self.negated = None
-        self.hedged = None
-        self._cues_done = False
-        self._spans = None
-
-    def __repr__(self):
-        return f"AnalysedSentence({self.section!r}, {self.sentence!r})"
-
-    def __getstate__(self):
-        return {k: getattr(self, k) for k in self.__slots__}
-
-    def __setstate__(self, state):
-        for k, v in state.items():
-            setattr(self, k, v)
-
-    def spans(self):
-        """Character spans of the tokens (computed on first use)."""
-        if self._spans is None:
-            self._spans = token_spans(self.sentence, self.tokens)
-        return self._spans
-
-    def cues(self):
-        """Negation and hedge flags (computed on first use; None lists when no cue)."""
-        if not self._cues_done:
-            flags = cue_flags(self.sentence, self.tokens)
-            if flags is not None:
-                self.negated, self.hedged = flags
-            self._cues_done = True
-        return self.negated, self.hedged
-
-
-def as_document(doc) -> list[tuple[str, str]]:
-    """Normalise a document to a list of (section, sentence).
-
-    Accepts a string (split into sentences, section ``"text"``), a mapping of section name
-    to text, or an iterable of (section, sentence) pairs.
-    """
-    if isinstance(doc, str):
-        return [("text", s) for s in split_sentences(doc)]
-    if isinstance(doc, dict):
-        return [(sec, s) for sec, txt in doc.items() if isinstance(txt, str) and txt for s in split_sentences(txt)]
-    if isinstance(doc, list) and all(type(p) is tuple and len(p) == 2 for p in doc):
-        return doc
-    return [(str(sec), str(s)) for sec, s in doc]
-
-
-def analyse(doc) -> list[AnalysedSentence]:
-    """Analyse a document (see :func:`as_document`) into :class:`AnalysedSentence` objects.
-
-    Same tokens and stems as :func:`words` and :func:`stems`, inlined: this loop runs once
-    per sentence of every submission.
-    """
-    if isinstance(doc, list) and doc and isinstance(doc[0], AnalysedSentence):
-        return doc
-    findall = WORD_RE.findall
-    getstem = _STEM_CACHE.__getitem__
-    out = []
-    append = out.append
-    for sec, s in as_document(doc):
-        low = s.lower()
-        if "\u2019" in low or "\u2018" in low:
-            low = low.replace("\u2019", "'").replace("\u2018", "'")
-        toks = findall(low)
-        if not toks:
-            continue
-        try:
-            st = list(map(getstem, toks))
-        except KeyError:
-            st = stems(toks)
-        append(AnalysedSentence(sec, s, toks, st))
-    return out
-
-
-def _longest_first(f):
-    return (f[1] - f[2], f[1])
 
 
 class LexiconTagger:
@@ -145,8 +52,13 @@ class LexiconTagger:
     ----------
     taxonomy_ : Taxonomy
     categories_ : tuple of str
-    index_ : dict
-        First stem -> list of (stem tuple, category index, weight, phrase, is_exclusion).
+    phrases_ : PhraseIndex
+        The taxonomy's phrases and exclusions (and each National Outcome's wording as a
+        phrase), indexed by their stems: :mod:`soa_analysis.tagging.phrases` says what a
+        match is.
+    wordings_ : list
+        (category index, content stems, wording) of the categories with a wording, for
+        sentences that cite a National Outcome.
 
     Example
     -------
@@ -173,45 +85,26 @@ class LexiconTagger:
         tax = load_taxonomy(self.taxonomy)
         if not 0 < float(self.citation_overlap) <= 1:
             raise TaxonomyError("citation_overlap must lie in (0, 1]")
-        index: dict[str, list] = {}
-        index1: dict[str, list] = {}
-        index2: dict[tuple, list] = {}
-        wordings = []
+        entries, wordings = [], []
         for ci, cat in enumerate(tax.categories):
-            entries = list(cat.phrases)
-            if cat.wording and all(p.lower() != cat.wording.lower() for p, _ in entries):
-                entries.append((cat.wording, 1.0))
-            for phrase, weight in entries:
-                key = phrase_stems(phrase)
-                if not key:
-                    raise TaxonomyError(f"{tax.source}: phrase {phrase!r} of {cat.id!r} has no words")
-                index.setdefault(key[0], []).append((key, ci, float(weight), phrase, False))
-            for phrase in cat.exclusions:
-                key = phrase_stems(phrase)
-                index.setdefault(key[0], []).append((key, ci, 0.0, phrase, True))
+            phrases = list(cat.phrases)
+            if cat.wording and all(p.lower() != cat.wording.lower() for p, _ in phrases):
+                phrases.append((cat.wording, 1.0))
+            entries += [(ci, phrase, weight, False) for phrase, weight in phrases]
+            entries += [(ci, phrase, 0.0, True) for phrase in cat.exclusions]
             if cat.wording:
                 toks = [t for t in words(cat.wording) if t not in FEATURE_STOP_WORDS and t not in ("we", "our")]
                 wordings.append((ci, frozenset(stems(toks)), cat.wording))
-        for v in index.values():
-            v.sort(key=lambda e: (-len(e[0]), e[3]))
-            for e in v:
-                if len(e[0]) == 1:
-                    index1.setdefault(e[0][0], []).append(e)
-                else:
-                    index2.setdefault(e[0][:2], []).append(e)
-        self.index1_ = index1
-        self.index2_ = index2
-        self.first_stems_ = frozenset(index)
         self.taxonomy_ = tax
         self.categories_ = tax.ids
-        self.index_ = index
+        self.phrases_ = PhraseIndex(entries, names=tax.ids, source=tax.source)
         self.wordings_ = wordings
         self.scoring_ = dict(tax.scoring)
         self.section_weights_ = dict(SECTION_WEIGHTS if self.section_weights is None else self.section_weights)
         return self
 
     def _check(self):
-        if not hasattr(self, "index_"):
+        if not hasattr(self, "phrases_"):
             raise TaxonomyError("LexiconTagger is not fitted: call fit() first")
 
     # ----------------------------------------------------------------- matching
@@ -221,94 +114,28 @@ class LexiconTagger:
         Returns
         -------
         dict
-            category index -> list of (start token, end token, weight, phrase); matches
-            that are negated or covered by an exclusion are left out.
+            category index -> list of (start token, end token, weight, phrase): the
+            matches as :mod:`soa_analysis.tagging.phrases` defines them, plus the National
+            Outcomes a citing sentence names by their wording.
         """
-        firsts = self.first_stems_
         st = sent.stems
-        text = sent.sentence
-        cited = bool(self.wordings_) and ("utcome" in text or "UTCOME" in text) and \
-            CITATION_RE.search(text) is not None
-        if not cited and firsts.isdisjoint(st):
-            return {}
-        index1 = self.index1_
-        index2 = self.index2_
-        found: list[tuple] = []
-        n = len(st)
-        hit = firsts.intersection(st)
-        if len(hit) * 4 < n:
-            positions = []
-            for s in hit:
-                i = st.index(s)
-                positions.append(i)
-                for _ in range(st.count(s) - 1):
-                    i = st.index(s, i + 1)
-                    positions.append(i)
-            positions.sort()
-        else:
-            positions = [i for i, s in enumerate(st) if s in hit]
-        for i in positions:
-            s = st[i]
-            entries = index1.get(s)
-            if entries is not None:
-                for key, ci, w, phrase, excl in entries:
-                    found.append((ci, i, i + 1, w, phrase, excl))
-            if i + 1 < n:
-                entries = index2.get((s, st[i + 1]))
-                if entries is not None:
-                    for key, ci, w, phrase, excl in entries:
-                        L = len(key)
-                        if L == 2 or (i + L <= n and tuple(st[i:i + L]) == key):
-                            found.append((ci, i, i + L, w, phrase, excl))
-        if cited:
-            present = set(st)
-            for ci, wset, wording in self.wordings_:
-                if wset and len(wset & present) / len(wset) >= self.citation_overlap:
-                    pos = [j for j, s in enumerate(st) if s in wset]
-                    found.append((ci, pos[0], pos[-1] + 1, 1.5, wording, False))
+        found = self.phrases_.find(st)
+        if self.wordings_ and cites_outcome(sent.sentence):
+            found += self._citations(st)
         if not found:
             return {}
-        negated, hedged = sent.cues()
-        by_cat: dict[int, list[tuple]] = {}
-        for f in found:
-            by_cat.setdefault(f[0], []).append(f)
-        out: dict[int, list[tuple]] = {}
-        for ci, fs in by_cat.items():
-            if len(fs) == 1:  # the common case: one match, nothing to resolve
-                _, a, b, w, phrase, excl = fs[0]
-                if excl or (negated is not None and negated[a]):
-                    continue
-                if hedged is not None and hedged[a]:
-                    w *= 0.5
-                out[ci] = [(a, b, w, phrase)]
-                continue
-            excluded = [(a, b) for _, a, b, _, _, excl in fs if excl]
-            fs.sort(key=_longest_first)
-            taken: list[tuple[int, int]] = []
-            kept = []
-            for _, a, b, w, phrase, excl in fs:
-                if excl or (negated is not None and negated[a]):
-                    continue
-                clash = False
-                for ea, eb in excluded:
-                    if a < eb and ea < b:
-                        clash = True
-                        break
-                if not clash:
-                    for ta, tb in taken:
-                        if a < tb and ta < b:
-                            clash = True
-                            break
-                if clash:
-                    continue
-                if hedged is not None and hedged[a]:
-                    w *= 0.5
-                taken.append((a, b))
-                kept.append((a, b, w, phrase))
-            if kept:
-                kept.sort()
-                out[ci] = kept
-        return out
+        return resolve(found, *sent.cues())
+
+    def _citations(self, st: list[str]) -> list[tuple]:
+        """National Outcomes whose wording a citing sentence carries (in part: ``citation_overlap``),
+        as matches in :meth:`PhraseIndex.find`'s form, of weight 1.5."""
+        present = set(st)
+        found = []
+        for ci, wset, wording in self.wordings_:
+            if wset and len(wset & present) / len(wset) >= self.citation_overlap:
+                pos = [j for j, s in enumerate(st) if s in wset]
+                found.append((ci, pos[0], pos[-1] + 1, 1.5, wording, False))
+        return found
 
     # ------------------------------------------------------------------ scoring
     def match_document(self, sents: list[AnalysedSentence]):
@@ -395,7 +222,7 @@ class LexiconTagger:
         Parameters
         ----------
         doc : str, dict or list
-            See :func:`as_document`; or a list of :class:`AnalysedSentence`.
+            See :func:`~soa_analysis.tagging.text.as_document`; or a list of :class:`AnalysedSentence`.
         evidence : bool
             Also return the evidence rows.
 

@@ -24,8 +24,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from .. import __version__
 from ..errors import InputError, SchemaError, TaxonomyError
 from ..labelled import REAL_FEATURES_FILE, labels_sha256, load_labels, load_real_features
-from .lexicon import AnalysedSentence, LexiconTagger, analyse
-from .text import content_features, word_spans
+from .lexicon import LexiconTagger
+from .text import AnalysedSentence, analyse, content_features, word_spans
 
 __all__ = ["SupervisedTagger", "CombinedTagger", "choose_thresholds", "document_features", "load_model",
            "THRESHOLD_GRID", "decide"]

@@ -1,71 +1,15 @@
-"""Where, in a sentence, the words behind a tag are: tokens and their character spans.
+"""Where, in a sentence, the words behind a tag are: their character spans.
 
 Kept free of nltk and scikit-learn so that the shared report, which only needs to turn the
-tagging stage's token positions into character offsets, does not import them.
+tagging stage's token positions into character offsets, does not import them. The tokens are
+those of the one tokeniser, :mod:`soa_analysis.tagging.tokens`.
 """
 
 from __future__ import annotations
 
-import re
+from .tokens import token_spans, words
 
-__all__ = ["WORD_RE", "words", "word_spans", "token_spans", "evidence_char_spans", "mark_up"]
-
-WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)*|\d+(?:[.,]\d+)*%?")
-
-
-def _normalise(sentence: str) -> str:
-    s = sentence.lower()
-    if "\u2019" in s or "\u2018" in s:
-        s = s.replace("\u2019", "'").replace("\u2018", "'")
-    return s
-
-
-def words(sentence: str) -> list[str]:
-    """Lower-case word and number tokens of ``sentence`` (hyphenated words split).
-
-    Example
-    -------
-    >>> words("Anti-social behaviour fell 12%; older people's falls too.")
-    ['anti', 'social', 'behaviour', 'fell', '12%', 'older', "people's", 'falls', 'too']
-    """
-    return WORD_RE.findall(_normalise(sentence))
-
-
-def word_spans(sentence: str) -> list[tuple[int, int]]:
-    """Character spans of :func:`words` in ``sentence`` (same order, same count)."""
-    return [m.span() for m in WORD_RE.finditer(_normalise(sentence))]
-
-
-def token_spans(sentence: str, tokens: list[str]) -> list[tuple[int, int]]:
-    """Character spans of ``tokens`` (from :func:`words`) in ``sentence``.
-
-    Same result as :func:`word_spans`, found with ``str.find`` (faster than re-running the
-    regular expression): every character between two tokens is one no token can contain.
-    """
-    low = _normalise(sentence)
-    out = []
-    pos = 0
-    find = low.find
-    for t in tokens:
-        j = find(t, pos)
-        pos = j + len(t)
-        out.append((j, pos))
-    return out
-
-
-def _phrase_spans(sentence: str, phrases) -> list[tuple[int, int]]:
-    from .text import phrase_stems, stems  # stemming needs nltk: only for rows without spans
-
-    st = stems(words(sentence))
-    spans = word_spans(sentence)
-    out = []
-    for p in phrases:
-        key = phrase_stems(str(p))
-        L = len(key)
-        for i in range(len(st) - L + 1):
-            if L and tuple(st[i:i + L]) == key:
-                out.append((spans[i][0], spans[i + L - 1][1]))
-    return out
+__all__ = ["evidence_char_spans", "mark_up"]
 
 
 def evidence_char_spans(row) -> list[tuple[int, int]]:
@@ -90,7 +34,9 @@ def evidence_char_spans(row) -> list[tuple[int, int]]:
         local = [(char[int(a)][0], char[int(b) - 1][1]) for a, b in tspans if 0 <= int(a) < int(b) <= len(char)]
     else:
         phrases = [str(p) for p in (row.get("phrases") if row.get("phrases") is not None else [])]
-        local = _phrase_spans(sentence, phrases)
+        from .phrases import phrase_spans  # stemming needs nltk: only for rows without spans
+
+        local = phrase_spans(sentence, phrases)
     return [(a, b) for a, b in local if 0 <= a < b <= len(sentence)]
 
 

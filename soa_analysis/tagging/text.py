@@ -15,13 +15,16 @@ from __future__ import annotations
 import bisect
 import re
 
-from .. import nlp as _nlp
 from ..nlp import STOP_WORDS, split_sentences, stem
-from .spans import WORD_RE, _normalise, token_spans, word_spans, words
+from .tokens import WORD_RE, normalise, token_spans, word_spans, words
 
 __all__ = [
     "WORD_RE",
     "CITATION_RE",
+    "cites_outcome",
+    "AnalysedSentence",
+    "analyse",
+    "as_document",
     "words",
     "word_spans",
     "stems",
@@ -59,6 +62,16 @@ FEATURE_STOP_WORDS = frozenset(STOP_WORDS - {"fire", "full", "part", "system", "
 _STEM_CACHE: dict[str, str] = {}
 
 
+def cites_outcome(sentence: str) -> bool:
+    """Whether ``sentence`` cites a "National Outcome" by name (its wording is then matched loosely).
+
+    Example
+    -------
+    >>> cites_outcome("This supports National Outcome 6."), cites_outcome("Outcomes improved.")
+    (True, False)
+    """
+    # the substring test first: the regular expression runs on few sentences
+    return ("utcome" in sentence or "UTCOME" in sentence) and CITATION_RE.search(sentence) is not None
 
 
 def stems(tokens: list[str]) -> list[str]:
@@ -110,7 +123,7 @@ def cue_flags(sentence: str, tokens: list[str]) -> tuple[list[bool], list[bool]]
     if _ALL_CUES.isdisjoint(tokens) and "n't" not in sentence and "n\u2019t" not in sentence:
         return None
     n = len(tokens)
-    text = _normalise(sentence)
+    text = normalise(sentence)
     breaks = [t in _BREAK_WORDS for t in tokens]
     breaks[0] = False
     gaps = _CLAUSE_GAP.finditer(text)
@@ -162,3 +175,92 @@ def content_features(tokens: list[str], token_stems: list[str], negated: list[bo
         uni = [("not_" + s if neg else s) for t, s, neg in zip(tokens, token_stems, negated)
                if t not in stop and not t[0].isdigit()]
     return uni + [f"{a} {b}" for a, b in zip(uni, uni[1:])]
+
+
+class AnalysedSentence:
+    """One sentence, analysed once and shared by every phrase match and the supervised model.
+
+    Attributes: ``section``, ``sentence``, ``tokens`` (:func:`words`), ``stems``; negation
+    and hedge flags and character spans are computed on first use (:meth:`cues`, :meth:`spans`).
+    """
+
+    __slots__ = ("section", "sentence", "tokens", "stems", "negated", "hedged", "_cues_done", "_spans")
+
+    def __init__(self, section, sentence, tokens, stems):
+        self.section = section
+        self.sentence = sentence
+        self.tokens = tokens
+        self.stems = stems
+        self.negated = None
+        self.hedged = None
+        self._cues_done = False
+        self._spans = None
+
+    def __repr__(self):
+        return f"AnalysedSentence({self.section!r}, {self.sentence!r})"
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    def spans(self):
+        """Character spans of the tokens (computed on first use)."""
+        if self._spans is None:
+            self._spans = token_spans(self.sentence, self.tokens)
+        return self._spans
+
+    def cues(self):
+        """Negation and hedge flags (computed on first use; None lists when no cue)."""
+        if not self._cues_done:
+            flags = cue_flags(self.sentence, self.tokens)
+            if flags is not None:
+                self.negated, self.hedged = flags
+            self._cues_done = True
+        return self.negated, self.hedged
+
+
+def as_document(doc) -> list[tuple[str, str]]:
+    """Normalise a document to a list of (section, sentence).
+
+    Accepts a string (split into sentences, section ``"text"``), a mapping of section name
+    to text, or an iterable of (section, sentence) pairs.
+    """
+    if isinstance(doc, str):
+        return [("text", s) for s in split_sentences(doc)]
+    if isinstance(doc, dict):
+        return [(sec, s) for sec, txt in doc.items() if isinstance(txt, str) and txt for s in split_sentences(txt)]
+    if isinstance(doc, list) and all(type(p) is tuple and len(p) == 2 for p in doc):
+        return doc
+    return [(str(sec), str(s)) for sec, s in doc]
+
+
+def analyse(doc) -> list[AnalysedSentence]:
+    """Analyse a document (see :func:`as_document`) into :class:`AnalysedSentence` objects.
+
+    Same tokens and stems as :func:`words` and :func:`stems`, inlined: this loop runs once
+    per sentence of every submission. Sentences without a token are left out.
+
+    Example
+    -------
+    >>> [s.stems for s in analyse("Older people's falls. ...")]
+    [['older', 'peopl', 'fall']]
+    """
+    if isinstance(doc, list) and doc and isinstance(doc[0], AnalysedSentence):
+        return doc
+    findall = WORD_RE.findall
+    getstem = _STEM_CACHE.__getitem__
+    out = []
+    append = out.append
+    for sec, s in as_document(doc):
+        toks = findall(normalise(s))
+        if not toks:
+            continue
+        try:
+            st = list(map(getstem, toks))
+        except KeyError:
+            st = stems(toks)
+        append(AnalysedSentence(sec, s, toks, st))
+    return out
