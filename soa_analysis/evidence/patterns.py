@@ -27,7 +27,6 @@ __all__ = [
     "DATE_END_OF_YEAR",
     "DATE_YEAR",
     "ACTOR",
-    "HYPHEN",
 ]
 
 _FLAGS = re.IGNORECASE
@@ -167,9 +166,6 @@ ACTOR = re.compile(
     r"project\s+team|board|community\s+councils?|voluntary\s+sector|chamber\s+of\s+commerce)\b",
     _FLAGS,
 )
-
-# Hyphens and slashes between words are read as spaces when matching phrases.
-HYPHEN = re.compile(r"(?<=[A-Za-z])[-/\u2010-\u2013](?=[A-Za-z])")
 
 # The subject of a next-step sentence: the words before "will", "is to", "plans to" ...
 NEXT_STEP_SUBJECT = re.compile(
