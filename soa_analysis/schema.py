@@ -367,10 +367,11 @@ TABLES: dict[str, TableSpec] = {
             _c("raised_in_need", "bool", "the priority is raised in the local-need section"),
             _c("evidence_strength", "str", "strength of the evidence of benefit for that priority"),
             _c("consistent", "bool", "False when a need is raised but no evidence of benefit is given for it"),
+            _c("need_sentences", "list", "the need section's sentences behind the priority (empty on the tags basis)"),
+            _c("evidence_sentences", "list", "the sentences graded some or strong that give evidence for it"),
+            _c("basis", "str", "tag_evidence (sentence level) or tags (submission level)"),
         ),
         "Consistency between the need raised and the evidence of benefit, per submission and priority.",
-        optional=(_c("need_sentences", "list"), _c("evidence_sentences", "list"),
-            _c("basis", "str", "tag_evidence (sentence level) or tags (submission level)")),
     ),
     **CHANGE_TABLES,
 }

@@ -2,9 +2,9 @@
 
 :func:`run_evidence` reads the processed ``submissions`` table (and ``tags``,
 ``tag_evidence`` and ``partners`` when the earlier stages wrote them) and writes the
-evidence tables whose contracts are in :mod:`soa_analysis.schema`, plus
-``partner_pairs.parquet``, ``consistency.parquet`` (contracts in :data:`EXTRA_CONTRACTS`)
-and ``evidence_meta.json``.
+evidence tables whose contracts are in :mod:`soa_analysis.schema` (among them
+``partner_pairs.parquet`` and ``consistency.parquet``, which no later stage reads:
+:data:`EXTRA_CONTRACTS`) and ``evidence_meta.json``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SchemaError
 from ..io import read_table, write_table, write_text
 from ..nlp import split_sentences
 from ..rubrics import load_guidance, load_rubric
-from ..schema import SECTION_COLUMNS, TABLES
+from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
 from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
 from .themes import ThemeTagger, align_guidance, load_added_value
@@ -32,25 +31,9 @@ from .timeline import extract_dates, reference_date
 
 __all__ = ["run_evidence", "EvidenceResult", "EXTRA_CONTRACTS", "validate_extra", "evidence_for_submissions"]
 
-# Contracts of the two tables this stage writes that soa_analysis/schema.py does not hold
-# (column -> kind), checked before writing.
-EXTRA_CONTRACTS = {
-    "partner_pairs": {
-        "filename": "partner_pairs.parquet",
-        "columns": {"partner_type_a": "str", "partner_type_b": "str", "priority": "str", "n": "int",
-                    "submission_ids": "list"},
-        "description": "Which partner types work together on which priorities: one row per pair "
-                       "(a < b alphabetically) x priority, n = number of submissions.",
-    },
-    "consistency": {
-        "filename": "consistency.parquet",
-        "columns": {"submission_id": "str", "priority": "str", "raised_in_need": "bool",
-                    "evidence_strength": "str", "consistent": "bool", "need_sentences": "list",
-                    "evidence_sentences": "list", "basis": "str"},
-        "description": "Priorities raised as the local need, and whether the evidence of benefit "
-                       "addresses them (consistent = some or strong evidence for that priority).",
-    },
-}
+# The two tables this stage writes that no later stage reads (contracts in soa_analysis/schema.py,
+# like every other table); the name is kept for callers that list them.
+EXTRA_CONTRACTS = {name: TABLES[name] for name in ("partner_pairs", "consistency")}
 # Extra columns this stage adds to the schema.py tables.
 EXTRA_COLUMNS = {
     "evidence": ["score", "timeline", "rubric_version", "n_strong", "n_some", "n_planned"],
@@ -62,36 +45,8 @@ GRADED_FOR_CONSISTENCY = ("evidence", "outcome_progress", "achievements", "text"
 N_EXEMPLARS = 5
 
 
-def validate_extra(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Check ``df`` against one of :data:`EXTRA_CONTRACTS`.
-
-    Raises
-    ------
-    SchemaError
-        If a column is missing or holds values of the wrong kind.
-    """
-    spec = EXTRA_CONTRACTS[name]
-    problems = []
-    for col, kind in spec["columns"].items():
-        if col not in df.columns:
-            problems.append(f"missing column {col!r}")
-            continue
-        s = df[col]
-        if s.isna().any():
-            problems.append(f"column {col!r} has nulls")
-        if len(s) == 0:
-            continue
-        ok = {
-            "str": lambda: s.map(lambda v: isinstance(v, str)).all(),
-            "int": lambda: pd.api.types.is_integer_dtype(s),
-            "bool": lambda: pd.api.types.is_bool_dtype(s),
-            "list": lambda: s.map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).all(),
-        }[kind]()
-        if not ok:
-            problems.append(f"column {col!r} should hold {kind} values")
-    if problems:
-        raise SchemaError(f"table {name!r} breaks its contract: " + "; ".join(problems))
-    return df
+# Kept for callers: the extra tables are checked like every other (soa_analysis.schema.validate).
+validate_extra = validate
 
 
 @dataclass
@@ -220,7 +175,7 @@ def evidence_for_submissions(subs: pd.DataFrame, *, grader: EvidenceGrader, tagg
 
 
 def _consistency(ev_sent: pd.DataFrame, evidence: pd.DataFrame, tags, tag_evidence) -> pd.DataFrame:
-    cols = list(EXTRA_CONTRACTS["consistency"]["columns"])
+    cols = [c.name for c in TABLES["consistency"].columns]
     rows = []
     if tag_evidence is not None and len(tag_evidence):
         te = tag_evidence[tag_evidence["taxonomy"] == "priorities"]
@@ -248,7 +203,7 @@ def _consistency(ev_sent: pd.DataFrame, evidence: pd.DataFrame, tags, tag_eviden
 
 
 def _partner_pairs(partners, tags) -> pd.DataFrame:
-    cols = list(EXTRA_CONTRACTS["partner_pairs"]["columns"])
+    cols = [c.name for c in TABLES["partner_pairs"].columns]
     if partners is None or tags is None or not len(partners) or not len(tags):
         return _frame([], cols, {"n": "int64"})
     types = partners.groupby("submission_id")["partner_type"].agg(lambda s: sorted({str(x) for x in s if x}))
@@ -401,11 +356,9 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
 
     paths = {}
     for name, df in (("evidence", evidence), ("evidence_sentences", ev_sent), ("added_value", added),
-                     ("alignment", alignment), ("followups", followups), ("exemplars", exemplars)):
+                     ("alignment", alignment), ("followups", followups), ("exemplars", exemplars),
+                     ("partner_pairs", pairs), ("consistency", consistency)):
         paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
-    for name, df in (("partner_pairs", pairs), ("consistency", consistency)):
-        validate_extra(df, name)
-        paths[name] = write_table(df, processed_dir / EXTRA_CONTRACTS[name]["filename"])
     r = grader.rubric_
     tax = tagger.taxonomy_
     meta = {
@@ -416,7 +369,8 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         "grades": {g: int((evidence["grade"] == g).sum()) for g in ("strong", "some", "planned", "none")},
         "unsupported_claims": int(added["unsupported"].sum()) if len(added) else 0,
         "inputs": {"tags": tags is not None, "tag_evidence": tag_evidence is not None, "partners": partners is not None},
-        "extra_contracts": {k: {"filename": v["filename"], "columns": v["columns"]} for k, v in EXTRA_CONTRACTS.items()},
+        "extra_contracts": {k: {"filename": v.filename, "columns": {c.name: c.kind for c in v.columns}}
+                            for k, v in EXTRA_CONTRACTS.items()},
     }
     if evaluate:
         from .evaluate import evaluate_evidence
