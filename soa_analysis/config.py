@@ -12,8 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
+from .datafiles import parse_yaml
 from .errors import ConfigError
 
 STAGES = ("ingest", "tag", "evidence", "report")
@@ -191,10 +191,7 @@ def load_run_file(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"run file {path} not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"run file {path} is not valid YAML: {exc}") from None
+    data = parse_yaml(path.read_bytes(), f"run file {path}", error=ConfigError)
     if data is None:
         data = {}
     if not isinstance(data, dict):

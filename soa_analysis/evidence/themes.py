@@ -18,8 +18,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 
+from ..datafiles import parse_yaml
 from ..errors import InputError, TaxonomyError
 from ..rubrics import Guidance, load_guidance
 from ..tagging.phrases import PhraseIndex, first_longest
@@ -130,10 +130,7 @@ def _load_cached(path: str | None, mtime: float) -> ThemeTaxonomy:
         if not p.is_file():
             raise InputError(f"added-value taxonomy {p} not found")
         text, source = p.read_text(encoding="utf-8"), str(p)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"{source}: not valid YAML: {exc}") from None
+    data = parse_yaml(text, source)
     return _parse_taxonomy(data, source)
 
 

@@ -16,7 +16,6 @@ Example
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 
+from ..datafiles import parse_yaml, sha256_hex
 from ..errors import TaxonomyError
 from ..schema import PRIORITY_IDS
 
@@ -36,7 +35,6 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"name", "version", "description", "little_change_pct", "indicators"}
 _IND_KEYS = {"id", "label", "cpop_names", "measure", "higher_is_better", "priorities", "national_outcomes",
              "phrases"}
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NON_WORD = re.compile(r"[^a-z0-9+]+")
 
 
@@ -251,8 +249,5 @@ def _packaged() -> Crosswalk:
 
 
 def _load_bytes(raw: bytes, source: str) -> Crosswalk:
-    try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(f"crosswalk {source} is not valid YAML: {exc}") from None
-    return _parse(data, f"crosswalk {source}", source, hashlib.sha256(raw).hexdigest())
+    data = parse_yaml(raw, f"crosswalk {source}")
+    return _parse(data, f"crosswalk {source}", source, sha256_hex(raw))

@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import yaml
 
+from ..datafiles import parse_yaml
 from ..errors import TaxonomyError
 
 __all__ = ["read_text", "load_councils", "load_partner_types", "load_templates"]
@@ -85,7 +85,7 @@ def load_partner_types() -> dict:
     TaxonomyError
         When the file's structure is not as documented at its top.
     """
-    data = yaml.safe_load(read_text("partners.yaml")) or {}
+    data = parse_yaml(read_text("partners.yaml"), "soa_analysis/reference/partners.yaml") or {}
     types = data.get("types")
     if not isinstance(types, dict) or not types:
         raise TaxonomyError("partners.yaml: 'types' must be a non-empty mapping")
@@ -117,7 +117,7 @@ def load_templates() -> dict:
     """
     from ..ingest.document import CHECKLIST_IDS
 
-    data = yaml.safe_load(read_text("templates.yaml")) or {}
+    data = parse_yaml(read_text("templates.yaml"), "soa_analysis/reference/templates.yaml") or {}
     templates = data.get("templates") or {}
     raw_headings = data.get("headings") or {}
     if not templates or not raw_headings:

@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from ..datafiles import parse_yaml
 from ..errors import InputError, TaxonomyError
 from ..schema import GRADES, SECTION_COLUMNS
 
@@ -135,10 +135,7 @@ def _read_yaml(path: str | os.PathLike | None, default: str) -> tuple[dict, str]
         if not p.is_file():
             raise InputError(f"rubric file {p} not found")
         text, source = p.read_text(encoding="utf-8"), str(p)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"{source}: not valid YAML: {exc}") from None
+    data = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise TaxonomyError(f"{source}: expected a mapping at the top level")
     return data, source

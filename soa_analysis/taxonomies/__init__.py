@@ -18,15 +18,14 @@ Example
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import yaml
 
+from ..datafiles import parse_yaml, sha256_hex
 from ..errors import TaxonomyError
 
 __all__ = ["Category", "Taxonomy", "load_taxonomy", "list_taxonomies"]
@@ -249,8 +248,4 @@ def _load(name_or_path, text: str) -> Taxonomy:
             raise TaxonomyError(f"unknown taxonomy {text!r}; shipped: {', '.join(list_taxonomies())} (or pass a file path)")
         raw = res.read_bytes()
         source = f"package:{text}.yaml"
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(f"{source}: not valid UTF-8 YAML: {exc}") from None
-    return _parse(data, source, source, hashlib.sha256(raw).hexdigest())
+    return _parse(parse_yaml(raw, source), source, source, sha256_hex(raw))

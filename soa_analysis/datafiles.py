@@ -1,0 +1,83 @@
+"""Reading data files one way everywhere: YAML parsed once, SHA-256 digests computed once.
+
+Taxonomies, rubrics, reference lists, the outcome crosswalk and run files are all YAML read
+through :func:`parse_yaml` (libyaml's safe loader when it is installed, else PyYAML's own);
+every content hash the package records (of taxonomies, labels, models, tables, files) is
+:func:`sha256_hex` of bytes or :func:`sha256_file` of a file.
+
+Kept free of pandas, nltk and scikit-learn: the shared report and the run guards import it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import yaml
+
+from .errors import SoaError, TaxonomyError
+
+__all__ = ["parse_yaml", "sha256_hex", "sha256_file"]
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(data: str | bytes, source: str, *, error: type[SoaError] = TaxonomyError):
+    """Parse YAML text (or UTF-8 bytes) with a safe loader.
+
+    Parameters
+    ----------
+    data : str or bytes
+        The file's text, or its bytes (decoded as UTF-8).
+    source : str
+        What the text is, for the error message ("soa_analysis/rubrics/x.yaml", "run file x.yaml").
+    error : type
+        The package error to raise (:class:`~soa_analysis.errors.TaxonomyError` by default).
+
+    Returns
+    -------
+    object
+        The parsed document (``None`` for an empty one).
+
+    Raises
+    ------
+    SoaError
+        Of type ``error``, "<source>: not valid YAML: <why>", when the bytes are not UTF-8
+        or the text is not YAML.
+
+    Example
+    -------
+    >>> parse_yaml("phrases: {older people: 1.0}", "mine.yaml")
+    {'phrases': {'older people': 1.0}}
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise error(f"{source}: not valid YAML: {exc}") from None
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """SHA-256 (hex) of bytes, or of text encoded as UTF-8.
+
+    Example
+    -------
+    >>> sha256_hex("FICTIONAL")[:12] == sha256_hex(b"FICTIONAL")[:12]
+    True
+    """
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 (hex) of a file's bytes, read in 1 MiB chunks.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
