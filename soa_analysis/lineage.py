@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Iterator
 
 from .config import STAGES
+from .datafiles import sha256_file
 from .errors import InputError
 from .io import write_text
 
@@ -46,14 +46,6 @@ def read_stamp(processed_dir: str | os.PathLike, stage: str) -> dict | None:
         return json.loads(_stamp_path(Path(processed_dir), stage).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _snapshot(processed: Path) -> dict[str, tuple[int, int, int]]:
@@ -109,7 +101,7 @@ def check_inputs(processed_dir: str | os.PathLike, stage: str) -> None:
                 f"`soa-analysis run`): run `soa-analysis run` (or `soa-analysis {earlier}` and the stages after it)")
         for rel, sha in stamp.get("files", {}).items():
             path = processed / rel
-            if not path.is_file() or _sha256(path) != sha:
+            if not path.is_file() or sha256_file(path) != sha:
                 raise InputError(
                     f"{path} is not the table the {earlier} stage of run {stamp['run_id']} wrote (it changed or went "
                     f"since; a stage was interrupted or run outside `soa-analysis run`): the tables would mix runs, so "
@@ -151,5 +143,5 @@ def stage_record(processed_dir: str | os.PathLike, stage: str, run_id: str) -> I
     written = sorted(rel for rel, sig in after.items() if before.get(rel) != sig)
     stamp = {"stage": stage, "run_id": run_id,
              "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-             "inputs": inputs, "files": {rel: _sha256(processed / rel) for rel in written}}
+             "inputs": inputs, "files": {rel: sha256_file(processed / rel) for rel in written}}
     write_text(own, json.dumps(stamp, indent=2) + "\n")

@@ -30,12 +30,12 @@ run), and ``since_last_run`` says what changed for each: ``new`` (not in the pre
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import re
 
 import numpy as np
 import pandas as pd
 
+from ..datafiles import sha256_hex
 from ..schema import FOLLOWUP_STATUSES, TABLES
 from .snapshot import submission_key
 
@@ -107,7 +107,7 @@ def _report_sentences(row: dict) -> list[str]:
 
 
 def _what_key(what: str) -> str:
-    return hashlib.sha256(" ".join(str(what).split()).encode("utf-8")).hexdigest()[:16]
+    return sha256_hex(" ".join(str(what).split()))[:16]
 
 
 def followup_records(status: pd.DataFrame, subs: pd.DataFrame) -> list[dict]:

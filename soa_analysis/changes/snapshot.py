@@ -17,7 +17,6 @@ with: the latest earlier run that succeeded and kept a snapshot, or the one name
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 from importlib import resources
@@ -26,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
+from ..datafiles import sha256_file, sha256_hex
 from ..errors import ConfigError, SoaError
 from ..io import read_table, write_text
 from ..schema import TABLES
@@ -52,7 +52,7 @@ def text_sha256(text: object) -> str:
     >>> text_sha256("FICTIONAL")[:12]
     'a59b3cc8f9a4'
     """
-    return hashlib.sha256(("" if text is None else str(text)).encode("utf-8")).hexdigest()
+    return sha256_hex("" if text is None else str(text))
 
 
 def submission_key(source_file: object, part: object = "") -> str:
@@ -85,7 +85,7 @@ def _read_json(path: Path) -> dict:
 
 def _file_sha256(path: Path) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_file(path)
     except OSError:
         return ""
 
@@ -100,7 +100,7 @@ def _source_sha256(source: str) -> str:
     if source.startswith("soa_analysis/"):
         folder, name = source.split("/")[1], source.rsplit("/", 1)[-1]
         try:
-            return hashlib.sha256(resources.files(f"soa_analysis.{folder}").joinpath(name).read_bytes()).hexdigest()
+            return sha256_hex(resources.files(f"soa_analysis.{folder}").joinpath(name).read_bytes())
         except (OSError, ModuleNotFoundError):
             return ""
     return _file_sha256(Path(source))

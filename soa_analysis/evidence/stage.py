@@ -22,11 +22,11 @@ import pandas as pd
 
 from ..io import read_table, write_table, write_text
 from ..nlp import split_sentences
-from ..rubrics import load_guidance, load_rubric
+from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
 from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
-from .themes import ThemeTagger, align_guidance, load_added_value
+from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
 __all__ = ["run_evidence", "EvidenceResult", "EXTRA_CONTRACTS", "validate_extra", "evidence_for_submissions"]

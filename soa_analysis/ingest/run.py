@@ -27,7 +27,6 @@ Each file's log row also records the seconds it took, the characters of narrativ
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import signal
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..datafiles import sha256_hex
 from ..errors import InputError, QuarantineError
 from ..schema import SECTION_COLUMNS, TABLES
 from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder
@@ -101,7 +101,7 @@ def content_key(text: str) -> str:
     >>> content_key("A  b\\n• C.") == content_key("a b c")
     True
     """
-    return hashlib.sha256(" ".join(_WORD.findall(text.casefold())).encode("utf-8")).hexdigest()
+    return sha256_hex(" ".join(_WORD.findall(text.casefold())))
 
 
 def _body(rec) -> str:

@@ -9,13 +9,13 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from importlib import resources
 
 import pandas as pd
 
+from ..datafiles import sha256_hex
 from ..errors import InputError, SchemaError
 
 __all__ = ["load_labels", "labels_sha256", "REQUIRED_COLUMNS", "load_real_features", "real_features_bytes",
@@ -37,7 +37,7 @@ def _read_bytes(path: "str | os.PathLike | None") -> tuple[bytes, str]:
 
 def labels_sha256(path: "str | os.PathLike | None" = None) -> str:
     """SHA-256 of a labels file's bytes (the package corpus when ``path`` is None)."""
-    return hashlib.sha256(_read_bytes(path)[0]).hexdigest()
+    return sha256_hex(_read_bytes(path)[0])
 
 
 def _read_csv(raw: bytes, source: str) -> pd.DataFrame:
@@ -152,4 +152,4 @@ def load_real_features(taxonomy_sha256: str, categories) -> dict | None:
     lex = np.array([d["lexicon"] for d in docs], dtype=float).reshape(len(docs), len(categories))
     Y = np.array([[int(c in d["labels"]) for c in categories] for d in docs], dtype=int).reshape(len(docs), len(categories))
     return {"features": feats, "lexicon": lex, "Y": Y, "ids": [d["id"] for d in docs],
-            "sha256": hashlib.sha256(raw).hexdigest(), "n": len(docs)}
+            "sha256": sha256_hex(raw), "n": len(docs)}

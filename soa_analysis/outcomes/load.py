@@ -13,7 +13,6 @@ Na h-Eileanan Siar); ``Scotland`` is the national comparator and must be present
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..datafiles import sha256_hex
 from ..errors import OutcomeDataError
 from .crosswalk import Crosswalk, load_crosswalk, name_key
 
@@ -260,7 +260,7 @@ def parse_outcome_csv(raw: bytes, source: str = "<bytes>", crosswalk: Crosswalk 
     present = set(out["council"])
     councils_missing = tuple(c["name"] for c in load_councils() if c["name"] not in present)
     out = out.sort_values(["council", "indicator", "cpop_indicator", "period", "year"], kind="stable")
-    return OutcomeData(out.reset_index(drop=True), source, hashlib.sha256(raw).hexdigest(), len(raw), cw,
+    return OutcomeData(out.reset_index(drop=True), source, sha256_hex(raw), len(raw), cw,
                        unmatched, absent, councils_missing)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import TaxonomyError
-from ..taxonomies import Taxonomy, load_taxonomy
+from ..taxonomies import load_taxonomy
 from .phrases import PhraseIndex, resolve
 from .text import FEATURE_STOP_WORDS, AnalysedSentence, analyse, cites_outcome, stems, words
 

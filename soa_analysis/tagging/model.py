@@ -10,7 +10,6 @@ when only the model saw a category, from the words that pushed its score up most
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -22,10 +21,11 @@ from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
 
 from .. import __version__
+from ..datafiles import sha256_file, sha256_hex
 from ..errors import InputError, SchemaError, TaxonomyError
 from ..labelled import REAL_FEATURES_FILE, labels_sha256, load_labels, load_real_features
 from .lexicon import LexiconTagger
-from .text import AnalysedSentence, analyse, content_features, word_spans
+from .text import AnalysedSentence, analyse, content_features
 
 __all__ = ["SupervisedTagger", "CombinedTagger", "choose_thresholds", "document_features", "load_model",
            "THRESHOLD_GRID", "decide"]
@@ -390,14 +390,14 @@ class CombinedTagger:
         pkl = model_dir / f"{name}.joblib"
         with atomic_path(pkl, ".joblib") as tmp:
             joblib.dump(self, tmp)
-        meta = self.info() | {"model_file": pkl.name, "model_sha256": hashlib.sha256(pkl.read_bytes()).hexdigest()}
+        meta = self.info() | {"model_file": pkl.name, "model_sha256": sha256_file(pkl)}
         js = write_text(model_dir / f"{name}.json", json.dumps(meta, indent=2, sort_keys=True))
         return pkl, js
 
 
 def _frame_sha(df) -> str:
     cols = [c for c in ("text", "labels") if c in df.columns]
-    return hashlib.sha256(df[cols].to_csv(index=False).encode("utf-8")).hexdigest()
+    return sha256_hex(df[cols].to_csv(index=False))
 
 
 def load_model(path) -> CombinedTagger:
@@ -415,7 +415,7 @@ def load_model(path) -> CombinedTagger:
     if not path.exists() or not js.exists():
         raise InputError(f"model {path} or its {js.name} is missing")
     meta = json.loads(js.read_text(encoding="utf-8"))
-    if hashlib.sha256(path.read_bytes()).hexdigest() != meta.get("model_sha256"):
+    if sha256_file(path) != meta.get("model_sha256"):
         raise InputError(f"model {path} does not match the SHA-256 recorded in {js.name}")
     model = joblib.load(path)
     if not isinstance(model, CombinedTagger):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..datafiles import sha256_hex
 from ..errors import InputError
 from ..io import read_table, write_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
@@ -128,10 +128,9 @@ def _evidence_text(rows: list[dict], limit=3) -> str:
 def _fingerprint(taxonomy, labels, extra, model_params) -> str:
     tax = load_taxonomy(taxonomy)
     blob = json.dumps({"tax": tax.sha256, "labels": labels_sha256(labels), "version": __version__,
-                       "params": model_params, "real_text": hashlib.sha256(real_features_bytes()).hexdigest(),
-                       "extra": None if extra is None else hashlib.sha256(
-                           extra.to_csv(index=False).encode()).hexdigest()}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()
+                       "params": model_params, "real_text": sha256_hex(real_features_bytes()),
+                       "extra": None if extra is None else sha256_hex(extra.to_csv(index=False))}, sort_keys=True)
+    return sha256_hex(blob)
 
 
 def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[CombinedTagger, str]:
