@@ -96,7 +96,7 @@ def _phases(d: Path) -> dict:
     """Time the stage's engine phase by phase on the written submissions (where the time goes)."""
     from soa_analysis.io import read_table
     from soa_analysis.tagging import LexiconTagger, load_model
-    from soa_analysis.tagging.corpus import Corpus, match_lexicon, model_matrix, submission_pairs
+    from soa_analysis.tagging.corpus import Corpus, match_lexicon, submission_pairs
 
     t = {}
     subs = read_table(d, "submissions")
@@ -117,10 +117,10 @@ def _phases(d: Path) -> dict:
     match_lexicon(outcomes, corpus)
     t["lexicon outcomes"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    X = model_matrix(model.model_.vectorizer_, corpus)
+    X = model.model_.transform_corpus(corpus)
     t["model tf-idf"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model.model_.classifier_.predict_proba(X)
+    model.model_.predict_proba_matrix(X)
     t["model predict"] = time.perf_counter() - t0
     return t
 

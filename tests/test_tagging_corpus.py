@@ -87,6 +87,18 @@ def test_hand_made_documents_give_the_reference_model_matrix(combined):
                                   combined.model_.classifier_.predict_proba(ref))
 
 
+def test_score_corpus_gives_the_per_document_scores(combined):
+    # the stage's public entry to the model (CombinedTagger.score_corpus) and the per-document
+    # path (score_analysed) blend the same scores the same way
+    corpus, analysed = _check(DOCS, taxonomies=())
+    got = combined.score_corpus(corpus)
+    lex, sup, mixed = combined.score_analysed(analysed)
+    np.testing.assert_allclose(got.matches.scores, lex, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got.model, sup, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got.combined, mixed, rtol=0, atol=1e-12)
+    assert (got.features != combined.model_.transform_corpus(corpus)).nnz == 0
+
+
 def test_expected_matches_are_found():
     corpus = Corpus(DOCS)
     lexicon = LexiconTagger(taxonomy="priorities").fit()

@@ -20,7 +20,7 @@ from sklearn.model_selection import KFold, train_test_split
 from ..labelled import labels_sha256, load_labels, load_real_features
 from ..errors import SchemaError
 from .lexicon import LexiconTagger
-from .model import CombinedTagger, SupervisedTagger, choose_thresholds, decide, document_features
+from .model import CombinedTagger, SupervisedTagger, blend, choose_thresholds, decide, document_features
 from .text import analyse
 
 __all__ = ["evaluate", "EvaluationReport", "bootstrap_f1", "f1_table"]
@@ -243,8 +243,8 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_
                 inner_oof[ite] = m.predict_proba([tr_feats[i] for i in ite])
             sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y).predict_proba([feats[i] for i in te])
             for name, w in weights.items():
-                th, _ = choose_thresholds(tr_Y, w * tr_lex + (1 - w) * inner_oof)
-                preds[name][te] = decide(w * lex[te] + (1 - w) * sup_te, th, relative).astype(int)
+                th, _ = choose_thresholds(tr_Y, blend(tr_lex, inner_oof, w))
+                preds[name][te] = decide(blend(lex[te], sup_te, w), th, relative).astype(int)
     P = preds["combined"]
     prec, rec, f1, micro, macro = f1_table(Y[:, scored], P[:, scored])  # categories left out: settings["skipped"]
     boot = bootstrap_f1(Y[:, scored], P[:, scored], n_boot=n_boot, seed=seed)

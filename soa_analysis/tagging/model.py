@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import joblib
 import numpy as np
@@ -24,11 +25,12 @@ from .. import __version__
 from ..datafiles import sha256_file, sha256_hex
 from ..errors import InputError, SchemaError, TaxonomyError
 from ..labelled import REAL_FEATURES_FILE, labels_sha256, load_labels, load_real_features
+from .corpus import Corpus, LexiconMatches, match_lexicon, model_matrix
 from .lexicon import LexiconTagger
 from .text import AnalysedSentence, analyse, content_features
 
-__all__ = ["SupervisedTagger", "CombinedTagger", "choose_thresholds", "document_features", "load_model",
-           "THRESHOLD_GRID", "decide"]
+__all__ = ["SupervisedTagger", "CombinedTagger", "CorpusScores", "choose_thresholds", "document_features", "load_model",
+           "THRESHOLD_GRID", "blend", "decide"]
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 
@@ -44,6 +46,33 @@ def document_features(sents: list[AnalysedSentence]) -> list[str]:
         neg, _ = s.cues()
         out.extend(content_features(s.tokens, s.stems, neg))
     return out
+
+
+def blend(lexicon_scores, model_scores, lexicon_weight: float):
+    """The combined score: ``lexicon_weight`` of the lexicon's plus the rest of the model's.
+
+    The one place the two scores are mixed (training, cross-validation, tagging).
+
+    Example
+    -------
+    >>> float(blend(np.array(0.5), np.array(1.0), 0.5))
+    0.75
+    """
+    return lexicon_weight * lexicon_scores + (1 - lexicon_weight) * model_scores
+
+
+class CorpusScores(NamedTuple):
+    """A taxonomy's scores for every document of a :class:`~soa_analysis.tagging.corpus.Corpus`.
+
+    ``matches`` are the lexicon's (with its scores, ``matches.scores``); ``model`` the
+    model's probabilities (zeros without a model); ``combined`` their :func:`blend`, clipped
+    to 0-1; ``features`` the documents' TF-IDF matrix (None without a model).
+    """
+
+    matches: LexiconMatches
+    model: np.ndarray
+    combined: np.ndarray
+    features: object = None
 
 
 def decide(scores: np.ndarray, thresholds, relative: float = 0.0) -> np.ndarray:
@@ -152,12 +181,20 @@ class SupervisedTagger:
         """TF-IDF matrix of feature lists."""
         return self.vectorizer_.transform(features)
 
+    def transform_corpus(self, corpus: Corpus):
+        """The TF-IDF matrix of every document of a corpus: what :meth:`transform` gives for
+        their :func:`document_features`, built from the corpus's arrays."""
+        return model_matrix(self.vectorizer_, corpus)
+
+    def predict_proba_matrix(self, X) -> np.ndarray:
+        """Probabilities from a TF-IDF matrix (:meth:`transform`, :meth:`transform_corpus`)."""
+        return self.classifier_.predict_proba(X)
+
     def predict_proba(self, features: list[list[str]]) -> np.ndarray:
         """Probabilities, shape (n_documents, n_categories)."""
         if not features:
             return np.zeros((0, self.n_categories_))
-        X = self.vectorizer_.transform(features)
-        return self.classifier_.predict_proba(X)
+        return self.predict_proba_matrix(self.transform(features))
 
     def top_terms(self, features, category: int, n=5) -> list[tuple[str, float]]:
         """The features of one document that raise ``category``'s score most (term, contribution).
@@ -269,7 +306,7 @@ class CombinedTagger:
             self.model_ = SupervisedTagger(C=self.C).fit(feats, Y)
         else:
             self.model_ = None
-        self.oof_scores_ = w * lex + (1 - w) * oof
+        self.oof_scores_ = blend(lex, oof, w)
         th, f1 = choose_thresholds(Y, self.oof_scores_)
         self.thresholds_ = {c: float(t) for c, t in zip(self.categories_, th)}
         self.cv_f1_ = {c: round(float(f), 4) for c, f in zip(self.categories_, f1)}
@@ -317,8 +354,30 @@ class CombinedTagger:
             sup = self.model_.predict_proba([document_features(a) for a in analysed])
         else:
             sup = np.zeros_like(lex)
-        w = self.lexicon_weight
-        return lex, sup, np.clip(w * lex + (1 - w) * sup, 0, 1)
+        return lex, sup, self.combine(lex, sup)
+
+    def combine(self, lexicon_scores, model_scores) -> np.ndarray:
+        """Combined 0-1 scores from lexicon and model scores (:func:`blend`, clipped)."""
+        return np.clip(blend(lexicon_scores, model_scores, self.lexicon_weight), 0, 1)
+
+    def score_corpus(self, corpus: Corpus, *, matches: LexiconMatches | None = None) -> CorpusScores:
+        """Lexicon matches, model and combined scores of every document of a corpus at once.
+
+        The tagging stage's engine: the same scores as :meth:`score_analysed` over
+        ``corpus.analysed(i)`` for every document (a test keeps them equal), with the
+        lexicon's matches and the TF-IDF matrix for the evidence. ``matches`` may pass
+        ``match_lexicon(self.lexicon_, corpus)`` when it is already computed.
+        """
+        self._check()
+        if matches is None:
+            matches = match_lexicon(self.lexicon_, corpus)
+        features = None
+        if self.model_ is not None and corpus.n_docs:
+            features = self.model_.transform_corpus(corpus)
+            sup = self.model_.predict_proba_matrix(features)
+        else:
+            sup = np.zeros_like(matches.scores)
+        return CorpusScores(matches, sup, self.combine(matches.scores, sup), features)
 
     def predict_scores(self, docs) -> np.ndarray:
         """Combined 0-1 scores, shape (n_documents, n_categories)."""

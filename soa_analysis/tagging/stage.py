@@ -20,9 +20,9 @@ from ..io import read_table, write_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
-from .corpus import Corpus, match_lexicon, model_matrix, submission_pairs
+from .corpus import Corpus, match_lexicon, submission_pairs
 from .lexicon import LexiconTagger
-from .model import CombinedTagger, load_model
+from .model import CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
 
 __all__ = ["run_tagging", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
@@ -219,120 +219,23 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     params = {"lexicon_weight": 0.3, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": 0.5,
               "real_text": True} | dict(model_params or {})
     n = len(subs)
-    columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
-    cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
-    text = subs["text"].tolist() if "text" in subs.columns else [""] * n
-    it = range(n)
-    if progress:
-        from tqdm import tqdm
-
-        it = tqdm(it, desc="split", unit="submission")
-    docs = [submission_pairs(columns, cited, text, i) for i in it]
-    clock.lap("split")
-    corpus = Corpus(docs)
-    del docs
-    clock.lap("tokenise")
-    ids = np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object)
-    sentences = np.array(corpus.sentences, dtype=object)
-    sections = np.array(corpus.sections, dtype=object)
-
+    corpus = _corpus(subs, progress, clock)
+    docs = _Documents(np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object),
+                      np.array(corpus.sentences, dtype=object), np.array(corpus.sections, dtype=object), corpus)
     tag_frames: list[pd.DataFrame] = []
     ev_parts: list[dict] = []
     meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "n_submissions": n, "taxonomies": {}, "models": {}}
     for tax_ref in taxonomies:
-        tax = load_taxonomy(tax_ref)
-        k = len(tax.ids)
-        supervised = tax.name in SUPERVISED_TAXONOMIES
-        if supervised:
-            model, how = _get_model(processed_dir, tax_ref, labels, extra_labels, params)
-            lexicon = model.lexicon_
-            thresholds = np.array([model.thresholds_[c] for c in tax.ids])
-            w = model.lexicon_weight
-            meta["models"][tax.name] = model.info() | {"how": how, "model_file": f"models/{tax.name}.joblib"}
-        else:
-            model, lexicon = None, LexiconTagger(taxonomy=tax_ref).fit()
-            thresholds = np.full(k, lexicon.scoring_["threshold"])
-            w = 1.0
-        clock.lap("load model")
-        lm = match_lexicon(lexicon, corpus)
-        lex_scores = lm.scores
-        clock.lap(f"lexicon {tax.name}")
-        X = None
-        if model is not None and model.model_ is not None and n:
-            X = model_matrix(model.model_.vectorizer_, corpus)
-            sup = model.model_.classifier_.predict_proba(X)
-        else:
-            sup = np.zeros_like(lex_scores)
-        combined = np.clip(w * lex_scores + (1 - w) * sup, 0, 1)
-        clock.lap(f"model {tax.name}")
-        assigned = model.decide(combined) if supervised else combined >= thresholds
-        method = "combined" if supervised else "lexicon"
-        cat_ids = np.array(tax.ids, dtype=object)
-        evidence_text = np.full(n * k, "", dtype=object)
-        keep = combined >= thresholds - EVIDENCE_MARGIN
-
-        # tags.evidence: the three strongest sentences of every (submission, category) with hits
-        hd, hc, hs = lm.hit_doc, lm.hit_cat, lm.hit_sent
-        cell = hd * k + hc
-        if len(cell):
-            evidence_text = _evidence_strings(lm, cell, sections, sentences, n * k)
-        # tag_evidence: every sentence behind tags within the margin of their threshold
-        sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
-        lo, hi = lm.hit_lo[sel].tolist(), lm.hit_hi[sel].tolist()
-        phr = lm.m_phrase
-        pairs = list(map(list, zip(lm.m_a.tolist(), lm.m_b.tolist())))
-        sd = hd[sel]
-        cols = {
-            "submission_id": ids[sd], "taxonomy": np.full(len(sel), tax.name, dtype=object),
-            "priority": cat_ids[hc[sel]], "section": sections[hs[sel]], "sentence": sentences[hs[sel]],
-            "phrases": _objects([phr[x:y] for x, y in zip(lo, hi)]),
-            "token_spans": _objects([pairs[x:y] for x, y in zip(lo, hi)]),
-            "weight": np.round(lm.hit_w[sel], 4), "method": np.full(len(sel), "lexicon", dtype=object),
-            "assigned": assigned[hd[sel], hc[sel]], "sentence_index": (hs[sel] - corpus.doc_sent[sd]).astype(np.int64),
-        }
-        # model-only tags (assigned, no phrase matched): the words that pushed the score up
-        mrows: dict[str, list] = {c: [] for c in EVIDENCE_COLUMNS}
-        mdoc = []
-        if model is not None and model.model_ is not None and n:
-            has_hit = np.zeros((n, k), dtype=bool)
-            has_hit[hd, hc] = True
-            for i, ci in zip(*np.nonzero(assigned & ~has_hit)):
-                i, ci = int(i), int(ci)
-                rows = model.model_evidence(corpus.analysed(i), ci, row=X[i])
-                if not rows:
-                    continue
-                evidence_text[i * k + ci] = _evidence_text(rows)
-                for r in rows:
-                    for c, v in (("submission_id", ids[i]), ("taxonomy", tax.name), ("priority", cat_ids[ci]),
-                                 ("section", r["section"]), ("sentence", r["sentence"]), ("phrases", r["phrases"]),
-                                 ("token_spans", r["token_spans"]), ("weight", float(r["weight"])),
-                                 ("method", "model"), ("assigned", True), ("sentence_index", r["sentence_index"])):
-                        mrows[c].append(v)
-                    mdoc.append(i)
-        if mdoc:  # each submission's model rows after its lexicon rows
-            order = np.argsort(np.concatenate((sd, np.array(mdoc, dtype=np.int64))), kind="stable")
-            cols = {c: np.concatenate((v, _objects(mrows[c]) if v.dtype == object else np.array(mrows[c], dtype=v.dtype)))[order]
-                    for c, v in cols.items()}
+        scored = _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock)
+        evidence_text, cols, row_docs = _lexicon_evidence(scored, docs)
+        cols = _with_model_evidence(scored, docs, evidence_text, cols, row_docs)
         ev_parts.append(cols)
         clock.lap("evidence")
-        tag_frames.append(pd.DataFrame({
-            "submission_id": np.repeat(ids, k),
-            "taxonomy": tax.name,
-            "priority": np.tile(cat_ids, n),
-            "label": np.tile(np.array([c.label for c in tax.categories], dtype=object), n),
-            "score": combined.ravel().round(6),
-            "assigned": assigned.ravel(),
-            "threshold": np.tile(thresholds.astype(float), n),
-            "lexicon_score": lex_scores.ravel().round(6),
-            "model_score": sup.ravel().round(6) if supervised else np.full(n * k, np.nan),
-            "method": method,
-            "evidence": evidence_text,
-            "taxonomy_version": tax.version,
-        }, columns=TAG_COLUMNS))
-        meta["taxonomies"][tax.name] = tax.provenance() | {
-            "method": method, "thresholds": dict(zip(tax.ids, map(float, thresholds))),
-            "n_assigned": int(assigned.sum()),
+        tag_frames.append(_tags_frame(scored, docs.ids, evidence_text))
+        meta["taxonomies"][scored.taxonomy.name] = scored.taxonomy.provenance() | {
+            "method": scored.method, "thresholds": dict(zip(scored.taxonomy.ids, map(float, scored.thresholds))),
+            "n_assigned": int(scored.assigned.sum()),
         }
     tags = pd.concat(tag_frames, ignore_index=True) if tag_frames else pd.DataFrame(columns=TAG_COLUMNS)
     tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
@@ -349,6 +252,157 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     meta["timings_s"] = clock.laps
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
     return TaggingResult(tags, evidence, meta, paths)
+
+
+def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
+    """Every submission's sentences (:func:`submission_pairs`), tokenised once as a :class:`Corpus`."""
+    n = len(subs)
+    columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
+    cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
+    text = subs["text"].tolist() if "text" in subs.columns else [""] * n
+    it = range(n)
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(it, desc="split", unit="submission")
+    docs = [submission_pairs(columns, cited, text, i) for i in it]
+    clock.lap("split")
+    corpus = Corpus(docs)
+    clock.lap("tokenise")
+    return corpus
+
+
+@dataclass
+class _Documents:
+    """The submissions' ids and their sentences (with sections) as arrays, and the corpus."""
+
+    ids: np.ndarray
+    sentences: np.ndarray
+    sections: np.ndarray
+    corpus: Corpus
+
+
+@dataclass
+class _Scored:
+    """One taxonomy's scores and decisions for every submission."""
+
+    taxonomy: object
+    model: CombinedTagger | None
+    scores: CorpusScores
+    thresholds: np.ndarray
+    assigned: np.ndarray
+    method: str
+
+
+def _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock) -> _Scored:
+    """Score every submission against one taxonomy: the combined tagger for a supervised one
+    (trained or loaded, recorded in ``meta["models"]``), the lexicon with the taxonomy's
+    threshold for the others."""
+    tax = load_taxonomy(tax_ref)
+    if tax.name in SUPERVISED_TAXONOMIES:
+        model, how = _get_model(processed_dir, tax_ref, labels, extra_labels, params)
+        thresholds = model.threshold_array()
+        meta["models"][tax.name] = model.info() | {"how": how, "model_file": f"models/{tax.name}.joblib"}
+        clock.lap("load model")
+        matches = match_lexicon(model.lexicon_, corpus)
+        clock.lap(f"lexicon {tax.name}")
+        scores = model.score_corpus(corpus, matches=matches)
+        clock.lap(f"model {tax.name}")
+        return _Scored(tax, model, scores, thresholds, model.decide(scores.combined), "combined")
+    lexicon = LexiconTagger(taxonomy=tax_ref).fit()
+    thresholds = np.full(len(tax.ids), lexicon.scoring_["threshold"])
+    clock.lap("load model")
+    matches = match_lexicon(lexicon, corpus)
+    clock.lap(f"lexicon {tax.name}")
+    none = np.zeros_like(matches.scores)
+    combined = np.clip(blend(matches.scores, none, 1.0), 0, 1)
+    clock.lap(f"model {tax.name}")
+    return _Scored(tax, None, CorpusScores(matches, none, combined), thresholds, combined >= thresholds, "lexicon")
+
+
+def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, dict, np.ndarray]:
+    """``tags.evidence`` (the three strongest sentences of every submission x category with
+    phrase matches), the tag_evidence columns of every sentence behind tags within
+    :data:`EVIDENCE_MARGIN` of their threshold, and each of those rows' document index."""
+    lm = scored.scores.matches
+    n, k = scored.assigned.shape
+    keep = scored.scores.combined >= scored.thresholds - EVIDENCE_MARGIN
+    hd, hc, hs = lm.hit_doc, lm.hit_cat, lm.hit_sent
+    cell = hd * k + hc
+    evidence_text = np.full(n * k, "", dtype=object)
+    if len(cell):
+        evidence_text = _evidence_strings(lm, cell, docs.sections, docs.sentences, n * k)
+    sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
+    lo, hi = lm.hit_lo[sel].tolist(), lm.hit_hi[sel].tolist()
+    phr = lm.m_phrase
+    pairs = list(map(list, zip(lm.m_a.tolist(), lm.m_b.tolist())))
+    sd = hd[sel]
+    cat_ids = np.array(scored.taxonomy.ids, dtype=object)
+    cols = {
+        "submission_id": docs.ids[sd], "taxonomy": np.full(len(sel), scored.taxonomy.name, dtype=object),
+        "priority": cat_ids[hc[sel]], "section": docs.sections[hs[sel]], "sentence": docs.sentences[hs[sel]],
+        "phrases": _objects([phr[x:y] for x, y in zip(lo, hi)]),
+        "token_spans": _objects([pairs[x:y] for x, y in zip(lo, hi)]),
+        "weight": np.round(lm.hit_w[sel], 4), "method": np.full(len(sel), "lexicon", dtype=object),
+        "assigned": scored.assigned[hd[sel], hc[sel]],
+        "sentence_index": (hs[sel] - docs.corpus.doc_sent[sd]).astype(np.int64),
+    }
+    return evidence_text, cols, sd
+
+
+def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: np.ndarray, cols: dict,
+                         row_docs: np.ndarray) -> dict:
+    """Add the evidence of model-only tags (assigned, no phrase matched: the words that pushed
+    the score up) to ``evidence_text`` (in place) and to the tag_evidence columns, each
+    submission's model rows after its lexicon rows."""
+    model, X = scored.model, scored.scores.features
+    if model is None or X is None:
+        return cols
+    lm = scored.scores.matches
+    n, k = scored.assigned.shape
+    cat_ids = scored.taxonomy.ids
+    has_hit = np.zeros((n, k), dtype=bool)
+    has_hit[lm.hit_doc, lm.hit_cat] = True
+    mrows: dict[str, list] = {c: [] for c in EVIDENCE_COLUMNS}
+    mdoc = []
+    for i, ci in zip(*np.nonzero(scored.assigned & ~has_hit)):
+        i, ci = int(i), int(ci)
+        rows = model.model_evidence(docs.corpus.analysed(i), ci, row=X[i])
+        if not rows:
+            continue
+        evidence_text[i * k + ci] = _evidence_text(rows)
+        for r in rows:
+            for c, v in (("submission_id", docs.ids[i]), ("taxonomy", scored.taxonomy.name), ("priority", cat_ids[ci]),
+                         ("section", r["section"]), ("sentence", r["sentence"]), ("phrases", r["phrases"]),
+                         ("token_spans", r["token_spans"]), ("weight", float(r["weight"])),
+                         ("method", "model"), ("assigned", True), ("sentence_index", r["sentence_index"])):
+                mrows[c].append(v)
+            mdoc.append(i)
+    if not mdoc:
+        return cols
+    order = np.argsort(np.concatenate((row_docs, np.array(mdoc, dtype=np.int64))), kind="stable")
+    return {c: np.concatenate((v, _objects(mrows[c]) if v.dtype == object else np.array(mrows[c], dtype=v.dtype)))[order]
+            for c, v in cols.items()}
+
+
+def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: np.ndarray) -> pd.DataFrame:
+    """tags rows of one taxonomy: one per submission x category."""
+    tax = scored.taxonomy
+    n, k = scored.assigned.shape
+    return pd.DataFrame({
+        "submission_id": np.repeat(ids, k),
+        "taxonomy": tax.name,
+        "priority": np.tile(np.array(tax.ids, dtype=object), n),
+        "label": np.tile(np.array([c.label for c in tax.categories], dtype=object), n),
+        "score": scored.scores.combined.ravel().round(6),
+        "assigned": scored.assigned.ravel(),
+        "threshold": np.tile(scored.thresholds.astype(float), n),
+        "lexicon_score": scored.scores.matches.scores.ravel().round(6),
+        "model_score": scored.scores.model.ravel().round(6) if scored.model is not None else np.full(n * k, np.nan),
+        "method": scored.method,
+        "evidence": evidence_text,
+        "taxonomy_version": tax.version,
+    }, columns=TAG_COLUMNS)
 
 
 def _objects(values: list) -> np.ndarray:
