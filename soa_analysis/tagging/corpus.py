@@ -267,26 +267,44 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
     """Every phrase match of a fitted lexicon in the corpus, resolved and scored.
 
     Same matches, weights and scores as :meth:`LexiconTagger.score_many` over
-    ``corpus.analysed(i)`` for every document.
+    ``corpus.analysed(i)`` for every document: the occurrences of the lexicon's phrases
+    (:func:`_occurrences`), resolved by the tagging rule of :mod:`~soa_analysis.tagging.phrases`
+    on arrays (:func:`_resolve`), with the sentences that cite a National Outcome matched by
+    the per-sentence tagger (:func:`_cited_matches`), then scored (:func:`_score`).
     """
-    k = len(lexicon.categories_)
+    occ, e_phrase = _occurrences(lexicon, corpus)
+    cited = [s for s, text in enumerate(corpus.sentences) if cites_outcome(text)] if lexicon.wordings_ else []
+    if cited:  # the per-sentence tagger matches these sentences (wordings, spans)
+        keep = ~np.isin(occ["sent"], np.array(cited, dtype=np.int64))
+        occ = {name: x[keep] for name, x in occ.items()}
+    kept = _resolve(occ, len(lexicon.categories_), corpus)
+    matches = {"sent": occ["sent"][kept], "cat": occ["cat"][kept], "a": occ["a"][kept], "b": occ["b"][kept],
+               "w": occ["w"][kept] * np.where(corpus.hedged[occ["pos"][kept]], 0.5, 1.0) if len(kept) else np.zeros(0)}
+    phrases = [e_phrase[j] for j in occ["phrase"][kept].tolist()]
+    if cited:
+        matches, phrases = _cited_matches(lexicon, corpus, cited, matches, phrases)
+    return _score(lexicon, corpus, matches, phrases)
+
+
+def _occurrences(lexicon: LexiconTagger, corpus: Corpus) -> tuple[dict, list]:
+    """Every occurrence of an entry of the lexicon's phrase index in the corpus, as arrays:
+    ``pos`` (corpus token), ``sent``, ``a``/``b`` (token span in the sentence), ``cat``, ``w``,
+    ``excl`` and ``phrase`` (entry index: entries are in (first stem, -len, phrase) order, a
+    tie-break like the per-sentence tagger's); and each entry's phrase."""
     e_cat, e_w, e_excl, e_phrase, levels, V = _phrase_tables(lexicon, corpus)
     pos, L, ent = _find(corpus, levels, V)
     sent = corpus.tok_sent[pos] if len(pos) else np.zeros(0, np.int64)
     a = pos - corpus.sent_tok[sent] if len(pos) else np.zeros(0, np.int64)
-    b = a + L
-    cat, w, excl = e_cat[ent], e_w[ent], e_excl[ent]
-    phrase_ix = ent  # entries are in (first stem, -len, phrase) order: a tie-break like the reference's
+    return {"pos": pos, "sent": sent, "a": a, "b": a + L, "cat": e_cat[ent], "w": e_w[ent], "excl": e_excl[ent],
+            "phrase": ent}, e_phrase
 
-    # sentences citing a National Outcome by name: the reference matcher (wordings, spans)
-    cited = [s for s, text in enumerate(corpus.sentences) if cites_outcome(text)] if lexicon.wordings_ else []
-    cited_arr = np.array(cited, dtype=np.int64)
-    if len(cited_arr):
-        keep = ~np.isin(sent, cited_arr)
-        sent, a, b, cat, w, excl, phrase_ix, pos = (x[keep] for x in (sent, a, b, cat, w, excl, phrase_ix, pos))
 
-    # exclusions: a match overlapping an exclusion of its category in its sentence does not count
+def _resolve(occ: dict, k: int, corpus: Corpus) -> np.ndarray:
+    """The tagging rule (:func:`soa_analysis.tagging.phrases.resolve`) on arrays: indices of the
+    occurrences kept (hedges are weighed by the caller)."""
+    sent, a, b, cat, excl = occ["sent"], occ["a"], occ["b"], occ["cat"], occ["excl"]
     g = sent * k + cat
+    # exclusions: a match overlapping an exclusion of its category in its sentence does not count
     drop = excl.copy()
     if excl.any():
         ex_order = np.flatnonzero(excl)
@@ -302,10 +320,11 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
             idx = np.where(ok, idx, 0)
             clash |= ok & (a[cand] < eb[idx]) & (ea[idx] < b[cand])
         drop[cand[clash]] = True
-    drop |= corpus.negated[pos] if len(pos) else drop
+    # negation: a match whose first word is in a negation scope does not count
+    drop |= corpus.negated[occ["pos"]] if len(occ["pos"]) else drop
     live = np.flatnonzero(~drop)
     # longest first, then leftmost, then phrase order; greedy: keep a match unless it overlaps one kept
-    order = live[np.lexsort((phrase_ix[live], a[live], -(b[live] - a[live]), g[live]))]
+    order = live[np.lexsort((occ["phrase"][live], a[live], -(b[live] - a[live]), g[live]))]
     kept_parts = []
     while len(order):
         first = _first_of_group(g[order])
@@ -317,28 +336,31 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
         j = np.searchsorted(g[winners], g[rest])
         wa, wb = a[winners][j], b[winners][j]
         order = rest[~((a[rest] < wb) & (wa < b[rest]))]
-    kept = np.concatenate(kept_parts) if kept_parts else np.zeros(0, np.int64)
-    kw = w[kept] * np.where(corpus.hedged[pos[kept]], 0.5, 1.0) if len(kept) else np.zeros(0)
-    ks, kc, ka, kb = sent[kept], cat[kept], a[kept], b[kept]
-    kphr = [e_phrase[j] for j in phrase_ix[kept].tolist()]
+    return np.concatenate(kept_parts) if kept_parts else np.zeros(0, np.int64)
 
-    if len(cited_arr):  # splice in the reference matcher's results
-        xs, xc, xa, xb, xw, xp = [], [], [], [], [], []
-        for s in cited:
-            for ci, ms in lexicon.match_sentence(corpus.sentence(s)).items():
-                for m in ms:
-                    xs.append(s), xc.append(ci), xa.append(m[0]), xb.append(m[1]), xw.append(m[2]), xp.append(m[3])
-        ks = np.concatenate((ks, np.array(xs, dtype=np.int64)))
-        kc = np.concatenate((kc, np.array(xc, dtype=np.int64)))
-        ka = np.concatenate((ka, np.array(xa, dtype=np.int64)))
-        kb = np.concatenate((kb, np.array(xb, dtype=np.int64)))
-        kw = np.concatenate((kw, np.array(xw, dtype=float)))
-        kphr = kphr + xp
 
+def _cited_matches(lexicon: LexiconTagger, corpus: Corpus, cited: list[int], matches: dict,
+                   phrases: list) -> tuple[dict, list]:
+    """``matches`` and ``phrases`` with the per-sentence tagger's matches of the ``cited`` sentences added."""
+    rows: list[tuple] = []
+    for s in cited:
+        for ci, ms in lexicon.match_sentence(corpus.sentence(s)).items():
+            rows.extend((s, ci, m[0], m[1], m[2], m[3]) for m in ms)
+    xs, xc, xa, xb, xw, xp = (list(col) for col in zip(*rows)) if rows else ([], [], [], [], [], [])
+    out = {name: np.concatenate((matches[name], np.array(extra, dtype=np.int64)))
+           for name, extra in (("sent", xs), ("cat", xc), ("a", xa), ("b", xb))}
+    out["w"] = np.concatenate((matches["w"], np.array(xw, dtype=float)))
+    return out, phrases + xp
+
+
+def _score(lexicon: LexiconTagger, corpus: Corpus, matches: dict, phrases: list) -> LexiconMatches:
+    """Sentence weights (summed, damped, capped), document scores and the evidence order of
+    the kept matches: the scoring of :meth:`LexiconTagger.match_document`, on arrays."""
+    k = len(lexicon.categories_)
     # matches of a (sentence, category) in token order
-    mo = np.lexsort((kb, ka, kc, ks))
-    ks, kc, ka, kb, kw = ks[mo], kc[mo], ka[mo], kb[mo], kw[mo]
-    kphr = [kphr[j] for j in mo.tolist()]
+    mo = np.lexsort((matches["b"], matches["a"], matches["cat"], matches["sent"]))
+    ks, kc, ka, kb, kw = (matches[name][mo] for name in ("sent", "cat", "a", "b", "w"))
+    kphr = [phrases[j] for j in mo.tolist()]
     hg = ks * k + kc
     hfirst = _first_of_group(hg) if len(hg) else np.zeros(0, bool)
     h_start = np.flatnonzero(hfirst)
@@ -359,7 +381,7 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
         np.add.at(nsent, (h_doc, h_cat), 1)
     lengths = np.maximum(np.diff(corpus.doc_sent), 1).astype(float)[:, None]
     res = LexiconMatches()
-    res.scores = lexicon._to_scores(total, nsent, lengths) if n else np.zeros((0, k))
+    res.scores = lexicon.to_scores(total, nsent, lengths) if n else np.zeros((0, k))
     # hits by document, category, weight descending, sentence (the evidence order)
     ho = np.lexsort((h_sent, -hw, h_cat, h_doc))
     res.hit_doc, res.hit_cat, res.hit_sent, res.hit_w = h_doc[ho], h_cat[ho], h_sent[ho], hw[ho]

@@ -212,7 +212,7 @@ class LexiconTagger:
             lengths.append(max(len(sents), 1))
         if not analysed:
             return np.zeros((0, k)), []
-        scores = self._to_scores(np.array(totals, dtype=float), np.array(nsents, dtype=float),
+        scores = self.to_scores(np.array(totals, dtype=float), np.array(nsents, dtype=float),
                                  np.array(lengths, dtype=float)[:, None])
         return scores, hits
 
@@ -236,12 +236,14 @@ class LexiconTagger:
         self._check()
         sents = analyse(doc)
         total, nsent, hits = self.match_document(sents)
-        scores = self._to_scores(np.array(total, dtype=float), np.array(nsent, dtype=float), max(len(sents), 1))
+        scores = self.to_scores(np.array(total, dtype=float), np.array(nsent, dtype=float), max(len(sents), 1))
         if not evidence:
             return scores
         return scores, [self.evidence_row(sents, h) for h in hits]
 
-    def _to_scores(self, total, nsent, n):
+    def to_scores(self, total, nsent, n):
+        """Document scores (0-1) from summed sentence weights ``total``, the number of matched
+        sentences ``nsent`` and the number of sentences ``n``, per the taxonomy's ``scoring``."""
         sc = self.scoring_
         strength = 1.0 - np.exp(-total / sc["saturation"])
         cw = sc["coverage_weight"]
