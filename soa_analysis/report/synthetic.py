@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..io import write_table
 from ..schema import GRADES, PRIORITY_IDS
-from ..tagging.spans import words
+from ..tagging.tokens import words
 from .labels import PRIORITY_LABELS
 from .tiles import council_tiles
 
