@@ -18,7 +18,6 @@ KNOWN_CYCLES = {
     ("soa_analysis.ingest.readers_office", "soa_analysis.ingest.readers"),  # the readers' format registry
     ("soa_analysis.ingest.readers_web", "soa_analysis.ingest.readers"),
     ("soa_analysis.ingest.readers_pdf", "soa_analysis.ingest.readers"),
-    ("soa_analysis.tagging.spans", "soa_analysis.tagging.text"),  # one tokeniser and phrase index
 }
 
 
