@@ -33,7 +33,6 @@ from ..outcomes.mentions import indicator_mentions
 from ..outcomes.reading import cpop_reading, series
 from ..schema import PRIORITY_IDS, REPORT_TABLES, validate
 from .cards import TITLE_CHARS, card_location
-from .charts import figure_html
 from .data import ReportData
 from .excerpt import shorten
 from .html import html_table
@@ -227,10 +226,9 @@ def _council_html(data: ReportData, f: OutcomeFrames) -> HTML:
             continue
         shown += 1
         s = series(od, [council], inds)
-        fig, alt = ocharts.small_multiples(s, council, directions, title=f"{council}: {label(p)} indicators")
         r = reading.loc[inds].reset_index()
         why = "".join(f"<li>{esc(cw.get(i).label)}: {esc(cw.get(i).reason(p))}</li>" for i in inds)
-        parts += [figure_html(fig, alt) if fig is not None else "",
+        parts += [ocharts.small_multiples(s, council, directions, title=f"{council}: {label(p)} indicators"),
                   _table(_reading_table(r), f"{council}, {label(p)}: CPOP's reading against Scotland",
                          _READING_COLUMNS),
                   "<ul class=\"readings\">" + "".join(f"<li>{esc(x)}</li>" for x in r["reading"]) + "</ul>",
@@ -305,7 +303,6 @@ def _national_html(data: ReportData, f: OutcomeFrames) -> HTML:
     lede = ("Where the narrative evidence is strong and where the outcomes moved: for every council and priority, the "
             "case studies and their best evidence grade beside the movement of the priority's CPOP indicators, and "
             "the gaps a CPP board would want to see.")
-    fig, alt = ocharts.priority_grid(f.view, SHORT, title="Narrative evidence beside indicator movement")
     sw, sw_more = _capped(_gap_frame(f.strong_worsening), "pairings")
     un, un_more = _capped(_gap_frame(f.unaddressed), "indicators")
     sw_html = (_table(sw, "Strong narrative evidence beside an indicator that worsened since the first year",
@@ -326,7 +323,7 @@ def _national_html(data: ReportData, f: OutcomeFrames) -> HTML:
     } for i in cw.indicators])
     parts = [
         f'<p class="callout">{esc(CAVEAT.format(area="each council area"))}</p>',
-        figure_html(fig, alt) if fig is not None else "",
+        ocharts.priority_grid(f.view, SHORT, title="Narrative evidence beside indicator movement"),
         _view_grid(f.view),
         "<p>A case study <em>addresses</em> an indicator when it comes from the same council and is tagged with a "
         "priority the crosswalk links the indicator to, or cites the indicator by name. An indicator "
