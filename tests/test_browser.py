@@ -170,6 +170,8 @@ def test_outcome_indicators_section(browser, reports, which):
     assert "Improvement Service" in section.inner_text()
     imgs = section.locator("img").evaluate_all("els => els.map(e => [e.complete, e.naturalWidth, e.alt])")
     assert imgs and all(done and w > 0 and len(alt) > 80 for done, w, alt in imgs)
+    srcs = section.locator("img").evaluate_all("els => els.map(e => e.getAttribute('src').slice(0, 30))")
+    assert all(s.startswith("data:image/svg+xml;base64,") for s in srcs)  # SVG drawn in-page, nothing fetched
     if which == "council":
         h3 = section.locator("h3").all_inner_texts()
         from soa_analysis.report.labels import PRIORITY_LABELS
@@ -184,6 +186,7 @@ def test_outcome_indicators_section(browser, reports, which):
         assert "Strong narrative evidence beside a worsening indicator" in section.inner_text()
         assert section.locator("table.grid tbody tr").count() == 32
     assert seen["errors"] == []
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
     ARTIFACTS.mkdir(exist_ok=True)
     section.screenshot(path=str(ARTIFACTS / f"report_{which}_outcomes.png"))
     page.close()
