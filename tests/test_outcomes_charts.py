@@ -215,3 +215,19 @@ def test_the_outcome_section_shows_svg_images_only(report_data, scope):
         headings = re.findall(r'<h3 id="outcomes-([a-z-]+)"', html)
         assert headings and len(imgs) == len(headings)
         assert all("projected" in _alt(i) for i in imgs)
+
+
+def test_the_sections_split_of_the_outcome_file_gives_the_rows_reading_them_directly_gives():
+    """The section reads CPOP's reading and the series for all councils once a process and slices them."""
+    from soa_analysis.outcomes.reading import cpop_reading
+    from soa_analysis.report import outcomes_section as sec
+
+    key = sec._file_key("")
+    od = sec._load(key)
+    inds = ["p1_bmi", "crime_rate", "dwelling_fires"]
+    for council in ("Fife", "Na h-Eileanan Siar", "City of Edinburgh"):
+        pd.testing.assert_frame_equal(sec._series(key, council, inds), series(od, [council], inds))
+    assert sec._series(key, "Atlantis", inds).empty  # not in the data: no rows, same columns
+    councils = ["Fife", "Moray", "West Lothian"]
+    pd.testing.assert_frame_equal(sec._rows_of(sec._whole(key).reading, "council", councils),
+                                  cpop_reading(od, councils))

@@ -52,6 +52,10 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if a >= 100 else f"{v:,.1f}"
 
 
+def _float(v) -> float:
+    return float("nan") if v is None or pd.isna(v) else float(v)
+
+
 def _open(width: int, height: int) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" font-family="{_FONT}"><rect width="{width}" height="{height}" fill="#fff"/>')
@@ -84,15 +88,17 @@ def _line(points: list[tuple[float, float]], style: str, cls: str) -> str:
     return "".join(out)
 
 
-def _panel(g: pd.DataFrame, council: str, direction: str, left: float, top: float) -> tuple[str, str]:
-    """One indicator's panel at (left, top): its SVG markup and its sentence of alt text."""
-    g = g.sort_values(["period", "year"])
-    name = str(g["label"].iloc[0])
-    actual = g[g["type"] != "projected"]
-    proj = g[g["type"] == "projected"]
-    periods = [float(p) for p in g["period"]]
-    x_lo, x_hi = min(periods) - 0.5, max(periods) + 0.5
-    values = [float(v) for v in pd.concat([g["value"], g["scotland_value"]]) if not pd.isna(v)]
+def _panel(name: str, rows: list[tuple], council: str, direction: str, left: float, top: float) -> tuple[str, str]:
+    """One indicator's panel at (left, top): its SVG markup and its sentence of alt text.
+
+    ``rows`` are ``(period, year, type, value, scotland_value)`` tuples, one per year.
+    """
+    rows = sorted(rows, key=lambda r: (r[0], r[1]))
+    actual = [r for r in rows if r[2] != "projected"]
+    proj = [r for r in rows if r[2] == "projected"]
+    periods = [r[0] for r in rows]
+    x_lo, x_hi = periods[0] - 0.5, periods[-1] + 0.5
+    values = [v for r in rows for v in (r[3], r[4]) if not math.isnan(v)]
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (hi - lo) * 0.05 or abs(hi) * 0.05 or 1.0
     ticks = [float(t) for t in MaxNLocator(nbins=4).tick_values(lo - pad, hi + pad)]
@@ -106,9 +112,12 @@ def _panel(g: pd.DataFrame, council: str, direction: str, left: float, top: floa
     def sy(v: float) -> float:
         return y1 - (v - y_lo) / (y_hi - y_lo) * (y1 - y0)
 
+    def pts(rs: list[tuple], col: int) -> list[tuple[float, float]]:
+        return [(sx(r[0]), float("nan") if math.isnan(r[col]) else sy(r[col])) for r in rs]
+
     parts = [text(left + _PW / 2, top + 16, name, size=12, weight="bold", colour="#1d1d1d")]
-    if len(proj):
-        a, b = sx(float(proj["period"].min()) - 0.5), sx(float(proj["period"].max()) + 0.5)
+    if proj:
+        a, b = sx(proj[0][0] - 0.5), sx(proj[-1][0] + 0.5)
         parts.append(f'<rect class="projected" x="{a:.1f}" y="{y0:.1f}" width="{b - a:.1f}" height="{y1 - y0:.1f}" '
                      f'fill="{PROJECTED_SHADE}" fill-opacity="0.3"/>')
         parts.append(text((a + b) / 2, y0 + 11, "projected", size=10, colour=_INK).replace(
@@ -118,37 +127,31 @@ def _panel(g: pd.DataFrame, council: str, direction: str, left: float, top: floa
         parts.append(f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" stroke="#e4e4e4"/>')
         parts.append(text(x0 - 5, sy(t) + 3.5, _tick_label(t, step), size=10, colour=_INK, anchor="end"))
     parts.append(f'<path d="M{x0:.1f},{y0:.1f}V{y1:.1f}H{x1:.1f}" fill="none" stroke="#777"/>')
-    labels = dict(zip(g["period"], g["year"]))
-    shown = sorted({periods[0], periods[len(periods) // 2], periods[-1]})
-    for p in shown:
+    years = {r[0]: r[1] for r in rows}
+    for p in sorted({periods[0], periods[len(periods) // 2], periods[-1]}):
         parts.append(f'<line x1="{sx(p):.1f}" x2="{sx(p):.1f}" y1="{y1:.1f}" y2="{y1 + 4:.1f}" stroke="#777"/>')
-        parts.append(text(sx(p), y1 + 15, str(labels[p]), size=10, colour=_INK))
+        parts.append(text(sx(p), y1 + 15, years[p], size=10, colour=_INK))
     parts.append(text(left + _PL - 34, y1 + 32, direction, size=10, colour=_INK, anchor="start"))
-
-    def pts(frame: pd.DataFrame, col: str) -> list[tuple[float, float]]:
-        return [(sx(float(p)), float("nan") if pd.isna(v) else sy(float(v))) for p, v in zip(frame["period"], frame[col])]
-
     # Scotland: dashed grey; council: solid blue; projections: dotted, joined to the last actual year.
-    parts.append(_line(pts(actual, "scotland_value"), _SCOTLAND_LINE + _DASHED, "scotland"))
-    parts.append(_line(pts(actual, "value"), _COUNCIL_LINE, "council"))
-    if len(proj):
-        join = pd.concat([actual.tail(1), proj])
-        parts.append(_line(pts(join, "scotland_value"), _SCOTLAND_LINE + _DOTTED, "scotland projected"))
-        parts.append(_line(pts(join, "value"), _COUNCIL_LINE + _DOTTED, "council projected"))
-    for (x, y), kind in zip(pts(g, "value"), g["type"]):
+    parts.append(_line(pts(actual, 4), _SCOTLAND_LINE + _DASHED, "scotland"))
+    parts.append(_line(pts(actual, 3), _COUNCIL_LINE, "council"))
+    if proj:
+        join = actual[-1:] + proj
+        parts.append(_line(pts(join, 4), _SCOTLAND_LINE + _DOTTED, "scotland projected"))
+        parts.append(_line(pts(join, 3), _COUNCIL_LINE + _DOTTED, "council projected"))
+    for (x, y), kind in zip(pts(rows, 3), (r[2] for r in rows)):
         if not math.isnan(y):
             fill, cls = (COUNCIL_COLOUR, "council") if kind == "raw" else ("#fff", f"council {kind}")
             parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{fill}" '
                          f'stroke="{COUNCIL_COLOUR}" stroke-width="1.2"/>')
     svg = '<g class="panel">' + "".join(parts) + "</g>"
-    first, last = actual.head(1), actual.tail(1)
-    if first.empty:
+    if not actual:
         return svg, f"{name}: no values."
-    alt = (f"{name} ({direction}): {council} {_fmt(first['value'].iloc[0])} in {first['year'].iloc[0]} "
-           f"and {_fmt(last['value'].iloc[0])} in {last['year'].iloc[0]}; Scotland "
-           f"{_fmt(first['scotland_value'].iloc[0])} and {_fmt(last['scotland_value'].iloc[0])}")
-    if len(proj):
-        alt += f"; projected to {proj['year'].iloc[-1]}"
+    first, last = actual[0], actual[-1]
+    alt = (f"{name} ({direction}): {council} {_fmt(first[3])} in {first[1]} and {_fmt(last[3])} in {last[1]}; "
+           f"Scotland {_fmt(first[4])} and {_fmt(last[4])}")
+    if proj:
+        alt += f"; projected to {proj[-1][1]}"
     return svg, alt + "."
 
 
@@ -186,9 +189,16 @@ def small_multiples_svg(series: pd.DataFrame, council: str, directions: dict[str
     parts = [_open(width, height)]
     if title:
         parts.append(text(width / 2, 20, title, size=14, weight="bold", colour="#1d1d1d"))
+    rows: dict[str, list[tuple]] = {iid: [] for iid in order}
+    names: dict[str, str] = {}
+    cols_ = ["indicator", "label", "period", "year", "type", "value", "scotland_value"]
+    for iid, name, period, year, kind, v, sv in series[cols_].itertuples(index=False, name=None):
+        names.setdefault(iid, str(name))
+        rows[iid].append((float(period), str(year), kind, _float(v), _float(sv)))
     alts = []
-    for k, (iid, g) in enumerate(sorted(series.groupby("indicator", sort=False), key=lambda kv: order.index(kv[0]))):
-        svg, alt = _panel(g, council, directions.get(iid, ""), left + (k % cols) * _PW, _HEAD + (k // cols) * _PH)
+    for k, iid in enumerate(order):
+        svg, alt = _panel(names[iid], rows[iid], council, directions.get(iid, ""),
+                          left + (k % cols) * _PW, _HEAD + (k // cols) * _PH)
         parts.append(svg)
         alts.append(alt)
     parts.append(_legend(council, width, height - 12))

@@ -59,11 +59,13 @@ class OutcomeFrames:
 
     ``reading``, ``mentions``, ``links``, ``view``, ``strong_worsening`` and ``unaddressed``
     are the frames of :mod:`soa_analysis.outcomes` for the report's scope (one council, or
-    every council for the national page).
+    every council for the national page). ``key`` names the outcome file (path, mtime, size)
+    whose reading and series for all councils are computed once a process and sliced here.
     """
 
     outcome: OutcomeData
     councils: list
+    key: tuple
     reading: pd.DataFrame
     mentions: pd.DataFrame
     links: pd.DataFrame
@@ -85,6 +87,34 @@ def _load(key: tuple) -> OutcomeData:
     return load_outcome_data(key[0] or None)
 
 
+@dataclass(frozen=True)
+class _Whole:
+    """What every page reads from one outcome file, computed once a process: CPOP's reading and
+    the charts' series for every council, the series also split by council (a page takes its slice)."""
+
+    reading: pd.DataFrame
+    series: pd.DataFrame
+    by_council: dict
+
+
+@lru_cache(maxsize=2)
+def _whole(key: tuple) -> _Whole:
+    od = _load(key)
+    s = series(od)
+    return _Whole(reading=cpop_reading(od), series=s,
+                  by_council={c: g.reset_index(drop=True) for c, g in s.groupby("council", sort=False)})
+
+
+def _rows_of(df: pd.DataFrame, column: str, keep: list[str]) -> pd.DataFrame:
+    return df[df[column].isin(keep)].reset_index(drop=True)
+
+
+def _series(key: tuple, council: str, indicators: list[str]) -> pd.DataFrame:
+    """``series(data, [council], indicators)`` (:func:`.reading.series`), from the process's cached split."""
+    whole = _whole(key)
+    return _rows_of(whole.by_council.get(council, whole.series.head(0)), "indicator", indicators)
+
+
 _FRAMES: list[tuple[ReportData, OutcomeFrames]] = []
 
 
@@ -101,16 +131,17 @@ def outcome_frames(data: ReportData) -> OutcomeFrames:
     for d, f in _FRAMES:
         if d is data:
             return f
-    od = _load(_file_key(str(getattr(data, "outcome_data", "") or "")))
+    key = _file_key(str(getattr(data, "outcome_data", "") or ""))
+    od = _load(key)
     cw = od.crosswalk
     councils = [data.council] if data.council else sorted(t.council for t in council_tiles())
-    reading = cpop_reading(od, councils)
+    reading = _rows_of(_whole(key).reading, "council", councils)  # the same rows as cpop_reading(od, councils)
     subs, tags, ev = data["submissions"], data["tags"], data["evidence"]
     mentions = indicator_mentions(subs, cw) if len(subs) else indicator_mentions(
         pd.DataFrame({"submission_id": [], "council": [], "text": []}), cw)
     links = views.case_study_links(subs, tags, ev, mentions, cw)
     frames = OutcomeFrames(
-        outcome=od, councils=councils, reading=reading, mentions=mentions, links=links,
+        outcome=od, councils=councils, key=key, reading=reading, mentions=mentions, links=links,
         view=views.priority_view(reading, subs, tags, ev, mentions, cw, councils),
         strong_worsening=views.strong_beside_worsening(reading, links, cw),
         unaddressed=views.worsened_unaddressed(reading, links, subs, cw),
@@ -225,7 +256,7 @@ def _council_html(data: ReportData, f: OutcomeFrames) -> HTML:
             parts.append('<p class="empty">The outcome data has no indicator linked to this priority.</p>')
             continue
         shown += 1
-        s = series(od, [council], inds)
+        s = _series(f.key, council, inds)
         r = reading.loc[inds].reset_index()
         why = "".join(f"<li>{esc(cw.get(i).label)}: {esc(cw.get(i).reason(p))}</li>" for i in inds)
         parts += [ocharts.small_multiples(s, council, directions, title=f"{council}: {label(p)} indicators"),
@@ -374,7 +405,7 @@ def outcome_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     """
     f = outcome_frames(data)
     cw = f.outcome.crosswalk
-    s = series(f.outcome, f.councils)
+    s = _rows_of(_whole(f.key).series, "council", f.councils)  # the same rows as series(f.outcome, f.councils)
     cross = pd.DataFrame(
         [{"indicator": i.id, "label": i.label, "higher_is_better": i.higher_is_better, "link": "priority",
           "target": p, "reason": why} for i in cw.indicators for p, why in i.priority_reasons]
