@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-FICTIONAL_MARK = "(FICTIONAL SAMPLE)"
-DISCLAIMER = "Fictional case study written for the soa-analysis sample data; not a real submission."
+# The mark the ingest stage finds (soa_analysis.fictional): a report built from these files
+# says on every page that it is fictional.
+from soa_analysis.fictional import DISCLAIMER, FICTIONAL_MARK  # noqa: E402
 
 # The 2009 template's questions, worded as on the form.
 Q_2009 = {

@@ -210,7 +210,9 @@ TABLES: dict[str, TableSpec] = {
         ),
         "One row per submission: its template sections and full narrative.",
         optional=(_c("part", "str", "which part of the file: 'row N' of a form export, 'body' or 'attachment N: name' of an e-mail, '' for a whole file"),
-            _c("raw_file", "str", "the raw file itself (for an attachment, the e-mail it came in)")),
+            _c("raw_file", "str", "the raw file itself (for an attachment, the e-mail it came in)"),
+            _c("fictional", "bool", "the text carries the bundled fictional sample's mark (soa_analysis/fictional.py): "
+               "a report with any such submission says on every page that it is built from fictional data")),
     ),
     "contacts": TableSpec(
         "contacts", "restricted/contacts.parquet", "soa-analysis ingest",

@@ -77,3 +77,12 @@ def test_councils_priorities_and_grades_agree_with_the_key(run):
     assert micro_f1 >= 0.95, misses
     assert exact_tags / len(rows) >= 0.9, misses
     assert exact_grades / len(rows) >= 0.9, misses
+
+
+def test_every_sample_submission_is_flagged_fictional(run):
+    """The sample's mark reaches the submissions table, whatever the format hid it in (a Word
+    title paragraph, a form export's note column, an e-mail's attachment): the report's banner
+    depends on it."""
+    d, _ = run
+    subs = pd.read_parquet(d / "submissions.parquet")
+    assert len(subs) and subs["fictional"].map(bool).all(), subs.loc[~subs["fictional"], "source_file"].tolist()

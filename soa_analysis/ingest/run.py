@@ -43,6 +43,7 @@ import pandas as pd
 
 from ..datafiles import sha256_hex
 from ..errors import InputError, QuarantineError
+from ..fictional import is_fictional
 from ..schema import SECTION_COLUMNS, TABLES
 from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder
 from .readers import Limits, read_bytes
@@ -54,7 +55,7 @@ LOG_COLUMNS = ["source_file", "sha256", "status", "reason", "submission_id", "fo
                "warnings", "seconds", "chars_kept", "cut"]
 SUBMISSION_COLUMNS = ["submission_id", "source_file", "submission_type", "council", "council_code",
                       *SECTION_COLUMNS, "checklist", "outcomes_cited", "text", "format", "council_source", "date",
-                      "year", "warnings", "part", "raw_file"]
+                      "year", "warnings", "part", "raw_file", "fictional"]
 CONTACT_COLUMNS = ["submission_id", "raw", "name", "job_title", "organisation", "email", "phone", "found_in"]
 PARTNER_COLUMNS = ["submission_id", "name", "partner_type", "canonical"]
 
@@ -175,7 +176,8 @@ def _records(data: bytes, path: Path, rel: str, limits: Limits, res: dict) -> li
             thin.append((doc.meta.get("part") or "the text", words))
             continue
         out.append({"index": i, "key": content_key(_body(rec) or doc.text), "source_file": source,
-                    "format": doc.meta.get("format", ""), "part": str(doc.meta.get("part", "")), "record": rec})
+                    "format": doc.meta.get("format", ""), "part": str(doc.meta.get("part", "")), "record": rec,
+                    "fictional": is_fictional(doc.text) or is_fictional(rec.text)})
     if thin and not out and not any("cover note" in w for w in res["warnings"]):
         n = max(w for _, w in thin)
         raise QuarantineError(f"no narrative text: {n} word(s) found (at least {MIN_NARRATIVE_WORDS} needed); "
@@ -328,7 +330,8 @@ def _file_rows(me: int, results: list[dict], seen: dict, used_ids: set) -> tuple
         row.update({"checklist": list(rec.checklist), "outcomes_cited": list(rec.outcomes_cited),
                     "text": rec.text, "format": d["format"], "council_source": rec.council_source,
                     "date": rec.date or "", "year": rec.year, "warnings": list(rec.warnings),
-                    "part": d["part"], "raw_file": display_name(res["rel"])})
+                    "part": d["part"], "raw_file": display_name(res["rel"]),
+                    "fictional": bool(d["fictional"])})
         subs.append(row)
         for c in rec.contacts:
             contacts.append({"submission_id": sid, **{k: str(c.get(k) or "") for k in CONTACT_COLUMNS[1:]}})

@@ -25,6 +25,7 @@ from typing import Callable
 
 from IPython.display import HTML
 
+from .banner import fictional_banner
 from .data import ReportData
 from .safe import esc
 
@@ -109,7 +110,8 @@ def show(anchor: str, data: ReportData) -> HTML:
 
 
 def title(data: ReportData) -> HTML:
-    """The report's ``<h1>``, a one-line scope statement and its table of contents."""
+    """The report's ``<h1>``, a one-line scope statement and its table of contents, after the
+    fictional-data banner when the run has any submission from the bundled sample."""
     if data.council:
         h = f"{data.council}: community planning evidence"
         scope = f"Submissions from {data.council} Community Planning Partnership."
@@ -119,7 +121,7 @@ def title(data: ReportData) -> HTML:
     back = ('<p class="up"><a href="../summary.html">National summary</a> and the other councils\' pages</p>'
             if data.council and data.council_pages else "")
     toc = "".join(f'<li><a href="#{esc(s.anchor)}">{esc(s.toc)}</a></li>' for s in sections_for(data))
-    return HTML(f'<header class="soa-title">{back}<h1>{esc(h)}</h1><p class="scope">{esc(scope)} '
+    return HTML(f'{fictional_banner(data)}<header class="soa-title">{back}<h1>{esc(h)}</h1><p class="scope">{esc(scope)} '
                 f"Report generated {esc(data.generated)}"
                 f'{" for run " + esc(data.run_id) if data.run_id else ""}.</p>'
                 f'<nav aria-label="Contents"><ul class="toc">{toc}</ul></nav></header>')

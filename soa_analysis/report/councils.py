@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..io import write_text
+from .banner import fictional_banner
 from .cards import CardPage, card_pages, cards_block, council_page_name
 from .contents import SECTIONS, page_parts
 from .data import ReportData
@@ -33,7 +34,7 @@ def _cards_page_body(data: ReportData, number: int, pages: list[CardPage]) -> st
         nav.append('<a href="../summary.html">National summary</a>')
     others = " ".join(f'<a href="{esc(p.name)}">{i}</a>' if i != number else f"<strong>{i}</strong>"
                       for i, p in enumerate(pages, 1))
-    return (f'<header class="soa-title"><p class="up">{" · ".join(nav)}</p>'
+    return (f'{fictional_banner(data)}<header class="soa-title"><p class="up">{" · ".join(nav)}</p>'
             f"<h1>{esc(data.council)}: case studies, page {number} of {len(pages)}</h1>"
             f'<p class="scope">Pages of case studies: {others}. Report generated {esc(data.generated)}'
             f'{" for run " + esc(data.run_id) if data.run_id else ""}.</p></header>'

@@ -84,7 +84,8 @@ class ReportData:
         The processed tables (``submissions``, ``tags``, ...), filtered to the council's
         submissions for a council report. Missing optional tables are empty frames.
     national : pandas.DataFrame
-        All submissions with their grade (for the tile map, which always shows Scotland).
+        All submissions with their grade and whether each is from the fictional sample (for
+        the tile map, which always shows Scotland, and the fictional-data banner).
     missing : set of str
         Names of the optional tables that were not found.
     meta : dict
@@ -202,6 +203,8 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
               else pd.Series(dtype=object))
     national = subs[["submission_id", "council", "council_code", "date"]].copy()
     national["grade"] = national["submission_id"].map(grades).astype(object).fillna("")
+    national["fictional"] = (subs["fictional"].fillna(False).astype(bool) if "fictional" in subs.columns
+                             else False)
 
     meta = {}
     for fname in META_FILES:

@@ -57,6 +57,7 @@ def make_synthetic_processed(
     councils: list[str] | None = None,
     drop: tuple[str, ...] = (),
     narrative_extra: dict[int, str] | None = None,
+    fictional: tuple[int, ...] = (),
 ) -> Path:
     """Write a small, valid, fictional processed folder.
 
@@ -76,6 +77,10 @@ def make_synthetic_processed(
         Text appended to the local-need and evidence sections (and the whole text) of
         submission number *i*: a way to plant e-mails, phone numbers, markup or a very long
         text for the safety and size tests.
+    fictional : tuple of int
+        Numbers of the submissions to flag as from the bundled fictional sample (the
+        ``fictional`` column the ingest stage writes), to test the banner; the rest are
+        unflagged, as real submissions would be.
 
     Returns
     -------
@@ -125,6 +130,7 @@ def make_synthetic_processed(
             "outcomes_cited": ["National Outcome 6 - We live longer, healthier lives"],
             "text": text, "format": "docx", "council_source": "cpp_field",
             "date": f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", "year": year, "warnings": [],
+            "fictional": i in fictional,
         })
         contacts.append({"submission_id": sid, "raw": f"Fictional Officer {i}, officer{i}@contact-secret.example, 0131 496 {i:04d}"})
         for p in PRIORITY_IDS:
