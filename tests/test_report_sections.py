@@ -5,12 +5,14 @@ All test data is fictional and built in tmp_path.
 
 from __future__ import annotations
 
+from html import unescape
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from soa_analysis.accuracy import plain_sentences
 from soa_analysis.report import contents, sections
 from soa_analysis.report.contents import SECTIONS, Section, page_parts, show
 from soa_analysis.report.data import REPORT_TABLES, load_report_data
@@ -90,7 +92,8 @@ def test_missing_optional_tables_are_said_plainly(tmp_path):
     for section in (sections.partners, sections.exemplars):
         html = section(data).data
         assert "Not available in this run" in html and "<img" not in html
-    assert "No accuracy figures" in show("methodology", data).data
+    # the accuracy record is packaged, not read from the run: the methodology still says how far to trust it
+    assert plain_sentences()[0] in unescape(show("methodology", data).data)
 
 
 def test_report_survives_a_folder_with_only_submissions(tmp_path):
@@ -149,3 +152,18 @@ def test_a_long_list_of_quarantined_files_stays_off_the_methodology_and_is_cut_u
     # the reason's example, then the first LISTED files, after the synthetic log's own quarantined file
     assert prov.count("fictional/unread") == 1 + LISTED - 1
     assert f"The other {301 - LISTED} are in the tables exported" in prov
+
+
+def test_methodology_says_how_far_to_trust_the_results_in_plain_words(tmp_path):
+    """The packaged accuracy record as sentences (the figures `soa-analysis evaluate` prints), on the
+    summary and a council page alike; none of the tool's jargon (issue 15)."""
+    data = load_report_data(make_synthetic_processed(tmp_path / "p", n=6, councils=["Fife", "Moray"]))
+    sentences = plain_sentences()
+    assert len(sentences) >= 4
+    for page in (data, data.for_council("Fife")):
+        text = unescape(show("methodology", page).data)
+        assert "How far to trust the tags and grades" in text
+        for sentence in sentences:
+            assert sentence in text
+        for jargon in ("CV F1", "cv_f1", "Split", "Timings", "Accuracy dev", " › ", "n_gold"):
+            assert jargon not in text, jargon

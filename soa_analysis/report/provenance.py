@@ -1,8 +1,9 @@
 """Where a report comes from and how far to trust it: the provenance and methodology sections.
 
 Provenance names the run, the data and the software; methodology prints the taxonomy and
-rubric versions and the accuracy each stage recorded, the ingest stage's file counts, and
-the caveats a reader should keep in mind.
+rubric versions, how far to trust the tags and grades in plain words (the packaged accuracy
+record, :func:`soa_analysis.accuracy.plain_sentences`: the figures ``soa-analysis evaluate``
+prints), the ingest stage's file counts, and the caveats a reader should keep in mind.
 """
 
 from __future__ import annotations
@@ -12,17 +13,14 @@ from functools import lru_cache
 import pandas as pd
 from IPython.display import HTML
 
+from ..accuracy import plain_sentences
 from ..manifest import package_versions
 from . import file_listing, tables
 from .data import ReportData
 from .html import html_table, missing_note, section_html
-from .labels import label
 from .safe import esc
 
 __all__ = ["DEFAULT_CAVEATS", "provenance", "methodology"]
-
-# Rows of a table that lists files, at most: the rest are in the ingest log.
-
 
 @lru_cache(maxsize=1)
 def _software() -> tuple[tuple[str, str], ...]:
@@ -42,23 +40,11 @@ DEFAULT_CAVEATS = (
 )
 
 
-def _flatten(d, prefix="") -> list[tuple[str, object]]:
-    out = []
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out += _flatten(v, f"{prefix}{k}." if isinstance(v, dict) else f"{prefix}{k}")
-    else:
-        out.append((prefix, d))
-    return out
-
-
 META_SOURCES = {
     "tagging_meta.json": "Tagging",
     "evidence_meta.json": "Evidence grading",
     "ingest_meta.json": "Ingest",
 }
-_ACCURACY_WORDS = ("accuracy", "precision", "recall", "f1", "kappa", "agreement", "n_gold", "n_documents",
-                   "passages", "split")
 
 
 def _meta_versions(data: ReportData) -> list[tuple[str, str]]:
@@ -84,24 +70,6 @@ def _meta_versions(data: ReportData) -> list[tuple[str, str]]:
         if r not in seen:
             seen.add(r)
             out.append(r)
-    return out
-
-
-def _accuracy_rows(data: ReportData) -> list[tuple[str, str, str]]:
-    """(source, measure, value) for the accuracy figures recorded in the meta files."""
-    out = []
-    for fname, d in data.meta.items():
-        for k, v in _flatten(d):
-            low = k.lower()
-            if isinstance(v, bool) or not any(w in low for w in _ACCURACY_WORDS):
-                continue
-            if isinstance(v, str) and "accuracy" not in low:
-                continue
-            if not isinstance(v, (int, float, str)):
-                continue
-            parts = [label(p) for p in k.split(".") if p not in ("accuracy", "models")]
-            value = f"{v:.2f}" if isinstance(v, float) else str(v)
-            out.append((META_SOURCES.get(fname, fname), " › ".join(parts), value))
     return out
 
 
@@ -149,11 +117,9 @@ def _files_not_read(data: ReportData) -> str:
 
 def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) -> HTML:
     """Taxonomy/rubric versions, measured accuracy, ingest log summary and caveats."""
-    acc = _accuracy_rows(data)
-    acc_html = (html_table(pd.DataFrame(acc, columns=["source", "measure", "value"]),
-                           "Accuracy measured against hand-coded (labelled) passages, as recorded by each stage",
-                           {"source": "Stage", "measure": "Measure", "value": "Value"})
-                if acc else '<p class="missing">No accuracy figures were recorded for this run.</p>')
+    acc = plain_sentences()
+    acc_html = ("<ul class=\"trust\">" + "".join(f"<li>{esc(s)}</li>" for s in acc) + "</ul>"
+                if acc else '<p class="missing">No accuracy figures are recorded in this installation.</p>')
     vers = _meta_versions(data)
     vers_html = ("<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in vers) + "</ul>") if vers else \
         '<p class="missing">Taxonomy and rubric versions were not recorded.</p>'
@@ -175,7 +141,7 @@ def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) ->
     return HTML(section_html("methodology", "Methodology and quality",
                              "How the figures were made, how accurate the automatic tagging and grading measured, "
                              "and what to keep in mind.",
-                             "<h3>Versions</h3>", vers_html, "<h3>Measured accuracy</h3>", acc_html,
+                             "<h3>Versions</h3>", vers_html, "<h3>How far to trust the tags and grades</h3>", acc_html,
                              "<h3>Ingest</h3>", ingest_html, "<h3>Caveats</h3>", f"<ul>{cav}</ul>"))
 
 
