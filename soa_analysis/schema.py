@@ -389,7 +389,98 @@ _OUTCOME_READING = (
     _c("vs_scotland", "str", "better / worse / same than Scotland in the latest year, minding the indicator's "
                              "direction; '' if it cannot be read"),
 )
+_GRADE_COUNTS = tuple(_c(g, "int", f"of them, graded {g}") for g in GRADES)
+_R = "soa-analysis report"
 REPORT_TABLES: dict[str, TableSpec] = {
+    "headline": TableSpec(
+        "headline", "tables/headline.csv", _R,
+        (_c("figure", "str", "the figure's name as the page shows it"),
+         _c("value", "float", "a whole number for a count (written '37', never '37.0'), a share from 0 to 1 for a "
+                              "share; empty when there is nothing to count", nullable=True),
+         _c("kind", "str", "count or share", allowed=("count", "share")),
+         _c("note", "str", "what the figure counts")),
+        "The headline figures at the top of the page."),
+    "council_summary": TableSpec(
+        "council_summary", "tables/council_summary.csv", _R,
+        (_c("council", "str", "each of the 32 council areas"), _c("code", "str", "current GSS code"),
+         _c("submissions", "int"), _c("strong", "int", "of them, graded strong"),
+         _c("share_strong", "float", "strong / graded submissions, 0 to 1; empty when none was graded", nullable=True)),
+        "One row per council area, including those that sent nothing: the tile maps."),
+    "coverage": TableSpec(
+        "coverage", "tables/coverage.csv", _R,
+        (_c("council", "str", "council with submissions ('(council unknown)' when it could not be decided)"),
+         _c("priority", "str", allowed=PRIORITY_IDS),
+         _c("submissions", "int", "the council's submissions tagged with the priority"), *_GRADE_COUNTS),
+        "Councils x priorities: the coverage grid."),
+    "priorities": TableSpec(
+        "priorities", "tables/priorities.csv", _R,
+        (_c("priority", "str", allowed=PRIORITY_IDS), _c("label", "str"),
+         _c("submissions", "int", "submissions tagged with the priority"),
+         _c("share", "float", "of all submissions, 0 to 1", nullable=True)),
+        "Submissions per national priority."),
+    "national_outcomes": TableSpec(
+        "national_outcomes", "tables/national_outcomes.csv", _R,
+        (_c("taxonomy", "str", "outcomes_soa or outcomes_2018"), _c("outcome", "str", "National Outcome id"),
+         _c("label", "str"), _c("submissions", "int", "submissions tagged with the outcome")),
+        "Submissions per National Outcome (the largest, as charted)."),
+    "grade_by_priority": TableSpec(
+        "grade_by_priority", "tables/grade_by_priority.csv", _R,
+        (_c("priority", "str", allowed=PRIORITY_IDS), _c("label", "str"), *_GRADE_COUNTS),
+        "Submissions tagged with each priority, by evidence grade."),
+    "added_value": TableSpec(
+        "added_value", "tables/added_value.csv", _R,
+        (_c("theme", "str", "added-value theme id"), _c("label", "str"),
+         _c("evidenced", "int", "submissions whose added-value answer evidences the theme"),
+         _c("ticked", "int", "submissions that ticked it on the 2010 checklist"),
+         _c("ticked_unsupported", "int", "ticked, but not evidenced by the text")),
+        "Added-value themes: evidenced, ticked, and ticked but unsupported."),
+    "partner_pairs": TableSpec(
+        "partner_pairs", "tables/partner_pairs.csv", _R,
+        (_c("partner_type", "str", "a partner type id (soa_analysis/reference/partners.yaml); then one int column "
+                                   "per partner type named in the run: submissions naming both (on the diagonal, "
+                                   "submissions naming the type)"),),
+        "Partner type x partner type: the partners heatmap, a square matrix."),
+    "followup_timeline": TableSpec(
+        "followup_timeline", "tables/followup_timeline.csv", _R,
+        (_c("period", "str", "half-year the next steps are due ('2013 H1'), or 'no date'"),
+         _c("next_steps", "int")),
+        "Next steps due per half-year."),
+    "followups": TableSpec(
+        "followups", "tables/followups.csv", _R,
+        (_c("due", "str", "ISO due date, '' if the period does not resolve to one"),
+         _c("by_when", "str", "the date or period as written"), _c("council", "str"),
+         _c("who", "str", "partner(s) named as acting"), _c("what", "str", "the next step"),
+         _c("submission_id", "str")),
+        "Every next step with a date or period, earliest due first (text redacted)."),
+    "exemplars": TableSpec(
+        "exemplars", "tables/exemplars.csv", _R,
+        (_c("kind", "str", allowed=("priority", "theme")), _c("category", "str", "priority or theme id"),
+         _c("label", "str"), _c("rank", "int"), _c("sentence", "str", "the sentence quoted (contact details removed)"),
+         _c("title", "str"), _c("council", "str"), _c("submission_id", "str"),
+         _c("score", "float", "0-1 strength of its evidence")),
+        "The best-evidenced sentences quoted, per priority and added-value theme."),
+    "gaps": TableSpec(
+        "gaps", "tables/gaps.csv", _R,
+        (_c("priority", "str", allowed=PRIORITY_IDS), _c("label", "str"), _c("submissions", "int"),
+         _c("strong", "int"), _c("councils_without", "int", "councils in the data with no submission on it"),
+         _c("councils_in_data", "int"),
+         _c("share_strong", "float", "strong / submissions, 0 to 1; empty when there are none", nullable=True)),
+        "Where evidence is thin: per priority."),
+    "ingest_summary": TableSpec(
+        "ingest_summary", "tables/ingest_summary.csv", _R,
+        (_c("status", "str", allowed=INGEST_STATUSES), _c("files", "int")),
+        "Files found by the ingest stage, by status (the whole run)."),
+    "files_not_read": TableSpec(
+        "files_not_read", "tables/files_not_read.csv", _R,
+        (_c("file", "str", "the raw file"), _c("what", "str", "cut, quarantined, skipped or duplicate"),
+         _c("reason", "str")),
+        "Every file not read in full, and why."),
+    "case_studies": TableSpec(
+        "case_studies", "tables/case_studies.csv", _R,
+        (_c("submission_id", "str"), _c("council", "str"), _c("title", "str"), _c("date", "str"),
+         _c("grade", "str", "evidence grade, '' if not graded"),
+         _c("priorities", "str", "priority ids, '; '-separated")),
+        "Every submission, including those whose card is on no page."),
     "outcome_series": TableSpec(
         "outcome_series", "tables/outcome_series.csv", "soa-analysis report",
         (
@@ -583,8 +674,13 @@ Restricted tables hold personal data (lead officers' contact details); no shared
 _REPORT_TABLES_INTRO = """# Report tables behind the charts
 
 The report writes these to the run folder's `tables/` (one CSV each) and to `report_tables.xlsx`
-(one sheet each), beside the tables of the other sections. Text is redacted and spreadsheet formulas
-are defused on export.
+(one sheet each, named like the CSV without `.csv`; a sheet name is cut to 31 characters). The
+workbook's first sheet, `about`, has two columns, `item` and `value`: the report's scope, run id and
+time, and each sheet's number of rows. `tables/changes.csv` and `tables/followup_status.csv` (and
+their sheets) have the columns of the processed tables `changes.parquet` and
+`followup_status.parquet` above. Counts are whole numbers; text is redacted and spreadsheet formulas
+are defused on export. `tests/test_report_exports.py` fails when an exported table is not documented
+here.
 """
 
 

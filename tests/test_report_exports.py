@@ -37,3 +37,57 @@ def test_exports_list_every_case_study(tmp_path):
     cs = pd.read_csv(tmp_path / "out" / "case_studies.csv", keep_default_na=False)
     assert len(cs) == 7 and {"submission_id", "council", "title", "grade", "priorities"} <= set(cs.columns)
     assert not cs.astype(str).apply(lambda c: c.str.contains("jane.doe|496 0000")).any().any()
+
+
+def _documented(name: str) -> list[str]:
+    """The columns the data dictionary gives an exported table (report table, or processed table)."""
+    from soa_analysis.schema import REPORT_TABLES, TABLES
+
+    spec = REPORT_TABLES.get(name) or TABLES[name]
+    return [c.name for c in spec.all_columns]
+
+
+def test_every_exported_table_and_sheet_is_documented(tmp_path):
+    """Each tables/*.csv and each workbook sheet is in docs/data_dictionary.md (from schema), with the
+    columns it has; the partners matrix has one column per partner type (issue 15)."""
+    from soa_analysis.schema import data_dictionary_markdown
+
+    export_tables(load_report_data(make_synthetic_processed(tmp_path / "p", n=8)), tmp_path / "out")
+    dictionary = data_dictionary_markdown()
+    csvs = sorted((tmp_path / "out").glob("*.csv"))
+    assert len(csvs) >= 20
+    for path in csvs:
+        name = path.stem
+        # a report table by its CSV name, or a processed table the change step wrote (changes, followup_status)
+        assert f"`tables/{name}.csv`" in dictionary or f"`{name}.parquet`" in dictionary, name
+        cols = list(pd.read_csv(path, nrows=0).columns)
+        documented = _documented(name)
+        if name == "partner_pairs":
+            rows = pd.read_csv(path)["partner_type"]
+            assert cols[0] == "partner_type" and set(cols[1:]) == set(rows), cols  # square: a column per type
+        else:
+            assert set(cols) <= set(documented), (name, sorted(set(cols) - set(documented)))
+            assert [c for c in documented if c in cols][:1] == cols[:1]
+    sheets = pd.read_excel(tmp_path / "out" / "report_tables.xlsx", sheet_name=None)
+    assert set(sheets) == {"about"} | {p.stem[:31] for p in csvs}
+    assert list(sheets["about"].columns) == ["item", "value"] and "`about`" in dictionary
+
+
+def test_counts_are_written_as_whole_numbers(tmp_path):
+    export_tables(load_report_data(make_synthetic_processed(tmp_path / "p", n=8)), tmp_path / "out")
+    lines = (tmp_path / "out" / "headline.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "figure,value,kind,note"
+    assert lines[1].startswith("Submissions,8,count,")
+    share = next(ln for ln in lines if ln.startswith("Share with strong evidence"))
+    assert 0 <= float(share.split(",")[1]) <= 1
+    from soa_analysis.schema import REPORT_TABLES, TABLES
+
+    for path in (tmp_path / "out").glob("*.csv"):
+        name, body = path.stem, pd.read_csv(path, dtype=str, keep_default_na=False)
+        if name == "partner_pairs":
+            int_cols = list(body.columns[1:])
+        else:
+            spec = REPORT_TABLES.get(name) or TABLES[name]
+            int_cols = [c.name for c in spec.all_columns if c.kind == "int" and c.name in body.columns]
+        for c in int_cols:
+            assert body[c].str.fullmatch(r"-?\d*").all(), (name, c, body[c].tolist()[:5])

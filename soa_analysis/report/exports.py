@@ -20,7 +20,8 @@ def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(spreadsheet_cell)
+            # built as object: Series.map would infer float for a column of whole numbers and shares
+            out[c] = pd.Series([spreadsheet_cell(v) for v in out[c]], index=out.index, dtype=object)
     return out
 
 

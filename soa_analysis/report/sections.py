@@ -38,7 +38,7 @@ def headline(data: ReportData) -> HTML:
     """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
     h = tables.headline(data)
     tiles = "".join(
-        f'<div class="figure-tile"><p class="big">{esc(fmt(r.value) if not r.figure.startswith("Share") else ("–" if pd.isna(r.value) else f"{r.value:.0%}"))}</p>'
+        f'<div class="figure-tile"><p class="big">{esc(fmt(r.value) if r.kind == "count" else ("–" if pd.isna(r.value) else f"{r.value:.0%}"))}</p>'
         f'<p class="what">{esc(r.figure)}</p><p class="note">{esc(r.note)}</p></div>'
         for r in h.itertuples()
     )

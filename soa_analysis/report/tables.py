@@ -57,19 +57,23 @@ def headline(data: ReportData) -> pd.DataFrame:
     strong = float((grades == "strong").mean()) if len(grades) else float("nan")
     if data.council:
         n_all = len(data.national)
-        second = ("Share of Scotland's submissions", len(subs) / n_all if n_all else float("nan"),
+        second = ("Share of Scotland's submissions", len(subs) / n_all if n_all else float("nan"), "share",
                   f"of {n_all} submissions from all councils")
     else:
-        second = ("Councils", int(subs.loc[subs["council"] != "", "council"].nunique()),
+        second = ("Councils", int(subs.loc[subs["council"] != "", "council"].nunique()), "count",
                   "council areas with at least one submission")
     rows = [
-        ("Submissions", len(subs), "submissions read and analysed"),
+        ("Submissions", len(subs), "count", "submissions read and analysed"),
         second,
         ("Priorities covered", int(pri["priority"].isin(PRIORITY_IDS).groupby(pri["priority"]).any().sum()) if len(pri) else 0,
-         f"of the {len(PRIORITY_IDS)} national priorities, with at least one submission"),
-        ("Share with strong evidence", strong, f"of {len(grades)} graded submissions"),
+         "count", f"of the {len(PRIORITY_IDS)} national priorities, with at least one submission"),
+        ("Share with strong evidence", strong, "share", f"of {len(grades)} graded submissions"),
     ]
-    return pd.DataFrame(rows, columns=["figure", "value", "note"])
+    out = pd.DataFrame(rows, columns=["figure", "value", "kind", "note"])
+    # counts stay whole numbers beside the shares (a float column would write "37.0")
+    out["value"] = pd.Series([int(v) if k == "count" else (None if pd.isna(v) else float(v))
+                              for _, v, k, _ in rows], dtype=object)
+    return out
 
 
 @_once
