@@ -11,6 +11,8 @@ reader gets the point without the picture.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pygal
 from pygal.style import Style
@@ -25,6 +27,7 @@ from .svg import scale_defs, scale_legend, svg_img, text
 __all__ = ["hbar", "grade_stack", "grouped_bars", "heatmap", "timeline", "figure_html"]
 
 WIDTH = 760
+MAX_BARS = 20  # bars a chart of categories shows at most (the largest); its title says how many
 _FONT = "Arial, Helvetica, 'Liberation Sans', sans-serif"
 
 
@@ -61,6 +64,14 @@ def _chart(kind, *, title: str, height: int, colours: tuple[str, ...], legend: b
     return chart
 
 
+def _whole_ticks(chart, vmax: float) -> None:
+    """Mark a count axis with whole numbers only (pygal would put 0.25 steps on a scale of 0 to 2)."""
+    top = max(1, int(math.ceil(vmax)))
+    step = max(1, int(math.ceil(top / 8)))
+    chart.y_labels = list(range(0, top + step, step))
+    chart.range = (0, top + (step if top % step else 0))
+
+
 def _img(chart, alt: str, height: int) -> str:
     return svg_img(chart.render(), alt, width=WIDTH, height=height)
 
@@ -70,7 +81,7 @@ def _names(values, width: int = 60) -> list[str]:
 
 
 def hbar(df: pd.DataFrame, *, label_col: str, value_col: str, title: str, xlabel: str,
-         colour: str = OKABE_ITO["blue"], max_bars: int = 20) -> str:
+         colour: str = OKABE_ITO["blue"], max_bars: int = MAX_BARS) -> str:
     """Horizontal bar chart of one count per category (largest first)."""
     if df.empty or df[value_col].sum() == 0:
         return empty_note(f"{title}: nothing to chart.")
@@ -80,6 +91,7 @@ def hbar(df: pd.DataFrame, *, label_col: str, value_col: str, title: str, xlabel
     chart = _chart(pygal.HorizontalBar, title=title, height=height, colours=(colour,), x_title=xlabel)
     chart.x_labels = names[::-1]  # pygal draws the first label at the bottom
     chart.add(xlabel, [int(v) for v in d[value_col]][::-1])
+    _whole_ticks(chart, d[value_col].max())
     alt = f"Bar chart: {title}. " + top_values(names, list(d[value_col]), k=len(d)) + "."
     return _img(chart, alt, height)
 
@@ -94,6 +106,7 @@ def grade_stack(df: pd.DataFrame, *, title: str) -> str:
     chart.x_labels = list(df["label"])[::-1]
     for g in GRADES:
         chart.add(label(g), [int(v) for v in df[g]][::-1])
+    _whole_ticks(chart, df[list(GRADES)].sum(axis=1).max())
     parts = [f"{r['label']}: " + ", ".join(f"{r[g]} {g}" for g in GRADES) for _, r in df.iterrows()]
     return _img(chart, f"Stacked bar chart: {title}. " + "; ".join(parts) + ".", height)
 
@@ -108,6 +121,7 @@ def grouped_bars(df: pd.DataFrame, *, label_col: str, series: dict[str, str], ti
     chart.x_labels = _names(df[label_col], 50)[::-1]
     for col, name in series.items():
         chart.add(name, [int(v) for v in df[col]][::-1])
+    _whole_ticks(chart, df[list(series)].to_numpy().max())
     parts = [f"{redact(r[label_col])}: " + ", ".join(f"{name} {r[c]}" for c, name in series.items())
              for _, r in df.iterrows()]
     return _img(chart, f"Bar chart: {title}. " + "; ".join(parts) + ".", height)
@@ -124,6 +138,7 @@ def timeline(df: pd.DataFrame, *, title: str) -> str:
     chart.x_labels = list(df["period"])
     chart.add("next steps", [{"value": int(v), "color": OKABE_ITO["sky_blue"] if p == "no date" else OKABE_ITO["green"]}
                              for p, v in zip(df["period"], df["next_steps"])])
+    _whole_ticks(chart, df["next_steps"].max())
     alt = f"Bar chart: {title}. " + "; ".join(f"{p}: {v}" for p, v in zip(df["period"], df["next_steps"])) + "."
     return _img(chart, alt, height)
 

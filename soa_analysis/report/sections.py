@@ -94,8 +94,12 @@ def priorities(data: ReportData) -> HTML:
     oc = tables.outcome_counts(data)
     p_chart = charts.hbar(pc, label_col="label", value_col="submissions",
                           title="Submissions per national priority", xlabel="submissions")
-    o_chart = charts.hbar(oc, label_col="label", value_col="submissions", colour=charts.OKABE_ITO["green"],
-                          title="Submissions per National Outcome (top 20)", xlabel="submissions")
+    n_out = int((oc["submissions"] > 0).sum()) if len(oc) else 0
+    shown = min(n_out, charts.MAX_BARS)
+    o_title = (f"Submissions per National Outcome: the {shown} most frequent of {n_out}" if n_out > shown
+               else f"Submissions per National Outcome ({n_out} outcome{'s' if n_out != 1 else ''})")
+    o_chart = charts.hbar(oc[oc["submissions"] > 0] if len(oc) else oc, label_col="label", value_col="submissions",
+                          colour=charts.OKABE_ITO["green"], title=o_title, xlabel="submissions")
     return _section("priorities", "Priorities and National Outcomes",
                     "How many submissions the tagger placed under each national priority and National Outcome.",
                     p_chart,
@@ -133,7 +137,7 @@ def added_value(data: ReportData) -> HTML:
                                                               "ticked_unsupported": "ticked but not supported"})
     unsupported = int(av["ticked_unsupported"].sum()) if len(av) else 0
     note = (f'<p class="callout">{unsupported} ticked checklist claim{"s" if unsupported != 1 else ""} '
-            "had no supporting text in the submission's added-value answer.</p>") if len(av) else ""
+            "had no supporting text in the submission's added-value answer.</p>") if unsupported else ""
     if av.empty:
         chart = ""
     return _section("added-value", "Added value of the SOA process", lede,

@@ -8,6 +8,7 @@ script and makes no request; the Content-Security-Policy allows images only from
 from __future__ import annotations
 
 import base64
+import math
 from html import escape as _xml
 
 from .palette import sequential_hex
@@ -41,12 +42,23 @@ def scale_defs() -> str:
 
 
 def scale_legend(x: float, top: float, bottom: float, *, vmax: float, share: bool, caption: str) -> str:
-    """A vertical colour bar from 0 (bottom) to ``vmax`` (top), with three values and a caption."""
+    """A vertical colour bar from 0 (bottom) to ``vmax`` (top), with up to three values and a caption.
+
+    A count scale (``share=False``) is marked with whole numbers only.
+
+    Example
+    -------
+    >>> import re
+    >>> re.findall(r">([^<]*)</text>", scale_legend(0, 10, 110, vmax=3, share=False, caption="n"))[1:]
+    ['0', '2', '3']
+    """
     parts = [text(x, top - 10, caption, size=11, anchor="start"),
              f'<rect x="{x}" y="{top}" width="16" height="{bottom - top}" fill="url(#scale)" '
              'stroke="#555" stroke-width="0.5"/>']
-    for frac in (0.0, 0.5, 1.0):
-        v = frac * vmax
-        parts.append(text(x + 22, bottom - frac * (bottom - top) + 4, f"{v:.0%}" if share else f"{v:g}",
+    # counts get whole-number marks only (0, the middle one when whole, the top)
+    values = (0.0, 0.5 * vmax, vmax) if share else sorted({0, round(vmax / 2), int(math.ceil(vmax))})
+    for v in values:
+        frac = v / vmax if vmax else 0.0
+        parts.append(text(x + 22, bottom - frac * (bottom - top) + 4, f"{v:.0%}" if share else f"{int(v)}",
                           size=11, anchor="start"))
     return "".join(parts)
