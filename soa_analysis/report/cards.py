@@ -39,7 +39,8 @@ FILTER_JS = """(function () {
   var cards = Array.prototype.slice.call(document.querySelectorAll("article.card"));
   var count = document.getElementById("card-count");
   function apply() {
-    var c = form.elements["council"].value, p = form.elements["priority"].value, g = form.elements["grade"].value;
+    var el = form.elements["council"], c = el ? el.value : "";
+    var p = form.elements["priority"].value, g = form.elements["grade"].value;
     var shown = 0;
     cards.forEach(function (card) {
       var ok = (!c || card.getAttribute("data-council") === c) &&
@@ -297,10 +298,11 @@ def card_location(data: ReportData, submission_id: str) -> str | None:
 
 def _filter_form(councils: list[str]) -> str:
     opt = lambda v, t: f'<option value="{esc(v)}">{esc(t)}</option>'  # noqa: E731
+    council = ('<label>Council <select name="council"><option value="">All councils</option>'
+               + "".join(opt(c, c) for c in councils) + "</select></label> ") if len(councils) > 1 else ""
     return (
         '<form id="card-filter" class="filter" hidden aria-label="Filter case studies">'
-        '<label>Council <select name="council"><option value="">All councils</option>'
-        + "".join(opt(c, c) for c in councils) + "</select></label> "
+        + council +
         '<label>Priority <select name="priority"><option value="">All priorities</option>'
         + "".join(opt(p, label(p)) for p in PRIORITY_IDS) + "</select></label> "
         '<label>Evidence <select name="grade"><option value="">All grades</option>'

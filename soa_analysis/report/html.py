@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 
 import pandas as pd
 
 from .labels import label
 from .safe import esc
+
+# A cell that is a date (2011-03-31, 2011/12, 2012-13): never wrapped mid-date (class "date").
+_DATE = re.compile(r"\d{4}[-/]\d{2}(?:[-/]\d{2})?")
 
 __all__ = ["fmt", "html_table", "section_html", "missing_note", "empty_note", "top_values"]
 
@@ -66,8 +70,9 @@ def html_table(df: pd.DataFrame, caption: str, columns: dict[str, str] | None = 
         for i, (c, v) in enumerate(zip(columns, row)):
             text = ("–" if pd.isna(v) else f"{v:.0%}") if c in pct else fmt(v)
             num = isinstance(v, numbers.Real) and not isinstance(v, bool)
+            cls_ = " class=num" if num else (" class=date" if _DATE.fullmatch(text) else "")
             tag = "th scope=\"row\"" if i == 0 else "td"
-            cells.append(f'<{tag}{" class=num" if num else ""}>{esc(text)}</{tag.split()[0]}>')
+            cells.append(f'<{tag}{cls_}>{esc(text)}</{tag.split()[0]}>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = (f'<p class="note">Showing the first {len(shown):,} of {len(df):,} rows; {esc(more)}.</p>'
             if len(shown) < len(df) else "")
