@@ -39,7 +39,7 @@ def test_a_council_page_is_self_contained_safe_and_about_its_council(data, html_
     page = html_page(html)
     assert page.headings[0] == (1, "Moray: community planning evidence")
     h2 = [h for lvl, h in page.headings if lvl == 2]
-    assert h2[0] == "Headline figures" and "Coverage: councils and priorities" in h2 and h2[-1] == "Methodology and quality"
+    assert h2[0] == "Headline figures" and h2[1] == "Case studies" and "Coverage: councils and priorities" not in h2 and h2[-1] == "Methodology and quality"
     assert 'href="../summary.html"' in html
     cards_ = [v for t, k, v in page.attrs if t == "article" and k == "data-council"]
     assert cards_ and set(cards_) == {"Moray"}

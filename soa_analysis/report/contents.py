@@ -29,7 +29,7 @@ from .banner import fictional_banner
 from .data import ReportData
 from .safe import esc
 
-__all__ = ["Section", "SECTIONS", "sections_for", "show", "title"]
+__all__ = ["Section", "SECTIONS", "COUNCIL_ORDER", "sections_for", "show", "title"]
 
 NATIONAL, COUNCIL = "national", "council"
 
@@ -66,23 +66,31 @@ class Section:
 _S = "soa_analysis.report.sections"
 _P = "soa_analysis.report.provenance"
 _C = "soa_analysis.changes.sections"
+N = (NATIONAL,)  # charts of all councils that say nothing about one council (one bar, a one-row grid)
 SECTIONS: tuple[Section, ...] = (
     Section("headline", "Headline figures", f"{_S}:headline"),
     Section("since-last-run", "Since the last run", f"{_C}:since_last_run"),
-    Section("coverage", "Coverage", f"{_S}:coverage"),
-    Section("priorities", "Priorities and outcomes", f"{_S}:priorities"),
-    Section("evidence", "Evidence by priority", f"{_S}:evidence_by_priority"),
+    Section("coverage", "Coverage", f"{_S}:coverage", N),
+    Section("priorities", "Priorities and outcomes", f"{_S}:priorities", N),
+    Section("evidence", "Evidence by priority", f"{_S}:evidence_by_priority", N),
+    Section("compare", "Compared with Scotland and similar councils", "soa_analysis.report.compare:compare",
+            (COUNCIL,)),
     Section("added-value", "Added value", f"{_S}:added_value"),
     Section("partners", "Partners", f"{_S}:partners"),
     Section("followups", "Next steps", f"{_S}:followups"),
     Section("promises", "Promises followed up", f"{_C}:promises_followed_up"),
     Section("exemplars", "Exemplars", f"{_S}:exemplars"),
-    Section("gaps", "Gaps", f"{_S}:gaps"),
+    Section("gaps", "Gaps", f"{_S}:gaps", N),
     Section("outcomes", "Outcome indicators", "soa_analysis.report.outcomes_section:outcomes"),
     Section("case-studies", "Case studies", f"{_S}:case_studies"),
     Section("provenance", "Provenance", f"{_P}:provenance"),
     Section("methodology", "Methodology and quality", f"{_P}:methodology"),
 )
+# A council page is read by its own board: its case studies first (what was done, by whom, the
+# evidence and its grade, what comes next), then how its evidence compares with Scotland and
+# similar councils, then its outcome indicators, then the rest.
+COUNCIL_ORDER = ("headline", "case-studies", "compare", "outcomes", "followups", "promises", "since-last-run",
+                 "exemplars", "added-value", "partners", "provenance", "methodology")
 
 
 def _page(data: ReportData) -> str:
@@ -90,9 +98,14 @@ def _page(data: ReportData) -> str:
 
 
 def sections_for(data: ReportData) -> list[Section]:
-    """The sections of ``data``'s page (the summary's, or a council page's), in order."""
+    """The sections of ``data``'s page, in order: the summary's as listed, a council page's
+    in :data:`COUNCIL_ORDER` (a section missing from it goes last)."""
     page = _page(data)
-    return [s for s in SECTIONS if page in s.pages]
+    mine = [s for s in SECTIONS if page in s.pages]
+    if page == COUNCIL:
+        rank = {a: i for i, a in enumerate(COUNCIL_ORDER)}
+        mine.sort(key=lambda s: rank.get(s.anchor, len(rank)))
+    return mine
 
 
 def show(anchor: str, data: ReportData) -> HTML:

@@ -84,8 +84,9 @@ class ReportData:
         The processed tables (``submissions``, ``tags``, ...), filtered to the council's
         submissions for a council report. Missing optional tables are empty frames.
     national : pandas.DataFrame
-        All submissions with their grade and whether each is from the fictional sample (for
-        the tile map, which always shows Scotland, and the fictional-data banner).
+        All submissions with their grade, their assigned priorities and whether each is from
+        the fictional sample (for the tile map, which always shows Scotland, a council page's
+        comparison with Scotland and similar councils, and the fictional-data banner).
     missing : set of str
         Names of the optional tables that were not found.
     meta : dict
@@ -205,6 +206,10 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     national["grade"] = national["submission_id"].map(grades).astype(object).fillna("")
     national["fictional"] = (subs["fictional"].fillna(False).astype(bool) if "fictional" in subs.columns
                              else False)
+    tags = tables["tags"]
+    on = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)] if len(tags) else tags
+    listed = on.groupby("submission_id")["priority"].agg(lambda s: tuple(sorted(set(s)))) if len(on) else {}
+    national["priorities"] = national["submission_id"].map(lambda i: listed.get(i, ()))
 
     meta = {}
     for fname in META_FILES:
