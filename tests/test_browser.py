@@ -81,8 +81,9 @@ def test_report_opens_offline_cleanly(browser, reports, which):
     assert h1 == ("Moray: community planning evidence" if which == "council"
                   else "Scottish community planning evidence: national summary")
     h2 = page.eval_on_selector_all("h2", "els => els.map(e => e.textContent)")
-    for want in ("Headline figures", "Coverage: councils and priorities", "Case studies", "Provenance",
-                 "Methodology and quality"):
+    middle = ("How the evidence compares with Scotland and similar councils" if which == "council"
+              else "Coverage: councils and priorities")
+    for want in ("Headline figures", middle, "Case studies", "Provenance", "Methodology and quality"):
         assert want in h2
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"report_{which}.png"), full_page=False)
@@ -190,3 +191,41 @@ def test_outcome_indicators_section(browser, reports, which):
     ARTIFACTS.mkdir(exist_ok=True)
     section.screenshot(path=str(ARTIFACTS / f"report_{which}_outcomes.png"))
     page.close()
+
+
+# --- issue 15: first sight at desktop and phone widths ----------------------------------------
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("which", ["national", "council"])
+def test_no_sideways_scroll_and_first_screen_screenshots(browser, reports, which, width):
+    """No page scrolls sideways at 1280 or 375 px; the first screen of the summary and of a council page
+    are saved to test-artifacts/ (first_screen_<page>_<width>.png). A council page leads with its
+    case studies, not the national page's charts."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(reports[which].resolve().as_uri(), wait_until="load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"first_screen_{which}_{width}.png"), full_page=False)
+    h2 = page.eval_on_selector_all("h2", "els => els.map(e => e.textContent.trim())")
+    if which == "council":
+        assert h2[:2] == ["Headline figures", "Case studies"]
+        assert page.query_selector("select[name=council]") is None  # no "All councils" filter
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_fictional_banner_is_the_first_thing_a_reader_sees(browser, tmp_path_factory, width):
+    from soa_analysis.report.councils import write_council_pages
+    from soa_analysis.report.data import load_report_data
+
+    base = tmp_path_factory.mktemp(f"fictional{width}")
+    p = make_synthetic_processed(base / "processed", n=4, councils=["Fife", "Moray"], fictional=(0,))
+    written = write_council_pages(load_report_data(p, council_pages=True), base / "councils", workers=1)
+    for path in written:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        box = page.locator(".fictional-banner").bounding_box()
+        assert box and box["y"] < 120 and box["width"] <= width, path.name
+        assert "FICTIONAL SAMPLE DATA" in page.inner_text(".fictional-banner").upper()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.close()
