@@ -140,7 +140,7 @@ def tokenize(text: str) -> list[str]:
     Example
     -------
     >>> tokenize("Older people's falls fell by 12% (£1,200).")
-    ["older", "people's", 'falls', 'fell', 'by', '12%', '£1,200']
+    ['older', "people's", 'falls', 'fell', 'by', '12%', '£1,200']
     """
     return [t.lower().replace("\u2019", "'") for t in _TOKEN.tokenize(text)]
 

@@ -50,7 +50,7 @@ def text_sha256(text: object) -> str:
     Example
     -------
     >>> text_sha256("FICTIONAL")[:12]
-    'a59b3cc8f9a4'
+    '85116f2afde8'
     """
     return sha256_hex("" if text is None else str(text))
 
