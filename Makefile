@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lab system-deps benchmarks clean
+.PHONY: help setup report test test-fast lab system-deps benchmarks strip-notebooks clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ lab: setup ## start JupyterLab on the notebooks (with --allow-root when run as r
 
 benchmarks: setup ## run every benchmark under benchmarks/ and print the figures
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+strip-notebooks: setup ## remove outputs and execution counts from notebooks/*.ipynb (before committing)
+	$(PY) scripts/strip_notebook_outputs.py
 
 clean: ## remove processed tables and reports (both are rebuilt by `make report`)
 	find data/processed -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
