@@ -21,19 +21,13 @@ import zipfile
 
 from ..errors import QuarantineError
 from .cap import READ_AHEAD
+from .checkbox import EMPTY_BOX, mark_state, split_checkbox
 from .document import Block, Document
+from .forms import form_documents
+from .limits import Limits, check_time
 from .normalise import BULLET, normalise_inline, normalise_text
-from .readers import (
-    EMPTY_BOX,
-    Limits,
-    check_time,
-    form_documents,
-    mark_state,
-    open_zip,
-    register,
-    split_checkbox,
-    zip_names,
-)
+from .registry import register
+from .zipsafe import open_zip, zip_names
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
@@ -519,7 +513,7 @@ def read_docx(data: bytes, *, name: str, limits: Limits) -> list[Document]:
 
 
 def _sniff_doc(data: bytes, ext: str) -> bool:
-    from .readers import OLE_MAGIC
+    from .registry import OLE_MAGIC
 
     return data.startswith(OLE_MAGIC)
 

@@ -13,9 +13,12 @@ import re
 
 from ..errors import QuarantineError
 from .cap import READ_AHEAD
+from .checkbox import mark_state
 from .document import Block, Document
+from .limits import Limits, check_time
 from .normalise import normalise_inline, normalise_text
-from .readers import Limits, check_time, join_wrapped_lines, mark_state, register, text_blocks
+from .plaintext import join_wrapped_lines, text_blocks
+from .registry import register
 
 _RULE_OPS = re.compile(rb"(?:\s|^)(?:re|l)\s")
 _PDF_DATE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?")

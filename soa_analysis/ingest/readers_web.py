@@ -8,19 +8,13 @@ from email import policy
 from email.utils import parseaddr, parsedate_to_datetime
 
 from ..errors import QuarantineError
+from .checkbox import mark_state, split_checkbox
 from .document import Block, Document
+from .encodings import decode_text, looks_like_text
+from .limits import Limits, check_time
 from .normalise import normalise_inline, normalise_text
-from .readers import (
-    Limits,
-    check_time,
-    decode_text,
-    looks_like_text,
-    mark_state,
-    read_nested,
-    register,
-    split_checkbox,
-    text_blocks,
-)
+from .plaintext import text_blocks
+from .registry import read_nested, register
 
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 _HTML_TAGS = re.compile(rb"<(?:p|div|table|h[1-6]|body|br)\b[^>]*>", re.I)

@@ -57,7 +57,8 @@ class QdpxProject:
 
 
 def _open(path: Path) -> zipfile.ZipFile:
-    from ..ingest.readers import Limits, open_zip
+    from ..ingest.limits import Limits
+    from ..ingest.zipsafe import open_zip
 
     try:
         data = path.read_bytes()

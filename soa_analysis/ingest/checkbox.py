@@ -1,0 +1,64 @@
+"""Tick marks beside items: which characters are ticks, and the state of an item or a cell."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["TICK_MARKS", "EMPTY_BOX", "mark_state", "split_checkbox"]
+
+TICK_MARKS = "\u2612\u2611\u2713\u2714\u2717\u2718"  # ☒ ☑ ✓ ✔ ✗ ✘
+EMPTY_BOX = "\u2610"  # ☐
+_MARK_CLASS = f"[{TICK_MARKS}{EMPTY_BOX}]"
+_LEAD_MARK = re.compile(rf"^\s*(?:\[(?P<b>[xX\u2713\u2714 ])\]|(?P<m>{_MARK_CLASS}))\s*(?P<rest>\S.*)$", re.S)
+_TRAIL_MARK = re.compile(rf"^(?P<rest>.*\S)\s*(?P<m>{_MARK_CLASS})\s*$", re.S)
+_ANY_MARK = re.compile(_MARK_CLASS)
+_LONE_X = re.compile(r"^\s*[xX]\s*$")
+
+
+def mark_state(s: str) -> bool | None:
+    """Tick state of a cell holding only a mark: ☒ ☑ ✓ ✔ ✗ ✘ or a lone X -> True, ☐ -> False, else None.
+
+    Example
+    -------
+    >>> [mark_state(c) for c in ("\\u2612", "x", "\\u2610", "Yes", "")]
+    [True, True, False, None, None]
+    """
+    t = s.strip()
+    if len(t) == 1 and t in TICK_MARKS:
+        return True
+    if t == EMPTY_BOX:
+        return False
+    if _LONE_X.match(t):
+        return True
+    return None
+
+
+def split_checkbox(text: str) -> tuple[bool | None, str]:
+    """Split an item with a tick mark beside it into (checked, item text).
+
+    A single mark at the start or end of the text counts (☒ ☑ ✓ ✔ ✗ ✘ and ``[x]`` are ticks,
+    ☐ and ``[ ]`` are unticked); text with no mark, or with several, gives ``(None, text)``.
+
+    Example
+    -------
+    >>> split_checkbox("\\u2612 Partnership working")
+    (True, 'Partnership working')
+    >>> split_checkbox("Health inequalities \\u2610")
+    (False, 'Health inequalities')
+    >>> split_checkbox("We ticked \\u2713 and \\u2610")
+    (None, 'We ticked \\u2713 and \\u2610')
+    """
+    n_marks = len(_ANY_MARK.findall(text))
+    if n_marks == 0 and not text.lstrip().startswith("["):
+        return None, text
+    if n_marks > 1:
+        return None, text
+    m = _LEAD_MARK.match(text)
+    if m:
+        if m.group("b") is not None:
+            return m.group("b") != " ", m.group("rest").strip()
+        return m.group("m") != EMPTY_BOX, m.group("rest").strip()
+    m = _TRAIL_MARK.match(text)
+    if m and not _ANY_MARK.search(m.group("rest")):
+        return m.group("m") != EMPTY_BOX, m.group("rest").strip()
+    return None, text
