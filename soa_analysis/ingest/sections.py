@@ -6,7 +6,7 @@ heading is normalised (question numbers such as "Q4", "4.", "Question 4:", markd
 and notes such as "(max 300 words)" removed) and scored against every wording of every
 section in ``reference/templates.yaml`` by the best of: Dice overlap of content stems,
 containment of the candidate's stems in the wording's, a lead match (the candidate starts
-with the wording) and difflib's string ratio. Question numbers map to the 2009 questions
+with the wording) and the string similarity (rapidfuzz's normalised Indel ratio). Question numbers map to the 2009 questions
 when the wording alone is too short ("Q4").
 
 Heading candidates come from heading blocks, bold/markdown/short paragraphs, a first line
@@ -29,10 +29,11 @@ form's own title line), ``preamble`` (before the first section: greetings, banne
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from rapidfuzz.fuzz import ratio as _fuzz_ratio
 
 from ..nlp import content_stems
 from ..reference import load_templates
@@ -175,8 +176,6 @@ class HeadingMatcher:
             for item in items:
                 _, norm = normalise_heading(item["text"])
                 self.variants_.append((section, item["text"], norm, frozenset(content_stems(norm)), tuple(item["templates"])))
-        # one SequenceMatcher per wording, with the wording as seq2 (difflib caches its index)
-        self._matchers = [difflib.SequenceMatcher(None, "", v[2], autojunk=False) for v in self.variants_]
         # prefix_match: wordings of two or more words by their first word, in file order (a
         # line can only start with "w1 w2 ... " if its first word is w1)
         self._by_first_word: dict[str, list[tuple]] = {}
@@ -192,8 +191,8 @@ class HeadingMatcher:
         """Similarity of two normalised wordings.
 
         The best of: Dice overlap of content stems; containment (all of ``a``'s stems, at
-        least two, are in ``b``: 0.7 plus 0.3 times the share of ``b`` covered); difflib's
-        string ratio; a lead match (``a`` starts with all of a ``b`` of three or more
+        least two, are in ``b``: 0.7 plus 0.3 times the share of ``b`` covered); the string
+        similarity (:func:`string_ratio`); a lead match (``a`` starts with all of a ``b`` of three or more
         words: 0.75 plus 0.25 times ``b``'s share of ``a``'s length). A candidate with three or more stems of which fewer than half occur
         in ``b`` is penalised (x0.8), so a long line that shares a couple of words with a
         wording ("Template for SOA case studies 2010") is not taken for it.
@@ -209,7 +208,7 @@ class HeadingMatcher:
         if norm_a == norm_b:
             return 1.0
         if ratio is None:
-            ratio = difflib.SequenceMatcher(None, norm_a, norm_b, autojunk=False).ratio()
+            ratio = string_ratio(norm_a, norm_b)
         if not stems_a or not stems_b:
             if norm_a.startswith(norm_b + " ") and norm_b.count(" ") >= 2:
                 return max(ratio, 0.75 + 0.25 * len(norm_b) / len(norm_a))
@@ -296,7 +295,7 @@ class HeadingMatcher:
     def _match_norm(self, norm: str, allowed: set | None):
         stems = frozenset(content_stems(norm))
         best, best_key = None, (-1.0, 0.0, 0.0, 0)
-        for (section, wording, vnorm, vstems, templates), sm in zip(self.variants_, self._matchers):
+        for section, wording, vnorm, vstems, templates in self.variants_:
             if allowed is not None and section not in allowed:
                 continue
             if norm == vnorm:
@@ -305,29 +304,39 @@ class HeadingMatcher:
                 continue  # no word in common and not a lead match: cannot score
             else:
                 # the string ratio only matters if it can beat both the stem measures and the
-                # best so far (and the lowest threshold in use, 0.55): check difflib's cheap
-                # upper bounds before computing it
+                # best so far (and the lowest threshold in use, 0.55): below that floor
+                # string_ratio gives 0 without computing it
                 score = self.similarity(norm, stems, vnorm, vstems, ratio=0.0)
                 floor = max(best_key[0], score, 0.55)
                 # a candidate of two or more content words sharing none with the wording is
                 # not a rewording of it (one-word candidates may be misspelt: keep the ratio)
                 disjoint = len(stems) >= 2 and vstems and not (stems & vstems)
                 if not disjoint:
-                    sm.set_seq1(norm)
-                if not disjoint and sm.real_quick_ratio() > floor and sm.quick_ratio() > floor:
-                    score = self.similarity(norm, stems, vnorm, vstems, ratio=sm.ratio())
+                    score = self.similarity(norm, stems, vnorm, vstems, ratio=string_ratio(norm, vnorm, floor))
             overlap = 2 * len(stems & vstems) / (len(stems) + len(vstems)) if stems and vstems else 0.0
             # ties (same score and stem overlap, e.g. "Name of SOA case study" and "SOA case
             # study": "name" is a stop word) go to the closer string, then the closer length
             ratio = 0.0
             if round(score, 4) >= best_key[0] - 0.0015 and score >= 0.55:
-                sm.set_seq1(norm)
-                ratio = sm.ratio()
+                ratio = string_ratio(norm, vnorm)
             key = (round(score, 4) + (0.001 if norm == vnorm else 0.0), round(overlap, 4), round(ratio, 4),
                    -abs(len(vnorm) - len(norm)))
             if key > best_key:
                 best, best_key = (section, round(min(score, 1.0), 4), wording, templates), key
         return best
+
+
+def string_ratio(a: str, b: str, floor: float = 0.0) -> float:
+    """Similarity of two strings in [0, 1]: rapidfuzz's normalised Indel ratio, 0.0 below ``floor``.
+
+    Example
+    -------
+    >>> string_ratio("evidence of benefits", "evidence of benefit")
+    0.9743589743589743
+    >>> string_ratio("next steps", "evidence of benefits", floor=0.55)
+    0.0
+    """
+    return _fuzz_ratio(a, b, score_cutoff=floor * 100) / 100
 
 
 @lru_cache(maxsize=2048)
