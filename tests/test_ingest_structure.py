@@ -182,6 +182,22 @@ def test_decide_date(meta, title, text, expected):
     assert decide_date(meta, title=title, text=text) == expected
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("Tue, 03 May 2011 10:00:00 +0100", "2011-05-03"),  # an e-mail header
+    ("May 3, 2011", "2011-05-03"),
+    ("3 Sept 2011", "2011-09-03"),
+    ("03-05-2011", "2011-05-03"),  # day first, as written in Britain
+    ("2011.05.03", "2011-05-03"),  # year first
+    ("31/02/2011", ""),  # no such day
+    ("May 2011", ""),  # no day: not a date
+    ("1 2 11", ""),  # bare numbers
+    ("Submitted by Jo", ""),
+])
+def test_a_date_field_in_the_forms_people_write(value, expected):
+    date, _ = decide_date({"fields": {"Date submitted": value}}, title="", text="")
+    assert date == expected
+
+
 def test_outcome_citations_in_narrative():
     assert find_outcome_citations("It supports National Outcome 6 - We live longer, healthier lives. And more.") == [
         "National Outcome 6 - We live longer, healthier lives"]

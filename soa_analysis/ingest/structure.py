@@ -13,6 +13,8 @@ from collections import Counter
 from datetime import date as date_cls
 from datetime import datetime
 
+import dateutil.parser
+
 from ..schema import SECTION_COLUMNS
 from ..contact_details import contacts_in_text
 from .contacts import extract_contacts, find_emails
@@ -30,8 +32,12 @@ _YEAR = re.compile(r"(?<![\d£$.,])((?:20[0-2]\d|199\d))(?:\s*[/\-\u2013]\s*(?:\
 _CITATION = re.compile(
     r"\b(?:National|Local|SOA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?"
 )
-_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d %B %Y",
-                 "%d %b %Y", "%B %d, %Y", "%Y/%m/%d")
+# A date written out has a month name or a separator ("3 May 2011", "03/05/2011", "2011.05.03"),
+# not bare numbers ("1 2 3"); dateutil is told day-first (British) unless the year comes first.
+_DATE_SHAPE = re.compile(r"[/.\-]|[A-Za-z]{3}")
+_YEAR_FIRST = re.compile(r"\s*\d{4}\b")
+# Parsed twice with different defaults: a day, month or year missing from the text shows as a difference.
+_DEFAULTS = (datetime(1900, 1, 1), datetime(1904, 2, 2))
 MIN_DATE = "2007-01-01"  # SOAs began in 2008; earlier dates are a template's or a library's
 _DATE_FIELD = re.compile(r"\b(?:timestamp|date|submitted)\b", re.IGNORECASE)
 _LABELLED_DATE = re.compile(
@@ -83,6 +89,13 @@ def decide_council(seg: Segmentation, contacts: list[dict], *, text: str, title:
 
 
 def _parse_date(value) -> str:
+    """ISO date of a date value or text with day, month and year all written, else "".
+
+    Example
+    -------
+    >>> [_parse_date(s) for s in ("3rd May 2011", "03/05/2011 14:22", "2011/05/03", "May 2011", "Yes")]
+    ['2011-05-03', '2011-05-03', '2011-05-03', '', '']
+    """
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
@@ -94,12 +107,15 @@ def _parse_date(value) -> str:
             return date_cls(*map(int, m.groups())).isoformat()
         except ValueError:
             return ""
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(s, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return ""
+    if not _DATE_SHAPE.search(s):
+        return ""
+    year_first = bool(_YEAR_FIRST.match(s))
+    try:
+        first, second = (dateutil.parser.parse(s, dayfirst=not year_first, yearfirst=year_first, default=d)
+                         for d in _DEFAULTS)
+    except (ValueError, OverflowError):
+        return ""
+    return first.date().isoformat() if first.date() == second.date() else ""
 
 
 def decide_date(meta: dict, *, title: str, text: str) -> tuple[str, int | None]:
