@@ -350,3 +350,12 @@ def test_text_encodings(name, encoding, bom):
             data.decode("utf-8")
         text = data.decode("cp1252")
         assert "£" in text and "\u201c" in text and "\u2019" in text
+
+
+def test_case_files_carry_the_fictional_mark(tmp_path):
+    """The prose lives in scripts/sample_cases/*.yaml; a case file without its mark is refused."""
+    mod = _load_script()
+    assert set(mod.CASES) == {p.stem for p in mod.CASE_DIR.glob("*.yaml") if not p.name.endswith(mod.REPORT_SUFFIX)}
+    (tmp_path / "unmarked.yaml").write_text("council: Fife\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="FICTIONAL"):
+        mod.load_cases(tmp_path)
