@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
-
 from bench_ingest import _cpu as cpu_s  # noqa: E402
 from bench_ingest import generate as make_files  # noqa: E402
 from bench_ingest import peak_mb  # noqa: E402
+
 from soa_analysis import pipeline  # noqa: E402
 from soa_analysis.config import STAGES, make_options  # noqa: E402
 from soa_analysis.report.safe import slug  # noqa: E402

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ingest import _cpu as cpu_s  # noqa: E402
+
 from soa_analysis.report.contents import page_parts  # noqa: E402
 from soa_analysis.report.councils import write_council_pages  # noqa: E402
 from soa_analysis.report.data import load_report_data  # noqa: E402

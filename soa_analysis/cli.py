@@ -20,7 +20,6 @@ from .errors import SoaError
 from .labelled import REQUIRED_COLUMNS as REQUIRED_LABEL_COLUMNS
 from .preflight import suggest
 
-
 ALL_STAGES = ("ingest", "tag", "evidence", "report")
 
 # (flags, argparse keywords, the stages that use the option); `run` offers them all.

@@ -12,7 +12,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from .datafiles import parse_yaml
 from .errors import ConfigError
 

@@ -114,7 +114,8 @@ def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = 
     SchemaError
         If ``validate`` and the table breaks its contract.
     """
-    from .schema import TABLES, validate as _validate
+    from .schema import TABLES
+    from .schema import validate as _validate
 
     spec = TABLES[name]
     path = Path(processed_dir) / spec.filename

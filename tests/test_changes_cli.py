@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_changes import RUBRIC_REASON, STRICT, strict_rubric
 
 from soa_analysis.cli import main
-from test_changes import STRICT, RUBRIC_REASON, strict_rubric
 
 pytestmark = pytest.mark.slow
 MINI = Path(__file__).parent / "fixtures" / "mini_raw"

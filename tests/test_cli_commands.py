@@ -15,10 +15,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from test_tagging_review import processed  # noqa: F401 - the fixture: three fictional submissions, tagged
 
 from soa_analysis import cli, guards
 from soa_analysis.errors import ConfigError
-from test_tagging_review import processed  # noqa: F401 - the fixture: three fictional submissions, tagged
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini_raw"
@@ -199,7 +199,7 @@ def test_a_bad_run_file_fails_before_any_work(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- review sheets
 
-def test_review_export_writes_the_workbook_and_the_csv(processed, tmp_path, capsys):
+def test_review_export_writes_the_workbook_and_the_csv(processed, tmp_path, capsys):  # noqa: F811 - the imported fixture
     code, out, err = _main(["review", "export", "--processed-dir", str(processed),
                             "--out", str(tmp_path / "review.xlsx")], capsys)
     assert code == 0, err
@@ -218,7 +218,7 @@ def test_review_export_writes_the_workbook_and_the_csv(processed, tmp_path, caps
     assert len(pd.read_csv(tmp_path / "review.csv")) == sheet.max_row - 1
 
 
-def test_a_bad_decision_names_the_row_and_the_allowed_values(processed, tmp_path, capsys):
+def test_a_bad_decision_names_the_row_and_the_allowed_values(processed, tmp_path, capsys):  # noqa: F811 - the imported fixture
     _main(["review", "export", "--processed-dir", str(processed), "--out", str(tmp_path / "review")], capsys)
     sheet = pd.read_csv(tmp_path / "review.csv", dtype=str, keep_default_na=False)
     sheet["decision"] = "yes"
@@ -266,7 +266,7 @@ def test_evaluate_needs_as_many_passages_as_folds(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_evaluate_on_the_labels_that_review_import_writes(processed, tmp_path, capsys):
+def test_evaluate_on_the_labels_that_review_import_writes(processed, tmp_path, capsys):  # noqa: F811 - the imported fixture
     """Export, decide, import as labels, evaluate: categories no reviewed passage has are named and left out."""
     _main(["review", "export", "--processed-dir", str(processed), "--out", str(tmp_path / "review")], capsys)
     sheet = pd.read_csv(tmp_path / "review.csv", dtype=str, keep_default_na=False)

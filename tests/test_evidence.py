@@ -20,7 +20,6 @@ from soa_analysis.evidence import (
 )
 from soa_analysis.evidence.grader import mask_non_figures
 
-
 # --- sentence features ------------------------------------------------------------------
 
 @pytest.mark.parametrize(

@@ -14,12 +14,11 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_ingest_readers import _case_study_2009, _checkboxes, _docx_bytes, _eml, _odt_bytes, _pdf_bytes, _xlsx_bytes
 
 from soa_analysis.errors import QuarantineError
 from soa_analysis.ingest.document import Document
 from soa_analysis.ingest.readers import Limits, read_bytes
-
-from test_ingest_readers import _case_study_2009, _checkboxes, _docx_bytes, _eml, _odt_bytes, _pdf_bytes, _xlsx_bytes
 
 EXTENSIONS = ["docx", "doc", "pdf", "txt", "md", "html", "rtf", "odt", "eml", "csv", "xlsx", ""]
 LIMITS = Limits(time_budget_s=5.0)

@@ -13,13 +13,12 @@ import zipfile
 
 import pandas as pd
 import pytest
+from test_ingest_readers import _docx_bytes, _pdf_bytes
 
 from soa_analysis.ingest import Limits, ingest, run_ingest
 from soa_analysis.ingest.files import RawEntry
 from soa_analysis.ingest.run import _process_file
 from soa_analysis.io import read_table
-
-from test_ingest_readers import _docx_bytes, _pdf_bytes
 
 SECRET = "FICTIONAL-SECRET-OUTSIDE"
 STORY = ("A FICTIONAL lunch club in Glenbrae brought older people together every week, and loneliness "

@@ -11,14 +11,13 @@ import os
 
 import pandas as pd
 import pytest
+from test_ingest_readers import _case_study_2009, _docx_bytes, _eml, _pdf_bytes, _xlsx_bytes, _zip_bomb
 
 from soa_analysis.errors import InputError
 from soa_analysis.ingest import Limits, ingest, run_ingest
 from soa_analysis.ingest.run import content_key, list_raw_files
 from soa_analysis.io import read_table
 from soa_analysis.schema import TABLES, validate
-
-from test_ingest_readers import _case_study_2009, _docx_bytes, _eml, _pdf_bytes, _xlsx_bytes, _zip_bomb
 
 CASE_2010 = """FICTIONAL TEST CASE - not a real submission.
 Template for SOA case studies 2010

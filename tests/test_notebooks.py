@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from soa_analysis.execute import NOTEBOOKS, check_parameters, stage_parameters
 from soa_analysis.config import make_options
+from soa_analysis.execute import NOTEBOOKS, check_parameters, stage_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "notebooks"

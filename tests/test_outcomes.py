@@ -15,14 +15,12 @@ import pytest
 
 from soa_analysis.errors import OutcomeDataError, TaxonomyError
 from soa_analysis.ingest.councils import resolve_council
-from soa_analysis.outcomes import PACKAGED, SCOTLAND, load_crosswalk, load_outcome_data, parse_outcome_csv
-from soa_analysis.outcomes import views
+from soa_analysis.outcomes import PACKAGED, SCOTLAND, load_crosswalk, load_outcome_data, parse_outcome_csv, views
 from soa_analysis.outcomes.mentions import find_indicator_mentions, indicator_mentions
 from soa_analysis.outcomes.reading import cpop_reading, series
 from soa_analysis.reference import load_councils
 from soa_analysis.schema import PRIORITY_IDS
 from soa_analysis.taxonomies import load_taxonomy
-
 
 # --------------------------------------------------------------------------- the shipped data
 

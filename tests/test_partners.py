@@ -7,8 +7,14 @@ import string
 
 import pytest
 
-from soa_analysis.ingest.partners import (_compiled, find_partners, fold, literal_anchor, partner_types,
-                                          required_literals)
+from soa_analysis.ingest.partners import (
+    _compiled,
+    find_partners,
+    fold,
+    literal_anchor,
+    partner_types,
+    required_literals,
+)
 from soa_analysis.reference import load_partner_types
 
 TYPES = ("local_authority", "nhs_board", "police", "fire_rescue", "enterprise", "transport", "skills", "dwp",

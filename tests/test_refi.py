@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import pandas as pd
 import pytest
 from lxml import etree
+from test_changes import FALLS, JOBS, NURSERY, case_study
 
 from soa_analysis.cli import main
 from soa_analysis.errors import InputError
@@ -25,7 +25,6 @@ from soa_analysis.refi import GUID_RE, NS, build_project, export_qdpx, guid, qdp
 from soa_analysis.refi.common import code_key
 from soa_analysis.report.safe import redact
 from soa_analysis.tagging import cohens_kappa, labels_from_review, run_tagging
-from test_changes import FALLS, JOBS, NURSERY, case_study
 
 XSD = Path(__file__).parent / "data" / "refi" / "project_subset.xsd"
 Q = "{%s}" % NS

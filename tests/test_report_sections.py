@@ -5,8 +5,8 @@ All test data is fictional and built in tmp_path.
 
 from __future__ import annotations
 
-from html import unescape
 import re
+from html import unescape
 from pathlib import Path
 
 import nbformat

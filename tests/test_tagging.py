@@ -9,7 +9,8 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soa_analysis.errors import InputError, TaxonomyError
 from soa_analysis.tagging import CombinedTagger, LexiconTagger, choose_thresholds, load_model

@@ -4,7 +4,8 @@ other test files pin to the codebook. Documents are fictional, written for these
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soa_analysis.tagging import CombinedTagger, LexiconTagger, analyse
 from soa_analysis.tagging.corpus import Corpus, match_lexicon, model_matrix, submission_pairs

@@ -3,10 +3,10 @@
 import re
 
 import pytest
+from test_tagging_stage import FALLS, JOBS, make_submissions
 
 from soa_analysis.io import write_table
 from soa_analysis.tagging import highlight_html, run_tagging, show_submission
-from test_tagging_stage import FALLS, JOBS, make_submissions
 
 
 def _row(sentence, phrases, cat="older_people", **kw):

@@ -3,13 +3,19 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_tagging_stage import FALLS, JOBS, MINUTES, make_submissions
 
 from soa_analysis.errors import SchemaError
 from soa_analysis.io import write_table
-from soa_analysis.tagging import (CombinedTagger, cohens_kappa, export_review, import_review,
-                                  labels_from_review, run_tagging)
+from soa_analysis.tagging import (
+    CombinedTagger,
+    cohens_kappa,
+    export_review,
+    import_review,
+    labels_from_review,
+    run_tagging,
+)
 from soa_analysis.tagging.review import REVIEW_COLUMNS
-from test_tagging_stage import FALLS, JOBS, MINUTES, make_submissions
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from soa_analysis.errors import InputError
 from soa_analysis.io import read_table, write_table
 from soa_analysis.schema import SECTION_COLUMNS
-from soa_analysis.taxonomies import load_taxonomy
 from soa_analysis.tagging import run_tagging
+from soa_analysis.taxonomies import load_taxonomy
 
 # Fictional submissions written for these tests.
 FALLS = dict(

@@ -41,9 +41,9 @@ def main() -> int:
     from soa_analysis.ingest.run import run_ingest
     from soa_analysis.labelled import REAL_FEATURES_FILE
     from soa_analysis.tagging.lexicon import LexiconTagger
-    from soa_analysis.tagging.text import analyse
     from soa_analysis.tagging.model import document_features
     from soa_analysis.tagging.stage import submission_document
+    from soa_analysis.tagging.text import analyse
 
     rows = [r for r in rt.load_sources() if r["split"] in TRAIN_PARTS]
     texts, problems = rt.find_texts(rows, HERE / "cache")

@@ -21,7 +21,15 @@ from ..io import read_table, write_table, write_text
 from ..schema import TABLES
 from .compare import compare_snapshots, summarise, summary_line
 from .followups import followup_records, track_followups
-from .snapshot import SNAPSHOT_FILE, SnapshotError, build_snapshot, load_snapshot, previous_run, resolve_run, write_snapshot
+from .snapshot import (
+    SNAPSHOT_FILE,
+    SnapshotError,
+    build_snapshot,
+    load_snapshot,
+    previous_run,
+    resolve_run,
+    write_snapshot,
+)
 
 __all__ = ["ChangeReport", "update_changes", "load_changes_meta", "load_followups", "compare_runs", "run_change_step",
            "CHANGES_META"]

@@ -18,7 +18,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-
 from ..datafiles import parse_yaml
 from ..errors import InputError, TaxonomyError
 from ..rubrics import Guidance, load_guidance

@@ -27,9 +27,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .patterns import (
-    DATE_HINT,
     DATE_END_OF_YEAR,
     DATE_FINANCIAL_YEAR,
+    DATE_HINT,
     DATE_MONTH,
     DATE_QUARTER,
     DATE_RELATIVE,

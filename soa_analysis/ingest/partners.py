@@ -67,7 +67,8 @@ def fold(text: str) -> str:
 def _parse(pattern: str, flags: int):
     """The stdlib's parse tree of ``pattern`` (``(constants, parsed)``), or None."""
     try:
-        from re import _constants as C, _parser as P  # noqa: N812 - the stdlib's own parser
+        from re import _constants as C  # noqa: N812 - the stdlib's own parser
+        from re import _parser as P
 
         return C, P, P.parse(pattern, flags)
     except Exception:  # noqa: BLE001 - any doubt means "no prefilter", never a wrong skip

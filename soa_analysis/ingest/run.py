@@ -42,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..datafiles import sha256_hex
-from ..errors import InputError, QuarantineError
+from ..errors import QuarantineError
 from ..fictional import is_fictional
 from ..schema import SECTION_COLUMNS, TABLES
 from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder

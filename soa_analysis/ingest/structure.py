@@ -15,8 +15,8 @@ from datetime import datetime
 
 import dateutil.parser
 
-from ..schema import SECTION_COLUMNS
 from ..contact_details import contacts_in_text
+from ..schema import SECTION_COLUMNS
 from .contacts import extract_contacts, find_emails
 from .councils import council_from_email, council_from_filename, council_from_text, resolve_council
 from .document import Block, Document, Record

@@ -23,7 +23,6 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
-
 from ..datafiles import parse_yaml, sha256_hex
 from ..errors import TaxonomyError
 from ..schema import PRIORITY_IDS

@@ -13,7 +13,6 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-
 from ..datafiles import parse_yaml
 from ..errors import TaxonomyError
 

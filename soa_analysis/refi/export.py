@@ -36,10 +36,11 @@ import pandas as pd
 from .. import __version__
 from ..errors import InputError
 from ..io import atomic_path, read_table
-from ..report.labels import GRADE_LABELS, label as _readable
+from ..report.labels import GRADE_LABELS
+from ..report.labels import label as _readable
 from ..report.safe import redact
 from ..schema import GRADES, SECTION_COLUMNS, TABLES
-from .common import NS, Q, SUBMISSION_VARIABLE, TOOL_USER_KEY, code_key, guid, xml_safe
+from .common import NS, SUBMISSION_VARIABLE, TOOL_USER_KEY, Q, code_key, guid, xml_safe
 
 __all__ = ["QdpxExport", "build_project", "export_qdpx", "locate", "CODED_GRADES"]
 

@@ -25,9 +25,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from ..outcomes import OutcomeData, load_outcome_data
+from ..outcomes import OutcomeData, load_outcome_data, views
 from ..outcomes import charts as ocharts
-from ..outcomes import views
 from ..outcomes.load import PACKAGED
 from ..outcomes.mentions import indicator_mentions
 from ..outcomes.reading import cpop_reading, series

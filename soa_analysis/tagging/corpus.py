@@ -33,8 +33,17 @@ import scipy.sparse as sp
 
 from ..schema import narrative_parts
 from .lexicon import LIST_DAMPING, LexiconTagger
-from .text import (_ALL_CUES, _STEM_CACHE, FEATURE_STOP_WORDS, WORD_RE, AnalysedSentence, cites_outcome,
-                   cue_flags, split_sentences, stems)
+from .text import (
+    _ALL_CUES,
+    _STEM_CACHE,
+    FEATURE_STOP_WORDS,
+    WORD_RE,
+    AnalysedSentence,
+    cites_outcome,
+    cue_flags,
+    split_sentences,
+    stems,
+)
 
 __all__ = ["Corpus", "LexiconMatches", "match_lexicon", "model_matrix", "submission_pairs"]
 

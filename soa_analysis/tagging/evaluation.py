@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, train_test_split
 
-from ..labelled import labels_sha256, load_labels, load_real_features
 from ..errors import SchemaError
+from ..labelled import labels_sha256, load_labels, load_real_features
 from .lexicon import LexiconTagger
 from .model import CombinedTagger, SupervisedTagger, blend, choose_thresholds, decide, document_features
 from .text import analyse

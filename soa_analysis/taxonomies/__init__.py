@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-
 from ..datafiles import parse_yaml, sha256_hex
 from ..errors import TaxonomyError
 
