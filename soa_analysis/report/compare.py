@@ -63,12 +63,35 @@ def similar_councils(council: str) -> list[str]:
     return sorted(c for c, h in groups.items() if h == g and c != council) if g else []
 
 
+_TALLIES: list[tuple[pd.DataFrame, dict]] = []
+
+
+def _tallies(nat: pd.DataFrame) -> dict:
+    """(council, priority or None) -> [case studies, strong ones], counted once per national frame
+    (every council page of a run compares against the same ``national``)."""
+    for frame, counts in _TALLIES:
+        if frame is nat:
+            return counts
+    counts: dict = {}
+    ps = nat["priorities"] if "priorities" in nat.columns else [()] * len(nat)
+    for council, grade, pri in zip(nat["council"].tolist(), (nat["grade"] == "strong").tolist(), ps):
+        for key in (None, *set(pri)):
+            tally = counts.setdefault((council, key), [0, 0])
+            tally[0] += 1
+            tally[1] += bool(grade)
+    _TALLIES.insert(0, (nat, counts))
+    del _TALLIES[2:]
+    return counts
+
+
 def _figures(nat: pd.DataFrame, councils: list[str], priority: str | None) -> tuple[int, int, int]:
     """(case studies, strong ones, councils) for ``councils`` on ``priority`` (None: all priorities)."""
-    rows = nat[nat["council"].isin(councils)]
-    if priority:
-        rows = rows[pd.Series([priority in ps for ps in rows["priorities"]], index=rows.index, dtype=bool)]
-    return len(rows), int((rows["grade"] == "strong").sum()), len(councils)
+    counts = _tallies(nat)
+    n = strong = 0
+    for c in set(councils):
+        a, b = counts.get((c, priority or None), (0, 0))
+        n, strong = n + a, strong + b
+    return n, strong, len(councils)
 
 
 def _cell(n: int, strong: int, councils: int, per_council: bool) -> str:
@@ -81,8 +104,6 @@ def _cell(n: int, strong: int, councils: int, per_council: bool) -> str:
 def comparison_table(data: ReportData) -> pd.DataFrame:
     """Per priority (and all together): the council's case studies beside similar councils' and Scotland's."""
     nat = data.national
-    if "priorities" not in nat.columns:
-        nat = nat.assign(priorities=[()] * len(nat))
     similar = similar_councils(data.council)
     everyone = [t.council for t in council_tiles()]
     rows = []

@@ -70,6 +70,30 @@ def _only(name: str, df: pd.DataFrame, keep: set) -> pd.DataFrame:
     return df
 
 
+_BY_COUNCIL = "_rows_by_council"
+
+
+def _split_by_council(tables: dict) -> dict:
+    """Table name -> ``council -> rows``, for the tables keyed by ``submission_id``: the rows
+    :func:`_only` keeps for that council's submissions (same rows, order, index and dtypes),
+    grouped once instead of filtered once per council."""
+    subs = tables["submissions"]
+    council_of = dict(zip(subs["submission_id"].tolist(), subs["council"].tolist()))
+    out = {}
+    for name, df in tables.items():
+        if name in _RUN_TABLES or "submission_id" not in df.columns:
+            continue
+        keys = pd.Series([council_of.get(i) for i in df["submission_id"].tolist()], index=df.index, dtype=object)
+        groups = {c: idx for c, idx in df.groupby(keys, sort=False).indices.items()}
+
+        def rows(council: str, df=df, groups=groups) -> pd.DataFrame:
+            idx = groups.get(council)
+            return df.iloc[idx].reset_index(drop=True) if idx is not None else df.iloc[:0].reset_index(drop=True)
+
+        out[name] = rows
+    return out
+
+
 @dataclass
 class ReportData:
     """Everything one report shows, already filtered to its council.
@@ -142,8 +166,12 @@ class ReportData:
         """
         subs = self.tables["submissions"]
         canonical = _canonical_council(council, self.councils())
+        split = self.derived.get(_BY_COUNCIL)
+        if split is None:  # one pass per table for every council (the council pages narrow the same data)
+            split = self.derived[_BY_COUNCIL] = _split_by_council(self.tables)
         keep = set(subs.loc[subs["council"] == canonical, "submission_id"])
-        tables = {name: _only(name, df, keep) for name, df in self.tables.items()}
+        tables = {name: split[name](canonical) if name in split else _only(name, df, keep)
+                  for name, df in self.tables.items()}
         return dataclasses.replace(self, council=canonical, tables=tables, derived={})
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +60,8 @@ class OutcomeFrames:
     are the frames of :mod:`soa_analysis.outcomes` for the report's scope (one council, or
     every council for the national page). ``key`` names the outcome file (path, mtime, size)
     whose reading and series for all councils are computed once a process and sliced here.
+    ``links``, ``view``, ``strong_worsening`` and ``unaddressed`` are computed when first
+    read: a council page shows none of them (the national page and the exports do).
     """
 
     outcome: OutcomeData
@@ -67,10 +69,26 @@ class OutcomeFrames:
     key: tuple
     reading: pd.DataFrame
     mentions: pd.DataFrame
-    links: pd.DataFrame
-    view: pd.DataFrame
-    strong_worsening: pd.DataFrame
-    unaddressed: pd.DataFrame
+    tables: tuple = field(repr=False)  # (submissions, tags, evidence) of the report's scope
+
+    @cached_property
+    def links(self) -> pd.DataFrame:
+        subs, tags, ev = self.tables
+        return views.case_study_links(subs, tags, ev, self.mentions, self.outcome.crosswalk)
+
+    @cached_property
+    def view(self) -> pd.DataFrame:
+        subs, tags, ev = self.tables
+        return views.priority_view(self.reading, subs, tags, ev, self.mentions, self.outcome.crosswalk,
+                                   self.councils)
+
+    @cached_property
+    def strong_worsening(self) -> pd.DataFrame:
+        return views.strong_beside_worsening(self.reading, self.links, self.outcome.crosswalk)
+
+    @cached_property
+    def unaddressed(self) -> pd.DataFrame:
+        return views.worsened_unaddressed(self.reading, self.links, self.tables[0], self.outcome.crosswalk)
 
 
 def _file_key(path: str) -> tuple:
@@ -138,13 +156,8 @@ def outcome_frames(data: ReportData) -> OutcomeFrames:
     subs, tags, ev = data["submissions"], data["tags"], data["evidence"]
     mentions = indicator_mentions(subs, cw) if len(subs) else indicator_mentions(
         pd.DataFrame({"submission_id": [], "council": [], "text": []}), cw)
-    links = views.case_study_links(subs, tags, ev, mentions, cw)
-    frames = OutcomeFrames(
-        outcome=od, councils=councils, key=key, reading=reading, mentions=mentions, links=links,
-        view=views.priority_view(reading, subs, tags, ev, mentions, cw, councils),
-        strong_worsening=views.strong_beside_worsening(reading, links, cw),
-        unaddressed=views.worsened_unaddressed(reading, links, subs, cw),
-    )
+    frames = OutcomeFrames(outcome=od, councils=councils, key=key, reading=reading, mentions=mentions,
+                           tables=(subs, tags, ev))
     _FRAMES.insert(0, (data, frames))
     del _FRAMES[2:]
     return frames
