@@ -20,6 +20,7 @@ from ..schema import PRIORITY_IDS
 from .data import ReportData
 from .html import html_table, section_html
 from .labels import label
+from .memo import per_frame
 from .safe import esc
 from .tiles import council_tiles
 
@@ -63,15 +64,10 @@ def similar_councils(council: str) -> list[str]:
     return sorted(c for c, h in groups.items() if h == g and c != council) if g else []
 
 
-_TALLIES: list[tuple[pd.DataFrame, dict]] = []
-
-
+@per_frame
 def _tallies(nat: pd.DataFrame) -> dict:
     """(council, priority or None) -> [case studies, strong ones], counted once per national frame
     (every council page of a run compares against the same ``national``)."""
-    for frame, counts in _TALLIES:
-        if frame is nat:
-            return counts
     counts: dict = {}
     ps = nat["priorities"] if "priorities" in nat.columns else [()] * len(nat)
     for council, grade, pri in zip(nat["council"].tolist(), (nat["grade"] == "strong").tolist(), ps):
@@ -79,8 +75,6 @@ def _tallies(nat: pd.DataFrame) -> dict:
             tally = counts.setdefault((council, key), [0, 0])
             tally[0] += 1
             tally[1] += bool(grade)
-    _TALLIES.insert(0, (nat, counts))
-    del _TALLIES[2:]
     return counts
 
 

@@ -18,6 +18,7 @@ from ..manifest import package_versions
 from . import file_listing, tables
 from .data import ReportData
 from .html import html_table, missing_note, section_html
+from .memo import per_frame
 from .safe import esc
 
 __all__ = ["DEFAULT_CAVEATS", "provenance", "methodology"]
@@ -92,11 +93,14 @@ def provenance(data: ReportData) -> HTML:
                              _files_not_read(data)))
 
 
+_listing = per_frame(file_listing.files_not_read)  # the run's ingest log: the same on every council page
+
+
 def _files_not_read(data: ReportData) -> str:
     """Every file cut, quarantined, skipped or set aside as a duplicate: reasons, then the first files."""
     if "ingest_log" in data.missing:
         return ""
-    listing = file_listing.files_not_read(data["ingest_log"])
+    listing = _listing(data["ingest_log"])
     n = len(listing)
     if not n:
         return "<p>Every file found was read in full.</p>"
