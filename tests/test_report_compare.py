@@ -9,6 +9,8 @@ import re
 import pytest
 
 from soa_analysis.report import compare, contents
+from soa_analysis.report.labels import label
+from soa_analysis.schema import PRIORITY_IDS
 from soa_analysis.report.data import load_report_data
 from soa_analysis.report.synthetic import make_synthetic_processed
 
@@ -53,3 +55,17 @@ def test_comparison_counts_the_councils_case_studies(data):
     html = compare.compare(fife).data
     assert html.startswith('<section id="compare"') and "Falkirk" in html
     assert len(re.findall(r"<tr>", html)) == 1 + 7  # header, six priorities and all together
+
+
+def test_comparison_counts_every_priority_as_a_direct_filter_would(data):
+    # the counts are tallied once per national frame (compare._tallies); each cell must equal
+    # filtering the national frame for the councils and the priority
+    nat = data.national
+    for council in ("Fife", "Moray"):
+        t = compare.comparison_table(data.for_council(council)).set_index("priority")
+        for p in (*PRIORITY_IDS, None):
+            on = [c == council and (p is None or p in ps) for c, ps in zip(nat["council"], nat["priorities"])]
+            rows = nat[on]
+            strong = int((rows["grade"] == "strong").sum())
+            want = f"{len(rows)} ({strong} strong)" if len(rows) else "none"
+            assert t.loc[label(p) if p else "All priorities", "council"] == want

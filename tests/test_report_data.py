@@ -46,6 +46,22 @@ def test_for_council_equals_loading_the_council(tmp_path):
     assert national.councils() == ["Angus", "Fife", "Moray"]
 
 
+def test_each_councils_rows_are_the_rows_of_its_submissions(tmp_path):
+    # for_council groups each table by council once (report.data._split_by_council); the rows must be
+    # exactly what filtering the table by the council's submission ids gives, page after page
+    p = make_synthetic_processed(tmp_path / "p", n=15, councils=["Fife", "Moray", "Angus"])
+    national = load_report_data(p)
+    subs = national["submissions"]
+    for council in ["Moray", "Fife", "Angus", "Moray", "Highland"]:
+        data = national.for_council(council)
+        keep = set(subs.loc[subs["council"] == council, "submission_id"])
+        for name, df in national.tables.items():
+            if "submission_id" in df.columns and name != "ingest_log":
+                want = df[df["submission_id"].isin(keep)].reset_index(drop=True)
+                pd.testing.assert_frame_equal(data[name], want)
+        assert (len(data["submissions"]) == 0) == (council == "Highland")
+
+
 def test_a_council_keeps_only_its_partner_pairs(tmp_path):
     p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
     data = load_report_data(p, council="Fife")
