@@ -9,10 +9,10 @@ import re
 import pytest
 
 from soa_analysis.report import compare, contents
-from soa_analysis.report.labels import label
-from soa_analysis.schema import PRIORITY_IDS
 from soa_analysis.report.data import load_report_data
+from soa_analysis.report.labels import label
 from soa_analysis.report.synthetic import make_synthetic_processed
+from soa_analysis.schema import PRIORITY_IDS
 
 
 @pytest.fixture(scope="module")
