@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from soa_analysis.report import cards
@@ -77,8 +78,7 @@ def test_cards_stay_small_whatever_the_text(huge):
             sizes = [len(h.encode("utf-8")) for h in page.html]
             assert sizes and max(sizes) < 6_000
     first = next(h for p in card_pages(huge) for sid, h in zip(p.ids, p.html) if sid == "syn00000")
-    assert "Fictional filler sentence" in first  # the excerpt is there, cut
-    assert first.count("Fictional filler sentence") < 10
+    assert first.count("Fictional filler sentence") < 10  # the huge need and evidence sections are not quoted whole
 
 
 def test_the_summary_shows_a_selection_within_its_budget(huge, monkeypatch):
@@ -115,3 +115,71 @@ def test_every_card_names_what_it_rests_on(huge):
     assert html.count('<article class="card"') == len(data["submissions"])
     assert "Why these priorities" in html and "(excerpt)" in html
     assert "<mark" in html
+
+
+# --- what a board asks of a case study: what was done, by whom, what comes next ----------------
+
+@pytest.fixture
+def small(tmp_path):
+    return load_report_data(make_synthetic_processed(tmp_path / "p", n=4, councils=["Fife", "Moray"]))
+
+
+def _card(data, sid: str) -> str:
+    return next(h for p in card_pages(data) for i, h in zip(p.ids, p.html) if i == sid)
+
+
+def _field(card: str, name: str) -> str | None:
+    """The HTML of a card's field ``name`` (its <dd>), or None when the card has no such field."""
+    m = re.search(rf"<dt>{re.escape(name)}</dt><dd[^>]*>(.*?)</dd>(?=<dt>|</dl>)", card, re.S)
+    return m.group(1) if m else None
+
+
+def test_a_card_has_what_was_done_by_whom_and_what_comes_next_as_fields(small):
+    sid = small["submissions"]["submission_id"].iloc[0]
+    small.tables["partners"] = pd.DataFrame({
+        "submission_id": [sid] * 4,
+        "name": ["Fictional Glen Trust", "the glen trust", "<b>Fictional Youth Forum</b>", "Fictional Fire Service"],
+        "partner_type": ["third_sector", "third_sector", "third_sector", "fire"],
+        "canonical": ["Fictional Glen Trust", "Fictional Glen Trust", None, ""]})
+    small.tables["followups"] = pd.DataFrame({
+        "submission_id": [sid, sid], "who": ["Fictional Glen Trust", ""],
+        "what": ["Open a second fictional youth cafe; ring 0131 496 0000 to join.",
+                 "Report the first fictional year's figures <script>x()</script>."],
+        "by_when": ["March 2013", "December 2012"], "due": ["2013-03-31", "2012-12-31"]})
+    card = _card(small, sid)
+    order = re.findall(r"<dt>([^<]+)</dt>", card)
+    assert order[0] == "What was done (excerpt)" and order[1] == "By whom" and order[-1] == "What comes next"
+    who = _field(card, "By whom")
+    # canonical names once each, names as written otherwise, markup shown as text
+    assert who == "Fictional Glen Trust, &lt;b&gt;Fictional Youth Forum&lt;/b&gt;, Fictional Fire Service"
+    nxt = _field(card, "What comes next")
+    steps = re.findall(r"<li>(.*?)</li>", nxt)
+    assert len(steps) == 2 and steps[0].startswith("Report the first fictional year")  # earliest due first
+    assert "&lt;script&gt;" in steps[0] and "<script>" not in nxt and "(by December 2012)" in steps[0]
+    assert "[phone removed]" in steps[1] and "496" not in card  # the one contact-detail definition applies
+    assert "(by March 2013; Fictional Glen Trust)" in steps[1]
+
+
+def test_without_partners_or_next_steps_tables_a_card_quotes_the_sections(small):
+    small.tables["partners"] = small["partners"].iloc[0:0]
+    small.tables["followups"] = small["followups"].iloc[0:0]
+    subs = small["submissions"]
+    sid = subs["submission_id"].iloc[1]
+    card = _card(small, sid)
+    assert _field(card, "By whom") == "Fictional Health Board; Fictional Voluntary Action"  # the partners section
+    assert _field(card, "What comes next") == subs["next_steps"].iloc[1]
+    # a submission that names no partner and no next step has neither field
+    small.tables["submissions"] = subs.assign(partners_text="", next_steps="")
+    small.derived.clear()
+    bare = _card(small, sid)
+    assert _field(bare, "By whom") is None and _field(bare, "What comes next") is None
+    assert _field(bare, "What was done (excerpt)") is not None and "What the grade rests on" in bare
+
+
+def test_a_long_actions_section_is_quoted_cut(small):
+    subs = small["submissions"]
+    small.tables["submissions"] = subs.assign(actions="Fictional youth work in the glen, week by week. " * 5000)
+    card = _card(small, subs["submission_id"].iloc[0])
+    done = _field(card, "What was done (excerpt)")
+    assert done.startswith("Fictional youth work") and done.endswith("…") and len(done) <= cards.EXCERPT_CHARS + 2
+    assert len(card.encode("utf-8")) < 6_000

@@ -1,9 +1,12 @@
 """Case-study cards: one per submission, of bounded size, with the words behind each tag marked.
 
-A card shows a submission's title, council, grade and priorities, the sentences behind its
-priority tags (each cut to a window around the marked words), the sentences its grade rests
-on, and an excerpt of its narrative: never the whole text, so a card stays a few kilobytes
-whatever the submission's length (:mod:`.excerpt`).
+A card shows a submission's title, council, grade and priorities, then what a board asks of a
+case study: what was done (an excerpt of its actions, else of its narrative), by whom (the
+partner organisations it names), what the grade rests on (its evidence sentences), why it has
+its priorities (the sentences behind its tags, each cut to a window around the marked words) and
+what comes next (its next steps with when and who, when it has them). Never the whole text, so
+a card stays a few kilobytes whatever the submission's length (:mod:`.excerpt`); every value
+passes through :func:`.safe.esc` (contact details removed, markup shown as text).
 
 Pages hold cards up to a byte budget. The national summary shows a selection (the
 exemplars' case studies first, then the best evidenced, taking councils in turn) and says
@@ -61,6 +64,9 @@ FILTER_JS = """(function () {
 TITLE_CHARS = 160
 SENTENCE_CHARS = 300
 EXCERPT_CHARS = 400
+NAME_CHARS = 80  # a partner's name, a next step's date or actors
+PARTNERS_SHOWN = 8
+NEXT_STEPS_SHOWN = 3
 SENTENCES_PER_PRIORITY = 2
 GRADE_SENTENCES = 2
 # Sentences longer than this are read only this far to find their marks (a window is shown anyway).
@@ -112,6 +118,8 @@ class _Facts:
     grades: dict
     tag_rows: dict
     grade_rows: dict
+    partners: dict = field(default_factory=dict)
+    next_steps: dict = field(default_factory=dict)
 
 
 def _facts(data: ReportData) -> _Facts:
@@ -150,8 +158,63 @@ def _facts(data: ReportData) -> _Facts:
             rows = grade_rows.setdefault(sid, [])
             if len(rows) < GRADE_SENTENCES:
                 rows.append(sentence)
-    data.derived[key] = facts = _Facts(pri, grades, tag_rows, grade_rows)
+    data.derived[key] = facts = _Facts(pri, grades, tag_rows, grade_rows, _partners(data), _next_steps(data))
     return facts
+
+
+def _partners(data: ReportData) -> dict[str, list[str]]:
+    """Submission id -> the partner organisations it names (canonical name where known), in order, once each."""
+    pt = data["partners"]
+    out: dict[str, list[str]] = {}
+    if len(pt):
+        canonical = pt["canonical"].tolist() if "canonical" in pt.columns else [None] * len(pt)
+        for sid, name, canon in zip(pt["submission_id"].tolist(), pt["name"].tolist(), canonical):
+            shown = canon if isinstance(canon, str) and canon.strip() else name
+            if isinstance(shown, str) and shown.strip():
+                names = out.setdefault(sid, [])
+                if shown not in names:
+                    names.append(shown)
+    return out
+
+
+def _next_steps(data: ReportData) -> dict[str, list[tuple[str, str, str]]]:
+    """Submission id -> its next steps as ``(what, by when, who)``, the earliest due first."""
+    fu = data["followups"]
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    if len(fu):
+        fu = fu.assign(_due=fu["due"].fillna("").replace("", "9999")).sort_values("_due", kind="stable")
+        for sid, what, when, who in zip(*(fu[c].fillna("").tolist() for c in ("submission_id", "what", "by_when", "who"))):
+            if str(what).strip():
+                out.setdefault(sid, []).append((str(what), str(when), str(who)))
+    return out
+
+
+def _who_html(names: list[str], partners_text: str) -> str:
+    """The partners a card names: the partner table's organisations, else the partners section's excerpt."""
+    if names:
+        more = f" and {len(names) - PARTNERS_SHOWN} more" if len(names) > PARTNERS_SHOWN else ""
+        return ", ".join(esc(shorten(n, NAME_CHARS)) for n in names[:PARTNERS_SHOWN]) + more
+    return esc(shorten(partners_text, EXCERPT_CHARS))
+
+
+def _next_html(steps: list[tuple[str, str, str]], next_text: str) -> str:
+    """A card's next steps: the follow-up table's steps (with when and who), else the next-steps excerpt."""
+    if not steps:
+        return esc(shorten(next_text, EXCERPT_CHARS))
+    items = []
+    for what, when, who in steps[:NEXT_STEPS_SHOWN]:
+        detail = "; ".join(x for x in (f"by {shorten(when, NAME_CHARS)}" if when.strip() else "",
+                                       shorten(who, NAME_CHARS)) if x.strip())
+        items.append(f"<li>{esc(shorten(what, SENTENCE_CHARS))}"
+                     + (f' <span class="when">({esc(detail)})</span>' if detail else "") + "</li>")
+    if len(steps) > NEXT_STEPS_SHOWN:
+        items.append(f"<li>and {len(steps) - NEXT_STEPS_SHOWN} more</li>")
+    return f'<ul class="quotes">{"".join(items)}</ul>'
+
+
+def _text(row: dict, column: str) -> str:
+    value = row.get(column)
+    return value if isinstance(value, str) else ""
 
 
 def card_html(row: dict, facts: _Facts) -> str:
@@ -163,21 +226,30 @@ def card_html(row: dict, facts: _Facts) -> str:
     grade = facts.grades.get(sid, "")
     pri_html = "".join(f'<li class="pill tag-{slug(p)}">{esc(label(p))}</li>' for p in priorities) or "<li>none tagged</li>"
     parts = []
+    # what was done: the actions when the submission has them, else its first narrative part
+    narrative = [(s, t) for s, t in narrative_parts(row, row.get("text", ""))
+                 if s not in ("title", "partners_text", "next_steps")]
+    narrative.sort(key=lambda part: part[0] != "actions")
+    if narrative:
+        section, text = narrative[0]
+        parts.append(f"<dt>{esc(SECTION_LABELS.get(section, label(section)))} (excerpt)</dt>"
+                     f"<dd>{esc(shorten(text, EXCERPT_CHARS))}</dd>")
+    who = _who_html(facts.partners.get(sid, []), _text(row, "partners_text"))
+    if who:
+        parts.append(f'<dt>By whom</dt><dd class="by-whom">{who}</dd>')
+    shown = facts.grade_rows.get(sid, [])
+    if shown:
+        items = "".join(f"<li>{esc(shorten(s, SENTENCE_CHARS))}</li>" for s in shown)
+        parts.append(f'<dt>What the grade rests on</dt><dd><ul class="quotes">{items}</ul></dd>')
     by_sentence: dict[str, list] = {}  # a sentence behind two priorities is quoted once, with both marks
     for r in facts.tag_rows.get(sid, []):
         by_sentence.setdefault(str(r.get("sentence") or ""), []).extend(_row_spans(r))
     why = [f"<li>{marked_sentence(text, spans)}</li>" for text, spans in by_sentence.items() if text]
     if why:
         parts.append(f'<dt>Why these priorities</dt><dd><ul class="quotes">{"".join(why)}</ul></dd>')
-    shown = facts.grade_rows.get(sid, [])
-    if shown:
-        items = "".join(f"<li>{esc(shorten(s, SENTENCE_CHARS))}</li>" for s in shown)
-        parts.append(f'<dt>What the grade rests on</dt><dd><ul class="quotes">{items}</ul></dd>')
-    narrative = [(s, t) for s, t in narrative_parts(row, row.get("text", "")) if s != "title"]
-    if narrative:
-        section, text = narrative[0]
-        parts.append(f"<dt>{esc(SECTION_LABELS.get(section, label(section)))} (excerpt)</dt>"
-                     f"<dd>{esc(shorten(text, EXCERPT_CHARS))}</dd>")
+    nxt = _next_html(facts.next_steps.get(sid, []), _text(row, "next_steps"))
+    if nxt:
+        parts.append(f'<dt>What comes next</dt><dd class="next-steps">{nxt}</dd>')
     return (
         f'<article class="card" id="card-{slug(sid)}" data-council="{esc(council)}" '
         f'data-priorities="{" ".join(esc(p) for p in priorities)}" data-grade="{esc(grade)}">'
