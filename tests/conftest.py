@@ -104,13 +104,15 @@ def html_page():
 
 
 def assert_safe_page(html: str) -> None:
-    """What every shared page must be: one inline script (the card filter) at most, no address
-    anywhere but in escaped text, images only from data: URIs, links only within the report."""
+    """What every shared page must be: only the report's own inline scripts (the card filter, the
+    opener of folded sections), each at most once, no address anywhere but in escaped text,
+    images only from data: URIs, links only within the report."""
     from soa_analysis.report.cards import FILTER_JS
+    from soa_analysis.report.folding import OPEN_JS
 
     page = HtmlPage(html)
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    assert scripts in ([], [("", FILTER_JS)])
+    assert all(s in (("", FILTER_JS), ("", OPEN_JS)) for s in scripts) and len(set(scripts)) == len(scripts)
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     for tag, k, v in page.attrs:
         assert not k.startswith("on"), (tag, k)

@@ -407,7 +407,7 @@ def _where_the_rest_are(data: ReportData, pages: list[CardPage], total: int) -> 
         return ""
     where = "every one is listed in the exported tables (case_studies.csv)"
     if data.council_pages:
-        where = "each council's page has all of its case studies (links below), and " + where
+        where = "each council's page has all of its case studies (listed under Contents), and " + where
     return (f'<p class="note">This summary shows {shown:,} of {total:,} case studies: those quoted as exemplars, '
             f"then the best evidenced, from every council in turn; {esc(where)}.</p>")
 
@@ -428,4 +428,4 @@ def cards_html(data: ReportData) -> str:
     if subs.empty:
         return '<p class="empty">No submissions to show.</p>'
     pages = card_pages(data)
-    return _where_the_rest_are(data, pages, len(subs)) + council_index(data) + cards_block(pages[0])
+    return _where_the_rest_are(data, pages, len(subs)) + cards_block(pages[0])

@@ -81,9 +81,11 @@ def html_table(df: pd.DataFrame, caption: str, columns: dict[str, str] | None = 
 
 
 def section_html(sid: str, heading: str, lede: str, *parts: str) -> str:
-    """One ``<section>`` with its ``<h2>``, a sentence on how to read it, and its parts."""
+    """One ``<section>`` with its ``<h2>``, a sentence on how to read it (none when ``lede`` is ``""``),
+    and its parts."""
+    lede_html = f'<p class="lede">{esc(lede)}</p>' if lede else ""
     return (f'<section id="{esc(sid)}" class="soa-section"><h2>{esc(heading)}</h2>'
-            f'<p class="lede">{esc(lede)}</p>{"".join(parts)}</section>')
+            f'{lede_html}{"".join(parts)}</section>')
 
 
 def missing_note(missing: set, *names: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from .cards import FILTER_JS
+from .folding import OPEN_JS
 
 __all__ = ["TEMPLATE_NAME", "csp", "template_dir", "page_resources", "render_page"]
 
@@ -24,12 +25,14 @@ TEMPLATE_NAME = "soa"
 def csp() -> str:
     """The Content-Security-Policy of every report: no request to any address.
 
-    Images only from ``data:`` URIs, inline styles, and only the card-filter script
-    (by its SHA-256), so even a script that slipped past escaping would not run.
+    Images only from ``data:`` URIs, inline styles, and only the report's own two scripts
+    (the card filter and the opener of folded sections, each by its SHA-256), so even a
+    script that slipped past escaping would not run.
     """
-    digest = base64.b64encode(hashlib.sha256(FILTER_JS.encode("utf-8")).digest()).decode("ascii")
+    digests = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(js.encode('utf-8')).digest()).decode('ascii')}'"
+                       for js in (FILTER_JS, OPEN_JS))
     return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+            f"script-src {digests}; base-uri 'none'; form-action 'none'")
 
 
 def template_dir() -> Path:

@@ -220,19 +220,21 @@ def gaps(data: ReportData) -> HTML:
     """Priorities and councils where evidence is thin."""
     g = tables.gaps(data)
     summ = tables.council_summary(data)
-    thin = g[(g["submissions"] < 3) | (g["share_strong"].fillna(0) < 0.25)]
+    thin = tables.thin_priorities(data)
     bullets = "".join(
         f"<li><strong>{esc(r.label)}</strong>: {esc(r.submissions)} submission{'s' if r.submissions != 1 else ''}, "
         f"{esc(r.strong)} with strong evidence"
         + (f"; no submissions from {esc(r.councils_without)} of {esc(r.councils_in_data)} councils in the data"
            if r.councils_without and not data.council else "")
         + "</li>" for r in thin.itertuples()
-    ) or "<li>No priority falls below the thresholds (fewer than 3 submissions, or under 25% strong).</li>"
+    ) or (f"<li>No priority falls below the thresholds (fewer than {tables.THIN_SUBMISSIONS} submissions, "
+          f"or under {tables.THIN_SHARE_STRONG:.0%} strong).</li>")
     silent = "" if data.council else (
         "<p>Council areas with no submissions: "
         + (esc(", ".join(summ.loc[summ["submissions"] == 0, "council"])) or "none") + ".</p>")
     return _section("gaps", "Gaps: where evidence is thin",
-                    "Priorities with fewer than 3 submissions or under a quarter with strong evidence.",
+                    f"Priorities with fewer than {tables.THIN_SUBMISSIONS} submissions or under "
+                    f"{tables.THIN_SHARE_STRONG:.0%} with strong evidence.",
                     f"<ul>{bullets}</ul>", silent,
                     html_table(g, "Evidence per priority: submissions, strong evidence, councils without any",
                                {"label": "Priority", "submissions": "Submissions", "strong": "Strong",
@@ -243,7 +245,7 @@ def gaps(data: ReportData) -> HTML:
 def case_studies(data: ReportData) -> HTML:
     """One card per case study, filterable by council, priority and grade."""
     return _section("case-studies", "Case studies",
-                    "One card per submission: the sentences behind its priority tags (the words that matched "
-                    "highlighted), the sentences its evidence grade rests on, and an excerpt. Use the filters to "
-                    "narrow the list; with scripts off, every card shows.",
+                    "One card per submission: what was done (an excerpt), by whom, the sentences its evidence "
+                    "grade rests on, the sentences behind its priority tags (the words that matched highlighted) "
+                    "and what comes next. Use the filters to narrow the list; with scripts off, every card shows.",
                     cards_html(data), _missing(data, "tag_evidence", "evidence"))

@@ -52,7 +52,7 @@ def _grades(data: ReportData) -> pd.Series:
 def headline(data: ReportData) -> pd.DataFrame:
     """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
     subs = data["submissions"]
-    grades = _grades(data).reindex(subs["submission_id"]).dropna()
+    grades = submission_grades(data)
     pri = _assigned_priorities(data)
     strong = float((grades == "strong").mean()) if len(grades) else float("nan")
     if data.council:
@@ -262,6 +262,23 @@ def gaps(data: ReportData) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["share_strong"] = (out["strong"] / out["submissions"].where(out["submissions"] > 0)).astype(float)
     return out
+
+
+def submission_grades(data: ReportData) -> pd.Series:
+    """The evidence grade of each graded submission of ``data``'s page (index: submission id)."""
+    return _grades(data).reindex(data["submissions"]["submission_id"]).dropna()
+
+
+# A priority's evidence is thin below either bar (the summary's gaps and its first screen).
+THIN_SUBMISSIONS = 3
+THIN_SHARE_STRONG = 0.25
+
+
+def thin_priorities(data: ReportData) -> pd.DataFrame:
+    """The rows of :func:`gaps` whose evidence is thin: fewer than :data:`THIN_SUBMISSIONS`
+    submissions, or under :data:`THIN_SHARE_STRONG` of them with strong evidence."""
+    g = gaps(data)
+    return g[(g["submissions"] < THIN_SUBMISSIONS) | (g["share_strong"].fillna(0) < THIN_SHARE_STRONG)]
 
 
 @_once
