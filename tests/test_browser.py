@@ -45,7 +45,8 @@ def reports(tmp_path_factory):
     """A summary and its council pages from one execution of the report notebook, as a run publishes them."""
     base = tmp_path_factory.mktemp("browser")
     p = make_synthetic_processed(base / "processed", n=18, councils=["Fife", "Moray", "Highland"],
-                                 narrative_extra={1: PAYLOAD})  # submission 1 is Moray's
+                                 narrative_extra={1: PAYLOAD},  # submission 1 is Moray's
+                                 fictional=(0,))  # the sample's banner on top, as a run of the sample has it
     national = run_report_notebook(p, base / "summary.html", run_id="browser-test", councils_dir=base / "councils")
     return {"national": national, "council": base / "councils" / "moray.html", "processed": p, "base": base}
 
@@ -58,8 +59,8 @@ def browser():
         b.close()
 
 
-def _open(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def _open(browser, path: Path, width: int = 1280, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
     seen = {"errors": [], "requests": []}
     page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
@@ -87,13 +88,22 @@ def test_report_opens_offline_cleanly(browser, reports, which):
         assert want in h2
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"report_{which}.png"), full_page=False)
+    _open_section(page, "case-studies")
     page.locator("#case-studies").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"report_{which}_cards.png"))
     page.close()
 
 
+def _open_section(page, anchor: str) -> None:
+    """Open a section of the summary the way a reader does: its link in the contents list (a
+    council page folds nothing and has its contents under its title)."""
+    page.click(f"nav[aria-label=Contents] a[href='#{anchor}']")
+    sync_api.expect(page.locator(f"#{anchor}")).to_be_visible()
+
+
 def test_filter_script_hides_other_councils(browser, reports):
     page, seen = _open(browser, reports["national"])
+    _open_section(page, "case-studies")
     assert page.is_visible("#card-filter")  # the script un-hid the filter
     total = page.locator("article.card").count()
     assert total == 18
@@ -116,6 +126,8 @@ def test_without_scripts_every_card_shows_and_no_dead_controls(browser, reports)
     ctx = browser.new_context(java_script_enabled=False)
     page = ctx.new_page()
     page.goto(reports["national"].resolve().as_uri(), wait_until="load")
+    assert page.locator("article.card:visible").count() == 0  # folded until its heading is clicked
+    page.click("#case-studies summary")  # <details> opens without any script
     assert page.locator("article.card:visible").count() == 18
     assert not page.is_visible("#card-filter")
     ctx.close()
@@ -152,10 +164,21 @@ def test_a_further_page_of_cards_opens_cleanly(browser, reports, tmp_path, monke
 
 def test_prints_to_a4_pdf(browser, reports, tmp_path):
     page, _ = _open(browser, reports["national"])
+    assert page.locator("details.fold[open]").count() == 0
     pdf = page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report_national.pdf").write_bytes(pdf)
+    # the folded sections print open: their content is in the PDF, not only their headings
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(text.split())
+    first_card = page.locator("article.card h3").first.text_content().strip()
+    for inside in (first_card[:30], "How far to trust the tags and grades", "Submissions by priority and evidence grade"):
+        assert inside in text, inside
     page.close()
 
 
@@ -164,6 +187,8 @@ def test_prints_to_a4_pdf(browser, reports, tmp_path):
 def test_outcome_indicators_section(browser, reports, which):
     """The CPOP section: charts load with alt text, the caveat shows, links reach the case cards."""
     page, seen = _open(browser, reports[which])
+    if which == "national":
+        _open_section(page, "outcomes")
     section = page.locator("#outcomes")
     section.scroll_into_view_if_needed()
     assert section.is_visible()
@@ -229,3 +254,94 @@ def test_fictional_banner_is_the_first_thing_a_reader_sees(browser, tmp_path_fac
         assert "FICTIONAL SAMPLE DATA" in page.inner_text(".fictional-banner").upper()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.close()
+
+
+# --- issue 15: the summary's first screen, folded sections, what a card says ---------------
+
+_BOX = """sel => { const e = document.querySelector(sel); if (!e) return null;
+                   const b = e.getBoundingClientRect(); return {top: b.top, bottom: b.bottom, height: b.height}; }"""
+LEAD = {"headline figures": "#headline .figures", "map": ".glance-map img", "what is strong": ".glance-strong",
+        "what is missing": ".glance-missing"}
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (375, 812)])
+def test_the_summary_leads_with_one_screen_then_its_contents(browser, reports, width, height):
+    """At 1280 px the first screen (1280 x 900) holds the banner, the headline figures, the map, what is
+    strong and what is missing, whole; the contents list follows and the long sections are folded.
+    A phone (375 x 812) cannot hold a map and two lists in one screen: there the figures are whole
+    and the map begins in the first screen, the strong and missing parts follow it directly, and
+    everything before the contents list fits in two screens."""
+    page, seen = _open(browser, reports["national"], width, height)
+    boxes = {k: page.evaluate(_BOX, sel) for k, sel in LEAD.items()}
+    assert all(b and b["height"] > 0 for b in boxes.values()), boxes
+    contents = page.evaluate(_BOX, "#contents")
+    assert all(b["bottom"] <= contents["top"] for b in boxes.values())  # all before the contents list
+    assert page.evaluate(_BOX, ".fictional-banner")["top"] < 120
+    if width >= 1280:
+        assert all(b["bottom"] <= height for b in boxes.values()), boxes
+    else:
+        assert boxes["headline figures"]["bottom"] <= height and boxes["map"]["top"] < height
+        assert boxes["what is missing"]["bottom"] <= 2 * height
+    strong = page.inner_text(".glance-strong")
+    missing = page.inner_text(".glance-missing")
+    assert "What is strong" in strong and " strong (" in strong
+    assert "What is missing" in missing and "council areas sent no submission" in missing
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # everything after the contents list is folded, closed: the page is a few screens, not dozens
+    folded = page.locator("section.folded")
+    assert folded.count() >= 10 and page.locator("details.fold[open]").count() == 0
+    assert page.evaluate("document.documentElement.scrollHeight") < 8 * height
+    assert seen["errors"] == []
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_contents_links_open_the_folded_section(browser, reports, width):
+    page, seen = _open(browser, reports["national"], width)
+    links = page.eval_on_selector_all("#contents nav[aria-label=Contents] a", "els => els.map(e => e.getAttribute('href'))")
+    folded = page.eval_on_selector_all("section.folded", "els => els.map(e => '#' + e.id)")
+    assert set(folded) <= set(links)
+    for href in folded:
+        details = page.locator(f"{href} > details.fold")
+        assert details.evaluate("d => d.open") is False
+        page.click(f"#contents a[href='{href}']")
+        assert details.evaluate("d => d.open") is True, href
+        body = page.locator(f"{href} > details.fold > :not(summary)").first
+        sync_api.expect(body).to_be_visible()
+        top = page.evaluate(_BOX, href)["top"]
+        assert -2 <= top < 900, (href, top)  # scrolled to it
+        page.click(f"{href} summary")  # and its heading folds it again
+        assert details.evaluate("d => d.open") is False
+    # a link into a folded section (an exemplar's card) opens it on the way
+    page.goto(reports["national"].resolve().as_uri() + "#exemplars", wait_until="load")
+    assert page.locator("#exemplars > details").evaluate("d => d.open") is True
+    card = page.locator("#exemplars a[href^='#card-']").first
+    href = card.get_attribute("href")
+    card.click()
+    assert page.locator("#case-studies > details").evaluate("d => d.open") is True
+    sync_api.expect(page.locator(href)).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert seen["errors"] == []
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_council_cards_show_by_whom_and_what_comes_next(browser, reports, width):
+    page, seen = _open(browser, reports["council"], width)
+    card = page.locator("article.card").first
+    card.scroll_into_view_if_needed()
+    terms = card.locator("dt").all_inner_texts()
+    assert terms[0].startswith("What was done") and "By whom" in terms and terms[-1] == "What comes next"
+    who = card.locator("dd.by-whom")
+    nxt = card.locator("dd.next-steps")
+    sync_api.expect(who).to_be_visible()
+    sync_api.expect(nxt).to_be_visible()
+    assert "Fictional" in who.inner_text() and "@" not in who.inner_text()
+    assert "by December" in nxt.inner_text()
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    ARTIFACTS.mkdir(exist_ok=True)
+    card.screenshot(path=str(ARTIFACTS / f"council_card_{width}.png"))
+    assert seen["errors"] == []
+    page.close()

@@ -74,7 +74,7 @@ def make_synthetic_processed(
     drop : tuple of str
         Optional tables (e.g. ``("followups",)``) not to write, to test missing inputs.
     narrative_extra : dict of int to str, optional
-        Text appended to the local-need and evidence sections (and the whole text) of
+        Text appended to the local-need, actions and evidence sections (and the whole text) of
         submission number *i*: a way to plant e-mails, phone numbers, markup or a very long
         text for the safety and size tests.
     fictional : tuple of int
@@ -111,7 +111,7 @@ def make_synthetic_processed(
         sections = {
             "title": f"Fictional case study {i + 1}: {label_for(pri[0])} in {council}",
             "need": "A fictional local need in the area." + (" " + extra[i] if i in extra else ""),
-            "actions": s1,
+            "actions": s1 + (" " + extra[i] if i in extra else ""),
             "partners_text": "Fictional Health Board; Fictional Voluntary Action",
             "evidence": evidence,
             "added_value": "The SOA brought partners together to pool budgets.",
