@@ -65,7 +65,7 @@ class EvidenceResult:
     paths: dict = field(default_factory=dict)
 
 
-def _frame(rows: list[dict], columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
+def _frame(rows: list[dict] | dict[str, list], columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=columns)
     for col, dtype in (dtypes or {}).items():
         df[col] = df[col].astype(dtype)
@@ -175,31 +175,77 @@ def evidence_for_submissions(subs: pd.DataFrame, *, grader: EvidenceGrader, tagg
 
 
 def _consistency(ev_sent: pd.DataFrame, evidence: pd.DataFrame, tags, tag_evidence) -> pd.DataFrame:
+    """Per (submission, priority) raised in the need: the strongest evidence graded for it.
+
+    With ``tag_evidence``, one row per (submission, priority) with at least one need sentence,
+    sorted by both: the need sentences and the sentences graded some or better among the
+    evidence sections (each list without repeats, in table order), and the best grade of those
+    sentences (a sentence not in ``ev_sent`` counts as "none"). Otherwise, one row per assigned
+    priority tag, graded with its submission's grade.
+    """
     cols = [c.name for c in TABLES["consistency"].columns]
-    rows = []
+    dtypes = {"raised_in_need": bool, "consistent": bool}
     if tag_evidence is not None and len(tag_evidence):
-        te = tag_evidence[tag_evidence["taxonomy"] == "priorities"]
-        strength = {(r.submission_id, r.sentence): r.strength for r in ev_sent.itertuples()}
-        for (sid, prio), grp in te.groupby(["submission_id", "priority"], sort=True):
-            need = grp.loc[grp["section"] == "need", "sentence"].drop_duplicates().tolist()
-            if not need:
-                continue
-            ev = grp[grp["section"].isin(GRADED_FOR_CONSISTENCY)]["sentence"].drop_duplicates().tolist()
-            graded = [(s, strength.get((sid, s), "none")) for s in ev]
-            best = max((g for _, g in graded), key=RANK.get, default="none")
-            support = [s for s, g in graded if RANK[g] >= RANK["some"]]
-            rows.append({"submission_id": sid, "priority": prio, "raised_in_need": True, "evidence_strength": best,
-                         "consistent": RANK[best] >= RANK["some"], "need_sentences": need,
-                         "evidence_sentences": support, "basis": "tag_evidence"})
+        data = _consistency_from_tag_evidence(ev_sent, tag_evidence)
     elif tags is not None and len(tags):
-        grade = dict(zip(evidence["submission_id"], evidence["grade"]))
-        t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
-        for r in t.sort_values(["submission_id", "priority"]).itertuples():
-            g = grade.get(r.submission_id, "none")
-            rows.append({"submission_id": r.submission_id, "priority": r.priority, "raised_in_need": True,
-                         "evidence_strength": g, "consistent": RANK[g] >= RANK["some"], "need_sentences": [],
-                         "evidence_sentences": [], "basis": "tags"})
-    return _frame(rows, cols, {"raised_in_need": bool, "consistent": bool})
+        data = _consistency_from_tags(evidence, tags)
+    else:
+        data = None
+    if data is None:
+        return _frame([], cols, dtypes)
+    n = len(data["submission_id"])
+    data.update(raised_in_need=[True] * n, consistent=[RANK[g] >= RANK["some"] for g in data["evidence_strength"]])
+    return _frame(data, cols, dtypes)
+
+
+def _consistency_from_tag_evidence(ev_sent: pd.DataFrame, tag_evidence: pd.DataFrame) -> dict | None:
+    """The columns of :func:`_consistency`'s rows from ``tag_evidence``, or None when there are none."""
+    keys = ["submission_id", "priority"]
+    te = tag_evidence.loc[tag_evidence["taxonomy"] == "priorities", [*keys, "section", "sentence"]]
+    te = te.dropna(subset=keys)  # as groupby does
+    need = te[te["section"] == "need"].drop_duplicates([*keys, "sentence"])
+    if not len(need):
+        return None
+    need_lists = need.groupby(keys, sort=True, observed=True)["sentence"].agg(list)
+    ev = te[te["section"].isin(GRADED_FOR_CONSISTENCY)].drop_duplicates([*keys, "sentence"])
+    # A sentence graded twice in a submission (in two sections) takes its last row's strength.
+    strength = ev_sent[["submission_id", "sentence", "strength"]].drop_duplicates(
+        ["submission_id", "sentence"], keep="last")
+    ev = ev.merge(strength, on=["submission_id", "sentence"], how="left", sort=False)
+    rank = ev["strength"].map(RANK).fillna(RANK["none"]).astype("int64")
+    best = rank.groupby([ev["submission_id"], ev["priority"]], observed=True).max()
+    supported = ev[rank >= RANK["some"]]
+    support = supported.groupby(keys, sort=False, observed=True)["sentence"].agg(list)
+    index = need_lists.index
+    name_of = {v: k for k, v in RANK.items()}
+    best_rank = best.reindex(index).fillna(RANK["none"]).astype("int64")
+    support_lists = support.reindex(index)
+    return {
+        "submission_id": index.get_level_values(0).tolist(),
+        "priority": index.get_level_values(1).tolist(),
+        "evidence_strength": [name_of[r] for r in best_rank.tolist()],
+        "need_sentences": need_lists.tolist(),
+        "evidence_sentences": [s if isinstance(s, list) else [] for s in support_lists.tolist()],
+        "basis": ["tag_evidence"] * len(index),
+    }
+
+
+def _consistency_from_tags(evidence: pd.DataFrame, tags: pd.DataFrame) -> dict | None:
+    """The columns of :func:`_consistency`'s rows from the assigned priority tags, or None when there are none."""
+    grade = dict(zip(evidence["submission_id"], evidence["grade"]))
+    t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
+    if not len(t):
+        return None
+    t = t.sort_values(["submission_id", "priority"])
+    n = len(t)
+    return {
+        "submission_id": t["submission_id"].tolist(),
+        "priority": t["priority"].tolist(),
+        "evidence_strength": [grade.get(sid, "none") for sid in t["submission_id"].tolist()],
+        "need_sentences": [[] for _ in range(n)],
+        "evidence_sentences": [[] for _ in range(n)],
+        "basis": ["tags"] * n,
+    }
 
 
 def _partner_pairs(partners, tags) -> pd.DataFrame:
