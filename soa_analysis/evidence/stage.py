@@ -254,7 +254,7 @@ def _partner_pairs(partners, tags) -> pd.DataFrame:
         return _frame([], cols, {"n": "int64"})
     types = partners.groupby("submission_id")["partner_type"].agg(lambda s: sorted({str(x) for x in s if x}))
     t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
-    prios = t.groupby("submission_id")["priority"].agg(lambda s: sorted(set(s)))
+    prios = t.groupby("submission_id")["priority"].agg(lambda s: sorted(set(s))).to_dict()
     acc: dict[tuple, list] = defaultdict(list)
     for sid, ptypes in types.items():
         for a, b in itertools.combinations(ptypes, 2):
