@@ -53,6 +53,16 @@ _RUN_OPTIONS: tuple[tuple[tuple[str, ...], dict, tuple[str, ...]], ...] = (
     (("--max-drop",), dict(metavar="SHARE", help="refuse to publish when the submissions fall by more than this "
                            "share against the last published report (e.g. 0.25 or 25%%); without it a fall of more "
                            "than a fifth only warns"), ("ingest", "report")),
+    (("--full",), dict(action="store_const", const=True, default=None,
+                       help="recompute every file's results; by default a file whose bytes and versions are "
+                            "unchanged since the last run is reused (the manifest lists which)"),
+     ("ingest", "tag", "evidence")),
+    (("--engine",), dict(choices=("local", "dask"), default=None,
+                         help="where ingest, tag and evidence run: local (default) or dask (needs the dask extra: "
+                              "pip install 'soa-analysis[dask]')"), ("ingest", "tag", "evidence")),
+    (("--scheduler",), dict(metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) for --engine dask; "
+                            "without it a LocalCluster on this machine is started for the run"),
+     ("ingest", "tag", "evidence")),
     (("--keep-runs",), dict(type=int, metavar="N", help="run folders to keep in reports/runs/ (the newest, and "
                             "always the one reports/latest/ came from); 0 keeps all (default 10)"), ALL_STAGES),
     (("-q", "--quiet"), dict(action="store_true", help="no progress bars (stage lines are still printed)"),
@@ -212,7 +222,8 @@ def _options(args: argparse.Namespace):
     from .config import make_options
 
     names = ("raw_dir", "processed_dir", "reports_dir", "taxonomies", "workers", "max_file_mb", "council_reports",
-             "keep_runs", "rubric", "extra_labels", "compare_to", "outcome_data", "allow_empty", "max_drop")
+             "keep_runs", "rubric", "extra_labels", "compare_to", "outcome_data", "allow_empty", "max_drop", "full",
+             "engine", "scheduler")
     return make_options(config=args.config, **{n: getattr(args, n, None) for n in names})
 
 

@@ -17,6 +17,7 @@ from .errors import ConfigError
 
 STAGES = ("ingest", "tag", "evidence", "report")
 DEFAULT_TAXONOMIES = ("priorities", "outcomes_soa")
+ENGINES = ("local", "dask")
 
 
 @dataclass
@@ -57,6 +58,15 @@ class RunOptions:
     max_drop : float or None
         Refuse to publish when the submissions fall by more than this share (0-1) against the
         last published report; None only warns (beyond a fifth).
+    full : bool
+        Recompute every raw file's results, ignoring those the last run cached (by default a
+        file whose bytes and versions are unchanged is reused: :mod:`soa_analysis.partition`).
+    engine : str
+        Where ingest, tag and evidence run: ``local`` (this machine's processes) or ``dask``
+        (partitioned over a Dask cluster; needs the ``dask`` extra).
+    scheduler : str
+        Address of a running Dask scheduler (``tcp://host:8786``) for ``engine: dask``;
+        "" starts a LocalCluster on this machine for the run.
     """
 
     raw_dir: Path = Path("data/raw")
@@ -74,6 +84,9 @@ class RunOptions:
     outcome_data: str = ""
     allow_empty: bool = False
     max_drop: float | None = None
+    full: bool = False
+    engine: str = "local"
+    scheduler: str = ""
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -137,7 +150,15 @@ def _coerce(name: str, value, source: str):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{source}: max_file_mb must be a positive number, got {value!r}")
         return float(value)
-    if name in ("council_reports", "allow_empty"):
+    if name == "engine":
+        if value not in ENGINES:
+            raise ConfigError(f"{source}: engine must be one of {', '.join(ENGINES)}, got {value!r}")
+        return value
+    if name == "scheduler":
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: scheduler must be an address such as tcp://host:8786, got {value!r}")
+        return value
+    if name in ("council_reports", "allow_empty", "full"):
         if not isinstance(value, bool):
             raise ConfigError(f"{source}: {name} must be true or false, got {value!r}")
         return value

@@ -104,12 +104,14 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
             "processed_dir": processed,
             "max_file_mb": float(opts.max_file_mb),
             "workers": int(opts.workers),
-        }
+        } | _engine_parameters(opts)
     if stage == "tag":
         return {"processed_dir": processed, "taxonomies": list(opts.taxonomies),
-                "extra_labels": str(Path(opts.extra_labels).resolve()) if opts.extra_labels else ""}
+                "extra_labels": str(Path(opts.extra_labels).resolve()) if opts.extra_labels else ""
+                } | _engine_parameters(opts)
     if stage == "evidence":
-        return {"processed_dir": processed, "rubric": str(Path(opts.rubric).resolve()) if opts.rubric else ""}
+        return {"processed_dir": processed, "rubric": str(Path(opts.rubric).resolve()) if opts.rubric else ""
+                } | _engine_parameters(opts)
     if stage == "report":
         return {
             "processed_dir": processed,
@@ -121,6 +123,11 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
             "outcome_data": str(Path(opts.outcome_data).resolve()) if opts.outcome_data else "",
         }
     raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
+
+
+def _engine_parameters(opts: RunOptions) -> dict:
+    """Incremental or full, and where ingest, tag and evidence run (:mod:`soa_analysis.engine`)."""
+    return {"full": bool(opts.full), "engine": opts.engine, "scheduler": opts.scheduler}
 
 
 def _cell_error(nb_path: Path) -> str:

@@ -34,7 +34,9 @@ from .errors import ConfigError, InputError, PublishError, SoaError, StageError
 from .execute import NOTEBOOKS, check_parameters, execute_stage, find_notebooks_dir, stage_parameters
 from .guards import check_submissions, folder_lock, ingest_record, os_error_reason, recover
 from .lineage import check_inputs, stage_record
+from .engine import check_engine, run_engine
 from .manifest import finish_manifest, new_manifest, write_manifest
+from .partition import clear_reuse, read_reuse
 from .runs import new_run_id, prune_runs, publish_latest, run_lock
 
 __all__ = ["RunResult", "run"]
@@ -113,6 +115,7 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         raise InputError(f"raw folder {opts.raw_dir} does not exist")
     for stage in stages:  # refuse bad parameters before anything runs
         check_parameters(nb_dir / NOTEBOOKS[stage], stage_parameters(stage, opts))
+    check_engine(opts)  # dask installed, the scheduler reachable (ConfigError before any work)
     if opts.compare_to and "report" in stages:
         from .changes import resolve_run
 
@@ -144,19 +147,26 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
 
         result = RunResult(run_id=run_id, run_dir=run_dir, status="running", manifest=manifest)
         made: list[Path] = []
+        engine = contextlib.ExitStack()
+        stage = stages[0]
         try:
+            stage_opts, manifest["engine"] = engine.enter_context(run_engine(opts))  # a LocalCluster for dask
             for i, stage in enumerate(stages, 1):
+                if stage == "report":
+                    engine.close()  # the report runs on this machine: the cluster's workers are done
                 print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
                 t0 = time.perf_counter()
                 if stage == "report" and "ingest" not in stages:
                     guard()
+                clear_reuse(opts.processed_dir, stage)  # a record left by an earlier run must not be copied
                 with stage_record(opts.processed_dir, stage, run_id):
                     if stage == "report":
                         from .changes.stage import run_change_step
 
                         manifest["changes"] = run_change_step(opts, run_dir)
-                    made += _run_stage(stage, opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
+                    made += _run_stage(stage, stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
                 manifest["timings_s"][stage] = round(time.perf_counter() - t0, 2)
+                _record_reuse(manifest, opts.processed_dir, stage)
                 print(f"[{i}/{len(stages)}] {stage} done in {manifest['timings_s'][stage]:.1f} s", file=stream)
                 if stage == "ingest":
                     guard()
@@ -171,6 +181,7 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         else:
             result.status = "succeeded"
         finally:
+            engine.close()
             finish_manifest(manifest, status=result.status if result.status != "running" else "failed",
                             error=result.error, total_s=time.perf_counter() - started,
                             processed_dir=Path(opts.processed_dir),
@@ -191,6 +202,13 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
             print(f"removed {len(result.pruned)} old run folder(s) (keeping {opts.keep_runs})", file=stream)
         result.manifest = manifest
         return result
+
+
+def _record_reuse(manifest: dict, processed_dir: Path, stage: str) -> None:
+    """Copy the stage's reuse record (which raw files' results it reused, which it recomputed:
+    :mod:`.partition`) into the manifest's ``reuse`` entry."""
+    if stage in ("ingest", "tag", "evidence") and (record := read_reuse(processed_dir, stage)) is not None:
+        manifest.setdefault("reuse", {})[stage] = record
 
 
 def _outcome_data_summary(opts: RunOptions) -> dict:

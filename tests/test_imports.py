@@ -7,50 +7,19 @@ with who owns them; the list may only shrink.
 
 from __future__ import annotations
 
-import ast
 import graphlib
-from pathlib import Path
 
-PKG = Path(__file__).resolve().parents[1] / "soa_analysis"
+from soa_analysis import partition
+
 
 # (importer, imported) edges that close a cycle today, owned elsewhere: none left (the readers'
 # format registry, ingest/registry.py, imports no reader since issue 12).
 KNOWN_CYCLES: set[tuple[str, str]] = set()
 
 
-def _modules() -> dict[str, tuple[Path, bool]]:
-    out = {}
-    for path in PKG.rglob("*.py"):
-        parts = list(path.relative_to(PKG.parent).with_suffix("").parts)
-        is_pkg = parts[-1] == "__init__"
-        out[".".join(parts[:-1] if is_pkg else parts)] = (path, is_pkg)
-    return out
-
-
 def import_graph() -> dict[str, set[str]]:
-    """Module -> the soa_analysis modules it imports (``from pkg import mod`` points at ``pkg.mod``)."""
-    mods = _modules()
-    graph: dict[str, set[str]] = {}
-    for name, (path, is_pkg) in mods.items():
-        here = name.split(".") if is_pkg else name.split(".")[:-1]
-        deps: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    base = ".".join(here[: len(here) - node.level + 1] + ([base] if base else []))
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names]
-            else:
-                continue
-            for t in targets:
-                while t and t not in mods:
-                    t = t.rpartition(".")[0]
-                if t and t != name:
-                    deps.add(t)
-        graph[name] = deps
-    return graph
+    """Module -> the soa_analysis modules its import statements name (the package's own walker)."""
+    return partition.import_graph(data_reads=False)
 
 
 def test_the_graph_sees_relative_and_lazy_imports():

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..datafiles import sha256_hex
 from ..io import read_table, write_table, write_text
 from ..nlp import split_sentences
 from ..rubrics import load_guidance
@@ -29,7 +30,8 @@ from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
 from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
-__all__ = ["run_evidence", "EvidenceResult", "EXTRA_CONTRACTS", "validate_extra", "evidence_for_submissions"]
+__all__ = ["run_evidence", "EvidenceResult", "EXTRA_CONTRACTS", "validate_extra", "evidence_for_submissions",
+           "evidence_frames"]
 
 # The two tables this stage writes that no later stage reads (contracts in soa_analysis/schema.py,
 # like every other table); the name is kept for callers that list them.
@@ -43,6 +45,7 @@ EXTRA_COLUMNS = {
 }
 GRADED_FOR_CONSISTENCY = ("evidence", "outcome_progress", "achievements", "text")
 N_EXEMPLARS = 5
+THEME_SENTENCE_COLUMNS = ["submission_id", "theme", "sentence", "weight"]
 
 
 # Kept for callers: the extra tables are checked like every other (soa_analysis.schema.validate).
@@ -174,6 +177,47 @@ def evidence_for_submissions(subs: pd.DataFrame, *, grader: EvidenceGrader, tagg
     return out
 
 
+def evidence_frames(subs: pd.DataFrame, *, grader: EvidenceGrader, tagger: ThemeTagger, guidance,
+                    partners: pd.DataFrame | None = None, progress: bool = False, tags=None,
+                    tag_evidence=None) -> dict[str, pd.DataFrame]:
+    """The per-submission tables of ``subs`` (any subset of the submissions) as typed frames:
+    evidence, evidence_sentences, added_value, alignment, followups, consistency (from the
+    submissions' ``tags`` and ``tag_evidence`` rows, when given), and theme_sentences (the
+    sentences behind each assigned added-value theme, for the exemplars)."""
+    rows = evidence_for_submissions(subs, grader=grader, tagger=tagger, guidance=guidance, partners=partners,
+                                    progress=progress)
+    base = {name: [c.name for c in TABLES[name].columns] for name in
+            ("evidence", "evidence_sentences", "added_value", "alignment", "followups")}
+    out = {
+        "evidence": _frame(rows["evidence"], base["evidence"] + EXTRA_COLUMNS["evidence"],
+                           {"score": float, "n_strong": "int64", "n_some": "int64", "n_planned": "int64"}),
+        "evidence_sentences": _frame(rows["evidence_sentences"],
+                                     base["evidence_sentences"] + EXTRA_COLUMNS["evidence_sentences"], {"score": float}),
+        "added_value": _frame(rows["added_value"], base["added_value"] + EXTRA_COLUMNS["added_value"],
+                              {"score": float, "assigned": bool, "ticked": bool, "unsupported": bool}),
+        "alignment": _frame(rows["alignment"], base["alignment"], {"present": bool}),
+        "followups": _frame(rows["followups"], base["followups"]),
+        "theme_sentences": _frame([dict(zip(THEME_SENTENCE_COLUMNS, t)) for t in rows["theme_sentences"]],
+                                  THEME_SENTENCE_COLUMNS, {"weight": float}),
+    }
+    out["consistency"] = _consistency(out["evidence_sentences"], out["evidence"], tags, tag_evidence)
+    return out
+
+
+def _priority_rows(tags, tag_evidence):
+    """The rows the consistency check reads, decided for the whole corpus: the national
+    priorities' tag_evidence when the tagging stage wrote any tag_evidence, else their assigned
+    tags (None for a table it does not read)."""
+    if tag_evidence is not None and len(tag_evidence):
+        return None, tag_evidence[tag_evidence["taxonomy"] == "priorities"]
+    t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)] if tags is not None else None
+    return t, None
+
+
+def _of(df, ids: set):
+    return df[df["submission_id"].astype(str).isin(ids)] if df is not None else None
+
+
 def _consistency(ev_sent: pd.DataFrame, evidence: pd.DataFrame, tags, tag_evidence) -> pd.DataFrame:
     """Per (submission, priority) raised in the need: the strongest evidence graded for it.
 
@@ -185,8 +229,8 @@ def _consistency(ev_sent: pd.DataFrame, evidence: pd.DataFrame, tags, tag_eviden
     """
     cols = [c.name for c in TABLES["consistency"].columns]
     dtypes = {"raised_in_need": bool, "consistent": bool}
-    if tag_evidence is not None and len(tag_evidence):
-        data = _consistency_from_tag_evidence(ev_sent, tag_evidence)
+    if tag_evidence is not None:  # the caller decides for the whole corpus (_priority_rows)
+        data = _consistency_from_tag_evidence(ev_sent, tag_evidence) if len(tag_evidence) else None
     elif tags is not None and len(tags):
         data = _consistency_from_tags(evidence, tags)
     else:
@@ -343,7 +387,7 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> 
 
 
 def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: bool = False, taxonomy=None,
-                 guidance=None, evaluate: bool = True) -> EvidenceResult:
+                 guidance=None, evaluate: bool = True, full: bool = False, engine=None) -> EvidenceResult:
     """Run the evidence stage over the processed folder.
 
     Parameters
@@ -361,6 +405,13 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         2012 guidance expectations; ``None`` for the packaged ``guidance_2012.yaml``.
     evaluate : bool
         Measure accuracy on the packaged labelled sets and record it in ``evidence_meta.json``.
+    full : bool
+        Grade every submission again; otherwise the rows of raw files whose submissions,
+        partners and versions are unchanged since the last run are reused
+        (:mod:`soa_analysis.partition`). Exemplars, consistency and partner pairs, which
+        look across submissions, are always worked out afresh.
+    engine : soa_analysis.engine.Engine, optional
+        Where the submissions are graded (default: in this process).
 
     Returns
     -------
@@ -375,6 +426,8 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     TaxonomyError
         If the rubric, taxonomy or guidance file is malformed.
     """
+    from ..partition import fingerprint, plan_tables
+
     t0 = time.perf_counter()
     processed_dir = Path(processed_dir)
     subs = read_table(processed_dir, "submissions")
@@ -384,20 +437,30 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     grader = EvidenceGrader(rubric=rubric).fit()
     tagger = ThemeTagger(taxonomy=taxonomy).fit()
     guide = load_guidance(guidance)
-    rows = evidence_for_submissions(subs, grader=grader, tagger=tagger, guidance=guide, partners=partners,
-                                    progress=progress)
-    base = {name: [c.name for c in TABLES[name].columns] for name in
-            ("evidence", "evidence_sentences", "added_value", "alignment", "followups", "exemplars")}
-    evidence = _frame(rows["evidence"], base["evidence"] + EXTRA_COLUMNS["evidence"],
-                      {"score": float, "n_strong": "int64", "n_some": "int64", "n_planned": "int64"})
-    ev_sent = _frame(rows["evidence_sentences"], base["evidence_sentences"] + EXTRA_COLUMNS["evidence_sentences"],
-                     {"score": float})
-    added = _frame(rows["added_value"], base["added_value"] + EXTRA_COLUMNS["added_value"],
-                   {"score": float, "assigned": bool, "ticked": bool, "unsupported": bool})
-    alignment = _frame(rows["alignment"], base["alignment"], {"present": bool})
-    followups = _frame(rows["followups"], base["followups"])
-    exemplars = _exemplars(ev_sent, rows["theme_sentences"], subs, tags, tag_evidence, evidence)
-    consistency = _consistency(ev_sent, evidence, tags, tag_evidence)
+    fp_parts = {"rubric": sha256_hex(repr(grader.rubric_)), "guidance": sha256_hex(repr(guide)),
+                "themes": sha256_hex(repr(tagger.taxonomy_))}
+    # a submission's rows depend on its own row, partners and priority tags (consistency)
+    prio_tags, prio_te = _priority_rows(tags, tag_evidence)
+    fp = fingerprint("evidence", "soa_analysis.evidence.stage", {**fp_parts, "tag_inputs": [
+        prio_tags is not None, prio_te is not None]})
+    plan = plan_tables(processed_dir, "evidence", subs, fp, full=full,
+                       extra={"partners": partners, "tags": prio_tags, "tag_evidence": prio_te})
+    todo_ids = plan.todo_ids
+    todo = subs[subs["submission_id"].astype(str).isin(todo_ids)].reset_index(drop=True)
+    inputs = {"partners": _of(partners, todo_ids), "tags": _of(prio_tags, todo_ids),
+              "tag_evidence": _of(prio_te, todo_ids)}
+    if engine is not None and len(todo):
+        computed = engine.grade(todo, plan.todo, rubric=grader.rubric_, taxonomy=tagger.taxonomy_, guidance=guide,
+                                **inputs)
+    else:
+        computed = evidence_frames(todo, grader=grader, tagger=tagger, guidance=guide, progress=progress, **inputs)
+    tables = plan.combine(computed)
+    consistency = tables["consistency"].sort_values(["submission_id", "priority"], kind="stable").reset_index(
+        drop=True)
+    evidence, ev_sent, added = tables["evidence"], tables["evidence_sentences"], tables["added_value"]
+    alignment, followups = tables["alignment"], tables["followups"]
+    theme_sentences = list(tables["theme_sentences"].itertuples(index=False, name=None))
+    exemplars = _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence)
     pairs = _partner_pairs(partners, tags)
 
     paths = {}
@@ -414,6 +477,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         "n_submissions": int(len(subs)),
         "grades": {g: int((evidence["grade"] == g).sum()) for g in ("strong", "some", "planned", "none")},
         "unsupported_claims": int(added["unsupported"].sum()) if len(added) else 0,
+        "reuse": {k: v for k, v in plan.reuse().as_dict().items() if k.startswith("n_") or k == "full"},
         "inputs": {"tags": tags is not None, "tag_evidence": tag_evidence is not None, "partners": partners is not None},
         "extra_contracts": {k: {"filename": v.filename, "columns": {c.name: c.kind for c in v.columns}}
                             for k, v in EXTRA_CONTRACTS.items()},

@@ -48,7 +48,7 @@ from ..schema import SECTION_COLUMNS, TABLES
 from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder
 from .readers import Limits, read_bytes
 
-__all__ = ["IngestResult", "ingest", "run_ingest", "list_raw_files", "content_key", "SUBMISSION_COLUMNS",
+__all__ = ["IngestResult", "FileCache", "ingest", "run_ingest", "list_raw_files", "content_key", "SUBMISSION_COLUMNS",
            "MIN_NARRATIVE_WORDS"]
 
 LOG_COLUMNS = ["source_file", "sha256", "status", "reason", "submission_id", "format", "bytes", "n_submissions",
@@ -385,7 +385,7 @@ def _assemble(results: list[dict]) -> IngestResult:
 
 
 def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers: int | None = None,
-           progress: bool = False) -> IngestResult:
+           progress: bool = False, cache: "FileCache | None" = None, engine=None) -> IngestResult:
     """Read and structure every file under ``raw_dir``; return the tables without writing them.
 
     Parameters
@@ -398,6 +398,12 @@ def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers:
         Worker processes (default ``os.cpu_count()``); ``1`` runs in this process.
     progress : bool
         Show a tqdm progress bar on stderr.
+    cache : FileCache, optional
+        Per-file results of the last run (:class:`FileCache`): a file whose path, sha256 and
+        fingerprint are cached is not read again. Duplicates and ids are always worked out
+        afresh over every file.
+    engine : soa_analysis.engine.Engine, optional
+        Where the files are read (default: this machine's process pool).
 
     Returns
     -------
@@ -416,23 +422,102 @@ def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers:
     limits = limits or Limits()
     entries = scan_raw_folder(raw_dir)
     workers = workers or os.cpu_count() or 1
-    results = _run_files(os.path.realpath(raw_dir), entries, limits, workers, progress)
+    root = os.path.realpath(raw_dir)
+    hits = cache.lookup(root, entries) if cache is not None else {}
+    todo = [e for i, e in enumerate(entries) if i not in hits]
+    if engine is not None and todo:
+        done = engine.map_files(root, todo, limits)
+    else:
+        done = _run_files(root, todo, limits, workers, progress)
+    it = iter(done)
+    results = [hits[i] if i in hits else next(it) for i in range(len(entries))]
+    if cache is not None:
+        cache.store(results, reused=set(hits))
     return _assemble(results)
 
 
+class FileCache:
+    """The ingest stage's per-file results of the last run (:mod:`soa_analysis.partition`).
+
+    A file's result is reused when its path under the raw folder, its sha256 and the
+    stage's fingerprint (package version, the code and reference data ingest imports, the
+    reader limits, whether LibreOffice is installed) are those of a cached result; its
+    modification time (which decides which of two duplicates is kept) is always today's.
+    Results that may differ on another try (a time budget exceeded, a worker that crashed,
+    a file that could not be opened) are never cached.
+    """
+
+    _TRANSIENT = ("time budget", "worker process", "cannot read file", "became a symbolic link")
+
+    def __init__(self, processed_dir, limits: Limits, *, full: bool = False):
+        import dataclasses
+        import shutil
+
+        from ..partition import StageCache, fingerprint
+
+        self.fp = fingerprint("ingest", "soa_analysis.ingest.run", {
+            "limits": dataclasses.asdict(limits),
+            "libreoffice": bool(shutil.which("soffice") or shutil.which("libreoffice"))})
+        self.processed_dir = processed_dir
+        self.cache = StageCache(processed_dir, "ingest", full=full)
+        self.full = full
+        self._keys: dict[int, str] = {}
+        self.reuse = None
+
+    def lookup(self, root: str, entries: list[RawEntry]) -> dict[int, dict]:
+        """Cached results by entry index (hashing every regular file to find them)."""
+        from ..partition import file_key
+        from .files import sha256_file
+
+        data = self.cache.load() or {}
+        stored = data.get("files", {}) if data.get("fingerprint") == self.fp else {}
+        hits = {}
+        for i, entry in enumerate(entries):
+            if not entry.regular or entry.skip:
+                continue
+            try:
+                key = file_key(self.fp, entry.rel, sha256_file(Path(root) / entry.rel))
+            except OSError:
+                continue
+            self._keys[i] = key
+            if key in stored:
+                hits[i] = {**stored[key], "rel": entry.rel, "mtime": entry.mtime}
+        return hits
+
+    def store(self, results: list[dict], reused: set[int]) -> None:
+        """Save this run's cacheable results and write the reuse record."""
+        from ..partition import Reuse, file_key
+
+        files = {}
+        for i, res in enumerate(results):
+            if not res["sha256"] or any(t in res["reason"] for t in self._TRANSIENT):
+                continue
+            key = self._keys.get(i) or file_key(self.fp, res["rel"], res["sha256"])
+            files[key] = res
+        self.cache.save({"fingerprint": self.fp, "files": files})
+        names = [display_name(r["rel"]) for r in results]
+        self.reuse = Reuse("ingest", self.full, [n for i, n in enumerate(names) if i in reused],
+                           [n for i, n in enumerate(names) if i not in reused], self.fp)
+        self.reuse.write(self.processed_dir)
+
+
 def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, limits: Limits | None = None,
-               workers: int | None = None, progress: bool = False) -> IngestResult:
+               workers: int | None = None, progress: bool = False, full: bool = False, engine=None) -> IngestResult:
     """Run the ingest stage and write its tables (validated against their contracts).
 
     Writes ``ingest_log.csv``, ``submissions.parquet``, ``partners.parquet`` and
-    ``restricted/contacts.parquet`` under ``processed_dir``, atomically.
+    ``restricted/contacts.parquet`` under ``processed_dir``, atomically. Each file's result
+    is cached in ``processed_dir/.cache/`` and reused by the next run while the file and
+    what shapes its result are unchanged (:class:`FileCache`).
 
     Parameters
     ----------
-    raw_dir, limits, workers, progress
+    raw_dir, limits, workers, progress, engine
         As for :func:`ingest`.
     processed_dir : path-like
         Output folder.
+    full : bool
+        Read every file again, whatever is cached.
 
     Returns
     -------
@@ -447,7 +532,9 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
     """
     from ..io import write_table
 
-    result = ingest(raw_dir, limits=limits, workers=workers, progress=progress)
+    limits = limits or Limits()
+    cache = FileCache(processed_dir, limits, full=full)
+    result = ingest(raw_dir, limits=limits, workers=workers, progress=progress, cache=cache, engine=engine)
     out = Path(processed_dir)
     for name, df in (("ingest_log", result.ingest_log), ("submissions", result.submissions),
                      ("partners", result.partners), ("contacts", result.contacts)):

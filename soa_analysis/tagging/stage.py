@@ -25,7 +25,7 @@ from .lexicon import LexiconTagger
 from .model import CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
 
-__all__ = ["run_tagging", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
+__all__ = ["run_tagging", "tag_frames", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
            "SUPERVISED_TAXONOMIES"]
 
 # Taxonomies with a labelled corpus in the package: tagged by the combined tagger.
@@ -127,13 +127,20 @@ def _evidence_text(rows: list[dict], limit=3) -> str:
 
 def _fingerprint(taxonomy, labels, extra, model_params) -> str:
     tax = load_taxonomy(taxonomy)
+    from ..partition import code_fingerprint
+
     blob = json.dumps({"tax": tax.sha256, "labels": labels_sha256(labels), "version": __version__,
+                       "code": code_fingerprint("soa_analysis.tagging.model"),
                        "params": model_params, "real_text": sha256_hex(real_features_bytes()),
                        "extra": None if extra is None else sha256_hex(extra.to_csv(index=False))}, sort_keys=True)
     return sha256_hex(blob)
 
 
-def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[CombinedTagger, str]:
+def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[CombinedTagger, str, str]:
+    """The supervised tagger for ``taxonomy``: the saved one when its fingerprint (taxonomy,
+    labelled corpus, extra labels, parameters, package version and the tagger's code and
+    data, :func:`soa_analysis.partition.code_fingerprint`) is today's, else trained and saved.
+    Returns the model, "loaded" or "trained", and the fingerprint."""
     tax = load_taxonomy(taxonomy)
     fp = _fingerprint(taxonomy, labels, extra, params)
     model_dir = processed_dir / "models"
@@ -143,7 +150,7 @@ def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[Co
         try:
             meta = json.loads(js.read_text(encoding="utf-8"))
             if meta.get("fingerprint") == fp:
-                return load_model(pkl), "loaded"
+                return load_model(pkl), "loaded", fp
         except (InputError, ValueError, OSError):
             pass
     model = CombinedTagger(taxonomy=taxonomy, **params).fit_labels(labels, extra=extra)
@@ -152,7 +159,7 @@ def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[Co
     meta = json.loads(js.read_text(encoding="utf-8"))
     meta["fingerprint"] = fp
     write_text(js, json.dumps(meta, indent=2, sort_keys=True))
-    return model, "trained"
+    return model, "trained", fp
 
 
 @contextlib.contextmanager
@@ -170,7 +177,7 @@ def _gc_paused():
 
 
 def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), progress=False,
-                labels=None, extra_labels=None, model_params=None) -> TaggingResult:
+                labels=None, extra_labels=None, model_params=None, full=False, engine=None) -> TaggingResult:
     """Tag every submission against each taxonomy and write the stage's outputs.
 
     Parameters
@@ -189,6 +196,11 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
         More training passages, e.g. :func:`labels_from_review` of reviewed tags.
     model_params : dict, optional
         CombinedTagger parameters (lexicon_weight, C, cv_folds, seed).
+    full : bool
+        Tag every submission again; otherwise the rows of raw files whose submissions and
+        versions are unchanged since the last run are reused (:mod:`soa_analysis.partition`).
+    engine : soa_analysis.engine.Engine, optional
+        Where the submissions are tagged (default: in this process).
 
     Returns
     -------
@@ -209,49 +221,96 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     >>> result.assigned()[["submission_id", "priority", "score"]]   # doctest: +SKIP
     """
     with _gc_paused():
-        return _run_tagging(Path(processed_dir), taxonomies, progress, labels, extra_labels, model_params)
+        return _run_tagging(Path(processed_dir), taxonomies, progress, labels, extra_labels, model_params, full,
+                            engine)
 
 
-def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params) -> TaggingResult:
+_DEFAULT_PARAMS = {"lexicon_weight": 0.3, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": 0.5, "real_text": True}
+
+
+def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
+                 engine=None) -> TaggingResult:
+    from ..partition import fingerprint, plan_tables
+
     clock = _Clock()
     subs = read_table(processed_dir, "submissions")
     clock.lap("read")
-    params = {"lexicon_weight": 0.3, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": 0.5,
-              "real_text": True} | dict(model_params or {})
-    n = len(subs)
-    corpus = _corpus(subs, progress, clock)
-    docs = _Documents(np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object),
-                      np.array(corpus.sentences, dtype=object), np.array(corpus.sections, dtype=object), corpus)
-    tag_frames: list[pd.DataFrame] = []
-    ev_parts: list[dict] = []
-    meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  "n_submissions": n, "taxonomies": {}, "models": {}}
+    params = _DEFAULT_PARAMS | dict(model_params or {})
+    # what shapes the rows: each taxonomy (and the model of a supervised one, trained now if
+    # its saved copy is stale, before any rows are computed), the code and the parameters
+    shaped, models = {}, {}
     for tax_ref in taxonomies:
-        scored = _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock)
-        evidence_text, cols, row_docs = _lexicon_evidence(scored, docs)
-        cols = _with_model_evidence(scored, docs, evidence_text, cols, row_docs)
-        ev_parts.append(cols)
-        clock.lap("evidence")
-        tag_frames.append(_tags_frame(scored, docs.ids, evidence_text))
-        meta["taxonomies"][scored.taxonomy.name] = scored.taxonomy.provenance() | {
-            "method": scored.method, "thresholds": dict(zip(scored.taxonomy.ids, map(float, scored.thresholds))),
-            "n_assigned": int(scored.assigned.sum()),
-        }
-    tags = pd.concat(tag_frames, ignore_index=True) if tag_frames else pd.DataFrame(columns=TAG_COLUMNS)
-    tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
-                        "model_score": float})
-    for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
-        tags[c] = tags[c].astype("string")
-    evidence = _evidence_frame(ev_parts)
+        tax = load_taxonomy(tax_ref)
+        shaped[tax.name] = tax.sha256
+        if tax.name in SUPERVISED_TAXONOMIES:
+            models[tax.name] = _get_model(processed_dir, tax_ref, labels, extra_labels, params)
+            shaped[tax.name] = models[tax.name][2]
+    clock.lap("load model")
+    fp = fingerprint("tag", "soa_analysis.tagging.stage", {"taxonomies": shaped, "order": list(shaped),
+                                                          "params": params})
+    plan = plan_tables(processed_dir, "tag", subs, fp, full=full)
+    todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
+    if engine is not None and len(todo):
+        tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
+    else:
+        tags, evidence, meta = tag_frames(processed_dir, todo, taxonomies, labels, extra_labels, params,
+                                          progress=progress, clock=clock, models=models)
+    tables = plan.combine({"tags": tags, "tag_evidence": evidence},
+                          major={"tags": ("taxonomy", list(shaped)), "tag_evidence": ("taxonomy", list(shaped))})
+    tags, evidence = tables["tags"], tables["tag_evidence"]
     clock.lap("frames")
+    meta["n_submissions"] = int(len(subs))
+    for name, info in meta["taxonomies"].items():
+        info["n_assigned"] = int(tags.loc[(tags["taxonomy"] == name) & tags["assigned"], "submission_id"].size)
+    meta["reuse"] = {k: v for k, v in plan.reuse().as_dict().items() if k.startswith("n_") or k == "full"}
     paths = {
         "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
         "tag_evidence": write_table(evidence, processed_dir / "tag_evidence.parquet", table="tag_evidence"),
     }
     clock.lap("write")
-    meta["timings_s"] = clock.laps
+    meta["timings_s"] = clock.laps | {k: v for k, v in meta.get("timings_s", {}).items() if k not in clock.laps}
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
     return TaggingResult(tags, evidence, meta, paths)
+
+
+def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extra_labels, params, *,
+               progress: bool = False, clock: _Clock | None = None,
+               models: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The tags and tag_evidence rows of ``subs`` (any subset of the submissions), and the run record.
+
+    The stage's pure core: every submission's rows depend on its own text and the taxonomies
+    and models only, so tagging a subset gives the rows a whole run gives those submissions.
+    ``models`` may pass :func:`_get_model`'s result per supervised taxonomy (else each is loaded).
+    """
+    clock = clock or _Clock()
+    n = len(subs)
+    meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  "n_submissions": n, "taxonomies": {}, "models": {}}
+    corpus = _corpus(subs, progress, clock)
+    docs = _Documents(np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object),
+                      np.array(corpus.sentences, dtype=object), np.array(corpus.sections, dtype=object), corpus)
+    tag_frames_: list[pd.DataFrame] = []
+    ev_parts: list[dict] = []
+    for tax_ref in taxonomies:
+        scored = _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock,
+                                 models or {})
+        evidence_text, cols, row_docs = _lexicon_evidence(scored, docs)
+        cols = _with_model_evidence(scored, docs, evidence_text, cols, row_docs)
+        ev_parts.append(cols)
+        clock.lap("evidence")
+        tag_frames_.append(_tags_frame(scored, docs.ids, evidence_text))
+        meta["taxonomies"][scored.taxonomy.name] = scored.taxonomy.provenance() | {
+            "method": scored.method, "thresholds": dict(zip(scored.taxonomy.ids, map(float, scored.thresholds))),
+            "n_assigned": int(scored.assigned.sum()),
+        }
+    tags = pd.concat(tag_frames_, ignore_index=True) if tag_frames_ else pd.DataFrame(columns=TAG_COLUMNS)
+    tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
+                        "model_score": float})
+    for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
+        tags[c] = tags[c].astype("string")
+    evidence = _evidence_frame(ev_parts)
+    meta["timings_s"] = dict(clock.laps)
+    return tags, evidence, meta
 
 
 def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
@@ -294,13 +353,13 @@ class _Scored:
     method: str
 
 
-def _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock) -> _Scored:
+def _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock, models) -> _Scored:
     """Score every submission against one taxonomy: the combined tagger for a supervised one
     (trained or loaded, recorded in ``meta["models"]``), the lexicon with the taxonomy's
     threshold for the others."""
     tax = load_taxonomy(tax_ref)
     if tax.name in SUPERVISED_TAXONOMIES:
-        model, how = _get_model(processed_dir, tax_ref, labels, extra_labels, params)
+        model, how, _ = models.get(tax.name) or _get_model(processed_dir, tax_ref, labels, extra_labels, params)
         thresholds = model.threshold_array()
         meta["models"][tax.name] = model.info() | {"how": how, "model_file": f"models/{tax.name}.joblib"}
         clock.lap("load model")

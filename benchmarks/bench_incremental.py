@@ -1,0 +1,85 @@
+"""Benchmark incremental runs: a full run, then a re-run after one new file, on the same corpus.
+
+Generates ``--n`` FICTIONAL submission files (``bench_pipeline.generate``: the mix of formats of
+``bench_ingest.py``, named after the 32 councils), runs the whole pipeline with ``--full``, adds
+one new generated file and runs again without it (each raw file's results that are unchanged are
+reused: ``soa_analysis.partition``). Prints each stage's time for both runs, the totals and the
+ratio, with and without the report stage (which renders every page again by design), and what
+the re-run reused. The target (issue 11) is a re-run at most a tenth of the full run.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_incremental.py            # 2,000 files
+    .venv/bin/python benchmarks/bench_incremental.py --n 500 --no-report
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_ingest import MAKERS, peak_mb  # noqa: E402
+from bench_pipeline import generate  # noqa: E402
+from soa_analysis import pipeline  # noqa: E402
+from soa_analysis.config import STAGES, make_options  # noqa: E402
+
+TARGET_RATIO = 0.1
+
+
+def _run(raw: Path, work: Path, stages: tuple[str, ...], *, full: bool) -> tuple[float, dict]:
+    opts = make_options(raw_dir=raw, processed_dir=work / "processed", reports_dir=work / "reports", keep_runs=2,
+                        full=full)
+    t0 = time.perf_counter()
+    result = pipeline.run(opts, stages, progress=False, stream=open("/dev/null", "w"))  # noqa: SIM115
+    wall = time.perf_counter() - t0
+    if not result.ok:
+        raise SystemExit(f"run failed: {result.error}")
+    return wall, result.manifest
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2000, help="generated files (default 2000)")
+    ap.add_argument("--no-report", action="store_true", help="run ingest, tag and evidence only")
+    args = ap.parse_args(argv)
+    stages = tuple(s for s in STAGES if s != "report") if args.no_report else STAGES
+    with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
+        tmp = Path(tmp)
+        raw = tmp / "raw"
+        generate(raw, args.n)
+        full_s, full_m = _run(raw, tmp, stages, full=True)
+        new = raw / f"falkirk_new_{args.n}.txt"  # one more FICTIONAL file, not a copy of any other
+        new.write_bytes(MAKERS["txt"](random.Random(args.n + 1), args.n + 1))
+        again_s, again_m = _run(raw, tmp, stages, full=False)
+    subs = (full_m.get("ingest_summary") or {}).get("ingested", 0)
+    print(f"incremental runs: {args.n} generated files ({subs} ingested), then one new file; "
+          f"stages {', '.join(stages)}")
+    print(f"{'stage':<10} {'full run':>10} {'re-run':>10} {'ratio':>7}")
+    for s in stages:
+        a, b = full_m["timings_s"][s], again_m["timings_s"][s]
+        print(f"{s:<10} {a:>9.1f}s {b:>9.1f}s {b / a:>7.3f}")
+    pre = [s for s in stages if s != "report"]
+    a, b = sum(full_m["timings_s"][s] for s in pre), sum(again_m["timings_s"][s] for s in pre)
+    print(f"{'ingest..evidence':<10} {a:>3.1f}s {b:>9.1f}s {b / a:>7.3f}")
+    ratio = again_s / full_s
+    print(f"{'total':<10} {full_s:>9.1f}s {again_s:>9.1f}s {ratio:>7.3f}  "
+          f"(target at most {TARGET_RATIO:.1f}: {'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    for s in pre:
+        rec = again_m.get("reuse", {}).get(s, {})
+        print(f"re-run {s}: {rec.get('n_reused', 0)} file(s) reused, {rec.get('n_recomputed', 0)} recomputed "
+              f"({', '.join(rec.get('recomputed', [])[:3])})")
+    self_mb, child_mb = peak_mb()
+    print(f"peak RSS: this process {self_mb:.0f} MB, largest child {child_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

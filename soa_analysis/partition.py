@@ -1,0 +1,405 @@
+"""Units of work per raw file: what shaped their results, the cache of those results, and reuse.
+
+The ingest, tag and evidence stages do most of their work one raw file at a time: a file's
+submissions, their tags and their grades depend on that file's bytes (and name) and on the
+versions of everything that shaped them, not on the other files. This module lets a stage
+keep each raw file's results and reuse them in the next run:
+
+- a **fingerprint** of what shapes a stage's results (:func:`fingerprint`): the package
+  version, the source and data files of every module the stage imports
+  (:func:`code_fingerprint`, so an edited taxonomy, rubric, labelled corpus or line of code
+  counts even when the version number did not move), and the options that change results
+  (the content of a taxonomy, rubric or labels file given by path, the reader limits, the
+  tagger's parameters);
+- a **unit key** per raw file: the SHA-256 of the fingerprint and the unit's input (for
+  ingest the file's path and sha256; for tag and evidence its submission rows, and for
+  evidence its partner rows too);
+- a **cache** per stage in ``<processed>/.cache/<stage>.pkl`` holding the results of the
+  last run's units by key (pickles: only read caches your own runs wrote), replaced
+  atomically at the end of every stage, so it holds one run's units and never grows;
+- a **reuse record** (``<processed>/.cache/<stage>.reuse.json``): which raw files' results
+  were reused and which recomputed; the pipeline copies it into the run's manifest.
+
+What depends on the whole corpus is always recomputed from the per-file results, never
+cached: ingest's duplicate detection across files and submission ids (cheap: a pass over
+content keys), the evidence stage's exemplars, consistency and partner pairs, and each
+stage's counts. Nothing is fitted on the submissions: the tagging model is trained on the
+labelled corpus only (its own fingerprint, :func:`soa_analysis.tagging.stage`'s
+``_fingerprint``, includes :func:`code_fingerprint` of the tagger).
+
+``full=True`` (``--full``) ignores the cache and recomputes every unit (and rewrites the
+cache). One thing a cached result does not see: ingest refuses a date later than the day
+it reads a file, so a submission dated in the future keeps that refusal until its file
+changes or a ``--full`` run.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .datafiles import sha256_hex
+from .io import atomic_path, write_text
+
+__all__ = ["CACHE_DIR", "UNIT_COLUMN", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "Reuse",
+           "Unit", "raw_file_units", "row_digests", "TablePlan", "plan_tables", "read_reuse",
+           "clear_reuse", "file_key", "closure"]
+
+CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
+UNIT_COLUMN = "_unit"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _modules() -> dict[str, tuple[Path, bool]]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        out[".".join(parts[:-1] if is_pkg else parts)] = (path, is_pkg)
+    return out
+
+
+def import_graph(*, data_reads: bool = True) -> dict[str, set[str]]:
+    """Module -> the soa_analysis modules it imports, lazily imported ones included.
+
+    ``from pkg import mod`` points at ``pkg.mod``; importing ``pkg.mod`` also needs ``pkg``
+    (its ``__init__``), which :func:`code_fingerprint` follows. A module that reads package
+    data (``resources.files``) also points at each package it names in a string, since
+    ``resources.files("soa_analysis").joinpath("taxonomies", ...)`` reads its data files
+    (``data_reads=False`` leaves those edges out: only import statements).
+    """
+    return {name: set(deps) for name, deps in _graph(data_reads).items()}
+
+
+@functools.lru_cache(maxsize=2)
+def _graph(data_reads: bool) -> dict[str, frozenset[str]]:
+    mods = _modules()
+    graph: dict[str, frozenset[str]] = {}
+    for name, (path, is_pkg) in mods.items():
+        here = name.split(".") if is_pkg else name.split(".")[:-1]
+        deps: set[str] = set()
+        source = path.read_text(encoding="utf-8")
+        reads_data = data_reads and "resources.files" in source
+        for node in ast.walk(ast.parse(source)):
+            if reads_data and isinstance(node, ast.Constant) and isinstance(node.value, str):
+                # a package's data read by name: resources.files("soa_analysis").joinpath("taxonomies", ...)
+                for t in (node.value, f"soa_analysis.{node.value}"):
+                    if t in mods and mods[t][1] and t != name:
+                        deps.add(t)
+                continue
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(here[: len(here) - node.level + 1] + ([base] if base else []))
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names]
+            else:
+                continue
+            for t in targets:
+                while t and t not in mods:
+                    t = t.rpartition(".")[0]
+                if t and t != name:
+                    deps.add(t)
+        graph[name] = frozenset(deps)
+    return graph
+
+
+def closure(*roots: str) -> set[str]:
+    """Every soa_analysis module ``roots`` need: what they import, at any depth, and the
+    packages those modules live in."""
+    graph = _graph(True)
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        m = todo.pop()
+        if m in seen or m not in graph:
+            continue
+        seen.add(m)
+        todo.extend(graph[m])
+        parent = m.rpartition(".")[0]
+        if parent:
+            todo.append(parent)
+    return seen
+
+
+def _data_files(folder: Path) -> list[Path]:
+    """A package folder's data files: files other than Python source, and those of its
+    sub-folders that are not packages themselves (``outcomes/data/``)."""
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.is_file() and p.suffix not in (".py", ".pyc"):
+            out.append(p)
+        elif p.is_dir() and p.name != "__pycache__" and not (p / "__init__.py").exists():
+            out.extend(_data_files(p))
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(*roots: str) -> str:
+    """SHA-256 of the source of every module ``roots`` import (at any depth) and of the
+    data files of their packages (taxonomies, rubrics, reference lists, labelled corpora).
+
+    Example
+    -------
+    >>> len(code_fingerprint("soa_analysis.evidence.stage"))
+    64
+    """
+    mods = _modules()
+    h = hashlib.sha256()
+    files: set[Path] = set()
+    for name in closure(*roots):
+        path, is_pkg = mods[name]
+        files.add(path)
+        if is_pkg:
+            files.update(_data_files(path.parent))
+    for path in sorted(files):
+        h.update(path.relative_to(PACKAGE).as_posix().encode("utf-8") + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def fingerprint(stage: str, root: str, options: dict) -> str:
+    """What shapes a stage's results: its name, the package version, the code and data it
+    imports (:func:`code_fingerprint` of module ``root``) and ``options`` (JSON-able; file
+    options given by their content's sha256)."""
+    blob = json.dumps({"stage": stage, "version": __version__, "code": code_fingerprint(root), "options": options},
+                      sort_keys=True, default=str)
+    return sha256_hex(blob)
+
+
+def _canonical(value) -> object:
+    """A JSON-able form of a table cell (numpy arrays and lists alike as lists, NA as None)."""
+    if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, str)):
+        value = value.tolist() if hasattr(value, "tolist") else value
+        return [_canonical(v) for v in value] if isinstance(value, (list, tuple)) else value
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def row_digests(df: pd.DataFrame, columns: list[str] | None = None) -> list[str]:
+    """SHA-256 of each row's values (JSON of the canonical cells), in row order.
+
+    Example
+    -------
+    >>> a = row_digests(pd.DataFrame({"x": ["a"], "y": [[1, 2]]}))
+    >>> a == row_digests(pd.DataFrame({"x": ["a"], "y": [__import__("numpy").array([1, 2])]}))
+    True
+    """
+    cols = list(df.columns) if columns is None else columns
+    values = zip(*(df[c].tolist() for c in cols)) if cols else ((),) * len(df)
+    return [sha256_hex(json.dumps([_canonical(v) for v in row], default=str, ensure_ascii=False)) for row in values]
+
+
+@dataclass
+class Reuse:
+    """Which raw files' results a stage reused from the last run and which it recomputed."""
+
+    stage: str
+    full: bool
+    reused: list[str] = field(default_factory=list)
+    recomputed: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+
+    def as_dict(self) -> dict:
+        return {"full": self.full, "fingerprint": self.fingerprint[:16], "n_reused": len(self.reused),
+                "n_recomputed": len(self.recomputed), "reused": sorted(self.reused),
+                "recomputed": sorted(self.recomputed)}
+
+    def write(self, processed_dir) -> Path:
+        """``<processed>/.cache/<stage>.reuse.json`` (read by the pipeline into the manifest)."""
+        return write_text(_reuse_path(processed_dir, self.stage),
+                          json.dumps(self.as_dict(), indent=1, sort_keys=True))
+
+
+def _reuse_path(processed_dir, stage: str) -> Path:
+    return Path(processed_dir) / CACHE_DIR / f"{stage}.reuse.json"
+
+
+def read_reuse(processed_dir, stage: str) -> dict | None:
+    """The reuse record the stage wrote in ``processed_dir``, or None."""
+    try:
+        return json.loads(_reuse_path(processed_dir, stage).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def clear_reuse(processed_dir, stage: str) -> None:
+    """Remove the stage's reuse record (before the stage runs again)."""
+    _reuse_path(processed_dir, stage).unlink(missing_ok=True)
+
+
+class StageCache:
+    """One stage's results of the last run, by unit key (a pickle in ``<processed>/.cache/``).
+
+    Parameters
+    ----------
+    processed_dir : path-like
+        The processed folder.
+    stage : str
+        The stage's name (the file is ``<stage>.pkl``).
+    full : bool
+        Ignore what is cached (everything is recomputed); :meth:`save` still writes.
+    """
+
+    def __init__(self, processed_dir, stage: str, *, full: bool = False):
+        self.path = Path(processed_dir) / CACHE_DIR / f"{stage}.pkl"
+        self.stage = stage
+        self.full = full
+
+    def load(self):
+        """What the last run saved (``None`` when ``full``, absent or unreadable: recompute)."""
+        if self.full or not self.path.is_file():
+            return None
+        try:
+            with open(self.path, "rb") as fh:
+                return pickle.load(fh)  # noqa: S301 - written by this package's own runs
+        except Exception:  # noqa: BLE001 - a damaged or old cache is only a cache
+            return None
+
+    def save(self, data) -> Path:
+        """Replace the cache atomically."""
+        with atomic_path(self.path, ".pkl") as tmp, open(tmp, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.path
+
+
+@dataclass
+class Unit:
+    """One raw file's submissions: the file, their ids (in table order) and the unit's key."""
+
+    raw_file: str
+    ids: list[str]
+    key: str = ""
+
+
+def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] | None = None) -> list[Unit]:
+    """The submissions grouped by raw file (in table order, each file's rows adjacent), keyed by
+    ``fp`` and the rows of ``subs`` (and of each ``extra`` table, by ``submission_id``)."""
+    sids = subs["submission_id"].astype(str).tolist()
+    files = subs["raw_file"].astype(str).tolist() if "raw_file" in subs.columns else sids
+    digests = row_digests(subs)
+    extra_digest: dict[str, list[str]] = {}
+    for name, df in sorted((extra or {}).items()):
+        if df is None:
+            continue
+        for sid, d in zip(df["submission_id"].astype(str).tolist(), row_digests(df)):
+            extra_digest.setdefault(sid, []).append(f"{name}:{d}")
+    units: list[Unit] = []
+    parts: list[list[str]] = []
+    for sid, f, d in zip(sids, files, digests):
+        if not units or units[-1].raw_file != f:
+            units.append(Unit(f, []))
+            parts.append([fp, f])
+        units[-1].ids.append(sid)
+        parts[-1].extend([d, *extra_digest.get(sid, [])])
+    for u, p in zip(units, parts):
+        u.key = sha256_hex("\n".join(p))
+    return units
+
+
+@dataclass
+class TablePlan:
+    """A stage's plan over its per-file units: which are cached, which to compute, and the
+    cached rows of its tables."""
+
+    cache: StageCache
+    fp: str
+    units: list[Unit]
+    todo: list[Unit]
+    cached: dict[str, pd.DataFrame]
+
+    @property
+    def todo_ids(self) -> set[str]:
+        return {sid for u in self.todo for sid in u.ids}
+
+    def reuse(self) -> Reuse:
+        todo = {id(u) for u in self.todo}
+        return Reuse(self.cache.stage, self.cache.full, [u.raw_file for u in self.units if id(u) not in todo],
+                     [u.raw_file for u in self.todo], self.fp)
+
+    def combine(self, computed: dict[str, pd.DataFrame], major: dict[str, tuple[str, list]] | None = None
+                ) -> dict[str, pd.DataFrame]:
+        """Each table as a full run makes it: the cached rows and the computed rows in table order.
+
+        Rows are ordered by their submission's position (stable: a submission's rows keep
+        their order), after ``major[table] = (column, values)`` when given (the tags come
+        taxonomy by taxonomy).
+        """
+        at = {sid: i for i, sid in enumerate(s for u in self.units for s in u.ids)}
+        out = {}
+        for name, new in computed.items():
+            old = self.cached.get(name)
+            frames = [f for f in (old, new) if f is not None and len(f)]
+            if not frames:
+                out[name] = new.iloc[:0]
+                continue
+            df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+            keys = [df["submission_id"].astype(str).map(at).to_numpy()]
+            if major and name in major:
+                col, values = major[name]
+                rank = {v: i for i, v in enumerate(values)}
+                keys.insert(0, df[col].astype(str).map(rank).to_numpy())
+            df = df.take(np.lexsort(keys[::-1])).reset_index(drop=True)
+            out[name] = df.astype(new.dtypes.to_dict()) if len(frames) > 1 else df
+        self._save(out)
+        return out
+
+    def _save(self, tables: dict[str, pd.DataFrame]) -> None:
+        key_of = {sid: u.key for u in self.units for sid in u.ids}
+        stored = {name: df.assign(**{UNIT_COLUMN: df["submission_id"].astype(str).map(key_of)})
+                  for name, df in tables.items()}
+        self.cache.save({"fingerprint": self.fp, "units": [u.key for u in self.units], "tables": stored})
+        self.reuse().write(self.cache.path.parent.parent)
+
+
+def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
+                extra: dict[str, pd.DataFrame] | None = None) -> TablePlan:
+    """Plan a table stage (tag, evidence) over the raw-file units of ``subs``.
+
+    Parameters
+    ----------
+    processed_dir : path-like
+        The processed folder (its ``.cache/``).
+    stage : str
+        The stage's name.
+    subs : pandas.DataFrame
+        The submissions table.
+    fp : str
+        The stage's :func:`fingerprint`.
+    full : bool
+        Recompute every unit.
+    extra : dict, optional
+        Other per-submission inputs (by ``submission_id``) that shape the unit's rows.
+
+    Returns
+    -------
+    TablePlan
+        Call :meth:`TablePlan.combine` with the tables computed for ``plan.todo``.
+    """
+    cache = StageCache(processed_dir, stage, full=full)
+    units = raw_file_units(subs, fp, extra)
+    data = cache.load()
+    have = set(data["units"]) if data and data.get("fingerprint") == fp else set()
+    todo = [u for u in units if u.key not in have]
+    cached: dict[str, pd.DataFrame] = {}
+    if have:
+        wanted = {u.key for u in units} - {u.key for u in todo}
+        for name, df in data["tables"].items():
+            cached[name] = df[df[UNIT_COLUMN].isin(wanted)].drop(columns=[UNIT_COLUMN])
+    return TablePlan(cache, fp, units, todo, cached)
+
+
+def file_key(fp: str, rel: str, sha: str) -> str:
+    """An ingest unit's key: the stage fingerprint, the file's path under the raw folder and its sha256."""
+    return sha256_hex(f"{fp}\n{rel}\n{sha}".encode("utf-8", "surrogateescape"))

@@ -1,0 +1,242 @@
+"""Incremental runs: per-file results reused by key, and outputs equal to a full run's.
+
+The corpus is the fictional mini fixture (tests/fixtures/mini_raw) plus files written here,
+all fictional.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from soa_analysis import partition
+from soa_analysis.evidence import run_evidence
+from soa_analysis.ingest import run_ingest
+from soa_analysis.io import read_table
+from soa_analysis.schema import TABLES
+from soa_analysis.tagging import run_tagging
+
+MINI = Path(__file__).parent / "fixtures" / "mini_raw"
+STAGE_TABLES = [name for name, spec in TABLES.items()
+                if spec.written_by in ("soa-analysis ingest", "soa-analysis tag", "soa-analysis evidence")]
+
+NEW_FILE = ("FICTIONAL test submission. Council: Falkirk Council. Title: Riverside walking group.\n\n"
+            "The walking group met weekly from April 2011 and 46 older people took part. Falls reported by the "
+            "group fell from 12 to 5 compared with the previous year, according to the health centre's records. "
+            "Next steps: the partnership will extend the group to two more towns by March 2013.\n")
+CHANGING = ("FICTIONAL test submission. Council: Stirling Council. Title: Jobs for young people.\n\n"
+            "Employment support helped {n} young people into work by June 2012, up from 18 the year before, "
+            "according to the council's own monitoring. The partnership will continue the service in 2013.\n")
+
+
+def _stages(raw: Path, processed: Path, *, full: bool = False) -> dict:
+    run_ingest(raw, processed, workers=1, full=full)
+    run_tagging(processed, full=full)
+    run_evidence(processed, full=full)
+    return {stage: partition.read_reuse(processed, stage) for stage in ("ingest", "tag", "evidence")}
+
+
+def _tables(processed: Path) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in STAGE_TABLES:
+        df = read_table(processed, name)
+        out[name] = df.drop(columns=["seconds"]) if name == "ingest_log" else df  # the time each file took
+    return out
+
+
+def test_stage_tables_are_every_table_of_the_three_stages():
+    assert {"ingest_log", "submissions", "contacts", "partners", "tags", "tag_evidence", "evidence",
+            "evidence_sentences", "added_value", "alignment", "followups", "exemplars", "partner_pairs",
+            "consistency"} <= set(STAGE_TABLES)
+
+
+@pytest.fixture(scope="module")
+def incremental(tmp_path_factory):
+    """The mini corpus run once, then changed (one file added, one changed, one removed) and
+    run again incrementally; and the changed corpus run in full in a second folder."""
+    tmp = tmp_path_factory.mktemp("incr")
+    raw = tmp / "raw"
+    shutil.copytree(MINI, raw)
+    (raw / "stirling_jobs.txt").write_text(CHANGING.format(n=30), encoding="utf-8")
+    processed = tmp / "processed"
+    first = _stages(raw, processed)
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    (raw / "stirling_jobs.txt").write_text(CHANGING.format(n=41), encoding="utf-8")
+    (raw / "east_dunbartonshire_befriending.html").unlink()
+    second = _stages(raw, processed)
+    full_dir = tmp / "full"
+    shutil.copytree(processed / "models", full_dir / "models")  # the same model, not trained twice
+    full = _stages(raw, full_dir, full=True)
+    return {"first": first, "second": second, "full": full, "processed": processed, "full_dir": full_dir,
+            "raw": raw}
+
+
+def test_an_incremental_run_gives_the_tables_of_a_full_run(incremental):
+    got, want = _tables(incremental["processed"]), _tables(incremental["full_dir"])
+    for name in STAGE_TABLES:
+        pd.testing.assert_frame_equal(got[name], want[name], obj=name)
+
+
+def test_the_reuse_record_names_what_was_reused_and_recomputed(incremental):
+    first, second, full = incremental["first"], incremental["second"], incremental["full"]
+    assert first["ingest"]["n_reused"] == 0 and first["ingest"]["n_recomputed"] == len(list(MINI.iterdir())) + 1
+    ing = second["ingest"]
+    assert set(ing["recomputed"]) == {"falkirk_walking_group.txt", "stirling_jobs.txt"}
+    assert "east_dunbartonshire_befriending.html" not in ing["reused"] + ing["recomputed"]
+    assert set(ing["reused"]) == {p.name for p in incremental["raw"].iterdir()} - set(ing["recomputed"])
+    for stage in ("tag", "evidence"):
+        rec = second[stage]
+        assert set(rec["recomputed"]) == {"falkirk_walking_group.txt", "stirling_jobs.txt"}, stage
+        assert "online_form_export.csv" in rec["reused"] and not rec["full"]
+        assert "east_dunbartonshire_befriending.html" not in rec["reused"] + rec["recomputed"]
+    for stage in ("ingest", "tag", "evidence"):
+        assert full[stage]["full"] and full[stage]["n_reused"] == 0
+
+
+def test_a_rerun_with_nothing_changed_reuses_everything_and_full_reuses_nothing(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    processed = tmp_path / "p"
+    run_ingest(raw, processed, workers=1)
+    again = run_ingest(raw, processed, workers=1)
+    rec = partition.read_reuse(processed, "ingest")
+    assert rec["n_recomputed"] == 0 and rec["n_reused"] == len(list(raw.iterdir()))
+    first_log = again.ingest_log.drop(columns=["seconds"])
+    run_ingest(raw, processed, workers=1, full=True)
+    rec = partition.read_reuse(processed, "ingest")
+    assert rec["n_reused"] == 0 and rec["full"]
+    pd.testing.assert_frame_equal(read_table(processed, "ingest_log").drop(columns=["seconds"]), first_log)
+
+
+def test_a_changed_reader_limit_invalidates_the_ingest_cache(tmp_path):
+    from soa_analysis.ingest import Limits
+
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    run_ingest(raw, tmp_path / "p", workers=1)
+    run_ingest(raw, tmp_path / "p", workers=1, limits=Limits(max_chars=5_000))
+    assert partition.read_reuse(tmp_path / "p", "ingest")["n_reused"] == 0
+
+
+def test_a_changed_rubric_regrades_every_file(tmp_path, incremental):
+    processed = tmp_path / "p"
+    shutil.copytree(incremental["processed"], processed)
+    from importlib import resources
+
+    text = resources.files("soa_analysis.rubrics").joinpath("evidence_rubric.yaml").read_text(encoding="utf-8")
+    mine = tmp_path / "rubric.yaml"
+    mine.write_text(text.replace("version:", "version: 9.9.9  # was", 1), encoding="utf-8")
+    run_evidence(processed, rubric=mine)
+    rec = partition.read_reuse(processed, "evidence")
+    assert rec["n_reused"] == 0 and rec["n_recomputed"] > 0
+
+
+def test_code_fingerprint_follows_imports_and_package_data():
+    ingest = partition.closure("soa_analysis.ingest.run")
+    tag = partition.closure("soa_analysis.tagging.stage")
+    evidence = partition.closure("soa_analysis.evidence.stage")
+    assert "soa_analysis.reference" in ingest and "soa_analysis.ingest.structure" in ingest
+    assert {"soa_analysis.labelled", "soa_analysis.taxonomies", "soa_analysis.tagging.model"} <= tag
+    assert {"soa_analysis.rubrics", "soa_analysis.taxonomies"} <= evidence
+    # the report side shapes no row of these stages, so editing it keeps their caches
+    for mods in (ingest, tag, evidence):
+        assert not any(m.startswith(("soa_analysis.report", "soa_analysis.changes", "soa_analysis.refi"))
+                       for m in mods)
+
+
+def test_code_fingerprint_changes_with_a_data_file(tmp_path, monkeypatch):
+    pkg = tmp_path / "soa_analysis"
+    shutil.copytree(partition.PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(partition, "PACKAGE", pkg)
+    partition.code_fingerprint.cache_clear()
+    try:
+        before = partition.code_fingerprint("soa_analysis.tagging.model")
+        labels = pkg / "labelled" / "priorities.csv"
+        labels.write_text(labels.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        partition.code_fingerprint.cache_clear()
+        assert partition.code_fingerprint("soa_analysis.tagging.model") != before
+    finally:
+        partition.code_fingerprint.cache_clear()
+
+
+def test_the_saved_model_is_retrained_when_the_tagger_code_changes(tmp_path, monkeypatch, incremental):
+    from soa_analysis.tagging import stage
+
+    processed = tmp_path / "p"
+    shutil.copytree(incremental["processed"], processed)
+    fp_before = json.loads((processed / "models" / "priorities.json").read_text(encoding="utf-8"))["fingerprint"]
+    # with the saved model's own fingerprint it is loaded, not trained
+    assert stage._get_model(processed, "priorities", None, None, stage._DEFAULT_PARAMS)[1:] == ("loaded", fp_before)
+
+    class Trained(Exception):
+        pass
+
+    def fit(self, *a, **k):
+        raise Trained
+
+    monkeypatch.setattr(stage.CombinedTagger, "fit_labels", fit)
+    monkeypatch.setattr(partition, "code_fingerprint", lambda *roots: "an edited tagger")
+    with pytest.raises(Trained):
+        stage._get_model(processed, "priorities", None, None, stage._DEFAULT_PARAMS)
+
+
+def test_row_digests_see_every_cell():
+    a = pd.DataFrame({"submission_id": ["s1", "s2"], "text": ["one", "two"]})
+    b = a.assign(text=["one", "two!"])
+    assert partition.row_digests(a)[0] == partition.row_digests(b)[0]
+    assert partition.row_digests(a)[1] != partition.row_digests(b)[1]
+
+
+def test_a_damaged_cache_is_only_a_cache(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    processed = tmp_path / "p"
+    run_ingest(raw, processed, workers=1)
+    (processed / partition.CACHE_DIR / "ingest.pkl").write_bytes(b"not a pickle")
+    run_ingest(raw, processed, workers=1)
+    assert partition.read_reuse(processed, "ingest")["n_reused"] == 0
+
+
+@pytest.mark.slow
+def test_the_manifest_records_what_each_run_reused(tmp_path, stand_in_notebooks):
+    """Two pipeline runs of the real ingest (stand-in notebooks with the real parameter cells)."""
+    from soa_analysis import pipeline
+    from soa_analysis.config import make_options
+
+    nbs = stand_in_notebooks(tmp_path / "nbs", lambda stage: (
+        "from soa_analysis.ingest import run_ingest\n"
+        "run_ingest(raw_dir, processed_dir, workers=1, full=full)\n" if stage == "ingest" else "pass\n"))
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    opts = make_options(raw_dir=raw, processed_dir=tmp_path / "p", reports_dir=tmp_path / "r", notebooks_dir=nbs)
+    first = pipeline.run(opts, ("ingest",), progress=False)
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    second = pipeline.run(opts, ("ingest",), progress=False)
+    full = pipeline.run(make_options(raw_dir=raw, processed_dir=tmp_path / "p", reports_dir=tmp_path / "r",
+                                     notebooks_dir=nbs, full=True), ("ingest",), progress=False)
+    assert first.manifest["reuse"]["ingest"]["n_reused"] == 0
+    rec = second.manifest["reuse"]["ingest"]
+    assert rec["recomputed"] == ["falkirk_walking_group.txt"] and rec["n_reused"] == len(list(MINI.iterdir()))
+    assert full.manifest["parameters"]["full"] and full.manifest["reuse"]["ingest"]["n_reused"] == 0
+    on_disk = json.loads((second.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert on_disk["reuse"]["ingest"]["recomputed"] == ["falkirk_walking_group.txt"]
+
+
+def test_run_options_take_full_engine_and_scheduler():
+    from soa_analysis.cli import build_parser
+    from soa_analysis.config import make_options
+    from soa_analysis.errors import ConfigError
+
+    args = build_parser().parse_args(["run", "--full", "--engine", "dask", "--scheduler", "tcp://h:8786"])
+    assert (args.full, args.engine, args.scheduler) == (True, "dask", "tcp://h:8786")
+    opts = make_options(full=True, engine="dask", scheduler="tcp://h:8786")
+    assert (opts.full, opts.engine, opts.scheduler) == (True, "dask", "tcp://h:8786")
+    assert make_options().engine == "local" and not make_options().full
+    with pytest.raises(ConfigError, match="engine must be one of local, dask"):
+        make_options(engine="spark")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "--full"])  # the report stage keeps no per-file results
