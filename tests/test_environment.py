@@ -22,7 +22,8 @@ def _bound(req: str) -> str:
 
 def _pyproject() -> dict[str, str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    reqs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["dev"]
+    reqs = data["project"]["dependencies"] + [r for extra in data["project"]["optional-dependencies"].values()
+                                              for r in extra]
     return {_name(r): _bound(r) for r in reqs}
 
 
@@ -53,3 +54,11 @@ def test_core_packages_of_the_design_card_are_dependencies():
     py = _pyproject()
     for pkg in ("jupyterlab", "pandas", "scikit-learn", "nltk", "matplotlib", "papermill"):
         assert pkg in py
+
+
+def test_ci_installs_the_dask_extra():
+    """The Dask engine's tests skip without dask; CI installs the extra and requires them to run."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert {_name(r) for r in data["project"]["optional-dependencies"]["dask"]} == {"dask", "distributed"}
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ".[dev,dask]" in ci and "SOA_REQUIRE_DASK=1" in ci
