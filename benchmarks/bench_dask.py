@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
 
-from bench_ingest import peak_mb  # noqa: E402
+from bench_incremental import peak_line  # noqa: E402
 from bench_pipeline import generate  # noqa: E402
 from soa_analysis.engine import DaskEngine, local_cluster  # noqa: E402
 from soa_analysis.evidence import run_evidence  # noqa: E402
@@ -104,8 +104,7 @@ def main(argv=None) -> int:
         total = sum(t.values())
         print(f"{label:<16} {start:>12.1f}s {t['ingest']:>7.1f}s {t['tag']:>7.1f}s {t['evidence']:>8.1f}s "
               f"{total:>7.1f}s {subs / total:>7.1f}")
-    self_mb, child_mb = peak_mb()
-    print(f"peak RSS: this process {self_mb:.0f} MB, largest child {child_mb:.0f} MB")
+    print(peak_line())
     return 0
 
 

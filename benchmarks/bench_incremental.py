@@ -76,9 +76,14 @@ def main(argv=None) -> int:
         rec = again_m.get("reuse", {}).get(s, {})
         print(f"re-run {s}: {rec.get('n_reused', 0)} file(s) reused, {rec.get('n_recomputed', 0)} recomputed "
               f"({', '.join(rec.get('recomputed', [])[:3])})")
-    self_mb, child_mb = peak_mb()
-    print(f"peak RSS: this process {self_mb:.0f} MB, largest child {child_mb:.0f} MB")
+    print(peak_line())
     return 0
+
+
+def peak_line() -> str:
+    """The peak resident memory so far: this process and its largest child."""
+    self_mb, child_mb = peak_mb()
+    return f"peak RSS: this process {self_mb:.0f} MB, largest child {child_mb:.0f} MB"
 
 
 if __name__ == "__main__":
