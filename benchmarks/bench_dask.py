@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
-
 from bench_incremental import peak_line  # noqa: E402
 from bench_pipeline import generate  # noqa: E402
+
 from soa_analysis.engine import DaskEngine, local_cluster  # noqa: E402
 from soa_analysis.evidence import run_evidence  # noqa: E402
 from soa_analysis.ingest import run_ingest  # noqa: E402

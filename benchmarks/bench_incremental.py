@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ingest import MAKERS, peak_mb  # noqa: E402
 from bench_pipeline import generate  # noqa: E402
+
 from soa_analysis import pipeline  # noqa: E402
 from soa_analysis.config import STAGES, make_options  # noqa: E402
 

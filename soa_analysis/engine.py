@@ -154,8 +154,8 @@ def _tag_partition(processed_dir, subs, taxonomies, labels, extra_labels, params
 
 
 def _grade_partition(subs, rubric, taxonomy, guidance, inputs):
-    from .evidence.stage import evidence_frames
     from .evidence.grader import EvidenceGrader
+    from .evidence.stage import evidence_frames
     from .evidence.themes import ThemeTagger
 
     return evidence_frames(subs, grader=EvidenceGrader(rubric=rubric).fit(), tagger=ThemeTagger(taxonomy=taxonomy).fit(),

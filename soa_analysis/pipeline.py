@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import TextIO
 
 from .config import STAGES, RunOptions
+from .engine import check_engine, run_engine
 from .errors import ConfigError, InputError, PublishError, SoaError, StageError
 from .execute import NOTEBOOKS, check_parameters, execute_stage, find_notebooks_dir, stage_parameters
 from .guards import check_submissions, folder_lock, ingest_record, os_error_reason, recover
 from .lineage import check_inputs, stage_record
-from .engine import check_engine, run_engine
 from .manifest import finish_manifest, new_manifest, write_manifest
 from .partition import clear_reuse, read_reuse
 from .runs import new_run_id, prune_runs, publish_latest, run_lock

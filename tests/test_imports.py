@@ -11,7 +11,6 @@ import graphlib
 
 from soa_analysis import partition
 
-
 # (importer, imported) edges that close a cycle today, owned elsewhere: none left (the readers'
 # format registry, ingest/registry.py, imports no reader since issue 12).
 KNOWN_CYCLES: set[tuple[str, str]] = set()
