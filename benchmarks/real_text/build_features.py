@@ -1,8 +1,8 @@
-"""Build the tagger's real-text training features from the development part of the set.
+"""Build the tagger's real-text training features from the studied parts of the set.
 
 Writes ``soa_analysis/labelled/priorities_real_features.json``: for every text of the
-development part, and of the first test part once it had been scored and opened for study
-(``TRAIN_PARTS``; never ``test2`` or ``test3``, the later held-out parts), that is in the cache, its adjudicated priority
+parts that have been scored once and opened for study (``TRAIN_PARTS``: ``dev``, ``test``,
+``test2`` and ``test3``; never a part still held out) that is in the cache, its adjudicated priority
 labels, the tagger's feature counts (stems and stem pairs: vocabulary, no sentences) and its
 lexicon scores under the current taxonomy, with the text's address and sha256. The tagger adds
 these documents to its training set (``CombinedTagger(real_text=True)``, the default); the
@@ -29,10 +29,9 @@ sys.path.insert(0, str(HERE.parent))
 
 import real_text as rt  # noqa: E402
 
-# Parts the tagger may learn from. "test" joined after it was scored once (results/test.json)
-# and opened for study; "test2" was scored once and then studied for the grader only (the tagger
-# never learns from it); "test3", gathered last, is only ever scored.
-TRAIN_PARTS = ("dev", "test")
+# Parts the tagger may learn from: each was scored once as it came (results/test*.json) and then
+# opened for study. A part gathered later is held out: it is never listed here.
+TRAIN_PARTS = ("dev", "test", "test2", "test3")
 
 
 def main() -> int:
