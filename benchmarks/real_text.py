@@ -22,6 +22,14 @@ Usage::
     .venv/bin/python benchmarks/real_text.py --part test       # the first test part (scored once, then opened)
     .venv/bin/python benchmarks/real_text.py --agreement       # the two labelling passes vs each other
     .venv/bin/python benchmarks/real_text.py --part dev --errors   # list each disagreement (ids only)
+    .venv/bin/python benchmarks/real_text.py --lopo            # leave one studied part out, each in turn
+
+``--lopo`` is the honest figure on the parts that have been studied (``STUDIED``): each part in
+turn is tagged by a tagger trained without that part's real-text features (the other studied
+parts and the project's own passages), and the figures of each part held out and their mean
+are printed. The grade has no training step (the rubric is fixed rules), so its figures are the
+rules' own on each part; the rules were written while ``dev``, ``test`` and ``test2`` were
+studied, so only parts gathered after a rubric version are unseen by it.
 """
 
 from __future__ import annotations
@@ -40,6 +48,10 @@ HERE = Path(__file__).resolve().parent / "real_text"
 PRIORITIES = ("economic_growth", "employment", "early_years", "safer_communities", "health_inequalities",
               "older_people")
 GRADES3 = ("strong", "some", "none")
+# Parts scored once and then opened for study: the tagger learns from their features
+# (benchmarks/real_text/build_features.py), so they are scored by cross-validation or --lopo.
+# A part gathered later is held out and scored once, as it is (no folds).
+STUDIED = ("dev", "test", "test2", "test3")
 
 
 def _labels(cell: str) -> frozenset:
@@ -82,13 +94,15 @@ def find_texts(rows: list[dict], cache: Path) -> tuple[dict, list[str]]:
     return texts, problems
 
 
-def run_workbench(texts: dict, folds: int = 0, model_params: dict | None = None) -> tuple[dict, dict]:
+def run_workbench(texts: dict, folds: int = 0, model_params: dict | None = None,
+                  groups: dict | None = None) -> tuple[dict, dict]:
     """Put every text through ingest, tag and evidence as a .txt submission.
 
     With ``folds`` > 1 the priorities are tagged by cross-validation: the texts are split
     into that many folds and each fold is tagged by a tagger trained without that fold's
-    real-text features (the development texts are among the tagger's training documents,
-    so scoring them otherwise would be scoring the training set).
+    real-text features (the studied texts are among the tagger's training documents,
+    so scoring them otherwise would be scoring the training set). ``groups`` (id -> fold
+    name, e.g. the part) gives the folds instead of a random split: leave one part out.
 
     Returns id -> set of assigned priorities, and id -> grade.
     """
@@ -112,8 +126,13 @@ def run_workbench(texts: dict, folds: int = 0, model_params: dict | None = None)
         subs = pd.read_parquet(processed / "submissions.parquet", columns=["submission_id", "source_file"])
         ev = pd.read_parquet(processed / "evidence.parquet", columns=["submission_id", "grade"])
         sid_to_id = {s: Path(f).stem for s, f in zip(subs["submission_id"], subs["source_file"])}
-        rng = np.random.default_rng(0)
-        fold_of = dict(zip(ids, rng.permutation(len(ids)) % max(folds, 1)))
+        if groups:
+            names = sorted(set(groups[i] for i in ids))
+            fold_of = {i: names.index(groups[i]) for i in ids}
+            folds = len(names)
+        else:
+            rng = np.random.default_rng(0)
+            fold_of = dict(zip(ids, rng.permutation(len(ids)) % max(folds, 1)))
         for k in range(max(folds, 1)):
             params = dict(model_params or {})
             if folds > 1:
@@ -241,9 +260,52 @@ def agreement(a_path: Path, b_path: Path, rows: list[dict]) -> dict:
                     {i: a[i]["grade"] for i in ids}, {i: b[i]["grade"] for i in ids})
 
 
+def _errors(ids, by_id, pred_tags, pred_grade) -> None:
+    print("== disagreements (id: labelled -> workbench)")
+    for i in ids:
+        gold, pred = _labels(by_id[i]["priorities"]), pred_tags[i]
+        if gold != pred or three(by_id[i]["grade"]) != three(pred_grade[i]):
+            print(f"{i}: tags {sorted(gold)} -> {sorted(pred)}; grade {by_id[i]['grade']} -> {pred_grade[i]}")
+
+
+def lopo(rows: list[dict], texts: dict, model_params: dict | None = None, reps: int = 1000) -> dict:
+    """Leave one studied part out: each part's figures with the tagger trained without it, and the mean.
+
+    Returns ``{"parts": {part: evaluate(...)}, "mean": {...}}``; the mean is the plain mean over
+    the parts of macro F1, micro F1, grade accuracy and kappa.
+    """
+    by_id = {r["id"]: r for r in rows}
+    ids = [r["id"] for r in rows if r["id"] in texts]
+    groups = {i: by_id[i]["split"] for i in ids}
+    pred_tags, pred_grade = run_workbench({i: texts[i] for i in ids}, model_params=model_params, groups=groups)
+    parts = {}
+    for part in [p for p in STUDIED if p in groups.values()]:
+        pid = [i for i in ids if groups[i] == part]
+        parts[part] = evaluate(pid, {i: _labels(by_id[i]["priorities"]) for i in pid}, pred_tags,
+                               {i: by_id[i]["grade"] for i in pid}, pred_grade, reps)
+    keys = (("macro_f1", "tags"), ("micro_f1", "tags"), ("accuracy", "grades"), ("kappa", "grades"))
+    mean = {k: float(np.mean([r[where][k] for r in parts.values()])) for k, where in keys}
+    return {"parts": parts, "mean": mean, "model_params": model_params or {},
+            "predicted": {i: {"tags": sorted(pred_tags[i]), "grade": pred_grade[i]} for i in ids}}
+
+
+def print_lopo(res: dict) -> None:
+    print("== leave one part out: each studied part scored by a tagger trained without it")
+    print(f"{'held out':<10}{'n':>5}  {'tags macro F1':<24}{'grade accuracy':<24}{'grade kappa':<24}")
+    for part, r in res["parts"].items():
+        print(f"{part:<10}{r['n']:>5}  {_fmt_ci(r['tags']['macro_f1'], r['ci']['macro_f1']):<24}"
+              f"{_fmt_ci(r['grades']['accuracy'], r['ci']['accuracy']):<24}{_fmt_ci(r['grades']['kappa'], r['ci']['kappa']):<24}")
+    m = res["mean"]
+    print(f"{'mean':<10}{'':>5}  {m['macro_f1']:<24.3f}{m['accuracy']:<24.3f}{m['kappa']:<24.3f}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("dev", "test", "test2", "test3", "all"), default="dev")
+    ap.add_argument("--part", default="dev",
+                    help="a part of sources.csv (its split column: dev, test, test2, test3, or a later held-out "
+                         "part), or 'all' for every studied part")
+    ap.add_argument("--lopo", action="store_true",
+                    help="leave one studied part out: score each studied part with a tagger trained without it")
     ap.add_argument("--sources", type=Path, default=HERE / "sources.csv")
     ap.add_argument("--cache", type=Path, default=HERE / "cache")
     ap.add_argument("--agreement", action="store_true", help="compare the two labelling passes instead")
@@ -255,17 +317,22 @@ def main(argv=None) -> int:
     ap.add_argument("--model-params", type=json.loads, default=None,
                     help='tagger parameters as JSON, e.g. \'{"lexicon_weight": 0.5, "relative": 0.5}\'')
     ap.add_argument("--folds", type=int, default=None,
-                    help="cross-validate the tagger over this many folds (default: 5 on the dev part, whose texts "
-                         "train the shipped tagger; none on the test part)")
+                    help="cross-validate the tagger over this many folds (default: 5 on a studied part, whose "
+                         "texts train the shipped tagger; none on a held-out part)")
     a = ap.parse_args(argv)
     rows = load_sources(a.sources)
+    known = sorted({r["split"] for r in rows})
+    if a.part != "all" and a.part not in known:
+        ap.error(f"--part {a.part!r}: sources.csv has the parts {', '.join(known)} (or 'all')")
+    part = [r for r in rows if (r["split"] in STUDIED if a.part == "all" else r["split"] == a.part)]
     if a.agreement:
-        res = agreement(a.pass_a, a.pass_b, rows if a.part == "all" else [r for r in rows if r["split"] == a.part])
+        res = agreement(a.pass_a, a.pass_b, part)
         print_report("labelling pass A against pass B (before adjudication)", res)
         if a.json:
             a.json.write_text(json.dumps(res, indent=2, default=list))
         return 0
-    part = [r for r in rows if a.part == "all" or r["split"] == a.part]
+    if a.lopo:
+        part = [r for r in rows if r["split"] in STUDIED]
     texts, problems = find_texts(part, a.cache)
     for p in problems:
         print("skipped", p)
@@ -274,17 +341,25 @@ def main(argv=None) -> int:
         print("no texts of that part are in the cache; see benchmarks/real_text/README.md to gather them")
         return 1
     by_id = {r["id"]: r for r in part}
-    folds = a.folds if a.folds is not None else (5 if a.part in ("dev", "test", "all") else 0)
+    if a.lopo:
+        res = lopo(part, texts, a.model_params, a.reps)
+        for name, r in res["parts"].items():
+            print_report(f"real text, {name} part held out", r)
+        print_lopo(res)
+        if a.errors:
+            _errors(ids, by_id, {i: set(v["tags"]) for i, v in res["predicted"].items()},
+                    {i: v["grade"] for i, v in res["predicted"].items()})
+        if a.json:
+            a.json.write_text(json.dumps({k: v for k, v in res.items() if k != "predicted"}, indent=2, default=list))
+        return 0
+    studied = a.part == "all" or a.part in STUDIED
+    folds = a.folds if a.folds is not None else (5 if studied else 0)
     pred_tags, pred_grade = run_workbench({i: texts[i] for i in ids}, folds=folds, model_params=a.model_params)
     res = evaluate(ids, {i: _labels(by_id[i]["priorities"]) for i in ids}, pred_tags,
                    {i: by_id[i]["grade"] for i in ids}, pred_grade, a.reps)
     print_report(f"real text, {a.part} part" + (f" (tags {folds}-fold cross-validated)" if folds > 1 else ""), res)
     if a.errors:
-        print("== disagreements (id: labelled -> workbench)")
-        for i in ids:
-            gold, pred = _labels(by_id[i]["priorities"]), pred_tags[i]
-            if gold != pred or three(by_id[i]["grade"]) != three(pred_grade[i]):
-                print(f"{i}: tags {sorted(gold)} -> {sorted(pred)}; grade {by_id[i]['grade']} -> {pred_grade[i]}")
+        _errors(ids, by_id, pred_tags, pred_grade)
     if a.json:
         a.json.write_text(json.dumps(res, indent=2, default=list))
     return 0
