@@ -312,6 +312,24 @@ def test_shipped_real_text_features_fit_the_packaged_taxonomy():
         assert all(len(f.split()) <= 2 for f in d["features"])
 
 
+def test_real_text_features_come_from_studied_parts_only():
+    """The tagger learns only from real texts of parts already scored and opened for study: a part
+    still held out (scored once, at the end) never leaks into its training features."""
+    import csv
+    import json
+    from pathlib import Path
+
+    from soa_analysis.labelled import real_features_bytes
+
+    sources = Path(__file__).resolve().parents[1] / "benchmarks" / "real_text" / "sources.csv"
+    with sources.open(encoding="utf-8", newline="") as fh:
+        split = {r["id"]: r["split"] for r in csv.DictReader(fh)}
+    data = json.loads(real_features_bytes())
+    studied = {"dev", "test", "test2", "test3"}
+    assert set(data["parts"]) <= studied
+    assert {split[d["id"]] for d in data["documents"]} <= set(data["parts"])
+
+
 def test_real_text_features_are_optional_and_excludable():
     import numpy as np
 

@@ -9,6 +9,7 @@ from soa_analysis.errors import InputError
 from soa_analysis.io import read_table, write_table
 from soa_analysis.schema import SECTION_COLUMNS
 from soa_analysis.tagging import run_tagging
+from soa_analysis.tagging.model import RELATIVE
 from soa_analysis.taxonomies import load_taxonomy
 
 # Fictional submissions written for these tests.
@@ -82,6 +83,8 @@ def test_meta_records_versions_and_thresholds(run):
     assert meta["taxonomies"]["priorities"]["version"] == load_taxonomy("priorities").version
     assert set(meta["taxonomies"]["priorities"]["thresholds"]) == set(load_taxonomy("priorities").ids)
     assert meta["models"]["priorities"]["cv_f1"]
+    # the stage's tagger takes the relative rule's one default (chosen on real text, issue 9)
+    assert meta["models"]["priorities"]["params"]["relative"] == RELATIVE
     assert (d / "models" / "priorities.joblib").exists() and (d / "models" / "priorities.json").exists()
 
 

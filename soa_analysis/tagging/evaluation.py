@@ -20,7 +20,7 @@ from sklearn.model_selection import KFold, train_test_split
 from ..errors import SchemaError
 from ..labelled import labels_sha256, load_labels, load_real_features
 from .lexicon import LexiconTagger
-from .model import CombinedTagger, SupervisedTagger, blend, choose_thresholds, decide, document_features
+from .model import RELATIVE, CombinedTagger, SupervisedTagger, blend, choose_thresholds, decide, document_features
 from .text import analyse
 
 __all__ = ["evaluate", "EvaluationReport", "bootstrap_f1", "f1_table"]
@@ -179,7 +179,7 @@ def _training(source: str):
 
 
 def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_boot=1000,
-             heldout=0.25, taxonomy="priorities", relative=0.5, real_text=True) -> EvaluationReport:
+             heldout=0.25, taxonomy="priorities", relative=RELATIVE, real_text=True) -> EvaluationReport:
     """Evaluate the combined tagger on a labelled corpus.
 
     Parameters

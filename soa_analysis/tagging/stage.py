@@ -22,7 +22,7 @@ from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from .corpus import Corpus, match_lexicon, submission_pairs
 from .lexicon import LexiconTagger
-from .model import CombinedTagger, CorpusScores, blend, load_model
+from .model import RELATIVE, CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
 
 __all__ = ["run_tagging", "tag_frames", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
@@ -225,7 +225,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
                             engine)
 
 
-_DEFAULT_PARAMS = {"lexicon_weight": 0.3, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": 0.5, "real_text": True}
+_DEFAULT_PARAMS = {"lexicon_weight": 0.3, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": RELATIVE, "real_text": True}
 
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
