@@ -11,8 +11,10 @@ it appears. It gathers:
   ``benchmarks/real_text.py --part test3 --json benchmarks/real_text/results/test3.json``, the
   earlier test parts' (``results/test2.json``, ``results/test.json``, each as it came out when
   it was scored once), and the two labelling passes' agreement
-  (``results/agreement*.json``). Those need the gitignored text cache to recompute; this script
-  copies the figures from the committed result files.
+  (``results/agreement*.json``), and the figures of leaving one studied part out in turn
+  (``benchmarks/real_text.py --lopo --json benchmarks/real_text/results/lopo.json``). Those need
+  the gitignored text cache to recompute; this script copies the figures from the committed
+  result files.
 
 Run after any change to the taxonomies, the rubric, the labelled passages or the real-text
 results::
@@ -50,6 +52,19 @@ def _real(name: str) -> dict:
             "per_priority_f1": {k: round(v["f1"], 4) for k, v in res["tags"].items() if isinstance(v, dict)}}
 
 
+def _lopo() -> dict:
+    path = RESULTS / "lopo.json"
+    if not path.exists():
+        return {}
+    res = json.loads(path.read_text(encoding="utf-8"))
+    parts = {name: {"n": r["n"], "macro_f1": round(r["tags"]["macro_f1"], 4),
+                    "grade_accuracy": round(r["grades"]["accuracy"], 4), "grade_kappa": round(r["grades"]["kappa"], 4)}
+             for name, r in res["parts"].items()}
+    return {"n": sum(p["n"] for p in parts.values()), "parts": parts,
+            "macro_f1": round(res["mean"]["macro_f1"], 4), "grade_accuracy": round(res["mean"]["accuracy"], 4),
+            "grade_kappa": round(res["mean"]["kappa"], 4)}
+
+
 def main() -> int:
     from soa_analysis import __version__
     from soa_analysis.evidence.evaluate import evaluate_evidence
@@ -74,9 +89,11 @@ def main() -> int:
                          "theme_macro_f1": round(ev["theme_macro_f1"], 4)},
         "real_text": {"test": _real("test3"), "second_test": _real("test2"), "first_test": _real("test"),
                       "agreement": _real("agreement_test3") or _real("agreement_test2") or _real("agreement"),
+                      "leave_one_part_out": _lopo(),
                       "note": "test: the latest held-out part (test3), scored once at the end; second_test "
                               "(test2) and first_test (test): earlier held-out parts, each scored once and then "
-                              "opened for study"},
+                              "opened for study; leave_one_part_out: each studied part scored by a tagger "
+                              "trained without it (the mean over the parts)"},
     }
     TARGET.write_text(json.dumps(rec, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(json.dumps(rec, indent=2, sort_keys=True))
