@@ -35,6 +35,7 @@ studied, so only parts gathered after a rubric version are unseen by it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import json
@@ -94,6 +95,20 @@ def find_texts(rows: list[dict], cache: Path) -> tuple[dict, list[str]]:
     return texts, problems
 
 
+@contextlib.contextmanager
+def ingested(texts: dict):
+    """A temporary processed folder holding every text ingested as a ``.txt`` submission (id.txt)."""
+    from soa_analysis.ingest.run import run_ingest
+
+    with tempfile.TemporaryDirectory(prefix="soa-real-") as tmp:
+        raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
+        raw.mkdir()
+        for ident, text in texts.items():
+            (raw / f"{ident}.txt").write_text(text, encoding="utf-8")
+        run_ingest(raw, processed, workers=1)
+        yield processed
+
+
 def run_workbench(texts: dict, folds: int = 0, model_params: dict | None = None,
                   groups: dict | None = None) -> tuple[dict, dict]:
     """Put every text through ingest, tag and evidence as a .txt submission.
@@ -111,17 +126,11 @@ def run_workbench(texts: dict, folds: int = 0, model_params: dict | None = None,
     import pandas as pd
 
     from soa_analysis.evidence import run_evidence
-    from soa_analysis.ingest.run import run_ingest
     from soa_analysis.tagging.stage import run_tagging
 
     ids = sorted(texts)
     pred_tags = {i: set() for i in texts}
-    with tempfile.TemporaryDirectory(prefix="soa-real-") as tmp:
-        raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
-        raw.mkdir()
-        for ident, text in texts.items():
-            (raw / f"{ident}.txt").write_text(text, encoding="utf-8")
-        run_ingest(raw, processed, workers=1)
+    with ingested(texts) as processed:
         run_evidence(processed, evaluate=False)
         subs = pd.read_parquet(processed / "submissions.parquet", columns=["submission_id", "source_file"])
         ev = pd.read_parquet(processed / "evidence.parquet", columns=["submission_id", "grade"])

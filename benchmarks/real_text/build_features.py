@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -37,7 +36,6 @@ TRAIN_PARTS = ("dev", "test", "test2", "test3")
 def main() -> int:
     import pandas as pd
 
-    from soa_analysis.ingest.run import run_ingest
     from soa_analysis.labelled import REAL_FEATURES_FILE
     from soa_analysis.tagging.lexicon import LexiconTagger
     from soa_analysis.tagging.model import document_features
@@ -50,12 +48,7 @@ def main() -> int:
         print("skipped", p)
     lexicon = LexiconTagger(taxonomy="priorities").fit()
     cats = list(lexicon.categories_)
-    with tempfile.TemporaryDirectory(prefix="soa-real-") as tmp:
-        raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
-        raw.mkdir()
-        for ident, text in texts.items():
-            (raw / f"{ident}.txt").write_text(text, encoding="utf-8")
-        run_ingest(raw, processed, workers=1)
+    with rt.ingested(texts) as processed:
         subs = pd.read_parquet(processed / "submissions.parquet")
     by_id = {r["id"]: r for r in rows}
     docs = []

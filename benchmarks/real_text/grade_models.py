@@ -26,7 +26,6 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -45,17 +44,11 @@ def graded_texts(texts: dict) -> dict:
 
     from soa_analysis.evidence import EvidenceGrader
     from soa_analysis.evidence.timeline import reference_date
-    from soa_analysis.ingest.run import run_ingest
     from soa_analysis.schema import SECTION_COLUMNS
 
     grader = EvidenceGrader().fit()
     out = {}
-    with tempfile.TemporaryDirectory(prefix="soa-real-") as tmp:
-        raw, processed = Path(tmp) / "raw", Path(tmp) / "processed"
-        raw.mkdir()
-        for ident, text in texts.items():
-            (raw / f"{ident}.txt").write_text(text, encoding="utf-8")
-        run_ingest(raw, processed, workers=1)
+    with rt.ingested(texts) as processed:
         subs = pd.read_parquet(processed / "submissions.parquet")
     for row in subs.to_dict("records"):
         sections = {s: (row.get(s) or "") for s in SECTION_COLUMNS}
