@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["TICK_MARKS", "EMPTY_BOX", "mark_state", "split_checkbox"]
+__all__ = ["TICK_MARKS", "EMPTY_BOX", "SOLID_SHAPES", "HOLLOW_SHAPES", "TICKED_CHARS", "UNTICKED_CHARS",
+           "mark_state", "split_checkbox"]
 
+# The one definition of which characters are tick marks. Tick and box characters mean ticked or
+# unticked wherever they stand; solid and hollow shapes are also common bullets, so they count as
+# marks only beside a recognised checklist item (ingest.sections.parse_tick), never in a cell or an
+# item on their own (mark_state, split_checkbox).
 TICK_MARKS = "\u2612\u2611\u2713\u2714\u2717\u2718"  # ☒ ☑ ✓ ✔ ✗ ✘
 EMPTY_BOX = "\u2610"  # ☐
+SOLID_SHAPES = "\u25a0\u25a3"  # ■ ▣ (ticked beside a checklist item)
+HOLLOW_SHAPES = "\u25a1\u25cb"  # □ ○ (unticked beside a checklist item)
+TICKED_CHARS = TICK_MARKS + SOLID_SHAPES
+UNTICKED_CHARS = EMPTY_BOX + HOLLOW_SHAPES
 _MARK_CLASS = f"[{TICK_MARKS}{EMPTY_BOX}]"
 _LEAD_MARK = re.compile(rf"^\s*(?:\[(?P<b>[xX\u2713\u2714 ])\]|(?P<m>{_MARK_CLASS}))\s*(?P<rest>\S.*)$", re.S)
 _TRAIL_MARK = re.compile(rf"^(?P<rest>.*\S)\s*(?P<m>{_MARK_CLASS})\s*$", re.S)

@@ -37,6 +37,7 @@ from rapidfuzz.fuzz import ratio as _fuzz_ratio
 
 from ..nlp import content_stems
 from ..reference import load_templates
+from .checkbox import TICKED_CHARS, UNTICKED_CHARS
 from .councils import resolve_council
 from .document import Block, Document
 
@@ -74,9 +75,10 @@ _NUMBER_CELL = re.compile(r"^\(?(?:q(?:uestion)?\s*\.?\s*)?\d{1,2}[a-z]?[.):]?$"
 _GREETING = re.compile(r"^(?:hi|hello|dear|good (?:morning|afternoon)|please find|attached)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\uf0b7\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 
-# Tick marks: characters (and a standalone capital X) that mean ticked or unticked.
-_TICKED_CHARS = "\u2612\u2611\u2713\u2714\u2717\u2718\u25a0\u25a3"  # ☒ ☑ ✓ ✔ ✗ ✘ ■ ▣
-_UNTICKED_CHARS = "\u2610\u25a1\u25cb"  # ☐ □ ○
+# Tick marks beside checklist items: the characters (ingest.checkbox, bullet-like shapes included)
+# and a standalone X, or a yes/no word.
+_TICKED_CHARS = TICKED_CHARS
+_UNTICKED_CHARS = UNTICKED_CHARS
 _MARK = (
     rf"(?:[{_TICKED_CHARS}{_UNTICKED_CHARS}]|\[\s*[xX\u2713\u2714]?\s*\]|\(\s*[xX]?\s*\)"
     r"|(?<![\w'])[xX](?![\w'])|\b(?:yes|no|ticked|y|n)\b)"
