@@ -753,145 +753,241 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
         template, scores = recognise_template(doc, matcher=matcher)
     else:
         scores = {}
-    units: list[Unit] = []
-    warnings: list[str] = []
-    states: dict[str, bool | None] = {}
-
     if template == "unstructured":
-        title = ""
-        in_contact = False
-        for i, b in enumerate(doc.blocks):
-            text = (b.text or "").strip()
-            if not text:
-                units.append(Unit(i, "other", ""))
-                continue
-            if not title:
-                title = _guess_title(_MARKDOWN.sub("", text.split("\n", 1)[0]).strip())
-                if "\n" not in text and _words(text) <= 20:
-                    units.append(Unit(i, "title", title, "first line"))
-                    continue
-            if _SIGNOFF.match(text) or in_contact:
-                in_contact = True
-                units.append(Unit(i, "contact", text, "sign-off"))
-                continue
-            units.append(Unit(i, "narrative", text))
-        return Segmentation(template, scores, units, title=title,
-                            warnings=["no template recognised: ingested as unstructured narrative"])
+        return _segment_unstructured(doc, scores)
 
     tspec = spec["templates"][template]
     sections = tspec["sections"]
     numbers = tspec.get("numbers", {})
-    current, current_head, current_score = None, "", 0.0
-    has_content = False
+    walk = _Walk()
     for i, b in enumerate(doc.blocks):
         text = (b.text or "").strip()
         if b.kind == "checkbox":
-            checked, label = b.checked, text
-            if checked is None:  # the reader could not tell: a tick character left in the text still counts
-                parsed = parse_tick(text)
-                if len(parsed) == 1:
-                    label, checked = parsed[0]
-            cid = match_checklist_item(label)
-            if cid and (checked is True or cid not in states or states[cid] is None):
-                states[cid] = checked
-            units.append(Unit(i, "checklist", text, current_head, current_score))
-            continue
-        if current != "checklist" and b.kind in ("para", "list_item") and "checklist" in sections:
-            # ticked items outside a recognised checklist heading ("☒ Partnership working")
-            ticks = [(lab, st) for line in text.split("\n") for lab, st in parse_tick(line)]
-            if ticks and all(st is not None and match_checklist_item(lab) for lab, st in ticks) \
-                    and _INLINE_MARKS.search(text):
-                for lab, st in ticks:
-                    cid = match_checklist_item(lab)
-                    if st is True or cid not in states:
-                        states[cid] = st
-                units.append(Unit(i, "checklist", text, current_head, current_score))
-                continue
-        if current == "checklist" and b.kind in ("para", "list_item", "row"):
-            lines = [" ".join(c for c in b.cells if c)] if b.kind == "row" and b.cells else text.split("\n")
-            items = [(lab, st) for line in lines for lab, st in parse_tick(line) if match_checklist_item(lab)]
-            if not items and b.kind == "row" and len(b.cells) >= 2:
-                label_cell = next((c for c in b.cells if match_checklist_item(c)), None)
-                mark_cells = [c for c in b.cells if c is not label_cell]
-                if label_cell:
-                    mark = " ".join(mark_cells).strip()
-                    items = [(label_cell, _mark_state(mark) if mark else False)]
-            if items:
-                for lab, st in items:
-                    cid = match_checklist_item(lab)
-                    if st is True or cid not in states:
-                        states[cid] = st
-                units.append(Unit(i, "checklist", text, current_head, current_score))
-                continue
-        found = _best_heading(b, matcher, sections, numbers)
-        if found and found[0].section == current and not has_content and not found[1].rest:
-            found = None  # e.g. "Name of CPP" followed by "Highland Community Planning Partnership"
-        if found and found[0].section == "template_title":
-            units.append(Unit(i, "template", text, found[1].head, found[0].score))
-            continue
-        if found and not (current == "contact" and found[0].section == "contact"):
-            hm, cand = found
-            current, current_head, current_score = hm.section, cand.head, hm.score
-            rest = cand.rest.strip()
-            has_content = bool(rest)
-            if current == "checklist" and rest:
-                for lab, st in parse_tick(rest):
-                    cid = match_checklist_item(lab)
-                    if cid and (st is True or cid not in states):
-                        states[cid] = st
-            if rest:
-                new_units, (current, current_head, current_score) = _inline_units(
-                    i, rest, current, cand.head, hm.score, matcher, sections)
-                units.extend(new_units)
-            else:
-                units.append(Unit(i, "heading", "", cand.head, hm.score))
-            continue
-        if template == "form_export" and b.kind == "heading":
-            current, current_head, current_score = "other", text, 0.0
-            units.append(Unit(i, "heading", "", text))
-            continue
-        if text and _SIGNOFF.match(text) and _words(text) <= 40:
-            current, current_head, current_score = "contact", text.split("\n")[0], 0.0
-        content = text
-        if b.kind == "row" and b.cells:
-            content = "\n".join(c for c in b.cells if c.strip())
-        if current is None:
-            first_line = (content and not any(u.label not in ("other", "template") for u in units) and _words(content) <= 20
-                          and "title" in sections and not _GREETING.match(content)
-                          and not content.rstrip().endswith((".", ",")))
-            label = "title" if first_line else "preamble"
-            units.append(Unit(i, label if content else "other", _MARKDOWN.sub("", content).strip() if first_line else content,
-                              "first line" if first_line else ""))
-            continue
-        trailing = _trailing_heading(content, matcher, sections) if b.kind in ("para", "list_item") else None
-        if trailing:
-            hm, start = trailing
-            units.append(Unit(i, current, content[:start].strip(), current_head, current_score))
-            current, current_head, current_score = hm.section, content[start:].strip(), hm.score
-            has_content = False
-            continue
-        has_content = has_content or bool(content)
-        if not content:
-            units.append(Unit(i, "other", "", current_head, current_score))
-            continue
-        new_units, (current, current_head, current_score) = _inline_units(
-            i, content, current, current_head, current_score, matcher, sections)
-        units.extend(new_units)
+            _take_checkbox(walk, i, b, text)
+        elif not (_take_loose_ticks(walk, i, b, text, sections)
+                  or _take_checklist_entry(walk, i, b, text)
+                  or _take_heading(walk, i, b, text, template, matcher, sections, numbers)):
+            _take_content(walk, i, b, text, matcher, sections)
 
+    _demote_guessed_title(walk.units)
+    checklist, warnings = _checklist_outcome(spec, walk.states)
+    title = next((u.text.split("\n")[0].strip() for u in walk.units if u.label == "title" and u.text.strip()), "")
+    return Segmentation(template, scores, walk.units, title=title, checklist=checklist,
+                        checklist_states=walk.states, warnings=warnings)
+
+
+def _segment_unstructured(doc: Document, scores: dict[str, float]) -> Segmentation:
+    """Phase of :func:`segment` for a Document that follows no template.
+
+    The first non-empty line is the title (a block of its own when it is one short line),
+    everything from a sign-off on is contact details, the rest is narrative.
+    """
+    units: list[Unit] = []
+    title = ""
+    in_contact = False
+    for i, b in enumerate(doc.blocks):
+        text = (b.text or "").strip()
+        if not text:
+            units.append(Unit(i, "other", ""))
+            continue
+        if not title:
+            title = _guess_title(_MARKDOWN.sub("", text.split("\n", 1)[0]).strip())
+            if "\n" not in text and _words(text) <= 20:
+                units.append(Unit(i, "title", title, "first line"))
+                continue
+        if _SIGNOFF.match(text) or in_contact:
+            in_contact = True
+            units.append(Unit(i, "contact", text, "sign-off"))
+            continue
+        units.append(Unit(i, "narrative", text))
+    return Segmentation("unstructured", scores, units, title=title,
+                        warnings=["no template recognised: ingested as unstructured narrative"])
+
+
+@dataclass
+class _Walk:
+    """Where :func:`segment`'s walk over a templated Document's blocks has got to.
+
+    ``current`` is the section in force (None before the first heading), ``head`` and
+    ``score`` the heading that opened it and its similarity, ``has_content`` whether that
+    section has had any content yet; ``units`` and ``states`` (checklist id -> ticked, or
+    None when unreadable) collect the results.
+    """
+
+    current: str | None = None
+    head: str = ""
+    score: float = 0.0
+    has_content: bool = False
+    units: list[Unit] = field(default_factory=list)
+    states: dict[str, bool | None] = field(default_factory=dict)
+
+    def enter(self, section: str | None, head: str, score: float) -> None:
+        """Make ``section`` (opened by ``head`` with ``score``) the section in force."""
+        self.current, self.head, self.score = section, head, score
+
+    def add(self, i: int, label: str, text: str) -> None:
+        """Record a unit of block ``i`` under the heading in force."""
+        self.units.append(Unit(i, label, text, self.head, self.score))
+
+    def note_ticks(self, items) -> None:
+        """Record the (label, state) pairs that name a checklist item; a tick beats an earlier
+        non-tick, otherwise the first reading of an item stands."""
+        for lab, st in items:
+            cid = match_checklist_item(lab)
+            if cid and (st is True or cid not in self.states):
+                self.states[cid] = st
+
+
+def _take_checkbox(walk: _Walk, i: int, b: Block, text: str) -> None:
+    """A checkbox block (a reader-recognised form control): record its item's tick state."""
+    checked, label = b.checked, text
+    if checked is None:  # the reader could not tell: a tick character left in the text still counts
+        parsed = parse_tick(text)
+        if len(parsed) == 1:
+            label, checked = parsed[0]
+    cid = match_checklist_item(label)
+    if cid and (checked is True or cid not in walk.states or walk.states[cid] is None):
+        walk.states[cid] = checked
+    walk.add(i, "checklist", text)
+
+
+def _take_loose_ticks(walk: _Walk, i: int, b: Block, text: str, sections) -> bool:
+    """Ticked items outside a recognised checklist heading ("☒ Partnership working").
+
+    Returns whether the block was taken as checklist lines.
+    """
+    if walk.current == "checklist" or b.kind not in ("para", "list_item") or "checklist" not in sections:
+        return False
+    ticks = [(lab, st) for line in text.split("\n") for lab, st in parse_tick(line)]
+    if ticks and all(st is not None and match_checklist_item(lab) for lab, st in ticks) \
+            and _INLINE_MARKS.search(text):
+        walk.note_ticks(ticks)
+        walk.add(i, "checklist", text)
+        return True
+    return False
+
+
+def _take_checklist_entry(walk: _Walk, i: int, b: Block, text: str) -> bool:
+    """Lines or table rows naming checklist items inside the checklist section.
+
+    A row with no tick mark beside a recognised item counts its other cells as the mark.
+    Returns whether the block was taken as checklist entries.
+    """
+    if walk.current != "checklist" or b.kind not in ("para", "list_item", "row"):
+        return False
+    lines = [" ".join(c for c in b.cells if c)] if b.kind == "row" and b.cells else text.split("\n")
+    items = [(lab, st) for line in lines for lab, st in parse_tick(line) if match_checklist_item(lab)]
+    if not items and b.kind == "row" and len(b.cells) >= 2:
+        label_cell = next((c for c in b.cells if match_checklist_item(c)), None)
+        mark_cells = [c for c in b.cells if c is not label_cell]
+        if label_cell:
+            mark = " ".join(mark_cells).strip()
+            items = [(label_cell, _mark_state(mark) if mark else False)]
+    if items:
+        walk.note_ticks(items)
+        walk.add(i, "checklist", text)
+        return True
+    return False
+
+
+def _take_heading(walk: _Walk, i: int, b: Block, text: str, template: str, matcher: HeadingMatcher,
+                  sections, numbers: dict) -> bool:
+    """A block that is (or starts with) a template heading: open its section.
+
+    Also the form's own title line and, in a form export, any other heading block.
+    Returns whether the block was taken as a heading.
+    """
+    found = _best_heading(b, matcher, sections, numbers)
+    if found and found[0].section == walk.current and not walk.has_content and not found[1].rest:
+        found = None  # e.g. "Name of CPP" followed by "Highland Community Planning Partnership"
+    if found and found[0].section == "template_title":
+        walk.units.append(Unit(i, "template", text, found[1].head, found[0].score))
+        return True
+    if found and not (walk.current == "contact" and found[0].section == "contact"):
+        _open_section(walk, i, *found, matcher, sections)
+        return True
+    if template == "form_export" and b.kind == "heading":
+        walk.enter("other", text, 0.0)
+        walk.units.append(Unit(i, "heading", "", text))
+        return True
+    return False
+
+
+def _open_section(walk: _Walk, i: int, hm: HeadingMatch, cand: _Candidate, matcher: HeadingMatcher,
+                  sections) -> None:
+    """Enter the section ``hm`` found by heading candidate ``cand``; any answer written after
+    the heading in the same block becomes its content (ticks included, for the checklist)."""
+    walk.enter(hm.section, cand.head, hm.score)
+    rest = cand.rest.strip()
+    walk.has_content = bool(rest)
+    if walk.current == "checklist" and rest:
+        walk.note_ticks(parse_tick(rest))
+    if rest:
+        new_units, state = _inline_units(i, rest, walk.current, cand.head, hm.score, matcher, sections)
+        walk.units.extend(new_units)
+        walk.enter(*state)
+    else:
+        walk.units.append(Unit(i, "heading", "", cand.head, hm.score))
+
+
+def _take_content(walk: _Walk, i: int, b: Block, text: str, matcher: HeadingMatcher, sections) -> None:
+    """A block of content: a sign-off opens the contact section; before any section it is the
+    title or preamble; otherwise it belongs to the section in force, split where a heading is
+    glued to its end or a line inside it opens another section."""
+    if text and _SIGNOFF.match(text) and _words(text) <= 40:
+        walk.enter("contact", text.split("\n")[0], 0.0)
+    content = text
+    if b.kind == "row" and b.cells:
+        content = "\n".join(c for c in b.cells if c.strip())
+    if walk.current is None:
+        walk.units.append(_opening_unit(i, content, walk.units, sections))
+        return
+    trailing = _trailing_heading(content, matcher, sections) if b.kind in ("para", "list_item") else None
+    if trailing:
+        hm, start = trailing
+        walk.add(i, walk.current, content[:start].strip())
+        walk.enter(hm.section, content[start:].strip(), hm.score)
+        walk.has_content = False
+        return
+    walk.has_content = walk.has_content or bool(content)
+    if not content:
+        walk.add(i, "other", "")
+        return
+    new_units, state = _inline_units(i, content, walk.current, walk.head, walk.score, matcher, sections)
+    walk.units.extend(new_units)
+    walk.enter(*state)
+
+
+def _opening_unit(i: int, content: str, units: list[Unit], sections) -> Unit:
+    """A block before the first section: the title when it is the first short line of
+    content (no greeting, no closing full stop or comma), otherwise preamble."""
+    first_line = (content and not any(u.label not in ("other", "template") for u in units) and _words(content) <= 20
+                  and "title" in sections and not _GREETING.match(content)
+                  and not content.rstrip().endswith((".", ",")))
+    label = "title" if first_line else "preamble"
+    return Unit(i, label if content else "other", _MARKDOWN.sub("", content).strip() if first_line else content,
+                "first line" if first_line else "")
+
+
+def _demote_guessed_title(units: list[Unit]) -> None:
+    """An explicit title section beats a guessed first line: the guess becomes preamble."""
     if any(u.label == "title" and u.heading != "first line" for u in units):
-        for u in units:  # an explicit title section beats a guessed first line
+        for u in units:
             if u.label == "title" and u.heading == "first line":
                 u.label, u.heading = "preamble", ""
 
+
+def _checklist_outcome(spec: dict, states: dict[str, bool | None]) -> tuple[list[str], list[str]]:
+    """The ticked checklist ids in the template's order, and a warning naming any item whose
+    tick state could not be read."""
     checklist = [cid for cid in spec["checklist_items"] if states.get(cid) is True]
+    warnings: list[str] = []
     unknown = sorted(cid for cid, st in states.items() if st is None)
     if unknown:
         warnings.append(
             f"checklist: tick state unreadable for {len(unknown)} item(s) ({', '.join(unknown)}); not counted as ticked"
         )
-    title = next((u.text.split("\n")[0].strip() for u in units if u.label == "title" and u.text.strip()), "")
-    return Segmentation(template, scores, units, title=title, checklist=checklist, checklist_states=states,
-                        warnings=warnings)
+    return checklist, warnings
 
 
 def outcome_lines(text: str) -> list[str]:
