@@ -114,6 +114,30 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     QuarantineError
         Corrupt or truncated file; encrypted with a password; no text layer (a scan).
     """
+    reader, warnings = _open_pdf(data)
+    n_pages = _page_count(reader)
+    if n_pages > limits.max_pages:
+        warnings.append(f"only the first {limits.max_pages} of {n_pages} pages read (Limits.max_pages)")
+    blocks, failed_pages, unread = _read_pages(reader, data, n_pages, limits)
+    if failed_pages:
+        warnings.append(f"{failed_pages} page(s) could not be read")
+    if not any(b.text.strip() for b in blocks):
+        if failed_pages == min(n_pages, limits.max_pages):
+            raise QuarantineError("truncated or corrupt .pdf: no page could be read")
+        raise QuarantineError(NO_TEXT_LAYER)
+    return [Document(blocks, _pdf_meta(reader, n_pages, unread), warnings)]
+
+
+def _open_pdf(data: bytes):
+    """Open ``data`` with pypdf, decrypting an empty password.
+
+    Returns the reader and the warnings so far (one if the file was encrypted).
+
+    Raises
+    ------
+    QuarantineError
+        The file cannot be parsed, or is encrypted with a real password.
+    """
     import logging
 
     from pypdf import PdfReader
@@ -137,16 +161,71 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
             raise QuarantineError("PDF is encrypted (password protected); supply an unprotected copy "
                                   "or the Word original")
         warnings.append("PDF was encrypted with an empty password; read anyway")
+    return reader, warnings
+
+
+def _page_count(reader) -> int:
+    """Number of pages in the page tree.
+
+    Raises
+    ------
+    QuarantineError
+        The page tree cannot be read, or holds no pages.
+    """
     try:
         n_pages = len(reader.pages)
     except Exception as exc:  # noqa: BLE001
         raise QuarantineError(f"truncated or corrupt .pdf: page tree unreadable ({type(exc).__name__})") from None
     if n_pages == 0:
         raise QuarantineError("PDF has no pages (truncated or corrupt?)")
-    if n_pages > limits.max_pages:
-        warnings.append(f"only the first {limits.max_pages} of {n_pages} pages read (Limits.max_pages)")
+    return n_pages
+
+
+class _LazyPlumber:
+    """pdfplumber's view of the file, opened on first use: only pages with ruled tables need it."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._pdf = None
+
+    def page_blocks(self, index: int) -> list[Block] | None:
+        """The page's blocks with table rows (see :func:`_plumber_page`), or None to fall back
+        to its plain text. Opening the file may raise; reading the page never does."""
+        if self._pdf is None:
+            import pdfplumber
+
+            self._pdf = pdfplumber.open(io.BytesIO(self._data))
+        try:
+            return _plumber_page(self._pdf, index)
+        except Exception:  # noqa: BLE001 - fall back to the plain text of the page
+            return None
+
+    def close(self) -> None:
+        """Close the file if it was opened."""
+        if self._pdf is not None:
+            self._pdf.close()
+
+
+def _page_blocks(reader, index: int, plumber: _LazyPlumber) -> list[Block]:
+    """Blocks of one page: pdfplumber's rows where the page draws a ruled table, else pypdf's text."""
+    page = reader.pages[index]
+    page_blocks = None
+    if _has_ruled_table(page):
+        page_blocks = plumber.page_blocks(index)
+    if page_blocks is None:
+        page_blocks = text_blocks(page.extract_text() or "")
+    return page_blocks
+
+
+def _read_pages(reader, data: bytes, n_pages: int, limits: Limits) -> tuple[list[Block], int, str]:
+    """Blocks of the first ``limits.max_pages`` pages, a paragraph running over a page break
+    joined back into one.
+
+    Stops early once far more text is held than will be kept (see .cap). Returns the blocks,
+    the number of pages that could not be read, and a note of the pages left unread ("" if none).
+    """
     blocks: list[Block] = []
-    plumber = None
+    plumber = _LazyPlumber(data)
     failed_pages = 0
     held, unread = 0, ""
     try:
@@ -156,19 +235,7 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
                 break
             check_time(f"page {i + 1}")
             try:
-                page = reader.pages[i]
-                page_blocks = None
-                if _has_ruled_table(page):
-                    if plumber is None:
-                        import pdfplumber
-
-                        plumber = pdfplumber.open(io.BytesIO(data))
-                    try:
-                        page_blocks = _plumber_page(plumber, i)
-                    except Exception:  # noqa: BLE001 - fall back to the plain text of the page
-                        page_blocks = None
-                if page_blocks is None:
-                    page_blocks = text_blocks(page.extract_text() or "")
+                page_blocks = _page_blocks(reader, i, plumber)
             except QuarantineError:
                 raise
             except Exception:  # noqa: BLE001 - one broken page must not lose the rest
@@ -182,14 +249,13 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
             blocks.extend(page_blocks)
             held += sum(len(b.text) for b in page_blocks)
     finally:
-        if plumber is not None:
-            plumber.close()
-    if failed_pages:
-        warnings.append(f"{failed_pages} page(s) could not be read")
-    if not any(b.text.strip() for b in blocks):
-        if failed_pages == min(n_pages, limits.max_pages):
-            raise QuarantineError("truncated or corrupt .pdf: no page could be read")
-        raise QuarantineError(NO_TEXT_LAYER)
+        plumber.close()
+    return blocks, failed_pages, unread
+
+
+def _pdf_meta(reader, n_pages: int, unread: str) -> dict:
+    """Document metadata: format, page count, pages left unread, and the file's title, author
+    and creation date where its info dictionary gives them (an unreadable one is ignored)."""
     meta = {"format": "pdf", "pages": n_pages}
     if unread:
         meta["unread"] = unread
@@ -205,4 +271,4 @@ def read_pdf(data: bytes, *, name: str, limits: Limits) -> list[Document]:
                 meta["date"] = d
     except Exception:  # noqa: BLE001
         pass
-    return [Document(blocks, meta, warnings)]
+    return meta
