@@ -105,6 +105,33 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
     opts = opts.absolute()  # once, before anything runs: a relative path must not depend on when it is read
     if progress is None:
         progress = bool(getattr(stream, "isatty", lambda: False)())
+    stages, nb_dir, reports_dir = _check_run(opts, stages)
+    # read now, before anything runs; the manifest names the file as the user gave it
+    outcome_data = _outcome_data_summary(given) if "report" in stages else None
+
+    with run_lock(reports_dir), folder_lock(opts.processed_dir, "processed folder"):
+        result, started = _start_run(opts, stages, reports_dir, outcome_data, stream)
+        made = _execute_stages(result, opts, stages, nb_dir, reports_dir, started, progress=progress,
+                               stream=stream)
+        if result.ok and "report" in stages:
+            _publish(result, reports_dir, made)
+        result.pruned = prune_runs(reports_dir, opts.keep_runs, current=result.run_id)
+        if result.pruned:
+            print(f"removed {len(result.pruned)} old run folder(s) (keeping {opts.keep_runs})", file=stream)
+        return result
+
+
+def _check_run(opts: RunOptions, stages: tuple[str, ...]) -> tuple[tuple[str, ...], Path, Path]:
+    """Everything :func:`run` refuses before any work: unknown stages, a missing raw folder,
+    bad notebook parameters, an unusable engine, an unknown run to compare to.
+
+    Returns the stages in pipeline order, the notebooks folder and the reports folder.
+
+    Raises
+    ------
+    ConfigError, InputError
+        As :func:`run` documents.
+    """
     unknown = [s for s in stages if s not in STAGES]
     if unknown or not stages:
         raise ConfigError(f"unknown stage(s) {unknown}; stages are {', '.join(STAGES)}")
@@ -120,88 +147,106 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         from .changes import resolve_run
 
         resolve_run(reports_dir, opts.compare_to)  # ConfigError before any work
-    # read now, before anything runs; the manifest names the file as the user gave it
-    outcome_data = _outcome_data_summary(given) if "report" in stages else None
+    return stages, nb_dir, reports_dir
 
-    with run_lock(reports_dir), folder_lock(opts.processed_dir, "processed folder"):
-        run_id = new_run_id()
-        notes = recover(reports_dir, run_id=run_id)  # what killed runs left behind
-        check_inputs(opts.processed_dir, stages[0])  # the tables it reads come from one run, or refuse now
-        run_dir = reports_dir / "runs" / run_id
-        run_dir.mkdir(parents=True)
-        Path(opts.processed_dir).mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        manifest = new_manifest(run_id, opts, stages)
-        if outcome_data is not None:
-            manifest["outcome_data"] = outcome_data
-        write_manifest(run_dir, manifest)
-        print(f"soa-analysis run {run_id}: {', '.join(stages)}", file=stream)
-        for note in notes:
-            print(f"      {note}", file=stream)
 
-        def guard() -> None:  # never publish less than before: no submissions, or far fewer
-            for warning in check_submissions(opts.processed_dir, reports_dir, allow_empty=opts.allow_empty,
-                                             max_drop=opts.max_drop):
-                manifest["warnings"].append(warning)
-                print(f"      warning: {warning}", file=stream)
+def _start_run(opts: RunOptions, stages: tuple[str, ...], reports_dir: Path, outcome_data: dict | None,
+               stream: TextIO) -> tuple[RunResult, float]:
+    """Open a run (under the locks): tidy what killed runs left, check the input tables come
+    from one run, make the run folder and write its first manifest.
 
-        result = RunResult(run_id=run_id, run_dir=run_dir, status="running", manifest=manifest)
-        made: list[Path] = []
-        engine = contextlib.ExitStack()
-        stage = stages[0]
-        try:
-            stage_opts, manifest["engine"] = engine.enter_context(run_engine(opts))  # a LocalCluster for dask
-            for i, stage in enumerate(stages, 1):
+    Returns the running :class:`RunResult` and the run's start time (``time.perf_counter``).
+    """
+    run_id = new_run_id()
+    notes = recover(reports_dir, run_id=run_id)  # what killed runs left behind
+    check_inputs(opts.processed_dir, stages[0])  # the tables it reads come from one run, or refuse now
+    run_dir = reports_dir / "runs" / run_id
+    run_dir.mkdir(parents=True)
+    Path(opts.processed_dir).mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    manifest = new_manifest(run_id, opts, stages)
+    if outcome_data is not None:
+        manifest["outcome_data"] = outcome_data
+    write_manifest(run_dir, manifest)
+    print(f"soa-analysis run {run_id}: {', '.join(stages)}", file=stream)
+    for note in notes:
+        print(f"      {note}", file=stream)
+    return RunResult(run_id=run_id, run_dir=run_dir, status="running", manifest=manifest), started
+
+
+def _guard(opts: RunOptions, reports_dir: Path, manifest: dict, stream: TextIO) -> None:
+    """Never publish less than before: warn on, or refuse (GuardError), no submissions or far fewer."""
+    for warning in check_submissions(opts.processed_dir, reports_dir, allow_empty=opts.allow_empty,
+                                     max_drop=opts.max_drop):
+        manifest["warnings"].append(warning)
+        print(f"      warning: {warning}", file=stream)
+
+
+def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...], nb_dir: Path,
+                    reports_dir: Path, started: float, *, progress: bool, stream: TextIO) -> list[Path]:
+    """Run the stages in order on the configured engine, timing each, and close the manifest.
+
+    A stage error, package error, OS error or interrupt marks ``result`` failed (with the
+    failing stage in the manifest) instead of raising. Returns the files the stages made.
+    """
+    manifest, run_dir, run_id = result.manifest, result.run_dir, result.run_id
+    made: list[Path] = []
+    engine = contextlib.ExitStack()
+    stage = stages[0]
+    try:
+        stage_opts, manifest["engine"] = engine.enter_context(run_engine(opts))  # a LocalCluster for dask
+        for i, stage in enumerate(stages, 1):
+            if stage == "report":
+                engine.close()  # the report runs on this machine: the cluster's workers are done
+            print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
+            t0 = time.perf_counter()
+            if stage == "report" and "ingest" not in stages:
+                _guard(opts, reports_dir, manifest, stream)
+            clear_reuse(opts.processed_dir, stage)  # a record left by an earlier run must not be copied
+            with stage_record(opts.processed_dir, stage, run_id):
                 if stage == "report":
-                    engine.close()  # the report runs on this machine: the cluster's workers are done
-                print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
-                t0 = time.perf_counter()
-                if stage == "report" and "ingest" not in stages:
-                    guard()
-                clear_reuse(opts.processed_dir, stage)  # a record left by an earlier run must not be copied
-                with stage_record(opts.processed_dir, stage, run_id):
-                    if stage == "report":
-                        from .changes.stage import run_change_step
+                    from .changes.stage import run_change_step
 
-                        manifest["changes"] = run_change_step(opts, run_dir)
-                    made += _run_stage(stage, stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
-                manifest["timings_s"][stage] = round(time.perf_counter() - t0, 2)
-                _record_reuse(manifest, opts.processed_dir, stage)
-                print(f"[{i}/{len(stages)}] {stage} done in {manifest['timings_s'][stage]:.1f} s", file=stream)
-                if stage == "ingest":
-                    guard()
-        except (StageError, SoaError, OSError) as exc:
-            result.status = "failed"
-            where = f" (executed notebook kept: {exc.notebook})" if getattr(exc, "notebook", None) else ""
-            result.error = os_error_reason(exc) if isinstance(exc, OSError) else f"{exc}{where}"
-            manifest["failed_stage"] = getattr(exc, "stage", None) or stage
-        except KeyboardInterrupt:
-            result.status = "failed"
-            result.error = "run interrupted"
-        else:
-            result.status = "succeeded"
-        finally:
-            engine.close()
-            finish_manifest(manifest, status=result.status if result.status != "running" else "failed",
-                            error=result.error, total_s=time.perf_counter() - started,
-                            processed_dir=Path(opts.processed_dir),
-                            outputs=[p.relative_to(run_dir).as_posix() for p in made])
-            manifest.update(ingest_record(opts.processed_dir, files="ingest" in stages))
+                    manifest["changes"] = run_change_step(opts, run_dir)
+                made += _run_stage(stage, stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
+            manifest["timings_s"][stage] = round(time.perf_counter() - t0, 2)
+            _record_reuse(manifest, opts.processed_dir, stage)
+            print(f"[{i}/{len(stages)}] {stage} done in {manifest['timings_s'][stage]:.1f} s", file=stream)
+            if stage == "ingest":
+                _guard(opts, reports_dir, manifest, stream)
+    except (StageError, SoaError, OSError) as exc:
+        result.status = "failed"
+        where = f" (executed notebook kept: {exc.notebook})" if getattr(exc, "notebook", None) else ""
+        result.error = os_error_reason(exc) if isinstance(exc, OSError) else f"{exc}{where}"
+        manifest["failed_stage"] = getattr(exc, "stage", None) or stage
+    except KeyboardInterrupt:
+        result.status = "failed"
+        result.error = "run interrupted"
+    else:
+        result.status = "succeeded"
+    finally:
+        engine.close()
+        finish_manifest(manifest, status=result.status if result.status != "running" else "failed",
+                        error=result.error, total_s=time.perf_counter() - started,
+                        processed_dir=Path(opts.processed_dir),
+                        outputs=[p.relative_to(run_dir).as_posix() for p in made])
+        manifest.update(ingest_record(opts.processed_dir, files="ingest" in stages))
+        write_manifest(run_dir, manifest)
+    return made
+
+
+def _publish(result: RunResult, reports_dir: Path, made: list[Path]) -> None:
+    """Make a succeeded run the latest report; a failure to publish (a full or read-only disk)
+    marks the run failed, in ``result`` and its manifest, instead of raising."""
+    manifest, run_dir = result.manifest, result.run_dir
+    try:
+        result.report_path = publish_latest(run_dir, reports_dir, made + [run_dir / "manifest.json"]) / "summary.html"
+        result.published = made
+    except PublishError as exc:  # a full or read-only disk: the manifest must not say "succeeded"
+        result.status, result.error = "failed", str(exc)
+        manifest.update(status="failed", error=result.error, failed_stage="publish")
+        with contextlib.suppress(OSError):
             write_manifest(run_dir, manifest)
-        if result.ok and "report" in stages:
-            try:
-                result.report_path = publish_latest(run_dir, reports_dir, made + [run_dir / "manifest.json"]) / "summary.html"
-                result.published = made
-            except PublishError as exc:  # a full or read-only disk: the manifest must not say "succeeded"
-                result.status, result.error = "failed", str(exc)
-                manifest.update(status="failed", error=result.error, failed_stage="publish")
-                with contextlib.suppress(OSError):
-                    write_manifest(run_dir, manifest)
-        result.pruned = prune_runs(reports_dir, opts.keep_runs, current=run_id)
-        if result.pruned:
-            print(f"removed {len(result.pruned)} old run folder(s) (keeping {opts.keep_runs})", file=stream)
-        result.manifest = manifest
-        return result
 
 
 def _record_reuse(manifest: dict, processed_dir: Path, stage: str) -> None:
