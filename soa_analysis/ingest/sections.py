@@ -77,15 +77,13 @@ _BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\uf0b7\-*]|\(?\d{1,2}[.)]
 
 # Tick marks beside checklist items: the characters (ingest.checkbox, bullet-like shapes included)
 # and a standalone X, or a yes/no word.
-_TICKED_CHARS = TICKED_CHARS
-_UNTICKED_CHARS = UNTICKED_CHARS
 _MARK = (
-    rf"(?:[{_TICKED_CHARS}{_UNTICKED_CHARS}]|\[\s*[xX\u2713\u2714]?\s*\]|\(\s*[xX]?\s*\)"
+    rf"(?:[{TICKED_CHARS}{UNTICKED_CHARS}]|\[\s*[xX\u2713\u2714]?\s*\]|\(\s*[xX]?\s*\)"
     r"|(?<![\w'])[xX](?![\w'])|\b(?:yes|no|ticked|y|n)\b)"
 )
 _LEAD_MARK = re.compile(rf"^\s*(?P<mark>{_MARK})\s*(?P<label>\S.*?)\s*$", re.IGNORECASE)
 _TRAIL_MARK = re.compile(rf"^\s*(?P<label>\S.*?)\s*[-:\u2013|]?\s*(?P<mark>{_MARK})\s*$", re.IGNORECASE)
-_INLINE_MARKS = re.compile(rf"[{_TICKED_CHARS}{_UNTICKED_CHARS}]|\[\s*[xX\u2713\u2714]?\s*\]")
+_INLINE_MARKS = re.compile(rf"[{TICKED_CHARS}{UNTICKED_CHARS}]|\[\s*[xX\u2713\u2714]?\s*\]")
 
 
 def normalise_heading(text: str) -> tuple[int | None, str]:
@@ -392,7 +390,7 @@ def match_checklist_item(label: str, *, threshold: float = 0.72) -> str | None:
 
 def _mark_state(mark: str) -> bool:
     m = mark.strip().lower()
-    if any(c in m for c in _UNTICKED_CHARS) or m in ("[]", "()", "no", "n") or re.fullmatch(r"[\[(]\s*[\])]", m):
+    if any(c in m for c in UNTICKED_CHARS) or m in ("[]", "()", "no", "n") or re.fullmatch(r"[\[(]\s*[\])]", m):
         return False
     return True
 
