@@ -1,9 +1,10 @@
 """Offline text processing shared by the tagging and evidence stages.
 
 Everything here runs without downloaded data: sentences are split by a compiled regular
-expression that knows common abbreviations, words by nltk's ``RegexpTokenizer``, stems by
-nltk's Porter stemmer (cached per token type, since stemming dominates the cost), and stop
-words come from scikit-learn.
+expression that knows common abbreviations, words by the package's one tokeniser
+(:mod:`soa_analysis.tagging.tokens`; :func:`tokenize` is its full tokens), stems by nltk's
+Porter stemmer (cached per token type, since stemming dominates the cost), and stop words
+come from scikit-learn.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import re
 from functools import lru_cache
 
 from nltk.stem.porter import PorterStemmer
-from nltk.tokenize import RegexpTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .tagging.tokens import tokens
 
 __all__ = [
     "split_sentences",
@@ -35,7 +37,6 @@ _ABBREVIATIONS = (
 # and a capital, digit, quote or bullet; or at a line break that starts a list item or heading.
 _LINEBREAK = re.compile(r"\s*\n\s*(?:\n\s*)*")
 _BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
-_TOKEN = RegexpTokenizer(r"[A-Za-z][A-Za-z'\u2019\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?|£\d+(?:[.,]\d+)*[kmb]?")
 _STEMMER = PorterStemmer()
 
 
@@ -135,14 +136,16 @@ def split_sentences(text: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word and number tokens of ``text``.
+    """Lower-cased word and number tokens of ``text``, hyphenated words and sums of money kept whole.
+
+    The full tokens of the one tokeniser, :func:`soa_analysis.tagging.tokens.tokens`.
 
     Example
     -------
     >>> tokenize("Older people's falls fell by 12% (£1,200).")
     ['older', "people's", 'falls', 'fell', 'by', '12%', '£1,200']
     """
-    return [t.lower().replace("\u2019", "'") for t in _TOKEN.tokenize(text)]
+    return tokens(text)
 
 
 @lru_cache(maxsize=200_000)

@@ -4,13 +4,15 @@ Every sentence here is made up for the tests (fictional).
 """
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soa_analysis.errors import TaxonomyError
 from soa_analysis.evidence.themes import ThemeTagger, align_guidance
 from soa_analysis.tagging import LexiconTagger
 from soa_analysis.tagging.phrases import PhraseIndex, first_longest, phrase_spans, resolve
 from soa_analysis.tagging.text import analyse
-from soa_analysis.tagging.tokens import token_spans, word_spans, words
+from soa_analysis.tagging.tokens import split, token_spans, tokens, word_spans, words
 
 
 @pytest.mark.parametrize("sentence, expected", [
@@ -22,6 +24,27 @@ from soa_analysis.tagging.tokens import token_spans, word_spans, words
 def test_words(sentence, expected):
     assert words(sentence) == expected
     assert token_spans(sentence, words(sentence)) == word_spans(sentence)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Anti-social behaviour fell", ["anti-social", "behaviour", "fell"]),
+    ("Older people\u2019s and people\u2018s needs", ["older", "people's", "and", "people's", "needs"]),
+    ("\u00a31.2m and 12% of 1,200 (\u00a34.5M)", ["\u00a31.2m", "and", "12%", "of", "1,200", "\u00a34.5m"]),
+    # a unit glued to a word is part of the word, not of the sum
+    ("\u00a31bn and \u00a35million", ["\u00a31", "bn", "and", "\u00a35", "million"]),
+    ("the \u00a31.2m's share, the '\u00a317m'", ["the", "\u00a31.2", "m's", "share", "the", "\u00a317m"]),
+])
+def test_full_tokens(text, expected):
+    assert tokens(text) == expected
+
+
+_PIECES = st.sampled_from(list("aZk mbs-'\u2019\u2018.,%\u00a3 09\u212a\u0130") + ["\u00a31.2m", "anti-social", "n't", "''"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_words_are_the_full_tokens_split(text):
+    assert words(text) == [w for t in tokens(text) for w in split(t)]
 
 
 def _index():
