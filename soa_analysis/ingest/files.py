@@ -13,6 +13,13 @@ Regular files are opened with ``O_NOFOLLOW`` and checked again after opening, so
 swapped for a link between the listing and the read is refused too; raw files are only ever
 opened read-only.
 
+Each raw file is hashed once a run. What hashed it (the run's inventory for its manifest,
+or the ingest cache's look-up) keeps the digest with the file's :func:`identity` (device,
+inode, size, modification and change times); a later read of the same file takes the digest
+from there when the file it opened still has that identity, and hashes it otherwise. The
+inventory leaves its digests in the processed folder (:func:`save_digests`) for the ingest
+stage, which runs in a process of its own.
+
 When two files hold the same submission, the one kept is the one modified first (to the
 minute: copies made in the same minute, as a checkout or an unzip makes them, count as
 made together), then the one whose name does not say it is a copy ("copy", "(1)",
@@ -21,17 +28,22 @@ made together), then the one whose name does not say it is a copy ("copy", "(1)"
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..datafiles import read_stream, sha256_file
 from ..errors import InputError
 
-__all__ = ["RawEntry", "scan_raw_folder", "list_raw_files", "read_raw_file", "sha256_file", "display_name",
-           "keep_order", "kept_because", "inventory"]
+__all__ = ["RawEntry", "Digest", "identity", "scan_raw_folder", "list_raw_files", "read_raw_file", "raw_digest",
+           "sha256_file", "display_name", "keep_order", "kept_because", "inventory", "save_digests", "load_digests"]
+
+#: A file's identity when it was hashed, and its SHA-256 (hex).
+Digest = tuple[tuple[int, ...], str]
+DIGESTS_FILE = Path(".cache") / "raw_digests.json"  # in the processed folder (hidden, like the stage caches)
 
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r", ".ds_store"}
 LINK_OUTSIDE = "symbolic link to a file outside the raw folder (not followed)"
@@ -56,12 +68,22 @@ class RawEntry:
         A regular file (not a link, folder or special file): only these are hashed.
     mtime : float
         Modification time (of the link itself for links).
+    digest : Digest or None
+        The file's identity and sha256 when it has been hashed already this run (passed along
+        so the read does not hash it again), else None.
     """
 
     rel: str
     skip: str | None
     regular: bool
     mtime: float
+    digest: Digest | None = None
+
+
+def identity(st: os.stat_result) -> tuple[int, ...]:
+    """What says a file has not changed since it was hashed: device, inode, size, and the
+    modification and change times in nanoseconds (the change time moves on every write)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def display_name(rel: str) -> str:
@@ -161,59 +183,93 @@ def list_raw_files(raw_dir: str | os.PathLike) -> list[tuple[str, str | None]]:
     return [(e.rel, e.skip) for e in scan_raw_folder(raw_dir)]
 
 
-def _open_regular(path: Path) -> int:
-    """A read-only descriptor on ``path``, refusing links (``O_NOFOLLOW``) and special files."""
+def _open_regular(path: Path) -> tuple[int, tuple[int, ...]]:
+    """A read-only descriptor on ``path`` and the file's :func:`identity`, refusing links
+    (``O_NOFOLLOW``) and special files."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(0, NOT_REGULAR)
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, identity(st)
 
 
-def read_raw_file(path: Path, max_bytes: int) -> tuple[bytes | None, str, int]:
+def read_raw_file(path: Path, max_bytes: int, known: Digest | None = None) -> tuple[bytes | None, str, int]:
     """Read a regular file once: (its bytes, or None when larger than ``max_bytes``; sha256; size).
+
+    The bytes are hashed as they are read, unless ``known`` (a :data:`Digest` taken earlier this
+    run) has the identity of the file opened: its sha256 is that one then.
 
     Raises
     ------
     OSError
         The file cannot be opened (``ELOOP`` when it has become a link), or is not a regular file.
     """
-    fd = _open_regular(path)
-    h = hashlib.sha256()
-    chunks: list[bytes] = []
-    n = 0
+    fd, ident = _open_regular(path)
+    same = known is not None and known[0] == ident
     with os.fdopen(fd, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            n += len(chunk)
-            if n <= max_bytes:
-                chunks.append(chunk)
-            else:
-                chunks.clear()
-    return (b"".join(chunks) if n <= max_bytes else None), h.hexdigest(), n
+        data, sha, n = read_stream(fh, keep=max_bytes, digest=not same)
+    return data, (known[1] if same else sha), n
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a regular file, read in chunks without following a link."""
-    return read_raw_file(Path(path), -1)[1]
+def raw_digest(path: Path, known: Digest | None = None) -> Digest:
+    """The :data:`Digest` of a regular file (links refused): ``known`` when the file still has its
+    identity (nothing is read then), else the file hashed now.
+
+    Raises
+    ------
+    OSError
+        As for :func:`read_raw_file`.
+    """
+    fd, ident = _open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        if known is not None and known[0] == ident:
+            return known
+        return ident, read_stream(fh)[1]
 
 
-def inventory(raw_dir: str | os.PathLike) -> list[dict]:
-    """Every regular file under ``raw_dir`` with its size and sha256, sorted (links not followed)."""
-    out = []
+def inventory(raw_dir: str | os.PathLike, *, processed_dir: str | os.PathLike | None = None) -> list[dict]:
+    """Every regular file under ``raw_dir`` with its size and sha256, sorted (links not followed).
+
+    With ``processed_dir``, the digests are saved there for the ingest stage (:func:`save_digests`).
+    """
+    root = Path(os.path.realpath(raw_dir))
+    out, digests = [], {}
     for e in scan_raw_folder(raw_dir):
         if not e.regular:
             continue
         try:
-            _, sha, n = read_raw_file(Path(os.path.realpath(raw_dir)) / e.rel, -1)
+            digests[e.rel] = raw_digest(root / e.rel)
         except OSError:
             continue
-        out.append({"file": display_name(e.rel), "bytes": n, "sha256": sha})
+        ident, sha = digests[e.rel]
+        out.append({"file": display_name(e.rel), "bytes": ident[2], "sha256": sha})
+    if processed_dir is not None:
+        save_digests(processed_dir, root, digests)
     return out
+
+
+def save_digests(processed_dir: str | os.PathLike, root: Path, digests: dict[str, Digest]) -> None:
+    """Keep the raw files' digests (by path under the real raw folder ``root``) in the processed folder."""
+    from ..io import write_text
+
+    data = {"root": str(root), "files": {rel: [list(ident), sha] for rel, (ident, sha) in digests.items()}}
+    write_text(Path(processed_dir) / DIGESTS_FILE, json.dumps(data))
+
+
+def load_digests(processed_dir: str | os.PathLike, root: str | os.PathLike) -> dict[str, Digest]:
+    """The digests :func:`save_digests` kept for the raw folder ``root`` ({} when none, or for another folder)."""
+    try:
+        data = json.loads((Path(processed_dir) / DIGESTS_FILE).read_text(encoding="utf-8"))
+        if data.get("root") != str(Path(os.path.realpath(root))):
+            return {}
+        return {rel: (tuple(ident), sha) for rel, (ident, sha) in data["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def _copy_penalty(rel: str) -> int:

@@ -36,7 +36,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -197,7 +197,7 @@ def _process_file(root: str, entry: RawEntry, limits: Limits) -> dict:
             res["reason"] = entry.skip or "not a regular file"
             return res
         try:
-            data, res["sha256"], res["bytes"] = read_raw_file(path, limits.max_file_bytes)
+            data, res["sha256"], res["bytes"] = read_raw_file(path, limits.max_file_bytes, entry.digest)
         except OSError as exc:
             res["reason"] = (f"cannot read file: {exc.strerror or exc}" if exc.errno != errno.ELOOP
                              else "became a symbolic link while being read (not followed)")
@@ -288,7 +288,7 @@ def _run_files(root: str, entries: list[RawEntry], limits: Limits, workers: int,
                 results[i] = solo.submit(_process_file, root, entry, limits).result()
         except BrokenProcessPool:
             try:
-                _, sha, n = read_raw_file(Path(root) / entry.rel, -1) if entry.regular else (None, "", 0)
+                _, sha, n = read_raw_file(Path(root) / entry.rel, -1, entry.digest) if entry.regular else (None, "", 0)
             except OSError:
                 sha, n = "", 0
             results[i] = _crashed(entry, sha, n)
@@ -465,20 +465,30 @@ class FileCache:
         self.reuse = None
 
     def lookup(self, root: str, entries: list[RawEntry]) -> dict[int, dict]:
-        """Cached results by entry index (hashing every regular file to find them)."""
+        """Cached results by entry index (the digest of every regular file finds them).
+
+        A file is hashed here unless the run's inventory hashed it already (its digests, kept in
+        the processed folder by :func:`.files.inventory`); each entry of ``entries`` not found
+        is given its digest (:attr:`RawEntry.digest`), so that reading it does not hash it again.
+        """
         from ..partition import file_key
-        from .files import sha256_file
+        from .files import load_digests, raw_digest
 
         data = self.cache.load() or {}
         stored = data.get("files", {}) if data.get("fingerprint") == self.fp else {}
+        known = load_digests(self.processed_dir, root)
         hits = {}
         for i, entry in enumerate(entries):
-            if not entry.regular or entry.skip:
+            if not entry.regular or (entry.skip and entry.rel not in known):
                 continue
             try:
-                key = file_key(self.fp, entry.rel, sha256_file(Path(root) / entry.rel))
+                digest = raw_digest(Path(root) / entry.rel, known.get(entry.rel))
             except OSError:
                 continue
+            entries[i] = replace(entry, digest=digest)
+            if entry.skip:  # a hidden file: only hashed for the log, never a cached result
+                continue
+            key = file_key(self.fp, entry.rel, digest[1])
             self._keys[i] = key
             if key in stored:
                 hits[i] = {**stored[key], "rel": entry.rel, "mtime": entry.mtime}

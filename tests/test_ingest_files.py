@@ -1,0 +1,94 @@
+"""Each raw file is hashed once a run (soa_analysis/ingest/files.py): the inventory's digests are
+passed to the ingest cache's look-up and on to the read, and a file changed in between is
+hashed again. Every file here is written by the test (fictional).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from soa_analysis import manifest
+from soa_analysis.ingest import files, run_ingest
+
+TEXT = ("FICTIONAL test submission. Council: Falkirk Council. Title: Walking group {n}.\n\n"
+        "The walking group met weekly from April 2011 and 46 older people took part. Falls reported by the "
+        "group fell from 12 to 5 compared with the previous year, according to the health centre's records.\n")
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The raw files hashed, in order (every file's bytes are hashed through datafiles.read_stream)."""
+    seen: list[str] = []
+    real = files.read_stream
+
+    def counting(fh, *, keep=-1, digest=True):
+        if digest:
+            seen.append(Path(f"/proc/self/fd/{fh.fileno()}").resolve().name)
+        return real(fh, keep=keep, digest=digest)
+
+    monkeypatch.setattr(files, "read_stream", counting)
+    return seen
+
+
+def _raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for n in range(3):
+        (raw / f"walk{n}.txt").write_text(TEXT.format(n=n), encoding="utf-8")
+    (raw / ".hidden.txt").write_text("FICTIONAL hidden", encoding="utf-8")
+    return raw
+
+
+def _log_sha(processed: Path) -> dict:
+    log = pd.read_csv(processed / "ingest_log.csv", keep_default_na=False)
+    return dict(zip(log["source_file"], log["sha256"]))
+
+
+def test_a_run_hashes_each_raw_file_once(tmp_path, hashed):
+    raw, processed = _raw(tmp_path), tmp_path / "processed"
+    inputs = manifest.input_inventory(raw, processed)  # what a run does first, for its manifest
+    run_ingest(raw, processed, workers=1)
+    assert sorted(hashed) == sorted(p.name for p in raw.iterdir())  # each once, hidden file included
+    truth = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in raw.iterdir()}
+    assert {i["file"]: i["sha256"] for i in inputs} == truth
+    assert _log_sha(processed) == truth
+
+    hashed.clear()  # a second ingest, without an inventory: the cache's look-up hashes, reads do not
+    (processed / files.DIGESTS_FILE).unlink()
+    run_ingest(raw, processed, workers=1)
+    assert sorted(hashed) == sorted(p.name for p in raw.iterdir())  # the hidden file by its read, the rest by the look-up
+    assert _log_sha(processed) == truth
+
+
+def test_a_file_changed_after_the_inventory_is_hashed_again(tmp_path, hashed):
+    raw, processed = _raw(tmp_path), tmp_path / "processed"
+    manifest.input_inventory(raw, processed)
+    (raw / "walk1.txt").write_text(TEXT.format(n="one, changed"), encoding="utf-8")
+    hashed.clear()
+    run_ingest(raw, processed, workers=1)
+    assert hashed == ["walk1.txt"]
+    assert _log_sha(processed)["walk1.txt"] == hashlib.sha256((raw / "walk1.txt").read_bytes()).hexdigest()
+
+
+def test_digests_of_another_raw_folder_are_not_used(tmp_path):
+    raw, processed = _raw(tmp_path), tmp_path / "processed"
+    manifest.input_inventory(raw, processed)
+    assert set(files.load_digests(processed, raw)) == {p.name for p in raw.iterdir()}
+    assert files.load_digests(processed, tmp_path) == {}
+    assert files.load_digests(tmp_path / "nowhere", raw) == {}
+
+
+def test_a_known_digest_is_only_taken_for_the_same_file(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_bytes(b"FICTIONAL a")
+    digest = files.raw_digest(a)
+    assert digest[1] == hashlib.sha256(b"FICTIONAL a").hexdigest()
+    assert files.read_raw_file(a, 100, digest) == (b"FICTIONAL a", digest[1], 11)
+    stale = (digest[0], "0" * 64)
+    assert files.raw_digest(a, stale) == stale  # same identity: taken as known
+    a.write_bytes(b"FICTIONAL b")  # another write: another identity
+    assert files.read_raw_file(a, 100, stale)[1] == hashlib.sha256(b"FICTIONAL b").hexdigest()
