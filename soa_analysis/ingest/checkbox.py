@@ -1,11 +1,15 @@
-"""Tick marks beside items: which characters are ticks, and the state of an item or a cell."""
+"""Tick marks beside items: which characters are ticks, the state of an item or a cell, and
+when a table row is a ticked or unticked item (:func:`row_block`, for every reader of tables)."""
 
 from __future__ import annotations
 
 import re
 
+from .document import Block
+from .normalise import normalise_inline
+
 __all__ = ["TICK_MARKS", "EMPTY_BOX", "SOLID_SHAPES", "HOLLOW_SHAPES", "TICKED_CHARS", "UNTICKED_CHARS",
-           "mark_state", "split_checkbox"]
+           "mark_state", "split_checkbox", "row_block"]
 
 # The one definition of which characters are tick marks. Tick and box characters mean ticked or
 # unticked wherever they stand; solid and hollow shapes are also common bullets, so they count as
@@ -71,3 +75,36 @@ def split_checkbox(text: str) -> tuple[bool | None, str]:
     if m and not _ANY_MARK.search(m.group("rest")):
         return m.group("m") != EMPTY_BOX, m.group("rest").strip()
     return None, text
+
+
+def row_block(cells: list[str], *, level: int = 0, may_be_checkbox: bool = True) -> Block | None:
+    """A table row as one block: a ``checkbox`` when exactly two cells are filled, one holding
+    only a mark (:func:`mark_state`) and the other the item; else a ``row`` of the filled cells
+    joined by " | " (keeping ``cells``); None when every cell is empty.
+
+    Parameters
+    ----------
+    cells : list of str
+        The row's cell texts, empty ones included.
+    level : int
+        Table nesting depth.
+    may_be_checkbox : bool
+        False when the row's cells hold checkbox controls of their own (they are the items).
+
+    Example
+    -------
+    >>> row_block(["\u2612", "Partnership working"])
+    Block(kind='checkbox', text='Partnership working', level=0, cells=[], checked=True)
+    >>> row_block(["Partner", "", "NHS Fife"]).text
+    'Partner | NHS Fife'
+    """
+    filled = [c for c in cells if c]
+    if not filled:
+        return None
+    if may_be_checkbox and len(filled) == 2:
+        marks = [mark_state(c) for c in filled]
+        if sum(m is not None for m in marks) == 1:
+            state = next(m for m in marks if m is not None)
+            item = next(c for c, m in zip(filled, marks) if m is None)
+            return Block("checkbox", normalise_inline(item), level=level, checked=state)
+    return Block("row", " | ".join(filled), level=level, cells=cells)

@@ -21,7 +21,7 @@ import zipfile
 
 from ..errors import QuarantineError
 from .cap import READ_AHEAD
-from .checkbox import EMPTY_BOX, mark_state, split_checkbox
+from .checkbox import EMPTY_BOX, row_block, split_checkbox
 from .document import Block, Document
 from .forms import form_documents
 from .limits import Limits, check_time
@@ -294,14 +294,9 @@ def _table(tbl, ctx: _Ctx, level: int, out: list[Block]) -> None:
             cells.append(text)
             boxes.extend(cb)
             nested.extend(nt)
-        filled = [c for c in cells if c]
-        marks = [mark_state(c) for c in filled]
-        if len(filled) == 2 and sum(m is not None for m in marks) == 1 and not boxes:
-            state = next(m for m in marks if m is not None)
-            item = next(c for c, m in zip(filled, marks) if m is None)
-            out.append(Block("checkbox", normalise_inline(item), level=level, checked=state))
-        elif filled:
-            out.append(Block("row", " | ".join(filled), level=level, cells=cells))
+        block = row_block(cells, level=level, may_be_checkbox=not boxes)
+        if block is not None:
+            out.append(block)
         out.extend(boxes)
         for t in nested:
             _table(t, ctx, level + 1, out)
@@ -655,14 +650,9 @@ def _odf_table(table, out: list[Block], limits: Limits, level: int, state: dict)
                     if t:
                         parts.append(t)
             cells.append("\n".join(p for p in parts if p))
-        filled = [c for c in cells if c]
-        marks = [mark_state(c) for c in filled]
-        if len(filled) == 2 and sum(m is not None for m in marks) == 1:
-            state_ = next(m for m in marks if m is not None)
-            item = next(c for c, m in zip(filled, marks) if m is None)
-            out.append(Block("checkbox", normalise_inline(item), level=level, checked=state_))
-        elif filled:
-            out.append(Block("row", " | ".join(filled), level=level, cells=cells))
+        block = row_block(cells, level=level)
+        if block is not None:
+            out.append(block)
         for t in nested:
             _odf_table(t, out, limits, level + 1, state)
 

@@ -13,7 +13,7 @@ import re
 
 from ..errors import QuarantineError
 from .cap import READ_AHEAD
-from .checkbox import mark_state
+from .checkbox import row_block
 from .document import Block, Document
 from .limits import Limits, check_time
 from .normalise import normalise_inline, normalise_text
@@ -73,17 +73,9 @@ def _plumber_page(pdf, index: int) -> list[Block] | None:
     for t in tables:
         rows: list[Block] = []
         for cells in t.extract():
-            texts = [join_wrapped_lines(normalise_text(c or "")) for c in cells if c is not None]
-            filled = [c for c in texts if c]
-            if not filled:
-                continue
-            marks = [mark_state(c) for c in filled]
-            if len(filled) == 2 and sum(m is not None for m in marks) == 1:
-                state = next(m for m in marks if m is not None)
-                item = next(c for c, m in zip(filled, marks) if m is None)
-                rows.append(Block("checkbox", normalise_inline(item), checked=state))
-            else:
-                rows.append(Block("row", " | ".join(filled), cells=texts))
+            block = row_block([join_wrapped_lines(normalise_text(c or "")) for c in cells if c is not None])
+            if block is not None:
+                rows.append(block)
         items.append((t.bbox[1], 1, rows))
     items.sort(key=lambda it: (it[0], it[1]))
     return [b for _, _, bl in items for b in bl]

@@ -8,7 +8,7 @@ from email import policy
 from email.utils import parseaddr, parsedate_to_datetime
 
 from ..errors import QuarantineError
-from .checkbox import mark_state, split_checkbox
+from .checkbox import row_block, split_checkbox
 from .document import Block, Document
 from .encodings import decode_text, looks_like_text
 from .limits import Limits, check_time
@@ -132,14 +132,9 @@ class _HtmlWalker:
                 if any(b.kind == "checkbox" for b in sub.blocks):
                     self.blocks.extend(b for b in sub.blocks if b.kind == "checkbox")
                 nested.extend(top_nested)
-            filled = [c for c in cells if c]
-            marks = [mark_state(c) for c in filled]
-            if len(filled) == 2 and sum(m is not None for m in marks) == 1:
-                state = next(m for m in marks if m is not None)
-                item = next(c for c, m in zip(filled, marks) if m is None)
-                self.blocks.append(Block("checkbox", normalise_inline(item), level=level, checked=state))
-            elif filled:
-                self.blocks.append(Block("row", " | ".join(filled), level=level, cells=cells))
+            block = row_block(cells, level=level)
+            if block is not None:
+                self.blocks.append(block)
             for t in nested:
                 self.table(t, level + 1, depth + 1)
 
