@@ -26,6 +26,15 @@ from .text import analyse
 __all__ = ["evaluate", "EvaluationReport", "bootstrap_f1", "f1_table"]
 
 
+def _rates(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 from true positive, false positive and false negative counts (0 where undefined)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prec = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        rec = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    return prec, rec, f1
+
+
 def f1_table(Y: np.ndarray, P: np.ndarray):
     """Per-column precision, recall, F1 (0 where undefined) and micro/macro F1."""
     Y = np.asarray(Y, dtype=int)
@@ -33,10 +42,7 @@ def f1_table(Y: np.ndarray, P: np.ndarray):
     tp = (Y & P).sum(0).astype(float)
     fp = ((1 - Y) & P).sum(0).astype(float)
     fn = (Y & (1 - P)).sum(0).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prec = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        rec = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    prec, rec, f1 = _rates(tp, fp, fn)
     micro = 2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1e-12)
     return prec, rec, f1, float(micro), float(f1.mean())
 
@@ -58,10 +64,8 @@ def bootstrap_f1(Y: np.ndarray, P: np.ndarray, *, n_boot=1000, seed=0, level=0.9
     tp = W @ (Y & P)
     fp = W @ ((1 - Y) & P)
     fn = W @ (Y & (1 - P))
+    prec, rec, f1 = _rates(tp, fp, fn)
     with np.errstate(divide="ignore", invalid="ignore"):
-        prec = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        rec = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
         micro = 2 * tp.sum(1) / (2 * tp.sum(1) + fp.sum(1) + fn.sum(1))
     macro = f1.mean(1)
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
