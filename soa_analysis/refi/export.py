@@ -197,6 +197,27 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.E
     return el
 
 
+# The variables every source carries: (key, name, REFI type, description).
+_VARIABLES = [
+    ("council", "Council", "Text", "The council (Community Planning Partnership area) the submission is from"),
+    ("submission_type", "Submission type", "Text", "The template recognised: case_study_2009, "
+     "case_study_2010, annual_report, form_export or unstructured"),
+    ("year", "Year", "Integer", "The year the submission refers to"),
+    ("date", "Date", "Date", "The submission or document date"),
+    ("grade", "Evidence grade", "Text", "The evidence of benefit grade: strong, some, planned or none"),
+    ("submission_id", SUBMISSION_VARIABLE, "Text", "The submission's id in the workbench's tables"),
+]
+_VALUE_ELEMENT = {"Text": "TextValue", "Integer": "IntegerValue", "Date": "DateValue"}
+
+
+@dataclass
+class _Stamp:
+    """Who made every element, and when (written on each)."""
+
+    user: str
+    when: str
+
+
 def build_project(processed_dir: str | os.PathLike, *, name: str = "", created: _dt.datetime | None = None) -> QdpxExport:
     """The REFI-QDA project of the processed tables (see the module docstring).
 
@@ -223,18 +244,39 @@ def build_project(processed_dir: str | os.PathLike, *, name: str = "", created: 
         raise InputError(f"{pdir / TABLES['submissions'].filename} not found: run `soa-analysis run` "
                          "(or the ingest, tag and evidence stages) first")
     subs = read_table(pdir, "submissions")
-    tags, tag_ev = _optional(pdir, "tags"), _optional(pdir, "tag_evidence")
-    ev, ev_sent, added = _optional(pdir, "evidence"), _optional(pdir, "evidence_sentences"), _optional(pdir, "added_value")
-    when = (created or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    user = guid(TOOL_USER_KEY)
+    tags, ev = _optional(pdir, "tags"), _optional(pdir, "evidence")
+    stamp = _Stamp(guid(TOOL_USER_KEY),
+                   (created or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     ET.register_namespace("", NS)
     root = ET.Element(Q("Project"), {"name": xml_safe(name or "SOA submissions (soa-analysis)"),
-                                     "origin": f"soa-analysis {__version__}", "creatingUserGUID": user,
-                                     "creationDateTime": when})
-    users = _sub(root, "Users")
-    _sub(users, "User", guid=user, name=f"soa-analysis {__version__}", id="soa-analysis")
-
+                                     "origin": f"soa-analysis {__version__}", "creatingUserGUID": stamp.user,
+                                     "creationDateTime": stamp.when})
+    _sub(_sub(root, "Users"), "User", guid=stamp.user, name=f"soa-analysis {__version__}", id="soa-analysis")
     folders, names = _codebook(pdir, tags)
+    n_codes = _codebook_xml(root, folders)
+    _variables_xml(root)
+    coded = _coded_sentences(pdir, subs, tags, names)
+    grades = dict(zip(ev["submission_id"], ev["grade"])) if ev is not None else {}
+    sources_el = _sub(root, "Sources")
+    files, unplaced, cases = {}, [], {}
+    n_sel = n_cod = 0
+    for row in subs.to_dict("records"):
+        sguid, text, council, counts = _source_xml(sources_el, row, coded.get(row["submission_id"], []),
+                                                   grades, stamp, unplaced)
+        files[f"{sguid}.txt"] = text
+        n_sel, n_cod = n_sel + counts[0], n_cod + counts[1]
+        if council:
+            cases.setdefault(council, []).append(sguid)
+    if cases:
+        root.insert(list(root).index(sources_el), _cases_xml(cases))  # Cases come before Sources in the schema
+    ET.indent(root, space=" ")
+    xml = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode("utf-8")
+    return QdpxExport(xml=xml, sources=files, n_sources=len(files), n_codes=n_codes, n_selections=n_sel,
+                      n_codings=n_cod, unplaced=unplaced)
+
+
+def _codebook_xml(root: ET.Element, folders: list[dict]) -> int:
+    """The CodeBook: one uncodable folder code per taxonomy holding its codes; returns how many codes."""
     codes_el = _sub(_sub(root, "CodeBook"), "Codes")
     n_codes = 0
     for f in folders:
@@ -245,21 +287,22 @@ def build_project(processed_dir: str | os.PathLike, *, name: str = "", created: 
             if desc:
                 _sub(c, "Description", desc)
             n_codes += 1
+    return n_codes
 
-    variables = [("council", "Council", "Text", "The council (Community Planning Partnership area) the submission is from"),
-                 ("submission_type", "Submission type", "Text", "The template recognised: case_study_2009, "
-                  "case_study_2010, annual_report, form_export or unstructured"),
-                 ("year", "Year", "Integer", "The year the submission refers to"),
-                 ("date", "Date", "Date", "The submission or document date"),
-                 ("grade", "Evidence grade", "Text", "The evidence of benefit grade: strong, some, planned or none"),
-                 ("submission_id", SUBMISSION_VARIABLE, "Text", "The submission's id in the workbench's tables")]
+
+def _variables_xml(root: ET.Element) -> None:
+    """The Variables element: :data:`_VARIABLES` with their descriptions."""
     vars_el = _sub(root, "Variables")
-    for key, vname, kind, desc in variables:
+    for key, vname, kind, desc in _VARIABLES:
         v = _sub(vars_el, "Variable", guid=guid(f"variable:{key}"), name=vname, typeOfVariable=kind)
         _sub(v, "Description", desc)
 
-    grades = dict(zip(ev["submission_id"], ev["grade"])) if ev is not None else {}
-    # Coded sentences: submission -> [(section, sentence, code key, description)]
+
+def _coded_sentences(pdir: Path, subs: pd.DataFrame, tags: pd.DataFrame | None,
+                     names: dict) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Submission id -> its coded sentences as (section, sentence, code key, description): the
+    assigned tags' evidence, the graded evidence sentences and the added-value themes' sentences."""
+    tag_ev, ev_sent, added = _optional(pdir, "tag_evidence"), _optional(pdir, "evidence_sentences"), _optional(pdir, "added_value")
     coded: dict[str, list[tuple[str, str, str, str]]] = {}
     if tag_ev is not None and tags is not None and len(tag_ev):
         yes = tags[tags["assigned"].astype(bool)][["submission_id", "taxonomy", "priority"]].drop_duplicates()
@@ -283,69 +326,67 @@ def build_project(processed_dir: str | os.PathLike, *, name: str = "", created: 
         sec = "added_value" if sent in av_text.get(sid, "") else "text"
         coded.setdefault(sid, []).append((sec, sent, code_key("added_value", theme),
                                           f"{label} (added value): matched {phrases}"))
+    return coded
 
-    cases: dict[str, list[str]] = {}
-    sources_el = _sub(root, "Sources")
-    files, unplaced = {}, []
-    n_sel = n_cod = 0
-    for row in subs.to_dict("records"):
-        sid = row["submission_id"]
-        text = redact(row.get("text") or "")
-        sguid = guid(f"source:{sid}")
-        fname = f"{sguid}.txt"
-        files[fname] = text
-        council = str(row.get("council") or "")
-        title = str(row.get("title") or "").strip() or sid
-        src = _sub(sources_el, "TextSource", guid=sguid, name=f"{redact(title)} ({council or 'council unknown'})",
-                   plainTextPath=f"internal://{fname}", creatingUser=user, creationDateTime=when)
-        part = f", {row['part']}" if row.get("part") else ""
-        _sub(src, "Description", f"Submission {sid} from {row['source_file']}{part}. Narrative only: the lead "
-                                 "officer's contact details are not included, and e-mail addresses and telephone "
-                                 "numbers in the text are removed.")
-        spans = _section_spans(row, text)
-        selections: dict[tuple[int, int], dict[str, str]] = {}
-        for section, sentence, ckey, desc in coded.get(sid, []):
-            span = locate(text, redact(sentence), spans.get(section))
-            if span is None:
-                unplaced.append((sid, sentence))
-                continue
-            selections.setdefault(span, {}).setdefault(ckey, desc)
-        for (start, end), codes in sorted(selections.items()):
-            sel = _sub(src, "PlainTextSelection", guid=guid(f"selection:{sid}:{start}:{end}"),
-                       name=text[start:end][:80], startPosition=str(start), endPosition=str(end),
-                       creatingUser=user, creationDateTime=when)
-            _sub(sel, "Description", "\n".join(codes.values()))
-            for ckey in codes:
-                c = _sub(sel, "Coding", guid=guid(f"coding:{sid}:{start}:{end}:{ckey}"), creatingUser=user,
-                         creationDateTime=when)
-                _sub(c, "CodeRef", targetGUID=guid(ckey))
-                n_cod += 1
-            n_sel += 1
-        values = {"council": council, "submission_type": row.get("submission_type"), "year": row.get("year"),
-                  "date": row.get("date"), "grade": grades.get(sid, ""), "submission_id": sid}
-        for key, _, kind, _ in variables:
-            v = values.get(key)
-            if v is None or (isinstance(v, float) and v != v) or str(v) == "" or str(v) == "<NA>":
-                continue
-            vv = _sub(src, "VariableValue")
-            _sub(vv, "VariableRef", targetGUID=guid(f"variable:{key}"))
-            _sub(vv, {"Text": "TextValue", "Integer": "IntegerValue", "Date": "DateValue"}[kind],
-                 str(int(v)) if kind == "Integer" else str(v)[:10] if kind == "Date" else str(v))
-        if council:
-            cases.setdefault(council, []).append(sguid)
-    if cases:
-        # Cases come before Sources in the schema's sequence.
-        cases_el = ET.Element(Q("Cases"))
-        for council in sorted(cases):
-            case = _sub(cases_el, "Case", guid=guid(f"case:{council}"), name=council)
-            _sub(case, "Description", f"Submissions from {council}")
-            for s in cases[council]:
-                _sub(case, "SourceRef", targetGUID=s)
-        root.insert(list(root).index(sources_el), cases_el)
-    ET.indent(root, space=" ")
-    xml = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode("utf-8")
-    return QdpxExport(xml=xml, sources=files, n_sources=len(files), n_codes=n_codes, n_selections=n_sel,
-                      n_codings=n_cod, unplaced=unplaced)
+
+def _source_xml(sources_el: ET.Element, row: dict, coded: list[tuple[str, str, str, str]], grades: dict,
+                stamp: _Stamp, unplaced: list) -> tuple[str, str, str, tuple[int, int]]:
+    """One submission as a TextSource: its redacted text, its coded selections and its variable
+    values. Sentences that cannot be placed in the text go to ``unplaced``.
+
+    Returns (the source's guid, its text, its council, (selections, codings)).
+    """
+    sid = row["submission_id"]
+    text = redact(row.get("text") or "")
+    sguid = guid(f"source:{sid}")
+    council = str(row.get("council") or "")
+    title = str(row.get("title") or "").strip() or sid
+    src = _sub(sources_el, "TextSource", guid=sguid, name=f"{redact(title)} ({council or 'council unknown'})",
+               plainTextPath=f"internal://{sguid}.txt", creatingUser=stamp.user, creationDateTime=stamp.when)
+    part = f", {row['part']}" if row.get("part") else ""
+    _sub(src, "Description", f"Submission {sid} from {row['source_file']}{part}. Narrative only: the lead "
+                             "officer's contact details are not included, and e-mail addresses and telephone "
+                             "numbers in the text are removed.")
+    spans = _section_spans(row, text)
+    selections: dict[tuple[int, int], dict[str, str]] = {}
+    for section, sentence, ckey, desc in coded:
+        span = locate(text, redact(sentence), spans.get(section))
+        if span is None:
+            unplaced.append((sid, sentence))
+            continue
+        selections.setdefault(span, {}).setdefault(ckey, desc)
+    n_cod = 0
+    for (start, end), codes in sorted(selections.items()):
+        sel = _sub(src, "PlainTextSelection", guid=guid(f"selection:{sid}:{start}:{end}"),
+                   name=text[start:end][:80], startPosition=str(start), endPosition=str(end),
+                   creatingUser=stamp.user, creationDateTime=stamp.when)
+        _sub(sel, "Description", "\n".join(codes.values()))
+        for ckey in codes:
+            c = _sub(sel, "Coding", guid=guid(f"coding:{sid}:{start}:{end}:{ckey}"), creatingUser=stamp.user,
+                     creationDateTime=stamp.when)
+            _sub(c, "CodeRef", targetGUID=guid(ckey))
+            n_cod += 1
+    values = {"council": council, "submission_type": row.get("submission_type"), "year": row.get("year"),
+              "date": row.get("date"), "grade": grades.get(sid, ""), "submission_id": sid}
+    for key, _, kind, _ in _VARIABLES:
+        v = values.get(key)
+        if v is None or (isinstance(v, float) and v != v) or str(v) == "" or str(v) == "<NA>":
+            continue
+        vv = _sub(src, "VariableValue")
+        _sub(vv, "VariableRef", targetGUID=guid(f"variable:{key}"))
+        _sub(vv, _VALUE_ELEMENT[kind], str(int(v)) if kind == "Integer" else str(v)[:10] if kind == "Date" else str(v))
+    return sguid, text, council, (len(selections), n_cod)
+
+
+def _cases_xml(cases: dict[str, list[str]]) -> ET.Element:
+    """The Cases element: one case per council, referring to its sources."""
+    cases_el = ET.Element(Q("Cases"))
+    for council in sorted(cases):
+        case = _sub(cases_el, "Case", guid=guid(f"case:{council}"), name=council)
+        _sub(case, "Description", f"Submissions from {council}")
+        for s in cases[council]:
+            _sub(case, "SourceRef", targetGUID=s)
+    return cases_el
 
 
 def export_qdpx(processed_dir: str | os.PathLike, out: str | os.PathLike, **kw) -> QdpxExport:

@@ -102,6 +102,84 @@ def _guid(value: str | None) -> str:
     return (value or "").strip().strip("{}").lower()
 
 
+def _project_root(zf: zipfile.ZipFile, path: Path):
+    """The Project element of the zip's ``project.qde`` (parsed with defusedxml; InputError when
+    it is missing, not well-formed or not a QDA-XML project)."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    qde = [n for n in zf.namelist() if PurePosixPath(n).name.casefold() == "project.qde"]
+    if not qde:
+        raise InputError(f"{path}: no project.qde inside: not a REFI-QDA project file")
+    try:
+        root = fromstring(zf.read(sorted(qde, key=len)[0]))
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        raise InputError(f"{path}: project.qde is not well-formed XML ({exc})") from None
+    if root.tag != Q("Project"):
+        raise InputError(f"{path}: project.qde's root element is {root.tag!r}, not a Project in the "
+                         f"{NS} namespace")
+    return root
+
+
+def _source_text(zf: zipfile.ZipFile, s, warnings: list[str]) -> str | None:
+    """A TextSource's text: its PlainTextContent, or its ``internal://`` member of the zip; None
+    (with a warning) when the text is not in the file."""
+    sname = s.get("name") or ""
+    content = s.find(Q("PlainTextContent"))
+    if content is not None:
+        return content.text or ""
+    if (s.get("plainTextPath") or "").startswith("internal://"):
+        member = _member(zf, s.get("plainTextPath"))
+        if member is None:
+            warnings.append(f"source {sname!r}: {s.get('plainTextPath')} is not in the file")
+            return None
+        return zf.read(member).decode("utf-8-sig", errors="replace")
+    warnings.append(f"source {sname!r}: its text is outside the file ({s.get('plainTextPath')!r})")
+    return None
+
+
+def _variable_values(s, variables: dict[str, str]) -> dict[str, str]:
+    """A source's variable values by variable name (by guid when the variable is not declared)."""
+    values = {}
+    for vv in s.findall(Q("VariableValue")):
+        ref = vv.find(Q("VariableRef"))
+        value = next((c.text for c in vv if c.tag != Q("VariableRef")), None)
+        if ref is not None:
+            values[variables.get(_guid(ref.get("targetGUID")), _guid(ref.get("targetGUID")))] = value or ""
+    return values
+
+
+def _source_codings(s, text: str, warnings: list[str]) -> list[dict]:
+    """A source's codings: those of its selections (skipped, with a warning, when a selection's
+    positions are not whole numbers inside the text) and those of the whole source."""
+    sguid, sname = _guid(s.get("guid")), s.get("name") or ""
+    codings = []
+    for sel in s.findall(Q("PlainTextSelection")):
+        try:
+            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+        except (TypeError, ValueError):
+            warnings.append(f"source {sname!r}: a selection without whole-number positions was skipped")
+            continue
+        if not 0 <= start <= end <= len(text):
+            warnings.append(f"source {sname!r}: selection {start}-{end} lies outside its text "
+                            f"({len(text)} characters) and was skipped")
+            continue
+        for c in sel.findall(Q("Coding")):
+            ref = c.find(Q("CodeRef"))
+            codings.append({"source_guid": sguid, "selection_guid": _guid(sel.get("guid")), "start": start,
+                            "end": end, "text": text[start:end],
+                            "code_guid": _guid(ref.get("targetGUID")) if ref is not None else "",
+                            "user_guid": _guid(c.get("creatingUser") or sel.get("creatingUser")),
+                            "created": c.get("creationDateTime") or sel.get("creationDateTime") or ""})
+    for c in s.findall(Q("Coding")):
+        ref = c.find(Q("CodeRef"))
+        codings.append({"source_guid": sguid, "selection_guid": "", "start": -1, "end": -1, "text": "",
+                        "code_guid": _guid(ref.get("targetGUID")) if ref is not None else "",
+                        "user_guid": _guid(c.get("creatingUser") or s.get("creatingUser")),
+                        "created": c.get("creationDateTime") or ""})
+    return codings
+
+
 def read_qdpx(path: str | os.PathLike) -> QdpxProject:
     """Parse a ``.qdpx`` file.
 
@@ -120,22 +198,10 @@ def read_qdpx(path: str | os.PathLike) -> QdpxProject:
         If the file is not a readable zip, is a zip bomb, has no ``project.qde``, or its XML
         is not well-formed or not a QDA-XML project.
     """
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, fromstring
-
     path = Path(path)
     zf = _open(path)
     with zf:
-        qde = [n for n in zf.namelist() if PurePosixPath(n).name.casefold() == "project.qde"]
-        if not qde:
-            raise InputError(f"{path}: no project.qde inside: not a REFI-QDA project file")
-        try:
-            root = fromstring(zf.read(sorted(qde, key=len)[0]))
-        except (ParseError, DefusedXmlException, ValueError) as exc:
-            raise InputError(f"{path}: project.qde is not well-formed XML ({exc})") from None
-        if root.tag != Q("Project"):
-            raise InputError(f"{path}: project.qde's root element is {root.tag!r}, not a Project in the "
-                             f"{NS} namespace")
+        root = _project_root(zf, path)
         warnings: list[str] = []
         users = [{"guid": _guid(u.get("guid")), "name": u.get("name") or "", "id": u.get("id") or ""}
                  for u in root.iter(Q("User"))]
@@ -152,51 +218,12 @@ def read_qdpx(path: str | os.PathLike) -> QdpxProject:
             if kind != "TextSource":
                 skipped[kind] = skipped.get(kind, 0) + 1
                 continue
-            sguid, sname = _guid(s.get("guid")), s.get("name") or ""
-            content = s.find(Q("PlainTextContent"))
-            text = None
-            if content is not None:
-                text = content.text or ""
-            elif (s.get("plainTextPath") or "").startswith("internal://"):
-                member = _member(zf, s.get("plainTextPath"))
-                if member is None:
-                    warnings.append(f"source {sname!r}: {s.get('plainTextPath')} is not in the file")
-                else:
-                    text = zf.read(member).decode("utf-8-sig", errors="replace")
-            else:
-                warnings.append(f"source {sname!r}: its text is outside the file ({s.get('plainTextPath')!r})")
+            text = _source_text(zf, s, warnings)
             if text is None:
                 continue
-            values = {}
-            for vv in s.findall(Q("VariableValue")):
-                ref = vv.find(Q("VariableRef"))
-                value = next((c.text for c in vv if c.tag != Q("VariableRef")), None)
-                if ref is not None:
-                    values[variables.get(_guid(ref.get("targetGUID")), _guid(ref.get("targetGUID")))] = value or ""
-            sources.append({"guid": sguid, "name": sname, "text": text, "variables": values})
-            for sel in s.findall(Q("PlainTextSelection")):
-                try:
-                    start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-                except (TypeError, ValueError):
-                    warnings.append(f"source {sname!r}: a selection without whole-number positions was skipped")
-                    continue
-                if not 0 <= start <= end <= len(text):
-                    warnings.append(f"source {sname!r}: selection {start}-{end} lies outside its text "
-                                    f"({len(text)} characters) and was skipped")
-                    continue
-                for c in sel.findall(Q("Coding")):
-                    ref = c.find(Q("CodeRef"))
-                    codings.append({"source_guid": sguid, "selection_guid": _guid(sel.get("guid")), "start": start,
-                                    "end": end, "text": text[start:end],
-                                    "code_guid": _guid(ref.get("targetGUID")) if ref is not None else "",
-                                    "user_guid": _guid(c.get("creatingUser") or sel.get("creatingUser")),
-                                    "created": c.get("creationDateTime") or sel.get("creationDateTime") or ""})
-            for c in s.findall(Q("Coding")):
-                ref = c.find(Q("CodeRef"))
-                codings.append({"source_guid": sguid, "selection_guid": "", "start": -1, "end": -1, "text": "",
-                                "code_guid": _guid(ref.get("targetGUID")) if ref is not None else "",
-                                "user_guid": _guid(c.get("creatingUser") or s.get("creatingUser")),
-                                "created": c.get("creationDateTime") or ""})
+            sources.append({"guid": _guid(s.get("guid")), "name": s.get("name") or "", "text": text,
+                            "variables": _variable_values(s, variables)})
+            codings += _source_codings(s, text, warnings)
         for kind, n in sorted(skipped.items()):
             warnings.append(f"{n} {kind} source(s) skipped: only plain-text sources are read")
         bad = sorted({g for g in [u["guid"] for u in users] + [c["guid"] for c in code_rows]

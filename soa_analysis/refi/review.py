@@ -35,7 +35,7 @@ from ..report.safe import redact
 from ..schema import GRADES
 from ..tagging.review import REVIEW_COLUMNS
 from .common import SUBMISSION_VARIABLE, TOOL_USER_KEY, code_key, guid
-from .read import read_qdpx
+from .read import QdpxProject, read_qdpx
 
 __all__ = ["QdpxReview", "qdpx_review"]
 
@@ -120,7 +120,21 @@ def qdpx_review(path: str | os.PathLike, processed_dir: str | os.PathLike) -> Qd
     tags = read_table(processed_dir, "tags")
     out = QdpxReview(review=pd.DataFrame(columns=[c for c in REVIEW_COLUMNS if c != "label"] + ["label", "review_file"]),
                      warnings=list(proj.warnings), n_codings=len(proj.codings))
-    # Sources -> submissions.
+    source_sub = _source_submissions(proj, subs, out.unmatched_sources)
+    code_cat, code_other = _code_categories(proj, tags)
+    coded, used = _coders_codings(proj, source_sub, code_cat, code_other, out)
+    review = _decisions(coded, used, subs, tags, origin=proj.origin, review_file=str(path))
+    if len(review):
+        review.insert(0, "review_id", [f"q{i + 1:05d}" for i in range(len(review))])
+        # As import_review's table: "label" holds the decision (1.0 yes, 0.0 no).
+        out.review = review[[c for c in REVIEW_COLUMNS if c != "label"] + ["label", "review_file"]]
+    out.coders = sorted(set(used["coder"]))
+    return out
+
+
+def _source_submissions(proj: QdpxProject, subs: pd.DataFrame, unmatched: list) -> dict[str, str]:
+    """Source guid -> submission id: by the source's submission-id variable, else by the guid the
+    export gave it, else by its text; the names of sources matching none go to ``unmatched``."""
     ids = set(subs["submission_id"])
     by_guid = {guid(f"source:{s}"): s for s in ids}
     by_text = {}
@@ -133,8 +147,14 @@ def qdpx_review(path: str | os.PathLike, processed_dir: str | os.PathLike) -> Qd
         if sid:
             source_sub[s.guid] = sid
         else:
-            out.unmatched_sources.append(s.name)
-    # Codes -> (taxonomy, category).
+            unmatched.append(s.name)
+    return source_sub
+
+
+def _code_categories(proj: QdpxProject, tags: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """Code guid -> (taxonomy, category) for the codes that are tag categories (by the export's
+    guid, else by name, the folder deciding between taxonomies), and the guids of the
+    added-value and evidence-grade codes (read, but not tag labels)."""
     cats = tags.drop_duplicates(["taxonomy", "priority"])
     labels = dict(zip(zip(cats["taxonomy"], cats["priority"]),
                       cats["label"] if "label" in cats.columns else cats["priority"].map(_readable)))
@@ -157,7 +177,14 @@ def qdpx_review(path: str | os.PathLike, processed_dir: str | os.PathLike) -> Qd
                         _readable(h[0]).casefold() in c.path.casefold()] or hits[:1]
             if hits:
                 code_cat[c.guid] = hits[0]
-    # Coders.
+    return code_cat, code_other
+
+
+def _coders_codings(proj: QdpxProject, source_sub: dict, code_cat: dict, code_other: set,
+                    out: QdpxReview) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The codings of coders other than soa-analysis on matched submissions (``coded``), and
+    those of them whose code is a tag category (``used``, with taxonomy and priority); the
+    counts of left-aside codings go to ``out``."""
     tool = guid(TOOL_USER_KEY)
     user_names = dict(zip(proj.users["guid"], proj.users["name"]))
     cod = proj.codings.copy()
@@ -176,6 +203,13 @@ def qdpx_review(path: str | os.PathLike, processed_dir: str | os.PathLike) -> Qd
     used["taxonomy"] = used["cat"].map(lambda x: x[0])
     used["priority"] = used["cat"].map(lambda x: x[1])
     out.n_used = len(used)
+    return coded, used
+
+
+def _decisions(coded: pd.DataFrame, used: pd.DataFrame, subs: pd.DataFrame, tags: pd.DataFrame, *,
+               origin: str, review_file: str) -> pd.DataFrame:
+    """One review decision per coder, submission and category of every taxonomy the coder used:
+    yes when the coder coded a sentence of the submission with the category, else no."""
     taxonomies_used = used.groupby("coder")["taxonomy"].agg(set).to_dict()
     sub_meta = subs.set_index("submission_id")[["council", "title"]]
     rows = []
@@ -194,12 +228,6 @@ def qdpx_review(path: str | os.PathLike, processed_dir: str | os.PathLike) -> Qd
                     "score": float(r.score), "assigned": bool(r.assigned), "evidence": r.evidence,
                     "sentences": " | ".join(list(dict.fromkeys(hit["text"]))[:3]), "reviewer": coder,
                     "decision": "yes" if len(hit) else "no",
-                    "comment": f"coded in {proj.origin or 'a CAQDAS tool'}", "review_file": str(path),
+                    "comment": f"coded in {origin or 'a CAQDAS tool'}", "review_file": review_file,
                 })
-    review = pd.DataFrame(rows)
-    if len(review):
-        review.insert(0, "review_id", [f"q{i + 1:05d}" for i in range(len(review))])
-        # As import_review's table: "label" holds the decision (1.0 yes, 0.0 no).
-        out.review = review[[c for c in REVIEW_COLUMNS if c != "label"] + ["label", "review_file"]]
-    out.coders = sorted(set(used["coder"]))
-    return out
+    return pd.DataFrame(rows)
