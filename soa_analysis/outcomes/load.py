@@ -169,6 +169,19 @@ def parse_outcome_csv(raw: bytes, source: str = "<bytes>", crosswalk: Crosswalk 
         the crosswalk knows. The message gives the line numbers of the first offending rows.
     """
     cw = crosswalk or load_crosswalk()
+    df = _read_rows(raw, source)
+    types, years, values = _typed_columns(df, source)
+    out = _rows_frame(df, types, years, values, cw, source)
+    unmatched, absent, councils_missing = _coverage(out, cw, source)
+    out = out.sort_values(["council", "indicator", "cpop_indicator", "period", "year"], kind="stable")
+    return OutcomeData(out.reset_index(drop=True), source, sha256_hex(raw), len(raw), cw,
+                       unmatched, absent, councils_missing)
+
+
+def _read_rows(raw: bytes, source: str) -> pd.DataFrame:
+    """The file's rows as text: the required columns (found whatever their case and spacing),
+    stripped, with each row's line number; refused when empty, too large, not CSV text, of
+    another layout, or with a row lacking an area, indicator or year."""
     if not raw.strip():
         raise _fail(source, "is empty")
     if len(raw) > MAX_BYTES:
@@ -189,25 +202,27 @@ def parse_outcome_csv(raw: bytes, source: str = "<bytes>", crosswalk: Crosswalk 
     df.insert(0, "line", np.arange(2, len(df) + 2))
     if df.empty:
         raise _fail(source, "has a header but no data rows")
-
     blank = (df["CPP"] == "") | (df["Indicator"] == "") | (df["Year"] == "")
     if blank.any():
         raise _fail(source, f"rows without an area, indicator or year at line(s) {_lines(df, blank)}")
+    return df
 
+
+def _typed_columns(df: pd.DataFrame, source: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each row's type (raw, imputed or projected), its (first, last) years and its value (NaN
+    where the file says it is missing); refused where any of them cannot be read."""
     types = df["Type"].map({t: TYPES.get(name_key(t), "") for t in df["Type"].unique()})
     bad = types == ""
     if bad.any():
         shown = sorted(set(df.loc[bad, "Type"]))[:_SHOW]
         raise _fail(source, f"unknown Type value(s) {shown} at line(s) {_lines(df, bad)}; "
                             "expected Raw data, Imputed or Projected")
-
     years = df["Year"].map({y: _parse_year(y) for y in df["Year"].unique()})
     bad = years.isna()
     if bad.any():
         shown = sorted(set(df.loc[bad, "Year"]))[:_SHOW]
         raise _fail(source, f"unreadable Year value(s) {shown} at line(s) {_lines(df, bad)}; expected a year such "
                             "as 2016, a financial year such as 2016/17, or a period such as 2014-2016")
-
     low = df["value"].str.lower()
     is_missing = low.isin(MISSING_VALUES)
     values = pd.to_numeric(df["value"].str.replace(",", "", regex=False).where(~is_missing), errors="coerce")
@@ -217,7 +232,14 @@ def parse_outcome_csv(raw: bytes, source: str = "<bytes>", crosswalk: Crosswalk 
         raise _fail(source, f"non-numeric value(s) {shown} at line(s) {_lines(df, bad)}")
     if np.isinf(values).any():
         raise _fail(source, f"infinite value(s) at line(s) {_lines(df, np.isinf(values))}")
+    return types, years, values
 
+
+def _rows_frame(df: pd.DataFrame, types: pd.Series, years: pd.Series, values: pd.Series, cw: Crosswalk,
+                source: str) -> pd.DataFrame:
+    """The rows with their areas resolved to councils (or Scotland) and their indicators to the
+    crosswalk's ids; refused for an unknown area, no Scotland rows, two names for one area, or
+    the same area, indicator and year twice."""
     areas = {a: _area(a) for a in df["CPP"].unique()}
     unknown = sorted(a for a, (n, _) in areas.items() if not n)
     if unknown:
@@ -248,6 +270,12 @@ def parse_outcome_csv(raw: bytes, source: str = "<bytes>", crosswalk: Crosswalk 
     dup = key.duplicated(keep=False)
     if dup.any():
         raise _fail(source, f"the same area, indicator and year appear more than once, at line(s) {_lines(out, dup)}")
+    return out
+
+
+def _coverage(out: pd.DataFrame, cw: Crosswalk, source: str) -> tuple[tuple, tuple, tuple]:
+    """What the file covers: its indicators the crosswalk does not know (refused when that is
+    all of them), the crosswalk's indicators it lacks, and the council areas it has no rows for."""
     unmatched = tuple(sorted(set(out.loc[out["indicator"] == "", "cpop_indicator"])))
     if len(unmatched) == out["cpop_indicator"].nunique():
         raise _fail(source, f"none of its indicators {list(unmatched)[:_SHOW]} is in the crosswalk "
@@ -259,9 +287,7 @@ def parse_outcome_csv(raw: bytes, source: str = "<bytes>", crosswalk: Crosswalk 
 
     present = set(out["council"])
     councils_missing = tuple(c["name"] for c in load_councils() if c["name"] not in present)
-    out = out.sort_values(["council", "indicator", "cpop_indicator", "period", "year"], kind="stable")
-    return OutcomeData(out.reset_index(drop=True), source, sha256_hex(raw), len(raw), cw,
-                       unmatched, absent, councils_missing)
+    return unmatched, absent, councils_missing
 
 
 @lru_cache(maxsize=1)
