@@ -118,6 +118,60 @@ def followup_records(status: pd.DataFrame, subs: pd.DataFrame) -> list[dict]:
              "status": r.status} for r in status.itertuples()]
 
 
+def _best_reports(meta: pd.DataFrame, fu: pd.DataFrame, councils: pd.Series,
+                  when: dict) -> list[tuple[float, str, str]]:
+    """For each next step of ``fu``, the sentence of a later submission from the same council
+    whose wording is most like it: (cosine similarity, that submission's id, the sentence);
+    (0.0, "", "") when there is none (see the module docstring for the wording compared)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ..nlp import stem, tokenize
+
+    # Candidate report sentences, by council.
+    cands: dict[str, list[tuple[str, str]]] = {}
+    for sid, r in meta.iterrows():
+        c = councils[sid]
+        if c:
+            cands.setdefault(c, []).extend((sid, s) for s in _report_sentences(r.to_dict()))
+    drop_by_council = {c: frozenset(stem(t) for t in tokenize(c)) | {"council"} for c in cands}
+    docs = [" ".join(match_tokens(w, drop_by_council.get(councils.get(sid, ""), frozenset())))
+            for sid, w in zip(fu["submission_id"], fu["what"])]
+    cand_docs = {c: [" ".join(match_tokens(s, drop_by_council[c])) for _, s in lst] for c, lst in cands.items()}
+    corpus = docs + [d for lst in cand_docs.values() for d in lst]
+    vec = TfidfVectorizer(analyzer=str.split, norm="l2", sublinear_tf=True)
+    if any(corpus):
+        vec.fit([d for d in corpus if d] or ["empty"])
+    out = []
+    for i, sid in enumerate(fu["submission_id"]):
+        council = councils.get(sid, "")
+        best = (0.0, "", "")
+        if council and docs[i]:
+            later = [(j, s_sid, sent) for j, (s_sid, sent) in enumerate(cands.get(council, []))
+                     if s_sid != sid and _later(when.get(sid, (None, None)), when.get(s_sid, (None, None)))]
+            if later:
+                q = vec.transform([docs[i]])
+                m = vec.transform([cand_docs[council][j] for j, _, _ in later])
+                sims = (m @ q.T).toarray().ravel()
+                k = int(np.argmax(sims))
+                if sims[k] > best[0]:
+                    best = (float(sims[k]), later[k][1], later[k][2])
+        out.append(best)
+    return out
+
+
+def _since_last_run(old: dict | None, status: str, fell: bool, *, first_run: bool) -> str:
+    """What changed for a next step since the previous run (see the module docstring)."""
+    if first_run:
+        return ""
+    if old is None:
+        return "new"
+    if status == "reported" and old["status"] != "reported":
+        return "now reported"
+    if old["status"] == "reported" and status != "reported":
+        return "no longer reported"
+    return "fell due" if fell else ""
+
+
 def track_followups(subs: pd.DataFrame, followups: pd.DataFrame, *, as_of: _dt.date,
                     previous_as_of: _dt.date | None = None, previous: list[dict] | None = None,
                     threshold: float = MATCH_THRESHOLD) -> pd.DataFrame:
@@ -144,48 +198,20 @@ def track_followups(subs: pd.DataFrame, followups: pd.DataFrame, *, as_of: _dt.d
         Columns :data:`FOLLOWUP_COLUMNS` (the ``followup_status`` table's contract), earliest
         due first.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from ..nlp import stem, tokenize
-
     if followups is None or followups.empty:
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "fell_due_since_last_run" else
                                           float if c == "similarity" else object) for c in FOLLOWUP_COLUMNS})
     meta = subs.set_index("submission_id")
     when = {sid: _when(str(r.get("date") or ""), r.get("year")) for sid, r in meta.iterrows()}
     councils = meta["council"].fillna("").astype(str)
-    # Candidate report sentences, by council.
-    cands: dict[str, list[tuple[str, str]]] = {}
-    for sid, r in meta.iterrows():
-        c = councils[sid]
-        if c:
-            cands.setdefault(c, []).extend((sid, s) for s in _report_sentences(r.to_dict()))
-    drop_by_council = {c: frozenset(stem(t) for t in tokenize(c)) | {"council"} for c in cands}
     fu = followups.reset_index(drop=True)
-    docs = [" ".join(match_tokens(w, drop_by_council.get(councils.get(sid, ""), frozenset())))
-            for sid, w in zip(fu["submission_id"], fu["what"])]
-    cand_docs = {c: [" ".join(match_tokens(s, drop_by_council[c])) for _, s in lst] for c, lst in cands.items()}
-    corpus = docs + [d for lst in cand_docs.values() for d in lst]
-    vec = TfidfVectorizer(analyzer=str.split, norm="l2", sublinear_tf=True)
-    if any(corpus):
-        vec.fit([d for d in corpus if d] or ["empty"])
+    best_of = _best_reports(meta, fu, councils, when)
     prev = {(p["key"], p["what"]): p for p in previous or []}
     key_of = {sid: submission_key(r["source_file"], r.get("part", "")) for sid, r in meta.iterrows()}
     rows = []
     for i, f in fu.iterrows():
         sid = f["submission_id"]
-        council = councils.get(sid, "")
-        best = (0.0, "", "")
-        if council and docs[i]:
-            later = [(j, s_sid, sent) for j, (s_sid, sent) in enumerate(cands.get(council, []))
-                     if s_sid != sid and _later(when.get(sid, (None, None)), when.get(s_sid, (None, None)))]
-            if later:
-                q = vec.transform([docs[i]])
-                m = vec.transform([cand_docs[council][j] for j, _, _ in later])
-                sims = (m @ q.T).toarray().ravel()
-                k = int(np.argmax(sims))
-                if sims[k] > best[0]:
-                    best = (float(sims[k]), later[k][1], later[k][2])
+        best = best_of[i]
         due = str(f.get("due") or "")
         due_d = _dt.date.fromisoformat(due) if due else None
         if best[0] >= threshold:
@@ -197,23 +223,13 @@ def track_followups(subs: pd.DataFrame, followups: pd.DataFrame, *, as_of: _dt.d
         else:
             status = "not_yet_due"
         fell = bool(due_d and due_d <= as_of and (previous_as_of is None or due_d > previous_as_of))
-        old = prev.get((key_of.get(sid, sid), _what_key(f["what"])))
-        if previous is None:
-            since = ""
-        elif old is None:
-            since = "new"
-        elif status == "reported" and old["status"] != "reported":
-            since = "now reported"
-        elif old["status"] == "reported" and status != "reported":
-            since = "no longer reported"
-        elif fell:
-            since = "fell due"
-        else:
-            since = ""
+        since = _since_last_run(prev.get((key_of.get(sid, sid), _what_key(f["what"]))), status, fell,
+                                first_run=previous is None)
         reported = best[0] >= threshold
         rid = best[1] if reported else ""
         rows.append({
-            "submission_id": sid, "council": council, "title": str(meta.at[sid, "title"]) if sid in meta.index else "",
+            "submission_id": sid, "council": councils.get(sid, ""),
+            "title": str(meta.at[sid, "title"]) if sid in meta.index else "",
             "date": str(meta.at[sid, "date"] or "") if sid in meta.index else "",
             "who": str(f.get("who") or ""), "what": str(f["what"]), "by_when": str(f.get("by_when") or ""),
             "due": due, "status": status, "fell_due_since_last_run": fell, "since_last_run": since,
