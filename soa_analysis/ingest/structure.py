@@ -235,47 +235,14 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         doc = Document(form_blocks(meta["fields"]), meta, list(doc.warnings))
     seg = segment(doc)
     warnings = list(doc.warnings) + list(seg.warnings)
-    # Contact details anywhere outside the contact section (a phone number in the narrative,
-    # a signature, a name beside an e-mail address) go to the restricted table too.
-    found_elsewhere: list[dict] = []
-    held_contacts: set[int] = set()  # units that held contact details (an address field is not narrative)
-    for i, u in enumerate(seg.units):
-        if u.label != "contact" and u.text:
-            u.text, found = contacts_in_text(u.text)
-            found_elsewhere += found
-            if found:
-                held_contacts.add(i)
-    if meta.get("title"):
-        meta["title"], found = contacts_in_text(str(meta["title"]))
-        found_elsewhere += found
-    if seg.title:  # the first line of an unstructured text: already among the units' contacts
-        seg.title, _ = contacts_in_text(seg.title)
-
+    found_elsewhere, held_contacts = _take_contacts(seg, meta)
     sections = {name: "" for name in SECTION_COLUMNS}
     for name in SECTION_COLUMNS:
         if name != "title":
             sections[name] = seg.text_of(name)
     title = short_title(_choose_title(seg, meta))
     sections["title"] = title
-
-    narrative = []
-    for i, u in enumerate(seg.units):
-        if not u.text.strip():
-            continue
-        # content under an unmatched form column ("Any other comments") is narrative when it
-        # is prose, not a timestamp or an address
-        keep_other = u.label == "other" and len(u.text.split()) >= 5 and i not in held_contacts
-        if u.label in _NOT_NARRATIVE and not keep_other:
-            continue
-        if u.label == "title":
-            continue  # the chosen title opens the text once
-        narrative.append(u.text.strip())
-    if title and not (narrative and narrative[0].startswith(title.removesuffix(ELLIPSIS))):
-        narrative.insert(0, title)
-    # The contact section is kept out of the narrative, and contact details found elsewhere
-    # have been replaced by marks: both go to the restricted contacts table.
-    text = "\n\n".join(narrative)
-
+    text = _narrative(seg, title, held_contacts)
     contacts = [{**c, "found_in": "contact section"} for c in extract_contacts(seg.text_of("contact"))]
     outcomes = outcome_lines(seg.text_of("outcomes"))
     for cite in find_outcome_citations(text):
@@ -303,3 +270,46 @@ def build_record(doc: Document, *, source_file: str) -> Record:
         partners=find_partners(partners_source),
         warnings=warnings,
     )
+
+
+def _take_contacts(seg: Segmentation, meta: dict) -> tuple[list[dict], set[int]]:
+    """Take the contact details out of everything but the contact section (a phone number in the
+    narrative, a signature, a name beside an e-mail address; the document title too), leaving
+    marks in their place: (the details found, for the restricted table; the indexes of the units
+    that held some, since an address field is not narrative)."""
+    found_elsewhere: list[dict] = []
+    held_contacts: set[int] = set()
+    for i, u in enumerate(seg.units):
+        if u.label != "contact" and u.text:
+            u.text, found = contacts_in_text(u.text)
+            found_elsewhere += found
+            if found:
+                held_contacts.add(i)
+    if meta.get("title"):
+        meta["title"], found = contacts_in_text(str(meta["title"]))
+        found_elsewhere += found
+    if seg.title:  # the first line of an unstructured text: already among the units' contacts
+        seg.title, _ = contacts_in_text(seg.title)
+    return found_elsewhere, held_contacts
+
+
+def _narrative(seg: Segmentation, title: str, held_contacts: set[int]) -> str:
+    """The narrative text: the chosen title once, then every unit that is narrative, in reading
+    order (the contact section and other non-narrative parts left out)."""
+    narrative = []
+    for i, u in enumerate(seg.units):
+        if not u.text.strip():
+            continue
+        # content under an unmatched form column ("Any other comments") is narrative when it
+        # is prose, not a timestamp or an address
+        keep_other = u.label == "other" and len(u.text.split()) >= 5 and i not in held_contacts
+        if u.label in _NOT_NARRATIVE and not keep_other:
+            continue
+        if u.label == "title":
+            continue  # the chosen title opens the text once
+        narrative.append(u.text.strip())
+    if title and not (narrative and narrative[0].startswith(title.removesuffix(ELLIPSIS))):
+        narrative.insert(0, title)
+    # The contact section is kept out of the narrative, and contact details found elsewhere
+    # have been replaced by marks: both go to the restricted contacts table.
+    return "\n\n".join(narrative)
