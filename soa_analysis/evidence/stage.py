@@ -426,8 +426,6 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     TaxonomyError
         If the rubric, taxonomy or guidance file is malformed.
     """
-    from ..partition import fingerprint, plan_tables
-
     t0 = time.perf_counter()
     processed_dir = Path(processed_dir)
     subs = read_table(processed_dir, "submissions")
@@ -437,6 +435,35 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     grader = EvidenceGrader(rubric=rubric).fit()
     tagger = ThemeTagger(taxonomy=taxonomy).fit()
     guide = load_guidance(guidance)
+    tables, plan = _graded_tables(processed_dir, subs, tags, tag_evidence, partners, grader, tagger, guide,
+                                  full=full, engine=engine, progress=progress)
+    consistency = tables["consistency"].sort_values(["submission_id", "priority"], kind="stable").reset_index(
+        drop=True)
+    evidence, ev_sent, added = tables["evidence"], tables["evidence_sentences"], tables["added_value"]
+    alignment, followups = tables["alignment"], tables["followups"]
+    theme_sentences = list(tables["theme_sentences"].itertuples(index=False, name=None))
+    exemplars = _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence)
+    pairs = _partner_pairs(partners, tags)
+
+    paths = {}
+    for name, df in (("evidence", evidence), ("evidence_sentences", ev_sent), ("added_value", added),
+                     ("alignment", alignment), ("followups", followups), ("exemplars", exemplars),
+                     ("partner_pairs", pairs), ("consistency", consistency)):
+        paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
+    meta = _evidence_meta(grader, tagger, guide, subs, evidence, added, plan,
+                          inputs={"tags": tags is not None, "tag_evidence": tag_evidence is not None,
+                                  "partners": partners is not None}, evaluate=evaluate)
+    meta["seconds"] = round(time.perf_counter() - t0, 3)
+    paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
+    return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
+
+
+def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, partners, grader: EvidenceGrader,
+                   tagger: ThemeTagger, guide, *, full: bool, engine, progress: bool):
+    """The per-submission tables (:func:`evidence_frames`): the rows of unchanged raw files reused
+    from the last run, the others graded here or on ``engine``. Returns (tables, the reuse plan)."""
+    from ..partition import fingerprint, plan_tables
+
     fp_parts = {"rubric": sha256_hex(repr(grader.rubric_)), "guidance": sha256_hex(repr(guide)),
                 "themes": sha256_hex(repr(tagger.taxonomy_))}
     # a submission's rows depend on its own row, partners and priority tags (consistency)
@@ -454,20 +481,13 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
                                 **inputs)
     else:
         computed = evidence_frames(todo, grader=grader, tagger=tagger, guidance=guide, progress=progress, **inputs)
-    tables = plan.combine(computed)
-    consistency = tables["consistency"].sort_values(["submission_id", "priority"], kind="stable").reset_index(
-        drop=True)
-    evidence, ev_sent, added = tables["evidence"], tables["evidence_sentences"], tables["added_value"]
-    alignment, followups = tables["alignment"], tables["followups"]
-    theme_sentences = list(tables["theme_sentences"].itertuples(index=False, name=None))
-    exemplars = _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence)
-    pairs = _partner_pairs(partners, tags)
+    return plan.combine(computed), plan
 
-    paths = {}
-    for name, df in (("evidence", evidence), ("evidence_sentences", ev_sent), ("added_value", added),
-                     ("alignment", alignment), ("followups", followups), ("exemplars", exemplars),
-                     ("partner_pairs", pairs), ("consistency", consistency)):
-        paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
+
+def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.DataFrame, evidence: pd.DataFrame,
+                   added: pd.DataFrame, plan, *, inputs: dict, evaluate: bool) -> dict:
+    """``evidence_meta.json`` but its timing: the rubric, themes and guidance used, counts, reuse,
+    the inputs present, the extra contracts and (``evaluate``) the accuracy on the labelled sets."""
     r = grader.rubric_
     tax = tagger.taxonomy_
     meta = {
@@ -478,7 +498,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         "grades": {g: int((evidence["grade"] == g).sum()) for g in ("strong", "some", "planned", "none")},
         "unsupported_claims": int(added["unsupported"].sum()) if len(added) else 0,
         "reuse": {k: v for k, v in plan.reuse().as_dict().items() if k.startswith("n_") or k == "full"},
-        "inputs": {"tags": tags is not None, "tag_evidence": tag_evidence is not None, "partners": partners is not None},
+        "inputs": inputs,
         "extra_contracts": {k: {"filename": v.filename, "columns": {c.name: c.kind for c in v.columns}}
                             for k, v in EXTRA_CONTRACTS.items()},
     }
@@ -488,6 +508,4 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         # "test" passages were held out while the rubric and taxonomy were written: quote these.
         meta["accuracy"] = evaluate_evidence(rubric=r, taxonomy=tax, split="test").summary()
         meta["accuracy_dev"] = evaluate_evidence(rubric=r, taxonomy=tax, split="dev").summary()
-    meta["seconds"] = round(time.perf_counter() - t0, 3)
-    paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
-    return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
+    return meta
