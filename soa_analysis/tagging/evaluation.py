@@ -213,6 +213,47 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_
     >>> print(evaluate(folds=3, n_boot=200).to_markdown())   # doctest: +SKIP
     """
     cats = LexiconTagger(taxonomy=taxonomy).fit().categories_
+    df, Y, scored, skipped, source = _labelled(labels_path, cats, folds)
+    analysed = [analyse(t) for t in df["text"]]
+    lexicon = LexiconTagger(taxonomy=taxonomy).fit()
+    real = load_real_features(lexicon.taxonomy_.sha256, cats) if real_text else None
+    preds = _cross_validated(analysed, lexicon.predict_scores(analysed), Y, real, folds=folds, seed=seed, C=C,
+                             lexicon_weight=lexicon_weight, relative=relative, source=source)
+    P = preds["combined"]
+    prec, rec, f1, micro, macro = f1_table(Y[:, scored], P[:, scored])  # categories left out: settings["skipped"]
+    boot = bootstrap_f1(Y[:, scored], P[:, scored], n_boot=n_boot, seed=seed)
+    params = dict(taxonomy=taxonomy, lexicon_weight=lexicon_weight, C=C, cv_folds=folds, seed=seed, relative=relative,
+                  real_text=real_text)
+    f1_h, macro_h, n_heldout, thresholds = _heldout(analysed, Y, scored, params, heldout=heldout, seed=seed,
+                                                    source=source)
+    cats_scored = [c for c, ok in zip(cats, scored) if ok]
+    per = pd.DataFrame({
+        "category": cats_scored, "support": Y[:, scored].sum(0).astype(int),
+        "precision": prec, "precision_lo": boot["precision"][0], "precision_hi": boot["precision"][1],
+        "recall": rec, "recall_lo": boot["recall"][0], "recall_hi": boot["recall"][1],
+        "f1": f1, "f1_lo": boot["f1"][0], "f1_hi": boot["f1"][1],
+        "heldout_f1": f1_h, "threshold": [thresholds[c] for c in cats_scored],
+    })
+    kinds = df["kind"].replace("", "unspecified")
+    exact = (P == Y).all(1)
+    by_kind = (pd.DataFrame({"kind": kinds, "exact": exact}).groupby("kind", sort=True)
+               .agg(n=("exact", "size"), exact_match=("exact", "mean")).reset_index())
+    by_method = {name: f1_table(Y[:, scored], p[:, scored])[4] for name, p in preds.items()}
+    settings = {"n_passages": int(len(Y)), "folds": folds, "seed": seed, "n_boot": n_boot, "heldout": heldout,
+                "lexicon_weight": lexicon_weight, "C": C, "taxonomy": taxonomy, "relative": relative,
+                "real_text_documents": int(real["n"]) if real else 0,
+                "labels": str(labels_path or "package:labelled/priorities.csv"),
+                "labels_sha256": labels_sha256(labels_path)}
+    if skipped:
+        settings["skipped"] = skipped
+    return EvaluationReport(per, micro, tuple(map(float, boot["micro"])), macro, tuple(map(float, boot["macro"])),
+                            float(macro_h), n_heldout, by_method, by_kind, settings)
+
+
+def _labelled(labels_path, cats: list[str], folds: int):
+    """The labelled passages, their 0/1 label matrix, which categories can be scored (those with
+    passages both with and without them) and the names of the others, and the corpus's name;
+    SchemaError when there are fewer passages than folds or nothing to score."""
     df = load_labels(labels_path, categories=cats)
     source = str(labels_path or "the packaged corpus")
     if len(df) < folds:
@@ -223,12 +264,16 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_
     if not scored.any():
         raise SchemaError(f"{source}: no category has both passages labelled with it and passages without it, "
                           "so there is nothing to score")
-    analysed = [analyse(t) for t in df["text"]]
+    return df, Y, scored, skipped, source
+
+
+def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict | None, *, folds: int, seed: int,
+                     C: float, lexicon_weight: float, relative: float, source: str) -> dict[str, np.ndarray]:
+    """Out-of-fold decisions of the lexicon alone, the model alone and the combined tagger
+    (outer folds; thresholds chosen on inner out-of-fold scores of each training fold, which
+    also holds the real-text features when ``real`` is given)."""
     feats = [document_features(a) for a in analysed]
-    lexicon = LexiconTagger(taxonomy=taxonomy).fit()
-    lex = lexicon.predict_scores(analysed)
     n, k = Y.shape
-    real = load_real_features(lexicon.taxonomy_.sha256, cats) if real_text else None
     r_feats = real["features"] if real else []
     r_lex = real["lexicon"] if real else np.zeros((0, k))
     r_Y = real["Y"] if real else np.zeros((0, k), dtype=int)
@@ -249,14 +294,15 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_
             for name, w in weights.items():
                 th, _ = choose_thresholds(tr_Y, blend(tr_lex, inner_oof, w))
                 preds[name][te] = decide(blend(lex[te], sup_te, w), th, relative).astype(int)
-    P = preds["combined"]
-    prec, rec, f1, micro, macro = f1_table(Y[:, scored], P[:, scored])  # categories left out: settings["skipped"]
-    boot = bootstrap_f1(Y[:, scored], P[:, scored], n_boot=n_boot, seed=seed)
+    return preds
 
-    idx = np.arange(n)
-    tr, te = train_test_split(idx, test_size=heldout, random_state=seed, shuffle=True)
-    params = dict(taxonomy=taxonomy, lexicon_weight=lexicon_weight, C=C, cv_folds=folds, seed=seed, relative=relative,
-                  real_text=real_text)
+
+def _heldout(analysed: list, Y: np.ndarray, scored: np.ndarray, params: dict, *, heldout: float, seed: int,
+             source: str) -> tuple[np.ndarray, float, int, dict]:
+    """The held-out figure (per-category F1 and macro-F1 of a tagger trained without a
+    ``heldout`` share of the passages, and how many were held out) and the thresholds of a
+    tagger trained on them all."""
+    tr, te = train_test_split(np.arange(len(Y)), test_size=heldout, random_state=seed, shuffle=True)
     model = CombinedTagger(**params)
     with _training(source):
         model.fit([analysed[i] for i in tr], Y[tr])
@@ -265,26 +311,4 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_
     full = CombinedTagger(**params)
     with _training(source):
         full.fit(analysed, Y)
-    cats_scored = [c for c, ok in zip(cats, scored) if ok]
-
-    per = pd.DataFrame({
-        "category": cats_scored, "support": Y[:, scored].sum(0).astype(int),
-        "precision": prec, "precision_lo": boot["precision"][0], "precision_hi": boot["precision"][1],
-        "recall": rec, "recall_lo": boot["recall"][0], "recall_hi": boot["recall"][1],
-        "f1": f1, "f1_lo": boot["f1"][0], "f1_hi": boot["f1"][1],
-        "heldout_f1": f1_h, "threshold": [full.thresholds_[c] for c in cats_scored],
-    })
-    kinds = df["kind"].replace("", "unspecified")
-    exact = (P == Y).all(1)
-    by_kind = (pd.DataFrame({"kind": kinds, "exact": exact}).groupby("kind", sort=True)
-               .agg(n=("exact", "size"), exact_match=("exact", "mean")).reset_index())
-    by_method = {name: f1_table(Y[:, scored], p[:, scored])[4] for name, p in preds.items()}
-    settings = {"n_passages": int(n), "folds": folds, "seed": seed, "n_boot": n_boot, "heldout": heldout,
-                "lexicon_weight": lexicon_weight, "C": C, "taxonomy": taxonomy, "relative": relative,
-                "real_text_documents": int(real["n"]) if real else 0,
-                "labels": str(labels_path or "package:labelled/priorities.csv"),
-                "labels_sha256": labels_sha256(labels_path)}
-    if skipped:
-        settings["skipped"] = skipped
-    return EvaluationReport(per, micro, tuple(map(float, boot["micro"])), macro, tuple(map(float, boot["macro"])),
-                            float(macro_h), int(len(te)), by_method, by_kind, settings)
+    return f1_h, macro_h, int(len(te)), full.thresholds_
