@@ -11,7 +11,6 @@ import itertools
 import json
 import os
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -103,23 +102,16 @@ def make_synthetic_processed(
     return dest
 
 
-@dataclass
 class _Rows:
-    """The rows of every table, as they are made."""
+    """The rows of every table, one list a table, as they are made; and the partner pairs,
+    (partner type a, b, priority) -> submission ids."""
 
-    subs: list = field(default_factory=list)
-    tags: list = field(default_factory=list)
-    tev: list = field(default_factory=list)
-    ev: list = field(default_factory=list)
-    evs: list = field(default_factory=list)
-    av: list = field(default_factory=list)
-    partners: list = field(default_factory=list)
-    fups: list = field(default_factory=list)
-    exem: list = field(default_factory=list)
-    align: list = field(default_factory=list)
-    log: list = field(default_factory=list)
-    contacts: list = field(default_factory=list)
-    pairs: dict = field(default_factory=dict)  # (partner type a, b, priority) -> submission ids
+    TABLES = ("subs", "tags", "tev", "ev", "evs", "av", "partners", "fups", "exem", "align", "log", "contacts")
+
+    def __init__(self):
+        for name in self.TABLES:
+            setattr(self, name, [])
+        self.pairs: dict[tuple[str, str, str], list[str]] = {}
 
 
 def _narrative(rng: random.Random, i: int, council: str, extra: str | None) -> tuple[list, str, str, list, str, int, dict]:
