@@ -121,6 +121,7 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
             "councils_dir": str(councils_dir) if councils_dir else "",
             "workers": int(opts.workers),
             "outcome_data": str(Path(opts.outcome_data).resolve()) if opts.outcome_data else "",
+            "full": bool(opts.full),  # council pages: render every one again, or reuse unchanged councils' sections
         }
     raise ConfigError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
 

@@ -251,8 +251,9 @@ def _publish(result: RunResult, reports_dir: Path, made: list[Path]) -> None:
 
 def _record_reuse(manifest: dict, processed_dir: Path, stage: str) -> None:
     """Copy the stage's reuse record (which raw files' results it reused, which it recomputed:
-    :mod:`.partition`) into the manifest's ``reuse`` entry."""
-    if stage in ("ingest", "tag", "evidence") and (record := read_reuse(processed_dir, stage)) is not None:
+    :mod:`.partition`; for the report, which council pages' sections: :mod:`.report.reuse`) into the
+    manifest's ``reuse`` entry."""
+    if stage in STAGES and (record := read_reuse(processed_dir, stage)) is not None:
         manifest.setdefault("reuse", {})[stage] = record
 
 

@@ -61,6 +61,9 @@ def _chart(kind, *, title: str, height: int, colours: tuple[str, ...], legend: b
                  print_zeroes=False, truncate_label=-1, truncate_legend=-1, tooltip_border_radius=0,
                  disable_xml_declaration=True, pretty_print=False, margin=12, **options)
     chart.add_xml_filter(_inert)
+    # pygal names each chart by a random uuid4 (its CSS scope); every chart is an image of its own,
+    # so one fixed name is as good and keeps a page the same, byte for byte, from the same data
+    chart.uuid = "soa"
     return chart
 
 

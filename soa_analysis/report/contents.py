@@ -179,6 +179,9 @@ def title(data: ReportData) -> HTML:
                 f"{nav}</header>")
 
 
-def page_parts(data: ReportData) -> list[str]:
-    """The HTML of ``data``'s whole page body: its title, then each of its sections."""
-    return [title(data).data] + [show(s.anchor, data).data for s in sections_for(data)]
+def page_parts(data: ReportData, done: dict[str, str] | None = None) -> list[str]:
+    """The HTML of ``data``'s whole page body: its title, then each of its sections (those in
+    ``done``, by anchor, as given: rendered already, :mod:`.reuse`)."""
+    done = done or {}
+    return [title(data).data] + [done[s.anchor] if s.anchor in done else show(s.anchor, data).data
+                                 for s in sections_for(data)]

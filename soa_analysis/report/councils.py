@@ -19,56 +19,70 @@ from pathlib import Path
 
 from ..io import write_text
 from .banner import fictional_banner
-from .cards import CardPage, card_pages, cards_block, council_page_name
+from .cards import council_page_name
 from .contents import SECTIONS, page_parts
 from .data import ReportData
 from .page import render_page
+from .reuse import LocalParts, PageCache, local_parts, local_view, view_key
 from .safe import esc
 
 __all__ = ["council_page_files", "write_council_pages"]
 
 
-def _cards_page_body(data: ReportData, number: int, pages: list[CardPage]) -> str:
+def _cards_page_body(data: ReportData, number: int, pages: list[tuple[str, str]]) -> str:
     nav = [f'<a href="{esc(council_page_name(data.council))}">{esc(data.council)}: the council\'s page</a>']
     if data.council_pages:
         nav.append('<a href="../summary.html">National summary</a>')
-    others = " ".join(f'<a href="{esc(p.name)}">{i}</a>' if i != number else f"<strong>{i}</strong>"
-                      for i, p in enumerate(pages, 1))
+    others = " ".join(f'<a href="{esc(name)}">{i}</a>' if i != number else f"<strong>{i}</strong>"
+                      for i, (name, _) in enumerate(pages, 1))
     return (f'{fictional_banner(data)}<header class="soa-title"><p class="up">{" · ".join(nav)}</p>'
             f"<h1>{esc(data.council)}: case studies, page {number} of {len(pages)}</h1>"
             f'<p class="scope">Pages of case studies: {others}. Report generated {esc(data.generated)}'
             f'{" for run " + esc(data.run_id) if data.run_id else ""}.</p></header>'
-            f'<section id="case-studies" class="soa-section">{cards_block(pages[number - 1])}</section>')
+            f'<section id="case-studies" class="soa-section">{pages[number - 1][1]}</section>')
 
 
-def council_page_files(data: ReportData) -> dict[str, str]:
+def council_page_files(data: ReportData, local: LocalParts | None = None) -> dict[str, str]:
     """A council's page and its further pages of cards: file name -> whole HTML document.
 
     Parameters
     ----------
     data : ReportData
         One council's data (:meth:`.data.ReportData.for_council`).
+    local : LocalParts, optional
+        Its local parts from the last run (:mod:`.reuse`); default: rendered now from
+        :func:`.reuse.local_view`. The run-wide sections are rendered now either way.
     """
+    local = local or local_parts(local_view(data))
     title = f"{data.council}: community planning evidence"
-    files = {council_page_name(data.council): render_page(title, "".join(page_parts(data)))}
-    pages = card_pages(data)
-    for number, page in enumerate(pages[1:], 2):
-        files[page.name] = render_page(f"{data.council}: case studies, page {number} of {len(pages)}",
-                                       _cards_page_body(data, number, pages))
+    files = {council_page_name(data.council): render_page(title, "".join(page_parts(data, local.sections)))}
+    for number in range(2, len(local.cards) + 1):
+        files[local.cards[number - 1][0]] = render_page(
+            f"{data.council}: case studies, page {number} of {len(local.cards)}",
+            _cards_page_body(data, number, local.cards))
     return files
 
 
 _DATA: ReportData | None = None
+_CACHED: dict[str, LocalParts] = {}
+_FINGERPRINT = ""
 
 
-def _keep(data: ReportData) -> None:
-    global _DATA
-    _DATA = data
+def _keep(data: ReportData | None, cached: dict | None = None, fingerprint: str = "") -> None:
+    global _DATA, _CACHED, _FINGERPRINT
+    _DATA, _CACHED, _FINGERPRINT = data, cached or {}, fingerprint
 
 
-def _write_one(council: str, out_dir: str) -> list[str]:
-    files = council_page_files(_DATA.for_council(council))
-    return [str(write_text(Path(out_dir) / name, html)) for name, html in files.items()]
+def _write_one(council: str, out_dir: str) -> tuple[list[str], str, LocalParts | None]:
+    """Write one council's pages; returns the files, the key of its local parts and the parts
+    when rendered now (``None``: reused from the cache)."""
+    data = _DATA.for_council(council)
+    view = local_view(data)
+    key = view_key(view, _FINGERPRINT) if _FINGERPRINT else ""
+    local = _CACHED.get(key) if key else None
+    made = None if local is not None else local_parts(view)
+    files = council_page_files(data, local or made)
+    return [str(write_text(Path(out_dir) / name, html)) for name, html in files.items()], key, made
 
 
 def _context():
@@ -88,7 +102,8 @@ def _context():
     return ctx
 
 
-def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers: int = 0) -> list[Path]:
+def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers: int = 0,
+                        cache_dir: str | os.PathLike | None = None, full: bool = False) -> list[Path]:
     """Write one page per council in ``data`` (and its further pages of cards) into ``out_dir``.
 
     Parameters
@@ -99,25 +114,39 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
         The ``councils/`` folder beside the summary (pages link to ``../summary.html``).
     workers : int
         Processes to share the councils over; 0 = one per core. 1 builds them in this process.
+    cache_dir : path-like, optional
+        The processed folder whose ``.cache/`` keeps each page's local parts between runs
+        (:mod:`.reuse`): a council whose rows are unchanged since the last run takes them from
+        there. ``None``: render everything, keep nothing.
+    full : bool
+        With ``cache_dir``: render every page's parts (and keep them for the next run).
 
     Returns
     -------
     list of pathlib.Path
-        The files written, council by council in name order. Each is written atomically.
+        The files written, council by council in name order. Each is written atomically; the
+        pages are the same whether parts were reused or not.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     councils = data.councils()
     data = dataclasses.replace(data, council="", council_pages=True, derived={})
+    cache = PageCache(cache_dir, full=full) if cache_dir is not None else None
+    init = (data, cache.load(), cache.fingerprint) if cache else (data,)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n = min(workers or cores, len(councils))
     if n <= 1:
-        _keep(data)
+        _keep(*init)
         try:
             written = [_write_one(c, str(out)) for c in councils]
         finally:
             _keep(None)
     else:
-        with ProcessPoolExecutor(n, mp_context=_context(), initializer=_keep, initargs=(data,)) as pool:
+        with ProcessPoolExecutor(n, mp_context=_context(), initializer=_keep, initargs=init) as pool:
             written = list(pool.map(_write_one, councils, [str(out)] * len(councils)))
-    return [Path(p) for files in written for p in files]
+    if cache:
+        old = init[1]
+        cache.save({key: made or old[key] for _, key, made in written},
+                   reused=[c for c, (_, _, made) in zip(councils, written) if made is None],
+                   rendered=[c for c, (_, _, made) in zip(councils, written) if made is not None])
+    return [Path(p) for files, _, _ in written for p in files]

@@ -1,0 +1,169 @@
+"""Council pages across runs (soa_analysis.report.reuse): a re-run renders again only the councils
+whose rows changed, and every page is byte for byte the page a full run writes.
+
+All test data is fictional and built in tmp_path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from soa_analysis.io import read_table, write_table
+from soa_analysis.partition import read_reuse
+from soa_analysis.report import cards
+from soa_analysis.report.cards import card_pages, cards_block, council_page_name
+from soa_analysis.report.contents import page_parts
+from soa_analysis.report.councils import council_page_files, write_council_pages
+from soa_analysis.report.data import load_report_data
+from soa_analysis.report.page import render_page
+from soa_analysis.report.reuse import LOCAL_SECTIONS, PageCache, local_view, view_key
+from soa_analysis.report.synthetic import make_synthetic_processed
+from soa_analysis.schema import TABLES
+
+COUNCILS = ["Fife", "Moray", "Angus"]
+WHEN = "2026-01-01 00:00 UTC"  # one load time for every run compared
+
+
+def _load(p, run_id="run-a"):
+    return dataclasses.replace(load_report_data(p, run_id=run_id, council_pages=True), generated=WHEN)
+
+
+@pytest.fixture
+def processed(tmp_path):
+    return make_synthetic_processed(tmp_path / "p", n=24, councils=COUNCILS, fictional=(2,),
+                                    narrative_extra={1: "Fictional <b>markup</b> and more words."})
+
+
+def _pages(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(params=[1, 2], ids=["in-process", "two-workers"])
+def workers(request):
+    return request.param
+
+
+def test_local_sections_render_the_same_from_the_councils_rows_alone(processed, monkeypatch):
+    """Every council page built from its local view (run-wide data blanked) is the page built
+    from all the data: the local sections read nothing about the whole run."""
+    monkeypatch.setattr(cards, "COUNCIL_BUDGET", 3_000)  # further pages of cards too
+    monkeypatch.setattr(cards, "CARDS_PAGE_BUDGET", 3_000)
+    data = _load(processed)
+    for council in COUNCILS:
+        mine = data.for_council(council)
+        files = council_page_files(mine)
+        whole = render_page(f"{council}: community planning evidence", "".join(page_parts(mine)))
+        assert files[council_page_name(council)] == whole
+        pages = card_pages(mine)
+        assert len(files) == len(pages) > 1
+        for page in pages[1:]:
+            assert cards_block(page) in files[page.name]
+
+
+def _drop_submission(p, council):
+    subs = read_table(p, "submissions")
+    gone = subs.loc[subs["council"] == council, "submission_id"].iloc[0]
+    write_table(subs[subs["submission_id"] != gone].reset_index(drop=True), p / TABLES["submissions"].filename,
+                table="submissions")
+    return gone
+
+
+def test_a_rerun_renders_only_changed_councils_and_writes_a_full_runs_pages(processed, tmp_path, workers):
+    write_council_pages(_load(processed), tmp_path / "first", workers=workers, cache_dir=processed)
+    first = read_reuse(processed, "report")
+    assert first["n_reused"] == 0 and first["recomputed"] == sorted(COUNCILS)
+
+    _drop_submission(processed, "Fife")  # Fife's rows change; Moray's and Angus's do not, but Scotland's do
+    data = _load(processed, run_id="run-b")
+    write_council_pages(data, tmp_path / "again", workers=workers, cache_dir=processed)
+    again = read_reuse(processed, "report")
+    assert again["recomputed"] == ["Fife"] and again["reused"] == ["Angus", "Moray"] and not again["full"]
+
+    write_council_pages(data, tmp_path / "full", workers=workers)  # no cache: everything rendered now
+    assert _pages(tmp_path / "again") == _pages(tmp_path / "full")
+    # the run-wide parts were rendered now: the reused pages show this run and Scotland's new total
+    moray = (tmp_path / "again" / "moray.html").read_text(encoding="utf-8")
+    assert "run-b" in moray and "run-a" not in moray
+    assert moray != (tmp_path / "first" / "moray.html").read_text(encoding="utf-8")
+
+    write_council_pages(data, tmp_path / "same", workers=workers, cache_dir=processed)
+    assert read_reuse(processed, "report")["n_recomputed"] == 0
+    assert _pages(tmp_path / "same") == _pages(tmp_path / "full")
+
+    write_council_pages(data, tmp_path / "forced", workers=workers, cache_dir=processed, full=True)
+    forced = read_reuse(processed, "report")
+    assert forced["full"] and forced["n_reused"] == 0 and forced["n_recomputed"] == 3
+    assert _pages(tmp_path / "forced") == _pages(tmp_path / "full")
+
+
+def test_the_key_follows_the_councils_rows_and_nothing_run_wide(processed):
+    data = _load(processed)
+    fp = PageCache(processed).fingerprint
+    key = {c: view_key(local_view(data.for_council(c)), fp) for c in COUNCILS}
+    assert len(set(key.values())) == 3
+    later = dataclasses.replace(_load(processed, run_id="other"), generated="2030-01-01 00:00 UTC",
+                                meta={"x.json": {"y": 1}})
+    assert {c: view_key(local_view(later.for_council(c)), fp) for c in COUNCILS} == key
+    gone = _drop_submission(processed, "Moray")
+    after = {c: view_key(local_view(_load(processed).for_council(c)), fp) for c in COUNCILS}
+    assert gone and after["Moray"] != key["Moray"] and after["Fife"] == key["Fife"]
+    assert view_key(local_view(data.for_council("Fife")), "another fingerprint") != key["Fife"]
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(processed, tmp_path):
+    data = _load(processed)
+    write_council_pages(data, tmp_path / "a", workers=1, cache_dir=processed)
+    path = processed / ".cache" / "report.pkl"
+    path.write_bytes(b"not a pickle")
+    write_council_pages(data, tmp_path / "b", workers=1, cache_dir=processed)
+    assert read_reuse(processed, "report")["n_reused"] == 0
+    assert _pages(tmp_path / "a") == _pages(tmp_path / "b")
+
+
+def test_local_sections_are_sections_of_a_council_page():
+    from soa_analysis.report.contents import COUNCIL, SECTIONS
+
+    council = {s.anchor for s in SECTIONS if COUNCIL in s.pages}
+    assert set(LOCAL_SECTIONS) <= council
+    assert not {"headline", "compare", "provenance", "methodology", "since-last-run", "promises"} & set(LOCAL_SECTIONS)
+
+
+def test_the_report_notebook_passes_the_cache_and_full():
+    from soa_analysis.config import make_options
+    from soa_analysis.execute import stage_parameters
+
+    assert stage_parameters("report", make_options(full=True))["full"] is True
+    nb = json.loads((__import__("pathlib").Path(__file__).parents[1] / "notebooks" / "04_report.ipynb")
+                    .read_text(encoding="utf-8"))
+    assert "cache_dir=" in "".join(nb["cells"][-1]["source"])
+
+
+@pytest.mark.slow
+def test_the_manifest_records_which_council_pages_were_reused(tmp_path, stand_in_notebooks):
+    """Pipeline runs of the report stage (a stand-in notebook with the real parameter cell that
+    writes the council pages as the real one does)."""
+    from soa_analysis import pipeline
+    from soa_analysis.config import make_options
+
+    processed = make_synthetic_processed(tmp_path / "p", n=12, councils=COUNCILS)
+    nbs = stand_in_notebooks(tmp_path / "nbs", lambda stage: (
+        "from soa_analysis import report\n"
+        "data = report.load_report_data(processed_dir, run_id=run_id, council_pages=True)\n"
+        "report.write_council_pages(data, councils_dir, workers=1, cache_dir=processed_dir, full=full)\n"
+        if stage == "report" else "pass\n"))
+
+    def run(**kw):
+        opts = make_options(raw_dir=tmp_path, processed_dir=processed, reports_dir=tmp_path / "r", notebooks_dir=nbs,
+                            **kw)
+        result = pipeline.run(opts, progress=False)  # the other stages' stand-ins leave the tables as they are
+        assert result.ok, result.error
+        return result.manifest["reuse"]["report"]
+
+    assert run()["recomputed"] == sorted(COUNCILS)
+    _drop_submission(processed, "Angus")
+    again = run()
+    assert again["recomputed"] == ["Angus"] and again["reused"] == ["Fife", "Moray"]
+    assert run(full=True)["n_reused"] == 0
