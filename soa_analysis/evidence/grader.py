@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..nlp import split_sentences
 from ..rubrics import Rubric, load_rubric
 from ..schema import GRADES, SECTION_COLUMNS
+from . import prefilter
 from .patterns import FIGURE_MASK, compile_lower, compile_pattern
 from .timeline import DateMention, extract_dates
 
@@ -146,7 +147,11 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
         else:
             text, text_lower = sentence, lower
         for name, regex in spec.patterns:
-            m = compile_lower(regex).search(text_lower) if fast else compile_pattern(regex).search(text)
+            if fast:
+                compiled = compile_lower(regex)
+                m = compiled.search(text_lower) if prefilter.may_match(compiled, text_lower) else None
+            else:
+                m = compile_pattern(regex).search(text)
             if m:
                 found[spec.feature_id(name)] = sentence[m.start():m.end()].strip()
     families = {k.split(":", 1)[0] for k in found}

@@ -1,0 +1,110 @@
+"""A cheap test that a rubric pattern cannot match a text, derived from the pattern itself.
+
+Most rubric patterns cannot match a sentence unless it contains one of a few words: a pattern
+``\\b(?:fell|reduc(?:ed|tion))\\b`` needs ``fell`` or ``reduc`` somewhere in the text. Looking for
+those words (a substring search, done in C) is much cheaper than running the expression, and
+most sentences hold none of a given pattern's words. :func:`required_literals` works the words
+out from the compiled expression's parse tree, so an edited rule can never make the test wrong;
+:func:`may_match` is the test. It is exact: when it says no, the expression finds no match in
+that text (a test checks every rubric and guidance pattern on a varied corpus and the sample).
+
+The reasoning, per node of the parse tree: a run of literal characters must appear as it is;
+a group needs what its contents need; an alternation needs one of what each branch needs (and
+nothing, when one branch needs nothing); a repeat needs what its item needs when it repeats at
+least once; a sequence needs what each of its items needs, and the most selective one is kept
+(the one whose shortest word is longest). Anything else (character classes, ``.``, optional
+items, look-arounds, back-references) needs nothing. A case-insensitive expression gets no
+words at all (Unicode case folding makes a few characters match letters they do not lower-case
+to), so the rubric's patterns, which :func:`.patterns.compile_lower` compiles case-sensitively
+for lower-cased text, are the ones this serves.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+try:  # Python 3.11+
+    from re import _constants as _c
+    from re import _parser as _p
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+__all__ = ["required_literals", "may_match"]
+
+_Need = frozenset  # a set of words: a match contains at least one of them
+_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
+_GROUPS = {_c.ATOMIC_GROUP} if hasattr(_c, "ATOMIC_GROUP") else set()
+
+
+def _better(a: _Need | None, b: _Need | None) -> _Need | None:
+    """The more selective of two needs (longest shortest word, then fewer words)."""
+    if a is None or b is None:
+        return a if b is None else b
+    return max(a, b, key=lambda n: (min(map(len, n)), -len(n)))
+
+
+def _sequence(items) -> _Need | None:
+    best: _Need | None = None
+    run: list[str] = []
+    for op, av in list(items) + [(None, None)]:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            best = _better(best, _Need(["".join(run)]))
+            run = []
+        if op is not None:
+            best = _better(best, _node(op, av))
+    return best
+
+
+def _node(op, av) -> _Need | None:
+    if op is _c.SUBPATTERN:
+        _group, add_flags, _del_flags, body = av
+        return None if add_flags & re.IGNORECASE else _sequence(body)
+    if op in _GROUPS:
+        return _sequence(av)
+    if op is _c.BRANCH:
+        needs = [_sequence(branch) for branch in av[1]]
+        return None if any(n is None for n in needs) else _Need().union(*needs)
+    if op in _REPEATS:
+        low, _high, body = av
+        return _sequence(body) if low >= 1 else None
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _literals(pattern: str, flags: int) -> frozenset[str] | None:
+    if flags & re.IGNORECASE:
+        return None
+    need = _sequence(_p.parse(pattern, flags))
+    if not need or "" in need:
+        return None
+    # a word holding another of the set adds nothing (where it is, the other is): fewer to look for
+    return frozenset(w for w in need if not any(o != w and o in w for o in need))
+
+
+def required_literals(compiled: re.Pattern) -> frozenset[str] | None:
+    """Words of which every match of ``compiled`` contains at least one (``None``: no such words known).
+
+    Example
+    -------
+    >>> sorted(required_literals(re.compile(r"\\b(?:fell|reduc(?:ed|tion)s?)\\b")))
+    ['fell', 'reduc']
+    >>> required_literals(re.compile(r"\\d+%?")) is None
+    True
+    """
+    return _literals(compiled.pattern, compiled.flags)
+
+
+def may_match(compiled: re.Pattern, text: str) -> bool:
+    """False only when ``compiled`` cannot match anywhere in ``text`` (it holds none of the words)."""
+    need = _literals(compiled.pattern, compiled.flags)
+    if need is None:
+        return True
+    for word in need:
+        if word in text:
+            return True
+    return False

@@ -1,0 +1,145 @@
+"""The rubric patterns' prefilter (soa_analysis.evidence.prefilter): derived from the patterns, and
+exact: with it, every sentence gets the features it gets without it.
+
+Test sentences are fictional: the bundled sample's case studies (scripts/sample_cases, written for
+the project) and sentences made here from the rubric's own words.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from soa_analysis.evidence import grader, prefilter
+from soa_analysis.evidence.patterns import compile_lower
+from soa_analysis.evidence.prefilter import may_match, required_literals
+from soa_analysis.nlp import split_sentences
+from soa_analysis.rubrics import load_guidance, load_rubric
+
+CASES = Path(__file__).resolve().parents[1] / "scripts" / "sample_cases"
+
+
+def _strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
+
+
+def _sample_sentences() -> list[str]:
+    out = []
+    for path in sorted(CASES.glob("*.yaml")):
+        for text in _strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            out += split_sentences(text)
+    return out
+
+
+def _rubric_patterns() -> list[re.Pattern]:
+    rubric = load_rubric()
+    pats = [compile_lower(rx) for f in rubric.features for _, rx in f.patterns]
+    return pats + [compile_lower(p) for e in load_guidance().expectations for p in e.patterns]
+
+
+def _made_sentences(n: int = 1500, seed: int = 11) -> list[str]:
+    """Fictional sentences mixing the rubric's own words (whole, cut short, run together) with
+    figures, money, dates, hedges and punctuation: near misses as well as matches."""
+    rng = random.Random(seed)
+    words = sorted({w for p in _rubric_patterns() for w in (required_literals(p) or ())})
+    filler = ["the", "fictional", "partnership", "in", "2011", "by", "20%", "£3,000", "than", "before", "since",
+              "March 2012", "will", "has", "have", "been", "not", "people", "pupils", "per cent", "12", "to",
+              "from", "we", "were", "evaluation", "Survey", "(SIMD)", "‘excellent’", "-", ",", "?"]
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(3, 18)):
+            w = rng.choice(words) if rng.random() < 0.5 else rng.choice(filler)
+            if rng.random() < 0.1:
+                w = w[: max(1, len(w) - 1)]  # a near miss
+            if rng.random() < 0.1:
+                w = w.capitalize()
+            parts.append(w)
+        out.append(" ".join(parts) + rng.choice([".", "?", "", "!"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[str]:
+    return _sample_sentences() + _made_sentences()
+
+
+def test_the_corpus_is_varied(corpus):
+    assert len(corpus) > 2000
+    rubric = load_rubric()
+    seen = {k for s in corpus[:600] for k in grader.sentence_features(s, rubric)}
+    assert len(seen) > 30  # most features occur somewhere
+
+
+def test_no_pattern_matches_where_the_prefilter_says_it_cannot(corpus):
+    pats = _rubric_patterns()
+    assert sum(required_literals(p) is not None for p in pats) > len(pats) // 2  # it does filter
+    for text in corpus:
+        low = text.lower()
+        for p in pats:
+            if not may_match(p, low):
+                assert p.search(low) is None, (p.pattern, text)
+
+
+def test_features_are_the_same_with_and_without_the_prefilter(corpus, monkeypatch):
+    rubric = load_rubric()
+    with_it = [grader.sentence_features(s, rubric) for s in corpus]
+    monkeypatch.setattr(prefilter, "may_match", lambda compiled, text: True)
+    assert [grader.sentence_features(s, rubric) for s in corpus] == with_it
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    (r"\b(?:fell|reduc(?:ed|tion)s?)\b", {"fell", "reduc"}),
+    (r"cut\s+by", {"cut"}),
+    (r"(?:a|b)?c+", {"c"}),
+    (r"x*y", {"y"}),
+    (r"(?:ab|)cd", {"cd"}),
+    (r"(?:one|two)(?:three|four)", {"three", "four"}),  # the longer of two needs
+    (r"(?:reduced|reduce)", {"reduce"}),  # a word holding another adds nothing
+    (r"\d+%?", None),
+    (r"(?:abc|\d)", None),  # a branch that needs nothing
+    (r"(?i:abc)d", {"d"}),
+    (r"(?:ab)?", None),
+])
+def test_required_literals_by_hand(pattern, words):
+    got = required_literals(re.compile(pattern))
+    assert (set(got) if got is not None else None) == words
+
+
+def test_a_case_insensitive_pattern_is_never_filtered():
+    assert required_literals(re.compile("abc", re.IGNORECASE)) is None
+    assert may_match(re.compile("abc", re.IGNORECASE), "xyz")
+
+
+_PIECES = st.recursive(
+    st.sampled_from(["a", "b", "c", "ab", "[ab]", ".", r"\b", r"\s", " ", r"\d"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map("".join),
+        st.tuples(inner, inner).map(lambda t: f"(?:{t[0]}|{t[1]})"),
+        st.tuples(inner, st.sampled_from(["?", "*", "+", "{1,2}", "{2}", "*?"])).map(lambda t: f"(?:{t[0]}){t[1]}"),
+        inner.map(lambda x: f"({x})"),
+        inner.map(lambda x: f"(?=a){x}"),
+        inner.map(lambda x: f"(?<!b){x}"),
+    ),
+    max_leaves=8,
+)
+
+
+@given(_PIECES, st.text(alphabet="abc 1", max_size=12))
+def test_any_pattern_that_matches_passes_the_prefilter(pattern, text):
+    compiled = re.compile(pattern)
+    if compiled.search(text) is not None:
+        assert may_match(compiled, text), pattern
