@@ -11,6 +11,9 @@ small whatever the input; every value passes through :func:`~soa_analysis.report
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import pandas as pd
 from IPython.display import HTML
 
@@ -30,11 +33,19 @@ _STATUS = {"reported": "reported on", "overdue": "overdue, no update", "not_yet_
            "no_date": "no date given"}
 
 
+@functools.lru_cache(maxsize=4)
+def _table(processed_dir: Path, name: str, stamp: tuple) -> pd.DataFrame:
+    """A change table, read once per file version (``stamp``: its mtime and size): every council
+    page of a run reads the same one. Callers only narrow it, never change it."""
+    return read_table(processed_dir, name)
+
+
 def _read(data, name: str, columns: list[str]) -> pd.DataFrame | None:
     path = data.processed_dir / TABLES[name].filename
     if not path.exists():
         return None
-    df = read_table(data.processed_dir, name)
+    st = path.stat()
+    df = _table(data.processed_dir, name, (st.st_mtime_ns, st.st_size))
     if data.council:
         keep = (df["council"] == data.council)
         if name == "changes":

@@ -30,6 +30,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import pickle
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -39,7 +40,7 @@ import pandas as pd
 
 from .. import __version__
 from ..datafiles import sha256_file
-from ..partition import Reuse, StageCache, code_fingerprint, row_digests
+from ..partition import Reuse, StageCache, code_fingerprint
 from .cards import card_pages, cards_block
 from .contents import SECTIONS, sections_for, show
 from .data import ReportData
@@ -100,15 +101,12 @@ def page_fingerprint() -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _column_digest(s: pd.Series) -> bytes:
-    try:  # fast and stable across processes (a fixed hash key)
-        return pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
-    except TypeError:  # cells holding lists or arrays (spans, submission ids of a pair)
-        return "\n".join(row_digests(s.to_frame())).encode("ascii")
-
-
 def frame_digest(df: pd.DataFrame) -> str:
     """SHA-256 of a table's columns, dtypes and values, in row order (the index is ignored).
+
+    The values are pickled column by column: equal bytes mean equal values (a pickle can be read
+    back), so two different tables never share a digest; the same table read twice gives the
+    same bytes.
 
     Example
     -------
@@ -120,7 +118,7 @@ def frame_digest(df: pd.DataFrame) -> str:
     """
     h = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in df.dtypes.items()] + [len(df)]).encode("utf-8"))
     for c in df.columns:
-        h.update(_column_digest(df[c]))
+        h.update(pickle.dumps(df[c].tolist(), protocol=pickle.HIGHEST_PROTOCOL))
     return h.hexdigest()
 
 
