@@ -70,6 +70,7 @@ def main(argv=None) -> int:
         new = raw / f"falkirk_new_{args.n}.txt"  # one more FICTIONAL file, not a copy of any other
         new.write_bytes(MAKERS["txt"](random.Random(args.n + 1), args.n + 1))
         again_s, again_cpu, again_m = _run(raw, tmp, stages, full=False)
+        cells = _report_cells(tmp / "reports" / "runs" / again_m["run_id"]) if "report" in stages else []
     subs = (full_m.get("ingest_summary") or {}).get("ingested", 0)
     print(f"incremental runs: {args.n} generated files ({subs} ingested), then one new file; "
           f"stages {', '.join(stages)}")
@@ -94,8 +95,27 @@ def main(argv=None) -> int:
         rec = again_m.get("reuse", {}).get("report", {})
         print(f"re-run report: {rec.get('n_reused', 0)} council page(s) reused, {rec.get('n_recomputed', 0)} "
               f"rendered again ({', '.join(rec.get('recomputed', [])[:3])})")
+        if cells:
+            inside = sum(sec for sec, _ in cells)
+            print(f"re-run report notebook: {inside:.1f} s in its cells, {again_m['timings_s']['report'] - inside:.1f} s "
+                  "outside them (kernel start, the change step, rendering the summary); slowest cells:")
+            for sec, first_line in cells[:5]:
+                print(f"  {sec:>7.1f}s  {first_line}")
     print(peak_line())
     return 0
+
+
+def _report_cells(run_dir: Path) -> list[tuple[float, str]]:
+    """The executed report notebook's cells, slowest first: (seconds, first line of the cell)."""
+    import nbformat
+
+    path = run_dir / "notebooks" / "04_report.ipynb"
+    if not path.is_file():
+        return []
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [(float(c.metadata.get("papermill", {}).get("duration") or 0), c.source.splitlines()[0] if c.source else "")
+             for c in nb.cells if c.cell_type == "code"]
+    return sorted(cells, reverse=True)
 
 
 def peak_line() -> str:
