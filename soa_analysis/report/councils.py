@@ -73,12 +73,12 @@ def _keep(data: ReportData | None, cached: dict | None = None, fingerprint: str 
     _DATA, _CACHED, _FINGERPRINT = data, cached or {}, fingerprint
 
 
-def _write_one(council: str, out_dir: str) -> tuple[list[str], str, LocalParts | None]:
-    """Write one council's pages; returns the files, the key of its local parts and the parts
-    when rendered now (``None``: reused from the cache)."""
+def _write_one(council: str, out_dir: str, key: str = "") -> tuple[list[str], str, LocalParts | None]:
+    """Write one council's pages; returns the files, the key of its local parts (given, or worked
+    out here) and the parts when rendered now (``None``: reused from the cache)."""
     data = _DATA.for_council(council)
     view = local_view(data)
-    key = view_key(view, _FINGERPRINT) if _FINGERPRINT else ""
+    key = key or (view_key(view, _FINGERPRINT) if _FINGERPRINT else "")
     local = _CACHED.get(key) if key else None
     made = None if local is not None else local_parts(view)
     files = council_page_files(data, local or made)
@@ -133,17 +133,22 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     data = dataclasses.replace(data, council="", council_pages=True, derived={})
     cache = PageCache(cache_dir, full=full) if cache_dir is not None else None
     init = (data, cache.load(), cache.fingerprint) if cache else (data,)
+    keys = [""] * len(councils)
+    to_render = councils
+    if cache:  # the keys first: when little is left to render, workers would cost more than they save
+        keys = [view_key(local_view(data.for_council(c)), cache.fingerprint) for c in councils]
+        to_render = [c for c, k in zip(councils, keys) if k not in init[1]]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n = min(workers or cores, len(councils))
+    n = min(workers or cores, len(to_render))
     if n <= 1:
         _keep(*init)
         try:
-            written = [_write_one(c, str(out)) for c in councils]
+            written = [_write_one(c, str(out), k) for c, k in zip(councils, keys)]
         finally:
             _keep(None)
     else:
         with ProcessPoolExecutor(n, mp_context=_context(), initializer=_keep, initargs=init) as pool:
-            written = list(pool.map(_write_one, councils, [str(out)] * len(councils)))
+            written = list(pool.map(_write_one, councils, [str(out)] * len(councils), keys))
     if cache:
         old = init[1]
         cache.save({key: made or old[key] for _, key, made in written},
