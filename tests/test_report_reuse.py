@@ -41,8 +41,13 @@ def _pages(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-@pytest.fixture(params=[1, 2], ids=["in-process", "two-workers"])
-def workers(request):
+@pytest.fixture(params=[1, 2, "forkserver"], ids=["in-process", "two-workers", "forkserver"])
+def workers(request, monkeypatch):
+    if request.param == "forkserver":  # as in a notebook kernel (threads): the data are pickled to the workers
+        from soa_analysis.report import councils
+
+        monkeypatch.setattr(councils.threading, "active_count", lambda: 2)
+        return 2
     return request.param
 
 

@@ -136,7 +136,8 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     keys = [""] * len(councils)
     to_render = councils
     if cache:  # the keys first: when little is left to render, workers would cost more than they save
-        keys = [view_key(local_view(data.for_council(c)), cache.fingerprint) for c in councils]
+        probe = dataclasses.replace(data, derived={})  # what for_council keeps there cannot go to the workers
+        keys = [view_key(local_view(probe.for_council(c)), cache.fingerprint) for c in councils]
         to_render = [c for c, k in zip(councils, keys) if k not in init[1]]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n = min(workers or cores, len(to_render))
