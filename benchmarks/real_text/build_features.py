@@ -2,8 +2,8 @@
 
 Writes ``soa_analysis/labelled/priorities_real_features.json``: for every text of the
 parts that have been scored once and opened for study (``TRAIN_PARTS``: ``dev``, ``test``,
-``test2`` and ``test3``; never a part still held out) that is in the cache, its adjudicated priority
-labels, the tagger's feature counts (stems and stem pairs: vocabulary, no sentences) and its
+``test2``, ``test3`` and ``test4``; never a part still held out) that is in the cache, its adjudicated priority
+labels, its number of sentences, the tagger's feature counts (stems and stem pairs: vocabulary, no sentences) and its
 lexicon scores under the current taxonomy, with the text's address and sha256. The tagger adds
 these documents to its training set (``CombinedTagger(real_text=True)``, the default); the
 texts themselves stay in the gitignored cache.
@@ -30,7 +30,7 @@ import real_text as rt  # noqa: E402
 
 # Parts the tagger may learn from: each was scored once as it came (results/test*.json) and then
 # opened for study. A part gathered later is held out: it is never listed here.
-TRAIN_PARTS = ("dev", "test", "test2", "test3")
+TRAIN_PARTS = ("dev", "test", "test2", "test3", "test4")
 
 
 def main() -> int:
@@ -58,6 +58,7 @@ def main() -> int:
         docs.append({
             "id": ident, "url": by_id[ident]["url"], "sha256": by_id[ident]["sha256"],
             "labels": sorted(rt._labels(by_id[ident]["priorities"])),
+            "sentences": len(analysed),
             "lexicon": [round(float(x), 6) for x in lexicon.predict_scores([analysed])[0]],
             "features": dict(sorted(Counter(document_features(analysed)).items())),
         })

@@ -134,7 +134,7 @@ def load_real_features(taxonomy_sha256: str, categories) -> dict | None:
     -------
     dict or None
         ``features`` (list of feature lists), ``lexicon`` (n x k array), ``Y`` (n x k 0/1),
-        ``ids``, ``sha256`` and ``n``; None when there is no file or it was made with
+        ``ids``, ``sentences`` (each text's number of sentences), ``sha256`` and ``n``; None when there is no file or it was made with
         another taxonomy.
     """
     import json
@@ -152,4 +152,4 @@ def load_real_features(taxonomy_sha256: str, categories) -> dict | None:
     lex = np.array([d["lexicon"] for d in docs], dtype=float).reshape(len(docs), len(categories))
     Y = np.array([[int(c in d["labels"]) for c in categories] for d in docs], dtype=int).reshape(len(docs), len(categories))
     return {"features": feats, "lexicon": lex, "Y": Y, "ids": [d["id"] for d in docs],
-            "sha256": sha256_hex(raw), "n": len(docs)}
+            "sentences": [int(d["sentences"]) for d in docs], "sha256": sha256_hex(raw), "n": len(docs)}
