@@ -200,6 +200,46 @@ def test_choose_thresholds_moves_to_separate():
     assert 0.20 < th[0] <= 0.25 and f1[0] == pytest.approx(1.0)
 
 
+def test_short_passages_and_documents_get_thresholds_of_their_own():
+    """Scores of one-sentence passages and of long documents are not on one scale: each kind's
+    thresholds come from the training texts of that kind."""
+    from soa_analysis.tagging.model import SHORT_SENTENCES, choose_kind_thresholds
+
+    rng = np.random.default_rng(0)
+    n = 80
+    y = np.tile([1, 0], n // 2)
+    short_scores = np.where(y == 1, rng.uniform(0.25, 0.35, n), rng.uniform(0.05, 0.15, n))
+    long_scores = np.where(y == 1, rng.uniform(0.75, 0.85, n), rng.uniform(0.55, 0.65, n))
+    Y = np.concatenate([y, y])[:, None]
+    scores = np.concatenate([short_scores, long_scores])[:, None]
+    n_sent = [1] * n + [SHORT_SENTENCES + 10] * n
+    th, th_short = choose_kind_thresholds(Y, scores, n_sent)
+    assert ((long_scores >= th[0]) == (y == 1)).all() and ((short_scores >= th_short[0]) == (y == 1)).all()
+    assert not ((short_scores >= th[0]) == (y == 1)).all()   # one threshold for both would not do
+    # too few texts of a kind: that kind keeps the threshold chosen on every text
+    th2, th_short2 = choose_kind_thresholds(Y[n - 4:], scores[n - 4:], n_sent[n - 4:])
+    every, _ = choose_thresholds(Y[n - 4:], scores[n - 4:])
+    assert th_short2[0] == every[0] and ((long_scores >= th2[0]) == (y == 1)).all()
+
+
+def test_relative_rule_spares_short_passages(combined):
+    """A passage of a sentence or two is about everything it names; in a long document a
+    category far below the main subject is a passing mention."""
+    from soa_analysis.tagging.model import SHORT_SENTENCES, decide, kind_rule
+
+    th, rel = kind_rule([1, SHORT_SENTENCES + 5], [0.4, 0.4], [0.4, 0.4], 0.65)
+    tags = decide(np.array([[0.9, 0.5], [0.9, 0.5]]), th, rel)
+    assert tags.tolist() == [[True, True], [True, False]]
+    # the fitted tagger applies the rule by each text's length
+    docs = ["Telecare for older people, and apprenticeships for young people (fictional).",
+            " ".join(["Telecare helped older people stay at home (fictional)."] * 8
+                     + ["A young apprentice was also hired (fictional)."])]
+    scores = combined.predict_scores(docs)
+    n_sent = [1, 9]
+    np.testing.assert_array_equal(combined.decide(scores, n_sent), decide(scores, *combined.rule(n_sent)))
+    assert combined.rule(n_sent)[1].tolist() == [0.0, combined.relative]
+
+
 @pytest.fixture(scope="module")
 def combined():
     return CombinedTagger().fit_labels()
@@ -216,9 +256,11 @@ def test_thresholds_persist_with_model(combined, tmp_path):
     pkl, js = combined.save(tmp_path / "models")
     meta = json.loads(js.read_text())
     assert meta["thresholds"] == combined.thresholds_
+    assert meta["thresholds_short"] == combined.short_thresholds_
     assert meta["taxonomy"]["version"] == combined.lexicon_.taxonomy_.version
     loaded = load_model(pkl)
     assert loaded.thresholds_ == combined.thresholds_
+    assert loaded.short_thresholds_ == combined.short_thresholds_
     docs = ["Falls prevention classes for frail elderly residents."]
     np.testing.assert_array_equal(loaded.predict_scores(docs), combined.predict_scores(docs))
 

@@ -20,7 +20,17 @@ from sklearn.model_selection import KFold, train_test_split
 from ..errors import SchemaError
 from ..labelled import labels_sha256, load_labels, load_real_features
 from .lexicon import LexiconTagger
-from .model import RELATIVE, CombinedTagger, SupervisedTagger, blend, choose_thresholds, decide, document_features
+from .model import (
+    LEXICON_WEIGHT,
+    RELATIVE,
+    CombinedTagger,
+    SupervisedTagger,
+    blend,
+    choose_kind_thresholds,
+    decide,
+    document_features,
+    kind_rule,
+)
 from .text import analyse
 
 __all__ = ["evaluate", "EvaluationReport", "bootstrap_f1", "f1_table"]
@@ -82,7 +92,8 @@ class EvaluationReport:
     ----------
     per_category : DataFrame
         One row per priority: support, precision, recall, f1 with ``_lo``/``_hi`` bounds,
-        heldout_f1 and the threshold chosen on the full corpus.
+        heldout_f1 and the threshold chosen on the full corpus (for texts of the corpus's median
+        length: short passages have their own, see :func:`~soa_analysis.tagging.model.kind_rule`).
     micro_f1, macro_f1 : float
         Out-of-fold figures; ``micro_ci``/``macro_ci`` their 95% intervals.
     heldout_macro_f1 : float
@@ -182,7 +193,7 @@ def _training(source: str):
                           "category, or pass fewer folds") from None
 
 
-def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=0.3, C=8.0, n_boot=1000,
+def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=LEXICON_WEIGHT, C=8.0, n_boot=1000,
              heldout=0.25, taxonomy="priorities", relative=RELATIVE, real_text=True) -> EvaluationReport:
     """Evaluate the combined tagger on a labelled corpus.
 
@@ -277,6 +288,8 @@ def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict 
     r_feats = real["features"] if real else []
     r_lex = real["lexicon"] if real else np.zeros((0, k))
     r_Y = real["Y"] if real else np.zeros((0, k), dtype=int)
+    n_sent = np.array([len(a) for a in analysed])
+    r_sent = list(real["sentences"]) if real else []
     weights = {"lexicon": 1.0, "model": 0.0, "combined": float(lexicon_weight)}
     preds = {m: np.zeros((n, k), dtype=int) for m in weights}
     outer = KFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -285,6 +298,7 @@ def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict 
             tr_feats = [feats[i] for i in tr] + r_feats
             tr_Y = np.vstack([Y[tr], r_Y])
             tr_lex = np.vstack([lex[tr], r_lex])
+            tr_sent = list(n_sent[tr]) + r_sent
             inner_oof = np.zeros((len(tr_feats), k))
             inner = KFold(n_splits=folds, shuffle=True, random_state=seed)
             for itr, ite in inner.split(tr_feats):
@@ -292,8 +306,8 @@ def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict 
                 inner_oof[ite] = m.predict_proba([tr_feats[i] for i in ite])
             sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y).predict_proba([feats[i] for i in te])
             for name, w in weights.items():
-                th, _ = choose_thresholds(tr_Y, blend(tr_lex, inner_oof, w))
-                preds[name][te] = decide(blend(lex[te], sup_te, w), th, relative).astype(int)
+                th, th_short = choose_kind_thresholds(tr_Y, blend(tr_lex, inner_oof, w), tr_sent)
+                preds[name][te] = decide(blend(lex[te], sup_te, w), *kind_rule(n_sent[te], th, th_short, relative))
     return preds
 
 
@@ -311,4 +325,6 @@ def _heldout(analysed: list, Y: np.ndarray, scored: np.ndarray, params: dict, *,
     full = CombinedTagger(**params)
     with _training(source):
         full.fit(analysed, Y)
-    return f1_h, macro_h, int(len(te)), full.thresholds_
+    # the thresholds that apply to texts of the corpus's median length (short passages have their own)
+    applied = full.rule([np.median([len(a) for a in analysed])])[0][0]
+    return f1_h, macro_h, int(len(te)), dict(zip(full.categories_, map(float, applied)))

@@ -30,13 +30,29 @@ from .lexicon import LexiconTagger
 from .text import AnalysedSentence, analyse, content_features
 
 __all__ = ["SupervisedTagger", "CombinedTagger", "CorpusScores", "choose_thresholds", "document_features", "load_model",
-           "THRESHOLD_GRID", "RELATIVE", "blend", "decide"]
+           "THRESHOLD_GRID", "RELATIVE", "LEXICON_WEIGHT", "SHORT_SENTENCES", "blend", "decide", "choose_kind_thresholds",
+           "kind_rule"]
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 # The relative rule's default share of a document's top score (see decide). Chosen by leaving one
 # studied real-text part out (benchmarks/real_text.py --lopo; benchmarks/real_text/README.md):
 # 0.6 to 0.7 beat 0.5 on three of the four parts at every lexicon weight tried.
 RELATIVE = 0.65
+# The lexicon's share of the combined score (the model gets the rest). Chosen by leaving one of the
+# five studied real-text parts out, the weight picked on the other four each time: 0.2 (or 0.15),
+# never 0.3, the earlier default (benchmarks/real_text/README.md).
+LEXICON_WEIGHT = 0.2
+# Texts of at most this many sentences are short passages (the project's labelled passages are one
+# sentence each); longer ones are documents (real council texts run to 7 sentences and more, template
+# forms longer still). Scores of the two kinds are not on one scale (the lexicon score grows with
+# matched sentences, the model's with words), so each kind gets its own thresholds, chosen on the
+# training texts of that kind, and the relative rule (a passing mention next to a document's main
+# subject) applies to documents only.
+SHORT_SENTENCES = 2
+# A kind's own threshold for a category needs this many training texts of the kind, and this many
+# of them labelled with the category; otherwise the threshold chosen on all texts is used.
+MIN_KIND_TEXTS = 30
+MIN_KIND_POSITIVES = 5
 
 
 def _identity(doc):
@@ -89,9 +105,10 @@ def decide(scores: np.ndarray, thresholds, relative: float = 0.0) -> np.ndarray:
     Parameters
     ----------
     scores : array of shape (n_documents, n_categories)
-    thresholds : array-like of shape (n_categories,)
-    relative : float
-        0 switches the relative rule off.
+    thresholds : array-like of shape (n_categories,) or (n_documents, n_categories)
+        One threshold per category, or per document and category (:func:`kind_rule`).
+    relative : float or array-like of shape (n_documents,)
+        0 switches the relative rule off (for every document, or for those documents).
 
     Returns
     -------
@@ -101,12 +118,41 @@ def decide(scores: np.ndarray, thresholds, relative: float = 0.0) -> np.ndarray:
     -------
     >>> decide(np.array([[0.9, 0.5, 0.2]]), [0.4, 0.4, 0.4], relative=0.6).tolist()
     [[True, False, False]]
+    >>> decide(np.array([[0.9, 0.5, 0.2], [0.9, 0.5, 0.2]]), [0.4, 0.4, 0.4], relative=[0.6, 0.0]).tolist()
+    [[True, False, False], [True, True, False]]
     """
     scores = np.asarray(scores, dtype=float)
     out = scores >= np.asarray(thresholds, dtype=float)
-    if relative and scores.size:
-        out &= scores >= relative * scores.max(axis=1, keepdims=True)
+    rel = np.asarray(relative, dtype=float)
+    if rel.ndim:
+        rel = rel[:, None]
+    if rel.any() and scores.size:
+        out &= scores >= rel * scores.max(axis=1, keepdims=True)
     return out
+
+
+def kind_rule(n_sentences, thresholds, short_thresholds, relative: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per document: the thresholds and relative share that apply to it, by its kind.
+
+    A text of at most :data:`SHORT_SENTENCES` sentences is a short passage: it takes
+    ``short_thresholds`` and no relative rule; a longer one is a document: ``thresholds`` and
+    ``relative``.
+
+    Returns
+    -------
+    thresholds : numpy.ndarray of shape (n_documents, n_categories)
+    relative : numpy.ndarray of shape (n_documents,)
+
+    Example
+    -------
+    >>> th, rel = kind_rule([1, 12], [0.5, 0.5], [0.3, 0.4], 0.65)
+    >>> th.tolist(), rel.tolist()
+    ([[0.3, 0.4], [0.5, 0.5]], [0.0, 0.65])
+    """
+    short = np.asarray(n_sentences) <= SHORT_SENTENCES
+    th = np.where(short[:, None], np.asarray(short_thresholds, dtype=float)[None, :],
+                  np.asarray(thresholds, dtype=float)[None, :])
+    return th, np.where(short, 0.0, float(relative))
 
 
 def _binary_f1(y, p):
@@ -138,6 +184,33 @@ def choose_thresholds(Y: np.ndarray, scores: np.ndarray, grid=THRESHOLD_GRID) ->
                 best, th[c] = f, t
         f1[c] = best
     return th, f1
+
+
+def choose_kind_thresholds(Y: np.ndarray, scores: np.ndarray, n_sentences) -> tuple[np.ndarray, np.ndarray]:
+    """Per-category thresholds for documents and for short passages (see :data:`SHORT_SENTENCES`).
+
+    Each kind's thresholds are chosen (:func:`choose_thresholds`) on the training texts of that
+    kind; a category with fewer than :data:`MIN_KIND_POSITIVES` texts of the kind labelled with
+    it, or a kind with fewer than :data:`MIN_KIND_TEXTS` texts, keeps the threshold chosen on all
+    the texts.
+
+    Returns
+    -------
+    thresholds, short_thresholds : numpy.ndarray of shape (n_categories,)
+    """
+    Y = np.asarray(Y, dtype=int)
+    scores = np.asarray(scores, dtype=float)
+    every, _ = choose_thresholds(Y, scores)
+    short = np.asarray(n_sentences) <= SHORT_SENTENCES
+    out = []
+    for kind in (~short, short):
+        th = every.copy()
+        if kind.sum() >= MIN_KIND_TEXTS:
+            own, _ = choose_thresholds(Y[kind], scores[kind])
+            enough = Y[kind].sum(axis=0) >= MIN_KIND_POSITIVES
+            th[enough] = own[enough]
+        out.append(th)
+    return out[0], out[1]
 
 
 class SupervisedTagger:
@@ -226,7 +299,8 @@ class CombinedTagger:
         1.0 gives a lexicon-only tagger, 0.0 a model-only one.
     relative : float
         A category is assigned only when its score is at least this share of the
-        document's top score (see :func:`decide`); 0 turns the rule off.
+        document's top score (see :func:`decide`); 0 turns the rule off. Short passages
+        (:data:`SHORT_SENTENCES`) are exempt.
     real_text : bool
         Also train on the shipped real-text features (labelled real council and partnership
         texts of the development set, as feature counts: see ``labelled/README.md``), when
@@ -246,16 +320,18 @@ class CombinedTagger:
     lexicon_ : LexiconTagger
     model_ : SupervisedTagger or None
     thresholds_ : dict
-        Category id -> threshold.
+        Category id -> threshold for documents (texts longer than :data:`SHORT_SENTENCES`).
+    short_thresholds_ : dict
+        Category id -> threshold for short passages (see :func:`choose_kind_thresholds`).
     cv_f1_ : dict
-        Category id -> out-of-fold F1 at the chosen threshold.
+        Category id -> out-of-fold F1 at the chosen thresholds (no relative rule).
     oof_scores_ : numpy.ndarray
         Out-of-fold combined scores of the training passages.
     training_ : dict
         Provenance: number of passages, labels SHA-256.
     """
 
-    def __init__(self, *, taxonomy="priorities", lexicon_weight=0.3, C=8.0, cv_folds=5, seed=0, relative=RELATIVE,
+    def __init__(self, *, taxonomy="priorities", lexicon_weight=LEXICON_WEIGHT, C=8.0, cv_folds=5, seed=0, relative=RELATIVE,
                  real_text=True, real_text_exclude=()):
         self.taxonomy = taxonomy
         self.real_text_exclude = real_text_exclude
@@ -283,6 +359,7 @@ class CombinedTagger:
         if Y.shape != (len(docs), len(self.categories_)):
             raise SchemaError(f"labels have shape {Y.shape}; expected ({len(docs)}, {len(self.categories_)})")
         analysed = [analyse(d) for d in docs]
+        n_sent = [len(a) for a in analysed]
         feats = [document_features(a) for a in analysed]
         lex = self.lexicon_.predict_scores(analysed)
         provenance = dict(provenance or {})
@@ -291,9 +368,10 @@ class CombinedTagger:
             drop = set(self.real_text_exclude)
             keep = [i for i, d in enumerate(real["ids"]) if d not in drop]
             real = real | {"features": [real["features"][i] for i in keep], "lexicon": real["lexicon"][keep],
-                           "Y": real["Y"][keep], "n": len(keep)}
+                           "Y": real["Y"][keep], "sentences": [real["sentences"][i] for i in keep], "n": len(keep)}
         if real is not None:
             feats = feats + real["features"]
+            n_sent = n_sent + list(real["sentences"])
             lex = np.vstack([lex, real["lexicon"]])
             Y = np.vstack([Y, real["Y"]])
             provenance["real_text"] = {"documents": real["n"], "sha256": real["sha256"],
@@ -311,8 +389,11 @@ class CombinedTagger:
         else:
             self.model_ = None
         self.oof_scores_ = blend(lex, oof, w)
-        th, f1 = choose_thresholds(Y, self.oof_scores_)
+        th, th_short = choose_kind_thresholds(Y, self.oof_scores_, n_sent)
         self.thresholds_ = {c: float(t) for c, t in zip(self.categories_, th)}
+        self.short_thresholds_ = {c: float(t) for c, t in zip(self.categories_, th_short)}
+        per_text, _ = kind_rule(n_sent, th, th_short, 0.0)
+        f1 = [_binary_f1(Y[:, c], (self.oof_scores_[:, c] >= per_text[:, c]).astype(int)) for c in range(Y.shape[1])]
         self.cv_f1_ = {c: round(float(f), 4) for c, f in zip(self.categories_, f1)}
         self.training_ = {"n_documents": int(len(feats)), **provenance}
         return self
@@ -388,17 +469,38 @@ class CombinedTagger:
         return self.score_analysed([analyse(d) for d in docs])[2]
 
     def threshold_array(self) -> np.ndarray:
-        """The per-category thresholds in category order."""
+        """The per-category thresholds for documents, in category order."""
         self._check()
         return np.array([self.thresholds_[c] for c in self.categories_])
 
-    def decide(self, scores) -> np.ndarray:
-        """Boolean tags from combined scores: thresholds and the relative rule (:func:`decide`)."""
-        return decide(scores, self.threshold_array(), getattr(self, "relative", 0.0))
+    def short_threshold_array(self) -> np.ndarray:
+        """The per-category thresholds for short passages (:data:`SHORT_SENTENCES`), in category order."""
+        self._check()
+        short = getattr(self, "short_thresholds_", None) or self.thresholds_
+        return np.array([short[c] for c in self.categories_])
+
+    def rule(self, n_sentences) -> tuple[np.ndarray, np.ndarray]:
+        """Per text, the thresholds and relative share that apply to it (:func:`kind_rule`)."""
+        return kind_rule(n_sentences, self.threshold_array(), self.short_threshold_array(),
+                         getattr(self, "relative", 0.0))
+
+    def decide(self, scores, n_sentences=None) -> np.ndarray:
+        """Boolean tags from combined scores: thresholds and the relative rule (:func:`decide`).
+
+        ``n_sentences`` (per text) picks the short-passage or the document rule
+        (:func:`kind_rule`); without it every text is taken as a document.
+        """
+        scores = np.asarray(scores, dtype=float)
+        if n_sentences is None:
+            n_sentences = np.full(len(scores), SHORT_SENTENCES + 1)
+        th, rel = self.rule(n_sentences)
+        return decide(scores, th, rel)
 
     def predict(self, docs) -> np.ndarray:
         """0/1 tags using the cross-validated thresholds and the relative rule."""
-        return self.decide(self.predict_scores(docs)).astype(int)
+        analysed = [analyse(d) for d in docs]
+        scores = self.score_analysed(analysed)[2]
+        return self.decide(scores, [len(a) for a in analysed]).astype(int)
 
     def model_evidence(self, sents: list[AnalysedSentence], category: int, n_terms=5, row=None) -> list[dict]:
         """Evidence for a model-only tag: sentences holding the features that raised its score.
@@ -437,6 +539,8 @@ class CombinedTagger:
                        "relative": getattr(self, "relative", 0.0), "real_text": getattr(self, "real_text", False)},
             "taxonomy": self.lexicon_.taxonomy_.provenance(),
             "thresholds": self.thresholds_, "cv_f1": self.cv_f1_,
+            "thresholds_short": getattr(self, "short_thresholds_", None) or self.thresholds_,
+            "short_sentences": SHORT_SENTENCES,
             "cv_macro_f1": round(float(np.mean(list(self.cv_f1_.values()))), 4) if self.cv_f1_ else None,
             "cv_note": "out-of-fold F1 at thresholds chosen on the same folds (optimistic; "
                        "soa_analysis.tagging.evaluate gives nested figures)",
@@ -484,4 +588,5 @@ def load_model(path) -> CombinedTagger:
     if not isinstance(model, CombinedTagger):
         raise InputError(f"{path} does not hold a CombinedTagger")
     model.thresholds_ = {k: float(v) for k, v in meta["thresholds"].items()}
+    model.short_thresholds_ = {k: float(v) for k, v in meta.get("thresholds_short", meta["thresholds"]).items()}
     return model

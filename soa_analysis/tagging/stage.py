@@ -22,7 +22,7 @@ from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from .corpus import Corpus, match_lexicon, submission_pairs
 from .lexicon import LexiconTagger
-from .model import RELATIVE, CombinedTagger, CorpusScores, blend, load_model
+from .model import LEXICON_WEIGHT, RELATIVE, CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
 
 __all__ = ["run_tagging", "tag_frames", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
@@ -225,7 +225,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
                             engine)
 
 
-_DEFAULT_PARAMS = {"lexicon_weight": 0.3, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": RELATIVE, "real_text": True}
+_DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": RELATIVE, "real_text": True}
 
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
@@ -351,6 +351,14 @@ class _Scored:
     thresholds: np.ndarray
     assigned: np.ndarray
     method: str
+    text_thresholds: np.ndarray | None = None
+
+    def applied(self) -> np.ndarray:
+        """The threshold each submission x category was held to, shape (n, k): a supervised
+        taxonomy's depend on the submission's length (short passages have their own)."""
+        n = len(self.assigned)
+        return self.text_thresholds if self.text_thresholds is not None else \
+            np.broadcast_to(self.thresholds, (n, len(self.thresholds)))
 
 
 def _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock, models) -> _Scored:
@@ -367,7 +375,9 @@ def _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params
         clock.lap(f"lexicon {tax.name}")
         scores = model.score_corpus(corpus, matches=matches)
         clock.lap(f"model {tax.name}")
-        return _Scored(tax, model, scores, thresholds, model.decide(scores.combined), "combined")
+        n_sentences = np.diff(corpus.doc_sent)
+        return _Scored(tax, model, scores, thresholds, model.decide(scores.combined, n_sentences), "combined",
+                       model.rule(n_sentences)[0])
     lexicon = LexiconTagger(taxonomy=tax_ref).fit()
     thresholds = np.full(len(tax.ids), lexicon.scoring_["threshold"])
     clock.lap("load model")
@@ -385,7 +395,7 @@ def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, di
     :data:`EVIDENCE_MARGIN` of their threshold, and each of those rows' document index."""
     lm = scored.scores.matches
     n, k = scored.assigned.shape
-    keep = scored.scores.combined >= scored.thresholds - EVIDENCE_MARGIN
+    keep = scored.scores.combined >= scored.applied() - EVIDENCE_MARGIN
     hd, hc, hs = lm.hit_doc, lm.hit_cat, lm.hit_sent
     cell = hd * k + hc
     evidence_text = np.full(n * k, "", dtype=object)
@@ -455,7 +465,7 @@ def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: np.ndarray) -> 
         "label": np.tile(np.array([c.label for c in tax.categories], dtype=object), n),
         "score": scored.scores.combined.ravel().round(6),
         "assigned": scored.assigned.ravel(),
-        "threshold": np.tile(scored.thresholds.astype(float), n),
+        "threshold": scored.applied().astype(float).ravel(),
         "lexicon_score": scored.scores.matches.scores.ravel().round(6),
         "model_score": scored.scores.model.ravel().round(6) if scored.model is not None else np.full(n * k, np.nan),
         "method": scored.method,
