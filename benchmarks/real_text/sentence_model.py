@@ -1,0 +1,427 @@
+"""Which sentences carry evidence of benefit: a sentence model against the rubric's rules.
+
+Every studied real text graded some or strong was labelled sentence by sentence (which of its
+sentences, as the grader splits them, carry the evidence, and at what strength:
+``sentence_labels.csv``, indices only). Every sentence of a text graded none or planned is a
+negative; so is every unmarked sentence of a text graded some or strong.
+
+The sentence model (:mod:`soa_analysis.evidence.sentence_model`) is a logistic regression on
+what the rules say of a sentence (features, rule, strength, section) and its words and word
+pairs. It is scored by leaving one studied part out: each part in turn is graded by a model
+fitted on the other parts, its threshold (and regularisation) chosen on the training parts
+only, by leaving each of them out in turn inside (nested). The text's grade is its strongest
+sentence's (the codebook). Printed per part and as the mean, beside the rules on the same
+folds: sentence precision and recall (carries evidence or not) and three-grade text accuracy
+and kappa (planned counted as none).
+
+Usage::
+
+    # check the labellers' files against the sentence split and write sentence_labels.csv
+    .venv/bin/python benchmarks/real_text/sentence_model.py --import-labels A.csv B.csv --dump sentences.json
+    # leave one part out, all variants
+    .venv/bin/python benchmarks/real_text/sentence_model.py --json benchmarks/real_text/results/sentence_model.json
+    # fit the shipped model on every studied part (policy and settings as chosen by the folds)
+    .venv/bin/python benchmarks/real_text/sentence_model.py --write soa_analysis/rubrics/evidence_sentence_model.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import pickle
+import sys
+import warnings
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent))
+
+import real_text as rt  # noqa: E402
+
+LABELS = HERE / "sentence_labels.csv"
+WORK = ROOT / "benchmarks" / "out"
+RANK3 = {"none": 0, "some": 1, "strong": 2}
+THRESHOLDS = tuple(round(float(x), 3) for x in np.arange(0.30, 0.951, 0.025)) + (0.96, 0.97, 0.98, 0.99)
+CS = (0.03, 0.1, 0.3)
+MIN_TEXTS = 3  # a word or word pair is a term only when it occurs in at least this many training texts
+
+
+# ---- the data ----------------------------------------------------------------------------------
+
+def sentences_sha(sents: list) -> str:
+    """sha256 of a text's sentence list as the grader splits it (section and sentence each)."""
+    return hashlib.sha256(json.dumps(sents, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def graded_rows(cache: Path) -> tuple[dict, dict, dict]:
+    """id -> [(section, sentence, features, rule strength, rule)], id -> part, id -> gold grade.
+
+    Each studied text goes through ingest and the grader (rules only) as a ``.txt`` submission
+    would; kept in ``benchmarks/out/`` (gitignored) keyed by the texts and the rubric.
+    """
+    import pandas as pd
+
+    from soa_analysis.evidence import EvidenceGrader
+    from soa_analysis.evidence.timeline import reference_date
+    from soa_analysis.schema import SECTION_COLUMNS
+
+    rows = [r for r in rt.load_sources() if r["split"] in rt.STUDIED]
+    texts, problems = rt.find_texts(rows, cache)
+    for p in problems:
+        print("skipped", p)
+    grader = EvidenceGrader(model=None).fit()
+    key = hashlib.sha256(json.dumps([sorted((i, hashlib.sha256(t.encode()).hexdigest()) for i, t in texts.items()),
+                                     repr(grader.rubric_)]).encode()).hexdigest()[:16]
+    store = WORK / f"sentence_rows_{key}.pkl"
+    part = {r["id"]: r["split"] for r in rows if r["id"] in texts}
+    gold = {r["id"]: r["grade"] for r in rows if r["id"] in texts}
+    if store.exists():
+        return pickle.loads(store.read_bytes()), part, gold
+    out = {}
+    with rt.ingested(texts) as processed:
+        subs = pd.read_parquet(processed / "submissions.parquet")
+    for row in subs.to_dict("records"):
+        sections = {s: (row.get(s) or "") for s in SECTION_COLUMNS}
+        sections["text"] = row.get("text") or ""
+        res = grader.grade(sections, reference=reference_date(row.get("date"), row.get("year")))
+        out[Path(row["source_file"]).stem] = [(s.section, s.sentence, tuple(s.features), s.strength, s.rule)
+                                              for s in res.sentences]
+    WORK.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(pickle.dumps(out))
+    return out, part, gold
+
+
+def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict) -> None:
+    """Check the labellers' files against the sentence split (the dump they read and ours), write LABELS."""
+    dumped = json.loads(dump.read_text(encoding="utf-8"))
+    bad = [i for i in graded if i in dumped and [list(x) for x in dumped[i]] != [[s[0], s[1]] for s in graded[i]]]
+    if bad:
+        raise SystemExit(f"the sentence split differs from the labelled dump for {len(bad)} texts: {bad[:10]}")
+    marks: dict = {}
+    for p in paths:
+        with p.open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                i, k, s = r["id"].strip(), int(r["sentence"]), r["strength"].strip().lower()
+                if i not in graded or s not in ("some", "strong") or not 0 <= k < len(graded[i]):
+                    raise SystemExit(f"{p.name}: bad row {r['id']},{r['sentence']},{r['strength']}")
+                prev = marks.get((i, k))
+                marks[(i, k)] = s if prev is None or RANK3[s] > RANK3[prev] else prev
+    want = sorted(i for i in graded if rt.three(gold[i]) != "none")
+    missing = [i for i in want if not any(k[0] == i for k in marks)]
+    extra = sorted({i for i, _ in marks} - set(want))
+    print(f"{len(marks)} marked sentences in {len({i for i, _ in marks})} texts; "
+          f"{len(missing)} texts graded some/strong without a mark: {missing[:10]}; marks in texts graded none: {extra}")
+    with LABELS.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["id", "sentence", "strength", "n_sentences", "sentences_sha256"])
+        for (i, k), s in sorted(marks.items()):
+            w.writerow([i, k, s, len(graded[i]), sentences_sha([[x[0], x[1]] for x in graded[i]])])
+
+
+def load_labels(graded: dict) -> dict:
+    """(id, index) -> strength, checked against the current split (a changed split is named)."""
+    marks, stale = {}, set()
+    with LABELS.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            i = r["id"]
+            if i not in graded:
+                continue
+            if r["sentences_sha256"] != sentences_sha([[x[0], x[1]] for x in graded[i]]):
+                stale.add(i)
+                continue
+            marks[(i, int(r["sentence"]))] = r["strength"]
+    if stale:
+        print(f"{len(stale)} texts left out: their sentence split changed since labelling: {sorted(stale)[:10]}")
+    return marks, stale
+
+
+# ---- the model ----------------------------------------------------------------------------------
+
+def dataset(graded: dict, marks: dict, ids: list, gold: dict) -> list[dict]:
+    """One row per sentence of ``ids``: its terms (as the grader computes them), the rules' strength, its label."""
+    from soa_analysis.evidence.sentence_model import text_terms
+
+    out = []
+    for i in ids:
+        terms = text_terms([(sent, feats, strength, rule, section) for section, sent, feats, strength, rule in graded[i]])
+        for k, ((section, sent, feats, strength, rule), ts) in enumerate(zip(graded[i], terms)):
+            out.append({"id": i, "k": k, "rule": strength, "label": marks.get((i, k), "none"), "terms": ts,
+                        "unmarked": rt.three(gold[i]) != "none" and (i, k) not in marks})
+    return out
+
+
+def keep_terms(rows: list[dict], words: bool = True, rubric: bool = True, context: bool = True) -> set:
+    by_text = defaultdict(set)
+    for r in rows:
+        by_text[r["id"]].update(r["terms"])
+    df = Counter(t for ts in by_text.values() for t in ts)
+    keep = set()
+    for t, n in df.items():
+        is_word = t.startswith("w=")
+        is_context = t.startswith(("pos=", "prev:", "next:", "doc_"))
+        if (is_word and not words) or (not is_word and not is_context and not rubric) or (is_context and not context):
+            continue
+        if n >= MIN_TEXTS:
+            keep.add(t)
+    return keep
+
+
+def fit(rows: list[dict], C: float, words: bool = True, rubric: bool = True, context: bool = True,
+        unmarked: float = 1.0):
+    """A logistic regression (carries evidence: some or strong) on the rows; returns (intercept, weights).
+
+    ``unmarked``: the weight of an unmarked sentence of a text graded some or strong (a negative
+    the labellers did not pick, rather than one of a text with no evidence at all)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    keep = keep_terms(rows, words, rubric, context)
+    dv = DictVectorizer()
+    X = dv.fit_transform([{t: 1 for t in r["terms"] if t in keep} for r in rows])
+    y = [int(r["label"] != "none") for r in rows]
+    sw = np.array([unmarked if r["unmarked"] else 1.0 for r in rows])
+    lr = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(X, y, sample_weight=sw)
+    weights = {t: float(w) for t, w in zip(dv.feature_names_, lr.coef_[0]) if abs(w) > 1e-6}
+    return float(lr.intercept_[0]), weights
+
+
+_FITS: dict = {}
+
+
+def fit_parts(rows_by_part: dict, parts, C: float, words: bool, rubric: bool, context: bool, unmarked: float = 1.0):
+    """:func:`fit` on the rows of ``parts``, remembered (the nested folds fit the same sets again)."""
+    key = (tuple(sorted(parts)), C, words, rubric, context, unmarked)
+    if key not in _FITS:
+        _FITS[key] = fit([r for p in sorted(parts) for r in rows_by_part[p]], C, words, rubric, context, unmarked)
+    return _FITS[key]
+
+
+def probabilities(rows: list[dict], intercept: float, weights: dict) -> np.ndarray:
+    z = np.array([intercept + sum(weights.get(t, 0.0) for t in r["terms"]) for r in rows])
+    return 1 / (1 + np.exp(-z))
+
+
+def decide(rows: list[dict], p: np.ndarray, policy: str, t: float, promote: float = 1.0) -> list[str]:
+    from soa_analysis.evidence.sentence_model import SentenceModel
+
+    m = SentenceModel(0.0, {}, t, promote, policy, {})
+    return [m.decide(r["rule"], float(q)) for r, q in zip(rows, p)]
+
+
+def text_grades(rows: list[dict], strengths: list[str]) -> dict:
+    best = defaultdict(int)
+    for r, s in zip(rows, strengths):
+        best[r["id"]] = max(best[r["id"]], RANK3.get(rt.three(s), 0))
+    name = {v: k for k, v in RANK3.items()}
+    return {i: name[best[i]] for i in {r["id"] for r in rows}}
+
+
+def text_figures(rows, strengths, gold) -> dict:
+    g = text_grades(rows, strengths)
+    ids = sorted(g)
+    return rt.grade_metrics([rt.three(gold[i]) for i in ids], [g[i] for i in ids])
+
+
+def sentence_figures(rows, strengths) -> dict:
+    tp = sum(1 for r, s in zip(rows, strengths) if r["label"] != "none" and s in ("some", "strong"))
+    fp = sum(1 for r, s in zip(rows, strengths) if r["label"] == "none" and s in ("some", "strong"))
+    fn = sum(1 for r, s in zip(rows, strengths) if r["label"] != "none" and s not in ("some", "strong"))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+class Block:
+    """Rows as arrays, for trying many thresholds quickly (the same decision as SentenceModel.decide)."""
+
+    def __init__(self, rows: list[dict], gold: dict):
+        ids = sorted({r["id"] for r in rows})
+        code = {i: n for n, i in enumerate(ids)}
+        self.text = np.array([code[r["id"]] for r in rows])
+        self.rank = np.array([RANK3.get(rt.three(r["rule"]), 0) for r in rows])
+        self.gold = np.array([RANK3[rt.three(gold[i])] for i in ids])
+
+    def figures(self, p: np.ndarray, policy: str, t: float, u: float = 1.0) -> tuple:
+        graded = self.rank > 0
+        counts = np.where(graded, p >= t, p >= (t if policy == "model" else u))
+        strength = np.where(counts, np.where(graded, self.rank, 1), 0)
+        pred = np.zeros(len(self.gold), dtype=int)
+        np.maximum.at(pred, self.text, strength)
+        acc = float(np.mean(pred == self.gold))
+        pe = sum(float(np.mean(pred == c)) * float(np.mean(self.gold == c)) for c in range(3))
+        return acc, (acc - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def choose(rows_by_part: dict, gold: dict, policy: str, words: bool, rubric: bool, context: bool,
+           unmarked: float = 1.0, parts=None) -> dict:
+    """Policy settings chosen on ``rows_by_part`` alone: each part left out in turn, the pooled
+    out-of-fold text accuracy (kappa to break ties) at each C and threshold."""
+    parts = sorted(parts or rows_by_part)
+    best = None
+    for C in CS:
+        oof_rows, oof_p = [], []
+        for q in parts:
+            b, w = fit_parts(rows_by_part, [p for p in parts if p != q], C, words, rubric, context, unmarked)
+            oof_rows += rows_by_part[q]
+            oof_p.append(probabilities(rows_by_part[q], b, w))
+        pp = np.concatenate(oof_p)
+        block = Block(oof_rows, gold)
+        grid = [(t, 1.0) for t in THRESHOLDS] if policy == "model" else \
+            [(t, u) for t in THRESHOLDS for u in THRESHOLDS if u > t] + [(t, 1.01) for t in THRESHOLDS]
+        for t, u in grid:
+            acc, kap = block.figures(pp, policy, t, u)
+            key = (round(acc, 6), round(kap, 6))
+            if best is None or key > best[0]:
+                best = (key, {"C": C, "threshold": t, "promote": u, "oof": {"accuracy": acc, "kappa": kap}})
+    return best[1]
+
+
+VARIANTS = {  # name -> (policy, words, rubric terms, context terms, weight of unmarked sentences of evidence texts)
+    "model": ("model", True, True, True, 1.0),
+    "gate": ("gate", True, True, True, 1.0),
+    "model, unmarked 0.3": ("model", True, True, True, 0.3),
+    "gate, unmarked 0.3": ("gate", True, True, True, 0.3),
+    "model, no context": ("model", True, True, False, 1.0),
+    "model, rubric terms only": ("model", False, True, True, 1.0),
+    "model, words only": ("model", True, False, False, 1.0),
+}
+
+
+def lopo(graded, part, gold, marks, variants) -> dict:
+    ids_by_part = defaultdict(list)
+    for i in sorted(graded):
+        ids_by_part[part[i]].append(i)
+    rows_by_part = {p: dataset(graded, marks, ids, gold) for p, ids in ids_by_part.items()}
+    out = {"rules": {}}
+    for held in rt.STUDIED:
+        rows = rows_by_part[held]
+        strengths = [r["rule"] for r in rows]
+        out["rules"][held] = {"n": len(ids_by_part[held]), **text_figures(rows, strengths, gold),
+                              "sentences": sentence_figures(rows, strengths)}
+    for name in variants:
+        policy, words, rubric, context, unmarked = VARIANTS[name]
+        out[name] = {}
+        for held in rt.STUDIED:
+            inner = [p for p in rows_by_part if p != held]
+            chosen = choose(rows_by_part, gold, policy, words, rubric, context, unmarked, inner)
+            b, w = fit_parts(rows_by_part, inner, chosen["C"], words, rubric, context, unmarked)
+            rows = rows_by_part[held]
+            strengths = decide(rows, probabilities(rows, b, w), policy, chosen["threshold"], chosen["promote"])
+            out[name][held] = {"n": len(ids_by_part[held]), **text_figures(rows, strengths, gold),
+                               "sentences": sentence_figures(rows, strengths),
+                               "chosen": {k: v for k, v in chosen.items() if k != "oof"}}
+            print(f"  {name:<26} {held:<6} acc {out[name][held]['accuracy']:.3f} kappa {out[name][held]['kappa']:.3f}"
+                  f"  chosen {out[name][held]['chosen']}", flush=True)
+    for name, parts in out.items():
+        parts["mean"] = {k: float(np.mean([v[k] for p, v in parts.items() if p in rt.STUDIED]))
+                         for k in ("accuracy", "kappa")}
+        parts["mean"]["sentences"] = {k: float(np.mean([v["sentences"][k] for p, v in parts.items()
+                                                         if p in rt.STUDIED])) for k in ("precision", "recall", "f1")}
+    return out
+
+
+def print_table(res: dict) -> None:
+    cols = list(rt.STUDIED) + ["mean"]
+    print(f"\n{'text grade, acc / kappa':<28}" + "".join(f"{c:>14}" for c in cols))
+    for name, parts in res.items():
+        print(f"{name:<28}" + "".join(f"{parts[c]['accuracy']:>7.3f} {parts[c]['kappa']:.3f}"[:14].rjust(14)
+                                        for c in cols))
+    print(f"\n{'sentences, precision / recall':<28}" + "".join(f"{c:>14}" for c in cols))
+    for name, parts in res.items():
+        print(f"{name:<28}" + "".join(f"{parts[c]['sentences']['precision']:>7.3f} "
+                                        f"{parts[c]['sentences']['recall']:.3f}"[:14].rjust(14) for c in cols))
+
+
+def own_passages(model) -> dict:
+    """The grade on the project's own labelled passages (held-out and dev splits) with ``model``."""
+    from soa_analysis.evidence.evaluate import evaluate_evidence
+
+    out = {}
+    for split in ("test", "dev"):
+        ev = evaluate_evidence(split=split, model=model)
+        out[split] = {"n": ev.n_grades, "accuracy": round(ev.grade_accuracy, 4), "kappa": round(ev.grade_kappa, 4),
+                      "themes_macro_f1": round(ev.theme_macro_f1, 4)}
+    return out
+
+
+def write_model(path: Path, graded, part, gold, marks, name: str, res: dict | None) -> None:
+    import sklearn
+
+    from soa_analysis.evidence.sentence_model import SentenceModel
+    from soa_analysis.rubrics import load_rubric
+
+    policy, words, rubric, context, unmarked = VARIANTS[name]
+    ids_by_part = defaultdict(list)
+    for i in sorted(graded):
+        ids_by_part[part[i]].append(i)
+    rows_by_part = {p: dataset(graded, marks, ids, gold) for p, ids in ids_by_part.items()}
+    chosen = choose(rows_by_part, gold, policy, words, rubric, context, unmarked)
+    b, w = fit_parts(rows_by_part, list(rows_by_part), chosen["C"], words, rubric, context, unmarked)
+    ids = sorted(graded)
+    meta = {
+        "what": "logistic regression: does a sentence carry evidence of benefit (some or strong)? "
+                "Terms: the rubric's features, rule and strength for the sentence, its section, its words "
+                "and word pairs (numbers written 0); each term present or absent.",
+        "rubric_version": load_rubric().version,
+        "sklearn": sklearn.__version__,
+        "C": chosen["C"], "min_texts_per_term": MIN_TEXTS, "unmarked_weight": unmarked,
+        "chosen_by": "leave one studied part out: pooled out-of-fold text accuracy (kappa breaks ties)",
+        "out_of_fold": {k: round(v, 4) for k, v in chosen["oof"].items()},
+        "trained_on": {"parts": sorted(ids_by_part), "n_texts": len(ids),
+                       "n_sentences": sum(len(graded[i]) for i in ids),
+                       "n_marked_sentences": sum(1 for k in marks if k[0] in graded),
+                       "sources": "benchmarks/real_text/sources.csv (ids below) with sentence_labels.csv",
+                       "ids": ids},
+    }
+    if res:
+        meta["leave_one_part_out"] = {n: {p: {k: round(v[k], 4) for k in ("accuracy", "kappa")}
+                                          for p, v in parts.items()} for n, parts in res.items()}
+    model = SentenceModel(round(b, 6), {t: round(x, 6) for t, x in w.items()}, chosen["threshold"],
+                          chosen["promote"], policy, meta)
+    path.write_text(model.to_json(), encoding="utf-8")
+    print(f"wrote {path}: {len(w)} weights, policy {policy}, threshold {chosen['threshold']}, C {chosen['C']}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache", type=Path, default=HERE / "cache", help="folder holding the texts")
+    ap.add_argument("--import-labels", nargs="+", type=Path, metavar="CSV",
+                    help="the labellers' files (id,sentence,strength,note) to check and write as sentence_labels.csv")
+    ap.add_argument("--dump", type=Path, help="the sentence lists the labellers read (id -> [[section, sentence]])")
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    ap.add_argument("--write", type=Path, help="fit on every studied part and write the model JSON here")
+    ap.add_argument("--ship", default="model", choices=list(VARIANTS), help="the variant --write fits")
+    a = ap.parse_args(argv)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    graded, part, gold = graded_rows(a.cache)
+    if a.import_labels:
+        if not a.dump:
+            ap.error("--import-labels needs --dump")
+        import_labels(a.import_labels, a.dump, graded, gold)
+        return 0
+    marks, stale = load_labels(graded)
+    graded = {i: v for i, v in graded.items() if i not in stale}
+    res = lopo(graded, part, gold, marks, a.variants) if a.variants else None
+    if res:
+        print_table(res)
+    from soa_analysis.evidence.sentence_model import load_sentence_model
+
+    if a.write:
+        write_model(a.write, graded, part, gold, marks, a.ship, res)
+        res = res or {}
+        res["own_passages"] = {"rules": own_passages(None), "shipped": own_passages(load_sentence_model(a.write))}
+        print("own passages:", json.dumps(res["own_passages"]))
+    if a.json and res:
+        a.json.write_text(json.dumps(res, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""A learned check on which sentences carry evidence of benefit.
+
+The rubric's rules (``rubrics/evidence_rubric.yaml``) say what each sentence supports from the
+features its patterns find. On real council text the rules' errors are mostly about *which*
+sentence counts: an output of the service or a description of the process read as a result,
+a finding phrased in words the patterns miss. The sentence model is a logistic regression
+over the rubric's own output for a sentence (its features, the rule that fired, the rule's
+strength, the section) and the sentence's words and word pairs, fitted on real texts
+labelled sentence by sentence (``benchmarks/real_text/sentence_model.py``). Its weights ship
+as data (``rubrics/evidence_sentence_model.json``): vocabulary and numbers, no sentence, with
+the ids of the texts it learned from and the scikit-learn version that fitted it. Prediction
+needs nothing but this module: the probability is the logistic function of the intercept plus
+the weights of the terms present (every term is present or absent).
+
+How the model and the rules combine is the model file's ``policy`` (chosen by leaving one
+real-text part out, see the benchmark's README):
+
+``model``
+    A sentence counts as evidence when the model's probability reaches ``threshold``; its
+    strength is then the rules' (``strong`` when a rule says so, else ``some``). A sentence
+    the rules grade some or strong but the model does not count is graded none.
+``gate``
+    A sentence the rules grade some or strong counts when the probability reaches
+    ``threshold``; a sentence the rules do not grade counts (as some) only when it reaches
+    ``promote``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import TaxonomyError
+
+__all__ = ["SentenceModel", "load_sentence_model", "sentence_terms", "text_terms", "sentence_words", "POLICIES",
+           "MODEL_FILE"]
+
+MODEL_FILE = "evidence_sentence_model.json"
+POLICIES = ("model", "gate")
+FORMAT = 1
+
+_WORD = re.compile(r"[a-z][a-z'\u2019-]*[a-z]|[a-z]|\d+(?:[.,]\d+)*|[%£]")
+_NUMBER = re.compile(r"^\d")
+
+
+def sentence_words(sentence: str) -> list[str]:
+    """The sentence's words, lower-cased, every number written ``0`` (``%`` and ``£`` kept as words).
+
+    Example
+    -------
+    >>> sentence_words("Falls fell by 12% in 2019.")
+    ['falls', 'fell', 'by', '0', '%', 'in', '0']
+    """
+    return ["0" if _NUMBER.match(w) else w.replace("\u2019", "'") for w in _WORD.findall(sentence.lower())]
+
+
+def sentence_terms(sentence: str, features, strength: str, rule: str, section: str) -> list[str]:
+    """The terms the sentence model reads for one graded sentence (each present or absent).
+
+    Parameters
+    ----------
+    sentence : str
+    features : iterable of str
+        The rubric feature ids found in the sentence (``figure:percent``, ``future_only`` ...).
+    strength : str
+        The rules' strength for the sentence (after the section cap).
+    rule : str
+        The explanation of the sentence rule that fired ("" when none did); a cap note is dropped.
+    section : str
+        The template section the sentence is in.
+
+    Returns
+    -------
+    list of str
+        ``rule=<strength>``, ``why=<rule>``, ``section=<section>``, ``feat=<id>`` and
+        ``fam=<family>`` for each feature, ``w=<word>`` and ``w=<word> <word>`` for the words.
+
+    Example
+    -------
+    >>> sentence_terms("Falls fell.", ["change:down"], "none", "", "text")[:4]
+    ['rule=none', 'section=text', 'feat=change:down', 'fam=change']
+    """
+    terms = [f"rule={strength}"]
+    why = rule.split(" (capped")[0]
+    if why:
+        terms.append(f"why={why}")
+    terms.append(f"section={section}")
+    fams = []
+    for f in sorted(features):
+        terms.append(f"feat={f}")
+        fam = f.split(":", 1)[0]
+        if fam != f and fam not in fams:
+            fams.append(fam)
+    terms += [f"fam={f}" for f in fams]
+    words = sentence_words(sentence)
+    terms += [f"w={w}" for w in words]
+    terms += [f"w={a} {b}" for a, b in zip(words, words[1:])]
+    seen: set = set()
+    return [t for t in terms if not (t in seen or seen.add(t))]
+
+
+_CONTEXT = ("rule=", "fam=", "why=")
+
+
+def text_terms(sentences) -> list[list[str]]:
+    """The terms of every graded sentence of one text, with what the sentence model reads around it.
+
+    Parameters
+    ----------
+    sentences : list of tuple
+        ``(sentence, features, strength, rule, section)`` for each sentence, in text order.
+
+    Returns
+    -------
+    list of list of str
+        Per sentence, :func:`sentence_terms` and: its place (``pos=0`` .. ``pos=3`` for the first
+        three and any later one, ``pos=last``); the rubric's reading of the sentences before and
+        after it (``prev:``/``next:`` + ``rule=``, ``fam=`` and ``why=`` terms); and the text's
+        own make-up (``doc_rule=`` the strongest strength the rules give any of its sentences,
+        strong, some or none, planned read as none,
+        ``doc_future=`` lo/mid/hi share of sentences in the future tense, ``doc_n=`` 1/2/3
+        for under 5, under 15, or more sentences).
+
+    Example
+    -------
+    >>> [t for t in text_terms([("Falls fell.", ["change:down"], "none", "", "text")])[0] if "=" in t][-4:]
+    ['pos=last', 'doc_rule=none', 'doc_future=lo', 'doc_n=1']
+    """
+    base = [sentence_terms(*s) for s in sentences]
+    n = len(base)
+    if not n:
+        return []
+    future = sum(1 for ts in base if "feat=future" in ts) / n
+    strongest = max((s[2] for s in sentences), key=lambda g: _RANK3.get(g, 0))
+    doc = [f"doc_rule={strongest if strongest in _RANK3 else 'none'}",
+           f"doc_future={'hi' if future > 0.3 else 'mid' if future > 0.1 else 'lo'}",
+           f"doc_n={1 if n < 5 else 2 if n < 15 else 3}"]
+    out = []
+    for k, ts in enumerate(base):
+        extra = [f"pos={min(k, 3)}"] + (["pos=last"] if k == n - 1 else [])
+        for side, j in (("prev", k - 1), ("next", k + 1)):
+            if 0 <= j < n:
+                extra += [f"{side}:{t}" for t in base[j] if t.startswith(_CONTEXT)]
+        out.append(ts + extra + doc)
+    return out
+
+
+_RANK3 = {"none": 0, "planned": 0, "some": 1, "strong": 2}
+
+
+@dataclass(frozen=True)
+class SentenceModel:
+    """Fitted weights of the sentence model and how it combines with the rules.
+
+    Attributes
+    ----------
+    intercept : float
+    weights : dict
+        Term (see :func:`sentence_terms`) -> weight.
+    threshold : float
+        Probability from which a sentence counts (``model``) or a rules-graded sentence is kept (``gate``).
+    promote : float
+        ``gate`` only: probability from which a sentence the rules do not grade counts as some.
+    policy : str
+        ``model`` or ``gate``.
+    meta : dict
+        Where the weights came from: sources, scikit-learn version, rubric version, figures.
+    sha256 : str
+        Of the file's bytes (recorded in the evidence stage's fingerprint and meta).
+    """
+
+    intercept: float
+    weights: dict
+    threshold: float
+    promote: float
+    policy: str
+    meta: dict
+    sha256: str = ""
+
+    def probability(self, terms) -> float:
+        """The probability that a sentence with these terms carries evidence of benefit."""
+        z = self.intercept + sum(self.weights.get(t, 0.0) for t in set(terms))
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+    def top_terms(self, terms, k: int = 3, sign: int = 1) -> list[tuple[str, float]]:
+        """The ``k`` present terms that pushed the probability most up (``sign=1``) or down (``-1``)."""
+        present = [(t, self.weights[t]) for t in set(terms) if t in self.weights and self.weights[t] * sign > 0]
+        return sorted(present, key=lambda tw: (-abs(tw[1]), tw[0]))[:k]
+
+    def decide(self, rule_strength: str, p: float) -> str:
+        """The sentence's strength from the rules' strength and the model's probability."""
+        graded = rule_strength in ("some", "strong")
+        if self.policy == "model":
+            counts = p >= self.threshold
+        else:  # gate
+            counts = p >= self.threshold if graded else p >= self.promote
+        if counts:
+            return rule_strength if graded else "some"
+        return "none" if graded else rule_strength
+
+    def explain(self, terms, p: float, k: int = 3) -> str:
+        """``model p=0.83 (+ w=said, + feat=testimony; - feat=future)`` for a sentence's rule text."""
+        up = ", ".join(f"+ {t}" for t, _ in self.top_terms(terms, k, 1))
+        down = ", ".join(f"- {t}" for t, _ in self.top_terms(terms, k, -1))
+        inner = "; ".join(x for x in (up, down) if x)
+        return f"sentence model p={p:.2f}" + (f" ({inner})" if inner else "")
+
+    def summary(self) -> dict:
+        """What the evidence stage records about the model (no weights)."""
+        trained = self.meta.get("trained_on", {})
+        return {"policy": self.policy, "threshold": self.threshold, "promote": self.promote, "sha256": self.sha256,
+                "sklearn": self.meta.get("sklearn", ""), "rubric_version": self.meta.get("rubric_version", ""),
+                "n_texts": trained.get("n_texts"), "n_sentences": trained.get("n_sentences"),
+                "n_weights": len(self.weights)}
+
+    def to_json(self) -> str:
+        """The model as the JSON the package ships (sorted, stable)."""
+        return json.dumps({"format": FORMAT, "policy": self.policy, "threshold": self.threshold,
+                           "promote": self.promote, "intercept": self.intercept, "meta": self.meta,
+                           "weights": dict(sorted(self.weights.items()))}, indent=1, sort_keys=False,
+                          ensure_ascii=False) + "\n"
+
+
+def _parse(text: str, where: str) -> SentenceModel:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TaxonomyError(f"sentence model {where} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise TaxonomyError(f"sentence model {where}: expected a JSON object with format {FORMAT}")
+    try:
+        policy = data["policy"]
+        weights = {str(k): float(v) for k, v in data["weights"].items()}
+        model = SentenceModel(intercept=float(data["intercept"]), weights=weights, threshold=float(data["threshold"]),
+                              promote=float(data.get("promote", 1.0)), policy=policy, meta=dict(data.get("meta", {})),
+                              sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise TaxonomyError(f"sentence model {where}: missing or malformed field ({exc})") from None
+    if policy not in POLICIES:
+        raise TaxonomyError(f"sentence model {where}: policy must be one of {POLICIES}, not {policy!r}")
+    if not (0.0 <= model.threshold <= 1.0 and 0.0 <= model.promote <= 1.0):
+        raise TaxonomyError(f"sentence model {where}: threshold and promote must lie in [0, 1]")
+    return model
+
+
+_PACKAGED = "soa_analysis/rubrics/"
+
+
+@lru_cache(maxsize=8)
+def _packaged(name: str) -> SentenceModel:
+    ref = resources.files("soa_analysis").joinpath("rubrics", name)
+    if not ref.is_file():
+        from ..errors import InputError
+
+        raise InputError(f"packaged sentence model {name} not found")
+    return _parse(ref.read_text(encoding="utf-8"), _PACKAGED + name)
+
+
+def load_sentence_model(model: str | os.PathLike | SentenceModel | None = "packaged") -> SentenceModel | None:
+    """The sentence model: the packaged one, one read from a path, or ``None`` (rules only).
+
+    Parameters
+    ----------
+    model : "packaged", path-like, SentenceModel or None
+        ``"packaged"`` is ``soa_analysis/rubrics/evidence_sentence_model.json``; a path
+        beginning ``soa_analysis/rubrics/`` names a file shipped in the package.
+
+    Raises
+    ------
+    InputError
+        If the file does not exist.
+    TaxonomyError
+        If the file is malformed.
+    """
+    if model is None or isinstance(model, SentenceModel):
+        return model
+    if isinstance(model, str) and model == "packaged":
+        return _packaged(MODEL_FILE)
+    if isinstance(model, str) and model.startswith(_PACKAGED):
+        return _packaged(model[len(_PACKAGED):])
+    if not os.path.isfile(model):
+        from ..errors import InputError
+
+        raise InputError(f"sentence model {model} not found")
+    with open(model, encoding="utf-8") as fh:
+        return _parse(fh.read(), str(model))
