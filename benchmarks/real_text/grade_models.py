@@ -46,7 +46,7 @@ def graded_texts(texts: dict) -> dict:
     from soa_analysis.evidence.timeline import reference_date
     from soa_analysis.schema import SECTION_COLUMNS
 
-    grader = EvidenceGrader().fit()
+    grader = EvidenceGrader(model=None).fit()  # the rubric's rules alone
     out = {}
     with rt.ingested(texts) as processed:
         subs = pd.read_parquet(processed / "submissions.parquet")

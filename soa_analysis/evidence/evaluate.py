@@ -119,7 +119,8 @@ class Evaluation:
         }
 
 
-def evaluate_evidence(*, rubric=None, taxonomy=None, grades=None, themes=None, split: str = "test") -> Evaluation:
+def evaluate_evidence(*, rubric=None, taxonomy=None, grades=None, themes=None, split: str = "test",
+                      model="rubric") -> Evaluation:
     """Grade accuracy, Cohen's kappa and per-theme precision/recall/F1 on labelled passages.
 
     Parameters
@@ -132,6 +133,9 @@ def evaluate_evidence(*, rubric=None, taxonomy=None, grades=None, themes=None, s
         Labelled CSV files (default: the packaged ``labelled/evidence.csv`` and ``added_value.csv``).
     split : {"test", "dev", "all"}
         ``test`` (held out while the rubric was written) gives the figures to quote.
+    model : "rubric", "packaged", path-like, SentenceModel or None
+        The grader's sentence model (:mod:`soa_analysis.evidence.sentence_model`): by default
+        the one the rubric names; ``None``: the rules only.
 
     Returns
     -------
@@ -151,7 +155,7 @@ def evaluate_evidence(*, rubric=None, taxonomy=None, grades=None, themes=None, s
     t = load_labelled_themes(themes, tax.ids)
     if split != "all":
         g, t = g[g["split"] == split], t[t["split"] == split]
-    grader = EvidenceGrader(rubric=rubric).fit()
+    grader = EvidenceGrader(rubric=rubric, model=model).fit()
     pred = grader.predict(g["text"])
     labels = list(GRADES)
     p, r, f, s = precision_recall_fscore_support(g["grade"], pred, labels=labels, zero_division=0)

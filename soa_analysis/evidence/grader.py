@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..nlp import split_sentences
 from ..rubrics import Rubric, load_rubric
 from ..schema import GRADES, SECTION_COLUMNS
 from . import prefilter
 from .patterns import FIGURE_MASK, compile_lower, compile_pattern
+from .sentence_model import SentenceModel, load_sentence_model, text_terms
 from .timeline import DateMention, extract_dates
 
 __all__ = [
@@ -199,6 +200,10 @@ class EvidenceGrader:
     ----------
     rubric : path-like, Rubric or None
         The rubric; ``None`` for the packaged ``evidence_rubric.yaml``.
+    model : "rubric", "packaged", path-like, SentenceModel or None
+        The sentence model that decides, with the rules, which sentences count
+        (:mod:`soa_analysis.evidence.sentence_model`): ``"rubric"`` (default) the one the
+        rubric names in ``sentence_model`` (none: rules only); ``None``: the rules only.
 
     Example
     -------
@@ -206,12 +211,18 @@ class EvidenceGrader:
     ['strong']
     """
 
-    def __init__(self, *, rubric: str | os.PathLike | Rubric | None = None):
+    def __init__(self, *, rubric: str | os.PathLike | Rubric | None = None,
+                 model: str | os.PathLike | SentenceModel | None = "rubric"):
         self.rubric = rubric
+        self.model = model
 
     def fit(self, X=None, y=None) -> "EvidenceGrader":
-        """Load and validate the rubric; returns self. ``X`` and ``y`` are ignored."""
+        """Load and validate the rubric and the sentence model; returns self. ``X`` and ``y`` are ignored."""
         self.rubric_ = load_rubric(self.rubric)
+        model = self.model
+        if isinstance(model, str) and model == "rubric":
+            model = self.rubric_.sentence_model or None
+        self.model_ = load_sentence_model(model)
         return self
 
     def _check(self) -> Rubric:
@@ -236,6 +247,32 @@ class EvidenceGrader:
         if RANK[strength] > RANK[cap]:
             strength, rule = cap, f"{rule} (capped: section '{section}' supports at most {cap})"
         return SentenceEvidence(section, sentence, features, strength, rule, _score(features, rubric), tuple(dates))
+
+    def _with_model(self, graded: list[SentenceEvidence]) -> list[SentenceEvidence]:
+        """The sentences with the strengths the sentence model and the rules decide together.
+
+        A sentence whose strength changes, or that the model keeps at some or strong, has the
+        model's probability and the terms that weighed most added to its rule text."""
+        model = self.model_
+        terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
+        out = []
+        for s, ts in zip(graded, terms):
+            p = model.probability(ts)
+            strength = model.decide(s.strength, p)
+            if strength == s.strength and strength not in ("some", "strong"):
+                out.append(s)
+                continue
+            why = model.explain(ts, p)
+            if strength == s.strength:
+                rule = f"{s.rule}; {why}"
+            elif strength == "none" or strength == "planned":
+                rule = f"not counted: {why}; the rules said {s.strength}: {s.rule}"
+            else:
+                rule = f"counted by the {why}"
+                if s.strength != "none":
+                    rule += f"; the rules said {s.strength}" + (f": {s.rule}" if s.rule else "")
+            out.append(replace(s, strength=strength, rule=rule))
+        return out
 
     def sections_to_grade(self, sections: dict | str) -> list[tuple[str, str]]:
         """``(section, text)`` pairs to grade.
@@ -280,6 +317,8 @@ class EvidenceGrader:
                 g = self.grade_sentence(sent, section, reference, after_need=after_need)
                 after_need = any(k == "need" or k.startswith("need:") for k in g.features)
                 graded.append(g)
+        if self.model_ is not None:
+            graded = self._with_model(graded)
         counts = {g: 0 for g in GRADES}
         for s in graded:
             counts[s.strength] += 1

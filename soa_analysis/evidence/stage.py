@@ -133,7 +133,7 @@ def evidence_for_submissions(subs: pd.DataFrame, *, grader: EvidenceGrader, tagg
             "n_strong": counts["strong"], "n_some": counts["some"], "n_planned": counts["planned"],
         })
         for s in result.sentences:
-            if not s.features:
+            if not s.features and s.strength == "none":
                 continue
             out["evidence_sentences"].append({
                 "submission_id": sid, "section": s.section, "sentence": s.sentence,
@@ -464,8 +464,9 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
     from the last run, the others graded here or on ``engine``. Returns (tables, the reuse plan)."""
     from ..partition import fingerprint, plan_tables
 
+    model = grader.model_
     fp_parts = {"rubric": sha256_hex(repr(grader.rubric_)), "guidance": sha256_hex(repr(guide)),
-                "themes": sha256_hex(repr(tagger.taxonomy_))}
+                "themes": sha256_hex(repr(tagger.taxonomy_)), "sentence_model": model.sha256 if model else ""}
     # a submission's rows depend on its own row, partners and priority tags (consistency)
     prio_tags, prio_te = _priority_rows(tags, tag_evidence)
     fp = fingerprint("evidence", "soa_analysis.evidence.stage", {**fp_parts, "tag_inputs": [
@@ -486,14 +487,16 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
 
 def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.DataFrame, evidence: pd.DataFrame,
                    added: pd.DataFrame, plan, *, inputs: dict, evaluate: bool) -> dict:
-    """``evidence_meta.json`` but its timing: the rubric, themes and guidance used, counts, reuse,
-    the inputs present, the extra contracts and (``evaluate``) the accuracy on the labelled sets."""
+    """``evidence_meta.json`` but its timing: the rubric, sentence model, themes and guidance used, counts,
+    reuse, the inputs present, the extra contracts and (``evaluate``) the accuracy on the labelled sets."""
     r = grader.rubric_
+    model = grader.model_
     tax = tagger.taxonomy_
     meta = {
         "rubric": {"name": r.name, "version": r.version, "source": r.source},
         "added_value_taxonomy": {"name": tax.name, "version": tax.version, "source": tax.source},
         "guidance": {"name": guide.name, "version": guide.version, "source": guide.source},
+        "sentence_model": model.summary() if model else None,
         "n_submissions": int(len(subs)),
         "grades": {g: int((evidence["grade"] == g).sum()) for g in ("strong", "some", "planned", "none")},
         "unsupported_claims": int(added["unsupported"].sum()) if len(added) else 0,

@@ -94,6 +94,7 @@ class Rubric:
     graded_sections: tuple[str, ...]
     submission_rules: tuple[SubmissionRule, ...]
     source: str
+    sentence_model: str = ""
 
     def cap(self, section: str) -> str:
         """The strongest strength a sentence in ``section`` may support."""
@@ -220,7 +221,27 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
         derived=tuple((str(k), str(v)) for k, v in (data.get("derived") or {}).items()),
         sentence_rules=tuple(rules), section_cap=tuple((str(k), str(v)) for k, v in caps.items()),
         graded_sections=graded, submission_rules=tuple(sub_rules), source=source,
+        sentence_model=_sentence_model_path(data.get("sentence_model"), source),
     )
+
+
+def _sentence_model_path(name, source: str) -> str:
+    """Where the rubric's sentence model is: "" for none (rules only), else the file's path.
+
+    The name is a file next to the rubric file; a name not found there is looked for among the
+    packaged rubrics (so a copy of the packaged rubric keeps the packaged model)."""
+    if name in (None, "", "none", False):
+        return ""
+    if not isinstance(name, str):
+        raise TaxonomyError(f"{source}: 'sentence_model' should be a file name or none")
+    if not source.startswith("soa_analysis/rubrics/"):
+        here = Path(source).parent / name
+        if here.is_file():
+            return str(here)
+    packaged = resources.files(__name__).joinpath(name)
+    if not packaged.is_file():
+        raise TaxonomyError(f"{source}: sentence model {name!r} not found next to the rubric or in the package")
+    return f"soa_analysis/rubrics/{name}"
 
 
 @lru_cache(maxsize=16)
@@ -355,6 +376,18 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
     out += ["", "**Sentence rules** (first match gives the sentence's strength; otherwise none)", ""]
     for i, rule in enumerate(r.sentence_rules, 1):
         out.append(f"{i}. **{rule.strength}** if {rule.describe()} - {rule.explain}")
+    if r.sentence_model:
+        from ..evidence.sentence_model import load_sentence_model
+
+        m = load_sentence_model(r.sentence_model)
+        n = m.meta.get("trained_on", {}).get("n_texts", "?")
+        out += ["", f"**Sentence model**: after the rules, a logistic regression learned from {n} real council "
+                "texts (in those with evidence, which sentences carry it) decides which sentences count, from what the rules say of the "
+                "sentence and its neighbours, the text's make-up and the sentence's words: a sentence counts when "
+                f"its probability is at least {m.threshold:g}"
+                + (f" (a sentence the rules did not grade: at least {m.promote:g})" if m.policy == "gate" else "")
+                + ", at the rules' strength (some when no rule graded it). Each graded sentence's explanation gives "
+                "the probability and the words or features that weighed most."]
     if r.section_cap:
         out += ["", "**Section caps**: " + "; ".join(f"{s} at most {c}" for s, c in r.section_cap)]
     out += ["", f"**Graded sections**: {', '.join(r.graded_sections)} (when all are empty: the other sections "

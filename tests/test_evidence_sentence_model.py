@@ -1,0 +1,202 @@
+"""The grader's sentence model: the packaged weights, how it combines with the rules, rules only.
+
+Every sentence here is fictional, written for these tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from soa_analysis.errors import InputError, TaxonomyError
+from soa_analysis.evidence import EvidenceGrader, load_rubric, run_evidence
+from soa_analysis.evidence.sentence_model import (
+    MODEL_FILE,
+    SentenceModel,
+    load_sentence_model,
+    sentence_terms,
+    sentence_words,
+    text_terms,
+)
+from soa_analysis.io import write_table
+from soa_analysis.schema import SECTION_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIED = ("dev", "test", "test2", "test3", "test4")  # benchmarks/real_text.py STUDIED
+PREFIXES = ("rule=", "why=", "section=", "feat=", "fam=", "w=", "pos=", "prev:", "next:", "doc_")
+
+# Fictional: the rules grade the first sentence "some" (people reached, counted); nothing in the second.
+REACHED = "Fictional: the lunch club ran 40 sessions for 300 older people."
+CHEERFUL = "Fictional: everyone at the lunch club seemed cheerful afterwards."
+
+
+def _tiny(policy="model", threshold=0.5, promote=1.0, **weights) -> SentenceModel:
+    """A hand-made model: the probability is high only for sentences with the given terms."""
+    return SentenceModel(intercept=-3.0, weights=dict(weights), threshold=threshold, promote=promote,
+                         policy=policy, meta={})
+
+
+def test_packaged_model_loads_and_records_where_it_came_from():
+    model = load_sentence_model("packaged")
+    rubric = load_rubric()
+    assert rubric.sentence_model.endswith(MODEL_FILE)
+    assert model.policy in ("model", "gate") and 0 < model.threshold < 1
+    meta = model.meta
+    assert meta["rubric_version"] == rubric.version
+    assert meta["sklearn"] and meta["trained_on"]["n_texts"] == len(meta["trained_on"]["ids"])
+    with (ROOT / "benchmarks" / "real_text" / "sources.csv").open(encoding="utf-8", newline="") as fh:
+        part = {r["id"]: r["split"] for r in csv.DictReader(fh)}
+    # learned from studied parts only: never from a part still held out
+    assert {part.get(i) for i in meta["trained_on"]["ids"]} <= set(STUDIED)
+    assert len(model.sha256) == 64
+
+
+def test_packaged_model_holds_vocabulary_not_sentences():
+    text = resources.files("soa_analysis").joinpath("rubrics", MODEL_FILE).read_text(encoding="utf-8")
+    data = json.loads(text)
+    rules = {r.explain for r in load_rubric().sentence_rules}
+    for term in data["weights"]:
+        assert term.startswith(PREFIXES), term
+        if term.startswith("w="):
+            assert len(term[2:].split()) <= 2, term  # a word or a word pair
+        if term.startswith("why="):
+            assert term[4:] in rules, term  # the rubric's own explanations
+    # no long free text anywhere in the metadata (ids and figures only)
+    def strings(x):
+        if isinstance(x, dict):
+            for v in x.values():
+                yield from strings(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from strings(v)
+        elif isinstance(x, str):
+            yield x
+    assert all(len(s) < 300 for s in strings(data["meta"]))
+
+
+def test_terms_are_the_rubric_reading_words_and_context():
+    assert sentence_words("Falls fell by 12% in 2019.") == ["falls", "fell", "by", "0", "%", "in", "0"]
+    terms = sentence_terms("Fictional: falls fell.", ["change:down", "achieved"], "some", "a rule (capped: x)", "text")
+    assert terms[:3] == ["rule=some", "why=a rule", "section=text"]
+    assert {"feat=change:down", "feat=achieved", "fam=change", "w=falls", "w=falls fell"} <= set(terms)
+    both = text_terms([("Fictional one.", [], "none", "", "text"), ("Fictional two.", ["future"], "planned", "", "text")])
+    assert "pos=0" in both[0] and "next:rule=planned" in both[0] and "prev:rule=none" in both[1]
+    assert "pos=last" in both[1] and "doc_future=hi" in both[0] and "doc_rule=none" in both[1]  # planned is none
+    assert text_terms([]) == []
+
+
+def test_model_promotes_and_demotes_and_says_why():
+    rules_only = EvidenceGrader(model=None).fit()
+    assert rules_only.grade(REACHED).grade == "some"
+    assert rules_only.grade(CHEERFUL).grade == "none"
+    grader = EvidenceGrader(model=_tiny(**{"w=cheerful": 6.0})).fit()
+    promoted = grader.grade(CHEERFUL)
+    assert promoted.grade == "some"
+    assert promoted.sentences[0].rule.startswith("counted by the sentence model p=0.95")
+    assert "+ w=cheerful" in promoted.sentences[0].rule
+    demoted = grader.grade(REACHED)
+    assert demoted.grade == "none"
+    assert demoted.sentences[0].strength == "none"
+    assert demoted.sentences[0].rule.startswith("not counted: sentence model p=0.05")
+    assert "the rules said some" in demoted.sentences[0].rule
+    kept = EvidenceGrader(model=_tiny(**{"fam=figure": 6.0})).fit().grade(REACHED)
+    assert kept.grade == "some" and "sentence model p=0.95 (+ fam=figure)" in kept.sentences[0].rule
+
+
+def test_gate_keeps_rule_sentences_at_one_threshold_and_promotes_at_another():
+    m = _tiny(policy="gate", threshold=0.01, promote=0.99, **{"w=cheerful": 6.0})
+    assert m.decide("some", 0.02) == "some" and m.decide("some", 0.005) == "none"
+    assert m.decide("none", 0.95) == "none" and m.decide("none", 0.995) == "some"
+    assert m.decide("strong", 0.5) == "strong" and m.decide("planned", 0.5) == "planned"
+
+
+def test_strength_is_the_rules_when_counted():
+    m = _tiny(threshold=0.5)
+    assert m.decide("strong", 0.6) == "strong" and m.decide("some", 0.6) == "some"
+    assert m.decide("none", 0.6) == "some" and m.decide("planned", 0.6) == "some"
+    assert m.decide("strong", 0.4) == "none" and m.decide("planned", 0.4) == "planned"
+
+
+def test_model_round_trips_and_bad_files_are_named(tmp_path):
+    m = _tiny(**{"w=cheerful": 1.5})
+    path = tmp_path / "m.json"
+    path.write_text(m.to_json(), encoding="utf-8")
+    back = load_sentence_model(path)
+    assert back.weights == m.weights and back.threshold == m.threshold and back.policy == "model"
+    with pytest.raises(InputError, match="not found"):
+        load_sentence_model(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    for content, message in (("{", "not valid JSON"), ('{"format": 1}', "missing or malformed"),
+                             (m.to_json().replace('"model"', '"vote"'), "policy must be one of"),
+                             (m.to_json().replace('"threshold": 0.5', '"threshold": 2'), r"lie in \[0, 1\]")):
+        bad.write_text(content, encoding="utf-8")
+        with pytest.raises(TaxonomyError, match=message):
+            load_sentence_model(bad)
+
+
+def _rubric_copy(tmp_path, model_name):
+    data = yaml.safe_load(resources.files("soa_analysis").joinpath("rubrics", "evidence_rubric.yaml")
+                          .read_text(encoding="utf-8"))
+    data["sentence_model"] = model_name
+    path = tmp_path / "my_rubric.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_rubric_names_the_model_or_none(tmp_path):
+    assert EvidenceGrader().fit().model_ is not None
+    assert EvidenceGrader(rubric=_rubric_copy(tmp_path, "none")).fit().model_ is None
+    (tmp_path / "tiny.json").write_text(_tiny(**{"w=cheerful": 6.0}).to_json(), encoding="utf-8")
+    own = EvidenceGrader(rubric=_rubric_copy(tmp_path, "tiny.json")).fit()
+    assert own.model_.weights == {"w=cheerful": 6.0}
+    # a copy of the packaged rubric elsewhere keeps the packaged model
+    assert EvidenceGrader(rubric=_rubric_copy(tmp_path, MODEL_FILE)).fit().model_.sha256 == \
+        load_sentence_model("packaged").sha256
+    with pytest.raises(TaxonomyError, match="not found next to the rubric"):
+        load_rubric(_rubric_copy(tmp_path, "absent.json"))
+
+
+def _processed(tmp_path):
+    rows = []
+    for sid, text in (("s1", CHEERFUL), ("s2", REACHED)):
+        row = {"submission_id": sid, "source_file": f"{sid}.txt", "submission_type": "unstructured",
+               "council": "Fictional Council", "council_code": "", **{s: "" for s in SECTION_COLUMNS},
+               "checklist": [], "outcomes_cited": [], "text": text, "format": "txt", "council_source": "",
+               "date": "2011-06-01", "year": 2011, "warnings": []}
+        rows.append(row)
+    subs = pd.DataFrame(rows)
+    subs["year"] = subs["year"].astype("Int64")
+    out = tmp_path / "processed"
+    out.mkdir()
+    write_table(subs, out / "submissions.parquet", table="submissions")
+    return out
+
+
+def test_stage_records_the_model_and_regrades_when_it_changes(tmp_path):
+    processed = _processed(tmp_path)
+    (tmp_path / "tiny.json").write_text(_tiny(**{"w=cheerful": 6.0}).to_json(), encoding="utf-8")
+    with_model = _rubric_copy(tmp_path, "tiny.json")
+    first = run_evidence(processed, rubric=with_model, evaluate=False)
+    grades = dict(zip(first.evidence["submission_id"], first.evidence["grade"]))
+    assert grades == {"s1": "some", "s2": "none"}
+    # a sentence the model counts is listed even though no rubric feature fired in it
+    sent = first.evidence_sentences.set_index("submission_id")
+    assert sent.loc["s1", "strength"] == "some" and "sentence model" in sent.loc["s1", "rule"]
+    assert sent.loc["s2", "strength"] == "none" and sent.loc["s2", "rule"].startswith("not counted")
+    meta = json.loads((processed / "evidence_meta.json").read_text())
+    assert meta["sentence_model"]["sha256"] == load_sentence_model(tmp_path / "tiny.json").sha256
+    # the same rubric file with another model: nothing is reused
+    (tmp_path / "tiny.json").write_text(_tiny(**{"w=lunch": 6.0}).to_json(), encoding="utf-8")
+    second = run_evidence(processed, rubric=with_model, evaluate=False)
+    assert second.meta["reuse"]["n_reused"] == 0
+    assert dict(zip(second.evidence["submission_id"], second.evidence["grade"])) == {"s1": "some", "s2": "some"}
+    rules = run_evidence(processed, rubric=_rubric_copy(tmp_path, "none"), evaluate=False)
+    assert rules.meta["sentence_model"] is None
+    assert dict(zip(rules.evidence["submission_id"], rules.evidence["grade"])) == {"s1": "none", "s2": "some"}
+    assert not rules.evidence_sentences["rule"].str.contains("sentence model").any()
