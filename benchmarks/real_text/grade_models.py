@@ -38,8 +38,8 @@ sys.path.insert(0, str(HERE.parent))
 import real_text as rt  # noqa: E402
 
 
-def graded_texts(texts: dict) -> dict:
-    """id -> (rules' grade, [(strength, rule, sentence)]) for every text, as the workbench grades it."""
+def rules_results(texts: dict) -> dict:
+    """id -> the rules' GradeResult (no sentence model) of every text, ingested as a .txt submission."""
     import pandas as pd
 
     from soa_analysis.evidence import EvidenceGrader
@@ -53,10 +53,15 @@ def graded_texts(texts: dict) -> dict:
     for row in subs.to_dict("records"):
         sections = {s: (row.get(s) or "") for s in SECTION_COLUMNS}
         sections["text"] = row.get("text") or ""
-        res = grader.grade(sections, reference=reference_date(row.get("date"), row.get("year")))
-        out[Path(row["source_file"]).stem] = (res.grade, [(s.strength, s.rule.split(" (capped")[0], s.sentence)
-                                                          for s in res.sentences])
+        out[Path(row["source_file"]).stem] = grader.grade(sections, reference=reference_date(row.get("date"),
+                                                                                              row.get("year")))
     return out
+
+
+def graded_texts(texts: dict) -> dict:
+    """id -> (rules' grade, [(strength, rule, sentence)]) for every text, as the workbench grades it."""
+    return {i: (res.grade, [(s.strength, s.rule.split(" (capped")[0], s.sentence) for s in res.sentences])
+            for i, res in rules_results(texts).items()}
 
 
 def counts(sentences) -> dict:

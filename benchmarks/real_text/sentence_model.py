@@ -41,6 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 import real_text as rt  # noqa: E402
 
@@ -65,33 +66,23 @@ def graded_rows(cache: Path) -> tuple[dict, dict, dict]:
     Each studied text goes through ingest and the grader (rules only) as a ``.txt`` submission
     would; kept in ``benchmarks/out/`` (gitignored) keyed by the texts and the rubric.
     """
-    import pandas as pd
+    from grade_models import rules_results
 
-    from soa_analysis.evidence import EvidenceGrader
-    from soa_analysis.evidence.timeline import reference_date
-    from soa_analysis.schema import SECTION_COLUMNS
+    from soa_analysis.rubrics import load_rubric
 
     rows = [r for r in rt.load_sources() if r["split"] in rt.STUDIED]
     texts, problems = rt.find_texts(rows, cache)
     for p in problems:
         print("skipped", p)
-    grader = EvidenceGrader(model=None).fit()
     key = hashlib.sha256(json.dumps([sorted((i, hashlib.sha256(t.encode()).hexdigest()) for i, t in texts.items()),
-                                     repr(grader.rubric_)]).encode()).hexdigest()[:16]
+                                     repr(load_rubric())]).encode()).hexdigest()[:16]
     store = WORK / f"sentence_rows_{key}.pkl"
     part = {r["id"]: r["split"] for r in rows if r["id"] in texts}
     gold = {r["id"]: r["grade"] for r in rows if r["id"] in texts}
     if store.exists():
         return pickle.loads(store.read_bytes()), part, gold
-    out = {}
-    with rt.ingested(texts) as processed:
-        subs = pd.read_parquet(processed / "submissions.parquet")
-    for row in subs.to_dict("records"):
-        sections = {s: (row.get(s) or "") for s in SECTION_COLUMNS}
-        sections["text"] = row.get("text") or ""
-        res = grader.grade(sections, reference=reference_date(row.get("date"), row.get("year")))
-        out[Path(row["source_file"]).stem] = [(s.section, s.sentence, tuple(s.features), s.strength, s.rule)
-                                              for s in res.sentences]
+    out = {i: [(s.section, s.sentence, tuple(s.features), s.strength, s.rule) for s in res.sentences]
+           for i, res in rules_results(texts).items()}
     WORK.mkdir(parents=True, exist_ok=True)
     store.write_bytes(pickle.dumps(out))
     return out, part, gold
