@@ -84,13 +84,15 @@ RUBRIC_REASON = f"rubric evidence_rubric {PACKAGED} → {STRICT}"
 
 
 def strict_rubric(tmp_path: Path) -> Path:
-    """A copy of the packaged rubric, version "<packaged>-strict", that needs nine strong sentences for 'strong'."""
+    """A copy of the packaged rubric, version "<packaged>-strict", that needs nine strong sentences for 'strong'
+    (its rules alone: no sentence model, so which sentences count is the rules' reading)."""
     src = load_rubric().source
     from importlib import resources
 
     text = resources.files("soa_analysis.rubrics").joinpath(src.rsplit("/", 1)[-1]).read_text(encoding="utf-8")
     assert f'version: "{PACKAGED}"' in text and "min: {strong: 1}" in text
     text = text.replace(f'version: "{PACKAGED}"', f'version: "{STRICT}"').replace("min: {strong: 1}", "min: {strong: 9}")
+    text = text.replace("sentence_model: evidence_sentence_model.json", "sentence_model: none")
     path = tmp_path / "strict_rubric.yaml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -200,3 +200,18 @@ def test_stage_records_the_model_and_regrades_when_it_changes(tmp_path):
     assert rules.meta["sentence_model"] is None
     assert dict(zip(rules.evidence["submission_id"], rules.evidence["grade"])) == {"s1": "none", "s2": "some"}
     assert not rules.evidence_sentences["rule"].str.contains("sentence model").any()
+
+
+def test_sentence_labels_cover_every_evidence_text_and_hold_no_text():
+    real = ROOT / "benchmarks" / "real_text"
+    with (real / "sources.csv").open(encoding="utf-8", newline="") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh)}
+    with (real / "sentence_labels.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == ["id", "sentence", "strength", "n_sentences", "sentences_sha256"]
+        labels = list(reader)
+    assert {r["strength"] for r in labels} == {"some", "strong"}
+    assert all(0 <= int(r["sentence"]) < int(r["n_sentences"]) and len(r["sentences_sha256"]) == 64 for r in labels)
+    marked = {r["id"] for r in labels}
+    evidence = {i for i, r in rows.items() if r["split"] in STUDIED and r["grade"] in ("some", "strong")}
+    assert marked == evidence  # every studied text with evidence, and only those
