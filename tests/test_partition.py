@@ -184,6 +184,28 @@ def test_the_saved_model_is_retrained_when_the_tagger_code_changes(tmp_path, mon
         stage._get_model(processed, "priorities", None, None, stage._DEFAULT_PARAMS)
 
 
+def test_a_new_scikit_learn_trains_the_saved_model_again(incremental, tmp_path, monkeypatch):
+    """The saved model is a pickle: another scikit-learn version must not load it."""
+    import sklearn
+
+    from soa_analysis.tagging import stage
+
+    processed = tmp_path / "p"
+    shutil.copytree(incremental["processed"], processed)
+    assert stage._get_model(processed, "priorities", None, None, stage._DEFAULT_PARAMS)[1] == "loaded"
+
+    class Trained(Exception):
+        pass
+
+    def fit(self, *a, **k):
+        raise Trained
+
+    monkeypatch.setattr(stage.CombinedTagger, "fit_labels", fit)
+    monkeypatch.setattr(sklearn, "__version__", "0.0.fictional")
+    with pytest.raises(Trained):
+        stage._get_model(processed, "priorities", None, None, stage._DEFAULT_PARAMS)
+
+
 def test_row_digests_see_every_cell():
     a = pd.DataFrame({"submission_id": ["s1", "s2"], "text": ["one", "two"]})
     b = a.assign(text=["one", "two!"])

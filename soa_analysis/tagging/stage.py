@@ -127,9 +127,14 @@ def _evidence_text(rows: list[dict], limit=3) -> str:
 
 def _fingerprint(taxonomy, labels, extra, model_params) -> str:
     tax = load_taxonomy(taxonomy)
+    import sklearn
+
     from ..partition import code_fingerprint
 
+    # The saved model is a pickle: a new scikit-learn or numpy may read it differently, so
+    # their versions are part of what the model is (a change trains it again).
     blob = json.dumps({"tax": tax.sha256, "labels": labels_sha256(labels), "version": __version__,
+                       "libraries": [sklearn.__version__, np.__version__],
                        "code": code_fingerprint("soa_analysis.tagging.model"),
                        "params": model_params, "real_text": sha256_hex(real_features_bytes()),
                        "extra": None if extra is None else sha256_hex(extra.to_csv(index=False))}, sort_keys=True)
@@ -138,8 +143,9 @@ def _fingerprint(taxonomy, labels, extra, model_params) -> str:
 
 def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[CombinedTagger, str, str]:
     """The supervised tagger for ``taxonomy``: the saved one when its fingerprint (taxonomy,
-    labelled corpus, extra labels, parameters, package version and the tagger's code and
-    data, :func:`soa_analysis.partition.code_fingerprint`) is today's, else trained and saved.
+    labelled corpus, extra labels, parameters, package, scikit-learn and numpy versions and
+    the tagger's code and data, :func:`soa_analysis.partition.code_fingerprint`) is today's,
+    else trained and saved.
     Returns the model, "loaded" or "trained", and the fingerprint."""
     tax = load_taxonomy(taxonomy)
     fp = _fingerprint(taxonomy, labels, extra, params)
