@@ -9,6 +9,7 @@ HTML page checks.
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +24,11 @@ from soa_analysis.execute import NOTEBOOKS
 
 settings.register_profile("soa", deadline=None)
 settings.load_profile("soa")
+
+# The per-user store of trained taggers (soa_analysis.tagging.store) stays off in the tests,
+# so each test trains what it trains, as it did before the store; tests/test_tagging_store.py
+# turns it on in a folder of its own.
+os.environ["SOA_ANALYSIS_MODEL_STORE"] = "off"
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,6 +20,7 @@ from ..io import read_table, write_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
+from . import store
 from .corpus import Corpus, match_lexicon, submission_pairs
 from .lexicon import LexiconTagger
 from .model import LEXICON_WEIGHT, RELATIVE, CombinedTagger, CorpusScores, blend, load_model
@@ -141,30 +142,45 @@ def _fingerprint(taxonomy, labels, extra, model_params) -> str:
     return sha256_hex(blob)
 
 
+def _saved_model(pkl: Path, fp: str) -> CombinedTagger | None:
+    """The model saved at ``pkl`` when its JSON records fingerprint ``fp`` (and it loads), else ``None``."""
+    js = pkl.with_suffix(".json")
+    if not js.exists():
+        return None
+    try:
+        if json.loads(js.read_text(encoding="utf-8")).get("fingerprint") == fp:
+            return load_model(pkl)
+    except (InputError, ValueError, OSError):
+        pass
+    return None
+
+
 def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[CombinedTagger, str, str]:
     """The supervised tagger for ``taxonomy``: the saved one when its fingerprint (taxonomy,
     labelled corpus, extra labels, parameters, package, scikit-learn and numpy versions and
-    the tagger's code and data, :func:`soa_analysis.partition.code_fingerprint`) is today's,
-    else trained and saved.
-    Returns the model, "loaded" or "trained", and the fingerprint."""
+    the tagger's code and data, :func:`soa_analysis.partition.code_fingerprint`) is today's;
+    else a copy from the per-user model store (:mod:`soa_analysis.tagging.store`) with that
+    fingerprint; else trained, saved and kept in the store.
+    Returns the model, "loaded", "from the model store" or "trained", and the fingerprint."""
     tax = load_taxonomy(taxonomy)
     fp = _fingerprint(taxonomy, labels, extra, params)
     model_dir = processed_dir / "models"
     pkl = model_dir / f"{tax.name}.joblib"
-    js = pkl.with_suffix(".json")
-    if js.exists():
-        try:
-            meta = json.loads(js.read_text(encoding="utf-8"))
-            if meta.get("fingerprint") == fp:
-                return load_model(pkl), "loaded", fp
-        except (InputError, ValueError, OSError):
-            pass
+    model = _saved_model(pkl, fp)
+    if model is not None:
+        return model, "loaded", fp
+    if store.fetch(fp, tax.name, model_dir):
+        model = _saved_model(pkl, fp)
+        if model is not None:
+            return model, "from the model store", fp
     model = CombinedTagger(taxonomy=taxonomy, **params).fit_labels(labels, extra=extra)
     model.training_["fingerprint"] = fp
     model.save(model_dir)
+    js = pkl.with_suffix(".json")
     meta = json.loads(js.read_text(encoding="utf-8"))
     meta["fingerprint"] = fp
     write_text(js, json.dumps(meta, indent=2, sort_keys=True))
+    store.keep(fp, tax.name, model_dir)
     return model, "trained", fp
 
 
