@@ -30,7 +30,8 @@ PARAMETERS = (
     'tables_dir: str = ""  # where to write the CSV/XLSX tables behind the charts; "" to skip\n'
     'councils_dir: str = ""  # where to write one page per council (the councils/ folder beside the summary); "" to skip\n'
     'workers: int = 0  # processes that build the council pages; 0 for one per core\n'
-    'outcome_data: str = ""  # CPOP outcome data CSV beside the narrative; "" for the data shipped in the package'
+    'outcome_data: str = ""  # CPOP outcome data CSV beside the narrative; "" for the data shipped in the package\n'
+    'full: bool = False  # render every council page again; otherwise a council whose rows are unchanged since the last run keeps its sections'
 )
 
 
