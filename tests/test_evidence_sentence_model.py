@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_evidence_prefilter import _strings  # every string in a nested YAML/JSON value
 
 from soa_analysis.errors import InputError, TaxonomyError
 from soa_analysis.evidence import EvidenceGrader, load_rubric, run_evidence
@@ -68,16 +69,7 @@ def test_packaged_model_holds_vocabulary_not_sentences():
         if term.startswith("why="):
             assert term[4:] in rules, term  # the rubric's own explanations
     # no long free text anywhere in the metadata (ids and figures only)
-    def strings(x):
-        if isinstance(x, dict):
-            for v in x.values():
-                yield from strings(v)
-        elif isinstance(x, list):
-            for v in x:
-                yield from strings(v)
-        elif isinstance(x, str):
-            yield x
-    assert all(len(s) < 300 for s in strings(data["meta"]))
+    assert all(len(s) < 300 for s in _strings(data["meta"]))
 
 
 def test_terms_are_the_rubric_reading_words_and_context():
