@@ -14,9 +14,10 @@ keep each raw file's results and reuse them in the next run:
 - a **unit key** per raw file: the SHA-256 of the fingerprint and the unit's input (for
   ingest the file's path and sha256; for tag and evidence its submission rows, and for
   evidence its partner rows too);
-- a **cache** per stage in ``<processed>/.cache/<stage>.pkl`` holding the results of the
-  last run's units by key (pickles: only read caches your own runs wrote), replaced
-  atomically at the end of every stage, so it holds one run's units and never grows;
+- a **cache** per stage in ``<processed>/.cache/<stage>/``, the results of the last run's
+  units by key in shards by key prefix (:class:`UnitCache`, :mod:`soa_analysis.shards`):
+  a run reads the shards one at a time and rewrites only those whose units changed, so a
+  re-run with one new file writes one small shard; it holds one run's units and never grows;
 - a **reuse record** (``<processed>/.cache/<stage>.reuse.json``): which raw files' results
   were reused and which recomputed; the pipeline copies it into the run's manifest.
 
@@ -49,8 +50,10 @@ import pandas as pd
 from . import __version__
 from .datafiles import sha256_hex
 from .io import atomic_path, write_text
+from .shards import SHARD_HEX as SHARD_HEX_LEN
+from .shards import ShardStore, shard_of
 
-__all__ = ["CACHE_DIR", "UNIT_COLUMN", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "Reuse",
+__all__ = ["CACHE_DIR", "UNIT_COLUMN", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
            "Unit", "raw_file_units", "row_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure"]
 
@@ -274,6 +277,64 @@ class StageCache:
         return self.path
 
 
+class UnitCache:
+    """One stage's results of the last run by unit key, in shards (:mod:`soa_analysis.shards`).
+
+    Parameters
+    ----------
+    processed_dir : path-like
+        The processed folder (the shards are in ``.cache/<stage>/``).
+    stage : str
+        The stage's name.
+    full : bool
+        Read nothing (every unit is recomputed); :meth:`save` still writes.
+    """
+
+    def __init__(self, processed_dir, stage: str, *, full: bool = False):
+        self.processed_dir = Path(processed_dir)
+        self.stage = stage
+        self.full = full
+        self.store = ShardStore(self.processed_dir / CACHE_DIR / stage, full=full)
+        self.path = self.store.folder
+
+    def shards(self, keys) -> dict[str, list[str]]:
+        """``keys`` grouped by shard (in first-seen order)."""
+        out: dict[str, list[str]] = {}
+        for k in keys:
+            out.setdefault(shard_of(k), []).append(k)
+        return out
+
+    def read(self, keys):
+        """Yield ``(shard, the keys of keys it holds, its data)`` for each readable shard
+        holding any of ``keys``, one shard at a time."""
+        for shard, wanted in self.shards(keys).items():
+            data = self.store.read(shard)
+            if data is not None:
+                held = self.store.held[shard]
+                yield shard, [k for k in wanted if k in held], data
+
+    def get(self, keys) -> dict:
+        """The cached value of each of ``keys`` found (a cache of one value per key)."""
+        out = {}
+        for _, found, data in self.read(keys):
+            out.update((k, data[k]) for k in found)
+        return out
+
+    def save(self, values: dict) -> None:
+        """Keep ``values`` (key -> value) as this run's units: write the shards whose keys changed,
+        remove the others."""
+        groups = self.shards(values)
+        for shard, keys in groups.items():
+            if not self.store.unchanged(shard, keys):
+                self.store.write(shard, keys, {k: values[k] for k in keys})
+        self.finish(set(groups))
+
+    def finish(self, shards: set[str]) -> None:
+        """Remove the shards not in ``shards`` and the single-file cache of earlier versions."""
+        self.store.keep_only(shards)
+        (self.processed_dir / CACHE_DIR / f"{self.stage}.pkl").unlink(missing_ok=True)
+
+
 @dataclass
 class Unit:
     """One raw file's submissions: the file, their ids (in table order) and the unit's key."""
@@ -313,7 +374,7 @@ class TablePlan:
     """A stage's plan over its per-file units: which are cached, which to compute, and the
     cached rows of its tables."""
 
-    cache: StageCache
+    cache: UnitCache
     fp: str
     units: list[Unit]
     todo: list[Unit]
@@ -356,11 +417,22 @@ class TablePlan:
         return out
 
     def _save(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Keep this run's units: each shard's rows of every table (with their unit's key), written
+        only for the shards whose units changed, one shard at a time."""
         key_of = {sid: u.key for u in self.units for sid in u.ids}
-        stored = {name: df.assign(**{UNIT_COLUMN: df["submission_id"].astype(str).map(key_of)})
-                  for name, df in tables.items()}
-        self.cache.save({"fingerprint": self.fp, "units": [u.key for u in self.units], "tables": stored})
-        self.reuse().write(self.cache.path.parent.parent)
+        groups = self.cache.shards(u.key for u in self.units)
+        todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
+        if todo:
+            units = {name: df["submission_id"].astype(str).map(key_of) for name, df in tables.items()}
+            shard_col = {name: u.str[:SHARD_HEX_LEN].to_numpy() for name, u in units.items()}
+            for shard in todo:
+                part = {}
+                for name, df in tables.items():
+                    mask = shard_col[name] == shard
+                    part[name] = df[mask].assign(**{UNIT_COLUMN: units[name][mask].to_numpy()})
+                self.cache.store.write(shard, groups[shard], part)
+        self.cache.finish(set(groups))
+        self.reuse().write(self.cache.processed_dir)
 
 
 def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
@@ -387,16 +459,24 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
     TablePlan
         Call :meth:`TablePlan.combine` with the tables computed for ``plan.todo``.
     """
-    cache = StageCache(processed_dir, stage, full=full)
+    cache = UnitCache(processed_dir, stage, full=full)
     units = raw_file_units(subs, fp, extra)
-    data = cache.load()
-    have = set(data["units"]) if data and data.get("fingerprint") == fp else set()
-    todo = [u for u in units if u.key not in have]
+    found: set[str] = set()
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for shard, keys, data in cache.read(u.key for u in units):
+        if not keys:
+            continue
+        found.update(keys)
+        want = set(keys)
+        every = len(want) == len(cache.store.held[shard])  # the shard's every unit is wanted
+        for name, df in data.items():
+            rows = df if every else df[df[UNIT_COLUMN].isin(want)]
+            parts.setdefault(name, []).append(rows.drop(columns=[UNIT_COLUMN]))
+    todo = [u for u in units if u.key not in found]
     cached: dict[str, pd.DataFrame] = {}
-    if have:
-        wanted = {u.key for u in units} - {u.key for u in todo}
-        for name, df in data["tables"].items():
-            cached[name] = df[df[UNIT_COLUMN].isin(wanted)].drop(columns=[UNIT_COLUMN])
+    for name, frames in parts.items():
+        full_frames = [f for f in frames if len(f)] or frames[:1]
+        cached[name] = pd.concat(full_frames, ignore_index=True) if len(full_frames) > 1 else full_frames[0]
     return TablePlan(cache, fp, units, todo, cached)
 
 

@@ -218,9 +218,15 @@ def test_a_damaged_cache_is_only_a_cache(tmp_path):
     shutil.copytree(MINI, raw)
     processed = tmp_path / "p"
     run_ingest(raw, processed, workers=1)
-    (processed / partition.CACHE_DIR / "ingest.pkl").write_bytes(b"not a pickle")
+    shards = sorted((processed / partition.CACHE_DIR / "ingest").iterdir())
+    assert len(shards) > 2
+    shards[0].write_bytes(b"not a pickle")  # damaged
+    shards[1].write_bytes(shards[1].read_bytes()[:-5])  # truncated
     run_ingest(raw, processed, workers=1)
-    assert partition.read_reuse(processed, "ingest")["n_reused"] == 0
+    rec = partition.read_reuse(processed, "ingest")
+    assert rec["n_recomputed"] >= 2 and rec["n_reused"] == len(list(raw.iterdir())) - rec["n_recomputed"]
+    run_ingest(raw, processed, workers=1)  # the damaged shards were written again
+    assert partition.read_reuse(processed, "ingest")["n_recomputed"] == 0
 
 
 @pytest.mark.slow
@@ -262,3 +268,27 @@ def test_run_options_take_full_engine_and_scheduler():
         make_options(engine="spark")
     with pytest.raises(SystemExit):
         build_parser().parse_args(["report", "--full"])  # the report stage keeps no per-file results
+
+
+def _shard_stats(processed: Path, stage: str) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in (processed / partition.CACHE_DIR / stage).iterdir()}
+
+
+def test_a_rerun_with_one_new_file_writes_only_its_shard(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    processed = tmp_path / "p"
+    run_ingest(raw, processed, workers=1)
+    run_tagging(processed)
+    before = {stage: _shard_stats(processed, stage) for stage in ("ingest", "tag")}
+    assert not (processed / partition.CACHE_DIR / "ingest.pkl").exists()
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    run_ingest(raw, processed, workers=1)
+    run_tagging(processed)
+    for stage in ("ingest", "tag"):
+        after = _shard_stats(processed, stage)
+        rewritten = {name for name, st in after.items() if before[stage].get(name) != st}
+        assert len(rewritten) == 1, (stage, rewritten)  # the new file's unit's shard, nothing else
+        assert set(before[stage]) <= set(after)
+        assert partition.read_reuse(processed, stage)["recomputed"] == ["falkirk_walking_group.txt"]

@@ -453,13 +453,13 @@ class FileCache:
         import dataclasses
         import shutil
 
-        from ..partition import StageCache, fingerprint
+        from ..partition import UnitCache, fingerprint
 
         self.fp = fingerprint("ingest", "soa_analysis.ingest.run", {
             "limits": dataclasses.asdict(limits),
             "libreoffice": bool(shutil.which("soffice") or shutil.which("libreoffice"))})
         self.processed_dir = processed_dir
-        self.cache = StageCache(processed_dir, "ingest", full=full)
+        self.cache = UnitCache(processed_dir, "ingest", full=full)
         self.full = full
         self._keys: dict[int, str] = {}
         self.reuse = None
@@ -474,10 +474,7 @@ class FileCache:
         from ..partition import file_key
         from .files import load_digests, raw_digest
 
-        data = self.cache.load() or {}
-        stored = data.get("files", {}) if data.get("fingerprint") == self.fp else {}
         known = load_digests(self.processed_dir, root)
-        hits = {}
         for i, entry in enumerate(entries):
             if not entry.regular or (entry.skip and entry.rel not in known):
                 continue
@@ -488,11 +485,10 @@ class FileCache:
             entries[i] = replace(entry, digest=digest)
             if entry.skip:  # a hidden file: only hashed for the log, never a cached result
                 continue
-            key = file_key(self.fp, entry.rel, digest[1])
-            self._keys[i] = key
-            if key in stored:
-                hits[i] = {**stored[key], "rel": entry.rel, "mtime": entry.mtime}
-        return hits
+            self._keys[i] = file_key(self.fp, entry.rel, digest[1])
+        stored = self.cache.get(self._keys.values())  # the key holds the fingerprint
+        return {i: {**stored[key], "rel": entries[i].rel, "mtime": entries[i].mtime}
+                for i, key in self._keys.items() if key in stored}
 
     def store(self, results: list[dict], reused: set[int]) -> None:
         """Save this run's cacheable results and write the reuse record."""
@@ -504,7 +500,7 @@ class FileCache:
                 continue
             key = self._keys.get(i) or file_key(self.fp, res["rel"], res["sha256"])
             files[key] = res
-        self.cache.save({"fingerprint": self.fp, "files": files})
+        self.cache.save(files)
         names = [display_name(r["rel"]) for r in results]
         self.reuse = Reuse("ingest", self.full, [n for i, n in enumerate(names) if i in reused],
                            [n for i, n in enumerate(names) if i not in reused], self.fp)
