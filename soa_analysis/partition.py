@@ -200,8 +200,26 @@ def row_digests(df: pd.DataFrame, columns: list[str] | None = None) -> list[str]
     True
     """
     cols = list(df.columns) if columns is None else columns
-    values = zip(*(df[c].tolist() for c in cols)) if cols else ((),) * len(df)
-    return [sha256_hex(json.dumps([_canonical(v) for v in row], default=str, ensure_ascii=False)) for row in values]
+    values = zip(*(_canonical_column(df[c]) for c in cols)) if cols else ((),) * len(df)
+    dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
+    return [sha256_hex(dumps(list(row))) for row in values]
+
+
+def _canonical_column(col: pd.Series) -> list:
+    """``[_canonical(v) for v in col]``, column at a time where the dtype allows (text, numbers,
+    booleans: no per-cell Python call)."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else ""
+    if kind in "iub":  # numpy integers and booleans: no missing values
+        return col.tolist()
+    if kind == "f":
+        values = col.to_numpy()
+        out = values.tolist()
+        if np.isnan(values).any():
+            out = [None if v != v else v for v in out]
+        return out
+    if isinstance(col.dtype, pd.StringDtype):
+        return col.to_numpy(dtype=object, na_value=None).tolist()
+    return [_canonical(v) for v in col.tolist()]
 
 
 @dataclass
