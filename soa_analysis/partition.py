@@ -55,9 +55,12 @@ from .shards import ShardStore, shard_of
 
 __all__ = ["CACHE_DIR", "UNIT_COLUMN", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
            "Unit", "raw_file_units", "row_digests", "TablePlan", "plan_tables", "read_reuse",
-           "clear_reuse", "file_key", "closure"]
+           "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
+# Submissions a table stage computes at a time: its working memory (sentences, tokens, row
+# dicts) stays that of this many submissions whatever the corpus; only the output tables grow.
+CHUNK_SUBMISSIONS = 4000
 UNIT_COLUMN = "_unit"
 PACKAGE = Path(__file__).resolve().parent
 
@@ -501,3 +504,40 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
 def file_key(fp: str, rel: str, sha: str) -> str:
     """An ingest unit's key: the stage fingerprint, the file's path under the raw folder and its sha256."""
     return sha256_hex(f"{fp}\n{rel}\n{sha}".encode("utf-8", "surrogateescape"))
+
+
+def in_chunks(subs: pd.DataFrame, compute, *, size: int | None = None) -> list:
+    """``compute(part)`` for consecutive parts of ``subs`` of about ``size`` submissions
+    (:data:`CHUNK_SUBMISSIONS`), cut between raw files, in table order.
+
+    The tag and evidence stages compute each submission's rows from its own row (and its own
+    partners and tags) alone, so the parts' rows are the rows of one call on all of ``subs``;
+    computing them a part at a time bounds the working memory.
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"submission_id": list("abcde"), "raw_file": ["1", "1", "2", "3", "3"]})
+    >>> in_chunks(df, lambda part: "".join(part["submission_id"]), size=2)
+    ['ab', 'c', 'de']
+    """
+    size = size or CHUNK_SUBMISSIONS
+    if len(subs) <= size:
+        return [compute(subs)]
+    files = (subs["raw_file"] if "raw_file" in subs.columns else subs["submission_id"]).astype(str).to_numpy()
+    ends = [i for i in range(1, len(files)) if files[i] != files[i - 1]] + [len(files)]  # where each file ends
+    bounds, start, prev = [], 0, 0
+    for end in ends:
+        if end - start > size and prev > start:  # this file would overfill the part: close it before the file
+            bounds.append((start, prev))
+            start = prev
+        prev = end
+    bounds.append((start, len(files)))
+    return [compute(subs.iloc[a:b].reset_index(drop=True)) for a, b in bounds]
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts' frames as one (empty parts left out, so they cannot change a column's dtype)."""
+    keep = [f for f in frames if len(f)]
+    if not keep:
+        return frames[0]
+    return pd.concat(keep, ignore_index=True) if len(keep) > 1 else keep[0]
