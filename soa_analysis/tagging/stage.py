@@ -252,7 +252,7 @@ _DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "s
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
                  engine=None) -> TaggingResult:
-    from ..partition import fingerprint, plan_tables
+    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables
 
     clock = _Clock()
     subs = read_table(processed_dir, "submissions")
@@ -274,9 +274,11 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
     if engine is not None and len(todo):
         tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
-    else:
-        tags, evidence, meta = tag_frames(processed_dir, todo, taxonomies, labels, extra_labels, params,
-                                          progress=progress, clock=clock, models=models)
+    else:  # a part of the submissions at a time: memory bounded whatever the corpus
+        parts = in_chunks(todo, lambda part: tag_frames(processed_dir, part, taxonomies, labels, extra_labels,
+                                                        params, progress=progress, clock=clock, models=models))
+        tags, evidence = (concat_frames([p[i] for p in parts]) for i in (0, 1))
+        meta = parts[0][2]
     tables = plan.combine({"tags": tags, "tag_evidence": evidence},
                           major={"tags": ("taxonomy", list(shaped)), "tag_evidence": ("taxonomy", list(shaped))})
     tags, evidence = tables["tags"], tables["tag_evidence"]
