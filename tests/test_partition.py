@@ -292,3 +292,35 @@ def test_a_rerun_with_one_new_file_writes_only_its_shard(tmp_path):
         assert len(rewritten) == 1, (stage, rewritten)  # the new file's unit's shard, nothing else
         assert set(before[stage]) <= set(after)
         assert partition.read_reuse(processed, stage)["recomputed"] == ["falkirk_walking_group.txt"]
+
+
+def test_tagging_and_grading_a_part_at_a_time_gives_the_same_tables(tmp_path, monkeypatch, incremental):
+    """Memory: the tag and evidence stages compute CHUNK_SUBMISSIONS submissions at a time;
+    with parts of two submissions (cut between raw files) the tables equal one part's."""
+    calls = []
+    real = partition.in_chunks
+
+    def spy(subs, compute, *, size=None):
+        parts = real(subs, compute, size=2)
+        calls.append(len(parts))
+        return parts
+
+    monkeypatch.setattr(partition, "in_chunks", spy)
+    processed = tmp_path / "p"
+    shutil.copytree(incremental["full_dir"] / "models", processed / "models")
+    _stages(incremental["raw"], processed, full=True)
+    assert len(calls) == 2 and min(calls) > 3  # tag and evidence, each in several parts
+    got, want = _tables(processed), _tables(incremental["full_dir"])
+    for name in STAGE_TABLES:
+        pd.testing.assert_frame_equal(got[name], want[name], obj=name)
+
+
+def test_in_chunks_cuts_between_raw_files_only():
+    df = pd.DataFrame({"submission_id": list("abcdefgh"), "raw_file": list("11233345")})
+    for size in (1, 2, 3, 4, 8, 100):
+        parts = partition.in_chunks(df, lambda part: part, size=size)
+        assert pd.concat(parts, ignore_index=True).equals(df)
+        for part in parts:
+            assert len(part) <= size or part["raw_file"].nunique() == 1
+        files = [set(part["raw_file"]) for part in parts]
+        assert all(not (a & b) for i, a in enumerate(files) for b in files[i + 1:])

@@ -462,7 +462,7 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
                    tagger: ThemeTagger, guide, *, full: bool, engine, progress: bool):
     """The per-submission tables (:func:`evidence_frames`): the rows of unchanged raw files reused
     from the last run, the others graded here or on ``engine``. Returns (tables, the reuse plan)."""
-    from ..partition import fingerprint, plan_tables
+    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables
 
     model = grader.model_
     fp_parts = {"rubric": sha256_hex(repr(grader.rubric_)), "guidance": sha256_hex(repr(guide)),
@@ -480,8 +480,11 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
     if engine is not None and len(todo):
         computed = engine.grade(todo, plan.todo, rubric=grader.rubric_, taxonomy=tagger.taxonomy_, guidance=guide,
                                 **inputs)
-    else:
-        computed = evidence_frames(todo, grader=grader, tagger=tagger, guidance=guide, progress=progress, **inputs)
+    else:  # a part of the submissions at a time: memory bounded whatever the corpus
+        parts = in_chunks(todo, lambda part: evidence_frames(
+            part, grader=grader, tagger=tagger, guidance=guide, progress=progress,
+            **(inputs if part is todo else {k: _of(v, set(part["submission_id"].astype(str))) for k, v in inputs.items()})))
+        computed = {name: concat_frames([p[name] for p in parts]) for name in parts[0]}
     return plan.combine(computed), plan
 
 
