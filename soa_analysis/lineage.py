@@ -119,8 +119,12 @@ def check_inputs(processed_dir: str | os.PathLike, stage: str) -> None:
 
 
 @contextlib.contextmanager
-def stage_record(processed_dir: str | os.PathLike, stage: str, run_id: str) -> Iterator[None]:
+def stage_record(processed_dir: str | os.PathLike, stage: str, run_id: str, *, key: str | None = None
+                 ) -> Iterator[None]:
     """Check a stage's inputs, then stamp what it wrote when (and only when) it finishes.
+
+    ``key`` (:func:`soa_analysis.stageskip.stage_key`) is kept in the stamp, so that the next
+    run can tell whether the stage would make the same tables.
 
     The stage's old stamp is removed before it runs, so an interrupted stage leaves no
     stamp and the next stage refuses its half-written tables.
@@ -144,4 +148,6 @@ def stage_record(processed_dir: str | os.PathLike, stage: str, run_id: str) -> I
     stamp = {"stage": stage, "run_id": run_id,
              "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
              "inputs": inputs, "files": {rel: sha256_file(processed / rel) for rel in written}}
+    if key:
+        stamp["key"] = key
     write_text(own, json.dumps(stamp, indent=2) + "\n")

@@ -38,6 +38,7 @@ from .lineage import check_inputs, stage_record
 from .manifest import finish_manifest, new_manifest, write_manifest
 from .partition import clear_reuse, read_reuse
 from .runs import new_run_id, prune_runs, publish_latest, run_lock
+from .stageskip import reusable_run, stage_key
 
 __all__ = ["RunResult", "run"]
 
@@ -198,12 +199,18 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
         for i, stage in enumerate(stages, 1):
             if stage == "report":
                 engine.close()  # the report runs on this machine: the cluster's workers are done
-            print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
             t0 = time.perf_counter()
+            key = None if opts.full else stage_key(stage, opts)
+            if (made_by := reusable_run(opts.processed_dir, stage, key)) is not None:
+                _skip_stage(manifest, stage, made_by, t0, f"[{i}/{len(stages)}]", stream)
+                if stage == "ingest":
+                    _guard(opts, reports_dir, manifest, stream)
+                continue
+            print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
             if stage == "report" and "ingest" not in stages:
                 _guard(opts, reports_dir, manifest, stream)
             clear_reuse(opts.processed_dir, stage)  # a record left by an earlier run must not be copied
-            with stage_record(opts.processed_dir, stage, run_id):
+            with stage_record(opts.processed_dir, stage, run_id, key=key):
                 if stage == "report":
                     from .changes.stage import run_change_step
 
@@ -247,6 +254,14 @@ def _publish(result: RunResult, reports_dir: Path, made: list[Path]) -> None:
         manifest.update(status="failed", error=result.error, failed_stage="publish")
         with contextlib.suppress(OSError):
             write_manifest(run_dir, manifest)
+
+
+def _skip_stage(manifest: dict, stage: str, made_by: str, t0: float, step: str, stream: TextIO) -> None:
+    """Record a stage skipped because its inputs, settings and code are unchanged (:mod:`.stageskip`)."""
+    manifest.setdefault("reuse", {})[stage] = {"full": False, "skipped": True, "tables_of_run": made_by}
+    manifest["timings_s"][stage] = round(time.perf_counter() - t0, 2)
+    print(f"{step} {stage}: inputs, settings and code unchanged; the tables of run {made_by} are reused",
+          file=stream, flush=True)
 
 
 def _record_reuse(manifest: dict, processed_dir: Path, stage: str) -> None:
