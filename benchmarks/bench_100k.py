@@ -1,0 +1,265 @@
+"""Benchmark memory and time as the corpus grows, up to 100,000 generated (FICTIONAL) submissions.
+
+Generates the largest size once (``bench_pipeline.generate``: the mix of formats of
+``bench_ingest.py``, 2% exact duplicates, files named after the 32 councils) and gives each
+smaller size the first N files of it (hard links, so nothing is copied). For each size it runs
+the pipeline (``pipeline.run``: notebooks and kernels, as ``soa-analysis run``) into a fresh
+processed and reports folder and prints, per stage:
+
+- wall time and CPU seconds (user+system of this process and every process it waited for: the
+  stage kernels and their worker processes);
+- peak memory of the whole process tree (this process, the kernels, their workers), sampled
+  every ``--interval`` seconds: the sum of the processes' PSS (proportional set size: a page
+  shared by forked workers counts once in total) and the largest single process's RSS.
+
+Then the memory curve: each stage's peak per size and MB per 1,000 submissions, so what grows with
+the corpus is visible, and the processed tables' and the cache's size on disk. ``--rerun`` also
+adds one new file and runs again (the incremental re-run, ``bench_incremental.py``'s measure).
+
+Usage::
+
+    nice -n 10 .venv/bin/python benchmarks/bench_100k.py                          # 2,000 and 10,000
+    nice -n 10 .venv/bin/python benchmarks/bench_100k.py --sizes 2000 10000 100000 --corpus /tmp/corpus100k
+    .venv/bin/python benchmarks/bench_100k.py --sizes 200 --no-report --rerun     # a quick look
+
+``--corpus DIR`` keeps the generated files (generating 100,000 takes a while) for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psutil  # noqa: E402
+from bench_ingest import MAKERS  # noqa: E402
+from bench_pipeline import generate  # noqa: E402
+
+from soa_analysis import pipeline  # noqa: E402
+from soa_analysis.config import STAGES, make_options  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def cpu_seconds() -> float:
+    """User+system CPU seconds of this process and of every descendant it (or they) waited for."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class TreeMemory(threading.Thread):
+    """Samples the process tree's memory in the background; peaks are kept per stage."""
+
+    def __init__(self, interval: float):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.stage = "start"
+        self.pss: dict[str, float] = defaultdict(float)
+        self.largest: dict[str, float] = defaultdict(float)
+        self.processes: dict[str, int] = defaultdict(int)
+        self._done = threading.Event()
+        self._me = psutil.Process()
+
+    def sample(self) -> None:
+        stage = self.stage
+        total, largest, n = 0.0, 0.0, 0
+        for p in [self._me, *self._me.children(recursive=True)]:
+            try:
+                m = p.memory_full_info()
+            except (psutil.Error, OSError):
+                continue
+            total += m.pss
+            largest = max(largest, m.rss)
+            n += 1
+        self.pss[stage] = max(self.pss[stage], total / MB)
+        self.largest[stage] = max(self.largest[stage], largest / MB)
+        self.processes[stage] = max(self.processes[stage], n)
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+class StageLines(io.StringIO):
+    """The run's progress stream: notes each stage's start and end (wall, CPU) and tells the sampler."""
+
+    def __init__(self, memory: TreeMemory):
+        super().__init__()
+        self.memory = memory
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    def write(self, text: str) -> int:
+        m = re.search(r"\] (\w+) (\.\.\.|done in)", text)
+        if m:
+            stage, start = m.group(1), m.group(2) == "..."
+            self.memory.sample()
+            if start:
+                self.memory.stage = stage
+                self.wall[stage], self.cpu[stage] = -time.perf_counter(), -cpu_seconds()
+            else:
+                self.wall[stage] += time.perf_counter()
+                self.cpu[stage] += cpu_seconds()
+                self.memory.stage = "between stages"
+        return super().write(text)
+
+
+def _folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / MB if folder.is_dir() else 0.0
+
+
+def run_size(raw: Path, work: Path, stages: tuple[str, ...], *, interval: float, full: bool) -> dict:
+    """One pipeline run; its per-stage wall, CPU and peak memory, and sizes on disk."""
+    memory = TreeMemory(interval)
+    lines = StageLines(memory)
+    opts = make_options(raw_dir=raw, processed_dir=work / "processed", reports_dir=work / "reports", keep_runs=2,
+                        full=full)
+    memory.start()
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    try:
+        result = pipeline.run(opts, stages, progress=False, stream=lines)
+    finally:
+        memory.stop()
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    if not result.ok:
+        raise SystemExit(f"run failed: {result.error}")
+    processed = work / "processed"
+    summary = result.manifest.get("ingest_summary") or {}
+    return {"wall": wall, "cpu": cpu, "submissions": _n_submissions(processed), "files": summary.get("files", 0),
+            "stages": {s: {"wall": lines.wall.get(s, 0.0), "cpu": lines.cpu.get(s, 0.0), "pss": memory.pss[s],
+                           "largest": memory.largest[s], "processes": memory.processes[s]} for s in stages},
+            "tables_mb": _folder_mb(processed) - _folder_mb(processed / ".cache") - _folder_mb(processed / "models"),
+            "cache_mb": _folder_mb(processed / ".cache"),
+            "reuse": {s: (r.get("n_reused", 0), r.get("n_recomputed", 0))
+                      for s, r in (result.manifest.get("reuse") or {}).items()}}
+
+
+def _n_submissions(processed: Path) -> int:
+    import pyarrow.parquet as pq
+
+    path = processed / "submissions.parquet"
+    return pq.ParquetFile(path).metadata.num_rows if path.exists() else 0
+
+
+def print_run(label: str, r: dict) -> None:
+    n = r["submissions"]
+    print(f"\n== {label}: {r['files']:,} files, {n:,} submissions; total {r['wall']:.1f} s wall, "
+          f"{r['cpu']:.1f} s CPU ({n / max(r['cpu'], 1e-9):.1f} submissions per CPU second); "
+          f"load average now {os.getloadavg()[0]:.1f}")
+    print(f"  {'stage':<9} {'wall s':>9} {'CPU s':>9} {'peak PSS tree MB':>17} {'largest RSS MB':>15} {'procs':>6}")
+    for s, v in r["stages"].items():
+        print(f"  {s:<9} {v['wall']:>9.1f} {v['cpu']:>9.1f} {v['pss']:>17.0f} {v['largest']:>15.0f} "
+              f"{v['processes']:>6}")
+    print(f"  on disk: processed tables {r['tables_mb']:.1f} MB, stage caches {r['cache_mb']:.1f} MB")
+    if r["reuse"]:
+        print("  reuse: " + ", ".join(f"{s} {a} reused / {b} recomputed" for s, (a, b) in r["reuse"].items()))
+
+
+def print_curve(results: list[tuple[int, dict]], stages: tuple[str, ...]) -> None:
+    """Each stage's peak tree memory per size, and per 1,000 submissions: what grows with the corpus."""
+    print("\n== memory curve: peak PSS of the process tree per stage (MB), and MB per 1,000 submissions")
+    print(f"  {'submissions':>11} " + " ".join(f"{s:>16}" for s in stages))
+    for _, r in results:
+        n = max(r["submissions"], 1)
+        cells = [f"{r['stages'][s]['pss']:>7.0f} ({1000 * r['stages'][s]['pss'] / n:>5.1f}/k)" for s in stages]
+        print(f"  {r['submissions']:>11,} " + " ".join(f"{c:>16}" for c in cells))
+    if len(results) >= 2:
+        (_, a), (_, b) = results[-2], results[-1]
+        dn = b["submissions"] - a["submissions"]
+        if dn > 0:
+            print("  growth between the two largest sizes (MB per 1,000 more submissions): " + ", ".join(
+                f"{s} {1000 * (b['stages'][s]['pss'] - a['stages'][s]['pss']) / dn:.1f}" for s in stages))
+            print("  (an extrapolation to larger sizes from these slopes is an estimate, not a measurement)")
+
+
+MARK = ".soa-bench-corpus"  # a folder this benchmark generated (and may generate again)
+
+
+def corpus(folder: Path, n: int) -> Path:
+    """``folder`` holding at least ``n`` generated files (generated now when it holds fewer).
+
+    A folder that holds files this benchmark did not generate is refused, never emptied.
+    """
+    have = _files(folder) if folder.is_dir() else []
+    if len(have) < n:
+        if have and not (folder / MARK).exists():
+            raise SystemExit(f"{folder} holds files this benchmark did not generate; give an empty or new folder")
+        shutil.rmtree(folder, ignore_errors=True)
+        t0 = time.perf_counter()
+        generate(folder, n)
+        (folder / MARK).write_text("generated by benchmarks/bench_100k.py (FICTIONAL)\n", encoding="utf-8")
+        print(f"generated {n:,} files in {time.perf_counter() - t0:.1f} s", flush=True)
+    return folder
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def subset(source: Path, dest: Path, n: int) -> Path:
+    """The first ``n`` files of ``source`` (in name order) hard-linked into ``dest``."""
+    dest.mkdir(parents=True)
+    for p in _files(source)[:n]:
+        try:
+            os.link(p, dest / p.name)
+        except OSError:  # another file system
+            shutil.copy2(p, dest / p.name)
+    return dest
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000], help="numbers of generated files")
+    ap.add_argument("--corpus", type=Path, help="keep the generated files here (reused when it holds enough)")
+    ap.add_argument("--no-report", action="store_true", help="run ingest, tag and evidence only")
+    ap.add_argument("--rerun", action="store_true", help="also add one new file and run again (incremental)")
+    ap.add_argument("--interval", type=float, default=0.5, help="seconds between memory samples")
+    args = ap.parse_args(argv)
+    stages = tuple(s for s in STAGES if s != "report") if args.no_report else STAGES
+    sizes = sorted(set(args.sizes))
+    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, load average "
+          f"{os.getloadavg()[0]:.1f} at start (shared: wall times vary, CPU seconds less so); stages {', '.join(stages)}")
+    with tempfile.TemporaryDirectory(prefix="soa-bench-100k-") as tmp:
+        tmp = Path(tmp)
+        source = corpus(args.corpus or tmp / "corpus", sizes[-1])
+        results = []
+        for n in sizes:
+            raw = subset(source, tmp / f"raw{n}", n)
+            work = tmp / f"run{n}"
+            r = run_size(raw, work, stages, interval=args.interval, full=True)
+            print_run(f"{n:,} generated files", r)
+            results.append((n, r))
+            if args.rerun:
+                new = raw / f"falkirk_new_{n}.txt"  # one more FICTIONAL file, not a copy of any other
+                new.write_bytes(MAKERS["txt"](random.Random(n + 1), n + 1))
+                again = run_size(raw, work, stages, interval=args.interval, full=False)
+                print_run(f"{n:,} files + 1 new, re-run", again)
+                print(f"  re-run / full run: wall {again['wall'] / r['wall']:.3f}, CPU {again['cpu'] / r['cpu']:.3f} "
+                      "(target at most 0.1)")
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(raw, ignore_errors=True)
+            sys.stdout.flush()
+        print_curve(results, stages)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
