@@ -65,9 +65,12 @@ def _signature(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def _kill_during(stage: str, base: Path) -> str:
-    """Start a run, SIGKILL its whole process group once the stage has begun writing; return what it printed."""
+    """Start a run, SIGKILL its whole process group once the stage has begun writing; return what it printed.
+
+    The run is ``--full``: otherwise stages whose inputs are unchanged are skipped (never begun).
+    """
     k = STAGES.index(stage) + 1
-    proc = subprocess.Popen(_cli("run", *_folders(base), "--no-council-reports", "-q"), cwd=base,
+    proc = subprocess.Popen(_cli("run", *_folders(base), "--no-council-reports", "--full", "-q"), cwd=base,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True)
     lines: queue.Queue = queue.Queue()
 
