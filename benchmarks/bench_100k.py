@@ -2,7 +2,7 @@
 
 Generates the largest size once (``bench_pipeline.generate``: the mix of formats of
 ``bench_ingest.py``, 2% exact duplicates, files named after the 32 councils) and gives each
-smaller size the first N files of it (hard links, so nothing is copied). For each size it runs
+smaller size N files spread evenly over it (hard links, so nothing is copied). For each size it runs
 the pipeline (``pipeline.run``: notebooks and kernels, as ``soa-analysis run``) into a fresh
 processed and reports folder and prints, per stage:
 
@@ -215,9 +215,11 @@ def _files(folder: Path) -> list[Path]:
 
 
 def subset(source: Path, dest: Path, n: int) -> Path:
-    """The first ``n`` files of ``source`` (in name order) hard-linked into ``dest``."""
+    """``n`` files of ``source`` spread evenly over it in name order (so every council and format
+    is among them), hard-linked into ``dest``."""
     dest.mkdir(parents=True)
-    for p in _files(source)[:n]:
+    files = _files(source)
+    for p in (files[i * len(files) // n] for i in range(min(n, len(files)))):
         try:
             os.link(p, dest / p.name)
         except OSError:  # another file system
