@@ -53,7 +53,7 @@ from .io import atomic_path, write_text
 from .shards import SHARD_HEX as SHARD_HEX_LEN
 from .shards import ShardStore, shard_of
 
-__all__ = ["CACHE_DIR", "UNIT_COLUMN", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
+__all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
            "Unit", "raw_file_units", "row_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames"]
 
@@ -61,7 +61,6 @@ CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
 # Submissions a table stage computes at a time: its working memory (sentences, tokens, row
 # dicts) stays that of this many submissions whatever the corpus; only the output tables grow.
 CHUNK_SUBMISSIONS = 4000
-UNIT_COLUMN = "_unit"
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -444,13 +443,17 @@ class TablePlan:
         groups = self.cache.shards(u.key for u in self.units)
         todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
         if todo:
-            units = {name: df["submission_id"].astype(str).map(key_of) for name, df in tables.items()}
-            shard_col = {name: u.str[:SHARD_HEX_LEN].to_numpy() for name, u in units.items()}
+            units, rows = {}, {}
+            for name, df in tables.items():
+                unit = df["submission_id"].astype(str).map(key_of).astype(object)
+                units[name] = unit.to_numpy()
+                rows[name] = unit.groupby(unit.str[:SHARD_HEX_LEN].to_numpy(), sort=False).indices  # shard -> rows
+            empty = np.zeros(0, dtype=np.int64)
             for shard in todo:
                 part = {}
                 for name, df in tables.items():
-                    mask = shard_col[name] == shard
-                    part[name] = df[mask].assign(**{UNIT_COLUMN: units[name][mask].to_numpy()})
+                    at = rows[name].get(shard, empty)
+                    part[name] = (df.take(at), units[name][at])  # the rows, and each row's unit key
                 self.cache.store.write(shard, groups[shard], part)
         self.cache.finish(set(groups))
         self.reuse().write(self.cache.processed_dir)
@@ -490,9 +493,8 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
         found.update(keys)
         want = set(keys)
         every = len(want) == len(cache.store.held[shard])  # the shard's every unit is wanted
-        for name, df in data.items():
-            rows = df if every else df[df[UNIT_COLUMN].isin(want)]
-            parts.setdefault(name, []).append(rows.drop(columns=[UNIT_COLUMN]))
+        for name, (df, unit) in data.items():
+            parts.setdefault(name, []).append(df if every else df[np.isin(unit, list(want))])
     todo = [u for u in units if u.key not in found]
     cached: dict[str, pd.DataFrame] = {}
     for name, frames in parts.items():
