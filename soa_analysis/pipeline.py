@@ -200,7 +200,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
             if stage == "report":
                 engine.close()  # the report runs on this machine: the cluster's workers are done
             t0 = time.perf_counter()
-            key = None if opts.full else stage_key(stage, opts)
+            key = None if opts.full else stage_key(stage, opts, nb_dir / NOTEBOOKS[stage])
             if (made_by := reusable_run(opts.processed_dir, stage, key)) is not None:
                 _skip_stage(manifest, stage, made_by, t0, f"[{i}/{len(stages)}]", stream)
                 if stage == "ingest":

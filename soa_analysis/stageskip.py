@@ -11,8 +11,9 @@ it reads, namely
 - tag: the taxonomies (a file by its content), the reviewers' extra labels (by content), the
   scikit-learn and numpy versions (the saved model is a pickle);
 - evidence: the rubric (a file by its content);
-- each: the package version and :func:`soa_analysis.partition.code_fingerprint` of the stage's
-  module (its code, taxonomies, rubrics, labelled corpora and reference data).
+- each: the package version, :func:`soa_analysis.partition.code_fingerprint` of the stage's
+  module (its code, taxonomies, rubrics, labelled corpora and reference data) and the stage's
+  notebook (its content: an edited notebook runs again).
 
 The key is kept in the stage's stamp (:mod:`soa_analysis.lineage`). A stage is skipped, and
 its tables reused as they are, when its stamp holds the same key, every file the stamp lists
@@ -55,8 +56,8 @@ def _version(dist: str) -> str:
         return ""
 
 
-def stage_key(stage: str, opts: RunOptions) -> str | None:
-    """The stage's key for ``opts`` (None: the stage is never skipped).
+def stage_key(stage: str, opts: RunOptions, notebook: Path | None = None) -> str | None:
+    """The stage's key for ``opts`` and the stage's ``notebook`` (None: the stage is never skipped).
 
     For ingest, the raw files' digests the run's inventory left in the processed folder are
     read (:func:`soa_analysis.ingest.files.load_digests`); without them there is no key.
@@ -65,7 +66,8 @@ def stage_key(stage: str, opts: RunOptions) -> str | None:
 
     if stage not in SKIPPABLE:
         return None
-    parts: dict = {"stage": stage, "version": __version__, "code": code_fingerprint(_ROOTS[stage])}
+    parts: dict = {"stage": stage, "version": __version__, "code": code_fingerprint(_ROOTS[stage]),
+                   "notebook": _file_or_name(notebook) if notebook else ""}
     if stage == "ingest":
         from .ingest.files import load_digests
 

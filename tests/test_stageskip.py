@@ -30,6 +30,11 @@ def test_the_key_follows_the_options_that_shape_the_tables(tmp_path):
     tax.write_text("FICTIONAL, edited\n", encoding="utf-8")
     assert stageskip.stage_key("tag", make_options(taxonomies=[str(tax)])) != tag
     assert stageskip.stage_key("report", opts) is None
+    notebook = tmp_path / "03_evidence.ipynb"
+    notebook.write_text("{}", encoding="utf-8")
+    before = stageskip.stage_key("evidence", opts, notebook)
+    notebook.write_text('{"cells": []}', encoding="utf-8")  # an edited notebook runs again
+    assert stageskip.stage_key("evidence", opts, notebook) != before
     # ingest needs the raw inventory the run took (none here)
     assert stageskip.stage_key("ingest", make_options(raw_dir=tmp_path, processed_dir=tmp_path / "p")) is None
 
