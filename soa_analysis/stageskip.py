@@ -8,12 +8,12 @@ it reads, namely
 - ingest: every raw file's path, identity (device, inode, size, modification and change
   times) and sha256 (the inventory the run took), the reader limit, whether LibreOffice is
   installed;
-- tag: the taxonomies (a file by its content), the reviewers' extra labels (by content), the
-  scikit-learn and numpy versions (the saved model is a pickle);
+- tag: the taxonomies (a file by its content), the reviewers' extra labels (by content);
 - evidence: the rubric (a file by its content);
 - each: the package version, :func:`soa_analysis.partition.code_fingerprint` of the stage's
   module (its code, taxonomies, rubrics, labelled corpora and reference data) and the stage's
-  notebook (its content: an edited notebook runs again).
+  notebook (its content: an edited notebook runs again), and the versions of Python and of the
+  libraries the manifest records (readers, pandas, scikit-learn, numpy, ...).
 
 The key is kept in the stage's stamp (:mod:`soa_analysis.lineage`). A stage is skipped, and
 its tables reused as they are, when its stamp holds the same key, every file the stamp lists
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -49,25 +48,19 @@ def _file_or_name(ref) -> str:
     return str(ref or "")
 
 
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return ""
-
-
 def stage_key(stage: str, opts: RunOptions, notebook: Path | None = None) -> str | None:
     """The stage's key for ``opts`` and the stage's ``notebook`` (None: the stage is never skipped).
 
     For ingest, the raw files' digests the run's inventory left in the processed folder are
     read (:func:`soa_analysis.ingest.files.load_digests`); without them there is no key.
     """
+    from .manifest import package_versions
     from .partition import code_fingerprint
 
     if stage not in SKIPPABLE:
         return None
     parts: dict = {"stage": stage, "version": __version__, "code": code_fingerprint(_ROOTS[stage]),
-                   "notebook": _file_or_name(notebook) if notebook else ""}
+                   "notebook": _file_or_name(notebook) if notebook else "", "software": package_versions()}
     if stage == "ingest":
         from .ingest.files import load_digests
 
@@ -80,7 +73,6 @@ def stage_key(stage: str, opts: RunOptions, notebook: Path | None = None) -> str
     elif stage == "tag":
         parts["taxonomies"] = [_file_or_name(t) for t in opts.taxonomies]
         parts["extra_labels"] = _file_or_name(opts.extra_labels)
-        parts["libraries"] = [_version("scikit-learn"), _version("numpy")]
     else:
         parts["rubric"] = _file_or_name(opts.rubric)
     return sha256_hex(json.dumps(parts, sort_keys=True, default=str))
