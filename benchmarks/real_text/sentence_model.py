@@ -139,11 +139,16 @@ def dataset(graded: dict, marks: dict, ids: list, gold: dict) -> list[dict]:
     from soa_analysis.evidence.sentence_model import text_terms
 
     out = []
+    labelled = {i for i, _ in marks}
     for i in ids:
         terms = text_terms([(sent, feats, strength, rule, section) for section, sent, feats, strength, rule in graded[i]])
         for k, ((section, sent, feats, strength, rule), ts) in enumerate(zip(graded[i], terms)):
+            evidence_text = rt.three(gold[i]) != "none"
             out.append({"id": i, "k": k, "rule": strength, "label": marks.get((i, k), "none"), "terms": ts,
-                        "unmarked": rt.three(gold[i]) != "none" and (i, k) not in marks})
+                        "unmarked": evidence_text and (i, k) not in marks,
+                        # a text graded some or strong whose sentences nobody has labelled yet: its text
+                        # grade is scored, its sentences are neither fitted on nor counted
+                        "unlabelled": evidence_text and i not in labelled})
     return out
 
 
@@ -172,6 +177,7 @@ def fit(rows: list[dict], C: float, words: bool = True, rubric: bool = True, con
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    rows = [r for r in rows if not r["unlabelled"]]
     keep = keep_terms(rows, words, rubric, context)
     dv = DictVectorizer()
     X = dv.fit_transform([{t: 1 for t in r["terms"] if t in keep} for r in rows])
@@ -220,6 +226,8 @@ def text_figures(rows, strengths, gold) -> dict:
 
 
 def sentence_figures(rows, strengths) -> dict:
+    pairs = [(r, s) for r, s in zip(rows, strengths) if not r["unlabelled"]]
+    rows, strengths = [r for r, _ in pairs], [s for _, s in pairs]
     tp = sum(1 for r, s in zip(rows, strengths) if r["label"] != "none" and s in ("some", "strong"))
     fp = sum(1 for r, s in zip(rows, strengths) if r["label"] == "none" and s in ("some", "strong"))
     fn = sum(1 for r, s in zip(rows, strengths) if r["label"] != "none" and s not in ("some", "strong"))
