@@ -114,6 +114,10 @@ def test_mask_keeps_real_figures():
         ("A full evaluation will be carried out in 2012/13.", "planned"),
         ("We aim to cut crime by 20% by 2014.", "planned"),
         ("It is too early to measure the impact, and results will follow next year.", "planned"),
+        ("We expect fewer emergency admissions over the next two years.", "planned"),  # a period, unresolved
+        # aims with no date or period for the benefits are not a plan with a timeline
+        ("We expect fewer emergency admissions as the plans take effect.", "none"),
+        ("The partnership aims to improve wellbeing and reduce isolation.", "none"),
         # none: assertion only, or nothing
         ("The project has made a real difference to the community.", "none"),
         ("This has been a very successful initiative.", "none"),

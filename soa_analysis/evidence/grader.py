@@ -126,7 +126,8 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
     -------
     dict
         Feature id (``figure:percent``, ``change:down``, ``future`` ...) -> matched text;
-        derived features (``future_only``, ``output_only``, ``timeline``, ``question``) -> "" or the date.
+        derived features (``future_only``, ``output_only``, ``question``) -> "", and ``timeline`` (a date
+        resolved to a due date) and ``when`` (any date or period, resolved or not) -> the date as written.
 
     Example
     -------
@@ -167,6 +168,8 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
     dated = [d for d in dates if d.due]
     if dated:
         found["timeline"] = dated[0].text
+    if dates:
+        found["when"] = (dated or dates)[0].text
     return found
 
 

@@ -34,7 +34,7 @@ __all__ = [
     "DERIVED_FEATURES",
 ]
 
-DERIVED_FEATURES = ("future_only", "output_only", "timeline", "question")
+DERIVED_FEATURES = ("future_only", "output_only", "timeline", "when", "question")
 _RANK = {g: i for i, g in enumerate(reversed(GRADES))}  # none 0, planned 1, some 2, strong 3
 
 
