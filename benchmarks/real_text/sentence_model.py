@@ -10,8 +10,11 @@ what the rules say of a sentence (features, rule, strength, section) and its wor
 pairs. It is scored by leaving one studied part out: each part in turn is graded by a model
 fitted on the other parts, its threshold (and regularisation) chosen on the training parts
 only, by leaving each of them out in turn inside (nested). The text's grade is its strongest
-sentence's (the codebook). Printed per part and as the mean, beside the rules on the same
-folds: sentence precision and recall (carries evidence or not) and three-grade text accuracy
+sentence's (the codebook). A "text decision" variant stacks a second, text-level logistic regression
+(has the text any evidence?) on the sentence model: the text's two highest sentence probabilities,
+how many sentences counted, the rules' strongest strength, its length and share of future-tense
+sentences, fitted on the training parts' texts with sentence probabilities out of fold. Printed per
+part and as the mean, beside the rules on the same folds: sentence precision and recall (carries evidence or not) and three-grade text accuracy
 and kappa (planned counted as none).
 
 Usage::
@@ -292,6 +295,73 @@ VARIANTS = {  # name -> (policy, words, rubric terms, context terms, weight of u
 }
 
 
+TEXT_DECISION = {  # name -> the sentence variant under a text-level decision (stacked, see text_decision)
+    "model, unmarked 0.3, text decision": "model, unmarked 0.3",
+}
+TEXT_C = 0.1
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))
+
+
+def text_row(rows: list[dict], p: np.ndarray, threshold: float) -> dict:
+    """What the text-level decision reads of one text: its sentences' probabilities and the rules' reading."""
+    ps = sorted((float(x) for x in p), reverse=True) + [0.0, 0.0]
+    ranks = [RANK3.get(rt.three(r["rule"]), 0) for r in rows]
+    n = len(rows)
+    f = {"max_p": _logit(ps[0]), "second_p": _logit(ps[1]),
+         "counted": float(np.log1p(sum(x >= threshold for x in ps))),
+         f"rules={max(ranks, default=0)}": 1.0, "sentences": float(np.log1p(n)),
+         "future": sum("feat=future" in r["terms"] for r in rows) / max(1, n),
+         "planned": float(any(r["rule"] == "planned" for r in rows))}
+    return f
+
+
+def _by_text(rows, p):
+    out = defaultdict(lambda: ([], []))
+    for r, q in zip(rows, p):
+        out[r["id"]][0].append(r)
+        out[r["id"]][1].append(q)
+    return out
+
+
+def text_decision_fit(rows_by_part: dict, gold: dict, parts, chosen: dict, words, rubric, context, unmarked):
+    """A logistic regression (has the text evidence?) over :func:`text_row`, fitted on ``parts``' texts with
+    each part's sentence probabilities out of fold (from sentence models fitted on the other ``parts``)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = [], []
+    for q in parts:
+        b, w = fit_parts(rows_by_part, [x for x in parts if x != q], chosen["C"], words, rubric, context, unmarked)
+        for i, (rows, p) in _by_text(rows_by_part[q], probabilities(rows_by_part[q], b, w)).items():
+            X.append(text_row(rows, p, chosen["threshold"]))
+            y.append(int(rt.three(gold[i]) != "none"))
+    dv = DictVectorizer()
+    lr = LogisticRegression(C=TEXT_C, max_iter=5000).fit(dv.fit_transform(X), y)
+    return dv, lr
+
+
+def text_decision_apply(rows, p, strengths, dv, lr, threshold) -> list[str]:
+    """The sentence strengths after the text-level decision: a text judged to have no evidence keeps
+    no counted sentence; one judged to have evidence but with none counted counts its likeliest sentence."""
+    out = list(strengths)
+    index = {id(r): n for n, r in enumerate(rows)}
+    for i, (trows, tp) in _by_text(rows, p).items():
+        q = lr.predict_proba(dv.transform([text_row(trows, tp, threshold)]))[0, 1]
+        ks = [index[id(r)] for r in trows]
+        if q < 0.5:
+            for k in ks:
+                if out[k] in ("some", "strong"):
+                    out[k] = "none"
+        elif not any(out[k] in ("some", "strong") for k in ks):
+            k = max(ks, key=lambda k: p[k])
+            out[k] = rows[k]["rule"] if rows[k]["rule"] in ("some", "strong") else "some"
+    return out
+
+
 def lopo(graded, part, gold, marks, variants) -> dict:
     ids_by_part = defaultdict(list)
     for i in sorted(graded):
@@ -304,14 +374,18 @@ def lopo(graded, part, gold, marks, variants) -> dict:
         out["rules"][held] = {"n": len(ids_by_part[held]), **text_figures(rows, strengths, gold),
                               "sentences": sentence_figures(rows, strengths)}
     for name in variants:
-        policy, words, rubric, context, unmarked = VARIANTS[name]
+        policy, words, rubric, context, unmarked = VARIANTS[TEXT_DECISION.get(name, name)]
         out[name] = {}
         for held in rt.STUDIED:
             inner = [p for p in rows_by_part if p != held]
             chosen = choose(rows_by_part, gold, policy, words, rubric, context, unmarked, inner)
             b, w = fit_parts(rows_by_part, inner, chosen["C"], words, rubric, context, unmarked)
             rows = rows_by_part[held]
-            strengths = decide(rows, probabilities(rows, b, w), policy, chosen["threshold"], chosen["promote"])
+            p = probabilities(rows, b, w)
+            strengths = decide(rows, p, policy, chosen["threshold"], chosen["promote"])
+            if name in TEXT_DECISION:
+                dv, lr = text_decision_fit(rows_by_part, gold, inner, chosen, words, rubric, context, unmarked)
+                strengths = text_decision_apply(rows, p, strengths, dv, lr, chosen["threshold"])
             out[name][held] = {"n": len(ids_by_part[held]), **text_figures(rows, strengths, gold),
                                "sentences": sentence_figures(rows, strengths),
                                "chosen": {k: v for k, v in chosen.items() if k != "oof"}}
@@ -393,7 +467,7 @@ def main(argv=None) -> int:
     ap.add_argument("--import-labels", nargs="+", type=Path, metavar="CSV",
                     help="the labellers' files (id,sentence,strength,note) to check and write as sentence_labels.csv")
     ap.add_argument("--dump", type=Path, help="the sentence lists the labellers read (id -> [[section, sentence]])")
-    ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS) + list(TEXT_DECISION))
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--write", type=Path, help="fit on every studied part and write the model JSON here")
     ap.add_argument("--ship", default="model, unmarked 0.3", choices=list(VARIANTS),
