@@ -8,8 +8,8 @@ it appears. It gathers:
   same settings the test suite recomputes (``tests/test_tagging_evaluation.py``);
 * the evidence grader and the added-value themes on their held-out labelled passages;
 * real text (``benchmarks/real_text/``): the latest held-out part's figures as scored once by
-  ``benchmarks/real_text.py --part test5 --json benchmarks/real_text/results/test5.json``, the
-  earlier test parts' (``results/test4.json``, ``results/test3.json``, ``results/test2.json``, ``results/test.json``, each as it came out when
+  ``benchmarks/real_text.py --part test6 --json benchmarks/real_text/results/test6.json``, the
+  earlier test parts' (``results/test5.json``, ``results/test4.json``, ``results/test3.json``, ``results/test2.json``, ``results/test.json``, each as it came out when
   it was scored once), and the two labelling passes' agreement
   (``results/agreement*.json``), and the figures of leaving one studied part out in turn
   (``benchmarks/real_text.py --lopo --json benchmarks/real_text/results/lopo.json``). Those need
@@ -87,11 +87,11 @@ def main() -> int:
         "evidence_own": {"n": ev["n_grade_passages"], "grade_accuracy": round(ev["grade_accuracy"], 4),
                          "grade_kappa": round(ev["grade_kappa"], 4), "n_themes": ev["n_theme_passages"],
                          "theme_macro_f1": round(ev["theme_macro_f1"], 4)},
-        "real_text": {"test": _real("test5"), "fourth_test": _real("test4"), "third_test": _real("test3"), "second_test": _real("test2"),
+        "real_text": {"test": _real("test6"), "fifth_test": _real("test5"), "fourth_test": _real("test4"), "third_test": _real("test3"), "second_test": _real("test2"),
                       "first_test": _real("test"),
-                      "agreement": _real("agreement_test5") or _real("agreement_test4") or _real("agreement_test3") or _real("agreement_test2") or _real("agreement"),
+                      "agreement": _real("agreement_test6") or _real("agreement_test5") or _real("agreement_test4") or _real("agreement_test3") or _real("agreement_test2") or _real("agreement"),
                       "leave_one_part_out": _lopo(),
-                      "note": "test: the latest held-out part (test5), scored once at the end; fourth_test (test4), third_test (test3), "
+                      "note": "test: the latest held-out part (test6), scored once at the end; fifth_test (test5), fourth_test (test4), third_test (test3), "
                               "second_test (test2) and first_test (test): earlier held-out parts, each scored once and then "
                               "opened for study; leave_one_part_out: each studied part scored by a tagger "
                               "trained without it (the mean over the parts)"},
