@@ -41,7 +41,7 @@ _RUN_OPTIONS: tuple[tuple[tuple[str, ...], dict, tuple[str, ...]], ...] = (
     (("--outcome-data",), dict(metavar="FILE", help="CPOP CPP-level outcome data CSV (a newer download) to set "
                                "beside the narrative (default: the CPOP data shipped in the package)"), ("report",)),
     (("--workers",), dict(type=int, metavar="N", help="processes to use; 0 = one per core (default 0)"),
-     ("ingest", "report")),
+     ("ingest", "evidence", "report")),
     (("--max-file-mb",), dict(type=float, metavar="MB", help="quarantine files larger than this (default 50)"),
      ("ingest",)),
     (("--no-council-reports",), dict(dest="council_reports", action="store_const", const=False, default=None,

@@ -34,7 +34,8 @@ import pandas as pd
 from .config import ENGINES, RunOptions
 from .errors import ConfigError
 
-__all__ = ["DaskEngine", "stage_engine", "check_engine", "local_cluster", "run_engine", "partitions"]
+__all__ = ["DaskEngine", "stage_engine", "check_engine", "local_cluster", "run_engine", "partitions",
+           "subs_partitions", "with_inputs", "combine_parts"]
 
 INSTALL_HINT = "pip install 'soa-analysis[dask]' (or: pip install 'dask[distributed]')"
 FILES_PER_TASK = 16
@@ -141,6 +142,27 @@ def partitions(units: list, n: int) -> list[list]:
     return out
 
 
+def subs_partitions(subs: pd.DataFrame, units: list, n: int) -> list[pd.DataFrame]:
+    """The rows of ``subs`` cut into at most ``n`` partitions of whole raw files (:func:`partitions`), in order."""
+    at = subs["submission_id"].astype(str)
+    return [subs[at.isin({s for u in part for s in u.ids})].reset_index(drop=True) for part in partitions(units, n)]
+
+
+def with_inputs(parts: list[pd.DataFrame], inputs: dict) -> list[tuple[pd.DataFrame, dict]]:
+    """Each partition with its submissions' rows of the other per-submission tables (``None`` stays ``None``)."""
+    out = []
+    for part in parts:
+        ids = set(part["submission_id"].astype(str))
+        out.append((part, {k: (v[v["submission_id"].astype(str).isin(ids)] if v is not None else None)
+                           for k, v in inputs.items()}))
+    return out
+
+
+def combine_parts(results: list[dict]) -> dict[str, pd.DataFrame]:
+    """The partitions' tables (name -> frame, one dict a partition) joined in partition order."""
+    return {name: pd.concat([r[name] for r in results], ignore_index=True) for name in results[0]}
+
+
 def _ingest_batch(root: str, entries: list, limits) -> list[dict]:
     from .ingest.run import _process_file
 
@@ -205,9 +227,7 @@ class DaskEngine:
         return out
 
     def _parts(self, subs: pd.DataFrame, units: list) -> list[pd.DataFrame]:
-        at = subs["submission_id"].astype(str)
-        return [subs[at.isin({s for u in part for s in u.ids})].reset_index(drop=True)
-                for part in partitions(units, 2 * self._n())]
+        return subs_partitions(subs, units, 2 * self._n())
 
     def tag(self, processed_dir, subs: pd.DataFrame, units: list, taxonomies, labels, extra_labels, params):
         """The tagging stage's rows of ``subs`` (:func:`soa_analysis.tagging.stage.tag_frames`), partitioned."""
@@ -222,11 +242,6 @@ class DaskEngine:
     def grade(self, subs: pd.DataFrame, units: list, *, rubric, taxonomy, guidance, **inputs) -> dict:
         """The evidence stage's per-submission tables of ``subs``, partitioned; ``inputs`` are
         its other per-submission tables (partners, tags, tag_evidence: each may be None)."""
-        futures = []
-        for part in self._parts(subs, units):
-            ids = set(part["submission_id"].astype(str))
-            mine = {k: (v[v["submission_id"].astype(str).isin(ids)] if v is not None else None)
-                    for k, v in inputs.items()}
-            futures.append(self.client.submit(_grade_partition, part, rubric, taxonomy, guidance, mine, pure=False))
-        results = self._gather(futures)
-        return {name: pd.concat([r[name] for r in results], ignore_index=True) for name in results[0]}
+        futures = [self.client.submit(_grade_partition, part, rubric, taxonomy, guidance, mine, pure=False)
+                   for part, mine in with_inputs(self._parts(subs, units), inputs)]
+        return combine_parts(self._gather(futures))

@@ -110,8 +110,8 @@ def stage_parameters(stage: str, opts: RunOptions, *, run_id: str = "", tables_d
                 "extra_labels": str(Path(opts.extra_labels).resolve()) if opts.extra_labels else ""
                 } | _engine_parameters(opts)
     if stage == "evidence":
-        return {"processed_dir": processed, "rubric": str(Path(opts.rubric).resolve()) if opts.rubric else ""
-                } | _engine_parameters(opts)
+        return {"processed_dir": processed, "rubric": str(Path(opts.rubric).resolve()) if opts.rubric else "",
+                "workers": int(opts.workers)} | _engine_parameters(opts)
     if stage == "report":
         return {
             "processed_dir": processed,

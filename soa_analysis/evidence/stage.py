@@ -27,6 +27,7 @@ from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
 from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
+from .pool import grade_in_pool, pool_workers
 from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
@@ -387,7 +388,8 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> 
 
 
 def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: bool = False, taxonomy=None,
-                 guidance=None, evaluate: bool = True, full: bool = False, engine=None) -> EvidenceResult:
+                 guidance=None, evaluate: bool = True, full: bool = False, engine=None,
+                 workers: int | None = None) -> EvidenceResult:
     """Run the evidence stage over the processed folder.
 
     Parameters
@@ -411,7 +413,11 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         (:mod:`soa_analysis.partition`). Exemplars, consistency and partner pairs, which
         look across submissions, are always worked out afresh.
     engine : soa_analysis.engine.Engine, optional
-        Where the submissions are graded (default: in this process).
+        Where the submissions are graded (default: on this machine).
+    workers : int, optional
+        With the local engine: processes to grade with (0 or None: one per core; 1: this
+        process). Fewer than :data:`.pool.POOL_MIN` submissions to grade are graded here. The
+        tables are the same whatever the number.
 
     Returns
     -------
@@ -436,7 +442,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     tagger = ThemeTagger(taxonomy=taxonomy).fit()
     guide = load_guidance(guidance)
     tables, plan = _graded_tables(processed_dir, subs, tags, tag_evidence, partners, grader, tagger, guide,
-                                  full=full, engine=engine, progress=progress)
+                                  full=full, engine=engine, progress=progress, workers=workers)
     consistency = tables["consistency"].sort_values(["submission_id", "priority"], kind="stable").reset_index(
         drop=True)
     evidence, ev_sent, added = tables["evidence"], tables["evidence_sentences"], tables["added_value"]
@@ -459,7 +465,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
 
 
 def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, partners, grader: EvidenceGrader,
-                   tagger: ThemeTagger, guide, *, full: bool, engine, progress: bool):
+                   tagger: ThemeTagger, guide, *, full: bool, engine, progress: bool, workers: int | None = 1):
     """The per-submission tables (:func:`evidence_frames`): the rows of unchanged raw files reused
     from the last run, the others graded here or on ``engine``. Returns (tables, the reuse plan)."""
     from ..partition import concat_frames, fingerprint, in_chunks, plan_tables
@@ -477,9 +483,13 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
     todo = subs[subs["submission_id"].astype(str).isin(todo_ids)].reset_index(drop=True)
     inputs = {"partners": _of(partners, todo_ids), "tags": _of(prio_tags, todo_ids),
               "tag_evidence": _of(prio_te, todo_ids)}
+    pool = pool_workers(workers, len(todo)) if engine is None and not progress else 1
     if engine is not None and len(todo):
         computed = engine.grade(todo, plan.todo, rubric=grader.rubric_, taxonomy=tagger.taxonomy_, guidance=guide,
                                 **inputs)
+    elif pool > 1:  # over the cores, a partition of whole raw files a task
+        computed = grade_in_pool(todo, plan.todo, pool, rubric=grader.rubric_, taxonomy=tagger.taxonomy_,
+                                 guidance=guide, **inputs)
     else:  # a part of the submissions at a time: memory bounded whatever the corpus
         parts = in_chunks(todo, lambda part: evidence_frames(
             part, grader=grader, tagger=tagger, guidance=guide, progress=progress,

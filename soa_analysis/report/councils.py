@@ -11,13 +11,12 @@ processes, since drawing the charts is the work; each page is self-contained lik
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..io import write_text
+from ..procs import cores, pool_context
 from .banner import fictional_banner
 from .cards import council_page_name
 from .contents import SECTIONS, page_parts
@@ -86,20 +85,10 @@ def _write_one(council: str, out_dir: str, key: str = "") -> tuple[list[str], st
 
 
 def _context():
-    """How to start the workers.
-
-    A single-threaded caller (a script, a test) forks: the workers inherit the data and the
-    imported modules for nothing. A caller with threads (a Jupyter kernel) must not fork, so
-    its workers come from a fork server that imported the report modules once.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":  # this module and every section's, imported once
-        ctx.set_forkserver_preload([__name__, *sorted({s.render.partition(":")[0] for s in SECTIONS
-                                                       if isinstance(s.render, str)})])
-    return ctx
+    """How to start the workers (:func:`soa_analysis.procs.pool_context`): a fork server, when
+    there is one, imports this module and every section's once."""
+    return pool_context([__name__, *sorted({s.render.partition(":")[0] for s in SECTIONS
+                                            if isinstance(s.render, str)})])
 
 
 def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers: int = 0,
@@ -139,8 +128,7 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
         probe = dataclasses.replace(data, derived={})  # what for_council keeps there cannot go to the workers
         keys = [view_key(local_view(probe.for_council(c)), cache.fingerprint) for c in councils]
         to_render = [c for c, k in zip(councils, keys) if k not in init[1]]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n = min(workers or cores, len(to_render))
+    n = min(workers or cores(), len(to_render))
     if n <= 1:
         _keep(*init)
         try:

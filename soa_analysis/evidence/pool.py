@@ -1,0 +1,65 @@
+"""The evidence stage's grading shared over this machine's cores (the local engine).
+
+Grading is per submission and pure, so the submissions to grade are cut into partitions of
+whole raw files (:func:`soa_analysis.engine.subs_partitions`, as the Dask engine cuts them),
+each partition is graded by :func:`.stage.evidence_frames` in a worker process, and the
+partitions' tables are joined in order: the tables are the same as grading them all in one
+process (a test checks). Below :data:`POOL_MIN` submissions a pool would cost more to start
+than it saves, and they are graded in the stage's own process.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+
+from ..engine import _grade_partition, combine_parts, subs_partitions, with_inputs
+from ..procs import cores, pool_context
+
+__all__ = ["POOL_MIN", "pool_workers", "grade_in_pool"]
+
+POOL_MIN = 200
+# what a fork server imports once for its workers (in a Jupyter kernel, which must not fork)
+PRELOAD = ["soa_analysis.engine", "soa_analysis.evidence.stage"]
+
+
+def pool_workers(workers: int | None, n_todo: int) -> int:
+    """Processes to grade ``n_todo`` submissions with: ``workers`` (0 or None: one per core), or 1
+    when there are fewer than :data:`POOL_MIN` of them.
+
+    Example
+    -------
+    >>> pool_workers(2, 5000), pool_workers(2, 10), pool_workers(1, 5000)
+    (2, 1, 1)
+    """
+    n = min(workers or cores(), max(1, n_todo))
+    return n if n > 1 and n_todo >= POOL_MIN else 1
+
+
+def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, *, rubric, taxonomy, guidance,
+                  **inputs) -> dict[str, pd.DataFrame]:
+    """The evidence stage's per-submission tables of ``subs`` graded by ``workers`` processes.
+
+    Parameters
+    ----------
+    subs : pandas.DataFrame
+        The submissions to grade, in table order.
+    units : list of soa_analysis.partition.Unit
+        Their raw files (a raw file's submissions stay in one partition).
+    workers : int
+        Processes (two partitions each, so that one slow partition does not hold the others up).
+    rubric, taxonomy, guidance
+        The fitted rubric, added-value taxonomy and guidance of the stage.
+    **inputs
+        The other per-submission tables (partners, tags, tag_evidence; each may be None).
+
+    Returns
+    -------
+    dict
+        Table name -> frame, as :func:`.stage.evidence_frames` returns for ``subs`` at once.
+    """
+    parts = with_inputs(subs_partitions(subs, units, 2 * workers), inputs)
+    with ProcessPoolExecutor(workers, mp_context=pool_context(PRELOAD)) as pool:
+        futures = [pool.submit(_grade_partition, part, rubric, taxonomy, guidance, mine) for part, mine in parts]
+        return combine_parts([f.result() for f in futures])

@@ -1,0 +1,109 @@
+"""The evidence stage's grading over a process pool (soa_analysis.evidence.pool) gives the tables
+it gives in one process.
+
+The corpus is made here from the bundled sample's case studies (scripts/sample_cases: FICTIONAL,
+written for the project), their answers mixed across cases and cut at random, so that it is
+varied; two submissions share a raw file now and then (a raw file's rows stay in one partition).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from soa_analysis.evidence import pool, run_evidence
+from soa_analysis.io import read_table, write_table
+from soa_analysis.nlp import split_sentences
+from soa_analysis.schema import PRIORITY_IDS, SECTION_COLUMNS
+
+CASES = Path(__file__).resolve().parents[1] / "scripts" / "sample_cases"
+TABLES = ("evidence", "evidence_sentences", "added_value", "alignment", "followups", "exemplars",
+          "partner_pairs", "consistency")
+ANSWERS = ("title", "need", "actions", "evidence", "added_value", "next_steps")
+PARTNER_TYPES = ["local_authority", "health_board", "police", "voluntary", "college"]
+
+
+def _cases() -> list[dict]:
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(CASES.glob("*.yaml"))
+            if not p.name.endswith(".report.yaml")]
+
+
+def make_corpus(folder: Path, n: int = 90, seed: int = 5) -> None:
+    """``n`` fictional submissions (with tags, tag evidence and partners) in ``folder``."""
+    rng = random.Random(seed)
+    cases = _cases()
+    subs, tags, te, partners = [], [], [], []
+    raw = 0
+    for i in range(n):
+        row = {s: "" for s in SECTION_COLUMNS}
+        for s in ANSWERS:
+            sents = split_sentences(str(rng.choice(cases).get(s) or ""))
+            if rng.random() < 0.1:
+                sents = []  # an unanswered question
+            row[s] = " ".join(rng.sample(sents, rng.randint(1, len(sents))) if sents else [])
+        if rng.random() < 0.8 or i == 0:
+            raw += 1  # otherwise this submission shares the last one's raw file
+        sid = f"pool{i:04d}"
+        case = rng.choice(cases)
+        subs.append({"submission_id": sid, "source_file": f"raw{raw:04d}.docx", "submission_type": "case_study_2009",
+                     "council": case["council"], "council_code": "", **row,
+                     "checklist": list(case.get("themes") or [])[: rng.randint(0, 2)], "outcomes_cited": [],
+                     "text": "\n\n".join(row[s] for s in SECTION_COLUMNS if row[s]), "format": "docx",
+                     "council_source": "", "date": case["date"] if rng.random() < 0.8 else "",
+                     "year": int(case["date"][:4]), "warnings": []})
+        for p in PRIORITY_IDS:
+            assigned = rng.random() < 0.3
+            tags.append({"submission_id": sid, "taxonomy": "priorities", "priority": p, "score": 0.5,
+                         "assigned": assigned, "evidence": ""})
+            if assigned:
+                for s in ("need", "evidence"):
+                    for sent in split_sentences(row[s])[:2]:
+                        te.append({"submission_id": sid, "taxonomy": "priorities", "priority": p, "section": s,
+                                   "sentence": sent, "phrases": []})
+        for j, ptype in enumerate(rng.sample(PARTNER_TYPES, rng.randint(0, 3))):
+            partners.append({"submission_id": sid, "name": f"Fictional partner {j}", "partner_type": ptype})
+    df = pd.DataFrame(subs)
+    df["year"] = df["year"].astype("Int64")
+    write_table(df, folder / "submissions.parquet", table="submissions")
+    write_table(pd.DataFrame(tags), folder / "tags.parquet", table="tags")
+    write_table(pd.DataFrame(te), folder / "tag_evidence.parquet", table="tag_evidence")
+    write_table(pd.DataFrame(partners), folder / "partners.parquet", table="partners")
+
+
+@pytest.fixture(scope="module")
+def in_one_process(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("one")
+    make_corpus(folder)
+    run_evidence(folder, full=True, evaluate=False, workers=1)
+    return folder
+
+
+def test_the_corpus_is_varied(in_one_process):
+    ev = read_table(in_one_process, "evidence")
+    assert set(ev["grade"]) >= {"strong", "some", "none"}
+    assert len(read_table(in_one_process, "followups")) > 20
+    assert len(read_table(in_one_process, "exemplars")) > 10
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_the_pool_gives_the_tables_of_one_process(tmp_path, in_one_process, workers, monkeypatch):
+    monkeypatch.setattr(pool, "POOL_MIN", 1)
+    make_corpus(tmp_path)
+    calls = []
+    real = pool.grade_in_pool
+    monkeypatch.setattr("soa_analysis.evidence.stage.grade_in_pool",
+                        lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    run_evidence(tmp_path, full=True, evaluate=False, workers=workers)
+    assert calls == [workers]  # graded in the pool
+    for name in TABLES:
+        pd.testing.assert_frame_equal(read_table(tmp_path, name), read_table(in_one_process, name), obj=name)
+
+
+def test_few_submissions_are_graded_in_the_stage_process():
+    assert pool.pool_workers(2, pool.POOL_MIN - 1) == 1
+    assert pool.pool_workers(0, 10 * pool.POOL_MIN) >= 1
+    assert pool.pool_workers(4, pool.POOL_MIN) == 4
