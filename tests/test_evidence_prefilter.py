@@ -97,8 +97,38 @@ def test_no_pattern_matches_where_the_prefilter_says_it_cannot(corpus):
 def test_features_are_the_same_with_and_without_the_prefilter(corpus, monkeypatch):
     rubric = load_rubric()
     with_it = [grader.sentence_features(s, rubric) for s in corpus]
-    monkeypatch.setattr(prefilter, "may_match", lambda compiled, text: True)
-    assert [grader.sentence_features(s, rubric) for s in corpus] == with_it
+    assert any(need for _, pats in grader._feature_plan(rubric) for *_, need, _ in pats)
+    assert any(digit for _, pats in grader._feature_plan(rubric) for *_, digit in pats)
+    monkeypatch.setattr(prefilter, "required_literals", lambda compiled: None)
+    monkeypatch.setattr(prefilter, "requires_digit", lambda compiled: False)
+    monkeypatch.setattr(grader, "_MASK_NEEDS_DIGIT", False)
+    monkeypatch.setattr(grader, "_PLANS", {})
+    assert not any(need or digit for _, pats in grader._feature_plan(rubric) for *_, need, digit in pats)
+    without = [grader.sentence_features(s, rubric) for s in corpus]
+    assert without == with_it
+    assert [list(f) for f in without] == [list(f) for f in with_it]  # the same order too
+
+
+def test_the_figure_mask_and_digit_patterns_need_a_digit(corpus):
+    from soa_analysis.evidence.patterns import FIGURE_MASK
+
+    assert prefilter.requires_digit(FIGURE_MASK)
+    for text in corpus:
+        if not prefilter.DIGIT.search(text):
+            assert grader.mask_non_figures(text) == text
+            for p in _rubric_patterns():
+                if prefilter.requires_digit(p):
+                    assert p.search(text.lower()) is None, (p.pattern, text)
+
+
+@pytest.mark.parametrize(("pattern", "needs"), [
+    (r"\d+%", True), (r"\d*%", False), (r"(?:19|20)\d{2}", True), (r"p[1-7]\b", True), (r"[^0-9]", False),
+    (r"(?:\d|x)", False), (r"(?:\d+|one)\s+people", False), (r"[0-9a]", False), (r"(?=\d)", False),
+    (r"(?:a\d|\db)", True), (r"\u0663", True),  # an Arabic-Indic digit is a digit too
+])
+def test_requires_digit_by_hand(pattern, needs):
+    assert prefilter.requires_digit(re.compile(pattern)) is needs
+    assert prefilter.requires_digit(re.compile(pattern, re.IGNORECASE)) is needs
 
 
 @pytest.mark.parametrize(("pattern", "words"), [
@@ -143,3 +173,21 @@ def test_any_pattern_that_matches_passes_the_prefilter(pattern, text):
     compiled = re.compile(pattern)
     if compiled.search(text) is not None:
         assert may_match(compiled, text), pattern
+
+
+def test_dates_are_the_same_searched_in_lower_case(corpus):
+    """extract_dates searches lower-cased ASCII text without IGNORECASE: the same mentions."""
+    import datetime as dt
+
+    from soa_analysis.evidence import timeline
+
+    assert any(a is not b for (a, _), (b, _) in zip(timeline._ORDER, timeline._LOWER_ORDER))
+    extra = [f"{w} {m} {y}" for w in ("By", "BY THE END OF", "in", "During") for m in ("March", "MARCH", "q3", "Summer")
+             for y in ("2012", "2011/12", "2011-2013")] + ["Over The Next Two Years.", "WITHIN SIX MONTHS", "Next Year"]
+    seen = 0
+    for text in corpus + extra:
+        for ref in (None, dt.date(2011, 6, 1)):
+            got = timeline.extract_dates(text, ref)
+            assert got == timeline._find_dates(text, text, timeline._ORDER, timeline.DATE_HINT, ref), text
+            seen += bool(got)
+    assert seen > 200

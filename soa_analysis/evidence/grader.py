@@ -15,6 +15,7 @@ from ..rubrics import Rubric, load_rubric
 from ..schema import GRADES, SECTION_COLUMNS
 from . import prefilter
 from .patterns import FIGURE_MASK, compile_lower, compile_pattern
+from .prefilter import DIGIT
 from .sentence_model import SentenceModel, load_sentence_model, text_terms
 from .timeline import DateMention, extract_dates
 
@@ -136,26 +137,7 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
     ('20%', 'fell', True)
     """
     rubric = rubric or load_rubric()
-    lower = sentence.lower()
-    fast = len(lower) == len(sentence)  # offsets into the lower-cased text are valid
-    masked = None
-    found: dict[str, str] = {}
-    for spec in rubric.features:
-        if spec.masked:
-            if masked is None:
-                masked = mask_non_figures(sentence)
-                masked_lower = masked.lower()
-            text, text_lower = masked, masked_lower
-        else:
-            text, text_lower = sentence, lower
-        for name, regex in spec.patterns:
-            if fast:
-                compiled = compile_lower(regex)
-                m = compiled.search(text_lower) if prefilter.may_match(compiled, text_lower) else None
-            else:
-                m = compile_pattern(regex).search(text)
-            if m:
-                found[spec.feature_id(name)] = sentence[m.start():m.end()].strip()
+    found = _pattern_features(sentence, _feature_plan(rubric))
     families = {k.split(":", 1)[0] for k in found}
     if "future" in families and "achieved" not in families:
         found["future_only"] = ""
@@ -170,6 +152,69 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
         found["timeline"] = dated[0].text
     if dates:
         found["when"] = (dated or dates)[0].text
+    return found
+
+
+# The figure mask holds a digit in every match (prefilter.requires_digit): a sentence without one is its own mask.
+_MASK_NEEDS_DIGIT = prefilter.requires_digit(FIGURE_MASK)
+_PLANS: dict[int, tuple] = {}
+
+
+def _feature_plan(rubric: Rubric) -> tuple:
+    """The rubric's patterns, ready to search: per feature spec, whether it reads the masked
+    text, and per pattern its feature id, its lower-case and case-insensitive compiled forms, the
+    words a match needs (:func:`.prefilter.required_literals`) and whether it needs a digit
+    (:func:`.prefilter.requires_digit`). Worked out once per rubric."""
+    key = id(rubric.features)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is rubric.features:
+        return hit[1]
+    plan = tuple((spec.masked, tuple((spec.feature_id(name), compile_lower(rx), compile_pattern(rx),
+                                      prefilter.required_literals(compile_lower(rx)),
+                                      prefilter.requires_digit(compile_lower(rx)))
+                                     for name, rx in spec.patterns))
+                 for spec in rubric.features)
+    if len(_PLANS) > 16:
+        _PLANS.clear()
+    _PLANS[key] = (rubric.features, plan)
+    return plan
+
+
+def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
+    """The pattern features of one sentence (in the rubric's order), each with the text it matched.
+
+    Searches the lower-cased sentence with the case-sensitive forms, skipping a pattern when the
+    text holds none of the words it needs or no digit when it needs one; when lower-casing changes
+    the sentence's length, the case-insensitive forms on the sentence itself, unfiltered.
+    """
+    lower = sentence.lower()
+    fast = len(lower) == len(sentence)  # offsets into the lower-cased text are valid
+    has_digit = DIGIT.search(sentence) is not None
+    masked = masked_lower = None
+    found: dict[str, str] = {}
+    for uses_mask, patterns in plan:
+        if uses_mask:
+            if masked is None:
+                masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
+                masked_lower = masked.lower()
+            text, text_lower = masked, masked_lower
+        else:
+            text, text_lower = sentence, lower
+        for fid, low, anycase, need, digit in patterns:
+            if fast:
+                if digit and not has_digit:
+                    continue
+                if need is not None:
+                    for word in need:
+                        if word in text_lower:
+                            break
+                    else:
+                        continue
+                m = low.search(text_lower)
+            else:
+                m = anycase.search(text)
+            if m:
+                found[fid] = sentence[m.start():m.end()].strip()
     return found
 
 

@@ -31,8 +31,9 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["required_literals", "may_match"]
+__all__ = ["required_literals", "may_match", "requires_digit", "needs_ignorecase", "DIGIT"]
 
+DIGIT = re.compile(r"\d")  # the test for a text that :func:`requires_digit` patterns need
 _Need = frozenset  # a set of words: a match contains at least one of them
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
 _GROUPS = {_c.ATOMIC_GROUP} if hasattr(_c, "ATOMIC_GROUP") else set()
@@ -106,5 +107,96 @@ def may_match(compiled: re.Pattern, text: str) -> bool:
         return True
     for word in need:
         if word in text:
+            return True
+    return False
+
+
+def _set_is_digits(items) -> bool:
+    """An ``IN`` node (a character class) that matches only decimal digits."""
+    for op, av in items:
+        if op is _c.CATEGORY and av is _c.CATEGORY_DIGIT:
+            continue
+        if op is _c.LITERAL and chr(av).isdecimal():
+            continue
+        if op is _c.RANGE and all(chr(c).isdecimal() for c in range(av[0], av[1] + 1)):
+            continue
+        return False  # NEGATE, other categories, letters ...
+    return bool(items)
+
+
+def _digit_sequence(items) -> bool:
+    return any(_digit_node(op, av) for op, av in items)
+
+
+def _digit_node(op, av) -> bool:
+    if op is _c.LITERAL:
+        return chr(av).isdecimal()
+    if op is _c.IN:
+        return _set_is_digits(av)
+    if op is _c.SUBPATTERN:
+        return _digit_sequence(av[3])
+    if op in _GROUPS:
+        return _digit_sequence(av)
+    if op is _c.BRANCH:
+        return all(_digit_sequence(branch) for branch in av[1])
+    if op in _REPEATS:
+        return av[0] >= 1 and _digit_sequence(av[2])
+    return False  # look-arounds, anchors, back-references, ``.`` ...
+
+
+@lru_cache(maxsize=4096)
+def _needs_digit(pattern: str, flags: int) -> bool:
+    return _digit_sequence(_p.parse(pattern, flags))
+
+
+def requires_digit(compiled: re.Pattern) -> bool:
+    """True when every match of ``compiled`` holds a decimal digit (a character ``\\d`` matches), so
+    that it cannot match a text :data:`DIGIT` finds nothing in.
+
+    Digits have no case, so this holds with or without IGNORECASE.
+
+    Example
+    -------
+    >>> requires_digit(re.compile(r"\\b(?:19|20)\\d{2}\\b|\\bp[1-7]\\b", re.I)), requires_digit(re.compile(r"\\d*%"))
+    (True, False)
+    """
+    return _needs_digit(compiled.pattern, compiled.flags)
+
+
+def _nodes(items):
+    """Every ``(op, av)`` node of a parsed expression, nested ones included."""
+    for op, av in items:
+        yield op, av
+        stack = [av]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, _p.SubPattern):
+                yield from _nodes(x)
+            elif isinstance(x, list) and x and isinstance(x[0], tuple) and len(x[0]) == 2 \
+                    and isinstance(x[0][0], _c._NamedIntConstant):
+                yield from _nodes(x)  # a character class's items
+            elif isinstance(x, (tuple, list)):
+                stack.extend(x)
+
+
+def _cased(c: str) -> bool:
+    """A character IGNORECASE may match differently from its lower-case ASCII self."""
+    return not (c.isascii() and c == c.lower()) and not (c == c.lower() == c.upper())
+
+
+def needs_ignorecase(compiled: re.Pattern) -> bool:
+    """False when ``compiled`` (case-insensitive) can search lower-cased ASCII text without IGNORECASE
+    and find the same matches: every literal character (alone, excluded, in a class or a range) is
+    lower-case ASCII or has no case at all.
+
+    Example
+    -------
+    >>> needs_ignorecase(re.compile(r"(?P<year>20\\d{2})–|[a-z]+")), needs_ignorecase(re.compile(r"[A-Z]{2}"))
+    (False, True)
+    """
+    for op, av in _nodes(_p.parse(compiled.pattern, compiled.flags)):
+        if op in (_c.LITERAL, _c.NOT_LITERAL) and _cased(chr(av)):
+            return True
+        if op is _c.RANGE and any(_cased(chr(c)) for c in range(av[0], av[1] + 1)):
             return True
     return False

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from .patterns import (
@@ -38,6 +39,7 @@ from .patterns import (
     MONTHS,
     NUMBER_WORDS,
 )
+from .prefilter import needs_ignorecase
 
 __all__ = ["DateMention", "extract_dates", "reference_date"]
 
@@ -173,6 +175,22 @@ _ORDER = (
 )
 
 
+def _lower_form(regex: re.Pattern) -> re.Pattern:
+    """``regex`` (case-insensitive) for lower-cased ASCII text: without IGNORECASE when it finds the
+    same there (:func:`.prefilter.needs_ignorecase`; case-sensitive matching is much faster), else itself.
+
+    On ASCII text the two find the same matches at the same offsets; the resolvers lower-case
+    what they read, and the mention's text is taken from the original.
+    """
+    if not regex.flags & re.IGNORECASE or needs_ignorecase(regex):
+        return regex
+    return re.compile(regex.pattern, regex.flags & ~re.IGNORECASE)
+
+
+_LOWER_ORDER = tuple((_lower_form(regex), resolve) for regex, resolve in _ORDER)
+_LOWER_HINT = _lower_form(DATE_HINT)
+
+
 def extract_dates(text: str, reference: dt.date | str | None = None) -> list[DateMention]:
     """Find the dates and periods in ``text`` and resolve each to a due date.
 
@@ -193,14 +211,23 @@ def extract_dates(text: str, reference: dt.date | str | None = None) -> list[Dat
     >>> [(d.text, d.due) for d in extract_dates("Complete by March 2012, reviewed in 2011/12.")]
     [('by March 2012', '2012-03-31'), ('in 2011/12', '2012-03-31')]
     """
-    if not text or not DATE_HINT.search(text):
+    if not text:
+        return []
+    if text.isascii():  # lower-cased once, searched without IGNORECASE (_lower_form)
+        return _find_dates(text, text.lower(), _LOWER_ORDER, _LOWER_HINT, reference)
+    return _find_dates(text, text, _ORDER, DATE_HINT, reference)
+
+
+def _find_dates(text: str, subject: str, order, hint: re.Pattern, reference) -> list[DateMention]:
+    """:func:`extract_dates` searching ``subject`` (``text`` or its lower-cased form) with ``order``."""
+    if not hint.search(subject):
         return []
     if isinstance(reference, str):
         reference = reference_date(reference)
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
-    for regex, resolve in _ORDER:
-        for m in regex.finditer(text):
+    for regex, resolve in order:
+        for m in regex.finditer(subject):
             start, end = m.span()
             if any(start < e and s < end for s, e in taken):
                 continue
@@ -209,5 +236,5 @@ def extract_dates(text: str, reference: dt.date | str | None = None) -> list[Dat
             except (ValueError, KeyError, OverflowError):
                 continue
             taken.append((start, end))
-            found.append(DateMention(m.group(0).strip(), due.isoformat() if due else "", kind, start))
+            found.append(DateMention(text[start:end].strip(), due.isoformat() if due else "", kind, start))
     return sorted(found, key=lambda d: d.start)
