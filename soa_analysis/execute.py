@@ -17,7 +17,7 @@ from .errors import ConfigError, StageError
 from .guards import kernel_folder
 
 __all__ = ["NOTEBOOKS", "KERNEL_NAME", "find_notebooks_dir", "check_parameters", "stage_parameters",
-           "execute_stage"]
+           "execute_stage", "WarmKernels", "WARM_IMPORTS"]
 
 NOTEBOOKS = {
     "ingest": "01_ingest.ipynb",
@@ -165,8 +165,100 @@ def _kernel():
                 km.shutdown_kernel(now=True)
 
 
+# What each stage's notebook imports first: a kernel started ahead of its stage imports them
+# while the stage before it runs (the notebook's own imports then find them loaded).
+WARM_IMPORTS = {
+    "ingest": "import pandas, IPython.display, soa_analysis.ingest, soa_analysis.ingest.run, soa_analysis.engine",
+    "tag": "import IPython.display, soa_analysis.labelled, soa_analysis.tagging, soa_analysis.tagging.stage, "
+           "soa_analysis.engine",
+    "evidence": "import IPython.display, soa_analysis.evidence, soa_analysis.evidence.stage, soa_analysis.engine",
+    "report": "import soa_analysis.report, soa_analysis.report.councils, soa_analysis.report.exports",
+}
+# nbclient starts a kernel with its history in memory; a kernel started ahead is started the same way
+_KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
+
+
+def _start_warm(stage: str, cwd: Path):
+    """Start a kernel for ``stage`` in ``cwd`` and import what its notebook imports; returns
+    the open kernel context (enter it with ``with``) and its manager."""
+    stack = contextlib.ExitStack()
+    try:
+        km = stack.enter_context(_kernel())
+        km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(cwd))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            # silent and not stored: the executed notebook's cells and counts are the notebook's own
+            kc.execute_interactive(WARM_IMPORTS.get(stage, "pass"), silent=True, store_history=False,
+                                   timeout=300)
+        finally:
+            kc.stop_channels()
+    except BaseException:
+        stack.close()
+        raise
+    return stack, km
+
+
+class WarmKernels:
+    """Kernels started ahead of their stages, in a background thread, one stage ahead.
+
+    A run calls :meth:`start` for the next stage while a stage runs and passes this object to
+    :func:`execute_stage`, which takes the stage's kernel (waiting for it to be ready) or, when
+    none was started or it failed to start, starts one as before. Only the modules the
+    notebook imports anyway are loaded ahead: the executed notebook is the same. :meth:`close`
+    shuts down any kernel not taken (a failed run).
+    """
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-kernel")
+        self._pending: dict = {}
+
+    def start(self, stage: str, cwd: Path) -> None:
+        """Start ``stage``'s kernel in ``cwd`` in the background (once)."""
+        if stage not in self._pending:
+            self._pending[stage] = (self._pool.submit(_start_warm, stage, Path(cwd)), str(cwd))
+
+    @contextlib.contextmanager
+    def take(self, stage: str, cwd: Path):
+        """The kernel manager started ahead for ``stage`` (shut down afterwards), else a new one."""
+        pending = self._pending.pop(stage, None)
+        warm = None
+        if pending is not None and pending[1] == str(cwd):
+            try:
+                warm = pending[0].result()
+            except Exception:  # noqa: BLE001 - it could not start: start one as usual below
+                warm = None
+        elif pending is not None:
+            self._discard(pending[0])
+        if warm is None:
+            with (warm.take(stage, cwd) if warm is not None else _kernel()) as km:
+                yield km
+            return
+        stack, km = warm
+        with stack:
+            yield km
+
+    @staticmethod
+    def _discard(future) -> None:
+        try:
+            stack, _ = future.result()
+        except Exception:  # noqa: BLE001 - nothing was started
+            return
+        stack.close()
+
+    def close(self) -> None:
+        """Shut down the kernels started and not taken."""
+        for future, _ in self._pending.values():
+            self._discard(future)
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
+
+
 def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd: Path,
-                  progress: bool = False) -> None:
+                  progress: bool = False, warm: WarmKernels | None = None) -> None:
     """Execute one notebook with papermill, raising :class:`StageError` on failure.
 
     The executed notebook is written to ``output`` whether or not the stage succeeds.
@@ -183,6 +275,8 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd
         The kernel's working folder.
     progress : bool
         Show papermill's cell progress bar.
+    warm : WarmKernels, optional
+        Kernels started ahead: the stage takes its own from there when there is one.
 
     Raises
     ------
@@ -197,7 +291,7 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd
     check_parameters(notebook, params)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _kernel() as km:
+        with (warm.take(stage, cwd) if warm is not None else _kernel()) as km:
             # The kernel's working folder is set through nbclient's resources rather than
             # papermill's ``cwd``, which chdirs this whole process: unsafe while other
             # threads of the process are working.

@@ -32,7 +32,7 @@ from typing import TextIO
 from .config import STAGES, RunOptions
 from .engine import check_engine, run_engine
 from .errors import ConfigError, InputError, PublishError, SoaError, StageError
-from .execute import NOTEBOOKS, check_parameters, execute_stage, find_notebooks_dir, stage_parameters
+from .execute import NOTEBOOKS, WarmKernels, check_parameters, execute_stage, find_notebooks_dir, stage_parameters
 from .guards import check_submissions, folder_lock, ingest_record, os_error_reason, recover
 from .lineage import check_inputs, stage_record
 from .manifest import finish_manifest, new_manifest, write_manifest
@@ -62,14 +62,15 @@ class RunResult:
 
 
 def _run_stage(stage: str, opts: RunOptions, nb_dir: Path, run_dir: Path, run_id: str, *, progress: bool,
-               stream: TextIO) -> list[Path]:
-    """Execute one stage; the report stage returns the files it made to publish."""
+               stream: TextIO, warm: WarmKernels | None = None) -> list[Path]:
+    """Execute one stage (in its kernel from ``warm`` when one was started ahead); the report
+    stage returns the files it made to publish."""
     if stage == "report":
         from .report.stage import run_report_stage
 
-        return run_report_stage(opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
+        return run_report_stage(opts, nb_dir, run_dir, run_id, progress=progress, stream=stream, warm=warm)
     execute_stage(stage, nb_dir / NOTEBOOKS[stage], run_dir / "notebooks" / NOTEBOOKS[stage],
-                  stage_parameters(stage, opts), cwd=nb_dir, progress=progress)
+                  stage_parameters(stage, opts), cwd=nb_dir, progress=progress, warm=warm)
     return []
 
 
@@ -193,10 +194,14 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
     manifest, run_dir, run_id = result.manifest, result.run_dir, result.run_id
     made: list[Path] = []
     engine = contextlib.ExitStack()
+    warm = WarmKernels()  # each stage's kernel started (and its imports done) while the stage before runs
     stage = stages[0]
     try:
+        warm.start(stages[0], nb_dir)
         stage_opts, manifest["engine"] = engine.enter_context(run_engine(opts))  # a LocalCluster for dask
         for i, stage in enumerate(stages, 1):
+            if i < len(stages):
+                warm.start(stages[i], nb_dir)
             if stage == "report":
                 engine.close()  # the report runs on this machine: the cluster's workers are done
             t0 = time.perf_counter()
@@ -215,7 +220,8 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
                     from .changes.stage import run_change_step
 
                     manifest["changes"] = run_change_step(opts, run_dir)
-                made += _run_stage(stage, stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream)
+                made += _run_stage(stage, stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream,
+                                   warm=warm)
             manifest["timings_s"][stage] = round(time.perf_counter() - t0, 2)
             _record_reuse(manifest, opts.processed_dir, stage)
             print(f"[{i}/{len(stages)}] {stage} done in {manifest['timings_s'][stage]:.1f} s", file=stream)
@@ -233,6 +239,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
         result.status = "succeeded"
     finally:
         engine.close()
+        warm.close()
         finish_manifest(manifest, status=result.status if result.status != "running" else "failed",
                         error=result.error, total_s=time.perf_counter() - started,
                         processed_dir=Path(opts.processed_dir),

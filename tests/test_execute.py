@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from soa_analysis import execute
@@ -36,3 +38,44 @@ def test_a_parameters_line_papermill_cannot_parse_is_refused(tmp_path, write_not
 def test_unknown_stage_has_no_parameters():
     with pytest.raises(ConfigError, match="unknown stage"):
         execute.stage_parameters("tagging", make_options())
+
+
+def _cells(path):
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    return [(c.execution_count, [o.get("text", "") for o in c.outputs]) for c in nb.cells if c.cell_type == "code"]
+
+
+def test_a_kernel_started_ahead_runs_the_notebook_as_a_new_one_would(tmp_path, write_notebook, monkeypatch):
+    # the warm-up imports a module of its own: the notebook sees it loaded, its cells and counts are its own
+    (tmp_path / "warm_probe.py").write_text("LOADED = True\n")
+    monkeypatch.setitem(execute.WARM_IMPORTS, "ingest", "import warm_probe")
+    nb = write_notebook(tmp_path / "nb.ipynb", "x: int = 1  # a number",
+                        "import sys, os\nprint(x, 'warm_probe' in sys.modules, os.getcwd() == %r)" % str(tmp_path))
+    warm = execute.WarmKernels()
+    try:
+        warm.start("ingest", tmp_path)
+        execute.execute_stage("ingest", nb, tmp_path / "warm.ipynb", {"x": 2}, cwd=tmp_path, warm=warm)
+        # a kernel started for another folder is not used: a new one is started in the right folder
+        warm.start("tag", tmp_path / "elsewhere")
+        execute.execute_stage("tag", nb, tmp_path / "moved.ipynb", {"x": 2}, cwd=tmp_path, warm=warm)
+    finally:
+        warm.close()
+    execute.execute_stage("ingest", nb, tmp_path / "cold.ipynb", {"x": 2}, cwd=tmp_path)
+    warm_cells, cold_cells = _cells(tmp_path / "warm.ipynb"), _cells(tmp_path / "cold.ipynb")
+    assert [c for c, _ in warm_cells] == [c for c, _ in cold_cells] == [1, 2, 3]  # parameters, injected, body
+    assert warm_cells[-1][1] == ["2 True True\n"]
+    assert cold_cells[-1][1] == ["2 False True\n"]
+    assert _cells(tmp_path / "moved.ipynb")[-1][1] == ["2 False True\n"]
+
+
+def test_kernels_started_ahead_and_not_used_are_shut_down(tmp_path):
+    warm = execute.WarmKernels()
+    warm.start("evidence", tmp_path)
+    _, km = warm._pending["evidence"][0].result()
+    folder = Path(km.connection_file).parent  # its private socket folder
+    assert km.is_alive() and folder.is_dir()
+    warm.close()
+    assert not km.is_alive()
+    assert not folder.exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import RunOptions
-from ..execute import NOTEBOOKS, execute_stage, stage_parameters
+from ..execute import NOTEBOOKS, WarmKernels, execute_stage, stage_parameters
 
 __all__ = ["run_report_stage", "run_report_notebook", "report_notebook"]
 
@@ -76,13 +76,14 @@ def run_report_notebook(
 
 
 def run_report_stage(opts: RunOptions, nb_dir: Path, run_dir: Path, run_id: str, *, progress: bool,
-                     stream: TextIO) -> list[Path]:
+                     stream: TextIO, warm: WarmKernels | None = None) -> list[Path]:
     """Build a run's shared pages: ``summary.html``, ``tables/`` and ``councils/``.
 
     The report notebook is executed once (``notebooks/04_report.ipynb`` in the run folder is
     the log of every page): it shows the national sections, exports the tables and, unless
     ``opts.council_reports`` is off, writes every council's page from the data it loaded.
-    The executed notebook is then rendered as ``summary.html``.
+    The executed notebook is then rendered as ``summary.html``. ``warm``: kernels started ahead
+    (:class:`soa_analysis.execute.WarmKernels`).
 
     Returns
     -------
@@ -100,7 +101,7 @@ def run_report_stage(opts: RunOptions, nb_dir: Path, run_dir: Path, run_id: str,
     councils_dir = run_dir / "councils" if opts.council_reports else None
     executed = run_dir / "notebooks" / NOTEBOOKS["report"]
     params = stage_parameters("report", opts, run_id=run_id, tables_dir=tables_dir, councils_dir=councils_dir)
-    execute_stage("report", nb_dir / NOTEBOOKS["report"], executed, params, cwd=nb_dir, progress=progress)
+    execute_stage("report", nb_dir / NOTEBOOKS["report"], executed, params, cwd=nb_dir, progress=progress, warm=warm)
     made = [render_notebook_html(executed, run_dir / "summary.html")]
     for folder in (tables_dir, councils_dir):
         if folder is not None and folder.exists():
