@@ -1,0 +1,78 @@
+"""The evidence grade's hot paths give what the plain code gives.
+
+The grader's inner loops (the rubric patterns' plan and prefilters, dates searched in lower
+case, the sentence model's probability and explanation computed in one pass) are checked here
+against the plain versions: the sentence model's own methods, every pattern searched, the date
+expressions with IGNORECASE. The whole tables are compared on a corpus made from the bundled
+sample's FICTIONAL case studies (tests/test_evidence_pool.make_corpus).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_evidence_pool import make_corpus
+
+from soa_analysis.evidence import grader, prefilter, timeline
+from soa_analysis.evidence.grader import EvidenceGrader
+from soa_analysis.evidence.sentence_model import text_terms
+from soa_analysis.evidence.stage import evidence_frames
+from soa_analysis.evidence.themes import ThemeTagger
+from soa_analysis.io import read_table
+from soa_analysis.rubrics import load_guidance
+from soa_analysis.schema import SECTION_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    make_corpus(folder, n=60, seed=9)
+    return {name: read_table(folder, name) for name in ("submissions", "tags", "tag_evidence", "partners")}
+
+
+def _frames(corpus) -> dict[str, pd.DataFrame]:
+    return evidence_frames(corpus["submissions"], grader=EvidenceGrader().fit(), tagger=ThemeTagger().fit(),
+                           guidance=load_guidance(), partners=corpus["partners"], tags=corpus["tags"],
+                           tag_evidence=corpus["tag_evidence"])
+
+
+def _plain_readings(model, terms):
+    for ts in terms:
+        p = model.probability(ts)
+        yield p, (lambda ts=ts, p=p: model.explain(ts, p))
+
+
+def test_the_model_readings_are_the_models_own(corpus):
+    g = EvidenceGrader().fit()
+    model = g.model_
+    assert model is not None
+    n = 0
+    for row in corpus["submissions"].to_dict("records"):
+        sections = {s: row.get(s) or "" for s in SECTION_COLUMNS}
+        graded = [g.grade_sentence(s, sec) for sec, text in g.sections_to_grade(sections)
+                  for s in grader.split_sentences(text)]
+        terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
+        for (p, why), ts in zip(grader._model_readings(model, terms), terms):
+            assert p == pytest.approx(model.probability(ts), rel=1e-12, abs=1e-15)
+            assert why() == model.explain(ts, p)
+            n += 1
+    assert n > 150
+
+
+def test_the_tables_are_those_of_the_plain_code(corpus, monkeypatch):
+    fast = _frames(corpus)
+    assert len(fast["evidence_sentences"]) > 150 and fast["evidence"]["grade"].nunique() >= 3
+    monkeypatch.setattr(grader, "_model_readings", _plain_readings)
+    monkeypatch.setattr(prefilter, "required_literals", lambda compiled: None)
+    monkeypatch.setattr(prefilter, "requires_digit", lambda compiled: False)
+    monkeypatch.setattr(grader, "_MASK_NEEDS_DIGIT", False)
+    monkeypatch.setattr(grader, "_PLANS", {})
+    monkeypatch.setattr(timeline, "_LOWER_ORDER", timeline._ORDER)
+    monkeypatch.setattr(timeline, "_LOWER_HINT", timeline.DATE_HINT)
+    monkeypatch.setattr(timeline, "extract_dates", lambda text, reference=None: timeline._find_dates(
+        text or "", text or "", timeline._ORDER, timeline.DATE_HINT, reference) if text else [])
+    monkeypatch.setattr(grader, "extract_dates", timeline.extract_dates)
+    plain = _frames(corpus)
+    assert set(fast) == set(plain)
+    for name in fast:
+        pd.testing.assert_frame_equal(fast[name], plain[name], obj=name)
