@@ -9,8 +9,10 @@ Usage::
 
     .venv/bin/python benchmarks/bench_evidence.py            # 10,000 submissions
     .venv/bin/python benchmarks/bench_evidence.py --n 1000   # quicker
+    .venv/bin/python benchmarks/bench_evidence.py --n 1000 --workers 1   # graded in one process
 
-Prints one JSON line: n, seconds, submissions_per_second, peak_rss_mb, grade counts.
+Prints one JSON line: n, seconds, submissions_per_second, cpu_seconds, workers, peak_rss_mb (and
+the largest grading worker's), grade counts.
 """
 
 from __future__ import annotations
@@ -107,9 +109,16 @@ def make_submissions(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame,
     return df, pd.DataFrame(tags), pd.DataFrame(partners)
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the grading workers)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="number of generated submissions")
+    ap.add_argument("--workers", type=int, default=0, help="grading processes (0: one per core; 1: this process)")
     args = ap.parse_args(argv)
     subs, tags, partners = make_submissions(args.n)
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,15 +126,19 @@ def main(argv=None) -> dict:
         write_table(tags, Path(tmp) / "tags.parquet", table="tags")
         write_table(partners, Path(tmp) / "partners.parquet", table="partners")
         del subs, tags, partners
-        t0 = time.perf_counter()
-        result = run_evidence(tmp, evaluate=False)
-        seconds = time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), _cpu()
+        result = run_evidence(tmp, evaluate=False, workers=args.workers)
+        seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = {
         "n": args.n,
         "seconds": round(seconds, 2),
         "submissions_per_second": round(args.n / seconds, 1),
+        "cpu_seconds": round(cpu, 2),  # this process and its grading workers
+        "workers": args.workers,
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_worker_mb": round(child_kb / 1024, 1),
         "grades": result.meta["grades"],
         "sentences": int(len(result.evidence_sentences)),
     }
