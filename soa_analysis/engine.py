@@ -33,6 +33,7 @@ import pandas as pd
 
 from .config import ENGINES, RunOptions
 from .errors import ConfigError
+from .procs import combine_parts, partitions, subs_partitions, with_inputs
 
 __all__ = ["DaskEngine", "stage_engine", "check_engine", "local_cluster", "run_engine", "partitions",
            "subs_partitions", "with_inputs", "combine_parts"]
@@ -117,52 +118,6 @@ def stage_engine(engine: str = "local", scheduler: str = ""):
     return DaskEngine(scheduler or None)
 
 
-def partitions(units: list, n: int) -> list[list]:
-    """``units`` (raw-file units, in table order) cut into at most ``n`` runs of adjacent units of
-    about the same number of submissions.
-
-    Example
-    -------
-    >>> from soa_analysis.partition import Unit
-    >>> [[u.raw_file for u in p] for p in partitions([Unit("a", ["1", "2"]), Unit("b", ["3"]), Unit("c", ["4"])], 2)]
-    [['a'], ['b', 'c']]
-    """
-    total = sum(len(u.ids) for u in units)
-    if not units:
-        return []
-    size = max(1, -(-total // max(1, n)))
-    out: list[list] = [[]]
-    count = 0
-    for u in units:
-        if out[-1] and count + len(u.ids) > size:
-            out.append([])
-            count = 0
-        out[-1].append(u)
-        count += len(u.ids)
-    return out
-
-
-def subs_partitions(subs: pd.DataFrame, units: list, n: int) -> list[pd.DataFrame]:
-    """The rows of ``subs`` cut into at most ``n`` partitions of whole raw files (:func:`partitions`), in order."""
-    at = subs["submission_id"].astype(str)
-    return [subs[at.isin({s for u in part for s in u.ids})].reset_index(drop=True) for part in partitions(units, n)]
-
-
-def with_inputs(parts: list[pd.DataFrame], inputs: dict) -> list[tuple[pd.DataFrame, dict]]:
-    """Each partition with its submissions' rows of the other per-submission tables (``None`` stays ``None``)."""
-    out = []
-    for part in parts:
-        ids = set(part["submission_id"].astype(str))
-        out.append((part, {k: (v[v["submission_id"].astype(str).isin(ids)] if v is not None else None)
-                           for k, v in inputs.items()}))
-    return out
-
-
-def combine_parts(results: list[dict]) -> dict[str, pd.DataFrame]:
-    """The partitions' tables (name -> frame, one dict a partition) joined in partition order."""
-    return {name: pd.concat([r[name] for r in results], ignore_index=True) for name in results[0]}
-
-
 def _ingest_batch(root: str, entries: list, limits) -> list[dict]:
     from .ingest.run import _process_file
 
@@ -176,12 +131,9 @@ def _tag_partition(processed_dir, subs, taxonomies, labels, extra_labels, params
 
 
 def _grade_partition(subs, rubric, taxonomy, guidance, inputs):
-    from .evidence.grader import EvidenceGrader
-    from .evidence.stage import evidence_frames
-    from .evidence.themes import ThemeTagger
+    from .evidence.stage import grade_partition
 
-    return evidence_frames(subs, grader=EvidenceGrader(rubric=rubric).fit(), tagger=ThemeTagger(taxonomy=taxonomy).fit(),
-                           guidance=guidance, **inputs)
+    return grade_partition(subs, rubric, taxonomy, guidance, inputs)
 
 
 class DaskEngine:

@@ -1,8 +1,9 @@
-"""Process pools for the stages: how many cores, and how to start workers safely.
+"""Sharing a stage's work over processes: how many cores, how to start workers safely, and how
+the submissions are cut into partitions and their tables joined again.
 
-One concern: a stage that shares work over processes (the evidence stage's grading, the
-report's council pages) starts its workers the same way, whether it runs in a script, a test
-or a Jupyter kernel.
+A stage that shares work over processes (the evidence stage's grading, the report's council
+pages, the Dask engine's tasks) starts its workers the same way, whether it runs in a script, a
+test or a Jupyter kernel, and cuts its submissions the same way (whole raw files, in order).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import multiprocessing
 import os
 import threading
 
-__all__ = ["cores", "pool_context"]
+import pandas as pd
+
+__all__ = ["cores", "pool_context", "partitions", "subs_partitions", "with_inputs", "combine_parts", "run_parts"]
 
 
 def cores() -> int:
@@ -38,3 +41,58 @@ def pool_context(preload: list[str]):
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(list(preload))
     return ctx
+
+
+def partitions(units: list, n: int) -> list[list]:
+    """``units`` (raw-file units, in table order) cut into at most ``n`` runs of adjacent units of
+    about the same number of submissions.
+
+    Example
+    -------
+    >>> from soa_analysis.partition import Unit
+    >>> [[u.raw_file for u in p] for p in partitions([Unit("a", ["1", "2"]), Unit("b", ["3"]), Unit("c", ["4"])], 2)]
+    [['a'], ['b', 'c']]
+    """
+    total = sum(len(u.ids) for u in units)
+    if not units:
+        return []
+    size = max(1, -(-total // max(1, n)))
+    out: list[list] = [[]]
+    count = 0
+    for u in units:
+        if out[-1] and count + len(u.ids) > size:
+            out.append([])
+            count = 0
+        out[-1].append(u)
+        count += len(u.ids)
+    return out
+
+
+def subs_partitions(subs: pd.DataFrame, units: list, n: int) -> list[pd.DataFrame]:
+    """The rows of ``subs`` cut into at most ``n`` partitions of whole raw files (:func:`partitions`), in order."""
+    at = subs["submission_id"].astype(str)
+    return [subs[at.isin({s for u in part for s in u.ids})].reset_index(drop=True) for part in partitions(units, n)]
+
+
+def with_inputs(parts: list[pd.DataFrame], inputs: dict) -> list[tuple[pd.DataFrame, dict]]:
+    """Each partition with its submissions' rows of the other per-submission tables (``None`` stays ``None``)."""
+    out = []
+    for part in parts:
+        ids = set(part["submission_id"].astype(str))
+        out.append((part, {k: (v[v["submission_id"].astype(str).isin(ids)] if v is not None else None)
+                           for k, v in inputs.items()}))
+    return out
+
+
+def combine_parts(results: list[dict]) -> dict[str, pd.DataFrame]:
+    """The partitions' tables (name -> frame, one dict a partition) joined in partition order."""
+    return {name: pd.concat([r[name] for r in results], ignore_index=True) for name in results[0]}
+
+
+def run_parts(fn, calls: list[tuple], workers: int, preload: list[str]) -> list:
+    """``fn(*args)`` for each ``args`` of ``calls`` in a pool of ``workers`` processes, results in order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=pool_context(preload)) as pool:
+        futures = [pool.submit(fn, *args) for args in calls]
+        return [f.result() for f in futures]

@@ -44,9 +44,9 @@ def _pages(folder):
 @pytest.fixture(params=[1, 2, "forkserver"], ids=["in-process", "two-workers", "forkserver"])
 def workers(request, monkeypatch):
     if request.param == "forkserver":  # as in a notebook kernel (threads): the data are pickled to the workers
-        from soa_analysis.report import councils
+        from soa_analysis import procs
 
-        monkeypatch.setattr(councils.threading, "active_count", lambda: 2)
+        monkeypatch.setattr(procs.threading, "active_count", lambda: 2)
         return 2
     return request.param
 

@@ -1,8 +1,8 @@
 """The evidence stage's grading shared over this machine's cores (the local engine).
 
 Grading is per submission and pure, so the submissions to grade are cut into partitions of
-whole raw files (:func:`soa_analysis.engine.subs_partitions`, as the Dask engine cuts them),
-each partition is graded by :func:`.stage.evidence_frames` in a worker process, and the
+whole raw files (:func:`soa_analysis.procs.subs_partitions`, as the Dask engine cuts them),
+each partition is graded by :func:`.stage.grade_partition` in a worker process, and the
 partitions' tables are joined in order: the tables are the same as grading them all in one
 process (a test checks). Below :data:`POOL_MIN` submissions a pool would cost more to start
 than it saves, and they are graded in the stage's own process.
@@ -10,18 +10,15 @@ than it saves, and they are graded in the stage's own process.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-
 import pandas as pd
 
-from ..engine import _grade_partition, combine_parts, subs_partitions, with_inputs
-from ..procs import cores, pool_context
+from ..procs import combine_parts, cores, run_parts, subs_partitions, with_inputs
 
 __all__ = ["POOL_MIN", "pool_workers", "grade_in_pool"]
 
 POOL_MIN = 200
 # what a fork server imports once for its workers (in a Jupyter kernel, which must not fork)
-PRELOAD = ["soa_analysis.engine", "soa_analysis.evidence.stage"]
+PRELOAD = ["soa_analysis.evidence.stage"]
 
 
 def pool_workers(workers: int | None, n_todo: int) -> int:
@@ -37,7 +34,7 @@ def pool_workers(workers: int | None, n_todo: int) -> int:
     return n if n > 1 and n_todo >= POOL_MIN else 1
 
 
-def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, *, rubric, taxonomy, guidance,
+def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, grade, *, rubric, taxonomy, guidance,
                   **inputs) -> dict[str, pd.DataFrame]:
     """The evidence stage's per-submission tables of ``subs`` graded by ``workers`` processes.
 
@@ -49,6 +46,9 @@ def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, *, rubric, taxo
         Their raw files (a raw file's submissions stay in one partition).
     workers : int
         Processes (two partitions each, so that one slow partition does not hold the others up).
+    grade : callable
+        ``grade(part, rubric, taxonomy, guidance, inputs)`` -> the partition's tables
+        (:func:`.stage.grade_partition`, passed in by the stage).
     rubric, taxonomy, guidance
         The fitted rubric, added-value taxonomy and guidance of the stage.
     **inputs
@@ -59,7 +59,6 @@ def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, *, rubric, taxo
     dict
         Table name -> frame, as :func:`.stage.evidence_frames` returns for ``subs`` at once.
     """
-    parts = with_inputs(subs_partitions(subs, units, 2 * workers), inputs)
-    with ProcessPoolExecutor(workers, mp_context=pool_context(PRELOAD)) as pool:
-        futures = [pool.submit(_grade_partition, part, rubric, taxonomy, guidance, mine) for part, mine in parts]
-        return combine_parts([f.result() for f in futures])
+    calls = [(part, rubric, taxonomy, guidance, mine)
+             for part, mine in with_inputs(subs_partitions(subs, units, 2 * workers), inputs)]
+    return combine_parts(run_parts(grade, calls, workers, PRELOAD))

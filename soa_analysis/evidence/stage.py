@@ -32,7 +32,7 @@ from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
 __all__ = ["run_evidence", "EvidenceResult", "EXTRA_CONTRACTS", "validate_extra", "evidence_for_submissions",
-           "evidence_frames"]
+           "evidence_frames", "grade_partition"]
 
 # The two tables this stage writes that no later stage reads (contracts in soa_analysis/schema.py,
 # like every other table); the name is kept for callers that list them.
@@ -488,14 +488,21 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
         computed = engine.grade(todo, plan.todo, rubric=grader.rubric_, taxonomy=tagger.taxonomy_, guidance=guide,
                                 **inputs)
     elif pool > 1:  # over the cores, a partition of whole raw files a task
-        computed = grade_in_pool(todo, plan.todo, pool, rubric=grader.rubric_, taxonomy=tagger.taxonomy_,
-                                 guidance=guide, **inputs)
+        computed = grade_in_pool(todo, plan.todo, pool, grade_partition, rubric=grader.rubric_,
+                                 taxonomy=tagger.taxonomy_, guidance=guide, **inputs)
     else:  # a part of the submissions at a time: memory bounded whatever the corpus
         parts = in_chunks(todo, lambda part: evidence_frames(
             part, grader=grader, tagger=tagger, guidance=guide, progress=progress,
             **(inputs if part is todo else {k: _of(v, set(part["submission_id"].astype(str))) for k, v in inputs.items()})))
         computed = {name: concat_frames([p[name] for p in parts]) for name in parts[0]}
     return plan.combine(computed), plan
+
+
+def grade_partition(subs: pd.DataFrame, rubric, taxonomy, guidance, inputs: dict) -> dict[str, pd.DataFrame]:
+    """:func:`evidence_frames` of one partition of the submissions, in a worker (a process of the
+    stage's pool, or a Dask worker): the grader and themes fitted from the stage's rubric and taxonomy."""
+    return evidence_frames(subs, grader=EvidenceGrader(rubric=rubric).fit(), tagger=ThemeTagger(taxonomy=taxonomy).fit(),
+                           guidance=guidance, **inputs)
 
 
 def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.DataFrame, evidence: pd.DataFrame,
