@@ -85,8 +85,11 @@ def with_inputs(parts: list[pd.DataFrame], inputs: dict) -> list[tuple[pd.DataFr
 
 
 def combine_parts(results: list[dict]) -> dict[str, pd.DataFrame]:
-    """The partitions' tables (name -> frame, one dict a partition) joined in partition order."""
-    return {name: pd.concat([r[name] for r in results], ignore_index=True) for name in results[0]}
+    """The partitions' tables (name -> frame, one dict a partition) joined in partition order
+    (:func:`soa_analysis.partition.concat_frames`: an empty part cannot change a column's dtype)."""
+    from .partition import concat_frames
+
+    return {name: concat_frames([r[name] for r in results]) for name in results[0]}
 
 
 def run_parts(fn, calls: list[tuple], workers: int, preload: list[str]) -> list:
