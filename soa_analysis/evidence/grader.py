@@ -6,9 +6,6 @@ sentences (with their features and the text each feature matched) it rests on.
 
 from __future__ import annotations
 
-import functools
-import itertools
-import math
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -241,29 +238,6 @@ def _score(features: dict, rubric: Rubric) -> float:
     return round(min(1.0, max(0.0, total)), 4)
 
 
-def _model_readings(model: SentenceModel, terms: list[list[str]]):
-    """Per sentence, the model's probability and a function giving its explanation: the values of
-    :meth:`SentenceModel.probability` and :meth:`SentenceModel.explain` (a test checks), each
-    sentence's weights looked up once (the hot loop of the grade)."""
-    weight = model.weights.get
-    zero = itertools.repeat(0.0)
-    for ts in terms:
-        present = set(ts)
-        z = model.intercept + sum(map(weight, present, zero))
-        p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
-        yield p, functools.partial(_explain, present, weight, p)
-
-
-def _explain(present: set, weight, p: float, k: int = 3) -> str:
-    """:meth:`SentenceModel.explain` from the sentence's terms and the model's weight lookup."""
-    weighed = [(t, w) for t in present if (w := weight(t)) is not None]
-    key = lambda tw: (-abs(tw[1]), tw[0])  # noqa: E731 - the order of SentenceModel.top_terms
-    up = ", ".join(f"+ {t}" for t, _ in sorted((tw for tw in weighed if tw[1] > 0), key=key)[:k])
-    down = ", ".join(f"- {t}" for t, _ in sorted((tw for tw in weighed if tw[1] < 0), key=key)[:k])
-    inner = "; ".join(x for x in (up, down) if x)
-    return f"sentence model p={p:.2f}" + (f" ({inner})" if inner else "")
-
-
 class EvidenceGrader:
     """Grade the evidence of benefit of submissions with a rubric.
 
@@ -330,12 +304,13 @@ class EvidenceGrader:
         model = self.model_
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
         out = []
-        for s, (p, why_of) in zip(graded, _model_readings(model, terms)):
+        for s, ts in zip(graded, terms):
+            p = model.probability(ts)
             strength = model.decide(s.strength, p)
             if strength == s.strength and strength not in ("some", "strong"):
                 out.append(s)
                 continue
-            why = why_of()
+            why = model.explain(ts, p)
             if strength == s.strength:
                 rule = f"{s.rule}; {why}"
             elif strength == "none" or strength == "planned":

@@ -190,7 +190,8 @@ class SentenceModel:
 
     def top_terms(self, terms, k: int = 3, sign: int = 1) -> list[tuple[str, float]]:
         """The ``k`` present terms that pushed the probability most up (``sign=1``) or down (``-1``)."""
-        present = [(t, self.weights[t]) for t in set(terms) if t in self.weights and self.weights[t] * sign > 0]
+        weight = self.weights.get  # one look-up a term: this runs for every sentence the model decides on
+        present = [(t, w) for t in set(terms) if (w := weight(t)) is not None and w * sign > 0]
         return sorted(present, key=lambda tw: (-abs(tw[1]), tw[0]))[:k]
 
     def decide(self, rule_strength: str, p: float) -> str:
