@@ -23,6 +23,7 @@ report stage in :mod:`.report.stage`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -197,15 +198,24 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
     warm = WarmKernels()  # each stage's kernel started (and its imports done) while the stage before runs
     stage = stages[0]
     try:
-        warm.start(stages[0], nb_dir)
+        keys = {s: None if opts.full else stage_key(s, opts, nb_dir / NOTEBOOKS[s]) for s in stages}
+        # the stages that will be skipped: reusable now, after stages that are all skipped too (a stage that
+        # runs makes every later one run); no kernel is started ahead for them
+        skipped = set(itertools.takewhile(lambda s: reusable_run(opts.processed_dir, s, keys[s]) is not None, stages))
+
+        def start_ahead(s: str) -> None:
+            if s not in skipped:
+                warm.start(s, nb_dir)
+
+        start_ahead(stages[0])
         stage_opts, manifest["engine"] = engine.enter_context(run_engine(opts))  # a LocalCluster for dask
         for i, stage in enumerate(stages, 1):
             if i < len(stages):
-                warm.start(stages[i], nb_dir)
+                start_ahead(stages[i])
             if stage == "report":
                 engine.close()  # the report runs on this machine: the cluster's workers are done
             t0 = time.perf_counter()
-            key = None if opts.full else stage_key(stage, opts, nb_dir / NOTEBOOKS[stage])
+            key = keys[stage]
             if (made_by := reusable_run(opts.processed_dir, stage, key)) is not None:
                 _skip_stage(manifest, stage, made_by, t0, f"[{i}/{len(stages)}]", stream)
                 if stage == "ingest":

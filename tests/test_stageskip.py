@@ -45,10 +45,15 @@ def test_nothing_is_reused_without_a_stamp_with_that_key(tmp_path):
 
 
 @pytest.mark.slow
-def test_unchanged_stages_are_skipped_and_changed_ones_run(tmp_path, stand_in_notebooks):
+def test_unchanged_stages_are_skipped_and_changed_ones_run(tmp_path, stand_in_notebooks, monkeypatch):
     """Stand-in notebooks (the real parameter cells) that run the real ingest and write a table
-    per stage, and note each execution outside the processed folder."""
+    per stage, and note each execution outside the processed folder; no kernel is started
+    ahead for a stage that is skipped."""
     log = tmp_path / "executed.txt"
+    started: list[str] = []
+    start = pipeline.WarmKernels.start
+    monkeypatch.setattr(pipeline.WarmKernels, "start",
+                        lambda self, stage, cwd: (started.append(stage), start(self, stage, cwd))[1])
 
     def body(stage: str) -> str:
         code = f"open({str(log)!r}, 'a').write({stage!r} + '\\n')\n"
@@ -63,6 +68,7 @@ def test_unchanged_stages_are_skipped_and_changed_ones_run(tmp_path, stand_in_no
 
     def run(**kw):
         log.write_text("")
+        started.clear()
         opts = make_options(raw_dir=raw, processed_dir=tmp_path / "p", reports_dir=tmp_path / "r",
                             notebooks_dir=nbs, **kw)
         result = pipeline.run(opts, STAGES3, progress=False)
@@ -72,7 +78,7 @@ def test_unchanged_stages_are_skipped_and_changed_ones_run(tmp_path, stand_in_no
     executed, first = run()
     assert executed == list(STAGES3) and "key" in read_stamp(tmp_path / "p", "tag")
     executed, second = run()  # nothing changed
-    assert executed == []
+    assert executed == [] and started == []
     for stage in STAGES3:
         assert second.manifest["reuse"][stage] == {"full": False, "skipped": True, "tables_of_run": first.run_id}
         assert read_stamp(tmp_path / "p", stage)["run_id"] == first.run_id
@@ -83,6 +89,7 @@ def test_unchanged_stages_are_skipped_and_changed_ones_run(tmp_path, stand_in_no
     (tmp_path / "p" / "tag.out").write_text("edited by hand")  # the tag stage's table changed since
     executed, _ = run()
     assert executed == ["tag", "evidence"]  # ingest still reused; evidence was made from the old tags
+    assert "ingest" not in started and {"tag", "evidence"} <= set(started)
 
     (raw / "falkirk_walking_group.txt").write_text("FICTIONAL test submission. Council: Falkirk Council. "
                                                    "The walking group met weekly and 46 older people took part.\n",
