@@ -97,13 +97,14 @@ def test_no_pattern_matches_where_the_prefilter_says_it_cannot(corpus):
 def test_features_are_the_same_with_and_without_the_prefilter(corpus, monkeypatch):
     rubric = load_rubric()
     with_it = [grader.sentence_features(s, rubric) for s in corpus]
-    assert any(need for _, pats in grader._feature_plan(rubric) for *_, need, _ in pats)
-    assert any(digit for _, pats in grader._feature_plan(rubric) for *_, digit in pats)
+    specs, _index = grader._feature_plan(rubric)
+    assert any(need for _, pats in specs for *_, need, _ in pats)
+    assert any(digit for _, pats in specs for *_, digit in pats)
     monkeypatch.setattr(prefilter, "required_literals", lambda compiled: None)
     monkeypatch.setattr(prefilter, "requires_digit", lambda compiled: False)
     monkeypatch.setattr(grader, "_MASK_NEEDS_DIGIT", False)
     monkeypatch.setattr(grader, "_PLANS", {})
-    assert not any(need or digit for _, pats in grader._feature_plan(rubric) for *_, need, digit in pats)
+    assert not any(need or digit for _, pats in grader._feature_plan(rubric)[0] for *_, need, digit in pats)
     without = [grader.sentence_features(s, rubric) for s in corpus]
     assert without == with_it
     assert [list(f) for f in without] == [list(f) for f in with_it]  # the same order too
@@ -191,3 +192,18 @@ def test_dates_are_the_same_searched_in_lower_case(corpus):
             assert got == timeline._find_dates(text, text, timeline._ORDER, timeline.DATE_HINT, ref), text
             seen += bool(got)
     assert seen > 200
+
+
+def test_the_literal_index_lets_through_exactly_what_may_match_does(corpus):
+    """One pass for every pattern's words gives, per sentence, the patterns may_match lets through."""
+    specs, index = grader._feature_plan(load_rubric())
+    compiled = [low for _, pats in specs for _n, _f, low, *_ in pats]
+    assert len(compiled) > 10
+    for text in corpus:
+        lower = text.lower()
+        assert index.candidates(lower) == {i for i, rx in enumerate(compiled) if may_match(rx, lower)}
+
+
+def test_an_empty_literal_index_lets_every_pattern_through():
+    assert prefilter.LiteralIndex([None, None]).candidates("anything") == {0, 1}
+    assert prefilter.LiteralIndex([]).candidates("anything") == set()

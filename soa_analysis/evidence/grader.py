@@ -162,18 +162,21 @@ _PLANS: dict[int, tuple] = {}
 
 def _feature_plan(rubric: Rubric) -> tuple:
     """The rubric's patterns, ready to search: per feature spec, whether it reads the masked
-    text, and per pattern its feature id, its lower-case and case-insensitive compiled forms, the
-    words a match needs (:func:`.prefilter.required_literals`) and whether it needs a digit
-    (:func:`.prefilter.requires_digit`). Worked out once per rubric."""
+    text, and per pattern its number in the rubric, its feature id, its lower-case and
+    case-insensitive compiled forms, the words a match needs (:func:`.prefilter.required_literals`)
+    and whether it needs a digit (:func:`.prefilter.requires_digit`); and a
+    :class:`.prefilter.LiteralIndex` of every pattern's words. Worked out once per rubric."""
     key = id(rubric.features)
     hit = _PLANS.get(key)
     if hit is not None and hit[0] is rubric.features:
         return hit[1]
-    plan = tuple((spec.masked, tuple((spec.feature_id(name), compile_lower(rx), compile_pattern(rx),
-                                      prefilter.required_literals(compile_lower(rx)),
-                                      prefilter.requires_digit(compile_lower(rx)))
-                                     for name, rx in spec.patterns))
-                 for spec in rubric.features)
+    number = iter(range(sum(len(spec.patterns) for spec in rubric.features)))
+    specs = tuple((spec.masked, tuple((next(number), spec.feature_id(name), compile_lower(rx), compile_pattern(rx),
+                                       prefilter.required_literals(compile_lower(rx)),
+                                       prefilter.requires_digit(compile_lower(rx)))
+                                      for name, rx in spec.patterns))
+                  for spec in rubric.features)
+    plan = (specs, prefilter.LiteralIndex([need for _, patterns in specs for *_, need, _ in patterns]))
     if len(_PLANS) > 16:
         _PLANS.clear()
     _PLANS[key] = (rubric.features, plan)
@@ -184,32 +187,33 @@ def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
     """The pattern features of one sentence (in the rubric's order), each with the text it matched.
 
     Searches the lower-cased sentence with the case-sensitive forms, skipping a pattern when the
-    text holds none of the words it needs or no digit when it needs one; when lower-casing changes
+    text holds none of the words it needs (found for all patterns in one pass,
+    :class:`.prefilter.LiteralIndex`) or no digit when it needs one; when lower-casing changes
     the sentence's length, the case-insensitive forms on the sentence itself, unfiltered.
     """
+    specs, index = plan
     lower = sentence.lower()
     fast = len(lower) == len(sentence)  # offsets into the lower-cased text are valid
     has_digit = DIGIT.search(sentence) is not None
     masked = masked_lower = None
+    candidates = masked_candidates = None
     found: dict[str, str] = {}
-    for uses_mask, patterns in plan:
+    for uses_mask, patterns in specs:
         if uses_mask:
             if masked is None:
                 masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
                 masked_lower = masked.lower()
-            text, text_lower = masked, masked_lower
+                if fast:
+                    masked_candidates = index.candidates(masked_lower)
+            text, text_lower, may = masked, masked_lower, masked_candidates
         else:
-            text, text_lower = sentence, lower
-        for fid, low, anycase, need, digit in patterns:
+            if fast and candidates is None:
+                candidates = index.candidates(lower)
+            text, text_lower, may = sentence, lower, candidates
+        for number, fid, low, anycase, _need, digit in patterns:
             if fast:
-                if digit and not has_digit:
+                if (digit and not has_digit) or number not in may:
                     continue
-                if need is not None:
-                    for word in need:
-                        if word in text_lower:
-                            break
-                    else:
-                        continue
                 m = low.search(text_lower)
             else:
                 m = anycase.search(text)

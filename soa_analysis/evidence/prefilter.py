@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["required_literals", "may_match", "requires_digit", "needs_ignorecase", "DIGIT"]
+__all__ = ["required_literals", "may_match", "LiteralIndex", "requires_digit", "needs_ignorecase", "DIGIT"]
 
 DIGIT = re.compile(r"\d")  # the test for a text that :func:`requires_digit` patterns need
 _Need = frozenset  # a set of words: a match contains at least one of them
@@ -109,6 +109,45 @@ def may_match(compiled: re.Pattern, text: str) -> bool:
         if word in text:
             return True
     return False
+
+
+class LiteralIndex:
+    """Which of many patterns may match a text, from one pass over it.
+
+    ``needs[i]`` is what pattern ``i`` needs (:func:`required_literals`; ``None``: nothing known,
+    so it may always match). :meth:`candidates` finds every occurrence of every word at once
+    with an Aho-Corasick automaton (pyahocorasick) instead of one substring search per word and
+    pattern, and gives the patterns at least one of whose words occurs: exactly those
+    :func:`may_match` would let through, one by one.
+
+    Example
+    -------
+    >>> index = LiteralIndex([frozenset({"fell", "reduc"}), None, frozenset({"award"})])
+    >>> sorted(index.candidates("admissions fell by a third"))
+    [0, 1]
+    """
+
+    def __init__(self, needs) -> None:
+        import ahocorasick
+
+        self._always = frozenset(i for i, need in enumerate(needs) if need is None)
+        words: dict[str, set[int]] = {}
+        for i, need in enumerate(needs):
+            for word in need or ():
+                words.setdefault(word, set()).add(i)
+        self._automaton = ahocorasick.Automaton() if words else None
+        for word, patterns in words.items():
+            self._automaton.add_word(word, frozenset(patterns))
+        if self._automaton is not None:
+            self._automaton.make_automaton()
+
+    def candidates(self, text: str) -> set[int]:
+        """The patterns that may match ``text``: any of whose words it holds, and those that need none."""
+        out = set(self._always)
+        if self._automaton is not None:
+            for _end, patterns in self._automaton.iter(text):
+                out.update(patterns)
+        return out
 
 
 def _set_is_digits(items) -> bool:
