@@ -91,8 +91,10 @@ def graded_rows(cache: Path) -> tuple[dict, dict, dict]:
     return out, part, gold
 
 
-def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict) -> None:
-    """Check the labellers' files against the sentence split (the dump they read and ours), write LABELS."""
+def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, append: bool = False) -> None:
+    """Check the labellers' files against the sentence split (the dump they read and ours), write LABELS.
+
+    ``append``: keep LABELS' rows for the texts the files do not cover (the files' texts are replaced)."""
     dumped = json.loads(dump.read_text(encoding="utf-8"))
     bad = [i for i in graded if i in dumped and [list(x) for x in dumped[i]] != [[s[0], s[1]] for s in graded[i]]]
     if bad:
@@ -106,6 +108,12 @@ def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict) -> No
                     raise SystemExit(f"{p.name}: bad row {r['id']},{r['sentence']},{r['strength']}")
                 prev = marks.get((i, k))
                 marks[(i, k)] = s if prev is None or RANK3[s] > RANK3[prev] else prev
+    if append:
+        new = {i for i, _ in marks}
+        old, stale = load_labels(graded)
+        if stale:
+            raise SystemExit(f"the sentence split changed for texts already labelled: {sorted(stale)[:10]}")
+        marks.update({k: v for k, v in old.items() if k[0] not in new})
     want = sorted(i for i in graded if rt.three(gold[i]) != "none")
     missing = [i for i in want if not any(k[0] == i for k in marks)]
     extra = sorted({i for i, _ in marks} - set(want))
@@ -475,6 +483,8 @@ def main(argv=None) -> int:
     ap.add_argument("--import-labels", nargs="+", type=Path, metavar="CSV",
                     help="the labellers' files (id,sentence,strength,note) to check and write as sentence_labels.csv")
     ap.add_argument("--dump", type=Path, help="the sentence lists the labellers read (id -> [[section, sentence]])")
+    ap.add_argument("--append", action="store_true",
+                    help="--import-labels: add the files' texts to sentence_labels.csv instead of rewriting it")
     ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS) + list(TEXT_DECISION))
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--write", type=Path, help="fit on every studied part and write the model JSON here")
@@ -488,7 +498,7 @@ def main(argv=None) -> int:
     if a.import_labels:
         if not a.dump:
             ap.error("--import-labels needs --dump")
-        import_labels(a.import_labels, a.dump, graded, gold)
+        import_labels(a.import_labels, a.dump, graded, gold, a.append)
         return 0
     marks, stale = load_labels(graded)
     graded = {i: v for i, v in graded.items() if i not in stale}
