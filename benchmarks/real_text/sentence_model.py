@@ -36,7 +36,7 @@ import json
 import pickle
 import sys
 import warnings
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -163,50 +163,69 @@ def dataset(graded: dict, marks: dict, ids: list, gold: dict) -> list[dict]:
     return out
 
 
-def keep_terms(rows: list[dict], words: bool = True, rubric: bool = True, context: bool = True) -> set:
-    by_text = defaultdict(set)
-    for r in rows:
-        by_text[r["id"]].update(r["terms"])
-    df = Counter(t for ts in by_text.values() for t in ts)
-    keep = set()
-    for t, n in df.items():
-        is_word = t.startswith("w=")
-        is_context = t.startswith(("pos=", "prev:", "next:", "doc_"))
-        if (is_word and not words) or (not is_word and not is_context and not rubric) or (is_context and not context):
-            continue
-        if n >= MIN_TEXTS:
-            keep.add(t)
-    return keep
+def _kind_allowed(names, words: bool, rubric: bool, context: bool) -> np.ndarray:
+    """Which terms a variant reads: words (``w=``), context (place, neighbours, text) and the rubric's own."""
+    is_word = np.array([t.startswith("w=") for t in names], dtype=bool)
+    is_context = np.array([t.startswith(("pos=", "prev:", "next:", "doc_")) for t in names], dtype=bool)
+    return ~((is_word & (not words)) | (~is_word & ~is_context & (not rubric)) | (is_context & (not context)))
 
 
-def fit(rows: list[dict], C: float, words: bool = True, rubric: bool = True, context: bool = True,
-        unmarked: float = 1.0):
-    """A logistic regression (carries evidence: some or strong) on the rows; returns (intercept, weights).
+_MATRIX: dict = {}
 
-    ``unmarked``: the weight of an unmarked sentence of a text graded some or strong (a negative
-    the labellers did not pick, rather than one of a text with no evidence at all)."""
+
+def _matrix(rows_by_part: dict) -> dict:
+    """Every row's terms vectorised once (the folds fit many subsets of the same rows)."""
+    import scipy.sparse as sp
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
 
-    rows = [r for r in rows if not r["unlabelled"]]
-    keep = keep_terms(rows, words, rubric, context)
+    hit = _MATRIX.get(id(rows_by_part))
+    if hit is not None and hit[0] is rows_by_part:
+        return hit[1]
+    parts = sorted(rows_by_part)
+    rows = [r for p in parts for r in rows_by_part[p]]
     dv = DictVectorizer()
-    X = dv.fit_transform([{t: 1 for t in r["terms"] if t in keep} for r in rows])
-    y = [int(r["label"] != "none") for r in rows]
-    sw = np.array([unmarked if r["unmarked"] else 1.0 for r in rows])
-    lr = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(X, y, sample_weight=sw)
-    weights = {t: float(w) for t, w in zip(dv.feature_names_, lr.coef_[0]) if abs(w) > 1e-6}
-    return float(lr.intercept_[0]), weights
+    X = dv.fit_transform([dict.fromkeys(r["terms"], 1) for r in rows]).tocsr()
+    texts = {i: n for n, i in enumerate(dict.fromkeys(r["id"] for r in rows))}
+    text_of = np.array([texts[r["id"]] for r in rows])
+    start = np.cumsum([0] + [len(rows_by_part[p]) for p in parts])
+    data = {"X": X, "names": np.array(dv.feature_names_, dtype=object),
+            "incidence": sp.csr_matrix((np.ones(len(rows)), (text_of, np.arange(len(rows)))), shape=(len(texts), len(rows))),
+            "part_rows": {p: np.arange(start[k], start[k + 1]) for k, p in enumerate(parts)},
+            "y": np.array([int(r["label"] != "none") for r in rows]),
+            "unmarked": np.array([r["unmarked"] for r in rows], dtype=bool),
+            "unlabelled": np.array([r["unlabelled"] for r in rows], dtype=bool)}
+    _MATRIX[id(rows_by_part)] = (rows_by_part, data)
+    return data
 
 
 _FITS: dict = {}
 
 
 def fit_parts(rows_by_part: dict, parts, C: float, words: bool, rubric: bool, context: bool, unmarked: float = 1.0):
-    """:func:`fit` on the rows of ``parts``, remembered (the nested folds fit the same sets again)."""
-    key = (tuple(sorted(parts)), C, words, rubric, context, unmarked)
-    if key not in _FITS:
-        _FITS[key] = fit([r for p in sorted(parts) for r in rows_by_part[p]], C, words, rubric, context, unmarked)
+    """A logistic regression (carries evidence: some or strong) on the rows of ``parts``; (intercept, weights).
+
+    Terms are those of the variant (``words``, ``rubric``, ``context``) present in at least
+    ``MIN_TEXTS`` of the training texts; texts graded some or strong that nobody has labelled
+    sentence by sentence are left out. ``unmarked``: the weight of an unmarked sentence of a text
+    graded some or strong (a negative the labellers did not pick, rather than one of a text with
+    no evidence at all). Remembered: the nested folds fit the same sets again."""
+    from sklearn.linear_model import LogisticRegression
+
+    key = (id(rows_by_part), tuple(sorted(parts)), C, words, rubric, context, unmarked)
+    if key in _FITS:
+        return _FITS[key]
+    m = _matrix(rows_by_part)
+    idx = np.concatenate([m["part_rows"][p] for p in sorted(parts)])
+    idx = idx[~m["unlabelled"][idx]]
+    in_texts = (m["incidence"][:, idx] @ m["X"][idx]).tocsr()
+    in_texts.data[:] = 1
+    df = np.asarray(in_texts.sum(axis=0)).ravel()
+    cols = np.flatnonzero((df >= MIN_TEXTS) & _kind_allowed(m["names"], words, rubric, context))
+    sw = np.where(m["unmarked"][idx], unmarked, 1.0)
+    lr = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(m["X"][idx][:, cols], m["y"][idx],
+                                                                            sample_weight=sw)
+    weights = {str(m["names"][c]): float(w) for c, w in zip(cols, lr.coef_[0]) if abs(w) > 1e-6}
+    _FITS[key] = (float(lr.intercept_[0]), weights)
     return _FITS[key]
 
 
