@@ -130,6 +130,33 @@ def test_grade_rules(passage, grade):
     assert EvidenceGrader().fit().grade(passage).grade == grade
 
 
+@pytest.mark.parametrize(
+    "passage, grade",
+    [
+        # fictional sentences; the rubric's rules alone (rubric 2.4.0), so the sentence model cannot hide a change
+        # counts of people giving their views, or of award entries and winners, describe the process: none
+        ("Over 120 people have attended the consultation events.", "none"),
+        ("More than 90 residents took part in consultation events on the draft plan.", "none"),
+        ("Over 50 organisations took part in the awards this year, with 12 winners.", "none"),
+        # a count of people living in poverty describes the need
+        ("Some 4,100 children are living in poverty in the area.", "none"),
+        # outputs written as deliveries, calls, support for a number of people, people coming along
+        ("That month our volunteers made 350 deliveries and 120 wellbeing calls.", "some"),
+        ("Over 40 families came along to the open day.", "some"),
+        ("This included weekly support for 260 older people.", "some"),
+        ("Over 300 people attended 20 workshops.", "some"),
+    ],
+)
+def test_grade_rules_process_counts_and_outputs(passage, grade):
+    assert EvidenceGrader(model=None).fit().grade(passage).grade == grade
+
+
+def test_consultation_and_recognition_do_not_catch_feedback_or_qualifications():
+    # fictional: positive comments are feedback, and "Level 6 awards" are qualifications, not recognition
+    assert "consultation" not in sentence_features("Parents gave many positive comments about the new nursery.")
+    assert "recognition" not in sentence_features("In 2023, 64% of leavers gained 3 or more SCQF Level 6 awards.")
+
+
 def test_strongest_sentence_decides():
     passage = ("The project has been a great success. Some 214 tenants were supported. "
                "Arrears fell from £90,000 to £40,000 between 2009 and 2011.")
