@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from soa_analysis.io import write_table
 from soa_analysis.schema import SECTION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIED = ("dev", "test", "test2", "test3", "test4", "test5")  # benchmarks/real_text.py STUDIED
+STUDIED = ("dev", "test", "test2", "test3", "test4", "test5", "test6")  # benchmarks/real_text.py STUDIED
 PREFIXES = ("rule=", "why=", "section=", "feat=", "fam=", "w=", "pos=", "prev:", "next:", "doc_")
 
 # Fictional: the rules grade the first sentence "some" (people reached, counted); nothing in the second.
@@ -55,6 +56,8 @@ def test_packaged_model_loads_and_records_where_it_came_from():
         part = {r["id"]: r["split"] for r in csv.DictReader(fh)}
     # learned from studied parts only: never from a part still held out
     assert {part.get(i) for i in meta["trained_on"]["ids"]} <= set(STUDIED)
+    # and from every studied part (a part opened for study and labelled is learned from)
+    assert set(meta["trained_on"]["parts"]) == set(STUDIED)
     assert len(model.sha256) == 64
 
 
@@ -99,6 +102,28 @@ def test_model_promotes_and_demotes_and_says_why():
     assert "the rules said some" in demoted.sentences[0].rule
     kept = EvidenceGrader(model=_tiny(**{"fam=figure": 6.0})).fit().grade(REACHED)
     assert kept.grade == "some" and "sentence model p=0.95 (+ fam=figure)" in kept.sentences[0].rule
+
+
+def test_a_passage_shorter_than_min_sentences_is_graded_by_the_rules_alone(tmp_path):
+    # the tiny model counts no sentence (p=0.05): it demotes the rules' "some" only in a text long enough for it
+    m = replace(_tiny(), min_sentences=3)
+    grader = EvidenceGrader(model=m).fit()
+    assert grader.grade(REACHED).grade == "some"  # one sentence: the rules alone
+    assert grader.grade(f"{REACHED} {CHEERFUL}").grade == "some"  # two
+    assert grader.grade(f"{REACHED} {CHEERFUL} {CHEERFUL}").grade == "none"  # three: the model decides
+    assert m.applies(3) and not m.applies(2) and _tiny().applies(1)
+    path = tmp_path / "m.json"
+    path.write_text(m.to_json(), encoding="utf-8")
+    assert load_sentence_model(path).min_sentences == 3
+    # a file written before the field existed applies to every text
+    old = json.loads(m.to_json())
+    del old["min_sentences"]
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert load_sentence_model(path).min_sentences == 1
+
+
+def test_packaged_model_leaves_one_and_two_sentence_passages_to_the_rules():
+    assert load_sentence_model("packaged").min_sentences == 3
 
 
 def test_gate_keeps_rule_sentences_at_one_threshold_and_promotes_at_another():

@@ -369,7 +369,7 @@ class EvidenceGrader:
                 g = self.grade_sentence(sent, section, reference, after_need=after_need)
                 after_need = any(k == "need" or k.startswith("need:") for k in g.features)
                 graded.append(g)
-        if self.model_ is not None:
+        if self.model_ is not None and self.model_.applies(len(graded)):
             graded = self._with_model(graded)
         counts = {g: 0 for g in GRADES}
         for s in graded:

@@ -173,6 +173,11 @@ class SentenceModel:
         Where the weights came from: sources, scikit-learn version, rubric version, figures.
     sha256 : str
         Of the file's bytes (recorded in the evidence stage's fingerprint and meta).
+    min_sentences : int
+        The model decides only in a text of at least this many graded sentences; a shorter
+        passage (a sentence or two) is graded by the rules alone. The model learns from pages of
+        real text, where a sentence's place and neighbours mean something; a one-sentence passage
+        is its text's first and last sentence at once.
     """
 
     intercept: float
@@ -182,6 +187,11 @@ class SentenceModel:
     policy: str
     meta: dict
     sha256: str = ""
+    min_sentences: int = 1
+
+    def applies(self, n_sentences: int) -> bool:
+        """Whether the model decides for a text of ``n_sentences`` graded sentences."""
+        return n_sentences >= self.min_sentences
 
     def probability(self, terms) -> float:
         """The probability that a sentence with these terms carries evidence of benefit."""
@@ -218,12 +228,13 @@ class SentenceModel:
         return {"policy": self.policy, "threshold": self.threshold, "promote": self.promote, "sha256": self.sha256,
                 "sklearn": self.meta.get("sklearn", ""), "rubric_version": self.meta.get("rubric_version", ""),
                 "n_texts": trained.get("n_texts"), "n_sentences": trained.get("n_sentences"),
-                "n_weights": len(self.weights)}
+                "n_weights": len(self.weights), "min_sentences": self.min_sentences}
 
     def to_json(self) -> str:
         """The model as the JSON the package ships (sorted, stable)."""
         return json.dumps({"format": FORMAT, "policy": self.policy, "threshold": self.threshold,
-                           "promote": self.promote, "intercept": self.intercept, "meta": self.meta,
+                           "promote": self.promote, "min_sentences": self.min_sentences,
+                           "intercept": self.intercept, "meta": self.meta,
                            "weights": dict(sorted(self.weights.items()))}, indent=1, sort_keys=False,
                           ensure_ascii=False) + "\n"
 
@@ -240,6 +251,7 @@ def _parse(text: str, where: str) -> SentenceModel:
         weights = {str(k): float(v) for k, v in data["weights"].items()}
         model = SentenceModel(intercept=float(data["intercept"]), weights=weights, threshold=float(data["threshold"]),
                               promote=float(data.get("promote", 1.0)), policy=policy, meta=dict(data.get("meta", {})),
+                              min_sentences=int(data.get("min_sentences", 1)),
                               sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise TaxonomyError(f"sentence model {where}: missing or malformed field ({exc})") from None
