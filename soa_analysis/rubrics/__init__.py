@@ -387,7 +387,9 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
                 f"its probability is at least {m.threshold:g}"
                 + (f" (a sentence the rules did not grade: at least {m.promote:g})" if m.policy == "gate" else "")
                 + ", at the rules' strength (some when no rule graded it). Each graded sentence's explanation gives "
-                "the probability and the words or features that weighed most."]
+                "the probability and the words or features that weighed most."
+                + (f" It decides only in a text of at least {m.min_sentences} sentences: a shorter passage is graded "
+                   "by the rules alone." if m.min_sentences > 1 else "")]
     if r.section_cap:
         out += ["", "**Section caps**: " + "; ".join(f"{s} at most {c}" for s, c in r.section_cap)]
     out += ["", f"**Graded sections**: {', '.join(r.graded_sections)} (when all are empty: the other sections "
