@@ -154,7 +154,7 @@ def test_grade_rules_process_counts_and_outputs(passage, grade):
 def test_consultation_and_recognition_do_not_catch_feedback_or_qualifications():
     # fictional: positive comments are feedback, and "Level 6 awards" are qualifications, not recognition
     assert "consultation" not in sentence_features("Parents gave many positive comments about the new nursery.")
-    assert "recognition" not in sentence_features("In 2023, 64% of leavers gained 3 or more SCQF Level 6 awards.")
+    assert "recognition" not in sentence_features("Last year 64% of our leavers gained five SCQF Level 6 awards.")
 
 
 def test_strongest_sentence_decides():
