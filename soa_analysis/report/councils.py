@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ..procs import cores, pool_context
 from .banner import fictional_banner
 from .cards import council_page_name
 from .contents import SECTIONS, page_parts
-from .data import ReportData
+from .data import RUN_TABLES, ReportData
 from .page import render_page
 from .reuse import LocalParts, PageCache, local_parts, local_view, view_key
 from .safe import esc
@@ -62,26 +63,36 @@ def council_page_files(data: ReportData, local: LocalParts | None = None) -> dic
     return files
 
 
-_DATA: ReportData | None = None
-_CACHED: dict[str, LocalParts] = {}
-_FINGERPRINT = ""
+_RUN: ReportData | None = None  # the run-wide part of the data (tables of the run only), in each worker
 
 
-def _keep(data: ReportData | None, cached: dict | None = None, fingerprint: str = "") -> None:
-    global _DATA, _CACHED, _FINGERPRINT
-    _DATA, _CACHED, _FINGERPRINT = data, cached or {}, fingerprint
+def _keep(run: ReportData | None) -> None:
+    global _RUN
+    _RUN = run
 
 
-def _write_one(council: str, out_dir: str, key: str = "") -> tuple[list[str], str, LocalParts | None]:
-    """Write one council's pages; returns the files, the key of its local parts (given, or worked
-    out here) and the parts when rendered now (``None``: reused from the cache)."""
-    data = _DATA.for_council(council)
-    view = local_view(data)
-    key = key or (view_key(view, _FINGERPRINT) if _FINGERPRINT else "")
-    local = _CACHED.get(key) if key else None
-    made = None if local is not None else local_parts(view)
+def _run_wide(data: ReportData) -> ReportData:
+    """``data`` with only what every page shares: the national frame, the metadata and the tables
+    about the run (the ingest log); the tables about submissions are left empty. This is all a
+    worker is sent once; each council's own rows come with its task."""
+    tables = {name: df if name in RUN_TABLES else df.iloc[:0] for name, df in data.tables.items()}
+    return dataclasses.replace(data, council="", tables=tables, derived={})
+
+
+def _council_rows(data: ReportData, council: str) -> dict:
+    """One council's own tables (those about its submissions): what its task carries."""
+    return {name: df for name, df in data.for_council(council).tables.items() if name not in RUN_TABLES}
+
+
+def _write_one(council: str, rows: dict, out_dir: str, local: LocalParts | None) -> tuple[list[str], LocalParts | None]:
+    """Write one council's pages from its own rows and the run-wide data kept in this process;
+    ``local``: its local parts from the last run, or ``None`` to render them now. Returns the files
+    and the parts rendered now (``None`` when reused)."""
+    tables = {name: rows.get(name, df) for name, df in _RUN.tables.items()}
+    data = dataclasses.replace(_RUN, council=council, tables=tables, derived={})
+    made = None if local is not None else local_parts(local_view(data))
     files = council_page_files(data, local or made)
-    return [str(write_text(Path(out_dir) / name, html)) for name, html in files.items()], key, made
+    return [str(write_text(Path(out_dir) / name, html)) for name, html in files.items()], made
 
 
 def _context():
@@ -91,9 +102,27 @@ def _context():
                                             if isinstance(s.render, str)})])
 
 
+def _bounded(pool: ProcessPoolExecutor, tasks, window: int) -> list:
+    """Results of ``pool.submit(_write_one, *task)`` for each task, in order, with at most ``window``
+    tasks submitted and not yet done: a council's rows are made and sent only when a worker is
+    nearly free, so the whole run's rows are never all in flight at once."""
+    pending: deque = deque()
+    results = []
+    for task in tasks:
+        pending.append(pool.submit(_write_one, *task))
+        if len(pending) >= window:
+            results.append(pending.popleft().result())
+    results.extend(f.result() for f in pending)
+    return results
+
+
 def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers: int = 0,
                         cache_dir: str | os.PathLike | None = None, full: bool = False) -> list[Path]:
     """Write one page per council in ``data`` (and its further pages of cards) into ``out_dir``.
+
+    Each worker is sent the run-wide data once (the national frame, the metadata, the ingest
+    log) and each council's own rows with its task, a few councils ahead of the workers: the
+    processes never hold the whole run's tables twice.
 
     Parameters
     ----------
@@ -121,26 +150,28 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     councils = data.councils()
     data = dataclasses.replace(data, council="", council_pages=True, derived={})
     cache = PageCache(cache_dir, full=full) if cache_dir is not None else None
-    init = (data, cache.load(), cache.fingerprint) if cache else (data,)
-    keys = [""] * len(councils)
-    to_render = councils
-    if cache:  # the keys first: when little is left to render, workers would cost more than they save
-        probe = dataclasses.replace(data, derived={})  # what for_council keeps there cannot go to the workers
-        keys = [view_key(local_view(probe.for_council(c)), cache.fingerprint) for c in councils]
-        to_render = [c for c, k in zip(councils, keys) if k not in init[1]]
-    n = min(workers or cores(), len(to_render))
+    old = cache.load() if cache else {}
+    # the keys first (each council's rows made, digested and dropped): when little is left to
+    # render, workers would cost more than they save
+    keys = [view_key(local_view(data.for_council(c)), cache.fingerprint) if cache else "" for c in councils]
+
+    def tasks():
+        for council, key in zip(councils, keys):
+            yield council, _council_rows(data, council), str(out), old.get(key)
+
+    n = min(workers or cores(), sum(k not in old for k in keys))
+    run = _run_wide(data)
     if n <= 1:
-        _keep(*init)
+        _keep(run)
         try:
-            written = [_write_one(c, str(out), k) for c, k in zip(councils, keys)]
+            written = [_write_one(*task) for task in tasks()]
         finally:
             _keep(None)
     else:
-        with ProcessPoolExecutor(n, mp_context=_context(), initializer=_keep, initargs=init) as pool:
-            written = list(pool.map(_write_one, councils, [str(out)] * len(councils), keys))
+        with ProcessPoolExecutor(n, mp_context=_context(), initializer=_keep, initargs=(run,)) as pool:
+            written = _bounded(pool, tasks(), 2 * n)
     if cache:
-        old = init[1]
-        cache.save({key: made or old[key] for _, key, made in written},
-                   reused=[c for c, (_, _, made) in zip(councils, written) if made is None],
-                   rendered=[c for c, (_, _, made) in zip(councils, written) if made is not None])
-    return [Path(p) for files, _, _ in written for p in files]
+        cache.save({key: made or old[key] for key, (_, made) in zip(keys, written)},
+                   reused=[c for c, (_, made) in zip(councils, written) if made is None],
+                   rendered=[c for c, (_, made) in zip(councils, written) if made is not None])
+    return [Path(p) for files, _ in written for p in files]

@@ -37,7 +37,7 @@ REPORT_TABLES = (
 )
 META_FILES = ("tagging_meta.json", "evidence_meta.json", "ingest_meta.json")
 # Tables that describe the run rather than submissions: a council report keeps them whole.
-_RUN_TABLES = ("ingest_log",)
+RUN_TABLES = ("ingest_log",)
 
 
 def _canonical_council(name: str, present: list[str]) -> str:
@@ -59,7 +59,7 @@ def _empty(name: str) -> pd.DataFrame:
 
 def _only(name: str, df: pd.DataFrame, keep: set) -> pd.DataFrame:
     """Rows of table ``name`` about the submissions in ``keep``."""
-    if name in _RUN_TABLES:
+    if name in RUN_TABLES:
         return df
     if "submission_id" in df.columns:
         return df[df["submission_id"].isin(keep)].reset_index(drop=True)
@@ -81,7 +81,7 @@ def _split_by_council(tables: dict) -> dict:
     council_of = dict(zip(subs["submission_id"].tolist(), subs["council"].tolist()))
     out = {}
     for name, df in tables.items():
-        if name in _RUN_TABLES or "submission_id" not in df.columns:
+        if name in RUN_TABLES or "submission_id" not in df.columns:
             continue
         keys = pd.Series([council_of.get(i) for i in df["submission_id"].tolist()], index=df.index, dtype=object)
         groups = {c: idx for c, idx in df.groupby(keys, sort=False).indices.items()}
