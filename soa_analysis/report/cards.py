@@ -34,7 +34,7 @@ from .labels import SECTION_LABELS, label
 from .safe import esc, redaction_spans, slug
 
 __all__ = ["FILTER_JS", "CardPage", "card_pages", "card_location", "cards_html", "marked_sentence",
-           "council_page_name"]
+           "council_page_name", "quoted_tag_rows", "quoted_grade_rows"]
 
 FILTER_JS = """(function () {
   var form = document.getElementById("card-filter");
@@ -110,6 +110,54 @@ def _row_spans(row: dict) -> list[tuple[int, int, str]]:
     return [(a, b, row["priority"]) for a, b in evidence_char_spans(row)]
 
 
+_TAG_COLUMNS = ("submission_id", "taxonomy", "priority", "sentence", "phrases", "spans", "token_spans")
+
+
+def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``tag_evidence`` a card may quote, with the columns it reads: the priorities
+    taxonomy's (assigned ones, when the table says), the first :data:`SENTENCES_PER_PRIORITY` of
+    each submission and priority, in table order. Taking them again changes nothing, so the report
+    loader keeps only these (a tenth of the table) and the cards take them from there.
+
+    Example
+    -------
+    >>> te = pd.DataFrame({"submission_id": ["a"] * 4, "taxonomy": ["priorities"] * 3 + ["outcomes_soa"],
+    ...                    "priority": ["p"] * 4, "sentence": ["one", "two", "three", "four"]})
+    >>> quoted_tag_rows(te)["sentence"].tolist()
+    ['one', 'two']
+    """
+    cols = [c for c in _TAG_COLUMNS if c in te.columns]
+    if not len(te):
+        return te[cols]
+    te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
+    if "assigned" in te.columns:
+        te = te[te["assigned"].fillna(False).astype(bool)]
+    first = te.groupby(["submission_id", "priority"], sort=False, dropna=False).cumcount() < SENTENCES_PER_PRIORITY
+    return te.loc[first, cols].reset_index(drop=True)
+
+
+def quoted_grade_rows(es: pd.DataFrame, grades: dict) -> pd.DataFrame:
+    """The rows of ``evidence_sentences`` a card may quote for what its grade rests on: sentences of
+    the submission's own grade (strong, moderate or weak), the :data:`GRADE_SENTENCES` highest
+    scored of each submission (ties in table order), kept in table order. Taking them again
+    changes nothing.
+
+    Parameters
+    ----------
+    es : pandas.DataFrame
+        ``evidence_sentences`` (or rows of it).
+    grades : dict
+        Submission id -> its grade (the ``evidence`` table).
+    """
+    cols = [c for c in ("submission_id", "sentence", "strength", "score") if c in es.columns]
+    if not len(es):
+        return es[cols]
+    es = es[es["submission_id"].map(grades).eq(es["strength"]) & es["strength"].isin(GRADES[:3])].reset_index(drop=True)
+    ranked = es.sort_values("score", ascending=False, kind="stable") if "score" in es.columns else es
+    first = ranked.groupby("submission_id", sort=False).cumcount() < GRADE_SENTENCES
+    return es.loc[ranked.index[first.to_numpy()].sort_values(), cols].reset_index(drop=True)
+
+
 @dataclass
 class _Facts:
     """What the cards of one report need, grouped by submission once."""
@@ -136,28 +184,17 @@ def _facts(data: ReportData) -> _Facts:
     pri = {k: sorted(set(v), key=lambda p: order.get(p, 99)) for k, v in pri.items()}
     ev = data["evidence"]
     grades = dict(zip(ev["submission_id"].tolist(), ev["grade"].tolist())) if len(ev) else {}
-    te = data["tag_evidence"]
+    te = quoted_tag_rows(data["tag_evidence"])
     tag_rows: dict[str, list[dict]] = {}
-    if len(te):
-        te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
-        if "assigned" in te.columns:
-            te = te[te["assigned"].fillna(False).astype(bool)]
-        cols = [c for c in ("submission_id", "priority", "sentence", "phrases", "spans", "token_spans") if c in te.columns]
-        for values in zip(*(te[c].tolist() for c in cols)):
-            row = dict(zip(cols, values))
-            rows = tag_rows.setdefault(row["submission_id"], [])
-            if sum(r["priority"] == row["priority"] for r in rows) < SENTENCES_PER_PRIORITY:
-                rows.append(row)
-    es = data["evidence_sentences"]
+    for values in zip(*(te[c].tolist() for c in te.columns)):
+        row = dict(zip(te.columns, values))
+        tag_rows.setdefault(row["submission_id"], []).append(row)
+    es = quoted_grade_rows(data["evidence_sentences"], grades)
     grade_rows: dict[str, list[str]] = {}
-    if len(es):
-        es = es[es["submission_id"].map(grades).eq(es["strength"]) & es["strength"].isin(GRADES[:3])]
-        if "score" in es.columns:
-            es = es.sort_values("score", ascending=False, kind="stable")
-        for sid, sentence in zip(es["submission_id"].tolist(), es["sentence"].tolist()):
-            rows = grade_rows.setdefault(sid, [])
-            if len(rows) < GRADE_SENTENCES:
-                rows.append(sentence)
+    if "score" in es.columns:
+        es = es.sort_values("score", ascending=False, kind="stable")
+    for sid, sentence in zip(es["submission_id"].tolist(), es["sentence"].tolist()):
+        grade_rows.setdefault(sid, []).append(sentence)
     data.derived[key] = facts = _Facts(pri, grades, tag_rows, grade_rows, _partners(data), _next_steps(data))
     return facts
 

@@ -230,6 +230,11 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     tables["submissions"] = subs
     grades = (tables["evidence"].set_index("submission_id")["grade"] if len(tables["evidence"])
               else pd.Series(dtype=object))
+    # the two largest tables, kept to the rows and columns the cards quote (their only reader)
+    from .cards import quoted_grade_rows, quoted_tag_rows
+
+    tables["tag_evidence"] = quoted_tag_rows(tables["tag_evidence"])
+    tables["evidence_sentences"] = quoted_grade_rows(tables["evidence_sentences"], grades.to_dict())
     national = subs[["submission_id", "council", "council_code", "date"]].copy()
     national["grade"] = national["submission_id"].map(grades).astype(object).fillna("")
     national["fictional"] = (subs["fictional"].fillna(False).astype(bool) if "fictional" in subs.columns
