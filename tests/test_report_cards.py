@@ -184,3 +184,23 @@ def test_a_long_actions_section_is_quoted_cut(small):
     done = _field(card, "What was done (excerpt)")
     assert done.startswith("Fictional youth work") and done.endswith("…") and len(done) <= cards.EXCERPT_CHARS + 2
     assert len(card.encode("utf-8")) < 6_000
+
+
+def test_the_loader_keeps_only_the_rows_cards_quote_and_the_cards_are_the_same(huge):
+    """The loader keeps tag_evidence and evidence_sentences to what a card quotes; cards built from
+    the whole tables (as a caller building ReportData by hand would) are the same, byte for byte."""
+    import dataclasses
+
+    from soa_analysis.io import read_table
+
+    whole = {name: read_table(huge.processed_dir, name) for name in ("tag_evidence", "evidence_sentences")}
+    for name in whole:
+        assert huge[name].size < whole[name].size
+    grades = dict(zip(huge["evidence"]["submission_id"], huge["evidence"]["grade"]))
+    again = cards.quoted_grade_rows(huge["evidence_sentences"], grades)
+    pd.testing.assert_frame_equal(again, huge["evidence_sentences"])
+    pd.testing.assert_frame_equal(cards.quoted_tag_rows(huge["tag_evidence"]), huge["tag_evidence"])
+    by_hand = dataclasses.replace(huge, tables={**huge.tables, **whole}, derived={})
+    for council in ("", "Fife", "Moray"):
+        a, b = (d.for_council(council) if council else d for d in (huge, by_hand))
+        assert [p.html for p in card_pages(a)] == [p.html for p in card_pages(b)]
