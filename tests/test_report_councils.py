@@ -70,3 +70,25 @@ def test_pages_stay_small_with_one_huge_submission(tmp_path):
     p = make_synthetic_processed(tmp_path / "p", n=20, councils=["Fife", "Moray"], narrative_extra={3: blob})
     written = write_council_pages(load_report_data(p), tmp_path / "councils", workers=1)
     assert max(w.stat().st_size for w in written) < 1_000_000
+
+
+def test_workers_are_sent_the_run_wide_data_once_and_each_council_its_own_rows(data, tmp_path, monkeypatch):
+    """What goes to the page workers: the run's own tables whole (the ingest log) and no submission's
+    rows in the data every worker gets; each task carries exactly its council's rows."""
+    from soa_analysis.report import councils
+
+    run = councils._run_wide(data)
+    assert len(run["ingest_log"]) == len(data["ingest_log"]) and len(run.national) == len(data.national)
+    assert all(len(df) == 0 for name, df in run.tables.items() if name != "ingest_log")
+    sent = []
+    real = councils._write_one
+    monkeypatch.setattr(councils, "_write_one", lambda council, rows, *rest: sent.append((council, rows))
+                        or real(council, rows, *rest))
+    write_council_pages(data, tmp_path / "councils", workers=1)
+    assert [c for c, _ in sent] == ["Angus", "Fife", "Moray"]
+    for council, rows in sent:
+        assert "ingest_log" not in rows
+        mine = data.for_council(council)
+        assert set(rows["submissions"]["council"]) == {council}
+        for name, df in rows.items():
+            assert df.equals(mine[name]), name
