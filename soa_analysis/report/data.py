@@ -8,6 +8,10 @@ section can say plainly that its input is not available instead of failing.
 
 The data are read once: :meth:`ReportData.for_council` derives a council's report from
 the national one without reading the folder again.
+
+``tag_evidence`` and ``evidence_sentences``, the largest tables, are kept to the rows and columns
+the case-study cards quote (:func:`.cards.quoted_tag_rows`, :func:`.cards.quoted_grade_rows`), their
+only reader.
 """
 
 from __future__ import annotations
