@@ -31,6 +31,7 @@ from ..tagging.spans import evidence_char_spans, mark_up
 from .data import PRIORITY_TAXONOMY, ReportData
 from .excerpt import shorten, window
 from .labels import SECTION_LABELS, label
+from .quotes import quoted_grade_rows, quoted_tag_rows
 from .safe import esc, redaction_spans, slug
 
 __all__ = ["FILTER_JS", "CardPage", "card_pages", "card_location", "cards_html", "marked_sentence",
@@ -67,8 +68,6 @@ EXCERPT_CHARS = 400
 NAME_CHARS = 80  # a partner's name, a next step's date or actors
 PARTNERS_SHOWN = 8
 NEXT_STEPS_SHOWN = 3
-SENTENCES_PER_PRIORITY = 2
-GRADE_SENTENCES = 2
 # Sentences longer than this are read only this far to find their marks (a window is shown anyway).
 _READ_CHARS = 4000
 # Bytes of cards a page may hold.
@@ -108,54 +107,6 @@ def _row_spans(row: dict) -> list[tuple[int, int, str]]:
     if len(sentence) > _READ_CHARS:
         row = {**row, "sentence": sentence[:_READ_CHARS]}
     return [(a, b, row["priority"]) for a, b in evidence_char_spans(row)]
-
-
-_TAG_COLUMNS = ("submission_id", "taxonomy", "priority", "sentence", "phrases", "spans", "token_spans")
-
-
-def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``tag_evidence`` a card may quote, with the columns it reads: the priorities
-    taxonomy's (assigned ones, when the table says), the first :data:`SENTENCES_PER_PRIORITY` of
-    each submission and priority, in table order. Taking them again changes nothing, so the report
-    loader keeps only these (a tenth of the table) and the cards take them from there.
-
-    Example
-    -------
-    >>> te = pd.DataFrame({"submission_id": ["a"] * 4, "taxonomy": ["priorities"] * 3 + ["outcomes_soa"],
-    ...                    "priority": ["p"] * 4, "sentence": ["one", "two", "three", "four"]})
-    >>> quoted_tag_rows(te)["sentence"].tolist()
-    ['one', 'two']
-    """
-    cols = [c for c in _TAG_COLUMNS if c in te.columns]
-    if not len(te):
-        return te[cols]
-    te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
-    if "assigned" in te.columns:
-        te = te[te["assigned"].fillna(False).astype(bool)]
-    first = te.groupby(["submission_id", "priority"], sort=False, dropna=False).cumcount() < SENTENCES_PER_PRIORITY
-    return te.loc[first, cols].reset_index(drop=True)
-
-
-def quoted_grade_rows(es: pd.DataFrame, grades: dict) -> pd.DataFrame:
-    """The rows of ``evidence_sentences`` a card may quote for what its grade rests on: sentences of
-    the submission's own grade (strong, moderate or weak), the :data:`GRADE_SENTENCES` highest
-    scored of each submission (ties in table order), kept in table order. Taking them again
-    changes nothing.
-
-    Parameters
-    ----------
-    es : pandas.DataFrame
-        ``evidence_sentences`` (or rows of it).
-    grades : dict
-        Submission id -> its grade (the ``evidence`` table).
-    """
-    cols = [c for c in ("submission_id", "sentence", "strength", "score") if c in es.columns]
-    if not len(es):
-        return es[cols]
-    es = es[es["submission_id"].map(grades).eq(es["strength"]) & es["strength"].isin(GRADES[:3])].reset_index(drop=True)
-    ranked = es.sort_values("score", ascending=False, kind="stable") if "score" in es.columns else es
-    first = ranked.groupby("submission_id", sort=False).cumcount() < GRADE_SENTENCES
-    return es.loc[ranked.index[first.to_numpy()].sort_values(), cols].reset_index(drop=True)
 
 
 @dataclass

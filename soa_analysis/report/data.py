@@ -10,7 +10,7 @@ The data are read once: :meth:`ReportData.for_council` derives a council's repor
 the national one without reading the folder again.
 
 ``tag_evidence`` and ``evidence_sentences``, the largest tables, are kept to the rows and columns
-the case-study cards quote (:func:`.cards.quoted_tag_rows`, :func:`.cards.quoted_grade_rows`), their
+the case-study cards quote (:mod:`.quotes`), their
 only reader.
 """
 
@@ -28,12 +28,12 @@ import pandas as pd
 from ..errors import ConfigError, InputError
 from ..io import read_table
 from ..schema import TABLES
+from .quotes import PRIORITY_TAXONOMY, quoted_grade_rows, quoted_tag_rows
 from .tiles import council_tiles
 
 __all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "load_report_data", "notebooks_dir",
            "resolve_path", "councils_in"]
 
-PRIORITY_TAXONOMY = "priorities"
 # Tables the report reads. "contacts" is deliberately absent: it is restricted.
 REPORT_TABLES = (
     "submissions", "ingest_log", "tags", "tag_evidence", "evidence", "evidence_sentences",
@@ -235,8 +235,6 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     grades = (tables["evidence"].set_index("submission_id")["grade"] if len(tables["evidence"])
               else pd.Series(dtype=object))
     # the two largest tables, kept to the rows and columns the cards quote (their only reader)
-    from .cards import quoted_grade_rows, quoted_tag_rows
-
     tables["tag_evidence"] = quoted_tag_rows(tables["tag_evidence"])
     tables["evidence_sentences"] = quoted_grade_rows(tables["evidence_sentences"], grades.to_dict())
     national = subs[["submission_id", "council", "council_code", "date"]].copy()

@@ -1,0 +1,64 @@
+"""What a case-study card quotes from the two largest tables: the rows of ``tag_evidence`` and
+``evidence_sentences`` it can show. The report loader (:mod:`.data`) keeps only these and the cards
+(:mod:`.cards`) take them again (a no-op on rows already taken). No import of either module, so
+both can use it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..schema import GRADES
+
+__all__ = ["PRIORITY_TAXONOMY", "SENTENCES_PER_PRIORITY", "GRADE_SENTENCES", "quoted_tag_rows", "quoted_grade_rows"]
+
+PRIORITY_TAXONOMY = "priorities"
+SENTENCES_PER_PRIORITY = 2  # sentences a card quotes per priority
+GRADE_SENTENCES = 2  # sentences a card quotes for what its grade rests on
+
+
+_TAG_COLUMNS = ("submission_id", "taxonomy", "priority", "sentence", "phrases", "spans", "token_spans")
+
+
+def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``tag_evidence`` a card may quote, with the columns it reads: the priorities
+    taxonomy's (assigned ones, when the table says), the first :data:`SENTENCES_PER_PRIORITY` of
+    each submission and priority, in table order. Taking them again changes nothing, so the report
+    loader keeps only these (a tenth of the table) and the cards take them from there.
+
+    Example
+    -------
+    >>> te = pd.DataFrame({"submission_id": ["a"] * 4, "taxonomy": ["priorities"] * 3 + ["outcomes_soa"],
+    ...                    "priority": ["p"] * 4, "sentence": ["one", "two", "three", "four"]})
+    >>> quoted_tag_rows(te)["sentence"].tolist()
+    ['one', 'two']
+    """
+    cols = [c for c in _TAG_COLUMNS if c in te.columns]
+    if not len(te):
+        return te[cols]
+    te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
+    if "assigned" in te.columns:
+        te = te[te["assigned"].fillna(False).astype(bool)]
+    first = te.groupby(["submission_id", "priority"], sort=False, dropna=False).cumcount() < SENTENCES_PER_PRIORITY
+    return te.loc[first, cols].reset_index(drop=True)
+
+
+def quoted_grade_rows(es: pd.DataFrame, grades: dict) -> pd.DataFrame:
+    """The rows of ``evidence_sentences`` a card may quote for what its grade rests on: sentences of
+    the submission's own grade (strong, moderate or weak), the :data:`GRADE_SENTENCES` highest
+    scored of each submission (ties in table order), kept in table order. Taking them again
+    changes nothing.
+
+    Parameters
+    ----------
+    es : pandas.DataFrame
+        ``evidence_sentences`` (or rows of it).
+    grades : dict
+        Submission id -> its grade (the ``evidence`` table).
+    """
+    cols = [c for c in ("submission_id", "sentence", "strength", "score") if c in es.columns]
+    if not len(es):
+        return es[cols]
+    es = es[es["submission_id"].map(grades).eq(es["strength"]) & es["strength"].isin(GRADES[:3])].reset_index(drop=True)
+    ranked = es.sort_values("score", ascending=False, kind="stable") if "score" in es.columns else es
+    first = ranked.groupby("submission_id", sort=False).cumcount() < GRADE_SENTENCES
+    return es.loc[ranked.index[first.to_numpy()].sort_values(), cols].reset_index(drop=True)
