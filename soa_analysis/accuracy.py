@@ -76,9 +76,10 @@ def plain_sentences(rec: dict | None = None) -> list[str]:
     if lopo:
         out.append(
             f"With the tool's present settings, over all {lopo['n']} real texts studied so far, each group of texts "
-            f"scored by a tagger that had not learned from it, the priority tags scored F1 {lopo['macro_f1']:.2f} "
-            f"and the evidence grade matched the readers' in {_pct(lopo['grade_accuracy'])} of cases (kappa "
-            f"{lopo['grade_kappa']:.2f}); the grading rules were written while most of those texts were studied.")
+            f"scored by a tagger and a grading model that had not learned from it, the priority tags scored F1 "
+            f"{lopo['macro_f1']:.2f} and the evidence grade matched the readers' in {_pct(lopo['grade_accuracy'])} of "
+            f"cases (kappa {lopo['grade_kappa']:.2f}); the grading rules were written while most of those texts were "
+            f"studied.")
     agree = real.get("agreement") or {}
     if agree:
         out.append(
