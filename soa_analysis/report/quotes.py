@@ -44,7 +44,7 @@ def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
 
 def quoted_grade_rows(es: pd.DataFrame, grades: dict) -> pd.DataFrame:
     """The rows of ``evidence_sentences`` a card may quote for what its grade rests on: sentences of
-    the submission's own grade (strong, moderate or weak), the :data:`GRADE_SENTENCES` highest
+    the submission's own grade (strong, some or planned; never none), the :data:`GRADE_SENTENCES` highest
     scored of each submission (ties in table order), kept in table order. Taking them again
     changes nothing.
 

@@ -43,7 +43,7 @@ from ..datafiles import sha256_file
 from ..partition import Reuse, StageCache, code_fingerprint
 from .cards import card_pages, cards_block
 from .contents import SECTIONS, sections_for, show
-from .data import ReportData
+from .data import RUN_TABLES, ReportData
 
 __all__ = ["LOCAL_SECTIONS", "LocalParts", "PageCache", "local_view", "local_parts", "view_key",
            "page_fingerprint"]
@@ -52,7 +52,6 @@ STAGE = "report"
 # Sections of a council page whose HTML depends only on the council's own rows (rendered from
 # local_view). A section not listed here is rebuilt every run: the safe default for a new one.
 LOCAL_SECTIONS = ("case-studies", "outcomes", "followups", "exemplars", "added-value", "partners")
-_RUN_WIDE_TABLES = ("ingest_log",)  # tables about the run, not the council's submissions
 _LIBRARIES = ("pandas", "numpy", "jinja2", "markupsafe")
 
 
@@ -73,7 +72,7 @@ def local_view(data: ReportData) -> ReportData:
     data : ReportData
         One council's data (:meth:`.data.ReportData.for_council`).
     """
-    tables = {name: (df.iloc[:0] if name in _RUN_WIDE_TABLES else df) for name, df in data.tables.items()}
+    tables = {name: (df.iloc[:0] if name in RUN_TABLES else df) for name, df in data.tables.items()}
     return dataclasses.replace(data, tables=tables, national=data.national.iloc[:0], meta={}, run_id="",
                                generated="", processed_dir=Path(os.devnull), derived={})
 
