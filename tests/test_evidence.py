@@ -151,6 +151,22 @@ def test_grade_rules_process_counts_and_outputs(passage, grade):
     assert EvidenceGrader(model=None).fit().grade(passage).grade == grade
 
 
+@pytest.mark.parametrize(
+    "passage, grade",
+    [  # fictional: a change in the share of a group of people is a change in an outcome (rubric 2.5.0)
+        ("The proportion of our young parents in education rose from 12% to 19% within a year.", "strong"),
+        ("Among pupils in the scheme, those free from tooth decay went up from 48% to 61%.", "strong"),
+        # a change in the volume of a service, or with no share of people named, stays some
+        ("Referrals to the service increased from 40% to 55% of the caseload.", "some"),
+        ("Volunteer hours rose by 15% on the previous year.", "some"),
+        # a share of people that got worse is the need, not a benefit
+        ("The rate of children living in poverty rose from 18% to 24%.", "none"),
+    ],
+)
+def test_grade_rules_change_in_a_share_of_people(passage, grade):
+    assert EvidenceGrader(model=None).fit().grade(passage).grade == grade
+
+
 def test_consultation_and_recognition_do_not_catch_feedback_or_qualifications():
     # fictional: positive comments are feedback, and "Level 6 awards" are qualifications, not recognition
     assert "consultation" not in sentence_features("Parents gave many positive comments about the new nursery.")
