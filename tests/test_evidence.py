@@ -133,7 +133,7 @@ def test_grade_rules(passage, grade):
 @pytest.mark.parametrize(
     "passage, grade",
     [
-        # fictional sentences; the rubric's rules alone (rubric 2.4.0), so the sentence model cannot hide a change
+        # fictional sentences; the rubric's rules alone (rubric 2.4.0, 2.5.0): the sentence model cannot hide a change
         # counts of people giving their views, or of award entries and winners, describe the process: none
         ("Over 120 people have attended the consultation events.", "none"),
         ("More than 90 residents took part in consultation events on the draft plan.", "none"),
@@ -145,15 +145,7 @@ def test_grade_rules(passage, grade):
         ("Over 40 families came along to the open day.", "some"),
         ("This included weekly support for 260 older people.", "some"),
         ("Over 300 people attended 20 workshops.", "some"),
-    ],
-)
-def test_grade_rules_process_counts_and_outputs(passage, grade):
-    assert EvidenceGrader(model=None).fit().grade(passage).grade == grade
-
-
-@pytest.mark.parametrize(
-    "passage, grade",
-    [  # fictional: a change in the share of a group of people is a change in an outcome (rubric 2.5.0)
+        # a change in the share of a group of people is a change in an outcome (rubric 2.5.0)
         ("The proportion of our young parents in education rose from 12% to 19% within a year.", "strong"),
         ("Among pupils in the scheme, those free from tooth decay went up from 48% to 61%.", "strong"),
         # a change in the volume of a service, or with no share of people named, stays some
@@ -163,7 +155,7 @@ def test_grade_rules_process_counts_and_outputs(passage, grade):
         ("The rate of children living in poverty rose from 18% to 24%.", "none"),
     ],
 )
-def test_grade_rules_change_in_a_share_of_people(passage, grade):
+def test_grade_rules_alone_on_process_counts_outputs_and_shares(passage, grade):
     assert EvidenceGrader(model=None).fit().grade(passage).grade == grade
 
 
