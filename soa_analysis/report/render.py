@@ -7,9 +7,11 @@ import os
 import re
 from pathlib import Path
 
-import nbformat
-
 from ..errors import InputError
+from ..execute import skip_iri_grammar
+
+skip_iri_grammar()  # before nbformat is imported (about 2 s less a process)
+import nbformat  # noqa: E402
 from ..io import write_text
 from .page import TEMPLATE_NAME, page_resources, template_dir
 
