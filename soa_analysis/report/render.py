@@ -9,11 +9,11 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..execute import skip_iri_grammar
-
-skip_iri_grammar()  # before nbformat is imported (about 2 s less a process)
-import nbformat  # noqa: E402
 from ..io import write_text
 from .page import TEMPLATE_NAME, page_resources, template_dir
+
+skip_iri_grammar()  # before nbformat is imported (about 2 s less a process)
+import nbformat  # noqa: E402, I001
 
 _H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S | re.I)
 _TAG_RE = re.compile(r"<[^>]+>")
