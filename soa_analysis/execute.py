@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from pathlib import Path
 
 from .config import STAGES, RunOptions
@@ -17,7 +18,23 @@ from .errors import ConfigError, StageError
 from .guards import kernel_folder
 
 __all__ = ["NOTEBOOKS", "KERNEL_NAME", "find_notebooks_dir", "check_parameters", "stage_parameters",
-           "execute_stage", "WarmKernels", "WARM_IMPORTS"]
+           "execute_stage", "WarmKernels", "WARM_IMPORTS", "skip_iri_grammar"]
+
+
+def skip_iri_grammar() -> None:
+    """Keep jsonschema from building its IRI grammar in this process (call before nbformat is imported).
+
+    nbformat (under papermill and nbconvert) imports jsonschema, whose format checkers import
+    ``rfc3987_syntax`` when it is installed (JupyterLab's dependencies bring it): that module
+    builds dozens of parsers at import, about 2 s of CPU a run, for the ``iri`` formats, which no
+    notebook schema uses. Marking the module absent makes jsonschema skip those two checkers, as
+    it does when the package is not installed; nothing else changes. A process that has already
+    imported it keeps it.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+skip_iri_grammar()  # this module is what runs the notebooks: papermill and nbformat are imported after it
 
 NOTEBOOKS = {
     "ingest": "01_ingest.ipynb",

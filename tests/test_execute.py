@@ -79,3 +79,26 @@ def test_kernels_started_ahead_and_not_used_are_shut_down(tmp_path):
     warm.close()
     assert not km.is_alive()
     assert not folder.exists()
+
+
+def test_running_notebooks_does_not_build_the_iri_grammar():
+    """papermill and nbformat are imported without jsonschema's IRI parsers (about 2 s a run), and
+    nbformat still validates a notebook (a broken one is still refused)."""
+    import subprocess
+    import sys
+
+    # execute first, as the pipeline imports it: nbformat and papermill come after
+    code = ("import sys\n"
+            "from soa_analysis import execute\n"
+            "import nbformat, papermill\n"
+            "assert sys.modules.get('rfc3987_syntax') is None, 'the IRI grammar was imported'\n"
+            "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+            "nbformat.validate(nb)\n"
+            "nb.cells[0]['cell_type'] = 'not a cell type'\n"
+            "try:\n"
+            "    nbformat.validate(nb)\n"
+            "except nbformat.ValidationError:\n"
+            "    print('refused')\n")
+    nb = execute.find_notebooks_dir(make_options()) / execute.NOTEBOOKS["report"]
+    out = subprocess.run([sys.executable, "-c", code, str(nb)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "refused"

@@ -326,3 +326,25 @@ def test_views_put_narrative_strength_beside_indicator_movement():
     # Moray's crime rate worsened and its only case study is about employment
     assert list(zip(un["council"], un["indicator"])) == [("Moray", "crime_rate")]
     assert un.iloc[0]["case_studies_from_council"] == 1
+
+
+def test_mentions_in_ascii_text_are_the_case_insensitive_patterns_matches():
+    """ASCII text is searched lower-cased without IGNORECASE (faster): the same indicators, phrases as
+    written and sentences as the case-insensitive pattern gives, in text of any case (fictional)."""
+    from soa_analysis.outcomes import mentions
+    from soa_analysis.outcomes.crosswalk import load_crosswalk
+
+    cw = load_crosswalk()
+    pattern, by_phrase = mentions._pattern(cw)
+    texts = ["POSITIVE-Destinations rose in the fictional town. Emergency ADMISSIONS 65+ fell; positive destinations.",
+             "Fictional: emergency  admissions\n65+ and Positive Destinations, then pre-positive destinations.",
+             "Positive destinations in a café, über alles (not ASCII: searched as before).", ""]
+    for text in texts:
+        want = []
+        for m in pattern.finditer(text):
+            iid = by_phrase.get(mentions._norm(m.group(0)))
+            if iid is not None and iid not in [w[0] for w in want]:
+                want.append((iid, m.group(0), m.start(), m.end()))
+        got = [(m["indicator"], m["phrase"], m["start"], m["end"]) for m in mentions.find_indicator_mentions(text, cw)]
+        assert got == want
+    assert len(mentions.find_indicator_mentions(texts[0], cw)) == 2

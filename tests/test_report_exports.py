@@ -91,3 +91,32 @@ def test_counts_are_written_as_whole_numbers(tmp_path):
             int_cols = [c.name for c in spec.all_columns if c.kind == "int" and c.name in body.columns]
         for c in int_cols:
             assert body[c].str.fullmatch(r"-?\d*").all(), (name, c, body[c].tolist()[:5])
+
+
+def test_each_text_is_made_safe_once_an_export_and_every_cell_is_as_spreadsheet_cell_makes_it(tmp_path, monkeypatch):
+    """A text repeated across rows and tables is redacted once an export, and every cell of every
+    table equals spreadsheet_cell of the chart table's value (a repeated phone number included)."""
+    from soa_analysis import sharing
+    from soa_analysis.report import exports
+    from soa_analysis.report.tables import chart_tables
+
+    p = make_synthetic_processed(tmp_path / "p", n=8, narrative_extra={0: PAYLOAD})
+    fu = pd.read_parquet(p / "followups.parquet")
+    for row in (0, 1):  # the same text in two rows
+        fu.loc[row, "what"] = "=SUM(A1) ring 0131 496 0000"
+    fu.to_parquet(p / "followups.parquet")
+    data = load_report_data(p)
+    calls = []
+    real = sharing.spreadsheet_cell
+    monkeypatch.setattr(exports, "spreadsheet_cell", lambda v: calls.append(v) or real(v))
+    export_tables(data, tmp_path / "out")
+    texts = [v for v in calls if isinstance(v, str)]
+    assert texts and len(texts) == len(set(texts))
+    done: dict = {}
+    for name, table in chart_tables(data).items():
+        safe = exports._safe_frame(table, done)
+        for c in table.columns:
+            if table[c].dtype == object or pd.api.types.is_string_dtype(table[c]):
+                assert safe[c].tolist() == [real(v) for v in table[c]], (name, c)
+    formula = [text for text in done if text.startswith("=SUM(A1) ring")]
+    assert formula and all(done[text].startswith("'=") and "496 0000" not in done[text] for text in formula)

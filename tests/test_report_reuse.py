@@ -172,3 +172,24 @@ def test_the_manifest_records_which_council_pages_were_reused(tmp_path, stand_in
     again = run()
     assert again["recomputed"] == ["Angus"] and again["reused"] == ["Fife", "Moray"]
     assert run(full=True)["n_reused"] == 0
+
+
+def test_a_reused_councils_rows_are_made_once_and_only_changed_councils_go_to_workers(processed, tmp_path,
+                                                                                      monkeypatch):
+    """A council whose parts are cached is written from the rows made for its key (narrowed once, not
+    twice); only the councils rendered again are tasks; the pages are a full run's."""
+    from soa_analysis.report import councils
+    from soa_analysis.report.data import ReportData
+
+    write_council_pages(_load(processed), tmp_path / "first", workers=1, cache_dir=processed)
+    _drop_submission(processed, "Fife")
+    data = _load(processed, run_id="run-b")
+    narrowed, tasks = [], []
+    real_for, real_rows = ReportData.for_council, councils._council_rows
+    monkeypatch.setattr(ReportData, "for_council", lambda self, c: narrowed.append(c) or real_for(self, c))
+    monkeypatch.setattr(councils, "_council_rows", lambda d, c: tasks.append(c) or real_rows(d, c))
+    write_council_pages(data, tmp_path / "again", workers=2, cache_dir=processed)
+    assert tasks == ["Fife"] and sorted(narrowed) == sorted(COUNCILS + ["Fife"])
+    monkeypatch.undo()
+    write_council_pages(data, tmp_path / "full", workers=1)
+    assert _pages(tmp_path / "again") == _pages(tmp_path / "full")

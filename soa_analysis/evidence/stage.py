@@ -325,6 +325,11 @@ def _quotable(sentence: str, features) -> bool:
     return len(words) >= 6 and not _HEADING_LIKE.match(sentence) and not sentence.rstrip().endswith("?")
 
 
+def _columns(df: pd.DataFrame, *names: str) -> list[list]:
+    """The named columns of ``df`` as Python lists, in row order."""
+    return [df[name].tolist() for name in names]
+
+
 def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> pd.DataFrame:
     """The best-evidenced sentences per priority and per added-value theme.
 
@@ -333,17 +338,20 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> 
     """
     cols = ["submission_id", "kind", "category", "rank", "sentence", "score", "council", "title", "strength"]
     graded = set(evidence.loc[evidence["grade"].isin(["strong", "some"]), "submission_id"])
-    feats = {(r.submission_id, r.sentence): r.features for r in ev_sent.itertuples()}
+    # columns as Python lists (itertuples over pyarrow-backed text costs a call per cell)
+    feats = dict(zip(zip(*_columns(ev_sent, "submission_id", "sentence")), *_columns(ev_sent, "features")))
     cand = ev_sent[ev_sent["strength"].isin(["strong", "some"]) & ev_sent["submission_id"].isin(graded)]
-    ex_score = {(r.submission_id, r.sentence): (round((RANK[r.strength] + r.score) / 4, 4), r.strength)
-                for r in cand.itertuples() if _quotable(r.sentence, r.features)}
+    ex_score = {(sid, sent): (round((RANK[strength] + score) / 4, 4), strength)
+                for sid, sent, strength, score, features in zip(*_columns(cand, "submission_id", "sentence", "strength",
+                                                                           "score", "features"))
+                if _quotable(sent, features)}
     picks: list[tuple] = []  # (kind, category, sid, sentence, score, strength)
     if tag_evidence is not None and len(tag_evidence):
         te = tag_evidence[tag_evidence["taxonomy"] == "priorities"][["submission_id", "priority", "sentence"]]
-        for r in te.drop_duplicates().itertuples():
-            hit = ex_score.get((r.submission_id, r.sentence))
+        for sid, priority, sent in zip(*_columns(te.drop_duplicates(), "submission_id", "priority", "sentence")):
+            hit = ex_score.get((sid, sent))
             if hit:
-                picks.append(("priority", r.priority, r.submission_id, r.sentence, *hit))
+                picks.append(("priority", priority, sid, sent, *hit))
     elif tags is not None and len(tags):
         t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
         by_sub = t.groupby("submission_id")["priority"].agg(list).to_dict()

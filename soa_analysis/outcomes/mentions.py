@@ -39,6 +39,15 @@ def _pattern(cw: Crosswalk) -> tuple[re.Pattern, dict[str, str]]:
     return re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])", re.IGNORECASE), by_phrase
 
 
+@lru_cache(maxsize=8)
+def _lower_pattern(cw: Crosswalk) -> re.Pattern | None:
+    """:func:`_pattern` without IGNORECASE, for lower-cased ASCII text (the phrases are case-folded,
+    so it finds the same matches at the same places, several times faster); ``None`` when a phrase
+    is not lower case."""
+    pattern = _pattern(cw)[0].pattern
+    return re.compile(pattern) if pattern == pattern.lower() and pattern.isascii() else None
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[\s\-]+", " ", text.strip().casefold())
 
@@ -76,14 +85,18 @@ def find_indicator_mentions(text: str, crosswalk: Crosswalk | None = None) -> li
         return []
     cw = crosswalk or load_crosswalk()
     pat, by_phrase = _pattern(cw)
+    haystack = text
+    if text.isascii() and (lower := _lower_pattern(cw)) is not None:  # lower() keeps ASCII text's positions
+        pat, haystack = lower, text.lower()
     seen: set[str] = set()
     out = []
-    for m in pat.finditer(text):
-        iid = by_phrase.get(_norm(m.group(0)))
+    for m in pat.finditer(haystack):
+        phrase = text[m.start():m.end()]  # as written
+        iid = by_phrase.get(_norm(phrase))
         if iid is None or iid in seen:
             continue
         seen.add(iid)
-        out.append({"indicator": iid, "phrase": m.group(0), "sentence": _sentence_around(text, m.start(), m.end()),
+        out.append({"indicator": iid, "phrase": phrase, "sentence": _sentence_around(text, m.start(), m.end()),
                     "start": m.start(), "end": m.end()})
     return out
 

@@ -172,6 +172,8 @@ def cpop_reading(data: OutcomeData, councils: list[str] | None = None, crosswalk
     g = both.groupby(keys, sort=False)
     first, last, n = g.nth(0).set_index(keys), g.nth(-1).set_index(keys), g.size()
     proj = s[s["type"] == "projected"].groupby(keys, sort=False)["year"].last()
+    # plain dicts by (council, indicator): a MultiIndex lookup per row was most of the time
+    first, last, n, proj = first.to_dict("index"), last.to_dict("index"), n.to_dict(), proj.to_dict()
     rows = []
     for council, iid in s[keys].drop_duplicates().itertuples(index=False):
         ind = cw.get(iid)
@@ -179,13 +181,13 @@ def cpop_reading(data: OutcomeData, councils: list[str] | None = None, crosswalk
         k = (council, iid)
         r = {"council": council, "council_code": codes.get(council, ""), "indicator": iid, "label": ind.label,
              "higher_is_better": hib, "projected_to": str(proj.get(k, ""))}
-        if k not in n.index:
+        if k not in n:
             r.update(first_year="", latest_year="", value_first=float("nan"), value_latest=float("nan"),
                      scotland_first=float("nan"), scotland_latest=float("nan"), type_first="", type_latest="",
                      vs_scotland="", change_pct=float("nan"), scotland_change_pct=float("nan"),
                      pace_vs_scotland="", movement="")
         else:
-            a, b = first.loc[k], last.loc[k]
+            a, b = first[k], last[k]
             change = _pct(a["value"], b["value"])
             scot = _pct(a["scotland_value"], b["scotland_value"])
             one_year = int(n[k]) == 1

@@ -84,8 +84,9 @@ def case_study_links(submissions: pd.DataFrame, tags: pd.DataFrame, evidence: pd
         for sid, iid in zip(mentions["submission_id"], mentions["indicator"]):
             if sid in info.index:
                 bases.setdefault((sid, iid), []).append("cited by name")
-    rows = [{"council": info.at[sid, "council"], "indicator": iid, "submission_id": sid,
-             "title": info.at[sid, "title"], "grade": info.at[sid, "grade"], "basis": "; ".join(sorted(set(b)))}
+    about = info.to_dict("index")  # one lookup a link (``DataFrame.at`` per cell was most of the time)
+    rows = [{"council": about[sid]["council"], "indicator": iid, "submission_id": sid,
+             "title": about[sid]["title"], "grade": about[sid]["grade"], "basis": "; ".join(sorted(set(b)))}
             for (sid, iid), b in bases.items()]
     out = pd.DataFrame(rows, columns=list(LINK_COLUMNS))
     return out.sort_values(["council", "indicator", "submission_id"]).reset_index(drop=True)
@@ -181,10 +182,12 @@ def strong_beside_worsening(reading: pd.DataFrame, links: pd.DataFrame, crosswal
     """
     strong = links[links["grade"] == "strong"]
     r = _reading_cols(reading[reading["movement"] == "worsening"], crosswalk)
+    # each (council, indicator)'s strong links in their order, split once (not filtered per reading row)
+    by_pair = {key: g for key, g in strong.groupby(["council", "indicator"], sort=False)}
     rows = []
     for rr in r.itertuples(index=False):
-        s = strong[(strong["council"] == rr.council) & (strong["indicator"] == rr.indicator)]
-        if s.empty:
+        s = by_pair.get((rr.council, rr.indicator))
+        if s is None:
             continue
         rows.append({**{k: getattr(rr, k) for k in ("council", "indicator", "label", "priorities", *_READ)},
                      "strong_case_studies": int(s["submission_id"].nunique()),

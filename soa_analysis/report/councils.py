@@ -81,7 +81,12 @@ def _run_wide(data: ReportData) -> ReportData:
 
 def _council_rows(data: ReportData, council: str) -> dict:
     """One council's own tables (those about its submissions): what its task carries."""
-    return {name: df for name, df in data.for_council(council).tables.items() if name not in RUN_TABLES}
+    return _own_rows(data.for_council(council))
+
+
+def _own_rows(mine: ReportData) -> dict:
+    """The tables about the submissions of a council's data (:meth:`.data.ReportData.for_council`)."""
+    return {name: df for name, df in mine.tables.items() if name not in RUN_TABLES}
 
 
 def _write_one(council: str, rows: dict, out_dir: str, local: LocalParts | None) -> tuple[list[str], LocalParts | None]:
@@ -151,25 +156,36 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     data = dataclasses.replace(data, council="", council_pages=True, derived={})
     cache = PageCache(cache_dir, full=full) if cache_dir is not None else None
     old = cache.load() if cache else {}
-    # the keys first (each council's rows made, digested and dropped): when little is left to
-    # render, workers would cost more than they save
-    keys = [view_key(local_view(data.for_council(c)), cache.fingerprint) if cache else "" for c in councils]
-
-    def tasks():
-        for council, key in zip(councils, keys):
-            yield council, _council_rows(data, council), str(out), old.get(key)
-
-    n = min(workers or cores(), sum(k not in old for k in keys))
     run = _run_wide(data)
+    # the keys first (each council's rows made, digested and dropped); a council whose local parts are
+    # cached is written here and then, from the rows made for its key (only its run-wide sections are
+    # rendered: cheap), so its rows are made once; the others are rendered after, in workers when
+    # there are enough of them to pay for the workers
+    keys: dict[str, str] = {}
+    done: dict[str, tuple] = {}
+    _keep(run)
+    try:
+        for council in councils:
+            mine = data.for_council(council)
+            keys[council] = view_key(local_view(mine), cache.fingerprint) if cache else ""
+            if keys[council] in old:
+                done[council] = _write_one(council, _own_rows(mine), str(out), old[keys[council]])
+    finally:
+        _keep(None)
+    todo = [c for c in councils if c not in done]
+    tasks = ((council, _council_rows(data, council), str(out), None) for council in todo)
+    n = min(workers or cores(), len(todo))
     if n <= 1:
         _keep(run)
         try:
-            written = [_write_one(*task) for task in tasks()]
+            done.update(zip(todo, (_write_one(*task) for task in tasks)))
         finally:
             _keep(None)
     else:
         with ProcessPoolExecutor(n, mp_context=_context(), initializer=_keep, initargs=(run,)) as pool:
-            written = _bounded(pool, tasks(), 2 * n)
+            done.update(zip(todo, _bounded(pool, tasks, 2 * n)))
+    keys = [keys[c] for c in councils]
+    written = [done[c] for c in councils]
     if cache:
         cache.save({key: made or old[key] for key, (_, made) in zip(keys, written)},
                    reused=[c for c, (_, made) in zip(councils, written) if made is None],

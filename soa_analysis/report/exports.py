@@ -15,14 +15,29 @@ from .tables import chart_tables
 WORKBOOK = "report_tables.xlsx"
 
 
-def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell redacted, with spreadsheet formulas defused (see :func:`..sharing.spreadsheet_cell`)."""
+def _safe_frame(df: pd.DataFrame, done: dict | None = None) -> pd.DataFrame:
+    """Every text cell redacted, with spreadsheet formulas defused (see :func:`..sharing.spreadsheet_cell`).
+
+    ``done``: text already made safe (text -> cell), shared across the tables of one export, so a
+    value repeated in many rows and tables (a council, a priority, a title) is redacted once.
+    """
+    done = {} if done is None else done
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
             # built as object: Series.map would infer float for a column of whole numbers and shares
-            out[c] = pd.Series([spreadsheet_cell(v) for v in out[c]], index=out.index, dtype=object)
+            out[c] = pd.Series([_safe_cell(v, done) for v in out[c]], index=out.index, dtype=object)
     return out
+
+
+def _safe_cell(value: object, done: dict) -> object:
+    """:func:`..sharing.spreadsheet_cell` of ``value``, looked up in ``done`` first when it is text."""
+    if type(value) is not str:
+        return spreadsheet_cell(value)
+    cell = done.get(value)
+    if cell is None:
+        cell = done[value] = spreadsheet_cell(value)
+    return cell
 
 
 def export_tables(data: ReportData, tables_dir: str | os.PathLike) -> list[Path]:
@@ -42,7 +57,8 @@ def export_tables(data: ReportData, tables_dir: str | os.PathLike) -> list[Path]
     """
     out_dir = Path(tables_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    frames = {k: _safe_frame(v) for k, v in chart_tables(data).items()}
+    done: dict = {}
+    frames = {k: _safe_frame(v, done) for k, v in chart_tables(data).items()}
     written = []
     for name, df in frames.items():
         dest = out_dir / f"{name}.csv"

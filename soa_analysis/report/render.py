@@ -7,11 +7,13 @@ import os
 import re
 from pathlib import Path
 
-import nbformat
-
 from ..errors import InputError
+from ..execute import skip_iri_grammar
 from ..io import write_text
 from .page import TEMPLATE_NAME, page_resources, template_dir
+
+skip_iri_grammar()  # before nbformat is imported (about 2 s less a process)
+import nbformat  # noqa: E402, I001
 
 _H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S | re.I)
 _TAG_RE = re.compile(r"<[^>]+>")
