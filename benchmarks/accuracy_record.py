@@ -7,8 +7,8 @@ it appears. It gathers:
 * the priority tagger on the project's own labelled passages: nested cross-validation with the
   same settings the test suite recomputes (``tests/test_tagging_evaluation.py``);
 * the evidence grader and the added-value themes on their held-out labelled passages;
-* real text (``benchmarks/real_text/``): the latest held-out part's figures as scored once by
-  ``benchmarks/real_text.py --part test7 --json benchmarks/real_text/results/test7.json``, the
+* real text (``benchmarks/real_text/``): the latest held-out part's figures (``LATEST``) as scored
+  once by ``benchmarks/real_text.py --part <LATEST> --json benchmarks/real_text/results/<LATEST>.json``, the
   earlier test parts' (``results/<part>.json`` for each part in ``EARLIER``, each as it came out
   when it was scored once), and the two labelling passes' agreement
   (``results/agreement*.json``), and the figures of leaving one studied part out in turn
@@ -115,7 +115,7 @@ def main() -> int:
                       "note": f"test: the latest held-out part ({LATEST}), scored once at the end; earlier_tests: "
                               "the earlier held-out parts, each scored once and then opened for study; agreement: "
                               "the latest part's two labelling passes; leave_one_part_out: each studied part scored "
-                              "by a tagger trained without it (the mean over the parts)"},
+                              "by a tagger and a grading model trained without it (the mean over the parts)"},
     }
     TARGET.write_text(json.dumps(rec, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(json.dumps(rec, indent=2, sort_keys=True))
