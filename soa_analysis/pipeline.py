@@ -38,6 +38,7 @@ from .guards import check_submissions, folder_lock, ingest_record, os_error_reas
 from .lineage import check_inputs, stage_record
 from .manifest import finish_manifest, new_manifest, write_manifest
 from .partition import clear_reuse, read_reuse
+from .prepare import prepare_report, wait_prepared
 from .runs import new_run_id, prune_runs, publish_latest, run_lock
 from .stageskip import reusable_run, stage_key
 
@@ -196,6 +197,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
     made: list[Path] = []
     engine = contextlib.ExitStack()
     warm = WarmKernels()  # each stage's kernel started (and its imports done) while the stage before runs
+    prepared = None
     stage = stages[0]
     try:
         keys = {s: None if opts.full else stage_key(s, opts, nb_dir / NOTEBOOKS[s]) for s in stages}
@@ -208,8 +210,13 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
                 warm.start(s, nb_dir)
 
         start_ahead(stages[0])
+        # the report's work in this process (the change step's and the render's imports) is prepared while
+        # the two stages before it run (:mod:`.prepare`)
+        prepare_at = stages[max(0, stages.index("report") - 2)] if "report" in stages and "report" not in skipped else ""
         stage_opts, manifest["engine"] = engine.enter_context(run_engine(opts))  # a LocalCluster for dask
         for i, stage in enumerate(stages, 1):
+            if stage == prepare_at:
+                prepared = prepare_report()
             if i < len(stages):
                 start_ahead(stages[i])
             if stage == "report":
@@ -227,6 +234,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
             clear_reuse(opts.processed_dir, stage)  # a record left by an earlier run must not be copied
             with stage_record(opts.processed_dir, stage, run_id, key=key):
                 if stage == "report":
+                    wait_prepared(prepared)  # not both importing the same modules at once
                     from .changes.stage import run_change_step
 
                     manifest["changes"] = run_change_step(opts, run_dir)
@@ -250,6 +258,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
     finally:
         engine.close()
         warm.close()
+        wait_prepared(prepared)
         finish_manifest(manifest, status=result.status if result.status != "running" else "failed",
                         error=result.error, total_s=time.perf_counter() - started,
                         processed_dir=Path(opts.processed_dir),

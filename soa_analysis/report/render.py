@@ -70,13 +70,18 @@ def render_notebook_html(nb_path: str | os.PathLike, html_path: str | os.PathLik
     -------
     >>> render_notebook_html("reports/run1/04_report.ipynb", "reports/run1/national.html")  # doctest: +SKIP
     """
-    from nbconvert import HTMLExporter
-
     nb_path = Path(nb_path)
     try:
         nb = nbformat.read(nb_path, as_version=4)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read notebook {nb_path}: {exc}") from exc
+    return write_text(html_path, _notebook_html(nb))
+
+
+def _notebook_html(nb) -> str:
+    """The report page of an executed notebook (see :func:`render_notebook_html`)."""
+    from nbconvert import HTMLExporter
+
     nb = _strip_for_sharing(nb)
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
@@ -89,4 +94,16 @@ def render_notebook_html(nb_path: str | os.PathLike, html_path: str | os.PathLik
     )
     title = _title(nb)
     body, _ = exporter.from_notebook_node(nb, resources=page_resources(title))
-    return write_text(html_path, body)
+    return body
+
+
+def warm_render() -> str:
+    """Render a small notebook of our own, as :func:`render_notebook_html` renders a report: the
+    first render of a process imports nbconvert and compiles its parsers and templates, which
+    later renders find done (:mod:`soa_analysis.prepare`). Returns the page (written nowhere)."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    html = "<h1>Fictional warm-up</h1><table><tr><th>a</th><td>1</td></tr></table>"
+    nb = new_notebook(cells=[new_markdown_cell("Fictional *warm-up* text with a [link](#x).\n\n- one\n- two"),
+                             new_code_cell("", outputs=[new_output("display_data", data={"text/html": html})])])
+    return _notebook_html(nb)
