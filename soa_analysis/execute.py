@@ -258,6 +258,13 @@ class WarmKernels:
         with stack:
             yield km
 
+    def discard(self, stage: str) -> None:
+        """Shut down ``stage``'s kernel if one was started and not taken (a stage that is skipped), once it
+        has started: this does not wait for it."""
+        pending = self._pending.pop(stage, None)
+        if pending is not None:
+            pending[0].add_done_callback(self._discard)
+
     @staticmethod
     def _discard(future) -> None:
         try:
@@ -267,7 +274,7 @@ class WarmKernels:
         stack.close()
 
     def close(self) -> None:
-        """Shut down the kernels started and not taken."""
+        """Shut down the kernels started and not taken, and wait for those discarded (again: nothing more)."""
         for future, _ in self._pending.values():
             self._discard(future)
         self._pending.clear()

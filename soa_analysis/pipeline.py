@@ -109,20 +109,41 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
     opts = opts.absolute()  # once, before anything runs: a relative path must not depend on when it is read
     if progress is None:
         progress = bool(getattr(stream, "isatty", lambda: False)())
-    stages, nb_dir, reports_dir = _check_run(opts, stages)
-    # read now, before anything runs; the manifest names the file as the user gave it
-    outcome_data = _outcome_data_summary(given) if "report" in stages else None
+    warm = WarmKernels()  # each stage's kernel started (and its imports done) while the stage before runs
+    try:
+        _start_first_kernel(warm, opts, stages)
+        stages, nb_dir, reports_dir = _check_run(opts, stages)
+        # read now, before anything runs; the manifest names the file as the user gave it
+        outcome_data = _outcome_data_summary(given) if "report" in stages else None
 
-    with run_lock(reports_dir), folder_lock(opts.processed_dir, "processed folder"):
-        result, started = _start_run(opts, stages, reports_dir, outcome_data, stream)
-        made = _execute_stages(result, opts, stages, nb_dir, reports_dir, started, progress=progress,
-                               stream=stream)
-        if result.ok and "report" in stages:
-            _publish(result, reports_dir, made)
-        result.pruned = prune_runs(reports_dir, opts.keep_runs, current=result.run_id)
-        if result.pruned:
-            print(f"removed {len(result.pruned)} old run folder(s) (keeping {opts.keep_runs})", file=stream)
-        return result
+        with run_lock(reports_dir), folder_lock(opts.processed_dir, "processed folder"):
+            result, started = _start_run(opts, stages, reports_dir, outcome_data, stream)
+            made = _execute_stages(result, opts, stages, nb_dir, reports_dir, started, progress=progress,
+                                   stream=stream, warm=warm)
+            if result.ok and "report" in stages:
+                _publish(result, reports_dir, made)
+            result.pruned = prune_runs(reports_dir, opts.keep_runs, current=result.run_id)
+            if result.pruned:
+                print(f"removed {len(result.pruned)} old run folder(s) (keeping {opts.keep_runs})", file=stream)
+            return result
+    finally:
+        warm.close()
+
+
+def _start_first_kernel(warm: WarmKernels, opts: RunOptions, stages: tuple[str, ...]) -> None:
+    """Start the first stage's kernel now, while the run's checks and keys are worked out (it was the one
+    kernel start nothing hid). Nothing is written: a run refused by the checks, or whose first stage is
+    skipped, shuts it down unused. papermill is imported first, so the kernel's thread and this one do
+    not import the same modules at once."""
+    import papermill  # noqa: F401 - the checks import it anyway; jupyter_client with it
+
+    first = next((s for s in STAGES if s in stages), None)
+    try:
+        nb_dir = find_notebooks_dir(opts).resolve()
+    except ConfigError:
+        return  # refused by the checks next
+    if first is not None:
+        warm.start(first, nb_dir)
 
 
 def _check_run(opts: RunOptions, stages: tuple[str, ...]) -> tuple[tuple[str, ...], Path, Path]:
@@ -187,7 +208,8 @@ def _guard(opts: RunOptions, reports_dir: Path, manifest: dict, stream: TextIO) 
 
 
 def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...], nb_dir: Path,
-                    reports_dir: Path, started: float, *, progress: bool, stream: TextIO) -> list[Path]:
+                    reports_dir: Path, started: float, *, progress: bool, stream: TextIO,
+                    warm: WarmKernels) -> list[Path]:
     """Run the stages in order on the configured engine, timing each, and close the manifest.
 
     A stage error, package error, OS error or interrupt marks ``result`` failed (with the
@@ -196,7 +218,6 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
     manifest, run_dir, run_id = result.manifest, result.run_dir, result.run_id
     made: list[Path] = []
     engine = contextlib.ExitStack()
-    warm = WarmKernels()  # each stage's kernel started (and its imports done) while the stage before runs
     prepared = None
     stage = stages[0]
     try:
@@ -224,6 +245,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
             t0 = time.perf_counter()
             key = keys[stage]
             if (made_by := reusable_run(opts.processed_dir, stage, key)) is not None:
+                warm.discard(stage)  # started before the keys were known (the first stage's)
                 _skip_stage(manifest, stage, made_by, t0, f"[{i}/{len(stages)}]", stream)
                 if stage == "ingest":
                     _guard(opts, reports_dir, manifest, stream)
@@ -257,7 +279,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
         result.status = "succeeded"
     finally:
         engine.close()
-        warm.close()
+        warm.close()  # kernels started and not taken (a failed run)
         wait_prepared(prepared)
         finish_manifest(manifest, status=result.status if result.status != "running" else "failed",
                         error=result.error, total_s=time.perf_counter() - started,

@@ -102,3 +102,15 @@ def test_running_notebooks_does_not_build_the_iri_grammar():
     nb = execute.find_notebooks_dir(make_options()) / execute.NOTEBOOKS["report"]
     out = subprocess.run([sys.executable, "-c", code, str(nb)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "refused"
+
+
+def test_a_discarded_kernel_is_shut_down_once_started_without_waiting_for_it(tmp_path):
+    warm = execute.WarmKernels()
+    warm.start("ingest", tmp_path)
+    future = warm._pending["ingest"][0]
+    warm.discard("ingest")  # a skipped stage: returns at once
+    assert "ingest" not in warm._pending
+    warm.discard("tag")  # none started: nothing to do
+    _, km = future.result()
+    warm.close()  # waits for the discarded one's shutdown
+    assert not km.is_alive()

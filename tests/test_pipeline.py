@@ -82,3 +82,30 @@ def test_runs_are_pruned_but_never_the_one_latest_came_from(tmp_path, fake_noteb
     assert third.pruned == [second.run_dir]
     assert sorted(p.name for p in (reports / "runs").iterdir()) == sorted([good.name, third.run_id])
     assert json.loads((reports / "latest" / "manifest.json").read_text())["run_id"] == good.name
+
+
+class _RecordingKernels(pipeline.WarmKernels):
+    """WarmKernels that remember each kernel they started."""
+
+    made: list = []
+
+    def start(self, stage, cwd):
+        if stage not in self._pending:
+            super().start(stage, cwd)
+            self.made.append((stage, self._pending[stage][0]))
+
+
+def test_the_first_stages_kernel_starts_before_the_checks_and_a_refused_run_shuts_it_down(tmp_path, fake_notebooks,
+                                                                                           monkeypatch):
+    monkeypatch.setattr(pipeline, "WarmKernels", _RecordingKernels)
+    monkeypatch.setattr(_RecordingKernels, "made", [])
+    checked = []
+    real_check = pipeline._check_run
+    monkeypatch.setattr(pipeline, "_check_run", lambda *a: checked.append(list(_RecordingKernels.made)) or real_check(*a))
+    opts = make_options(raw_dir=tmp_path / "nope", reports_dir=tmp_path / "r", notebooks_dir=fake_notebooks)
+    with pytest.raises(InputError, match="does not exist"):
+        pipeline.run(opts)
+    assert [stage for stage, _ in checked[0]] == ["ingest"]  # started before the checks ran
+    _, km = checked[0][0][1].result()
+    assert not km.is_alive()  # the refused run shut it down
+    assert not (tmp_path / "r").exists()  # and wrote nothing
