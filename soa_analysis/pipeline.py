@@ -132,18 +132,20 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
 
 def _start_first_kernel(warm: WarmKernels, opts: RunOptions, stages: tuple[str, ...]) -> None:
     """Start the first stage's kernel now, while the run's checks and keys are worked out (it was the one
-    kernel start nothing hid). Nothing is written: a run refused by the checks, or whose first stage is
-    skipped, shuts it down unused. papermill is imported first, so the kernel's thread and this one do
-    not import the same modules at once."""
+    kernel start nothing hid), unless the stage will be skipped (:mod:`.stageskip`; the key is worked out
+    again under the run's locks). Nothing is written: a run refused by the checks shuts it down unused.
+    papermill is imported first, so the kernel's thread and this one do not import the same modules at once."""
     import papermill  # noqa: F401 - the checks import it anyway; jupyter_client with it
 
     first = next((s for s in STAGES if s in stages), None)
     try:
         nb_dir = find_notebooks_dir(opts).resolve()
-    except ConfigError:
+        if first is None or (not opts.full and reusable_run(opts.processed_dir, first, stage_key(
+                first, opts, nb_dir / NOTEBOOKS[first])) is not None):
+            return
+    except (SoaError, OSError, ValueError):
         return  # refused by the checks next
-    if first is not None:
-        warm.start(first, nb_dir)
+    warm.start(first, nb_dir)
 
 
 def _check_run(opts: RunOptions, stages: tuple[str, ...]) -> tuple[tuple[str, ...], Path, Path]:
@@ -245,7 +247,7 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
             t0 = time.perf_counter()
             key = keys[stage]
             if (made_by := reusable_run(opts.processed_dir, stage, key)) is not None:
-                warm.discard(stage)  # started before the keys were known (the first stage's)
+                warm.discard(stage)  # the first stage's, when it became skippable since run() started it
                 _skip_stage(manifest, stage, made_by, t0, f"[{i}/{len(stages)}]", stream)
                 if stage == "ingest":
                     _guard(opts, reports_dir, manifest, stream)
