@@ -120,3 +120,25 @@ def test_each_text_is_made_safe_once_an_export_and_every_cell_is_as_spreadsheet_
                 assert safe[c].tolist() == [real(v) for v in table[c]], (name, c)
     formula = [text for text in done if text.startswith("=SUM(A1) ring")]
     assert formula and all(done[text].startswith("'=") and "496 0000" not in done[text] for text in formula)
+
+
+def test_an_export_in_a_process_of_its_own_writes_the_same_files(tmp_path):
+    import os
+
+    from soa_analysis.report import exports
+
+    p = make_synthetic_processed(tmp_path / "p", n=6, narrative_extra={0: PAYLOAD})
+    data = load_report_data(p)
+    here = export_tables(data, tmp_path / "here")
+    background = exports.start_export(data, tmp_path / "there")
+    assert background._pool.submit(os.getpid).result() != os.getpid()  # written by another process
+    there = background.result()
+    assert [w.name for w in there] == [w.name for w in here]
+    for a, b in zip(here, there):
+        if a.suffix == ".csv":
+            assert a.read_bytes() == b.read_bytes(), a.name
+    sheets_here = pd.read_excel(tmp_path / "here" / "report_tables.xlsx", sheet_name=None)
+    sheets_there = pd.read_excel(tmp_path / "there" / "report_tables.xlsx", sheet_name=None)
+    assert list(sheets_here) == list(sheets_there)
+    for name, df in sheets_here.items():
+        pd.testing.assert_frame_equal(df, sheets_there[name])

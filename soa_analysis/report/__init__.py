@@ -2,7 +2,8 @@
 
 The notebook ``notebooks/04_report.ipynb`` calls :func:`load_report_data`, then
 :func:`title` and ``show("<section>", data)`` for each section of :data:`SECTIONS`;
-:func:`export_tables` writes the tables behind the charts and :func:`write_council_pages`
+:func:`export_tables` (or :func:`start_export`, in a process of its own) writes the tables behind the
+charts and :func:`write_council_pages`
 one page per council from the same data; the report stage (:mod:`.stage`) then renders the
 executed notebook as the summary (:func:`render_notebook_html`).
 
@@ -15,7 +16,7 @@ cards), ``contents`` (which sections, in which order), ``page``/``render``/``cou
 from .contents import SECTIONS, Section, show, title
 from .councils import write_council_pages
 from .data import ReportData, load_report_data, resolve_path
-from .exports import export_tables
+from .exports import export_tables, start_export
 from .provenance import methodology, provenance
 from .safe import esc, redact
 from .sections import (
@@ -51,5 +52,6 @@ __all__ = [
     "SECTIONS", "ReportData", "Section", "added_value", "case_studies", "chart_tables", "coverage", "csp",
     "esc", "evidence_by_priority", "exemplars", "export_tables", "followups", "gaps", "headline",
     "load_report_data", "methodology", "outcomes", "partners", "priorities", "provenance", "redact",
-    "render_notebook_html", "resolve_path", "run_report_notebook", "show", "title", "write_council_pages",
+    "render_notebook_html", "resolve_path", "run_report_notebook", "show", "start_export", "title",
+    "write_council_pages",
 ]

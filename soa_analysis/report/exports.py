@@ -55,10 +55,22 @@ def export_tables(data: ReportData, tables_dir: str | os.PathLike) -> list[Path]
     list of pathlib.Path
         The CSV files, then the workbook ``report_tables.xlsx``.
     """
+    return write_tables(chart_tables(data), _about(data), tables_dir)
+
+
+def _about(data: ReportData) -> list[tuple[str, str]]:
+    """The workbook's ``about`` sheet's first rows: what the tables are of."""
+    return [("scope", data.scope), ("run_id", data.run_id), ("generated", data.generated)]
+
+
+def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], tables_dir: str | os.PathLike) -> list[Path]:
+    """Write ``tables`` (:func:`.tables.chart_tables`) as :func:`export_tables` does, ``about`` heading the
+    workbook's ``about`` sheet; it needs nothing else of the report's data, so a process of its own can
+    run it (:func:`start_export`)."""
     out_dir = Path(tables_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     done: dict = {}
-    frames = {k: _safe_frame(v, done) for k, v in chart_tables(data).items()}
+    frames = {k: _safe_frame(v, done) for k, v in tables.items()}
     written = []
     for name, df in frames.items():
         dest = out_dir / f"{name}.csv"
@@ -68,14 +80,47 @@ def export_tables(data: ReportData, tables_dir: str | os.PathLike) -> list[Path]
     dest = out_dir / WORKBOOK
     with atomic_path(dest, ".xlsx") as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            about = pd.DataFrame(
-                [("scope", data.scope), ("run_id", data.run_id), ("generated", data.generated)]
-                + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
-                columns=["item", "value"],
-            )
-            about.to_excel(xw, sheet_name="about", index=False)
+            pd.DataFrame(list(about) + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
+                         columns=["item", "value"]).to_excel(xw, sheet_name="about", index=False)
             for name, df in frames.items():
                 (df if len(df.columns) else pd.DataFrame({"note": ["no data"]})).to_excel(
                     xw, sheet_name=name[:31], index=False)
     written.append(dest)
     return written
+
+
+class BackgroundExport:
+    """The tables of :func:`start_export`, being written by a process of their own."""
+
+    def __init__(self, pool, future):
+        self._pool, self._future = pool, future
+
+    def result(self) -> list[Path]:
+        """Wait for the files (:func:`export_tables`'s list) and end the process; its error, if any, is raised here."""
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown()
+
+
+def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundExport:
+    """:func:`export_tables`, written by a process of its own while this one goes on (the report notebook
+    makes the council pages meanwhile): the tables are worked out here and only they are sent.
+
+    Returns
+    -------
+    BackgroundExport
+        Its :meth:`~BackgroundExport.result` is the list :func:`export_tables` returns; the files are the same.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .councils import pool_context
+
+    tables = chart_tables(data)
+    pool = ProcessPoolExecutor(1, mp_context=pool_context())
+    try:
+        future = pool.submit(write_tables, tables, _about(data), str(tables_dir))
+    except BaseException:
+        pool.shutdown()
+        raise
+    return BackgroundExport(pool, future)
