@@ -36,6 +36,7 @@ from .data import ReportData
 from .excerpt import shorten
 from .html import html_table
 from .labels import label
+from .memo import per_frame
 from .safe import esc, slug
 from .tiles import council_tiles
 
@@ -240,6 +241,12 @@ def _section(heading: str, lede: str, *parts: str) -> HTML:
 
 # --------------------------------------------------------------------------- council page
 
+@per_frame
+def _councils_in(frame: pd.DataFrame) -> frozenset[str]:
+    """The councils the outcome data has figures for (once per outcome frame, not once per page)."""
+    return frozenset(frame["council"])
+
+
 def _council_html(data: ReportData, f: OutcomeFrames) -> HTML:
     council, od, cw = data.council, f.outcome, f.outcome.crosswalk
     subs = data["submissions"]
@@ -247,7 +254,7 @@ def _council_html(data: ReportData, f: OutcomeFrames) -> HTML:
             f"links to it, for the whole council area against Scotland over time, with CPOP's own reading: better or "
             f"worse than Scotland in the latest year, and improving faster or slower than Scotland since the first.")
     parts = [f'<p class="callout">{esc(CAVEAT.format(area=council))}</p>']
-    if council not in set(od.frame["council"]):
+    if council not in _councils_in(od.frame):
         parts.append(f'<p class="missing">The outcome data has no figures for {esc(council)}.</p>')
         return _section("Outcome indicators beside the case studies", lede, *parts, _source_note(od))
     pri = views.priority_tags(data["tags"]).merge(
