@@ -111,8 +111,7 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         progress = bool(getattr(stream, "isatty", lambda: False)())
     warm = WarmKernels()  # each stage's kernel started (and its imports done) while the stage before runs
     try:
-        _start_first_kernel(warm, opts, stages)
-        stages, nb_dir, reports_dir = _check_run(opts, stages)
+        stages, nb_dir, reports_dir = _check_run(opts, stages, warm)
         # read now, before anything runs; the manifest names the file as the user gave it
         outcome_data = _outcome_data_summary(given) if "report" in stages else None
 
@@ -130,27 +129,29 @@ def run(opts: RunOptions, stages: tuple[str, ...] = STAGES, *, progress: bool | 
         warm.close()
 
 
-def _start_first_kernel(warm: WarmKernels, opts: RunOptions, stages: tuple[str, ...]) -> None:
-    """Start the first stage's kernel now, while the run's checks and keys are worked out (it was the one
-    kernel start nothing hid), unless the stage will be skipped (:mod:`.stageskip`; the key is worked out
-    again under the run's locks). Nothing is written: a run refused by the checks shuts it down unused.
-    papermill is imported first, so the kernel's thread and this one do not import the same modules at once."""
+def _start_first_kernel(warm: WarmKernels, opts: RunOptions, first: str, nb_dir: Path) -> None:
+    """Start the first stage's kernel now, while the run's slower checks and keys are worked out (it was
+    the one kernel start nothing hid), unless the stage will be skipped (:mod:`.stageskip`; the key is
+    worked out again under the run's locks). Nothing is written: a run refused by the checks shuts it
+    down unused. papermill is imported first, so the kernel's thread and this one do not import the
+    same modules at once."""
     import papermill  # noqa: F401 - the checks import it anyway; jupyter_client with it
 
-    first = next((s for s in STAGES if s in stages), None)
     try:
-        nb_dir = find_notebooks_dir(opts).resolve()
-        if first is None or (not opts.full and reusable_run(opts.processed_dir, first, stage_key(
-                first, opts, nb_dir / NOTEBOOKS[first])) is not None):
+        if not opts.full and reusable_run(opts.processed_dir, first, stage_key(
+                first, opts, nb_dir / NOTEBOOKS[first])) is not None:
             return
     except (SoaError, OSError, ValueError):
         return  # refused by the checks next
     warm.start(first, nb_dir)
 
 
-def _check_run(opts: RunOptions, stages: tuple[str, ...]) -> tuple[tuple[str, ...], Path, Path]:
+def _check_run(opts: RunOptions, stages: tuple[str, ...], warm: WarmKernels | None = None
+               ) -> tuple[tuple[str, ...], Path, Path]:
     """Everything :func:`run` refuses before any work: unknown stages, a missing raw folder,
-    bad notebook parameters, an unusable engine, an unknown run to compare to.
+    bad notebook parameters, an unusable engine, an unknown run to compare to. Once the stages and
+    folders are known good, the first stage's kernel is started in ``warm`` (:func:`_start_first_kernel`)
+    while the slower checks run.
 
     Returns the stages in pipeline order, the notebooks folder and the reports folder.
 
@@ -167,6 +168,8 @@ def _check_run(opts: RunOptions, stages: tuple[str, ...]) -> tuple[tuple[str, ..
     reports_dir = Path(opts.reports_dir).resolve()
     if "ingest" in stages and not Path(opts.raw_dir).is_dir():
         raise InputError(f"raw folder {opts.raw_dir} does not exist")
+    if warm is not None:
+        _start_first_kernel(warm, opts, stages[0], nb_dir)
     for stage in stages:  # refuse bad parameters before anything runs
         check_parameters(nb_dir / NOTEBOOKS[stage], stage_parameters(stage, opts))
     check_engine(opts)  # dask installed, the scheduler reachable (ConfigError before any work)

@@ -95,17 +95,21 @@ class _RecordingKernels(pipeline.WarmKernels):
             self.made.append((stage, self._pending[stage][0]))
 
 
-def test_the_first_stages_kernel_starts_before_the_checks_and_a_refused_run_shuts_it_down(tmp_path, fake_notebooks,
-                                                                                           monkeypatch):
+def test_the_first_stages_kernel_starts_before_the_slower_checks_and_a_refused_run_shuts_it_down(
+        tmp_path, fake_notebooks, monkeypatch):
     monkeypatch.setattr(pipeline, "WarmKernels", _RecordingKernels)
     monkeypatch.setattr(_RecordingKernels, "made", [])
     checked = []
-    real_check = pipeline._check_run
-    monkeypatch.setattr(pipeline, "_check_run", lambda *a: checked.append(list(_RecordingKernels.made)) or real_check(*a))
-    opts = make_options(raw_dir=tmp_path / "nope", reports_dir=tmp_path / "r", notebooks_dir=fake_notebooks)
-    with pytest.raises(InputError, match="does not exist"):
+    real_check = pipeline.check_parameters
+    monkeypatch.setattr(pipeline, "check_parameters",
+                        lambda *a: checked.append(list(_RecordingKernels.made)) or real_check(*a))
+    with pytest.raises(InputError, match="does not exist"):  # a missing raw folder: refused before any kernel
+        pipeline.run(make_options(raw_dir=tmp_path / "nope", reports_dir=tmp_path / "r", notebooks_dir=fake_notebooks))
+    assert _RecordingKernels.made == [] and checked == []
+    opts = _opts(tmp_path, fake_notebooks, compare_to="20990101T000000Z_nosuch")  # refused by a later check
+    with pytest.raises(ConfigError):
         pipeline.run(opts)
-    assert [stage for stage, _ in checked[0]] == ["ingest"]  # started before the checks ran
+    assert [stage for stage, _ in checked[0]] == ["ingest"]  # started before the notebooks' parameters were checked
     _, km = checked[0][0][1].result()
     assert not km.is_alive()  # the refused run shut it down
-    assert not (tmp_path / "r").exists()  # and wrote nothing
+    assert not (tmp_path / "reports" / "runs").exists()  # and wrote nothing
