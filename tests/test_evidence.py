@@ -133,11 +133,15 @@ def test_grade_rules(passage, grade):
 @pytest.mark.parametrize(
     "passage, grade",
     [
-        # fictional sentences; the rubric's rules alone (rubric 2.4.0, 2.5.0): the sentence model cannot hide a change
+        # fictional sentences; the rubric's rules alone (rubric 2.4.0 to 2.6.0): the sentence model cannot hide a change
         # counts of people giving their views, or of award entries and winners, describe the process: none
         ("Over 120 people have attended the consultation events.", "none"),
         ("More than 90 residents took part in consultation events on the draft plan.", "none"),
         ("Over 50 organisations took part in the awards this year, with 12 winners.", "none"),
+        # survey returns, answers to a questionnaire, door-to-door talks and votes on a scheme (rubric 2.6.0)
+        ("In all 420 residents completed the survey, leaving 900 comments.", "none"),
+        ("Around 150 people visited the public exhibition and 60 of them were in favour of the scheme.", "none"),
+        ("Some 610 tenants answered the question about the new charges.", "none"),
         # a count of people living in poverty describes the need
         ("Some 4,100 children are living in poverty in the area.", "none"),
         # outputs written as deliveries, calls, support for a number of people, people coming along
@@ -145,6 +149,8 @@ def test_grade_rules(passage, grade):
         ("Over 40 families came along to the open day.", "some"),
         ("This included weekly support for 260 older people.", "some"),
         ("Over 300 people attended 20 workshops.", "some"),
+        # "assisted" is a past tense: people assisted into work, up on the year before, is a change (rubric 2.6.0)
+        ("Assisted 310 clients into work last year, an increase of 25% on the year before.", "strong"),
         # a change in the share of a group of people is a change in an outcome (rubric 2.5.0)
         ("The proportion of our young parents in education rose from 12% to 19% within a year.", "strong"),
         ("Among pupils in the scheme, those free from tooth decay went up from 48% to 61%.", "strong"),
