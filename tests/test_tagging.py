@@ -454,6 +454,65 @@ def test_real_text_features_are_optional_and_excludable():
         CombinedTagger(cv_folds=3, real_text=False).fit(docs, Y)  # four priorities have no example alone
 
 
+def test_sample_weights_move_the_model():
+    """A heavier document pulls the model its way; weights of one leave it as unweighted; bad weights are refused."""
+    import numpy as np
+
+    from soa_analysis.errors import SchemaError
+    from soa_analysis.tagging.model import SupervisedTagger
+
+    feats = [["telecar", "reabl"], ["telecar", "reabl"], ["apprenticeship"], ["apprenticeship", "job"]]
+    Y = np.array([[1, 0], [0, 1], [0, 1], [0, 1]])
+    plain = SupervisedTagger().fit(feats, Y).predict_proba([["telecar", "reabl"]])[0, 0]
+    ones = SupervisedTagger().fit(feats, Y, np.ones(4)).predict_proba([["telecar", "reabl"]])[0, 0]
+    heavy = SupervisedTagger().fit(feats, Y, [5.0, 1, 1, 1]).predict_proba([["telecar", "reabl"]])[0, 0]
+    light = SupervisedTagger().fit(feats, Y, [1, 5.0, 1, 1]).predict_proba([["telecar", "reabl"]])[0, 0]
+    assert ones == pytest.approx(plain)
+    assert light < plain < heavy
+    for bad in ([1, 1, 1], [1, 1, 1, -1], [1, 1, 1, float("nan")]):
+        with pytest.raises(SchemaError, match="sample_weight"):
+            SupervisedTagger().fit(feats, Y, bad)
+
+
+def test_passage_weight_weighs_the_labelled_passages_against_real_texts():
+    import numpy as np
+
+    from soa_analysis.errors import TaxonomyError
+    from soa_analysis.tagging.evaluation import _cross_validated
+    from soa_analysis.tagging.model import PASSAGE_WEIGHT, CombinedTagger, document_features, training_weights
+    from soa_analysis.tagging.text import analyse
+
+    assert training_weights(3, 2, 2.5).tolist() == [2.5, 2.5, 2.5, 1.0, 1.0]
+    assert training_weights(3, 0, 2.5) is None and training_weights(3, 2, 1.0) is None
+    with pytest.raises(TaxonomyError, match="passage_weight"):
+        training_weights(3, 2, 0)
+    # the heavier the passages weigh against the real texts, the closer the model fits them (weighted log-loss)
+    docs = ["Telecare and reablement helped older people stay at home (fictional).",
+            "Apprenticeships helped unemployed young people into jobs (fictional).",
+            "Older people found jobs in the lunch club kitchen (fictional)."] * 4
+    Y = np.zeros((len(docs), 6), dtype=int)
+    Y[0::3, 5] = 1
+    Y[1::3, 1] = 1
+    Y[2::3, 5] = 1
+    feats = [document_features(analyse(d)) for d in docs]
+
+    fitted = {pw: CombinedTagger(cv_folds=3, passage_weight=pw).fit(docs, Y) for pw in (PASSAGE_WEIGHT, 8.0)}
+    loss = {pw: -np.mean(Y * np.log(p) + (1 - Y) * np.log(1 - p))
+            for pw, p in ((pw, t.model_.predict_proba(feats)) for pw, t in fitted.items())}
+    assert loss[8.0] < loss[PASSAGE_WEIGHT]
+    assert fitted[8.0].info()["params"]["passage_weight"] == 8.0
+    # evaluation's cross-validation weighs them the same way: with one weight its decisions do not change
+    analysed = [analyse(d) for d in docs]
+    lex = np.zeros(Y.shape)
+    words = [["busi", "growth"], ["apprenticeship", "job"], ["nurseri", "babi"], ["crime", "polic"],
+             ["smoke", "exercis"], ["telecar", "older"]]
+    real = {"features": words * 10, "lexicon": np.zeros((60, 6)), "Y": np.vstack([np.eye(6, dtype=int)] * 10),
+            "sentences": [8] * 60}
+    args = dict(folds=3, seed=0, C=8.0, lexicon_weight=0.2, relative=0.65, source="fictional")
+    same = _cross_validated(analysed, lex, Y, real, **args)
+    assert all((same[k] == _cross_validated(analysed, lex, Y, real, passage_weight=1.0, **args)[k]).all() for k in same)
+
+
 def test_relative_rule_drops_passing_mentions():
     import numpy as np
 

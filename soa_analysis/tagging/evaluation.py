@@ -22,6 +22,7 @@ from ..labelled import labels_sha256, load_labels, load_real_features
 from .lexicon import LexiconTagger
 from .model import (
     LEXICON_WEIGHT,
+    PASSAGE_WEIGHT,
     RELATIVE,
     CombinedTagger,
     SupervisedTagger,
@@ -30,6 +31,7 @@ from .model import (
     decide,
     document_features,
     kind_rule,
+    training_weights,
 )
 from .text import analyse
 
@@ -194,7 +196,8 @@ def _training(source: str):
 
 
 def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=LEXICON_WEIGHT, C=8.0, n_boot=1000,
-             heldout=0.25, taxonomy="priorities", relative=RELATIVE, real_text=True) -> EvaluationReport:
+             heldout=0.25, taxonomy="priorities", relative=RELATIVE, real_text=True,
+             passage_weight=PASSAGE_WEIGHT) -> EvaluationReport:
     """Evaluate the combined tagger on a labelled corpus.
 
     Parameters
@@ -210,6 +213,9 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=LEXICON_WEIGHT
     real_text : bool
         Add the shipped real-text features to every training fold, as the tagger does
         (the passages scored are always the labelled corpus's own, unseen in that fold).
+    passage_weight : float
+        Weight of each labelled passage against each real-text document in the model's
+        training, as in :class:`CombinedTagger`.
     n_boot : int
         Bootstrap resamples for the intervals.
     heldout : float
@@ -229,12 +235,13 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=LEXICON_WEIGHT
     lexicon = LexiconTagger(taxonomy=taxonomy).fit()
     real = load_real_features(lexicon.taxonomy_.sha256, cats) if real_text else None
     preds = _cross_validated(analysed, lexicon.predict_scores(analysed), Y, real, folds=folds, seed=seed, C=C,
-                             lexicon_weight=lexicon_weight, relative=relative, source=source)
+                             lexicon_weight=lexicon_weight, relative=relative, source=source,
+                             passage_weight=passage_weight)
     P = preds["combined"]
     prec, rec, f1, micro, macro = f1_table(Y[:, scored], P[:, scored])  # categories left out: settings["skipped"]
     boot = bootstrap_f1(Y[:, scored], P[:, scored], n_boot=n_boot, seed=seed)
     params = dict(taxonomy=taxonomy, lexicon_weight=lexicon_weight, C=C, cv_folds=folds, seed=seed, relative=relative,
-                  real_text=real_text)
+                  real_text=real_text, passage_weight=passage_weight)
     f1_h, macro_h, n_heldout, thresholds = _heldout(analysed, Y, scored, params, heldout=heldout, seed=seed,
                                                     source=source)
     cats_scored = [c for c, ok in zip(cats, scored) if ok]
@@ -252,6 +259,7 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=LEXICON_WEIGHT
     by_method = {name: f1_table(Y[:, scored], p[:, scored])[4] for name, p in preds.items()}
     settings = {"n_passages": int(len(Y)), "folds": folds, "seed": seed, "n_boot": n_boot, "heldout": heldout,
                 "lexicon_weight": lexicon_weight, "C": C, "taxonomy": taxonomy, "relative": relative,
+                "passage_weight": passage_weight,
                 "real_text_documents": int(real["n"]) if real else 0,
                 "labels": str(labels_path or "package:labelled/priorities.csv"),
                 "labels_sha256": labels_sha256(labels_path)}
@@ -279,10 +287,12 @@ def _labelled(labels_path, cats: list[str], folds: int):
 
 
 def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict | None, *, folds: int, seed: int,
-                     C: float, lexicon_weight: float, relative: float, source: str) -> dict[str, np.ndarray]:
+                     C: float, lexicon_weight: float, relative: float, source: str,
+                     passage_weight: float = PASSAGE_WEIGHT) -> dict[str, np.ndarray]:
     """Out-of-fold decisions of the lexicon alone, the model alone and the combined tagger
     (outer folds; thresholds chosen on inner out-of-fold scores of each training fold, which
-    also holds the real-text features when ``real`` is given)."""
+    also holds the real-text features when ``real`` is given, the passages weighted by
+    ``passage_weight`` in the model's training as :class:`CombinedTagger` does)."""
     feats = [document_features(a) for a in analysed]
     n, k = Y.shape
     r_feats = real["features"] if real else []
@@ -299,12 +309,13 @@ def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict 
             tr_Y = np.vstack([Y[tr], r_Y])
             tr_lex = np.vstack([lex[tr], r_lex])
             tr_sent = list(n_sent[tr]) + r_sent
+            sw = training_weights(len(tr), len(r_feats), passage_weight)
             inner_oof = np.zeros((len(tr_feats), k))
             inner = KFold(n_splits=folds, shuffle=True, random_state=seed)
             for itr, ite in inner.split(tr_feats):
-                m = SupervisedTagger(C=C).fit([tr_feats[i] for i in itr], tr_Y[itr])
+                m = SupervisedTagger(C=C).fit([tr_feats[i] for i in itr], tr_Y[itr], None if sw is None else sw[itr])
                 inner_oof[ite] = m.predict_proba([tr_feats[i] for i in ite])
-            sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y).predict_proba([feats[i] for i in te])
+            sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y, sw).predict_proba([feats[i] for i in te])
             for name, w in weights.items():
                 th, th_short = choose_kind_thresholds(tr_Y, blend(tr_lex, inner_oof, w), tr_sent)
                 preds[name][te] = decide(blend(lex[te], sup_te, w), *kind_rule(n_sent[te], th, th_short, relative))

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import joblib
 import numpy as np
+import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
@@ -31,7 +32,7 @@ from .text import AnalysedSentence, analyse, content_features
 
 __all__ = ["SupervisedTagger", "CombinedTagger", "CorpusScores", "choose_thresholds", "document_features", "load_model",
            "THRESHOLD_GRID", "RELATIVE", "LEXICON_WEIGHT", "SHORT_SENTENCES", "blend", "decide", "choose_kind_thresholds",
-           "kind_rule"]
+           "kind_rule", "PASSAGE_WEIGHT", "training_weights"]
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 # The relative rule's default share of a document's top score (see decide). Chosen by leaving one
@@ -53,6 +54,11 @@ SHORT_SENTENCES = 2
 # of them labelled with the category; otherwise the threshold chosen on all texts is used.
 MIN_KIND_TEXTS = 30
 MIN_KIND_POSITIVES = 5
+# The weight of each of the project's labelled passages in the model's training, against 1 for each
+# real-text document. The real texts outnumber the passages (about 1,200 against 335) and pull the
+# model towards the register of long pages; weighting the passages keeps what the model learned from
+# them (benchmarks/real_text/README.md, "Nine parts studied").
+PASSAGE_WEIGHT = 1.0
 
 
 def _identity(doc):
@@ -155,6 +161,24 @@ def kind_rule(n_sentences, thresholds, short_thresholds, relative: float) -> tup
     return th, np.where(short, 0.0, float(relative))
 
 
+def training_weights(n_passages: int, n_real: int, passage_weight: float = PASSAGE_WEIGHT):
+    """The model's sample weights: ``passage_weight`` for each labelled passage (they come first in
+    training), 1 for each real-text document after them; None when every weight would be 1.
+
+    Example
+    -------
+    >>> training_weights(2, 1, 3.0).tolist()
+    [3.0, 3.0, 1.0]
+    >>> training_weights(2, 0, 3.0) is None
+    True
+    """
+    if not passage_weight > 0 or not np.isfinite(passage_weight):
+        raise TaxonomyError(f"passage_weight must be a positive number, not {passage_weight!r}")
+    if passage_weight == 1 or not n_real:
+        return None
+    return np.concatenate([np.full(n_passages, float(passage_weight)), np.ones(n_real)])
+
+
 def _binary_f1(y, p):
     tp = int((y & p).sum())
     fp = int(((1 - y) & p).sum())
@@ -237,19 +261,33 @@ class SupervisedTagger:
         self.class_weight = class_weight
         self.min_df = min_df
 
-    def fit(self, features: list[list[str]], Y):
-        """Fit on feature lists (from :func:`document_features`) and a 0/1 matrix; returns self."""
+    def fit(self, features: list[list[str]], Y, sample_weight=None):
+        """Fit on feature lists (from :func:`document_features`) and a 0/1 matrix; returns self.
+
+        ``sample_weight`` (one non-negative number per document, optional) weighs each
+        document's share of the logistic regression's loss (the TF-IDF weights do not change).
+        """
         Y = np.asarray(Y, dtype=int)
         if Y.ndim != 2 or len(features) != Y.shape[0]:
             raise SchemaError("SupervisedTagger.fit: Y must be (n_documents, n_categories)")
         if (Y.sum(axis=0) == 0).any() or (Y.sum(axis=0) == len(Y)).any():
             raise SchemaError("SupervisedTagger.fit: every category needs positive and negative examples")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
+            if sample_weight.shape != (len(features),) or not np.isfinite(sample_weight).all() \
+                    or (sample_weight < 0).any():
+                raise SchemaError("SupervisedTagger.fit: sample_weight must hold one finite, non-negative "
+                                  "number per document")
         self.vectorizer_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.min_df,
                                            dtype=np.float64)
         X = self.vectorizer_.fit_transform(features)
-        base = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear",
-                                  max_iter=2000, random_state=0)
-        self.classifier_ = OneVsRestClassifier(base).fit(X, Y)
+        base = dict(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=2000, random_state=0)
+        if sample_weight is None:
+            self.classifier_ = OneVsRestClassifier(LogisticRegression(**base)).fit(X, Y)
+        else:
+            with sklearn.config_context(enable_metadata_routing=True):
+                lr = LogisticRegression(**base).set_fit_request(sample_weight=True)
+                self.classifier_ = OneVsRestClassifier(lr).fit(X, Y, sample_weight=sample_weight)
         self.n_categories_ = Y.shape[1]
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
         return self
@@ -308,6 +346,9 @@ class CombinedTagger:
     real_text_exclude : tuple of str
         Ids of real-text documents to leave out of training (cross-validation on the real
         development set uses this).
+    passage_weight : float
+        Weight of each labelled passage in the model's training against 1 for each real-text
+        document (:func:`training_weights`); no effect without real-text documents.
     C : float
         Regularisation of the logistic regression.
     cv_folds : int
@@ -332,8 +373,9 @@ class CombinedTagger:
     """
 
     def __init__(self, *, taxonomy="priorities", lexicon_weight=LEXICON_WEIGHT, C=8.0, cv_folds=5, seed=0, relative=RELATIVE,
-                 real_text=True, real_text_exclude=()):
+                 real_text=True, real_text_exclude=(), passage_weight=PASSAGE_WEIGHT):
         self.taxonomy = taxonomy
+        self.passage_weight = passage_weight
         self.real_text_exclude = real_text_exclude
         self.lexicon_weight = lexicon_weight
         self.relative = relative
@@ -363,6 +405,7 @@ class CombinedTagger:
         feats = [document_features(a) for a in analysed]
         lex = self.lexicon_.predict_scores(analysed)
         provenance = dict(provenance or {})
+        n_passages = len(feats)
         real = load_real_features(self.lexicon_.taxonomy_.sha256, self.categories_) if self.real_text else None
         if real is not None and self.real_text_exclude:
             drop = set(self.real_text_exclude)
@@ -379,13 +422,14 @@ class CombinedTagger:
         elif self.real_text:
             provenance["real_text"] = {"documents": 0, "note": "no real-text features for this taxonomy version"}
         w = self.lexicon_weight
+        sw = training_weights(n_passages, len(feats) - n_passages, getattr(self, "passage_weight", PASSAGE_WEIGHT))
         oof = np.zeros(Y.shape)
         if w < 1:
             folds = KFold(n_splits=self.cv_folds, shuffle=True, random_state=self.seed)
             for tr, te in folds.split(feats):
-                m = SupervisedTagger(C=self.C).fit([feats[i] for i in tr], Y[tr])
+                m = SupervisedTagger(C=self.C).fit([feats[i] for i in tr], Y[tr], None if sw is None else sw[tr])
                 oof[te] = m.predict_proba([feats[i] for i in te])
-            self.model_ = SupervisedTagger(C=self.C).fit(feats, Y)
+            self.model_ = SupervisedTagger(C=self.C).fit(feats, Y, sw)
         else:
             self.model_ = None
         self.oof_scores_ = blend(lex, oof, w)
@@ -536,7 +580,8 @@ class CombinedTagger:
         return {
             "class": "CombinedTagger", "package_version": __version__,
             "params": {"lexicon_weight": self.lexicon_weight, "C": self.C, "cv_folds": self.cv_folds, "seed": self.seed,
-                       "relative": getattr(self, "relative", 0.0), "real_text": getattr(self, "real_text", False)},
+                       "relative": getattr(self, "relative", 0.0), "real_text": getattr(self, "real_text", False),
+                       "passage_weight": getattr(self, "passage_weight", PASSAGE_WEIGHT)},
             "taxonomy": self.lexicon_.taxonomy_.provenance(),
             "thresholds": self.thresholds_, "cv_f1": self.cv_f1_,
             "thresholds_short": getattr(self, "short_thresholds_", None) or self.thresholds_,

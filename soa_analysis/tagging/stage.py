@@ -23,7 +23,7 @@ from ..taxonomies import load_taxonomy
 from . import store
 from .corpus import Corpus, match_lexicon, submission_pairs
 from .lexicon import LexiconTagger
-from .model import LEXICON_WEIGHT, RELATIVE, CombinedTagger, CorpusScores, blend, load_model
+from .model import LEXICON_WEIGHT, PASSAGE_WEIGHT, RELATIVE, CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
 
 __all__ = ["run_tagging", "tag_frames", "TaggingResult", "submission_document", "TAG_COLUMNS", "EVIDENCE_COLUMNS",
@@ -247,7 +247,8 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
                             engine)
 
 
-_DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": RELATIVE, "real_text": True}
+_DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": RELATIVE, "real_text": True,
+                   "passage_weight": PASSAGE_WEIGHT}
 
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
