@@ -17,8 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..io import write_text
-from ..procs import cores
-from ..procs import pool_context as _pool_context
+from ..procs import cores, pool_context
 from .banner import fictional_banner
 from .cards import council_page_name
 from .contents import SECTIONS, page_parts
@@ -27,7 +26,7 @@ from .page import render_page
 from .reuse import LocalParts, PageCache, local_parts, local_view, view_key
 from .safe import esc
 
-__all__ = ["council_page_files", "write_council_pages", "pool_context"]
+__all__ = ["council_page_files", "write_council_pages", "report_pool_context"]
 
 
 def _cards_page_body(data: ReportData, number: int, pages: list[tuple[str, str]]) -> str:
@@ -101,11 +100,11 @@ def _write_one(council: str, rows: dict, out_dir: str, local: LocalParts | None)
     return [str(write_text(Path(out_dir) / name, html)) for name, html in files.items()], made
 
 
-def pool_context():
+def report_pool_context():
     """How the report's workers start (:func:`soa_analysis.procs.pool_context`): a fork server, when
     there is one, imports this module, every section's and the exports' once (the council pages and
     :func:`.exports.start_export` share it: the first to start it names what it imports)."""
-    return _pool_context([__name__, "soa_analysis.report.exports",
+    return pool_context([__name__, "soa_analysis.report.exports",
                           *sorted({s.render.partition(":")[0] for s in SECTIONS if isinstance(s.render, str)})])
 
 
@@ -184,7 +183,7 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
         finally:
             _keep(None)
     else:
-        with ProcessPoolExecutor(n, mp_context=pool_context(), initializer=_keep, initargs=(run,)) as pool:
+        with ProcessPoolExecutor(n, mp_context=report_pool_context(), initializer=_keep, initargs=(run,)) as pool:
             done.update(zip(todo, _bounded(pool, tasks, 2 * n)))
     keys = [keys[c] for c in councils]
     written = [done[c] for c in councils]

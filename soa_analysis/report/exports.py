@@ -114,10 +114,10 @@ def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundE
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    from .councils import pool_context
+    from .councils import report_pool_context
 
     tables = chart_tables(data)
-    pool = ProcessPoolExecutor(1, mp_context=pool_context())
+    pool = ProcessPoolExecutor(1, mp_context=report_pool_context())
     try:
         future = pool.submit(write_tables, tables, _about(data), str(tables_dir))
     except BaseException:
