@@ -2,7 +2,9 @@
 
 Drops a row whose address or text another row already has, adds the whitespace-normalised
 length and sha256 (``norm_chars``, ``norm_sha256``: what ``gather.py --live`` checks a page
-against) and keeps any label columns already in ``sources.csv``. Prints what it dropped.
+against) and keeps any label columns already in ``sources.csv``. A row already listed in
+``sources.csv`` whose text is not in this machine's cache keeps the lengths and hashes measured
+when it was gathered (the cache is not kept between machines). Prints what it dropped.
 """
 
 from __future__ import annotations
@@ -36,14 +38,19 @@ def main() -> int:
                 print(f"dropped {r['id']}: same address or text as an earlier row")
                 continue
             path = next((HERE / "cache").rglob(f"{r['id']}.txt"), None)
-            if path is None:
+            listed = old.get(r["id"])
+            if path is None and not (listed and listed.get("norm_sha256")):
                 print(f"dropped {r['id']}: not in the cache")
                 continue
-            norm = normalise(path.read_text(encoding="utf-8"))
             seen_url.add(url_key)
             seen_hash.add(r["sha256"])
-            r["norm_chars"] = len(norm)
-            r["norm_sha256"] = hashlib.sha256(norm.encode("utf-8")).hexdigest()
+            if path is None:
+                # listed before and its text not gathered again here: keep what was measured then
+                r["norm_chars"], r["norm_sha256"] = listed["norm_chars"], listed["norm_sha256"]
+            else:
+                norm = normalise(path.read_text(encoding="utf-8"))
+                r["norm_chars"] = len(norm)
+                r["norm_sha256"] = hashlib.sha256(norm.encode("utf-8")).hexdigest()
             for k in LABELS:
                 r[k] = old.get(r["id"], {}).get(k, "")
             rows.append(r)
