@@ -92,35 +92,55 @@ def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], 
 class BackgroundExport:
     """The tables of :func:`start_export`, being written by a process of their own."""
 
-    def __init__(self, pool, future):
-        self._pool, self._future = pool, future
+    def __init__(self, started):
+        self._started = started  # a Future of (pool, future of the files)
 
     def result(self) -> list[Path]:
         """Wait for the files (:func:`export_tables`'s list) and end the process; its error, if any, is raised here."""
+        pool, future = self._started.result()
         try:
-            return self._future.result()
+            return future.result()
         finally:
-            self._pool.shutdown()
+            pool.shutdown()
 
 
 def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundExport:
     """:func:`export_tables`, written by a process of its own while this one goes on (the report notebook
     makes the council pages meanwhile): the tables are worked out here and only they are sent.
 
+    In a kernel the process comes from a fork server (:func:`.councils.report_pool_context`), whose start
+    imports the report's modules (about 1 s) before it hands over its first process: that wait is spent in
+    a thread, so this returns once the tables are worked out. Where workers are forked (a script), the
+    process is started here, as before: a fork must not happen while another thread of this one runs.
+
     Returns
     -------
     BackgroundExport
         Its :meth:`~BackgroundExport.result` is the list :func:`export_tables` returns; the files are the same.
     """
-    from concurrent.futures import ProcessPoolExecutor
+    import threading
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from .councils import report_pool_context
 
-    tables = chart_tables(data)
-    pool = ProcessPoolExecutor(1, mp_context=report_pool_context())
-    try:
-        future = pool.submit(write_tables, tables, _about(data), str(tables_dir))
-    except BaseException:
-        pool.shutdown()
-        raise
-    return BackgroundExport(pool, future)
+    tables, about = chart_tables(data), _about(data)
+    ctx = report_pool_context()
+    started: Future = Future()
+
+    def start() -> None:
+        try:
+            pool = ProcessPoolExecutor(1, mp_context=ctx)
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            started.set_exception(exc)
+            return
+        try:
+            started.set_result((pool, pool.submit(write_tables, tables, about, str(tables_dir))))
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            pool.shutdown()
+            started.set_exception(exc)
+
+    if ctx.get_start_method() == "fork":
+        start()
+    else:
+        threading.Thread(target=start, name="report-export-start", daemon=True).start()
+    return BackgroundExport(started)
