@@ -148,3 +148,32 @@ def test_an_export_in_a_process_of_its_own_writes_the_same_files(tmp_path, monke
     assert list(sheets_here) == list(sheets_there)
     for name, df in sheets_here.items():
         pd.testing.assert_frame_equal(df, sheets_there[name])
+
+
+def _cells(path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return {s: [[(c.value, c.data_type, c.font.b, c.number_format) for c in row] for row in book[s].iter_rows()]
+            for s in book.sheetnames}
+
+
+def test_the_workbook_has_the_cells_pandas_writes(tmp_path):
+    import datetime
+
+    import numpy as np
+
+    from soa_analysis.report import exports
+
+    frame = pd.DataFrame({"text": ["FICTIONAL", None, "x" * 40], "n": [1, 2, 3], "f": [0.5, float("nan"), float("inf")],
+                          "b": [True, False, True], "mixed": pd.Series([1, 2.5, pd.NA], dtype=object),
+                          "neg": [-np.inf, 0.0, np.float64(2)]})
+    sheets = [("about", pd.DataFrame({"item": ["scope"], "value": ["Scotland"]})), ("fictional", frame),
+              ("empty", frame.iloc[:0])]
+    exports._write_workbook(tmp_path / "ours.xlsx", sheets)
+    with pd.ExcelWriter(tmp_path / "pandas.xlsx", engine="openpyxl") as xw:
+        for name, df in sheets:
+            df.to_excel(xw, sheet_name=name, index=False)
+    assert _cells(tmp_path / "ours.xlsx") == _cells(tmp_path / "pandas.xlsx")
+    with pytest.raises(exports._NotPlain):  # dates are left to pandas (write_tables falls back to it)
+        exports._write_workbook(tmp_path / "dates.xlsx", [("d", pd.DataFrame({"d": [datetime.date(2012, 3, 31)]}))])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..io import atomic_path
@@ -78,15 +81,66 @@ def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], 
             df.to_csv(tmp, index=False, encoding="utf-8")
         written.append(dest)
     dest = out_dir / WORKBOOK
+    sheets = [("about", pd.DataFrame(list(about) + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
+                                     columns=["item", "value"]))]
+    sheets += [(name[:31], df if len(df.columns) else pd.DataFrame({"note": ["no data"]})) for name, df in frames.items()]
     with atomic_path(dest, ".xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(list(about) + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
-                         columns=["item", "value"]).to_excel(xw, sheet_name="about", index=False)
-            for name, df in frames.items():
-                (df if len(df.columns) else pd.DataFrame({"note": ["no data"]})).to_excel(
-                    xw, sheet_name=name[:31], index=False)
+        try:
+            _write_workbook(tmp, sheets)
+        except _NotPlain:  # a date or time among the values: pandas writes it, with its formats
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                for name, df in sheets:
+                    df.to_excel(xw, sheet_name=name, index=False)
     written.append(dest)
     return written
+
+
+class _NotPlain(Exception):
+    """A value :func:`_write_workbook` leaves to pandas (a date, time or duration)."""
+
+
+def _excel_value(value: object) -> object:
+    """The cell ``DataFrame.to_excel`` writes for ``value`` (with its defaults: missing values and NaN
+    empty, infinities as ``inf``/``-inf``, numpy numbers as Python ones, anything else as its text)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""  # pandas's na_rep: an empty cell
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return "" if f != f else ("inf" if f == math.inf else "-inf" if f == -math.inf else f)
+    if isinstance(value, (_dt.date, _dt.timedelta, np.datetime64, np.timedelta64)):
+        raise _NotPlain
+    return value if isinstance(value, str) else str(value)
+
+
+def _write_workbook(path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
+    """Write ``sheets`` (name, frame) as ``DataFrame.to_excel(..., index=False)`` writes each into one
+    workbook: the same cells (the header unstyled, as pandas writes it), but through openpyxl's
+    write-only workbook (rows streamed out, no cell objects kept).
+
+    Raises
+    ------
+    _NotPlain
+        When a value is a date, time or duration (pandas gives those number formats).
+    """
+    from openpyxl import Workbook
+
+    converted = []  # every value first: a _NotPlain is raised before the workbook is begun
+    for name, df in sheets:
+        if any(df[c].dtype.kind in "mM" for c in df.columns):
+            raise _NotPlain
+        converted.append((name, [_excel_value(c) for c in df.columns],
+                          list(zip(*([_excel_value(v) for v in df[c].tolist()] for c in df.columns)))))
+    book = Workbook(write_only=True)
+    for name, head, rows in converted:
+        sheet = book.create_sheet(name)
+        sheet.append(head)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
 
 
 class BackgroundExport:
