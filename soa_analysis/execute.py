@@ -281,6 +281,62 @@ class WarmKernels:
         self._pool.shutdown(wait=True)
 
 
+# papermill writes the whole executed notebook before and after every cell: 110 writes a run, about 2 s
+# (the report's notebook grows to megabytes). Between its first and last write, a stage's notebook is
+# written at most this often (a long cell still updates it every 30 s, papermill's autosave).
+SAVE_EVERY_S = 5.0
+ENGINE_NAME = "soa-analysis"
+_ENGINE_REGISTERED = False
+
+
+def _engine():
+    """The papermill engine the stages run on: papermill's nbclient engine, whose notebook is written
+    when it starts and when it ends (failed or not: the log keeps the failing cell), and in between at
+    most every :data:`SAVE_EVERY_S` seconds instead of before and after every cell."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    global _ENGINE_REGISTERED
+    if _ENGINE_REGISTERED:
+        return ENGINE_NAME
+
+    class Manager(NotebookExecutionManager):
+        _force = True  # the first write (and the last) always
+
+        def save(self, **kwargs):
+            if self._force or (self.now() - self.last_save_time).total_seconds() >= SAVE_EVERY_S:
+                super().save(**kwargs)
+
+        def notebook_start(self, **kwargs):
+            self._force = True
+            try:
+                super().notebook_start(**kwargs)
+            finally:
+                self._force = False
+
+        def notebook_complete(self, **kwargs):
+            self._force = True
+            super().notebook_complete(**kwargs)
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            # papermill's Engine.execute_notebook (2.x) with the Manager above
+            nb_man = Manager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                             autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register(ENGINE_NAME, Engine)
+    _ENGINE_REGISTERED = True
+    return ENGINE_NAME
+
+
 def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd: Path,
                   progress: bool = False, warm: WarmKernels | None = None) -> None:
     """Execute one notebook with papermill, raising :class:`StageError` on failure.
@@ -321,7 +377,7 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd
             # threads of the process are working.
             papermill.execute_notebook(
                 str(notebook), str(output), parameters=params, kernel_name=KERNEL_NAME,
-                progress_bar=progress, log_output=False, km=km,
+                progress_bar=progress, log_output=False, km=km, engine_name=_engine(),
                 resources={"metadata": {"path": str(cwd)}},
             )
     except PapermillExecutionError as exc:

@@ -44,6 +44,8 @@ from .stageskip import reusable_run, stage_key
 
 __all__ = ["RunResult", "run"]
 
+AHEAD = 2  # while a stage runs, the kernels of the next AHEAD stages are started (or starting)
+
 
 @dataclass
 class RunResult:
@@ -235,7 +237,10 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
             if s not in skipped:
                 warm.start(s, nb_dir)
 
-        start_ahead(stages[0])
+        # kernels are started up to AHEAD stages ahead (one after the other, in one thread): in a re-run the
+        # stages are short, and a kernel started only one stage ahead was not ready when its stage began
+        for s in stages[:1 + AHEAD]:
+            start_ahead(s)
         # the report's work in this process (the change step's and the render's imports) is prepared while
         # the two stages before it run (:mod:`.prepare`)
         prepare_at = stages[max(0, stages.index("report") - 2)] if "report" in stages and "report" not in skipped else ""
@@ -243,8 +248,8 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
         for i, stage in enumerate(stages, 1):
             if stage == prepare_at:
                 prepared = prepare_report()
-            if i < len(stages):
-                start_ahead(stages[i])
+            for s in stages[i:i + AHEAD]:
+                start_ahead(s)
             if stage == "report":
                 engine.close()  # the report runs on this machine: the cluster's workers are done
             t0 = time.perf_counter()

@@ -332,6 +332,27 @@ def test_meta_records_held_out_accuracy(processed):
     assert on_disk["accuracy"]["theme_macro_f1"] == expected["theme_macro_f1"]
 
 
+def test_accuracy_is_kept_by_its_key_and_a_damaged_cache_is_ignored(processed, monkeypatch):
+    from soa_analysis.evidence import evaluate
+
+    first = run_evidence(processed).meta
+    kept = processed / ".cache" / "evidence_accuracy.json"
+    assert kept.is_file()
+    calls = []
+    real = evaluate.evaluate_evidence
+    monkeypatch.setattr(evaluate, "evaluate_evidence", lambda **kw: calls.append(kw) or real(**kw))
+    again = run_evidence(processed).meta
+    assert calls == [] and again["accuracy"] == first["accuracy"] and again["accuracy_dev"] == first["accuracy_dev"]
+    kept.write_text("{not json")  # damaged: worked out again, the same figures
+    third = run_evidence(processed).meta
+    assert len(calls) == 2 and third["accuracy"] == first["accuracy"]
+    data = json.loads(kept.read_text())
+    data["key"] = "another rubric"
+    kept.write_text(json.dumps(data))
+    run_evidence(processed)
+    assert len(calls) == 4
+
+
 def test_added_value_file_follows_the_shared_taxonomy_format():
     from soa_analysis.taxonomies import load_taxonomy
 

@@ -114,3 +114,23 @@ def test_a_discarded_kernel_is_shut_down_once_started_without_waiting_for_it(tmp
     _, km = future.result()
     warm.close()  # waits for the discarded one's shutdown
     assert not km.is_alive()
+
+
+def test_the_executed_notebook_is_written_at_its_start_and_end_not_around_every_cell(tmp_path, write_notebook,
+                                                                                        monkeypatch):
+    import papermill.engines
+
+    from soa_analysis.errors import StageError
+
+    writes = []
+    real = papermill.engines.write_ipynb
+    monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: writes.append(path) or real(nb, path))
+    nb = write_notebook(tmp_path / "nb.ipynb", "x: int = 1  # a number", "print(x)")
+    execute.execute_stage("ingest", nb, tmp_path / "out.ipynb", {"x": 2}, cwd=tmp_path)
+    assert len(writes) == 2  # papermill alone wrote it 8 times (before and after each of its 3 cells, and twice more)
+    assert _cells(tmp_path / "out.ipynb")[-1][1] == ["2\n"]
+    # a failing cell: the notebook is written at the end all the same, with the error in it
+    bad = write_notebook(tmp_path / "bad.ipynb", "x: int = 1  # a number", "raise ValueError('FICTIONAL failure')")
+    with pytest.raises(StageError, match="FICTIONAL failure"):
+        execute.execute_stage("tag", bad, tmp_path / "bad-out.ipynb", {"x": 2}, cwd=tmp_path)
+    assert "FICTIONAL failure" in (tmp_path / "bad-out.ipynb").read_text()

@@ -324,3 +324,27 @@ def test_in_chunks_cuts_between_raw_files_only():
             assert len(part) <= size or part["raw_file"].nunique() == 1
         files = [set(part["raw_file"]) for part in parts]
         assert all(not (a & b) for i, a in enumerate(files) for b in files[i + 1:])
+
+
+def test_the_import_graph_is_kept_under_its_sources_key(tmp_path, monkeypatch):
+    from soa_analysis import partition as part
+
+    monkeypatch.setattr(part, "GRAPH_CACHE", tmp_path / "graph.json")
+    part._graph.cache_clear()
+    try:
+        worked_out = part.import_graph()
+        kept = json.loads((tmp_path / "graph.json").read_text())
+        assert kept["key"] == part._sources_key(part._modules())
+        assert {k: set(v) for k, v in kept["graphs"]["True"].items()} == worked_out
+        # what is kept is what is read (a planted edge shows), while the key matches
+        kept["graphs"]["True"]["soa_analysis.io"] = ["soa_analysis.fictional"]
+        (tmp_path / "graph.json").write_text(json.dumps(kept))
+        part._graph.cache_clear()
+        assert part.import_graph()["soa_analysis.io"] == {"soa_analysis.fictional"} != worked_out["soa_analysis.io"]
+        # another key (a source file changed) or a damaged file: worked out again
+        for text in (json.dumps(kept | {"key": "another"}), "{damaged"):
+            (tmp_path / "graph.json").write_text(text)
+            part._graph.cache_clear()
+            assert part.import_graph() == worked_out
+    finally:
+        part._graph.cache_clear()

@@ -6,6 +6,7 @@ All test data is fictional and built in tmp_path.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from soa_analysis.report.data import load_report_data
 from soa_analysis.report.exports import export_tables
@@ -122,16 +123,21 @@ def test_each_text_is_made_safe_once_an_export_and_every_cell_is_as_spreadsheet_
     assert formula and all(done[text].startswith("'=") and "496 0000" not in done[text] for text in formula)
 
 
-def test_an_export_in_a_process_of_its_own_writes_the_same_files(tmp_path):
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_an_export_in_a_process_of_its_own_writes_the_same_files(tmp_path, monkeypatch, method):
+    import multiprocessing
     import os
 
-    from soa_analysis.report import exports
+    from soa_analysis.report import councils, exports
 
+    # forkserver: as in a kernel, the process is started from a thread while this one goes on
+    monkeypatch.setattr(councils, "report_pool_context", lambda: multiprocessing.get_context(method))
     p = make_synthetic_processed(tmp_path / "p", n=6, narrative_extra={0: PAYLOAD})
     data = load_report_data(p)
     here = export_tables(data, tmp_path / "here")
     background = exports.start_export(data, tmp_path / "there")
-    assert background._pool.submit(os.getpid).result() != os.getpid()  # written by another process
+    pool, _ = background._started.result()
+    assert pool.submit(os.getpid).result() != os.getpid()  # written by another process
     there = background.result()
     assert [w.name for w in there] == [w.name for w in here]
     for a, b in zip(here, there):
@@ -142,3 +148,32 @@ def test_an_export_in_a_process_of_its_own_writes_the_same_files(tmp_path):
     assert list(sheets_here) == list(sheets_there)
     for name, df in sheets_here.items():
         pd.testing.assert_frame_equal(df, sheets_there[name])
+
+
+def _cells(path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return {s: [[(c.value, c.data_type, c.font.b, c.number_format) for c in row] for row in book[s].iter_rows()]
+            for s in book.sheetnames}
+
+
+def test_the_workbook_has_the_cells_pandas_writes(tmp_path):
+    import datetime
+
+    import numpy as np
+
+    from soa_analysis.report import exports
+
+    frame = pd.DataFrame({"text": ["FICTIONAL", None, "x" * 40], "n": [1, 2, 3], "f": [0.5, float("nan"), float("inf")],
+                          "b": [True, False, True], "mixed": pd.Series([1, 2.5, pd.NA], dtype=object),
+                          "neg": [-np.inf, 0.0, np.float64(2)]})
+    sheets = [("about", pd.DataFrame({"item": ["scope"], "value": ["Scotland"]})), ("fictional", frame),
+              ("empty", frame.iloc[:0])]
+    exports._write_workbook(tmp_path / "ours.xlsx", sheets)
+    with pd.ExcelWriter(tmp_path / "pandas.xlsx", engine="openpyxl") as xw:
+        for name, df in sheets:
+            df.to_excel(xw, sheet_name=name, index=False)
+    assert _cells(tmp_path / "ours.xlsx") == _cells(tmp_path / "pandas.xlsx")
+    with pytest.raises(exports._NotPlain):  # dates are left to pandas (write_tables falls back to it)
+        exports._write_workbook(tmp_path / "dates.xlsx", [("d", pd.DataFrame({"d": [datetime.date(2012, 3, 31)]}))])

@@ -163,15 +163,21 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
     evidence = _optional(pdir, "evidence")
     themes = _optional(pdir, "added_value")
     log = _optional(pdir, "ingest_log")
-    assigned: dict[str, dict[str, list[str]]] = {}
+    # submission -> taxonomy -> its assigned labels, sorted (rows whose submission or taxonomy is missing
+    # are left out, as a groupby leaves them); one pass over plain lists, not a frame per group
+    found: dict[str, dict[str, set[str]]] = {}
     if tags is not None and len(tags):
         t = tags[tags["assigned"].astype(bool)]
-        for (sid, tax), g in t.groupby(["submission_id", "taxonomy"], sort=True):
-            assigned.setdefault(sid, {})[tax] = sorted(set(g["priority"].astype(str)))
+        for sid, tax, label in zip(t["submission_id"].tolist(), t["taxonomy"].tolist(),
+                                   t["priority"].astype(str).tolist()):
+            if not (pd.isna(sid) or pd.isna(tax)):
+                found.setdefault(sid, {}).setdefault(tax, set()).add(label)
     if themes is not None and len(themes):
         a = themes[themes["assigned"].astype(bool)]
-        for sid, g in a.groupby("submission_id", sort=True):
-            assigned.setdefault(sid, {})[THEMES] = sorted(set(g["theme"].astype(str)))
+        for sid, label in zip(a["submission_id"].tolist(), a["theme"].astype(str).tolist()):
+            if not pd.isna(sid):
+                found.setdefault(sid, {}).setdefault(THEMES, set()).add(label)
+    assigned = {sid: {tax: sorted(labels) for tax, labels in by.items()} for sid, by in found.items()}
     grades = dict(zip(evidence["submission_id"], evidence["grade"])) if evidence is not None else {}
     used = sorted({str(x) for x in tags["taxonomy"].unique()}) if tags is not None else []
     if themes is not None:

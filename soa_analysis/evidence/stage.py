@@ -9,6 +9,7 @@ evidence tables whose contracts are in :mod:`soa_analysis.schema` (among them
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -18,8 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from .. import __version__
 from ..datafiles import sha256_hex
 from ..io import read_table, write_table, write_text
 from ..nlp import split_sentences
@@ -466,7 +469,8 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
     meta = _evidence_meta(grader, tagger, guide, subs, evidence, added, plan,
                           inputs={"tags": tags is not None, "tag_evidence": tag_evidence is not None,
-                                  "partners": partners is not None}, evaluate=evaluate)
+                                  "partners": partners is not None}, evaluate=evaluate,
+                          processed_dir=processed_dir)
     meta["seconds"] = round(time.perf_counter() - t0, 3)
     paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
     return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
@@ -514,7 +518,7 @@ def grade_partition(subs: pd.DataFrame, rubric, taxonomy, guidance, inputs: dict
 
 
 def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.DataFrame, evidence: pd.DataFrame,
-                   added: pd.DataFrame, plan, *, inputs: dict, evaluate: bool) -> dict:
+                   added: pd.DataFrame, plan, *, inputs: dict, evaluate: bool, processed_dir: Path | None = None) -> dict:
     """``evidence_meta.json`` but its timing: the rubric, sentence model, themes and guidance used, counts,
     reuse, the inputs present, the extra contracts and (``evaluate``) the accuracy on the labelled sets."""
     r = grader.rubric_
@@ -534,9 +538,41 @@ def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.
                             for k, v in EXTRA_CONTRACTS.items()},
     }
     if evaluate:
-        from .evaluate import evaluate_evidence
-
-        # "test" passages were held out while the rubric and taxonomy were written: quote these.
-        meta["accuracy"] = evaluate_evidence(rubric=r, taxonomy=tax, split="test").summary()
-        meta["accuracy_dev"] = evaluate_evidence(rubric=r, taxonomy=tax, split="dev").summary()
+        meta.update(_accuracy(grader, tagger, processed_dir))
     return meta
+
+
+def _accuracy(grader: EvidenceGrader, tagger: ThemeTagger, processed_dir: Path | None) -> dict:
+    """``accuracy`` and ``accuracy_dev``: the grader's and themes' figures on the packaged labelled sets.
+
+    They depend only on the rubric, the themes, the sentence model, the evaluation's code and data
+    (:func:`soa_analysis.partition.code_fingerprint`: the labelled sets are package data) and the library
+    versions, never on the submissions; so they are kept in ``<processed>/.cache/evidence_accuracy.json``
+    under a digest of those and worked out again only when it changes (about 1 s a run otherwise).
+    """
+    import sklearn
+
+    from ..partition import CACHE_DIR, code_fingerprint
+    from .evaluate import evaluate_evidence
+
+    r, tax, model = grader.rubric_, tagger.taxonomy_, grader.model_
+    key = sha256_hex(json.dumps({"version": __version__, "code": code_fingerprint("soa_analysis.evidence.evaluate"),
+                                 "rubric": sha256_hex(repr(r)), "themes": sha256_hex(repr(tax)),
+                                 "sentence_model": model.sha256 if model else "",
+                                 "libraries": [sklearn.__version__, np.__version__]}, sort_keys=True))
+    path = Path(processed_dir) / CACHE_DIR / "evidence_accuracy.json" if processed_dir is not None else None
+    if path is not None and path.is_file():
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            if kept.get("key") == key and isinstance(kept.get("figures"), dict):
+                return kept["figures"]
+        except (OSError, ValueError):
+            pass  # a damaged cache is only a cache
+    # "test" passages were held out while the rubric and taxonomy were written: quote these.
+    figures = {"accuracy": evaluate_evidence(rubric=r, taxonomy=tax, split="test").summary(),
+               "accuracy_dev": evaluate_evidence(rubric=r, taxonomy=tax, split="dev").summary()}
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text(path, json.dumps({"key": key, "figures": figures}, sort_keys=True))
+    return figures

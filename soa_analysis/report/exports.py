@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..io import atomic_path
@@ -78,49 +81,120 @@ def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], 
             df.to_csv(tmp, index=False, encoding="utf-8")
         written.append(dest)
     dest = out_dir / WORKBOOK
+    sheets = [("about", pd.DataFrame(list(about) + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
+                                     columns=["item", "value"]))]
+    sheets += [(name[:31], df if len(df.columns) else pd.DataFrame({"note": ["no data"]})) for name, df in frames.items()]
     with atomic_path(dest, ".xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(list(about) + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
-                         columns=["item", "value"]).to_excel(xw, sheet_name="about", index=False)
-            for name, df in frames.items():
-                (df if len(df.columns) else pd.DataFrame({"note": ["no data"]})).to_excel(
-                    xw, sheet_name=name[:31], index=False)
+        try:
+            _write_workbook(tmp, sheets)
+        except _NotPlain:  # a date or time among the values: pandas writes it, with its formats
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                for name, df in sheets:
+                    df.to_excel(xw, sheet_name=name, index=False)
     written.append(dest)
     return written
+
+
+class _NotPlain(Exception):
+    """A value :func:`_write_workbook` leaves to pandas (a date, time or duration)."""
+
+
+def _excel_value(value: object) -> object:
+    """The cell ``DataFrame.to_excel`` writes for ``value`` (with its defaults: missing values and NaN
+    empty, infinities as ``inf``/``-inf``, numpy numbers as Python ones, anything else as its text)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""  # pandas's na_rep: an empty cell
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return "" if f != f else ("inf" if f == math.inf else "-inf" if f == -math.inf else f)
+    if isinstance(value, (_dt.date, _dt.timedelta, np.datetime64, np.timedelta64)):
+        raise _NotPlain
+    return value if isinstance(value, str) else str(value)
+
+
+def _write_workbook(path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
+    """Write ``sheets`` (name, frame) as ``DataFrame.to_excel(..., index=False)`` writes each into one
+    workbook: the same cells (the header unstyled, as pandas writes it), but through openpyxl's
+    write-only workbook (rows streamed out, no cell objects kept).
+
+    Raises
+    ------
+    _NotPlain
+        When a value is a date, time or duration (pandas gives those number formats).
+    """
+    from openpyxl import Workbook
+
+    converted = []  # every value first: a _NotPlain is raised before the workbook is begun
+    for name, df in sheets:
+        if any(df[c].dtype.kind in "mM" for c in df.columns):
+            raise _NotPlain
+        converted.append((name, [_excel_value(c) for c in df.columns],
+                          list(zip(*([_excel_value(v) for v in df[c].tolist()] for c in df.columns)))))
+    book = Workbook(write_only=True)
+    for name, head, rows in converted:
+        sheet = book.create_sheet(name)
+        sheet.append(head)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
 
 
 class BackgroundExport:
     """The tables of :func:`start_export`, being written by a process of their own."""
 
-    def __init__(self, pool, future):
-        self._pool, self._future = pool, future
+    def __init__(self, started):
+        self._started = started  # a Future of (pool, future of the files)
 
     def result(self) -> list[Path]:
         """Wait for the files (:func:`export_tables`'s list) and end the process; its error, if any, is raised here."""
+        pool, future = self._started.result()
         try:
-            return self._future.result()
+            return future.result()
         finally:
-            self._pool.shutdown()
+            pool.shutdown()
 
 
 def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundExport:
     """:func:`export_tables`, written by a process of its own while this one goes on (the report notebook
     makes the council pages meanwhile): the tables are worked out here and only they are sent.
 
+    In a kernel the process comes from a fork server (:func:`.councils.report_pool_context`), whose start
+    imports the report's modules (about 1 s) before it hands over its first process: that wait is spent in
+    a thread, so this returns once the tables are worked out. Where workers are forked (a script), the
+    process is started here, as before: a fork must not happen while another thread of this one runs.
+
     Returns
     -------
     BackgroundExport
         Its :meth:`~BackgroundExport.result` is the list :func:`export_tables` returns; the files are the same.
     """
-    from concurrent.futures import ProcessPoolExecutor
+    import threading
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from .councils import report_pool_context
 
-    tables = chart_tables(data)
-    pool = ProcessPoolExecutor(1, mp_context=report_pool_context())
-    try:
-        future = pool.submit(write_tables, tables, _about(data), str(tables_dir))
-    except BaseException:
-        pool.shutdown()
-        raise
-    return BackgroundExport(pool, future)
+    tables, about = chart_tables(data), _about(data)
+    ctx = report_pool_context()
+    started: Future = Future()
+
+    def start() -> None:
+        try:
+            pool = ProcessPoolExecutor(1, mp_context=ctx)
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            started.set_exception(exc)
+            return
+        try:
+            started.set_result((pool, pool.submit(write_tables, tables, about, str(tables_dir))))
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            pool.shutdown()
+            started.set_exception(exc)
+
+    if ctx.get_start_method() == "fork":
+        start()
+    else:
+        threading.Thread(target=start, name="report-export-start", daemon=True).start()
+    return BackgroundExport(started)
