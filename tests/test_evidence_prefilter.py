@@ -254,3 +254,21 @@ def test_the_finder_finds_what_search_finds(pattern, text):
     compiled_m = re.compile(pattern, re.MULTILINE)
     m = compiled_m.search(text)
     assert prefilter.Finder(compiled_m).span(text) == (m.span() if m else None), pattern
+
+
+
+def test_dates_skip_only_expressions_that_cannot_match(corpus, monkeypatch):
+    """_find_dates skips an expression when the text holds none of its words: the same mentions as
+    running every expression on every text."""
+    import datetime as dt
+
+    from soa_analysis.evidence import timeline
+
+    assert any(required_literals(rx) for rx, _ in timeline._LOWER_ORDER)
+    texts = corpus + ["By the end of March 2012, over the next two years.", "Within SIX MONTHS; next year.",
+                      "in early 2013 and q3 2012, by the end of the financial year"]
+    with_it = [timeline.extract_dates(t, dt.date(2011, 6, 1)) for t in texts]
+    monkeypatch.setattr(timeline, "required_literals", lambda compiled: None)
+    without = [timeline.extract_dates(t, dt.date(2011, 6, 1)) for t in texts]
+    assert with_it == without
+    assert sum(map(bool, with_it)) > 200
