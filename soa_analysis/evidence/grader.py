@@ -310,12 +310,13 @@ class EvidenceGrader:
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
         out = []
         for s, ts in zip(graded, terms):
-            p = model.probability(ts)
+            weighed = model.weighed(ts)  # looked up once for the probability and the explanation
+            p = model.probability(ts, weighed)
             strength = model.decide(s.strength, p)
             if strength == s.strength and strength not in ("some", "strong"):
                 out.append(s)
                 continue
-            why = model.explain(ts, p)
+            why = model.explain(ts, p, weighed=weighed)
             if strength == s.strength:
                 rule = f"{s.rule}; {why}"
             elif strength == "none" or strength == "planned":
