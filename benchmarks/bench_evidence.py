@@ -5,11 +5,20 @@ of each template section at random (seeded), writes them as ``submissions.parque
 ``tags.parquet`` and ``partners.parquet``) in a temporary folder, and times
 ``run_evidence`` over them.
 
+Or, with ``--processed DIR``, times it on the tables of an earlier run's processed folder (copied
+to a temporary folder first; e.g. the ingest and tag stages' output for ``bench_pipeline.py``'s
+generated files, whose answers are longer than these), the first ``--n`` submissions of it.
+With ``--kernel``, a thread is started first, so that the stage starts its grading workers as it
+does in a Jupyter kernel (from a fork server, :func:`soa_analysis.procs.pool_context`); their CPU
+time is then not counted in ``cpu_seconds``. ``--repeats`` runs it several times and prints
+each run and the medians.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_evidence.py            # 10,000 submissions
     .venv/bin/python benchmarks/bench_evidence.py --n 1000   # quicker
     .venv/bin/python benchmarks/bench_evidence.py --n 1000 --workers 1   # graded in one process
+    .venv/bin/python benchmarks/bench_evidence.py --processed data/processed --n 2000 --kernel --repeats 3
 
 Prints one JSON line: n, seconds, submissions_per_second, cpu_seconds, workers, peak_rss_mb (and
 the largest grading worker's), grade counts.
@@ -19,10 +28,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
+import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -115,35 +127,65 @@ def _cpu() -> float:
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
 
+def _copy_processed(src: Path, dest: Path, n: int) -> int:
+    """The first ``n`` submissions of ``src`` (and their tags, tag evidence and partners) written in ``dest``."""
+    subs = pd.read_parquet(src / "submissions.parquet").head(n)
+    ids = set(subs["submission_id"].astype(str))
+    subs.to_parquet(dest / "submissions.parquet")
+    for name in ("tags", "tag_evidence", "partners"):
+        if (src / f"{name}.parquet").exists():
+            df = pd.read_parquet(src / f"{name}.parquet")
+            df[df["submission_id"].astype(str).isin(ids)].to_parquet(dest / f"{name}.parquet")
+    return len(subs)
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="number of generated submissions")
     ap.add_argument("--workers", type=int, default=0, help="grading processes (0: one per core; 1: this process)")
+    ap.add_argument("--processed", type=Path, help="an earlier run's processed folder to take the submissions from")
+    ap.add_argument("--kernel", action="store_true", help="start the grading workers as a Jupyter kernel does")
+    ap.add_argument("--repeats", type=int, default=1, help="runs (the medians are printed last)")
     args = ap.parse_args(argv)
-    subs, tags, partners = make_submissions(args.n)
-    with tempfile.TemporaryDirectory() as tmp:
-        write_table(subs, Path(tmp) / "submissions.parquet", table="submissions")
-        write_table(tags, Path(tmp) / "tags.parquet", table="tags")
-        write_table(partners, Path(tmp) / "partners.parquet", table="partners")
-        del subs, tags, partners
-        t0, c0 = time.perf_counter(), _cpu()
-        result = run_evidence(tmp, evaluate=False, workers=args.workers)
-        seconds, cpu = time.perf_counter() - t0, _cpu() - c0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = {
-        "n": args.n,
-        "seconds": round(seconds, 2),
-        "submissions_per_second": round(args.n / seconds, 1),
-        "cpu_seconds": round(cpu, 2),  # this process and its grading workers
-        "workers": args.workers,
-        "peak_rss_mb": round(peak_kb / 1024, 1),
-        "peak_rss_worker_mb": round(child_kb / 1024, 1),
-        "grades": result.meta["grades"],
-        "sentences": int(len(result.evidence_sentences)),
-    }
-    print(json.dumps(out))
-    return out
+    if args.kernel:  # a kernel has threads: the stage's pool then forks its workers from a fork server
+        threading.Thread(target=time.sleep, args=(10**6,), daemon=True).start()
+    runs = []
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.processed:
+                n = _copy_processed(args.processed, Path(tmp), args.n)
+            else:
+                subs, tags, partners = make_submissions(args.n)
+                write_table(subs, Path(tmp) / "submissions.parquet", table="submissions")
+                write_table(tags, Path(tmp) / "tags.parquet", table="tags")
+                write_table(partners, Path(tmp) / "partners.parquet", table="partners")
+                n = len(subs)
+                del subs, tags, partners
+            t0, c0 = time.perf_counter(), _cpu()
+            result = run_evidence(tmp, evaluate=False, workers=args.workers)
+            seconds, cpu = time.perf_counter() - t0, _cpu() - c0
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        out = {
+            "n": n,
+            "seconds": round(seconds, 2),
+            "submissions_per_second": round(n / seconds, 1),
+            "cpu_seconds": round(cpu, 2),  # this process and its grading workers (not a fork server's)
+            "workers": args.workers,
+            "kernel": args.kernel,
+            "load_average": round(os.getloadavg()[0], 1),
+            "peak_rss_mb": round(peak_kb / 1024, 1),
+            "peak_rss_worker_mb": round(child_kb / 1024, 1),
+            "grades": result.meta["grades"],
+            "sentences": int(len(result.evidence_sentences)),
+        }
+        print(json.dumps(out), flush=True)
+        runs.append(out)
+    if len(runs) > 1:
+        print(json.dumps({"median_seconds": statistics.median(r["seconds"] for r in runs),
+                          "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
+                          "median_submissions_per_second": statistics.median(r["submissions_per_second"] for r in runs)}))
+    return runs[-1]
 
 
 if __name__ == "__main__":

@@ -258,6 +258,14 @@ def fingerprint(stage: str, root: str, options: dict) -> str:
 
 def _canonical(value) -> object:
     """A JSON-able form of a table cell (numpy arrays and lists alike as lists, NA as None)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cells and list items: as they are
+        return value
+    if kind is np.ndarray and value.ndim:
+        if value.dtype.kind in "iubUS":  # tolist gives (lists of) Python ints, bools or strings
+            return value.tolist()
+        if value.dtype.kind == "O" and value.ndim == 1:
+            return [_canonical(v) for v in value.tolist()]
     if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, str)):
         value = value.tolist() if hasattr(value, "tolist") else value
         return [_canonical(v) for v in value] if isinstance(value, (list, tuple)) else value

@@ -66,6 +66,9 @@ def test_the_model_readings_are_the_plain_formula(corpus):
             p = model.probability(ts)
             assert p == pytest.approx(_plain_probability(model, ts), rel=1e-12, abs=1e-15)
             assert model.explain(ts, p) == _plain_explain(model, ts, p)
+            weighed = model.weighed(ts)  # as the grader passes it: the same readings
+            assert model.probability(ts, weighed) == p
+            assert model.explain(ts, p, weighed=weighed) == model.explain(ts, p)
             n += 1
     assert n > 150
 

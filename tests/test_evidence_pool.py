@@ -107,3 +107,36 @@ def test_few_submissions_are_graded_in_the_stage_process():
     assert pool.pool_workers(2, pool.POOL_MIN - 1) == 1
     assert pool.pool_workers(0, 10 * pool.POOL_MIN) >= 1
     assert pool.pool_workers(4, pool.POOL_MIN) == 4
+
+
+def test_the_fork_servers_preload_builds_the_rubrics_search_plan():
+    """The pool's fork server imports .preload, which grades a passage: the packaged rubric's
+    compiled patterns are then in the caches the workers inherit."""
+    import importlib
+
+    from soa_analysis.evidence import grader
+
+    assert "soa_analysis.evidence.preload" in pool.PRELOAD
+    for name in pool.PRELOAD:
+        importlib.import_module(name)
+    from soa_analysis.evidence.preload import warm
+
+    grader._PLANS.clear()
+    warm()
+    assert len(grader._PLANS) == 1
+
+
+def test_the_fork_server_is_started_early_only_for_a_pool_in_a_caller_that_must_not_fork(monkeypatch):
+    import threading
+
+    started = []
+    monkeypatch.setattr("multiprocessing.forkserver.ensure_running", lambda: started.append(1))
+    assert not pool.start_early(2, pool.POOL_MIN - 1)  # too few to grade in a pool
+    assert not pool.start_early(1, 5000)  # one process
+    if threading.active_count() == 1:
+        assert not pool.start_early(2, 5000)  # a script or test forks its workers: nothing to start
+    assert not started
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # as in a Jupyter kernel
+    if "forkserver" in __import__("multiprocessing").get_all_start_methods():
+        assert pool.start_early(2, 5000)
+        assert started == [1]

@@ -197,7 +197,7 @@ def test_dates_are_the_same_searched_in_lower_case(corpus):
 def test_the_literal_index_lets_through_exactly_what_may_match_does(corpus):
     """One pass for every pattern's words gives, per sentence, the patterns may_match lets through."""
     specs, index = grader._feature_plan(load_rubric())
-    compiled = [low for _, pats in specs for _n, _f, low, *_ in pats]
+    compiled = [span.__self__.pattern for _, pats in specs for _n, _f, span, *_ in pats]  # Finder.span's pattern
     assert len(compiled) > 10
     for text in corpus:
         lower = text.lower()
@@ -207,3 +207,68 @@ def test_the_literal_index_lets_through_exactly_what_may_match_does(corpus):
 def test_an_empty_literal_index_lets_every_pattern_through():
     assert prefilter.LiteralIndex([None, None]).candidates("anything") == {0, 1}
     assert prefilter.LiteralIndex([]).candidates("anything") == set()
+
+
+def test_the_finder_finds_what_search_finds_for_every_rubric_and_guidance_pattern(corpus):
+    """Searching only where a match can start (prefilter.Finder) gives the span search gives, on the
+    lower-cased and the masked lower-cased sentences, for every pattern; most patterns are sped up."""
+    pats = _rubric_patterns()
+    finders = [prefilter.Finder(p) for p in pats]
+    assert sum(prefilter.first_chars(p) is not None for p in pats) > len(pats) * 3 // 4
+    texts = [t.lower() for t in corpus] + [grader.mask_non_figures(t).lower() for t in corpus]
+    texts += ["", " ", "to reduce", "  and to cut", "-- get help", "target", "?"]
+    found = 0
+    for text in texts:
+        for p, f in zip(pats, finders):
+            m = p.search(text)
+            assert f.span(text) == (m.span() if m else None), (p.pattern, text)
+            found += m is not None
+    assert found > 1000
+
+
+@pytest.mark.parametrize(("pattern", "first"), [
+    (r"\b(?:fell|cut)\b", "[fc]"),
+    (r"(?<!than\s)\btarget", "[t]"),
+    (r"x?y", "[xy]"),
+    (r"(?:ab)*c|\d", r"[ac\d]"),
+    (r"[a-c]z", "[a-c]"),
+    (r"^\W*to|\bby", "[b]"),  # the anchored alternative is tried at position 0 only
+    (r"^to", ""),
+    (r"\w*", None),  # matches the empty string
+    (r"[^a]b", None),  # a negated class
+    (r".b", None),
+    (r"(a)\1", None),  # a back-reference
+    (r"(?i:a)b", None),
+])
+def test_first_chars_by_hand(pattern, first):
+    assert prefilter.first_chars(re.compile(pattern)) == first
+    assert prefilter.first_chars(re.compile(pattern, re.IGNORECASE)) is None
+
+
+@given(st.one_of(_PIECES, _PIECES.map(lambda p: "^" + p), st.tuples(_PIECES, _PIECES).map(lambda t: f"^{t[0]}|{t[1]}")),
+       st.text(alphabet="abc 1\n", max_size=12))
+def test_the_finder_finds_what_search_finds(pattern, text):
+    compiled = re.compile(pattern)
+    m = compiled.search(text)
+    assert prefilter.Finder(compiled).span(text) == (m.span() if m else None), pattern
+    compiled_m = re.compile(pattern, re.MULTILINE)
+    m = compiled_m.search(text)
+    assert prefilter.Finder(compiled_m).span(text) == (m.span() if m else None), pattern
+
+
+
+def test_dates_skip_only_expressions_that_cannot_match(corpus, monkeypatch):
+    """_find_dates skips an expression when the text holds none of its words: the same mentions as
+    running every expression on every text."""
+    import datetime as dt
+
+    from soa_analysis.evidence import timeline
+
+    assert any(required_literals(rx) for rx, _ in timeline._LOWER_ORDER)
+    texts = corpus + ["By the end of March 2012, over the next two years.", "Within SIX MONTHS; next year.",
+                      "in early 2013 and q3 2012, by the end of the financial year"]
+    with_it = [timeline.extract_dates(t, dt.date(2011, 6, 1)) for t in texts]
+    monkeypatch.setattr(timeline, "required_literals", lambda compiled: None)
+    without = [timeline.extract_dates(t, dt.date(2011, 6, 1)) for t in texts]
+    assert with_it == without
+    assert sum(map(bool, with_it)) > 200

@@ -348,3 +348,27 @@ def test_the_import_graph_is_kept_under_its_sources_key(tmp_path, monkeypatch):
             assert part.import_graph() == worked_out
     finally:
         part._graph.cache_clear()
+
+
+def _canonical_by_hand(value):
+    """The canonical cell as row_digests' docstring defines it, without its fast paths."""
+    if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, str)):
+        value = value.tolist() if hasattr(value, "tolist") else value
+        return [_canonical_by_hand(v) for v in value] if isinstance(value, (list, tuple)) else value
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def test_canonical_cells_are_those_of_the_plain_rule():
+    import numpy as np
+
+    cells = ["a", 3, True, 2.5, float("nan"), None, pd.NA, np.int64(4), np.float64("nan"), np.str_("s"), b"x",
+             np.array([1, 2]), np.array([[1, 2], [3, 4]]), np.array(["a", "b"]), np.array([True, False]),
+             np.array([1.5, np.nan]), np.array([np.array([2, 4]), np.array([6, 9])], dtype=object),
+             np.array(["x", None], dtype=object), np.array(7), np.array("z"), np.array([], dtype=object),
+             [np.array([1]), (2, "b"), [np.nan]], (np.array(["c"]),), np.array([b"q"])]
+    for cell in cells:
+        got, want = partition._canonical(cell), _canonical_by_hand(cell)
+        assert repr(got) == repr(want), cell
+        assert type(got) is type(want), cell

@@ -162,8 +162,8 @@ _PLANS: dict[int, tuple] = {}
 
 def _feature_plan(rubric: Rubric) -> tuple:
     """The rubric's patterns, ready to search: per feature spec, whether it reads the masked
-    text, and per pattern its number in the rubric, its feature id, its lower-case and
-    case-insensitive compiled forms, the words a match needs (:func:`.prefilter.required_literals`)
+    text, and per pattern its number in the rubric, its feature id, the span of its lower-case
+    form's first match (:class:`.prefilter.Finder`), its case-insensitive compiled form, the words a match needs (:func:`.prefilter.required_literals`)
     and whether it needs a digit (:func:`.prefilter.requires_digit`); and a
     :class:`.prefilter.LiteralIndex` of every pattern's words. Worked out once per rubric."""
     key = id(rubric.features)
@@ -171,8 +171,8 @@ def _feature_plan(rubric: Rubric) -> tuple:
     if hit is not None and hit[0] is rubric.features:
         return hit[1]
     number = iter(range(sum(len(spec.patterns) for spec in rubric.features)))
-    specs = tuple((spec.masked, tuple((next(number), spec.feature_id(name), compile_lower(rx), compile_pattern(rx),
-                                       prefilter.required_literals(compile_lower(rx)),
+    specs = tuple((spec.masked, tuple((next(number), spec.feature_id(name), prefilter.Finder(compile_lower(rx)).span,
+                                       compile_pattern(rx), prefilter.required_literals(compile_lower(rx)),
                                        prefilter.requires_digit(compile_lower(rx)))
                                       for name, rx in spec.patterns))
                   for spec in rubric.features)
@@ -210,15 +210,16 @@ def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
             if fast and candidates is None:
                 candidates = index.candidates(lower)
             text, text_lower, may = sentence, lower, candidates
-        for number, fid, low, anycase, _need, digit in patterns:
+        for number, fid, span, anycase, _need, digit in patterns:
             if fast:
                 if (digit and not has_digit) or number not in may:
                     continue
-                m = low.search(text_lower)
+                at = span(text_lower)
             else:
                 m = anycase.search(text)
-            if m:
-                found[fid] = sentence[m.start():m.end()].strip()
+                at = m.span() if m else None
+            if at:
+                found[fid] = sentence[at[0]:at[1]].strip()
     return found
 
 
@@ -309,12 +310,13 @@ class EvidenceGrader:
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
         out = []
         for s, ts in zip(graded, terms):
-            p = model.probability(ts)
+            weighed = model.weighed(ts)  # looked up once for the probability and the explanation
+            p = model.probability(ts, weighed)
             strength = model.decide(s.strength, p)
             if strength == s.strength and strength not in ("some", "strong"):
                 out.append(s)
                 continue
-            why = model.explain(ts, p)
+            why = model.explain(ts, p, weighed=weighed)
             if strength == s.strength:
                 rule = f"{s.rule}; {why}"
             elif strength == "none" or strength == "planned":

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..procs import combine_parts, cores, run_parts, subs_partitions, with_inputs
+from ..procs import combine_parts, cores, pool_context, run_parts, subs_partitions, with_inputs
 
-__all__ = ["POOL_MIN", "pool_workers", "grade_in_pool"]
+__all__ = ["POOL_MIN", "pool_workers", "grade_in_pool", "start_early"]
 
 POOL_MIN = 200
-# what a fork server imports once for its workers (in a Jupyter kernel, which must not fork)
-PRELOAD = ["soa_analysis.evidence.stage"]
+# what a fork server imports once for its workers (in a Jupyter kernel, which must not fork): the
+# stage, and .preload, which builds the packaged rubric's compiled patterns for them to inherit
+PRELOAD = ["soa_analysis.evidence.stage", "soa_analysis.evidence.preload"]
 
 
 def pool_workers(workers: int | None, n_todo: int) -> int:
@@ -59,6 +60,29 @@ def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, grade, *, rubri
     dict
         Table name -> frame, as :func:`.stage.evidence_frames` returns for ``subs`` at once.
     """
+    if pool_context(PRELOAD).get_start_method() == "fork":  # workers forked from this process: warm it first
+        from .preload import warm
+
+        warm()
     calls = [(part, rubric, taxonomy, guidance, mine)
              for part, mine in with_inputs(subs_partitions(subs, units, 2 * workers), inputs)]
     return combine_parts(run_parts(grade, calls, workers, PRELOAD))
+
+
+def start_early(workers: int | None, n_subs: int) -> bool:
+    """Start the fork server the pool's workers will come from now, when the stage's caller must not
+    fork (a Jupyter kernel: :func:`soa_analysis.procs.pool_context`) and ``n_subs`` submissions would
+    be graded in a pool: the server imports :data:`PRELOAD` (seconds) in a process of its own
+    while this one reads and plans, instead of after. Returns whether it was started (or already ran).
+
+    Only worth calling when most of the submissions will be graded (a full run, or no cache).
+    """
+    if pool_workers(workers, n_subs) <= 1:
+        return False
+    ctx = pool_context(PRELOAD)
+    if ctx.get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return True

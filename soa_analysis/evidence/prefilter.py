@@ -31,7 +31,8 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["required_literals", "may_match", "LiteralIndex", "requires_digit", "needs_ignorecase", "DIGIT"]
+__all__ = ["required_literals", "may_match", "LiteralIndex", "requires_digit", "needs_ignorecase", "DIGIT", "first_chars",
+           "Finder"]
 
 DIGIT = re.compile(r"\d")  # the test for a text that :func:`requires_digit` patterns need
 _Need = frozenset  # a set of words: a match contains at least one of them
@@ -239,3 +240,160 @@ def needs_ignorecase(compiled: re.Pattern) -> bool:
         if op is _c.RANGE and any(_cased(chr(c)) for c in range(av[0], av[1] + 1)):
             return True
     return False
+
+
+# -- Searching only where a match can start ---------------------------------------------------------
+#
+# Python's ``re`` skips quickly (in C) to the characters a match can begin with when the expression
+# starts with a literal or a character class; an expression that starts with ``\b``, a look-behind
+# or an optional item is instead tried at every position of the text, which is most of the cost of
+# the rubric's patterns. :func:`first_chars` works out, from the parse tree, a class of characters
+# every match's first character belongs to; :class:`Finder` then searches
+# ``[F](?<=(?=(P))[F])`` instead of ``P``: the class is matched first (the fast skip), the look-behind
+# steps back over it and the look-ahead runs ``P`` itself from there, capturing its match. A
+# look-ahead takes the first match the expression has at that position, as a search does, and
+# positions whose character is not in ``F`` hold no match, so the leftmost match found is the one
+# ``P.search`` finds (a test checks every rubric and guidance pattern on a varied corpus).
+# Alternatives anchored at the start of the text (``^`` without MULTILINE, ``\A``) can only match
+# at position 0: they add nothing to ``F``, and the expression is tried there first with
+# ``P.match``.
+
+_CATEGORY_CLASS = {_c.CATEGORY_DIGIT: r"\d", _c.CATEGORY_NOT_DIGIT: r"\D", _c.CATEGORY_SPACE: r"\s",
+                   _c.CATEGORY_NOT_SPACE: r"\S", _c.CATEGORY_WORD: r"\w", _c.CATEGORY_NOT_WORD: r"\W"}
+_AT_START = {_c.AT_BEGINNING, _c.AT_BEGINNING_STRING}
+_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+
+
+class _Unknown(Exception):
+    """A node whose first characters are not worked out (the expression is searched as it is)."""
+
+
+def _class_item(op, av) -> str:
+    if op is _c.LITERAL:
+        return re.escape(chr(av))
+    if op is _c.RANGE:
+        return f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}"
+    if op is _c.CATEGORY and av in _CATEGORY_CLASS:
+        return _CATEGORY_CLASS[av]
+    raise _Unknown(op)  # a negated class, ``.``, a back-reference ...
+
+
+def _first_sequence(items, multiline: bool) -> tuple[list[str], bool, bool]:
+    """(class items, nullable, may match at 0 only): the first characters of the matches of a sequence
+    that do not start at position 0 through an anchor; whether it can match without consuming."""
+    first: list[str] = []
+    at_start = False
+    for op, av in items:
+        f, nullable, anchored = _first_node(op, av, multiline)
+        first += f
+        at_start |= anchored
+        if not nullable:
+            return first, False, at_start
+    return first, True, at_start
+
+
+def _first_node(op, av, multiline: bool) -> tuple[list[str], bool, bool]:
+    if op is _c.LITERAL:
+        return [_class_item(op, av)], False, False
+    if op is _c.IN:
+        return [_class_item(o, a) for o, a in av], False, False
+    if op is _c.AT and av in _AT_START and not (multiline and av is _c.AT_BEGINNING):
+        return [], False, True  # nothing after it matches anywhere but at position 0
+    if op in _ZERO_WIDTH:
+        return [], True, False
+    if op is _c.SUBPATTERN:
+        _group, add_flags, _del_flags, body = av
+        if add_flags & (re.IGNORECASE | re.MULTILINE):
+            raise _Unknown(op)
+        return _first_sequence(body, multiline)
+    if op in _GROUPS:
+        return _first_sequence(av, multiline)
+    if op is _c.BRANCH:
+        first, nullable, anchored = [], False, False
+        for branch in av[1]:
+            f, n, a = _first_sequence(branch, multiline)
+            first += f
+            nullable |= n
+            anchored |= a
+        return first, nullable, anchored
+    if op in _REPEATS:
+        low, _high, body = av
+        f, n, a = _first_sequence(body, multiline)
+        return f, n or low == 0, a
+    raise _Unknown(op)
+
+
+_REFERENCES = {_c.GROUPREF, _c.GROUPREF_EXISTS} | ({_c.GROUPREF_IGNORE} if hasattr(_c, "GROUPREF_IGNORE") else set())
+
+
+@lru_cache(maxsize=4096)
+def _first_chars(pattern: str, flags: int) -> tuple[str | None, bool]:
+    if flags & (re.IGNORECASE | re.VERBOSE):
+        return None, True
+    try:
+        tree = _p.parse(pattern, flags)
+        if any(op in _REFERENCES for op, _ in _nodes(tree)):
+            return None, True  # group numbers shift inside the wrapper
+        first, nullable, at_start = _first_sequence(tree, bool(flags & re.MULTILINE))
+    except (_Unknown, re.error):
+        return None, True
+    if nullable:
+        return None, True
+    return ("[" + "".join(dict.fromkeys(first)) + "]" if first else ""), at_start
+
+
+def first_chars(compiled: re.Pattern) -> str | None:
+    """A character class every match of ``compiled`` not anchored at the start of the text begins
+    with (``""``: every match is anchored there), or ``None`` when not worked out (a
+    case-insensitive or verbose expression, one that can match the empty string, a back-reference,
+    a negated class or ``.`` among the first characters).
+
+    Example
+    -------
+    >>> first_chars(re.compile(r"\\b(?:fell|reduc(?:ed|tion))\\b|\\d+%"))
+    '[fr\\\\d]'
+    >>> first_chars(re.compile(r"\\w*")) is None
+    True
+    """
+    return _first_chars(compiled.pattern, compiled.flags)[0]
+
+
+class Finder:
+    """``compiled.search`` (its leftmost match's span), searching only where a match can start.
+
+    Example
+    -------
+    >>> Finder(re.compile(r"(?<!than\\s)\\btarget\\b|^\\W*to\\s+reduce")).span("to reduce the target")
+    (0, 9)
+    >>> Finder(re.compile(r"(?<!than\\s)\\btarget\\b|^\\W*to\\s+reduce")).span("more than target, a target")
+    (20, 26)
+    """
+
+    __slots__ = ("pattern", "_search", "_group", "_at_start")
+
+    def __init__(self, compiled: re.Pattern):
+        self.pattern = compiled
+        first, at_start = _first_chars(compiled.pattern, compiled.flags)
+        self._search, self._group, self._at_start = compiled.search, 0, None
+        if first is None:
+            return
+        if not first:  # anchored at the start only
+            self._search, self._at_start = None, compiled.match
+            return
+        try:
+            wrapped = re.compile(f"{first}(?<=(?=({compiled.pattern})){first})", compiled.flags)
+        except (re.error, OverflowError, RecursionError):
+            return
+        self._search, self._group = wrapped.search, 1
+        self._at_start = compiled.match if at_start else None
+
+    def span(self, text: str) -> tuple[int, int] | None:
+        """The span of ``compiled.search(text)``, or None when it finds no match."""
+        if self._at_start is not None:
+            m = self._at_start(text)
+            if m is not None:
+                return m.span()
+            if self._search is None:
+                return None
+        m = self._search(text)
+        return m.span(self._group) if m is not None else None

@@ -193,15 +193,22 @@ class SentenceModel:
         """Whether the model decides for a text of ``n_sentences`` graded sentences."""
         return n_sentences >= self.min_sentences
 
-    def probability(self, terms) -> float:
+    def weighed(self, terms) -> dict[str, float]:
+        """The terms present (each once) that have a weight, with it: what :meth:`probability`,
+        :meth:`top_terms` and :meth:`explain` read, looked up once for a sentence and passed to each."""
+        weight = self.weights.get
+        return {t: w for t in set(terms) if (w := weight(t)) is not None}
+
+    def probability(self, terms, weighed: dict | None = None) -> float:
         """The probability that a sentence with these terms carries evidence of benefit."""
-        z = self.intercept + sum(self.weights.get(t, 0.0) for t in set(terms))
+        weighed = self.weighed(terms) if weighed is None else weighed
+        z = self.intercept + sum(weighed.values())  # the terms without a weight add nothing
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
-    def top_terms(self, terms, k: int = 3, sign: int = 1) -> list[tuple[str, float]]:
+    def top_terms(self, terms, k: int = 3, sign: int = 1, weighed: dict | None = None) -> list[tuple[str, float]]:
         """The ``k`` present terms that pushed the probability most up (``sign=1``) or down (``-1``)."""
-        weight = self.weights.get  # one look-up a term: this runs for every sentence the model decides on
-        present = [(t, w) for t in set(terms) if (w := weight(t)) is not None and w * sign > 0]
+        weighed = self.weighed(terms) if weighed is None else weighed
+        present = [(t, w) for t, w in weighed.items() if w * sign > 0]
         return sorted(present, key=lambda tw: (-abs(tw[1]), tw[0]))[:k]
 
     def decide(self, rule_strength: str, p: float) -> str:
@@ -215,10 +222,11 @@ class SentenceModel:
             return rule_strength if graded else "some"
         return "none" if graded else rule_strength
 
-    def explain(self, terms, p: float, k: int = 3) -> str:
+    def explain(self, terms, p: float, k: int = 3, weighed: dict | None = None) -> str:
         """``model p=0.83 (+ w=said, + feat=testimony; - feat=future)`` for a sentence's rule text."""
-        up = ", ".join(f"+ {t}" for t, _ in self.top_terms(terms, k, 1))
-        down = ", ".join(f"- {t}" for t, _ in self.top_terms(terms, k, -1))
+        weighed = self.weighed(terms) if weighed is None else weighed
+        up = ", ".join(f"+ {t}" for t, _ in self.top_terms(terms, k, 1, weighed))
+        down = ", ".join(f"- {t}" for t, _ in self.top_terms(terms, k, -1, weighed))
         inner = "; ".join(x for x in (up, down) if x)
         return f"sentence model p={p:.2f}" + (f" ({inner})" if inner else "")
 

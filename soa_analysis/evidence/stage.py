@@ -30,7 +30,7 @@ from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
 from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
-from .pool import grade_in_pool, pool_workers
+from .pool import grade_in_pool, pool_workers, start_early
 from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
@@ -446,6 +446,8 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     t0 = time.perf_counter()
     processed_dir = Path(processed_dir)
     subs = read_table(processed_dir, "submissions")
+    if engine is None and not progress and (full or not _has_cache(processed_dir)):
+        start_early(workers, len(subs))  # the grading pool's fork server imports while this reads and plans
     tags = _optional(processed_dir, "tags")
     tag_evidence = _optional(processed_dir, "tag_evidence")
     partners = _optional(processed_dir, "partners")
@@ -474,6 +476,14 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     meta["seconds"] = round(time.perf_counter() - t0, 3)
     paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
     return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
+
+
+def _has_cache(processed_dir: Path) -> bool:
+    """Whether the last run left this stage's per-file results (most submissions may then be reused)."""
+    from ..partition import CACHE_DIR
+
+    folder = processed_dir / CACHE_DIR / "evidence"
+    return folder.is_dir() and any(folder.iterdir())
 
 
 def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, partners, grader: EvidenceGrader,

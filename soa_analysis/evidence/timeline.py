@@ -39,7 +39,7 @@ from .patterns import (
     MONTHS,
     NUMBER_WORDS,
 )
-from .prefilter import needs_ignorecase
+from .prefilter import needs_ignorecase, required_literals
 
 __all__ = ["DateMention", "extract_dates", "reference_date"]
 
@@ -227,6 +227,9 @@ def _find_dates(text: str, subject: str, order, hint: re.Pattern, reference) -> 
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
     for regex, resolve in order:
+        need = required_literals(regex)  # a text holding none of these words holds no match (.prefilter)
+        if need is not None and not any(w in subject for w in need):
+            continue
         for m in regex.finditer(subject):
             start, end = m.span()
             if any(start < e and s < end for s, e in taken):

@@ -45,11 +45,16 @@ from ..datafiles import sha256_hex
 from ..errors import QuarantineError
 from ..fictional import is_fictional
 from ..schema import SECTION_COLUMNS, TABLES
+from . import readers_office, readers_pdf, readers_web, structure  # noqa: F401 - see the note below
 from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder
 from .readers import Limits, read_bytes
 
 __all__ = ["IngestResult", "FileCache", "ingest", "run_ingest", "list_raw_files", "content_key", "SUBMISSION_COLUMNS",
            "MIN_NARRATIVE_WORDS"]
+
+# The structure step and the readers' libraries are imported with this module (seconds: nltk's
+# stemmer among them), not when the first file is read: a pipeline run starts the ingest stage's
+# kernel ahead and imports this module there while it prepares the run; forked workers inherit them.
 
 LOG_COLUMNS = ["source_file", "sha256", "status", "reason", "submission_id", "format", "bytes", "n_submissions",
                "warnings", "seconds", "chars_kept", "cut"]
@@ -264,10 +269,8 @@ def _run_files(root: str, entries: list[RawEntry], limits: Limits, workers: int,
                 results.append(_process_file(root, entry, limits))
                 bar.update(1)
         return results
-    # Import the readers' libraries and the structure step (with its reference data) once
-    # here, so that forked workers inherit them instead of each paying the start-up cost.
-    from . import readers_office, readers_pdf, readers_web, structure  # noqa: F401
-
+    # The structure step's reference data loaded once here (its modules and the readers' libraries
+    # came with this module), so that forked workers inherit them instead of each paying the cost.
     _warm_up(limits)
     results: list[dict | None] = [None] * len(entries)
     retry: list[int] = []
