@@ -8,6 +8,7 @@ failed write leaves the previous file untouched.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -62,6 +63,35 @@ def write_text(dest: str | os.PathLike, text: str) -> Path:
     with atomic_path(dest) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(dest)
+
+
+def read_keyed(path: str | os.PathLike, key: str, field: str):
+    """The ``field`` :func:`write_keyed` kept in ``path`` under ``key``; ``None`` when the file is
+    absent, damaged or was written under another key (a cache that is only ever a cache).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "kept.json"
+    >>> write_keyed(p, "k1", "figures", {"a": 1}), read_keyed(p, "k1", "figures"), read_keyed(p, "k2", "figures")
+    (True, {'a': 1}, None)
+    """
+    try:
+        kept = json.loads(Path(path).read_text(encoding="utf-8"))
+        return kept[field] if kept.get("key") == key else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_keyed(path: str | os.PathLike, key: str, field: str, value) -> bool:
+    """Keep ``value`` (JSON-able) in ``path`` under ``key``, atomically; ``False`` when it cannot be
+    written (a read-only folder: the caller works it out again next time)."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, json.dumps({"key": key, field: value}, sort_keys=True))
+    except OSError:
+        return False
+    return True
 
 
 def write_bytes(dest: str | os.PathLike, data: bytes) -> Path:

@@ -50,7 +50,7 @@ import pandas as pd
 
 from . import __version__
 from .datafiles import sha256_hex
-from .io import atomic_path, write_text
+from .io import atomic_path, read_keyed, write_keyed, write_text
 from .shards import SHARD_HEX as SHARD_HEX_LEN
 from .shards import ShardStore, shard_of
 
@@ -146,20 +146,14 @@ def _graph(data_reads: bool) -> dict[str, frozenset[str]]:
         key = _sources_key(mods)
     except OSError:
         return _work_out_graph(mods, data_reads)
-    try:
-        kept = json.loads(GRAPH_CACHE.read_text(encoding="utf-8"))
-        graph = kept["graphs"][str(data_reads)] if kept.get("key") == key else None
-    except (OSError, ValueError, KeyError, TypeError):
-        graph = None
+    kept = read_keyed(GRAPH_CACHE, key, "graphs")
+    graph = kept.get(str(data_reads)) if isinstance(kept, dict) else None
     if isinstance(graph, dict):
         return {name: frozenset(deps) for name, deps in graph.items()}
     graphs = {str(flag): _work_out_graph(mods, flag) for flag in (True, False)}
-    try:
-        GRAPH_CACHE.parent.mkdir(exist_ok=True)
-        write_text(GRAPH_CACHE, json.dumps({"key": key, "graphs": {
-            flag: {name: sorted(deps) for name, deps in g.items()} for flag, g in graphs.items()}}))
-    except OSError:
-        pass  # a read-only install: worked out in each process, as before
+    # not written on a read-only install: worked out in each process, as before
+    write_keyed(GRAPH_CACHE, key, "graphs",
+                {flag: {name: sorted(deps) for name, deps in g.items()} for flag, g in graphs.items()})
     return graphs[str(data_reads)]
 
 

@@ -9,7 +9,6 @@ evidence tables whose contracts are in :mod:`soa_analysis.schema` (among them
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
@@ -24,7 +23,7 @@ import pandas as pd
 
 from .. import __version__
 from ..datafiles import sha256_hex
-from ..io import read_table, write_table, write_text
+from ..io import read_keyed, read_table, write_keyed, write_table, write_text
 from ..nlp import split_sentences
 from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
@@ -481,9 +480,9 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
 def _has_cache(processed_dir: Path) -> bool:
     """Whether the last run left this stage's per-file results (most submissions may then be reused)."""
     from ..partition import CACHE_DIR
+    from ..shards import ShardStore
 
-    folder = processed_dir / CACHE_DIR / "evidence"
-    return folder.is_dir() and any(folder.iterdir())
+    return bool(ShardStore(processed_dir / CACHE_DIR / "evidence").on_disk())
 
 
 def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, partners, grader: EvidenceGrader,
@@ -571,18 +570,12 @@ def _accuracy(grader: EvidenceGrader, tagger: ThemeTagger, processed_dir: Path |
                                  "sentence_model": model.sha256 if model else "",
                                  "libraries": [sklearn.__version__, np.__version__]}, sort_keys=True))
     path = Path(processed_dir) / CACHE_DIR / "evidence_accuracy.json" if processed_dir is not None else None
-    if path is not None and path.is_file():
-        try:
-            kept = json.loads(path.read_text(encoding="utf-8"))
-            if kept.get("key") == key and isinstance(kept.get("figures"), dict):
-                return kept["figures"]
-        except (OSError, ValueError):
-            pass  # a damaged cache is only a cache
+    kept = read_keyed(path, key, "figures") if path is not None else None
+    if isinstance(kept, dict):
+        return kept
     # "test" passages were held out while the rubric and taxonomy were written: quote these.
     figures = {"accuracy": evaluate_evidence(rubric=r, taxonomy=tax, split="test").summary(),
                "accuracy_dev": evaluate_evidence(rubric=r, taxonomy=tax, split="dev").summary()}
     if path is not None:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_text(path, json.dumps({"key": key, "figures": figures}, sort_keys=True))
+        write_keyed(path, key, "figures", figures)
     return figures
