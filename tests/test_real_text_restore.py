@@ -1,0 +1,106 @@
+"""restore_text puts a listed text back into the cache only when a stretch of the copy hashes to it.
+
+The real-text cache is gitignored; a listed row keeps the length and sha256 of its text (and of the
+text with white space folded). All text here is FICTIONAL.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import io
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIELDS = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split",
+          "norm_chars", "norm_sha256", "priorities", "grade", "rationale"]
+PAGE = ("Menu\nSearch\n\nFICTIONAL: Glenbrae youth hub opens\n\n12 March 2031\n\n"
+        "A made-up partnership of Glenbrae Council and a fictional charity opened a youth hub.\n\n"
+        "Forty young people used it in its first month, the made-up report says.\n\nRelated news")
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("restore_text", ROOT / "benchmarks/real_text/restore_text.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _row(ident: str, url: str, text: str, query: str = "fictional youth hub") -> dict:
+    norm = " ".join(text.split())
+    return {"id": ident, "url": url, "organisation": "Fictional Council", "date": "", "kind": "news_item",
+            "query": query, "chars": str(len(text)), "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "split": "dev", "norm_chars": str(len(norm)),
+            "norm_sha256": hashlib.sha256(norm.encode()).hexdigest(), "priorities": "", "grade": "some",
+            "rationale": "fictional"}
+
+
+def _setup(tmp_path: Path, rows: list[dict]) -> tuple[Path, Path]:
+    sources = tmp_path / "sources.csv"
+    with sources.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    return sources, tmp_path / "cache"
+
+
+def _run(mod, monkeypatch, stdin: str, *args) -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return mod.main(list(args))
+
+
+LABELLED = PAGE[PAGE.index("FICTIONAL"):PAGE.index("\n\nRelated")] + "\n"
+
+
+def test_the_stretch_with_the_listed_hash_is_saved_from_a_json_copy(tmp_path, monkeypatch):
+    mod = _load()
+    sources, cache = _setup(tmp_path, [_row("zz-001", "https://example.org/a", LABELLED)])
+    rc = _run(mod, monkeypatch, json.dumps(PAGE), "--url", "https://example.org/a",
+              "--sources", str(sources), "--cache", str(cache))
+    assert rc == 0
+    assert (cache / "zz" / "zz-001.txt").read_bytes() == LABELLED.encode("utf-8")
+
+
+def test_a_copy_with_other_line_breaks_is_matched_by_the_folded_hash(tmp_path, monkeypatch):
+    mod = _load()
+    sources, cache = _setup(tmp_path, [_row("zz-001", "https://example.org/a", LABELLED)])
+    rc = _run(mod, monkeypatch, PAGE.replace("\n\n", "\n"), "--url", "https://example.org/a",
+              "--sources", str(sources), "--cache", str(cache))
+    assert rc == 0
+    saved = (cache / "zz" / "zz-001.txt").read_text(encoding="utf-8")
+    assert " ".join(saved.split()) == " ".join(LABELLED.split())
+
+
+def test_a_copy_that_differs_saves_nothing(tmp_path, monkeypatch, capsys):
+    mod = _load()
+    sources, cache = _setup(tmp_path, [_row("zz-001", "https://example.org/a", LABELLED)])
+    rc = _run(mod, monkeypatch, PAGE.replace("Forty", "Fifty"), "--url", "https://example.org/a",
+              "--sources", str(sources), "--cache", str(cache))
+    assert rc == 1
+    assert "no match for zz-001" in capsys.readouterr().err
+    assert not (cache / "zz" / "zz-001.txt").exists()
+
+
+def test_an_unlisted_address_is_refused(tmp_path, monkeypatch):
+    mod = _load()
+    sources, cache = _setup(tmp_path, [_row("zz-001", "https://example.org/a", LABELLED)])
+    assert _run(mod, monkeypatch, PAGE, "--url", "https://example.org/other",
+                "--sources", str(sources), "--cache", str(cache)) == 2
+
+
+def test_todo_lists_missing_texts_by_query_in_shares(tmp_path, monkeypatch, capsys):
+    mod = _load()
+    rows = [_row(f"zz-00{i}", f"https://example.org/{i}", LABELLED + "x" * i + "\n", query=f"q{i % 3}")
+            for i in range(1, 7)]
+    sources, cache = _setup(tmp_path, rows)
+    (cache / "zz").mkdir(parents=True)
+    (cache / "zz" / "zz-001.txt").write_text("cached", encoding="utf-8")
+    groups = mod.todo(rows, mod.cached_ids(cache))
+    assert [q for q, _ in groups] == ["q2", "q0", "q1"]
+    assert sum(len(g) for _, g in groups) == 5
+    shares = [mod.todo(rows, mod.cached_ids(cache), f"{k}/2") for k in (1, 2)]
+    assert sorted(q for s in shares for q, _ in s) == ["q0", "q1", "q2"]
+    assert _run(mod, monkeypatch, "", "--todo", "--sources", str(sources), "--cache", str(cache)) == 0
+    assert "5 texts missing under 3 queries" in capsys.readouterr().out
