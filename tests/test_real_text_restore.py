@@ -98,9 +98,23 @@ def test_todo_lists_missing_texts_by_query_in_shares(tmp_path, monkeypatch, caps
     (cache / "zz").mkdir(parents=True)
     (cache / "zz" / "zz-001.txt").write_text("cached", encoding="utf-8")
     groups = mod.todo(rows, mod.cached_ids(cache))
-    assert [q for q, _ in groups] == ["q2", "q0", "q1"]
+    assert [q for q, _ in groups] == ["q1", "q2", "q0"]
     assert sum(len(g) for _, g in groups) == 5
     shares = [mod.todo(rows, mod.cached_ids(cache), f"{k}/2") for k in (1, 2)]
     assert sorted(q for s in shares for q, _ in s) == ["q0", "q1", "q2"]
+    # a share is the same set of queries whatever has come back meanwhile
+    (cache / "zz" / "zz-002.txt").write_text("cached", encoding="utf-8")
+    (cache / "zz" / "zz-005.txt").write_text("cached", encoding="utf-8")
+    later = mod.todo(rows, mod.cached_ids(cache), "1/2")
+    assert [q for q, _ in later] == [q for q, _ in shares[0] if q != "q2"]
     assert _run(mod, monkeypatch, "", "--todo", "--sources", str(sources), "--cache", str(cache)) == 0
-    assert "5 texts missing under 3 queries" in capsys.readouterr().out
+    assert "3 texts missing under 2 queries (3 of 6 listed cached)" in capsys.readouterr().out
+
+
+def test_a_stretch_glued_to_the_word_before_it_is_found(tmp_path, monkeypatch):
+    mod = _load()
+    sources, cache = _setup(tmp_path, [_row("zz-001", "https://example.org/a", LABELLED)])
+    glued = PAGE.replace("Search\n\nFICTIONAL", "Search nursery3FICTIONAL")
+    rc = _run(mod, monkeypatch, glued, "--url", "https://example.org/a", "--sources", str(sources), "--cache", str(cache))
+    assert rc == 0
+    assert (cache / "zz" / "zz-001.txt").read_bytes() == LABELLED.encode("utf-8")

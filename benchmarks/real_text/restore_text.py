@@ -50,11 +50,13 @@ def _sha(text: str) -> str:
 
 
 def _starts(page: str) -> list[int]:
-    """Where a stretch may begin: the page's start, each line's start, each word after a space."""
+    """Where a stretch may begin: the page's start, each word after white space, a capital glued on."""
     out = [0]
     for i in range(1, len(page)):
         if page[i - 1].isspace() and not page[i].isspace():
             out.append(i)
+        elif page[i].isupper() and not page[i - 1].isupper() and not page[i - 1].isspace():
+            out.append(i)  # a word glued to the one before it ("nursery3Title"), a join of two elements
     return out
 
 
@@ -121,13 +123,14 @@ def todo(rows: list[dict], cached: dict, share: str = "", skip_splits: tuple = (
     """Missing texts grouped by the query that found them, optionally one share ``k/n`` of the queries."""
     by_query: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
-        if r["id"] not in cached and r["split"] not in skip_splits:
+        if r["split"] not in skip_splits:
             by_query[r["query"]].append(r)
     groups = sorted(by_query.items(), key=lambda kv: kv[1][0]["id"])
-    if share:
+    if share:  # shares of every listed query, so a share does not change as texts come back
         k, n = (int(x) for x in share.split("/"))
         groups = [g for i, g in enumerate(groups) if i % n == k - 1]
-    return groups
+    groups = [(q, [r for r in g if r["id"] not in cached]) for q, g in groups]
+    return [(q, g) for q, g in groups if g]
 
 
 def main(argv=None) -> int:
@@ -147,8 +150,9 @@ def main(argv=None) -> int:
             print(f"query: {query}")
             for r in group:
                 print(f"    {r['id']}  {r['url']}")
+        listed_cached = sum(1 for r in rows if r["id"] in cached)
         print(f"{missing} texts missing under {len(groups)} queries "
-              f"({len(cached)} cached, {len(rows)} listed)")
+              f"({listed_cached} of {len(rows)} listed cached)")
         return 0
     if not a.url:
         ap.error("give --url (or --todo)")
