@@ -529,7 +529,7 @@ class TablePlan:
                 part = {}
                 for name, df in tables.items():
                     at = rows[name].get(shard, empty)
-                    part[name] = (df.take(at), units[name][at])  # the rows, and each row's unit key
+                    part[name] = (_pack(df.take(at)), units[name][at])  # the rows, and each row's unit key
                 self.cache.store.write(shard, groups[shard], part)
         self.cache.finish(set(groups))
         self.reuse().write(self.cache.processed_dir)
@@ -562,21 +562,66 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
     cache = UnitCache(processed_dir, stage, full=full)
     units = raw_file_units(subs, fp, extra)
     found: set[str] = set()
-    parts: dict[str, list[pd.DataFrame]] = {}
+    parts: dict[str, list] = {}
     for shard, keys, data in cache.read(u.key for u in units):
         if not keys:
             continue
         found.update(keys)
         want = set(keys)
         every = len(want) == len(cache.store.held[shard])  # the shard's every unit is wanted
-        for name, (df, unit) in data.items():
-            parts.setdefault(name, []).append(df if every else df[np.isin(unit, list(want))])
+        for name, (rows, unit) in data.items():
+            parts.setdefault(name, []).append(rows if every else _take(rows, np.isin(unit, list(want))))
     todo = [u for u in units if u.key not in found]
-    cached: dict[str, pd.DataFrame] = {}
-    for name, frames in parts.items():
-        full_frames = [f for f in frames if len(f)] or frames[:1]
-        cached[name] = pd.concat(full_frames, ignore_index=True) if len(full_frames) > 1 else full_frames[0]
+    cached = {name: _unpack(packs) for name, packs in parts.items()}
     return TablePlan(cache, fp, units, todo, cached)
+
+
+# A shard keeps each table's rows as plain arrays, one a column (text columns as object arrays), with the
+# columns' dtypes: a run reads hundreds of shards, and unpickling a DataFrame of Arrow-backed text columns
+# costs about a millisecond a shard and table, several times the arrays' cost. The rows are made a
+# DataFrame once per table, after every shard is read, with the dtypes they were saved with.
+_PACKED = "packed table 1"
+
+
+def _pack(df: pd.DataFrame) -> dict:
+    """A table's rows as ``{"packed", "dtypes", "columns"}``: each column a numpy array."""
+    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()),
+            "columns": [s.to_numpy() if isinstance(s.dtype, np.dtype) else s.to_numpy(dtype=object)
+                        for _, s in df.items()]}
+
+
+def _frame(rows) -> pd.DataFrame:
+    """A DataFrame of packed rows (a DataFrame as it is)."""
+    if isinstance(rows, pd.DataFrame):
+        return rows
+    return pd.DataFrame({name: pd.array(col, dtype=dtype) if not isinstance(dtype, np.dtype) else col
+                         for (name, dtype), col in zip(rows["dtypes"], rows["columns"])},
+                        index=pd.RangeIndex(len(rows["columns"][0]) if rows["columns"] else 0))
+
+
+def _take(rows, mask: np.ndarray):
+    """The rows of packed rows (or of a DataFrame) where ``mask`` is true."""
+    if isinstance(rows, pd.DataFrame):
+        return rows[mask]
+    return {**rows, "columns": [col[mask] for col in rows["columns"]]}
+
+
+def _height(rows) -> int:
+    return len(rows) if isinstance(rows, pd.DataFrame) else len(rows["columns"][0]) if rows["columns"] else 0
+
+
+def _unpack(packs: list) -> pd.DataFrame:
+    """One table of the rows read from the shards, in shard order: as ``pd.concat`` of their frames
+    without the empty ones (the first when all are empty), joined column by column when they all have the
+    same columns and dtypes (then one DataFrame is made, not one a shard)."""
+    keep = [p for p in packs if _height(p)] or packs[:1]
+    if len(keep) == 1:
+        return _frame(keep[0]).reset_index(drop=True)
+    packed = all(not isinstance(p, pd.DataFrame) for p in keep)
+    if packed and all(p["dtypes"] == keep[0]["dtypes"] for p in keep[1:]):
+        joined = [np.concatenate([p["columns"][i] for p in keep]) for i in range(len(keep[0]["dtypes"]))]
+        return _frame({**keep[0], "columns": joined})
+    return pd.concat([_frame(p) for p in keep], ignore_index=True)
 
 
 def file_key(fp: str, rel: str, sha: str) -> str:
