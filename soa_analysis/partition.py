@@ -594,9 +594,12 @@ def _frame(rows) -> pd.DataFrame:
     """A DataFrame of packed rows (a DataFrame as it is)."""
     if isinstance(rows, pd.DataFrame):
         return rows
-    return pd.DataFrame({name: pd.array(col, dtype=dtype) if not isinstance(dtype, np.dtype) else col
-                         for (name, dtype), col in zip(rows["dtypes"], rows["columns"])},
-                        index=pd.RangeIndex(len(rows["columns"][0]) if rows["columns"] else 0))
+    index = pd.RangeIndex(_height(rows))
+    # each column as a Series of its own dtype: given a numpy array of strings, the DataFrame constructor
+    # would infer a text dtype for a column that was saved as object
+    return pd.DataFrame({name: pd.Series(col if isinstance(dtype, np.dtype) else pd.array(col, dtype=dtype),
+                                         dtype=dtype, index=index, copy=False)
+                         for (name, dtype), col in zip(rows["dtypes"], rows["columns"])}, index=index)
 
 
 def _take(rows, mask: np.ndarray):
