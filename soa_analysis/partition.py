@@ -55,7 +55,7 @@ from .shards import SHARD_HEX as SHARD_HEX_LEN
 from .shards import ShardStore, shard_of
 
 __all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
-           "Unit", "raw_file_units", "row_digests", "TablePlan", "plan_tables", "read_reuse",
+           "Unit", "raw_file_units", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
@@ -283,6 +283,26 @@ def row_digests(df: pd.DataFrame, columns: list[str] | None = None) -> list[str]
     return [sha256_hex(dumps(list(row))) for row in values]
 
 
+def submission_digests(df: pd.DataFrame) -> dict[str, str]:
+    """SHA-256 of each submission's rows of ``df`` (JSON of their canonical cells, in row order), by
+    ``submission_id``: one digest a submission, not one a row (the tag and evidence tables a unit's key
+    covers have tens of rows a submission).
+
+    Example
+    -------
+    >>> d = submission_digests(pd.DataFrame({"submission_id": ["a", "b", "a"], "x": [1, 2, 3]}))
+    >>> sorted(d) == ["a", "b"] and d["a"] != submission_digests(pd.DataFrame({"submission_id": ["a", "a"],
+    ...                                                                          "x": [3, 1]}))["a"]
+    True
+    """
+    rows: dict[str, list] = {}
+    values = zip(*(_canonical_column(df[c]) for c in df.columns))
+    for sid, row in zip(df["submission_id"].astype(str).tolist(), values):
+        rows.setdefault(sid, []).append(row)
+    dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
+    return {sid: sha256_hex(dumps(r)) for sid, r in rows.items()}
+
+
 def _canonical_column(col: pd.Series) -> list:
     """``[_canonical(v) for v in col]``, column at a time where the dtype allows (text, numbers,
     booleans: no per-cell Python call)."""
@@ -450,7 +470,7 @@ def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] |
     for name, df in sorted((extra or {}).items()):
         if df is None:
             continue
-        for sid, d in zip(df["submission_id"].astype(str).tolist(), row_digests(df)):
+        for sid, d in submission_digests(df).items():
             extra_digest.setdefault(sid, []).append(f"{name}:{d}")
     units: list[Unit] = []
     parts: list[list[str]] = []
