@@ -202,45 +202,88 @@ def _start_warm(stage: str, cwd: Path):
     try:
         km = stack.enter_context(_kernel())
         km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(cwd))
-        kc = km.client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=120)
-            # silent and not stored: the executed notebook's cells and counts are the notebook's own
-            kc.execute_interactive(WARM_IMPORTS.get(stage, "pass"), silent=True, store_history=False,
-                                   timeout=300)
-        finally:
-            kc.stop_channels()
+        _run_silently(km, WARM_IMPORTS.get(stage, "pass"))
     except BaseException:
         stack.close()
         raise
     return stack, km
 
 
-class WarmKernels:
-    """Kernels started ahead of their stages, in a background thread, one stage ahead.
+def _run_silently(km, code: str, *, check: bool = False) -> None:
+    """Run ``code`` in ``km``'s kernel, silent and not stored: the executed notebooks' cells and
+    counts stay their own. ``check``: raise when the code fails (else the notebook meets the error)."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=300)
+    finally:
+        kc.stop_channels()
+    if check and reply.get("content", {}).get("status") != "ok":
+        raise RuntimeError(f"kernel refused: {code[:60]}")
 
-    A run calls :meth:`start` for the next stage while a stage runs and passes this object to
+
+# Between two notebooks run in one kernel (:class:`WarmKernels` with ``shared``): the namespace is
+# emptied, the history and the execution count start again, as in a new kernel. Modules stay imported.
+# IPython's reset also drops the module attributes (``__spec__``, ``__loader__``...) of the kernel's
+# ``__main__``, which multiprocessing's fork server and spawn read: they are put back as they were.
+_FRESH_NAMESPACE = """(lambda ip, keep: (ip.reset(new_session=True), ip.user_ns.update(keep), __import__("gc").collect())
+ )(get_ipython(), {k: v for k, v in globals().items() if k.startswith("__") and k.endswith("__")})"""
+
+
+class WarmKernels:
+    """Kernels started ahead of their stages, in a background thread.
+
+    A run calls :meth:`start` for the next stages while a stage runs and passes this object to
     :func:`execute_stage`, which takes the stage's kernel (waiting for it to be ready) or, when
     none was started or it failed to start, starts one as before. Only the modules the
     notebook imports anyway are loaded ahead: the executed notebook is the same. :meth:`close`
     shuts down any kernel not taken (a failed run).
+
+    With ``shared``, the stages share one kernel: the first :meth:`start` starts it, each later one
+    imports that stage's modules in it, and each stage's notebook begins with the namespace emptied
+    and the execution count at 1 (as in a new kernel; modules imported stay imported), so each
+    executed notebook is still the stage's own log. A re-run with little to recompute then pays one
+    kernel start and one set of imports instead of one per stage (seconds each). :meth:`close`
+    shuts it down.
     """
 
-    def __init__(self):
+    def __init__(self, shared: bool = False):
         from concurrent.futures import ThreadPoolExecutor
 
+        self.shared = shared
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-kernel")
         self._pending: dict = {}
+        self._kernel = None  # shared: (future of (stack, km), cwd)
+        self._imports: list = []  # shared: the futures of later stages' imports
 
     def start(self, stage: str, cwd: Path) -> None:
-        """Start ``stage``'s kernel in ``cwd`` in the background (once)."""
-        if stage not in self._pending:
+        """Start ``stage``'s kernel in ``cwd`` in the background (once); shared: import its modules in
+        the run's kernel, starting it first if this is the first stage."""
+        if stage in self._pending:
+            return
+        if not self.shared:
             self._pending[stage] = (self._pool.submit(_start_warm, stage, Path(cwd)), str(cwd))
+            return
+        if self._kernel is None:
+            self._kernel = (self._pool.submit(_start_warm, stage, Path(cwd)), str(cwd))
+        elif self._kernel[1] == str(cwd):
+            future = self._kernel[0]
+            self._imports.append(self._pool.submit(lambda: _run_silently(future.result()[1], WARM_IMPORTS.get(
+                stage, "pass"))))
+        else:
+            return  # another folder: the stage starts a kernel of its own
+        self._pending[stage] = self._kernel
 
     @contextlib.contextmanager
     def take(self, stage: str, cwd: Path):
-        """The kernel manager started ahead for ``stage`` (shut down afterwards), else a new one."""
+        """The kernel manager started ahead for ``stage`` (shut down afterwards), else a new one;
+        shared: the run's kernel with its namespace emptied (kept for the next stage)."""
+        if self.shared:
+            km = self._take_shared(stage, cwd)
+            if km is not None:
+                yield km
+                return
         pending = self._pending.pop(stage, None)
         warm = None
         if pending is not None and pending[1] == str(cwd):
@@ -251,18 +294,37 @@ class WarmKernels:
         elif pending is not None:
             self._discard(pending[0])
         if warm is None:
-            with (warm.take(stage, cwd) if warm is not None else _kernel()) as km:
+            with _kernel() as km:
                 yield km
             return
         stack, km = warm
         with stack:
             yield km
 
+    def _take_shared(self, stage: str, cwd: Path):
+        """The shared kernel, its namespace emptied, or None (not started, another folder, not alive)."""
+        self._pending.pop(stage, None)
+        if self._kernel is None:
+            self.start(stage, cwd)  # the first stage taken starts it
+        if self._kernel is None or self._kernel[1] != str(cwd):
+            return None
+        try:
+            _, km = self._kernel[0].result()
+            for future in self._imports:  # the kernel answers one request at a time: no use sending more
+                future.exception()
+            self._imports.clear()
+            if not km.is_alive():
+                return None
+            _run_silently(km, _FRESH_NAMESPACE, check=True)
+        except Exception:  # noqa: BLE001 - it could not start, or died: the stage starts its own
+            return None
+        return km
+
     def discard(self, stage: str) -> None:
         """Shut down ``stage``'s kernel if one was started and not taken (a stage that is skipped), once it
-        has started: this does not wait for it."""
+        has started: this does not wait for it. Shared: the kernel stays for the stages that run."""
         pending = self._pending.pop(stage, None)
-        if pending is not None:
+        if pending is not None and not self.shared:
             pending[0].add_done_callback(self._discard)
 
     @staticmethod
@@ -274,7 +336,13 @@ class WarmKernels:
         stack.close()
 
     def close(self) -> None:
-        """Shut down the kernels started and not taken, and wait for those discarded (again: nothing more)."""
+        """Shut down the kernels started and not taken (shared: the run's kernel), and wait for those
+        discarded (again: nothing more)."""
+        if self.shared:
+            if self._kernel is not None:
+                self._discard(self._kernel[0])
+            self._kernel = None
+            self._pending.clear()
         for future, _ in self._pending.values():
             self._discard(future)
         self._pending.clear()

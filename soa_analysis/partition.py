@@ -55,7 +55,7 @@ from .shards import SHARD_HEX as SHARD_HEX_LEN
 from .shards import ShardStore, shard_of
 
 __all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
-           "Unit", "raw_file_units", "row_digests", "TablePlan", "plan_tables", "read_reuse",
+           "Unit", "raw_file_units", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
@@ -283,6 +283,26 @@ def row_digests(df: pd.DataFrame, columns: list[str] | None = None) -> list[str]
     return [sha256_hex(dumps(list(row))) for row in values]
 
 
+def submission_digests(df: pd.DataFrame) -> dict[str, str]:
+    """SHA-256 of each submission's rows of ``df`` (JSON of their canonical cells, in row order), by
+    ``submission_id``: one digest a submission, not one a row (the tag and evidence tables a unit's key
+    covers have tens of rows a submission).
+
+    Example
+    -------
+    >>> d = submission_digests(pd.DataFrame({"submission_id": ["a", "b", "a"], "x": [1, 2, 3]}))
+    >>> sorted(d) == ["a", "b"] and d["a"] != submission_digests(pd.DataFrame({"submission_id": ["a", "a"],
+    ...                                                                          "x": [3, 1]}))["a"]
+    True
+    """
+    rows: dict[str, list] = {}
+    values = zip(*(_canonical_column(df[c]) for c in df.columns))
+    for sid, row in zip(df["submission_id"].astype(str).tolist(), values):
+        rows.setdefault(sid, []).append(row)
+    dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
+    return {sid: sha256_hex(dumps(r)) for sid, r in rows.items()}
+
+
 def _canonical_column(col: pd.Series) -> list:
     """``[_canonical(v) for v in col]``, column at a time where the dtype allows (text, numbers,
     booleans: no per-cell Python call)."""
@@ -450,7 +470,7 @@ def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] |
     for name, df in sorted((extra or {}).items()):
         if df is None:
             continue
-        for sid, d in zip(df["submission_id"].astype(str).tolist(), row_digests(df)):
+        for sid, d in submission_digests(df).items():
             extra_digest.setdefault(sid, []).append(f"{name}:{d}")
     units: list[Unit] = []
     parts: list[list[str]] = []
@@ -529,7 +549,7 @@ class TablePlan:
                 part = {}
                 for name, df in tables.items():
                     at = rows[name].get(shard, empty)
-                    part[name] = (df.take(at), units[name][at])  # the rows, and each row's unit key
+                    part[name] = (_pack(df.take(at)), units[name][at])  # the rows, and each row's unit key
                 self.cache.store.write(shard, groups[shard], part)
         self.cache.finish(set(groups))
         self.reuse().write(self.cache.processed_dir)
@@ -562,21 +582,69 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
     cache = UnitCache(processed_dir, stage, full=full)
     units = raw_file_units(subs, fp, extra)
     found: set[str] = set()
-    parts: dict[str, list[pd.DataFrame]] = {}
+    parts: dict[str, list] = {}
     for shard, keys, data in cache.read(u.key for u in units):
         if not keys:
             continue
         found.update(keys)
         want = set(keys)
         every = len(want) == len(cache.store.held[shard])  # the shard's every unit is wanted
-        for name, (df, unit) in data.items():
-            parts.setdefault(name, []).append(df if every else df[np.isin(unit, list(want))])
+        for name, (rows, unit) in data.items():
+            parts.setdefault(name, []).append(rows if every else _take(rows, np.isin(unit, list(want))))
     todo = [u for u in units if u.key not in found]
-    cached: dict[str, pd.DataFrame] = {}
-    for name, frames in parts.items():
-        full_frames = [f for f in frames if len(f)] or frames[:1]
-        cached[name] = pd.concat(full_frames, ignore_index=True) if len(full_frames) > 1 else full_frames[0]
+    cached = {name: _unpack(packs) for name, packs in parts.items()}
     return TablePlan(cache, fp, units, todo, cached)
+
+
+# A shard keeps each table's rows as plain arrays, one a column (text columns as object arrays), with the
+# columns' dtypes: a run reads hundreds of shards, and unpickling a DataFrame of Arrow-backed text columns
+# costs about a millisecond a shard and table, several times the arrays' cost. The rows are made a
+# DataFrame once per table, after every shard is read, with the dtypes they were saved with.
+_PACKED = "packed table 1"
+
+
+def _pack(df: pd.DataFrame) -> dict:
+    """A table's rows as ``{"packed", "dtypes", "columns"}``: each column a numpy array."""
+    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()),
+            "columns": [s.to_numpy() if isinstance(s.dtype, np.dtype) else s.to_numpy(dtype=object)
+                        for _, s in df.items()]}
+
+
+def _frame(rows) -> pd.DataFrame:
+    """A DataFrame of packed rows (a DataFrame as it is)."""
+    if isinstance(rows, pd.DataFrame):
+        return rows
+    index = pd.RangeIndex(_height(rows))
+    # each column as a Series of its own dtype: given a numpy array of strings, the DataFrame constructor
+    # would infer a text dtype for a column that was saved as object
+    return pd.DataFrame({name: pd.Series(col if isinstance(dtype, np.dtype) else pd.array(col, dtype=dtype),
+                                         dtype=dtype, index=index, copy=False)
+                         for (name, dtype), col in zip(rows["dtypes"], rows["columns"])}, index=index)
+
+
+def _take(rows, mask: np.ndarray):
+    """The rows of packed rows (or of a DataFrame) where ``mask`` is true."""
+    if isinstance(rows, pd.DataFrame):
+        return rows[mask]
+    return {**rows, "columns": [col[mask] for col in rows["columns"]]}
+
+
+def _height(rows) -> int:
+    return len(rows) if isinstance(rows, pd.DataFrame) else len(rows["columns"][0]) if rows["columns"] else 0
+
+
+def _unpack(packs: list) -> pd.DataFrame:
+    """One table of the rows read from the shards, in shard order: as ``pd.concat`` of their frames
+    without the empty ones (the first when all are empty), joined column by column when they all have the
+    same columns and dtypes (then one DataFrame is made, not one a shard)."""
+    keep = [p for p in packs if _height(p)] or packs[:1]
+    if len(keep) == 1:
+        return _frame(keep[0]).reset_index(drop=True)
+    packed = all(not isinstance(p, pd.DataFrame) for p in keep)
+    if packed and all(p["dtypes"] == keep[0]["dtypes"] for p in keep[1:]):
+        joined = [np.concatenate([p["columns"][i] for p in keep]) for i in range(len(keep[0]["dtypes"]))]
+        return _frame({**keep[0], "columns": joined})
+    return pd.concat([_frame(p) for p in keep], ignore_index=True)
 
 
 def file_key(fp: str, rel: str, sha: str) -> str:

@@ -134,3 +134,43 @@ def test_the_executed_notebook_is_written_at_its_start_and_end_not_around_every_
     with pytest.raises(StageError, match="FICTIONAL failure"):
         execute.execute_stage("tag", bad, tmp_path / "bad-out.ipynb", {"x": 2}, cwd=tmp_path)
     assert "FICTIONAL failure" in (tmp_path / "bad-out.ipynb").read_text()
+
+
+def test_stages_sharing_one_kernel_each_start_as_in_a_new_kernel(tmp_path, write_notebook, monkeypatch):
+    """A re-run's stages share one kernel (WarmKernels with shared): the kernel is the same process, but each
+    notebook starts with an empty namespace and its counts at 1, later stages' modules are imported ahead,
+    the kernel's __main__ keeps what multiprocessing reads, and closing shuts it down."""
+    (tmp_path / "warm_probe.py").write_text("LOADED = True\n")
+    monkeypatch.setitem(execute.WARM_IMPORTS, "tag", "import warm_probe")
+    first = write_notebook(tmp_path / "a.ipynb", "x: int = 1  # a number",
+                           "import os\nleft_behind = 'planted'\nprint(x, os.getpid())")
+    second = write_notebook(tmp_path / "b.ipynb", "x: int = 1  # a number",
+                            "import os, sys, __main__\nprint(x, os.getpid(), 'left_behind' in dir(), "
+                            "'warm_probe' in sys.modules, __main__.__spec__ is None)")
+    warm = execute.WarmKernels(shared=True)
+    try:
+        warm.start("ingest", tmp_path)
+        warm.start("tag", tmp_path)
+        _, km = warm._pending["ingest"][0].result()
+        execute.execute_stage("ingest", first, tmp_path / "a_out.ipynb", {"x": 2}, cwd=tmp_path, warm=warm)
+        execute.execute_stage("tag", second, tmp_path / "b_out.ipynb", {"x": 3}, cwd=tmp_path, warm=warm)
+        assert km.is_alive()  # kept for the next stage
+    finally:
+        warm.close()
+    assert not km.is_alive()
+    a, b = _cells(tmp_path / "a_out.ipynb"), _cells(tmp_path / "b_out.ipynb")
+    assert [c for c, _ in a] == [c for c, _ in b] == [1, 2, 3]
+    x, pid = a[-1][1][0].split()
+    assert x == "2"
+    assert b[-1][1] == [f"3 {pid} False True True\n"]
+
+
+def test_a_run_shares_one_kernel_only_when_it_reuses_an_earlier_runs_cache(tmp_path):
+    from soa_analysis import pipeline
+
+    opts = make_options(processed_dir=tmp_path / "p")
+    assert not pipeline.one_kernel(opts)  # a first run: a kernel per stage
+    (tmp_path / "p" / ".cache").mkdir(parents=True)
+    assert pipeline.one_kernel(opts)
+    assert not pipeline.one_kernel(make_options(processed_dir=tmp_path / "p", full=True))
+    assert not pipeline.one_kernel(make_options(processed_dir=tmp_path / "p", engine="dask"))

@@ -372,3 +372,32 @@ def test_canonical_cells_are_those_of_the_plain_rule():
         got, want = partition._canonical(cell), _canonical_by_hand(cell)
         assert repr(got) == repr(want), cell
         assert type(got) is type(want), cell
+
+
+def test_packed_shard_rows_read_back_as_the_concatenated_frames():
+    """A shard keeps a table's rows as arrays (partition._pack); read back and joined they are the frames
+    pd.concat makes of the non-empty ones: dtypes, missing text, list cells, filtered rows."""
+    import numpy as np
+
+    from soa_analysis import partition
+
+    def frame(ids, texts, lists, scores):
+        return pd.DataFrame({"submission_id": pd.array(ids, dtype="str"), "text": pd.array(texts, dtype="str"),
+                             "phrases": pd.Series(lists, dtype=object), "score": np.array(scores, dtype=float),
+                             "ok": np.array([s > 0 for s in scores]),
+                             "note": pd.Series([f"fictional {i}" for i in ids], dtype=object)})  # text kept as object
+
+    a = frame(["F1", "F2"], ["fictional one", None], [["x"], np.array(["y", "z"])], [1.0, -2.0])
+    b = frame(["F3"], ["fictional three"], [[]], [0.5])
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in a.columns})  # an empty part: object dtypes
+    packs = [partition._pack(a), partition._pack(empty), partition._pack(b)]
+    got = partition._unpack(packs)
+    want = pd.concat([a, b], ignore_index=True)
+    pd.testing.assert_frame_equal(got, want)
+    assert got["phrases"][1].tolist() == ["y", "z"] and pd.isna(got["text"][1])
+    pd.testing.assert_frame_equal(partition._unpack([partition._take(packs[0], np.array([False, True]))]),
+                                  a.iloc[1:].reset_index(drop=True))
+    pd.testing.assert_frame_equal(partition._unpack([packs[1]]), empty)  # all empty: the first, as it was
+    other = b.astype({"text": object})  # dtypes that differ: joined by pd.concat, as before
+    pd.testing.assert_frame_equal(partition._unpack([packs[0], partition._pack(other)]),
+                                  pd.concat([a, other], ignore_index=True))
