@@ -109,12 +109,18 @@ def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, appen
                     raise SystemExit(f"{p.name}: bad row {r['id']},{r['sentence']},{r['strength']}")
                 prev = marks.get((i, k))
                 marks[(i, k)] = s if prev is None or RANK3[s] > RANK3[prev] else prev
+    kept: list[list[str]] = []
     if append:
         new = {i for i, _ in marks}
         old, stale = load_labels(graded)
-        if stale:
-            raise SystemExit(f"the sentence split changed for texts already labelled: {sorted(stale)[:10]}")
+        if stale & new:
+            raise SystemExit(f"the sentence split changed for texts already labelled: {sorted(stale & new)[:10]}")
         marks.update({k: v for k, v in old.items() if k[0] not in new})
+        # a text whose cached copy now splits otherwise (restored with other line breaks) keeps its
+        # rows as they were: they hold for the text as labelled, and load_labels names it and leaves it out
+        with LABELS.open(encoding="utf-8", newline="") as fh:
+            kept = [[r[c] for c in ("id", "sentence", "strength", "n_sentences", "sentences_sha256")]
+                    for r in csv.DictReader(fh) if r["id"] in stale or r["id"] not in graded]
     want = sorted(i for i in graded if rt.three(gold[i]) != "none")
     missing = [i for i in want if not any(k[0] == i for k in marks)]
     extra = sorted({i for i, _ in marks} - set(want))
@@ -123,8 +129,10 @@ def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, appen
     with LABELS.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["id", "sentence", "strength", "n_sentences", "sentences_sha256"])
-        for (i, k), s in sorted(marks.items()):
-            w.writerow([i, k, s, len(graded[i]), sentences_sha([[x[0], x[1]] for x in graded[i]])])
+        out = [[i, str(k), s, str(len(graded[i])), sentences_sha([[x[0], x[1]] for x in graded[i]])]
+               for (i, k), s in marks.items()] + kept
+        for row in sorted(out, key=lambda r: (r[0], int(r[1]))):
+            w.writerow(row)
 
 
 def load_labels(graded: dict) -> dict:
