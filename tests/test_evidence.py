@@ -149,6 +149,13 @@ def test_grade_rules(passage, grade):
         ("Over 40 families came along to the open day.", "some"),
         ("This included weekly support for 260 older people.", "some"),
         ("Over 300 people attended 20 workshops.", "some"),
+        # claimant counts are an outcome; "resulted in a reduction" is an achieved change; a rank from one
+        # place to another is a from-to baseline; a cost of treatment that fell is not the need (rubric 2.7.0)
+        ("Young people claiming jobseeker's allowance in Glenbrae are down 14 per cent on last year.", "strong"),
+        ("The joint patrols resulted in a reduction of 30% in calls about youths causing a nuisance.", "strong"),
+        ("In three years the fictional area moved from 25th place to 6th place with a 71.2% employment rate.", "strong"),
+        ("Some 4,300 people were claiming universal credit in the area last year.", "none"),
+        ("This has led to an increase of 16% in households in temporary accommodation.", "none"),
         # "assisted" is a past tense: people assisted into work, up on the year before, is a change (rubric 2.6.0)
         ("Assisted 310 clients into work last year, an increase of 25% on the year before.", "strong"),
         # a change in the share of a group of people is a change in an outcome (rubric 2.5.0)
