@@ -513,7 +513,7 @@ class TablePlan:
         their order), after ``major[table] = (column, values)`` when given (the tags come
         taxonomy by taxonomy).
         """
-        at = {sid: i for i, sid in enumerate(s for u in self.units for s in u.ids)}
+        at = pd.Index([s for u in self.units for s in u.ids])
         out = {}
         for name, new in computed.items():
             old = self.cached.get(name)
@@ -522,12 +522,13 @@ class TablePlan:
                 out[name] = new.iloc[:0]
                 continue
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-            keys = [df["submission_id"].astype(str).map(at).to_numpy()]
+            keys = [_positions(at, df["submission_id"])]
             if major and name in major:
                 col, values = major[name]
-                rank = {v: i for i, v in enumerate(values)}
-                keys.insert(0, df[col].astype(str).map(rank).to_numpy())
-            df = df.take(np.lexsort(keys[::-1])).reset_index(drop=True)
+                keys.insert(0, _positions(pd.Index(values), df[col]))
+            order = np.lexsort(keys[::-1])
+            if not np.array_equal(order, np.arange(len(order))):  # already in table order: no copy
+                df = df.take(order).reset_index(drop=True)
             out[name] = df.astype(new.dtypes.to_dict()) if len(frames) > 1 else df
         self._save(out)
         return out
@@ -539,17 +540,18 @@ class TablePlan:
         groups = self.cache.shards(u.key for u in self.units)
         todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
         if todo:
-            units, rows = {}, {}
+            units, rows, packed = {}, {}, {}
             for name, df in tables.items():
                 unit = df["submission_id"].astype(str).map(key_of).astype(object)
                 units[name] = unit.to_numpy()
                 rows[name] = unit.groupby(unit.str[:SHARD_HEX_LEN].to_numpy(), sort=False).indices  # shard -> rows
+                packed[name] = _pack(df)  # the columns as arrays once, then each shard's rows taken from them
             empty = np.zeros(0, dtype=np.int64)
             for shard in todo:
                 part = {}
-                for name, df in tables.items():
+                for name in tables:
                     at = rows[name].get(shard, empty)
-                    part[name] = (_pack(df.take(at)), units[name][at])  # the rows, and each row's unit key
+                    part[name] = (_take(packed[name], at), units[name][at])  # the rows, and each row's unit key
                 self.cache.store.write(shard, groups[shard], part)
         self.cache.finish(set(groups))
         self.reuse().write(self.cache.processed_dir)
@@ -623,10 +625,20 @@ def _frame(rows) -> pd.DataFrame:
 
 
 def _take(rows, mask: np.ndarray):
-    """The rows of packed rows (or of a DataFrame) where ``mask`` is true."""
+    """The rows of packed rows (or of a DataFrame) where ``mask`` is true (or at the positions ``mask``)."""
     if isinstance(rows, pd.DataFrame):
-        return rows[mask]
+        return rows[mask] if mask.dtype == bool else rows.take(mask)
     return {**rows, "columns": [col[mask] for col in rows["columns"]]}
+
+
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Each of ``values``' position in ``index`` (of unique strings) as float, NaN when absent
+    (as ``values.astype(str).map({v: i})`` gives, without a Python call per row)."""
+    if not index.is_unique:  # the last position of a repeated value, as a dict of them has
+        return values.astype(str).map({v: i for i, v in enumerate(index)}).to_numpy(dtype=float)
+    pos = index.get_indexer(values.astype(str)).astype(float)
+    pos[pos < 0] = np.nan
+    return pos
 
 
 def _height(rows) -> int:
