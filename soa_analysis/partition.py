@@ -37,6 +37,7 @@ changes or a ``--full`` run.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import json
@@ -47,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import __version__
 from .datafiles import sha256_hex
@@ -513,7 +515,7 @@ class TablePlan:
         their order), after ``major[table] = (column, values)`` when given (the tags come
         taxonomy by taxonomy).
         """
-        at = {sid: i for i, sid in enumerate(s for u in self.units for s in u.ids)}
+        at = pd.Index([s for u in self.units for s in u.ids])
         out = {}
         for name, new in computed.items():
             old = self.cached.get(name)
@@ -522,12 +524,13 @@ class TablePlan:
                 out[name] = new.iloc[:0]
                 continue
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-            keys = [df["submission_id"].astype(str).map(at).to_numpy()]
+            keys = [_positions(at, df["submission_id"])]
             if major and name in major:
                 col, values = major[name]
-                rank = {v: i for i, v in enumerate(values)}
-                keys.insert(0, df[col].astype(str).map(rank).to_numpy())
-            df = df.take(np.lexsort(keys[::-1])).reset_index(drop=True)
+                keys.insert(0, _positions(pd.Index(values), df[col]))
+            order = np.lexsort(keys[::-1])
+            if not np.array_equal(order, np.arange(len(order))):  # already in table order: no copy
+                df = df.take(order).reset_index(drop=True)
             out[name] = df.astype(new.dtypes.to_dict()) if len(frames) > 1 else df
         self._save(out)
         return out
@@ -539,20 +542,34 @@ class TablePlan:
         groups = self.cache.shards(u.key for u in self.units)
         todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
         if todo:
-            units, rows = {}, {}
+            units, rows, packed = {}, {}, {}
             for name, df in tables.items():
-                unit = df["submission_id"].astype(str).map(key_of).astype(object)
-                units[name] = unit.to_numpy()
-                rows[name] = unit.groupby(unit.str[:SHARD_HEX_LEN].to_numpy(), sort=False).indices  # shard -> rows
+                units[name], rows[name] = _unit_rows(self.units, key_of, df["submission_id"])  # shard -> rows
+                packed[name] = _pack(df)  # the columns as arrays once, then each shard's rows taken from them
             empty = np.zeros(0, dtype=np.int64)
             for shard in todo:
                 part = {}
-                for name, df in tables.items():
+                for name in tables:
                     at = rows[name].get(shard, empty)
-                    part[name] = (_pack(df.take(at)), units[name][at])  # the rows, and each row's unit key
+                    part[name] = (_take(packed[name], at), units[name][at])  # the rows, and each row's unit key
                 self.cache.store.write(shard, groups[shard], part)
         self.cache.finish(set(groups))
         self.reuse().write(self.cache.processed_dir)
+
+
+def _unit_rows(units: list[Unit], key_of: dict, sids: pd.Series) -> tuple[np.ndarray, dict]:
+    """Each row's unit key (``sids`` are the rows' submission ids) and the rows of each shard (in row
+    order, shards in order of their first row), by array lookups."""
+    ids = pd.Index([s for u in units for s in u.ids])
+    pos = ids.get_indexer(sids.astype(str)) if ids.is_unique else None
+    if pos is None or (len(pos) and pos.min() < 0):  # a repeated or unknown id: a dict lookup a row
+        unit = sids.astype(str).map(key_of).astype(object)
+        return unit.to_numpy(), unit.groupby(unit.str[:SHARD_HEX_LEN].to_numpy(), sort=False).indices
+    keys = np.array([u.key for u in units for _ in u.ids], dtype=object)[pos]
+    codes, shards = pd.factorize(np.array([shard_of(u.key) for u in units for _ in u.ids], dtype=object)[pos])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(shards) + 1))
+    return keys, {sh: order[bounds[c]:bounds[c + 1]] for c, sh in enumerate(shards)}
 
 
 def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
@@ -596,18 +613,46 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
     return TablePlan(cache, fp, units, todo, cached)
 
 
-# A shard keeps each table's rows as plain arrays, one a column (text columns as object arrays), with the
-# columns' dtypes: a run reads hundreds of shards, and unpickling a DataFrame of Arrow-backed text columns
-# costs about a millisecond a shard and table, several times the arrays' cost. The rows are made a
-# DataFrame once per table, after every shard is read, with the dtypes they were saved with.
+# A shard keeps each table's rows as plain arrays, one a column, with the columns' dtypes: a run reads
+# hundreds of shards, and unpickling a DataFrame of Arrow-backed text columns costs about a millisecond a
+# shard and table, several times the arrays' cost. Arrow-backed text columns are kept as Arrow arrays
+# (pickled as their buffers, not string by string, and made pandas text again without a copy per string),
+# other columns as numpy arrays (text kept as object, object). The rows are made a DataFrame once per
+# table, after every shard is read, with the dtypes they were saved with. Shards of the earlier layout
+# (every text column an object array) read back as before.
 _PACKED = "packed table 1"
 
 
+def _is_arrow(col) -> bool:
+    return isinstance(col, (pa.Array, pa.ChunkedArray))
+
+
 def _pack(df: pd.DataFrame) -> dict:
-    """A table's rows as ``{"packed", "dtypes", "columns"}``: each column a numpy array."""
-    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()),
-            "columns": [s.to_numpy() if isinstance(s.dtype, np.dtype) else s.to_numpy(dtype=object)
-                        for _, s in df.items()]}
+    """A table's rows as ``{"packed", "dtypes", "columns"}``: each column a numpy array, or an Arrow
+    array for Arrow-backed text."""
+    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()), "columns": [_pack_column(s) for _, s in df.items()]}
+
+
+def _pack_column(s: pd.Series):
+    if isinstance(s.dtype, np.dtype):
+        return s.to_numpy()
+    if isinstance(s.array, pd.arrays.ArrowStringArray):
+        return s.array.__arrow_array__().combine_chunks()
+    return s.to_numpy(dtype=object)
+
+
+def _column(dtype, col):
+    """A packed column as a pandas array of ``dtype``."""
+    if isinstance(dtype, np.dtype):
+        return col
+    if _is_arrow(col):
+        return dtype.__from_arrow__(col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col], col.type))
+    return pd.array(col, dtype=dtype)
+
+
+def _as_objects(col) -> np.ndarray:
+    """A packed column as a numpy array (an Arrow one as objects, missing values as None)."""
+    return col.to_numpy(zero_copy_only=False) if _is_arrow(col) else col
 
 
 def _frame(rows) -> pd.DataFrame:
@@ -617,16 +662,37 @@ def _frame(rows) -> pd.DataFrame:
     index = pd.RangeIndex(_height(rows))
     # each column as a Series of its own dtype: given a numpy array of strings, the DataFrame constructor
     # would infer a text dtype for a column that was saved as object
-    return pd.DataFrame({name: pd.Series(col if isinstance(dtype, np.dtype) else pd.array(col, dtype=dtype),
-                                         dtype=dtype, index=index, copy=False)
+    return pd.DataFrame({name: pd.Series(_column(dtype, col), dtype=dtype, index=index, copy=False)
                          for (name, dtype), col in zip(rows["dtypes"], rows["columns"])}, index=index)
 
 
 def _take(rows, mask: np.ndarray):
-    """The rows of packed rows (or of a DataFrame) where ``mask`` is true."""
+    """The rows of packed rows (or of a DataFrame) where ``mask`` is true (or at the positions ``mask``)."""
     if isinstance(rows, pd.DataFrame):
-        return rows[mask]
-    return {**rows, "columns": [col[mask] for col in rows["columns"]]}
+        return rows[mask] if mask.dtype == bool else rows.take(mask)
+    if mask.dtype == bool:
+        mask = np.flatnonzero(mask)
+    cols = [None if _is_arrow(col) else col[mask] for col in rows["columns"]]
+    arrow = [i for i, col in enumerate(cols) if col is None]
+    if len(arrow) > 1 and all(isinstance(rows["columns"][i], pa.Array) for i in arrow):
+        # the Arrow columns taken as one record batch: one call, not one a column
+        batch = pa.RecordBatch.from_arrays([rows["columns"][i] for i in arrow], names=[str(i) for i in arrow])
+        for i, col in zip(arrow, batch.take(mask).columns):
+            cols[i] = col
+    else:
+        for i in arrow:
+            cols[i] = rows["columns"][i].take(mask)
+    return {**rows, "columns": cols}
+
+
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Each of ``values``' position in ``index`` (of unique strings) as float, NaN when absent
+    (as ``values.astype(str).map({v: i})`` gives, without a Python call per row)."""
+    if not index.is_unique:  # the last position of a repeated value, as a dict of them has
+        return values.astype(str).map({v: i for i, v in enumerate(index)}).to_numpy(dtype=float)
+    pos = index.get_indexer(values.astype(str)).astype(float)
+    pos[pos < 0] = np.nan
+    return pos
 
 
 def _height(rows) -> int:
@@ -642,9 +708,17 @@ def _unpack(packs: list) -> pd.DataFrame:
         return _frame(keep[0]).reset_index(drop=True)
     packed = all(not isinstance(p, pd.DataFrame) for p in keep)
     if packed and all(p["dtypes"] == keep[0]["dtypes"] for p in keep[1:]):
-        joined = [np.concatenate([p["columns"][i] for p in keep]) for i in range(len(keep[0]["dtypes"]))]
+        joined = [_join([p["columns"][i] for p in keep]) for i in range(len(keep[0]["dtypes"]))]
         return _frame({**keep[0], "columns": joined})
     return pd.concat([_frame(p) for p in keep], ignore_index=True)
+
+
+def _join(cols: list):
+    """The shards' arrays of one column as one (Arrow arrays as one chunked array)."""
+    if all(_is_arrow(c) for c in cols):
+        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError):  # differing Arrow types: as objects
+            return pa.chunked_array(cols)
+    return np.concatenate([_as_objects(c) for c in cols])
 
 
 def file_key(fp: str, rel: str, sha: str) -> str:

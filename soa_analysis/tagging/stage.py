@@ -278,7 +278,8 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     else:  # a part of the submissions at a time: memory bounded whatever the corpus
         parts = in_chunks(todo, lambda part: tag_frames(processed_dir, part, taxonomies, labels, extra_labels,
                                                         params, progress=progress, clock=clock, models=models))
-        tags, evidence = (concat_frames([p[i] for p in parts]) for i in (0, 1))
+        # taxonomy by taxonomy, as combine orders them (then it need not reorder the rows)
+        tags, evidence = (_taxonomy_major(concat_frames, [p[i] for p in parts], list(shaped)) for i in (0, 1))
         meta = parts[0][2]
     tables = plan.combine({"tags": tags, "tag_evidence": evidence},
                           major={"tags": ("taxonomy", list(shaped)), "tag_evidence": ("taxonomy", list(shaped))})
@@ -296,6 +297,27 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     meta["timings_s"] = clock.laps | {k: v for k, v in meta.get("timings_s", {}).items() if k not in clock.laps}
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
     return TaggingResult(tags, evidence, meta, paths)
+
+
+def _taxonomy_major(concat_frames, frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
+    """The parts' rows (each part's rows in runs of one taxonomy) joined taxonomy by taxonomy in
+    ``order``, then part by part: the rows of the parts in the order ``TablePlan.combine`` gives them,
+    by slices instead of a reordering of every column."""
+    rank = {name: i for i, name in enumerate(order)}
+    runs = []
+    for j, f in enumerate(frames):
+        if not len(f):
+            continue
+        tax = f["taxonomy"].astype(object).to_numpy()
+        starts = np.concatenate(([0], np.flatnonzero(tax[1:] != tax[:-1]) + 1))
+        ends = np.append(starts[1:], len(f))
+        if any(tax[a] not in rank for a in starts):
+            return concat_frames(frames)  # a taxonomy not in order: combine orders the rows
+        runs += [(rank[tax[a]], j, a, b) for a, b in zip(starts.tolist(), ends.tolist())]
+    if len(runs) <= 1:
+        return concat_frames(frames)
+    runs.sort(key=lambda r: r[:2])
+    return concat_frames([frames[j].iloc[a:b] for _, j, a, b in runs])
 
 
 def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extra_labels, params, *,
