@@ -119,12 +119,11 @@ def save(cache: Path, row: dict, text: str) -> Path:
     return out
 
 
-def todo(rows: list[dict], cached: dict, share: str = "", skip_splits: tuple = ()) -> list[tuple[str, list[dict]]]:
+def todo(rows: list[dict], cached: dict, share: str = "") -> list[tuple[str, list[dict]]]:
     """Missing texts grouped by the query that found them, optionally one share ``k/n`` of the queries."""
     by_query: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
-        if r["split"] not in skip_splits:
-            by_query[r["query"]].append(r)
+        by_query[r["query"]].append(r)
     groups = sorted(by_query.items(), key=lambda kv: kv[1][0]["id"])
     if share:  # shares of every listed query, so a share does not change as texts come back
         k, n = (int(x) for x in share.split("/"))
