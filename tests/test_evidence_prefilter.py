@@ -272,3 +272,56 @@ def test_dates_skip_only_expressions_that_cannot_match(corpus, monkeypatch):
     without = [timeline.extract_dates(t, dt.date(2011, 6, 1)) for t in texts]
     assert with_it == without
     assert sum(map(bool, with_it)) > 200
+
+
+def test_the_figure_mask_alternative_by_alternative_is_the_mask(corpus):
+    """mask_non_figures finds FIGURE_MASK's spans alternative by alternative (prefilter.AlternativeSpans):
+    the same masked text as FIGURE_MASK.sub, on the corpus as written, upper- and lower-cased, and
+    on text that is not ASCII (left to the expression itself)."""
+    from soa_analysis.evidence.patterns import FIGURE_MASK
+
+    spans = prefilter.AlternativeSpans(FIGURE_MASK)
+    assert spans._alts is not None and len(spans._alts) > 10
+    assert sum(on_lower for _, on_lower, _, _ in spans._alts) > len(spans._alts) // 2  # most searched without IGNORECASE
+    extra = ["1. Crime fell", "1. crime fell", "12.3 Pupils", "SVQ2 and covid-19 in P1, S4 and 24/7", "Aged 16 to 24",
+             "Page 3 of 12 [4]", "a 12-week course for 18-24 year olds", "at 10.30am on 3rd May", "since 2010/11",
+             "National Outcome 6 and outcomes 1 and 2", "£3m and 2.5bn", "Kelvin \u212a9 and \u017f1 and \u0130x2"]
+    masked = 0
+    for text in corpus + extra:
+        for t in (text, text.lower(), text.upper()):
+            want = FIGURE_MASK.sub(lambda m: "Y" * len(m.group(0)), t)
+            assert grader.mask_non_figures(t) == want, t
+            assert spans.spans(t) == [m.span() for m in FIGURE_MASK.finditer(t)], t
+            masked += want != t
+    assert masked > 500
+
+
+def test_the_codes_class_is_the_same_in_either_case():
+    """FIGURE_MASK writes its codes' letters [a-z] (case-insensitive: no IGNORECASE needed in lower-cased
+    text); under IGNORECASE that class matches exactly the characters [A-Z] does."""
+    import sys
+
+    upper, lower = re.compile("[A-Z]", re.IGNORECASE), re.compile("[a-z]", re.IGNORECASE)
+    assert all(bool(upper.fullmatch(chr(c))) == bool(lower.fullmatch(chr(c))) for c in range(sys.maxunicode + 1))
+
+
+@pytest.mark.parametrize(("pattern", "parts"), [
+    ("a|b", ["a", "b"]),
+    ("a(b|c)|d", ["a(b|c)", "d"]),
+    (r"[|]a|\||b", ["[|]a", r"\|", "b"]),
+    (r"[]|]a|b", ["[]|]a", "b"]),
+    (r"[^]|]a|b", ["[^]|]a", "b"]),
+    (r"[\]|]a|b", [r"[\]|]a", "b"]),
+    ("abc", ["abc"]),
+    ("(?i)a|b", None),  # a global flag applies to every alternative
+    (r"(a)|\1", None),  # a back-reference
+])
+def test_top_level_alternatives_by_hand(pattern, parts):
+    assert prefilter.top_level_alternatives(pattern) == parts
+
+
+@given(st.lists(st.one_of(_PIECES, _PIECES.map(lambda p: "^" + p)), min_size=2, max_size=4).map("|".join),
+       st.text(alphabet="abcAB 1\n", max_size=14), st.booleans())
+def test_alternative_spans_are_finditer_spans(pattern, text, ignorecase):
+    compiled = re.compile(pattern, re.IGNORECASE if ignorecase else 0)
+    assert prefilter.AlternativeSpans(compiled).spans(text) == [m.span() for m in compiled.finditer(text)], pattern

@@ -108,7 +108,17 @@ def mask_non_figures(sentence: str) -> str:
     >>> mask_non_figures("In 2010/11, 40 P1 pupils (National Outcome 5)")
     'In YYYYYYY, 40 YY pupils (YYYYYYYYYYYYYYYYYY)'
     """
-    return FIGURE_MASK.sub(lambda m: "Y" * len(m.group(0)), sentence)
+    pieces, at = [], 0
+    for start, end in _MASK_SPANS(sentence):  # FIGURE_MASK.finditer's spans, alternative by alternative
+        pieces += (sentence[at:start], "Y" * (end - start))
+        at = end
+    if not pieces:
+        return sentence
+    pieces.append(sentence[at:])
+    return "".join(pieces)
+
+
+_MASK_SPANS = prefilter.AlternativeSpans(FIGURE_MASK).spans
 
 
 def sentence_features(sentence: str, rubric: Rubric | None = None, *,
