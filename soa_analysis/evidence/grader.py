@@ -239,17 +239,38 @@ def _present(features: dict) -> set[str]:
     return present
 
 
+_RULE_PLANS: dict[int, tuple] = {}
+
+
+def _rule_plan(rubric: Rubric) -> tuple:
+    """The rubric's sentence rules as sets (per rule: its groups of alternatives, the features it
+    must not see, its strength and explanation), its features' (family, weight) in order and its
+    section caps as a dict. Worked out once per rubric."""
+    key = id(rubric)
+    hit = _RULE_PLANS.get(key)
+    if hit is not None and hit[0] is rubric:
+        return hit[1]
+    rules = tuple((tuple(frozenset(group) for group in rule.all), frozenset(rule.none), rule.strength, rule.explain)
+                  for rule in rubric.sentence_rules)
+    plan = (rules, tuple((f.family, f.weight) for f in rubric.features), dict(rubric.section_cap))
+    if len(_RULE_PLANS) > 16:
+        _RULE_PLANS.clear()
+    _RULE_PLANS[key] = (rubric, plan)
+    return plan
+
+
 def _strength(features: dict, rubric: Rubric) -> tuple[str, str]:
     present = _present(features)
-    for rule in rubric.sentence_rules:
-        if all(any(alt in present for alt in group) for group in rule.all) and not any(n in present for n in rule.none):
-            return rule.strength, rule.explain
+    # a rule fires when every group has an alternative present and none of its "none" features is
+    for groups, none, strength, explain in _rule_plan(rubric)[0]:
+        if present.isdisjoint(none) and not any(present.isdisjoint(group) for group in groups):
+            return strength, explain
     return "none", ""
 
 
 def _score(features: dict, rubric: Rubric) -> float:
     families = {k.split(":", 1)[0] for k in features}
-    total = sum(f.weight for f in rubric.features if f.family in families)
+    total = sum(weight for family, weight in _rule_plan(rubric)[1] if family in families)  # in the rubric's order
     return round(min(1.0, max(0.0, total)), 4)
 
 
@@ -306,7 +327,7 @@ class EvidenceGrader:
         if after_need and _CONTINUES.match(sentence):
             features["need:continued"] = sentence.split()[0]
         strength, rule = _strength(features, rubric)
-        cap = rubric.cap(section)
+        cap = _rule_plan(rubric)[2].get(section, "strong")  # rubric.cap(section)
         if RANK[strength] > RANK[cap]:
             strength, rule = cap, f"{rule} (capped: section '{section}' supports at most {cap})"
         return SentenceEvidence(section, sentence, features, strength, rule, _score(features, rubric), tuple(dates))
