@@ -325,3 +325,27 @@ def test_top_level_alternatives_by_hand(pattern, parts):
 def test_alternative_spans_are_finditer_spans(pattern, text, ignorecase):
     compiled = re.compile(pattern, re.IGNORECASE if ignorecase else 0)
     assert prefilter.AlternativeSpans(compiled).spans(text) == [m.span() for m in compiled.finditer(text)], pattern
+
+
+def test_the_finder_finds_every_match_finditer_finds(corpus):
+    """Finder.matches (the date expressions' matches, searched where one can start) gives finditer's
+    spans and named groups, for every date expression and rubric pattern."""
+    from soa_analysis.evidence import timeline
+
+    pats = [rx for rx, _ in timeline._LOWER_ORDER] + _rubric_patterns()
+    finders = [prefilter.Finder(p) for p in pats]
+    texts = [t.lower() for t in corpus] + ["by march 2012 and in 2013, over the next two years; to reduce", ""]
+    found = 0
+    for text in texts:
+        for p, f in zip(pats, finders):
+            want = [(m.span(), m.groupdict()) for m in p.finditer(text)]
+            assert [(m.span(g), m.groupdict()) for m, g in f.matches(text)] == want, (p.pattern, text)
+            found += len(want)
+    assert found > 1000
+
+
+@given(st.one_of(_PIECES, _PIECES.map(lambda p: "^" + p), st.tuples(_PIECES, _PIECES).map(lambda t: f"^{t[0]}|{t[1]}")),
+       st.text(alphabet="abc 1\n", max_size=12))
+def test_the_finder_matches_what_finditer_matches(pattern, text):
+    compiled = re.compile(pattern)
+    assert [m.span(g) for m, g in prefilter.Finder(compiled).matches(text)] == [m.span() for m in compiled.finditer(text)]

@@ -193,43 +193,79 @@ def _feature_plan(rubric: Rubric) -> tuple:
     return plan
 
 
+_RUN_PLANS: dict[int, tuple] = {}
+
+
+def _run_plan(plan: tuple) -> tuple:
+    """The patterns of a :func:`_feature_plan` by number, as :func:`_pattern_features` runs them: per
+    pattern its feature id, span finder and whether it reads the masked text; and bit sets of the
+    patterns that read the masked text, those that read the text as it is, and those that need a digit."""
+    hit = _RUN_PLANS.get(id(plan))
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    by_number = {}
+    masked_bits = plain_bits = digit_bits = 0
+    for uses_mask, patterns in plan[0]:
+        for number, fid, span, _anycase, _need, digit in patterns:
+            by_number[number] = (fid, span, uses_mask)
+            if uses_mask:
+                masked_bits |= 1 << number
+            else:
+                plain_bits |= 1 << number
+            if digit:
+                digit_bits |= 1 << number
+    run = (tuple(by_number[n] for n in range(len(by_number))), masked_bits, plain_bits, digit_bits)
+    if len(_RUN_PLANS) > 16:
+        _RUN_PLANS.clear()
+    _RUN_PLANS[id(plan)] = (plan, run)
+    return run
+
+
 def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
     """The pattern features of one sentence (in the rubric's order), each with the text it matched.
 
     Searches the lower-cased sentence with the case-sensitive forms, skipping a pattern when the
     text holds none of the words it needs (found for all patterns in one pass,
-    :class:`.prefilter.LiteralIndex`) or no digit when it needs one; when lower-casing changes
-    the sentence's length, the case-insensitive forms on the sentence itself, unfiltered.
+    :class:`.prefilter.LiteralIndex`, as a bit set) or no digit when it needs one: only the
+    patterns left are visited, in the rubric's order; when lower-casing changes the sentence's
+    length, the case-insensitive forms on the sentence itself, unfiltered.
     """
     specs, index = plan
     lower = sentence.lower()
     fast = len(lower) == len(sentence)  # offsets into the lower-cased text are valid
     has_digit = DIGIT.search(sentence) is not None
-    masked = masked_lower = None
-    candidates = masked_candidates = None
-    found: dict[str, str] = {}
-    for uses_mask, patterns in specs:
-        if uses_mask:
-            if masked is None:
-                masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
+    if fast:
+        by_number, masked_bits, plain_bits, digit_bits = _run_plan(plan)
+        may = index.bits(lower)
+        run = may & plain_bits
+        masked_lower = lower
+        if masked_bits:
+            masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
+            if masked != sentence:
                 masked_lower = masked.lower()
-                if fast:
-                    masked_candidates = index.candidates(masked_lower)
-            text, text_lower, may = masked, masked_lower, masked_candidates
-        else:
-            if fast and candidates is None:
-                candidates = index.candidates(lower)
-            text, text_lower, may = sentence, lower, candidates
-        for number, fid, span, anycase, _need, digit in patterns:
-            if fast:
-                if (digit and not has_digit) or number not in may:
-                    continue
-                at = span(text_lower)
-            else:
-                m = anycase.search(text)
-                at = m.span() if m else None
+                may = index.bits(masked_lower)
+            run |= may & masked_bits
+        if not has_digit:
+            run &= ~digit_bits
+        found: dict[str, str] = {}
+        while run:  # the patterns left, lowest number (the rubric's order) first
+            bit = run & -run
+            run ^= bit
+            fid, span, uses_mask = by_number[bit.bit_length() - 1]
+            at = span(masked_lower if uses_mask else lower)
             if at:
                 found[fid] = sentence[at[0]:at[1]].strip()
+        return found
+    masked = None  # lower-casing changed the length: every pattern, case-insensitively, on the text itself
+    found = {}
+    for uses_mask, patterns in specs:
+        if uses_mask and masked is None:
+            masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
+        text = masked if uses_mask else sentence
+        for _number, fid, _span, anycase, _need, _digit in patterns:
+            m = anycase.search(text)
+            if m:
+                found[fid] = sentence[m.start():m.end()].strip()
     return found
 
 

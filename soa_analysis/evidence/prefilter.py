@@ -136,19 +136,25 @@ class LiteralIndex:
         for i, need in enumerate(needs):
             for word in need or ():
                 words.setdefault(word, set()).add(i)
+        self._always_bits = sum(1 << i for i in self._always)
         self._automaton = ahocorasick.Automaton() if words else None
         for word, patterns in words.items():
-            self._automaton.add_word(word, frozenset(patterns))
+            self._automaton.add_word(word, sum(1 << i for i in patterns))  # the patterns as a bit set
         if self._automaton is not None:
             self._automaton.make_automaton()
 
+    def bits(self, text: str) -> int:
+        """:meth:`candidates` as a bit set: bit ``i`` is set when pattern ``i`` may match ``text``."""
+        out = self._always_bits
+        if self._automaton is not None:
+            for _end, bits in self._automaton.iter(text):
+                out |= bits
+        return out
+
     def candidates(self, text: str) -> set[int]:
         """The patterns that may match ``text``: any of whose words it holds, and those that need none."""
-        out = set(self._always)
-        if self._automaton is not None:
-            for _end, patterns in self._automaton.iter(text):
-                out.update(patterns)
-        return out
+        bits = self.bits(text)
+        return {i for i in range(bits.bit_length()) if bits >> i & 1}
 
 
 def _set_is_digits(items) -> bool:
@@ -386,6 +392,30 @@ class Finder:
             return
         self._search, self._group = wrapped.search, 1
         self._at_start = compiled.match if at_start else None
+
+    def matches(self, text: str):
+        """``(match, group)`` for each match ``compiled.finditer(text)`` finds, in order: its span is
+        ``match.span(group)``; its named groups are the expression's own."""
+        if self._group == 0 and self._at_start is None:
+            for m in self.pattern.finditer(text):
+                yield m, 0
+            return
+        # searched where a match can start: an expression that cannot match the empty string
+        # (_first_chars), so the next match starts where the last one ended, as finditer does
+        pos = 0
+        if self._at_start is not None:
+            m = self._at_start(text)
+            if m is not None:
+                yield m, 0
+                pos = m.end()
+        if self._search is None:
+            return
+        while True:
+            m = self._search(text, pos)
+            if m is None:
+                return
+            yield m, self._group
+            pos = m.end(self._group)
 
     def span(self, text: str, pos: int = 0) -> tuple[int, int] | None:
         """The span of ``compiled.search(text, pos)``, or None when it finds no match."""
