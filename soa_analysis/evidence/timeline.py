@@ -245,7 +245,7 @@ def _find_dates(text: str, subject: str, order, hint: re.Pattern, reference) -> 
     found: list[DateMention] = []
     finders, index = _search_plan(order)
     may = index.bits(subject)  # the expressions whose words the text holds (one pass)
-    for number, (regex, resolve) in enumerate(order):
+    for number, (_regex, resolve) in enumerate(order):
         if not may >> number & 1:  # a text holding none of its words holds no match (.prefilter)
             continue
         for m, group in finders[number].matches(subject):  # regex.finditer(subject), where a match can start
