@@ -89,3 +89,33 @@ def test_the_tables_are_those_of_the_plain_code(corpus, monkeypatch):
     assert set(fast) == set(plain)
     for name in fast:
         pd.testing.assert_frame_equal(fast[name], plain[name], obj=name)
+
+
+def test_guidance_alignment_is_that_of_the_plain_search(corpus):
+    """align_guidance searches lower-cased ASCII sentences with the lower-case forms, only the patterns whose
+    words they hold, where a match can start: the sentences of searching every pattern case-insensitively."""
+    from soa_analysis.evidence.themes import _guidance_matchers, align_guidance
+    from soa_analysis.tagging.phrases import first_longest
+    from soa_analysis.tagging.text import analyse
+
+    guidance = load_guidance()
+    index, regexes, _lower, _words = _guidance_matchers(guidance)
+
+    def plain(text):
+        out = {e.id: [] for e in guidance.expectations}
+        for sent in analyse(text):
+            matched = first_longest(index.find(sent.stems))
+            for ci, e in enumerate(guidance.expectations):
+                if ci in matched or any(r.search(sent.sentence) for r in regexes[ci]):
+                    out[e.id].append(sent.sentence)
+        return out
+
+    texts = corpus["submissions"]["text"].tolist()
+    texts += [t.upper() for t in texts[:20]] + ["Broken DOWN by AGE and ward; we WILL REDUCE falls by 20% by 2014.",
+                                                "Targets of 5\u2019s were met \u2013 by gender."]
+    found = 0
+    for text in texts:
+        got = align_guidance(text, guidance)
+        assert got == plain(text), text[:80]
+        found += sum(map(len, got.values()))
+    assert found > 50

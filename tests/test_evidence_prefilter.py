@@ -272,3 +272,80 @@ def test_dates_skip_only_expressions_that_cannot_match(corpus, monkeypatch):
     without = [timeline.extract_dates(t, dt.date(2011, 6, 1)) for t in texts]
     assert with_it == without
     assert sum(map(bool, with_it)) > 200
+
+
+def test_the_figure_mask_alternative_by_alternative_is_the_mask(corpus):
+    """mask_non_figures finds FIGURE_MASK's spans alternative by alternative (prefilter.AlternativeSpans):
+    the same masked text as FIGURE_MASK.sub, on the corpus as written, upper- and lower-cased, and
+    on text that is not ASCII (left to the expression itself)."""
+    from soa_analysis.evidence.patterns import FIGURE_MASK
+
+    spans = prefilter.AlternativeSpans(FIGURE_MASK)
+    assert spans._alts is not None and len(spans._alts) > 10
+    assert sum(on_lower for _, on_lower, _, _ in spans._alts) > len(spans._alts) // 2  # most searched without IGNORECASE
+    extra = ["1. Crime fell", "1. crime fell", "12.3 Pupils", "SVQ2 and covid-19 in P1, S4 and 24/7", "Aged 16 to 24",
+             "Page 3 of 12 [4]", "a 12-week course for 18-24 year olds", "at 10.30am on 3rd May", "since 2010/11",
+             "National Outcome 6 and outcomes 1 and 2", "£3m and 2.5bn", "Kelvin \u212a9 and \u017f1 and \u0130x2"]
+    masked = 0
+    for text in corpus + extra:
+        for t in (text, text.lower(), text.upper()):
+            want = FIGURE_MASK.sub(lambda m: "Y" * len(m.group(0)), t)
+            assert grader.mask_non_figures(t) == want, t
+            assert spans.spans(t) == [m.span() for m in FIGURE_MASK.finditer(t)], t
+            masked += want != t
+    assert masked > 500
+
+
+def test_the_codes_class_is_the_same_in_either_case():
+    """FIGURE_MASK writes its codes' letters [a-z] (case-insensitive: no IGNORECASE needed in lower-cased
+    text); under IGNORECASE that class matches exactly the characters [A-Z] does."""
+    import sys
+
+    upper, lower = re.compile("[A-Z]", re.IGNORECASE), re.compile("[a-z]", re.IGNORECASE)
+    assert all(bool(upper.fullmatch(chr(c))) == bool(lower.fullmatch(chr(c))) for c in range(sys.maxunicode + 1))
+
+
+@pytest.mark.parametrize(("pattern", "parts"), [
+    ("a|b", ["a", "b"]),
+    ("a(b|c)|d", ["a(b|c)", "d"]),
+    (r"[|]a|\||b", ["[|]a", r"\|", "b"]),
+    (r"[]|]a|b", ["[]|]a", "b"]),
+    (r"[^]|]a|b", ["[^]|]a", "b"]),
+    (r"[\]|]a|b", [r"[\]|]a", "b"]),
+    ("abc", ["abc"]),
+    ("(?i)a|b", None),  # a global flag applies to every alternative
+    (r"(a)|\1", None),  # a back-reference
+])
+def test_top_level_alternatives_by_hand(pattern, parts):
+    assert prefilter.top_level_alternatives(pattern) == parts
+
+
+@given(st.lists(st.one_of(_PIECES, _PIECES.map(lambda p: "^" + p)), min_size=2, max_size=4).map("|".join),
+       st.text(alphabet="abcAB 1\n", max_size=14), st.booleans())
+def test_alternative_spans_are_finditer_spans(pattern, text, ignorecase):
+    compiled = re.compile(pattern, re.IGNORECASE if ignorecase else 0)
+    assert prefilter.AlternativeSpans(compiled).spans(text) == [m.span() for m in compiled.finditer(text)], pattern
+
+
+def test_the_finder_finds_every_match_finditer_finds(corpus):
+    """Finder.matches (the date expressions' matches, searched where one can start) gives finditer's
+    spans and named groups, for every date expression and rubric pattern."""
+    from soa_analysis.evidence import timeline
+
+    pats = [rx for rx, _ in timeline._LOWER_ORDER] + _rubric_patterns()
+    finders = [prefilter.Finder(p) for p in pats]
+    texts = [t.lower() for t in corpus] + ["by march 2012 and in 2013, over the next two years; to reduce", ""]
+    found = 0
+    for text in texts:
+        for p, f in zip(pats, finders):
+            want = [(m.span(), m.groupdict()) for m in p.finditer(text)]
+            assert [(m.span(g), m.groupdict()) for m, g in f.matches(text)] == want, (p.pattern, text)
+            found += len(want)
+    assert found > 1000
+
+
+@given(st.one_of(_PIECES, _PIECES.map(lambda p: "^" + p), st.tuples(_PIECES, _PIECES).map(lambda t: f"^{t[0]}|{t[1]}")),
+       st.text(alphabet="abc 1\n", max_size=12))
+def test_the_finder_matches_what_finditer_matches(pattern, text):
+    compiled = re.compile(pattern)
+    assert [m.span(g) for m, g in prefilter.Finder(compiled).matches(text)] == [m.span() for m in compiled.finditer(text)]

@@ -108,7 +108,17 @@ def mask_non_figures(sentence: str) -> str:
     >>> mask_non_figures("In 2010/11, 40 P1 pupils (National Outcome 5)")
     'In YYYYYYY, 40 YY pupils (YYYYYYYYYYYYYYYYYY)'
     """
-    return FIGURE_MASK.sub(lambda m: "Y" * len(m.group(0)), sentence)
+    pieces, at = [], 0
+    for start, end in _MASK_SPANS(sentence):  # FIGURE_MASK.finditer's spans, alternative by alternative
+        pieces += (sentence[at:start], "Y" * (end - start))
+        at = end
+    if not pieces:
+        return sentence
+    pieces.append(sentence[at:])
+    return "".join(pieces)
+
+
+_MASK_SPANS = prefilter.AlternativeSpans(FIGURE_MASK).spans
 
 
 def sentence_features(sentence: str, rubric: Rubric | None = None, *,
@@ -183,43 +193,79 @@ def _feature_plan(rubric: Rubric) -> tuple:
     return plan
 
 
+_RUN_PLANS: dict[int, tuple] = {}
+
+
+def _run_plan(plan: tuple) -> tuple:
+    """The patterns of a :func:`_feature_plan` by number, as :func:`_pattern_features` runs them: per
+    pattern its feature id, span finder and whether it reads the masked text; and bit sets of the
+    patterns that read the masked text, those that read the text as it is, and those that need a digit."""
+    hit = _RUN_PLANS.get(id(plan))
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    by_number = {}
+    masked_bits = plain_bits = digit_bits = 0
+    for uses_mask, patterns in plan[0]:
+        for number, fid, span, _anycase, _need, digit in patterns:
+            by_number[number] = (fid, span, uses_mask)
+            if uses_mask:
+                masked_bits |= 1 << number
+            else:
+                plain_bits |= 1 << number
+            if digit:
+                digit_bits |= 1 << number
+    run = (tuple(by_number[n] for n in range(len(by_number))), masked_bits, plain_bits, digit_bits)
+    if len(_RUN_PLANS) > 16:
+        _RUN_PLANS.clear()
+    _RUN_PLANS[id(plan)] = (plan, run)
+    return run
+
+
 def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
     """The pattern features of one sentence (in the rubric's order), each with the text it matched.
 
     Searches the lower-cased sentence with the case-sensitive forms, skipping a pattern when the
     text holds none of the words it needs (found for all patterns in one pass,
-    :class:`.prefilter.LiteralIndex`) or no digit when it needs one; when lower-casing changes
-    the sentence's length, the case-insensitive forms on the sentence itself, unfiltered.
+    :class:`.prefilter.LiteralIndex`, as a bit set) or no digit when it needs one: only the
+    patterns left are visited, in the rubric's order; when lower-casing changes the sentence's
+    length, the case-insensitive forms on the sentence itself, unfiltered.
     """
     specs, index = plan
     lower = sentence.lower()
     fast = len(lower) == len(sentence)  # offsets into the lower-cased text are valid
     has_digit = DIGIT.search(sentence) is not None
-    masked = masked_lower = None
-    candidates = masked_candidates = None
-    found: dict[str, str] = {}
-    for uses_mask, patterns in specs:
-        if uses_mask:
-            if masked is None:
-                masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
+    if fast:
+        by_number, masked_bits, plain_bits, digit_bits = _run_plan(plan)
+        may = index.bits(lower)
+        run = may & plain_bits
+        masked_lower = lower
+        if masked_bits:
+            masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
+            if masked != sentence:
                 masked_lower = masked.lower()
-                if fast:
-                    masked_candidates = index.candidates(masked_lower)
-            text, text_lower, may = masked, masked_lower, masked_candidates
-        else:
-            if fast and candidates is None:
-                candidates = index.candidates(lower)
-            text, text_lower, may = sentence, lower, candidates
-        for number, fid, span, anycase, _need, digit in patterns:
-            if fast:
-                if (digit and not has_digit) or number not in may:
-                    continue
-                at = span(text_lower)
-            else:
-                m = anycase.search(text)
-                at = m.span() if m else None
+                may = index.bits(masked_lower)
+            run |= may & masked_bits
+        if not has_digit:
+            run &= ~digit_bits
+        found: dict[str, str] = {}
+        while run:  # the patterns left, lowest number (the rubric's order) first
+            bit = run & -run
+            run ^= bit
+            fid, span, uses_mask = by_number[bit.bit_length() - 1]
+            at = span(masked_lower if uses_mask else lower)
             if at:
                 found[fid] = sentence[at[0]:at[1]].strip()
+        return found
+    masked = None  # lower-casing changed the length: every pattern, case-insensitively, on the text itself
+    found = {}
+    for uses_mask, patterns in specs:
+        if uses_mask and masked is None:
+            masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
+        text = masked if uses_mask else sentence
+        for _number, fid, _span, anycase, _need, _digit in patterns:
+            m = anycase.search(text)
+            if m:
+                found[fid] = sentence[m.start():m.end()].strip()
     return found
 
 
@@ -229,17 +275,38 @@ def _present(features: dict) -> set[str]:
     return present
 
 
+_RULE_PLANS: dict[int, tuple] = {}
+
+
+def _rule_plan(rubric: Rubric) -> tuple:
+    """The rubric's sentence rules as sets (per rule: its groups of alternatives, the features it
+    must not see, its strength and explanation), its features' (family, weight) in order and its
+    section caps as a dict. Worked out once per rubric."""
+    key = id(rubric)
+    hit = _RULE_PLANS.get(key)
+    if hit is not None and hit[0] is rubric:
+        return hit[1]
+    rules = tuple((tuple(frozenset(group) for group in rule.all), frozenset(rule.none), rule.strength, rule.explain)
+                  for rule in rubric.sentence_rules)
+    plan = (rules, tuple((f.family, f.weight) for f in rubric.features), dict(rubric.section_cap))
+    if len(_RULE_PLANS) > 16:
+        _RULE_PLANS.clear()
+    _RULE_PLANS[key] = (rubric, plan)
+    return plan
+
+
 def _strength(features: dict, rubric: Rubric) -> tuple[str, str]:
     present = _present(features)
-    for rule in rubric.sentence_rules:
-        if all(any(alt in present for alt in group) for group in rule.all) and not any(n in present for n in rule.none):
-            return rule.strength, rule.explain
+    # a rule fires when every group has an alternative present and none of its "none" features is
+    for groups, none, strength, explain in _rule_plan(rubric)[0]:
+        if present.isdisjoint(none) and not any(present.isdisjoint(group) for group in groups):
+            return strength, explain
     return "none", ""
 
 
 def _score(features: dict, rubric: Rubric) -> float:
     families = {k.split(":", 1)[0] for k in features}
-    total = sum(f.weight for f in rubric.features if f.family in families)
+    total = sum(weight for family, weight in _rule_plan(rubric)[1] if family in families)  # in the rubric's order
     return round(min(1.0, max(0.0, total)), 4)
 
 
@@ -296,7 +363,7 @@ class EvidenceGrader:
         if after_need and _CONTINUES.match(sentence):
             features["need:continued"] = sentence.split()[0]
         strength, rule = _strength(features, rubric)
-        cap = rubric.cap(section)
+        cap = _rule_plan(rubric)[2].get(section, "strong")  # rubric.cap(section)
         if RANK[strength] > RANK[cap]:
             strength, rule = cap, f"{rule} (capped: section '{section}' supports at most {cap})"
         return SentenceEvidence(section, sentence, features, strength, rule, _score(features, rubric), tuple(dates))

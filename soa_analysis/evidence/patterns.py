@@ -105,7 +105,7 @@ FIGURE_MASK = re.compile(
     r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d{2}\b"  # dates written 20.02.2019 or 02/04/09
     r"|\b0\d{2,4}\s?\d{3}\s?\d{3,4}\b"  # telephone numbers
     r"|(?<!from\s)(?<!to\s)(?<![\d.])\b\d{1,3}\s+(?:years?|months?|weeks?|days?|hours?|minutes?)\b(?!\s+(?:of\s+)?(?:care|support|respite|childcare|volunteering))"  # durations
-    r"|\b[A-Z]{2,}-?\d+\b"  # codes such as SVQ2, COVID-19
+    r"|\b[a-z]{2,}-?\d+\b"  # codes such as SVQ2, COVID-19 (any case: [a-z] is [A-Z] under IGNORECASE)
     r"|\bup\s+to\s+\d[\d,]*\b|\bbetween\s+\d[\d,]*\s+and\s+\d[\d,]*\b"  # capacities and ranges, not counts
     r"|\b\d+(?:\.\d+)?\s?(?:m|bn)\b"  # sums written without the pound sign
     r"|\b[ps][1-7]\b|\b24/7\b|\b1:1\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b"

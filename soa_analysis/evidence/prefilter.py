@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _p  # type: ignore[no-redef]
 
 __all__ = ["required_literals", "may_match", "LiteralIndex", "requires_digit", "needs_ignorecase", "DIGIT", "first_chars",
-           "Finder"]
+           "Finder", "top_level_alternatives", "AlternativeSpans"]
 
 DIGIT = re.compile(r"\d")  # the test for a text that :func:`requires_digit` patterns need
 _Need = frozenset  # a set of words: a match contains at least one of them
@@ -136,19 +136,25 @@ class LiteralIndex:
         for i, need in enumerate(needs):
             for word in need or ():
                 words.setdefault(word, set()).add(i)
+        self._always_bits = sum(1 << i for i in self._always)
         self._automaton = ahocorasick.Automaton() if words else None
         for word, patterns in words.items():
-            self._automaton.add_word(word, frozenset(patterns))
+            self._automaton.add_word(word, sum(1 << i for i in patterns))  # the patterns as a bit set
         if self._automaton is not None:
             self._automaton.make_automaton()
 
+    def bits(self, text: str) -> int:
+        """:meth:`candidates` as a bit set: bit ``i`` is set when pattern ``i`` may match ``text``."""
+        out = self._always_bits
+        if self._automaton is not None:
+            for _end, bits in self._automaton.iter(text):
+                out |= bits
+        return out
+
     def candidates(self, text: str) -> set[int]:
         """The patterns that may match ``text``: any of whose words it holds, and those that need none."""
-        out = set(self._always)
-        if self._automaton is not None:
-            for _end, patterns in self._automaton.iter(text):
-                out.update(patterns)
-        return out
+        bits = self.bits(text)
+        return {i for i in range(bits.bit_length()) if bits >> i & 1}
 
 
 def _set_is_digits(items) -> bool:
@@ -387,13 +393,164 @@ class Finder:
         self._search, self._group = wrapped.search, 1
         self._at_start = compiled.match if at_start else None
 
-    def span(self, text: str) -> tuple[int, int] | None:
-        """The span of ``compiled.search(text)``, or None when it finds no match."""
+    def matches(self, text: str):
+        """``(match, group)`` for each match ``compiled.finditer(text)`` finds, in order: its span is
+        ``match.span(group)``; its named groups are the expression's own."""
+        if self._group == 0 and self._at_start is None:
+            for m in self.pattern.finditer(text):
+                yield m, 0
+            return
+        # searched where a match can start: an expression that cannot match the empty string
+        # (_first_chars), so the next match starts where the last one ended, as finditer does
+        pos = 0
         if self._at_start is not None:
             m = self._at_start(text)
             if m is not None:
+                yield m, 0
+                pos = m.end()
+        if self._search is None:
+            return
+        while True:
+            m = self._search(text, pos)
+            if m is None:
+                return
+            yield m, self._group
+            pos = m.end(self._group)
+
+    def span(self, text: str, pos: int = 0) -> tuple[int, int] | None:
+        """The span of ``compiled.search(text, pos)``, or None when it finds no match."""
+        if self._at_start is not None and not pos:
+            m = self._at_start(text)
+            if m is not None:
                 return m.span()
-            if self._search is None:
-                return None
-        m = self._search(text)
+        if self._search is None:
+            return None
+        m = self._search(text, pos)
         return m.span(self._group) if m is not None else None
+
+
+# -- Every match, alternative by alternative --------------------------------------------------------
+#
+# An expression of many alternatives (the figure mask) that begin with ``\b`` or a word is tried at
+# every position of the text, each alternative in turn, and a case-insensitive one more slowly still.
+# :class:`AlternativeSpans` searches each top-level alternative on its own instead: lower-cased ASCII
+# text without IGNORECASE where that finds the same (as :mod:`.timeline` does), only where the
+# alternative can start (:class:`Finder`), and not at all when the text holds none of its words or no
+# digit it needs. The expression's next match is then the leftmost of the alternatives' next matches,
+# and of two starting at the same place the one written first: at each position ``re`` tries the
+# alternatives in order and the first that matches there is the match (nothing follows a top-level
+# alternative). So the spans are those ``finditer`` gives (a test checks, on every text of a varied
+# corpus, for the figure mask and generated expressions).
+
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+def top_level_alternatives(pattern: str) -> list[str] | None:
+    """The top-level alternatives of ``pattern`` as written, or None when it is not split safely
+    (inline global flags or a back-reference, whose meaning would change alone).
+
+    Example
+    -------
+    >>> top_level_alternatives("a(b|c)|[|]d|e")
+    ['a(b|c)', '[|]d', 'e']
+    """
+    if _GLOBAL_FLAGS.search(pattern):
+        return None
+    parts, start, depth, i, n = [], 0, 0, 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # a class: "]" first (after an optional "^") is a literal
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    if "|".join(parts) != pattern:
+        return None
+    try:
+        if any(op in _REFERENCES for op, _ in _nodes(_p.parse(pattern))):
+            return None
+    except re.error:
+        return None
+    return parts
+
+
+class AlternativeSpans:
+    """The spans of ``compiled.finditer(text)``, found alternative by alternative in ASCII text.
+
+    For an expression that cannot match the empty string (an empty match, or text that is not
+    ASCII, is left to ``finditer`` itself). Each top-level alternative is searched on its own:
+    when it finds the same case-insensitively in lower-cased ASCII text without IGNORECASE
+    (:func:`needs_ignorecase`), there (where it can start, :class:`Finder`; skipped when the
+    text holds none of its words, :func:`required_literals`), else in the text as it is; it is
+    skipped when it needs a digit and the text has none (:func:`requires_digit`).
+
+    Example
+    -------
+    >>> AlternativeSpans(re.compile(r"\\bp[1-7]\\b|\\b(?:19|20)\\d{2}", re.I)).spans("P1 pupils in 2010 and S4")
+    [(0, 2), (13, 17)]
+    """
+
+    def __init__(self, compiled: re.Pattern):
+        self.pattern = compiled
+        self._alts = None
+        parts = top_level_alternatives(compiled.pattern) if not compiled.flags & re.VERBOSE else None
+        if not parts or len(parts) < 2:
+            return
+        alts = []
+        for part in parts:
+            try:
+                alone = re.compile(part, compiled.flags)
+            except re.error:
+                return
+            lower = alone.flags & re.IGNORECASE and not needs_ignorecase(alone)
+            if lower:
+                alone = re.compile(part, compiled.flags & ~re.IGNORECASE)
+            alts.append((Finder(alone).span, bool(lower), required_literals(alone) if lower else None,
+                         requires_digit(alone)))
+        self._alts = alts
+        self._index = LiteralIndex([need for _, _, need, _ in alts])  # every alternative's words, in one pass
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The ``(start, end)`` of every match ``finditer`` finds, in order."""
+        if self._alts is None or not text.isascii():
+            return [m.span() for m in self.pattern.finditer(text)]
+        lower = text.lower()
+        has_digit = DIGIT.search(text) is not None
+        may = self._index.candidates(lower)
+        live = [(number, span, lower if on_lower else text)  # the alternatives that may match
+                for number, (span, on_lower, _need, digit) in enumerate(self._alts)
+                if number in may and (has_digit or not digit)]
+        nxt: dict[int, tuple[int, int] | None] = {}  # each alternative's next match at or after pos
+        out: list[tuple[int, int]] = []
+        pos = 0
+        while live:
+            best = None
+            for number, span, subject in live:
+                at = nxt.get(number, ())
+                if at == () or (at is not None and at[0] < pos):
+                    at = nxt[number] = span(subject, pos)
+                if at is not None and (best is None or at[0] < best[0]):
+                    best = at
+            if best is None:
+                break
+            if best[0] == best[1]:  # an empty match: leave the rules for those to finditer
+                return [m.span() for m in self.pattern.finditer(text)]
+            out.append(best)
+            pos = best[1]
+            live = [a for a in live if nxt.get(a[0], ()) is not None]
+        return out

@@ -33,7 +33,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from ..errors import TaxonomyError
@@ -46,7 +46,6 @@ POLICIES = ("model", "gate")
 FORMAT = 1
 
 _WORD = re.compile(r"[a-z][a-z'\u2019-]*[a-z]|[a-z]|\d+(?:[.,]\d+)*|[%£]")
-_NUMBER = re.compile(r"^\d")
 
 
 def sentence_words(sentence: str) -> list[str]:
@@ -57,7 +56,11 @@ def sentence_words(sentence: str) -> list[str]:
     >>> sentence_words("Falls fell by 12% in 2019.")
     ['falls', 'fell', 'by', '0', '%', 'in', '0']
     """
-    return ["0" if _NUMBER.match(w) else w.replace("\u2019", "'") for w in _WORD.findall(sentence.lower())]
+    # a number starts with a decimal digit (str.isdecimal is what \d matches)
+    words = _WORD.findall(sentence.lower())
+    if "\u2019" in sentence:
+        return ["0" if w[0].isdecimal() else w.replace("\u2019", "'") for w in words]
+    return ["0" if w[0].isdecimal() else w for w in words]
 
 
 def sentence_terms(sentence: str, features, strength: str, rule: str, section: str) -> list[str]:
@@ -99,10 +102,9 @@ def sentence_terms(sentence: str, features, strength: str, rule: str, section: s
             fams.append(fam)
     terms += [f"fam={f}" for f in fams]
     words = sentence_words(sentence)
-    terms += [f"w={w}" for w in words]
+    terms += ["w=" + w for w in words]
     terms += [f"w={a} {b}" for a, b in zip(words, words[1:])]
-    seen: set = set()
-    return [t for t in terms if not (t in seen or seen.add(t))]
+    return list(dict.fromkeys(terms))  # each once, in order
 
 
 _CONTEXT = ("rule=", "fam=", "why=")
@@ -141,17 +143,20 @@ def text_terms(sentences) -> list[list[str]]:
     doc = [f"doc_rule={strongest if strongest in _RANK3 else 'none'}",
            f"doc_future={'hi' if future > 0.3 else 'mid' if future > 0.1 else 'lo'}",
            f"doc_n={1 if n < 5 else 2 if n < 15 else 3}"]
+    context = [[t for t in ts if t.startswith(_CONTEXT)] for ts in base]  # what a neighbour reads of it
     out = []
     for k, ts in enumerate(base):
-        extra = [f"pos={min(k, 3)}"] + (["pos=last"] if k == n - 1 else [])
-        for side, j in (("prev", k - 1), ("next", k + 1)):
-            if 0 <= j < n:
-                extra += [f"{side}:{t}" for t in base[j] if t.startswith(_CONTEXT)]
+        extra = [_POS[min(k, 3)]] + (["pos=last"] if k == n - 1 else [])
+        if k > 0:
+            extra += ["prev:" + t for t in context[k - 1]]
+        if k + 1 < n:
+            extra += ["next:" + t for t in context[k + 1]]
         out.append(ts + extra + doc)
     return out
 
 
 _RANK3 = {"none": 0, "planned": 0, "some": 1, "strong": 2}
+_POS = [f"pos={k}" for k in range(4)]
 
 
 @dataclass(frozen=True)
@@ -206,10 +211,19 @@ class SentenceModel:
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
     def top_terms(self, terms, k: int = 3, sign: int = 1, weighed: dict | None = None) -> list[tuple[str, float]]:
-        """The ``k`` present terms that pushed the probability most up (``sign=1``) or down (``-1``)."""
+        """The ``k`` present terms that pushed the probability most up (``sign=1``) or down (``-1``):
+        the largest weights first, ties by term."""
         weighed = self.weighed(terms) if weighed is None else weighed
-        present = [(t, w) for t, w in weighed.items() if w * sign > 0]
-        return sorted(present, key=lambda tw: (-abs(tw[1]), tw[0]))[:k]
+        order, rank = self._ranking
+        # the terms' places in the model's ranking sort them as (-abs(weight), term) would
+        best = sorted([rank[t] for t, w in weighed.items() if w * sign > 0])[:k]
+        return [(order[i], weighed[order[i]]) for i in best]
+
+    @cached_property
+    def _ranking(self) -> tuple[list[str], dict[str, int]]:
+        """Every weighted term in :meth:`top_terms`'s order (largest weight first, ties by term), and its place."""
+        order = sorted(self.weights, key=lambda t: (-abs(self.weights[t]), t))
+        return order, {t: i for i, t in enumerate(order)}
 
     def decide(self, rule_strength: str, p: float) -> str:
         """The sentence's strength from the rules' strength and the model's probability."""
@@ -225,8 +239,20 @@ class SentenceModel:
     def explain(self, terms, p: float, k: int = 3, weighed: dict | None = None) -> str:
         """``model p=0.83 (+ w=said, + feat=testimony; - feat=future)`` for a sentence's rule text."""
         weighed = self.weighed(terms) if weighed is None else weighed
-        up = ", ".join(f"+ {t}" for t, _ in self.top_terms(terms, k, 1, weighed))
-        down = ", ".join(f"- {t}" for t, _ in self.top_terms(terms, k, -1, weighed))
+        order, rank = self._ranking
+        ups, downs = [], []  # top_terms(k, 1) and top_terms(k, -1), from one pass down the ranking
+        for i in sorted([rank[t] for t in weighed]):
+            t = order[i]
+            w = weighed[t]
+            if w > 0:
+                if len(ups) < k:
+                    ups.append(t)
+            elif w < 0 and len(downs) < k:
+                downs.append(t)
+            if len(ups) >= k and len(downs) >= k:
+                break
+        up = ", ".join(f"+ {t}" for t in ups)
+        down = ", ".join(f"- {t}" for t in downs)
         inner = "; ".join(x for x in (up, down) if x)
         return f"sentence model p={p:.2f}" + (f" ({inner})" if inner else "")
 

@@ -23,7 +23,8 @@ from ..errors import InputError, TaxonomyError
 from ..rubrics import Guidance, load_guidance
 from ..tagging.phrases import PhraseIndex, first_longest
 from ..tagging.text import analyse, phrase_stems
-from .patterns import compile_pattern
+from . import prefilter
+from .patterns import compile_lower, compile_pattern
 
 __all__ = [
     "Theme",
@@ -233,9 +234,18 @@ class ThemeTagger:
 
 @lru_cache(maxsize=8)
 def _guidance_matchers(guidance: Guidance):
+    """The expectations' phrase index; per expectation its patterns (case-insensitive, for text that is
+    not ASCII) and, for lower-cased ASCII text, their numbers and span finders (:func:`.patterns.compile_lower`,
+    :class:`.prefilter.Finder`); and a :class:`.prefilter.LiteralIndex` of those patterns' words."""
     index = PhraseIndex([(ci, p, 1.0, False) for ci, e in enumerate(guidance.expectations) for p in e.phrases],
                         names=[e.id for e in guidance.expectations], source=guidance.source)
-    return index, [tuple(compile_pattern(p) for p in e.patterns) for e in guidance.expectations]
+    regexes = [tuple(compile_pattern(p) for p in e.patterns) for e in guidance.expectations]
+    number = iter(range(sum(map(len, regexes))))
+    lower = [tuple((next(number), prefilter.Finder(compile_lower(p)).span) for p in e.patterns)
+             for e in guidance.expectations]
+    words = prefilter.LiteralIndex([prefilter.required_literals(compile_lower(p))
+                                    for e in guidance.expectations for p in e.patterns])
+    return index, regexes, lower, words
 
 
 def align_guidance(text: str, guidance: Guidance | str | os.PathLike | None = None) -> dict[str, list[str]]:
@@ -256,11 +266,19 @@ def align_guidance(text: str, guidance: Guidance | str | os.PathLike | None = No
     """
     if not isinstance(guidance, Guidance):
         guidance = load_guidance(guidance)
-    index, regexes = _guidance_matchers(guidance)
+    index, regexes, lower, words = _guidance_matchers(guidance)
     out: dict[str, list[str]] = {e.id: [] for e in guidance.expectations}
     for sent in analyse(text or ""):
         matched = first_longest(index.find(sent.stems))
+        sentence = sent.sentence
+        if sentence.isascii():  # lower-cased once: the patterns whose words it holds, where they can start
+            low = sentence.lower()
+            may = words.candidates(low)
+            for ci, e in enumerate(guidance.expectations):
+                if ci in matched or any(n in may and span(low) is not None for n, span in lower[ci]):
+                    out[e.id].append(sentence)
+            continue
         for ci, e in enumerate(guidance.expectations):
-            if ci in matched or any(r.search(sent.sentence) for r in regexes[ci]):
-                out[e.id].append(sent.sentence)
+            if ci in matched or any(r.search(sentence) for r in regexes[ci]):
+                out[e.id].append(sentence)
     return out
