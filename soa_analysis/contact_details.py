@@ -319,6 +319,8 @@ def _emails_and_phones(text: str) -> list[Detail]:
                 found.append(Detail("email", m.start(), m.end(), text[m.start():m.end()], value))
     taken = [(d.start, d.end) for d in found]
     for m in _PHONE_RUN.finditer(folded):
+        if m.end() - m.start() < 8:  # fewer than 8 digits (a year, a count): never a phone number
+            continue
         for a, b in _phones_in_run(m.group(0)):
             s, e = m.start() + a, m.start() + b
             if not any(s < te and ts < e for ts, te in taken):
