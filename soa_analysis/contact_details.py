@@ -55,10 +55,12 @@ _FOLD.update({0xFE6B: 0x40, 0x3002: 0x2E, 0xFE52: 0x2E, 0xFF61: 0x2E, 0x2024: 0x
 _FOLD.update({c: 0x2D for c in range(0x2010, 0x2016)})
 _FOLD.update({c: 0x20 for c in (0x00A0, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200B))})
 _FOLD_TABLE = _FOLD
+_FOLDED_CHAR = re.compile("[" + re.escape("".join(map(chr, _FOLD))) + "]")
 
 
 def _fold(text: str) -> str:
-    return text if text.isascii() else text.translate(_FOLD_TABLE)
+    # translate (slow) only when a character to fold is there
+    return text if text.isascii() or not _FOLDED_CHAR.search(text) else text.translate(_FOLD_TABLE)
 
 
 # --------------------------------------------------------------------------- e-mail
