@@ -98,9 +98,12 @@ def _email_value(m: re.Match) -> str | None:
 # --------------------------------------------------------------------------- phone
 
 # A run of digit groups with the separators phone numbers are written with; runs are then
-# cut into numbers by their digit counts (see _phones_in_run).
+# cut into numbers by their digit counts (see _phones_in_run). That is
+# "(?<![\w£$€%.,/+\-])(?:\+\s?|\(\s?)?\d(?:...)*", written with its first character ("+", "(" or a
+# digit) in front and the look-behind after it, so that the regex engine skips to those characters
+# instead of trying every position; same matches.
 _PHONE_RUN = re.compile(
-    r"(?<![\w£$€%.,/+\-])(?:\+\s?|\(\s?)?\d(?:[\d()]|[ \-./]{1,3}(?=[(\d])|\s?\((?=\s?\d))*"
+    r"[+(\d](?<![\w£$€%.,/+\-].)(?:(?<=[+(])\s?\d|(?<![+(]))(?:[\d()]|[ \-./]{1,3}(?=[(\d])|\s?\((?=\s?\d))*"
 )
 _GROUP = re.compile(r"\d+")
 
