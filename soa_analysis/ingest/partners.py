@@ -50,6 +50,7 @@ def _council_alternation() -> str:
 # equivalences (dotless i, long s). Folded before lower-casing so that a literal found by
 # the regex engine is always found by ``in`` on the folded text.
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_FOLD_CHARS = tuple(chr(c) for c in _FOLD)
 
 
 def fold(text: str) -> str:
@@ -61,7 +62,9 @@ def fold(text: str) -> str:
     >>> fold("NHS Fife")
     'nhs fife'
     """
-    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+    if text.isascii() or not any(c in text for c in _FOLD_CHARS):  # (translate is slow; these are rare)
+        return text.lower()
+    return text.translate(_FOLD).lower()
 
 
 def _parse(pattern: str, flags: int):

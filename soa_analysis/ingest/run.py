@@ -228,6 +228,14 @@ def _process_file(root: str, entry: RawEntry, limits: Limits) -> dict:
     return res
 
 
+FILES_PER_TASK = 8  # files a worker reads in one task of the process pool
+
+
+def _process_files(root: str, entries: list[RawEntry], limits: Limits) -> list[dict]:
+    """:func:`_process_file` for each of ``entries`` (one task of the process pool)."""
+    return [_process_file(root, entry, limits) for entry in entries]
+
+
 def _format_of(path: Path, limits: Limits) -> str:
     """The format a quarantined file's content was typed as, '' if it could not be typed."""
     from .readers import detect_format
@@ -274,16 +282,22 @@ def _run_files(root: str, entries: list[RawEntry], limits: Limits, workers: int,
     _warm_up(limits)
     results: list[dict | None] = [None] * len(entries)
     retry: list[int] = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(entries))) as pool:
-        futures = [pool.submit(_process_file, root, entry, limits) for entry in entries]
+    n_workers = min(workers, len(entries))
+    # a few files a task (not one): fewer round trips between this process and the workers, while
+    # the last tasks still finish close together
+    size = max(1, min(FILES_PER_TASK, len(entries) // (8 * n_workers)))
+    starts = range(0, len(entries), size)
+    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        futures = [pool.submit(_process_files, root, entries[i:i + size], limits) for i in starts]
         # the bar (and its monitor thread) only once the workers have been started
         with _bar(len(entries), progress) as bar:
-            for i, fut in enumerate(futures):
+            for i, fut in zip(starts, futures):
+                n = min(size, len(entries) - i)
                 try:
-                    results[i] = fut.result()
+                    results[i:i + n] = fut.result()
                 except BrokenProcessPool:
-                    retry.append(i)
-                bar.update(1)
+                    retry.extend(range(i, i + n))
+                bar.update(n)
     for i in retry:  # one file at a time, in a pool of its own, to find the one that crashes
         entry = entries[i]
         try:

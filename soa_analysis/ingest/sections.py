@@ -342,7 +342,8 @@ def string_ratio(a: str, b: str, floor: float = 0.0) -> float:
 @lru_cache(maxsize=2048)
 def _line_head(first_line: str) -> tuple[int | None, str, str]:
     """A line's question number, the line without markdown marks and number, and that lower-cased."""
-    head_text = _MARKDOWN.sub("", first_line).strip()
+    marked = "#" in first_line or "*" in first_line or "_" in first_line  # else nothing for _MARKDOWN to remove
+    head_text = (_MARKDOWN.sub("", first_line) if marked else first_line).strip()
     m = _NUMBER.match(head_text)
     number = None
     if m:
@@ -637,7 +638,9 @@ def _inline_units(i: int, content: str, label: str, head: str, score: float, mat
     return units, state
 
 
-_LAST_FRAGMENT = re.compile(r"(?<=[.!?])\s+(?P<tail>[A-Z0-9][^.!?\n]{2,120}[?:]?)\s*$")
+# (the sentence end matched rather than looked behind at, so that the regex engine skips to
+# ".", "!" and "?"; only the tail and where it starts are used)
+_LAST_FRAGMENT = re.compile(r"[.!?]\s+(?P<tail>[A-Z0-9][^.!?\n]{2,120}[?:]?)\s*$")
 T_TRAILING = 0.9  # a template heading glued to the end of the previous answer (PDF extraction)
 
 

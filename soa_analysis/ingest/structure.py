@@ -20,7 +20,7 @@ from ..schema import SECTION_COLUMNS
 from .contacts import extract_contacts, find_emails
 from .councils import council_from_email, council_from_filename, council_from_text, resolve_council
 from .document import Block, Document, Record
-from .partners import find_partners
+from .partners import find_partners, fold
 from .sections import Segmentation, outcome_lines, segment
 
 __all__ = ["build_record", "decide_council", "decide_date", "find_outcome_citations", "form_blocks"]
@@ -28,7 +28,10 @@ __all__ = ["build_record", "decide_council", "decide_date", "find_outcome_citati
 # Labels whose content is not narrative (kept out of Record.text).
 _NOT_NARRATIVE = {"contact", "checklist", "cpp", "heading", "template", "other"}
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})")
-_YEAR = re.compile(r"(?<![\d£$.,])((?:20[0-2]\d|199\d))(?:\s*[/\-\u2013]\s*(?:\d{2}|\d{4}))?(?![\d%])")
+# A year, not preceded by a digit, currency sign or decimal point: "(?<![\d£$.,])(20[0-2]\d|199\d)...", with
+# the look-behind placed after the first digit (it looks at the character before that digit), so
+# that the regex engine skips to the digits 1 and 2 instead of trying every position; same matches.
+_YEAR = re.compile(r"((?:2(?<![\d£$.,].)0[0-2]\d|1(?<![\d£$.,].)99\d))(?:\s*[/\-\u2013]\s*(?:\d{2}|\d{4}))?(?![\d%])")
 _CITATION = re.compile(
     r"\b(?:National|Local|SOA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?"
 )
@@ -45,6 +48,14 @@ _LABELLED_DATE = re.compile(
     r"(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]+,? \d{4})",
     re.IGNORECASE,
 )
+
+
+def _may_label_date(text: str) -> bool:
+    """False when ``text`` cannot hold a :data:`_LABELLED_DATE` (none of its label words):
+    a test much quicker than the case-insensitive search itself. ``fold`` equates the
+    characters that case-insensitive matching equates with ASCII letters."""
+    folded = fold(text)
+    return "date" in folded or "submitted" in folded or "received" in folded
 
 
 def form_blocks(fields: dict) -> list[Block]:
@@ -139,7 +150,8 @@ def decide_date(meta: dict, *, title: str, text: str) -> tuple[str, int | None]:
     for key, value in (meta.get("fields") or {}).items():
         if _DATE_FIELD.search(str(key)):
             candidates.append(value)
-    candidates += [m.group(1) for m in _LABELLED_DATE.finditer(text or "")]
+    if text and _may_label_date(text):
+        candidates += [m.group(1) for m in _LABELLED_DATE.finditer(text)]
     for value in candidates:
         date = _parse_date(value)
         if date and MIN_DATE <= date <= date_cls.today().isoformat():
