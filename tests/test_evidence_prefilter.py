@@ -349,3 +349,19 @@ def test_the_finder_finds_every_match_finditer_finds(corpus):
 def test_the_finder_matches_what_finditer_matches(pattern, text):
     compiled = re.compile(pattern)
     assert [m.span(g) for m, g in prefilter.Finder(compiled).matches(text)] == [m.span() for m in compiled.finditer(text)]
+
+
+def test_identity_cache_builds_once_per_identity_of_its_arguments():
+    calls = []
+
+    @prefilter.identity_cache
+    def build(a, b):
+        calls.append((a, b))
+        return [len(a), len(b)]
+
+    first, second = [1, 2], {"k": 1}  # unhashable, as a rubric's lists are
+    value = build(first, second)
+    assert build(first, second) is value and len(calls) == 1
+    assert build([1, 2], second) == value and len(calls) == 2  # equal but another object: built again
+    build.cache_clear()
+    assert build(first, second) is not value and len(calls) == 3

@@ -193,16 +193,11 @@ def _feature_plan(rubric: Rubric) -> tuple:
     return plan
 
 
-_RUN_PLANS: dict[int, tuple] = {}
-
-
+@prefilter.identity_cache
 def _run_plan(plan: tuple) -> tuple:
     """The patterns of a :func:`_feature_plan` by number, as :func:`_pattern_features` runs them: per
     pattern its feature id, span finder and whether it reads the masked text; and bit sets of the
     patterns that read the masked text, those that read the text as it is, and those that need a digit."""
-    hit = _RUN_PLANS.get(id(plan))
-    if hit is not None and hit[0] is plan:
-        return hit[1]
     by_number = {}
     masked_bits = plain_bits = digit_bits = 0
     for uses_mask, patterns in plan[0]:
@@ -214,11 +209,7 @@ def _run_plan(plan: tuple) -> tuple:
                 plain_bits |= 1 << number
             if digit:
                 digit_bits |= 1 << number
-    run = (tuple(by_number[n] for n in range(len(by_number))), masked_bits, plain_bits, digit_bits)
-    if len(_RUN_PLANS) > 16:
-        _RUN_PLANS.clear()
-    _RUN_PLANS[id(plan)] = (plan, run)
-    return run
+    return tuple(by_number[n] for n in range(len(by_number))), masked_bits, plain_bits, digit_bits
 
 
 def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
@@ -275,24 +266,14 @@ def _present(features: dict) -> set[str]:
     return present
 
 
-_RULE_PLANS: dict[int, tuple] = {}
-
-
+@prefilter.identity_cache
 def _rule_plan(rubric: Rubric) -> tuple:
     """The rubric's sentence rules as sets (per rule: its groups of alternatives, the features it
     must not see, its strength and explanation), its features' (family, weight) in order and its
     section caps as a dict. Worked out once per rubric."""
-    key = id(rubric)
-    hit = _RULE_PLANS.get(key)
-    if hit is not None and hit[0] is rubric:
-        return hit[1]
     rules = tuple((tuple(frozenset(group) for group in rule.all), frozenset(rule.none), rule.strength, rule.explain)
                   for rule in rubric.sentence_rules)
-    plan = (rules, tuple((f.family, f.weight) for f in rubric.features), dict(rubric.section_cap))
-    if len(_RULE_PLANS) > 16:
-        _RULE_PLANS.clear()
-    _RULE_PLANS[key] = (rubric, plan)
-    return plan
+    return rules, tuple((f.family, f.weight) for f in rubric.features), dict(rubric.section_cap)
 
 
 def _strength(features: dict, rubric: Rubric) -> tuple[str, str]:

@@ -22,7 +22,7 @@ for lower-cased text, are the ones this serves.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 try:  # Python 3.11+
     from re import _constants as _c
@@ -32,9 +32,35 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _p  # type: ignore[no-redef]
 
 __all__ = ["required_literals", "may_match", "LiteralIndex", "requires_digit", "needs_ignorecase", "DIGIT", "first_chars",
-           "Finder", "top_level_alternatives", "AlternativeSpans"]
+           "Finder", "top_level_alternatives", "AlternativeSpans", "identity_cache"]
 
 DIGIT = re.compile(r"\d")  # the test for a text that :func:`requires_digit` patterns need
+
+
+def identity_cache(build):
+    """``build`` of objects that need not be hashable (a rubric, a plan, an order of expressions),
+    worked out once per the identity of its arguments: the search plans the grader and the date
+    finder build once and read for every sentence.
+
+    The arguments are kept with the value, so an id is not reused while its entry lives; the
+    cache holds at most 16 entries (it is emptied when full). ``cache_clear()`` empties it.
+    """
+    store: dict = {}
+
+    @wraps(build)
+    def cached(*args):
+        key = tuple(map(id, args))
+        hit = store.get(key)
+        if hit is not None:
+            return hit[1]
+        value = build(*args)
+        if len(store) >= 16:
+            store.clear()
+        store[key] = (args, value)
+        return value
+
+    cached.cache_clear = store.clear
+    return cached
 _Need = frozenset  # a set of words: a match contains at least one of them
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set())
 _GROUPS = {_c.ATOMIC_GROUP} if hasattr(_c, "ATOMIC_GROUP") else set()

@@ -39,7 +39,7 @@ from .patterns import (
     MONTHS,
     NUMBER_WORDS,
 )
-from .prefilter import Finder, LiteralIndex, needs_ignorecase, required_literals
+from .prefilter import Finder, LiteralIndex, identity_cache, needs_ignorecase, required_literals
 
 __all__ = ["DateMention", "extract_dates", "reference_date"]
 
@@ -191,21 +191,11 @@ _LOWER_ORDER = tuple((_lower_form(regex), resolve) for regex, resolve in _ORDER)
 _LOWER_HINT = _lower_form(DATE_HINT)
 
 
-_SEARCH_PLANS: dict = {}
-
-
-def _search_plan(order) -> tuple:
+@identity_cache
+def _search_plan(order, literals) -> tuple:
     """Per expression of ``order`` its :class:`.prefilter.Finder`, and a :class:`.prefilter.LiteralIndex`
-    of the words each needs (:func:`.prefilter.required_literals`); worked out once per order."""
-    key = (id(order), required_literals)
-    hit = _SEARCH_PLANS.get(key)
-    if hit is not None and hit[0] is order:
-        return hit[1]
-    plan = (tuple(Finder(regex) for regex, _ in order), LiteralIndex([required_literals(regex) for regex, _ in order]))
-    if len(_SEARCH_PLANS) > 16:
-        _SEARCH_PLANS.clear()
-    _SEARCH_PLANS[key] = (order, plan)
-    return plan
+    of the words each needs (``literals``: :func:`.prefilter.required_literals`); worked out once per order."""
+    return tuple(Finder(regex) for regex, _ in order), LiteralIndex([literals(regex) for regex, _ in order])
 
 
 def extract_dates(text: str, reference: dt.date | str | None = None) -> list[DateMention]:
@@ -243,7 +233,7 @@ def _find_dates(text: str, subject: str, order, hint: re.Pattern, reference) -> 
         reference = reference_date(reference)
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
-    finders, index = _search_plan(order)
+    finders, index = _search_plan(order, required_literals)  # the module's name: a test replaces it
     may = index.bits(subject)  # the expressions whose words the text holds (one pass)
     for number, (_regex, resolve) in enumerate(order):
         if not may >> number & 1:  # a text holding none of its words holds no match (.prefilter)
