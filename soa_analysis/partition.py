@@ -502,6 +502,17 @@ class TablePlan:
     def todo_ids(self) -> set[str]:
         return {sid for u in self.todo for sid in u.ids}
 
+    @functools.cached_property
+    def unit_rows(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        """Every submission id of the units, in unit order, with its unit's key and shard: what
+        :meth:`combine` orders rows by and :meth:`_save` finds each row's unit and shard in (worked
+        out once a plan)."""
+        ids = pd.Index([s for u in self.units for s in u.ids])
+        counts = [len(u.ids) for u in self.units]
+        keys = np.repeat(np.array([u.key for u in self.units], dtype=object), counts)
+        shards = np.repeat(np.array([shard_of(u.key) for u in self.units], dtype=object), counts)
+        return ids, keys, shards
+
     def reuse(self) -> Reuse:
         todo = {id(u) for u in self.todo}
         return Reuse(self.cache.stage, self.cache.full, [u.raw_file for u in self.units if id(u) not in todo],
@@ -515,7 +526,7 @@ class TablePlan:
         their order), after ``major[table] = (column, values)`` when given (the tags come
         taxonomy by taxonomy).
         """
-        at = pd.Index([s for u in self.units for s in u.ids])
+        at = self.unit_rows[0]
         out = {}
         for name, new in computed.items():
             old = self.cached.get(name)
@@ -538,13 +549,12 @@ class TablePlan:
     def _save(self, tables: dict[str, pd.DataFrame]) -> None:
         """Keep this run's units: each shard's rows of every table (with their unit's key), written
         only for the shards whose units changed, one shard at a time."""
-        key_of = {sid: u.key for u in self.units for sid in u.ids}
         groups = self.cache.shards(u.key for u in self.units)
         todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
         if todo:
             units, rows, packed = {}, {}, {}
             for name, df in tables.items():
-                units[name], rows[name] = _unit_rows(self.units, key_of, df["submission_id"])  # shard -> rows
+                units[name], rows[name] = _unit_rows(*self.unit_rows, df["submission_id"])  # shard -> rows
                 packed[name] = _pack(df)  # the columns as arrays once, then each shard's rows taken from them
             empty = np.zeros(0, dtype=np.int64)
             for shard in todo:
@@ -557,19 +567,18 @@ class TablePlan:
         self.reuse().write(self.cache.processed_dir)
 
 
-def _unit_rows(units: list[Unit], key_of: dict, sids: pd.Series) -> tuple[np.ndarray, dict]:
-    """Each row's unit key (``sids`` are the rows' submission ids) and the rows of each shard (in row
-    order, shards in order of their first row), by array lookups."""
-    ids = pd.Index([s for u in units for s in u.ids])
+def _unit_rows(ids: pd.Index, keys: np.ndarray, shards: np.ndarray, sids: pd.Series) -> tuple[np.ndarray, dict]:
+    """Each row's unit key (``sids`` are the rows' submission ids; ``ids``, ``keys``, ``shards``:
+    :attr:`TablePlan.unit_rows`) and the rows of each shard (in row order, shards in order of their
+    first row), by array lookups."""
     pos = ids.get_indexer(sids.astype(str)) if ids.is_unique else None
     if pos is None or (len(pos) and pos.min() < 0):  # a repeated or unknown id: a dict lookup a row
-        unit = sids.astype(str).map(key_of).astype(object)
+        unit = sids.astype(str).map(dict(zip(ids, keys))).astype(object)
         return unit.to_numpy(), unit.groupby(unit.str[:SHARD_HEX_LEN].to_numpy(), sort=False).indices
-    keys = np.array([u.key for u in units for _ in u.ids], dtype=object)[pos]
-    codes, shards = pd.factorize(np.array([shard_of(u.key) for u in units for _ in u.ids], dtype=object)[pos])
+    codes, found = pd.factorize(shards[pos])
     order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(shards) + 1))
-    return keys, {sh: order[bounds[c]:bounds[c + 1]] for c, sh in enumerate(shards)}
+    bounds = np.searchsorted(codes[order], np.arange(len(found) + 1))
+    return keys[pos], {sh: order[bounds[c]:bounds[c + 1]] for c, sh in enumerate(found)}
 
 
 def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
