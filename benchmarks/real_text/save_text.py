@@ -33,6 +33,16 @@ def split_for(url: str) -> str:
     return "test" if int(hashlib.sha256(url.encode("utf-8")).hexdigest()[:8], 16) % 3 == 0 else "dev"
 
 
+def listed_rows() -> list[tuple[str, dict]]:
+    """Every row already listed anywhere: ``sources.csv`` and every gatherer's part file, with its file name.
+
+    A page gathered into one part must not come back in another (a later part is scored once as
+    held-out text; the same page in a studied part would leak into it).
+    """
+    files = [HERE / "sources.csv", *sorted((HERE / "parts").glob("sources_*.csv"))]
+    return [(f.name, r) for f in files if f.exists() for r in csv.DictReader(f.open(encoding="utf-8"))]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gatherer", required=True)
@@ -53,15 +63,16 @@ def main(argv=None) -> int:
         return 2
     part = HERE / "parts" / f"sources_{a.gatherer}.csv"
     rows = list(csv.DictReader(part.open(encoding="utf-8"))) if part.exists() else []
-    listed = HERE / "sources.csv"
-    known = {r["url"] for r in csv.DictReader(listed.open(encoding="utf-8"))} if listed.exists() else set()
-    if any(r["url"] == a.url for r in rows) or a.url in known:
-        print(f"refused: {a.url} is already listed", file=sys.stderr)
+    listed = listed_rows()
+    where = next((origin for origin, r in listed if r.get("url") == a.url), None)
+    if where or any(r["url"] == a.url for r in rows):
+        print(f"refused: {a.url} is already listed ({where or part.name})", file=sys.stderr)
         return 2
     data = text.encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
-    if any(r["sha256"] == digest for r in rows):
-        print("refused: the same text is already listed", file=sys.stderr)
+    where = next((origin for origin, r in listed if r.get("sha256") == digest), None)
+    if where or any(r["sha256"] == digest for r in rows):
+        print(f"refused: the same text is already listed ({where or part.name})", file=sys.stderr)
         return 2
     ident = f"{a.gatherer}-{len(rows) + 1:03d}"
     out = HERE / "cache" / a.gatherer / f"{ident}.txt"

@@ -1,0 +1,59 @@
+"""save_text refuses a page or a text already listed in any part, not only in its own gatherer's file.
+
+All text and addresses here are FICTIONAL.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIELDS = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split"]
+TEXT = "A FICTIONAL news item about a made-up partnership project in an imaginary town. " * 4
+
+
+def _load(tmp_path):
+    spec = importlib.util.spec_from_file_location("save_text", ROOT / "benchmarks/real_text/save_text.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.HERE = tmp_path
+    return mod
+
+
+def _save(mod, monkeypatch, gatherer, url, text=TEXT):
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    return mod.main(["--gatherer", gatherer, "--url", url, "--organisation", "Fictional Council",
+                     "--kind", "news_item", "--split", "test99"])
+
+
+def test_saves_then_refuses_an_address_or_text_listed_in_another_gatherers_part(tmp_path, monkeypatch, capsys):
+    mod = _load(tmp_path)
+    assert _save(mod, monkeypatch, "zx", "https://example.org/one") == 0
+    rows = list(csv.DictReader((tmp_path / "parts" / "sources_zx.csv").open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["zx-001"] and rows[0]["split"] == "test99"
+    assert (tmp_path / "cache" / "zx" / "zx-001.txt").read_text(encoding="utf-8").startswith("A FICTIONAL")
+    # another gatherer: the same address, then the same text under a new address
+    assert _save(mod, monkeypatch, "zy", "https://example.org/one") == 2
+    assert "sources_zx.csv" in capsys.readouterr().err
+    assert _save(mod, monkeypatch, "zy", "https://example.org/two") == 2
+    assert "same text" in capsys.readouterr().err
+    assert not (tmp_path / "parts" / "sources_zy.csv").exists()
+    assert _save(mod, monkeypatch, "zy", "https://example.org/two", TEXT + "A different ending. ") == 0
+
+
+@pytest.mark.parametrize("url", ["https://awards.cosla.gov.uk/x", "https://www.cosla.gov.uk/excellence/y"])
+def test_refuses_the_reserved_site(tmp_path, monkeypatch, url):
+    assert _save(_load(tmp_path), monkeypatch, "zx", url) == 2
+
+
+def test_refuses_an_address_listed_in_sources_csv(tmp_path, monkeypatch):
+    with (tmp_path / "sources.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerow({"id": "zw-001", "url": "https://example.org/listed", "sha256": "0" * 64})
+    assert _save(_load(tmp_path), monkeypatch, "zx", "https://example.org/listed") == 2
