@@ -21,7 +21,7 @@ from ..labelled import labels_sha256, real_features_bytes
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from . import store
-from .corpus import Corpus, match_lexicon, submission_pairs
+from .corpus import Corpus, match_lexicon, submission_sentences
 from .lexicon import LexiconTagger
 from .model import LEXICON_WEIGHT, PASSAGE_WEIGHT, RELATIVE, CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
@@ -361,19 +361,21 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
 
 
 def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
-    """Every submission's sentences (:func:`submission_pairs`), tokenised once as a :class:`Corpus`."""
+    """Every submission's sentences (:func:`submission_sentences`), tokenised once as a :class:`Corpus`."""
     n = len(subs)
     columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
     cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
     text = subs["text"].tolist() if "text" in subs.columns else [""] * n
-    it = range(n)
     if progress:
         from tqdm import tqdm
 
-        it = tqdm(it, desc="split", unit="submission")
-    docs = [submission_pairs(columns, cited, text, i) for i in it]
+        with tqdm(total=n, desc="split", unit="submission") as bar:
+            sentences, sections, counts = submission_sentences(columns, cited, text)
+            bar.update(n)
+    else:
+        sentences, sections, counts = submission_sentences(columns, cited, text)
     clock.lap("split")
-    corpus = Corpus(docs)
+    corpus = Corpus.from_sentences(sentences, sections, counts)
     clock.lap("tokenise")
     return corpus
 
