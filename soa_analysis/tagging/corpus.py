@@ -517,19 +517,19 @@ def model_matrix(vectorizer, corpus: Corpus):
     nS = max(len(corpus.stems), 1)
     # variant id = stem id * 2 + negated
     uni_neg, uni_stem, uni_col, bi_neg, bi_stem, bcols = _vocabulary_parts(vectorizer)
-    at = pd.Index(corpus.stems, dtype=object)
+    stems = pa.array(corpus.stems, type=pa.large_string())
+
+    def stem_ids(values):  # each value's position in corpus.stems (unique), -1 when absent
+        return pc.index_in(values, value_set=stems).fill_null(-1).to_numpy().astype(np.int64)
+
     col_var = np.full(2 * nS, -1, dtype=np.int64)
-    v = at.get_indexer(uni_stem) if len(uni_stem) else np.zeros(0, np.int64)
+    v = stem_ids(uni_stem)
     ok = v >= 0
     col_var[v[ok] * 2 + uni_neg[ok]] = uni_col[ok]
-    if len(bcols):
-        vx = at.get_indexer(bi_stem[0])
-        vy = at.get_indexer(bi_stem[1])
-        ok = (vx >= 0) & (vy >= 0)
-        bkeys = (vx[ok] * 2 + bi_neg[0][ok]) * 2 * nS + vy[ok] * 2 + bi_neg[1][ok]
-        bcols = bcols[ok]
-    else:
-        bkeys = np.zeros(0, np.int64)
+    vx, vy = stem_ids(bi_stem[0]), stem_ids(bi_stem[1])
+    ok = (vx >= 0) & (vy >= 0)
+    bkeys = (vx[ok] * 2 + bi_neg[0][ok]) * 2 * nS + vy[ok] * 2 + bi_neg[1][ok]
+    bcols = bcols[ok]
     o = np.argsort(bkeys)
     bkeys, bcols = bkeys[o], bcols[o]
     content = np.flatnonzero(corpus.type_content[corpus.tok_type]) if len(corpus.tok_type) else np.zeros(0, np.int64)
@@ -567,22 +567,19 @@ def _vocabulary_parts(vectorizer):
         kept = None
     if kept is not None and kept[0] is vocab and kept[1] == len(vocab):
         return kept[2]
-    uni, uni_col, bx, by, bi_col = [], [], [], [], []
-    for feat, col in vocab.items():
-        if " " in feat:
-            x, y = feat.split(" ", 1)
-            bx.append(x), by.append(y), bi_col.append(col)
-        else:
-            uni.append(feat), uni_col.append(col)
+    feats = pa.array(list(vocab), type=pa.large_string())
+    cols = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+    bigram = pc.match_substring(feats, " ").to_numpy(zero_copy_only=False)
 
-    def split(feats):
-        neg = np.array([f.startswith("not_") for f in feats], dtype=bool)
-        return neg, np.array([f[4:] if n else f for f, n in zip(feats, neg.tolist())], dtype=object)
+    def split(words):  # negated flags (int) and stems of "not_<stem>" / "<stem>" words
+        neg = pc.starts_with(words, "not_")
+        return (neg.to_numpy(zero_copy_only=False).astype(np.int64),
+                pc.if_else(neg, pc.utf8_slice_codeunits(words, 4), words))
 
-    uni_neg, uni_stem = split(uni)
-    (xn, xs), (yn, ys) = split(bx), split(by)
-    parts = (uni_neg.astype(np.int64), uni_stem, np.array(uni_col, dtype=np.int64), (xn.astype(np.int64), yn.astype(np.int64)),
-             (xs, ys), np.array(bi_col, dtype=np.int64))
+    uni_neg, uni_stem = split(feats.filter(pa.array(~bigram)))
+    pairs = pc.split_pattern(feats.filter(pa.array(bigram)), " ", max_splits=1)  # "<x> <y>" at its first space
+    (xn, xs), (yn, ys) = split(pc.list_element(pairs, 0)), split(pc.list_element(pairs, 1))
+    parts = (uni_neg, uni_stem, cols[~bigram], (xn, yn), (xs, ys), cols[bigram])
     with contextlib.suppress(TypeError):
         _VOCABULARY_PARTS[vectorizer] = (vocab, len(vocab), parts)
     return parts
