@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import __version__
 from ..datafiles import sha256_hex
@@ -504,23 +505,41 @@ def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: np.nd
 
 
 def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: np.ndarray) -> pd.DataFrame:
-    """tags rows of one taxonomy: one per submission x category."""
+    """tags rows of one taxonomy: one per submission x category (text columns as pandas text,
+    the repeated ones taken from their few values)."""
     tax = scored.taxonomy
     n, k = scored.assigned.shape
+    doc, cat, one = np.repeat(np.arange(n), k), np.tile(np.arange(k), n), np.zeros(n * k, dtype=np.int64)
     return pd.DataFrame({
-        "submission_id": np.repeat(ids, k),
-        "taxonomy": tax.name,
-        "priority": np.tile(np.array(tax.ids, dtype=object), n),
-        "label": np.tile(np.array([c.label for c in tax.categories], dtype=object), n),
+        "submission_id": _text(ids, doc),
+        "taxonomy": _text([tax.name], one),
+        "priority": _text(tax.ids, cat),
+        "label": _text([c.label for c in tax.categories], cat),
         "score": scored.scores.combined.ravel().round(6),
         "assigned": scored.assigned.ravel(),
         "threshold": scored.applied().astype(float).ravel(),
         "lexicon_score": scored.scores.matches.scores.ravel().round(6),
         "model_score": scored.scores.model.ravel().round(6) if scored.model is not None else np.full(n * k, np.nan),
-        "method": scored.method,
-        "evidence": evidence_text,
-        "taxonomy_version": tax.version,
+        "method": _text([scored.method], one),
+        "evidence": _text(evidence_text),
+        "taxonomy_version": _text([tax.version], one),
     }, columns=TAG_COLUMNS)
+
+
+_TEXT = pd.StringDtype()
+
+
+def _text(values, at: np.ndarray | None = None) -> pd.arrays.ArrowStringArray | pd.Series:
+    """``values`` (taken at the positions ``at`` when given) as a pandas text column, as
+    ``astype("string")`` makes it: built by Arrow from the distinct values when they are all
+    strings (no Python string per row)."""
+    values = values if isinstance(values, np.ndarray) and values.dtype == object else np.array(list(values), dtype=object)
+    if all(t is str for t in set(map(type, values.tolist()))):
+        arr = pa.array(values, type=pa.large_string())
+        if at is not None:
+            arr = arr.take(pa.array(at))
+        return _TEXT.__from_arrow__(pa.chunked_array([arr], type=pa.large_string()))
+    return pd.Series(values if at is None else values[at], dtype=object).astype("string")
 
 
 def _objects(values: list) -> np.ndarray:
