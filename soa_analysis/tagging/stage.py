@@ -85,6 +85,16 @@ def _clip(sentence: str) -> str:
     return sentence if len(sentence) <= 220 else sentence[:217] + "..."
 
 
+def _clipped(sentences: np.ndarray) -> np.ndarray:
+    """:func:`_clip` of each of ``sentences`` (an object array, changed in place and returned):
+    only the long ones are touched."""
+    lengths = np.fromiter(map(len, sentences.tolist()), dtype=np.int64, count=len(sentences))
+    long = np.flatnonzero(lengths > 220)
+    if len(long):
+        sentences[long] = [_clip(s) for s in sentences[long].tolist()]
+    return sentences
+
+
 _SD = object
 
 
@@ -108,7 +118,7 @@ def _evidence_strings(lm, cell, sections, sentences, size: int, limit=3) -> np.n
     sent_ix = lm.hit_sent[top]
     sec_codes, sec_names = pd.factorize(sections[sent_ix])
     su, sinv = np.unique(sent_ix, return_inverse=True)
-    clipped = np.array([_clip(s) for s in sentences[su]], dtype=_SD)[sinv]
+    clipped = _clipped(sentences[su])[sinv]
     part = add(add(add(add(acc, " in "), np.array(list(sec_names), dtype=_SD)[sec_codes]), ': "'), add(clipped, '"'))
     out = np.full(size, "", dtype=_SD)
     r, c = rank[top], cell[top]
@@ -551,10 +561,10 @@ def _objects(values: list) -> np.ndarray:
 
 def _evidence_frame(parts: list[dict]) -> pd.DataFrame:
     """tag_evidence as a DataFrame (text columns as pandas strings, lists as Python lists)."""
-    if parts:
-        df = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in EVIDENCE_COLUMNS})
-    else:
-        df = pd.DataFrame({c: np.array([], dtype=object) for c in EVIDENCE_COLUMNS})
-    for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method"):
-        df[c] = df[c].astype("string")
+    text = ("submission_id", "taxonomy", "priority", "section", "sentence", "method")
+    cols = {c: np.concatenate([p[c] for p in parts]) if parts else np.array([], dtype=object) for c in EVIDENCE_COLUMNS}
+    index = pd.RangeIndex(len(cols["submission_id"]))
+    # each column given its type (no inference over the object columns)
+    df = pd.DataFrame({c: pd.Series(_text(v) if c in text else v, index=index, dtype="string" if c in text else v.dtype,
+                                    copy=False) for c, v in cols.items()}, index=index)
     return df.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})
