@@ -284,6 +284,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
                                                           "params": params})
     plan = plan_tables(processed_dir, "tag", subs, fp, full=full)
     todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
+    clock.lap("plan")
     if engine is not None and len(todo):
         tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
     else:  # a part of the submissions at a time: memory bounded whatever the corpus
