@@ -11,8 +11,9 @@ in the same process:
   Both run in this one process on one core: the stage starts no threads or processes.
 
 Prints tokens per second of each, the ratio (target: tagging <= 2x the TF-IDF time), the
-same ratio of CPU seconds (steadier on a shared machine) and the peak resident memory. Run: ``.venv/bin/python benchmarks/bench_tag.py [N [REPEATS]]``
-(best of REPEATS=3 interleaved runs of each, since the machine is shared).
+same ratio of CPU seconds (steadier on a shared machine) and the peak resident memory.
+Run: ``.venv/bin/python benchmarks/bench_tag.py [N [REPEATS]]`` (best of REPEATS=3 interleaved
+runs of each, since the machine is shared).
 """
 
 from __future__ import annotations
