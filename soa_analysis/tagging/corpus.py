@@ -5,11 +5,13 @@ Python objects per sentence and per token; that is clear, and it is what the tag
 single documents and training. For a whole submissions table the stage uses this module
 instead, which computes the same results with a few passes over numpy arrays:
 
-* :class:`Corpus` splits the submissions into sentences (:func:`text.split_sentences`),
-  joins all sentences with a separator and tokenises the lot with **one** ``findall`` of
-  :data:`text.WORD_RE`; token types and stems become integer ids (``pandas.factorize``).
-  Negation and hedge flags are computed, sentence by sentence, only for the few sentences
-  holding a cue word.
+* :func:`submission_sentences` splits the submissions into sentences (:func:`text.split_sentences`),
+  flat; :class:`Corpus` tokenises them (:func:`tokenise`): Arrow splits the sentences at
+  spaces, each distinct piece is tokenised once by :data:`text.WORD_RE` and the tokens are
+  gathered by array indexing (one ``findall`` over all sentences joined by a separator, the
+  reference, when Arrow cannot hold the text); token types and stems become integer ids.
+  Negation and hedge flags are computed only for the sentences holding a cue word, once per
+  distinct sentence.
 * :func:`match_lexicon` finds every taxonomy phrase at once by walking a prefix trie of the
   phrases' stem ids level by level over candidate positions, then resolves overlaps
   (longest first, exclusions, negation, hedges) and scores with vectorised group
