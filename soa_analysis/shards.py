@@ -11,6 +11,8 @@ files that is most of a re-run. Here the keys (hex SHA-256 digests) are spread o
 - it rewrites only the shards whose set of keys changed (a unit key fixes its results, so a
   shard with the same keys holds the same results), and removes shards none of its keys fall
   in, so the cache holds the last run's units and never grows;
+- a shard about to be written with the bytes it already holds (a full run over unchanged input)
+  is left as it is: replacing a file costs the file system far more than reading it;
 - each shard is written atomically (:func:`soa_analysis.io.atomic_path`), compressed (zstd,
   through pyarrow: pickled tables are about seven times smaller) and starts with the SHA-256 of
   what follows: a shard that is truncated, damaged or not ours is ignored (its units are
@@ -52,6 +54,17 @@ def shard_of(key: str) -> str:
     '3f'
     """
     return key[:SHARD_HEX]
+
+
+def _holds(path: Path, head: bytes, body: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``head + body``. Replacing a file costs the file
+    system far more than reading one (on ext4 a rename over a file waits for the new file's data
+    to reach the disk), so a shard is compared before it is written again."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(head)) == head and fh.read(len(body) + 1) == body
+    except OSError:
+        return False
 
 
 class ShardStore:
@@ -120,10 +133,12 @@ class ShardStore:
         payload = pickle.dumps({"keys": keys, "data": data}, protocol=pickle.HIGHEST_PROTOCOL)
         body = len(payload).to_bytes(8, "little") + _codec().compress(payload, asbytes=True)
         del payload
+        head = _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n"
         dest = self.path(shard)
-        with atomic_path(dest, ".tmp") as tmp, open(tmp, "wb") as fh:
-            fh.write(_MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n")
-            fh.write(body)
+        if not _holds(dest, head, body):  # the same bytes already there (a full run over unchanged input): kept
+            with atomic_path(dest, ".tmp") as tmp, open(tmp, "wb") as fh:
+                fh.write(head)
+                fh.write(body)
         self.held[shard] = frozenset(keys)
         return dest
 

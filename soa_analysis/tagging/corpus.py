@@ -5,11 +5,13 @@ Python objects per sentence and per token; that is clear, and it is what the tag
 single documents and training. For a whole submissions table the stage uses this module
 instead, which computes the same results with a few passes over numpy arrays:
 
-* :class:`Corpus` splits the submissions into sentences (:func:`text.split_sentences`),
-  joins all sentences with a separator and tokenises the lot with **one** ``findall`` of
-  :data:`text.WORD_RE`; token types and stems become integer ids (``pandas.factorize``).
-  Negation and hedge flags are computed, sentence by sentence, only for the few sentences
-  holding a cue word.
+* :func:`submission_sentences` splits the submissions into sentences (:func:`text.split_sentences`),
+  flat; :class:`Corpus` tokenises them (:func:`tokenise`): Arrow splits the sentences at
+  spaces, each distinct piece is tokenised once by :data:`text.WORD_RE` and the tokens are
+  gathered by array indexing (one ``findall`` over all sentences joined by a separator, the
+  reference, when Arrow cannot hold the text); token types and stems become integer ids.
+  Negation and hedge flags are computed only for the sentences holding a cue word, once per
+  distinct sentence.
 * :func:`match_lexicon` finds every taxonomy phrase at once by walking a prefix trie of the
   phrases' stem ids level by level over candidate positions, then resolves overlaps
   (longest first, exclusions, negation, hedges) and scores with vectorised group
@@ -24,11 +26,15 @@ A test keeps these results equal to the per-sentence reference on hand-made docu
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import weakref
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from ..schema import narrative_parts
@@ -45,10 +51,12 @@ from .text import (
     stems,
 )
 
-__all__ = ["Corpus", "LexiconMatches", "match_lexicon", "model_matrix", "submission_pairs"]
+__all__ = ["Corpus", "LexiconMatches", "match_lexicon", "model_matrix", "submission_pairs", "submission_sentences",
+           "tokenise"]
 
 _SEP = "\x1e"  # record separator: never part of a token
-_TOKEN_OR_SEP_ANY_CASE = re.compile(WORD_RE.pattern.replace("[a-z]", "[A-Za-z]") + "|\x1e")
+_TOKEN_ANY_CASE = re.compile(WORD_RE.pattern.replace("[a-z]", "[A-Za-z]"))
+_TOKEN_OR_SEP_ANY_CASE = re.compile(_TOKEN_ANY_CASE.pattern + "|\x1e")
 
 
 class Corpus:
@@ -81,46 +89,34 @@ class Corpus:
             for sec, s in pairs:
                 sections.append(sec)
                 sentences.append(s)
-        big = _SEP.join(sentences)
-        if big.count(_SEP) != max(len(sentences) - 1, 0):  # a separator inside the text: blank it out
-            big = _SEP.join(s.replace(_SEP, " ") for s in sentences)
-        if "\u2019" in big or "\u2018" in big:
-            big = big.replace("\u2019", "'").replace("\u2018", "'")
-        # Tokens of the lower-cased text are the lower-cased tokens of the text (A-Z and a-z
-        # pair up; no other character lower-cases into a token character, except two that
-        # send the text down the slow road), so only the token types are lower-cased.
-        if "\u0130" in big or "\u212a" in big:
-            big = big.lower()
-        toks = _TOKEN_OR_SEP_ANY_CASE.findall(big) if sentences else []
-        codes, types = pd.factorize(np.array(toks, dtype=object)) if toks else (np.zeros(0, np.int64), np.array([], dtype=object))
-        del toks, big
-        lower_codes, types = pd.factorize(np.array([t.lower() for t in types], dtype=object))
-        codes = lower_codes[codes] if len(codes) else codes
-        types = np.asarray(types, dtype=object)
-        sep_code = -1
-        hits = np.flatnonzero(types == _SEP)
-        if len(hits):
-            sep_code = int(hits[0])
-        is_sep = codes == sep_code
-        # tokens per raw sentence: separators split the stream
-        sep_pos = np.flatnonzero(is_sep)
+        self._build(sentences, sections, counts)
+
+    @classmethod
+    def from_sentences(cls, sentences: list[str], sections: list[str], counts) -> "Corpus":
+        """The corpus of documents given flat: every document's sentences in order, each
+        sentence's section, and the number of sentences of each document
+        (``Corpus(docs)`` of the same documents)."""
+        corpus = cls.__new__(cls)
+        corpus._build(sentences, sections, np.asarray(counts, dtype=np.int64))
+        return corpus
+
+    def _build(self, sentences: list[str], sections: list[str], counts: np.ndarray) -> None:
+        codes, types, raw_len = tokenise(sentences)
         n_raw = len(sentences)
-        bounds = np.concatenate(([0], sep_pos + 1, [len(codes) + 1])) if n_raw else np.zeros(1, np.int64)
-        raw_len = (np.diff(bounds) - 1) if n_raw else np.zeros(0, np.int64)
+        n_docs = len(counts)
         keep = raw_len > 0
-        codes = codes[~is_sep]
         self.types = types
-        self.tok_type = codes.astype(np.int64)
+        self.tok_type = codes
         kept_idx = np.flatnonzero(keep)
         all_kept = len(kept_idx) == n_raw
         self.sentences = sentences if all_kept else [sentences[j] for j in kept_idx]
         self.sections = sections if all_kept else [sections[j] for j in kept_idx]
         lens = raw_len[keep]
         self.sent_tok = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
-        raw_doc = np.repeat(np.arange(len(docs)), counts)
+        raw_doc = np.repeat(np.arange(n_docs), counts)
         self.sent_doc = raw_doc[keep]
-        self.n_docs = len(docs)
-        self.doc_sent = np.searchsorted(self.sent_doc, np.arange(len(docs) + 1)).astype(np.int64)
+        self.n_docs = n_docs
+        self.doc_sent = np.searchsorted(self.sent_doc, np.arange(n_docs + 1)).astype(np.int64)
         self.n_sent = len(self.sentences)
         n_tok = len(self.tok_type)
         self.tok_sent = np.repeat(np.arange(self.n_sent), lens)
@@ -142,15 +138,37 @@ class Corpus:
         self.negated = np.zeros(n_tok, dtype=bool)
         self.hedged = np.zeros(n_tok, dtype=bool)
         if n_tok and type_cue.any():
-            for s in np.unique(self.tok_sent[type_cue[self.tok_type]]).tolist():
-                flags = cue_flags(self.sentences[s], self.tokens(s))
-                if flags is not None:
-                    a, b = self.sent_tok[s], self.sent_tok[s + 1]
-                    self.negated[a:b] = flags[0]
-                    self.hedged[a:b] = flags[1]
+            self._cues(np.unique(self.tok_sent[type_cue[self.tok_type]]))
         sec_codes, self.section_names = pd.factorize(np.array(self.sections, dtype=object)) \
             if self.n_sent else (np.zeros(0, np.int64), np.array([], dtype=object))
         self.sent_section = sec_codes.astype(np.int64)
+
+    def _cues(self, cued: np.ndarray) -> None:
+        """Set :attr:`negated` and :attr:`hedged` for the sentences ``cued`` (those holding a
+        cue word), by :func:`text.cue_flags`, once per distinct sentence text."""
+        start, end = self.sent_tok[cued], self.sent_tok[cued + 1]
+        lens = end - start
+        at = np.repeat(start - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()), dtype=np.int64)
+        toks = self.types[self.tok_type[at]].tolist()
+        negated: list[bool] = []
+        hedged: list[bool] = []
+        seen: dict[str, tuple | None] = {}
+        pos = 0
+        for s, n in zip(cued.tolist(), lens.tolist()):
+            sentence = self.sentences[s]
+            if sentence in seen:  # the same text: the same tokens and flags
+                flags = seen[sentence]
+            else:
+                flags = seen[sentence] = cue_flags(sentence, toks[pos:pos + n])
+            pos += n
+            if flags is None:
+                negated += [False] * n
+                hedged += [False] * n
+            else:
+                negated += flags[0]
+                hedged += flags[1]
+        self.negated[at] = negated
+        self.hedged[at] = hedged
 
     def tokens(self, s: int) -> list[str]:
         """The word tokens of sentence ``s`` (as :func:`text.words` gives them)."""
@@ -169,6 +187,97 @@ class Corpus:
         """Per sentence: the weight of its section in ``mapping`` (1.0 when absent)."""
         w = np.array([mapping.get(n, 1.0) for n in self.section_names], dtype=float)
         return w[self.sent_section] if self.n_sent else np.zeros(0)
+
+
+def tokenise(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The word tokens of ``sentences`` (:func:`text.words` of each) as type ids.
+
+    Returns the type id of every token, sentence after sentence (``int64``); the types
+    (lower case, first seen first; with the separator ``"\\x1e"`` after the types of the first
+    sentence when there are several sentences, where :func:`_tokenise_joined` meets it); and
+    the number of tokens of each sentence.
+
+    The sentences are split at spaces (no token holds one) by Arrow and each distinct
+    piece is tokenised once (:func:`_tokenise_pieces`): a corpus repeats its pieces, words with
+    their punctuation, many times. Text Arrow cannot hold (lone surrogates) is tokenised by
+    one regular expression pass over all sentences joined (:func:`_tokenise_joined`), which
+    gives the same arrays (a test holds the two equal).
+    """
+    try:
+        return _tokenise_pieces(sentences)
+    except (UnicodeError, pa.ArrowException):
+        return _tokenise_joined(sentences)
+
+
+def _tokenise_joined(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`tokenise` by one ``findall`` of :data:`text.WORD_RE` over all sentences joined by a separator."""
+    big = _SEP.join(sentences)
+    if big.count(_SEP) != max(len(sentences) - 1, 0):  # a separator inside the text: blank it out
+        big = _SEP.join(s.replace(_SEP, " ") for s in sentences)
+    if "\u2019" in big or "\u2018" in big:
+        big = big.replace("\u2019", "'").replace("\u2018", "'")
+    # Tokens of the lower-cased text are the lower-cased tokens of the text (A-Z and a-z
+    # pair up; no other character lower-cases into a token character, except two that
+    # send the text down the slow road), so only the token types are lower-cased.
+    if "\u0130" in big or "\u212a" in big:
+        big = big.lower()
+    toks = _TOKEN_OR_SEP_ANY_CASE.findall(big) if sentences else []
+    codes, types = pd.factorize(np.array(toks, dtype=object)) if toks else (np.zeros(0, np.int64), np.array([], dtype=object))
+    del toks, big
+    lower_codes, types = pd.factorize(np.array([t.lower() for t in types], dtype=object))
+    codes = lower_codes[codes] if len(codes) else codes
+    types = np.asarray(types, dtype=object)
+    sep_code = -1
+    hits = np.flatnonzero(types == _SEP)
+    if len(hits):
+        sep_code = int(hits[0])
+    is_sep = codes == sep_code
+    # tokens per raw sentence: separators split the stream
+    sep_pos = np.flatnonzero(is_sep)
+    n_raw = len(sentences)
+    bounds = np.concatenate(([0], sep_pos + 1, [len(codes) + 1])) if n_raw else np.zeros(1, np.int64)
+    raw_len = (np.diff(bounds) - 1) if n_raw else np.zeros(0, np.int64)
+    return codes[~is_sep].astype(np.int64), types, raw_len.astype(np.int64)
+
+
+def _tokenise_pieces(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`tokenise` by pieces between spaces: Arrow splits the sentences and finds
+    the distinct pieces; each distinct piece is tokenised once, and every sentence's tokens
+    are gathered from its pieces' by array indexing."""
+    n_raw = len(sentences)
+    if not n_raw:
+        return np.zeros(0, np.int64), np.array([], dtype=object), np.zeros(0, np.int64)
+    # pieces between spaces (any other white space stays in a piece, where it parts tokens as before)
+    lists = pc.split_pattern(pa.array(sentences, type=pa.large_string()), pattern=" ")
+    sent_piece = lists.offsets.to_numpy().astype(np.int64)  # pieces of sentence j: sent_piece[j]:sent_piece[j + 1]
+    sent_piece -= sent_piece[0]
+    encoded = pc.dictionary_encode(lists.flatten())
+    piece_code = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    distinct = encoded.dictionary.to_pylist()
+    lower = any("\u0130" in p or "\u212a" in p for p in distinct)  # the slow road of _tokenise_joined
+    findall = _TOKEN_ANY_CASE.findall
+    toks: list[str] = []
+    n_toks = np.zeros(len(distinct), dtype=np.int64)
+    for j, p in enumerate(distinct):
+        if "\u2019" in p or "\u2018" in p:
+            p = p.replace("\u2019", "'").replace("\u2018", "'")
+        got = findall(p.lower() if lower else p)
+        n_toks[j] = len(got)
+        toks += got
+    type_of, types = pd.factorize(np.array([t.lower() for t in toks], dtype=object)) if toks \
+        else (np.zeros(0, np.int64), np.array([], dtype=object))
+    types = np.asarray(types, dtype=object)
+    first = np.concatenate(([0], np.cumsum(n_toks)))  # tokens of distinct piece j: first[j]:first[j + 1]
+    per_piece = n_toks[piece_code]
+    at = np.concatenate(([0], np.cumsum(per_piece)))  # tokens of piece k in the stream: at[k]:at[k + 1]
+    idx = np.repeat(first[piece_code] - at[:-1], per_piece) + np.arange(at[-1], dtype=np.int64)
+    codes = type_of[idx].astype(np.int64)
+    raw_len = at[sent_piece[1:]] - at[sent_piece[:-1]]
+    if n_raw > 1:  # where the joined stream meets its first separator: after the first sentence's types
+        p = int(codes[:raw_len[0]].max()) + 1 if raw_len[0] else 0
+        types = np.insert(types, p, _SEP)
+        codes[codes >= p] += 1
+    return codes, types, raw_len
 
 
 class LexiconMatches:
@@ -407,24 +516,22 @@ def model_matrix(vectorizer, corpus: Corpus):
     consecutive content stems within a sentence).
     """
     vocab = vectorizer.vocabulary_
-    sid = corpus.stem_id
     nS = max(len(corpus.stems), 1)
     # variant id = stem id * 2 + negated
+    uni_neg, uni_stem, uni_col, bi_neg, bi_stem, bcols = _vocabulary_parts(vectorizer)
+    stems = pa.array(corpus.stems, type=pa.large_string())
+
+    def stem_ids(values):  # each value's position in corpus.stems (unique), -1 when absent
+        return pc.index_in(values, value_set=stems).fill_null(-1).to_numpy().astype(np.int64)
+
     col_var = np.full(2 * nS, -1, dtype=np.int64)
-    bkeys, bcols = [], []
-    for feat, col in vocab.items():
-        if " " in feat:
-            x, y = feat.split(" ", 1)
-            vx, vy = _variant(x, sid), _variant(y, sid)
-            if vx >= 0 and vy >= 0:
-                bkeys.append(vx * 2 * nS + vy)
-                bcols.append(col)
-        else:
-            v = _variant(feat, sid)
-            if v >= 0:
-                col_var[v] = col
-    bkeys = np.array(bkeys, dtype=np.int64)
-    bcols = np.array(bcols, dtype=np.int64)
+    v = stem_ids(uni_stem)
+    ok = v >= 0
+    col_var[v[ok] * 2 + uni_neg[ok]] = uni_col[ok]
+    vx, vy = stem_ids(bi_stem[0]), stem_ids(bi_stem[1])
+    ok = (vx >= 0) & (vy >= 0)
+    bkeys = (vx[ok] * 2 + bi_neg[0][ok]) * 2 * nS + vy[ok] * 2 + bi_neg[1][ok]
+    bcols = bcols[ok]
     o = np.argsort(bkeys)
     bkeys, bcols = bkeys[o], bcols[o]
     content = np.flatnonzero(corpus.type_content[corpus.tok_type]) if len(corpus.tok_type) else np.zeros(0, np.int64)
@@ -446,10 +553,38 @@ def model_matrix(vectorizer, corpus: Corpus):
     return vectorizer._tfidf.transform(X, copy=False)
 
 
-def _variant(feat: str, sid: dict) -> int:
-    neg = feat.startswith("not_")
-    s = sid.get(feat[4:] if neg else feat, -1)
-    return -1 if s < 0 else s * 2 + int(neg)
+# A fitted vectoriser's vocabulary split into its parts, once per vocabulary (the stage builds
+# the matrix of every part of the submissions with the same vectoriser).
+_VOCABULARY_PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _vocabulary_parts(vectorizer):
+    """The vectoriser's features as arrays: unigrams (negated flag, stem, column) and bigrams
+    (negated flags and stems of both words, column). A feature ``not_<stem>`` is the negated
+    variant of ``<stem>``; a bigram is ``"<x> <y>"`` (split at its first space)."""
+    vocab = vectorizer.vocabulary_
+    try:
+        kept = _VOCABULARY_PARTS.get(vectorizer)
+    except TypeError:  # not weakly referenceable: worked out every time
+        kept = None
+    if kept is not None and kept[0] is vocab and kept[1] == len(vocab):
+        return kept[2]
+    feats = pa.array(list(vocab), type=pa.large_string())
+    cols = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+    bigram = pc.match_substring(feats, " ").to_numpy(zero_copy_only=False)
+
+    def split(words):  # negated flags (int) and stems of "not_<stem>" / "<stem>" words
+        neg = pc.starts_with(words, "not_")
+        return (neg.to_numpy(zero_copy_only=False).astype(np.int64),
+                pc.if_else(neg, pc.utf8_slice_codeunits(words, 4), words))
+
+    uni_neg, uni_stem = split(feats.filter(pa.array(~bigram)))
+    pairs = pc.split_pattern(feats.filter(pa.array(bigram)), " ", max_splits=1)  # "<x> <y>" at its first space
+    (xn, xs), (yn, ys) = split(pc.list_element(pairs, 0)), split(pc.list_element(pairs, 1))
+    parts = (uni_neg, uni_stem, cols[~bigram], (xn, yn), (xs, ys), cols[bigram])
+    with contextlib.suppress(TypeError):
+        _VOCABULARY_PARTS[vectorizer] = (vocab, len(vocab), parts)
+    return parts
 
 
 def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) -> list[tuple[str, str]]:
@@ -464,3 +599,35 @@ def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) 
     if c is not None and not isinstance(c, str):
         pairs.extend(("outcomes_cited", str(x)) for x in c if str(x).strip())
     return pairs
+
+
+def submission_sentences(columns: dict[str, list], cited: list, text: list) -> tuple[list[str], list[str], np.ndarray]:
+    """Every document's (section, sentence) pairs (:func:`submission_pairs` of each), flat: the
+    sentences, their sections and the number of sentences of each document, as
+    :meth:`Corpus.from_sentences` takes them.
+
+    ``columns`` maps section names, in :data:`schema.SECTION_COLUMNS` order, to their values.
+    """
+    n = len(text)
+    sentences: list[str] = []
+    sections: list[str] = []
+    counts = np.zeros(n, dtype=np.int64)
+    named = list(columns.items())
+    for i in range(n):
+        before = len(sentences)
+        # the filled sections (stripped text not empty), as narrative_parts finds them
+        parts = [(sec, v) for sec, vals in named if isinstance(v := vals[i], str) and v and not v.isspace()]
+        if not any(sec != "title" for sec, _ in parts):  # no narrative section: the title and the whole text
+            t = text[i]
+            parts = narrative_parts({sec: vals[i] for sec, vals in named}, t if isinstance(t, str) else str(t or ""))
+        for sec, txt in parts:
+            got = split_sentences(txt)
+            sentences += got
+            sections += [sec] * len(got)
+        c = cited[i]
+        if c is not None and not isinstance(c, str):
+            got = [str(x) for x in c if str(x).strip()]
+            sentences += got
+            sections += ["outcomes_cited"] * len(got)
+        counts[i] = len(sentences) - before
+    return sentences, sections, counts

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import __version__
 from ..datafiles import sha256_hex
@@ -21,7 +22,7 @@ from ..labelled import labels_sha256, real_features_bytes
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from . import store
-from .corpus import Corpus, match_lexicon, submission_pairs
+from .corpus import Corpus, match_lexicon, submission_sentences
 from .lexicon import LexiconTagger
 from .model import LEXICON_WEIGHT, PASSAGE_WEIGHT, RELATIVE, CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
@@ -84,6 +85,16 @@ def _clip(sentence: str) -> str:
     return sentence if len(sentence) <= 220 else sentence[:217] + "..."
 
 
+def _clipped(sentences: np.ndarray) -> np.ndarray:
+    """:func:`_clip` of each of ``sentences`` (an object array, changed in place and returned):
+    only the long ones are touched."""
+    lengths = np.fromiter(map(len, sentences.tolist()), dtype=np.int64, count=len(sentences))
+    long = np.flatnonzero(lengths > 220)
+    if len(long):
+        sentences[long] = [_clip(s) for s in sentences[long].tolist()]
+    return sentences
+
+
 _SD = object
 
 
@@ -107,7 +118,7 @@ def _evidence_strings(lm, cell, sections, sentences, size: int, limit=3) -> np.n
     sent_ix = lm.hit_sent[top]
     sec_codes, sec_names = pd.factorize(sections[sent_ix])
     su, sinv = np.unique(sent_ix, return_inverse=True)
-    clipped = np.array([_clip(s) for s in sentences[su]], dtype=_SD)[sinv]
+    clipped = _clipped(sentences[su])[sinv]
     part = add(add(add(add(acc, " in "), np.array(list(sec_names), dtype=_SD)[sec_codes]), ': "'), add(clipped, '"'))
     out = np.full(size, "", dtype=_SD)
     r, c = rank[top], cell[top]
@@ -273,6 +284,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
                                                           "params": params})
     plan = plan_tables(processed_dir, "tag", subs, fp, full=full)
     todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
+    clock.lap("plan")
     if engine is not None and len(todo):
         tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
     else:  # a part of the submissions at a time: memory bounded whatever the corpus
@@ -361,19 +373,21 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
 
 
 def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
-    """Every submission's sentences (:func:`submission_pairs`), tokenised once as a :class:`Corpus`."""
+    """Every submission's sentences (:func:`submission_sentences`), tokenised once as a :class:`Corpus`."""
     n = len(subs)
     columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
     cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
     text = subs["text"].tolist() if "text" in subs.columns else [""] * n
-    it = range(n)
     if progress:
         from tqdm import tqdm
 
-        it = tqdm(it, desc="split", unit="submission")
-    docs = [submission_pairs(columns, cited, text, i) for i in it]
+        with tqdm(total=n, desc="split", unit="submission") as bar:
+            sentences, sections, counts = submission_sentences(columns, cited, text)
+            bar.update(n)
+    else:
+        sentences, sections, counts = submission_sentences(columns, cited, text)
     clock.lap("split")
-    corpus = Corpus(docs)
+    corpus = Corpus.from_sentences(sentences, sections, counts)
     clock.lap("tokenise")
     return corpus
 
@@ -502,23 +516,41 @@ def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: np.nd
 
 
 def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: np.ndarray) -> pd.DataFrame:
-    """tags rows of one taxonomy: one per submission x category."""
+    """tags rows of one taxonomy: one per submission x category (text columns as pandas text,
+    the repeated ones taken from their few values)."""
     tax = scored.taxonomy
     n, k = scored.assigned.shape
+    doc, cat, one = np.repeat(np.arange(n), k), np.tile(np.arange(k), n), np.zeros(n * k, dtype=np.int64)
     return pd.DataFrame({
-        "submission_id": np.repeat(ids, k),
-        "taxonomy": tax.name,
-        "priority": np.tile(np.array(tax.ids, dtype=object), n),
-        "label": np.tile(np.array([c.label for c in tax.categories], dtype=object), n),
+        "submission_id": _text(ids, doc),
+        "taxonomy": _text([tax.name], one),
+        "priority": _text(tax.ids, cat),
+        "label": _text([c.label for c in tax.categories], cat),
         "score": scored.scores.combined.ravel().round(6),
         "assigned": scored.assigned.ravel(),
         "threshold": scored.applied().astype(float).ravel(),
         "lexicon_score": scored.scores.matches.scores.ravel().round(6),
         "model_score": scored.scores.model.ravel().round(6) if scored.model is not None else np.full(n * k, np.nan),
-        "method": scored.method,
-        "evidence": evidence_text,
-        "taxonomy_version": tax.version,
+        "method": _text([scored.method], one),
+        "evidence": _text(evidence_text),
+        "taxonomy_version": _text([tax.version], one),
     }, columns=TAG_COLUMNS)
+
+
+_TEXT = pd.StringDtype()
+
+
+def _text(values, at: np.ndarray | None = None) -> pd.arrays.ArrowStringArray | pd.Series:
+    """``values`` (taken at the positions ``at`` when given) as a pandas text column, as
+    ``astype("string")`` makes it: built by Arrow from the distinct values when they are all
+    strings (no Python string per row)."""
+    values = values if isinstance(values, np.ndarray) and values.dtype == object else np.array(list(values), dtype=object)
+    if all(t is str for t in set(map(type, values.tolist()))):
+        arr = pa.array(values, type=pa.large_string())
+        if at is not None:
+            arr = arr.take(pa.array(at))
+        return _TEXT.__from_arrow__(pa.chunked_array([arr], type=pa.large_string()))
+    return pd.Series(values if at is None else values[at], dtype=object).astype("string")
 
 
 def _objects(values: list) -> np.ndarray:
@@ -530,10 +562,10 @@ def _objects(values: list) -> np.ndarray:
 
 def _evidence_frame(parts: list[dict]) -> pd.DataFrame:
     """tag_evidence as a DataFrame (text columns as pandas strings, lists as Python lists)."""
-    if parts:
-        df = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in EVIDENCE_COLUMNS})
-    else:
-        df = pd.DataFrame({c: np.array([], dtype=object) for c in EVIDENCE_COLUMNS})
-    for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method"):
-        df[c] = df[c].astype("string")
+    text = ("submission_id", "taxonomy", "priority", "section", "sentence", "method")
+    cols = {c: np.concatenate([p[c] for p in parts]) if parts else np.array([], dtype=object) for c in EVIDENCE_COLUMNS}
+    index = pd.RangeIndex(len(cols["submission_id"]))
+    # each column given its type (no inference over the object columns)
+    df = pd.DataFrame({c: pd.Series(_text(v) if c in text else v, index=index, dtype="string" if c in text else v.dtype,
+                                    copy=False) for c, v in cols.items()}, index=index)
     return df.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})

@@ -1,0 +1,100 @@
+"""The tagging stage's fast paths against the straightforward ones they replace.
+
+* :func:`corpus.tokenise` (Arrow pieces between spaces, each distinct piece tokenised once) against
+  :func:`corpus._tokenise_joined` (one regular expression pass over all sentences joined);
+* :func:`corpus.submission_sentences` (flat lists) against :func:`corpus.submission_pairs` per document;
+* the corpus's cue flags (once per distinct sentence) against :func:`text.cue_flags` per sentence;
+* :func:`corpus.model_matrix` (vocabulary split by Arrow) against ``vectorizer.transform``.
+
+All text is FICTIONAL, made up for these tests.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from soa_analysis.tagging import analyse
+from soa_analysis.tagging.corpus import (
+    Corpus,
+    _tokenise_joined,
+    _tokenise_pieces,
+    model_matrix,
+    submission_pairs,
+    submission_sentences,
+    tokenise,
+)
+from soa_analysis.tagging.model import document_features
+from soa_analysis.tagging.text import cue_flags, words
+
+# characters and words that take the tokenisers down their every road: curly quotes, the joined
+# tokeniser's separator, the two letters that lower-case into ASCII, white space other than a space,
+# digits of other scripts, apostrophes and number punctuation, cue words and clause breaks
+_PIECES = st.sampled_from(list("abcXYZ '.,%-;:()\t\n\u00a0\u2019\u2018\x1e\u0130\u212a\u0663\u00a312") +
+                          ["don't", "isn\u2019t", "1,200.5%", "  ", "older", "People's", "not", "no", "might",
+                           "but", "rather than", "employment", "Glenbrae", "anti-social", "\u2013", "e.g."])
+_SENTENCES = st.lists(st.lists(_PIECES, max_size=25).map("".join), max_size=12)
+
+
+def _same(a, b):
+    for x, y in zip(a, b, strict=True):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SENTENCES)
+def test_tokenise_by_pieces_equals_the_joined_pass(sentences):
+    _same(_tokenise_pieces(sentences), _tokenise_joined(sentences))
+    codes, types, lens = tokenise(sentences)
+    assert [types[codes[a:b]].tolist() for a, b in zip(np.r_[0, np.cumsum(lens)[:-1]], np.cumsum(lens))] == \
+           [words(s.replace("\x1e", " ")) for s in sentences]
+
+
+def test_tokenise_falls_back_on_text_arrow_cannot_hold():
+    sentences = ["Older people (fictional) \udcff fell.", "Employment rose \u2019s."]
+    _same(tokenise(sentences), _tokenise_joined(sentences))
+
+
+_CELL = st.one_of(st.none(), st.just(""), st.just("  \n"), st.lists(_PIECES, max_size=30).map("".join),
+                  st.just("Falls fell. Dr. Brown (fictional) agreed.\n- An item\n\nOlder people e.g. in Glenbrae."))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_CELL, _CELL, _CELL, _CELL,
+                          st.one_of(st.none(), st.just("x"), st.lists(st.sampled_from(["", " ", "National Outcome 6"]),
+                                                                      max_size=3))),
+                min_size=1, max_size=6))
+def test_submission_sentences_equal_the_pairs_of_each_submission(rows):
+    columns = {"title": [r[0] for r in rows], "need": [r[1] for r in rows], "evidence": [r[2] for r in rows]}
+    text = [r[3] for r in rows]
+    cited = [r[4] for r in rows]
+    sentences, sections, counts = submission_sentences(columns, cited, text)
+    pairs = [submission_pairs(columns, cited, text, i) for i in range(len(rows))]
+    assert counts.tolist() == [len(p) for p in pairs]
+    assert list(zip(sections, sentences)) == [p for doc in pairs for p in doc]
+
+
+def test_repeated_sentences_keep_their_own_cue_flags():
+    cued = "It did not help employment, but helped older people (fictional)."
+    docs = [[("text", cued), ("text", "Jobs might possibly grow.")], [("need", cued)], [("text", cued), ("text", "None.")]]
+    corpus = Corpus(docs)
+    for s in range(corpus.n_sent):
+        toks = corpus.tokens(s)
+        flags = cue_flags(corpus.sentences[s], toks) or ([False] * len(toks), [False] * len(toks))
+        a, b = corpus.sent_tok[s], corpus.sent_tok[s + 1]
+        assert corpus.negated[a:b].tolist() == flags[0]
+        assert corpus.hedged[a:b].tolist() == flags[1]
+
+
+@pytest.mark.parametrize("extra", [[], ["not_"], ["not_older  peopl", "peopl not_older"], ["older"]])
+@settings(max_examples=40, deadline=None)
+@given(sentences=st.lists(st.lists(_PIECES, max_size=25).map("".join), min_size=1, max_size=8))
+def test_model_matrix_equals_the_vectoriser_transform(sentences, extra):
+    docs = [[("text", s) for s in sentences[: len(sentences) // 2]], [("text", s) for s in sentences[len(sentences) // 2:]]]
+    features = [document_features(analyse(d)) for d in docs]
+    vectorizer = TfidfVectorizer(analyzer=lambda f: f, sublinear_tf=True).fit(features + [extra + ["glen"]])
+    got = model_matrix(vectorizer, Corpus(docs))
+    assert (got != vectorizer.transform(features)).nnz == 0
+    assert (model_matrix(vectorizer, Corpus(docs)) != got).nnz == 0  # again, from the kept vocabulary parts
