@@ -207,13 +207,23 @@ def evidence_frames(subs: pd.DataFrame, *, grader: EvidenceGrader, tagger: Theme
     return out
 
 
+# The columns of the tag tables the consistency check reads (:func:`_consistency`): the only ones a
+# unit's key covers and a grading task carries (tag_evidence's phrase and token-span lists, a numpy
+# array a cell, cost seconds to digest and to pickle at 10,000 submissions and shape no row here).
+PRIORITY_TE_COLUMNS = ["submission_id", "taxonomy", "priority", "section", "sentence"]
+PRIORITY_TAG_COLUMNS = ["submission_id", "taxonomy", "priority", "assigned"]
+# and of the partners, the columns the follow-ups read (who acts: the partners' names)
+PARTNER_COLUMNS = ["submission_id", "name"]
+
+
 def _priority_rows(tags, tag_evidence):
     """The rows the consistency check reads, decided for the whole corpus: the national
     priorities' tag_evidence when the tagging stage wrote any tag_evidence, else their assigned
-    tags (None for a table it does not read)."""
+    tags (None for a table it does not read); only the columns it reads."""
     if tag_evidence is not None and len(tag_evidence):
-        return None, tag_evidence[tag_evidence["taxonomy"] == "priorities"]
-    t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)] if tags is not None else None
+        return None, tag_evidence.loc[tag_evidence["taxonomy"] == "priorities", PRIORITY_TE_COLUMNS]
+    t = tags.loc[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool), PRIORITY_TAG_COLUMNS] \
+        if tags is not None else None
     return t, None
 
 
@@ -496,6 +506,7 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
                 "themes": sha256_hex(repr(tagger.taxonomy_)), "sentence_model": model.sha256 if model else ""}
     # a submission's rows depend on its own row, partners and priority tags (consistency)
     prio_tags, prio_te = _priority_rows(tags, tag_evidence)
+    partners = partners[PARTNER_COLUMNS] if partners is not None else None
     fp = fingerprint("evidence", "soa_analysis.evidence.stage", {**fp_parts, "tag_inputs": [
         prio_tags is not None, prio_te is not None]})
     plan = plan_tables(processed_dir, "evidence", subs, fp, full=full,
