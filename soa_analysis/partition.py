@@ -57,7 +57,7 @@ from .shards import SHARD_HEX as SHARD_HEX_LEN
 from .shards import ShardStore, shard_of
 
 __all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
-           "Unit", "raw_file_units", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
+           "Unit", "raw_file_units", "raw_file_groups", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
@@ -484,6 +484,26 @@ def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] |
         parts[-1].extend([d, *extra_digest.get(sid, [])])
     for u, p in zip(units, parts):
         u.key = sha256_hex("\n".join(p))
+    return units
+
+
+def raw_file_groups(subs: pd.DataFrame) -> list[Unit]:
+    """The units of :func:`raw_file_units` without their keys (``key`` empty): the submissions grouped by
+    raw file, for cutting them into partitions before the keys (a digest of every row) are worked out.
+
+    Example
+    -------
+    >>> [(u.raw_file, u.ids) for u in raw_file_groups(pd.DataFrame({"submission_id": ["a", "b", "c"],
+    ...                                                               "raw_file": ["1", "1", "2"]}))]
+    [('1', ['a', 'b']), ('2', ['c'])]
+    """
+    sids = subs["submission_id"].astype(str).tolist()
+    files = subs["raw_file"].astype(str).tolist() if "raw_file" in subs.columns else sids
+    units: list[Unit] = []
+    for sid, f in zip(sids, files):
+        if not units or units[-1].raw_file != f:
+            units.append(Unit(f, []))
+        units[-1].ids.append(sid)
     return units
 
 

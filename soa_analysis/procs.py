@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import threading
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["cores", "pool_context", "partitions", "subs_partitions", "with_inputs", "combine_parts", "run_parts"]
@@ -70,18 +71,31 @@ def partitions(units: list, n: int) -> list[list]:
 
 def subs_partitions(subs: pd.DataFrame, units: list, n: int) -> list[pd.DataFrame]:
     """The rows of ``subs`` cut into at most ``n`` partitions of whole raw files (:func:`partitions`), in order."""
-    at = subs["submission_id"].astype(str)
-    return [subs[at.isin({s for u in part for s in u.ids})].reset_index(drop=True) for part in partitions(units, n)]
+    groups = [{s for u in part for s in u.ids} for part in partitions(units, n)]
+    return [subs.take(rows).reset_index(drop=True) for rows in _rows_by_group(subs, groups)]
 
 
 def with_inputs(parts: list[pd.DataFrame], inputs: dict) -> list[tuple[pd.DataFrame, dict]]:
     """Each partition with its submissions' rows of the other per-submission tables (``None`` stays ``None``)."""
-    out = []
-    for part in parts:
-        ids = set(part["submission_id"].astype(str))
-        out.append((part, {k: (v[v["submission_id"].astype(str).isin(ids)] if v is not None else None)
-                           for k, v in inputs.items()}))
-    return out
+    groups = [set(part["submission_id"].astype(str)) for part in parts]
+    split = {k: (_rows_by_group(v, groups) if v is not None else None) for k, v in inputs.items()}
+    return [(part, {k: (v.take(split[k][i]) if v is not None else None) for k, v in inputs.items()})
+            for i, part in enumerate(parts)]
+
+
+def _rows_by_group(df: pd.DataFrame, groups: list[set]) -> list[np.ndarray]:
+    """The positions of the rows of ``df`` whose ``submission_id`` is in each of ``groups`` (sets of ids),
+    in row order: as ``df["submission_id"].astype(str).isin(group)`` for each group, by one lookup of
+    every row's group (not a pass over the table a group). An id in several groups: a pass a group."""
+    sids = df["submission_id"].astype(str)
+    index = pd.Index([s for g in groups for s in g])
+    if not index.is_unique:  # an id in more than one group: its rows go to each of them
+        return [np.flatnonzero(sids.isin(g).to_numpy()) for g in groups]
+    which = np.append(np.repeat(np.arange(len(groups)), [len(g) for g in groups]), -1)  # [-1]: in no group
+    group = which[index.get_indexer(sids)]
+    order = np.argsort(group, kind="stable")  # the rows of each group, in row order (those in none first)
+    bounds = np.searchsorted(group[order], np.arange(len(groups) + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(len(groups))]
 
 
 def combine_parts(results: list[dict]) -> dict[str, pd.DataFrame]:

@@ -94,8 +94,8 @@ def test_the_pool_gives_the_tables_of_one_process(tmp_path, in_one_process, work
     monkeypatch.setattr(pool, "POOL_MIN", 1)
     make_corpus(tmp_path)
     calls = []
-    real = pool.grade_in_pool
-    monkeypatch.setattr("soa_analysis.evidence.stage.grade_in_pool",
+    real = pool.start_grading
+    monkeypatch.setattr("soa_analysis.evidence.stage.start_grading",
                         lambda *a, **k: calls.append(a[2]) or real(*a, **k))
     run_evidence(tmp_path, full=True, evaluate=False, workers=workers)
     assert calls == [workers]  # graded in the pool

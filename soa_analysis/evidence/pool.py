@@ -6,17 +6,29 @@ each partition is graded by :func:`.stage.grade_partition` in a worker process, 
 partitions' tables are joined in order: the tables are the same as grading them all in one
 process (a test checks). Below :data:`POOL_MIN` submissions a pool would cost more to start
 than it saves, and they are graded in the stage's own process.
+
+The partitions are small (about :data:`TASK_SUBMISSIONS` submissions, at least
+:data:`TASKS_PER_WORKER` a worker): a worker starts on its first one as soon as it is sent, and
+when the last ones are graded the cores wait at most for one small partition, not for a
+quarter of the corpus. :func:`start_grading` returns while the workers grade, so that the stage
+can do its own work meanwhile (:meth:`Grading.tables` waits for them).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+
 import pandas as pd
 
-from ..procs import combine_parts, cores, pool_context, run_parts, subs_partitions, with_inputs
+from ..procs import combine_parts, cores, pool_context, subs_partitions, with_inputs
 
-__all__ = ["POOL_MIN", "pool_workers", "grade_in_pool", "start_early"]
+__all__ = ["POOL_MIN", "TASK_SUBMISSIONS", "TASKS_PER_WORKER", "pool_workers", "n_partitions", "grade_in_pool",
+           "start_grading", "Grading", "start_early"]
 
 POOL_MIN = 200
+# submissions a grading task holds about (a few seconds of a core), and the fewest tasks a worker gets
+TASK_SUBMISSIONS = 200
+TASKS_PER_WORKER = 4
 # what a fork server imports once for its workers (in a Jupyter kernel, which must not fork): the
 # stage, and .preload, which builds the packaged rubric's compiled patterns for them to inherit
 PRELOAD = ["soa_analysis.evidence.stage", "soa_analysis.evidence.preload"]
@@ -35,18 +47,50 @@ def pool_workers(workers: int | None, n_todo: int) -> int:
     return n if n > 1 and n_todo >= POOL_MIN else 1
 
 
-def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, grade, *, rubric, taxonomy, guidance,
-                  **inputs) -> dict[str, pd.DataFrame]:
-    """The evidence stage's per-submission tables of ``subs`` graded by ``workers`` processes.
+def n_partitions(n_subs: int, workers: int) -> int:
+    """The partitions ``n_subs`` submissions are cut into for ``workers`` processes: about
+    :data:`TASK_SUBMISSIONS` submissions each, at least :data:`TASKS_PER_WORKER` a worker.
+
+    Example
+    -------
+    >>> n_partitions(10_000, 2), n_partitions(500, 2)
+    (50, 8)
+    """
+    return max(TASKS_PER_WORKER * workers, -(-n_subs // TASK_SUBMISSIONS))
+
+
+class Grading:
+    """Partitions being graded in a pool (:func:`start_grading`)."""
+
+    def __init__(self, executor: ProcessPoolExecutor, futures: list):
+        self._executor = executor
+        self._futures = futures
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Wait for the partitions' tables and join them in order (the pool is then shut down; a
+        worker's error is raised here)."""
+        try:
+            return combine_parts([f.result() for f in self._futures])
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Shut the pool down (partitions not started are dropped)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def start_grading(subs: pd.DataFrame, units: list, workers: int, grade, *, rubric, taxonomy, guidance,
+                  **inputs) -> Grading:
+    """Start grading the evidence stage's per-submission tables of ``subs`` in ``workers`` processes.
 
     Parameters
     ----------
     subs : pandas.DataFrame
         The submissions to grade, in table order.
     units : list of soa_analysis.partition.Unit
-        Their raw files (a raw file's submissions stay in one partition).
+        Their raw files (a raw file's submissions stay in one partition; their keys are not read).
     workers : int
-        Processes (two partitions each, so that one slow partition does not hold the others up).
+        Processes (the submissions are cut into :func:`n_partitions` partitions).
     grade : callable
         ``grade(part, rubric, taxonomy, guidance, inputs)`` -> the partition's tables
         (:func:`.stage.grade_partition`, passed in by the stage).
@@ -57,16 +101,31 @@ def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, grade, *, rubri
 
     Returns
     -------
-    dict
-        Table name -> frame, as :func:`.stage.evidence_frames` returns for ``subs`` at once.
+    Grading
+        Its :meth:`~Grading.tables`: table name -> frame, as :func:`.stage.evidence_frames` returns
+        for ``subs`` at once.
     """
-    if pool_context(PRELOAD).get_start_method() == "fork":  # workers forked from this process: warm it first
+    ctx = pool_context(PRELOAD)
+    if ctx.get_start_method() == "fork":  # workers forked from this process: warm it first
         from .preload import warm
 
         warm()
-    calls = [(part, rubric, taxonomy, guidance, mine)
-             for part, mine in with_inputs(subs_partitions(subs, units, 2 * workers), inputs)]
-    return combine_parts(run_parts(grade, calls, workers, PRELOAD))
+    parts = with_inputs(subs_partitions(subs, units, n_partitions(len(subs), workers)), inputs)
+    executor = ProcessPoolExecutor(workers, mp_context=ctx)
+    try:
+        futures = [executor.submit(grade, part, rubric, taxonomy, guidance, mine) for part, mine in parts]
+    except BaseException:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    return Grading(executor, futures)
+
+
+def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, grade, *, rubric, taxonomy, guidance,
+                  **inputs) -> dict[str, pd.DataFrame]:
+    """The evidence stage's per-submission tables of ``subs`` graded by ``workers`` processes
+    (:func:`start_grading`, waited for)."""
+    return start_grading(subs, units, workers, grade, rubric=rubric, taxonomy=taxonomy, guidance=guidance,
+                         **inputs).tables()
 
 
 def start_early(workers: int | None, n_subs: int) -> bool:

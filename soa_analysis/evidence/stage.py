@@ -29,7 +29,7 @@ from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
 from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
-from .pool import grade_in_pool, pool_workers, start_early
+from .pool import pool_workers, start_early, start_grading
 from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
@@ -48,7 +48,8 @@ EXTRA_COLUMNS = {
 }
 GRADED_FOR_CONSISTENCY = ("evidence", "outcome_progress", "achievements", "text")
 N_EXEMPLARS = 5
-THEME_SENTENCE_COLUMNS = ["submission_id", "theme", "sentence", "weight"]
+# the exemplars' candidates (:func:`_exemplar_picks`), picked with each submission's rows
+PICK_COLUMNS = ["kind", "category", "submission_id", "sentence", "score", "strength"]
 
 
 # Kept for callers: the extra tables are checked like every other (soa_analysis.schema.validate).
@@ -185,8 +186,8 @@ def evidence_frames(subs: pd.DataFrame, *, grader: EvidenceGrader, tagger: Theme
                     tag_evidence=None) -> dict[str, pd.DataFrame]:
     """The per-submission tables of ``subs`` (any subset of the submissions) as typed frames:
     evidence, evidence_sentences, added_value, alignment, followups, consistency (from the
-    submissions' ``tags`` and ``tag_evidence`` rows, when given), and theme_sentences (the
-    sentences behind each assigned added-value theme, for the exemplars)."""
+    submissions' ``tags`` and ``tag_evidence`` rows, when given), and exemplar_picks (the
+    exemplars' candidates among them: :func:`_exemplar_picks`)."""
     rows = evidence_for_submissions(subs, grader=grader, tagger=tagger, guidance=guidance, partners=partners,
                                     progress=progress)
     base = {name: [c.name for c in TABLES[name].columns] for name in
@@ -200,20 +201,30 @@ def evidence_frames(subs: pd.DataFrame, *, grader: EvidenceGrader, tagger: Theme
                               {"score": float, "assigned": bool, "ticked": bool, "unsupported": bool}),
         "alignment": _frame(rows["alignment"], base["alignment"], {"present": bool}),
         "followups": _frame(rows["followups"], base["followups"]),
-        "theme_sentences": _frame([dict(zip(THEME_SENTENCE_COLUMNS, t)) for t in rows["theme_sentences"]],
-                                  THEME_SENTENCE_COLUMNS, {"weight": float}),
     }
     out["consistency"] = _consistency(out["evidence_sentences"], out["evidence"], tags, tag_evidence)
+    out["exemplar_picks"] = _exemplar_picks(out["evidence_sentences"], rows["theme_sentences"], out["evidence"],
+                                            tags, tag_evidence)
     return out
+
+
+# The columns of the tag tables the consistency check reads (:func:`_consistency`): the only ones a
+# unit's key covers and a grading task carries (tag_evidence's phrase and token-span lists, a numpy
+# array a cell, cost seconds to digest and to pickle at 10,000 submissions and shape no row here).
+PRIORITY_TE_COLUMNS = ["submission_id", "taxonomy", "priority", "section", "sentence"]
+PRIORITY_TAG_COLUMNS = ["submission_id", "taxonomy", "priority", "assigned"]
+# and of the partners, the columns the follow-ups read (who acts: the partners' names)
+PARTNER_COLUMNS = ["submission_id", "name"]
 
 
 def _priority_rows(tags, tag_evidence):
     """The rows the consistency check reads, decided for the whole corpus: the national
     priorities' tag_evidence when the tagging stage wrote any tag_evidence, else their assigned
-    tags (None for a table it does not read)."""
+    tags (None for a table it does not read); only the columns it reads."""
     if tag_evidence is not None and len(tag_evidence):
-        return None, tag_evidence[tag_evidence["taxonomy"] == "priorities"]
-    t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)] if tags is not None else None
+        return None, tag_evidence.loc[tag_evidence["taxonomy"] == "priorities", PRIORITY_TE_COLUMNS]
+    t = tags.loc[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool), PRIORITY_TAG_COLUMNS] \
+        if tags is not None else None
     return t, None
 
 
@@ -332,13 +343,17 @@ def _columns(df: pd.DataFrame, *names: str) -> list[list]:
     return [df[name].tolist() for name in names]
 
 
-def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> pd.DataFrame:
-    """The best-evidenced sentences per priority and per added-value theme.
+def _exemplar_picks(ev_sent: pd.DataFrame, theme_sentences: list[tuple], evidence: pd.DataFrame, tags,
+                    tag_evidence) -> pd.DataFrame:
+    """The exemplars' candidates among some submissions (:data:`PICK_COLUMNS`): each sentence worth
+    quoting (:func:`_quotable`) of a submission graded strong or some, with its score, under each
+    priority it was tagged with and each added-value theme it supports.
 
-    Only submissions graded strong or some supply exemplars; a sentence is quoted once per
-    kind (not under several themes), and never a heading, a question or a statement of need.
+    A submission's candidates depend on its own rows alone, so they are picked with its other rows
+    (in a grading task, and kept with them in the stage's cache); :func:`_exemplars` then chooses
+    among every submission's. The priorities come from ``tag_evidence`` (its national priorities'
+    rows) when given, else from the assigned priority ``tags``, as :func:`_priority_rows` decides.
     """
-    cols = ["submission_id", "kind", "category", "rank", "sentence", "score", "council", "title", "strength"]
     graded = set(evidence.loc[evidence["grade"].isin(["strong", "some"]), "submission_id"])
     # columns as Python lists (itertuples over pyarrow-backed text costs a call per cell)
     feats = dict(zip(zip(*_columns(ev_sent, "submission_id", "sentence")), *_columns(ev_sent, "features")))
@@ -348,7 +363,7 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> 
                                                                            "score", "features"))
                 if _quotable(sent, features)}
     picks: list[tuple] = []  # (kind, category, sid, sentence, score, strength)
-    if tag_evidence is not None and len(tag_evidence):
+    if tag_evidence is not None:
         te = tag_evidence[tag_evidence["taxonomy"] == "priorities"][["submission_id", "priority", "sentence"]]
         for sid, priority, sent in zip(*_columns(te.drop_duplicates(), "submission_id", "priority", "sentence")):
             hit = ex_score.get((sid, sent))
@@ -365,36 +380,68 @@ def _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence) -> 
             continue
         ev, strength = ex_score.get((sid, sent), (0.0, "none"))
         picks.append(("theme", theme, sid, sent, round(0.5 * min(1.0, weight / 2) + 0.5 * ev, 4), strength))
-    meta = subs.set_index("submission_id")[["council", "title"]].to_dict("index")
-    rows = []
-    by_cat: dict[tuple, list] = defaultdict(list)
-    for p in picks:
-        by_cat[(p[0], p[1])].append(p)
-    # Each sentence is quoted once per kind, under the category it scores highest in (ties: the
-    # category with fewer candidates, then by name).
-    best: dict[tuple, tuple] = {}
-    for (kind, cat), items in by_cat.items():
-        for p in items:
-            key = (kind, p[3])
-            rank_key = (-p[4], len(items), cat)
-            if key not in best or rank_key < best[key][0]:
-                best[key] = (rank_key, cat)
-    for (kind, cat), items in sorted(by_cat.items()):
-        items = sorted((p for p in items if best[(kind, p[3])][1] == cat), key=lambda p: (-p[4], p[2], p[3]))
-        seen, rank = set(), 0
-        for _, _, sid, sent, score, strength in items:
-            if sent in seen:
-                continue
-            seen.add(sent)
-            rank += 1
-            m = meta.get(sid, {})
-            rows.append({"submission_id": sid, "kind": kind, "category": cat, "rank": rank, "sentence": sent,
-                         "score": float(score), "council": m.get("council", "") or "", "title": m.get("title", "") or "",
-                         "strength": strength})
-            if rank >= N_EXEMPLARS:
-                break
-    out = _frame(rows, cols, {"rank": "int64", "score": float})
+    return _frame([dict(zip(PICK_COLUMNS, p)) for p in picks], PICK_COLUMNS, {"score": float})
+
+
+def _exemplars(picks: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    """The best-evidenced sentences per priority and per added-value theme, chosen among every
+    submission's candidates (:func:`_exemplar_picks`).
+
+    Only submissions graded strong or some supply exemplars; a sentence is quoted once per
+    kind (not under several themes), and never a heading, a question or a statement of need.
+    """
+    cols = ["submission_id", "kind", "category", "rank", "sentence", "score", "council", "title", "strength"]
+    at, rank = _chosen(picks)
+    if not len(at):
+        return _frame([], cols, {"rank": "int64", "score": float})
+    chosen = picks.iloc[at]
+    data = dict(zip(PICK_COLUMNS, _columns(chosen, *PICK_COLUMNS)))
+    meta = subs.loc[subs["submission_id"].isin(set(data["submission_id"])), ["submission_id", "council", "title"]]
+    meta = meta.set_index("submission_id").to_dict("index")
+    m = [meta.get(sid, {}) for sid in data["submission_id"]]
+    data.update(rank=rank.tolist(), council=[x.get("council", "") or "" for x in m],
+                title=[x.get("title", "") or "" for x in m])
+    out = _frame(data, cols, {"rank": "int64", "score": float})
     return out.sort_values(["kind", "category", "rank"], kind="stable").reset_index(drop=True)
+
+
+def _sorted_codes(col: pd.Series) -> np.ndarray:
+    """Each value's number among the column's distinct values in sorted order (strings: by code point)."""
+    return pd.factorize(col, sort=True)[0]
+
+
+def _chosen(picks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``picks`` quoted as exemplars, in order of (kind, category, rank), and their ranks.
+
+    Each sentence is quoted once per kind, under the category it scores highest in (ties: the
+    category with fewer candidates, then by name); in each category, its sentences by score (ties:
+    by submission id, then sentence), each sentence once, the first :data:`N_EXEMPLARS`. Worked out
+    over the columns' codes (in the values' sorted order): a test checks it against the same rules
+    written as loops over the rows.
+    """
+    if not len(picks):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    kind, cat, sid, sent = (_sorted_codes(picks[c]) for c in ("kind", "category", "submission_id", "sentence"))
+    score = picks["score"].to_numpy(dtype=float)
+    group = kind * (int(cat.max()) + 1) + cat  # (kind, category), numbered in their order
+    n = np.bincount(group)[group]  # the candidates of each row's category
+    # each (kind, sentence)'s category: the first of its rows by (-score, n, category)
+    order = np.lexsort((cat, n, -score, sent, kind))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (kind[order][1:] != kind[order][:-1]) | (sent[order][1:] != sent[order][:-1])
+    best = np.empty(len(order), dtype=cat.dtype)
+    best[order] = cat[order][first][np.cumsum(first) - 1]
+    keep = np.flatnonzero(cat == best)
+    order = keep[np.lexsort((sent[keep], sid[keep], -score[keep], cat[keep], kind[keep]))]
+    # each sentence once in its category (its first row), then the first N_EXEMPLARS of each category
+    order = order[~pd.DataFrame({"g": group[order], "s": sent[order]}).duplicated().to_numpy()]
+    g = group[order]
+    start = np.ones(len(order), dtype=bool)
+    start[1:] = g[1:] != g[:-1]
+    pos = np.arange(len(order))
+    rank = pos - np.maximum.accumulate(np.where(start, pos, 0)) + 1
+    keep = rank <= N_EXEMPLARS
+    return order[keep], rank[keep]
 
 
 def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: bool = False, taxonomy=None,
@@ -445,7 +492,9 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     t0 = time.perf_counter()
     processed_dir = Path(processed_dir)
     subs = read_table(processed_dir, "submissions")
-    if engine is None and not progress and (full or not _has_cache(processed_dir)):
+    # every submission will be graded (a full run, or no cache): a pool starts on them before the plan
+    grade_all = engine is None and not progress and (full or not _has_cache(processed_dir))
+    if grade_all:
         start_early(workers, len(subs))  # the grading pool's fork server imports while this reads and plans
     tags = _optional(processed_dir, "tags")
     tag_evidence = _optional(processed_dir, "tag_evidence")
@@ -453,15 +502,18 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     grader = EvidenceGrader(rubric=rubric).fit()
     tagger = ThemeTagger(taxonomy=taxonomy).fit()
     guide = load_guidance(guidance)
-    tables, plan = _graded_tables(processed_dir, subs, tags, tag_evidence, partners, grader, tagger, guide,
-                                  full=full, engine=engine, progress=progress, workers=workers)
+
+    def meanwhile():  # this process's own work while a pool grades (before grading when none does)
+        return _partner_pairs(partners, tags), (_accuracy(grader, tagger, processed_dir) if evaluate else None)
+
+    tables, plan, (pairs, accuracy) = _graded_tables(
+        processed_dir, subs, tags, tag_evidence, partners, grader, tagger, guide, full=full, engine=engine,
+        progress=progress, workers=workers, grade_all=grade_all, meanwhile=meanwhile)
     consistency = tables["consistency"].sort_values(["submission_id", "priority"], kind="stable").reset_index(
         drop=True)
     evidence, ev_sent, added = tables["evidence"], tables["evidence_sentences"], tables["added_value"]
     alignment, followups = tables["alignment"], tables["followups"]
-    theme_sentences = list(tables["theme_sentences"].itertuples(index=False, name=None))
-    exemplars = _exemplars(ev_sent, theme_sentences, subs, tags, tag_evidence, evidence)
-    pairs = _partner_pairs(partners, tags)
+    exemplars = _exemplars(tables["exemplar_picks"], subs)
 
     paths = {}
     for name, df in (("evidence", evidence), ("evidence_sentences", ev_sent), ("added_value", added),
@@ -470,8 +522,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
     meta = _evidence_meta(grader, tagger, guide, subs, evidence, added, plan,
                           inputs={"tags": tags is not None, "tag_evidence": tag_evidence is not None,
-                                  "partners": partners is not None}, evaluate=evaluate,
-                          processed_dir=processed_dir)
+                                  "partners": partners is not None}, accuracy=accuracy)
     meta["seconds"] = round(time.perf_counter() - t0, 3)
     paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
     return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
@@ -486,37 +537,63 @@ def _has_cache(processed_dir: Path) -> bool:
 
 
 def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, partners, grader: EvidenceGrader,
-                   tagger: ThemeTagger, guide, *, full: bool, engine, progress: bool, workers: int | None = 1):
+                   tagger: ThemeTagger, guide, *, full: bool, engine, progress: bool, workers: int | None = 1,
+                   grade_all: bool = False, meanwhile=lambda: None):
     """The per-submission tables (:func:`evidence_frames`): the rows of unchanged raw files reused
-    from the last run, the others graded here or on ``engine``. Returns (tables, the reuse plan)."""
-    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables
+    from the last run, the others graded here or on ``engine``. Returns (tables, the reuse plan,
+    what ``meanwhile()`` returned).
+
+    With ``grade_all`` (every submission is to be graded: a full run, or no cache) and a pool of
+    local workers, the pool starts grading before the plan's unit keys (digests of every row) are
+    worked out; then ``meanwhile()``, this process's own work, runs while the pool grades.
+    """
+    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables, raw_file_groups
 
     model = grader.model_
     fp_parts = {"rubric": sha256_hex(repr(grader.rubric_)), "guidance": sha256_hex(repr(guide)),
                 "themes": sha256_hex(repr(tagger.taxonomy_)), "sentence_model": model.sha256 if model else ""}
     # a submission's rows depend on its own row, partners and priority tags (consistency)
     prio_tags, prio_te = _priority_rows(tags, tag_evidence)
-    fp = fingerprint("evidence", "soa_analysis.evidence.stage", {**fp_parts, "tag_inputs": [
-        prio_tags is not None, prio_te is not None]})
-    plan = plan_tables(processed_dir, "evidence", subs, fp, full=full,
-                       extra={"partners": partners, "tags": prio_tags, "tag_evidence": prio_te})
-    todo_ids = plan.todo_ids
-    todo = subs[subs["submission_id"].astype(str).isin(todo_ids)].reset_index(drop=True)
-    inputs = {"partners": _of(partners, todo_ids), "tags": _of(prio_tags, todo_ids),
-              "tag_evidence": _of(prio_te, todo_ids)}
-    pool = pool_workers(workers, len(todo)) if engine is None and not progress else 1
-    if engine is not None and len(todo):
-        computed = engine.grade(todo, plan.todo, rubric=grader.rubric_, taxonomy=tagger.taxonomy_, guidance=guide,
-                                **inputs)
-    elif pool > 1:  # over the cores, a partition of whole raw files a task
-        computed = grade_in_pool(todo, plan.todo, pool, grade_partition, rubric=grader.rubric_,
-                                 taxonomy=tagger.taxonomy_, guidance=guide, **inputs)
-    else:  # a part of the submissions at a time: memory bounded whatever the corpus
-        parts = in_chunks(todo, lambda part: evidence_frames(
-            part, grader=grader, tagger=tagger, guidance=guide, progress=progress,
-            **(inputs if part is todo else {k: _of(v, set(part["submission_id"].astype(str))) for k, v in inputs.items()})))
-        computed = {name: concat_frames([p[name] for p in parts]) for name in parts[0]}
-    return plan.combine(computed), plan
+    partners = partners[PARTNER_COLUMNS] if partners is not None else None
+    extra = {"partners": partners, "tags": prio_tags, "tag_evidence": prio_te}
+    models = {"rubric": grader.rubric_, "taxonomy": tagger.taxonomy_, "guidance": guide}
+    local = engine is None and not progress
+    grading = None
+    if grade_all and local and pool_workers(workers, len(subs)) > 1:
+        grading = start_grading(subs, raw_file_groups(subs), pool_workers(workers, len(subs)), grade_partition,
+                                **models, **extra)
+    try:
+        fp = fingerprint("evidence", "soa_analysis.evidence.stage", {**fp_parts, "tag_inputs": [
+            prio_tags is not None, prio_te is not None]})
+        plan = plan_tables(processed_dir, "evidence", subs, fp, full=full, extra=extra)
+        todo_ids = plan.todo_ids
+        if grading is not None:
+            side = meanwhile()
+            computed = grading.tables()
+            if len(plan.todo) < len(plan.units):  # (not expected: no cache was on disk) the reused units' rows
+                computed = {name: _of(df, todo_ids) for name, df in computed.items()}
+            return plan.combine(computed), plan, side
+        todo = subs[subs["submission_id"].astype(str).isin(todo_ids)].reset_index(drop=True)
+        inputs = {k: _of(v, todo_ids) for k, v in extra.items()}
+        pool = pool_workers(workers, len(todo)) if local else 1
+        if engine is not None and len(todo):
+            side = meanwhile()
+            computed = engine.grade(todo, plan.todo, **models, **inputs)
+        elif pool > 1:  # over the cores, partitions of whole raw files
+            grading = start_grading(todo, plan.todo, pool, grade_partition, **models, **inputs)
+            side = meanwhile()
+            computed = grading.tables()
+        else:  # a part of the submissions at a time: memory bounded whatever the corpus
+            side = meanwhile()
+            parts = in_chunks(todo, lambda part: evidence_frames(
+                part, grader=grader, tagger=tagger, guidance=guide, progress=progress,
+                **(inputs if part is todo else {k: _of(v, set(part["submission_id"].astype(str)))
+                                                for k, v in inputs.items()})))
+            computed = {name: concat_frames([p[name] for p in parts]) for name in parts[0]}
+        return plan.combine(computed), plan, side
+    finally:
+        if grading is not None:
+            grading.close()
 
 
 def grade_partition(subs: pd.DataFrame, rubric, taxonomy, guidance, inputs: dict) -> dict[str, pd.DataFrame]:
@@ -527,9 +604,10 @@ def grade_partition(subs: pd.DataFrame, rubric, taxonomy, guidance, inputs: dict
 
 
 def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.DataFrame, evidence: pd.DataFrame,
-                   added: pd.DataFrame, plan, *, inputs: dict, evaluate: bool, processed_dir: Path | None = None) -> dict:
+                   added: pd.DataFrame, plan, *, inputs: dict, accuracy: dict | None = None) -> dict:
     """``evidence_meta.json`` but its timing: the rubric, sentence model, themes and guidance used, counts,
-    reuse, the inputs present, the extra contracts and (``evaluate``) the accuracy on the labelled sets."""
+    reuse, the inputs present, the extra contracts and the ``accuracy`` on the labelled sets
+    (:func:`_accuracy`) when measured."""
     r = grader.rubric_
     model = grader.model_
     tax = tagger.taxonomy_
@@ -546,8 +624,8 @@ def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.
         "extra_contracts": {k: {"filename": v.filename, "columns": {c.name: c.kind for c in v.columns}}
                             for k, v in EXTRA_CONTRACTS.items()},
     }
-    if evaluate:
-        meta.update(_accuracy(grader, tagger, processed_dir))
+    if accuracy is not None:
+        meta.update(accuracy)
     return meta
 
 
