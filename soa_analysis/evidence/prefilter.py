@@ -428,10 +428,15 @@ class Finder:
             return
         # searched where a match can start: an expression that cannot match the empty string
         # (_first_chars), so the next match starts where the last one ended, as finditer does
+        # An empty match (an anchored alternative such as ``^\b``) is where that stops holding: from
+        # there on finditer's own rule for what may follow an empty match decides, so the rest is its.
         pos = 0
         if self._at_start is not None:
             m = self._at_start(text)
             if m is not None:
+                if m.end() == m.start():
+                    yield from ((m, 0) for m in self.pattern.finditer(text))
+                    return
                 yield m, 0
                 pos = m.end()
         if self._search is None:
@@ -439,6 +444,9 @@ class Finder:
         while True:
             m = self._search(text, pos)
             if m is None:
+                return
+            if m.end(self._group) == m.start(self._group):
+                yield from ((m, 0) for m in self.pattern.finditer(text, pos))
                 return
             yield m, self._group
             pos = m.end(self._group)
