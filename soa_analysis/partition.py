@@ -465,25 +465,19 @@ class Unit:
 def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] | None = None) -> list[Unit]:
     """The submissions grouped by raw file (in table order, each file's rows adjacent), keyed by
     ``fp`` and the rows of ``subs`` (and of each ``extra`` table, by ``submission_id``)."""
-    sids = subs["submission_id"].astype(str).tolist()
-    files = subs["raw_file"].astype(str).tolist() if "raw_file" in subs.columns else sids
-    digests = row_digests(subs)
+    units = raw_file_groups(subs)
+    digests = iter(row_digests(subs))  # in table order, as the units' ids
     extra_digest: dict[str, list[str]] = {}
     for name, df in sorted((extra or {}).items()):
         if df is None:
             continue
         for sid, d in submission_digests(df).items():
             extra_digest.setdefault(sid, []).append(f"{name}:{d}")
-    units: list[Unit] = []
-    parts: list[list[str]] = []
-    for sid, f, d in zip(sids, files, digests):
-        if not units or units[-1].raw_file != f:
-            units.append(Unit(f, []))
-            parts.append([fp, f])
-        units[-1].ids.append(sid)
-        parts[-1].extend([d, *extra_digest.get(sid, [])])
-    for u, p in zip(units, parts):
-        u.key = sha256_hex("\n".join(p))
+    for u in units:
+        parts = [fp, u.raw_file]
+        for sid in u.ids:
+            parts.extend([next(digests), *extra_digest.get(sid, [])])
+        u.key = sha256_hex("\n".join(parts))
     return units
 
 
