@@ -615,12 +615,8 @@ def submission_sentences(columns: dict[str, list], cited: list, text: list) -> t
     named = list(columns.items())
     for i in range(n):
         before = len(sentences)
-        # the filled sections (stripped text not empty), as narrative_parts finds them
-        parts = [(sec, v) for sec, vals in named if isinstance(v := vals[i], str) and v and not v.isspace()]
-        if not any(sec != "title" for sec, _ in parts):  # no narrative section: the title and the whole text
-            t = text[i]
-            parts = narrative_parts({sec: vals[i] for sec, vals in named}, t if isinstance(t, str) else str(t or ""))
-        for sec, txt in parts:
+        t = text[i]
+        for sec, txt in narrative_parts({sec: vals[i] for sec, vals in named}, t if isinstance(t, str) else str(t or "")):
             got = split_sentences(txt)
             sentences += got
             sections += [sec] * len(got)
