@@ -49,12 +49,13 @@ TARGET_10K_S = 120.0
 TARGET_SAMPLE_S = 30.0
 
 
-def generate(folder: Path, n: int) -> None:
-    """``n`` fictional submission files (``bench_ingest.generate``), each named after one of the 32 councils."""
+def generate(folder: Path, n: int, seed: int = 7, prefix: str = "") -> None:
+    """``n`` fictional submission files (``bench_ingest.generate``), each named after one of the 32 councils
+    (``prefix`` goes between the council and the file's own name)."""
     councils = [slug(t.council).replace("-", "_") for t in council_tiles()]
-    make_files(folder, n, None)
+    make_files(folder, n, None, seed=seed)
     for i, p in enumerate(sorted(folder.iterdir())):
-        p.rename(folder / f"{councils[i % len(councils)]}_{p.name}")
+        p.rename(folder / f"{councils[i % len(councils)]}_{prefix}{p.name}")
 
 
 class StageClock(io.StringIO):
