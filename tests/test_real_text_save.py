@@ -43,7 +43,8 @@ def test_saves_then_refuses_an_address_or_text_listed_in_another_gatherers_part(
     assert _save(mod, monkeypatch, "zy", "https://example.org/two") == 2
     assert "same text" in capsys.readouterr().err
     assert not (tmp_path / "parts" / "sources_zy.csv").exists()
-    assert _save(mod, monkeypatch, "zy", "https://example.org/two", TEXT + "A different ending. ") == 0
+    assert _save(mod, monkeypatch, "zy", "https://example.org/two", TEXT + "A different ending. ") == 2  # near copy
+    assert _save(mod, monkeypatch, "zy", "https://example.org/two", TEXT.replace("news item", "report") * 2) == 0
 
 
 @pytest.mark.parametrize("url", ["https://awards.cosla.gov.uk/x", "https://www.cosla.gov.uk/excellence/y"])
@@ -57,3 +58,30 @@ def test_refuses_an_address_listed_in_sources_csv(tmp_path, monkeypatch):
         w.writeheader()
         w.writerow({"id": "zw-001", "url": "https://example.org/listed", "sha256": "0" * 64})
     assert _save(_load(tmp_path), monkeypatch, "zx", "https://example.org/listed") == 2
+
+
+@pytest.mark.parametrize("variant", ["http://www.example.org/one/", "https://EXAMPLE.org/one#top",
+                                     "https://www.example.org/one"])
+def test_refuses_the_same_page_under_a_variant_address(tmp_path, monkeypatch, variant):
+    mod = _load(tmp_path)
+    assert _save(mod, monkeypatch, "zx", "https://example.org/one") == 0
+    assert _save(mod, monkeypatch, "zy", variant, TEXT + "Another ending. ") == 2
+
+
+def test_a_mirrors_download_address_is_its_page_address():
+    mod = _load(Path("."))
+    assert mod.page_key("https://docslib.org/download/123/a-plan") == mod.page_key("http://docslib.org/doc/123/a-plan")
+    assert mod.page_key("https://example.org/a") != mod.page_key("https://example.org/b")
+
+
+def test_refuses_a_near_copy_of_a_listed_text(tmp_path, monkeypatch, capsys):
+    mod = _load(tmp_path)
+    body = " ".join(f"Fictional sentence number {i} about an imaginary town hall and its made-up partners."
+                    for i in range(12))
+    assert _save(mod, monkeypatch, "zx", "https://example.org/one", body) == 0
+    # the same page on a mirror: a heading added, the last sentence cut
+    mirror = "Mirror heading. " + body.rsplit(" Fictional", 1)[0]
+    assert _save(mod, monkeypatch, "zy", "https://mirror.example.net/x", mirror) == 2
+    assert "zx-001" in capsys.readouterr().err
+    other = " ".join(f"A different fictional note {i} on a pretend library and its opening hours." for i in range(12))
+    assert _save(mod, monkeypatch, "zy", "https://mirror.example.net/y", other) == 0

@@ -6,6 +6,10 @@ from standard input exactly as it should be labelled; nothing of it is written a
 address, organisation, date, kind, query, length, sha256 and the split, which is decided by
 the address alone (a third go to ``test``), before anyone labels or tunes.
 
+A page already listed in any part is refused: the same address (compared without scheme,
+``www.``, fragment or trailing slash), the same text, or a near copy (half of its runs of eight
+words found in one cached listed text: the same page on a mirror or under another address).
+
 Example::
 
     python benchmarks/real_text/save_text.py --gatherer ga --url URL --organisation "Fife Council" \\
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +36,44 @@ EXCLUDED = ("awards.cosla.gov.uk", "cosla.gov.uk/excellence")  # reserved for in
 def split_for(url: str) -> str:
     """``test`` for about a third of addresses, ``dev`` for the rest (stable, by address)."""
     return "test" if int(hashlib.sha256(url.encode("utf-8")).hexdigest()[:8], 16) % 3 == 0 else "dev"
+
+
+def page_key(url: str) -> str:
+    """An address reduced to the page it names: no scheme, no ``www.``, no fragment, no trailing slash,
+    the host in lower case, and a document mirror's download address taken as its page address."""
+    u = url.strip().split("#", 1)[0]
+    u = re.sub(r"^[a-z][a-z0-9+.-]*://", "", u, flags=re.I)
+    host, _, path = u.partition("/")
+    host = host.lower().removeprefix("www.")
+    path = re.sub(r"^download/", "doc/", path).rstrip("/")
+    return f"{host}/{path}" if path else host
+
+
+SHINGLE = 8  # words per shingle for the near-copy check
+NEAR_COPY = 0.5  # share of a new text's shingles found in one listed text that makes it a copy
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+def near_copy(text: str, listed: list[tuple[str, dict]]) -> tuple[str, float] | None:
+    """The listed text (id, share) that holds at least ``NEAR_COPY`` of ``text``'s word shingles, among
+    those in the local cache: the same page under another address, or a mirror of it."""
+    new = shingles(text)
+    if not new:
+        return None
+    best = None
+    for _, r in listed:
+        ident = r.get("id", "")
+        path = HERE / "cache" / ident.rsplit("-", 1)[0] / f"{ident}.txt"
+        if not ident or not path.exists():
+            continue
+        share = len(new & shingles(path.read_text(encoding="utf-8"))) / len(new)
+        if share >= NEAR_COPY and (best is None or share > best[1]):
+            best = (ident, share)
+    return best
 
 
 def listed_rows() -> list[tuple[str, dict]]:
@@ -64,8 +107,9 @@ def main(argv=None) -> int:
     part = HERE / "parts" / f"sources_{a.gatherer}.csv"
     rows = list(csv.DictReader(part.open(encoding="utf-8"))) if part.exists() else []
     listed = listed_rows()
-    where = next((origin for origin, r in listed if r.get("url") == a.url), None)
-    if where or any(r["url"] == a.url for r in rows):
+    key = page_key(a.url)
+    where = next((origin for origin, r in listed if page_key(r.get("url") or "") == key), None)
+    if where or any(page_key(r["url"]) == key for r in rows):
         print(f"refused: {a.url} is already listed ({where or part.name})", file=sys.stderr)
         return 2
     data = text.encode("utf-8")
@@ -73,6 +117,11 @@ def main(argv=None) -> int:
     where = next((origin for origin, r in listed if r.get("sha256") == digest), None)
     if where or any(r["sha256"] == digest for r in rows):
         print(f"refused: the same text is already listed ({where or part.name})", file=sys.stderr)
+        return 2
+    copy = near_copy(text, listed + [(part.name, r) for r in rows])
+    if copy:
+        print(f"refused: {copy[1]:.0%} of this text's word runs are in {copy[0]} (the same page elsewhere?)",
+              file=sys.stderr)
         return 2
     ident = f"{a.gatherer}-{len(rows) + 1:03d}"
     out = HERE / "cache" / a.gatherer / f"{ident}.txt"
