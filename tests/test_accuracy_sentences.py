@@ -1,0 +1,35 @@
+"""The plain-language accuracy statements (soa_analysis.accuracy): the caution about grades on real text
+holds while any recent held-out part falls short of readers' agreement, and the spread of the earlier
+held-out parts is said beside the latest one. Figures here are made up for the test."""
+
+from __future__ import annotations
+
+from soa_analysis.accuracy import READERS_KAPPA, plain_sentences
+
+
+def _part(kappa: float) -> dict:
+    return {"n": 100, "macro_f1": 0.9, "grade_accuracy": 0.85, "grade_kappa": kappa}
+
+
+def _record(latest: float, earlier: dict[str, float]) -> dict:
+    return {"real_text": {"test": _part(latest), "earlier_tests": {p: _part(k) for p, k in earlier.items()}}}
+
+
+def test_a_good_latest_part_keeps_the_caution_while_earlier_parts_fall_short():
+    text = " ".join(plain_sentences(_record(0.8, {"test2": 0.5, "test3": 0.6})))
+    assert "sort submissions for a person to read" in text
+    assert "kappas from 0.50 to 0.60" in text
+
+
+def test_the_spread_counts_the_five_latest_earlier_parts_in_their_order():
+    earlier = {"test": 0.1, "test2": 0.2, "test9": 0.61, "test10": 0.62, "test11": 0.63, "test12": 0.64,
+               "test13": 0.65}
+    text = " ".join(plain_sentences(_record(0.7, earlier)))
+    assert "The 5 sets" in text and "kappas from 0.61 to 0.65" in text  # test10 sorts after test9
+
+
+def test_no_caution_once_every_recent_part_reaches_readers_agreement():
+    ok = READERS_KAPPA + 0.05
+    text = " ".join(plain_sentences(_record(ok, {"test2": ok, "test3": ok})))
+    assert "sort submissions for a person to read" not in text
+    assert "below how far two careful readings agree" not in text
