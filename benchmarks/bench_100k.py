@@ -7,7 +7,9 @@ the pipeline (``pipeline.run``: notebooks and kernels, as ``soa-analysis run``) 
 processed and reports folder and prints, per stage:
 
 - wall time and CPU seconds (user+system of this process and every process it waited for: the
-  stage kernels and their worker processes);
+  stage kernels and their worker processes; not the memory sampler's own, which is taken out). A
+  re-run's stages share one kernel, whose CPU is counted when it ends: its stages' CPU columns then
+  show only this process's share, and the total holds the kernel's;
 - peak memory of the whole process tree (this process, the kernels, their workers), sampled
   every ``--interval`` seconds: the sum of the processes' PSS (proportional set size: a page
   shared by forked workers counts once in total) and the largest single process's RSS.
@@ -75,8 +77,20 @@ class TreeMemory(threading.Thread):
         self.processes: dict[str, int] = defaultdict(int)
         self._done = threading.Event()
         self._me = psutil.Process()
+        self._cpu = 0.0  # CPU seconds this sampler has spent, kept out of the run's figures
+
+    def own_cpu(self) -> float:
+        """CPU seconds spent sampling so far (reading every process's memory maps is not free)."""
+        return self._cpu
 
     def sample(self) -> None:
+        t0 = time.thread_time()
+        try:
+            self._sample()
+        finally:
+            self._cpu += time.thread_time() - t0
+
+    def _sample(self) -> None:
         stage = self.stage
         total, largest, n = 0.0, 0.0, 0
         for p in [self._me, *self._me.children(recursive=True)]:
@@ -116,10 +130,11 @@ class StageLines(io.StringIO):
             self.memory.sample()
             if start:
                 self.memory.stage = stage
-                self.wall[stage], self.cpu[stage] = -time.perf_counter(), -cpu_seconds()
+                self.wall[stage] = -time.perf_counter()
+                self.cpu[stage] = -(cpu_seconds() - self.memory.own_cpu())
             else:
                 self.wall[stage] += time.perf_counter()
-                self.cpu[stage] += cpu_seconds()
+                self.cpu[stage] += cpu_seconds() - self.memory.own_cpu()
                 self.memory.stage = "between stages"
         return super().write(text)
 
@@ -140,7 +155,7 @@ def run_size(raw: Path, work: Path, stages: tuple[str, ...], *, interval: float,
         result = pipeline.run(opts, stages, progress=False, stream=lines)
     finally:
         memory.stop()
-    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0 - memory.own_cpu()
     if not result.ok:
         raise SystemExit(f"run failed: {result.error}")
     processed = work / "processed"
