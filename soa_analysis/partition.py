@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from .datafiles import sha256_hex
@@ -566,17 +567,14 @@ class TablePlan:
         groups = self.cache.shards(u.key for u in self.units)
         todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
         if todo:
-            units, rows, packed = {}, {}, {}
-            for name, df in tables.items():
-                units[name], rows[name] = _unit_rows(*self.unit_rows, df["submission_id"])  # shard -> rows
-                packed[name] = _pack(df)  # the columns as arrays once, then each shard's rows taken from them
             empty = np.zeros(0, dtype=np.int64)
+            parts = {}
+            for name, df in tables.items():
+                units, rows = _unit_rows(*self.unit_rows, df["submission_id"])  # shard -> rows
+                # the rows of the shards to write gathered once, shard after shard; each shard's rows a slice
+                parts[name] = _shard_parts(_pack(df), units, [rows.get(shard, empty) for shard in todo])
             for shard in todo:
-                part = {}
-                for name in tables:
-                    at = rows[name].get(shard, empty)
-                    part[name] = (_take(packed[name], at), units[name][at])  # the rows, and each row's unit key
-                self.cache.store.write(shard, groups[shard], part)
+                self.cache.store.write(shard, groups[shard], {name: next(p) for name, p in parts.items()})
         self.cache.finish(set(groups))
         self.reuse().write(self.cache.processed_dir)
 
@@ -630,6 +628,7 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
         want = set(keys)
         every = len(want) == len(cache.store.held[shard])  # the shard's every unit is wanted
         for name, (rows, unit) in data.items():
+            rows = _opened(rows)
             parts.setdefault(name, []).append(rows if every else _take(rows, np.isin(unit, list(want))))
     todo = [u for u in units if u.key not in found]
     cached = {name: _unpack(packs) for name, packs in parts.items()}
@@ -641,13 +640,20 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
 # shard and table, several times the arrays' cost. Arrow-backed text columns are kept as Arrow arrays
 # (pickled as their buffers, not string by string, and made pandas text again without a copy per string),
 # other columns as numpy arrays (text kept as object, object). The rows are made a DataFrame once per
-# table, after every shard is read, with the dtypes they were saved with. Shards of the earlier layout
-# (every text column an object array) read back as before.
+# table, after every shard is read, with the dtypes they were saved with. Shards of the earlier layouts
+# (every text column an object array; packed rows pickled as they are) read back as before.
 _PACKED = "packed table 1"
 
 
 def _is_arrow(col) -> bool:
     return isinstance(col, (pa.Array, pa.ChunkedArray))
+
+
+# A shard file keeps a table's rows as "packed shard rows 2": its numpy columns as they are (sliced from the
+# table's columns gathered once in shard order) and its Arrow columns as one Arrow IPC stream of their rows
+# (an Arrow array pickles its whole buffers even when sliced, and taking each shard's rows from every Arrow
+# column cost more than the rest of the write); :func:`_opened` makes them packed rows again when read.
+_PACKED_SHARD = "packed shard rows 2"
 
 
 def _pack(df: pd.DataFrame) -> dict:
@@ -687,6 +693,61 @@ def _frame(rows) -> pd.DataFrame:
     # would infer a text dtype for a column that was saved as object
     return pd.DataFrame({name: pd.Series(_column(dtype, col), dtype=dtype, index=index, copy=False)
                          for (name, dtype), col in zip(rows["dtypes"], rows["columns"])}, index=index)
+
+
+def _shard_parts(packed: dict, units: np.ndarray, at: list[np.ndarray]):
+    """Yield, for each of ``at`` (a shard's row positions), the shard's rows of ``packed`` (as
+    ``_PACKED_SHARD``) and each row's unit key: the rows of every shard gathered in one take per column,
+    then each shard's a slice."""
+    order = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
+    bounds = np.concatenate(([0], np.cumsum([len(a) for a in at]))).tolist()
+    cols = packed["columns"]
+    arrow = [i for i, col in enumerate(cols) if _is_arrow(col)]
+    batch = None
+    if arrow:
+        batch = pa.RecordBatch.from_arrays([_few_values(_one_chunk(cols[i])) for i in arrow],
+                                           names=[str(i) for i in arrow]).take(pa.array(order, type=pa.int64()))
+    plain = [None if _is_arrow(col) else col[order] for col in cols]
+    keys = units[order]
+    for j in range(len(at)):
+        a, b = bounds[j], bounds[j + 1]
+        stream = None
+        if batch is not None:
+            sink = pa.BufferOutputStream()
+            part = batch.slice(a, b - a)
+            with pa.ipc.new_stream(sink, part.schema) as writer:
+                writer.write_batch(part)
+            stream = sink.getvalue()
+        yield {"packed": _PACKED_SHARD, "dtypes": packed["dtypes"], "arrow": stream,
+               "columns": [None if col is None else col[a:b] for col in plain]}, keys[a:b]
+
+
+def _one_chunk(col) -> pa.Array:
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+
+# A text column of at most this many distinct values (a taxonomy's name, its categories' ids and labels) is
+# kept dictionary-encoded in a shard: every shard holds the whole dictionary, and its rows only indices.
+_FEW_VALUES = 64
+
+
+def _few_values(col: pa.Array) -> pa.Array:
+    """``col`` dictionary-encoded when it has at most :data:`_FEW_VALUES` distinct values, else as it is."""
+    if len(col) <= _FEW_VALUES or pc.count_distinct(col.slice(0, 4096)).as_py() > _FEW_VALUES:
+        return col  # a few rows, or many values among the first rows: not worth a pass over every row
+    encoded = pc.dictionary_encode(col)
+    return encoded if len(encoded.dictionary) <= _FEW_VALUES else col
+
+
+def _opened(rows):
+    """Packed rows as read from a shard: ``_PACKED_SHARD`` rows made packed rows again (their Arrow columns
+    read from the IPC stream), anything else as it is."""
+    if not (isinstance(rows, dict) and rows.get("packed") == _PACKED_SHARD):
+        return rows
+    arrow = iter(pa.ipc.open_stream(rows["arrow"]).read_next_batch().columns if rows["arrow"] is not None else ())
+    arrow = (col.dictionary_decode() if pa.types.is_dictionary(col.type) else col for col in arrow)
+    return {"packed": _PACKED, "dtypes": rows["dtypes"],
+            "columns": [next(arrow) if col is None else col for col in rows["columns"]]}
 
 
 def _take(rows, mask: np.ndarray):

@@ -401,3 +401,47 @@ def test_packed_shard_rows_read_back_as_the_concatenated_frames():
     other = b.astype({"text": object})  # dtypes that differ: joined by pd.concat, as before
     pd.testing.assert_frame_equal(partition._unpack([packs[0], partition._pack(other)]),
                                   pd.concat([a, other], ignore_index=True))
+
+
+def _fictional_table(rng, n: int) -> pd.DataFrame:
+    """A FICTIONAL table with the kinds of columns the tag and evidence tables have: ids, text of few
+    values (some missing), long text, lists, numbers, booleans and text kept as object."""
+    ids = [f"F{int(i):03d}" for i in rng.integers(0, max(n // 3, 1), n)]
+    few = pd.array([None if x == 0 else f"fictional category {x}" for x in rng.integers(0, 5, n)], dtype="str")
+    many = pd.array([f"fictional sentence {i} " * int(rng.integers(0, 4)) for i in range(n)], dtype="str")
+    spans = pd.Series([[[int(a), int(a) + 1] for a in rng.integers(0, 9, rng.integers(0, 3))] for _ in range(n)],
+                      dtype=object)
+    return pd.DataFrame({"submission_id": pd.array(ids, dtype="str"), "category": few, "sentence": many,
+                         "token_spans": spans, "weight": rng.random(n), "assigned": rng.random(n) > 0.5,
+                         "sentence_index": rng.integers(0, 50, n), "note": pd.Series(["fictional"] * n, dtype=object)})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shard_parts_hold_the_rows_taking_them_one_shard_at_a_time_gives(seed, tmp_path):
+    """The shards' rows as the cache writes them (gathered once, each shard's a slice, text of few values
+    dictionary-encoded, Arrow text as an IPC stream) read back as the rows of each shard taken from the table
+    one shard at a time (the straightforward way), through a real shard file."""
+    import pickle
+
+    import numpy as np
+
+    from soa_analysis.shards import ShardStore
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 400)) if seed else 0
+    df = _fictional_table(rng, n)
+    keys = np.array([f"{int(k):02x}fictional" for k in rng.integers(0, 256, n)], dtype=object)
+    shards = [f"{s:02x}" for s in range(256)]
+    at = [np.flatnonzero(np.array([k[:2] == s for k in keys], dtype=bool)).astype(np.int64) for s in shards]
+    at = [a for a in at if len(a)] + [np.zeros(0, dtype=np.int64)]  # a shard with no rows of this table too
+    packed = partition._pack(df)
+    store = ShardStore(tmp_path)
+    for j, (part, unit) in enumerate(partition._shard_parts(packed, keys, at)):
+        store.write("ab", ["abfictional"], {"t": (part, unit)})
+        (rows, unit), = ShardStore(tmp_path).read("ab").values()
+        want = partition._take(packed, at[j])
+        pd.testing.assert_frame_equal(partition._unpack([partition._opened(pickle.loads(pickle.dumps(rows)))]),
+                                      partition._unpack([want]), check_exact=True)
+        assert unit.tolist() == keys[at[j]].tolist()
+    # rows of the earlier layout (packed rows pickled as they are) are read as before
+    assert partition._opened(packed) is packed
