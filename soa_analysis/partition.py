@@ -628,7 +628,7 @@ class TablePlan:
             for name, df in tables.items():
                 units, rows = _unit_rows(*self.unit_rows, df["submission_id"])  # shard -> rows
                 # the rows of the shards to write gathered once, shard after shard; each shard's rows a slice
-                parts[name] = _shard_parts(_pack(df), units, [rows.get(shard, empty) for shard in todo])
+                parts[name] = _shard_parts(_pack(df, chunks=True), units, [rows.get(shard, empty) for shard in todo])
             for shard in todo:
                 self.cache.store.write(shard, groups[shard], {name: next(p) for name, p in parts.items()})
         self.cache.finish(set(groups))
@@ -712,17 +712,19 @@ def _is_arrow(col) -> bool:
 _PACKED_SHARD = "packed shard rows 2"
 
 
-def _pack(df: pd.DataFrame) -> dict:
+def _pack(df: pd.DataFrame, *, chunks: bool = False) -> dict:
     """A table's rows as ``{"packed", "dtypes", "columns"}``: each column a numpy array, or an Arrow
-    array for Arrow-backed text."""
-    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()), "columns": [_pack_column(s) for _, s in df.items()]}
+    array for Arrow-backed text (its chunks as they are when ``chunks``, else joined into one)."""
+    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()),
+            "columns": [_pack_column(s, chunks) for _, s in df.items()]}
 
 
-def _pack_column(s: pd.Series):
+def _pack_column(s: pd.Series, chunks: bool = False):
     if isinstance(s.dtype, np.dtype):
         return s.to_numpy()
     if isinstance(s.array, pd.arrays.ArrowStringArray):
-        return s.array.__arrow_array__().combine_chunks()
+        col = s.array.__arrow_array__()
+        return col if chunks else col.combine_chunks()
     return s.to_numpy(dtype=object)
 
 
@@ -759,20 +761,19 @@ def _shard_parts(packed: dict, units: np.ndarray, at: list[np.ndarray]):
     bounds = np.concatenate(([0], np.cumsum([len(a) for a in at]))).tolist()
     cols = packed["columns"]
     arrow = [i for i, col in enumerate(cols) if _is_arrow(col)]
-    batch = None
-    if arrow:
-        batch = pa.RecordBatch.from_arrays([_few_values(_one_chunk(cols[i])) for i in arrow],
-                                           names=[str(i) for i in arrow]).take(pa.array(order, type=pa.int64()))
+    table = None
+    if arrow:  # as a table: a column of several chunks (the stage's parts joined) is taken from without a copy first
+        table = pa.Table.from_arrays([_few_values(cols[i]) for i in arrow],
+                                     names=[str(i) for i in arrow]).take(pa.array(order, type=pa.int64()))
     plain = [None if _is_arrow(col) else col[order] for col in cols]
     keys = units[order]
     for j in range(len(at)):
         a, b = bounds[j], bounds[j + 1]
         stream = None
-        if batch is not None:
+        if table is not None:
             sink = pa.BufferOutputStream()
-            part = batch.slice(a, b - a)
-            with pa.ipc.new_stream(sink, part.schema) as writer:
-                writer.write_batch(part)
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table.slice(a, b - a))
             stream = sink.getvalue()
         yield {"packed": _PACKED_SHARD, "dtypes": packed["dtypes"], "arrow": stream,
                "columns": [None if col is None else col[a:b] for col in plain]}, keys[a:b]
@@ -787,11 +788,12 @@ def _one_chunk(col) -> pa.Array:
 _FEW_VALUES = 64
 
 
-def _few_values(col: pa.Array) -> pa.Array:
-    """``col`` dictionary-encoded when it has at most :data:`_FEW_VALUES` distinct values, else as it is."""
+def _few_values(col):
+    """``col`` dictionary-encoded (one chunk) when it has at most :data:`_FEW_VALUES` distinct values, else as
+    it is."""
     if len(col) <= _FEW_VALUES or pc.count_distinct(col.slice(0, 4096)).as_py() > _FEW_VALUES:
         return col  # a few rows, or many values among the first rows: not worth a pass over every row
-    encoded = pc.dictionary_encode(col)
+    encoded = pc.dictionary_encode(_one_chunk(col))
     return encoded if len(encoded.dictionary) <= _FEW_VALUES else col
 
 
@@ -800,8 +802,8 @@ def _opened(rows):
     read from the IPC stream), anything else as it is."""
     if not (isinstance(rows, dict) and rows.get("packed") == _PACKED_SHARD):
         return rows
-    arrow = iter(pa.ipc.open_stream(rows["arrow"]).read_next_batch().columns if rows["arrow"] is not None else ())
-    arrow = (col.dictionary_decode() if pa.types.is_dictionary(col.type) else col for col in arrow)
+    arrow = iter(pa.ipc.open_stream(rows["arrow"]).read_all().columns if rows["arrow"] is not None else ())
+    arrow = (col.dictionary_decode() if pa.types.is_dictionary(col.type) else col for col in map(_one_chunk, arrow))
     return {"packed": _PACKED, "dtypes": rows["dtypes"],
             "columns": [next(arrow) if col is None else col for col in rows["columns"]]}
 
