@@ -598,7 +598,7 @@ class TablePlan:
         taxonomy by taxonomy).
         """
         at = self.unit_rows[0]
-        out = {}
+        out, positions = {}, {}
         for name, new in computed.items():
             old = self.cached.get(name)
             frames = [f for f in (old, new) if f is not None and len(f)]
@@ -606,27 +606,39 @@ class TablePlan:
                 out[name] = new.iloc[:0]
                 continue
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-            keys = [_positions(at, df["submission_id"])]
+            pos = _positions(at, df["submission_id"])
+            keys = [pos]
             if major and name in major:
                 col, values = major[name]
                 keys.insert(0, _positions(pd.Index(values), df[col]))
             order = np.lexsort(keys[::-1])
             if not np.array_equal(order, np.arange(len(order))):  # already in table order: no copy
                 df = df.take(order).reset_index(drop=True)
+                pos = pos[order]
             out[name] = df.astype(new.dtypes.to_dict()) if len(frames) > 1 else df
-        self._save(out)
+            if at.is_unique:  # each row's submission's position, for _save (else it maps the ids itself)
+                positions[name] = np.where(np.isnan(pos), -1, pos).astype(np.int64)
+        self._save(out, positions)
         return out
 
-    def _save(self, tables: dict[str, pd.DataFrame]) -> None:
+    @functools.cached_property
+    def _shard_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each submission id's shard (of :attr:`unit_rows`) as a number, and the shards' names in that order."""
+        names, codes = np.unique(self.unit_rows[2].astype(str), return_inverse=True)
+        return codes.astype(np.int64), names.astype(object)
+
+    def _save(self, tables: dict[str, pd.DataFrame], positions: dict[str, np.ndarray] | None = None) -> None:
         """Keep this run's units: each shard's rows of every table (with their unit's key), written
-        only for the shards whose units changed, one shard at a time."""
+        only for the shards whose units changed, one shard at a time. ``positions`` may give a table's
+        rows' positions in :attr:`unit_rows` (as :meth:`combine` found them)."""
         groups = self.cache.shards(u.key for u in self.units)
         todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
         if todo:
             empty = np.zeros(0, dtype=np.int64)
             parts = {}
             for name, df in tables.items():
-                units, rows = _unit_rows(*self.unit_rows, df["submission_id"])  # shard -> rows
+                units, rows = _unit_rows(*self.unit_rows, df["submission_id"], (positions or {}).get(name),
+                                         self._shard_codes)  # shard -> rows
                 # the rows of the shards to write gathered once, shard after shard; each shard's rows a slice
                 parts[name] = _shard_parts(_pack(df, chunks=True), units, [rows.get(shard, empty) for shard in todo])
             for shard in todo:
@@ -635,18 +647,25 @@ class TablePlan:
         self.reuse().write(self.cache.processed_dir)
 
 
-def _unit_rows(ids: pd.Index, keys: np.ndarray, shards: np.ndarray, sids: pd.Series) -> tuple[np.ndarray, dict]:
+def _unit_rows(ids: pd.Index, keys: np.ndarray, shards: np.ndarray, sids: pd.Series, pos: np.ndarray | None = None,
+               shard_codes: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, dict]:
     """Each row's unit key (``sids`` are the rows' submission ids; ``ids``, ``keys``, ``shards``:
-    :attr:`TablePlan.unit_rows`) and the rows of each shard (in row order, shards in order of their
-    first row), by array lookups."""
-    pos = ids.get_indexer(sids.astype(str)) if ids.is_unique else None
+    :attr:`TablePlan.unit_rows`) and the rows of each shard (in row order), by array lookups. ``pos`` may
+    give each row's position in ``ids`` (-1: absent) and ``shard_codes`` each id's shard as a number and
+    the shards' names (:attr:`TablePlan._shard_codes`)."""
+    if pos is None:
+        pos = ids.get_indexer(sids.astype(str)) if ids.is_unique else None
     if pos is None or (len(pos) and pos.min() < 0):  # a repeated or unknown id: a dict lookup a row
         unit = sids.astype(str).map(dict(zip(ids, keys))).astype(object)
         return unit.to_numpy(), unit.groupby(unit.str[:SHARD_HEX_LEN].to_numpy(), sort=False).indices
-    codes, found = pd.factorize(shards[pos])
+    if shard_codes is None:
+        names, codes = np.unique(shards.astype(str), return_inverse=True)
+        shard_codes = (codes.astype(np.int64), names.astype(object))
+    codes = shard_codes[0][pos]
     order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(found) + 1))
-    return keys[pos], {sh: order[bounds[c]:bounds[c + 1]] for c, sh in enumerate(found)}
+    bounds = np.searchsorted(codes[order], np.arange(len(shard_codes[1]) + 1))
+    return keys[pos], {sh: order[bounds[c]:bounds[c + 1]] for c, sh in enumerate(shard_codes[1].tolist())
+                       if bounds[c + 1] > bounds[c]}
 
 
 def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
