@@ -317,7 +317,10 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     fp = fingerprint("tag", "soa_analysis.tagging.stage", {"taxonomies": shaped, "order": list(shaped),
                                                           "params": params})
     plan = plan_tables(processed_dir, "tag", subs, fp, full=full)
-    todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
+    if len(plan.todo) == len(plan.units):  # every unit (a full or first run): every row, without a filtered copy
+        todo = subs.reset_index(drop=True)
+    else:
+        todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
     clock.lap("plan")
     if engine is not None and len(todo):
         tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
