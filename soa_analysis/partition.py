@@ -772,30 +772,36 @@ def _frame(rows) -> pd.DataFrame:
                          for (name, dtype), col in zip(rows["dtypes"], rows["columns"])}, index=index)
 
 
+# Shards whose rows _shard_parts gathers at a time: the gathered copy holds about this share of a table's
+# rows (of 256 shards), not all of them, while a gather still covers many shards.
+_GATHER_SHARDS = 32
+
+
 def _shard_parts(packed: dict, units: np.ndarray, at: list[np.ndarray]):
     """Yield, for each of ``at`` (a shard's row positions), the shard's rows of ``packed`` (as
-    ``_PACKED_SHARD``) and each row's unit key: the rows of every shard gathered in one take per column,
-    then each shard's a slice."""
-    order = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
-    bounds = np.concatenate(([0], np.cumsum([len(a) for a in at]))).tolist()
+    ``_PACKED_SHARD``) and each row's unit key: the rows of :data:`_GATHER_SHARDS` shards at a time
+    gathered in one take per column, then each shard's a slice."""
     cols = packed["columns"]
     arrow = [i for i, col in enumerate(cols) if _is_arrow(col)]
-    table = None
-    if arrow:  # as a table: a column of several chunks (the stage's parts joined) is taken from without a copy first
-        table = pa.Table.from_arrays([_few_values(cols[i]) for i in arrow],
-                                     names=[str(i) for i in arrow]).take(pa.array(order, type=pa.int64()))
-    plain = [None if _is_arrow(col) else col[order] for col in cols]
-    keys = units[order]
-    for j in range(len(at)):
-        a, b = bounds[j], bounds[j + 1]
-        stream = None
-        if table is not None:
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, table.schema) as writer:
-                writer.write_table(table.slice(a, b - a))
-            stream = sink.getvalue()
-        yield {"packed": _PACKED_SHARD, "dtypes": packed["dtypes"], "arrow": stream,
-               "columns": [None if col is None else col[a:b] for col in plain]}, keys[a:b]
+    whole = pa.Table.from_arrays([_few_values(cols[i]) for i in arrow], names=[str(i) for i in arrow]) if arrow else None
+    for start in range(0, len(at), _GATHER_SHARDS):
+        group = at[start:start + _GATHER_SHARDS]
+        order = np.concatenate(group)
+        bounds = np.concatenate(([0], np.cumsum([len(a) for a in group]))).tolist()
+        # as a table: a column of several chunks (the stage's parts joined) is taken from without a copy first
+        table = whole.take(pa.array(order, type=pa.int64())) if whole is not None else None
+        plain = [None if _is_arrow(col) else col[order] for col in cols]
+        keys = units[order]
+        for j in range(len(group)):
+            a, b = bounds[j], bounds[j + 1]
+            stream = None
+            if table is not None:
+                sink = pa.BufferOutputStream()
+                with pa.ipc.new_stream(sink, table.schema) as writer:
+                    writer.write_table(table.slice(a, b - a))
+                stream = sink.getvalue()
+            yield {"packed": _PACKED_SHARD, "dtypes": packed["dtypes"], "arrow": stream,
+                   "columns": [None if col is None else col[a:b] for col in plain]}, keys[a:b]
 
 
 def _one_chunk(col) -> pa.Array:
