@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from .datafiles import sha256_hex
@@ -271,18 +272,74 @@ def _canonical(value) -> object:
 
 
 def row_digests(df: pd.DataFrame, columns: list[str] | None = None) -> list[str]:
-    """SHA-256 of each row's values (JSON of the canonical cells), in row order.
+    """SHA-256 of each row's values, in row order: of the JSON of its canonical cells other than text,
+    then of its text cells, each as its length in UTF-8 bytes, a colon and its bytes (``-:`` when
+    missing). A text column is one whose values are all strings or missing (its dtype pandas text, or
+    object holding only strings); its cells are laid end to end by Arrow, a few thousand rows at a time,
+    instead of escaped into JSON one by one (a submissions table is mostly text).
 
     Example
     -------
     >>> a = row_digests(pd.DataFrame({"x": ["a"], "y": [[1, 2]]}))
     >>> a == row_digests(pd.DataFrame({"x": ["a"], "y": [__import__("numpy").array([1, 2])]}))
     True
+    >>> a == row_digests(pd.DataFrame({"x": pd.array(["a"], dtype="string"), "y": [[1, 2]]}))
+    True
     """
     cols = list(df.columns) if columns is None else columns
-    values = zip(*(_canonical_column(df[c]) for c in cols)) if cols else ((),) * len(df)
+    text, rest = {}, []
+    for c in cols:
+        arr = _text_arrow(df[c])
+        if arr is None:
+            rest.append(c)
+        else:
+            text[c] = arr
     dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
-    return [sha256_hex(dumps(list(row))) for row in values]
+    values = zip(*(_canonical_column(df[c]) for c in rest)) if rest else ((),) * len(df)
+    heads = [dumps(list(row)).encode("utf-8") + b"\0" for row in values]
+    if not text:
+        return [hashlib.sha256(h).hexdigest() for h in heads]
+    out: list[str] = []
+    sha = hashlib.sha256
+    for start in range(0, len(df), _DIGEST_ROWS):
+        laid = _laid_end_to_end([a.slice(start, _DIGEST_ROWS) for a in text.values()])
+        offsets = np.frombuffer(laid.buffers()[1], dtype=np.int64)[laid.offset:laid.offset + len(laid) + 1].tolist()
+        data = memoryview(laid.buffers()[2] or b"")
+        for i, head in enumerate(heads[start:start + _DIGEST_ROWS]):
+            h = sha(head)
+            h.update(data[offsets[i]:offsets[i + 1]])
+            out.append(h.hexdigest())
+    return out
+
+
+_DIGEST_ROWS = 4096  # rows whose text cells are laid end to end at a time (bounds the copy of the text)
+
+
+def _text_arrow(col: pd.Series) -> pa.Array | None:
+    """A column as an Arrow large string array when it is text (pandas text, or object holding only
+    strings and missing values), else ``None``."""
+    if isinstance(col.dtype, pd.StringDtype):
+        if isinstance(col.array, pd.arrays.ArrowStringArray):
+            return _one_chunk(col.array.__arrow_array__()).cast(pa.large_string())
+        values = col.to_numpy(dtype=object, na_value=None)
+    elif col.dtype == object:
+        values = col.to_numpy()
+        if not {type(v) for v in values.tolist()} <= {str, type(None)}:
+            return None
+    else:
+        return None
+    return pa.array(values, type=pa.large_string(), from_pandas=False)
+
+
+def _laid_end_to_end(arrays: list[pa.Array]) -> pa.Array:
+    """Each row's cells of ``arrays`` (text) as one binary value: per cell its UTF-8 length, ``:`` and its
+    bytes, or ``-:`` when missing."""
+    parts = []
+    colon = pa.scalar(":", pa.large_string())
+    for arr in arrays:
+        length = pc.cast(pc.binary_length(arr), pa.large_string()).fill_null("-")
+        parts += [length, colon, arr.fill_null("")]
+    return pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string())).cast(pa.large_binary())
 
 
 def submission_digests(df: pd.DataFrame) -> dict[str, str]:
@@ -541,7 +598,7 @@ class TablePlan:
         taxonomy by taxonomy).
         """
         at = self.unit_rows[0]
-        out = {}
+        out, positions = {}, {}
         for name, new in computed.items():
             old = self.cached.get(name)
             frames = [f for f in (old, new) if f is not None and len(f)]
@@ -549,50 +606,66 @@ class TablePlan:
                 out[name] = new.iloc[:0]
                 continue
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-            keys = [_positions(at, df["submission_id"])]
+            pos = _positions(at, df["submission_id"])
+            keys = [pos]
             if major and name in major:
                 col, values = major[name]
                 keys.insert(0, _positions(pd.Index(values), df[col]))
             order = np.lexsort(keys[::-1])
             if not np.array_equal(order, np.arange(len(order))):  # already in table order: no copy
                 df = df.take(order).reset_index(drop=True)
+                pos = pos[order]
             out[name] = df.astype(new.dtypes.to_dict()) if len(frames) > 1 else df
-        self._save(out)
+            if at.is_unique:  # each row's submission's position, for _save (else it maps the ids itself)
+                positions[name] = np.where(np.isnan(pos), -1, pos).astype(np.int64)
+        self._save(out, positions)
         return out
 
-    def _save(self, tables: dict[str, pd.DataFrame]) -> None:
+    @functools.cached_property
+    def _shard_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each submission id's shard (of :attr:`unit_rows`) as a number, and the shards' names in that order."""
+        names, codes = np.unique(self.unit_rows[2].astype(str), return_inverse=True)
+        return codes.astype(np.int64), names.astype(object)
+
+    def _save(self, tables: dict[str, pd.DataFrame], positions: dict[str, np.ndarray] | None = None) -> None:
         """Keep this run's units: each shard's rows of every table (with their unit's key), written
-        only for the shards whose units changed, one shard at a time."""
+        only for the shards whose units changed, one shard at a time. ``positions`` may give a table's
+        rows' positions in :attr:`unit_rows` (as :meth:`combine` found them)."""
         groups = self.cache.shards(u.key for u in self.units)
         todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
         if todo:
-            units, rows, packed = {}, {}, {}
-            for name, df in tables.items():
-                units[name], rows[name] = _unit_rows(*self.unit_rows, df["submission_id"])  # shard -> rows
-                packed[name] = _pack(df)  # the columns as arrays once, then each shard's rows taken from them
             empty = np.zeros(0, dtype=np.int64)
+            parts = {}
+            for name, df in tables.items():
+                units, rows = _unit_rows(*self.unit_rows, df["submission_id"], (positions or {}).get(name),
+                                         self._shard_codes)  # shard -> rows
+                # the rows of the shards to write gathered once, shard after shard; each shard's rows a slice
+                parts[name] = _shard_parts(_pack(df, chunks=True), units, [rows.get(shard, empty) for shard in todo])
             for shard in todo:
-                part = {}
-                for name in tables:
-                    at = rows[name].get(shard, empty)
-                    part[name] = (_take(packed[name], at), units[name][at])  # the rows, and each row's unit key
-                self.cache.store.write(shard, groups[shard], part)
+                self.cache.store.write(shard, groups[shard], {name: next(p) for name, p in parts.items()})
         self.cache.finish(set(groups))
         self.reuse().write(self.cache.processed_dir)
 
 
-def _unit_rows(ids: pd.Index, keys: np.ndarray, shards: np.ndarray, sids: pd.Series) -> tuple[np.ndarray, dict]:
+def _unit_rows(ids: pd.Index, keys: np.ndarray, shards: np.ndarray, sids: pd.Series, pos: np.ndarray | None = None,
+               shard_codes: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, dict]:
     """Each row's unit key (``sids`` are the rows' submission ids; ``ids``, ``keys``, ``shards``:
-    :attr:`TablePlan.unit_rows`) and the rows of each shard (in row order, shards in order of their
-    first row), by array lookups."""
-    pos = ids.get_indexer(sids.astype(str)) if ids.is_unique else None
+    :attr:`TablePlan.unit_rows`) and the rows of each shard (in row order), by array lookups. ``pos`` may
+    give each row's position in ``ids`` (-1: absent) and ``shard_codes`` each id's shard as a number and
+    the shards' names (:attr:`TablePlan._shard_codes`)."""
+    if pos is None:
+        pos = ids.get_indexer(sids.astype(str)) if ids.is_unique else None
     if pos is None or (len(pos) and pos.min() < 0):  # a repeated or unknown id: a dict lookup a row
         unit = sids.astype(str).map(dict(zip(ids, keys))).astype(object)
         return unit.to_numpy(), unit.groupby(unit.str[:SHARD_HEX_LEN].to_numpy(), sort=False).indices
-    codes, found = pd.factorize(shards[pos])
+    if shard_codes is None:
+        names, codes = np.unique(shards.astype(str), return_inverse=True)
+        shard_codes = (codes.astype(np.int64), names.astype(object))
+    codes = shard_codes[0][pos]
     order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(found) + 1))
-    return keys[pos], {sh: order[bounds[c]:bounds[c + 1]] for c, sh in enumerate(found)}
+    bounds = np.searchsorted(codes[order], np.arange(len(shard_codes[1]) + 1))
+    return keys[pos], {sh: order[bounds[c]:bounds[c + 1]] for c, sh in enumerate(shard_codes[1].tolist())
+                       if bounds[c + 1] > bounds[c]}
 
 
 def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
@@ -630,6 +703,7 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
         want = set(keys)
         every = len(want) == len(cache.store.held[shard])  # the shard's every unit is wanted
         for name, (rows, unit) in data.items():
+            rows = _opened(rows)
             parts.setdefault(name, []).append(rows if every else _take(rows, np.isin(unit, list(want))))
     todo = [u for u in units if u.key not in found]
     cached = {name: _unpack(packs) for name, packs in parts.items()}
@@ -641,8 +715,8 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
 # shard and table, several times the arrays' cost. Arrow-backed text columns are kept as Arrow arrays
 # (pickled as their buffers, not string by string, and made pandas text again without a copy per string),
 # other columns as numpy arrays (text kept as object, object). The rows are made a DataFrame once per
-# table, after every shard is read, with the dtypes they were saved with. Shards of the earlier layout
-# (every text column an object array) read back as before.
+# table, after every shard is read, with the dtypes they were saved with. Shards of the earlier layouts
+# (every text column an object array; packed rows pickled as they are) read back as before.
 _PACKED = "packed table 1"
 
 
@@ -650,17 +724,26 @@ def _is_arrow(col) -> bool:
     return isinstance(col, (pa.Array, pa.ChunkedArray))
 
 
-def _pack(df: pd.DataFrame) -> dict:
+# A shard file keeps a table's rows as "packed shard rows 2": its numpy columns as they are (sliced from the
+# table's columns gathered once in shard order) and its Arrow columns as one Arrow IPC stream of their rows
+# (an Arrow array pickles its whole buffers even when sliced, and taking each shard's rows from every Arrow
+# column cost more than the rest of the write); :func:`_opened` makes them packed rows again when read.
+_PACKED_SHARD = "packed shard rows 2"
+
+
+def _pack(df: pd.DataFrame, *, chunks: bool = False) -> dict:
     """A table's rows as ``{"packed", "dtypes", "columns"}``: each column a numpy array, or an Arrow
-    array for Arrow-backed text."""
-    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()), "columns": [_pack_column(s) for _, s in df.items()]}
+    array for Arrow-backed text (its chunks as they are when ``chunks``, else joined into one)."""
+    return {"packed": _PACKED, "dtypes": list(df.dtypes.items()),
+            "columns": [_pack_column(s, chunks) for _, s in df.items()]}
 
 
-def _pack_column(s: pd.Series):
+def _pack_column(s: pd.Series, chunks: bool = False):
     if isinstance(s.dtype, np.dtype):
         return s.to_numpy()
     if isinstance(s.array, pd.arrays.ArrowStringArray):
-        return s.array.__arrow_array__().combine_chunks()
+        col = s.array.__arrow_array__()
+        return col if chunks else col.combine_chunks()
     return s.to_numpy(dtype=object)
 
 
@@ -687,6 +770,67 @@ def _frame(rows) -> pd.DataFrame:
     # would infer a text dtype for a column that was saved as object
     return pd.DataFrame({name: pd.Series(_column(dtype, col), dtype=dtype, index=index, copy=False)
                          for (name, dtype), col in zip(rows["dtypes"], rows["columns"])}, index=index)
+
+
+# Shards whose rows _shard_parts gathers at a time: the gathered copy holds about this share of a table's
+# rows (of 256 shards), not all of them, while a gather still covers many shards.
+_GATHER_SHARDS = 32
+
+
+def _shard_parts(packed: dict, units: np.ndarray, at: list[np.ndarray]):
+    """Yield, for each of ``at`` (a shard's row positions), the shard's rows of ``packed`` (as
+    ``_PACKED_SHARD``) and each row's unit key: the rows of :data:`_GATHER_SHARDS` shards at a time
+    gathered in one take per column, then each shard's a slice."""
+    cols = packed["columns"]
+    arrow = [i for i, col in enumerate(cols) if _is_arrow(col)]
+    whole = pa.Table.from_arrays([_few_values(cols[i]) for i in arrow], names=[str(i) for i in arrow]) if arrow else None
+    for start in range(0, len(at), _GATHER_SHARDS):
+        group = at[start:start + _GATHER_SHARDS]
+        order = np.concatenate(group)
+        bounds = np.concatenate(([0], np.cumsum([len(a) for a in group]))).tolist()
+        # as a table: a column of several chunks (the stage's parts joined) is taken from without a copy first
+        table = whole.take(pa.array(order, type=pa.int64())) if whole is not None else None
+        plain = [None if _is_arrow(col) else col[order] for col in cols]
+        keys = units[order]
+        for j in range(len(group)):
+            a, b = bounds[j], bounds[j + 1]
+            stream = None
+            if table is not None:
+                sink = pa.BufferOutputStream()
+                with pa.ipc.new_stream(sink, table.schema) as writer:
+                    writer.write_table(table.slice(a, b - a))
+                stream = sink.getvalue()
+            yield {"packed": _PACKED_SHARD, "dtypes": packed["dtypes"], "arrow": stream,
+                   "columns": [None if col is None else col[a:b] for col in plain]}, keys[a:b]
+
+
+def _one_chunk(col) -> pa.Array:
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+
+# A text column of at most this many distinct values (a taxonomy's name, its categories' ids and labels) is
+# kept dictionary-encoded in a shard: every shard holds the whole dictionary, and its rows only indices.
+_FEW_VALUES = 64
+
+
+def _few_values(col):
+    """``col`` dictionary-encoded (one chunk) when it has at most :data:`_FEW_VALUES` distinct values, else as
+    it is."""
+    if len(col) <= _FEW_VALUES or pc.count_distinct(col.slice(0, 4096)).as_py() > _FEW_VALUES:
+        return col  # a few rows, or many values among the first rows: not worth a pass over every row
+    encoded = pc.dictionary_encode(_one_chunk(col))
+    return encoded if len(encoded.dictionary) <= _FEW_VALUES else col
+
+
+def _opened(rows):
+    """Packed rows as read from a shard: ``_PACKED_SHARD`` rows made packed rows again (their Arrow columns
+    read from the IPC stream), anything else as it is."""
+    if not (isinstance(rows, dict) and rows.get("packed") == _PACKED_SHARD):
+        return rows
+    arrow = iter(pa.ipc.open_stream(rows["arrow"]).read_all().columns if rows["arrow"] is not None else ())
+    arrow = (col.dictionary_decode() if pa.types.is_dictionary(col.type) else col for col in map(_one_chunk, arrow))
+    return {"packed": _PACKED, "dtypes": rows["dtypes"],
+            "columns": [next(arrow) if col is None else col for col in rows["columns"]]}
 
 
 def _take(rows, mask: np.ndarray):

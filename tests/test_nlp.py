@@ -76,3 +76,17 @@ _ALPHABET = st.sampled_from(list("abcXYZ .,;:!?()-\n\u2022\u2019'0123456789") +
 @given(st.lists(_ALPHABET, max_size=40).map("".join))
 def test_split_sentences_follows_the_plain_rules(text):
     assert split_sentences(text) == _oracle_split(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.just(""), st.lists(_ALPHABET, max_size=40).map("".join)), max_size=8))
+def test_split_sentences_many_equals_split_sentences_of_each(texts):
+    """The pieces of all texts checked for abbreviations at once (by Arrow, on their last characters) give
+    the sentences split_sentences gives each text."""
+    assert _nlp.split_sentences_many(texts) == [split_sentences(t) for t in texts]
+
+
+def test_split_sentences_many_rechecks_a_text_with_an_abbreviation_or_initial():
+    texts = ["Partners e.g. NHS agreed. Falls fell.", "Mr. J. Brown (fictional) came. No. 5 went.",
+             "Falls fell.\n\u2022 Older people. Dr. Who agreed (fictional).", "APPROX. 12 people. Ltd. Co. Done."]
+    assert _nlp.split_sentences_many(texts) == [split_sentences(t) for t in texts]

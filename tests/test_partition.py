@@ -401,3 +401,75 @@ def test_packed_shard_rows_read_back_as_the_concatenated_frames():
     other = b.astype({"text": object})  # dtypes that differ: joined by pd.concat, as before
     pd.testing.assert_frame_equal(partition._unpack([packs[0], partition._pack(other)]),
                                   pd.concat([a, other], ignore_index=True))
+
+
+def _fictional_table(rng, n: int) -> pd.DataFrame:
+    """A FICTIONAL table with the kinds of columns the tag and evidence tables have: ids, text of few
+    values (some missing), long text, lists, numbers, booleans and text kept as object."""
+    ids = [f"F{int(i):03d}" for i in rng.integers(0, max(n // 3, 1), n)]
+    few = pd.array([None if x == 0 else f"fictional category {x}" for x in rng.integers(0, 5, n)], dtype="str")
+    many = pd.array([f"fictional sentence {i} " * int(rng.integers(0, 4)) for i in range(n)], dtype="str")
+    spans = pd.Series([[[int(a), int(a) + 1] for a in rng.integers(0, 9, rng.integers(0, 3))] for _ in range(n)],
+                      dtype=object)
+    return pd.DataFrame({"submission_id": pd.array(ids, dtype="str"), "category": few, "sentence": many,
+                         "token_spans": spans, "weight": rng.random(n), "assigned": rng.random(n) > 0.5,
+                         "sentence_index": rng.integers(0, 50, n), "note": pd.Series(["fictional"] * n, dtype=object)})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shard_parts_hold_the_rows_taking_them_one_shard_at_a_time_gives(seed, tmp_path):
+    """The shards' rows as the cache writes them (gathered once, each shard's a slice, text of few values
+    dictionary-encoded, Arrow text as an IPC stream) read back as the rows of each shard taken from the table
+    one shard at a time (the straightforward way), through a real shard file."""
+    import pickle
+
+    import numpy as np
+
+    from soa_analysis.shards import ShardStore
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 400)) if seed else 0
+    df = _fictional_table(rng, n)
+    keys = np.array([f"{int(k):02x}fictional" for k in rng.integers(0, 256, n)], dtype=object)
+    shards = [f"{s:02x}" for s in range(256)]
+    at = [np.flatnonzero(np.array([k[:2] == s for k in keys], dtype=bool)).astype(np.int64) for s in shards]
+    at = [a for a in at if len(a)] + [np.zeros(0, dtype=np.int64)]  # a shard with no rows of this table too
+    packed = partition._pack(df)
+    if n > 2:  # the table's Arrow columns in several chunks, as the stage's parts joined give them
+        df = pd.concat([df.iloc[: n // 2], df.iloc[n // 2:]], ignore_index=True)
+    store = ShardStore(tmp_path)
+    for j, (part, unit) in enumerate(partition._shard_parts(partition._pack(df, chunks=True), keys, at)):
+        store.write("ab", ["abfictional"], {"t": (part, unit)})
+        (rows, unit), = ShardStore(tmp_path).read("ab").values()
+        want = partition._take(packed, at[j])
+        pd.testing.assert_frame_equal(partition._unpack([partition._opened(pickle.loads(pickle.dumps(rows)))]),
+                                      partition._unpack([want]), check_exact=True)
+        assert unit.tolist() == keys[at[j]].tolist()
+    # rows of the earlier layout (packed rows pickled as they are) are read as before
+    assert partition._opened(packed) is packed
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_row_digests_tell_rows_apart_as_their_canonical_cells_do(seed):
+    """The digests (text cells laid end to end by Arrow, the other cells as JSON) are equal exactly when the
+    rows' canonical cells are (the straightforward definition), whatever the text columns' dtype; text that
+    moves between neighbouring cells, or from missing to empty, changes the digest. FICTIONAL values."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    words = ["", "a", "ab", "b", "fictional", "é", ":", "1:a", "-:", "\n", None]
+    n = 300
+    df = pd.DataFrame({"x": [words[i] for i in rng.integers(0, len(words), n)],
+                       "y": [words[i] for i in rng.integers(0, len(words), n)],
+                       "tags": [[words[i] for i in rng.integers(0, 4, rng.integers(0, 3))] for _ in range(n)],
+                       "year": pd.array([None if v == 0 else int(v) for v in rng.integers(0, 3, n)], dtype="Int64")})
+    got = partition.row_digests(df)
+    canonical = [repr([partition._canonical(v) for v in row]) for row in df.itertuples(index=False)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            assert (got[i] == got[j]) == (canonical[i] == canonical[j]), (df.iloc[i].tolist(), df.iloc[j].tolist())
+    for dtype in ("str", "string"):
+        typed = df.astype({"x": dtype, "y": dtype})
+        assert partition.row_digests(typed) == got
+    moved = pd.DataFrame({"x": ["ab", "a", None, ""], "y": ["c", "bc", "", None]})
+    assert len(set(partition.row_digests(moved))) == 4

@@ -5,6 +5,7 @@
 * :func:`corpus.submission_sentences` (flat lists) against :func:`corpus.submission_pairs` per document;
 * the corpus's cue flags (once per distinct sentence) against :func:`text.cue_flags` per sentence;
 * :func:`corpus.model_matrix` (vocabulary split by Arrow) against ``vectorizer.transform``.
+* ``stage._evidence_strings`` (tags.evidence by Arrow's string kernels) against its object-array build.
 
 All text is FICTIONAL, made up for these tests.
 """
@@ -98,3 +99,34 @@ def test_model_matrix_equals_the_vectoriser_transform(sentences, extra):
     got = model_matrix(vectorizer, Corpus(docs))
     assert (got != vectorizer.transform(features)).nnz == 0
     assert (model_matrix(vectorizer, Corpus(docs)) != got).nnz == 0  # again, from the kept vocabulary parts
+
+
+_CUED = st.sampled_from(["Older people (fictional) were supported.", "Employment and jobs rose in Glenbrae.",
+                         "Falls prevention for older people at home, e.g. telecare.", "The school \u00e9l\u00e8ves agreed.",
+                         "Modern apprenticeships and employability for young people " + "(fictional) " * 30 + "rose.",
+                         "Antisocial behaviour and crime fell; community safety improved.", "None.",
+                         "Early years, nursery and parenting support grew \u2019s.", "National Outcome 6 (fictional)."])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["title", "need", "evidence"]), st.one_of(_CUED, st.lists(
+    _PIECES, max_size=20).map("".join))), max_size=8), min_size=1, max_size=6))
+def test_evidence_strings_by_arrow_equal_those_by_object_arrays(docs):
+    """tags.evidence built by Arrow's string kernels equals the numpy object-array build (phrases, sections,
+    clipped sentences, parts joined per cell) on FICTIONAL documents, for a lexicon and a model's taxonomy."""
+    from soa_analysis.tagging import LexiconTagger
+    from soa_analysis.tagging.corpus import match_lexicon
+    from soa_analysis.tagging.stage import _evidence_strings, _evidence_strings_by_objects
+
+    corpus = Corpus(docs)
+    sentences, sections = np.array(corpus.sentences, dtype=object), np.array(corpus.sections, dtype=object)
+    for taxonomy in ("priorities", "outcomes_soa"):
+        lexicon = LexiconTagger(taxonomy=taxonomy).fit()
+        lm = match_lexicon(lexicon, corpus)
+        k = len(lexicon.categories_)
+        cell, size = lm.hit_doc * k + lm.hit_cat, len(docs) * k
+        if not len(cell):
+            continue
+        got = _evidence_strings(lm, cell, sections, sentences.copy(), size)
+        want = _evidence_strings_by_objects(lm, cell, sections, sentences.copy(), size)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()

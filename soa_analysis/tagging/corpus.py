@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from ..nlp import split_sentences_many
 from ..schema import narrative_parts
 from .lexicon import LIST_DAMPING, LexiconTagger
 from .text import (
@@ -604,20 +605,25 @@ def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) 
 def submission_sentences(columns: dict[str, list], cited: list, text: list) -> tuple[list[str], list[str], np.ndarray]:
     """Every document's (section, sentence) pairs (:func:`submission_pairs` of each), flat: the
     sentences, their sections and the number of sentences of each document, as
-    :meth:`Corpus.from_sentences` takes them.
+    :meth:`Corpus.from_sentences` takes them. Every document's parts are split at once
+    (:func:`nlp.split_sentences_many`).
 
     ``columns`` maps section names, in :data:`schema.SECTION_COLUMNS` order, to their values.
     """
     n = len(text)
+    named = list(columns.items())
+    doc_parts = []
+    for i in range(n):
+        t = text[i]
+        doc_parts.append(narrative_parts({sec: vals[i] for sec, vals in named}, t if isinstance(t, str) else str(t or "")))
+    split = iter(split_sentences_many([txt for parts in doc_parts for _, txt in parts]))
     sentences: list[str] = []
     sections: list[str] = []
     counts = np.zeros(n, dtype=np.int64)
-    named = list(columns.items())
-    for i in range(n):
+    for i, parts in enumerate(doc_parts):
         before = len(sentences)
-        t = text[i]
-        for sec, txt in narrative_parts({sec: vals[i] for sec, vals in named}, t if isinstance(t, str) else str(t or "")):
-            got = split_sentences(txt)
+        for sec, _ in parts:
+            got = next(split)
             sentences += got
             sections += [sec] * len(got)
         c = cited[i]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import __version__
 from ..datafiles import sha256_hex
@@ -100,7 +101,40 @@ _SD = object
 
 def _evidence_strings(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
     """tags.evidence of every cell (submission x category): its ``limit`` strongest hits as
-    ``'phrase', 'phrase' in section: "sentence"`` joined by " | " (numpy string operations)."""
+    ``'phrase', 'phrase' in section: "sentence"`` joined by " | ", each string built once by Arrow's
+    string kernels (:func:`_evidence_strings_by_objects` when the hits are not in cell order)."""
+    first = np.ones(len(cell), dtype=bool)
+    first[1:] = cell[1:] != cell[:-1]
+    idx = np.arange(len(cell))
+    rank = idx - np.maximum.accumulate(np.where(first, idx, 0))
+    top = np.flatnonzero(rank < limit)
+    lo = lm.hit_lo[top]
+    cnt = lm.hit_hi[top] - lo
+    if not len(top) or cnt.min() < 1 or (cell[1:] < cell[:-1]).any():
+        return _evidence_strings_by_objects(lm, cell, sections, sentences, size, limit)
+    text = pa.large_string()
+    codes, uniq = pd.factorize(np.array(lm.m_phrase, dtype=object))
+    rep = pa.array([repr(p) for p in uniq], type=text)
+    starts = np.cumsum(cnt) - cnt
+    at = np.arange(int(cnt.sum())) - np.repeat(starts, cnt) + np.repeat(lo, cnt)  # each hit's matches in turn
+    phrases = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(at))),
+                                                           rep.take(pa.array(codes[at]))), pa.scalar(", ", text))
+    sent_ix = lm.hit_sent[top]
+    sec_codes, sec_names = pd.factorize(sections[sent_ix])
+    su, sinv = np.unique(sent_ix, return_inverse=True)
+    clipped = pa.array(_clipped(sentences[su]), type=text).take(pa.array(sinv))
+    part = pc.binary_join_element_wise(phrases, pa.scalar(" in ", text), pa.array(list(sec_names), type=text).take(
+        pa.array(sec_codes)), pa.scalar(': "', text), clipped, pa.scalar('"', text), pa.scalar("", text))
+    heads = np.flatnonzero(rank[top] == 0)  # each cell's strongest hit: where its run of parts starts
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(np.append(heads, len(top))), part),
+                            pa.scalar(" | ", text))
+    out = np.full(size, "", dtype=_SD)
+    out[cell[top[heads]]] = joined.to_numpy(zero_copy_only=False)
+    return out
+
+
+def _evidence_strings_by_objects(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
+    """:func:`_evidence_strings` by numpy operations on object arrays (any order of hits)."""
     add = np.add  # on object arrays: str concatenation in a C loop
     first = np.ones(len(cell), dtype=bool)
     first[1:] = cell[1:] != cell[:-1]
@@ -283,7 +317,10 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     fp = fingerprint("tag", "soa_analysis.tagging.stage", {"taxonomies": shaped, "order": list(shaped),
                                                           "params": params})
     plan = plan_tables(processed_dir, "tag", subs, fp, full=full)
-    todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
+    if len(plan.todo) == len(plan.units):  # every unit (a full or first run): every row, without a filtered copy
+        todo = subs.reset_index(drop=True)
+    else:
+        todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
     clock.lap("plan")
     if engine is not None and len(todo):
         tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
