@@ -134,8 +134,13 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, table: str | None 
     return dest
 
 
-def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = True) -> pd.DataFrame:
+def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = True,
+               columns: list[str] | None = None) -> pd.DataFrame:
     """Read a processed table by contract name (e.g. ``"submissions"``).
+
+    ``columns`` reads only those columns of a Parquet table (a stage that needs a few columns of a
+    large table need not hold the rest): they are validated, and the file's own schema must still
+    hold every required column of the contract.
 
     Raises
     ------
@@ -153,7 +158,15 @@ def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = 
         raise InputError(
             f"{path} not found: run the stage that writes it first ({spec.written_by})"
         )
+    if columns is not None and path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        present = pq.read_schema(path).names
+        df = pd.read_parquet(path, columns=[c for c in columns if c in present])
+        if validate:
+            _validate(df, name, present=present)
+        return df
     df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, keep_default_na=False)
     if validate:
         _validate(df, name)
-    return df
+    return df[columns] if columns is not None else df

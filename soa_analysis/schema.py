@@ -13,6 +13,7 @@ keeps the two in step.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -602,7 +603,7 @@ def _all_of(values: pd.Series, kinds) -> bool:
     return all(issubclass(t, kinds) for t in set(map(type, values.tolist())))
 
 
-def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
+def validate(df: pd.DataFrame, table: str, *, present: Iterable[str] | None = None) -> pd.DataFrame:
     """Check ``df`` against the contract of ``table`` and return it unchanged.
 
     Parameters
@@ -611,6 +612,9 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
         The table to check.
     table : str
         Contract name, a key of :data:`TABLES`.
+    present : iterable of str, optional
+        For a table read in part (some of its columns): every column the file holds. A contract
+        column that is among them but not in ``df`` is then not missing, only not checked here.
 
     Returns
     -------
@@ -635,9 +639,11 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
     except KeyError:
         raise SchemaError(f"no table contract named {table!r}; known: {', '.join(TABLES)}") from None
     problems: list[str] = []
+    elsewhere = set(present or ()) - set(df.columns)
     for col in spec.columns:
         if col.name not in df.columns:
-            problems.append(f"missing column {col.name!r}")
+            if col.name not in elsewhere:
+                problems.append(f"missing column {col.name!r}")
             continue
         s = df[col.name]
         if not col.nullable and s.isna().any():

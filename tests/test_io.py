@@ -54,3 +54,20 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(p.stat().st_mode) == 0o644
+
+
+def test_read_table_reads_only_the_columns_asked_for_and_still_checks_the_file(tmp_path):
+    """A stage reading a few columns of a large table (the evidence stage, of tag_evidence) gets only
+    those, validated; a file lacking a required column it did not ask for still breaks the contract."""
+    good = pd.DataFrame({"submission_id": ["s1", "s2"], "grade": ["strong", "none"], "reasons": ["a", "b"]})
+    write_table(good, tmp_path / "evidence.parquet", table="evidence")
+    part = read_table(tmp_path, "evidence", columns=["submission_id", "grade"])
+    assert list(part.columns) == ["submission_id", "grade"] and part["grade"].tolist() == ["strong", "none"]
+    # a value outside the contract in a column read is caught
+    good.assign(grade=["excellent", "none"]).to_parquet(tmp_path / "evidence.parquet")
+    with pytest.raises(SchemaError, match="outside"):
+        read_table(tmp_path, "evidence", columns=["submission_id", "grade"])
+    # a required column missing from the file is caught though it was not asked for
+    good.drop(columns=["reasons"]).to_parquet(tmp_path / "evidence.parquet")
+    with pytest.raises(SchemaError, match="missing column 'reasons'"):
+        read_table(tmp_path, "evidence", columns=["submission_id", "grade"])

@@ -79,9 +79,9 @@ def _frame(rows: list[dict] | dict[str, list], columns: list[str], dtypes: dict 
     return df
 
 
-def _optional(processed_dir: Path, name: str) -> pd.DataFrame | None:
+def _optional(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
     if (processed_dir / TABLES[name].filename).exists():
-        return read_table(processed_dir, name)
+        return read_table(processed_dir, name, columns=columns)
     return None
 
 
@@ -496,8 +496,10 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     grade_all = engine is None and not progress and (full or not _has_cache(processed_dir))
     if grade_all:
         start_early(workers, len(subs))  # the grading pool's fork server imports while this reads and plans
-    tags = _optional(processed_dir, "tags")
-    tag_evidence = _optional(processed_dir, "tag_evidence")
+    # only the columns this stage reads of the tagging stage's two tables (not their evidence strings, phrase
+    # and token-span lists: at 100,000 submissions those held gigabytes of Python objects here)
+    tags = _optional(processed_dir, "tags", PRIORITY_TAG_COLUMNS)
+    tag_evidence = _optional(processed_dir, "tag_evidence", PRIORITY_TE_COLUMNS)
     partners = _optional(processed_dir, "partners")
     grader = EvidenceGrader(rubric=rubric).fit()
     tagger = ThemeTagger(taxonomy=taxonomy).fit()
