@@ -86,6 +86,21 @@ def _boundary_split(line: str) -> list[str]:
     return out
 
 
+def _line_pieces(text: str):
+    """Each non-empty line of ``text`` (stripped, a leading bullet removed) with its pieces, split after every
+    full stop, question or exclamation mark followed by a capital letter or a digit (:func:`_boundary_split`;
+    whether a piece ends in an abbreviation is for the caller)."""
+    bullet = _BULLET.sub
+    for line in _LINEBREAK.split(text) if "\n" in text else (text,):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        # the bullet pattern never starts with a capital letter: skip the regex then
+        line = stripped if "A" <= stripped[0] <= "Z" else bullet("", line).strip()
+        if line:
+            yield line, _boundary_split(line)
+
+
 def split_sentences(text: str) -> list[str]:
     """Split narrative text into sentences.
 
@@ -111,16 +126,7 @@ def split_sentences(text: str) -> list[str]:
     if not text:
         return []
     out: list[str] = []
-    bullet = _BULLET.sub
-    for line in _LINEBREAK.split(text) if "\n" in text else (text,):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        # the bullet pattern never starts with a capital letter: skip the regex then
-        line = stripped if "A" <= stripped[0] <= "Z" else bullet("", line).strip()
-        if not line:
-            continue
-        pieces = _boundary_split(line)
+    for line, pieces in _line_pieces(text):
         if len(pieces) == 1:
             out.append(line)
             continue
@@ -166,29 +172,19 @@ def split_sentences_many(texts: list) -> list[list[str]]:
     tails: list[str] = []
     owners: list[int] = []
     counts: list[int] = []
-    bullet, boundary, add = _BULLET.sub, _BOUNDARY_MARK.split, str.__add__
     for j, text in enumerate(texts):
         if not isinstance(text, str) or not text:
             out[j] = split_sentences(text)
             continue
         got: list[str] = []
-        for line in _LINEBREAK.split(text) if "\n" in text else (text,):
-            stripped = line.strip()
-            if not stripped:
-                continue
-            line = stripped if "A" <= stripped[0] <= "Z" else bullet("", line).strip()
-            if not line:
-                continue
-            parts = boundary(line)
-            if len(parts) == 1:
+        for line, pieces in _line_pieces(text):
+            if len(pieces) == 1:
                 got.append(line)
                 continue
-            pieces = list(map(add, parts[0:-1:2], parts[1::2]))
-            tails += [p[-_TAIL:] for p in pieces]
+            tails += [p[-_TAIL:] for p in pieces[:-1]]  # a line's last piece ends the sentence anyway
             owners.append(j)
-            counts.append(len(pieces))
+            counts.append(len(pieces) - 1)
             got += pieces
-            got.append(parts[-1])
         out[j] = got if "" not in got else [s for s in got if s]
     if tails:
         flags = pc.match_substring_regex(pa.array(tails, type=pa.string()), _MAY_END_IN_ABBREVIATION)
