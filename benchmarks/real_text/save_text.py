@@ -118,7 +118,7 @@ def main(argv=None) -> int:
     if where or any(r["sha256"] == digest for r in rows):
         print(f"refused: the same text is already listed ({where or part.name})", file=sys.stderr)
         return 2
-    copy = near_copy(text, listed + [(part.name, r) for r in rows])
+    copy = near_copy(text, listed)  # every part file, this gatherer's own among them
     if copy:
         print(f"refused: {copy[1]:.0%} of this text's word runs are in {copy[0]} (the same page elsewhere?)",
               file=sys.stderr)
