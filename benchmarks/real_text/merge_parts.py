@@ -1,6 +1,7 @@
 """Merge the gatherers' part files into ``sources.csv`` (run once, after gathering).
 
-Drops a row whose address or text another row already has, adds the whitespace-normalised
+Drops a row whose page (``save_text.page_key``: the address without scheme, ``www.``, fragment or
+trailing slash, a mirror's download address as its page address) or text another row already has, adds the whitespace-normalised
 length and sha256 (``norm_chars``, ``norm_sha256``: what ``gather.py --live`` checks a page
 against) and keeps any label columns already in ``sources.csv``. A row already listed in
 ``sources.csv`` whose text is not in this machine's cache keeps the lengths and hashes measured
@@ -16,6 +17,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from save_text import page_key  # noqa: E402  (one notion of "the same page" for gathering and merging)
+
 BASE = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split", "norm_chars", "norm_sha256"]
 LABELS = ["priorities", "grade", "rationale"]
 
@@ -33,7 +37,7 @@ def main() -> int:
     rows, seen_url, seen_hash = [], set(), set()
     for part in sorted((HERE / "parts").glob("sources_*.csv")):
         for r in csv.DictReader(part.open(encoding="utf-8")):
-            url_key = r["url"].split("://", 1)[-1].rstrip("/").lower()
+            url_key = page_key(r["url"])
             if url_key in seen_url or r["sha256"] in seen_hash:
                 print(f"dropped {r['id']}: same address or text as an earlier row")
                 continue
