@@ -31,7 +31,7 @@ from soa_analysis.schema import SECTION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIED = ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9",
-           "test10", "test11", "test12", "test13")  # benchmarks/real_text.py STUDIED
+           "test10", "test11", "test12", "test13", "test14", "test15")  # benchmarks/real_text.py STUDIED
 PREFIXES = ("rule=", "why=", "section=", "feat=", "fam=", "w=", "pos=", "prev:", "next:", "doc_")
 
 # Fictional: the rules grade the first sentence "some" (people reached, counted); nothing in the second.
