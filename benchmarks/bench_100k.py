@@ -10,9 +10,12 @@ processed and reports folder and prints, per stage:
   stage kernels and their worker processes; not the memory sampler's own, which is taken out). A
   re-run's stages share one kernel, whose CPU is counted when it ends: its stages' CPU columns then
   show only this process's share, and the total holds the kernel's;
-- peak memory of the whole process tree (this process, the kernels, their workers), sampled
-  every ``--interval`` seconds: the sum of the processes' PSS (proportional set size: a page
-  shared by forked workers counts once in total) and the largest single process's RSS.
+- peak memory of the whole process tree (this process, the kernels, their workers): the largest
+  single process's RSS, sampled every ``--interval`` seconds, and the sum of the processes' PSS
+  (proportional set size: a page shared by forked workers counts once in total), sampled as often
+  but reading at most a twentieth of the time (:class:`TreeMemory`: reading a process's PSS walks
+  its page tables and holds its memory map's lock, which stalls a large process that maps or
+  unmaps memory meanwhile).
 
 Then the memory curve: each stage's peak per size and MB per 1,000 submissions, so what grows with
 the corpus is visible, and the processed tables' and the cache's size on disk. ``--rerun`` also
@@ -58,6 +61,9 @@ from soa_analysis.config import STAGES, make_options  # noqa: E402
 
 MB = 1024 * 1024
 
+# after reading the PSS, at least this many times as long as the reading took passes before the next
+PSS_QUIET = 19.0
+
 
 def cpu_seconds() -> float:
     """User+system CPU seconds of this process and of every descendant it (or they) waited for."""
@@ -66,7 +72,17 @@ def cpu_seconds() -> float:
 
 
 class TreeMemory(threading.Thread):
-    """Samples the process tree's memory in the background; peaks are kept per stage."""
+    """Samples the process tree's memory in the background; peaks are kept per stage.
+
+    Each sample reads every process's RSS (``/proc/PID/statm``: a counter, cheap). The PSS needs the
+    kernel to walk each process's page tables (``smaps_rollup``) while it holds that process's memory
+    map lock, which blocks the process whenever it maps or unmaps memory (pandas and Arrow do, for
+    every large array): with a sample every half second, a process of a few gigabytes spent as long
+    blocked as computing (measured: a 4 GB process doing array work, 10 s of CPU, blocked 2 to 22 s
+    depending on the machine's load; 0.05 s without the sampler). So the PSS is read only after at
+    least :data:`PSS_QUIET` times as long as the last reading took has passed: at most about a twentieth
+    of the time, whatever the size. Peaks between two PSS readings are missed; the RSS peak is not.
+    """
 
     def __init__(self, interval: float):
         super().__init__(daemon=True)
@@ -78,6 +94,7 @@ class TreeMemory(threading.Thread):
         self._done = threading.Event()
         self._me = psutil.Process()
         self._cpu = 0.0  # CPU seconds this sampler has spent, kept out of the run's figures
+        self._next_pss = 0.0  # time.monotonic() from which the PSS may be read again
 
     def own_cpu(self) -> float:
         """CPU seconds spent sampling so far (reading every process's memory maps is not free)."""
@@ -92,16 +109,20 @@ class TreeMemory(threading.Thread):
 
     def _sample(self) -> None:
         stage = self.stage
+        started = time.monotonic()
+        with_pss = started >= self._next_pss
         total, largest, n = 0.0, 0.0, 0
         for p in [self._me, *self._me.children(recursive=True)]:
             try:
-                m = p.memory_full_info()
+                m = p.memory_full_info() if with_pss else p.memory_info()
             except (psutil.Error, OSError):
                 continue
-            total += m.pss
+            total += getattr(m, "pss", 0.0)
             largest = max(largest, m.rss)
             n += 1
-        self.pss[stage] = max(self.pss[stage], total / MB)
+        if with_pss:
+            self.pss[stage] = max(self.pss[stage], total / MB)
+            self._next_pss = time.monotonic() + PSS_QUIET * (time.monotonic() - started)
         self.largest[stage] = max(self.largest[stage], largest / MB)
         self.processes[stage] = max(self.processes[stage], n)
 

@@ -35,13 +35,14 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def input_inventory(raw_dir: Path, processed_dir: Path | None = None) -> list[dict]:
+def input_inventory(raw_dir: Path, processed_dir: Path | None = None, *, reuse: bool = False) -> list[dict]:
     """Every regular file under ``raw_dir`` with its size and sha256, sorted (symbolic links never followed).
 
     The raw folder as ingest sees it (:func:`soa_analysis.ingest.files.inventory`); with
-    ``processed_dir``, the digests are left there so the ingest stage does not hash the files again.
+    ``processed_dir``, the digests are left there so the ingest stage does not hash the files again,
+    and with ``reuse`` the last run's are taken for the files whose identity is unchanged.
     """
-    return inventory(raw_dir, processed_dir=processed_dir)
+    return inventory(raw_dir, processed_dir=processed_dir, reuse=reuse)
 
 
 def package_versions() -> dict:
@@ -82,7 +83,7 @@ def new_manifest(run_id: str, opts: RunOptions, stages: tuple[str, ...]) -> dict
         "stages": list(stages),
         "parameters": opts.to_dict(),
         "software": package_versions(),
-        "inputs": input_inventory(raw, Path(opts.processed_dir)) if raw.is_dir() else [],
+        "inputs": input_inventory(raw, Path(opts.processed_dir), reuse=not opts.full) if raw.is_dir() else [],
         "timings_s": {},
         "outputs": [],
         "warnings": [],

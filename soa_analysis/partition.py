@@ -343,9 +343,15 @@ def _laid_end_to_end(arrays: list[pa.Array]) -> pa.Array:
 
 
 def submission_digests(df: pd.DataFrame) -> dict[str, str]:
-    """SHA-256 of each submission's rows of ``df`` (JSON of their canonical cells, in row order), by
-    ``submission_id``: one digest a submission, not one a row (the tag and evidence tables a unit's key
-    covers have tens of rows a submission).
+    """SHA-256 of each submission's rows of ``df`` (in row order), by ``submission_id``: one digest a
+    submission, not one a row (the tag and evidence tables a unit's key covers have tens of rows a
+    submission).
+
+    When every column is text or boolean (the tables the evidence stage's units cover), each row's cells
+    are laid end to end by Arrow (each cell its UTF-8 length, a colon and its bytes, ``-:`` when missing;
+    a boolean as ``true`` or ``false``) and a submission's rows hashed in one piece
+    (:func:`_laid_submission_digests`); otherwise the JSON of their canonical cells is hashed. Either
+    way two submissions' digests are equal exactly when their rows are.
 
     Example
     -------
@@ -354,12 +360,56 @@ def submission_digests(df: pd.DataFrame) -> dict[str, str]:
     ...                                                                          "x": [3, 1]}))["a"]
     True
     """
+    laid = _laid_columns(df)
+    if laid is not None:
+        return _laid_submission_digests(df["submission_id"].astype(str), laid)
     rows: dict[str, list] = {}
     values = zip(*(_canonical_column(df[c]) for c in df.columns))
     for sid, row in zip(df["submission_id"].astype(str).tolist(), values):
         rows.setdefault(sid, []).append(row)
     dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
     return {sid: sha256_hex(dumps(r)) for sid, r in rows.items()}
+
+
+def _laid_columns(df: pd.DataFrame) -> list[pa.Array] | None:
+    """Every column of ``df`` as an Arrow large string array (text as it is, booleans as ``true`` or
+    ``false``), or ``None`` when a column is neither."""
+    out = []
+    for c in df.columns:
+        arr = _text_arrow(df[c])
+        if arr is None and df[c].dtype == bool:
+            arr = pc.cast(pa.array(df[c].to_numpy()), pa.large_string())
+        if arr is None:
+            return None
+        out.append(arr)
+    return out
+
+
+def _laid_submission_digests(sids: pd.Series, columns: list[pa.Array]) -> dict[str, str]:
+    """:func:`submission_digests` of rows given as text ``columns`` (:func:`_laid_columns`): each
+    submission's rows (in row order) laid end to end (:func:`_laid_end_to_end`) and hashed in one piece,
+    a few thousand rows at a time (whole submissions)."""
+    codes, names = pd.factorize(sids)  # in first-seen order, as the dict of the JSON route
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))  # each submission's rows in ``order``
+    out: dict[str, str] = {}
+    sha = hashlib.sha256
+    first = 0
+    names = names.tolist()
+    while first < len(names):
+        # whole submissions, about _DIGEST_ROWS rows (at least one submission)
+        last = max(first + 1, int(np.searchsorted(bounds, bounds[first] + _DIGEST_ROWS, side="right")) - 1)
+        last = min(last, len(names))
+        at = pa.array(order[bounds[first]:bounds[last]], type=pa.int64())
+        laid = _laid_end_to_end([col.take(at) for col in columns])
+        offsets = np.frombuffer(laid.buffers()[1], dtype=np.int64)[laid.offset:laid.offset + len(laid) + 1]
+        data = memoryview(laid.buffers()[2] or b"")
+        base = bounds[first]
+        for i in range(first, last):
+            lo, hi = int(offsets[bounds[i] - base]), int(offsets[bounds[i + 1] - base])
+            out[names[i]] = sha(b"laid rows\0" + data[lo:hi]).hexdigest()
+        first = last
+    return out
 
 
 def _canonical_column(col: pd.Series) -> list:

@@ -6,6 +6,7 @@ hashed again. Every file here is written by the test (fictional).
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -92,3 +93,52 @@ def test_a_known_digest_is_only_taken_for_the_same_file(tmp_path):
     assert files.raw_digest(a, stale) == stale  # same identity: taken as known
     a.write_bytes(b"FICTIONAL b")  # another write: another identity
     assert files.read_raw_file(a, 100, stale)[1] == hashlib.sha256(b"FICTIONAL b").hexdigest()
+
+
+def _settle(processed: Path) -> None:
+    """As if the last inventory had been taken a while after the raw files were written (they were written
+    by this test a moment before it)."""
+    path = processed / files.DIGESTS_FILE
+    later = path.stat().st_mtime_ns + 3 * files.SETTLED_NS
+    os.utime(path, ns=(later, later))
+
+
+def test_a_rerun_inventory_reads_only_new_and_changed_files(tmp_path, hashed):
+    raw, processed = _raw(tmp_path), tmp_path / "processed"
+    manifest.input_inventory(raw, processed)
+    _settle(processed)
+    (raw / "walk1.txt").write_text(TEXT.format(n="one, changed"), encoding="utf-8")
+    (raw / "walk9.txt").write_text(TEXT.format(n=9), encoding="utf-8")
+    hashed.clear()
+    inputs = manifest.input_inventory(raw, processed, reuse=True)
+    assert sorted(hashed) == ["walk1.txt", "walk9.txt"]
+    truth = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in raw.iterdir()}
+    assert {i["file"]: i["sha256"] for i in inputs} == truth
+    hashed.clear()  # the ingest stage after it reads each file it reads without hashing it again
+    run_ingest(raw, processed, workers=1)
+    assert hashed == []
+    assert _log_sha(processed) == truth
+
+
+def test_a_full_run_or_unsettled_files_are_hashed_again(tmp_path, hashed):
+    raw, processed = _raw(tmp_path), tmp_path / "processed"
+    manifest.input_inventory(raw, processed)
+    hashed.clear()
+    manifest.input_inventory(raw, processed, reuse=True)  # written in the moment they were hashed
+    assert sorted(hashed) == sorted(p.name for p in raw.iterdir())
+    _settle(processed)
+    hashed.clear()
+    manifest.input_inventory(raw, processed)  # --full: no reuse
+    assert sorted(hashed) == sorted(p.name for p in raw.iterdir())
+
+
+def test_the_pipeline_inventory_reuses_digests_unless_full(tmp_path, monkeypatch):
+    from soa_analysis.config import make_options
+
+    raw, processed = _raw(tmp_path), tmp_path / "processed"
+    seen = []
+    monkeypatch.setattr(manifest, "inventory", lambda *a, **k: seen.append(k["reuse"]) or [])
+    for full in (False, True):
+        manifest.new_manifest("r", make_options(raw_dir=raw, processed_dir=processed, reports_dir=tmp_path / "rep",
+                                                full=full), ("ingest",))
+    assert seen == [True, False]

@@ -473,3 +473,59 @@ def test_row_digests_tell_rows_apart_as_their_canonical_cells_do(seed):
         assert partition.row_digests(typed) == got
     moved = pd.DataFrame({"x": ["ab", "a", None, ""], "y": ["c", "bc", "", None]})
     assert len(set(partition.row_digests(moved))) == 4
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_submission_digests_tell_submissions_apart_as_their_rows_do(seed):
+    """A submission's digest (text and boolean cells laid end to end by Arrow, a submission's rows hashed
+    in one piece, a few thousand rows at a time) is the same in two tables exactly when its rows (in row
+    order, canonical cells) are, whatever the text columns' dtype and however the submissions' rows
+    interleave; text that moves between cells or rows, or from missing to empty, changes it. A table with
+    other columns goes the JSON way, with the same rule. FICTIONAL values."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    words = ["", "a", "ab", "b", "fictional", "é", ":", "1:a", "-:", "\n", None]
+    n = 400
+    sids = [f"s{i}" for i in rng.integers(0, 90, n)]
+    df = pd.DataFrame({"submission_id": sids,
+                       "x": [words[i] for i in rng.integers(0, len(words), n)],
+                       "y": [words[i] for i in rng.integers(0, 3, n)],
+                       "assigned": rng.integers(0, 2, n).astype(bool)})
+    # another table: some cells changed (some to the same value), the submissions' rows in another
+    # interleaving (each submission's in the same order)
+    other = df.copy()
+    at = rng.integers(0, n, 40)
+    other.loc[at, "x"] = [words[i] for i in rng.integers(0, len(words), len(at))]
+    other.loc[rng.integers(0, n, 10), "assigned"] = True
+    other = other.iloc[np.lexsort((np.arange(n), rng.permutation(200)[pd.factorize(other["submission_id"])[0]]))]
+
+    def rows(table):
+        out: dict[str, list] = {}
+        for row in table.itertuples(index=False):
+            out.setdefault(row.submission_id, []).append(repr([partition._canonical(v) for v in row]))
+        return out
+
+    def check(a, b):
+        got_a, got_b, want_a, want_b = (partition.submission_digests(a), partition.submission_digests(b),
+                                        rows(a), rows(b))
+        assert list(got_a) == list(dict.fromkeys(a["submission_id"]))
+        assert {sid for sid in got_a if got_a[sid] == got_b[sid]} == {sid for sid in want_a
+                                                                       if want_a[sid] == want_b[sid]}
+        return got_a
+
+    whole = check(df, other)
+    assert 0 < sum(whole[s] == partition.submission_digests(other)[s] for s in whole) < len(whole)
+    check(df.astype({"x": "str", "y": "string"}), other)  # the same digests whatever the text dtype
+    assert partition.submission_digests(df.astype({"x": "str", "y": "string"})) == whole
+    check(df.assign(n=np.arange(n) % 2), other.assign(n=np.arange(n) % 2))  # a number column: the JSON way
+    small = partition._DIGEST_ROWS
+    try:  # the laid route does not depend on how many rows are hashed at a time
+        partition._DIGEST_ROWS = 7
+        assert partition.submission_digests(df) == whole
+    finally:
+        partition._DIGEST_ROWS = small
+    moved = pd.DataFrame({"submission_id": ["a", "a", "b", "b"], "x": ["ab", "c", None, "z"]})
+    changed = [moved.assign(x=["a", "bc", None, "z"]), moved.assign(x=["ab", "c", "", "z"])]
+    assert [sum(partition.submission_digests(moved)[s] == partition.submission_digests(c)[s] for s in "ab")
+            for c in changed] == [1, 1]

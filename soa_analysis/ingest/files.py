@@ -13,12 +13,14 @@ Regular files are opened with ``O_NOFOLLOW`` and checked again after opening, so
 swapped for a link between the listing and the read is refused too; raw files are only ever
 opened read-only.
 
-Each raw file is hashed once a run. What hashed it (the run's inventory for its manifest,
+Each raw file is hashed at most once a run. What hashed it (the run's inventory for its manifest,
 or the ingest cache's look-up) keeps the digest with the file's :func:`identity` (device,
 inode, size, modification and change times); a later read of the same file takes the digest
 from there when the file it opened still has that identity, and hashes it otherwise. The
 inventory leaves its digests in the processed folder (:func:`save_digests`) for the ingest
-stage, which runs in a process of its own.
+stage, which runs in a process of its own; the next run's inventory (not ``--full``) takes them
+again for the files that still have that identity and had settled when they were hashed
+(:func:`reusable_digests`), so a re-run reads only the files that are new or changed.
 
 When two files hold the same submission, the one kept is the one modified first (to the
 minute: copies made in the same minute, as a checkout or an unzip makes them, count as
@@ -39,7 +41,8 @@ from ..datafiles import read_stream, sha256_file
 from ..errors import InputError
 
 __all__ = ["RawEntry", "Digest", "identity", "scan_raw_folder", "list_raw_files", "read_raw_file", "raw_digest",
-           "sha256_file", "display_name", "keep_order", "kept_because", "inventory", "save_digests", "load_digests"]
+           "sha256_file", "display_name", "keep_order", "kept_because", "inventory", "save_digests", "load_digests",
+           "reusable_digests"]
 
 #: A file's identity when it was hashed, and its SHA-256 (hex).
 Digest = tuple[tuple[int, ...], str]
@@ -232,18 +235,22 @@ def raw_digest(path: Path, known: Digest | None = None) -> Digest:
         return ident, read_stream(fh)[1]
 
 
-def inventory(raw_dir: str | os.PathLike, *, processed_dir: str | os.PathLike | None = None) -> list[dict]:
+def inventory(raw_dir: str | os.PathLike, *, processed_dir: str | os.PathLike | None = None,
+              reuse: bool = False) -> list[dict]:
     """Every regular file under ``raw_dir`` with its size and sha256, sorted (links not followed).
 
     With ``processed_dir``, the digests are saved there for the ingest stage (:func:`save_digests`).
+    With ``reuse`` too, a file whose identity is the one the last inventory saved is not read again: its
+    digest is taken from there (:func:`reusable_digests`; a re-run then reads only new and changed files).
     """
     root = Path(os.path.realpath(raw_dir))
+    known = reusable_digests(processed_dir, root) if reuse and processed_dir is not None else {}
     out, digests = [], {}
     for e in scan_raw_folder(raw_dir):
         if not e.regular:
             continue
         try:
-            digests[e.rel] = raw_digest(root / e.rel)
+            digests[e.rel] = raw_digest(root / e.rel, known.get(e.rel))
         except OSError:
             continue
         ident, sha = digests[e.rel]
@@ -251,6 +258,25 @@ def inventory(raw_dir: str | os.PathLike, *, processed_dir: str | os.PathLike | 
     if processed_dir is not None:
         save_digests(processed_dir, root, digests)
     return out
+
+
+# A digest kept by the last inventory is taken again only for a file whose modification and change times
+# are at least this long before the digests were saved (the file's time then): a file written in the same
+# moment as it was hashed could be written again without its times moving on a file system that keeps
+# coarse times. It is hashed again instead.
+SETTLED_NS = 2_000_000_000
+
+
+def reusable_digests(processed_dir: str | os.PathLike, root: str | os.PathLike) -> dict[str, Digest]:
+    """The digests :func:`save_digests` kept for the raw folder ``root`` (:func:`load_digests`) whose file
+    had settled when they were saved (modified and changed :data:`SETTLED_NS` before): those the next
+    inventory may take for a file that still has their identity."""
+    try:
+        saved = (Path(processed_dir) / DIGESTS_FILE).stat().st_mtime_ns
+    except OSError:
+        return {}
+    return {rel: d for rel, d in load_digests(processed_dir, root).items()
+            if len(d[0]) == 5 and max(d[0][3], d[0][4]) < saved - SETTLED_NS}
 
 
 def save_digests(processed_dir: str | os.PathLike, root: Path, digests: dict[str, Digest]) -> None:
