@@ -33,10 +33,10 @@ import pandas as pd
 
 from .config import ENGINES, RunOptions
 from .errors import ConfigError
-from .procs import combine_parts, partitions, subs_partitions, with_inputs
+from .procs import combine_parts, iter_partitions, partitions, subs_partitions
 
 __all__ = ["DaskEngine", "stage_engine", "check_engine", "local_cluster", "run_engine", "partitions",
-           "subs_partitions", "with_inputs", "combine_parts"]
+           "subs_partitions", "iter_partitions", "combine_parts"]
 
 INSTALL_HINT = "pip install 'soa-analysis[dask]' (or: pip install 'dask[distributed]')"
 FILES_PER_TASK = 16
@@ -195,5 +195,5 @@ class DaskEngine:
         """The evidence stage's per-submission tables of ``subs``, partitioned; ``inputs`` are
         its other per-submission tables (partners, tags, tag_evidence: each may be None)."""
         futures = [self.client.submit(_grade_partition, part, rubric, taxonomy, guidance, mine, pure=False)
-                   for part, mine in with_inputs(self._parts(subs, units), inputs)]
+                   for part, mine in iter_partitions(subs, units, 2 * self._n(), inputs)]
         return combine_parts(self._gather(futures))

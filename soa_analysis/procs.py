@@ -15,7 +15,8 @@ import threading
 import numpy as np
 import pandas as pd
 
-__all__ = ["cores", "pool_context", "partitions", "subs_partitions", "with_inputs", "combine_parts", "run_parts"]
+__all__ = ["cores", "pool_context", "partitions", "subs_partitions", "iter_partitions", "combine_parts",
+           "run_parts"]
 
 
 def cores() -> int:
@@ -71,16 +72,22 @@ def partitions(units: list, n: int) -> list[list]:
 
 def subs_partitions(subs: pd.DataFrame, units: list, n: int) -> list[pd.DataFrame]:
     """The rows of ``subs`` cut into at most ``n`` partitions of whole raw files (:func:`partitions`), in order."""
+    return [part for part, _ in iter_partitions(subs, units, n, {})]
+
+
+def iter_partitions(subs: pd.DataFrame, units: list, n: int, inputs: dict):
+    """The partitions of :func:`subs_partitions`, each with its submissions' rows of the other
+    per-submission tables ``inputs`` (name -> frame; ``None`` stays ``None``), one at a time: only the
+    rows' positions are worked out first, and a partition's frames are copied out when it is asked for,
+    so a caller that hands them to workers a few at a time does not hold a second copy of every table."""
     groups = [{s for u in part for s in u.ids} for part in partitions(units, n)]
-    return [subs.take(rows).reset_index(drop=True) for rows in _rows_by_group(subs, groups)]
-
-
-def with_inputs(parts: list[pd.DataFrame], inputs: dict) -> list[tuple[pd.DataFrame, dict]]:
-    """Each partition with its submissions' rows of the other per-submission tables (``None`` stays ``None``)."""
-    groups = [set(part["submission_id"].astype(str)) for part in parts]
-    split = {k: (_rows_by_group(v, groups) if v is not None else None) for k, v in inputs.items()}
-    return [(part, {k: (v.take(split[k][i]) if v is not None else None) for k, v in inputs.items()})
-            for i, part in enumerate(parts)]
+    rows = _rows_by_group(subs, groups)
+    sids = subs["submission_id"].astype(str).to_numpy()
+    ids = [set(sids[r]) for r in rows]  # the submissions each partition holds
+    split = {k: (_rows_by_group(v, ids) if v is not None else None) for k, v in inputs.items()}
+    for i, r in enumerate(rows):
+        yield (subs.take(r).reset_index(drop=True),
+               {k: (v.take(split[k][i]) if v is not None else None) for k, v in inputs.items()})
 
 
 def _rows_by_group(df: pd.DataFrame, groups: list[set]) -> list[np.ndarray]:

@@ -140,3 +140,82 @@ def test_the_fork_server_is_started_early_only_for_a_pool_in_a_caller_that_must_
     if "forkserver" in __import__("multiprocessing").get_all_start_methods():
         assert pool.start_early(2, 5000)
         assert started == [1]
+
+
+def test_partitions_cut_one_at_a_time_are_those_cut_at_once(tmp_path):
+    from soa_analysis.procs import iter_partitions, subs_partitions
+
+    make_corpus(tmp_path)
+    subs = read_table(tmp_path, "submissions")
+    inputs = {"tags": read_table(tmp_path, "tags"), "tag_evidence": read_table(tmp_path, "tag_evidence"),
+              "partners": None}
+    units = _units(subs)
+    lazy = iter_partitions(subs, units, 7, inputs)
+    assert not isinstance(lazy, list)  # a generator: nothing is copied before it is asked for
+    lazy = list(lazy)
+    eager = [(part, {k: (v[v["submission_id"].isin(set(part["submission_id"]))] if v is not None else None)
+                     for k, v in inputs.items()}) for part in subs_partitions(subs, units, 7)]
+    assert len(lazy) == len(eager) > 1
+    for (part, mine), (part2, mine2) in zip(lazy, eager):
+        pd.testing.assert_frame_equal(part, part2)
+        assert mine["partners"] is None and mine2["partners"] is None
+        for k in ("tags", "tag_evidence"):
+            pd.testing.assert_frame_equal(mine[k], mine2[k])
+
+
+def _units(subs: pd.DataFrame) -> list:
+    """A raw file's submissions as one unit (what the stage's plan hands the pool)."""
+    from soa_analysis.partition import Unit
+
+    return [Unit(f, g["submission_id"].astype(str).tolist()) for f, g in subs.groupby("source_file", sort=False)]
+
+
+def test_the_pool_is_handed_a_few_partitions_at_a_time_and_all_are_graded():
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock, state = threading.Lock(), {"running": 0, "most": 0}
+
+    def grade(i):
+        with lock:
+            state["running"] += 1
+            state["most"] = max(state["most"], state["running"])
+        time.sleep(0.01)
+        with lock:
+            state["running"] -= 1
+        return {"t": pd.DataFrame({"i": [i]})}
+
+    handed = []
+    executor = ThreadPoolExecutor(8)  # more threads than ``ahead``: only the hand-over limits what runs
+
+    def submit(i, _):
+        handed.append(i)
+        return executor.submit(grade, i)
+
+    grading = pool.Grading(executor, submit, ((i, None) for i in range(25)), ahead=3)
+    assert len(handed) == 3  # nothing more is cut before the stage waits for the tables
+    tables = grading.tables()
+    assert tables["t"]["i"].tolist() == list(range(25))  # every partition, in order
+    assert 1 <= state["most"] <= 3
+
+
+def test_a_workers_error_stops_the_hand_over_and_is_raised():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def grade(i):
+        if i == 2:
+            raise ValueError("partition 2 is broken (FICTIONAL)")
+        return {"t": pd.DataFrame({"i": [i]})}
+
+    handed = []
+    executor = ThreadPoolExecutor(2)
+
+    def submit(i, _):
+        handed.append(i)
+        return executor.submit(grade, i)
+
+    grading = pool.Grading(executor, submit, ((i, None) for i in range(50)), ahead=2)
+    with pytest.raises(ValueError, match="partition 2"):
+        grading.tables()
+    assert len(handed) < 50

@@ -11,21 +11,27 @@ The partitions are small (about :data:`TASK_SUBMISSIONS` submissions, at least
 :data:`TASKS_PER_WORKER` a worker): a worker starts on its first one as soon as it is sent, and
 when the last ones are graded the cores wait at most for one small partition, not for a
 quarter of the corpus. :func:`start_grading` returns while the workers grade, so that the stage
-can do its own work meanwhile (:meth:`Grading.tables` waits for them).
+can do its own work meanwhile (:meth:`Grading.tables` waits for them). The pool is handed
+:data:`AHEAD_PER_WORKER` partitions a worker at a time and the next as one is done, each cut from
+the tables only then (:func:`soa_analysis.procs.iter_partitions`): the stage does not hold a second
+copy of every submission and its tag rows while they are graded.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import pandas as pd
 
-from ..procs import combine_parts, cores, pool_context, subs_partitions, with_inputs
+from ..procs import combine_parts, cores, iter_partitions, pool_context
 
-__all__ = ["POOL_MIN", "TASK_SUBMISSIONS", "TASKS_PER_WORKER", "pool_workers", "n_partitions", "grade_in_pool",
+__all__ = ["POOL_MIN", "TASK_SUBMISSIONS", "TASKS_PER_WORKER", "AHEAD_PER_WORKER", "pool_workers", "n_partitions", "grade_in_pool",
            "start_grading", "Grading", "start_early"]
 
 POOL_MIN = 200
+# partitions handed to the pool ahead of those being graded, a worker: the rest are cut from the tables only
+# when one is done, so the stage does not hold a second copy of every submission and its tag rows meanwhile
+AHEAD_PER_WORKER = 3
 # submissions a grading task holds about (a few seconds of a core), and the fewest tasks a worker gets
 TASK_SUBMISSIONS = 200
 TASKS_PER_WORKER = 4
@@ -60,22 +66,45 @@ def n_partitions(n_subs: int, workers: int) -> int:
 
 
 class Grading:
-    """Partitions being graded in a pool (:func:`start_grading`)."""
+    """Partitions being graded in a pool (:func:`start_grading`): at most ``ahead`` of them handed to
+    the pool at a time, the next cut and handed over as one is done (in :meth:`tables`)."""
 
-    def __init__(self, executor: ProcessPoolExecutor, futures: list):
+    def __init__(self, executor: ProcessPoolExecutor, submit, parts, ahead: int):
         self._executor = executor
-        self._futures = futures
+        self._submit = submit
+        self._parts = parts
+        self._futures: list = []
+        self._ahead = ahead
+        self._hand_over(ahead)
+
+    def _hand_over(self, k: int) -> None:
+        for _ in range(k):
+            nxt = next(self._parts, None)
+            if nxt is None:
+                return
+            self._futures.append(self._submit(*nxt))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Wait for the partitions' tables and join them in order (the pool is then shut down; a
-        worker's error is raised here)."""
+        """Wait for the partitions' tables, handing the pool the rest as it frees, and join them in
+        order (the pool is then shut down; a worker's error is raised here)."""
         try:
+            pending = {f for f in self._futures if not f.done()}
+            while True:
+                before = len(self._futures)
+                self._hand_over(self._ahead - len(pending))  # keep ``ahead`` in the pool's hands
+                pending |= set(self._futures[before:])
+                if not pending:
+                    break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    f.result()  # a worker's error: raised now, the partitions not handed over are dropped
             return combine_parts([f.result() for f in self._futures])
         finally:
             self.close()
 
     def close(self) -> None:
         """Shut the pool down (partitions not started are dropped)."""
+        self._parts = iter(())
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -110,14 +139,14 @@ def start_grading(subs: pd.DataFrame, units: list, workers: int, grade, *, rubri
         from .preload import warm
 
         warm()
-    parts = with_inputs(subs_partitions(subs, units, n_partitions(len(subs), workers)), inputs)
+    parts = iter_partitions(subs, units, n_partitions(len(subs), workers), inputs)
     executor = ProcessPoolExecutor(workers, mp_context=ctx)
     try:
-        futures = [executor.submit(grade, part, rubric, taxonomy, guidance, mine) for part, mine in parts]
+        return Grading(executor, lambda part, mine: executor.submit(grade, part, rubric, taxonomy, guidance, mine),
+                       parts, AHEAD_PER_WORKER * workers)
     except BaseException:
         executor.shutdown(wait=True, cancel_futures=True)
         raise
-    return Grading(executor, futures)
 
 
 def grade_in_pool(subs: pd.DataFrame, units: list, workers: int, grade, *, rubric, taxonomy, guidance,
