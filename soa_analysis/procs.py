@@ -82,9 +82,11 @@ def iter_partitions(subs: pd.DataFrame, units: list, n: int, inputs: dict):
     so a caller that hands them to workers a few at a time does not hold a second copy of every table."""
     groups = [{s for u in part for s in u.ids} for part in partitions(units, n)]
     rows = _rows_by_group(subs, groups)
-    sids = subs["submission_id"].astype(str).to_numpy()
-    ids = [set(sids[r]) for r in rows]  # the submissions each partition holds
-    split = {k: (_rows_by_group(v, ids) if v is not None else None) for k, v in inputs.items()}
+    split: dict = {k: None for k in inputs}
+    if any(v is not None for v in inputs.values()):
+        sids = subs["submission_id"].astype(str).to_numpy()
+        ids = [set(sids[r]) for r in rows]  # the submissions each partition holds
+        split.update({k: _rows_by_group(v, ids) for k, v in inputs.items() if v is not None})
     for i, r in enumerate(rows):
         yield (subs.take(r).reset_index(drop=True),
                {k: (v.take(split[k][i]) if v is not None else None) for k, v in inputs.items()})

@@ -143,13 +143,15 @@ def test_the_fork_server_is_started_early_only_for_a_pool_in_a_caller_that_must_
 
 
 def test_partitions_cut_one_at_a_time_are_those_cut_at_once(tmp_path):
+    from soa_analysis.partition import raw_file_groups
     from soa_analysis.procs import iter_partitions, subs_partitions
 
     make_corpus(tmp_path)
     subs = read_table(tmp_path, "submissions")
     inputs = {"tags": read_table(tmp_path, "tags"), "tag_evidence": read_table(tmp_path, "tag_evidence"),
               "partners": None}
-    units = _units(subs)
+    units = raw_file_groups(subs.assign(raw_file=subs["source_file"]))  # a raw file's submissions together
+    assert any(len(u.ids) > 1 for u in units)
     lazy = iter_partitions(subs, units, 7, inputs)
     assert not isinstance(lazy, list)  # a generator: nothing is copied before it is asked for
     lazy = list(lazy)
@@ -161,13 +163,6 @@ def test_partitions_cut_one_at_a_time_are_those_cut_at_once(tmp_path):
         assert mine["partners"] is None and mine2["partners"] is None
         for k in ("tags", "tag_evidence"):
             pd.testing.assert_frame_equal(mine[k], mine2[k])
-
-
-def _units(subs: pd.DataFrame) -> list:
-    """A raw file's submissions as one unit (what the stage's plan hands the pool)."""
-    from soa_analysis.partition import Unit
-
-    return [Unit(f, g["submission_id"].astype(str).tolist()) for f, g in subs.groupby("source_file", sort=False)]
 
 
 def test_the_pool_is_handed_a_few_partitions_at_a_time_and_all_are_graded():
