@@ -31,7 +31,11 @@ from soa_analysis.schema import SECTION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIED = ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9",
-           "test10", "test11", "test12", "test13", "test14", "test15")  # benchmarks/real_text.py STUDIED
+           "test10", "test11", "test12", "test13", "test14", "test15", "test16")  # benchmarks/real_text.py STUDIED
+# The parts the packaged sentence model learned from: every studied part but test16, opened for study in
+# session 15 (its sentences labelled, the tagger learning from it); the model learns from it at its next
+# nested refit (benchmarks/real_text/README.md, session 15). Until then test16's grades are held-out figures.
+MODEL_PARTS = tuple(p for p in STUDIED if p != "test16")
 PREFIXES = ("rule=", "why=", "section=", "feat=", "fam=", "w=", "pos=", "prev:", "next:", "doc_")
 
 # Fictional: the rules grade the first sentence "some" (people reached, counted); nothing in the second.
@@ -56,9 +60,9 @@ def test_packaged_model_loads_and_records_where_it_came_from():
     with (ROOT / "benchmarks" / "real_text" / "sources.csv").open(encoding="utf-8", newline="") as fh:
         part = {r["id"]: r["split"] for r in csv.DictReader(fh)}
     # learned from studied parts only: never from a part still held out
-    assert {part.get(i) for i in meta["trained_on"]["ids"]} <= set(STUDIED)
-    # and from every studied part (a part opened for study and labelled is learned from)
-    assert set(meta["trained_on"]["parts"]) == set(STUDIED)
+    assert {part.get(i) for i in meta["trained_on"]["ids"]} <= set(MODEL_PARTS)
+    # and from every studied part it is meant to (a part opened for study and labelled is learned from)
+    assert set(meta["trained_on"]["parts"]) == set(MODEL_PARTS)
     assert len(model.sha256) == 64
 
 
