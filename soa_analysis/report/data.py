@@ -181,11 +181,13 @@ class ReportData:
 
 def councils_in(submissions: pd.DataFrame) -> list[str]:
     """The distinct non-empty council names of a submissions table, sorted."""
-    return sorted({str(c) for c in submissions["council"].dropna() if str(c).strip()})
+    # over the distinct values (a pass in C), not every row: the council pages narrow the data to each council
+    return sorted({str(c) for c in pd.unique(submissions["council"].dropna()) if str(c).strip()})
 
 
 def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id: str = "",
-                     outcome_data: str = "", *, council_pages: bool = False) -> ReportData:
+                     outcome_data: str = "", *, council_pages: bool = False, carry: bool = False,
+                     full: bool = False) -> ReportData:
     """Read the processed tables a report needs.
 
     Parameters
@@ -201,6 +203,12 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         packaged CPOP data.
     council_pages : bool
         The report is published with one page per council beside it (links between them).
+    carry : bool
+        Keep per-submission work (cards, indicator mentions) in the processed folder's cache for
+        the next run and take the last run's where its inputs are unchanged (:mod:`.carry`), when a
+        pipeline keeps caches there; the national report only.
+    full : bool
+        With ``carry``: take nothing from the last run (still keep this run's).
 
     Returns
     -------
@@ -266,7 +274,13 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         council_pages=council_pages,
         outcome_data=str(outcome_data or ""),
     )
-    return data.for_council(council) if council.strip() else data
+    if council.strip():
+        return data.for_council(council)
+    if carry:
+        from .carry import open_carry
+
+        data.derived["carry"] = open_carry(pdir, full=full)
+    return data
 
 
 def notebooks_dir() -> Path:
