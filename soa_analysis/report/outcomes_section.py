@@ -314,10 +314,13 @@ def _cited_html(f: OutcomeFrames, area: str) -> str:
     if m.empty:
         return ("<h3>Indicators cited by name</h3><p class=\"empty\">No case study here cites an outcome indicator "
                 "by name.</p>")
-    read = f.reading.set_index(["council", "indicator"])["reading"]
+    r = f.reading
+    read = dict(zip(zip(r["council"].tolist(), r["indicator"].tolist()), r["reading"].tolist()))
+    if len(read) < len(r):  # a (council, indicator) read twice: Series.get's answer, as before
+        read = r.set_index(["council", "indicator"])["reading"]
     t = m.assign(
         priorities=m["priorities"].map(lambda s: ", ".join(label(p) for p in s.split(";") if p) or "none"),
-        reading=[read.get((c, i), "") for c, i in zip(m["council"], m["indicator"])],
+        reading=[read.get((c, i), "") for c, i in zip(m["council"].tolist(), m["indicator"].tolist())],
     ).head(MAX_ROWS)
     more = (f'<p class="note">Showing {MAX_ROWS} of {len(m)} citations; all are in the exported tables.</p>'
             if len(m) > MAX_ROWS else "")
