@@ -40,6 +40,12 @@ REPORT_TABLES = (
     "added_value", "partners", "partner_pairs", "followups", "exemplars", "alignment",
 )
 META_FILES = ("tagging_meta.json", "evidence_meta.json", "ingest_meta.json")
+# Tables of which the report reads a few columns: only those are read (their list columns of phrases and
+# sentences were most of what a council page's key digests, and of reading them).
+NARROW = {
+    "added_value": ["submission_id", "theme", "assigned", "ticked"],
+    "alignment": ["submission_id", "expectation", "present"],
+}
 # Tables that describe the run rather than submissions: a council report keeps them whole.
 RUN_TABLES = ("ingest_log",)
 
@@ -231,7 +237,7 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     for name in REPORT_TABLES:
         assert not TABLES[name].restricted
         try:
-            tables[name] = read_table(pdir, name)
+            tables[name] = read_table(pdir, name, columns=NARROW.get(name))
         except InputError:
             if name == "submissions":
                 raise
