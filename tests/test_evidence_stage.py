@@ -385,3 +385,43 @@ def test_exemplars_quote_only_evidenced_statements_once(tmp_path):
     assert not ex["sentence"].str.contains("doubled").any()  # no statement of the need
     for kind, g in ex.groupby("kind"):
         assert not g["sentence"].duplicated().any(), kind  # each sentence quoted once per kind
+
+
+def test_partner_pairs_equal_a_groupby_over_each_submission():
+    """The partner pairs gathered over the columns equal the plain groupby over each submission
+    (FICTIONAL partner types and priorities, random tables)."""
+    import itertools
+    import random
+    from collections import defaultdict
+
+    import pandas as pd
+
+    from soa_analysis.evidence.stage import _partner_pairs
+
+    def reference(partners, tags):
+        types = partners.groupby("submission_id")["partner_type"].agg(lambda s: sorted({str(x) for x in s if x}))
+        t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
+        prios = t.groupby("submission_id")["priority"].agg(lambda s: sorted(set(s))).to_dict()
+        acc = defaultdict(list)
+        for sid, ptypes in types.items():
+            for a, b in itertools.combinations(ptypes, 2):
+                for p in prios.get(sid, []):
+                    acc[(a, b, p)].append(sid)
+        return sorted((a, b, p, len(s), sorted(s)) for (a, b, p), s in acc.items())
+
+    rng = random.Random(7)
+    for _ in range(200):
+        n, m = rng.randint(0, 25), rng.randint(0, 25)
+        partners = pd.DataFrame({
+            "submission_id": pd.Series([f"s{rng.randint(0, 6)}" for _ in range(n)],
+                                       dtype=rng.choice([object, "string[pyarrow]"])),
+            "partner_type": pd.Series([rng.choice(["nhs", "police", "", None, "council", "tsi"]) for _ in range(n)],
+                                      dtype=object)})
+        tags = pd.DataFrame({"submission_id": [f"s{rng.randint(0, 6)}" for _ in range(m)],
+                             "taxonomy": [rng.choice(["priorities", "outcomes_soa"]) for _ in range(m)],
+                             "priority": [rng.choice(["employment", "early_years", "older_people"]) for _ in range(m)],
+                             "assigned": [rng.random() < 0.7 for _ in range(m)]})
+        got = _partner_pairs(partners, tags)
+        rows = sorted(zip(got["partner_type_a"], got["partner_type_b"], got["priority"], got["n"],
+                          [sorted(x) for x in got["submission_ids"]])) if len(got) else []
+        assert rows == (reference(partners, tags) if n and m else [])

@@ -183,7 +183,9 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
     if themes is not None:
         used.append(THEMES)
     rows = []
-    for r in subs.to_dict("records"):
+    read = [c for c in ("submission_id", "source_file", "part", "council", "title", "date", "year", "text")
+            if c in subs.columns]  # what a row of the snapshot reads (not every column's cells made objects)
+    for r in subs[read].to_dict("records"):
         sid = r["submission_id"]
         year = r.get("year")
         rows.append({

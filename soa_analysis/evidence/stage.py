@@ -306,17 +306,31 @@ def _consistency_from_tags(evidence: pd.DataFrame, tags: pd.DataFrame) -> dict |
     }
 
 
+def _missing(value) -> bool:
+    """A missing group key (None, NaN, NA): ``groupby`` leaves its rows out."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def _partner_pairs(partners, tags) -> pd.DataFrame:
     cols = [c.name for c in TABLES["partner_pairs"].columns]
     if partners is None or tags is None or not len(partners) or not len(tags):
         return _frame([], cols, {"n": "int64"})
-    types = partners.groupby("submission_id")["partner_type"].agg(lambda s: sorted({str(x) for x in s if x}))
+    # each submission's partner types and assigned priorities, gathered over the columns as lists (a
+    # groupby with a Python function per submission cost a call per group and a Series each)
+    types: dict = defaultdict(set)
+    for sid, x in zip(partners["submission_id"].tolist(), partners["partner_type"].tolist()):
+        if x and not _missing(sid):
+            types[sid].add(str(x))
     t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
-    prios = t.groupby("submission_id")["priority"].agg(lambda s: sorted(set(s))).to_dict()
+    prios: dict = defaultdict(set)
+    for sid, p in zip(t["submission_id"].tolist(), t["priority"].tolist()):
+        if not _missing(sid):
+            prios[sid].add(p)
     acc: dict[tuple, list] = defaultdict(list)
     for sid, ptypes in types.items():
-        for a, b in itertools.combinations(ptypes, 2):
-            for p in prios.get(sid, []):
+        ps = sorted(prios.get(sid, ()))
+        for a, b in itertools.combinations(sorted(ptypes), 2):
+            for p in ps:
                 acc[(a, b, p)].append(sid)
     rows = [{"partner_type_a": a, "partner_type_b": b, "priority": p, "n": len(s), "submission_ids": sorted(s)}
             for (a, b, p), s in sorted(acc.items())]

@@ -101,7 +101,7 @@ def find_indicator_mentions(text: str, crosswalk: Crosswalk | None = None) -> li
     return out
 
 
-def indicator_mentions(submissions: pd.DataFrame, crosswalk: Crosswalk | None = None) -> pd.DataFrame:
+def indicator_mentions(submissions: pd.DataFrame, crosswalk: Crosswalk | None = None, *, known=None) -> pd.DataFrame:
     """Every indicator each submission cites by name.
 
     Parameters
@@ -109,6 +109,10 @@ def indicator_mentions(submissions: pd.DataFrame, crosswalk: Crosswalk | None = 
     submissions : pandas.DataFrame
         The processed ``submissions`` table (``submission_id``, ``council``, ``text``).
     crosswalk : Crosswalk, optional
+    known : callable, optional
+        ``known(text, find)``: the mentions of a text, as ``(indicator, phrase, sentence)`` tuples,
+        from ``find()`` or from an earlier run's (the report's :class:`soa_analysis.report.carry.Carry`);
+        default: ``find()`` for every text.
 
     Returns
     -------
@@ -121,8 +125,13 @@ def indicator_mentions(submissions: pd.DataFrame, crosswalk: Crosswalk | None = 
     rows = []
     for sid, council, text in zip(submissions["submission_id"], submissions["council"].fillna(""),
                                   submissions["text"].fillna("")):
-        for m in find_indicator_mentions(str(text), cw):
-            ind = cw.get(m["indicator"])
+        text = str(text)
+
+        def find(text=text) -> list[tuple[str, str, str]]:
+            return [(m["indicator"], m["phrase"], m["sentence"]) for m in find_indicator_mentions(text, cw)]
+
+        for iid, phrase, sentence in (find() if known is None else known(text, find)):
+            ind = cw.get(iid)
             rows.append({"submission_id": sid, "council": council, "indicator": ind.id, "label": ind.label,
-                         "priorities": ";".join(ind.priorities), "phrase": m["phrase"], "sentence": m["sentence"]})
+                         "priorities": ";".join(ind.priorities), "phrase": phrase, "sentence": sentence})
     return pd.DataFrame(rows, columns=list(MENTION_COLUMNS))

@@ -77,9 +77,13 @@ def case_study_links(submissions: pd.DataFrame, tags: pd.DataFrame, evidence: pd
     bases: dict[tuple[str, str], list[str]] = {}
     pri = priority_tags(tags)
     pri = pri[pri["submission_id"].isin(info.index)]
-    for sid, p in zip(pri["submission_id"], pri["priority"]):
-        for ind in crosswalk.for_priority(p):
-            bases.setdefault((sid, ind.id), []).append(f"priority: {p}")
+    linked: dict[str, tuple[str, ...]] = {}  # priority -> its indicators' ids (looked up once a priority)
+    for sid, p in zip(pri["submission_id"].tolist(), pri["priority"].tolist()):
+        ids = linked.get(p)
+        if ids is None:
+            ids = linked[p] = tuple(ind.id for ind in crosswalk.for_priority(p))
+        for iid in ids:
+            bases.setdefault((sid, iid), []).append(f"priority: {p}")
     if mentions is not None and len(mentions):
         for sid, iid in zip(mentions["submission_id"], mentions["indicator"]):
             if sid in info.index:

@@ -22,12 +22,13 @@ the script, so with scripts off the page shows every card and no dead controls.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
 from ..schema import GRADES, PRIORITY_IDS, SECTION_COLUMNS, narrative_parts
 from ..tagging.spans import evidence_char_spans, mark_up
+from .carry import carry_of, digest
 from .data import PRIORITY_TAXONOMY, ReportData
 from .excerpt import shorten, window
 from .labels import SECTION_LABELS, label
@@ -308,9 +309,15 @@ def card_pages(data: ReportData) -> list[CardPage]:
     columns = {c: subs[c].tolist() for c in ("submission_id", "council", "text", *SECTION_COLUMNS) if c in subs.columns}
     at = {sid: i for i, sid in enumerate(columns["submission_id"])}
 
+    carry = carry_of(data)
+
     def card(sid: str) -> str:  # a row becomes a dict only when its card is built
         i = at[sid]
-        return card_html({c: values[i] for c, values in columns.items()}, facts)
+        row = {c: values[i] for c, values in columns.items()}
+        if carry is None:
+            return card_html(row, facts)
+        key = digest(row, *(getattr(facts, f.name).get(sid) for f in fields(facts)))
+        return carry.get("card", key, lambda: card_html(row, facts))
 
     order = _in_display_order(data)
     pages: list[CardPage]
@@ -328,6 +335,8 @@ def card_pages(data: ReportData) -> list[CardPage]:
             if sid in chosen:
                 page.add(sid, council, chosen[sid])
         pages = [page]
+        if carry is not None:
+            carry.save()
     else:
         pages = [CardPage(council_page_name(data.council, 1))]
         used, budget = 0, COUNCIL_BUDGET

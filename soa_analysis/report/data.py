@@ -40,6 +40,12 @@ REPORT_TABLES = (
     "added_value", "partners", "partner_pairs", "followups", "exemplars", "alignment",
 )
 META_FILES = ("tagging_meta.json", "evidence_meta.json", "ingest_meta.json")
+# Tables of which the report reads a few columns: only those are read (their list columns of phrases and
+# sentences were most of what a council page's key digests, and of reading them).
+NARROW = {
+    "added_value": ["submission_id", "theme", "assigned", "ticked"],
+    "alignment": ["submission_id", "expectation", "present"],
+}
 # Tables that describe the run rather than submissions: a council report keeps them whole.
 RUN_TABLES = ("ingest_log",)
 
@@ -181,11 +187,13 @@ class ReportData:
 
 def councils_in(submissions: pd.DataFrame) -> list[str]:
     """The distinct non-empty council names of a submissions table, sorted."""
-    return sorted({str(c) for c in submissions["council"].dropna() if str(c).strip()})
+    # over the distinct values (a pass in C), not every row: the council pages narrow the data to each council
+    return sorted({str(c) for c in pd.unique(submissions["council"].dropna()) if str(c).strip()})
 
 
 def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id: str = "",
-                     outcome_data: str = "", *, council_pages: bool = False) -> ReportData:
+                     outcome_data: str = "", *, council_pages: bool = False, carry: bool = False,
+                     full: bool = False) -> ReportData:
     """Read the processed tables a report needs.
 
     Parameters
@@ -201,6 +209,12 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         packaged CPOP data.
     council_pages : bool
         The report is published with one page per council beside it (links between them).
+    carry : bool
+        Keep per-submission work (cards, indicator mentions) in the processed folder's cache for
+        the next run and take the last run's where its inputs are unchanged (:mod:`.carry`), when a
+        pipeline keeps caches there; the national report only.
+    full : bool
+        With ``carry``: take nothing from the last run (still keep this run's).
 
     Returns
     -------
@@ -223,7 +237,7 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     for name in REPORT_TABLES:
         assert not TABLES[name].restricted
         try:
-            tables[name] = read_table(pdir, name)
+            tables[name] = read_table(pdir, name, columns=NARROW.get(name))
         except InputError:
             if name == "submissions":
                 raise
@@ -266,7 +280,13 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         council_pages=council_pages,
         outcome_data=str(outcome_data or ""),
     )
-    return data.for_council(council) if council.strip() else data
+    if council.strip():
+        return data.for_council(council)
+    if carry:
+        from .carry import open_carry
+
+        data.derived["carry"] = open_carry(pdir, full=full)
+    return data
 
 
 def notebooks_dir() -> Path:

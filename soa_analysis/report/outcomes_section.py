@@ -32,6 +32,7 @@ from ..outcomes.mentions import indicator_mentions
 from ..outcomes.reading import cpop_reading, series
 from ..schema import PRIORITY_IDS, REPORT_TABLES, validate
 from .cards import TITLE_CHARS, card_location
+from .carry import carry_of, digest
 from .data import ReportData
 from .excerpt import shorten
 from .html import html_table
@@ -136,6 +137,20 @@ def _series(key: tuple, council: str, indicators: list[str]) -> pd.DataFrame:
 _FRAMES: list[tuple[ReportData, OutcomeFrames]] = []
 
 
+def _known_mentions(data: ReportData, cw):
+    """``known`` for :func:`indicator_mentions`: each text's mentions from the last run's report when
+    the data carry them (:mod:`.carry`), keyed by the text, the crosswalk's phrases and the code."""
+    carry = carry_of(data)
+    if carry is None:
+        return None
+    kind = "mentions:" + digest(cw.sha256, [(i.id, tuple(i.phrases), i.label) for i in cw.indicators])
+
+    def known(text: str, find):
+        return carry.get(kind, digest(text), find)
+
+    return known
+
+
 def outcome_frames(data: ReportData) -> OutcomeFrames:
     """The outcome frames for ``data`` (cached: the section and the exports share them).
 
@@ -155,8 +170,10 @@ def outcome_frames(data: ReportData) -> OutcomeFrames:
     councils = [data.council] if data.council else sorted(t.council for t in council_tiles())
     reading = _rows_of(_whole(key).reading, "council", councils)  # the same rows as cpop_reading(od, councils)
     subs, tags, ev = data["submissions"], data["tags"], data["evidence"]
-    mentions = indicator_mentions(subs, cw) if len(subs) else indicator_mentions(
+    mentions = indicator_mentions(subs, cw, known=_known_mentions(data, cw)) if len(subs) else indicator_mentions(
         pd.DataFrame({"submission_id": [], "council": [], "text": []}), cw)
+    if (carry := carry_of(data)) is not None:
+        carry.save()
     frames = OutcomeFrames(outcome=od, councils=councils, key=key, reading=reading, mentions=mentions,
                            tables=(subs, tags, ev))
     _FRAMES.insert(0, (data, frames))
@@ -297,10 +314,13 @@ def _cited_html(f: OutcomeFrames, area: str) -> str:
     if m.empty:
         return ("<h3>Indicators cited by name</h3><p class=\"empty\">No case study here cites an outcome indicator "
                 "by name.</p>")
-    read = f.reading.set_index(["council", "indicator"])["reading"]
+    r = f.reading
+    read = dict(zip(zip(r["council"].tolist(), r["indicator"].tolist()), r["reading"].tolist()))
+    if len(read) < len(r):  # a (council, indicator) read twice: Series.get's answer, as before
+        read = r.set_index(["council", "indicator"])["reading"]
     t = m.assign(
         priorities=m["priorities"].map(lambda s: ", ".join(label(p) for p in s.split(";") if p) or "none"),
-        reading=[read.get((c, i), "") for c, i in zip(m["council"], m["indicator"])],
+        reading=[read.get((c, i), "") for c, i in zip(m["council"].tolist(), m["indicator"].tolist())],
     ).head(MAX_ROWS)
     more = (f'<p class="note">Showing {MAX_ROWS} of {len(m)} citations; all are in the exported tables.</p>'
             if len(m) > MAX_ROWS else "")
