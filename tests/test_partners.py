@@ -9,6 +9,7 @@ import pytest
 
 from soa_analysis.ingest.partners import (
     _compiled,
+    _needles_in,
     find_partners,
     fold,
     literal_anchor,
@@ -162,6 +163,15 @@ def test_prefiltered_matches_are_those_of_finditer(text):
     for pat in _compiled():
         assert [m.span() for m in pat.finditer(text, folded)] == [m.span() for m in pat.rx.finditer(text)], \
             pat.rx.pattern[:60]
+
+
+@pytest.mark.parametrize("text", [*TRICKY, "c", "&", "gg", "nhsnhs fife", "councilcouncil", " arran health board",
+                                  "FICTIONAL: Glenbrae CVS & NHS GG&C, Strathclyde Partnership for Transport"])
+def test_needles_found_in_one_pass_are_those_found_one_by_one(text):
+    # the automaton (and the short needles' own search) finds exactly the needles ``in`` finds,
+    # overlapping and repeated ones too, so the same patterns run
+    folded = fold(text)
+    assert _needles_in(folded) == {n for pat in _compiled() for n in pat.needles if n in folded}
 
 
 def test_fold_keeps_positions():
