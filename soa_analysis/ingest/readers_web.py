@@ -5,8 +5,8 @@ from __future__ import annotations
 import email
 import re
 from email import policy
-from functools import lru_cache
 from email.utils import parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from ..errors import QuarantineError
 from .checkbox import row_block, split_checkbox
