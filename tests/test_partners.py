@@ -200,3 +200,12 @@ def test_fold_covers_every_character_that_re_equates_with_ascii():
 ])
 def test_prefilter_keeps_case_insensitive_matches(text, canonical):
     assert canonical in [p["canonical"] for p in find_partners(f"We worked with {text} on this.")]
+
+
+def test_white_space_folded_by_split_is_what_the_regex_folds():
+    # find_partners folds a name's white space with str.split: the same characters as re's \s
+    assert all(bool(re.fullmatch(r"\s", chr(c))) == chr(c).isspace() for c in range(0x110000))
+    text = ("FICTIONAL: Perth and\n \u2003Kinross Council and East\u00a0\tLothian Council worked with Dumfries\x1c "
+            "and Galloway Council")
+    assert [p["name"] for p in find_partners(text)] == ["Perth and Kinross Council", "East Lothian Council",
+                                                        "Dumfries and Galloway Council"]

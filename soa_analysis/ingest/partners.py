@@ -338,7 +338,7 @@ def find_partners(text: str) -> list[dict]:
     accepted.sort()
     out, seen = [], set()
     for start, end, tid, template in accepted:
-        written = _SPACE.sub(" ", text[start:end].strip())
+        written = " ".join(text[start:end].split())  # (= _SPACE.sub(" ", ...strip()): \s is str.isspace)
         if written.lower().startswith("the "):
             written = written[4:]
         canonical = _canonical(template, written)
