@@ -314,10 +314,16 @@ class Detail:
     value: str
 
 
+# The word "at" in any case: "(?i)\bat\b" written with its first letter in front and the look-behind
+# that \b is before a letter after it, so that the regex engine skips to an "a" or "A" instead of
+# trying every position (no other character matches "a" or "t" ignoring case); same matches.
+_AT_WORD = re.compile(r"[aA](?<!\w.)[tT]\b")
+
+
 def _emails_and_phones(text: str) -> list[Detail]:
     folded = _fold(text)
     found: list[Detail] = []
-    if "@" in folded or re.search(r"(?i)\bat\b", folded):
+    if "@" in folded or _AT_WORD.search(folded):
         for m in _EMAIL_RE.finditer(folded):
             value = _email_value(m)
             if value:

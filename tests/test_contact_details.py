@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soa_analysis.contact_details import (
     EMAIL_MARK,
@@ -183,3 +185,11 @@ def test_bidi_controls_are_stripped_from_shared_text(control):
     assert strip_bidi_controls(text) == "reportfdp.exe"
     assert shareable(text) == "reportfdp.exe"
     assert control not in esc(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aAtTxX _-\n5éÄ@.")), max_size=30))
+def test_the_word_at_found_as_the_case_insensitive_regex_finds_it(text):
+    from soa_analysis.contact_details import _AT_WORD
+
+    assert [m.span() for m in _AT_WORD.finditer(text)] == [m.span() for m in re.finditer(r"(?i)\bat\b", text)]

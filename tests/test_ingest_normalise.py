@@ -100,3 +100,44 @@ def test_normalise_is_idempotent_and_clean(s):
 )
 def test_normalise_lines_keeps_indentation(raw, expected):
     assert normalise_lines(raw) == expected
+
+
+def _every_repair(s: str) -> str:
+    from soa_analysis.ingest.normalise import _PIPELINE
+
+    for fn in _PIPELINE:
+        s = fn(s)
+    return s
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=60))
+def test_ascii_text_skips_the_repairs_of_other_characters_with_the_same_result(s):
+    # normalise_text's ASCII path (line ends, odd spaces, white space) gives what every repair in turn gives
+    assert normalise_text(s) == _every_repair(s)
+
+
+@pytest.mark.parametrize("s", ["".join(chr(c) for c in range(128)), "a\tb\x0bc\x0cd\x00e\x7f", " x \r\n\r\n\r\n y\r",
+                               "\x1f\t\n\t \x0b"])
+def test_ascii_text_every_control_character(s):
+    assert normalise_text(s) == _every_repair(s)
+
+
+def _every_repair_lines(s: str) -> list[tuple[int, str]]:
+    from soa_analysis.ingest.normalise import _PIPELINE, fix_line_ends
+
+    s = fix_line_ends(s)
+    s = "\n".join(line.expandtabs(4) for line in s.split("\n"))
+    for fn in _PIPELINE[1:-1]:
+        s = fn(s)
+    out = []
+    for raw in s.split("\n"):
+        body = raw.lstrip(" ")
+        out.append((len(raw) - len(body) if body else 0, " ".join(body.split())))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=60))
+def test_ascii_lines_skip_the_repairs_of_other_characters_with_the_same_result(s):
+    assert normalise_lines(s) == _every_repair_lines(s)

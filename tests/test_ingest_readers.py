@@ -477,6 +477,35 @@ def test_eml_unreadable_attachment_is_a_warning():
     assert any("attachment 1: logo.png not read" in w and "PNG image" in w for w in docs[0].warnings)
 
 
+def test_eml_headers_parsed_once_read_as_under_the_default_policy(monkeypatch):
+    # the reader's policy reuses a header parsed before; the Documents equal policy.default's
+    from email import policy
+
+    from soa_analysis.ingest import readers_web
+
+    inner = EmailMessage()
+    inner["From"] = "=?utf-8?q?Se=C3=B1or_Officer?= <officer@westmuir.example>"
+    inner["Subject"] = "=?utf-8?b?Q2FzZSBzdHVkeSDigJMgZmljdGlvbmFs?="
+    inner.set_content("FICTIONAL forwarded case study text about a youth employment pilot.")
+    m = EmailMessage()
+    m["From"] = "Community Planning <cp.team@glenbrae.example>"
+    m["Subject"] = "Two attachments (fictional)"
+    m["Date"] = "Mon, 01 Feb 2010 09:00:00 +0000"
+    m.set_content("Please find attached. " + FICTION)
+    m.add_attachment(_docx_bytes(_case_study_2009), maintype="application", subtype="octet-stream",
+                     filename="case.docx")
+    m.add_attachment(b"\x89PNG\r\n\x1a\n" + bytes(50), maintype="image", subtype="png", filename="logo.png")
+    m.add_attachment(inner)
+    mails = [m.as_bytes(), _eml(attach=_docx_bytes(_case_study_2009)), _eml(body=""  + FICTION),
+             b"From: a@b.example\nTo: c@d.example\nSubject: =?bogus?q?x?=\nContent-Type: text/plain; charset=nonsense\n\n"
+             b"FICTIONAL body of a message with an unknown charset."]
+    parsed_once = [read_bytes(data, name="mail.eml") for data in mails * 2]  # the second time from the cache
+    monkeypatch.setattr(readers_web, "_POLICY", policy.default)
+    default = [read_bytes(data, name="mail.eml") for data in mails * 2]
+    assert parsed_once == default
+    assert len(parsed_once[0]) == 3 and parsed_once[0][2].meta["sender"] == "officer@westmuir.example"
+
+
 # --------------------------------------------------------------------------- form exports
 
 def test_csv_one_document_per_nonempty_row():

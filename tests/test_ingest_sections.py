@@ -7,6 +7,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soa_analysis.ingest.document import Block, Document
 from soa_analysis.ingest.sections import (
@@ -300,3 +302,15 @@ def test_ticked_items_without_a_checklist_heading():
                        P("Description of activity: y")))
     assert seg.checklist == ["health_inequalities"]
     assert seg.labels == ["cpp", "need", "checklist", "checklist", "actions"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([".", "!", "?", " ", "\n", "\t", "A", "b", "9", ":", "x" * 30,
+                                 " Contact details of lead officer", " What next?"]), max_size=16))
+def test_last_fragment_is_the_match_search_finds(pieces):
+    # tried only at the last sentence end (or the one before a final "?"): the same match as search
+    from soa_analysis.ingest.sections import _LAST_FRAGMENT, _last_fragment
+
+    text = "".join(pieces)
+    a, b = _LAST_FRAGMENT.search(text), _last_fragment(text)
+    assert (a.span(), a.groupdict()) == (b.span(), b.groupdict()) if a else b is None

@@ -4,7 +4,11 @@ packaged reference data."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soa_analysis.errors import TaxonomyError
 from soa_analysis.ingest.document import CHECKLIST_IDS, Block, Document, Record
@@ -278,3 +282,18 @@ def test_contact_section_is_removed_and_narrative_details_go_to_the_restricted_t
     assert "alex.fictional@fife.gov.uk" not in rec.text and "0131 496 0123" not in rec.text
     assert rec.contacts and rec.contacts[0]["email"] == "alex.fictional@fife.gov.uk"
     assert [(c["phone"], c["found_in"]) for c in rec.contacts[1:]] == [("0131 496 0555", "narrative")]
+
+
+_CITATION_PIECES = ["National", "Local", "SOA", " Outcome", " ", "6", "18", " - ", ":", "x", "_", "é", "No.", "\n",
+                    "We live longer", ";", "."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CITATION_PIECES), max_size=12))
+def test_outcome_citations_found_as_the_plain_regex_finds_them(pieces):
+    # _CITATION puts each word's first letter before the look-behind; the matches are those of "\b(?:...)"
+    from soa_analysis.ingest.structure import _CITATION
+
+    plain = re.compile(r"\b(?:National|Local|SOA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?")
+    text = "".join(pieces)
+    assert [m.span() for m in _CITATION.finditer(text)] == [m.span() for m in plain.finditer(text)]

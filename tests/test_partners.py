@@ -9,6 +9,7 @@ import pytest
 
 from soa_analysis.ingest.partners import (
     _compiled,
+    _needles_in,
     find_partners,
     fold,
     literal_anchor,
@@ -164,6 +165,15 @@ def test_prefiltered_matches_are_those_of_finditer(text):
             pat.rx.pattern[:60]
 
 
+@pytest.mark.parametrize("text", [*TRICKY, "c", "&", "gg", "nhsnhs fife", "councilcouncil", " arran health board",
+                                  "FICTIONAL: Glenbrae CVS & NHS GG&C, Strathclyde Partnership for Transport"])
+def test_needles_found_in_one_pass_are_those_found_one_by_one(text):
+    # the automaton (and the short needles' own search) finds exactly the needles ``in`` finds,
+    # overlapping and repeated ones too, so the same patterns run
+    folded = fold(text)
+    assert _needles_in(folded) == {n for pat in _compiled() for n in pat.needles if n in folded}
+
+
 def test_fold_keeps_positions():
     for cp in range(0x110000):
         assert len(fold(chr(cp))) == 1, hex(cp)
@@ -190,3 +200,12 @@ def test_fold_covers_every_character_that_re_equates_with_ascii():
 ])
 def test_prefilter_keeps_case_insensitive_matches(text, canonical):
     assert canonical in [p["canonical"] for p in find_partners(f"We worked with {text} on this.")]
+
+
+def test_white_space_folded_by_split_is_what_the_regex_folds():
+    # find_partners folds a name's white space with str.split: the same characters as re's \s
+    assert all(bool(re.fullmatch(r"\s", chr(c))) == chr(c).isspace() for c in range(0x110000))
+    text = ("FICTIONAL: Perth and\n \u2003Kinross Council and East\u00a0\tLothian Council worked with Dumfries\x1c "
+            "and Galloway Council")
+    assert [p["name"] for p in find_partners(text)] == ["Perth and Kinross Council", "East Lothian Council",
+                                                        "Dumfries and Galloway Council"]

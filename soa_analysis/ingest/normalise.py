@@ -177,6 +177,12 @@ _PIPELINE = (
 )
 
 
+# The ASCII characters fix_spaces changes (tab, vertical tab, form feed, control characters; not
+# "\n"). In ASCII text fix_mojibake, fix_bullets, fix_ligatures and remove_soft_hyphens change
+# nothing (each looks only for characters outside ASCII), and fix_spaces gives ASCII.
+_ASCII_TO_FIX = re.compile("[" + re.escape("".join(c for c in _ODD_SPACES + _REMOVED if c < "\x80")) + "]")
+
+
 def normalise_text(s: str) -> str:
     """Apply every repair in order; paragraph breaks are kept.
 
@@ -198,6 +204,11 @@ def normalise_text(s: str) -> str:
     """
     if not s:
         return ""
+    if s.isascii():  # the repairs of characters outside ASCII have nothing to do: the same text, sooner
+        s = fix_line_ends(s)
+        if _ASCII_TO_FIX.search(s):
+            s = fix_spaces(s)
+        return collapse_whitespace(s)
     for fn in _PIPELINE:
         s = fn(s)
     if s.isascii():
@@ -225,10 +236,14 @@ def normalise_lines(s: str) -> list[tuple[int, str]]:
     s = fix_line_ends(s)
     if "\t" in s:
         s = "\n".join(line.expandtabs(4) for line in s.split("\n"))
-    for fn in _PIPELINE[1:-1]:
-        s = fn(s)
-    if not s.isascii():
-        s = unicodedata.normalize("NFC", s)
+    if s.isascii():  # (as in normalise_text: only fix_spaces may change ASCII text)
+        if _ASCII_TO_FIX.search(s):
+            s = fix_spaces(s)
+    else:
+        for fn in _PIPELINE[1:-1]:
+            s = fn(s)
+        if not s.isascii():
+            s = unicodedata.normalize("NFC", s)
     out: list[tuple[int, str]] = []
     for raw in s.split("\n"):
         body = raw.lstrip(" ")

@@ -7,7 +7,8 @@ other_public. Patterns are compiled once; overlapping matches resolve to the lon
 
 Speed: each pattern carries the literal words every match of it must contain
 (:func:`required_literals`, read from the compiled pattern), and a pattern is only run
-over a text that contains all of them (case-folded). Most of the ~150 patterns name
+over a text that contains all of them (case-folded; the needles a text holds are found in
+one pass over it by an Aho-Corasick automaton, :func:`_needles_in`). Most of the ~150 patterns name
 organisations a given submission never mentions, so most are never run. A pattern that
 does run is tried only where a match can start: a few characters before each occurrence
 of its first literal (:func:`literal_anchor`), unless that distance is unbounded. Both
@@ -247,6 +248,39 @@ def _compiled() -> list[_Pattern]:
     return out
 
 
+# Needles shorter than this are looked for one by one (``in``): a letter or two ("c", "&")
+# occurs so often that reporting every occurrence would cost more than the search.
+_AUTOMATON_MIN_CHARS = 3
+
+
+@lru_cache(maxsize=1)
+def _needle_index():
+    """The needles of every pattern: an Aho-Corasick automaton of the longer ones (pyahocorasick)
+    and a tuple of the short ones (see :data:`_AUTOMATON_MIN_CHARS`)."""
+    import ahocorasick
+
+    needles = sorted({n for pat in _compiled() for n in pat.needles})
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+    for n in needles:
+        if len(n) >= _AUTOMATON_MIN_CHARS:
+            automaton.add_word(n, n)
+    if len(automaton):
+        automaton.make_automaton()
+    else:
+        automaton = None
+    return automaton, tuple(n for n in needles if len(n) < _AUTOMATON_MIN_CHARS)
+
+
+def _needles_in(folded: str) -> set[str]:
+    """The patterns' needles that occur in ``folded`` (a :func:`fold` of the text), from one pass over
+    it: a pattern may match only when it holds every needle of that pattern, as ``needle in folded``
+    tested one by one would find (the automaton reports every occurrence, overlapping ones too)."""
+    automaton, short = _needle_index()
+    held = {n for _end, n in automaton.iter(folded)} if automaton is not None else set()
+    held.update(n for n in short if n in folded)
+    return held
+
+
 def _canonical(template: str, written: str) -> str:
     if template == "{name}":
         return written
@@ -283,12 +317,10 @@ def find_partners(text: str) -> list[dict]:
     if not text:
         return []
     folded = fold(text)
+    held = _needles_in(folded)
     hits = []
     for pat in _compiled():
-        for needle in pat.needles:  # (a plain loop: this test runs ~150 times a document)
-            if needle not in folded:
-                break
-        else:
+        if held.issuperset(pat.needles):
             for m in pat.scan(text, folded):
                 hits.append((m.start(), m.end(), pat.tid, pat.canonical))
     # longest first; drop any hit overlapping an accepted one
@@ -306,7 +338,7 @@ def find_partners(text: str) -> list[dict]:
     accepted.sort()
     out, seen = [], set()
     for start, end, tid, template in accepted:
-        written = _SPACE.sub(" ", text[start:end].strip())
+        written = " ".join(text[start:end].split())  # (= _SPACE.sub(" ", ...strip()): \s is str.isspace)
         if written.lower().startswith("the "):
             written = written[4:]
         canonical = _canonical(template, written)

@@ -6,6 +6,7 @@ import email
 import re
 from email import policy
 from email.utils import parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from ..errors import QuarantineError
 from .checkbox import row_block, split_checkbox
@@ -179,6 +180,30 @@ _HEADER_LINE = re.compile(rb"^(?:From|To|Subject|Date|Received|Return-Path|Messa
                           rb"Content-Type|Delivered-To|X-[\w-]+|Reply-To|Cc):[ \t]", re.I)
 
 
+@lru_cache(maxsize=512)
+def _parsed_header(name: str, value: str):
+    return policy.default.header_fetch_parse(name, value)
+
+
+class _ParseOncePolicy(policy.EmailPolicy):
+    """``policy.default``, parsing each header value once.
+
+    Under ``policy.default`` every read of a header parses its value again, and the stdlib reads
+    a part's Content-Type (and Content-Disposition) each time it asks for the part's type, which
+    finding the body and the attachments does over and over: most of the time an e-mail took to
+    read. Here a (name, value) already parsed gives the header object made then (a header object
+    is never changed after it is made), so the headers are the same as ``policy.default``'s.
+    """
+
+    def header_fetch_parse(self, name, value):
+        if isinstance(value, str) and not hasattr(value, "name"):  # (a header object has a name)
+            return _parsed_header(name, value)
+        return super().header_fetch_parse(name, value)
+
+
+_POLICY = _ParseOncePolicy()  # the settings of policy.default (itself EmailPolicy())
+
+
 def _sniff_eml(data: bytes, ext: str) -> bool:
     if not looks_like_text(data[:8192]):
         return False
@@ -231,7 +256,7 @@ def read_eml(data: bytes, *, name: str, limits: Limits) -> list[Document]:
     QuarantineError
         Neither the body nor any attachment has text.
     """
-    msg = email.message_from_bytes(data, policy=policy.default)
+    msg = email.message_from_bytes(data, policy=_POLICY)
     common: dict = {}
     try:
         sender = parseaddr(str(msg.get("From", "")))[1]

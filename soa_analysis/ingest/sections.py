@@ -644,9 +644,30 @@ _LAST_FRAGMENT = re.compile(r"[.!?]\s+(?P<tail>[A-Z0-9][^.!?\n]{2,120}[?:]?)\s*$
 T_TRAILING = 0.9  # a template heading glued to the end of the previous answer (PDF extraction)
 
 
+def _last_fragment(text: str) -> re.Match | None:
+    """``_LAST_FRAGMENT.search(text)``, tried only where a match can start.
+
+    After its opening "." "!" or "?" a match holds none of them but the "?" that may end the
+    tail, and it runs to the end of the text (or a last line break): so it starts at the last
+    of those characters, or at the one before it when the last is the tail's "?". Matching
+    there, in that order, gives the match ``search`` would find, without trying every sentence
+    end of a long paragraph (each try reading up to 120 characters ahead).
+    """
+    last = max(text.rfind("."), text.rfind("!"), text.rfind("?"))
+    if last < 0:
+        return None
+    before = max(text.rfind(".", 0, last), text.rfind("!", 0, last), text.rfind("?", 0, last))
+    for start in (before, last):
+        if start >= 0:
+            m = _LAST_FRAGMENT.match(text, start)
+            if m:
+                return m
+    return None
+
+
 def _trailing_heading(text: str, matcher: HeadingMatcher, sections) -> tuple[HeadingMatch, int] | None:
     """A template heading run onto the end of a paragraph ("... in 2011/12. Contact details of lead officer")."""
-    m = _LAST_FRAGMENT.search(text or "")
+    m = _last_fragment(text or "")
     if not m or _words(m.group("tail")) > 25:
         return None
     hm = matcher.match(m.group("tail"), sections=sections)

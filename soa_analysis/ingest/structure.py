@@ -32,8 +32,11 @@ _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})")
 # the look-behind placed after the first digit (it looks at the character before that digit), so
 # that the regex engine skips to the digits 1 and 2 instead of trying every position; same matches.
 _YEAR = re.compile(r"((?:2(?<![\d£$.,].)0[0-2]\d|1(?<![\d£$.,].)99\d))(?:\s*[/\-\u2013]\s*(?:\d{2}|\d{4}))?(?![\d%])")
+# "\b(?:National|Local|SOA) Outcome...", written with each word's first letter in front and the
+# look-behind that \b is before a letter after it, so that the regex engine skips to an "N", "L" or
+# "S" instead of trying every position; same matches.
 _CITATION = re.compile(
-    r"\b(?:National|Local|SOA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?"
+    r"(?:N(?<!\w.)ational|L(?<!\w.)ocal|S(?<!\w.)OA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?"
 )
 # A date written out has a month name or a separator ("3 May 2011", "03/05/2011", "2011.05.03"),
 # not bare numbers ("1 2 3"); dateutil is told day-first (British) unless the year comes first.
