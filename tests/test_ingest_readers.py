@@ -483,14 +483,9 @@ def test_eml_headers_parsed_once_read_as_under_the_default_policy(monkeypatch):
 
     from soa_analysis.ingest import readers_web
 
-    inner = EmailMessage()
-    inner["From"] = "=?utf-8?q?Se=C3=B1or_Officer?= <officer@westmuir.example>"
-    inner["Subject"] = "=?utf-8?b?Q2FzZSBzdHVkeSDigJMgZmljdGlvbmFs?="
-    inner.set_content("FICTIONAL forwarded case study text about a youth employment pilot.")
-    m = EmailMessage()
-    m["From"] = "Community Planning <cp.team@glenbrae.example>"
-    m["Subject"] = "Two attachments (fictional)"
-    m["Date"] = "Mon, 01 Feb 2010 09:00:00 +0000"
+    inner, m = _forwarding("=?utf-8?q?Se=C3=B1or_Officer?= <officer@westmuir.example>",
+                           "=?utf-8?b?Q2FzZSBzdHVkeSDigJMgZmljdGlvbmFs?=",
+                           "Community Planning <cp.team@glenbrae.example>", "Two attachments (fictional)")
     m.set_content("Please find attached. " + FICTION)
     m.add_attachment(_docx_bytes(_case_study_2009), maintype="application", subtype="octet-stream",
                      filename="case.docx")
@@ -683,15 +678,22 @@ def test_html_nested_table_rows_follow_with_level():
         (["Outer question", "Holder"], 0), (["Inner a", "Inner b"], 1), (["Second", "Row"], 0)]
 
 
-def test_eml_html_only_body_and_forwarded_message():
+def _forwarding(inner_from: str, inner_subject: str, outer_from: str, outer_subject: str):
+    """A fictional message to forward (undated, its body written) and the dated outer message (no body yet)."""
     inner = EmailMessage()
-    inner["From"] = "officer@westmuir.example"
-    inner["Subject"] = "Original (fictional)"
+    inner["From"] = inner_from
+    inner["Subject"] = inner_subject
     inner.set_content("FICTIONAL forwarded case study text about a youth employment pilot.")
     m = EmailMessage()
-    m["From"] = "forwarder@glenbrae.example"
-    m["Subject"] = "Fwd (fictional)"
+    m["From"] = outer_from
+    m["Subject"] = outer_subject
     m["Date"] = "Mon, 01 Feb 2010 09:00:00 +0000"
+    return inner, m
+
+
+def test_eml_html_only_body_and_forwarded_message():
+    inner, m = _forwarding("officer@westmuir.example", "Original (fictional)", "forwarder@glenbrae.example",
+                           "Fwd (fictional)")
     m.set_content("<html><body><h2>Need</h2><p>FICTIONAL html body.</p></body></html>", subtype="html")
     m.add_attachment(inner)
     body, fwd = read_bytes(m.as_bytes(), name="fwd.eml")
