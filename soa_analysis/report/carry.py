@@ -6,8 +6,8 @@ indicators its text cites by name (:func:`soa_analysis.outcomes.mentions.indicat
 and its case-study card (:func:`.cards.card_html`: excerpts, marked sentences, contact details
 removed). :class:`Carry` keeps them in ``<processed>/.cache/report_carry.pkl`` by a key that is a
 digest of exactly what decides them (the text; the card's row and the facts about that
-submission) and of the code and data that render them (:func:`.reuse.page_fingerprint`, and for
-the mentions the crosswalk's phrases), so a value found there is the one the work would give.
+submission) and of the code and data that render them (:func:`.fingerprints.render_fingerprint` of
+:data:`RENDERERS`, and for the mentions the crosswalk's phrases), so a value found there is the one the work would give.
 
 A key is a SHA-256 of a pickle of its inputs: equal bytes mean equal values (a pickle can be read
 back), so two different inputs never share a key; equal inputs pickled differently only miss.
@@ -26,10 +26,13 @@ import pickle
 from pathlib import Path
 
 from ..partition import CACHE_DIR, StageCache
+from .fingerprints import render_fingerprint
 
 __all__ = ["Carry", "carry_of", "digest"]
 
 STAGE = "report_carry"
+# The modules whose code (at any import depth) computes what is kept: the cards and the indicator mentions.
+RENDERERS = ("soa_analysis.report.cards", "soa_analysis.outcomes.mentions")
 
 
 def digest(*values) -> str:
@@ -55,9 +58,7 @@ class Carry:
     """
 
     def __init__(self, processed_dir, *, full: bool = False):
-        from .reuse import page_fingerprint
-
-        self.fingerprint = page_fingerprint()
+        self.fingerprint = render_fingerprint(*RENDERERS)
         self._store = StageCache(processed_dir, STAGE, full=full)
         data = self._store.load()
         ok = isinstance(data, dict) and data.get("fingerprint") == self.fingerprint

@@ -31,19 +31,17 @@ import hashlib
 import json
 import os
 import pickle
-import platform
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
 from ..datafiles import sha256_file
-from ..partition import Reuse, StageCache, code_fingerprint
+from ..partition import Reuse, StageCache
 from .cards import card_pages, cards_block
 from .contents import SECTIONS, sections_for, show
 from .data import RUN_TABLES, ReportData
+from .fingerprints import render_fingerprint
 
 __all__ = ["LOCAL_SECTIONS", "LocalParts", "PageCache", "local_view", "local_parts", "view_key",
            "page_fingerprint"]
@@ -52,7 +50,6 @@ STAGE = "report"
 # Sections of a council page whose HTML depends only on the council's own rows (rendered from
 # local_view). A section not listed here is rebuilt every run: the safe default for a new one.
 LOCAL_SECTIONS = ("case-studies", "outcomes", "followups", "exemplars", "added-value", "partners")
-_LIBRARIES = ("pandas", "numpy", "jinja2", "markupsafe")
 
 
 @dataclass
@@ -85,19 +82,10 @@ def local_parts(view: ReportData) -> LocalParts:
 
 
 def page_fingerprint() -> str:
-    """What renders the local parts: the package version, the source and data files (templates,
-    reference data) of every module a section imports, and the versions of the libraries that
-    shape the HTML."""
-    roots = sorted({s.render.partition(":")[0] for s in SECTIONS if isinstance(s.render, str)} | {__name__})
-    libs = {}
-    for name in _LIBRARIES:
-        try:
-            libs[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            libs[name] = ""
-    blob = json.dumps({"version": __version__, "code": code_fingerprint(*roots), "libraries": libs,
-                       "python": platform.python_version()}, sort_keys=True)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    """What renders the local parts (:func:`.fingerprints.render_fingerprint` of every module a
+    section's renderer lives in, and this one)."""
+    return render_fingerprint(*{s.render.partition(":")[0] for s in SECTIONS if isinstance(s.render, str)},
+                              __name__)
 
 
 def frame_digest(df: pd.DataFrame) -> str:
