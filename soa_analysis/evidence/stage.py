@@ -306,11 +306,6 @@ def _consistency_from_tags(evidence: pd.DataFrame, tags: pd.DataFrame) -> dict |
     }
 
 
-def _missing(value) -> bool:
-    """A missing group key (None, NaN, NA): ``groupby`` leaves its rows out."""
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
 def _partner_pairs(partners, tags) -> pd.DataFrame:
     cols = [c.name for c in TABLES["partner_pairs"].columns]
     if partners is None or tags is None or not len(partners) or not len(tags):
@@ -319,12 +314,12 @@ def _partner_pairs(partners, tags) -> pd.DataFrame:
     # groupby with a Python function per submission cost a call per group and a Series each)
     types: dict = defaultdict(set)
     for sid, x in zip(partners["submission_id"].tolist(), partners["partner_type"].tolist()):
-        if x and not _missing(sid):
+        if x and not pd.isna(sid):  # groupby leaves rows of a missing key out
             types[sid].add(str(x))
     t = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
     prios: dict = defaultdict(set)
     for sid, p in zip(t["submission_id"].tolist(), t["priority"].tolist()):
-        if not _missing(sid):
+        if not pd.isna(sid):
             prios[sid].add(p)
     acc: dict[tuple, list] = defaultdict(list)
     for sid, ptypes in types.items():
