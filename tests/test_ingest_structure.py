@@ -297,3 +297,41 @@ def test_outcome_citations_found_as_the_plain_regex_finds_them(pieces):
     plain = re.compile(r"\b(?:National|Local|SOA) Outcome\s*(?:No\.?\s*)?\d{1,2}\b(?:\s*[-\u2013:]\s*[^.;\n]{3,140})?")
     text = "".join(pieces)
     assert [m.span() for m in _CITATION.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+# FICTIONAL: a narrative paragraph that opens like a sign-off ("Thank you for ..."), then the story.
+THANKS_FIRST = [H("FICTIONAL toy library news"),
+                P("Thank you to everyone who came to the open day at the fictional Glenbrae toy library last month."),
+                P("Since it opened, 140 families have borrowed toys and 30 parents joined the play sessions."),
+                P("Kind regards\nAlex Notreal\nEarly Years Officer")]
+
+
+def test_a_sentence_that_opens_like_a_sign_off_is_narrative():
+    r = build_record(Document(THANKS_FIRST, {}), source_file="x.txt")
+    assert "140 families have borrowed toys" in r.text
+    assert "Thank you to everyone" in r.text
+    # the real sign-off still opens the contact section: its name never reaches the text
+    assert "Alex Notreal" not in r.text
+    assert [c.get("name") for c in r.contacts if c["found_in"] == "contact section"] == ["Alex Notreal"]
+
+
+def test_a_name_field_holds_a_name_and_the_story_after_it_is_narrative():
+    # FICTIONAL committee report: the council's name in capitals reads as the "Council" heading and a
+    # later heading as another template's, so a template is recognised; the report is still read.
+    story = ("The fictional wardens patrolled the Millbank estate four nights a week with the police. "
+             "Reports of antisocial behaviour fell from 90 to 61 over the year, and residents said "
+             "they felt safer walking home. The partnership will keep the patrols next year.")
+    doc = Document([P("ITEM 7"), H("FICTIONAL COUNCIL"), P("REPORT TO THE AREA PARTNERSHIP"),
+                    P("1. Purpose"), P("To update members on community safety in the fictional area."),
+                    P(story), H("What next steps are you taking?"), P("Keep the patrols.")], {})
+    r = build_record(doc, source_file="x.txt")
+    assert r.submission_type != "unstructured"
+    assert "Reports of antisocial behaviour fell from 90 to 61" in r.text
+    assert "To update members on community safety" in r.text
+    # a name heading followed by the whole story: the first short line is the title, the rest is read
+    doc = Document([H("1. Name of SOA case study"), P("FICTIONAL Millbank wardens"), P(story),
+                    H("What next steps are you taking?"), P("Keep the patrols.")], {})
+    r = build_record(doc, source_file="y.txt")
+    assert r.submission_type != "unstructured"
+    assert r.sections["title"] == "FICTIONAL Millbank wardens"
+    assert "Reports of antisocial behaviour fell from 90 to 61" in r.text

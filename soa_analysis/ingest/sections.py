@@ -68,9 +68,20 @@ _PAREN_NOTE = re.compile(r"\((?:max(?:imum)?|up to|approx|no more than|please|op
 _TRAILING = re.compile(r"[\s:?.\-\u2013|*]+$")
 _SPACE = re.compile(r"\s+")
 _SAME_LINE = re.compile(r"^\s*(?P<head>[^:\n]{2,90}?)\s*(?P<sep>:|\s[\u2013\-]\s)\s*(?P<rest>\S.*)$", re.DOTALL)
+# A closing formula on a line of its own ("Kind regards", "Many thanks, Sam", "Yours sincerely"):
+# the sign-off that opens a letter's or e-mail's contact details. A sentence that only starts the
+# same way ("Thank you for coming to the session...") is narrative.
 _SIGNOFF = re.compile(
-    r"^(?:kind |best |warm |many )?(?:regards|wishes|thanks|thank you)\b|^yours (?:sincerely|faithfully)\b", re.IGNORECASE
+    r"(?:(?:kind |best |warm |many )?(?:regards|wishes|thanks|thank you)(?: again| all| very much)?"
+    r"|yours (?:sincerely|faithfully|truly))"
+    r"\s*(?:[.!]|,(?:\s*[\w'\u2019.-]+(?: [\w'\u2019.-]+){0,3})?)?\s*$",
+    re.IGNORECASE,
 )
+# Sections that hold a name, not prose: the first piece of content under their heading is the
+# field; any further content under it is narrative.
+_FIELDS = frozenset({"title", "cpp"})
+FIELD_WORDS = 20
+_SENTENCE_END = re.compile(r"\w[.!?](?=\s|$)")
 _NUMBER_CELL = re.compile(r"^\(?(?:q(?:uestion)?\s*\.?\s*)?\d{1,2}[a-z]?[.):]?$", re.IGNORECASE)
 _GREETING = re.compile(r"^(?:hi|hello|dear|good (?:morning|afternoon)|please find|attached)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\uf0b7\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
@@ -519,6 +530,18 @@ class _Candidate:
     kind: str
 
 
+def _is_sign_off(text: str) -> bool:
+    r"""Whether a block opens with a sign-off (a closing formula alone on its first line, a name after
+    it at most) and is short enough to be a signature rather than prose.
+
+    >>> _is_sign_off("Kind regards,\nA Fictional Officer\nCommunity Planning")
+    True
+    >>> _is_sign_off("Thank you to the fictional volunteers who ran the club. It reached 40 families.")
+    False
+    """
+    return _SIGNOFF.match(text.split("\n", 1)[0].strip()) is not None and _words(text) <= 40
+
+
 def _words(text: str) -> int:
     return len(text.split())
 
@@ -792,6 +815,7 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
             _take_content(walk, i, b, text, matcher, sections)
 
     _demote_guessed_title(walk.units)
+    _overflow_fields(walk.units)
     checklist, warnings = _checklist_outcome(spec, walk.states)
     title = next((u.text.split("\n")[0].strip() for u in walk.units if u.label == "title" and u.text.strip()), "")
     return Segmentation(template, scores, walk.units, title=title, checklist=checklist,
@@ -817,7 +841,7 @@ def _segment_unstructured(doc: Document, scores: dict[str, float]) -> Segmentati
             if "\n" not in text and _words(text) <= 20:
                 units.append(Unit(i, "title", title, "first line"))
                 continue
-        if _SIGNOFF.match(text) or in_contact:
+        if in_contact or _is_sign_off(text):
             in_contact = True
             units.append(Unit(i, "contact", text, "sign-off"))
             continue
@@ -956,7 +980,7 @@ def _take_content(walk: _Walk, i: int, b: Block, text: str, matcher: HeadingMatc
     """A block of content: a sign-off opens the contact section; before any section it is the
     title or preamble; otherwise it belongs to the section in force, split where a heading is
     glued to its end or a line inside it opens another section."""
-    if text and _SIGNOFF.match(text) and _words(text) <= 40:
+    if text and _is_sign_off(text):
         walk.enter("contact", text.split("\n")[0], 0.0)
     content = text
     if b.kind == "row" and b.cells:
@@ -997,6 +1021,42 @@ def _demote_guessed_title(units: list[Unit]) -> None:
         for u in units:
             if u.label == "title" and u.heading == "first line":
                 u.label, u.heading = "preamble", ""
+
+
+def _overflow_fields(units: list[Unit]) -> None:
+    """Prose that a short section cannot hold becomes narrative.
+
+    A name field (:data:`_FIELDS`) keeps the first content under its heading when it reads as a
+    name (at most :data:`FIELD_WORDS` words); prose, and what follows under the same heading, is
+    narrative: a long report whose council's name in capitals reads as the "Council" heading, or
+    whose "Title" heading is followed by the whole story, keeps its story. In the contact section,
+    a block of several sentences (:func:`_is_prose`) is narrative too (its contact details are
+    taken out as in any narrative); the details themselves stay in the section.
+    """
+    taken: str | None = None  # the field whose content has been taken since the last heading
+    for u in units:
+        if not u.text.strip():
+            if u.label == "heading":
+                taken = None
+            continue
+        if u.label in _FIELDS:
+            if u.label == taken or _words(u.text) > FIELD_WORDS:
+                u.label = "narrative"
+            taken = u.label if u.label in _FIELDS else taken
+        elif u.label == "contact" and _is_prose(u.text):
+            u.label = "narrative"
+        else:
+            taken = None
+
+
+def _is_prose(text: str) -> bool:
+    r"""Several sentences of running text (at least 60 words, three sentence ends), not a signature
+    or an address block.
+
+    >>> _is_prose("Jo Fictional\nCommunity Planning Officer\nFictional Council")
+    False
+    """
+    return _words(text) >= 60 and len(_SENTENCE_END.findall(text)) >= 3
 
 
 def _checklist_outcome(spec: dict, states: dict[str, bool | None]) -> tuple[list[str], list[str]]:
