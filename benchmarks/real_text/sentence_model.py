@@ -68,7 +68,7 @@ def graded_rows(cache: Path) -> tuple[dict, dict, dict]:
     """id -> [(section, sentence, features, rule strength, rule)], id -> part, id -> gold grade.
 
     Each studied text goes through ingest and the grader (rules only) as a ``.txt`` submission
-    would; kept in ``benchmarks/out/`` (gitignored) keyed by the texts and the rubric.
+    would; kept in ``benchmarks/out/`` (gitignored) keyed by the texts, the rubric and the code that ingests and grades them.
     """
     from grade_models import rules_results
 
@@ -78,8 +78,13 @@ def graded_rows(cache: Path) -> tuple[dict, dict, dict]:
     texts, problems = rt.find_texts(rows, cache)
     for p in problems:
         print("skipped", p)
+    from soa_analysis.partition import code_fingerprint
+
+    # the texts, the rubric, and the code that ingests and grades them (an ingest change re-splits sentences)
     key = hashlib.sha256(json.dumps([sorted((i, hashlib.sha256(t.encode()).hexdigest()) for i, t in texts.items()),
-                                     repr(load_rubric())]).encode()).hexdigest()[:16]
+                                     repr(load_rubric()),
+                                     code_fingerprint("soa_analysis.ingest.run", "soa_analysis.evidence.grader")]
+                                    ).encode()).hexdigest()[:16]
     store = WORK / f"sentence_rows_{key}.pkl"
     part = {r["id"]: r["split"] for r in rows if r["id"] in texts}
     gold = {r["id"]: r["grade"] for r in rows if r["id"] in texts}
