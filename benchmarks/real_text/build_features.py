@@ -30,9 +30,13 @@ import real_text as rt  # noqa: E402
 
 # Parts the tagger learns from: each was scored once as it came (results/test*.json) and then
 # opened for study (real_text.STUDIED). A part gathered later is held out: it is never among them.
-# Until session 15 only dev to test4 were used; learning from every studied part raised both the
+# Until session 15 only dev to test4 were used; learning from every studied part to test16 raised both the
 # real-text figure (left one part out) and the project's own passages' (benchmarks/real_text/README.md).
-TRAIN_PARTS = tuple(rt.STUDIED)
+# test17 and test18 (opened in session 16) are not among them: with their features the project's own
+# passages fell (nested macro-F1 0.918 -> 0.906) and the real text left one part out did not rise
+# (0.8955 -> 0.8930 over the seventeen earlier parts), so the tagger still learns from dev to test16;
+# the sentence model learns from every studied part.
+TRAIN_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18"))
 
 
 def main() -> int:
