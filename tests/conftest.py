@@ -3,7 +3,8 @@
 Hypothesis runs with no per-example deadline everywhere: tests must pass on a loaded
 2-core machine, so no test depends on how long something takes.
 
-Fixtures: small stand-in notebooks for the pipeline's mechanics (all data fictional), and
+Fixtures: one model store of trained taggers for the whole run (off for the tests about
+training), small stand-in notebooks for the pipeline's mechanics (all data fictional), and
 HTML page checks.
 """
 
@@ -25,10 +26,32 @@ from soa_analysis.execute import NOTEBOOKS
 settings.register_profile("soa", deadline=None)
 settings.load_profile("soa")
 
-# The per-user store of trained taggers (soa_analysis.tagging.store) stays off in the tests,
-# so each test trains what it trains, as it did before the store; tests/test_tagging_store.py
-# turns it on in a folder of its own.
-os.environ["SOA_ANALYSIS_MODEL_STORE"] = "off"
+# The per-user store of trained taggers (soa_analysis.tagging.store): in the tests, one store
+# for the whole run in its temporary folder, shared by the xdist workers (and the notebook
+# kernels and subprocesses they start, through the environment), so a tagger with a given
+# fingerprint is trained once a run instead of once per test that builds it. It is off until
+# the session starts, and in the tests about training itself (the ``model_store_off``
+# fixture); tests/test_tagging_store.py turns it on in a folder of its own.
+MODEL_STORE = "SOA_ANALYSIS_MODEL_STORE"  # soa_analysis.tagging.store.ENV
+os.environ[MODEL_STORE] = "off"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_model_store(tmp_path_factory):
+    """The run's model store: under the run's temporary folder (the parent of each xdist
+    worker's own), so every worker takes a model another one trained."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "model-store"
+    os.environ[MODEL_STORE] = str(folder)
+    yield folder
+    os.environ[MODEL_STORE] = "off"
+
+
+@pytest.fixture
+def model_store_off(monkeypatch):
+    """The model store off for one test: it trains what it trains (tests about training)."""
+    monkeypatch.setenv(MODEL_STORE, "off")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 

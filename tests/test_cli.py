@@ -208,7 +208,7 @@ def test_every_column_written_is_in_the_data_dictionary(full_run):
         assert set(df.columns) <= documented, f"{rel}: undocumented columns {set(df.columns) - documented}"
 
 
-def test_review_loop_from_the_command_line(full_run, tmp_path, capsys):
+def test_review_loop_from_the_command_line(full_run, tmp_path, capsys, model_store_off):
     """Export for reviewers, two reviewers decide, import with agreement, retrain with their labels."""
     base = full_run["base"]
     processed = base / "processed"

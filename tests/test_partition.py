@@ -163,7 +163,7 @@ def test_code_fingerprint_changes_with_a_data_file(tmp_path, monkeypatch):
         partition.code_fingerprint.cache_clear()
 
 
-def test_the_saved_model_is_retrained_when_the_tagger_code_changes(tmp_path, monkeypatch, incremental):
+def test_the_saved_model_is_retrained_when_the_tagger_code_changes(tmp_path, monkeypatch, incremental, model_store_off):
     from soa_analysis.tagging import stage
 
     processed = tmp_path / "p"
@@ -184,7 +184,7 @@ def test_the_saved_model_is_retrained_when_the_tagger_code_changes(tmp_path, mon
         stage._get_model(processed, "priorities", None, None, stage._DEFAULT_PARAMS)
 
 
-def test_a_new_scikit_learn_trains_the_saved_model_again(incremental, tmp_path, monkeypatch):
+def test_a_new_scikit_learn_trains_the_saved_model_again(incremental, tmp_path, monkeypatch, model_store_off):
     """The saved model is a pickle: another scikit-learn version must not load it."""
     import sklearn
 
