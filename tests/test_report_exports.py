@@ -177,3 +177,83 @@ def test_the_workbook_has_the_cells_pandas_writes(tmp_path):
     assert _cells(tmp_path / "ours.xlsx") == _cells(tmp_path / "pandas.xlsx")
     with pytest.raises(exports._NotPlain):  # dates are left to pandas (write_tables falls back to it)
         exports._write_workbook(tmp_path / "dates.xlsx", [("d", pd.DataFrame({"d": [datetime.date(2012, 3, 31)]}))])
+
+
+def _run_sheets(data):
+    from soa_analysis.report import exports
+    from soa_analysis.report.tables import chart_tables
+
+    return chart_tables(data), exports._about(data)
+
+
+def test_a_rerun_takes_unchanged_sheets_from_the_last_run_with_the_same_cells(tmp_path, monkeypatch):
+    from soa_analysis.report import exports
+
+    p = make_synthetic_processed(tmp_path / "p", n=8, narrative_extra={0: PAYLOAD})
+    (p / ".cache").mkdir()  # a pipeline's processed folder keeps caches
+    monkeypatch.setattr(exports, "CACHED_CELLS", 1)  # every sheet kept, however small
+    taken = []
+    get = exports.SheetCache.get
+    monkeypatch.setattr(exports.SheetCache, "get", lambda self, key: taken.append(key) or get(self, key))
+    first = load_report_data(p, carry=True)
+    assert exports._sheet_cache_of(first) == (str(p), False)
+    export_tables(first, tmp_path / "run1")
+    assert not taken and (p / ".cache" / "report_sheets.pkl").is_file()
+    subs = pd.read_parquet(p / "submissions.parquet")  # one submission's title changed (FICTIONAL)
+    subs.loc[0, "title"] = "FICTIONAL retitled case study"
+    subs.to_parquet(p / "submissions.parquet")
+    again = load_report_data(p, carry=True)
+    export_tables(again, tmp_path / "run2")
+    assert taken  # the unchanged sheets (the CPOP series among them) came from the last run
+    tables, about = _run_sheets(again)
+    exports.write_tables(tables, about, tmp_path / "plain")  # nothing kept: every sheet written now
+    assert _cells(tmp_path / "run2" / "report_tables.xlsx") == _cells(tmp_path / "plain" / "report_tables.xlsx")
+    # the cache holds this run's sheets only: as many as the workbook has, at most
+    kept = exports.SheetCache(p)._old
+    assert 0 < len(kept) <= len(tables) + 1
+
+
+def test_kept_sheets_are_not_taken_by_a_full_run_nor_from_a_damaged_or_foreign_cache(tmp_path, monkeypatch):
+    from soa_analysis.report import exports
+
+    p = make_synthetic_processed(tmp_path / "p", n=6)
+    (p / ".cache").mkdir()
+    monkeypatch.setattr(exports, "CACHED_CELLS", 1)
+    tables, about = _run_sheets(load_report_data(p))
+    exports.write_tables(tables, about, tmp_path / "plain")
+    want = _cells(tmp_path / "plain" / "report_tables.xlsx")
+    exports.write_tables(tables, about, tmp_path / "one", sheets=(str(p), False))
+    assert exports.SheetCache(p)._old and not exports.SheetCache(p, full=True)._old
+    pkl = p / ".cache" / "report_sheets.pkl"
+    good = pkl.read_bytes()
+    for bad in (b"not a pickle", None):
+        if bad is None:  # written by other code: another fingerprint
+            import pickle
+
+            bad = pickle.dumps({"fingerprint": "other", "sheets": {k: b"<worksheet/>" for k in
+                                                                   exports.SheetCache(p)._old}})
+        pkl.write_bytes(bad)
+        assert not exports.SheetCache(p)._old
+        exports.write_tables(tables, about, tmp_path / "bad", sheets=(str(p), False))
+        assert _cells(tmp_path / "bad" / "report_tables.xlsx") == want
+    pkl.write_bytes(good)
+    exports.write_tables(tables, about, tmp_path / "full", sheets=(str(p), True))
+    assert _cells(tmp_path / "full" / "report_tables.xlsx") == want
+    exports.write_tables(tables, about, tmp_path / "two", sheets=(str(p), False))
+    assert _cells(tmp_path / "two" / "report_tables.xlsx") == want
+
+
+def test_kept_sheets_fall_back_to_writing_every_sheet_when_openpyxl_names_them_otherwise(tmp_path, monkeypatch):
+    from soa_analysis.report import exports
+
+    p = make_synthetic_processed(tmp_path / "p", n=6)
+    (p / ".cache").mkdir()
+    monkeypatch.setattr(exports, "CACHED_CELLS", 1)
+    tables, about = _run_sheets(load_report_data(p))
+    exports.write_tables(tables, about, tmp_path / "plain")
+    exports.write_tables(tables, about, tmp_path / "one", sheets=(str(p), False))
+    assert exports.SheetCache(p)._old
+    # an openpyxl that named its sheets' entries otherwise: no kept sheet would land where it belongs
+    monkeypatch.setattr(exports, "_SHEET_ENTRY", "xl/worksheets/other{}.xml")
+    exports.write_tables(tables, about, tmp_path / "odd", sheets=(str(p), False))
+    assert _cells(tmp_path / "odd" / "report_tables.xlsx") == _cells(tmp_path / "plain" / "report_tables.xlsx")

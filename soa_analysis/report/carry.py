@@ -58,6 +58,7 @@ class Carry:
     """
 
     def __init__(self, processed_dir, *, full: bool = False):
+        self.full = full
         self.fingerprint = render_fingerprint(*RENDERERS)
         self._store = StageCache(processed_dir, STAGE, full=full)
         data = self._store.load()

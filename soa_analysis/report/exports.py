@@ -1,21 +1,36 @@
-"""Exports: the tables behind every chart, as CSV files and one XLSX workbook."""
+"""Exports: the tables behind every chart, as CSV files and one XLSX workbook.
+
+A pipeline's run keeps the workbook's large sheets across runs (:class:`SheetCache`): a sheet's
+XML depends only on its table (openpyxl writes text inline, so no sheet refers to another), and
+the largest sheets (the CPOP outcome series) do not change when a submission is added, so a
+re-run takes their XML from ``<processed>/.cache/report_sheets.pkl`` instead of writing them cell
+by cell again. The workbook has the same cells either way.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import math
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..io import atomic_path
+from ..partition import CACHE_DIR, StageCache
 from ..sharing import spreadsheet_cell
 from .data import ReportData
 from .tables import chart_tables
 
 WORKBOOK = "report_tables.xlsx"
+SHEETS_STAGE = "report_sheets"
+# A sheet of at least this many cells (header included) is kept across runs: smaller ones cost less to
+# write than to digest and keep.
+CACHED_CELLS = 2000
+_SHEET_ENTRY = "xl/worksheets/sheet{}.xml"  # where openpyxl writes a workbook's sheets, numbered in order
 
 
 def _safe_frame(df: pd.DataFrame, done: dict | None = None) -> pd.DataFrame:
@@ -58,7 +73,16 @@ def export_tables(data: ReportData, tables_dir: str | os.PathLike) -> list[Path]
     list of pathlib.Path
         The CSV files, then the workbook ``report_tables.xlsx``.
     """
-    return write_tables(chart_tables(data), _about(data), tables_dir)
+    return write_tables(chart_tables(data), _about(data), tables_dir, sheets=_sheet_cache_of(data))
+
+
+def _sheet_cache_of(data: ReportData) -> tuple[str, bool] | None:
+    """Where and how a run keeps the workbook's sheets (``(processed folder, full)``), when the report was
+    loaded to carry work across runs (:mod:`.carry`), else ``None``: keep nothing."""
+    from .carry import carry_of
+
+    carry = carry_of(data)
+    return (str(data.processed_dir), carry.full) if carry is not None else None
 
 
 def _about(data: ReportData) -> list[tuple[str, str]]:
@@ -66,13 +90,15 @@ def _about(data: ReportData) -> list[tuple[str, str]]:
     return [("scope", data.scope), ("run_id", data.run_id), ("generated", data.generated)]
 
 
-def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], tables_dir: str | os.PathLike) -> list[Path]:
+def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], tables_dir: str | os.PathLike,
+                 sheets: tuple[str, bool] | None = None) -> list[Path]:
     """Write ``tables`` (:func:`.tables.chart_tables`) as :func:`export_tables` does, ``about`` heading the
     workbook's ``about`` sheet; it needs nothing else of the report's data, so a process of its own can
-    run it (:func:`start_export`)."""
+    run it (:func:`start_export`). ``sheets``: ``(processed folder, full)`` to keep the large sheets across
+    runs (:class:`SheetCache`), ``None`` to keep nothing."""
     out_dir = Path(tables_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    done: dict = {}
+    keep, done = sheets, {}
     frames = {k: _safe_frame(v, done) for k, v in tables.items()}
     written = []
     for name, df in frames.items():
@@ -84,9 +110,10 @@ def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], 
     sheets = [("about", pd.DataFrame(list(about) + [(f"sheet {k}", f"{len(f)} rows") for k, f in frames.items()],
                                      columns=["item", "value"]))]
     sheets += [(name[:31], df if len(df.columns) else pd.DataFrame({"note": ["no data"]})) for name, df in frames.items()]
+    cache = SheetCache(keep[0], full=keep[1]) if keep else None
     with atomic_path(dest, ".xlsx") as tmp:
         try:
-            _write_workbook(tmp, sheets)
+            _write_workbook(tmp, sheets, cache)
         except _NotPlain:  # a date or time among the values: pandas writes it, with its formats
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 for name, df in sheets:
@@ -116,31 +143,133 @@ def _excel_value(value: object) -> object:
     return value if isinstance(value, str) else str(value)
 
 
-def _write_workbook(path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
+def _write_workbook(path, sheets: list[tuple[str, pd.DataFrame]], cache: SheetCache | None = None) -> None:
     """Write ``sheets`` (name, frame) as ``DataFrame.to_excel(..., index=False)`` writes each into one
     workbook: the same cells (the header unstyled, as pandas writes it), but through openpyxl's
-    write-only workbook (rows streamed out, no cell objects kept).
+    write-only workbook (rows streamed out, no cell objects kept). ``cache``: the large sheets' XML of
+    the last run (:class:`SheetCache`), taken for a sheet whose table is unchanged; this run's are kept
+    for the next.
 
     Raises
     ------
     _NotPlain
         When a value is a date, time or duration (pandas gives those number formats).
     """
-    from openpyxl import Workbook
-
     converted = []  # every value first: a _NotPlain is raised before the workbook is begun
     for name, df in sheets:
         if any(df[c].dtype.kind in "mM" for c in df.columns):
             raise _NotPlain
-        converted.append((name, [_excel_value(c) for c in df.columns],
+        key = cache.key(df) if cache is not None and (len(df) + 1) * len(df.columns) >= CACHED_CELLS else ""
+        if key and cache.has(key):  # its XML as the last run wrote it: a cached sheet held no date
+            converted.append((name, key, None, ()))
+            continue
+        converted.append((name, key, [_excel_value(c) for c in df.columns],
                           list(zip(*([_excel_value(v) for v in df[c].tolist()] for c in df.columns)))))
+    if cache is not None and any(key for _, key, _, _ in converted):
+        try:
+            cache.save(_save_book(path, converted, cache.get))
+            return
+        except _NotSubstituted:  # openpyxl wrote its sheets otherwise than expected: every sheet written here
+            converted = [(name, "", [_excel_value(c) for c in df.columns],
+                          list(zip(*([_excel_value(v) for v in df[c].tolist()] for c in df.columns))))
+                         for name, df in sheets]
+            cache.save({})
+    _save_book(path, converted, None)
+
+
+class _NotSubstituted(Exception):
+    """A kept sheet's XML was not written in place of its empty sheet."""
+
+
+def _save_book(path, converted: list, given) -> dict[str, bytes]:
+    """Save the workbook of ``converted`` (name, cache key, header, rows; header ``None``: the sheet's XML is
+    ``given(key)``). Returns the XML of every sheet with a key (key -> XML), for the next run."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
     book = Workbook(write_only=True)
-    for name, head, rows in converted:
+    swap: dict[str, bytes] = {}  # entry in the archive -> XML to write there instead of openpyxl's
+    keys: dict[str, str] = {}  # entry -> key of a sheet to keep
+    for number, (name, key, head, rows) in enumerate(converted, 1):
         sheet = book.create_sheet(name)
+        entry = _SHEET_ENTRY.format(number)
+        if key:
+            keys[entry] = key
+        if head is None:
+            swap[entry] = given(key)
+            continue
         sheet.append(head)
         for row in rows:
             sheet.append(row)
-    book.save(path)
+    archive = _SheetArchive(path, swap, set(keys))
+    book.properties.modified = _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)  # as Workbook.save
+    ExcelWriter(book, archive).save()
+    if archive.swap:
+        raise _NotSubstituted(sorted(archive.swap))
+    return {keys[entry]: xml for entry, xml in archive.kept.items()}
+
+
+class _SheetArchive(zipfile.ZipFile):
+    """The workbook's archive as openpyxl writes it (``Workbook.save``'s), except that the worksheets in
+    ``swap`` (entry -> XML) are written from there, and the XML of those in ``keep`` is kept (``kept``)."""
+
+    def __init__(self, path, swap: dict[str, bytes], keep: set[str]):
+        super().__init__(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.swap, self.keep, self.kept = dict(swap), keep, {}
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        if arcname in self.swap:
+            xml = self.swap.pop(arcname)
+            self.kept[arcname] = xml
+            return self.writestr(arcname, xml)
+        if arcname in self.keep:
+            self.kept[arcname] = Path(filename).read_bytes()
+        return super().write(filename, arcname, *args, **kwargs)
+
+
+class SheetCache:
+    """The workbook's large sheets of the last run, as XML by a digest of their table
+    (``<processed>/.cache/report_sheets.pkl``; it holds the last run's only, so it never grows).
+
+    Parameters
+    ----------
+    processed_dir : path-like
+        The processed folder.
+    full : bool
+        Take nothing from the last run; :meth:`save` still writes.
+    """
+
+    def __init__(self, processed_dir, *, full: bool = False):
+        from importlib import metadata
+
+        from .fingerprints import render_fingerprint
+
+        self.fingerprint = hashlib.sha256(f"{render_fingerprint(__name__)} openpyxl {metadata.version('openpyxl')}"
+                                          .encode()).hexdigest()
+        self._store = StageCache(processed_dir, SHEETS_STAGE, full=full)
+        data = self._store.load() if (Path(processed_dir) / CACHE_DIR).is_dir() else None
+        ok = isinstance(data, dict) and data.get("fingerprint") == self.fingerprint
+        self._old: dict[str, bytes] = dict(data["sheets"]) if ok else {}
+        self.hits = 0
+
+    @staticmethod
+    def key(df: pd.DataFrame) -> str:
+        """A sheet's key: the digest of its table (columns, dtypes, values)."""
+        from .reuse import frame_digest
+
+        return frame_digest(df)
+
+    def has(self, key: str) -> bool:
+        return key in self._old
+
+    def get(self, key: str) -> bytes:
+        self.hits += 1
+        return self._old[key]
+
+    def save(self, sheets: dict[str, bytes]) -> None:
+        """Keep ``sheets`` (key -> XML: this run's) for the next run, when a pipeline keeps caches here."""
+        if self._store.path.parent.is_dir():
+            self._store.save({"fingerprint": self.fingerprint, "sheets": sheets})
 
 
 class BackgroundExport:
@@ -177,7 +306,7 @@ def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundE
 
     from .councils import report_pool_context
 
-    tables, about = chart_tables(data), _about(data)
+    tables, about, sheets = chart_tables(data), _about(data), _sheet_cache_of(data)
     ctx = report_pool_context()
     started: Future = Future()
 
@@ -188,7 +317,7 @@ def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundE
             started.set_exception(exc)
             return
         try:
-            started.set_result((pool, pool.submit(write_tables, tables, about, str(tables_dir))))
+            started.set_result((pool, pool.submit(write_tables, tables, about, str(tables_dir), sheets)))
         except BaseException as exc:  # noqa: BLE001 - raised by result()
             pool.shutdown()
             started.set_exception(exc)
