@@ -213,7 +213,9 @@ def test_a_rerun_takes_unchanged_sheets_from_the_last_run_with_the_same_cells(tm
     assert 0 < len(kept) <= len(tables) + 1
 
 
-def test_kept_sheets_are_not_taken_by_a_full_run_nor_from_a_damaged_or_foreign_cache(tmp_path, monkeypatch):
+def _kept_once(tmp_path, monkeypatch):
+    """Every sheet kept (CACHED_CELLS 1), the workbook written once plainly ("plain") and once keeping its
+    sheets ("one"): (the exports module, the processed folder, the tables, their notes)."""
     from soa_analysis.report import exports
 
     p = make_synthetic_processed(tmp_path / "p", n=6)
@@ -221,8 +223,13 @@ def test_kept_sheets_are_not_taken_by_a_full_run_nor_from_a_damaged_or_foreign_c
     monkeypatch.setattr(exports, "CACHED_CELLS", 1)
     tables, about = _run_sheets(load_report_data(p))
     exports.write_tables(tables, about, tmp_path / "plain")
-    want = _cells(tmp_path / "plain" / "report_tables.xlsx")
     exports.write_tables(tables, about, tmp_path / "one", sheets=(str(p), False))
+    return exports, p, tables, about
+
+
+def test_kept_sheets_are_not_taken_by_a_full_run_nor_from_a_damaged_or_foreign_cache(tmp_path, monkeypatch):
+    exports, p, tables, about = _kept_once(tmp_path, monkeypatch)
+    want = _cells(tmp_path / "plain" / "report_tables.xlsx")
     assert exports.SheetCache(p)._old and not exports.SheetCache(p, full=True)._old
     pkl = p / ".cache" / "report_sheets.pkl"
     good = pkl.read_bytes()
@@ -244,14 +251,7 @@ def test_kept_sheets_are_not_taken_by_a_full_run_nor_from_a_damaged_or_foreign_c
 
 
 def test_kept_sheets_fall_back_to_writing_every_sheet_when_openpyxl_names_them_otherwise(tmp_path, monkeypatch):
-    from soa_analysis.report import exports
-
-    p = make_synthetic_processed(tmp_path / "p", n=6)
-    (p / ".cache").mkdir()
-    monkeypatch.setattr(exports, "CACHED_CELLS", 1)
-    tables, about = _run_sheets(load_report_data(p))
-    exports.write_tables(tables, about, tmp_path / "plain")
-    exports.write_tables(tables, about, tmp_path / "one", sheets=(str(p), False))
+    exports, p, tables, about = _kept_once(tmp_path, monkeypatch)
     assert exports.SheetCache(p)._old
     # an openpyxl that named its sheets' entries otherwise: no kept sheet would land where it belongs
     monkeypatch.setattr(exports, "_SHEET_ENTRY", "xl/worksheets/other{}.xml")
