@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from soa_analysis.errors import TaxonomyError
 from soa_analysis.ingest.document import CHECKLIST_IDS, Block, Document, Record
+from soa_analysis.ingest.sections import segment
 from soa_analysis.ingest.structure import build_record, decide_date, find_outcome_citations
 from soa_analysis.reference import load_partner_types, load_templates, read_text
 from soa_analysis.schema import SECTION_COLUMNS, SUBMISSION_TYPES
@@ -335,3 +336,13 @@ def test_a_name_field_holds_a_name_and_the_story_after_it_is_narrative():
     assert r.submission_type != "unstructured"
     assert r.sections["title"] == "FICTIONAL Millbank wardens"
     assert "Reports of antisocial behaviour fell from 90 to 61" in r.text
+
+
+def test_prose_under_a_name_heading_keeps_what_follows_it_narrative_too():
+    # FICTIONAL: the answer under the name heading is prose, so it is not a name; nor is what follows it
+    prose = ("The fictional Glenbrae partnership ran a walking group for older residents every week of the "
+             "year, and forty people joined it.")
+    seg = segment(Document([H("1. Name of SOA case study"), P(prose), P("FICTIONAL Glenbrae walks"),
+                            H("6. What next steps are you taking?"), P("More walks.")], {}))
+    assert seg.template != "unstructured"
+    assert [u.label for u in seg.units if u.text.strip()] == ["narrative", "narrative", "next_steps"]

@@ -1040,9 +1040,10 @@ def _overflow_fields(units: list[Unit]) -> None:
                 taken = None
             continue
         if u.label in _FIELDS:
-            if u.label == taken or _words(u.text) > FIELD_WORDS:
+            field = u.label
+            if field == taken or _words(u.text) > FIELD_WORDS:
                 u.label = "narrative"
-            taken = u.label if u.label in _FIELDS else taken
+            taken = field
         elif u.label == "contact" and _is_prose(u.text):
             u.label = "narrative"
         else:
