@@ -163,18 +163,21 @@ def _write_workbook(path, sheets: list[tuple[str, pd.DataFrame]], cache: SheetCa
         if key and cache.has(key):  # its XML as the last run wrote it: a cached sheet held no date
             converted.append((name, key, None, ()))
             continue
-        converted.append((name, key, [_excel_value(c) for c in df.columns],
-                          list(zip(*([_excel_value(v) for v in df[c].tolist()] for c in df.columns)))))
+        converted.append((name, key, *_cells_of(df)))
     if cache is not None and any(key for _, key, _, _ in converted):
         try:
             cache.save(_save_book(path, converted, cache.get))
             return
         except _NotSubstituted:  # openpyxl wrote its sheets otherwise than expected: every sheet written here
-            converted = [(name, "", [_excel_value(c) for c in df.columns],
-                          list(zip(*([_excel_value(v) for v in df[c].tolist()] for c in df.columns))))
-                         for name, df in sheets]
+            converted = [(name, "", *_cells_of(df)) for name, df in sheets]
             cache.save({})
     _save_book(path, converted, None)
+
+
+def _cells_of(df: pd.DataFrame) -> tuple[list, list[tuple]]:
+    """A table's header and rows as the workbook writes them (each value through :func:`_excel_value`)."""
+    return ([_excel_value(c) for c in df.columns],
+            list(zip(*([_excel_value(v) for v in df[c].tolist()] for c in df.columns))))
 
 
 class _NotSubstituted(Exception):
