@@ -111,6 +111,29 @@ def test_todo_lists_missing_texts_by_query_in_shares(tmp_path, monkeypatch, caps
     assert "3 texts missing under 2 queries (3 of 6 listed cached)" in capsys.readouterr().out
 
 
+def test_todo_can_be_cut_to_some_parts(tmp_path, monkeypatch, capsys):
+    mod = _load()
+    rows = [_row(f"zz-00{i}", f"https://example.org/{i}", LABELLED + "x" * i + "\n", query=f"q{i}")
+            for i in range(1, 5)]
+    for r, part in zip(rows, ("dev", "test7", "test7", "test9")):
+        r["split"] = part
+    sources, cache = _setup(tmp_path, rows)
+    (cache / "zz").mkdir(parents=True)
+    (cache / "zz" / "zz-002.txt").write_text("cached", encoding="utf-8")
+    assert _run(mod, monkeypatch, "", "--todo", "--parts", "test7,test9", "--sources", str(sources),
+                "--cache", str(cache)) == 0
+    out = capsys.readouterr().out
+    assert "zz-003" in out and "zz-004" in out and "zz-001" not in out and "zz-002" not in out
+    assert "2 texts missing under 2 queries (1 of 3 listed cached)" in out
+    try:
+        _run(mod, monkeypatch, "", "--todo", "--parts", "test99", "--sources", str(sources), "--cache", str(cache))
+    except SystemExit as e:
+        assert e.code == 2
+    else:
+        raise AssertionError("an unknown part was accepted")
+    assert "no such part" in capsys.readouterr().err
+
+
 def test_a_stretch_glued_to_the_word_before_it_is_found(tmp_path, monkeypatch):
     mod = _load()
     sources, cache = _setup(tmp_path, [_row("zz-001", "https://example.org/a", LABELLED)])

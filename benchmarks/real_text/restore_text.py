@@ -15,6 +15,11 @@ a tool's JSON answer shows it in; ``\\n`` and other escapes are decoded).
     python benchmarks/real_text/restore_text.py --url URL < page.txt      # restore one text
     python benchmarks/real_text/restore_text.py --todo                     # what is missing, by query
     python benchmarks/real_text/restore_text.py --todo --share 2/6         # one of six shares of it
+    python benchmarks/real_text/restore_text.py --todo --parts test15,test16   # only these parts
+
+Each search look-up answers one query and restores the two to four texts found under it: restoring the
+whole set costs more look-ups than one session of the search tool may have, so restore the parts a
+session needs first (``--parts``).
 
 Exit status: 0 when the text was restored (or already cached), 1 when no stretch of the
 copy matches (the copy differs, or the page changed), 2 for an unknown address.
@@ -119,11 +124,13 @@ def save(cache: Path, row: dict, text: str) -> Path:
     return out
 
 
-def todo(rows: list[dict], cached: dict, share: str = "") -> list[tuple[str, list[dict]]]:
-    """Missing texts grouped by the query that found them, optionally one share ``k/n`` of the queries."""
+def todo(rows: list[dict], cached: dict, share: str = "", parts: frozenset = frozenset()) -> list[tuple[str, list[dict]]]:
+    """Missing texts grouped by the query that found them, optionally one share ``k/n`` of the queries,
+    optionally only the texts of ``parts`` (the split column)."""
     by_query: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
-        by_query[r["query"]].append(r)
+        if not parts or r["split"] in parts:
+            by_query[r["query"]].append(r)
     groups = sorted(by_query.items(), key=lambda kv: kv[1][0]["id"])
     if share:  # shares of every listed query, so a share does not change as texts come back
         k, n = (int(x) for x in share.split("/"))
@@ -137,21 +144,28 @@ def main(argv=None) -> int:
     ap.add_argument("--url", help="the listed address whose text the page on standard input holds")
     ap.add_argument("--todo", action="store_true", help="list the texts missing from the cache, by query")
     ap.add_argument("--share", default="", help="with --todo: k/n, the k-th of n shares of the queries")
+    ap.add_argument("--parts", default="", help="with --todo: only the texts of these parts (comma-separated "
+                    "split names, e.g. test15,test16)")
     ap.add_argument("--sources", type=Path, default=HERE / "sources.csv")
     ap.add_argument("--cache", type=Path, default=HERE / "cache")
     a = ap.parse_args(argv)
     rows = load_rows(a.sources)
     cached = cached_ids(a.cache)
     if a.todo:
-        groups = todo(rows, cached, a.share)
+        parts = frozenset(p.strip() for p in a.parts.split(",") if p.strip())
+        unknown = parts - {r["split"] for r in rows}
+        if unknown:
+            ap.error(f"no such part in {a.sources.name}: {', '.join(sorted(unknown))}")
+        groups = todo(rows, cached, a.share, parts)
         missing = sum(len(g) for _, g in groups)
         for query, group in groups:
             print(f"query: {query}")
             for r in group:
                 print(f"    {r['id']}  {r['url']}")
-        listed_cached = sum(1 for r in rows if r["id"] in cached)
+        listed = [r for r in rows if not parts or r["split"] in parts]
+        listed_cached = sum(1 for r in listed if r["id"] in cached)
         print(f"{missing} texts missing under {len(groups)} queries "
-              f"({listed_cached} of {len(rows)} listed cached)")
+              f"({listed_cached} of {len(listed)} listed cached)")
         return 0
     if not a.url:
         ap.error("give --url (or --todo)")
