@@ -314,3 +314,34 @@ def test_last_fragment_is_the_match_search_finds(pieces):
     text = "".join(pieces)
     a, b = _LAST_FRAGMENT.search(text), _last_fragment(text)
     assert (a.span(), a.groupdict()) == (b.span(), b.groupdict()) if a else b is None
+
+
+def test_a_table_of_contents_opens_no_section():
+    # FICTIONAL report: its contents list names template-like sections with page numbers
+    blocks = [P("FICTIONAL: Glenbrae family service impact report"), P("Contents"),
+              P("1: Introduction 3"), P("2: Local need 5"), P("4: Evidence of benefits 12"), P("6: Next steps 20"),
+              P("The made-up family service supported 42 families in its first year, and most said the "
+                "support helped them.")]
+    seg = segment(_doc(*blocks))
+    assert seg.template == "unstructured"
+    assert "42 families" in seg.text_of("narrative")
+    assert not seg.text_of("next_steps") and not seg.text_of("evidence")
+
+
+def test_a_table_of_contents_inside_a_form_is_content_where_it_stands():
+    seg = segment(_doc(P("Name of CPP: Fife Partnership"), P("Brief outline: A fictional pilot."),
+                       P("Description of activity: Staff visited homes. The plan has these parts:"),
+                       P("Local need ........ 2"), P("Next steps ........ 7"), P("Contacts ........ 9"),
+                       P("Results: Falls fell by a third.")))
+    assert "Next steps ........ 7" in seg.text_of("actions")
+    assert seg.text_of("evidence") == "Falls fell by a third."
+    assert not seg.text_of("next_steps") and not seg.text_of("contact")
+
+
+def test_two_lines_ending_in_numbers_are_not_a_table_of_contents():
+    from soa_analysis.ingest.sections import toc_blocks
+
+    lines = ["Local Outcome 1", "Jobs rose.", "Local Outcome 2", "Fewer fires.", "Next steps 3", "Evidence 4"]
+    assert toc_blocks([P(t) for t in lines]) == frozenset()
+    assert toc_blocks([P(t) for t in ["Aims 1", "Budget 2", "Costs 3"]]) == frozenset({0, 1, 2})
+    assert toc_blocks([P("We helped 200 people. 40"), P("Budget 2"), P("Costs 3")]) == frozenset()

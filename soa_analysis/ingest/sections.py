@@ -699,6 +699,37 @@ def _trailing_heading(text: str, matcher: HeadingMatcher, sections) -> tuple[Hea
     return hm, m.start("tail")
 
 
+# One line of a table of contents: a label ending in a page number, after spaces or dot leaders
+# ("4: Impact on service users 16", "Next steps ........ 40"); a sentence's end before it rules it out.
+_TOC_ENTRY = re.compile(r"^(?=[^\n]*[A-Za-z])[^\n!?]{2,100}?[^\s.!?](?:\s*[.\u2026\u00b7]{2,}\s*|\s+)\d{1,3}$")
+TOC_RUN = 3  # entries in a row that make a table of contents
+
+
+def toc_blocks(blocks) -> frozenset[int]:
+    """Indices of the blocks that are entries of a table of contents: :data:`TOC_RUN` or more
+    one-line blocks in a row, each a label ending in a page number. Such lines name sections of
+    the report they index, not the text that follows them, so they never open a section.
+
+    Example
+    -------
+    >>> from soa_analysis.ingest.document import Block
+    >>> lines = ["Contents", "1: Introduction 4", "2: Local need 6", "3: Next steps 9", "Introduction"]
+    >>> sorted(toc_blocks([Block("para", t) for t in lines]))
+    [1, 2, 3]
+    """
+    found: set[int] = set()
+    run: list[int] = []
+    for i, b in enumerate(list(blocks) + [None]):
+        text = (b.text or "").strip() if b is not None else ""
+        if b is not None and b.kind != "checkbox" and "\n" not in text and _TOC_ENTRY.match(text):
+            run.append(i)
+            continue
+        if len(run) >= TOC_RUN:
+            found.update(run)
+        run = []
+    return frozenset(found)
+
+
 def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) -> tuple[str, dict[str, float]]:
     """Which template a Document follows.
 
@@ -721,8 +752,9 @@ def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) 
     signal: dict[str, set] = {t: set() for t in templates}
     neutral: dict[str, set] = {t: set() for t in templates}
     numbers_2009 = templates.get("case_study_2009", {}).get("numbers", {})
-    for block in doc.blocks:
-        found = _best_heading(block, matcher, None, numbers_2009)
+    contents = toc_blocks(doc.blocks)
+    for i, block in enumerate(doc.blocks):
+        found = None if i in contents else _best_heading(block, matcher, None, numbers_2009)
         if not found:
             continue
         hm, _ = found
@@ -805,9 +837,12 @@ def segment(doc: Document, *, matcher: HeadingMatcher | None = None, template: s
     sections = tspec["sections"]
     numbers = tspec.get("numbers", {})
     walk = _Walk()
+    contents = toc_blocks(doc.blocks)
     for i, b in enumerate(doc.blocks):
         text = (b.text or "").strip()
-        if b.kind == "checkbox":
+        if i in contents:  # a table of contents' line names a section elsewhere: content where it stands
+            _take_content(walk, i, b, text, matcher, sections)
+        elif b.kind == "checkbox":
             _take_checkbox(walk, i, b, text)
         elif not (_take_loose_ticks(walk, i, b, text, sections)
                   or _take_checklist_entry(walk, i, b, text)
