@@ -100,7 +100,8 @@ def graded_rows(cache: Path) -> tuple[dict, dict, dict]:
 def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, append: bool = False) -> None:
     """Check the labellers' files against the sentence split (the dump they read and ours), write LABELS.
 
-    ``append``: keep LABELS' rows for the texts the files do not cover (the files' texts are replaced)."""
+    ``append``: keep LABELS' rows for the texts the files do not cover (the files' texts are replaced: a text
+    whose split changed since it was labelled is labelled again this way, on a dump of the current split)."""
     dumped = json.loads(dump.read_text(encoding="utf-8"))
     bad = [i for i in graded if i in dumped and [list(x) for x in dumped[i]] != [[s[0], s[1]] for s in graded[i]]]
     if bad:
@@ -118,14 +119,13 @@ def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, appen
     if append:
         new = {i for i, _ in marks}
         old, stale = load_labels(graded)
-        if stale & new:
-            raise SystemExit(f"the sentence split changed for texts already labelled: {sorted(stale & new)[:10]}")
         marks.update({k: v for k, v in old.items() if k[0] not in new})
-        # a text whose cached copy now splits otherwise (restored with other line breaks) keeps its
-        # rows as they were: they hold for the text as labelled, and load_labels names it and leaves it out
+        # a text whose cached copy now splits otherwise (restored with other line breaks, or an ingest
+        # change) and is not labelled again here keeps its rows as they were: they hold for the text as
+        # labelled, and load_labels names it and leaves it out; so does a text missing from the cache
         with LABELS.open(encoding="utf-8", newline="") as fh:
             kept = [[r[c] for c in ("id", "sentence", "strength", "n_sentences", "sentences_sha256")]
-                    for r in csv.DictReader(fh) if r["id"] in stale or r["id"] not in graded]
+                    for r in csv.DictReader(fh) if (r["id"] in stale or r["id"] not in graded) and r["id"] not in new]
     want = sorted(i for i in graded if rt.three(gold[i]) != "none")
     missing = [i for i in want if not any(k[0] == i for k in marks)]
     extra = sorted({i for i, _ in marks} - set(want))
