@@ -10,7 +10,8 @@ texts themselves stay in the gitignored cache.
 
 Each text goes through ingest exactly as a ``.txt`` submission would, so the features are
 those the workbench computes at run time. Run it again whenever the priorities taxonomy
-changes (a test checks the file matches the taxonomy)::
+changes (a test checks the file matches the taxonomy). A text missing from the cache (restored
+only in part) keeps the features stored for it (:func:`stored_documents`)::
 
     .venv/bin/python benchmarks/real_text/build_features.py
 """
@@ -41,6 +42,42 @@ import real_text as rt  # noqa: E402
 TRAIN_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test19"))
 
 
+def stored_documents(target: Path, rows: list[dict], cached: set, taxonomy: dict, categories: list) -> dict:
+    """The documents of the file as it stands for the listed texts missing from the cache, by id.
+
+    The cache is gitignored and may be restored only in part on a new machine; a text missing from
+    it keeps the features stored for it, when the stored document is of the same text (its sha256
+    and labels as listed now) under the same taxonomy and categories. Features computed now and
+    features stored then agree while the ingest and the tagger's text analysis are unchanged for that
+    text; rebuild from a whole cache after a change to either.
+
+    Example
+    -------
+    >>> import json, tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "f.json"
+    >>> doc = {"id": "zz-1", "sha256": "ab", "labels": ["early_years"], "features": {}}
+    >>> _ = f.write_text(json.dumps({"taxonomy": {"v": 1}, "categories": ["early_years"], "documents": [doc]}))
+    >>> rows = [{"id": "zz-1", "sha256": "ab", "priorities": "early_years"}]
+    >>> list(stored_documents(f, rows, set(), {"v": 1}, ["early_years"]))
+    ['zz-1']
+    >>> stored_documents(f, rows, {"zz-1"}, {"v": 1}, ["early_years"]), stored_documents(f, rows, set(), {"v": 2}, [])
+    ({}, {})
+    """
+    if not target.exists():
+        return {}
+    old = json.loads(target.read_text(encoding="utf-8"))
+    if old.get("taxonomy") != taxonomy or old.get("categories") != categories:
+        return {}
+    stored = {d["id"]: d for d in old.get("documents", [])}
+    out = {}
+    for r in rows:
+        d = stored.get(r["id"])
+        if (r["id"] not in cached and d is not None and d.get("sha256") == r["sha256"]
+                and d.get("labels") == sorted(rt._labels(r["priorities"]))):
+            out[r["id"]] = d
+    return out
+
+
 def main() -> int:
     import pandas as pd
 
@@ -52,10 +89,13 @@ def main() -> int:
 
     rows = [r for r in rt.load_sources() if r["split"] in TRAIN_PARTS]
     texts, problems = rt.find_texts(rows, HERE / "cache")
-    for p in problems:
-        print("skipped", p)
     lexicon = LexiconTagger(taxonomy="priorities").fit()
     cats = list(lexicon.categories_)
+    target = Path(__file__).resolve().parents[2] / "soa_analysis" / "labelled" / REAL_FEATURES_FILE
+    kept = stored_documents(target, rows, set(texts), lexicon.taxonomy_.provenance(), cats)
+    for p in problems:
+        ident = p.split(":", 1)[0]
+        print(("kept as stored" if ident in kept else "skipped"), p)
     with rt.ingested(texts) as processed:
         subs = pd.read_parquet(processed / "submissions.parquet")
     by_id = {r["id"]: r for r in rows}
@@ -70,6 +110,7 @@ def main() -> int:
             "lexicon": [round(float(x), 6) for x in lexicon.predict_scores([analysed])[0]],
             "features": dict(sorted(Counter(document_features(analysed)).items())),
         })
+    docs = sorted(docs + list(kept.values()), key=lambda d: d["id"])
     out = {
         "name": "priorities_real_features",
         "description": "Tagger features (stem and stem-pair counts) and lexicon scores of the labelled real texts "
@@ -80,9 +121,9 @@ def main() -> int:
         "categories": cats,
         "documents": docs,
     }
-    target = Path(__file__).resolve().parents[2] / "soa_analysis" / "labelled" / REAL_FEATURES_FILE
     target.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{len(docs)} texts ({', '.join(TRAIN_PARTS)}) -> {target} ({target.stat().st_size / 1e6:.2f} MB)")
+    print(f"{len(docs)} texts ({', '.join(TRAIN_PARTS)}; {len(kept)} of them as stored, not in the cache) -> "
+          f"{target} ({target.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 
