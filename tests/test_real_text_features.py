@@ -5,17 +5,13 @@ All ids, hashes and labels here are FICTIONAL.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import load_script
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("build_features", ROOT / "benchmarks/real_text/build_features.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("benchmarks/real_text/build_features.py")
     return mod
 
 

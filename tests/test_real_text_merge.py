@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import load_script
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("merge_parts", ROOT / "benchmarks/real_text/merge_parts.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("benchmarks/real_text/merge_parts.py")
     return mod
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import load_script
+
 FIELDS = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split",
           "norm_chars", "norm_sha256", "priorities", "grade", "rationale"]
 PAGE = ("Menu\nSearch\n\nFICTIONAL: Glenbrae youth hub opens\n\n12 March 2031\n\n"
@@ -22,9 +22,7 @@ PAGE = ("Menu\nSearch\n\nFICTIONAL: Glenbrae youth hub opens\n\n12 March 2031\n\
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("restore_text", ROOT / "benchmarks/real_text/restore_text.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("benchmarks/real_text/restore_text.py")
     return mod
 
 

@@ -6,21 +6,19 @@ All text and addresses here are FICTIONAL.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts import load_script
+
 FIELDS = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split"]
 TEXT = "A FICTIONAL news item about a made-up partnership project in an imaginary town. " * 4
 
 
 def _load(tmp_path):
-    spec = importlib.util.spec_from_file_location("save_text", ROOT / "benchmarks/real_text/save_text.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("benchmarks/real_text/save_text.py")
     mod.HERE = tmp_path
     return mod
 
