@@ -500,16 +500,20 @@ def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, di
     if len(cell):
         evidence_text = _evidence_strings(lm, cell, docs.sections, docs.sentences, n * k)
     sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
-    lo, hi = lm.hit_lo[sel].tolist(), lm.hit_hi[sel].tolist()
-    phr = lm.m_phrase
-    pairs = list(map(list, zip(lm.m_a.tolist(), lm.m_b.tolist())))
+    # the matches of the selected hits only, in hit order: each hit's a slice of them
+    lo, cnt = lm.hit_lo[sel], lm.hit_hi[sel] - lm.hit_lo[sel]
+    ends = np.cumsum(cnt)
+    at = np.repeat(lo - (ends - cnt), cnt) + np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    phr = np.array(lm.m_phrase, dtype=object)[at].tolist() if len(at) else []
+    pairs = list(map(list, zip(lm.m_a[at].tolist(), lm.m_b[at].tolist())))
+    bounds = list(zip((ends - cnt).tolist(), ends.tolist()))
     sd = hd[sel]
     cat_ids = np.array(scored.taxonomy.ids, dtype=object)
     cols = {
         "submission_id": docs.ids[sd], "taxonomy": np.full(len(sel), scored.taxonomy.name, dtype=object),
         "priority": cat_ids[hc[sel]], "section": docs.sections[hs[sel]], "sentence": docs.sentences[hs[sel]],
-        "phrases": _objects([phr[x:y] for x, y in zip(lo, hi)]),
-        "token_spans": _objects([pairs[x:y] for x, y in zip(lo, hi)]),
+        "phrases": _objects([phr[x:y] for x, y in bounds]),
+        "token_spans": _objects([pairs[x:y] for x, y in bounds]),
         "weight": np.round(lm.hit_w[sel], 4), "method": np.full(len(sel), "lexicon", dtype=object),
         "assigned": scored.assigned[hd[sel], hc[sel]],
         "sentence_index": (hs[sel] - docs.corpus.doc_sent[sd]).astype(np.int64),
