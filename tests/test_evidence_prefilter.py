@@ -18,7 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from soa_analysis.evidence import grader, prefilter
-from soa_analysis.evidence.patterns import compile_lower
+from soa_analysis.evidence.patterns import compile_lower, compile_pattern
 from soa_analysis.evidence.prefilter import may_match, required_literals
 from soa_analysis.nlp import split_sentences
 from soa_analysis.rubrics import load_guidance, load_rubric
@@ -95,20 +95,62 @@ def test_no_pattern_matches_where_the_prefilter_says_it_cannot(corpus):
                 assert p.search(low) is None, (p.pattern, text)
 
 
-def test_features_are_the_same_with_and_without_the_prefilter(corpus, monkeypatch):
+@pytest.fixture
+def fresh_alternatives():
+    """prefilter.alternatives built afresh in the test (it keeps them by pattern text), and again after it."""
+    prefilter._alternatives.cache_clear()
+    yield
+    prefilter._alternatives.cache_clear()
+
+
+def test_features_are_the_same_with_and_without_the_prefilter(corpus, monkeypatch, fresh_alternatives):
+    """Without the words, the digit test and the split into alternatives, every pattern searched whole."""
     rubric = load_rubric()
     with_it = [grader.sentence_features(s, rubric) for s in corpus]
-    specs, _index = grader._feature_plan(rubric)
-    assert any(need for _, pats in specs for *_, need, _ in pats)
-    assert any(digit for _, pats in specs for *_, digit in pats)
+    _specs, alternatives, _index = grader._feature_plan(rubric)
+    assert any(need for *_, need, _ in alternatives)
+    assert any(digit for *_, digit in alternatives)
+    assert len(alternatives) > len({n for n, *_ in alternatives})  # some patterns are split
     monkeypatch.setattr(prefilter, "required_literals", lambda compiled: None)
     monkeypatch.setattr(prefilter, "requires_digit", lambda compiled: False)
+    monkeypatch.setattr(prefilter, "top_level_alternatives", lambda pattern: None)
     monkeypatch.setattr(grader, "_MASK_NEEDS_DIGIT", False)
     monkeypatch.setattr(grader, "_PLANS", {})
-    assert not any(need or digit for _, pats in grader._feature_plan(rubric)[0] for *_, need, digit in pats)
+    prefilter._alternatives.cache_clear()
+    _specs, alternatives, _index = grader._feature_plan(rubric)
+    assert not any(need or digit for *_, need, digit in alternatives)
+    assert len(alternatives) == len({n for n, *_ in alternatives})  # each pattern whole
     without = [grader.sentence_features(s, rubric) for s in corpus]
     assert without == with_it
     assert [list(f) for f in without] == [list(f) for f in with_it]  # the same order too
+
+
+def _plain_pattern_features(sentence: str, rubric) -> dict[str, str]:
+    """The pattern features as the rubric defines them: each pattern searched case-insensitively in the
+    sentence (or its masked form), no prefilter, no lower-casing, no split into alternatives."""
+    masked = grader.mask_non_figures(sentence)
+    found = {}
+    for spec in rubric.features:
+        text = masked if spec.masked else sentence
+        for name, rx in spec.patterns:
+            m = compile_pattern(rx).search(text)
+            if m:
+                found[spec.feature_id(name)] = sentence[m.start():m.end()].strip()
+    return found
+
+
+def test_the_pattern_features_are_each_patterns_own_search(corpus):
+    """The grader's search (lower-cased text, prefilter, alternative by alternative) finds, for every
+    pattern, the match a plain case-insensitive search of the whole pattern finds, in the same order."""
+    rubric = load_rubric()
+    plan = grader._feature_plan(rubric)
+    texts = corpus + ["Crime fell by 20% since 2009.", "CRIME FELL BY 20%", "İstanbul visits rose by 5%."]
+    matched = 0
+    for text in texts:
+        got, want = grader._pattern_features(text, plan), _plain_pattern_features(text, rubric)
+        assert list(got.items()) == list(want.items()), text
+        matched += len(got)
+    assert matched > 3000
 
 
 def test_the_figure_mask_and_digit_patterns_need_a_digit(corpus):
@@ -196,9 +238,9 @@ def test_dates_are_the_same_searched_in_lower_case(corpus):
 
 
 def test_the_literal_index_lets_through_exactly_what_may_match_does(corpus):
-    """One pass for every pattern's words gives, per sentence, the patterns may_match lets through."""
-    specs, index = grader._feature_plan(load_rubric())
-    compiled = [span.__self__.pattern for _, pats in specs for _n, _f, span, *_ in pats]  # Finder.span's pattern
+    """One pass for every alternative's words gives, per sentence, the alternatives may_match lets through."""
+    _specs, alternatives, index = grader._feature_plan(load_rubric())
+    compiled = [span.__self__.pattern for _n, span, *_ in alternatives]  # Finder.span's pattern
     assert len(compiled) > 10
     for text in corpus:
         lower = text.lower()

@@ -171,22 +171,24 @@ _PLANS: dict[int, tuple] = {}
 
 
 def _feature_plan(rubric: Rubric) -> tuple:
-    """The rubric's patterns, ready to search: per feature spec, whether it reads the masked
-    text, and per pattern its number in the rubric, its feature id, the span of its lower-case
-    form's first match (:class:`.prefilter.Finder`), its case-insensitive compiled form, the words a match needs (:func:`.prefilter.required_literals`)
-    and whether it needs a digit (:func:`.prefilter.requires_digit`); and a
-    :class:`.prefilter.LiteralIndex` of every pattern's words. Worked out once per rubric."""
+    """The rubric's patterns, ready to search: ``(specs, alternatives, index)``. Per feature spec,
+    whether it reads the masked text, and per pattern its number in the rubric, its feature id and
+    its case-insensitive compiled form; per top-level alternative of every pattern's lower-case form
+    (:func:`.prefilter.alternatives`), in the rubric's order, its pattern's number, its span finder
+    (:class:`.prefilter.Finder`), the words a match needs (:func:`.prefilter.required_literals`) and
+    whether it needs a digit (:func:`.prefilter.requires_digit`); and a :class:`.prefilter.LiteralIndex`
+    of every alternative's words. Worked out once per rubric."""
     key = id(rubric.features)
     hit = _PLANS.get(key)
     if hit is not None and hit[0] is rubric.features:
         return hit[1]
     number = iter(range(sum(len(spec.patterns) for spec in rubric.features)))
-    specs = tuple((spec.masked, tuple((next(number), spec.feature_id(name), prefilter.Finder(compile_lower(rx)).span,
-                                       compile_pattern(rx), prefilter.required_literals(compile_lower(rx)),
-                                       prefilter.requires_digit(compile_lower(rx)))
+    specs = tuple((spec.masked, tuple((next(number), spec.feature_id(name), compile_pattern(rx), compile_lower(rx))
                                       for name, rx in spec.patterns))
                   for spec in rubric.features)
-    plan = (specs, prefilter.LiteralIndex([need for _, patterns in specs for *_, need, _ in patterns]))
+    alternatives = tuple((n, *alt) for _, patterns in specs for n, _fid, _anycase, lower in patterns
+                         for alt in prefilter.alternatives(lower))
+    plan = (specs, alternatives, prefilter.LiteralIndex([need for _n, _span, need, _digit in alternatives]))
     if len(_PLANS) > 16:
         _PLANS.clear()
     _PLANS[key] = (rubric.features, plan)
@@ -195,38 +197,44 @@ def _feature_plan(rubric: Rubric) -> tuple:
 
 @prefilter.identity_cache
 def _run_plan(plan: tuple) -> tuple:
-    """The patterns of a :func:`_feature_plan` by number, as :func:`_pattern_features` runs them: per
-    pattern its feature id, span finder and whether it reads the masked text; and bit sets of the
-    patterns that read the masked text, those that read the text as it is, and those that need a digit."""
-    by_number = {}
-    masked_bits = plain_bits = digit_bits = 0
+    """The alternatives of a :func:`_feature_plan` as :func:`_pattern_features` runs them: per
+    alternative its pattern's number, span finder and whether it reads the masked text; per pattern
+    its feature id; and bit sets of the alternatives that read the masked text, those that read the
+    text as it is, and those that need a digit."""
+    fids, uses = {}, {}
     for uses_mask, patterns in plan[0]:
-        for number, fid, span, _anycase, _need, digit in patterns:
-            by_number[number] = (fid, span, uses_mask)
-            if uses_mask:
-                masked_bits |= 1 << number
-            else:
-                plain_bits |= 1 << number
-            if digit:
-                digit_bits |= 1 << number
-    return tuple(by_number[n] for n in range(len(by_number))), masked_bits, plain_bits, digit_bits
+        for number, fid, *_ in patterns:
+            fids[number], uses[number] = fid, uses_mask
+    masked_bits = plain_bits = digit_bits = 0
+    run = []
+    for i, (number, span, _need, digit) in enumerate(plan[1]):
+        run.append((number, span, uses[number]))
+        if uses[number]:
+            masked_bits |= 1 << i
+        else:
+            plain_bits |= 1 << i
+        if digit:
+            digit_bits |= 1 << i
+    return tuple(run), tuple(fids[n] for n in range(len(fids))), masked_bits, plain_bits, digit_bits
 
 
 def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
     """The pattern features of one sentence (in the rubric's order), each with the text it matched.
 
-    Searches the lower-cased sentence with the case-sensitive forms, skipping a pattern when the
-    text holds none of the words it needs (found for all patterns in one pass,
-    :class:`.prefilter.LiteralIndex`, as a bit set) or no digit when it needs one: only the
-    patterns left are visited, in the rubric's order; when lower-casing changes the sentence's
-    length, the case-insensitive forms on the sentence itself, unfiltered.
+    Searches the lower-cased sentence with the case-sensitive forms, alternative by alternative
+    (:func:`.prefilter.alternatives`: a pattern's match is the leftmost of its alternatives'
+    matches, the first written on a tie), skipping an alternative when the text holds none of the
+    words it needs (found for all alternatives in one pass, :class:`.prefilter.LiteralIndex`, as a
+    bit set) or no digit when it needs one: only the alternatives left are searched, in the rubric's
+    order; when lower-casing changes the sentence's length, the case-insensitive forms on the
+    sentence itself, unfiltered.
     """
-    specs, index = plan
+    specs, _alternatives, index = plan
     lower = sentence.lower()
     fast = len(lower) == len(sentence)  # offsets into the lower-cased text are valid
     has_digit = DIGIT.search(sentence) is not None
     if fast:
-        by_number, masked_bits, plain_bits, digit_bits = _run_plan(plan)
+        alts, fids, masked_bits, plain_bits, digit_bits = _run_plan(plan)
         may = index.bits(lower)
         run = may & plain_bits
         masked_lower = lower
@@ -239,13 +247,20 @@ def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
         if not has_digit:
             run &= ~digit_bits
         found: dict[str, str] = {}
-        while run:  # the patterns left, lowest number (the rubric's order) first
+        pattern, best = -1, None  # the pattern searched, and the leftmost match of its alternatives so far
+        while run:  # the alternatives left, lowest number (the rubric's order) first
             bit = run & -run
             run ^= bit
-            fid, span, uses_mask = by_number[bit.bit_length() - 1]
+            number, span, uses_mask = alts[bit.bit_length() - 1]
+            if number != pattern:
+                if best is not None:
+                    found[fids[pattern]] = sentence[best[0]:best[1]].strip()
+                pattern, best = number, None
             at = span(masked_lower if uses_mask else lower)
-            if at:
-                found[fid] = sentence[at[0]:at[1]].strip()
+            if at is not None and (best is None or at[0] < best[0]):
+                best = at
+        if best is not None:
+            found[fids[pattern]] = sentence[best[0]:best[1]].strip()
         return found
     masked = None  # lower-casing changed the length: every pattern, case-insensitively, on the text itself
     found = {}
@@ -253,7 +268,7 @@ def _pattern_features(sentence: str, plan: tuple) -> dict[str, str]:
         if uses_mask and masked is None:
             masked = mask_non_figures(sentence) if has_digit or not _MASK_NEEDS_DIGIT else sentence
         text = masked if uses_mask else sentence
-        for _number, fid, _span, anycase, _need, _digit in patterns:
+        for _number, fid, anycase, _lower in patterns:
             m = anycase.search(text)
             if m:
                 found[fid] = sentence[m.start():m.end()].strip()

@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _p  # type: ignore[no-redef]
 
 __all__ = ["required_literals", "may_match", "LiteralIndex", "requires_digit", "needs_ignorecase", "DIGIT", "first_chars",
-           "Finder", "top_level_alternatives", "AlternativeSpans", "identity_cache"]
+           "Finder", "top_level_alternatives", "AlternativeSpans", "alternatives", "identity_cache"]
 
 DIGIT = re.compile(r"\d")  # the test for a text that :func:`requires_digit` patterns need
 
@@ -521,6 +521,41 @@ def top_level_alternatives(pattern: str) -> list[str] | None:
     except re.error:
         return None
     return parts
+
+
+@lru_cache(maxsize=1024)
+def _alternatives(pattern: str, flags: int) -> tuple:
+    parts = top_level_alternatives(pattern) if not flags & re.VERBOSE else None
+    if parts and len(parts) > 1:
+        try:
+            alones = [re.compile(part, flags) for part in parts]
+        except re.error:
+            alones = None
+        if alones is not None:
+            return tuple((Finder(a).span, required_literals(a), requires_digit(a)) for a in alones)
+    whole = re.compile(pattern, flags)
+    return ((Finder(whole).span, required_literals(whole), requires_digit(whole)),)
+
+
+def alternatives(compiled: re.Pattern) -> tuple:
+    """``compiled``'s top-level alternatives (:func:`top_level_alternatives`; the whole expression
+    when it is not split), each as ``(span, needs, digit)``: its :class:`Finder`'s span, the words it
+    needs (:func:`required_literals`) and whether it needs a digit (:func:`requires_digit`). Built once
+    per expression (kept by its text, so a worker forked after building them inherits them).
+
+    ``compiled.search``'s match is the leftmost of the alternatives' first matches, and of two
+    starting at the same place the one written first: at each position ``re`` tries the
+    alternatives in order and the first that matches there is the match (nothing follows a
+    top-level alternative). So the alternatives that cannot match a text (it holds none of their
+    words, or no digit they need) may be skipped and the others searched alone, each where it can
+    start, for the same span (a test checks every rubric pattern on a varied corpus).
+
+    Example
+    -------
+    >>> [(span("cut by 5%"), sorted(need), digit) for span, need, digit in alternatives(re.compile(r"\\bfell\\b|\\d+%"))]
+    [(None, ['fell'], False), ((7, 9), ['%'], True)]
+    """
+    return _alternatives(compiled.pattern, compiled.flags)
 
 
 class AlternativeSpans:
