@@ -295,7 +295,12 @@ def _strength(features: dict, rubric: Rubric) -> tuple[str, str]:
     present = _present(features)
     # a rule fires when every group has an alternative present and none of its "none" features is
     for groups, none, strength, explain in _rule_plan(rubric)[0]:
-        if present.isdisjoint(none) and not any(present.isdisjoint(group) for group in groups):
+        if not present.isdisjoint(none):
+            continue
+        for group in groups:
+            if present.isdisjoint(group):
+                break
+        else:
             return strength, explain
     return "none", ""
 

@@ -593,26 +593,30 @@ class AlternativeSpans:
                          requires_digit(alone)))
         self._alts = alts
         self._index = LiteralIndex([need for _, _, need, _ in alts])  # every alternative's words, in one pass
+        self._digit_bits = sum(1 << number for number, (*_, digit) in enumerate(alts) if digit)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The ``(start, end)`` of every match ``finditer`` finds, in order."""
         if self._alts is None or not text.isascii():
             return [m.span() for m in self.pattern.finditer(text)]
         lower = text.lower()
-        has_digit = DIGIT.search(text) is not None
-        may = self._index.candidates(lower)
-        live = [(number, span, lower if on_lower else text)  # the alternatives that may match
-                for number, (span, on_lower, _need, digit) in enumerate(self._alts)
-                if number in may and (has_digit or not digit)]
-        nxt: dict[int, tuple[int, int] | None] = {}  # each alternative's next match at or after pos
+        may = self._index.bits(lower)
+        if DIGIT.search(text) is None:
+            may &= ~self._digit_bits
+        live = []  # the alternatives that may match, in order: [span, subject, next match at or after pos]
+        while may:
+            bit = may & -may
+            may ^= bit
+            span, on_lower, _need, _digit = self._alts[bit.bit_length() - 1]
+            live.append([span, lower if on_lower else text, ()])  # () not searched yet
         out: list[tuple[int, int]] = []
         pos = 0
         while live:
             best = None
-            for number, span, subject in live:
-                at = nxt.get(number, ())
-                if at == () or (at is not None and at[0] < pos):
-                    at = nxt[number] = span(subject, pos)
+            for alt in live:
+                at = alt[2]
+                if at == () or at[0] < pos:
+                    at = alt[2] = alt[0](alt[1], pos)
                 if at is not None and (best is None or at[0] < best[0]):
                     best = at
             if best is None:
@@ -621,5 +625,5 @@ class AlternativeSpans:
                 return [m.span() for m in self.pattern.finditer(text)]
             out.append(best)
             pos = best[1]
-            live = [a for a in live if nxt.get(a[0], ()) is not None]
+            live = [alt for alt in live if alt[2] is not None]
         return out

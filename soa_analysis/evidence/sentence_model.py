@@ -89,25 +89,29 @@ def sentence_terms(sentence: str, features, strength: str, rule: str, section: s
     >>> sentence_terms("Falls fell.", ["change:down"], "none", "", "text")[:4]
     ['rule=none', 'section=text', 'feat=change:down', 'fam=change']
     """
-    terms = [f"rule={strength}"]
+    return _terms(sentence, features, strength, rule, section)[0]
+
+
+def _terms(sentence: str, features, strength: str, rule: str, section: str) -> tuple[list[str], list[str]]:
+    """:func:`sentence_terms`, and those of them a neighbour reads (:func:`text_terms`): the
+    ``rule=``, ``why=`` and ``fam=`` terms, in order."""
+    head = [f"rule={strength}"]
     why = rule.split(" (capped")[0]
     if why:
-        terms.append(f"why={why}")
-    terms.append(f"section={section}")
-    fams = []
+        head.append(f"why={why}")
+    feats, fams = [], []
     for f in sorted(features):
-        terms.append(f"feat={f}")
+        feats.append(f"feat={f}")
         fam = f.split(":", 1)[0]
         if fam != f and fam not in fams:
             fams.append(fam)
-    terms += [f"fam={f}" for f in fams]
+    fams = [f"fam={f}" for f in fams]
     words = sentence_words(sentence)
+    terms = [*head, f"section={section}", *feats, *fams]
     terms += ["w=" + w for w in words]
     terms += [f"w={a} {b}" for a, b in zip(words, words[1:])]
-    return list(dict.fromkeys(terms))  # each once, in order
-
-
-_CONTEXT = ("rule=", "fam=", "why=")
+    context = head + fams
+    return list(dict.fromkeys(terms)), context  # each term once, in order (the context's are distinct)
 
 
 def text_terms(sentences) -> list[list[str]]:
@@ -134,7 +138,9 @@ def text_terms(sentences) -> list[list[str]]:
     >>> [t for t in text_terms([("Falls fell.", ["change:down"], "none", "", "text")])[0] if "=" in t][-4:]
     ['pos=last', 'doc_rule=none', 'doc_future=lo', 'doc_n=1']
     """
-    base = [sentence_terms(*s) for s in sentences]
+    both = [_terms(*s) for s in sentences]
+    base = [ts for ts, _ in both]
+    context = [c for _, c in both]  # what a neighbour reads of each
     n = len(base)
     if not n:
         return []
@@ -143,7 +149,6 @@ def text_terms(sentences) -> list[list[str]]:
     doc = [f"doc_rule={strongest if strongest in _RANK3 else 'none'}",
            f"doc_future={'hi' if future > 0.3 else 'mid' if future > 0.1 else 'lo'}",
            f"doc_n={1 if n < 5 else 2 if n < 15 else 3}"]
-    context = [[t for t in ts if t.startswith(_CONTEXT)] for ts in base]  # what a neighbour reads of it
     out = []
     for k, ts in enumerate(base):
         extra = [_POS[min(k, 3)]] + (["pos=last"] if k == n - 1 else [])
@@ -241,7 +246,7 @@ class SentenceModel:
         weighed = self.weighed(terms) if weighed is None else weighed
         order, rank = self._ranking
         ups, downs = [], []  # top_terms(k, 1) and top_terms(k, -1), from one pass down the ranking
-        for i in sorted([rank[t] for t in weighed]):
+        for i in sorted(map(rank.__getitem__, weighed)):
             t = order[i]
             w = weighed[t]
             if w > 0:

@@ -168,11 +168,10 @@ def evidence_for_submissions(subs: pd.DataFrame, *, grader: EvidenceGrader, tagg
                                      "sentences": sents})
         # Follow-ups: dated next steps (or dated future sentences when there is no next-steps answer).
         if sections["next_steps"].strip():
-            candidates = split_sentences(sections["next_steps"])
-        else:
-            candidates = [s.sentence for s in result.sentences if "future" in s.features]
-        for sent in candidates:
-            dates = extract_dates(sent, ref)
+            candidates = [(sent, extract_dates(sent, ref)) for sent in split_sentences(sections["next_steps"])]
+        else:  # the dates the grader found in them (extract_dates with the same reference)
+            candidates = [(s.sentence, s.dates) for s in result.sentences if "future" in s.features]
+        for sent, dates in candidates:
             if not dates:
                 continue
             first = next((d for d in dates if d.due), dates[0])

@@ -273,9 +273,9 @@ def align_guidance(text: str, guidance: Guidance | str | os.PathLike | None = No
         sentence = sent.sentence
         if sentence.isascii():  # lower-cased once: the patterns whose words it holds, where they can start
             low = sentence.lower()
-            may = words.candidates(low)
+            may = words.bits(low)
             for ci, e in enumerate(guidance.expectations):
-                if ci in matched or any(n in may and span(low) is not None for n, span in lower[ci]):
+                if ci in matched or any(may >> n & 1 and span(low) is not None for n, span in lower[ci]):
                     out[e.id].append(sentence)
             continue
         for ci, e in enumerate(guidance.expectations):
