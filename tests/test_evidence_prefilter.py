@@ -412,3 +412,59 @@ def test_identity_cache_builds_once_per_identity_of_its_arguments():
     assert build([1, 2], second) == value and len(calls) == 2  # equal but another object: built again
     build.cache_clear()
     assert build(first, second) is not value and len(calls) == 3
+
+
+def _first_of_alternatives(compiled: re.Pattern, text: str):
+    """The span grader._pattern_features takes: the leftmost of the alternatives' first matches, the first written on a tie."""
+    best = None
+    for span, _need, _digit in prefilter.alternatives(compiled):
+        at = span(text)
+        if at is not None and (best is None or at[0] < best[0]):
+            best = at
+    return best
+
+
+@pytest.mark.parametrize(("pattern", "parts"), [
+    (r"\b(?:fell|cut)\s+by", [r"\bfell\s+by", r"\bcut\s+by"]),
+    (r"(?<!not\s)\b(?:a|b(?:c|d))x", [r"(?<!not\s)\bax", r"(?<!not\s)\bb(?:c|d)x"]),
+    (r"(?=a)(?:a|b)", ["(?=a)a", "(?=a)b"]),
+    (r"(?:a|b)", ["a", "b"]),
+    (r"(?:a|b)?c", None),  # not repeated once
+    (r"(?:a|b)+c", None),
+    (r"(?:a|b){2}", None),
+    (r"x(?:a|b)", None),  # a character before the group
+    (r"(x)(?:a|b)", None),
+    (r"[(](?:a|b)", None),
+    (r"\((?:a|b)", None),
+    (r"\b(?:ab)c", None),  # one alternative
+])
+def test_leading_group_alternatives_by_hand(pattern, parts):
+    assert prefilter.leading_group_alternatives(pattern) == parts
+
+
+@given(st.tuples(st.sampled_from(["", r"\b", "(?=a)", "(?<!b)", r"(?<!b\s)\b", "^"]),
+                 st.lists(_PIECES, min_size=2, max_size=4), _PIECES | st.just(""),
+                 st.lists(_PIECES, max_size=2))
+       .map(lambda t: "|".join([t[0] + "(?:" + "|".join(t[1]) + ")" + t[2], *t[3]])),
+       st.text(alphabet="abc 1\n", max_size=14))
+def test_the_alternatives_first_match_is_the_search(pattern, text):
+    """prefilter.alternatives (top-level alternatives, a leading group's alternatives written out):
+    the leftmost of their matches, the first written on a tie, is the span search finds."""
+    compiled = re.compile(pattern)
+    m = compiled.search(text)
+    assert _first_of_alternatives(compiled, text) == (m.span() if m else None), pattern
+    assert len(prefilter.alternatives(compiled)) >= 2
+
+
+def test_the_rubric_patterns_first_match_is_the_search(corpus):
+    """The same for every rubric and guidance pattern, on the lower-cased and masked lower-cased sentences."""
+    pats = _rubric_patterns()
+    assert sum(len(prefilter.alternatives(p)) for p in pats) > 3 * len(pats)  # most are split
+    texts = [t.lower() for t in corpus[:800]] + [grader.mask_non_figures(t).lower() for t in corpus[:800]]
+    found = 0
+    for text in texts:
+        for p in pats:
+            m = p.search(text)
+            assert _first_of_alternatives(p, text) == (m.span() if m else None), (p.pattern, text)
+            found += m is not None
+    assert found > 500

@@ -479,18 +479,9 @@ class Finder:
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
-def top_level_alternatives(pattern: str) -> list[str] | None:
-    """The top-level alternatives of ``pattern`` as written, or None when it is not split safely
-    (inline global flags or a back-reference, whose meaning would change alone).
-
-    Example
-    -------
-    >>> top_level_alternatives("a(b|c)|[|]d|e")
-    ['a(b|c)', '[|]d', 'e']
-    """
-    if _GLOBAL_FLAGS.search(pattern):
-        return None
-    parts, start, depth, i, n = [], 0, 0, 0, len(pattern)
+def _structure(pattern: str):
+    """``(index, character)`` of every "(", ")" and "|" of ``pattern`` that is not escaped nor in a class."""
+    i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
         if c == "\\":
@@ -504,14 +495,31 @@ def top_level_alternatives(pattern: str) -> list[str] | None:
                 i += 1
             while i < n and pattern[i] != "]":
                 i += 2 if pattern[i] == "\\" else 1
-        elif c == "(":
+        elif c in "()|":
+            yield i, c
+        i += 1
+
+
+def top_level_alternatives(pattern: str) -> list[str] | None:
+    """The top-level alternatives of ``pattern`` as written, or None when it is not split safely
+    (inline global flags or a back-reference, whose meaning would change alone).
+
+    Example
+    -------
+    >>> top_level_alternatives("a(b|c)|[|]d|e")
+    ['a(b|c)', '[|]d', 'e']
+    """
+    if _GLOBAL_FLAGS.search(pattern):
+        return None
+    parts, start, depth = [], 0, 0
+    for i, c in _structure(pattern):
+        if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
-        elif c == "|" and depth == 0:
+        elif depth == 0:  # "|"
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     parts.append(pattern[start:])
     if "|".join(parts) != pattern:
         return None
@@ -523,9 +531,56 @@ def top_level_alternatives(pattern: str) -> list[str] | None:
     return parts
 
 
+def leading_group_alternatives(part: str) -> list[str] | None:
+    """``part`` written as alternatives when it is zero-width assertions, then a group ``(?:A|B|...)``
+    repeated once, then the rest: ``[assertions + A + rest, assertions + B + rest, ...]``; else None.
+
+    At each position ``re`` tries ``A`` and the rest (backtracking into ``A``), then ``B`` and the
+    rest ..., after assertions that match in one way or not at all: what it tries for the
+    alternatives, in their order. So the first match at each position, and the leftmost match, are
+    the same (a test checks every rubric pattern on a varied corpus).
+
+    Example
+    -------
+    >>> leading_group_alternatives(r"(?<!not\\s)\\b(?:fell|cut)\\s+by")
+    ['(?<!not\\\\s)\\\\bfell\\\\s+by', '(?<!not\\\\s)\\\\bcut\\\\s+by']
+    >>> leading_group_alternatives(r"\\b(?:fell|cut)?\\s+by") is None  # repeated: not once
+    True
+    """
+    depth, start = 0, None
+    for i, c in _structure(part):
+        if c == "|":
+            continue
+        if c == "(":
+            if depth == 0 and start is None and part.startswith("(?:", i):
+                start = i  # the first group at the top level that is not a look-around (checked below)
+            depth += 1
+            continue
+        depth -= 1
+        if depth == 0 and start is not None:
+            end = i
+            break
+    else:
+        return None
+    prefix, body, rest = part[:start], part[start + 3:end], part[end + 1:]
+    if rest[:1] in ("*", "+", "?", "{"):
+        return None
+    try:
+        if any(op not in _ZERO_WIDTH for op, _ in _p.parse(prefix)):
+            return None
+    except re.error:
+        return None
+    alts = top_level_alternatives(body)
+    if not alts or len(alts) < 2:
+        return None
+    return [prefix + alt + rest for alt in alts]
+
+
 @lru_cache(maxsize=1024)
 def _alternatives(pattern: str, flags: int) -> tuple:
     parts = top_level_alternatives(pattern) if not flags & re.VERBOSE else None
+    if parts:
+        parts = [alt for part in parts for alt in (leading_group_alternatives(part) or [part])]
     if parts and len(parts) > 1:
         try:
             alones = [re.compile(part, flags) for part in parts]
@@ -539,7 +594,9 @@ def _alternatives(pattern: str, flags: int) -> tuple:
 
 def alternatives(compiled: re.Pattern) -> tuple:
     """``compiled``'s top-level alternatives (:func:`top_level_alternatives`; the whole expression
-    when it is not split), each as ``(span, needs, digit)``: its :class:`Finder`'s span, the words it
+    when it is not split), an alternative that opens with a group of alternatives written out as one
+    per alternative of the group (:func:`leading_group_alternatives`: ``\\b(?:fell|cut)\\s+by`` as
+    ``\\bfell\\s+by`` and ``\\bcut\\s+by``), each as ``(span, needs, digit)``: its :class:`Finder`'s span, the words it
     needs (:func:`required_literals`) and whether it needs a digit (:func:`requires_digit`). Built once
     per expression (kept by its text, so a worker forked after building them inherits them).
 
