@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -279,3 +280,12 @@ def test_importing_labels_again_replaces_a_text_whose_split_changed(tmp_path, mo
     dump.write_text(json.dumps({"zz-1": [["text", "Another fictional sentence."]]}), encoding="utf-8")
     with pytest.raises(SystemExit, match="sentence split differs"):
         sm.import_labels([marks], dump, graded, gold, append=True)
+
+
+def test_probability_does_not_depend_on_the_order_of_the_terms():
+    # weights whose float sum depends on the order it is taken in (1e16 + 1 rounds to 1e16)
+    model = SentenceModel(intercept=0.0, weights={"a": 1e16, "b": 1.0, "c": -1e16}, threshold=0.5, promote=1.0,
+                          policy="model", meta={})
+    orders = [{"a": 1e16, "b": 1.0, "c": -1e16}, {"a": 1e16, "c": -1e16, "b": 1.0}, {"b": 1.0, "a": 1e16, "c": -1e16}]
+    probabilities = {model.probability(set(), weighed=w) for w in orders}
+    assert probabilities == {1.0 / (1.0 + math.exp(-1.0))}

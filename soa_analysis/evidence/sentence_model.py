@@ -212,7 +212,9 @@ class SentenceModel:
     def probability(self, terms, weighed: dict | None = None) -> float:
         """The probability that a sentence with these terms carries evidence of benefit."""
         weighed = self.weighed(terms) if weighed is None else weighed
-        z = self.intercept + sum(weighed.values())  # the terms without a weight add nothing
+        # the terms without a weight add nothing; fsum is exact, so the sum does not depend on the terms'
+        # order (a set's order changes with the process's hash seed)
+        z = self.intercept + math.fsum(weighed.values())
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
     def top_terms(self, terms, k: int = 3, sign: int = 1, weighed: dict | None = None) -> list[tuple[str, float]]:
