@@ -700,7 +700,7 @@ def _trailing_heading(text: str, matcher: HeadingMatcher, sections) -> tuple[Hea
 
 
 # One line of a table of contents: a label ending in a page number, after spaces or dot leaders
-# ("4: Impact on service users 16", "Next steps ........ 40"); a sentence's end before it rules it out.
+# ("3: Partners and funding 12", "Next steps ........ 40"); a sentence's end before it rules it out.
 _TOC_ENTRY = re.compile(r"^(?=[^\n]*[A-Za-z])[^\n!?]{2,100}?[^\s.!?](?:\s*[.\u2026\u00b7]{2,}\s*|\s+)\d{1,3}$")
 TOC_RUN = 3  # entries in a row that make a table of contents
 
