@@ -99,8 +99,10 @@ def test_no_pattern_matches_where_the_prefilter_says_it_cannot(corpus):
 def fresh_alternatives():
     """prefilter.alternatives built afresh in the test (it keeps them by pattern text), and again after it."""
     prefilter._alternatives.cache_clear()
+    prefilter.split_alternatives.cache_clear()
     yield
     prefilter._alternatives.cache_clear()
+    prefilter.split_alternatives.cache_clear()
 
 
 def test_features_are_the_same_with_and_without_the_prefilter(corpus, monkeypatch, fresh_alternatives):
@@ -117,6 +119,7 @@ def test_features_are_the_same_with_and_without_the_prefilter(corpus, monkeypatc
     monkeypatch.setattr(grader, "_MASK_NEEDS_DIGIT", False)
     monkeypatch.setattr(grader, "_PLANS", {})
     prefilter._alternatives.cache_clear()
+    prefilter.split_alternatives.cache_clear()
     _specs, alternatives, _index = grader._feature_plan(rubric)
     assert not any(need or digit for *_, need, digit in alternatives)
     assert len(alternatives) == len({n for n, *_ in alternatives})  # each pattern whole
@@ -468,3 +471,17 @@ def test_the_rubric_patterns_first_match_is_the_search(corpus):
             assert _first_of_alternatives(p, text) == (m.span() if m else None), (p.pattern, text)
             found += m is not None
     assert found > 500
+
+
+@pytest.mark.parametrize("pattern", [r"\b(?:fell|cut)\s+by\s+\d+%|\bhalved\b", r"(?:p|s)[1-7]\b|\d{4}", r"\b(?:19|20)\d{2}"])
+def test_search_and_finditer_split_alike(pattern):
+    """One rule of splitting (prefilter.split_alternatives) for the search of the rubric's patterns
+    (prefilter.alternatives) and the finditer of the figure mask (AlternativeSpans): a leading group is
+    written out per member in both, and the spans stay finditer's (fictional text)."""
+    compiled = re.compile(pattern, re.IGNORECASE)
+    split = prefilter.split_alternatives(compiled.pattern, compiled.flags)
+    assert split is not None and len(split) >= 2
+    spans = prefilter.AlternativeSpans(compiled)
+    assert len(spans._alts) == len(split) == len(prefilter.alternatives(compiled))
+    for text in ["Waiting fell by 12% and then CUT BY 3% in 2011", "P1 and S4 in 1999", "halved in 2020, cut by 5%", ""]:
+        assert spans.spans(text) == [m.span() for m in compiled.finditer(text)], text

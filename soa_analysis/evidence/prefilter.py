@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _p  # type: ignore[no-redef]
 
 __all__ = ["required_literals", "may_match", "LiteralIndex", "requires_digit", "needs_ignorecase", "DIGIT", "first_chars",
-           "Finder", "top_level_alternatives", "AlternativeSpans", "alternatives", "identity_cache"]
+           "Finder", "top_level_alternatives", "split_alternatives", "AlternativeSpans", "alternatives", "identity_cache"]
 
 DIGIT = re.compile(r"\d")  # the test for a text that :func:`requires_digit` patterns need
 
@@ -577,19 +577,37 @@ def leading_group_alternatives(part: str) -> list[str] | None:
 
 
 @lru_cache(maxsize=1024)
-def _alternatives(pattern: str, flags: int) -> tuple:
+def split_alternatives(pattern: str, flags: int) -> tuple[re.Pattern, ...] | None:
+    """``pattern``'s top-level alternatives (:func:`top_level_alternatives`), an alternative that
+    opens with a group of alternatives written out as one per member of the group
+    (:func:`leading_group_alternatives`), each compiled with ``flags``; ``None`` when the expression
+    is not split (one alternative, a verbose expression, or a part that does not compile alone).
+    The one place the rule of splitting lives: :func:`alternatives` (search) and
+    :class:`AlternativeSpans` (finditer) both take their alternatives from here.
+
+    Example
+    -------
+    >>> [a.pattern for a in split_alternatives(r"\\b(?:fell|cut)\\s+by|\\d+%", 0)]
+    ['\\\\bfell\\\\s+by', '\\\\bcut\\\\s+by', '\\\\d+%']
+    >>> split_alternatives(r"fell", 0) is None
+    True
+    """
     parts = top_level_alternatives(pattern) if not flags & re.VERBOSE else None
-    if parts:
-        parts = [alt for part in parts for alt in (leading_group_alternatives(part) or [part])]
-    if parts and len(parts) > 1:
-        try:
-            alones = [re.compile(part, flags) for part in parts]
-        except re.error:
-            alones = None
-        if alones is not None:
-            return tuple((Finder(a).span, required_literals(a), requires_digit(a)) for a in alones)
-    whole = re.compile(pattern, flags)
-    return ((Finder(whole).span, required_literals(whole), requires_digit(whole)),)
+    if not parts:
+        return None
+    parts = [alt for part in parts for alt in (leading_group_alternatives(part) or [part])]
+    if len(parts) < 2:
+        return None
+    try:
+        return tuple(re.compile(part, flags) for part in parts)
+    except re.error:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _alternatives(pattern: str, flags: int) -> tuple:
+    alones = split_alternatives(pattern, flags) or (re.compile(pattern, flags),)
+    return tuple((Finder(a).span, required_literals(a), requires_digit(a)) for a in alones)
 
 
 def alternatives(compiled: re.Pattern) -> tuple:
@@ -634,18 +652,14 @@ class AlternativeSpans:
     def __init__(self, compiled: re.Pattern):
         self.pattern = compiled
         self._alts = None
-        parts = top_level_alternatives(compiled.pattern) if not compiled.flags & re.VERBOSE else None
-        if not parts or len(parts) < 2:
+        alones = split_alternatives(compiled.pattern, compiled.flags)
+        if alones is None:
             return
         alts = []
-        for part in parts:
-            try:
-                alone = re.compile(part, compiled.flags)
-            except re.error:
-                return
+        for alone in alones:
             lower = alone.flags & re.IGNORECASE and not needs_ignorecase(alone)
             if lower:
-                alone = re.compile(part, compiled.flags & ~re.IGNORECASE)
+                alone = re.compile(alone.pattern, alone.flags & ~re.IGNORECASE)
             alts.append((Finder(alone).span, bool(lower), required_literals(alone) if lower else None,
                          requires_digit(alone)))
         self._alts = alts
