@@ -262,17 +262,41 @@ def test_run_in_heading_without_punctuation():
     assert seg.text_of("need") == "A fictional pilot."
 
 
-def test_large_document_is_fast():
-    import time
+def test_a_long_list_is_segmented_with_work_linear_in_its_length(monkeypatch):
+    """A report with hundreds of list items under one heading (fictional) is segmented, and the heading
+    matching it costs grows with the number of blocks, not with its square: the calls to the matcher and
+    to the fuzzy string comparison are counted (no clock: the test holds on a loaded machine)."""
+    import soa_analysis.ingest.sections as sections_module
 
-    blocks = [Block("heading", "Achievements")]
-    blocks += [Block("list_item", f"Fictional item {i} about jobs and older people") for i in range(300)]
-    blocks += [Block("heading", "Challenges"), Block("para", "Budgets.")]
-    t0 = time.perf_counter()
-    seg = segment(_doc(*blocks))
-    assert seg.template == "annual_report"
-    assert seg.labels[-1] == "challenges"
-    assert time.perf_counter() - t0 < 5.0
+    calls = {"match": 0, "ratio": 0}
+    match_norm, ratio = sections_module.HeadingMatcher._match_norm, sections_module.string_ratio
+
+    def counted_match(self, *args, **kwargs):
+        calls["match"] += 1
+        return match_norm(self, *args, **kwargs)
+
+    def counted_ratio(*args, **kwargs):
+        calls["ratio"] += 1
+        return ratio(*args, **kwargs)
+
+    monkeypatch.setattr(sections_module.HeadingMatcher, "_match_norm", counted_match)
+    monkeypatch.setattr(sections_module, "string_ratio", counted_ratio)
+    def word(i: int) -> str:  # a distinct made-up word per item, so no cache answers for another item
+        return "".join(chr(97 + (i // 26 ** k) % 26) for k in range(3))
+
+    work = {}
+    for n, offset in ((300, 0), (600, 1000)):
+        blocks = [Block("heading", "Achievements")]
+        blocks += [Block("list_item", f"Fictional {word(offset + i)} item about jobs and older people") for i in range(n)]
+        blocks += [Block("heading", "Challenges"), Block("para", "Budgets.")]
+        calls.update(match=0, ratio=0)
+        seg = segment(_doc(*blocks))
+        assert seg.template == "annual_report"
+        assert seg.labels[-1] == "challenges"
+        work[n] = dict(calls)
+    assert work[300]["match"] > 0
+    for kind in ("match", "ratio"):
+        assert work[600][kind] <= 2 * work[300][kind] + 20, (kind, work)
 
 
 def test_lines_inside_an_answer_can_open_other_sections():
