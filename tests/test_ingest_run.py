@@ -167,22 +167,26 @@ def test_one_bad_file_never_stops_the_batch(raw, monkeypatch):
     assert log.loc["case.docx", "status"] == "ingested"
 
 
-def test_time_budget_quarantines(raw, monkeypatch):
+def test_time_budget_quarantines(raw, monkeypatch, tmp_path):
+    """A file whose parsing outlasts the time budget is quarantined with the reason, and the run does not
+    wait for it: the slow parse would leave a mark only after a minute, and none is there when the run ends
+    (no clock compared: the test holds on a loaded machine)."""
     import time
 
     from soa_analysis.ingest import structure
 
     real = structure.build_record
+    mark = tmp_path / "slow-parse-finished"
 
     def slow(doc, *, source_file):
         if source_file == "report.pdf":
-            time.sleep(3)
+            time.sleep(60)
+            mark.write_text("finished")
         return real(doc, source_file=source_file)
 
     monkeypatch.setattr(structure, "build_record", slow)
-    t0 = time.monotonic()
     log = ingest(raw, workers=1, limits=Limits(time_budget_s=0.4)).ingest_log.set_index("source_file")
-    assert time.monotonic() - t0 < 2.5
+    assert not mark.exists()
     assert log.loc["report.pdf", "reason"].startswith("time budget of 0.6 s exceeded")
 
 
