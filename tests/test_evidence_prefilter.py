@@ -468,3 +468,22 @@ def test_the_rubric_patterns_first_match_is_the_search(corpus):
             assert _first_of_alternatives(p, text) == (m.span() if m else None), (p.pattern, text)
             found += m is not None
     assert found > 500
+
+
+def test_a_finder_given_an_expression_s_text_compiles_it_when_first_searched(corpus):
+    """The grader's plan holds its alternatives as text until one is searched; searched, each finds what
+    the compiled alternative's search finds."""
+    grader._PLANS.clear()
+    prefilter._alternatives.cache_clear()  # built afresh: another test may have searched them
+    _specs, alternatives, _index = grader._feature_plan(load_rubric())
+    finders = [span.__self__ for _n, span, *_ in alternatives]
+    assert len(finders) > 100
+    fresh = [f for f in finders if f._pattern is None]
+    assert len(fresh) > len(finders) // 2  # not compiled by building the plan
+    texts = [t.lower() for t in corpus[:200]]
+    for f in fresh[:150]:
+        compiled = re.compile(*f._text)
+        for text in texts:
+            m = compiled.search(text)
+            assert f.span(text) == (m.span() if m else None), f._text
+        assert f._pattern is not None and f.pattern.pattern == f._text[0]

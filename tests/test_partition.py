@@ -529,3 +529,45 @@ def test_submission_digests_tell_submissions_apart_as_their_rows_do(seed):
     changed = [moved.assign(x=["a", "bc", None, "z"]), moved.assign(x=["ab", "c", "", "z"])]
     assert [sum(partition.submission_digests(moved)[s] == partition.submission_digests(c)[s] for s in "ab")
             for c in changed] == [1, 1]
+
+
+def test_the_submissions_row_digests_are_kept_under_the_identity_of_their_file(incremental, tmp_path, monkeypatch):
+    """The tag and evidence stages key their units by the submissions' row digests; the second stage to read
+    the same file takes the first's, and a rewritten file (a new identity) has them worked out again."""
+    processed = tmp_path / "p"
+    shutil.copytree(incremental["processed"], processed)
+    subs, identity = partition.read_submissions(processed)
+    assert identity == partition.file_identity(processed / TABLES["submissions"].filename)
+    want = partition.row_digests(subs)
+    assert partition._submission_row_digests(processed, subs, identity) == want  # worked out and kept
+    fp = "a stage fingerprint"
+    keys = [u.key for u in partition.plan_tables(processed, "tag", subs, fp).units]
+
+    def no_digests(df, columns=None):
+        raise AssertionError("worked out again")
+
+    monkeypatch.setattr(partition, "row_digests", no_digests)
+    assert partition._submission_row_digests(processed, subs, identity) == want  # taken from the cache
+    assert [u.key for u in partition.plan_tables(processed, "tag", subs, fp, identity=identity).units] == keys
+    # the same rows written again: another file, so the kept digests are not taken for it
+    from soa_analysis.io import write_table
+
+    write_table(subs, processed / TABLES["submissions"].filename, table="submissions")
+    again, identity2 = partition.read_submissions(processed)
+    assert identity2 is not None and identity2 != identity
+    with pytest.raises(AssertionError, match="worked out again"):
+        partition._submission_row_digests(processed, again, identity2)
+    # a damaged cache file is only a cache
+    monkeypatch.undo()
+    (processed / partition.CACHE_DIR / partition.SUBMISSION_DIGESTS).write_text("{not json", encoding="utf-8")
+    assert partition._submission_row_digests(processed, again, identity2) == want
+
+
+def test_one_chunk_joins_chunks_and_takes_a_single_chunk_as_it_is():
+    import pyarrow as pa
+
+    single = pa.chunked_array([pa.array(["a", "b", None])])
+    assert partition._one_chunk(single) is not None and partition._one_chunk(single).equals(single.chunk(0))
+    many = pa.chunked_array([pa.array(["a"]), pa.array(["b", None])])
+    assert partition._one_chunk(many).equals(pa.array(["a", "b", None]))
+    assert partition._one_chunk(pa.array(["x"])).equals(pa.array(["x"]))

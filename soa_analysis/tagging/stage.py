@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from .. import __version__
 from ..datafiles import sha256_hex
 from ..errors import InputError
-from ..io import read_table, write_table, write_text
+from ..io import write_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
@@ -298,10 +298,10 @@ _DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "s
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
                  engine=None) -> TaggingResult:
-    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables
+    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables, read_submissions
 
     clock = _Clock()
-    subs = read_table(processed_dir, "submissions")
+    subs, identity = read_submissions(processed_dir)
     clock.lap("read")
     params = _DEFAULT_PARAMS | dict(model_params or {})
     # what shapes the rows: each taxonomy (and the model of a supervised one, trained now if
@@ -316,7 +316,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     clock.lap("load model")
     fp = fingerprint("tag", "soa_analysis.tagging.stage", {"taxonomies": shaped, "order": list(shaped),
                                                           "params": params})
-    plan = plan_tables(processed_dir, "tag", subs, fp, full=full)
+    plan = plan_tables(processed_dir, "tag", subs, fp, full=full, identity=identity)
     if len(plan.todo) == len(plan.units):  # every unit (a full or first run): every row, without a filtered copy
         todo = subs.reset_index(drop=True)
     else:
