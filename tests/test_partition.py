@@ -571,3 +571,60 @@ def test_one_chunk_joins_chunks_and_takes_a_single_chunk_as_it_is():
     many = pa.chunked_array([pa.array(["a"]), pa.array(["b", None])])
     assert partition._one_chunk(many).equals(pa.array(["a", "b", None]))
     assert partition._one_chunk(pa.array(["x"])).equals(pa.array(["x"]))
+
+
+def test_gc_paused_pauses_the_collector_and_restores_its_state():
+    import gc
+
+    from soa_analysis.procs import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an inner pause leaves it as it found it
+    assert gc.isenabled()
+
+    @gc_paused()
+    def inside():
+        return gc.isenabled()
+
+    assert inside() is False and gc.isenabled()
+    with pytest.raises(ZeroDivisionError), gc_paused():
+        1 / 0
+    assert gc.isenabled()
+
+
+def test_the_stages_read_their_caches_with_the_collector_paused_and_files_with_it_running(tmp_path, monkeypatch):
+    """The cache is read and the tables assembled with the cyclic collector paused (gc_paused), the raw
+    files read with it running (a reader's objects may hold cycles), and it runs again after each stage."""
+    import gc
+
+    from soa_analysis.ingest import run as ingest_run
+
+    seen: dict[str, list[bool]] = {}
+
+    def spy(owner, name, label):
+        real = getattr(owner, name)
+
+        def call(*args, **kwargs):
+            seen.setdefault(label, []).append(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, call)
+
+    spy(ingest_run.FileCache, "lookup", "ingest cache")
+    spy(ingest_run, "_assemble", "ingest tables")
+    spy(ingest_run, "_process_file", "ingest reads")
+    spy(partition, "plan_tables", "tag and evidence plans")
+    spy(partition.TablePlan, "combine", "tag and evidence tables")
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    _stages(raw, tmp_path / "p")
+    assert gc.isenabled()
+    assert seen["ingest reads"] and all(seen["ingest reads"])
+    for label in ("ingest cache", "ingest tables"):
+        assert seen[label] == [False], label
+    for label in ("tag and evidence plans", "tag and evidence tables"):
+        assert seen[label] == [False, False], label

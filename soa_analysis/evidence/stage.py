@@ -25,6 +25,7 @@ from .. import __version__
 from ..datafiles import sha256_hex
 from ..io import read_keyed, read_table, write_keyed, write_table, write_text
 from ..nlp import split_sentences
+from ..procs import gc_paused
 from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
@@ -452,6 +453,7 @@ def _chosen(picks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return order[keep], rank[keep]
 
 
+@gc_paused()  # reading the cache and joining the tables: see gc_paused
 def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: bool = False, taxonomy=None,
                  guidance=None, evaluate: bool = True, full: bool = False, engine=None,
                  workers: int | None = None) -> EvidenceResult:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import time
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from ..datafiles import sha256_hex
 from ..errors import InputError
 from ..io import write_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
+from ..procs import gc_paused
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from . import store
@@ -229,20 +228,6 @@ def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[Co
     return model, "trained", fp
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector: the stage allocates hundreds of thousands of
-    small acyclic lists, and repeated full collections over them cost more than the work
-    (reference counting still frees everything)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), progress=False,
                 labels=None, extra_labels=None, model_params=None, full=False, engine=None) -> TaggingResult:
     """Tag every submission against each taxonomy and write the stage's outputs.
@@ -287,7 +272,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     >>> result = run_tagging("data/processed")        # doctest: +SKIP
     >>> result.assigned()[["submission_id", "priority", "score"]]   # doctest: +SKIP
     """
-    with _gc_paused():
+    with gc_paused():
         return _run_tagging(Path(processed_dir), taxonomies, progress, labels, extra_labels, model_params, full,
                             engine)
 
