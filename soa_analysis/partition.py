@@ -41,6 +41,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import pickle
 import re
 from dataclasses import dataclass, field
@@ -53,13 +54,14 @@ import pyarrow.compute as pc
 
 from . import __version__
 from .datafiles import sha256_hex
-from .io import atomic_path, read_keyed, write_keyed, write_text
+from .io import atomic_path, read_keyed, read_table, write_keyed, write_text
 from .shards import SHARD_HEX as SHARD_HEX_LEN
 from .shards import ShardStore, shard_of
 
 __all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
            "Unit", "raw_file_units", "raw_file_groups", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
-           "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames"]
+           "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames", "read_submissions",
+           "file_identity"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
 # Submissions a table stage computes at a time: its working memory (sentences, tokens, row
@@ -569,11 +571,13 @@ class Unit:
     key: str = ""
 
 
-def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] | None = None) -> list[Unit]:
+def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] | None = None, *,
+                   digests: list[str] | None = None) -> list[Unit]:
     """The submissions grouped by raw file (in table order, each file's rows adjacent), keyed by
-    ``fp`` and the rows of ``subs`` (and of each ``extra`` table, by ``submission_id``)."""
+    ``fp`` and the rows of ``subs`` (and of each ``extra`` table, by ``submission_id``). ``digests`` may
+    give :func:`row_digests` of ``subs`` (:func:`_submission_row_digests`)."""
     units = raw_file_groups(subs)
-    digests = iter(row_digests(subs))  # in table order, as the units' ids
+    digests = iter(row_digests(subs) if digests is None else digests)  # in table order, as the units' ids
     extra_digest: dict[str, list[str]] = {}
     for name, df in sorted((extra or {}).items()):
         if df is None:
@@ -586,6 +590,51 @@ def raw_file_units(subs: pd.DataFrame, fp: str, extra: dict[str, pd.DataFrame] |
             parts.extend([next(digests), *extra_digest.get(sid, [])])
         u.key = sha256_hex("\n".join(parts))
     return units
+
+
+def file_identity(path) -> list[int] | None:
+    """What says a file has not been replaced or written since: device, inode, size, and the modification
+    and change times in nanoseconds (``None`` when it cannot be read). A table is written to a new file
+    and renamed into place (:func:`soa_analysis.io.atomic_path`), so a new table has a new identity."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def read_submissions(processed_dir) -> tuple[pd.DataFrame, list[int] | None]:
+    """The submissions table (:func:`soa_analysis.io.read_table`) and the :func:`file_identity` of its file
+    when the file kept it while being read (else ``None``): what :func:`plan_tables` keeps the rows'
+    digests under."""
+    from .schema import TABLES
+
+    path = Path(processed_dir) / TABLES["submissions"].filename
+    before = file_identity(path)
+    subs = read_table(processed_dir, "submissions")
+    return subs, before if before is not None and before == file_identity(path) else None
+
+
+# The row digests of the submissions table (:func:`row_digests`), kept under the identity of the file they
+# were worked out from: the tag and evidence stages key their units by them, and both read the same table in
+# a run, so the second takes the first's (about 0.3 s of CPU at 10,000 submissions).
+SUBMISSION_DIGESTS = "submission_digests.json"
+
+
+def _submission_row_digests(processed_dir, subs: pd.DataFrame, identity: list[int] | None) -> list[str]:
+    """:func:`row_digests` of ``subs``, read from the processed folder's cache when they were worked out
+    from the file of ``identity`` (:func:`read_submissions`) with this code, else worked out and kept."""
+    if identity is None:
+        return row_digests(subs)
+    path = Path(processed_dir) / CACHE_DIR / SUBMISSION_DIGESTS
+    key = sha256_hex(json.dumps({"file": identity, "rows": len(subs), "columns": [str(c) for c in subs.columns],
+                                 "version": __version__, "code": code_fingerprint(__name__)}))
+    kept = read_keyed(path, key, "digests")
+    if isinstance(kept, list) and len(kept) == len(subs) and all(type(d) is str for d in kept):
+        return kept
+    digests = row_digests(subs)
+    write_keyed(path, key, "digests", digests)
+    return digests
 
 
 def raw_file_groups(subs: pd.DataFrame) -> list[Unit]:
@@ -719,7 +768,7 @@ def _unit_rows(ids: pd.Index, keys: np.ndarray, shards: np.ndarray, sids: pd.Ser
 
 
 def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
-                extra: dict[str, pd.DataFrame] | None = None) -> TablePlan:
+                extra: dict[str, pd.DataFrame] | None = None, identity: list[int] | None = None) -> TablePlan:
     """Plan a table stage (tag, evidence) over the raw-file units of ``subs``.
 
     Parameters
@@ -736,6 +785,9 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
         Recompute every unit.
     extra : dict, optional
         Other per-submission inputs (by ``submission_id``) that shape the unit's rows.
+    identity : list, optional
+        The :func:`file_identity` of the submissions file ``subs`` was read from unchanged
+        (:func:`read_submissions`): its rows' digests are then kept, and taken, under it.
 
     Returns
     -------
@@ -743,7 +795,7 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
         Call :meth:`TablePlan.combine` with the tables computed for ``plan.todo``.
     """
     cache = UnitCache(processed_dir, stage, full=full)
-    units = raw_file_units(subs, fp, extra)
+    units = raw_file_units(subs, fp, extra, digests=_submission_row_digests(processed_dir, subs, identity))
     found: set[str] = set()
     parts: dict[str, list] = {}
     for shard, keys, data in cache.read(u.key for u in units):
@@ -855,7 +907,10 @@ def _shard_parts(packed: dict, units: np.ndarray, at: list[np.ndarray]):
 
 
 def _one_chunk(col) -> pa.Array:
-    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    """``col`` as one Arrow array: a chunked array's chunks joined (its only chunk as it is, not copied)."""
+    if not isinstance(col, pa.ChunkedArray):
+        return col
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 # A text column of at most this many distinct values (a taxonomy's name, its categories' ids and labels) is

@@ -485,3 +485,23 @@ def test_search_and_finditer_split_alike(pattern):
     assert len(spans._alts) == len(split) == len(prefilter.alternatives(compiled))
     for text in ["Waiting fell by 12% and then CUT BY 3% in 2011", "P1 and S4 in 1999", "halved in 2020, cut by 5%", ""]:
         assert spans.spans(text) == [m.span() for m in compiled.finditer(text)], text
+
+
+def test_a_finder_given_an_expression_s_text_compiles_it_when_first_searched(corpus):
+    """The grader's plan holds its alternatives as text until one is searched; searched, each finds what
+    the compiled alternative's search finds."""
+    grader._PLANS.clear()
+    prefilter._alternatives.cache_clear()  # built afresh: another test may have searched them
+    prefilter.split_alternatives.cache_clear()
+    _specs, alternatives, _index = grader._feature_plan(load_rubric())
+    finders = [span.__self__ for _n, span, *_ in alternatives]
+    assert len(finders) > 100
+    fresh = [f for f in finders if f._pattern is None]
+    assert len(fresh) > len(finders) // 2  # not compiled by building the plan
+    texts = [t.lower() for t in corpus[:200]]
+    for f in fresh[:150]:
+        compiled = re.compile(*f._text)
+        for text in texts:
+            m = compiled.search(text)
+            assert f.span(text) == (m.span() if m else None), f._text
+        assert f._pattern is not None and f.pattern.pattern == f._text[0]

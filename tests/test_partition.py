@@ -529,3 +529,102 @@ def test_submission_digests_tell_submissions_apart_as_their_rows_do(seed):
     changed = [moved.assign(x=["a", "bc", None, "z"]), moved.assign(x=["ab", "c", "", "z"])]
     assert [sum(partition.submission_digests(moved)[s] == partition.submission_digests(c)[s] for s in "ab")
             for c in changed] == [1, 1]
+
+
+def test_the_submissions_row_digests_are_kept_under_the_identity_of_their_file(incremental, tmp_path, monkeypatch):
+    """The tag and evidence stages key their units by the submissions' row digests; the second stage to read
+    the same file takes the first's, and a rewritten file (a new identity) has them worked out again."""
+    processed = tmp_path / "p"
+    shutil.copytree(incremental["processed"], processed)
+    subs, identity = partition.read_submissions(processed)
+    assert identity == partition.file_identity(processed / TABLES["submissions"].filename)
+    want = partition.row_digests(subs)
+    assert partition._submission_row_digests(processed, subs, identity) == want  # worked out and kept
+    fp = "a stage fingerprint"
+    keys = [u.key for u in partition.plan_tables(processed, "tag", subs, fp).units]
+
+    def no_digests(df, columns=None):
+        raise AssertionError("worked out again")
+
+    monkeypatch.setattr(partition, "row_digests", no_digests)
+    assert partition._submission_row_digests(processed, subs, identity) == want  # taken from the cache
+    assert [u.key for u in partition.plan_tables(processed, "tag", subs, fp, identity=identity).units] == keys
+    # the same rows written again: another file, so the kept digests are not taken for it
+    from soa_analysis.io import write_table
+
+    write_table(subs, processed / TABLES["submissions"].filename, table="submissions")
+    again, identity2 = partition.read_submissions(processed)
+    assert identity2 is not None and identity2 != identity
+    with pytest.raises(AssertionError, match="worked out again"):
+        partition._submission_row_digests(processed, again, identity2)
+    # a damaged cache file is only a cache
+    monkeypatch.undo()
+    (processed / partition.CACHE_DIR / partition.SUBMISSION_DIGESTS).write_text("{not json", encoding="utf-8")
+    assert partition._submission_row_digests(processed, again, identity2) == want
+
+
+def test_one_chunk_joins_chunks_and_takes_a_single_chunk_as_it_is():
+    import pyarrow as pa
+
+    single = pa.chunked_array([pa.array(["a", "b", None])])
+    assert partition._one_chunk(single) is not None and partition._one_chunk(single).equals(single.chunk(0))
+    many = pa.chunked_array([pa.array(["a"]), pa.array(["b", None])])
+    assert partition._one_chunk(many).equals(pa.array(["a", "b", None]))
+    assert partition._one_chunk(pa.array(["x"])).equals(pa.array(["x"]))
+
+
+def test_gc_paused_pauses_the_collector_and_restores_its_state():
+    import gc
+
+    from soa_analysis.procs import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an inner pause leaves it as it found it
+    assert gc.isenabled()
+
+    @gc_paused()
+    def inside():
+        return gc.isenabled()
+
+    assert inside() is False and gc.isenabled()
+    with pytest.raises(ZeroDivisionError), gc_paused():
+        1 / 0
+    assert gc.isenabled()
+
+
+def test_the_stages_read_their_caches_with_the_collector_paused_and_files_with_it_running(tmp_path, monkeypatch):
+    """The cache is read and the tables assembled with the cyclic collector paused (gc_paused), the raw
+    files read with it running (a reader's objects may hold cycles), and it runs again after each stage."""
+    import gc
+
+    from soa_analysis.ingest import run as ingest_run
+
+    seen: dict[str, list[bool]] = {}
+
+    def spy(owner, name, label):
+        real = getattr(owner, name)
+
+        def call(*args, **kwargs):
+            seen.setdefault(label, []).append(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, call)
+
+    spy(ingest_run.FileCache, "lookup", "ingest cache")
+    spy(ingest_run, "_assemble", "ingest tables")
+    spy(ingest_run, "_process_file", "ingest reads")
+    spy(partition, "plan_tables", "tag and evidence plans")
+    spy(partition.TablePlan, "combine", "tag and evidence tables")
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    _stages(raw, tmp_path / "p")
+    assert gc.isenabled()
+    assert seen["ingest reads"] and all(seen["ingest reads"])
+    for label in ("ingest cache", "ingest tables"):
+        assert seen[label] == [False], label
+    for label in ("tag and evidence plans", "tag and evidence tables"):
+        assert seen[label] == [False, False], label

@@ -104,10 +104,18 @@ def _node(op, av) -> _Need | None:
 
 
 @lru_cache(maxsize=4096)
+def _parsed(pattern: str, flags: int):
+    """``re``'s parse tree of an expression, parsed once for the analyses here (the words a match needs,
+    whether it needs a digit, its first characters, whether it needs IGNORECASE), which only read it:
+    parsing is most of building the grader's search plan."""
+    return _p.parse(pattern, flags)
+
+
+@lru_cache(maxsize=4096)
 def _literals(pattern: str, flags: int) -> frozenset[str] | None:
     if flags & re.IGNORECASE:
         return None
-    need = _sequence(_p.parse(pattern, flags))
+    need = _sequence(_parsed(pattern, flags))
     if not need or "" in need:
         return None
     # a word holding another of the set adds nothing (where it is, the other is): fewer to look for
@@ -218,7 +226,7 @@ def _digit_node(op, av) -> bool:
 
 @lru_cache(maxsize=4096)
 def _needs_digit(pattern: str, flags: int) -> bool:
-    return _digit_sequence(_p.parse(pattern, flags))
+    return _digit_sequence(_parsed(pattern, flags))
 
 
 def requires_digit(compiled: re.Pattern) -> bool:
@@ -266,7 +274,7 @@ def needs_ignorecase(compiled: re.Pattern) -> bool:
     >>> needs_ignorecase(re.compile(r"(?P<year>20\\d{2})–|[a-z]+")), needs_ignorecase(re.compile(r"[A-Z]{2}"))
     (False, True)
     """
-    for op, av in _nodes(_p.parse(compiled.pattern, compiled.flags)):
+    for op, av in _nodes(_parsed(compiled.pattern, compiled.flags)):
         if op in (_c.LITERAL, _c.NOT_LITERAL) and _cased(chr(av)):
             return True
         if op is _c.RANGE and any(_cased(chr(c)) for c in range(av[0], av[1] + 1)):
@@ -363,7 +371,7 @@ def _first_chars(pattern: str, flags: int) -> tuple[str | None, bool]:
     if flags & (re.IGNORECASE | re.VERBOSE):
         return None, True
     try:
-        tree = _p.parse(pattern, flags)
+        tree = _parsed(pattern, flags)
         if any(op in _REFERENCES for op, _ in _nodes(tree)):
             return None, True  # group numbers shift inside the wrapper
         first, nullable, at_start = _first_sequence(tree, bool(flags & re.MULTILINE))
@@ -393,20 +401,41 @@ def first_chars(compiled: re.Pattern) -> str | None:
 class Finder:
     """``compiled.search`` (its leftmost match's span), searching only where a match can start.
 
+    ``compiled`` may be given as an expression's text and ``flags``: it is then compiled when first
+    searched (as is the expression searched where a match can start, in either case). A grader's plan
+    holds a thousand alternatives and the words a text holds rule most of them out of every search, so
+    a run that grades a few sentences compiles a few of them.
+
     Example
     -------
     >>> Finder(re.compile(r"(?<!than\\s)\\btarget\\b|^\\W*to\\s+reduce")).span("to reduce the target")
     (0, 9)
-    >>> Finder(re.compile(r"(?<!than\\s)\\btarget\\b|^\\W*to\\s+reduce")).span("more than target, a target")
+    >>> Finder(r"(?<!than\\s)\\btarget\\b|^\\W*to\\s+reduce").span("more than target, a target")
     (20, 26)
     """
 
-    __slots__ = ("pattern", "_search", "_group", "_at_start")
+    __slots__ = ("_pattern", "_text", "_search", "_group", "_at_start", "_wrap")
 
-    def __init__(self, compiled: re.Pattern):
-        self.pattern = compiled
-        first, at_start = _first_chars(compiled.pattern, compiled.flags)
-        self._search, self._group, self._at_start = compiled.search, 0, None
+    def __init__(self, compiled: re.Pattern | str, flags: int = 0):
+        if isinstance(compiled, str):
+            self._pattern, self._text = None, (compiled, flags)
+        else:
+            self._pattern, self._text = compiled, (compiled.pattern, compiled.flags)
+        self._search, self._group, self._at_start = None, 0, None
+        self._wrap = _first_chars(*self._text)  # what _ready compiles from, when first searched
+
+    @property
+    def pattern(self) -> re.Pattern:
+        """The expression, compiled."""
+        if self._pattern is None:
+            self._pattern = re.compile(*self._text)
+        return self._pattern
+
+    def _ready(self) -> None:
+        first, at_start = self._wrap
+        self._wrap = None
+        compiled = self.pattern
+        self._search = compiled.search
         if first is None:
             return
         if not first:  # anchored at the start only
@@ -422,6 +451,8 @@ class Finder:
     def matches(self, text: str):
         """``(match, group)`` for each match ``compiled.finditer(text)`` finds, in order: its span is
         ``match.span(group)``; its named groups are the expression's own."""
+        if self._wrap is not None:
+            self._ready()
         if self._group == 0 and self._at_start is None:
             for m in self.pattern.finditer(text):
                 yield m, 0
@@ -453,6 +484,8 @@ class Finder:
 
     def span(self, text: str, pos: int = 0) -> tuple[int, int] | None:
         """The span of ``compiled.search(text, pos)``, or None when it finds no match."""
+        if self._wrap is not None:
+            self._ready()
         if self._at_start is not None and not pos:
             m = self._at_start(text)
             if m is not None:
@@ -577,17 +610,18 @@ def leading_group_alternatives(part: str) -> list[str] | None:
 
 
 @lru_cache(maxsize=1024)
-def split_alternatives(pattern: str, flags: int) -> tuple[re.Pattern, ...] | None:
+def split_alternatives(pattern: str, flags: int) -> tuple[str, ...] | None:
     """``pattern``'s top-level alternatives (:func:`top_level_alternatives`), an alternative that
     opens with a group of alternatives written out as one per member of the group
-    (:func:`leading_group_alternatives`), each compiled with ``flags``; ``None`` when the expression
-    is not split (one alternative, a verbose expression, or a part that does not compile alone).
+    (:func:`leading_group_alternatives`), each an expression that parses alone with ``flags``; ``None``
+    when the expression is not split (one alternative, a verbose expression, or a part that does not
+    parse alone).
     The one place the rule of splitting lives: :func:`alternatives` (search) and
     :class:`AlternativeSpans` (finditer) both take their alternatives from here.
 
     Example
     -------
-    >>> [a.pattern for a in split_alternatives(r"\\b(?:fell|cut)\\s+by|\\d+%", 0)]
+    >>> list(split_alternatives(r"\\b(?:fell|cut)\\s+by|\\d+%", 0))
     ['\\\\bfell\\\\s+by', '\\\\bcut\\\\s+by', '\\\\d+%']
     >>> split_alternatives(r"fell", 0) is None
     True
@@ -598,16 +632,21 @@ def split_alternatives(pattern: str, flags: int) -> tuple[re.Pattern, ...] | Non
     parts = [alt for part in parts for alt in (leading_group_alternatives(part) or [part])]
     if len(parts) < 2:
         return None
-    try:
-        return tuple(re.compile(part, flags) for part in parts)
+    try:  # each alternative an expression of its own (parsed here; compiled where it is first searched)
+        for part in parts:
+            _parsed(part, flags)
     except re.error:
         return None
+    return tuple(parts)
 
 
 @lru_cache(maxsize=1024)
 def _alternatives(pattern: str, flags: int) -> tuple:
-    alones = split_alternatives(pattern, flags) or (re.compile(pattern, flags),)
-    return tuple((Finder(a).span, required_literals(a), requires_digit(a)) for a in alones)
+    parts = split_alternatives(pattern, flags)
+    if parts:  # compiled when first searched (Finder): most are ruled out of most searches by their words
+        return tuple((Finder(part, flags).span, _literals(part, flags), _needs_digit(part, flags)) for part in parts)
+    whole = re.compile(pattern, flags)
+    return ((Finder(whole).span, required_literals(whole), requires_digit(whole)),)
 
 
 def alternatives(compiled: re.Pattern) -> tuple:
@@ -652,11 +691,11 @@ class AlternativeSpans:
     def __init__(self, compiled: re.Pattern):
         self.pattern = compiled
         self._alts = None
-        alones = split_alternatives(compiled.pattern, compiled.flags)
-        if alones is None:
+        parts = split_alternatives(compiled.pattern, compiled.flags)
+        if parts is None:
             return
         alts = []
-        for alone in alones:
+        for alone in (re.compile(part, compiled.flags) for part in parts):
             lower = alone.flags & re.IGNORECASE and not needs_ignorecase(alone)
             if lower:
                 alone = re.compile(alone.pattern, alone.flags & ~re.IGNORECASE)

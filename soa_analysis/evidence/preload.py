@@ -1,11 +1,12 @@
 """What the evidence stage's grading workers start from: imported once by the pool's fork server
 (:data:`.pool.PRELOAD`), or called in the stage's process before it forks its workers.
 
-Grading a first sentence builds the packaged rubric's search plan (every pattern parsed and
-compiled, in several forms: :func:`.grader._feature_plan`) and loads the sentence model and the
-themes, close to a second of CPU. Done here once, before the workers are forked, each worker
-inherits the compiled patterns (``re``'s cache and the pattern caches, keyed by the pattern text,
-which the rubric a worker receives shares) instead of building them again.
+Grading a first sentence builds the packaged rubric's search plan (every pattern parsed, and its
+alternatives analysed: :func:`.grader._feature_plan`; each alternative is compiled when first
+searched, :class:`.prefilter.Finder`) and loads the sentence model and the themes, about half a
+second of CPU. Done here once, before the workers are forked, each worker inherits the plan and the
+patterns compiled so far (``re``'s cache and the pattern caches, keyed by the pattern text, which
+the rubric a worker receives shares) instead of building them again.
 """
 
 from __future__ import annotations

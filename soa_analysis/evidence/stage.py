@@ -25,6 +25,7 @@ from .. import __version__
 from ..datafiles import sha256_hex
 from ..io import read_keyed, read_table, write_keyed, write_table, write_text
 from ..nlp import split_sentences
+from ..procs import gc_paused
 from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
@@ -452,6 +453,7 @@ def _chosen(picks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return order[keep], rank[keep]
 
 
+@gc_paused()  # reading the cache and joining the tables: see gc_paused
 def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: bool = False, taxonomy=None,
                  guidance=None, evaluate: bool = True, full: bool = False, engine=None,
                  workers: int | None = None) -> EvidenceResult:
@@ -498,8 +500,10 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         If the rubric, taxonomy or guidance file is malformed.
     """
     t0 = time.perf_counter()
+    from ..partition import read_submissions
+
     processed_dir = Path(processed_dir)
-    subs = read_table(processed_dir, "submissions")
+    subs, identity = read_submissions(processed_dir)
     # every submission will be graded (a full run, or no cache): a pool starts on them before the plan
     grade_all = engine is None and not progress and (full or not _has_cache(processed_dir))
     if grade_all:
@@ -518,7 +522,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
 
     tables, plan, (pairs, accuracy) = _graded_tables(
         processed_dir, subs, tags, tag_evidence, partners, grader, tagger, guide, full=full, engine=engine,
-        progress=progress, workers=workers, grade_all=grade_all, meanwhile=meanwhile)
+        progress=progress, workers=workers, grade_all=grade_all, meanwhile=meanwhile, identity=identity)
     consistency = tables["consistency"].sort_values(["submission_id", "priority"], kind="stable").reset_index(
         drop=True)
     evidence, ev_sent, added = tables["evidence"], tables["evidence_sentences"], tables["added_value"]
@@ -548,14 +552,15 @@ def _has_cache(processed_dir: Path) -> bool:
 
 def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, partners, grader: EvidenceGrader,
                    tagger: ThemeTagger, guide, *, full: bool, engine, progress: bool, workers: int | None = 1,
-                   grade_all: bool = False, meanwhile=lambda: None):
+                   grade_all: bool = False, meanwhile=lambda: None, identity: list[int] | None = None):
     """The per-submission tables (:func:`evidence_frames`): the rows of unchanged raw files reused
     from the last run, the others graded here or on ``engine``. Returns (tables, the reuse plan,
     what ``meanwhile()`` returned).
 
     With ``grade_all`` (every submission is to be graded: a full run, or no cache) and a pool of
     local workers, the pool starts grading before the plan's unit keys (digests of every row) are
-    worked out; then ``meanwhile()``, this process's own work, runs while the pool grades.
+    worked out; then ``meanwhile()``, this process's own work, runs while the pool grades. ``identity``: the
+    submissions file's (:func:`soa_analysis.partition.read_submissions`), for :func:`.partition.plan_tables`.
     """
     from ..partition import concat_frames, fingerprint, in_chunks, plan_tables, raw_file_groups
 
@@ -575,7 +580,7 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
     try:
         fp = fingerprint("evidence", "soa_analysis.evidence.stage", {**fp_parts, "tag_inputs": [
             prio_tags is not None, prio_te is not None]})
-        plan = plan_tables(processed_dir, "evidence", subs, fp, full=full, extra=extra)
+        plan = plan_tables(processed_dir, "evidence", subs, fp, full=full, extra=extra, identity=identity)
         todo_ids = plan.todo_ids
         if grading is not None:
             side = meanwhile()

@@ -44,6 +44,7 @@ import pandas as pd
 from ..datafiles import sha256_hex
 from ..errors import QuarantineError
 from ..fictional import is_fictional
+from ..procs import gc_paused
 from ..schema import SECTION_COLUMNS, TABLES
 from . import readers_office, readers_pdf, readers_web, structure  # noqa: F401 - see the note below
 from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder
@@ -440,17 +441,21 @@ def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers:
     entries = scan_raw_folder(raw_dir)
     workers = workers or os.cpu_count() or 1
     root = os.path.realpath(raw_dir)
-    hits = cache.lookup(root, entries) if cache is not None else {}
+    # the cyclic garbage collector paused while this process reads the cache and assembles the tables
+    # (gc_paused), not while the files are read: the readers' workers are forked from here
+    with gc_paused():
+        hits = cache.lookup(root, entries) if cache is not None else {}
     todo = [e for i, e in enumerate(entries) if i not in hits]
     if engine is not None and todo:
         done = engine.map_files(root, todo, limits)
     else:
         done = _run_files(root, todo, limits, workers, progress)
     it = iter(done)
-    results = [hits[i] if i in hits else next(it) for i in range(len(entries))]
-    if cache is not None:
-        cache.store(results, reused=set(hits))
-    return _assemble(results)
+    with gc_paused():
+        results = [hits[i] if i in hits else next(it) for i in range(len(entries))]
+        if cache is not None:
+            cache.store(results, reused=set(hits))
+        return _assemble(results)
 
 
 class FileCache:

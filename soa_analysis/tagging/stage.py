@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,8 +16,9 @@ import pyarrow.compute as pc
 from .. import __version__
 from ..datafiles import sha256_hex
 from ..errors import InputError
-from ..io import read_table, write_table, write_text
+from ..io import write_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
+from ..procs import gc_paused
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from . import store
@@ -229,20 +228,6 @@ def _get_model(processed_dir: Path, taxonomy, labels, extra, params) -> tuple[Co
     return model, "trained", fp
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector: the stage allocates hundreds of thousands of
-    small acyclic lists, and repeated full collections over them cost more than the work
-    (reference counting still frees everything)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), progress=False,
                 labels=None, extra_labels=None, model_params=None, full=False, engine=None) -> TaggingResult:
     """Tag every submission against each taxonomy and write the stage's outputs.
@@ -287,7 +272,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     >>> result = run_tagging("data/processed")        # doctest: +SKIP
     >>> result.assigned()[["submission_id", "priority", "score"]]   # doctest: +SKIP
     """
-    with _gc_paused():
+    with gc_paused():
         return _run_tagging(Path(processed_dir), taxonomies, progress, labels, extra_labels, model_params, full,
                             engine)
 
@@ -298,10 +283,10 @@ _DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "s
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
                  engine=None) -> TaggingResult:
-    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables
+    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables, read_submissions
 
     clock = _Clock()
-    subs = read_table(processed_dir, "submissions")
+    subs, identity = read_submissions(processed_dir)
     clock.lap("read")
     params = _DEFAULT_PARAMS | dict(model_params or {})
     # what shapes the rows: each taxonomy (and the model of a supervised one, trained now if
@@ -316,7 +301,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     clock.lap("load model")
     fp = fingerprint("tag", "soa_analysis.tagging.stage", {"taxonomies": shaped, "order": list(shaped),
                                                           "params": params})
-    plan = plan_tables(processed_dir, "tag", subs, fp, full=full)
+    plan = plan_tables(processed_dir, "tag", subs, fp, full=full, identity=identity)
     if len(plan.todo) == len(plan.units):  # every unit (a full or first run): every row, without a filtered copy
         todo = subs.reset_index(drop=True)
     else:
