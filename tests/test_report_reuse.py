@@ -192,14 +192,45 @@ def test_cells_arrow_would_blur_are_digested_as_values():
     assert len(digests) == 3
 
 
-def test_a_damaged_or_foreign_cache_is_ignored(processed, tmp_path):
+def test_a_damaged_or_foreign_cache_is_ignored(processed, tmp_path, monkeypatch):
+    from soa_analysis.report import reuse
+
     data = _load(processed)
     write_council_pages(data, tmp_path / "a", workers=1, cache_dir=processed)
-    path = processed / ".cache" / "report.pkl"
-    path.write_bytes(b"not a pickle")
+    shards = sorted((processed / ".cache" / "report").iterdir())
+    assert shards
+    for path in shards:
+        path.write_bytes(b"not a pickle")
     write_council_pages(data, tmp_path / "b", workers=1, cache_dir=processed)
     assert read_reuse(processed, "report")["n_reused"] == 0
-    assert _pages(tmp_path / "a") == _pages(tmp_path / "b")
+    monkeypatch.setattr(reuse, "page_fingerprint", lambda: "other code")  # parts rendered by other code
+    write_council_pages(data, tmp_path / "c", workers=1, cache_dir=processed)
+    assert read_reuse(processed, "report")["n_reused"] == 0
+    assert _pages(tmp_path / "a") == _pages(tmp_path / "b") == _pages(tmp_path / "c")
+
+
+def test_a_rerun_rewrites_only_the_changed_councils_parts(processed, tmp_path):
+    """The parts are kept in shards by key: a re-run with one council's rows changed writes that council's
+    shard and leaves the other councils' files as they were."""
+    from soa_analysis.shards import shard_of
+
+    fp = PageCache(processed).fingerprint
+    first = _load(processed)
+    write_council_pages(first, tmp_path / "a", workers=1, cache_dir=processed)
+    folder = processed / ".cache" / "report"
+
+    def files():
+        return {p.stem: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+    before, keys = files(), council_keys(first, COUNCILS, fp)
+    assert set(before) == {shard_of(k) for k in keys.values()}
+    _drop_submission(processed, "Angus")
+    again = _load(processed, run_id="run-b")
+    write_council_pages(again, tmp_path / "b", workers=1, cache_dir=processed)
+    assert read_reuse(processed, "report")["recomputed"] == ["Angus"]
+    after, angus = files(), {shard_of(keys["Angus"]), shard_of(council_keys(again, ["Angus"], fp)["Angus"])}
+    assert set(after) == {shard_of(k) for k in council_keys(again, COUNCILS, fp).values()}
+    assert {name for name in before if after.get(name) == before[name]} == set(before) - angus
 
 
 def test_local_sections_are_sections_of_a_council_page():

@@ -156,12 +156,12 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     councils = data.councils()
     data = dataclasses.replace(data, council="", council_pages=True, derived={})
     cache = PageCache(cache_dir, full=full) if cache_dir is not None else None
-    old = cache.load() if cache else {}
     run = _run_wide(data)
     # the keys first (:func:`.reuse.council_keys`: every council's at once, without narrowing the data to
     # each); a council whose local parts are cached is written here (only its run-wide sections are rendered:
     # cheap); the others are rendered after, in workers when there are enough of them to pay for the workers
     keys = council_keys(data, councils, cache.fingerprint) if cache else dict.fromkeys(councils, "")
+    old = cache.load(keys.values()) if cache else {}
     done: dict[str, tuple] = {}
     _keep(run)
     try:

@@ -20,8 +20,8 @@ A council page has two kinds of sections:
 
 A re-run after one file was added therefore renders the local sections of that file's council
 again (and of any council whose rows changed, an exemplar chosen elsewhere included) and takes
-every other council's from the cache, ``<processed>/.cache/report.pkl``, which holds the last
-run's parts and is replaced at the end of every run (it never grows). The pages are the same,
+every other council's from the cache, ``<processed>/.cache/report/`` (:class:`PageCache`), which
+holds the last run's parts and of which a run rewrites only what changed (it never grows). The pages are the same,
 byte for byte, as a full run's. The run's reuse record (``report.reuse.json``, copied into the
 manifest) names the council pages whose parts were reused and those rendered again.
 """
@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..datafiles import sha256_file
-from ..partition import Reuse, StageCache
+from ..partition import Reuse, UnitCache
 from .cards import card_pages, cards_block
 from .contents import SECTIONS, sections_for, show
 from .data import RUN_TABLES, ReportData
@@ -221,7 +221,13 @@ def _form(values: np.ndarray) -> str | None:
 
 
 class PageCache:
-    """The local parts of the last run's council pages, by :func:`council_keys` (``<processed>/.cache/report.pkl``).
+    """The local parts of the last run's council pages, by :func:`council_keys` (``<processed>/.cache/report/``).
+
+    The parts are kept in shards by key (:class:`soa_analysis.partition.UnitCache`: a few councils a
+    file, each checked before it is trusted): a re-run reads the shards of the keys it looks for and
+    rewrites only those whose keys changed, so a re-run with one council changed writes that council's
+    shard, not every council's parts. A key includes :attr:`fingerprint`, so parts rendered by other code
+    are never found.
 
     Parameters
     ----------
@@ -235,15 +241,16 @@ class PageCache:
         self.processed_dir = Path(processed_dir)
         self.full = full
         self.fingerprint = page_fingerprint()
-        self._store = StageCache(self.processed_dir, STAGE, full=full)
+        self._store = UnitCache(self.processed_dir, STAGE, full=full)
 
-    def load(self) -> dict[str, LocalParts]:
-        """Key -> parts saved by the last run (empty when ``full``, absent, damaged or made by other code)."""
-        data = self._store.load()
-        ok = isinstance(data, dict) and data.get("fingerprint") == self.fingerprint
-        return dict(data["pages"]) if ok else {}
+    def load(self, keys) -> dict[str, LocalParts]:
+        """Key -> parts saved by the last run, of those of ``keys`` found (none when ``full``; a damaged
+        shard's are not found)."""
+        if self.full:
+            return {}
+        return {k: v for k, v in self._store.get(list(keys)).items() if isinstance(v, LocalParts)}
 
     def save(self, pages: dict[str, LocalParts], reused: list[str], rendered: list[str]) -> None:
         """Keep this run's parts (only) and write the reuse record (council names)."""
-        self._store.save({"fingerprint": self.fingerprint, "pages": pages})
+        self._store.save(pages)
         Reuse(STAGE, self.full, reused, rendered, self.fingerprint).write(self.processed_dir)
