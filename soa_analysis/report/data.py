@@ -87,9 +87,8 @@ _BY_COUNCIL = "_rows_by_council"
 def _split_by_council(tables: dict) -> dict:
     """Table name -> ``council -> rows``: the rows :func:`_only` keeps for that council's submissions
     (same rows, order, values and dtypes), worked out once for every council instead of filtered once
-    per council. A table keyed by ``submission_id`` is put in council order once (one take per column,
-    each council's rows in table order), so a council's rows are a slice of it; ``partner_pairs`` has
-    each row's submissions grouped by council once."""
+    per council: where each council's rows are in a table keyed by ``submission_id``
+    (:class:`_InCouncilOrder`), and each ``partner_pairs`` row's submissions grouped by council."""
     subs = tables["submissions"]
     council_of = dict(zip(subs["submission_id"].tolist(), subs["council"].tolist()))
     out = {}
@@ -105,13 +104,14 @@ def _split_by_council(tables: dict) -> dict:
 
 class _InCouncilOrder:
     """``council -> rows`` of a table whose row ``i`` belongs to ``councils[i]`` (``None``: to none): the
-    table is put in council order once (each council's rows in table order), so a council's rows are a
-    slice of it. ``positions(council)``: where its rows are in the table."""
+    positions of each council's rows (in table order) are found once for every council, by one stable
+    sort of the rows' councils; the table itself is not copied (a council's rows are taken when asked).
+    ``positions(council)``: where its rows are in the table."""
 
     def __init__(self, df: pd.DataFrame, councils: list):
         codes, names = pd.factorize(pd.Series(councils, dtype=object))
+        self.df = df
         self.order = np.argsort(codes, kind="stable")
-        self.ordered = df.take(self.order)
         done = codes[self.order]
         self.at = {c: (int(np.searchsorted(done, k, "left")), int(np.searchsorted(done, k, "right")))
                    for k, c in enumerate(names.tolist())}
@@ -121,8 +121,7 @@ class _InCouncilOrder:
         return self.order[a:b]
 
     def __call__(self, council: str) -> pd.DataFrame:
-        a, b = self.at.get(council, (0, 0))
-        return self.ordered.iloc[a:b].reset_index(drop=True)
+        return self.df.iloc[self.positions(council)].reset_index(drop=True)
 
 
 def _pairs_by_council(df: pd.DataFrame, council_of: dict):
