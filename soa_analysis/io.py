@@ -135,12 +135,13 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, table: str | None 
 
 
 def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = True,
-               columns: list[str] | None = None) -> pd.DataFrame:
+               columns: list[str] | None = None, filters: list | None = None) -> pd.DataFrame:
     """Read a processed table by contract name (e.g. ``"submissions"``).
 
     ``columns`` reads only those columns of a Parquet table (a stage that needs a few columns of a
     large table need not hold the rest): they are validated, and the file's own schema must still
-    hold every required column of the contract.
+    hold every required column of the contract. ``filters`` (with ``columns``; pyarrow's form, e.g.
+    ``[("taxonomy", "==", "priorities")]``) reads only the rows that pass them, in table order.
 
     Raises
     ------
@@ -162,7 +163,8 @@ def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = 
         import pyarrow.parquet as pq
 
         present = pq.read_schema(path).names
-        df = pd.read_parquet(path, columns=[c for c in columns if c in present])
+        df = pd.read_parquet(path, columns=[c for c in columns if c in present],
+                             filters=[f for f in filters or () if f[0] in present] or None)
         if validate:
             _validate(df, name, present=present)
         return df

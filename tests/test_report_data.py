@@ -62,6 +62,43 @@ def test_each_councils_rows_are_the_rows_of_its_submissions(tmp_path):
         assert (len(data["submissions"]) == 0) == (council == "Highland")
 
 
+def test_each_council_gets_exactly_the_rows_filtering_gives_of_every_table(tmp_path):
+    """for_council's rows of every table (partner pairs, whose submissions are narrowed to the council's,
+    included) are those data._only gives, filtering the table by the council's submissions."""
+    from soa_analysis.report.data import _only
+
+    p = make_synthetic_processed(tmp_path / "p", n=18, councils=["Fife", "Moray", "Angus"])
+    national = load_report_data(p)
+    subs = national["submissions"]
+    assert len(national["partner_pairs"])
+    for council in ["Angus", "Fife", "Moray", "Highland"]:
+        keep = set(subs.loc[subs["council"] == council, "submission_id"])
+        mine = national.for_council(council)
+        for name, df in national.tables.items():
+            pd.testing.assert_frame_equal(mine[name], _only(name, df, keep))
+
+
+def test_the_quoted_tables_are_read_as_the_cards_keep_them(tmp_path):
+    """Only the rows and columns the cards can quote are read of tag_evidence and evidence_sentences: the
+    frames are those the whole tables give when kept to what the cards quote."""
+    from soa_analysis.io import read_table, write_table
+    from soa_analysis.report.quotes import quoted_grade_rows, quoted_tag_rows
+    from soa_analysis.schema import TABLES
+
+    p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
+    te = read_table(p, "tag_evidence")  # rows of another taxonomy and sentences of no grade between the others
+    te = pd.concat([te, te.assign(taxonomy="outcomes_soa")]).sort_index(kind="stable").reset_index(drop=True)
+    write_table(te, p / TABLES["tag_evidence"].filename, table="tag_evidence")
+    es = read_table(p, "evidence_sentences")
+    es = pd.concat([es, es.assign(strength="none")]).sort_index(kind="stable").reset_index(drop=True)
+    write_table(es, p / TABLES["evidence_sentences"].filename, table="evidence_sentences")
+    data = load_report_data(p)
+    assert len(data["tag_evidence"]) and len(data["evidence_sentences"])
+    pd.testing.assert_frame_equal(data["tag_evidence"], quoted_tag_rows(te))
+    grades = read_table(p, "evidence").set_index("submission_id")["grade"].to_dict()
+    pd.testing.assert_frame_equal(data["evidence_sentences"], quoted_grade_rows(es, grades))
+
+
 def test_a_council_keeps_only_its_partner_pairs(tmp_path):
     p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
     data = load_report_data(p, council="Fife")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from soa_analysis.io import read_table, write_table
@@ -19,7 +21,7 @@ from soa_analysis.report.contents import page_parts
 from soa_analysis.report.councils import council_page_files, write_council_pages
 from soa_analysis.report.data import load_report_data
 from soa_analysis.report.page import render_page
-from soa_analysis.report.reuse import LOCAL_SECTIONS, PageCache, local_view, view_key
+from soa_analysis.report.reuse import LOCAL_SECTIONS, PageCache, council_keys
 from soa_analysis.report.synthetic import make_synthetic_processed
 from soa_analysis.schema import TABLES
 
@@ -107,25 +109,128 @@ def test_a_rerun_renders_only_changed_councils_and_writes_a_full_runs_pages(proc
 def test_the_key_follows_the_councils_rows_and_nothing_run_wide(processed):
     data = _load(processed)
     fp = PageCache(processed).fingerprint
-    key = {c: view_key(local_view(data.for_council(c)), fp) for c in COUNCILS}
+    key = council_keys(data, COUNCILS, fp)
     assert len(set(key.values())) == 3
     later = dataclasses.replace(_load(processed, run_id="other"), generated="2030-01-01 00:00 UTC",
                                 meta={"x.json": {"y": 1}})
-    assert {c: view_key(local_view(later.for_council(c)), fp) for c in COUNCILS} == key
+    assert council_keys(later, COUNCILS, fp) == key
     gone = _drop_submission(processed, "Moray")
-    after = {c: view_key(local_view(_load(processed).for_council(c)), fp) for c in COUNCILS}
+    after = council_keys(_load(processed), COUNCILS, fp)
     assert gone and after["Moray"] != key["Moray"] and after["Fife"] == key["Fife"]
-    assert view_key(local_view(data.for_council("Fife")), "another fingerprint") != key["Fife"]
+    assert council_keys(data, ["Fife"], "another fingerprint")["Fife"] != key["Fife"]
 
 
-def test_a_damaged_or_foreign_cache_is_ignored(processed, tmp_path):
+def _with_tables(data, **tables):
+    return dataclasses.replace(data, tables={**data.tables, **tables}, derived={})
+
+
+def test_a_councils_key_does_not_depend_on_where_its_rows_are(processed):
+    """The keys take each council's rows from the whole table: the same rows, in the same order, give the
+    same key wherever they are in it (another council's rows before them, in another order)."""
+    data = _load(processed)
+    fp = PageCache(processed).fingerprint
+    key = council_keys(data, COUNCILS, fp)
+    subs = data["submissions"]
+    councils = subs.set_index("submission_id")["council"]
+    moved = {}
+    for name in ("tags", "tag_evidence", "evidence", "submissions"):
+        df = data[name]
+        rank = df["submission_id"].map(councils).map({"Moray": 0, "Angus": 1, "Fife": 2})
+        moved[name] = df.iloc[rank.argsort(kind="stable")].reset_index(drop=True)  # Fife's rows last, in order
+    assert council_keys(_with_tables(data, **moved), COUNCILS, fp) == key
+    fife = data["tags"]["submission_id"].map(councils).eq("Fife")
+    reversed_fife = pd.concat([data["tags"][~fife], data["tags"][fife].iloc[::-1]], ignore_index=True)
+    assert council_keys(_with_tables(data, tags=reversed_fife), COUNCILS, fp)["Fife"] != key["Fife"]
+
+
+def test_a_councils_key_follows_each_value_of_its_rows_lists_included(processed):
+    """A changed number inside a list cell (a tag's token spans), a list cell's numbers turned from whole
+    to decimal, or a missing title changes that council's key alone."""
+    data = _load(processed)
+    fp = PageCache(processed).fingerprint
+    key = council_keys(data, COUNCILS, fp)
+    subs, te = data["submissions"], data["tag_evidence"]
+    fife = subs.loc[subs["council"] == "Fife", "submission_id"]
+    row = te.index[te["submission_id"].isin(fife) & te["token_spans"].map(len).gt(0)][0]
+    spans = te["token_spans"].copy()
+    spans[row] = spans[row].copy()
+    spans[row][0] = np.array([s + 1 for s in spans[row][0]])
+    changed = council_keys(_with_tables(data, tag_evidence=te.assign(token_spans=spans)), COUNCILS, fp)
+    assert changed["Fife"] != key["Fife"] and changed["Moray"] == key["Moray"] and changed["Angus"] == key["Angus"]
+    floats = te["token_spans"].map(lambda cell: np.array([np.asarray(s, dtype=float) for s in cell] + [None],
+                                                         dtype=object)[:-1])
+    assert council_keys(_with_tables(data, tag_evidence=te.assign(token_spans=floats)), COUNCILS, fp) != key
+    untitled = subs.assign(title=subs["title"].where(subs["submission_id"] != fife.iloc[0], None))
+    changed = council_keys(_with_tables(data, submissions=untitled), COUNCILS, fp)
+    assert changed["Fife"] != key["Fife"] and changed["Moray"] == key["Moray"]
+
+
+def test_cells_arrow_would_blur_are_digested_as_values():
+    """A column is turned into Arrow for its digest only when Arrow holds it exactly: text, or numpy arrays
+    of one dtype (nested ones too); arrays of whole and of decimal numbers, or text beside numbers, are
+    not, and are pickled instead; either way different cells give different digests."""
+    from soa_analysis.report.reuse import _form, _group_digests
+
+    def cells(*values):
+        out = np.empty(len(values), dtype=object)
+        out[:] = list(values) if not all(isinstance(v, np.ndarray) for v in values) else [None] * len(values)
+        for i, v in enumerate(values):
+            out[i] = v
+        return out
+
+    assert _form(cells("a", None, "b")) == "text"
+    assert _form(cells(np.array([1, 2]), None, np.array([3]))) == "array[<i8]"
+    nested = cells(cells(np.array([1, 2]), np.array([3])), cells(np.array([4])))
+    assert _form(nested) == "array[object]>array[<i8]"
+    assert _form(cells(np.array([1, 2]), np.array([2.5]))) is None
+    assert _form(cells(cells(np.array([1]), np.array([2.5])))) is None
+    assert _form(cells("a", 1)) is None and _form(cells([1], [2])) is None
+    whole = pd.DataFrame({"x": cells(np.array([1, 2]), np.array([3]))})
+    mixed = pd.DataFrame({"x": cells(np.array([1, 2]), np.array([3.0]))})
+    decimal = pd.DataFrame({"x": cells(np.array([1.0, 2.0]), np.array([3.0]))})
+    digests = {_group_digests(df, {"": None})[""] for df in (whole, mixed, decimal)}
+    assert len(digests) == 3
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(processed, tmp_path, monkeypatch):
+    from soa_analysis.report import reuse
+
     data = _load(processed)
     write_council_pages(data, tmp_path / "a", workers=1, cache_dir=processed)
-    path = processed / ".cache" / "report.pkl"
-    path.write_bytes(b"not a pickle")
+    shards = sorted((processed / ".cache" / "report").iterdir())
+    assert shards
+    for path in shards:
+        path.write_bytes(b"not a pickle")
     write_council_pages(data, tmp_path / "b", workers=1, cache_dir=processed)
     assert read_reuse(processed, "report")["n_reused"] == 0
-    assert _pages(tmp_path / "a") == _pages(tmp_path / "b")
+    monkeypatch.setattr(reuse, "page_fingerprint", lambda: "other code")  # parts rendered by other code
+    write_council_pages(data, tmp_path / "c", workers=1, cache_dir=processed)
+    assert read_reuse(processed, "report")["n_reused"] == 0
+    assert _pages(tmp_path / "a") == _pages(tmp_path / "b") == _pages(tmp_path / "c")
+
+
+def test_a_rerun_rewrites_only_the_changed_councils_parts(processed, tmp_path):
+    """The parts are kept in shards by key: a re-run with one council's rows changed writes that council's
+    shard and leaves the other councils' files as they were."""
+    from soa_analysis.shards import shard_of
+
+    fp = PageCache(processed).fingerprint
+    first = _load(processed)
+    write_council_pages(first, tmp_path / "a", workers=1, cache_dir=processed)
+    folder = processed / ".cache" / "report"
+
+    def files():
+        return {p.stem: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+    before, keys = files(), council_keys(first, COUNCILS, fp)
+    assert set(before) == {shard_of(k) for k in keys.values()}
+    _drop_submission(processed, "Angus")
+    again = _load(processed, run_id="run-b")
+    write_council_pages(again, tmp_path / "b", workers=1, cache_dir=processed)
+    assert read_reuse(processed, "report")["recomputed"] == ["Angus"]
+    after, angus = files(), {shard_of(keys["Angus"]), shard_of(council_keys(again, ["Angus"], fp)["Angus"])}
+    assert set(after) == {shard_of(k) for k in council_keys(again, COUNCILS, fp).values()}
+    assert {name for name in before if after.get(name) == before[name]} == set(before) - angus
 
 
 def test_local_sections_are_sections_of_a_council_page():
@@ -177,8 +282,8 @@ def test_the_manifest_records_which_council_pages_were_reused(tmp_path, stand_in
 
 def test_a_reused_councils_rows_are_made_once_and_only_changed_councils_go_to_workers(processed, tmp_path,
                                                                                       monkeypatch):
-    """A council whose parts are cached is written from the rows made for its key (narrowed once, not
-    twice); only the councils rendered again are tasks; the pages are a full run's."""
+    """The keys narrow no council's data (:func:`council_keys` works on the whole tables): each council is
+    narrowed once, to write its page; only the councils rendered again are tasks; the pages are a full run's."""
     from soa_analysis.report import councils
     from soa_analysis.report.data import ReportData
 
@@ -190,7 +295,7 @@ def test_a_reused_councils_rows_are_made_once_and_only_changed_councils_go_to_wo
     monkeypatch.setattr(ReportData, "for_council", lambda self, c: narrowed.append(c) or real_for(self, c))
     monkeypatch.setattr(councils, "_council_rows", lambda d, c: tasks.append(c) or real_rows(d, c))
     write_council_pages(data, tmp_path / "again", workers=2, cache_dir=processed)
-    assert tasks == ["Fife"] and sorted(narrowed) == sorted(COUNCILS + ["Fife"])
+    assert tasks == ["Fife"] and sorted(narrowed) == sorted(COUNCILS)
     monkeypatch.undo()
     write_council_pages(data, tmp_path / "full", workers=1)
     assert _pages(tmp_path / "again") == _pages(tmp_path / "full")

@@ -23,7 +23,7 @@ from .cards import council_page_name
 from .contents import SECTIONS, page_parts
 from .data import RUN_TABLES, ReportData
 from .page import render_page
-from .reuse import LocalParts, PageCache, local_parts, local_view, view_key
+from .reuse import LocalParts, PageCache, council_keys, local_parts, local_view
 from .safe import esc
 
 __all__ = ["council_page_files", "write_council_pages", "report_pool_context"]
@@ -156,21 +156,18 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     councils = data.councils()
     data = dataclasses.replace(data, council="", council_pages=True, derived={})
     cache = PageCache(cache_dir, full=full) if cache_dir is not None else None
-    old = cache.load() if cache else {}
     run = _run_wide(data)
-    # the keys first (each council's rows made, digested and dropped); a council whose local parts are
-    # cached is written here and then, from the rows made for its key (only its run-wide sections are
-    # rendered: cheap), so its rows are made once; the others are rendered after, in workers when
-    # there are enough of them to pay for the workers
-    keys: dict[str, str] = {}
+    # the keys first (:func:`.reuse.council_keys`: every council's at once, without narrowing the data to
+    # each); a council whose local parts are cached is written here (only its run-wide sections are rendered:
+    # cheap); the others are rendered after, in workers when there are enough of them to pay for the workers
+    keys = council_keys(data, councils, cache.fingerprint) if cache else dict.fromkeys(councils, "")
+    old = cache.load(keys.values()) if cache else {}
     done: dict[str, tuple] = {}
     _keep(run)
     try:
         for council in councils:
-            mine = data.for_council(council)
-            keys[council] = view_key(local_view(mine), cache.fingerprint) if cache else ""
             if keys[council] in old:
-                done[council] = _write_one(council, _own_rows(mine), str(out), old[keys[council]])
+                done[council] = _write_one(council, _own_rows(data.for_council(council)), str(out), old[keys[council]])
     finally:
         _keep(None)
     todo = [c for c in councils if c not in done]

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, InputError
 from ..io import read_table
 from ..schema import TABLES
-from .quotes import PRIORITY_TAXONOMY, quoted_grade_rows, quoted_tag_rows
+from .quotes import PRIORITY_TAXONOMY, QUOTED_READS, quoted_grade_rows, quoted_tag_rows
 from .tiles import council_tiles
 
 __all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "load_report_data", "notebooks_dir",
@@ -84,24 +85,66 @@ _BY_COUNCIL = "_rows_by_council"
 
 
 def _split_by_council(tables: dict) -> dict:
-    """Table name -> ``council -> rows``, for the tables keyed by ``submission_id``: the rows
-    :func:`_only` keeps for that council's submissions (same rows, order, index and dtypes),
-    grouped once instead of filtered once per council."""
+    """Table name -> ``council -> rows``: the rows :func:`_only` keeps for that council's submissions
+    (same rows, order, values and dtypes), worked out once for every council instead of filtered once
+    per council: where each council's rows are in a table keyed by ``submission_id``
+    (:class:`_InCouncilOrder`), and each ``partner_pairs`` row's submissions grouped by council."""
     subs = tables["submissions"]
     council_of = dict(zip(subs["submission_id"].tolist(), subs["council"].tolist()))
     out = {}
     for name, df in tables.items():
-        if name in RUN_TABLES or "submission_id" not in df.columns:
+        if name in RUN_TABLES:
             continue
-        keys = pd.Series([council_of.get(i) for i in df["submission_id"].tolist()], index=df.index, dtype=object)
-        groups = {c: idx for c, idx in df.groupby(keys, sort=False).indices.items()}
-
-        def rows(council: str, df=df, groups=groups) -> pd.DataFrame:
-            idx = groups.get(council)
-            return df.iloc[idx].reset_index(drop=True) if idx is not None else df.iloc[:0].reset_index(drop=True)
-
-        out[name] = rows
+        if "submission_id" in df.columns:
+            out[name] = _InCouncilOrder(df, [council_of.get(i) for i in df["submission_id"].tolist()])
+        elif "submission_ids" in df.columns:
+            out[name] = _pairs_by_council(df, council_of)
     return out
+
+
+class _InCouncilOrder:
+    """``council -> rows`` of a table whose row ``i`` belongs to ``councils[i]`` (``None``: to none): the
+    positions of each council's rows (in table order) are found once for every council, by one stable
+    sort of the rows' councils; the table itself is not copied (a council's rows are taken when asked).
+    ``positions(council)``: where its rows are in the table."""
+
+    def __init__(self, df: pd.DataFrame, councils: list):
+        codes, names = pd.factorize(pd.Series(councils, dtype=object))
+        self.df = df
+        self.order = np.argsort(codes, kind="stable")
+        done = codes[self.order]
+        self.at = {c: (int(np.searchsorted(done, k, "left")), int(np.searchsorted(done, k, "right")))
+                   for k, c in enumerate(names.tolist())}
+
+    def positions(self, council: str) -> np.ndarray:
+        a, b = self.at.get(council, (0, 0))
+        return self.order[a:b]
+
+    def __call__(self, council: str) -> pd.DataFrame:
+        return self.df.iloc[self.positions(council)].reset_index(drop=True)
+
+
+def _pairs_by_council(df: pd.DataFrame, council_of: dict):
+    """``council -> rows`` of ``partner_pairs`` as :func:`_only` keeps them: each pair's submissions of
+    that council (in order), the pairs with none left out. Every pair's submissions are laid end to end
+    once, with their council's code, so a council's are picked out by one comparison."""
+    lists = df["submission_ids"].tolist()
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    ids = np.empty(int(lengths.sum()), dtype=object)
+    ids[:] = [x for cell in lists for x in cell]
+    codes, names = pd.factorize(pd.Series(ids, dtype=object).map(council_of))
+    row_of = np.repeat(np.arange(len(lists)), lengths)
+    code_of = {c: k for k, c in enumerate(names.tolist())}
+
+    def rows(council: str) -> pd.DataFrame:
+        at = np.flatnonzero(codes == code_of.get(council, -2))
+        ends = np.cumsum(np.bincount(row_of[at], minlength=len(lists)))[:-1] if len(lists) else []
+        ids_of = pd.Series([part.tolist() for part in np.split(ids[at], ends)] if len(lists) else [],
+                           index=df.index, dtype=object)
+        out = df.assign(submission_ids=ids_of, n=ids_of.map(len))
+        return out[out["n"] > 0].reset_index(drop=True)
+
+    return rows
 
 
 @dataclass
@@ -161,6 +204,14 @@ class ReportData:
         """The councils with at least one submission in these data, sorted."""
         return councils_in(self["submissions"])
 
+    def council_rows(self) -> dict:
+        """Table name -> ``council -> rows`` (the rows :meth:`for_council` gives), worked out once for these
+        data; an entry with ``positions(council)`` gives the rows of the table at those positions."""
+        split = self.derived.get(_BY_COUNCIL)
+        if split is None:  # one pass per table for every council (the council pages narrow the same data)
+            split = self.derived[_BY_COUNCIL] = _split_by_council(self.tables)
+        return split
+
     def for_council(self, council: str) -> ReportData:
         """These data narrowed to one council's submissions (the tile map still shows Scotland).
 
@@ -176,12 +227,15 @@ class ReportData:
         """
         subs = self.tables["submissions"]
         canonical = _canonical_council(council, self.councils())
-        split = self.derived.get(_BY_COUNCIL)
-        if split is None:  # one pass per table for every council (the council pages narrow the same data)
-            split = self.derived[_BY_COUNCIL] = _split_by_council(self.tables)
-        keep = set(subs.loc[subs["council"] == canonical, "submission_id"])
-        tables = {name: split[name](canonical) if name in split else _only(name, df, keep)
-                  for name, df in self.tables.items()}
+        split = self.council_rows()
+        keep = None
+        tables = {}
+        for name, df in self.tables.items():
+            if name in split:
+                tables[name] = split[name](canonical)
+            else:
+                keep = set(subs.loc[subs["council"] == canonical, "submission_id"]) if keep is None else keep
+                tables[name] = _only(name, df, keep)
         return dataclasses.replace(self, council=canonical, tables=tables, derived={})
 
 
@@ -237,7 +291,9 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     for name in REPORT_TABLES:
         assert not TABLES[name].restricted
         try:
-            tables[name] = read_table(pdir, name, columns=NARROW.get(name))
+            # the two largest tables: only the columns and rows the cards can quote (.quotes)
+            columns, filters = QUOTED_READS.get(name, (NARROW.get(name), None))
+            tables[name] = read_table(pdir, name, columns=columns, filters=filters)
         except InputError:
             if name == "submissions":
                 raise

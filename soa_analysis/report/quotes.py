@@ -9,7 +9,8 @@ import pandas as pd
 
 from ..schema import GRADES
 
-__all__ = ["PRIORITY_TAXONOMY", "SENTENCES_PER_PRIORITY", "GRADE_SENTENCES", "quoted_tag_rows", "quoted_grade_rows"]
+__all__ = ["PRIORITY_TAXONOMY", "SENTENCES_PER_PRIORITY", "GRADE_SENTENCES", "QUOTED_READS", "quoted_tag_rows",
+           "quoted_grade_rows"]
 
 PRIORITY_TAXONOMY = "priorities"
 SENTENCES_PER_PRIORITY = 2  # sentences a card quotes per priority
@@ -17,6 +18,13 @@ GRADE_SENTENCES = 2  # sentences a card quotes for what its grade rests on
 
 
 _TAG_COLUMNS = ("submission_id", "taxonomy", "priority", "sentence", "phrases", "spans", "token_spans")
+_GRADE_COLUMNS = ("submission_id", "sentence", "strength", "score")
+# How to read each table for these functions: the columns they read, and a filter (pyarrow's form) that keeps
+# every row they can keep, so a reader need not turn the rest into frames (soa_analysis.io.read_table).
+QUOTED_READS = {
+    "tag_evidence": ([*_TAG_COLUMNS, "assigned"], [("taxonomy", "==", PRIORITY_TAXONOMY)]),
+    "evidence_sentences": (list(_GRADE_COLUMNS), [("strength", "in", list(GRADES[:3]))]),
+}
 
 
 def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +63,7 @@ def quoted_grade_rows(es: pd.DataFrame, grades: dict) -> pd.DataFrame:
     grades : dict
         Submission id -> its grade (the ``evidence`` table).
     """
-    cols = [c for c in ("submission_id", "sentence", "strength", "score") if c in es.columns]
+    cols = [c for c in _GRADE_COLUMNS if c in es.columns]
     if not len(es):
         return es[cols]
     es = es[es["submission_id"].map(grades).eq(es["strength"]) & es["strength"].isin(GRADES[:3])].reset_index(drop=True)
