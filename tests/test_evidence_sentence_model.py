@@ -288,3 +288,27 @@ def test_probability_does_not_depend_on_the_order_of_the_terms():
     orders = [{"a": 1e16, "b": 1.0, "c": -1e16}, {"a": 1e16, "c": -1e16, "b": 1.0}, {"b": 1.0, "a": 1e16, "c": -1e16}]
     probabilities = {model.probability(set(), weighed=w) for w in orders}
     assert probabilities == {1.0 / (1.0 + math.exp(-1.0))}
+
+
+def test_the_no_topic_words_variant_reads_no_topic_or_place_words(monkeypatch):
+    """benchmarks/real_text/sentence_model.py's "no topic words" variant: the words of the priorities' phrases and
+    of the council areas' names are not read (alone or in a pair), other words and every rubric and context term
+    are (fictional term names)."""
+    import importlib.util
+    import sys
+
+    bench = ROOT / "benchmarks" / "real_text"
+    monkeypatch.syspath_prepend(str(bench.parent))
+    monkeypatch.syspath_prepend(str(bench))
+    spec = importlib.util.spec_from_file_location("sentence_model_bench_topic", bench / "sentence_model.py")
+    sm = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "sentence_model_bench_topic", sm)
+    spec.loader.exec_module(sm)
+    topic = sm.topic_words()
+    assert {"breastfeeding", "dementia", "aberdeenshire", "reoffending"} <= topic
+    assert not {"the", "and", "reduced", "felt", "improvement"} & topic
+    names = ["w=breastfeeding", "w=the breastfeeding", "w=felt", "w=felt better", "feat=testimony", "prev:rule=some",
+             "doc_n=2"]
+    policy, words, rubric, context, _unmarked = sm.VARIANTS["model, unmarked 0.3, no topic words"]
+    assert list(sm._kind_allowed(names, words, rubric, context)) == [False, False, True, True, True, True, True]
+    assert all(sm._kind_allowed(names, *sm.VARIANTS["model, unmarked 0.3"][1:4]))
