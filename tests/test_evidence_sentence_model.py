@@ -243,9 +243,8 @@ def test_sentence_labels_cover_every_evidence_text_and_hold_no_text():
     assert marked == evidence - not_restored
 
 
-def test_importing_labels_again_replaces_a_text_whose_split_changed(tmp_path, monkeypatch):
-    """``--import-labels --append``: a text labelled again on a dump of its current split replaces its old
-    rows, even when its old split is stale; other stale texts and texts missing from the cache keep theirs."""
+def _bench_sentence_model(monkeypatch):
+    """benchmarks/real_text/sentence_model.py, imported as a module for the test (its folder on the path)."""
     import importlib.util
     import sys
 
@@ -256,6 +255,13 @@ def test_importing_labels_again_replaces_a_text_whose_split_changed(tmp_path, mo
     sm = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "sentence_model_bench", sm)
     spec.loader.exec_module(sm)
+    return sm
+
+
+def test_importing_labels_again_replaces_a_text_whose_split_changed(tmp_path, monkeypatch):
+    """``--import-labels --append``: a text labelled again on a dump of its current split replaces its old
+    rows, even when its old split is stale; other stale texts and texts missing from the cache keep theirs."""
+    sm = _bench_sentence_model(monkeypatch)
     # FICTIONAL split: two texts, each of two sentences; "zz-3" is not in the cache
     graded = {i: [("text", f"Fictional sentence {k} of {i}.", (), "none", "") for k in range(2)]
               for i in ("zz-1", "zz-2")}
@@ -294,16 +300,7 @@ def test_the_no_topic_words_variant_reads_no_topic_or_place_words(monkeypatch):
     """benchmarks/real_text/sentence_model.py's "no topic words" variant: the words of the priorities' phrases and
     of the council areas' names are not read (alone or in a pair), other words and every rubric and context term
     are (fictional term names)."""
-    import importlib.util
-    import sys
-
-    bench = ROOT / "benchmarks" / "real_text"
-    monkeypatch.syspath_prepend(str(bench.parent))
-    monkeypatch.syspath_prepend(str(bench))
-    spec = importlib.util.spec_from_file_location("sentence_model_bench_topic", bench / "sentence_model.py")
-    sm = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "sentence_model_bench_topic", sm)
-    spec.loader.exec_module(sm)
+    sm = _bench_sentence_model(monkeypatch)
     topic = sm.topic_words()
     assert {"breastfeeding", "dementia", "aberdeenshire", "reoffending"} <= topic
     assert not {"the", "and", "reduced", "felt", "improvement"} & topic
