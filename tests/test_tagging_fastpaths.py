@@ -59,7 +59,8 @@ def test_tokenise_falls_back_on_text_arrow_cannot_hold():
 
 
 _CELL = st.one_of(st.none(), st.just(""), st.just("  \n"), st.lists(_PIECES, max_size=30).map("".join),
-                  st.just("Falls fell. Dr. Brown (fictional) agreed.\n- An item\n\nOlder people e.g. in Glenbrae."))
+                  st.just("Falls fell. Dr. Brown (fictional) agreed.\n- An item\n\nOlder people e.g. in Glenbrae."),
+                  st.just("Jobs (fictional).\r\n\u2022 Apprentices. Older people.\n2)  "), st.just("\x01 A. B.\n- "))
 
 
 @settings(max_examples=200, deadline=None)

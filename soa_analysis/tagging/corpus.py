@@ -37,8 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from ..nlp import split_sentences_many
-from ..schema import narrative_parts
+from ..nlp import split_sentences_flat
+from ..schema import SECTION_COLUMNS, narrative_parts
 from .lexicon import LIST_DAMPING, LexiconTagger
 from .text import (
     _ALL_CUES,
@@ -605,31 +605,49 @@ def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) 
 def submission_sentences(columns: dict[str, list], cited: list, text: list) -> tuple[list[str], list[str], np.ndarray]:
     """Every document's (section, sentence) pairs (:func:`submission_pairs` of each), flat: the
     sentences, their sections and the number of sentences of each document, as
-    :meth:`Corpus.from_sentences` takes them. Every document's parts are split at once
-    (:func:`nlp.split_sentences_many`).
+    :meth:`Corpus.from_sentences` takes them.
 
-    ``columns`` maps section names, in :data:`schema.SECTION_COLUMNS` order, to their values.
+    A document's parts are its sections with text when one of them is narrative (not the title), found
+    for all documents at once; else :func:`schema.narrative_parts` of the document. Every part of every
+    document is split at once (:func:`nlp.split_sentences_flat`), and the cited outcomes are added after
+    each document's parts. ``columns`` maps section names to their values.
     """
     n = len(text)
-    named = list(columns.items())
-    doc_parts = []
-    for i in range(n):
+    secs = [sec for sec in SECTION_COLUMNS if sec in columns]
+    filled = np.array([[isinstance(v, str) and v != "" and not v.isspace() for v in columns[sec]] for sec in secs],
+                      dtype=bool).reshape(len(secs), n).T
+    narrative = filled[:, [j for j, sec in enumerate(secs) if sec != "title"]].any(axis=1)
+    sec_names = secs + ["text", "outcomes_cited"]
+    at_doc, at_sec = np.nonzero(filled & narrative[:, None])  # document by document, sections in order
+    unit_doc, unit_rank, unit_sec = [at_doc], [at_sec], [at_sec]
+    unit_text = [np.array([columns[secs[j]][i] for i, j in zip(at_doc.tolist(), at_sec.tolist())], dtype=object)]
+    extra_doc, extra_rank, extra_sec, extra_text = [], [], [], []
+    for i in np.flatnonzero(~narrative).tolist():  # no narrative section: the title and the whole text
         t = text[i]
-        doc_parts.append(narrative_parts({sec: vals[i] for sec, vals in named}, t if isinstance(t, str) else str(t or "")))
-    split = iter(split_sentences_many([txt for parts in doc_parts for _, txt in parts]))
-    sentences: list[str] = []
-    sections: list[str] = []
-    counts = np.zeros(n, dtype=np.int64)
-    for i, parts in enumerate(doc_parts):
-        before = len(sentences)
-        for sec, _ in parts:
-            got = next(split)
-            sentences += got
-            sections += [sec] * len(got)
-        c = cited[i]
+        for r, (sec, txt) in enumerate(narrative_parts({sec: columns[sec][i] for sec in secs},
+                                                       t if isinstance(t, str) else str(t or ""))):
+            extra_doc.append(i), extra_rank.append(r), extra_sec.append(sec_names.index(sec)), extra_text.append(txt)
+    n_split = len(at_doc) + len(extra_doc)
+    for i, c in enumerate(cited):
         if c is not None and not isinstance(c, str):
-            got = [str(x) for x in c if str(x).strip()]
-            sentences += got
-            sections += ["outcomes_cited"] * len(got)
-        counts[i] = len(sentences) - before
-    return sentences, sections, counts
+            for r, x in enumerate(str(x) for x in c if str(x).strip()):
+                extra_doc.append(i), extra_rank.append(len(sec_names) + r), extra_sec.append(len(sec_names) - 1)
+                extra_text.append(x)
+    unit_doc.append(np.array(extra_doc, dtype=np.int64))
+    unit_rank.append(np.array(extra_rank, dtype=np.int64))
+    unit_sec.append(np.array(extra_sec, dtype=np.int64))
+    unit_text.append(np.array(extra_text, dtype=object))
+    doc, rank, sec, txt = (np.concatenate(x) for x in (unit_doc, unit_rank, unit_sec, unit_text))
+    split = np.arange(len(doc)) < n_split  # the cited outcomes are sentences as they are
+    order = np.lexsort((rank, doc))
+    doc, sec, txt, split = doc[order], sec[order], txt[order], split[order]
+    flat, got = split_sentences_flat(txt[split].tolist())
+    count = np.ones(len(doc), dtype=np.int64)
+    count[split] = got
+    ends = np.cumsum(count)
+    out = np.empty(int(ends[-1]) if len(ends) else 0, dtype=object)
+    out[np.repeat(ends[split] - got - (np.cumsum(got) - got), got) + np.arange(int(got.sum()), dtype=np.int64)] = flat
+    out[ends[~split] - 1] = txt[~split]
+    sections = np.array(sec_names, dtype=object)[np.repeat(sec, count)]
+    counts = np.bincount(doc, weights=count, minlength=n).astype(np.int64) if len(doc) else np.zeros(n, np.int64)
+    return out.tolist(), sections.tolist(), counts
