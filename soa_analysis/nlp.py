@@ -23,7 +23,6 @@ from .tagging.tokens import tokens
 __all__ = [
     "split_sentences",
     "split_sentences_many",
-    "split_sentences_flat",
     "tokenize",
     "stem",
     "stem_tokens",
@@ -41,8 +40,7 @@ _ABBREVIATIONS = (
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) then white space
 # and a capital, digit, quote or bullet; or at a line break that starts a list item or heading.
 _LINEBREAK = re.compile(r"\s*\n\s*(?:\n\s*)*")
-_BULLET_MARK = r"(?:[\u2022\u25aa\u25cf\u2013\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])"
-_BULLET = re.compile(r"^\s*" + _BULLET_MARK + r"\s+")
+_BULLET = re.compile(r"^\s*(?:[\u2022\u25aa\u25cf\u2013\-*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 _STEMMER = PorterStemmer()
 
 
@@ -157,98 +155,44 @@ _MAY_END_IN_ABBREVIATION = (r"(?:^|[^\p{L}\p{N}])(?:(?i:" + "|".join(re.escape(a
 _TAIL = 9
 
 
-# split_sentences_flat works on all texts joined into one string, each text's lines separated by a line break
-# and the texts by a line holding only this character (a text holding it is split on its own).
-_TEXT_END = "\x01"  # (not NUL: numpy drops trailing NULs of a string it compares)
-# The rules of _line_pieces on the joined string: a bullet at the start of a line, and a boundary whose
-# white space stays within its line (on one line, as _line_pieces applies them, the same matches).
-_LINE_BULLET = re.compile(r"\n" + _BULLET_MARK + r"[^\S\n]+")  # (after a line break: found faster than by ^)
-_LINE_BOUNDARY = re.compile(_BOUNDARY_MARK.pattern.replace(r"*\s+(?=", r"*[^\S\n]+(?="))
-_BARE_BULLET = re.compile(_BULLET_MARK)
-
-
-def _joinable(text) -> bool:
-    """Whether ``text`` is split right as part of the joined string: a non-empty string without the
-    separator, whose last line is not a bullet alone followed by white space (split_sentences drops
-    that line, the joined string, where the white space is gone, would keep the bullet)."""
-    if not isinstance(text, str) or not text or _TEXT_END in text:
-        return False
-    return not (text[-1].isspace() and _BARE_BULLET.fullmatch(text.rsplit("\n", 1)[-1].strip()))
-
-
-def split_sentences_flat(texts: list) -> tuple[list[str], np.ndarray]:
-    """Every text's :func:`split_sentences`, flat: all sentences in order and the number of each text's.
-
-    The texts are split together: joined into one string (a line holding only ``"\x01"`` after each),
-    their line breaks, bullets and sentence boundaries are found by one regular expression pass each
-    over it. Whether a piece but a line's last may end in an abbreviation or an initial is then checked
-    by Arrow on its last characters for every piece at once, and a text with such a piece (or that
-    cannot be joined, :func:`_joinable`) is split by :func:`split_sentences` on its own. A test checks
-    this against :func:`split_sentences` on generated text.
-
-    Example
-    -------
-    >>> split_sentences_flat(["Falls fell. Dr. Brown agreed.", "", "- An item\nAnother. Done."])
-    (['Falls fell.', 'Dr. Brown agreed.', 'An item', 'Another.', 'Done.'], array([2, 0, 3]))
-    """
-    n = len(texts)
-    joined_ix = [j for j, t in enumerate(texts) if _joinable(t)]
-    own: dict[int, list[str]] = {j: split_sentences(t) for j, t in enumerate(texts) if not _joinable(t)} \
-        if len(joined_ix) < n else {}
-    sentences: np.ndarray = np.zeros(0, dtype=object)
-    got = np.zeros(len(joined_ix), dtype=np.int64)
-    if joined_ix:
-        # lines stripped, empty ones dropped: the lines _LINEBREAK parts (white space around a line break)
-        big = "\n".join(filter(None, map(str.strip, ("\n" + _TEXT_END + "\n").join([texts[j] for j in joined_ix])
-                                                                         .split("\n"))))
-        big = _LINE_BULLET.sub("\n", "\n" + big)[1:]
-        parts = _LINE_BOUNDARY.split(big)
-        heads = list(map(str.__add__, parts[0:-1:2], parts[1::2]))  # the pieces that end at a boundary
-        flat = np.array(("\n".join(heads + [parts[-1]])).split("\n"), dtype=object)
-        ends = flat == _TEXT_END
-        real = ~ends & (flat != "")  # (an empty string only where the joined string is empty)
-        text_of = np.cumsum(ends)[real]  # each sentence's text (in joined_ix)
-        sentences = flat[real]
-        got = np.bincount(text_of, minlength=len(joined_ix))
-        if heads:  # texts with a piece that may end in an abbreviation or initial: split on their own
-            arr = pa.array(heads, type=pa.large_string())
-            flags = pc.match_substring_regex(pc.utf8_slice_codeunits(arr, -_TAIL), _MAY_END_IN_ABBREVIATION)
-            hit = np.flatnonzero(flags.to_numpy(zero_copy_only=False))
-            if len(hit):
-                owner = np.cumsum(pc.count_substring(arr, _TEXT_END).to_numpy(zero_copy_only=False))[hit]
-                redo = np.unique(owner)
-                keep = ~np.isin(text_of, redo)
-                sentences, got[redo] = sentences[keep], 0
-                own.update((joined_ix[i], split_sentences(texts[joined_ix[i]])) for i in redo.tolist())
-    counts = np.zeros(n, dtype=np.int64)
-    counts[joined_ix] = got
-    if not own:
-        return sentences.tolist(), counts
-    for j, sents in own.items():
-        counts[j] = len(sents)
-    ends = np.cumsum(counts)
-    out = np.empty(int(ends[-1]) if n else 0, dtype=object)
-    mine = np.zeros(n, dtype=bool)
-    mine[list(own)] = True
-    bulk = np.flatnonzero(~mine)
-    c = counts[bulk]
-    out[np.repeat(ends[bulk] - c - (np.cumsum(c) - c), c) + np.arange(int(c.sum()), dtype=np.int64)] = sentences
-    for j, sents in own.items():
-        out[ends[j] - len(sents):ends[j]] = sents
-    return out.tolist(), counts
-
-
 def split_sentences_many(texts: list) -> list[list[str]]:
-    """``[split_sentences(t) for t in texts]``, all texts split together (:func:`split_sentences_flat`).
+    """``[split_sentences(t) for t in texts]``, with the check for abbreviations done once for all texts.
+
+    Each text's lines are split at every boundary as :func:`split_sentences` splits them; whether a piece
+    (but a line's last) may end in an abbreviation or an initial is then checked by Arrow for every piece
+    of every text at once, and a text with such a piece is split by :func:`split_sentences` (which joins
+    those pieces again). A test checks this against :func:`split_sentences` on generated text.
 
     Example
     -------
     >>> split_sentences_many(["Falls fell. Dr. Brown agreed.", "", "- An item\\nAnother. Done."])
     [['Falls fell.', 'Dr. Brown agreed.'], [], ['An item', 'Another.', 'Done.']]
     """
-    flat, counts = split_sentences_flat(texts)
-    ends = np.cumsum(counts).tolist()
-    return [flat[e - c:e] for e, c in zip(ends, counts.tolist())]
+    out: list = [None] * len(texts)
+    tails: list[str] = []
+    owners: list[int] = []
+    counts: list[int] = []
+    for j, text in enumerate(texts):
+        if not isinstance(text, str) or not text:
+            out[j] = split_sentences(text)
+            continue
+        got: list[str] = []
+        for line, pieces in _line_pieces(text):
+            if len(pieces) == 1:
+                got.append(line)
+                continue
+            tails += [p[-_TAIL:] for p in pieces[:-1]]  # a line's last piece ends the sentence anyway
+            owners.append(j)
+            counts.append(len(pieces) - 1)
+            got += pieces
+        out[j] = got if "" not in got else [s for s in got if s]
+    if tails:
+        flags = pc.match_substring_regex(pa.array(tails, type=pa.string()), _MAY_END_IN_ABBREVIATION)
+        hit = np.flatnonzero(flags.to_numpy(zero_copy_only=False))
+        if len(hit):
+            for j in set(np.repeat(np.array(owners, dtype=np.int64), counts)[hit].tolist()):
+                out[j] = split_sentences(texts[j])
+    return out
 
 
 def tokenize(text: str) -> list[str]:

@@ -90,20 +90,3 @@ def test_split_sentences_many_rechecks_a_text_with_an_abbreviation_or_initial():
     texts = ["Partners e.g. NHS agreed. Falls fell.", "Mr. J. Brown (fictional) came. No. 5 went.",
              "Falls fell.\n\u2022 Older people. Dr. Who agreed (fictional).", "APPROX. 12 people. Ltd. Co. Done."]
     assert _nlp.split_sentences_many(texts) == [split_sentences(t) for t in texts]
-
-
-# white space of every kind, the joined string's separator (and NUL), bullets alone at a text's end
-_JOINED_ALPHABET = st.sampled_from(list("abX .!?)'\u201d\n\r\t\x0c\x1f\u00a0\u2028\x00\x01\u2022*") +
-                                   ["e.g. ", "Dr. ", "J. ", "- ", "1. ", "(a) ", "\n- ", "\n2)  ", " \n \n",
-                                    "Falls fell. ", "Older people! ", "\u2018Yes.\u2019 "])
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.just(""), st.just(" "), st.lists(_JOINED_ALPHABET, max_size=30).map("".join)),
-                max_size=10))
-def test_split_sentences_flat_equals_split_sentences_of_each(texts):
-    """All texts split as one joined string give each text's split_sentences, in order, with their counts."""
-    flat, counts = _nlp.split_sentences_flat(texts)
-    each = [split_sentences(t) for t in texts]
-    assert counts.tolist() == [len(s) for s in each]
-    assert flat == [s for sents in each for s in sents]

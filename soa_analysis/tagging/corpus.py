@@ -37,8 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from ..nlp import split_sentences_flat
-from ..schema import SECTION_COLUMNS, narrative_parts
+from ..nlp import split_sentences_many
+from ..schema import narrative_parts
 from .lexicon import LIST_DAMPING, LexiconTagger
 from .text import (
     _ALL_CUES,
@@ -102,7 +102,11 @@ class Corpus:
         return corpus
 
     def _build(self, sentences: list[str], sections: list[str], counts: np.ndarray) -> None:
-        codes, types, raw_len = tokenise(sentences)
+        try:  # the sentences as Arrow text once: tokenised by it, searched for citations by it
+            arrow = pa.array(sentences, type=pa.large_string())
+        except (UnicodeError, pa.ArrowException):  # text Arrow cannot hold
+            arrow = None
+        codes, types, raw_len = tokenise(sentences, arrow=arrow)
         n_raw = len(sentences)
         n_docs = len(counts)
         keep = raw_len > 0
@@ -112,6 +116,7 @@ class Corpus:
         all_kept = len(kept_idx) == n_raw
         self.sentences = sentences if all_kept else [sentences[j] for j in kept_idx]
         self.sections = sections if all_kept else [sections[j] for j in kept_idx]
+        self._arrow = arrow if all_kept or arrow is None else arrow.take(pa.array(kept_idx))
         lens = raw_len[keep]
         self.sent_tok = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
         raw_doc = np.repeat(np.arange(n_docs), counts)
@@ -189,7 +194,7 @@ class Corpus:
         """The sentences that cite a National Outcome by name (:func:`text.cites_outcome`), worked out
         once: Arrow finds the sentences holding the words' telltale letters, ``cites_outcome`` decides."""
         if self._citing is None:
-            self._citing = _citing(self.sentences)
+            self._citing = _citing(self.sentences, getattr(self, "_arrow", None))
         return self._citing
 
     def section_weights(self, mapping: dict) -> np.ndarray:
@@ -198,10 +203,10 @@ class Corpus:
         return w[self.sent_section] if self.n_sent else np.zeros(0)
 
 
-def _citing(sentences: list[str]) -> list[int]:
-    """Indices of the ``sentences`` that :func:`text.cites_outcome`."""
+def _citing(sentences: list[str], arrow=None) -> list[int]:
+    """Indices of the ``sentences`` (``arrow``: the same as Arrow text, if at hand) that :func:`text.cites_outcome`."""
     try:
-        arr = pa.array(sentences, type=pa.large_string())
+        arr = pa.array(sentences, type=pa.large_string()) if arrow is None else arrow
         maybe = pc.or_(pc.match_substring(arr, "utcome"), pc.match_substring(arr, "UTCOME"))
         candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist()
     except (UnicodeError, pa.ArrowException):  # text Arrow cannot hold: every sentence asked
@@ -209,7 +214,7 @@ def _citing(sentences: list[str]) -> list[int]:
     return [s for s in candidates if cites_outcome(sentences[s])]
 
 
-def tokenise(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tokenise(sentences: list[str], arrow=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The word tokens of ``sentences`` (:func:`text.words` of each) as type ids.
 
     Returns the type id of every token, sentence after sentence (``int64``); the types
@@ -221,10 +226,11 @@ def tokenise(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     piece is tokenised once (:func:`_tokenise_pieces`): a corpus repeats its pieces, words with
     their punctuation, many times. Text Arrow cannot hold (lone surrogates) is tokenised by
     one regular expression pass over all sentences joined (:func:`_tokenise_joined`), which
-    gives the same arrays (a test holds the two equal).
+    gives the same arrays (a test holds the two equal). ``arrow`` may pass the sentences already
+    as an Arrow ``large_string`` array.
     """
     try:
-        return _tokenise_pieces(sentences)
+        return _tokenise_pieces(sentences, arrow)
     except (UnicodeError, pa.ArrowException):
         return _tokenise_joined(sentences)
 
@@ -260,7 +266,7 @@ def _tokenise_joined(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     return codes[~is_sep].astype(np.int64), types, raw_len.astype(np.int64)
 
 
-def _tokenise_pieces(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _tokenise_pieces(sentences: list[str], arrow=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`tokenise` by pieces between spaces: Arrow splits the sentences and finds
     the distinct pieces; each distinct piece is tokenised once, and every sentence's tokens
     are gathered from its pieces' by array indexing."""
@@ -268,7 +274,7 @@ def _tokenise_pieces(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     if not n_raw:
         return np.zeros(0, np.int64), np.array([], dtype=object), np.zeros(0, np.int64)
     # pieces between spaces (any other white space stays in a piece, where it parts tokens as before)
-    lists = pc.split_pattern(pa.array(sentences, type=pa.large_string()), pattern=" ")
+    lists = pc.split_pattern(pa.array(sentences, type=pa.large_string()) if arrow is None else arrow, pattern=" ")
     sent_piece = lists.offsets.to_numpy().astype(np.int64)  # pieces of sentence j: sent_piece[j]:sent_piece[j + 1]
     sent_piece -= sent_piece[0]
     encoded = pc.dictionary_encode(lists.flatten())
@@ -629,49 +635,31 @@ def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) 
 def submission_sentences(columns: dict[str, list], cited: list, text: list) -> tuple[list[str], list[str], np.ndarray]:
     """Every document's (section, sentence) pairs (:func:`submission_pairs` of each), flat: the
     sentences, their sections and the number of sentences of each document, as
-    :meth:`Corpus.from_sentences` takes them.
+    :meth:`Corpus.from_sentences` takes them. Every document's parts are split at once
+    (:func:`nlp.split_sentences_many`).
 
-    A document's parts are its sections with text when one of them is narrative (not the title), found
-    for all documents at once; else :func:`schema.narrative_parts` of the document. Every part of every
-    document is split at once (:func:`nlp.split_sentences_flat`), and the cited outcomes are added after
-    each document's parts. ``columns`` maps section names to their values.
+    ``columns`` maps section names, in :data:`schema.SECTION_COLUMNS` order, to their values.
     """
     n = len(text)
-    secs = [sec for sec in SECTION_COLUMNS if sec in columns]
-    filled = np.array([[isinstance(v, str) and v != "" and not v.isspace() for v in columns[sec]] for sec in secs],
-                      dtype=bool).reshape(len(secs), n).T
-    narrative = filled[:, [j for j, sec in enumerate(secs) if sec != "title"]].any(axis=1)
-    sec_names = secs + ["text", "outcomes_cited"]
-    at_doc, at_sec = np.nonzero(filled & narrative[:, None])  # document by document, sections in order
-    unit_doc, unit_rank, unit_sec = [at_doc], [at_sec], [at_sec]
-    unit_text = [np.array([columns[secs[j]][i] for i, j in zip(at_doc.tolist(), at_sec.tolist())], dtype=object)]
-    extra_doc, extra_rank, extra_sec, extra_text = [], [], [], []
-    for i in np.flatnonzero(~narrative).tolist():  # no narrative section: the title and the whole text
+    named = list(columns.items())
+    doc_parts = []
+    for i in range(n):
         t = text[i]
-        for r, (sec, txt) in enumerate(narrative_parts({sec: columns[sec][i] for sec in secs},
-                                                       t if isinstance(t, str) else str(t or ""))):
-            extra_doc.append(i), extra_rank.append(r), extra_sec.append(sec_names.index(sec)), extra_text.append(txt)
-    n_split = len(at_doc) + len(extra_doc)
-    for i, c in enumerate(cited):
+        doc_parts.append(narrative_parts({sec: vals[i] for sec, vals in named}, t if isinstance(t, str) else str(t or "")))
+    split = iter(split_sentences_many([txt for parts in doc_parts for _, txt in parts]))
+    sentences: list[str] = []
+    sections: list[str] = []
+    counts = np.zeros(n, dtype=np.int64)
+    for i, parts in enumerate(doc_parts):
+        before = len(sentences)
+        for sec, _ in parts:
+            got = next(split)
+            sentences += got
+            sections += [sec] * len(got)
+        c = cited[i]
         if c is not None and not isinstance(c, str):
-            for r, x in enumerate(str(x) for x in c if str(x).strip()):
-                extra_doc.append(i), extra_rank.append(len(sec_names) + r), extra_sec.append(len(sec_names) - 1)
-                extra_text.append(x)
-    unit_doc.append(np.array(extra_doc, dtype=np.int64))
-    unit_rank.append(np.array(extra_rank, dtype=np.int64))
-    unit_sec.append(np.array(extra_sec, dtype=np.int64))
-    unit_text.append(np.array(extra_text, dtype=object))
-    doc, rank, sec, txt = (np.concatenate(x) for x in (unit_doc, unit_rank, unit_sec, unit_text))
-    split = np.arange(len(doc)) < n_split  # the cited outcomes are sentences as they are
-    order = np.lexsort((rank, doc))
-    doc, sec, txt, split = doc[order], sec[order], txt[order], split[order]
-    flat, got = split_sentences_flat(txt[split].tolist())
-    count = np.ones(len(doc), dtype=np.int64)
-    count[split] = got
-    ends = np.cumsum(count)
-    out = np.empty(int(ends[-1]) if len(ends) else 0, dtype=object)
-    out[np.repeat(ends[split] - got - (np.cumsum(got) - got), got) + np.arange(int(got.sum()), dtype=np.int64)] = flat
-    out[ends[~split] - 1] = txt[~split]
-    sections = np.array(sec_names, dtype=object)[np.repeat(sec, count)]
-    counts = np.bincount(doc, weights=count, minlength=n).astype(np.int64) if len(doc) else np.zeros(n, np.int64)
-    return out.tolist(), sections.tolist(), counts
+            got = [str(x) for x in c if str(x).strip()]
+            sentences += got
+            sections += ["outcomes_cited"] * len(got)
+        counts[i] = len(sentences) - before
+    return sentences, sections, counts
