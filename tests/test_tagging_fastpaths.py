@@ -59,7 +59,8 @@ def test_tokenise_falls_back_on_text_arrow_cannot_hold():
 
 
 _CELL = st.one_of(st.none(), st.just(""), st.just("  \n"), st.lists(_PIECES, max_size=30).map("".join),
-                  st.just("Falls fell. Dr. Brown (fictional) agreed.\n- An item\n\nOlder people e.g. in Glenbrae."))
+                  st.just("Falls fell. Dr. Brown (fictional) agreed.\n- An item\n\nOlder people e.g. in Glenbrae."),
+                  st.just("Jobs (fictional).\r\n\u2022 Apprentices. Older people.\n2)  "), st.just("\x01 A. B.\n- "))
 
 
 @settings(max_examples=200, deadline=None)
@@ -130,3 +131,17 @@ def test_evidence_strings_by_arrow_equal_those_by_object_arrays(docs):
         got = _evidence_strings(lm, cell, sections, sentences.copy(), size)
         want = _evidence_strings_by_objects(lm, cell, sections, sentences.copy(), size)
         assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("surrogate", ["", "\udcff"])
+def test_corpus_citing_equals_cites_outcome_of_each_sentence(surrogate):
+    """The sentences found citing a National Outcome (Arrow's prefilter, then cites_outcome) are those
+    cites_outcome accepts, counted among the kept sentences (a sentence without tokens is dropped first)."""
+    from soa_analysis.tagging.text import cites_outcome
+
+    texts = ["...", "This supports National Outcome 6 (fictional).", "- \u2022", "NATIONAL OUTCOMES were met.",
+             "Our national   outcome work" + surrogate, "OutCome of National OutCome review.", "Outcomes improved.",
+             "\u2014", "national outcomes, again (fictional)."]
+    corpus = Corpus([[("text", t) for t in texts[:4]], [("need", t) for t in texts[4:]]])
+    assert corpus.citing() == [s for s, text in enumerate(corpus.sentences) if cites_outcome(text)]
+    assert len(corpus.citing()) == 4 and corpus.n_sent < len(texts)

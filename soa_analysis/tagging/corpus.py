@@ -102,7 +102,11 @@ class Corpus:
         return corpus
 
     def _build(self, sentences: list[str], sections: list[str], counts: np.ndarray) -> None:
-        codes, types, raw_len = tokenise(sentences)
+        try:  # the sentences as Arrow text once: tokenised by it, searched for citations by it
+            arrow = pa.array(sentences, type=pa.large_string())
+        except (UnicodeError, pa.ArrowException):  # text Arrow cannot hold
+            arrow = None
+        codes, types, raw_len = tokenise(sentences, arrow=arrow)
         n_raw = len(sentences)
         n_docs = len(counts)
         keep = raw_len > 0
@@ -112,6 +116,7 @@ class Corpus:
         all_kept = len(kept_idx) == n_raw
         self.sentences = sentences if all_kept else [sentences[j] for j in kept_idx]
         self.sections = sections if all_kept else [sections[j] for j in kept_idx]
+        self._arrow = arrow if all_kept or arrow is None else arrow.take(pa.array(kept_idx))
         lens = raw_len[keep]
         self.sent_tok = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
         raw_doc = np.repeat(np.arange(n_docs), counts)
@@ -119,6 +124,7 @@ class Corpus:
         self.n_docs = n_docs
         self.doc_sent = np.searchsorted(self.sent_doc, np.arange(n_docs + 1)).astype(np.int64)
         self.n_sent = len(self.sentences)
+        self._citing: list[int] | None = None
         n_tok = len(self.tok_type)
         self.tok_sent = np.repeat(np.arange(self.n_sent), lens)
         # stems per type, then stem ids
@@ -184,13 +190,31 @@ class Corpus:
         """Document ``i`` as :class:`AnalysedSentence` objects (for per-sentence code paths)."""
         return [self.sentence(s) for s in range(self.doc_sent[i], self.doc_sent[i + 1])]
 
+    def citing(self) -> list[int]:
+        """The sentences that cite a National Outcome by name (:func:`text.cites_outcome`), worked out
+        once: Arrow finds the sentences holding the words' telltale letters, ``cites_outcome`` decides."""
+        if self._citing is None:
+            self._citing = _citing(self.sentences, getattr(self, "_arrow", None))
+        return self._citing
+
     def section_weights(self, mapping: dict) -> np.ndarray:
         """Per sentence: the weight of its section in ``mapping`` (1.0 when absent)."""
         w = np.array([mapping.get(n, 1.0) for n in self.section_names], dtype=float)
         return w[self.sent_section] if self.n_sent else np.zeros(0)
 
 
-def tokenise(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _citing(sentences: list[str], arrow=None) -> list[int]:
+    """Indices of the ``sentences`` (``arrow``: the same as Arrow text, if at hand) that :func:`text.cites_outcome`."""
+    try:
+        arr = pa.array(sentences, type=pa.large_string()) if arrow is None else arrow
+        maybe = pc.or_(pc.match_substring(arr, "utcome"), pc.match_substring(arr, "UTCOME"))
+        candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist()
+    except (UnicodeError, pa.ArrowException):  # text Arrow cannot hold: every sentence asked
+        candidates = range(len(sentences))
+    return [s for s in candidates if cites_outcome(sentences[s])]
+
+
+def tokenise(sentences: list[str], arrow=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The word tokens of ``sentences`` (:func:`text.words` of each) as type ids.
 
     Returns the type id of every token, sentence after sentence (``int64``); the types
@@ -202,10 +226,11 @@ def tokenise(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     piece is tokenised once (:func:`_tokenise_pieces`): a corpus repeats its pieces, words with
     their punctuation, many times. Text Arrow cannot hold (lone surrogates) is tokenised by
     one regular expression pass over all sentences joined (:func:`_tokenise_joined`), which
-    gives the same arrays (a test holds the two equal).
+    gives the same arrays (a test holds the two equal). ``arrow`` may pass the sentences already
+    as an Arrow ``large_string`` array.
     """
     try:
-        return _tokenise_pieces(sentences)
+        return _tokenise_pieces(sentences, arrow)
     except (UnicodeError, pa.ArrowException):
         return _tokenise_joined(sentences)
 
@@ -241,7 +266,7 @@ def _tokenise_joined(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     return codes[~is_sep].astype(np.int64), types, raw_len.astype(np.int64)
 
 
-def _tokenise_pieces(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _tokenise_pieces(sentences: list[str], arrow=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`tokenise` by pieces between spaces: Arrow splits the sentences and finds
     the distinct pieces; each distinct piece is tokenised once, and every sentence's tokens
     are gathered from its pieces' by array indexing."""
@@ -249,7 +274,7 @@ def _tokenise_pieces(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.n
     if not n_raw:
         return np.zeros(0, np.int64), np.array([], dtype=object), np.zeros(0, np.int64)
     # pieces between spaces (any other white space stays in a piece, where it parts tokens as before)
-    lists = pc.split_pattern(pa.array(sentences, type=pa.large_string()), pattern=" ")
+    lists = pc.split_pattern(pa.array(sentences, type=pa.large_string()) if arrow is None else arrow, pattern=" ")
     sent_piece = lists.offsets.to_numpy().astype(np.int64)  # pieces of sentence j: sent_piece[j]:sent_piece[j + 1]
     sent_piece -= sent_piece[0]
     encoded = pc.dictionary_encode(lists.flatten())
@@ -392,7 +417,7 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
     the per-sentence tagger (:func:`_cited_matches`), then scored (:func:`_score`).
     """
     occ, e_phrase = _occurrences(lexicon, corpus)
-    cited = [s for s, text in enumerate(corpus.sentences) if cites_outcome(text)] if lexicon.wordings_ else []
+    cited = corpus.citing() if lexicon.wordings_ else []
     if cited:  # the per-sentence tagger matches these sentences (wordings, spans)
         keep = ~np.isin(occ["sent"], np.array(cited, dtype=np.int64))
         occ = {name: x[keep] for name, x in occ.items()}
@@ -533,23 +558,28 @@ def model_matrix(vectorizer, corpus: Corpus):
     ok = (vx >= 0) & (vy >= 0)
     bkeys = (vx[ok] * 2 + bi_neg[0][ok]) * 2 * nS + vy[ok] * 2 + bi_neg[1][ok]
     bcols = bcols[ok]
-    o = np.argsort(bkeys)
-    bkeys, bcols = bkeys[o], bcols[o]
     content = np.flatnonzero(corpus.type_content[corpus.tok_type]) if len(corpus.tok_type) else np.zeros(0, np.int64)
     var = corpus.tok_stem[content] * 2 + corpus.negated[content]
     doc = corpus.sent_doc[corpus.tok_sent[content]] if len(content) else np.zeros(0, np.int64)
     ucol = col_var[var]
     same = corpus.tok_sent[content[1:]] == corpus.tok_sent[content[:-1]] if len(content) > 1 else np.zeros(0, bool)
     pk = var[:-1][same] * 2 * nS + var[1:][same]
-    j = np.searchsorted(bkeys, pk)
-    j[j >= len(bkeys)] = 0
-    bcol = np.where(bkeys[j] == pk, bcols[j], -1) if len(bkeys) else np.full(len(pk), -1)
-    rows = np.concatenate((doc, doc[:-1][same]))
-    cols = np.concatenate((ucol, bcol))
+    bcol = np.full(len(pk), -1, dtype=np.int64)
+    if len(bkeys):  # each pair's bigram column, by a hash table of the bigrams (distinct features: distinct keys)
+        j = pd.Index(bkeys).get_indexer(pk)
+        bcol[j >= 0] = bcols[j[j >= 0]]
+    # each content token's unigram, then the bigram it starts: the entries in document order
+    cols = np.full(2 * len(content), -1, dtype=np.int64)
+    cols[0::2] = ucol
+    cols[1:-1:2][same] = bcol
+    rows = np.repeat(doc, 2)
     ok = cols >= 0
-    X = sp.csr_matrix((np.ones(int(ok.sum())), (rows[ok], cols[ok])), shape=(corpus.n_docs, len(vocab)),
-                      dtype=np.float64)
+    rows, cols = rows[ok], cols[ok]
+    # By columns first: within a column the rows are in order, so the duplicates are summed in one pass and
+    # the turn to rows gives each row's columns in order (no per-row sort).
+    X = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(corpus.n_docs, len(vocab)), dtype=np.float64)
     X.sum_duplicates()
+    X = X.tocsr()
     X.sort_indices()
     return vectorizer._tfidf.transform(X, copy=False)
 
