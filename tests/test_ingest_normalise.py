@@ -90,6 +90,17 @@ def test_normalise_is_idempotent_and_clean(s):
     assert "\n\n\n" not in once and "  " not in once
 
 
+@pytest.mark.parametrize("raw", ["\u00ad\u00c2\x80", "A\u0302\x80", "x \u00c2\u00ad\u00c2\u20ac y", "caf\u00c3\u00ad\u00adx",
+                                 "\u00ad\u00b7 A", "\u00c2\uf0b7", "\u00c2\u00b7\u00c2 A"])
+def test_normalise_repairs_what_an_earlier_repair_uncovers(raw):
+    """A mojibake pair joined by removing a soft hyphen, made by NFC composing its first character or by a
+    Word bullet glyph becoming its second, and a bullet brought to a line's start by removing a soft hyphen
+    or by repairing a pair, are repaired in the same call (found by hypothesis: normalising twice gave another text than once)."""
+    once = normalise_text(raw)
+    assert normalise_text(once) == once
+    assert "\u00ad" not in once
+
+
 @pytest.mark.parametrize(
     "raw, expected",
     [

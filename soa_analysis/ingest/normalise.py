@@ -177,6 +177,9 @@ _PIPELINE = (
 )
 
 
+# At most this many rounds of the repairs (see normalise_text); a second is rare, a third rarer still.
+_ROUNDS = 3
+
 # The ASCII characters fix_spaces changes (tab, vertical tab, form feed, control characters; not
 # "\n"). In ASCII text fix_mojibake, fix_bullets, fix_ligatures and remove_soft_hyphens change
 # nothing (each looks only for characters outside ASCII), and fix_spaces gives ASCII.
@@ -209,11 +212,22 @@ def normalise_text(s: str) -> str:
         if _ASCII_TO_FIX.search(s):
             s = fix_spaces(s)
         return collapse_whitespace(s)
-    for fn in _PIPELINE:
-        s = fn(s)
-    if s.isascii():
-        return s
-    return unicodedata.normalize("NFC", s)
+    for _ in range(_ROUNDS):
+        before, suspect = s, "\u00ad" in s or _MOJIBAKE_HINT_RE.search(s) is not None
+        for fn in _PIPELINE:
+            s = fn(s)
+        if s.isascii():
+            return s
+        composed = unicodedata.normalize("NFC", s)
+        # A later repair can make what an earlier one looks for: removing a soft hyphen joins a mojibake
+        # pair or brings a bullet to a line's start, a repaired pair can be a bullet before a non-breaking
+        # space, NFC composes a pair's first character ("A" and a combining circumflex), a Word bullet
+        # glyph becomes "•", the second half of a pair. Then another round, so that the text is
+        # normalised once and for all; text with none of these (nearly all) has one round.
+        if composed == before or not (suspect or composed != s or _MOJIBAKE_HINT_RE.search(composed)):
+            return composed
+        s = composed
+    return s
 
 
 def normalise_lines(s: str) -> list[tuple[int, str]]:
