@@ -528,14 +528,16 @@ class FileCache:
         from .files import load_digests, raw_digest
 
         known = load_digests(self.processed_dir, root)
+        base = os.path.join(root, "")  # a path a file's relative path is added to (no Path object a file)
         for i, entry in enumerate(entries):
             if not entry.regular or (entry.skip and entry.rel not in known):
                 continue
             try:
-                digest = raw_digest(Path(root) / entry.rel, known.get(entry.rel))
+                digest = raw_digest(base + entry.rel, known.get(entry.rel))
             except OSError:
                 continue
-            entries[i] = replace(entry, digest=digest)
+            # as dataclasses.replace(entry, digest=digest), without its look at the fields a file
+            entries[i] = RawEntry(entry.rel, entry.skip, entry.regular, entry.mtime, digest)
             if entry.skip:  # a hidden file: only hashed for the log, never a cached result
                 continue
             self._keys[i] = file_key(self.fp, entry.rel, digest[1])
