@@ -61,7 +61,7 @@ from .shards import ShardStore, shard_of
 __all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
            "Unit", "raw_file_units", "raw_file_groups", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames", "read_submissions",
-           "file_identity"]
+           "file_identity", "keep_submission_digests"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
 # Submissions a table stage computes at a time: its working memory (sentences, tokens, row
@@ -627,14 +627,33 @@ def _submission_row_digests(processed_dir, subs: pd.DataFrame, identity: list[in
     if identity is None:
         return row_digests(subs)
     path = Path(processed_dir) / CACHE_DIR / SUBMISSION_DIGESTS
-    key = sha256_hex(json.dumps({"file": identity, "rows": len(subs), "columns": [str(c) for c in subs.columns],
-                                 "version": __version__, "code": code_fingerprint(__name__)}))
+    key = _digests_key(identity, subs)
     kept = read_keyed(path, key, "digests")
     if isinstance(kept, list) and len(kept) == len(subs) and all(type(d) is str for d in kept):
         return kept
     digests = row_digests(subs)
     write_keyed(path, key, "digests", digests)
     return digests
+
+
+def _digests_key(identity: list[int], subs: pd.DataFrame) -> str:
+    """What the submissions' row digests are kept under: the identity of the file they were worked out from,
+    its rows and columns, and the version of this code."""
+    return sha256_hex(json.dumps({"file": identity, "rows": len(subs), "columns": [str(c) for c in subs.columns],
+                                  "version": __version__, "code": code_fingerprint(__name__)}))
+
+
+def keep_submission_digests(processed_dir, subs: pd.DataFrame, digests: list[str]) -> bool:
+    """Keep ``digests``, the :func:`row_digests` of ``subs`` (the submissions table just written to the processed
+    folder), under the identity of its file, where :func:`plan_tables` takes them (the ingest stage hands them
+    over: it works out only its recomputed files' rows' digests). ``False`` when they cannot be kept."""
+    from .schema import TABLES
+
+    identity = file_identity(Path(processed_dir) / TABLES["submissions"].filename)
+    if identity is None or len(digests) != len(subs):
+        return False
+    return write_keyed(Path(processed_dir) / CACHE_DIR / SUBMISSION_DIGESTS, _digests_key(identity, subs),
+                       "digests", list(digests))
 
 
 def raw_file_groups(subs: pd.DataFrame) -> list[Unit]:

@@ -596,6 +596,43 @@ def test_the_submissions_row_digests_are_kept_under_the_identity_of_their_file(i
     assert partition._submission_row_digests(processed, again, identity2) == want
 
 
+def test_ingest_hands_the_tag_stage_the_row_digests_of_the_table_it_wrote(incremental, tmp_path, monkeypatch):
+    """The ingest stage keeps the submissions' row digests under the identity of the file it wrote, worked out only
+    for the rows of recomputed files (a reused file's are the last run's): they are the digests of the table as the
+    tag stage reads it, after a first run and after an incremental one (files added, changed and removed)."""
+    processed = incremental["processed"]
+    subs, identity = partition.read_submissions(processed)
+    want = partition.row_digests(subs)
+    raw = tmp_path / "raw"
+    shutil.copytree(incremental["raw"], raw)
+    again = tmp_path / "p"
+    shutil.copytree(processed, again)
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE.replace("46 older", "52 older"), encoding="utf-8")
+    (raw / "online_form_export.csv").unlink()
+    worked_out: list[int] = []
+    real = partition.row_digests
+
+    def counted(df, columns=None):
+        worked_out.append(len(df))
+        return real(df, columns)
+
+    monkeypatch.setattr(partition, "row_digests", counted)
+    result = run_ingest(raw, again, workers=1)
+    assert worked_out == [1]  # the changed file's row only: every other row's digest was kept with its file
+    assert partition.read_reuse(again, "ingest")["n_recomputed"] == 1
+
+    def no_digests(df, columns=None):
+        raise AssertionError("worked out again")
+
+    monkeypatch.setattr(partition, "row_digests", no_digests)
+    assert partition._submission_row_digests(processed, subs, identity) == want  # the incremental run's, handed over
+    rerun, identity2 = partition.read_submissions(again)
+    handed = partition._submission_row_digests(again, rerun, identity2)
+    monkeypatch.undo()
+    assert handed == partition.row_digests(rerun) == result.row_digests
+    assert len(rerun) < len(subs)
+
+
 def test_one_chunk_joins_chunks_and_takes_a_single_chunk_as_it_is():
     import pyarrow as pa
 

@@ -81,12 +81,16 @@ class IngestResult:
         Lead officers' contact details (restricted).
     partners : pandas.DataFrame
         One row per partner organisation named by a submission.
+    row_digests : list of str, optional
+        :func:`soa_analysis.partition.row_digests` of ``submissions`` (when ingested with a
+        :class:`FileCache`): a reused file's rows' digests are the last run's.
     """
 
     submissions: pd.DataFrame
     ingest_log: pd.DataFrame
     contacts: pd.DataFrame
     partners: pd.DataFrame
+    row_digests: list[str] | None = None
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -484,9 +488,38 @@ def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers:
     it = iter(done)
     with gc_paused():
         results = [hits[i] if i in hits else next(it) for i in range(len(entries))]
+        tables = _assemble(results)
         if cache is not None:
+            tables.row_digests = _row_digests(results, tables.submissions, set(hits))
             cache.store(results, reused=set(hits))
-        return _assemble(results)
+        return tables
+
+
+def _row_digests(results: list[dict], subs: pd.DataFrame, reused: set[int]) -> list[str]:
+    """:func:`soa_analysis.partition.row_digests` of ``subs``, what the tag and evidence stages key their units by:
+    a row of a reused file (``reused``: indices of ``results``) takes the digest the last run kept with the
+    file's result under the row's submission id, the others are worked out. A submission's row is made from
+    its file's result and its id alone (:func:`_file_rows`), so the same file and id give the same row. Each
+    result keeps its rows' digests (``row_digests``, by id) for the next run."""
+    from ..partition import row_digests
+
+    files = subs["raw_file"].astype(str).tolist()
+    sids = subs["submission_id"].astype(str).tolist()
+    kept: dict[tuple[str, str], str] = {}
+    for i in reused:
+        name = display_name(results[i]["rel"])
+        kept.update(((name, sid), d) for sid, d in (results[i].get("row_digests") or {}).items())
+    out = [kept.get(k) for k in zip(files, sids)]
+    todo = [j for j, d in enumerate(out) if d is None]
+    if todo:
+        for j, d in zip(todo, row_digests(subs.iloc[todo] if len(todo) < len(subs) else subs)):
+            out[j] = d
+    by_file: dict[str, dict[str, str]] = {}
+    for f, sid, d in zip(files, sids, out):
+        by_file.setdefault(f, {})[sid] = d
+    for res in results:
+        res["row_digests"] = by_file.get(display_name(res["rel"]), {})
+    return out
 
 
 class FileCache:
@@ -600,4 +633,8 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
     for name, df in (("ingest_log", result.ingest_log), ("submissions", result.submissions),
                      ("partners", result.partners), ("contacts", result.contacts)):
         write_table(df, out / TABLES[name].filename, table=name)
+        if name == "submissions" and result.row_digests is not None:
+            from ..partition import keep_submission_digests
+
+            keep_submission_digests(out, result.submissions, result.row_digests)  # for the tag and evidence stages
     return result
