@@ -268,3 +268,22 @@ def test_email_without_attachment_keeps_its_body(tmp_path):
     (r / "m.eml").write_bytes(_eml(body="FICTIONAL: Please find our case study below. Falls fell by 20%."))
     log = ingest(r, workers=1).ingest_log
     assert log.loc[0, "status"] == "ingested" and log.loc[0, "n_submissions"] == 1
+
+
+@pytest.mark.parametrize("rows", [
+    [],
+    [{"a": "fictional", "b": ["x"], "c": True, "d": 1}],
+    [{"a": "one", "b": [], "c": False, "d": None}, {"a": "two", "b": ["y", "z"], "c": True, "d": 2012}],
+    [{"a": None, "b": None, "c": True, "d": 1.5}, {"a": "text", "b": [], "c": False, "d": 2}],  # not all text
+    [{"a": "", "b": "", "c": "", "d": ""}],
+    [{"a": 1, "b": "mixed", "c": None, "d": "x"}, {"a": "y", "b": 2, "c": "z", "d": None}],
+])
+def test_tables_made_a_column_at_a_time_equal_pandas_frames_of_the_rows(rows):
+    """ingest's tables are built column by column (text columns by Arrow): the same frames, dtypes included,
+    as pandas makes of the rows."""
+    from soa_analysis.ingest.run import _frame_of
+
+    columns = ["a", "b", "c", "d"]
+    got, want = _frame_of(rows, columns), pd.DataFrame(rows, columns=columns)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(got.dtypes) == list(want.dtypes)

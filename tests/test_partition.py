@@ -449,6 +449,39 @@ def test_shard_parts_hold_the_rows_taking_them_one_shard_at_a_time_gives(seed, t
     assert partition._opened(packed) is packed
 
 
+def test_a_shards_list_cells_share_their_strings_and_read_back_equal(tmp_path):
+    """A shard's list-of-strings cells (tag_evidence's phrases) are written with each distinct string once
+    (partition._shared_strings): read back, the rows are those written (lists, in order; other cells as they
+    were) and equal strings of different cells are one object."""
+    import pickle
+
+    import numpy as np
+
+    from soa_analysis.shards import ShardStore
+
+    def fresh(text: str) -> str:  # a new string object each call, as the tagger makes them
+        return "".join(list(text))
+
+    phrases = [[fresh("fictional phrase"), fresh("partnership")], [], [fresh("partnership")],
+               np.array(["kept as an array"], dtype=object), None, [fresh("fictional phrase"), 3]]
+    df = pd.DataFrame({"submission_id": pd.array([f"F{i}" for i in range(len(phrases))], dtype="str"),
+                       "phrases": pd.Series(phrases, dtype=object), "n": np.arange(len(phrases))})
+    keys = np.array(["abfictional"] * len(df), dtype=object)
+    part, unit = next(partition._shard_parts(partition._pack(df, chunks=True), keys, [np.arange(len(df))]))
+    ShardStore(tmp_path).write("ab", ["abfictional"], {"t": (part, unit)})
+    (rows, _), = ShardStore(tmp_path).read("ab").values()
+    got = partition._unpack([partition._opened(rows)])
+    pd.testing.assert_frame_equal(got, df, check_exact=True)
+    cells = got["phrases"].tolist()
+    assert [type(c) for c in cells] == [list, list, list, np.ndarray, type(None), list]
+    assert cells[0][1] is cells[2][0] and cells[0][0] is cells[5][0]
+    # each distinct string is pickled once: the shard's phrases are smaller than the cells pickled one by one
+    shared = pickle.dumps(partition._shared_strings(df["phrases"].to_numpy()))
+    assert len(shared) < len(pickle.dumps(df["phrases"].to_numpy()))
+    numbers = df["n"].to_numpy()
+    assert partition._shared_strings(numbers) is numbers  # a column that is not of objects: as it is
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_row_digests_tell_rows_apart_as_their_canonical_cells_do(seed):
     """The digests (text cells laid end to end by Arrow, the other cells as JSON) are equal exactly when the
@@ -561,6 +594,43 @@ def test_the_submissions_row_digests_are_kept_under_the_identity_of_their_file(i
     monkeypatch.undo()
     (processed / partition.CACHE_DIR / partition.SUBMISSION_DIGESTS).write_text("{not json", encoding="utf-8")
     assert partition._submission_row_digests(processed, again, identity2) == want
+
+
+def test_ingest_hands_the_tag_stage_the_row_digests_of_the_table_it_wrote(incremental, tmp_path, monkeypatch):
+    """The ingest stage keeps the submissions' row digests under the identity of the file it wrote, worked out only
+    for the rows of recomputed files (a reused file's are the last run's): they are the digests of the table as the
+    tag stage reads it, after a first run and after an incremental one (files added, changed and removed)."""
+    processed = incremental["processed"]
+    subs, identity = partition.read_submissions(processed)
+    want = partition.row_digests(subs)
+    raw = tmp_path / "raw"
+    shutil.copytree(incremental["raw"], raw)
+    again = tmp_path / "p"
+    shutil.copytree(processed, again)
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE.replace("46 older", "52 older"), encoding="utf-8")
+    (raw / "online_form_export.csv").unlink()
+    worked_out: list[int] = []
+    real = partition.row_digests
+
+    def counted(df, columns=None):
+        worked_out.append(len(df))
+        return real(df, columns)
+
+    monkeypatch.setattr(partition, "row_digests", counted)
+    result = run_ingest(raw, again, workers=1)
+    assert worked_out == [1]  # the changed file's row only: every other row's digest was kept with its file
+    assert partition.read_reuse(again, "ingest")["n_recomputed"] == 1
+
+    def no_digests(df, columns=None):
+        raise AssertionError("worked out again")
+
+    monkeypatch.setattr(partition, "row_digests", no_digests)
+    assert partition._submission_row_digests(processed, subs, identity) == want  # the incremental run's, handed over
+    rerun, identity2 = partition.read_submissions(again)
+    handed = partition._submission_row_digests(again, rerun, identity2)
+    monkeypatch.undo()
+    assert handed == partition.row_digests(rerun) == result.row_digests
+    assert len(rerun) < len(subs)
 
 
 def test_one_chunk_joins_chunks_and_takes_a_single_chunk_as_it_is():

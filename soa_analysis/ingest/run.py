@@ -36,7 +36,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -81,12 +81,16 @@ class IngestResult:
         Lead officers' contact details (restricted).
     partners : pandas.DataFrame
         One row per partner organisation named by a submission.
+    row_digests : list of str, optional
+        :func:`soa_analysis.partition.row_digests` of ``submissions`` (when ingested with a
+        :class:`FileCache`): a reused file's rows' digests are the last run's.
     """
 
     submissions: pd.DataFrame
     ingest_log: pd.DataFrame
     contacts: pd.DataFrame
     partners: pd.DataFrame
+    row_digests: list[str] | None = None
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -375,6 +379,37 @@ def _file_rows(me: int, results: list[dict], seen: dict, used_ids: set) -> tuple
     return log, subs, contacts, partners
 
 
+_TEXT = pd.StringDtype("pyarrow", na_value=float("nan"))  # what pandas infers for a column of strings
+
+
+def _frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)``, the same frame and dtypes, built a column at a time: a
+    column whose every value is a string is made text by Arrow in one call (pandas' inference turns such a
+    column into the same text dtype a string at a time, most of the cost of assembling the tables), the
+    others are inferred by pandas as before.
+
+    Example
+    -------
+    >>> rows = [{"a": "x", "b": ["1"], "c": True}, {"a": "y", "b": [], "c": False}]
+    >>> _frame_of(rows, ["a", "b", "c"]).equals(pd.DataFrame(rows, columns=["a", "b", "c"]))
+    True
+    """
+    if not rows:
+        return pd.DataFrame(rows, columns=columns)
+    import pyarrow as pa
+
+    index = pd.RangeIndex(len(rows))
+    data = {}
+    for col in columns:
+        values = [r[col] for r in rows]
+        if all(type(v) is str for v in values):
+            arr = _TEXT.__from_arrow__(pa.chunked_array([pa.array(values, type=pa.large_string())]))
+            data[col] = pd.Series(arr, index=index, copy=False)
+        else:
+            data[col] = pd.DataFrame({col: values}, index=index)[col]
+    return pd.DataFrame(data, index=index, columns=columns, copy=False)
+
+
 def _assemble(results: list[dict]) -> IngestResult:
     """Duplicates, ids and tables from per-file results (given in sorted path order).
 
@@ -391,14 +426,14 @@ def _assemble(results: list[dict]) -> IngestResult:
     sub_rows = [x for r in rows for x in r[1]]
     contact_rows = [x for r in rows for x in r[2]]
     partner_rows = [x for r in rows for x in r[3]]
-    subs = pd.DataFrame(sub_rows, columns=SUBMISSION_COLUMNS)
+    subs = _frame_of(sub_rows, SUBMISSION_COLUMNS)
     subs["year"] = subs["year"].astype("Int64")
-    log = pd.DataFrame(log_rows, columns=LOG_COLUMNS)
+    log = _frame_of(log_rows, LOG_COLUMNS)
     for col in ("bytes", "n_submissions", "chars_kept"):
         log[col] = log[col].astype("int64")
     log["seconds"] = log["seconds"].astype("float64")
-    contacts = pd.DataFrame(contact_rows, columns=CONTACT_COLUMNS)
-    partners = pd.DataFrame(partner_rows, columns=PARTNER_COLUMNS)
+    contacts = _frame_of(contact_rows, CONTACT_COLUMNS)
+    partners = _frame_of(partner_rows, PARTNER_COLUMNS)
     return IngestResult(submissions=subs, ingest_log=log, contacts=contacts, partners=partners)
 
 
@@ -453,9 +488,38 @@ def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers:
     it = iter(done)
     with gc_paused():
         results = [hits[i] if i in hits else next(it) for i in range(len(entries))]
+        tables = _assemble(results)
         if cache is not None:
+            tables.row_digests = _row_digests(results, tables.submissions, set(hits))
             cache.store(results, reused=set(hits))
-        return _assemble(results)
+        return tables
+
+
+def _row_digests(results: list[dict], subs: pd.DataFrame, reused: set[int]) -> list[str]:
+    """:func:`soa_analysis.partition.row_digests` of ``subs``, what the tag and evidence stages key their units by:
+    a row of a reused file (``reused``: indices of ``results``) takes the digest the last run kept with the
+    file's result under the row's submission id, the others are worked out. A submission's row is made from
+    its file's result and its id alone (:func:`_file_rows`), so the same file and id give the same row. Each
+    result keeps its rows' digests (``row_digests``, by id) for the next run."""
+    from ..partition import row_digests
+
+    files = subs["raw_file"].astype(str).tolist()
+    sids = subs["submission_id"].astype(str).tolist()
+    kept: dict[tuple[str, str], str] = {}
+    for i in reused:
+        name = display_name(results[i]["rel"])
+        kept.update(((name, sid), d) for sid, d in (results[i].get("row_digests") or {}).items())
+    out = [kept.get(k) for k in zip(files, sids)]
+    todo = [j for j, d in enumerate(out) if d is None]
+    if todo:
+        for j, d in zip(todo, row_digests(subs.iloc[todo] if len(todo) < len(subs) else subs)):
+            out[j] = d
+    by_file: dict[str, dict[str, str]] = {}
+    for f, sid, d in zip(files, sids, out):
+        by_file.setdefault(f, {})[sid] = d
+    for res in results:
+        res["row_digests"] = by_file.get(display_name(res["rel"]), {})
+    return out
 
 
 class FileCache:
@@ -497,14 +561,16 @@ class FileCache:
         from .files import load_digests, raw_digest
 
         known = load_digests(self.processed_dir, root)
+        base = os.path.join(root, "")  # a path a file's relative path is added to (no Path object a file)
         for i, entry in enumerate(entries):
             if not entry.regular or (entry.skip and entry.rel not in known):
                 continue
             try:
-                digest = raw_digest(Path(root) / entry.rel, known.get(entry.rel))
+                digest = raw_digest(base + entry.rel, known.get(entry.rel))
             except OSError:
                 continue
-            entries[i] = replace(entry, digest=digest)
+            # as dataclasses.replace(entry, digest=digest), without its look at the fields a file
+            entries[i] = RawEntry(entry.rel, entry.skip, entry.regular, entry.mtime, digest)
             if entry.skip:  # a hidden file: only hashed for the log, never a cached result
                 continue
             self._keys[i] = file_key(self.fp, entry.rel, digest[1])
@@ -567,4 +633,8 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
     for name, df in (("ingest_log", result.ingest_log), ("submissions", result.submissions),
                      ("partners", result.partners), ("contacts", result.contacts)):
         write_table(df, out / TABLES[name].filename, table=name)
+        if name == "submissions" and result.row_digests is not None:
+            from ..partition import keep_submission_digests
+
+            keep_submission_digests(out, result.submissions, result.row_digests)  # for the tag and evidence stages
     return result
