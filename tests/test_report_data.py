@@ -99,6 +99,34 @@ def test_the_quoted_tables_are_read_as_the_cards_keep_them(tmp_path):
     pd.testing.assert_frame_equal(data["evidence_sentences"], quoted_grade_rows(es, grades))
 
 
+def test_a_lazy_councils_tables_are_made_when_read_and_equal_the_eager_ones(tmp_path):
+    """for_council(lazy=True) makes a table only when it is first read, once, and it is the table
+    for_council gives at once; a lazy council's national priorities are those of its submissions' tags."""
+    from soa_analysis.report.data import LazyTables
+
+    p = make_synthetic_processed(tmp_path / "p", n=18, councils=["Fife", "Moray", "Angus"])
+    national = load_report_data(p)
+    for council in ["Angus", "fife", "Highland"]:
+        eager, lazy = national.for_council(council), national.for_council(council, lazy=True)
+        assert isinstance(lazy.tables, LazyTables) and lazy.tables.made() == [] and lazy.council == eager.council
+        assert list(lazy.tables) == list(eager.tables) and len(lazy.tables) == len(eager.tables)
+        assert lazy["tags"] is lazy["tags"] and lazy.tables.made() == ["tags"]
+        for name in reversed(list(eager.tables)):
+            pd.testing.assert_frame_equal(lazy[name], eager[name])
+        assert sorted(lazy.tables.made()) == sorted(eager.tables)
+
+
+def test_the_national_priorities_are_each_submissions_assigned_priorities(tmp_path):
+    p = make_synthetic_processed(tmp_path / "p", n=18, councils=["Fife", "Moray", "Angus"])
+    data = load_report_data(p)
+    tags = data["tags"]
+    on = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
+    assert len(on)  # (a submission with none gets (): the doctest of data._priorities_of)
+    want = {sid: tuple(sorted(set(g["priority"]))) for sid, g in on.groupby("submission_id")}
+    assert data.national["priorities"].tolist() == [want.get(s, ()) for s in data.national["submission_id"]]
+    assert data.national["priorities"].dtype == object
+
+
 def test_a_council_keeps_only_its_partner_pairs(tmp_path):
     p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
     data = load_report_data(p, council="Fife")

@@ -292,10 +292,43 @@ def test_a_reused_councils_rows_are_made_once_and_only_changed_councils_go_to_wo
     data = _load(processed, run_id="run-b")
     narrowed, tasks = [], []
     real_for, real_rows = ReportData.for_council, councils._council_rows
-    monkeypatch.setattr(ReportData, "for_council", lambda self, c: narrowed.append(c) or real_for(self, c))
+    monkeypatch.setattr(ReportData, "for_council",
+                        lambda self, c, **kw: narrowed.append(c) or real_for(self, c, **kw))
     monkeypatch.setattr(councils, "_council_rows", lambda d, c: tasks.append(c) or real_rows(d, c))
     write_council_pages(data, tmp_path / "again", workers=2, cache_dir=processed)
     assert tasks == ["Fife"] and sorted(narrowed) == sorted(COUNCILS)
     monkeypatch.undo()
+    write_council_pages(data, tmp_path / "full", workers=1)
+    assert _pages(tmp_path / "again") == _pages(tmp_path / "full")
+
+
+def test_a_reused_councils_page_narrows_only_the_tables_its_run_wide_sections_read(processed, tmp_path,
+                                                                                   monkeypatch):
+    """A council whose local parts are kept narrows a table to its rows only when one of its run-wide
+    sections reads it (:class:`~soa_analysis.report.data.LazyTables`): never the tables only its local
+    sections read (the quoted evidence, partners, added value...); its page is still a full run's."""
+    from soa_analysis.report.data import LazyTables, ReportData
+
+    write_council_pages(_load(processed), tmp_path / "first", workers=1, cache_dir=processed)
+    _drop_submission(processed, "Fife")
+    data = _load(processed, run_id="run-b")
+    made = {}
+    real_for = ReportData.for_council
+
+    def spy(self, council, **kw):
+        mine = real_for(self, council, **kw)
+        made[council] = mine.tables
+        return mine
+
+    monkeypatch.setattr(ReportData, "for_council", spy)
+    write_council_pages(data, tmp_path / "again", workers=1, cache_dir=processed)
+    monkeypatch.undo()
+    assert read_reuse(processed, "report")["reused"] == ["Angus", "Moray"]
+    for council in ("Angus", "Moray"):
+        assert isinstance(made[council], LazyTables)
+        read = set(made[council].made())
+        assert read and read < set(data.tables)
+        assert not read & {"tag_evidence", "evidence_sentences", "partners", "partner_pairs", "added_value",
+                           "alignment", "exemplars", "followups"}
     write_council_pages(data, tmp_path / "full", workers=1)
     assert _pages(tmp_path / "again") == _pages(tmp_path / "full")

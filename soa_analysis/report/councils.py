@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..io import write_text
-from ..procs import cores, pool_context
+from ..procs import cores, gc_paused, pool_context
 from .banner import fictional_banner
 from .cards import council_page_name
 from .contents import SECTIONS, page_parts
@@ -94,7 +94,11 @@ def _write_one(council: str, rows: dict, out_dir: str, local: LocalParts | None)
     ``local``: its local parts from the last run, or ``None`` to render them now. Returns the files
     and the parts rendered now (``None`` when reused)."""
     tables = {name: rows.get(name, df) for name, df in _RUN.tables.items()}
-    data = dataclasses.replace(_RUN, council=council, tables=tables, derived={})
+    return _write_data(dataclasses.replace(_RUN, council=council, tables=tables, derived={}), out_dir, local)
+
+
+def _write_data(data: ReportData, out_dir: str, local: LocalParts | None) -> tuple[list[str], LocalParts | None]:
+    """:func:`_write_one` for one council's data (:meth:`.data.ReportData.for_council`) at hand."""
     made = None if local is not None else local_parts(local_view(data))
     files = council_page_files(data, local or made)
     return [str(write_text(Path(out_dir) / name, html)) for name, html in files.items()], made
@@ -160,23 +164,22 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     # the keys first (:func:`.reuse.council_keys`: every council's at once, without narrowing the data to
     # each); a council whose local parts are cached is written here (only its run-wide sections are rendered:
     # cheap); the others are rendered after, in workers when there are enough of them to pay for the workers
-    keys = council_keys(data, councils, cache.fingerprint) if cache else dict.fromkeys(councils, "")
-    old = cache.load(keys.values()) if cache else {}
-    done: dict[str, tuple] = {}
-    _keep(run)
-    try:
-        for council in councils:
-            if keys[council] in old:
-                done[council] = _write_one(council, _own_rows(data.for_council(council)), str(out), old[keys[council]])
-    finally:
-        _keep(None)
+    # a kept council's page reads a few of its tables (its run-wide sections): each is narrowed to the
+    # council only when read (lazy). The collector is paused meanwhile (:func:`soa_analysis.procs.gc_paused`):
+    # its full collections walked the report's loaded objects again and again
+    with gc_paused():
+        keys = council_keys(data, councils, cache.fingerprint) if cache else dict.fromkeys(councils, "")
+        old = cache.load(keys.values()) if cache else {}
+        done: dict[str, tuple] = {council: _write_data(data.for_council(council, lazy=True), str(out), old[keys[council]])
+                                  for council in councils if keys[council] in old}
     todo = [c for c in councils if c not in done]
     tasks = ((council, _council_rows(data, council), str(out), None) for council in todo)
     n = min(workers or cores(), len(todo))
     if n <= 1:
         _keep(run)
         try:
-            done.update(zip(todo, (_write_one(*task) for task in tasks)))
+            with gc_paused():
+                done.update(zip(todo, (_write_one(*task) for task in tasks)))
         finally:
             _keep(None)
     else:

@@ -17,8 +17,10 @@ only reader.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,11 +30,12 @@ import pandas as pd
 
 from ..errors import ConfigError, InputError
 from ..io import read_table
+from ..procs import gc_paused
 from ..schema import TABLES
 from .quotes import PRIORITY_TAXONOMY, QUOTED_READS, quoted_grade_rows, quoted_tag_rows
 from .tiles import council_tiles
 
-__all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "load_report_data", "notebooks_dir",
+__all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "LazyTables", "load_report_data", "notebooks_dir",
            "resolve_path", "councils_in"]
 
 # Tables the report reads. "contacts" is deliberately absent: it is restricted.
@@ -212,13 +215,17 @@ class ReportData:
             split = self.derived[_BY_COUNCIL] = _split_by_council(self.tables)
         return split
 
-    def for_council(self, council: str) -> ReportData:
+    def for_council(self, council: str, *, lazy: bool = False) -> ReportData:
         """These data narrowed to one council's submissions (the tile map still shows Scotland).
 
         Parameters
         ----------
         council : str
             Council name (any case) or GSS code.
+        lazy : bool
+            Narrow each table only when it is first read (:class:`LazyTables`): the same tables, for a
+            page that reads a few of them (a council page whose other sections are kept from the last
+            run: :mod:`.councils`).
 
         Raises
         ------
@@ -228,15 +235,50 @@ class ReportData:
         subs = self.tables["submissions"]
         canonical = _canonical_council(council, self.councils())
         split = self.council_rows()
-        keep = None
-        tables = {}
-        for name, df in self.tables.items():
+        keep: list[set] = []  # the council's submission ids, found when a table needs them
+
+        def narrow(name: str, df: pd.DataFrame) -> pd.DataFrame:
             if name in split:
-                tables[name] = split[name](canonical)
-            else:
-                keep = set(subs.loc[subs["council"] == canonical, "submission_id"]) if keep is None else keep
-                tables[name] = _only(name, df, keep)
+                return split[name](canonical)
+            if not keep:
+                keep.append(set(subs.loc[subs["council"] == canonical, "submission_id"]))
+            return _only(name, df, keep[0])
+
+        makers = {name: functools.partial(narrow, name, df) for name, df in self.tables.items()}
+        tables = LazyTables(makers) if lazy else {name: make() for name, make in makers.items()}
         return dataclasses.replace(self, council=canonical, tables=tables, derived={})
+
+
+class LazyTables(Mapping):
+    """Table name -> table, each made by its function when first read (then kept): a
+    :attr:`ReportData.tables` whose tables a page may never read.
+
+    Example
+    -------
+    >>> made = []
+    >>> t = LazyTables({"a": lambda: made.append("a") or 1, "b": lambda: made.append("b") or 2})
+    >>> list(t), t["b"], t["b"], made
+    (['a', 'b'], 2, 2, ['b'])
+    """
+
+    def __init__(self, makers: dict):
+        self._makers = dict(makers)
+        self._made: dict = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]
+
+    def __iter__(self):
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def made(self) -> list[str]:
+        """The names of the tables made so far, in the order they were first read."""
+        return list(self._made)
 
 
 def councils_in(submissions: pd.DataFrame) -> list[str]:
@@ -245,6 +287,7 @@ def councils_in(submissions: pd.DataFrame) -> list[str]:
     return sorted({str(c) for c in pd.unique(submissions["council"].dropna()) if str(c).strip()})
 
 
+@gc_paused()  # hundreds of thousands of small objects are made; the collector's full passes over them cost more
 def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id: str = "",
                      outcome_data: str = "", *, council_pages: bool = False, carry: bool = False,
                      full: bool = False) -> ReportData:
@@ -313,8 +356,7 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
                              else False)
     tags = tables["tags"]
     on = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)] if len(tags) else tags
-    listed = on.groupby("submission_id")["priority"].agg(lambda s: tuple(sorted(set(s)))) if len(on) else {}
-    national["priorities"] = national["submission_id"].map(lambda i: listed.get(i, ()))
+    national["priorities"] = _priorities_of(national["submission_id"], on)
 
     meta = {}
     for fname in META_FILES:
@@ -343,6 +385,23 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
 
         data.derived["carry"] = open_carry(pdir, full=full)
     return data
+
+
+def _priorities_of(ids: pd.Series, assigned: pd.DataFrame) -> pd.Series:
+    """Each submission's assigned priorities, sorted, as a tuple (``()`` for none), by ``ids``: one pass over
+    the rows of ``assigned`` (tags rows with ``submission_id`` and ``priority``), not a group each.
+
+    Example
+    -------
+    >>> on = pd.DataFrame({"submission_id": ["a", "b", "a", "a"], "priority": ["q", "p", "p", "q"]})
+    >>> _priorities_of(pd.Series(["a", "c", "b"]), on).tolist()
+    [('p', 'q'), (), ('p',)]
+    """
+    listed: dict = {}
+    for sid, priority in zip(assigned["submission_id"].tolist(), assigned["priority"].tolist()):
+        listed.setdefault(sid, set()).add(priority)
+    done = {sid: tuple(sorted(ps)) for sid, ps in listed.items() if not pd.isna(sid)}  # groupby drops no id
+    return pd.Series([done.get(i, ()) for i in ids.tolist()], index=ids.index, dtype=object)
 
 
 def notebooks_dir() -> Path:

@@ -295,7 +295,11 @@ def case_studies(data: ReportData) -> pd.DataFrame:
     """Every submission: council, title, date, grade and priorities (the index behind the cards)."""
     subs = data["submissions"]
     pri = _assigned_priorities(data)
-    listed = pri.groupby("submission_id")["priority"].agg(lambda s: "; ".join(sorted(s)))
+    by_id: dict = {}  # one pass over the rows, not a group each
+    for sid, priority in zip(pri["submission_id"].tolist(), pri["priority"].tolist()):
+        if not pd.isna(sid):
+            by_id.setdefault(sid, []).append(priority)
+    listed = {sid: "; ".join(sorted(ps)) for sid, ps in by_id.items()}
     out = pd.DataFrame({
         "submission_id": subs["submission_id"],
         "council": subs["council"],
