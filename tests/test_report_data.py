@@ -121,7 +121,7 @@ def test_the_national_priorities_are_each_submissions_assigned_priorities(tmp_pa
     data = load_report_data(p)
     tags = data["tags"]
     on = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
-    assert len(on)  # (a submission with none gets (): the doctest of data._priorities_of)
+    assert len(on)  # (a submission with none gets (): the doctest of data.priorities_of)
     want = {sid: tuple(sorted(set(g["priority"]))) for sid, g in on.groupby("submission_id")}
     assert data.national["priorities"].tolist() == [want.get(s, ()) for s in data.national["submission_id"]]
     assert data.national["priorities"].dtype == object

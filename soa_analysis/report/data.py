@@ -36,7 +36,7 @@ from .quotes import PRIORITY_TAXONOMY, QUOTED_READS, quoted_grade_rows, quoted_t
 from .tiles import council_tiles
 
 __all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "LazyTables", "load_report_data", "notebooks_dir",
-           "resolve_path", "councils_in"]
+           "resolve_path", "councils_in", "priorities_of"]
 
 # Tables the report reads. "contacts" is deliberately absent: it is restricted.
 REPORT_TABLES = (
@@ -356,7 +356,7 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
                              else False)
     tags = tables["tags"]
     on = tags[(tags["taxonomy"] == PRIORITY_TAXONOMY) & tags["assigned"].astype(bool)] if len(tags) else tags
-    national["priorities"] = _priorities_of(national["submission_id"], on)
+    national["priorities"] = priorities_of(national["submission_id"], on)
 
     meta = {}
     for fname in META_FILES:
@@ -387,14 +387,14 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     return data
 
 
-def _priorities_of(ids: pd.Series, assigned: pd.DataFrame) -> pd.Series:
+def priorities_of(ids: pd.Series, assigned: pd.DataFrame) -> pd.Series:
     """Each submission's assigned priorities, sorted, as a tuple (``()`` for none), by ``ids``: one pass over
     the rows of ``assigned`` (tags rows with ``submission_id`` and ``priority``), not a group each.
 
     Example
     -------
     >>> on = pd.DataFrame({"submission_id": ["a", "b", "a", "a"], "priority": ["q", "p", "p", "q"]})
-    >>> _priorities_of(pd.Series(["a", "c", "b"]), on).tolist()
+    >>> priorities_of(pd.Series(["a", "c", "b"]), on).tolist()
     [('p', 'q'), (), ('p',)]
     """
     listed: dict = {}

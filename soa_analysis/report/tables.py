@@ -13,7 +13,7 @@ import functools
 import pandas as pd
 
 from ..schema import GRADES, PRIORITY_IDS
-from .data import PRIORITY_TAXONOMY, ReportData
+from .data import PRIORITY_TAXONOMY, ReportData, priorities_of
 from .file_listing import files_not_read
 from .labels import label
 from .safe import redact
@@ -294,19 +294,14 @@ def ingest_summary(data: ReportData) -> pd.DataFrame:
 def case_studies(data: ReportData) -> pd.DataFrame:
     """Every submission: council, title, date, grade and priorities (the index behind the cards)."""
     subs = data["submissions"]
-    pri = _assigned_priorities(data)
-    by_id: dict = {}  # one pass over the rows, not a group each
-    for sid, priority in zip(pri["submission_id"].tolist(), pri["priority"].tolist()):
-        if not pd.isna(sid):
-            by_id.setdefault(sid, []).append(priority)
-    listed = {sid: "; ".join(sorted(ps)) for sid, ps in by_id.items()}
+    listed = priorities_of(subs["submission_id"], _assigned_priorities(data)).map("; ".join)
     out = pd.DataFrame({
         "submission_id": subs["submission_id"],
         "council": subs["council"],
         "title": subs["title"].fillna("").map(redact),
         "date": subs["date"].fillna("").astype(str),
         "grade": subs["submission_id"].map(_grades(data)).astype(object).fillna(""),
-        "priorities": subs["submission_id"].map(listed).astype(object).fillna(""),
+        "priorities": listed,
     })
     return out.sort_values(["council", "title", "submission_id"]).reset_index(drop=True)
 

@@ -27,6 +27,7 @@ A test keeps these results equal to the per-sentence reference on hand-made docu
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import re
 import weakref
@@ -43,6 +44,7 @@ from .lexicon import LIST_DAMPING, LexiconTagger
 from .text import (
     _ALL_CUES,
     _STEM_CACHE,
+    CITATION_HINTS,
     FEATURE_STOP_WORDS,
     WORD_RE,
     AnalysedSentence,
@@ -207,7 +209,7 @@ def _citing(sentences: list[str], arrow=None) -> list[int]:
     """Indices of the ``sentences`` (``arrow``: the same as Arrow text, if at hand) that :func:`text.cites_outcome`."""
     try:
         arr = pa.array(sentences, type=pa.large_string()) if arrow is None else arrow
-        maybe = pc.or_(pc.match_substring(arr, "utcome"), pc.match_substring(arr, "UTCOME"))
+        maybe = functools.reduce(pc.or_, (pc.match_substring(arr, h) for h in CITATION_HINTS))
         candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist()
     except (UnicodeError, pa.ArrowException):  # text Arrow cannot hold: every sentence asked
         candidates = range(len(sentences))

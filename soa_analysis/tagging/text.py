@@ -21,6 +21,7 @@ from .tokens import WORD_RE, normalise, token_spans, word_spans, words
 __all__ = [
     "WORD_RE",
     "CITATION_RE",
+    "CITATION_HINTS",
     "cites_outcome",
     "AnalysedSentence",
     "analyse",
@@ -38,6 +39,8 @@ __all__ = [
 
 _CLAUSE_GAP = re.compile(r"[,;:()\[\]\u2013\u2014]|\s-\s")
 CITATION_RE = re.compile(r"\bnational\s+outcomes?\b", re.IGNORECASE)
+# What a sentence must hold before CITATION_RE is asked (cites_outcome; the corpus asks Arrow for them).
+CITATION_HINTS = ("utcome", "UTCOME")
 
 NEGATION_CUES = frozenset({
     "no", "not", "never", "without", "excluding", "except", "nor", "neither", "none", "nothing",
@@ -71,7 +74,7 @@ def cites_outcome(sentence: str) -> bool:
     (True, False)
     """
     # the substring test first: the regular expression runs on few sentences
-    return ("utcome" in sentence or "UTCOME" in sentence) and CITATION_RE.search(sentence) is not None
+    return any(h in sentence for h in CITATION_HINTS) and CITATION_RE.search(sentence) is not None
 
 
 def stems(tokens: list[str]) -> list[str]:
