@@ -348,3 +348,18 @@ def test_mentions_in_ascii_text_are_the_case_insensitive_patterns_matches():
         got = [(m["indicator"], m["phrase"], m["start"], m["end"]) for m in mentions.find_indicator_mentions(text, cw)]
         assert got == want
     assert len(mentions.find_indicator_mentions(texts[0], cw)) == 2
+
+
+def test_rows_by_id_is_to_dict_by_index():
+    from soa_analysis.outcomes.views import _rows_by_id
+
+    info = pd.DataFrame({"council": pd.Series(["Fife", None], dtype="str"), "title": ["t", "u"],
+                         "grade": pd.Series(["strong", None], dtype=object, index=["a", "b"])}, index=pd.Index(["a", "b"], name="submission_id"))
+    got, want = _rows_by_id(info), info.to_dict("index")
+    assert list(got) == list(want) and all(list(got[k]) == list(want[k]) for k in got)
+    for sid in want:
+        for column, value in want[sid].items():
+            assert type(got[sid][column]) is type(value) and (got[sid][column] == value or pd.isna(value))
+    assert got["b"]["grade"] is None and pd.isna(got["b"]["council"])
+    with pytest.raises(ValueError):
+        _rows_by_id(pd.concat([info, info]))

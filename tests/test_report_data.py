@@ -158,3 +158,28 @@ def test_report_kernel_stays_light():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_each_tables_rows_go_to_the_council_a_dict_of_the_submissions_gives():
+    """_split_by_council matches a table's ids to councils in one vectorised lookup: the same rows per
+    council as looking each id up in a dict of the submissions (the last row of a repeated id wins), rows
+    whose id is not a submission's going to no council, a pair's submissions narrowed the same way."""
+    from soa_analysis.report.data import _InCouncilOrder, _only, _split_by_council
+
+    subs = pd.DataFrame({"submission_id": ["a", "b", "c", "b"], "council": ["Fife", "Moray", "Fife", "Angus"]})
+    tags = pd.DataFrame({"submission_id": pd.Series(["c", "zz", "b", "a", "b", "c"], dtype="string"),
+                         "priority": list("pqrstu")})
+    pairs = pd.DataFrame({"partner_type_a": ["x", "y"], "submission_ids": [["a", "zz", "c"], ["b"]]})
+    split = _split_by_council({"submissions": subs, "tags": tags, "partner_pairs": pairs})
+    council_of = dict(zip(subs["submission_id"], subs["council"]))
+    by_dict = _InCouncilOrder(tags, [council_of.get(i) for i in tags["submission_id"].tolist()])
+    for council in ["Fife", "Moray", "Angus", "Highland"]:
+        assert split["tags"].positions(council).tolist() == by_dict.positions(council).tolist()
+        pd.testing.assert_frame_equal(split["tags"](council), tags.iloc[by_dict.positions(council)].reset_index(drop=True))
+        keep = {i for i, c in council_of.items() if c == council}
+        pd.testing.assert_frame_equal(split["partner_pairs"](council), _only("partner_pairs", pairs, keep))
+    assert split["tags"].positions("Fife").tolist() == [0, 3, 5]
+    assert split["tags"].positions("Angus").tolist() == [2, 4]  # b's last row says Angus
+    assert split["tags"].positions("Moray").tolist() == []
+    empty = _split_by_council({"submissions": subs.iloc[:0], "tags": tags})
+    assert empty["tags"].positions("Fife").tolist() == []

@@ -332,3 +332,28 @@ def test_a_reused_councils_page_narrows_only_the_tables_its_run_wide_sections_re
                            "alignment", "exemplars", "followups"}
     write_council_pages(data, tmp_path / "full", workers=1)
     assert _pages(tmp_path / "again") == _pages(tmp_path / "full")
+
+
+def _objects(*items):
+    out = np.empty(len(items), dtype=object)
+    out[:] = list(items)
+    return out
+
+
+@pytest.mark.parametrize("cells, form", [
+    (["a", None, "b"], "text"),
+    ([None, None], "text"),
+    (["a", 1], None),
+    (["a", float("nan")], None),
+    ([np.array([1, 2]), None, np.array([3])], "array[<i8]"),
+    ([np.array([1, 2]), np.array([1.5])], None),
+    ([np.array([[1, 2]]), np.array([[3, 4]])], None),
+    ([np.array(["x", "y"], dtype=object), None, np.array(["z"], dtype=object)], "array[object]>text"),
+    ([_objects(np.array([1, 2]), np.array([3])), _objects(np.array([5, 6]))], "array[object]>array[<i8]"),
+    ([_objects(np.array([1, 2]), np.array([3.5]))], None),
+    ([np.array(["x", 1], dtype=object)], None),
+])
+def test_a_columns_form_is_found_from_every_cell(cells, form):
+    from soa_analysis.report.reuse import _form
+
+    assert _form(_objects(*cells)) == form

@@ -123,8 +123,8 @@ def indicator_mentions(submissions: pd.DataFrame, crosswalk: Crosswalk | None = 
     """
     cw = crosswalk or load_crosswalk()
     rows = []
-    for sid, council, text in zip(submissions["submission_id"], submissions["council"].fillna(""),
-                                  submissions["text"].fillna("")):
+    for sid, council, text in zip(submissions["submission_id"].tolist(), submissions["council"].fillna("").tolist(),
+                                  submissions["text"].fillna("").tolist()):
         text = str(text)
 
         def find(text=text) -> list[tuple[str, str, str]]:

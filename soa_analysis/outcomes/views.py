@@ -85,15 +85,26 @@ def case_study_links(submissions: pd.DataFrame, tags: pd.DataFrame, evidence: pd
         for iid in ids:
             bases.setdefault((sid, iid), []).append(f"priority: {p}")
     if mentions is not None and len(mentions):
-        for sid, iid in zip(mentions["submission_id"], mentions["indicator"]):
-            if sid in info.index:
+        known = set(info.index.tolist())
+        for sid, iid in zip(mentions["submission_id"].tolist(), mentions["indicator"].tolist()):
+            if sid in known:
                 bases.setdefault((sid, iid), []).append("cited by name")
-    about = info.to_dict("index")  # one lookup a link (``DataFrame.at`` per cell was most of the time)
+    about = _rows_by_id(info)  # one lookup a link (``DataFrame.at`` per cell was most of the time)
     rows = [{"council": about[sid]["council"], "indicator": iid, "submission_id": sid,
              "title": about[sid]["title"], "grade": about[sid]["grade"], "basis": "; ".join(sorted(set(b)))}
             for (sid, iid), b in bases.items()]
     out = pd.DataFrame(rows, columns=list(LINK_COLUMNS))
     return out.sort_values(["council", "indicator", "submission_id"]).reset_index(drop=True)
+
+
+def _rows_by_id(info: pd.DataFrame) -> dict:
+    """``info.to_dict("index")`` (id -> column -> value) from each column's ``tolist`` (iterating an Arrow-backed
+    column a value at a time cost about ten times as much); the same dict."""
+    if not info.index.is_unique:
+        return info.to_dict("index")  # raises, as it does
+    names = info.columns.tolist()
+    return {sid: dict(zip(names, values))
+            for sid, values in zip(info.index.tolist(), zip(*(info[c].tolist() for c in names)))}
 
 
 def _summary_movement(improving: int, worsening: int, n: int) -> str:
@@ -132,17 +143,17 @@ def priority_view(reading: pd.DataFrame, submissions: pd.DataFrame, tags: pd.Dat
         the council's case studies that cite one of the priority's indicators by name.
     """
     subs = submissions[submissions["council"].fillna("") != ""][["submission_id", "council"]]
-    grades = dict(zip(subs["submission_id"], submission_grades(subs, evidence)))
+    grades = dict(zip(subs["submission_id"].tolist(), submission_grades(subs, evidence).tolist()))
     pri = priority_tags(tags).merge(subs, on="submission_id")
     tagged: dict[tuple[str, str], list[str]] = {}
-    for sid, p, c in zip(pri["submission_id"], pri["priority"], pri["council"]):
+    for sid, p, c in zip(pri["submission_id"].tolist(), pri["priority"].tolist(), pri["council"].tolist()):
         tagged.setdefault((c, p), []).append(sid)
-    read = {(c, i): (m, v) for c, i, m, v in zip(reading["council"], reading["indicator"], reading["movement"],
-                                                 reading["vs_scotland"])} if len(reading) else {}
+    read = {(c, i): (m, v) for c, i, m, v in zip(reading["council"].tolist(), reading["indicator"].tolist(),
+                                                 reading["movement"].tolist(), reading["vs_scotland"].tolist())} if len(reading) else {}
     cited: dict[tuple[str, str], set[str]] = {}
     if mentions is not None and len(mentions):
         m = mentions.merge(subs, on=["submission_id", "council"])
-        for sid, c, iid in zip(m["submission_id"], m["council"], m["indicator"]):
+        for sid, c, iid in zip(m["submission_id"].tolist(), m["council"].tolist(), m["indicator"].tolist()):
             cited.setdefault((c, iid), set()).add(sid)
     rows = []
     for c in councils:
@@ -195,9 +206,9 @@ def strong_beside_worsening(reading: pd.DataFrame, links: pd.DataFrame, crosswal
             continue
         rows.append({**{k: getattr(rr, k) for k in ("council", "indicator", "label", "priorities", *_READ)},
                      "strong_case_studies": int(s["submission_id"].nunique()),
-                     "titles": "; ".join(dict.fromkeys(s["title"].astype(str))),
-                     "submission_ids": ";".join(dict.fromkeys(s["submission_id"])),
-                     "basis": "; ".join(sorted({b for x in s["basis"] for b in x.split("; ")}))})
+                     "titles": "; ".join(dict.fromkeys(s["title"].astype(str).tolist())),
+                     "submission_ids": ";".join(dict.fromkeys(s["submission_id"].tolist())),
+                     "basis": "; ".join(sorted({b for x in s["basis"].tolist() for b in x.split("; ")}))})
     return _order(pd.DataFrame(rows, columns=list(STRONG_WORSENING_COLUMNS)), crosswalk)
 
 
@@ -214,9 +225,9 @@ def worsened_unaddressed(reading: pd.DataFrame, links: pd.DataFrame, submissions
         Columns :data:`UNADDRESSED_COLUMNS`, largest worsening first within each council.
     """
     counts = submissions[submissions["council"].fillna("") != ""]["council"].value_counts()
-    addressed = set(zip(links["council"], links["indicator"]))
+    addressed = set(zip(links["council"].tolist(), links["indicator"].tolist()))
     r = _reading_cols(reading[(reading["movement"] == "worsening") & reading["council"].isin(counts.index)], crosswalk)
-    keep = pd.Series([(c, i) not in addressed for c, i in zip(r["council"], r["indicator"])], index=r.index,
+    keep = pd.Series([(c, i) not in addressed for c, i in zip(r["council"].tolist(), r["indicator"].tolist())], index=r.index,
                      dtype=bool)
     r = r[keep]
     r = r.assign(case_studies_from_council=r["council"].map(counts).astype(int))

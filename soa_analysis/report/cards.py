@@ -138,8 +138,9 @@ def _facts(data: ReportData) -> _Facts:
     grades = dict(zip(ev["submission_id"].tolist(), ev["grade"].tolist())) if len(ev) else {}
     te = quoted_tag_rows(data["tag_evidence"])
     tag_rows: dict[str, list[dict]] = {}
-    for values in zip(*(te[c].tolist() for c in te.columns)):
-        row = dict(zip(te.columns, values))
+    names = te.columns.tolist()  # once: iterating the columns' Index (Arrow-backed text) cost 10 us a row
+    for values in zip(*(te[c].tolist() for c in names)):
+        row = dict(zip(names, values))
         tag_rows.setdefault(row["submission_id"], []).append(row)
     es = quoted_grade_rows(data["evidence_sentences"], grades)
     grade_rows: dict[str, list[str]] = {}

@@ -93,31 +93,55 @@ def _split_by_council(tables: dict) -> dict:
     per council: where each council's rows are in a table keyed by ``submission_id``
     (:class:`_InCouncilOrder`), and each ``partner_pairs`` row's submissions grouped by council."""
     subs = tables["submissions"]
-    council_of = dict(zip(subs["submission_id"].tolist(), subs["council"].tolist()))
+    council_of = _CouncilOf(dict(zip(subs["submission_id"].tolist(), subs["council"].tolist())))
     out = {}
     for name, df in tables.items():
         if name in RUN_TABLES:
             continue
         if "submission_id" in df.columns:
-            out[name] = _InCouncilOrder(df, [council_of.get(i) for i in df["submission_id"].tolist()])
+            out[name] = _InCouncilOrder(df, *council_of.codes(df["submission_id"].to_numpy(dtype=object)))
         elif "submission_ids" in df.columns:
             out[name] = _pairs_by_council(df, council_of)
     return out
 
 
-class _InCouncilOrder:
-    """``council -> rows`` of a table whose row ``i`` belongs to ``councils[i]`` (``None``: to none): the
-    positions of each council's rows (in table order) are found once for every council, by one stable
-    sort of the rows' councils; the table itself is not copied (a council's rows are taken when asked).
-    ``positions(council)``: where its rows are in the table."""
+class _CouncilOf:
+    """Submission id -> council (``mapping``: the last row of an id, as a dict of the rows keeps it), for whole
+    arrays of ids at once: :meth:`codes` matches them by one hash lookup in C (``Index.get_indexer`` against
+    the submissions' ids, each once) instead of a dict lookup a row."""
 
-    def __init__(self, df: pd.DataFrame, councils: list):
-        codes, names = pd.factorize(pd.Series(councils, dtype=object))
+    def __init__(self, mapping: dict):
+        keys = list(mapping)
+        self.index = pd.Index(keys, dtype=object)
+        self.of, names = pd.factorize(pd.Series([mapping[k] for k in keys], dtype=object))
+        self.names = names.tolist()
+
+    def codes(self, ids: np.ndarray) -> tuple[np.ndarray, list]:
+        """``(codes, names)``: the council of each of ``ids``, as ``pd.factorize`` of
+        ``[mapping.get(i) for i in ids]`` gives it up to the numbering (``-1``: an id not in ``mapping``)."""
+        at = self.index.get_indexer(pd.Index(ids, dtype=object))
+        mine = np.where(at >= 0, self.of[at], -1) if len(self.of) else np.full(len(at), -1, dtype=np.intp)
+        return mine, self.names
+
+
+class _InCouncilOrder:
+    """``council -> rows`` of a table whose row ``i`` belongs to ``councils[i]`` (``None``: to none; or, with
+    ``names``, to ``names[councils[i]]``, ``-1``: to none): the positions of each council's rows (in table
+    order) are found once for every council, by one stable sort of the rows' councils; the table itself is
+    not copied (a council's rows are taken when asked). ``positions(council)``: where its rows are in the
+    table."""
+
+    def __init__(self, df: pd.DataFrame, councils: list | np.ndarray, names: list | None = None):
+        if names is None:
+            codes, names = pd.factorize(pd.Series(councils, dtype=object))
+            names = names.tolist()
+        else:  # ``councils`` given as codes into ``names`` (-1: to none)
+            codes = np.asarray(councils)
         self.df = df
         self.order = np.argsort(codes, kind="stable")
         done = codes[self.order]
         self.at = {c: (int(np.searchsorted(done, k, "left")), int(np.searchsorted(done, k, "right")))
-                   for k, c in enumerate(names.tolist())}
+                   for k, c in enumerate(names)}
 
     def positions(self, council: str) -> np.ndarray:
         a, b = self.at.get(council, (0, 0))
@@ -127,7 +151,7 @@ class _InCouncilOrder:
         return self.df.iloc[self.positions(council)].reset_index(drop=True)
 
 
-def _pairs_by_council(df: pd.DataFrame, council_of: dict):
+def _pairs_by_council(df: pd.DataFrame, council_of: _CouncilOf):
     """``council -> rows`` of ``partner_pairs`` as :func:`_only` keeps them: each pair's submissions of
     that council (in order), the pairs with none left out. Every pair's submissions are laid end to end
     once, with their council's code, so a council's are picked out by one comparison."""
@@ -135,9 +159,9 @@ def _pairs_by_council(df: pd.DataFrame, council_of: dict):
     lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
     ids = np.empty(int(lengths.sum()), dtype=object)
     ids[:] = [x for cell in lists for x in cell]
-    codes, names = pd.factorize(pd.Series(ids, dtype=object).map(council_of))
+    codes, names = council_of.codes(ids)
     row_of = np.repeat(np.arange(len(lists)), lengths)
-    code_of = {c: k for k, c in enumerate(names.tolist())}
+    code_of = {c: k for k, c in enumerate(names)}
 
     def rows(council: str) -> pd.DataFrame:
         at = np.flatnonzero(codes == code_of.get(council, -2))

@@ -77,7 +77,7 @@ def _meta_versions(data: ReportData) -> list[tuple[str, str]]:
 def provenance(data: ReportData) -> HTML:
     """Run id and date, submissions and their date range, software and taxonomy versions."""
     subs = data["submissions"]
-    dates = sorted(d for d in subs["date"].fillna("").astype(str) if d) if len(subs) else []
+    dates = sorted(d for d in subs["date"].fillna("").astype(str).tolist() if d) if len(subs) else []
     rows = [
         ("Run id", data.run_id or "(not given)"), ("Report generated", data.generated),
         ("Scope", data.scope), ("Submissions", f"{len(subs):,}"),

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import operator
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -201,16 +202,21 @@ def _arrow(col: pd.Series) -> tuple[str, pa.Array] | None:
         return None
 
 
+_DTYPE, _NDIM = operator.attrgetter("dtype"), operator.attrgetter("ndim")
+
+
 def _form(values: np.ndarray) -> str | None:
     """``"text"`` for cells all ``str`` (or ``None``), ``"array[<dtype>]"`` for cells all 1-d numpy arrays
     of one dtype (or ``None``), with the form of their items for arrays of objects; ``None`` otherwise."""
-    kinds = {type(v) for v in values.tolist()} - {type(None)}
+    items = values.tolist()
+    seen = set(map(type, items))  # map: a pass in C over the cells, not a Python loop
+    kinds = seen - {type(None)}
     if kinds <= {str}:
         return "text"
     if kinds != {np.ndarray}:
         return None
-    arrays = [v for v in values.tolist() if v is not None]
-    shapes = {(v.dtype, v.ndim) for v in arrays}
+    arrays = [v for v in items if v is not None] if type(None) in seen else items
+    shapes = set(zip(map(_DTYPE, arrays), map(_NDIM, arrays)))
     if len(shapes) != 1 or next(iter(shapes))[1] != 1:
         return None
     dtype = next(iter(shapes))[0]

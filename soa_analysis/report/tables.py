@@ -101,7 +101,7 @@ def coverage(data: ReportData) -> pd.DataFrame:
     pri = _assigned_priorities(data).merge(subs, on="submission_id")
     pri["grade"] = pri["submission_id"].map(_grades(data)).fillna("none")
     pri["council"] = pri["council"].replace("", unknown)
-    councils = sorted(set(subs["council"]) - {""}) + ([unknown] if (subs["council"] == "").any() else [])
+    councils = sorted(set(subs["council"].tolist()) - {""}) + ([unknown] if (subs["council"] == "").any() else [])
     cols = ["council", "priority", "submissions", *GRADES]
     if not councils:
         return pd.DataFrame(columns=cols)
