@@ -397,9 +397,9 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
 def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
     """Every submission's sentences (:func:`submission_sentences`), tokenised once as a :class:`Corpus`."""
     n = len(subs)
-    columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
+    columns = {sec: subs[sec] for sec in SECTION_COLUMNS if sec in subs.columns}  # as Series: Arrow text is read as it is
     cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
-    text = subs["text"].tolist() if "text" in subs.columns else [""] * n
+    text = subs["text"] if "text" in subs.columns else [""] * n
     if progress:
         from tqdm import tqdm
 
