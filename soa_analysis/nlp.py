@@ -195,6 +195,106 @@ def split_sentences_many(texts: list) -> list[list[str]]:
     return out
 
 
+# Python's white space (what ``str.isspace``, ``str.strip`` and a str pattern's ``\\s`` take; RE2's ``\\s`` is ASCII
+# only), for Arrow's regular expressions and trims: a test checks it against every code point.
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_RE2_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE) + "]"
+# _LINEBREAK and _BOUNDARY_MARK for RE2: the boundary's look-ahead character is captured and put back (it is
+# never an end mark, so no boundary starts inside it), and the mark is followed by _MARK where the text splits.
+_RE2_LINEBREAK = f"{_RE2_WS}*\\n{_RE2_WS}*(?:\\n{_RE2_WS}*)*"
+_RE2_BOUNDARY = ("([.!?])[\"'\\x{201d}\\x{2019})\\]]*" + _RE2_WS
+                 + "+([\"'\\x{201c}\\x{2018}(\\[]?[A-Z0-9\\x{2022}\\-])")
+_MARK = "\ue000"  # a private-use character: a text holding it is split in Python
+
+
+def split_sentences_flat(texts) -> tuple[list[str], np.ndarray]:
+    """The sentences of every one of ``texts`` (:func:`split_sentences` of each), flat, and how many each gave.
+
+    ``texts`` is a list of strings or Arrow text (without nulls). Arrow splits every text at once: lines
+    at line breaks, a line's leading bullet removed (by :data:`_BULLET` in Python, for the lines that do
+    not start with a capital letter), pieces at every sentence boundary; a text with a piece that may end
+    in an abbreviation or an initial (checked by Arrow, as in :func:`split_sentences_many`) is split by
+    :func:`split_sentences`. Text Arrow cannot hold, or holding :data:`_MARK`, is split by
+    :func:`split_sentences` text by text. A test checks this against :func:`split_sentences` on generated text.
+
+    Example
+    -------
+    >>> split_sentences_flat(["Falls fell. Dr. Brown agreed.", "- An item\\nAnother. Done."])
+    (['Falls fell.', 'Dr. Brown agreed.', 'An item', 'Another.', 'Done.'], array([2, 3]))
+    """
+    try:
+        return _split_flat_arrow(texts)
+    except (UnicodeError, pa.ArrowException, _NotForArrow):
+        got = [split_sentences(t) for t in (texts.to_pylist() if isinstance(texts, (pa.Array, pa.ChunkedArray))
+                                            else texts)]
+        return [s for g in got for s in g], np.array([len(g) for g in got], dtype=np.int64)
+
+
+class _NotForArrow(Exception):
+    pass
+
+
+def _split_flat_arrow(texts) -> tuple[list[str], np.ndarray]:
+    arr = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts, type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n = len(arr)
+    if not n:
+        return [], np.zeros(0, np.int64)
+    if arr.null_count or pc.any(pc.match_substring(arr, _MARK)).as_py():
+        raise _NotForArrow
+    multi = pc.match_substring(arr, "\n")
+    if pc.any(multi).as_py():  # lines of the texts with line breaks; a text without is one line
+        lines = pc.split_pattern_regex(arr, _RE2_LINEBREAK)
+        offsets = lines.offsets.to_numpy().astype(np.int64)
+        line_text = np.repeat(np.arange(n), np.diff(offsets))
+        raw = lines.flatten()
+    else:
+        line_text, raw = np.arange(n), arr
+    line = pc.utf8_trim(raw, _WHITESPACE)
+    # a line that does not start with a capital letter may start with a bullet (removed from the line before
+    # it is stripped, as split_sentences does)
+    odd = pc.and_(pc.greater(pc.binary_length(line), 0), pc.invert(pc.match_substring_regex(line, "^[A-Z]")))
+    odd_at = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+    if len(odd_at):
+        fixed = [_BULLET.sub("", s).strip() for s in raw.take(pa.array(odd_at)).to_pylist()]
+        line = pc.replace_with_mask(line, odd, pa.array(fixed, type=line.type))
+    keep = np.flatnonzero(pc.binary_length(line).to_numpy(zero_copy_only=False) > 0)
+    line, line_text = line.take(pa.array(keep)), line_text[keep]
+    pieces = pc.split_pattern(pc.replace_substring_regex(line, _RE2_BOUNDARY, "\\1" + _MARK + "\\2"), _MARK)
+    offsets = pieces.offsets.to_numpy().astype(np.int64)
+    offsets -= offsets[0]
+    pieces = pieces.flatten()
+    piece_text = np.repeat(line_text, np.diff(offsets))
+    # pieces but a line's last may end in an abbreviation or an initial: their texts are split again
+    not_last = np.ones(len(pieces), dtype=bool)
+    not_last[offsets[1:] - 1] = False
+    redo = np.zeros(0, np.int64)
+    cand = np.flatnonzero(not_last)
+    if len(cand):
+        flags = pc.match_substring_regex(pieces.take(pa.array(cand)), _MAY_END_IN_ABBREVIATION)
+        redo = np.unique(piece_text[cand[flags.to_numpy(zero_copy_only=False)]])
+    nonempty = pc.greater(pc.binary_length(pieces), 0)
+    sentences = pieces.filter(nonempty).to_pylist()
+    piece_text = piece_text[nonempty.to_numpy(zero_copy_only=False)]
+    counts = np.bincount(piece_text, minlength=n).astype(np.int64)
+    if not len(redo):
+        return sentences, counts
+    again = [split_sentences(t) for t in arr.take(pa.array(redo)).to_pylist()]
+    starts = np.searchsorted(piece_text, redo, "left").tolist()
+    ends = np.searchsorted(piece_text, redo, "right").tolist()
+    out: list[str] = []
+    prev = 0
+    for a, b, got in zip(starts, ends, again):
+        out += sentences[prev:a]
+        out += got
+        prev = b
+    out += sentences[prev:]
+    counts[redo] = [len(g) for g in again]
+    return out, counts
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word and number tokens of ``text``, hyphenated words and sums of money kept whole.
 

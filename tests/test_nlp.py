@@ -1,3 +1,4 @@
+import pyarrow as pa
 import pytest
 
 from soa_analysis.nlp import content_stems, split_sentences, stem, tokenize
@@ -90,3 +91,36 @@ def test_split_sentences_many_rechecks_a_text_with_an_abbreviation_or_initial():
     texts = ["Partners e.g. NHS agreed. Falls fell.", "Mr. J. Brown (fictional) came. No. 5 went.",
              "Falls fell.\n\u2022 Older people. Dr. Who agreed (fictional).", "APPROX. 12 people. Ltd. Co. Done."]
     assert _nlp.split_sentences_many(texts) == [split_sentences(t) for t in texts]
+
+
+def test_arrow_white_space_is_pythons():
+    """The white space the Arrow splitter strips and splits at is Python's (str.isspace, a str pattern's \\s)."""
+    every = (chr(c) for c in range(0x110000))
+    assert set(_nlp._WHITESPACE) == {c for c in every if c.isspace()}
+    assert all(_re.fullmatch(r"\s", c) for c in _nlp._WHITESPACE)
+
+
+# characters where Python's and RE2's rules could part: Unicode white space and digits, closing and opening
+# quotes, the private-use mark the Arrow splitter puts between pieces
+_WIDE_ALPHABET = st.sampled_from(list("abcXYZ .,;:!?()[]-\n\u2022\u2019\u201c\u201d'\"0123456789\t\r\xa0\u2003\x1c\x1e"
+                                      "\x85\u2028\uff11\u0661\u017f\u212a\ue000") +
+                                 ["e.g. ", "Dr. ", "No. ", "J. ", "approx. ", " etc. ", "- ", "(a) ", "1. ", "St. ",
+                                  "\u0661. ", "\uff12) ", " \n \n", "\u2022 ", ". \u201cA", '." B'])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_WIDE_ALPHABET, max_size=40).map("".join), max_size=8))
+def test_split_sentences_flat_equals_split_sentences_of_each(texts):
+    """Arrow's split of all texts at once gives the sentences split_sentences gives each text."""
+    want = [split_sentences(t) for t in texts]
+    for given_as in (texts, pa.array(texts, type=pa.large_string())):
+        sentences, counts = _nlp.split_sentences_flat(given_as)
+        assert sentences == [s for w in want for s in w]
+        assert counts.tolist() == [len(w) for w in want]
+
+
+def test_split_sentences_flat_splits_text_arrow_cannot_take_one_by_one():
+    texts = ["Falls fell. Crime \ud800fell.", "Dr. Who came.\ue000 Then went."]
+    sentences, counts = _nlp.split_sentences_flat(texts)
+    assert sentences == [s for t in texts for s in split_sentences(t)]
+    assert counts.tolist() == [len(split_sentences(t)) for t in texts]

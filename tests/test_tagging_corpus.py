@@ -122,3 +122,35 @@ _WORDS = st.sampled_from(["older", "people", "employment", "jobs", "not", "no", 
 def test_random_documents_match_the_per_sentence_taggers(sentences):
     docs = [submission_pairs({"actions": ["  ".join(sentences)]}, [[]], [""], 0), [("text", s) for s in sentences]]
     _check(docs)
+
+
+_PART = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["", "  ", "\xa0\n", "Title text", "Crime fell. Jobs rose.",
+                                                                     "- An item\nAnother. Dr. Who came.", "T Crime fell."]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_PART, _PART, _PART, _PART,
+                          st.one_of(st.none(), st.just([]), st.just(["National Outcome 6", " ", "3"]))), max_size=6))
+def test_submission_sentences_by_arrow_equal_the_reference(rows):
+    """Parts found by Arrow for a whole table give the sentences narrative_parts and split_sentences give
+    document by document (missing, blank and white-space values; documents with a title only, and text)."""
+    import pandas as pd
+
+    from soa_analysis.tagging.corpus import _submission_sentences_by_document, submission_sentences
+
+    title, need, evidence, text, cited = (list(col) for col in zip(*rows)) if rows else ([], [], [], [], [])
+    lists = {"title": title, "need": need, "evidence": evidence}
+    want = _submission_sentences_by_document(lists, cited, text)
+    series = {k: pd.Series(v, dtype="str") for k, v in lists.items()}
+    for columns, txt in ((lists, text), (series, pd.Series(text, dtype=object))):
+        got = submission_sentences(columns, cited, txt)
+        assert got[0] == want[0] and got[1] == want[1] and got[2].tolist() == want[2].tolist()
+
+
+def test_submission_sentences_with_values_arrow_cannot_take_as_text():
+    from soa_analysis.tagging.corpus import _submission_sentences_by_document, submission_sentences
+
+    columns = {"title": ["A title", 5], "need": ["Crime fell. Jobs rose.", None]}
+    cited, text = [None, ["National Outcome 6"]], ["", "Whole text. More."]
+    got, want = submission_sentences(columns, cited, text), _submission_sentences_by_document(columns, cited, text)
+    assert got[0] == want[0] and got[1] == want[1] and got[2].tolist() == want[2].tolist()

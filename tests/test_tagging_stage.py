@@ -141,3 +141,32 @@ def test_narrative_parts_reads_text_when_only_a_title_was_found():
     assert any(sec == "text" and "telecare" in s for sec, s in submission_document(row))
     structured = make_submissions(FALLS).iloc[0].to_dict()
     assert [s for s, _ in narrative_parts(structured, structured["text"])] == ["title", "need", "actions"]
+
+
+def test_model_evidence_rows_name_their_submission_sentence_and_category(tmp_path, monkeypatch):
+    """Rows of model-only tags (assigned without a phrase match) carry the text of their own submission,
+    taxonomy, category, section and sentence, as the document's analysed sentences give them."""
+    from soa_analysis.tagging import stage
+    from soa_analysis.tagging.corpus import submission_pairs
+    from soa_analysis.tagging.model import CombinedTagger
+    from soa_analysis.tagging.text import analyse
+
+    write_table(make_submissions(FALLS, JOBS, MINUTES, FALLS | {"title": "Second (fictional)"}),
+                tmp_path / "submissions.parquet", table="submissions")
+    monkeypatch.setattr(CombinedTagger, "decide", lambda self, scores, n_sentences=None: scores >= 0.02)
+    res = run_tagging(tmp_path, taxonomies=("priorities",), full=True)
+    ev = res.evidence
+    model_rows = ev[ev["method"] == "model"]
+    assert len(model_rows) and (ev["method"] == "lexicon").any()
+    subs = read_table(tmp_path, "submissions").reset_index(drop=True)
+    columns = {s: subs[s].tolist() for s in SECTION_COLUMNS}
+    ids = subs["submission_id"].tolist()
+    lexicon_cells = set(zip(ev.loc[ev["method"] == "lexicon", "submission_id"], ev.loc[ev["method"] == "lexicon", "priority"]))
+    for r in model_rows.itertuples():
+        i = ids.index(r.submission_id)
+        sents = analyse(submission_pairs(columns, subs["outcomes_cited"].tolist(), subs["text"].tolist(), i))
+        s = sents[r.sentence_index]
+        assert (r.sentence, r.section, r.taxonomy) == (s.sentence, s.section, "priorities")
+        assert (r.submission_id, r.priority) not in lexicon_cells
+        assert r.priority in load_taxonomy("priorities").ids
+    assert stage.EVIDENCE_COLUMNS == list(ev.columns)

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from ..nlp import split_sentences_many
+from ..nlp import _RE2_WS, split_sentences_flat, split_sentences_many
 from ..schema import narrative_parts
 from .lexicon import LIST_DAMPING, LexiconTagger
 from .text import (
@@ -634,16 +634,108 @@ def submission_pairs(columns: dict[str, list], cited: list, text: list, i: int) 
     return pairs
 
 
-def submission_sentences(columns: dict[str, list], cited: list, text: list) -> tuple[list[str], list[str], np.ndarray]:
+def submission_sentences(columns: dict, cited: list, text) -> tuple[list[str], list[str], np.ndarray]:
     """Every document's (section, sentence) pairs (:func:`submission_pairs` of each), flat: the
     sentences, their sections and the number of sentences of each document, as
-    :meth:`Corpus.from_sentences` takes them. Every document's parts are split at once
-    (:func:`nlp.split_sentences_many`).
+    :meth:`Corpus.from_sentences` takes them.
 
-    ``columns`` maps section names, in :data:`schema.SECTION_COLUMNS` order, to their values.
+    ``columns`` maps section names, in :data:`schema.SECTION_COLUMNS` order, to their values (lists,
+    or pandas Series); ``text`` is the whole narrative of each document. Every document's parts
+    (:func:`schema.narrative_parts`) are found by Arrow for the documents with a narrative section
+    (the others, by ``narrative_parts`` itself) and split at once (:func:`nlp.split_sentences_flat`);
+    values Arrow cannot take as text go document by document (:func:`_submission_sentences_by_document`,
+    the reference: a test holds the two equal).
     """
+    try:
+        part_doc, part_sec, part_text = _part_texts(columns, text)
+    except (UnicodeError, TypeError, pa.ArrowException):
+        return _submission_sentences_by_document(columns, cited, text)
     n = len(text)
-    named = list(columns.items())
+    got, per_part = split_sentences_flat(part_text)
+    doc = np.repeat(part_doc, per_part)
+    sec = np.repeat(part_sec, per_part)
+    extra_doc: list[int] = []
+    extra: list[str] = []
+    for i, c in enumerate(cited):
+        if c is not None and not isinstance(c, str):
+            more = [str(x) for x in c if str(x).strip()]
+            extra += more
+            extra_doc += [i] * len(more)
+    if extra:  # each document's cited outcomes after its parts' sentences
+        every = np.empty(len(got) + len(extra), dtype=object)
+        every[:len(got)] = got
+        every[len(got):] = extra
+        doc = np.concatenate((doc, np.array(extra_doc, dtype=np.int64)))
+        order = np.argsort(doc, kind="stable")
+        got, doc = every[order].tolist(), doc[order]
+        sec = np.concatenate((sec, np.full(len(extra), "outcomes_cited", dtype=object)))[order]
+    return got, sec.tolist(), np.bincount(doc, minlength=n).astype(np.int64)
+
+
+# Text holding something but white space (Python's: what str.strip leaves something of), for RE2.
+_HAS_TEXT = "[^" + _RE2_WS[1:]
+
+
+def _arrow_text(values) -> pa.Array:
+    """``values`` (a list, or a pandas Series) as one Arrow ``large_string`` array (missing values null)."""
+    arr = getattr(values, "array", None)
+    if isinstance(arr, pd.arrays.ArrowStringArray):
+        got = arr.__arrow_array__()
+        got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
+    else:
+        got = pa.array(list(values), type=pa.large_string(), from_pandas=True)
+    return got if got.type == pa.large_string() else got.cast(pa.large_string())
+
+
+def _part_texts(columns: dict, text) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Every document's :func:`schema.narrative_parts` flat, in document order: each part's document, section
+    and text (Arrow). A document with a narrative section has its sections with text (any character but white
+    space) as parts, found by Arrow; the others' parts are ``narrative_parts``' own."""
+    n = len(text)
+    names = list(columns)
+    has = {}
+    for sec in names:
+        col = _arrow_text(columns[sec])
+        if len(col) != n:
+            raise TypeError("columns of different lengths")
+        has[sec] = (col, pc.fill_null(pc.match_substring_regex(col, _HAS_TEXT), False).to_numpy(zero_copy_only=False))
+    narrative = np.zeros(n, dtype=bool)
+    for sec in names:
+        if sec != "title":
+            narrative |= has[sec][1]
+    rank = {sec: r for r, sec in enumerate(names)}
+    keys, texts, secs = [], [], []
+    for sec in names:
+        at = np.flatnonzero(has[sec][1] & narrative)
+        if len(at):
+            keys.append(at * (len(names) + 1) + rank[sec])
+            texts.append(has[sec][0].take(pa.array(at)))
+            secs.append(np.full(len(at), sec, dtype=object))
+    others = np.flatnonzero(~narrative)
+    if len(others):  # no narrative section: the title and the whole text, as narrative_parts makes them
+        titles = has["title"][0].take(pa.array(others)).to_pylist() if "title" in has else [None] * len(others)
+        bodies = text.iloc[others].tolist() if isinstance(text, pd.Series) else [text[i] for i in others.tolist()]
+        k, t, s = [], [], []
+        for i, title, body in zip(others.tolist(), titles, bodies):
+            for sec, part in narrative_parts({"title": title}, body if isinstance(body, str) else str(body or "")):
+                k.append(i * (len(names) + 1) + (rank[sec] if sec in rank else len(names)))
+                t.append(part)
+                s.append(sec)
+        keys.append(np.array(k, dtype=np.int64))
+        texts.append(pa.array(t, type=pa.large_string()))
+        secs.append(np.array(s, dtype=object))
+    if not keys:
+        return np.zeros(0, np.int64), np.zeros(0, dtype=object), pa.array([], type=pa.large_string())
+    key = np.concatenate(keys)
+    order = np.argsort(key, kind="stable")
+    return key[order] // (len(names) + 1), np.concatenate(secs)[order], pa.concat_arrays(texts).take(pa.array(order))
+
+
+def _submission_sentences_by_document(columns: dict, cited: list, text) -> tuple[list[str], list[str], np.ndarray]:
+    """:func:`submission_sentences` document by document (the reference)."""
+    text, cited = list(text), list(cited)
+    n = len(text)
+    named = [(sec, vals if isinstance(vals, list) else list(vals)) for sec, vals in columns.items()]
     doc_parts = []
     for i in range(n):
         t = text[i]

@@ -377,7 +377,7 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
                                  models or {})
         evidence_text, cols, row_docs = _lexicon_evidence(scored, docs)
         cols = _with_model_evidence(scored, docs, evidence_text, cols, row_docs)
-        ev_parts.append(cols)
+        ev_parts.append((cols, scored.taxonomy.name, list(scored.taxonomy.ids)))
         clock.lap("evidence")
         tag_frames_.append(_tags_frame(scored, docs.ids, evidence_text))
         meta["taxonomies"][scored.taxonomy.name] = scored.taxonomy.provenance() | {
@@ -389,7 +389,7 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
                         "model_score": float})
     for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
         tags[c] = tags[c].astype("string")
-    evidence = _evidence_frame(ev_parts)
+    evidence = _evidence_frame(ev_parts, docs)
     meta["timings_s"] = dict(clock.laps)
     return tags, evidence, meta
 
@@ -397,9 +397,9 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
 def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
     """Every submission's sentences (:func:`submission_sentences`), tokenised once as a :class:`Corpus`."""
     n = len(subs)
-    columns = {sec: subs[sec].tolist() for sec in SECTION_COLUMNS if sec in subs.columns}
+    columns = {sec: subs[sec] for sec in SECTION_COLUMNS if sec in subs.columns}  # as Series: Arrow text is read as it is
     cited = subs["outcomes_cited"].tolist() if "outcomes_cited" in subs.columns else [None] * n
-    text = subs["text"].tolist() if "text" in subs.columns else [""] * n
+    text = subs["text"] if "text" in subs.columns else [""] * n
     if progress:
         from tqdm import tqdm
 
@@ -475,7 +475,11 @@ def _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params
 def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, dict, np.ndarray]:
     """``tags.evidence`` (the three strongest sentences of every submission x category with
     phrase matches), the tag_evidence columns of every sentence behind tags within
-    :data:`EVIDENCE_MARGIN` of their threshold, and each of those rows' document index."""
+    :data:`EVIDENCE_MARGIN` of their threshold, and each of those rows' document index.
+
+    The text columns are given by numbers (:func:`_evidence_frame` makes them text): submission_id the
+    document, taxonomy 0 (this one), priority the category, section and sentence the corpus sentence,
+    method 0 (lexicon) or 1 (model)."""
     lm = scored.scores.matches
     n, k = scored.assigned.shape
     keep = scored.scores.combined >= scored.applied() - EVIDENCE_MARGIN
@@ -493,13 +497,12 @@ def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, di
     pairs = list(map(list, zip(lm.m_a[at].tolist(), lm.m_b[at].tolist())))
     bounds = list(zip((ends - cnt).tolist(), ends.tolist()))
     sd = hd[sel]
-    cat_ids = np.array(scored.taxonomy.ids, dtype=object)
     cols = {
-        "submission_id": docs.ids[sd], "taxonomy": np.full(len(sel), scored.taxonomy.name, dtype=object),
-        "priority": cat_ids[hc[sel]], "section": docs.sections[hs[sel]], "sentence": docs.sentences[hs[sel]],
+        "submission_id": sd, "taxonomy": np.zeros(len(sel), dtype=np.int64),
+        "priority": hc[sel].astype(np.int64), "section": hs[sel].astype(np.int64), "sentence": hs[sel].astype(np.int64),
         "phrases": _objects([phr[x:y] for x, y in bounds]),
         "token_spans": _objects([pairs[x:y] for x, y in bounds]),
-        "weight": np.round(lm.hit_w[sel], 4), "method": np.full(len(sel), "lexicon", dtype=object),
+        "weight": np.round(lm.hit_w[sel], 4), "method": np.zeros(len(sel), dtype=np.int64),
         "assigned": scored.assigned[hd[sel], hc[sel]],
         "sentence_index": (hs[sel] - docs.corpus.doc_sent[sd]).astype(np.int64),
     }
@@ -516,7 +519,6 @@ def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: np.nd
         return cols
     lm = scored.scores.matches
     n, k = scored.assigned.shape
-    cat_ids = scored.taxonomy.ids
     has_hit = np.zeros((n, k), dtype=bool)
     has_hit[lm.hit_doc, lm.hit_cat] = True
     mrows: dict[str, list] = {c: [] for c in EVIDENCE_COLUMNS}
@@ -527,11 +529,13 @@ def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: np.nd
         if not rows:
             continue
         evidence_text[i * k + ci] = _evidence_text(rows)
+        first = int(docs.corpus.doc_sent[i])  # the document's sentences: corpus sentences first, first + 1, ...
         for r in rows:
-            for c, v in (("submission_id", docs.ids[i]), ("taxonomy", scored.taxonomy.name), ("priority", cat_ids[ci]),
-                         ("section", r["section"]), ("sentence", r["sentence"]), ("phrases", r["phrases"]),
+            at = first + r["sentence_index"]
+            for c, v in (("submission_id", i), ("taxonomy", 0), ("priority", ci),
+                         ("section", at), ("sentence", at), ("phrases", r["phrases"]),
                          ("token_spans", r["token_spans"]), ("weight", float(r["weight"])),
-                         ("method", "model"), ("assigned", True), ("sentence_index", r["sentence_index"])):
+                         ("method", 1), ("assigned", True), ("sentence_index", r["sentence_index"])):
                 mrows[c].append(v)
             mdoc.append(i)
     if not mdoc:
@@ -586,12 +590,33 @@ def _objects(values: list) -> np.ndarray:
     return out
 
 
-def _evidence_frame(parts: list[dict]) -> pd.DataFrame:
-    """tag_evidence as a DataFrame (text columns as pandas strings, lists as Python lists)."""
+def _evidence_frame(parts: list[tuple[dict, str, list]], docs: _Documents) -> pd.DataFrame:
+    """tag_evidence as a DataFrame (text columns as pandas strings, lists as Python lists) of each taxonomy's
+    columns, name and category ids (``parts``): the text columns, given by numbers (:func:`_lexicon_evidence`),
+    are taken by Arrow from the documents' ids, the taxonomies' names and categories, the corpus's sentences
+    and sections, and the two methods (no Python string a row)."""
     text = ("submission_id", "taxonomy", "priority", "section", "sentence", "method")
-    cols = {c: np.concatenate([p[c] for p in parts]) if parts else np.array([], dtype=object) for c in EVIDENCE_COLUMNS}
+    if not parts:
+        cols = {c: np.array([], dtype=object) for c in EVIDENCE_COLUMNS}
+    else:
+        cols = {c: np.concatenate([p[0][c] for p in parts]) for c in EVIDENCE_COLUMNS}
+        part = np.repeat(np.arange(len(parts)), [len(p[0]["submission_id"]) for p in parts])
+        first_cat = np.cumsum([0] + [len(p[2]) for p in parts])[:-1]
+        corpus = docs.corpus
+        sent = cols["sentence"]
+        arrow = getattr(corpus, "_arrow", None)
+        cols = cols | {
+            "submission_id": _text(docs.ids, cols["submission_id"]),
+            "taxonomy": _text([p[1] for p in parts], cols["taxonomy"] + part),
+            "priority": _text([c for p in parts for c in p[2]], cols["priority"] + first_cat[part]),
+            "section": _text(corpus.section_names, corpus.sent_section[cols["section"]]),
+            "sentence": _text(docs.sentences[sent]) if arrow is None else
+            _TEXT.__from_arrow__(pa.chunked_array([arrow.take(pa.array(sent))], type=pa.large_string())),
+            "method": _text(["lexicon", "model"], cols["method"]),
+        }
     index = pd.RangeIndex(len(cols["submission_id"]))
     # each column given its type (no inference over the object columns)
-    df = pd.DataFrame({c: pd.Series(_text(v) if c in text else v, index=index, dtype="string" if c in text else v.dtype,
+    df = pd.DataFrame({c: pd.Series((_text(v) if isinstance(v, np.ndarray) else v) if c in text else v, index=index,
+                                    dtype="string" if c in text else v.dtype,
                                     copy=False) for c, v in cols.items()}, index=index)
     return df.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})
