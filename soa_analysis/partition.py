@@ -951,7 +951,7 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame | None, fp: str, *
 # The last run's tables of a table stage, kept in Arrow for the next run to splice (:meth:`TablePlan.tables`):
 # ``<processed>/.cache/<stage>.tables/<table>.arrow`` (Arrow IPC files, LZ4-compressed), each with a last column
 # giving each row's unit (its position in the run's units), and ``index.json``: the stage's fingerprint, the
-# units' keys in order and each table file's identity (:func:`file_identity`). A table file that is not the one
+# units' keys in order and each table file's size and modification time (:func:`_kept_identity`). A table file that is not the one
 # the index names (replaced, rewritten, half-written by a killed run), an unreadable one or an index of another
 # layout or fingerprint means no splice: the shards are read as before.
 SOURCE_VERSION = "kept tables 1"
@@ -982,7 +982,7 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
         tables = {}
         for name, ident in index["tables"].items():
             path = folder / f"{name}.arrow"
-            if file_identity(path) != ident:
+            if _kept_identity(path) != ident:
                 return None
             with pa.OSFile(str(path)) as fh:
                 table = pa.ipc.open_file(fh).read_all()
@@ -994,6 +994,13 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
     if len(set(keys)) != len(keys):
         return None
     return _Source(keys, tables)
+
+
+def _kept_identity(path: Path) -> list[int] | None:
+    """What says a kept table file is the one the index names: its size and modification time in nanoseconds
+    (a file copied with its times, as a backup restores it, is still the same; one written since is not)."""
+    ident = file_identity(path)
+    return None if ident is None else [ident[2], ident[3]]
 
 
 def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: dict[str, pa.Table],
@@ -1012,7 +1019,7 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
             with atomic_path(folder / f"{name}.arrow", ".tmp") as tmp:
                 with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, kept.schema, options=options) as writer:
                     writer.write_table(kept)
-            idents[name] = file_identity(folder / f"{name}.arrow")
+            idents[name] = _kept_identity(folder / f"{name}.arrow")
         for old in folder.glob("*.arrow"):
             if old.stem not in tables:
                 old.unlink(missing_ok=True)
