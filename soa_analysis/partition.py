@@ -830,8 +830,7 @@ class TablePlan:
         todo = {s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)}
         if todo:
             unit_shard = np.array([shard_of(u.key) in todo for u in self.units], dtype=bool)
-            frames = {name: _frame_of_arrow(table.take(pa.array(np.flatnonzero(unit_shard[codes[name]]))),
-                                            computed[name].dtypes)
+            frames = {name: _frame_of_arrow(_rows_where(table, unit_shard[codes[name]]), computed[name].dtypes)
                       for name, table in tables.items()}
             self._save(frames, None, shards=[s for s in groups if s in todo])
         else:
@@ -949,12 +948,13 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame | None, fp: str, *
 
 
 # The last run's tables of a table stage, kept in Arrow for the next run to splice (:meth:`TablePlan.tables`):
-# ``<processed>/.cache/<stage>.tables/<table>.arrow`` (Arrow IPC files, LZ4-compressed), each with a last column
+# ``<processed>/.cache/<stage>.tables/<table>.arrow`` (Arrow IPC files, uncompressed: read memory-mapped), each with a last column
 # giving each row's unit (its position in the run's units), and ``index.json``: the stage's fingerprint, the
 # units' keys in order and each table file's size and modification time (:func:`_kept_identity`). A table file that is not the one
 # the index names (replaced, rewritten, half-written by a killed run), an unreadable one or an index of another
 # layout or fingerprint means no splice: the shards are read as before.
-SOURCE_VERSION = "kept tables 1"
+SOURCE_VERSION = "kept tables 2"
+_MAX_CHUNKS = 64  # a kept table of more pieces than this (each run's splice adds a few) is written as one
 _UNIT = "__unit__"
 
 
@@ -984,8 +984,7 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
             path = folder / f"{name}.arrow"
             if _kept_identity(path) != ident:
                 return None
-            with pa.OSFile(str(path)) as fh:
-                table = pa.ipc.open_file(fh).read_all()
+            table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()  # its buffers the mapped file's
             if table.schema.names[-1:] != [_UNIT]:
                 return None
             tables[name] = table
@@ -1013,11 +1012,12 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.json").unlink(missing_ok=True)
         idents = {}
-        options = pa.ipc.IpcWriteOptions(compression="lz4")
         for name, table in tables.items():
             kept = table.append_column(_UNIT, pa.array(codes[name], type=pa.int32()))
+            if kept.num_rows and kept.column(0).num_chunks > _MAX_CHUNKS:  # splices of splices: joined again
+                kept = kept.combine_chunks()
             with atomic_path(folder / f"{name}.arrow", ".tmp") as tmp:
-                with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, kept.schema, options=options) as writer:
+                with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, kept.schema) as writer:
                     writer.write_table(kept)
             idents[name] = _kept_identity(folder / f"{name}.arrow")
         for old in folder.glob("*.arrow"):
@@ -1028,6 +1028,14 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
     except OSError:
         with contextlib.suppress(OSError):
             (folder / "index.json").unlink(missing_ok=True)
+
+
+def _rows_where(table: pa.Table, mask: np.ndarray) -> pa.Table:
+    """The rows of ``table`` where ``mask`` holds, as slices of its runs of such rows (a take over a table of
+    several chunks of text and lists joins the chunks first: a copy of the whole table)."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    pieces = [table.slice(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2])]
+    return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
 
 
 def _nullish(t: pa.DataType) -> bool:
@@ -1081,8 +1089,10 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
             return None
         return key + rank.to_numpy().astype(np.int64) * scale
 
-    old_key = sort_key(old.column(major[0]).take(pa.array(keep)) if major is not None else None, old_pos[keep])
+    old_key = sort_key(old.column(major[0]) if major is not None else None, old_pos)
     new_key = sort_key(new.column(major[0]) if major is not None else None, new_units)
+    if old_key is not None:
+        old_key = old_key[keep]
     if old_key is None or new_key is None or (np.diff(old_key) < 0).any():
         return None  # the reused rows out of table order (not expected), or a major value not known: combine
     order = np.argsort(new_key, kind="stable")
@@ -1116,8 +1126,10 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
     old_rows(done, len(keep))
     table = pa.concat_tables(pieces) if pieces else new.slice(0, 0)
     final = _inferred_schema(table)
-    if final != table.schema:
-        table = table.cast(final)
+    if final != table.schema:  # a list column whose values all went (rare): Arrow casts no list to a list of nulls
+        table = pa.Table.from_arrays([col if col.type == f.type else pa.chunked_array(
+            [pa.array(col.to_pylist(), type=f.type)], type=f.type) for col, f in zip(table.columns, final)],
+            schema=final)
     return table, np.concatenate(units).astype(np.int64) if units else np.zeros(0, dtype=np.int64)
 
 
