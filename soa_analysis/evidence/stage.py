@@ -32,6 +32,7 @@ from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
 from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
 from .pool import pool_workers, start_early, start_grading
+from .prefilter import carried_analyses
 from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
@@ -518,9 +519,18 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         If the rubric, taxonomy or guidance file is malformed.
     """
     t0 = time.perf_counter()
+    processed_dir = Path(processed_dir)
+    key, known = _kept_analyses(processed_dir)
+    with carried_analyses(known):
+        return _run_evidence(processed_dir, key, known, len(known), t0, rubric=rubric, progress=progress,
+                             taxonomy=taxonomy, guidance=guidance, evaluate=evaluate, full=full, engine=engine,
+                             workers=workers)
+
+
+def _run_evidence(processed_dir: Path, key: str, known: dict, before: int, t0: float, *, rubric, progress, taxonomy,
+                  guidance, evaluate, full, engine, workers) -> EvidenceResult:
     from ..partition import _frame_of_arrow, read_submissions
 
-    processed_dir = Path(processed_dir)
     subs, identity = read_submissions(processed_dir)
     # every submission will be graded (a full run, or no cache): a pool starts on them before the plan
     grade_all = engine is None and not progress and (full or not _has_cache(processed_dir))
@@ -542,6 +552,7 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         processed_dir, subs, tags, tag_evidence, partners, grader, tagger, guide, full=full, engine=engine,
         progress=progress, workers=workers, grade_all=grade_all, meanwhile=meanwhile, identity=identity)
     tables, dtypes, computed_rows = tables
+    _keep_analyses(processed_dir, key, known, before, grader)
     # the tables stay in Arrow (the reused files' rows spliced from the last run's: TablePlan.tables); the ones
     # this stage reads, and those looked at across submissions, are made frames
     consistency = tables["consistency"]
@@ -569,6 +580,64 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
     return EvidenceResult(evidence, lazy["evidence_sentences"], lazy["added_value"], lazy["alignment"],
                           lazy["followups"], exemplars, pairs, lazy["consistency"], meta, paths)
+
+
+# The grader's search plan parses each of the rubric's thousand alternatives for what it needs (its words, a
+# digit, its first characters: :func:`.prefilter.analyses`), about a second of CPU in every process that grades,
+# whatever the number of submissions: a re-run grading one file paid it for that file. What was found is kept in
+# the cache folder, under the prefilter's code and the Python version (its ``re`` parser), and taken by the next run.
+ANALYSES = "evidence_analyses.pkl"
+
+
+def _analyses_key() -> str:
+    import sys
+
+    from ..partition import code_fingerprint
+
+    return sha256_hex(json.dumps([code_fingerprint("soa_analysis.evidence.prefilter"), sys.version]))
+
+
+def _kept_analyses(processed_dir: Path) -> tuple[str, dict]:
+    """The expressions' analyses the last run kept (:data:`ANALYSES`) and their key ({} when absent, damaged or
+    of other code: worked out again)."""
+    import pickle
+
+    from ..partition import CACHE_DIR
+
+    key = _analyses_key()
+    try:
+        with open(processed_dir / CACHE_DIR / ANALYSES, "rb") as fh:
+            kept = pickle.load(fh)  # noqa: S301 - written by this package's own runs, and checked value by value
+        if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("analyses"), dict):
+            return key, kept["analyses"]
+    except Exception:  # noqa: BLE001 - only a cache
+        pass
+    return key, {}
+
+
+def _keep_analyses(processed_dir: Path, key: str, known: dict, before: int, grader: EvidenceGrader) -> None:
+    """Keep the expressions' analyses for the next run when this run found more than it took. When none were
+    taken nor found here (the submissions were graded by a pool's processes: a first or full run), the grader's
+    plan is built here first, once, so that the next run takes them."""
+    import pickle
+
+    from ..io import atomic_path
+    from ..partition import CACHE_DIR
+    from .grader import _PLANS, _feature_plan
+
+    if not known:
+        _PLANS.clear()  # built again here (its expressions' analyses recorded)
+        from .prefilter import _alternatives
+
+        _alternatives.cache_clear()
+        _feature_plan(grader.rubric_)
+    if len(known) <= before:
+        return
+    try:
+        with atomic_path(processed_dir / CACHE_DIR / ANALYSES, ".tmp") as tmp, open(tmp, "wb") as fh:
+            pickle.dump({"key": key, "analyses": known}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass
 
 
 def _has_cache(processed_dir: Path) -> bool:
