@@ -1172,7 +1172,7 @@ def _frame_of_arrow(table: pa.Table, dtypes: pd.Series) -> pd.DataFrame:
             values = dtype.__from_arrow__(col)
         else:
             values = col.to_numpy(zero_copy_only=False) if col.num_chunks else np.zeros(0, dtype=object)
-            if isinstance(dtype, np.dtype) and dtype != object:
+            if isinstance(dtype, np.dtype) and dtype.kind != "O":
                 values = values.astype(dtype, copy=False)
             elif not isinstance(dtype, np.dtype):
                 values = pd.array(values, dtype=dtype)

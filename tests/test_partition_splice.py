@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from test_partition import CHANGING, MINI, NEW_FILE
 
 from soa_analysis import partition
 from soa_analysis.evidence import run_evidence
@@ -25,8 +26,6 @@ from soa_analysis.ingest import run_ingest
 from soa_analysis.io import read_table
 from soa_analysis.schema import TABLES
 from soa_analysis.tagging import run_tagging
-
-from test_partition import CHANGING, MINI, NEW_FILE
 
 SPLICED = ("tags", "tag_evidence", "evidence", "evidence_sentences", "added_value", "alignment", "followups",
            "consistency", "exemplars", "partner_pairs")
