@@ -226,3 +226,38 @@ def test_rows_where_takes_runs_of_rows_as_slices():
     mask = np.array([0, 1, 1, 0, 1, 1, 1, 0, 0, 1], dtype=bool)
     assert partition._rows_where(table, mask).column("x").to_pylist() == [1, 2, 4, 5, 6, 9]
     assert partition._rows_where(table, np.zeros(10, dtype=bool)).num_rows == 0
+
+
+def test_the_graders_analyses_are_kept_and_taken_by_the_next_run(corpus, monkeypatch):
+    """The first run keeps its grader's expressions' analyses; a re-run grading one file parses none again."""
+    from soa_analysis.evidence import grader, prefilter
+
+    raw, processed = corpus
+    assert (processed / partition.CACHE_DIR / "evidence_analyses.pkl").is_file()
+    grader._PLANS.clear()
+    prefilter._alternatives.cache_clear()
+    parsed = []
+    real = prefilter.split_alternatives
+    monkeypatch.setattr(prefilter, "split_alternatives", lambda *a: parsed.append(a) or real(*a))
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    run_ingest(raw, processed, workers=1)
+    run_tagging(processed)
+    run_evidence(processed, workers=1)
+    assert partition.read_reuse(processed, "evidence")["recomputed"] == ["falkirk_walking_group.txt"]
+    assert parsed == []
+    grader._PLANS.clear()
+    prefilter._alternatives.cache_clear()
+
+
+def test_carried_analyses_take_plain_values_only_and_record_what_is_found():
+    from soa_analysis.evidence import prefilter
+
+    pattern = r"\bfell\b|\d+%"
+    want = prefilter.analyses(pattern, 32)
+    known = {(pattern, 32): want, ("x", 0): (None, ((object(), False), None, False)), ("y", 0): "not a pair"}
+    with prefilter.carried_analyses(known) as carried:
+        assert set(carried) == {(pattern, 32)}
+        assert prefilter.analyses(pattern, 32) is want
+        prefilter.analyses(r"\bcut\b", 32)
+    assert (r"\bcut\b", 32) in known
+    assert prefilter._CARRIED is None
