@@ -134,6 +134,43 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, table: str | None 
     return dest
 
 
+def write_arrow_table(table, dest: str | os.PathLike, *, name: str, checked: pd.DataFrame | None = None) -> Path:
+    """Write an Arrow table (a stage's table in table order) atomically as Parquet, as :func:`write_table` writes
+    the same rows as a DataFrame (the table's schema carries pandas' metadata).
+
+    The contract of ``name`` is checked on ``checked``, a DataFrame of the rows not checked before (the rows
+    computed this run; the whole table when ``None``: it is then made a DataFrame), and on the whole table
+    for what rows alone cannot show: a unique column's repeats and a non-nullable column's missing values.
+
+    Raises
+    ------
+    SchemaError
+        If the table breaks its contract.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from .errors import SchemaError
+    from .schema import TABLES, validate
+
+    validate(checked if checked is not None else table.to_pandas(), name)
+    problems = []
+    for col in TABLES[name].columns:
+        if col.name not in table.schema.names or not table.num_rows:
+            continue
+        values = table.column(col.name)
+        if not col.nullable and values.null_count:
+            problems.append(f"column {col.name!r} has {values.null_count} null value(s)")
+        if col.unique and pc.count_distinct(values, mode="all").as_py() != table.num_rows:
+            problems.append(f"column {col.name!r} must be unique")
+    if problems:
+        raise SchemaError(f"table {name!r} breaks its contract: " + "; ".join(problems))
+    dest = Path(dest)
+    with atomic_path(dest, ".parquet") as tmp:
+        pq.write_table(table, tmp)
+    return dest
+
+
 def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = True,
                columns: list[str] | None = None, filters: list | None = None) -> pd.DataFrame:
     """Read a processed table by contract name (e.g. ``"submissions"``).

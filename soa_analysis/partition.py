@@ -686,6 +686,7 @@ class TablePlan:
     units: list[Unit]
     todo: list[Unit]
     cached: dict[str, pd.DataFrame]
+    source: "_Source | None" = None  # the last run's tables in Arrow, when they can be spliced (:meth:`tables`)
 
     @property
     def todo_ids(self) -> set[str]:
@@ -739,18 +740,118 @@ class TablePlan:
         self._save(out, positions)
         return out
 
+    def tables(self, computed: dict[str, pd.DataFrame], major: dict[str, tuple[str, list]] | None = None
+               ) -> dict[str, pa.Table]:
+        """Each table as a full run makes it, in Arrow: :meth:`combine`'s rows, and the tables kept (with each
+        row's unit) for the next run to splice.
+
+        When the last run's tables could be kept and read back (:attr:`source`), the reused units' rows are
+        taken from them as they are, in slices, and the computed rows put in between where they belong in table
+        order (:func:`_splice`): no shard is read, no row of a reused unit is turned into a Python object or
+        reordered. Otherwise (a first or ``--full`` run, a cache of an earlier layout, a table whose columns'
+        types changed) the rows are combined as :meth:`combine` does and turned into Arrow.
+        """
+        if self.source is not None:
+            spliced = self._spliced(computed, major or {})
+            if spliced is not None:
+                return spliced
+            self._fall_back(computed)
+        out = self.combine(computed, major)
+        codes = self._row_units(out)
+        arrow = {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in out.items()}
+        if codes is not None:
+            _keep_source(self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], arrow, codes)
+        return arrow
+
+    def _row_units(self, out: dict[str, pd.DataFrame]) -> dict[str, np.ndarray] | None:
+        """Each row's unit (its position in :attr:`units`) of every table, or None when a row's submission is
+        not one unit's alone (then nothing is kept to splice)."""
+        ids = self.unit_rows[0]
+        if not ids.is_unique:
+            return None
+        sub_unit = np.repeat(np.arange(len(self.units), dtype=np.int32), [len(u.ids) for u in self.units])
+        codes = {}
+        for name, df in out.items():
+            pos = ids.get_indexer(df["submission_id"].astype(str))
+            if len(pos) and pos.min() < 0:
+                return None
+            codes[name] = sub_unit[pos]
+        return codes
+
+    def _fall_back(self, computed: dict[str, pd.DataFrame]) -> None:
+        """The splice could not be made: the reused units' rows of the kept tables made frames (of the computed
+        tables' dtypes) for :meth:`combine`, as if read from the shards."""
+        source, self.source = self.source, None
+        if set(computed) - set(source.tables):  # a table the kept ones lack (not expected): the shards' rows
+            fallback = plan_tables(self.cache.processed_dir, self.cache.stage, None, self.fp, units=self.units,
+                                   splice=False)
+            if {u.key for u in fallback.todo} != {u.key for u in self.todo}:
+                raise RuntimeError(f"{self.cache.stage}: the reused units' rows are neither kept nor in the shards")
+            self.cache, self.cached = fallback.cache, fallback.cached
+            return
+        index = {u.key for u in self.units}
+        reused = np.array([k in index for k in source.keys], dtype=bool)
+        self.cached = {}
+        for name, table in source.tables.items():
+            rows = np.flatnonzero(reused[table.column(_UNIT).to_numpy()])
+            if name in computed:
+                self.cached[name] = _frame_of_arrow(table.drop_columns([_UNIT]).take(pa.array(rows)),
+                                                    computed[name].dtypes)
+
+    def _spliced(self, computed: dict[str, pd.DataFrame], major: dict[str, tuple[str, list]]
+                 ) -> dict[str, pa.Table] | None:
+        """:meth:`tables` by splicing (None when a table cannot be spliced: see :func:`_splice`)."""
+        source = self.source
+        index = {u.key: i for i, u in enumerate(self.units)}
+        old_to_new = np.array([index.get(k, -1) for k in source.keys], dtype=np.int64)
+        ids = self.unit_rows[0]
+        if not ids.is_unique or set(computed) != set(source.tables):
+            return None
+        sub_unit = np.repeat(np.arange(len(self.units), dtype=np.int64), [len(u.ids) for u in self.units])
+        out, codes = {}, {}
+        for name, new in computed.items():
+            pos = ids.get_indexer(new["submission_id"].astype(str))
+            if len(pos) and pos.min() < 0:
+                return None
+            made = _splice(source.tables[name], old_to_new, pa.Table.from_pandas(new, preserve_index=False),
+                           sub_unit[pos], len(self.units), major.get(name))
+            if made is None:
+                return None
+            out[name], codes[name] = made
+        self._save_spliced(out, codes, computed)
+        _keep_source(self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], out, codes)
+        return out
+
+    def _save_spliced(self, tables: dict[str, pa.Table], codes: dict[str, np.ndarray],
+                      computed: dict[str, pd.DataFrame]) -> None:
+        """:meth:`_save` for spliced tables: the rows of the shards to write (those whose units changed) taken
+        from the Arrow tables and made frames of the computed tables' dtypes; the others are left as they are."""
+        groups = self.cache.shards(u.key for u in self.units)
+        todo = {s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)}
+        if todo:
+            unit_shard = np.array([shard_of(u.key) in todo for u in self.units], dtype=bool)
+            frames = {name: _frame_of_arrow(_rows_where(table, unit_shard[codes[name]]), computed[name].dtypes)
+                      for name, table in tables.items()}
+            self._save(frames, None, shards=[s for s in groups if s in todo])
+        else:
+            self.cache.finish(set(groups))
+            self.reuse().write(self.cache.processed_dir)
+
     @functools.cached_property
     def _shard_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Each submission id's shard (of :attr:`unit_rows`) as a number, and the shards' names in that order."""
         names, codes = np.unique(self.unit_rows[2].astype(str), return_inverse=True)
         return codes.astype(np.int64), names.astype(object)
 
-    def _save(self, tables: dict[str, pd.DataFrame], positions: dict[str, np.ndarray] | None = None) -> None:
+    def _save(self, tables: dict[str, pd.DataFrame], positions: dict[str, np.ndarray] | None = None,
+              shards: list[str] | None = None) -> None:
         """Keep this run's units: each shard's rows of every table (with their unit's key), written
         only for the shards whose units changed, one shard at a time. ``positions`` may give a table's
-        rows' positions in :attr:`unit_rows` (as :meth:`combine` found them)."""
+        rows' positions in :attr:`unit_rows` (as :meth:`combine` found them); ``shards`` the shards to
+        write, when ``tables`` hold only their rows."""
         groups = self.cache.shards(u.key for u in self.units)
-        todo = [s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)]
+        todo = shards if shards is not None else [s for s, keys in groups.items()
+                                                   if not self.cache.store.unchanged(s, keys)]
         if todo:
             empty = np.zeros(0, dtype=np.int64)
             parts = {}
@@ -786,8 +887,9 @@ def _unit_rows(ids: pd.Index, keys: np.ndarray, shards: np.ndarray, sids: pd.Ser
                        if bounds[c + 1] > bounds[c]}
 
 
-def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full: bool = False,
-                extra: dict[str, pd.DataFrame] | None = None, identity: list[int] | None = None) -> TablePlan:
+def plan_tables(processed_dir, stage: str, subs: pd.DataFrame | None, fp: str, *, full: bool = False,
+                extra: dict[str, pd.DataFrame] | None = None, identity: list[int] | None = None,
+                units: list[Unit] | None = None, splice: bool = True) -> TablePlan:
     """Plan a table stage (tag, evidence) over the raw-file units of ``subs``.
 
     Parameters
@@ -797,7 +899,7 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
     stage : str
         The stage's name.
     subs : pandas.DataFrame
-        The submissions table.
+        The submissions table (``None`` when ``units`` are given).
     fp : str
         The stage's :func:`fingerprint`.
     full : bool
@@ -807,14 +909,28 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
     identity : list, optional
         The :func:`file_identity` of the submissions file ``subs`` was read from unchanged
         (:func:`read_submissions`): its rows' digests are then kept, and taken, under it.
+    units : list of Unit, optional
+        The units with their keys, when already worked out.
+    splice : bool
+        Take the reused units' rows from the last run's kept tables (:meth:`TablePlan.tables`) when they
+        can be read, instead of from the cache's shards.
 
     Returns
     -------
     TablePlan
-        Call :meth:`TablePlan.combine` with the tables computed for ``plan.todo``.
+        Call :meth:`TablePlan.tables` (or :meth:`TablePlan.combine`) with the tables computed for ``plan.todo``.
     """
     cache = UnitCache(processed_dir, stage, full=full)
-    units = raw_file_units(subs, fp, extra, digests=_submission_row_digests(processed_dir, subs, identity))
+    if units is None:
+        units = raw_file_units(subs, fp, extra, digests=_submission_row_digests(processed_dir, subs, identity))
+    source = _open_source(processed_dir, stage, fp) if splice and not full else None
+    if source is not None:
+        known = set(source.keys)
+        on_disk = cache.store.on_disk()
+        for shard, keys in cache.shards(source.keys).items():  # what the last run's shards hold
+            if shard in on_disk:
+                cache.store.held[shard] = frozenset(keys)
+        return TablePlan(cache, fp, units, [u for u in units if u.key not in known], {}, source)
     found: set[str] = set()
     parts: dict[str, list] = {}
     for shard, keys, data in cache.read(u.key for u in units):
@@ -829,6 +945,239 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame, fp: str, *, full:
     todo = [u for u in units if u.key not in found]
     cached = {name: _unpack(packs) for name, packs in parts.items()}
     return TablePlan(cache, fp, units, todo, cached)
+
+
+# The last run's tables of a table stage, kept in Arrow for the next run to splice (:meth:`TablePlan.tables`):
+# ``<processed>/.cache/<stage>.tables/<table>.arrow`` (Arrow IPC files, uncompressed: read memory-mapped), each with a last column
+# giving each row's unit (its position in the run's units), and ``index.json``: the stage's fingerprint, the
+# units' keys in order and each table file's size and modification time (:func:`_kept_identity`). A table file that is not the one
+# the index names (replaced, rewritten, half-written by a killed run), an unreadable one or an index of another
+# layout or fingerprint means no splice: the shards are read as before.
+SOURCE_VERSION = "kept tables 2"
+_MAX_CHUNKS = 64  # a kept table of more pieces than this (each run's splice adds a few) is written as one
+_UNIT = "__unit__"
+
+
+@dataclass
+class _Source:
+    """The last run's tables (each with its rows' unit codes in column :data:`_UNIT`) and its units' keys."""
+
+    keys: list[str]
+    tables: dict[str, pa.Table]
+
+
+def _source_dir(processed_dir, stage: str) -> Path:
+    return Path(processed_dir) / CACHE_DIR / f"{stage}.tables"
+
+
+def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
+    """The kept tables of ``stage`` made under fingerprint ``fp``, or None (absent, another layout or
+    fingerprint, a file replaced or unreadable)."""
+    folder = _source_dir(processed_dir, stage)
+    try:
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        if index.get("version") != SOURCE_VERSION or index.get("fp") != fp:
+            return None
+        keys = index["keys"]
+        tables = {}
+        for name, ident in index["tables"].items():
+            path = folder / f"{name}.arrow"
+            if _kept_identity(path) != ident:
+                return None
+            table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()  # its buffers the mapped file's
+            if table.schema.names[-1:] != [_UNIT]:
+                return None
+            tables[name] = table
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+    if len(set(keys)) != len(keys):
+        return None
+    return _Source(keys, tables)
+
+
+def _kept_identity(path: Path) -> list[int] | None:
+    """What says a kept table file is the one the index names: its size and modification time in nanoseconds
+    (a file copied with its times, as a backup restores it, is still the same; one written since is not)."""
+    ident = file_identity(path)
+    return None if ident is None else [ident[2], ident[3]]
+
+
+def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: dict[str, pa.Table],
+                 codes: dict[str, np.ndarray]) -> None:
+    """Keep ``tables`` (with each row's unit, ``codes``) for the next run (:func:`_open_source`). The index is
+    removed first and written last, so a run killed in between leaves no index (the shards are read then).
+    Nothing is kept when it cannot be written (a read-only folder: the next run reads the shards)."""
+    folder = _source_dir(processed_dir, stage)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.json").unlink(missing_ok=True)
+        idents = {}
+        for name, table in tables.items():
+            kept = table.append_column(_UNIT, pa.array(codes[name], type=pa.int32()))
+            if kept.num_rows and kept.column(0).num_chunks > _MAX_CHUNKS:  # splices of splices: joined again
+                kept = kept.combine_chunks()
+            with atomic_path(folder / f"{name}.arrow", ".tmp") as tmp:
+                with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, kept.schema) as writer:
+                    writer.write_table(kept)
+            idents[name] = _kept_identity(folder / f"{name}.arrow")
+        for old in folder.glob("*.arrow"):
+            if old.stem not in tables:
+                old.unlink(missing_ok=True)
+        write_text(folder / "index.json", json.dumps({"version": SOURCE_VERSION, "fp": fp, "keys": keys,
+                                                     "tables": idents}))
+    except OSError:
+        with contextlib.suppress(OSError):
+            (folder / "index.json").unlink(missing_ok=True)
+
+
+def _rows_where(table: pa.Table, mask: np.ndarray) -> pa.Table:
+    """The rows of ``table`` where ``mask`` holds, as slices of its runs of such rows (a take over a table of
+    several chunks of text and lists joins the chunks first: a copy of the whole table)."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    pieces = [table.slice(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2])]
+    return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
+
+
+def _nullish(t: pa.DataType) -> bool:
+    """Whether ``t`` is the null type or a list of it at any depth: what Arrow infers for a column of
+    missing values or of empty lists, which a column with values has as a type of its own."""
+    while pa.types.is_list(t) or pa.types.is_large_list(t):
+        t = t.value_type
+    return pa.types.is_null(t)
+
+
+def _inferred(col: pa.ChunkedArray) -> pa.DataType:
+    """The type Arrow infers for ``col``'s values as Python objects: a list column whose lists hold no value
+    (at any depth) is a list of the null type, as for a column of empty lists."""
+    t = col.type
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t)):
+        return t
+    flat = pc.list_flatten(col)
+    if flat.null_count == len(flat):
+        return pa.list_(pa.null())
+    inner = _inferred(flat)
+    return pa.list_(inner) if inner != t.value_type else t
+
+
+def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.ndarray, n_units: int,
+            major: tuple[str, list] | None) -> tuple[pa.Table, np.ndarray] | None:
+    """A table of a full run from the last run's (``old``, with its rows' units in column :data:`_UNIT`) and the
+    rows computed now (``new``, of the units ``new_units``): the rows of old units still there (``old_to_new``: each
+    old unit's position now, -1 when gone or changed) as slices of ``old``, the new rows put in between in table
+    order: by ``major`` (``(column, values)``: the tags come taxonomy by taxonomy), then by their unit's position.
+    Returns the table and each row's unit, or None when it cannot be spliced (the reused rows out of order, a
+    column's type that differs other than by missing values): the caller combines the rows as before.
+    """
+    codes = old.column(_UNIT).to_numpy()
+    old = old.drop_columns([_UNIT])
+    if old.schema.names != new.schema.names:
+        return None
+    old_pos = old_to_new[codes]
+    keep = np.flatnonzero(old_pos >= 0)
+    if not len(keep) and not new.num_rows:
+        return new, np.zeros(0, dtype=np.int64)
+    scale = n_units + 1
+
+    def sort_key(col, pos: np.ndarray) -> np.ndarray | None:  # (major rank, unit position) as one number
+        key = pos.astype(np.int64)
+        if major is None or not len(key):
+            return key
+        if pa.types.is_null(col.type):
+            return None
+        rank = pc.index_in(col, value_set=pa.array(list(major[1]), type=col.type))
+        if rank.null_count:  # a value not among them: combine orders the rows
+            return None
+        return key + rank.to_numpy().astype(np.int64) * scale
+
+    old_key = sort_key(old.column(major[0]) if major is not None else None, old_pos)
+    new_key = sort_key(new.column(major[0]) if major is not None else None, new_units)
+    if old_key is not None:
+        old_key = old_key[keep]
+    if old_key is None or new_key is None or (np.diff(old_key) < 0).any():
+        return None  # the reused rows out of table order (not expected), or a major value not known: combine
+    order = np.argsort(new_key, kind="stable")
+    if not np.array_equal(order, np.arange(len(order))):
+        new, new_key, new_units = new.take(pa.array(order)), new_key[order], new_units[order]
+    schema = _settled_schema(old, new)
+    if schema is None:
+        return None
+    old, new = old.cast(schema), new.cast(schema)
+    at = np.searchsorted(old_key, new_key, side="left")  # where each new row goes among the kept rows
+    pieces, units = [], []
+    breaks = np.flatnonzero(np.diff(keep) != 1) + 1  # kept rows in runs of consecutive old rows
+
+    def old_rows(a: int, b: int) -> None:  # kept rows a..b (positions in keep), as slices of old
+        if a >= b:
+            return
+        cuts = [a, *[int(c) for c in breaks[(breaks > a) & (breaks < b)]], b]
+        for x, y in zip(cuts[:-1], cuts[1:]):
+            start = int(keep[x])
+            pieces.append(old.slice(start, y - x))
+            units.append(old_pos[start:start + y - x])
+
+    done = 0
+    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]]) if len(at) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(at)]
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        old_rows(done, int(at[s]))
+        pieces.append(new.slice(s, e - s))
+        units.append(new_units[s:e])
+        done = int(at[s])
+    old_rows(done, len(keep))
+    table = pa.concat_tables(pieces) if pieces else new.slice(0, 0)
+    final = _inferred_schema(table)
+    if final != table.schema:  # a list column whose values all went (rare): Arrow casts no list to a list of nulls
+        table = pa.Table.from_arrays([col if col.type == f.type else pa.chunked_array(
+            [pa.array(col.to_pylist(), type=f.type)], type=f.type) for col, f in zip(table.columns, final)],
+            schema=final)
+    return table, np.concatenate(units).astype(np.int64) if units else np.zeros(0, dtype=np.int64)
+
+
+def _settled_schema(old: pa.Table, new: pa.Table) -> pa.Schema | None:
+    """One schema for the rows of ``old`` and ``new``: each column's type where they agree, else the type that
+    is not :func:`_nullish` (a column of missing values or of empty lists on one side); None when they differ
+    otherwise. The schema's metadata (pandas') is the side's whose types it has, else the new rows'."""
+    fields = []
+    for a, b in zip(old.schema, new.schema):
+        if a.type == b.type:
+            fields.append(a)
+        elif _nullish(a.type) or (not len(old) and not _nullish(b.type)):
+            fields.append(b)
+        elif _nullish(b.type) or not len(new):
+            fields.append(a)
+        else:
+            return None
+    types = [f.type for f in fields]
+    meta = old.schema.metadata if types == old.schema.types else new.schema.metadata
+    return pa.schema(fields, metadata=meta)
+
+
+def _inferred_schema(table: pa.Table) -> pa.Schema:
+    """``table``'s schema with each list column's type as Arrow infers it from the values (:func:`_inferred`):
+    the spliced rows' types are those of the whole table turned into Arrow at once."""
+    fields = [f.with_type(_inferred(table.column(i))) if pa.types.is_list(f.type) else f
+              for i, f in enumerate(table.schema)]
+    return pa.schema(fields, metadata=table.schema.metadata)
+
+
+def _frame_of_arrow(table: pa.Table, dtypes: pd.Series) -> pd.DataFrame:
+    """``table`` as a DataFrame of ``dtypes`` (a computed table's), as the pandas reading of a Parquet file
+    makes it: text columns as pandas text without a Python string a value, list cells as numpy arrays."""
+    index = pd.RangeIndex(table.num_rows)
+    cols = {}
+    for name in table.schema.names:
+        col, dtype = table.column(name), dtypes.get(name, np.dtype(object))
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(dtype, "__from_arrow__") \
+                and not pa.types.is_null(col.type):
+            values = dtype.__from_arrow__(col)
+        else:
+            values = col.to_numpy(zero_copy_only=False) if col.num_chunks else np.zeros(0, dtype=object)
+            if isinstance(dtype, np.dtype) and dtype.kind != "O":
+                values = values.astype(dtype, copy=False)
+            elif not isinstance(dtype, np.dtype):
+                values = pd.array(values, dtype=dtype)
+        cols[name] = pd.Series(values, index=index, dtype=dtype, copy=False)
+    return pd.DataFrame(cols, index=index, columns=table.schema.names)
 
 
 # A shard keeps each table's rows as plain arrays, one a column, with the columns' dtypes: a run reads

@@ -22,6 +22,7 @@ for lower-cased text, are the ones this serves.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from functools import lru_cache, wraps
 
 try:  # Python 3.11+
@@ -416,13 +417,14 @@ class Finder:
 
     __slots__ = ("_pattern", "_text", "_search", "_group", "_at_start", "_wrap")
 
-    def __init__(self, compiled: re.Pattern | str, flags: int = 0):
+    def __init__(self, compiled: re.Pattern | str, flags: int = 0, *, first: tuple[str | None, bool] | None = None):
         if isinstance(compiled, str):
             self._pattern, self._text = None, (compiled, flags)
         else:
             self._pattern, self._text = compiled, (compiled.pattern, compiled.flags)
         self._search, self._group, self._at_start = None, 0, None
-        self._wrap = _first_chars(*self._text)  # what _ready compiles from, when first searched
+        # what _ready compiles from, when first searched (``first``: _first_chars of the expression, known)
+        self._wrap = first if first is not None else _first_chars(*self._text)
 
     @property
     def pattern(self) -> re.Pattern:
@@ -642,11 +644,73 @@ def split_alternatives(pattern: str, flags: int) -> tuple[str, ...] | None:
 
 @lru_cache(maxsize=1024)
 def _alternatives(pattern: str, flags: int) -> tuple:
-    parts = split_alternatives(pattern, flags)
+    parts, found = analyses(pattern, flags)
     if parts:  # compiled when first searched (Finder): most are ruled out of most searches by their words
-        return tuple((Finder(part, flags).span, _literals(part, flags), _needs_digit(part, flags)) for part in parts)
-    whole = re.compile(pattern, flags)
-    return ((Finder(whole).span, required_literals(whole), requires_digit(whole)),)
+        return tuple((Finder(part, flags, first=first).span, need, digit)
+                     for part, (first, need, digit) in zip(parts, found))
+    (first, need, digit), = found
+    return ((Finder(re.compile(pattern, flags), first=first).span, need, digit),)
+
+
+# Within :func:`carried_analyses`: the analyses handed in, and those found (None outside it: nothing is taken
+# or recorded, so what a process works out alone is as before)
+_CARRIED: dict | None = None
+
+
+def analyses(pattern: str, flags: int) -> tuple[tuple[str, ...] | None, tuple]:
+    """What :func:`alternatives` builds its finders from, as plain values: ``pattern``'s alternatives
+    (:func:`split_alternatives`; None when it is not split) and, for each of them (or the whole expression),
+    its first characters (:func:`_first_chars`), the words it needs and whether it needs a digit. Parsing the
+    expressions for these is most of the cost of a grader's search plan, paid in every process that grades;
+    :func:`carried_analyses` carries them over from another process (the evidence stage keeps them in its
+    cache folder).
+
+    Example
+    -------
+    >>> parts, found = analyses(r"\\bfell\\b|\\d+%", 0)
+    >>> len(parts), [sorted(need) for _first, need, _digit in found]
+    (2, [['fell'], ['%']])
+    """
+    key = (pattern, flags)
+    if _CARRIED is not None and key in _CARRIED:
+        return _CARRIED[key]
+    parts = split_alternatives(pattern, flags)
+    if parts:
+        found = tuple((_first_chars(t, flags), _literals(t, flags), _needs_digit(t, flags)) for t in parts)
+    else:
+        whole = re.compile(pattern, flags)
+        found = ((_first_chars(whole.pattern, whole.flags), required_literals(whole), requires_digit(whole)),)
+    if _CARRIED is not None:
+        _CARRIED[key] = (parts, found)
+    return parts, found
+
+
+@contextmanager
+def carried_analyses(known: dict):
+    """Within this block, :func:`analyses` takes those of ``known`` (worked out by the same code in another
+    process: only plain values are taken, strings, flags, booleans and sets of words) and adds those it works
+    out to it, for the caller to keep."""
+    global _CARRIED
+    for key in [k for k, found in known.items() if not _plain_analysis(k, found)]:
+        del known[key]
+    _CARRIED = known
+    try:
+        yield known
+    finally:
+        _CARRIED = None
+
+
+def _plain_analysis(key, found) -> bool:
+    try:
+        (pattern, flags), (parts, per) = key, found
+        ok = type(pattern) is str and type(flags) is int and (parts is None or all(type(p) is str for p in parts))
+        ok = ok and len(per) == (len(parts) if parts else 1)
+        for (first, at_start), need, digit in per:
+            ok = ok and (first is None or type(first) is str) and type(at_start) is bool and type(digit) is bool
+            ok = ok and (need is None or (type(need) is frozenset and all(type(w) is str for w in need)))
+        return ok
+    except (TypeError, ValueError):
+        return False
 
 
 def alternatives(compiled: re.Pattern) -> tuple:

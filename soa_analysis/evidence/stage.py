@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from .. import __version__
 from ..datafiles import sha256_hex
-from ..io import read_keyed, read_table, write_keyed, write_table, write_text
+from ..io import read_keyed, read_table, write_arrow_table, write_keyed, write_table, write_text
 from ..nlp import split_sentences
 from ..procs import gc_paused
 from ..rubrics import load_guidance
@@ -31,6 +32,7 @@ from ..schema import SECTION_COLUMNS, TABLES, validate
 from .grader import RANK, EvidenceGrader
 from .patterns import ACTOR, LEADING_TIME, NEXT_STEP_SUBJECT, PRONOUN_SUBJECT
 from .pool import pool_workers, start_early, start_grading
+from .prefilter import carried_analyses
 from .themes import ThemeTagger, align_guidance
 from .timeline import extract_dates, reference_date
 
@@ -57,9 +59,17 @@ PICK_COLUMNS = ["kind", "category", "submission_id", "sentence", "score", "stren
 validate_extra = validate
 
 
+class _Lazy:
+    """An Arrow table made a DataFrame (of ``dtypes``) when first asked for."""
+
+    def __init__(self, table, dtypes: pd.Series):
+        self.table, self.dtypes = table, dtypes
+
+
 @dataclass
 class EvidenceResult:
-    """What :func:`run_evidence` produced: the tables, the meta data and where they were written."""
+    """What :func:`run_evidence` produced: the tables, the meta data and where they were written. The large
+    per-sentence tables (given as :class:`_Lazy`) are made DataFrames only when first read."""
 
     evidence: pd.DataFrame
     evidence_sentences: pd.DataFrame
@@ -71,6 +81,15 @@ class EvidenceResult:
     consistency: pd.DataFrame
     meta: dict = field(default_factory=dict)
     paths: dict = field(default_factory=dict)
+
+    def __getattribute__(self, name):
+        value = object.__getattribute__(self, name)
+        if isinstance(value, _Lazy):
+            from ..partition import _frame_of_arrow
+
+            value = _frame_of_arrow(value.table, value.dtypes)
+            object.__setattr__(self, name, value)
+        return value
 
 
 def _frame(rows: list[dict] | dict[str, list], columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
@@ -500,9 +519,18 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
         If the rubric, taxonomy or guidance file is malformed.
     """
     t0 = time.perf_counter()
-    from ..partition import read_submissions
-
     processed_dir = Path(processed_dir)
+    key, known = _kept_analyses(processed_dir)
+    with carried_analyses(known):
+        return _run_evidence(processed_dir, key, known, len(known), t0, rubric=rubric, progress=progress,
+                             taxonomy=taxonomy, guidance=guidance, evaluate=evaluate, full=full, engine=engine,
+                             workers=workers)
+
+
+def _run_evidence(processed_dir: Path, key: str, known: dict, before: int, t0: float, *, rubric, progress, taxonomy,
+                  guidance, evaluate, full, engine, workers) -> EvidenceResult:
+    from ..partition import _frame_of_arrow, read_submissions
+
     subs, identity = read_submissions(processed_dir)
     # every submission will be graded (a full run, or no cache): a pool starts on them before the plan
     grade_all = engine is None and not progress and (full or not _has_cache(processed_dir))
@@ -523,23 +551,93 @@ def run_evidence(processed_dir: str | os.PathLike, *, rubric=None, progress: boo
     tables, plan, (pairs, accuracy) = _graded_tables(
         processed_dir, subs, tags, tag_evidence, partners, grader, tagger, guide, full=full, engine=engine,
         progress=progress, workers=workers, grade_all=grade_all, meanwhile=meanwhile, identity=identity)
-    consistency = tables["consistency"].sort_values(["submission_id", "priority"], kind="stable").reset_index(
-        drop=True)
-    evidence, ev_sent, added = tables["evidence"], tables["evidence_sentences"], tables["added_value"]
-    alignment, followups = tables["alignment"], tables["followups"]
-    exemplars = _exemplars(tables["exemplar_picks"], subs)
+    tables, dtypes, computed_rows = tables
+    _keep_analyses(processed_dir, key, known, before, grader)
+    # the tables stay in Arrow (the reused files' rows spliced from the last run's: TablePlan.tables); the ones
+    # this stage reads, and those looked at across submissions, are made frames
+    consistency = tables["consistency"]
+    if consistency.num_rows:  # Arrow's sort is stable, strings by their bytes (code points), as pandas' sort
+        consistency = consistency.take(pc.sort_indices(consistency, sort_keys=[("submission_id", "ascending"),
+                                                                                ("priority", "ascending")]))
+    evidence = _frame_of_arrow(tables["evidence"], dtypes["evidence"])
+    exemplars = _exemplars(_frame_of_arrow(tables["exemplar_picks"], dtypes["exemplar_picks"]), subs)
 
     paths = {}
-    for name, df in (("evidence", evidence), ("evidence_sentences", ev_sent), ("added_value", added),
-                     ("alignment", alignment), ("followups", followups), ("exemplars", exemplars),
-                     ("partner_pairs", pairs), ("consistency", consistency)):
+    for name, df in (("evidence", evidence), ("exemplars", exemplars), ("partner_pairs", pairs)):
         paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
+    for name in ("evidence_sentences", "added_value", "alignment", "followups", "consistency"):
+        table = consistency if name == "consistency" else tables[name]
+        # the reused rows were checked when first written: the computed ones are checked now
+        paths[name] = write_arrow_table(table, processed_dir / TABLES[name].filename, name=name,
+                                        checked=computed_rows[name])
+    lazy = {name: _Lazy(consistency if name == "consistency" else tables[name], dtypes[name])
+            for name in ("evidence_sentences", "added_value", "alignment", "followups", "consistency")}
+    added = tables["added_value"]
     meta = _evidence_meta(grader, tagger, guide, subs, evidence, added, plan,
                           inputs={"tags": tags is not None, "tag_evidence": tag_evidence is not None,
                                   "partners": partners is not None}, accuracy=accuracy)
     meta["seconds"] = round(time.perf_counter() - t0, 3)
     paths["meta"] = write_text(processed_dir / "evidence_meta.json", json.dumps(meta, indent=2, sort_keys=True))
-    return EvidenceResult(evidence, ev_sent, added, alignment, followups, exemplars, pairs, consistency, meta, paths)
+    return EvidenceResult(evidence, lazy["evidence_sentences"], lazy["added_value"], lazy["alignment"],
+                          lazy["followups"], exemplars, pairs, lazy["consistency"], meta, paths)
+
+
+# The grader's search plan parses each of the rubric's thousand alternatives for what it needs (its words, a
+# digit, its first characters: :func:`.prefilter.analyses`), about a second of CPU in every process that grades,
+# whatever the number of submissions: a re-run grading one file paid it for that file. What was found is kept in
+# the cache folder, under the prefilter's code and the Python version (its ``re`` parser), and taken by the next run.
+ANALYSES = "evidence_analyses.pkl"
+
+
+def _analyses_key() -> str:
+    import sys
+
+    from ..partition import code_fingerprint
+
+    return sha256_hex(json.dumps([code_fingerprint("soa_analysis.evidence.prefilter"), sys.version]))
+
+
+def _kept_analyses(processed_dir: Path) -> tuple[str, dict]:
+    """The expressions' analyses the last run kept (:data:`ANALYSES`) and their key ({} when absent, damaged or
+    of other code: worked out again)."""
+    import pickle
+
+    from ..partition import CACHE_DIR
+
+    key = _analyses_key()
+    try:
+        with open(processed_dir / CACHE_DIR / ANALYSES, "rb") as fh:
+            kept = pickle.load(fh)  # noqa: S301 - written by this package's own runs, and checked value by value
+        if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("analyses"), dict):
+            return key, kept["analyses"]
+    except Exception:  # noqa: BLE001 - only a cache
+        pass
+    return key, {}
+
+
+def _keep_analyses(processed_dir: Path, key: str, known: dict, before: int, grader: EvidenceGrader) -> None:
+    """Keep the expressions' analyses for the next run when this run found more than it took. When none were
+    taken nor found here (the submissions were graded by a pool's processes: a first or full run), the grader's
+    plan is built here first, once, so that the next run takes them."""
+    import pickle
+
+    from ..io import atomic_path
+    from ..partition import CACHE_DIR
+    from .grader import _PLANS, _feature_plan
+
+    if not known:
+        _PLANS.clear()  # built again here (its expressions' analyses recorded)
+        from .prefilter import _alternatives
+
+        _alternatives.cache_clear()
+        _feature_plan(grader.rubric_)
+    if len(known) <= before:
+        return
+    try:
+        with atomic_path(processed_dir / CACHE_DIR / ANALYSES, ".tmp") as tmp, open(tmp, "wb") as fh:
+            pickle.dump({"key": key, "analyses": known}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass
 
 
 def _has_cache(processed_dir: Path) -> bool:
@@ -587,7 +685,7 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
             computed = grading.tables()
             if len(plan.todo) < len(plan.units):  # (not expected: no cache was on disk) the reused units' rows
                 computed = {name: _of(df, todo_ids) for name, df in computed.items()}
-            return plan.combine(computed), plan, side
+            return _in_arrow(plan, computed), plan, side
         todo = subs[subs["submission_id"].astype(str).isin(todo_ids)].reset_index(drop=True)
         inputs = {k: _of(v, todo_ids) for k, v in extra.items()}
         pool = pool_workers(workers, len(todo)) if local else 1
@@ -605,10 +703,16 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
                 **(inputs if part is todo else {k: _of(v, set(part["submission_id"].astype(str)))
                                                 for k, v in inputs.items()})))
             computed = {name: concat_frames([p[name] for p in parts]) for name in parts[0]}
-        return plan.combine(computed), plan, side
+        return _in_arrow(plan, computed), plan, side
     finally:
         if grading is not None:
             grading.close()
+
+
+def _in_arrow(plan, computed: dict[str, pd.DataFrame]) -> tuple[dict, dict, dict]:
+    """The plan's tables in Arrow (:meth:`soa_analysis.partition.TablePlan.tables`), the computed tables' dtypes
+    and the computed rows (what is checked against the contracts when written)."""
+    return plan.tables(computed), {name: df.dtypes for name, df in computed.items()}, computed
 
 
 def grade_partition(subs: pd.DataFrame, rubric, taxonomy, guidance, inputs: dict) -> dict[str, pd.DataFrame]:
@@ -633,7 +737,7 @@ def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.
         "sentence_model": model.summary() if model else None,
         "n_submissions": int(len(subs)),
         "grades": {g: int((evidence["grade"] == g).sum()) for g in ("strong", "some", "planned", "none")},
-        "unsupported_claims": int(added["unsupported"].sum()) if len(added) else 0,
+        "unsupported_claims": int(pc.sum(added.column("unsupported")).as_py() or 0) if added.num_rows else 0,
         "reuse": {k: v for k, v in plan.reuse().as_dict().items() if k.startswith("n_") or k == "full"},
         "inputs": inputs,
         "extra_contracts": {k: {"filename": v.filename, "columns": {c.name: c.kind for c in v.columns}}

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from .. import __version__
 from ..datafiles import sha256_hex
 from ..errors import InputError
-from ..io import write_table, write_text
+from ..io import write_arrow_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
 from ..procs import gc_paused
 from ..schema import SECTION_COLUMNS, narrative_parts
@@ -41,14 +41,31 @@ EVIDENCE_COLUMNS = ["submission_id", "taxonomy", "priority", "section", "sentenc
                     "weight", "method", "assigned", "sentence_index"]
 
 
+class _Lazy:
+    """An Arrow table made a DataFrame (of ``dtypes``) when first asked for (:func:`..partition._frame_of_arrow`)."""
+
+    def __init__(self, table: pa.Table, dtypes: pd.Series):
+        self.table, self.dtypes = table, dtypes
+
+
 @dataclass
 class TaggingResult:
-    """What :func:`run_tagging` produced: the two tables, the run record and file paths."""
+    """What :func:`run_tagging` produced: the two tables, the run record and file paths. ``evidence``
+    (tag_evidence: hundreds of thousands of rows of lists at 10,000 submissions) is made a DataFrame only
+    when first read."""
 
     tags: pd.DataFrame
-    evidence: pd.DataFrame
+    _evidence: "pd.DataFrame | _Lazy"
     meta: dict
     paths: dict = field(default_factory=dict)
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        if isinstance(self._evidence, _Lazy):
+            from ..partition import _frame_of_arrow
+
+            self._evidence = _frame_of_arrow(self._evidence.table, self._evidence.dtypes)
+        return self._evidence
 
     def assigned(self) -> pd.DataFrame:
         """The assigned tags only."""
@@ -283,7 +300,7 @@ _DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "s
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
                  engine=None) -> TaggingResult:
-    from ..partition import concat_frames, fingerprint, in_chunks, plan_tables, read_submissions
+    from ..partition import _frame_of_arrow, concat_frames, fingerprint, in_chunks, plan_tables, read_submissions
 
     clock = _Clock()
     subs, identity = read_submissions(processed_dir)
@@ -315,22 +332,24 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
         # taxonomy by taxonomy, as combine orders them (then it need not reorder the rows)
         tags, evidence = (_taxonomy_major(concat_frames, [p[i] for p in parts], list(shaped)) for i in (0, 1))
         meta = parts[0][2]
-    tables = plan.combine({"tags": tags, "tag_evidence": evidence},
-                          major={"tags": ("taxonomy", list(shaped)), "tag_evidence": ("taxonomy", list(shaped))})
-    tags, evidence = tables["tags"], tables["tag_evidence"]
+    computed = {"tags": tags, "tag_evidence": evidence}
+    # in Arrow: the reused files' rows spliced from the last run's tables as they are (TablePlan.tables)
+    tables = plan.tables(computed, major={"tags": ("taxonomy", list(shaped)), "tag_evidence": ("taxonomy", list(shaped))})
+    tags = _frame_of_arrow(tables["tags"], computed["tags"].dtypes)  # the notebook's; text columns without a copy
     clock.lap("frames")
     meta["n_submissions"] = int(len(subs))
     for name, info in meta["taxonomies"].items():
         info["n_assigned"] = int(tags.loc[(tags["taxonomy"] == name) & tags["assigned"], "submission_id"].size)
     meta["reuse"] = {k: v for k, v in plan.reuse().as_dict().items() if k.startswith("n_") or k == "full"}
-    paths = {
-        "tags": write_table(tags, processed_dir / "tags.parquet", table="tags"),
-        "tag_evidence": write_table(evidence, processed_dir / "tag_evidence.parquet", table="tag_evidence"),
+    paths = {  # tag_evidence's reused rows were checked when first written: its computed rows are checked now
+        "tags": write_arrow_table(tables["tags"], processed_dir / "tags.parquet", name="tags", checked=tags),
+        "tag_evidence": write_arrow_table(tables["tag_evidence"], processed_dir / "tag_evidence.parquet",
+                                          name="tag_evidence", checked=computed["tag_evidence"]),
     }
     clock.lap("write")
     meta["timings_s"] = clock.laps | {k: v for k, v in meta.get("timings_s", {}).items() if k not in clock.laps}
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
-    return TaggingResult(tags, evidence, meta, paths)
+    return TaggingResult(tags, _Lazy(tables["tag_evidence"], computed["tag_evidence"].dtypes), meta, paths)
 
 
 def _taxonomy_major(concat_frames, frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:

@@ -1,0 +1,263 @@
+"""Re-runs that splice: the tag and evidence stages keep their tables in Arrow and a re-run takes the reused
+files' rows from there in slices, putting the computed rows in between (``TablePlan.tables``).
+
+Every path is checked against what a full run (or the plain combine of frames) makes: the splice itself on
+hand-made tables (rows removed, changed and added, the taxonomy-major order, columns of empty lists or missing
+values on one side), and the stages on the fictional mini corpus: a re-run that splices, a second one that
+splices what the first spliced, a removed file that held the only values of a list column, and kept tables that
+are missing, replaced or of another fingerprint (the shards are read then).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_partition import CHANGING, MINI, NEW_FILE
+
+from soa_analysis import partition
+from soa_analysis.evidence import run_evidence
+from soa_analysis.ingest import run_ingest
+from soa_analysis.io import read_table
+from soa_analysis.schema import TABLES
+from soa_analysis.tagging import run_tagging
+
+SPLICED = ("tags", "tag_evidence", "evidence", "evidence_sentences", "added_value", "alignment", "followups",
+           "consistency", "exemplars", "partner_pairs")
+
+
+def _run(raw: Path, processed: Path, *, full: bool = False) -> None:
+    run_ingest(raw, processed, workers=1, full=full)
+    run_tagging(processed, full=full)
+    run_evidence(processed, full=full, workers=1)
+
+
+def _same_as_full(raw: Path, processed: Path, tmp: Path) -> None:
+    """Every table of ``processed`` equals a full run's over ``raw`` (frames, and the Parquet schemas with their
+    metadata)."""
+    full = tmp / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    shutil.copytree(processed / "models", full / "models")
+    _run(raw, full, full=True)
+    for name in SPLICED:
+        pd.testing.assert_frame_equal(read_table(processed, name), read_table(full, name), obj=name)
+        a, b = (pq.read_schema(p / TABLES[name].filename) for p in (processed, full))
+        assert a.equals(b, check_metadata=True), name
+
+
+class _Spy:
+    """Counts calls of a function of :mod:`soa_analysis.partition` (and lets them through)."""
+
+    def __init__(self, monkeypatch, name: str):
+        self.calls = 0
+        real = getattr(partition, name)
+
+        def spy(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(partition, name, spy)
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI, raw)
+    (raw / "stirling_jobs.txt").write_text(CHANGING.format(n=30), encoding="utf-8")
+    processed = tmp_path / "p"
+    _run(raw, processed)
+    return raw, processed
+
+
+def test_a_rerun_splices_the_kept_tables_and_equals_a_full_run(corpus, tmp_path, monkeypatch):
+    raw, processed = corpus
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    (raw / "stirling_jobs.txt").write_text(CHANGING.format(n=41), encoding="utf-8")
+    (raw / "east_dunbartonshire_befriending.html").unlink()
+    splices, reads = _Spy(monkeypatch, "_splice"), _Spy(monkeypatch, "_unpack")
+    _run(raw, processed)
+    assert splices.calls == 2 + 7  # each table of the tag and evidence stages, spliced
+    assert reads.calls == 0  # no shard's rows read
+    for stage in ("tag", "evidence"):
+        rec = partition.read_reuse(processed, stage)
+        assert set(rec["recomputed"]) == {"falkirk_walking_group.txt", "stirling_jobs.txt"}, stage
+    monkeypatch.undo()
+    _same_as_full(raw, processed, tmp_path)
+
+
+def test_a_second_rerun_splices_what_the_first_spliced(corpus, tmp_path):
+    raw, processed = corpus
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    _run(raw, processed)
+    (raw / "stirling_jobs.txt").write_text(CHANGING.format(n=52), encoding="utf-8")
+    (raw / "falkirk_walking_group.txt").unlink()
+    _run(raw, processed)
+    assert partition.read_reuse(processed, "tag")["recomputed"] == ["stirling_jobs.txt"]
+    _same_as_full(raw, processed, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["missing", "replaced", "index", "fingerprint"])
+def test_kept_tables_that_cannot_be_trusted_are_not_spliced(corpus, tmp_path, monkeypatch, damage):
+    raw, processed = corpus
+    folder = processed / partition.CACHE_DIR / "tag.tables"
+    if damage == "missing":
+        (folder / "tags.arrow").unlink()
+    elif damage == "replaced":  # the same size, written since
+        data = bytearray((folder / "tags.arrow").read_bytes())
+        data[-40] ^= 1
+        (folder / "tags.arrow").write_bytes(bytes(data))
+    elif damage == "index":
+        (folder / "index.json").write_text("{not json", encoding="utf-8")
+    else:
+        text = (folder / "index.json").read_text(encoding="utf-8")
+        (folder / "index.json").write_text(text.replace('"fp": "', '"fp": "0', 1), encoding="utf-8")
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    run_ingest(raw, processed, workers=1)
+    reads = _Spy(monkeypatch, "_unpack")
+    run_tagging(processed)
+    assert reads.calls > 0  # the shards' rows read instead
+    assert partition.read_reuse(processed, "tag")["recomputed"] == ["falkirk_walking_group.txt"]
+    monkeypatch.undo()
+    run_evidence(processed, workers=1)
+    _same_as_full(raw, processed, tmp_path)
+    assert partition._open_source(processed, "tag", _index(folder)["fp"]) is not None  # kept again
+
+
+def _index(folder: Path) -> dict:
+    import json
+
+    return json.loads((folder / "index.json").read_text(encoding="utf-8"))
+
+
+# --- the splice on hand-made tables ----------------------------------------------------------------------------
+
+
+def _units(n: int) -> list[partition.Unit]:
+    return [partition.Unit(f"f{i:03d}", [f"s{i:03d}a", f"s{i:03d}b"], key=f"{i:02x}" + "k" * 62) for i in range(n)]
+
+
+def _rows(units, seed: int, *, taxonomies=("t1", "t2"), lists=True) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for tax in taxonomies:
+        for u in units:
+            for sid in u.ids:
+                for j in range(int(rng.integers(0, 3))):
+                    words = [f"w{int(x)}" for x in rng.integers(0, 5, size=int(rng.integers(0, 3)))] if lists else []
+                    rows.append({"submission_id": sid, "taxonomy": tax, "sentence": f"{sid} {tax} {j} {seed}",
+                                 "phrases": words, "weight": float(rng.random()), "assigned": bool(rng.random() < .5)})
+    df = pd.DataFrame(rows, columns=["submission_id", "taxonomy", "sentence", "phrases", "weight", "assigned"])
+    return df.astype({"weight": float, "assigned": bool})
+
+
+def _plan(tmp_path, units, todo) -> partition.TablePlan:
+    cache = partition.UnitCache(tmp_path, "demo")
+    return partition.TablePlan(cache, "fp", units, todo, {})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_splicing_gives_the_rows_combine_gives(tmp_path, seed):
+    """Rows of a last run (units kept, changed, gone) and of new units, spliced, equal the plain combine."""
+    rng = np.random.default_rng(seed)
+    before = _units(12)
+    gone = set(rng.choice(12, size=2, replace=False).tolist())
+    changed = set(rng.choice(12, size=2, replace=False).tolist()) - gone
+    now = [u if i not in changed else partition.Unit(u.raw_file, u.ids, key=f"{i:02x}" + "c" * 62)
+           for i, u in enumerate(before) if i not in gone]
+    added = [partition.Unit(f"f{i:03d}x", [f"s{i:03d}x"], key=f"{i:02x}" + "n" * 62) for i in (3, 7, 99)]
+    for u in added:
+        at = next((j for j, v in enumerate(now) if v.raw_file > u.raw_file), len(now))
+        now.insert(at, u)
+    todo = [u for u in now if u.key not in {v.key for v in before}]
+    old = _rows(before, seed, lists=seed % 2 == 0)
+    new = _rows(todo, seed + 100, lists=seed % 3 != 0)
+    major = ("taxonomy", ["t1", "t2"])
+    # the last run's table, kept with each row's unit
+    old_codes = np.array([next(i for i, u in enumerate(before) if s in u.ids) for s in old["submission_id"]])
+    old_t = pa.Table.from_pandas(old, preserve_index=False).append_column(partition._UNIT,
+                                                                          pa.array(old_codes, pa.int32()))
+    index = {u.key: i for i, u in enumerate(now)}
+    old_to_new = np.array([index.get(u.key, -1) for u in before])
+    new_units = np.array([next(i for i, u in enumerate(now) if s in u.ids) for s in new["submission_id"]])
+    made = partition._splice(old_t, old_to_new, pa.Table.from_pandas(new, preserve_index=False), new_units,
+                             len(now), major)
+    assert made is not None
+    table, codes = made
+    # the reference: what combine makes of the same rows (the reused ones as frames)
+    kept = old[[index.get(before[c].key, -1) >= 0 for c in old_codes]].reset_index(drop=True)
+    plan = _plan(tmp_path, now, todo)
+    plan.cached = {"t": kept}
+    want = plan.combine({"t": new}, {"t": major})["t"]
+    want_t = pa.Table.from_pandas(want, preserve_index=False)
+    assert table.equals(want_t)
+    assert table.schema.equals(want_t.schema, check_metadata=True)
+    sids = table.column("submission_id").to_pylist()
+    assert [now[c].key for c in codes] == [next(u.key for u in now if s in u.ids) for s in sids]
+
+
+def test_splicing_settles_list_types_as_a_full_run_infers_them():
+    """A column of empty lists (list<null>) on one side takes the other side's type; a spliced column left with
+    no value at all is list<null> again, as a full run infers it."""
+    units = _units(2)
+    with_words = pd.DataFrame({"submission_id": ["s000a"], "phrases": [["a"]]})
+    empty = pd.DataFrame({"submission_id": ["s001a"], "phrases": [[]]})
+    old = pa.Table.from_pandas(empty, preserve_index=False).append_column(partition._UNIT, pa.array([1], pa.int32()))
+    table, _ = partition._splice(old, np.array([-1, 1]), pa.Table.from_pandas(with_words, preserve_index=False),
+                                 np.array([0]), 2, None)
+    assert table.schema.field("phrases").type == pa.list_(pa.string())
+    assert table.column("submission_id").to_pylist() == ["s000a", "s001a"]
+    # the unit with words gone: a full run over the one left infers list<null>
+    old = table.append_column(partition._UNIT, pa.array([0, 1], pa.int32()))
+    table, _ = partition._splice(old, np.array([-1, 0]), pa.Table.from_pandas(empty.iloc[:0], preserve_index=False),
+                                 np.zeros(0, dtype=np.int64), 1, None)
+    assert table.schema.field("phrases").type == pa.Table.from_pandas(empty, preserve_index=False).schema.field(
+        "phrases").type == pa.list_(pa.null())
+    assert units  # (keys not needed here)
+
+
+def test_rows_where_takes_runs_of_rows_as_slices():
+    table = pa.table({"x": list(range(10))})
+    table = pa.concat_tables([table.slice(0, 4), table.slice(4)])
+    mask = np.array([0, 1, 1, 0, 1, 1, 1, 0, 0, 1], dtype=bool)
+    assert partition._rows_where(table, mask).column("x").to_pylist() == [1, 2, 4, 5, 6, 9]
+    assert partition._rows_where(table, np.zeros(10, dtype=bool)).num_rows == 0
+
+
+def test_the_graders_analyses_are_kept_and_taken_by_the_next_run(corpus, monkeypatch):
+    """The first run keeps its grader's expressions' analyses; a re-run grading one file parses none again."""
+    from soa_analysis.evidence import grader, prefilter
+
+    raw, processed = corpus
+    assert (processed / partition.CACHE_DIR / "evidence_analyses.pkl").is_file()
+    grader._PLANS.clear()
+    prefilter._alternatives.cache_clear()
+    parsed = []
+    real = prefilter.split_alternatives
+    monkeypatch.setattr(prefilter, "split_alternatives", lambda *a: parsed.append(a) or real(*a))
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    run_ingest(raw, processed, workers=1)
+    run_tagging(processed)
+    run_evidence(processed, workers=1)
+    assert partition.read_reuse(processed, "evidence")["recomputed"] == ["falkirk_walking_group.txt"]
+    assert parsed == []
+    grader._PLANS.clear()
+    prefilter._alternatives.cache_clear()
+
+
+def test_carried_analyses_take_plain_values_only_and_record_what_is_found():
+    from soa_analysis.evidence import prefilter
+
+    pattern = r"\bfell\b|\d+%"
+    want = prefilter.analyses(pattern, 32)
+    known = {(pattern, 32): want, ("x", 0): (None, ((object(), False), None, False)), ("y", 0): "not a pair"}
+    with prefilter.carried_analyses(known) as carried:
+        assert set(carried) == {(pattern, 32)}
+        assert prefilter.analyses(pattern, 32) is want
+        prefilter.analyses(r"\bcut\b", 32)
+    assert (r"\bcut\b", 32) in known
+    assert prefilter._CARRIED is None
