@@ -1160,6 +1160,20 @@ def _inferred_schema(table: pa.Table) -> pa.Schema:
     return pa.schema(fields, metadata=table.schema.metadata)
 
 
+class LazyFrame:
+    """An Arrow table (a stage's written table) made a DataFrame of ``dtypes`` only when :meth:`frame` is first
+    called (:func:`_frame_of_arrow`): a stage's result hands its large tables on without building frames nobody
+    reads."""
+
+    __slots__ = ("table", "dtypes")
+
+    def __init__(self, table: pa.Table, dtypes: pd.Series):
+        self.table, self.dtypes = table, dtypes
+
+    def frame(self) -> pd.DataFrame:
+        return _frame_of_arrow(self.table, self.dtypes)
+
+
 def _frame_of_arrow(table: pa.Table, dtypes: pd.Series) -> pd.DataFrame:
     """``table`` as a DataFrame of ``dtypes`` (a computed table's), as the pandas reading of a Parquet file
     makes it: text columns as pandas text without a Python string a value, list cells as numpy arrays."""

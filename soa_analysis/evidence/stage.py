@@ -26,6 +26,7 @@ from .. import __version__
 from ..datafiles import sha256_hex
 from ..io import read_keyed, read_table, write_arrow_table, write_keyed, write_table, write_text
 from ..nlp import split_sentences
+from ..partition import LazyFrame
 from ..procs import gc_paused
 from ..rubrics import load_guidance
 from ..schema import SECTION_COLUMNS, TABLES, validate
@@ -59,17 +60,10 @@ PICK_COLUMNS = ["kind", "category", "submission_id", "sentence", "score", "stren
 validate_extra = validate
 
 
-class _Lazy:
-    """An Arrow table made a DataFrame (of ``dtypes``) when first asked for."""
-
-    def __init__(self, table, dtypes: pd.Series):
-        self.table, self.dtypes = table, dtypes
-
-
 @dataclass
 class EvidenceResult:
     """What :func:`run_evidence` produced: the tables, the meta data and where they were written. The large
-    per-sentence tables (given as :class:`_Lazy`) are made DataFrames only when first read."""
+    per-sentence tables (given as :class:`~soa_analysis.partition.LazyFrame`) are made DataFrames only when first read."""
 
     evidence: pd.DataFrame
     evidence_sentences: pd.DataFrame
@@ -84,10 +78,8 @@ class EvidenceResult:
 
     def __getattribute__(self, name):
         value = object.__getattribute__(self, name)
-        if isinstance(value, _Lazy):
-            from ..partition import _frame_of_arrow
-
-            value = _frame_of_arrow(value.table, value.dtypes)
+        if isinstance(value, LazyFrame):
+            value = value.frame()
             object.__setattr__(self, name, value)
         return value
 
@@ -570,7 +562,7 @@ def _run_evidence(processed_dir: Path, key: str, known: dict, before: int, t0: f
         # the reused rows were checked when first written: the computed ones are checked now
         paths[name] = write_arrow_table(table, processed_dir / TABLES[name].filename, name=name,
                                         checked=computed_rows[name])
-    lazy = {name: _Lazy(consistency if name == "consistency" else tables[name], dtypes[name])
+    lazy = {name: LazyFrame(consistency if name == "consistency" else tables[name], dtypes[name])
             for name in ("evidence_sentences", "added_value", "alignment", "followups", "consistency")}
     added = tables["added_value"]
     meta = _evidence_meta(grader, tagger, guide, subs, evidence, added, plan,

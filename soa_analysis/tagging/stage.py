@@ -18,6 +18,7 @@ from ..datafiles import sha256_hex
 from ..errors import InputError
 from ..io import write_arrow_table, write_text
 from ..labelled import labels_sha256, real_features_bytes
+from ..partition import LazyFrame
 from ..procs import gc_paused
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
@@ -41,13 +42,6 @@ EVIDENCE_COLUMNS = ["submission_id", "taxonomy", "priority", "section", "sentenc
                     "weight", "method", "assigned", "sentence_index"]
 
 
-class _Lazy:
-    """An Arrow table made a DataFrame (of ``dtypes``) when first asked for (:func:`..partition._frame_of_arrow`)."""
-
-    def __init__(self, table: pa.Table, dtypes: pd.Series):
-        self.table, self.dtypes = table, dtypes
-
-
 @dataclass
 class TaggingResult:
     """What :func:`run_tagging` produced: the two tables, the run record and file paths. ``evidence``
@@ -55,16 +49,14 @@ class TaggingResult:
     when first read."""
 
     tags: pd.DataFrame
-    _evidence: "pd.DataFrame | _Lazy"
+    _evidence: "pd.DataFrame | LazyFrame"
     meta: dict
     paths: dict = field(default_factory=dict)
 
     @property
     def evidence(self) -> pd.DataFrame:
-        if isinstance(self._evidence, _Lazy):
-            from ..partition import _frame_of_arrow
-
-            self._evidence = _frame_of_arrow(self._evidence.table, self._evidence.dtypes)
+        if isinstance(self._evidence, LazyFrame):
+            self._evidence = self._evidence.frame()
         return self._evidence
 
     def assigned(self) -> pd.DataFrame:
@@ -349,7 +341,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     clock.lap("write")
     meta["timings_s"] = clock.laps | {k: v for k, v in meta.get("timings_s", {}).items() if k not in clock.laps}
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
-    return TaggingResult(tags, _Lazy(tables["tag_evidence"], computed["tag_evidence"].dtypes), meta, paths)
+    return TaggingResult(tags, LazyFrame(tables["tag_evidence"], computed["tag_evidence"].dtypes), meta, paths)
 
 
 def _taxonomy_major(concat_frames, frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
