@@ -960,10 +960,12 @@ _UNIT = "__unit__"
 
 @dataclass
 class _Source:
-    """The last run's tables (each with its rows' unit codes in column :data:`_UNIT`) and its units' keys."""
+    """The last run's tables (each with its rows' unit codes in column :data:`_UNIT`), its units' keys and the
+    other files kept with them (``extra``: name -> bytes)."""
 
     keys: list[str]
     tables: dict[str, pa.Table]
+    extra: dict[str, bytes] = field(default_factory=dict)
 
 
 def _source_dir(processed_dir, stage: str) -> Path:
@@ -988,11 +990,24 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
             if table.schema.names[-1:] != [_UNIT]:
                 return None
             tables[name] = table
-    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        extra = {}
+        for name, ident in (index.get("extra") or {}).items():
+            path = folder / f"{name}.bin"
+            data = path.read_bytes()
+            if _kept_identity(path) != ident:
+                return None
+            extra[name] = data
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
         return None
     if len(set(keys)) != len(keys):
         return None
-    return _Source(keys, tables)
+    return _Source(keys, tables, extra)
+
+
+def _forget_source(processed_dir, stage: str) -> None:
+    """Remove the index of ``stage``'s kept tables (they are not used until kept again)."""
+    with contextlib.suppress(OSError):
+        (_source_dir(processed_dir, stage) / "index.json").unlink(missing_ok=True)
 
 
 def _kept_identity(path: Path) -> list[int] | None:
@@ -1003,14 +1018,24 @@ def _kept_identity(path: Path) -> list[int] | None:
 
 
 def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: dict[str, pa.Table],
-                 codes: dict[str, np.ndarray]) -> None:
-    """Keep ``tables`` (with each row's unit, ``codes``) for the next run (:func:`_open_source`). The index is
-    removed first and written last, so a run killed in between leaves no index (the shards are read then).
-    Nothing is kept when it cannot be written (a read-only folder: the next run reads the shards)."""
+                 codes: dict[str, np.ndarray], extra: dict[str, bytes] | None = None) -> None:
+    """Keep ``tables`` (with each row's unit, ``codes``) and the files ``extra`` (name -> bytes) for the next run
+    (:func:`_open_source`). The index is removed first and written last, so a run killed in between leaves no
+    index (the shards are read then). Nothing is kept when it cannot be written (a read-only folder: the next run
+    reads the shards)."""
     folder = _source_dir(processed_dir, stage)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.json").unlink(missing_ok=True)
+        others = {}
+        for name, data in (extra or {}).items():
+            path = folder / f"{name}.bin"
+            with atomic_path(path, ".tmp") as tmp:
+                tmp.write_bytes(data)
+            others[name] = _kept_identity(path)
+        for old in folder.glob("*.bin"):
+            if old.stem not in others:
+                old.unlink(missing_ok=True)
         idents = {}
         for name, table in tables.items():
             kept = table.append_column(_UNIT, pa.array(codes[name], type=pa.int32()))
@@ -1024,7 +1049,7 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
             if old.stem not in tables:
                 old.unlink(missing_ok=True)
         write_text(folder / "index.json", json.dumps({"version": SOURCE_VERSION, "fp": fp, "keys": keys,
-                                                     "tables": idents}))
+                                                     "tables": idents, "extra": others}))
     except OSError:
         with contextlib.suppress(OSError):
             (folder / "index.json").unlink(missing_ok=True)

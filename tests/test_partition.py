@@ -222,6 +222,9 @@ def test_a_damaged_cache_is_only_a_cache(tmp_path):
     assert len(shards) > 2
     shards[0].write_bytes(b"not a pickle")  # damaged
     shards[1].write_bytes(shards[1].read_bytes()[:-5])  # truncated
+    run_ingest(raw, processed, workers=1)  # the kept tables' summaries are read, not the shards
+    assert partition.read_reuse(processed, "ingest")["n_recomputed"] == 0
+    (processed / partition.CACHE_DIR / "ingest.tables" / "index.json").unlink()  # no kept tables: the shards are read
     run_ingest(raw, processed, workers=1)
     rec = partition.read_reuse(processed, "ingest")
     assert rec["n_recomputed"] >= 2 and rec["n_reused"] == len(list(raw.iterdir())) - rec["n_recomputed"]

@@ -27,7 +27,7 @@ from soa_analysis.io import read_table
 from soa_analysis.schema import TABLES
 from soa_analysis.tagging import run_tagging
 
-SPLICED = ("tags", "tag_evidence", "evidence", "evidence_sentences", "added_value", "alignment", "followups",
+SPLICED = ("submissions", "contacts", "partners", "tags", "tag_evidence", "evidence", "evidence_sentences", "added_value", "alignment", "followups",
            "consistency", "exemplars", "partner_pairs")
 
 
@@ -81,7 +81,7 @@ def test_a_rerun_splices_the_kept_tables_and_equals_a_full_run(corpus, tmp_path,
     (raw / "east_dunbartonshire_befriending.html").unlink()
     splices, reads = _Spy(monkeypatch, "_splice"), _Spy(monkeypatch, "_unpack")
     _run(raw, processed)
-    assert splices.calls == 2 + 7  # each table of the tag and evidence stages, spliced
+    assert splices.calls == 3 + 2 + 7  # each table of the ingest, tag and evidence stages, spliced
     assert reads.calls == 0  # no shard's rows read
     for stage in ("tag", "evidence"):
         rec = partition.read_reuse(processed, stage)
@@ -126,6 +126,116 @@ def test_kept_tables_that_cannot_be_trusted_are_not_spliced(corpus, tmp_path, mo
     run_evidence(processed, workers=1)
     _same_as_full(raw, processed, tmp_path)
     assert partition._open_source(processed, "tag", _index(folder)["fp"]) is not None  # kept again
+
+
+# --- the ingest stage's kept tables -----------------------------------------------------------------------------
+
+INGESTED = ("submissions", "contacts", "partners")
+
+
+def _same_ingest_as_full(raw: Path, processed: Path, tmp: Path) -> None:
+    """The ingest tables of ``processed`` equal a full ingest's over ``raw`` (frames, Parquet schemas with their
+    metadata, and the log but for the seconds each file took)."""
+    full = tmp / "full-ingest"
+    shutil.rmtree(full, ignore_errors=True)
+    run_ingest(raw, full, workers=1, full=True)
+    for name in INGESTED:
+        pd.testing.assert_frame_equal(read_table(processed, name), read_table(full, name), obj=name)
+        a, b = (pq.read_schema(p / TABLES[name].filename) for p in (processed, full))
+        assert a.equals(b, check_metadata=True), name
+    log = [read_table(p, "ingest_log").drop(columns=["seconds"]) for p in (processed, full)]
+    pd.testing.assert_frame_equal(*log, obj="ingest_log")
+
+
+class _Count:
+    """Counts calls of a method of a class (and lets them through)."""
+
+    def __init__(self, monkeypatch, owner, name: str):
+        self.calls = 0
+        real = getattr(owner, name)
+
+        def spy(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, spy)
+
+
+COPY, KEPT = "east_ayrshire_town_centre_copy.docx", "east_ayrshire_town_centre.txt"  # the same submission
+
+
+@pytest.mark.parametrize("change", ["added", "kept_one_removed", "copy_preferred", "copy_shard_damaged", "none"])
+def test_an_ingest_rerun_splices_its_kept_tables_and_equals_a_full_run(corpus, tmp_path, monkeypatch, change):
+    """A re-run takes the reused files' summaries and rows from the kept tables (no shard read for them) and
+    equals a full run: with a file added, and when a duplicate becomes a submission (the file kept instead
+    removed, or modified since, so that its copy is kept now: its whole result is read from its shard, or
+    the file read again when the shard is damaged)."""
+    import os
+
+    from soa_analysis.ingest import run as ingest_run
+    from soa_analysis.shards import ShardStore, shard_of
+
+    raw, processed = corpus
+    log = read_table(processed, "ingest_log").set_index("source_file")
+    assert log.loc[COPY, "status"] == "duplicate" and log.loc[KEPT, "status"] == "ingested"
+    if change == "added":
+        (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    elif change == "kept_one_removed":
+        (raw / KEPT).unlink()
+    elif change == "copy_preferred":  # modified later than its copy: the copy is kept now
+        st = (raw / KEPT).stat()
+        os.utime(raw / KEPT, ns=(st.st_atime_ns, st.st_mtime_ns + 3600 * 10**9))
+    elif change == "copy_shard_damaged":
+        (raw / KEPT).unlink()
+        fp = json_index(processed)["fp"]
+        sha = log.loc[COPY, "sha256"]
+        shard = processed / partition.CACHE_DIR / "ingest" / f"{shard_of(partition.file_key(fp, COPY, sha))}.shard"
+        shard.write_bytes(b"damaged")
+    splices, reads = _Spy(monkeypatch, "_splice"), _Count(monkeypatch, ShardStore, "read")
+    wholes, files = _Count(monkeypatch, ingest_run.FileCache, "whole"), _Count(monkeypatch, ingest_run, "_process_file")
+    run_ingest(raw, processed, workers=1)
+    assert splices.calls == 3  # submissions, contacts, partners
+    rec = partition.read_reuse(processed, "ingest")
+    expect = {"added": (0, 1), "kept_one_removed": (1, 0), "copy_preferred": (1, 0), "copy_shard_damaged": (1, 1),
+              "none": (0, 0)}[change]
+    # (files whose whole result was wanted, files read); a shard is read only for a whole result or to write it
+    # again with its other files' whole results (the new file's shard, when it holds others)
+    assert (wholes.calls, files.calls) == expect and reads.calls <= 1, (wholes.calls, files.calls, reads.calls)
+    assert rec["n_recomputed"] == (1 if change == "added" else 0)
+    monkeypatch.undo()
+    _same_ingest_as_full(raw, processed, tmp_path)
+    if change != "added":
+        status = read_table(processed, "ingest_log").set_index("source_file")["status"]
+        assert status.get(COPY) == ("duplicate" if change == "none" else "ingested")
+    run_ingest(raw, processed, workers=1)  # and the run after splices what this one spliced
+    _same_ingest_as_full(raw, processed, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["files", "fingerprint", "submissions"])
+def test_ingest_kept_tables_that_cannot_be_trusted_are_not_used(corpus, tmp_path, monkeypatch, damage):
+    raw, processed = corpus
+    folder = processed / partition.CACHE_DIR / "ingest.tables"
+    if damage == "files":  # the same size, written since
+        (folder / "files.bin").write_bytes(b"x" * (folder / "files.bin").stat().st_size)
+    elif damage == "fingerprint":
+        text = (folder / "index.json").read_text(encoding="utf-8")
+        (folder / "index.json").write_text(text.replace('"fp": "', '"fp": "0', 1), encoding="utf-8")
+    else:
+        (folder / "submissions.arrow").unlink()
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    splices = _Spy(monkeypatch, "_splice")
+    run_ingest(raw, processed, workers=1)
+    assert splices.calls == 0  # the shards' whole results read instead
+    assert partition.read_reuse(processed, "ingest")["recomputed"] == ["falkirk_walking_group.txt"]
+    monkeypatch.undo()
+    _same_ingest_as_full(raw, processed, tmp_path)
+    assert (folder / "index.json").is_file()  # kept again
+    run_ingest(raw, processed, workers=1)
+    _same_ingest_as_full(raw, processed, tmp_path)
+
+
+def json_index(processed: Path) -> dict:
+    return _index(processed / partition.CACHE_DIR / "ingest.tables")
 
 
 def _index(folder: Path) -> dict:

@@ -74,6 +74,9 @@ class RawEntry:
     digest : Digest or None
         The file's identity and sha256 when it has been hashed already this run (passed along
         so the read does not hash it again), else None.
+    ident : tuple of int or None
+        A regular file's :func:`identity` as the scan found it (``lstat``): a digest kept with this
+        identity is the file's without opening it.
     """
 
     rel: str
@@ -81,6 +84,7 @@ class RawEntry:
     regular: bool
     mtime: float
     digest: Digest | None = None
+    ident: tuple[int, ...] | None = None
 
 
 def identity(st: os.stat_result) -> tuple[int, ...]:
@@ -142,7 +146,7 @@ def _entry(rel: str, path: Path, root: Path) -> RawEntry:
     hidden = _hidden_reason(rel.split("/"))
     if not stat.S_ISREG(st.st_mode):
         return RawEntry(rel, hidden or NOT_REGULAR, False, st.st_mtime)
-    return RawEntry(rel, hidden, True, st.st_mtime)
+    return RawEntry(rel, hidden, True, st.st_mtime, None, identity(st))
 
 
 def scan_raw_folder(raw_dir: str | os.PathLike) -> list[RawEntry]:
@@ -249,10 +253,14 @@ def inventory(raw_dir: str | os.PathLike, *, processed_dir: str | os.PathLike | 
     for e in scan_raw_folder(raw_dir):
         if not e.regular:
             continue
-        try:
-            digests[e.rel] = raw_digest(root / e.rel, known.get(e.rel))
-        except OSError:
-            continue
+        kept = known.get(e.rel)
+        if kept is not None and kept[0] == e.ident:  # the file as the scan found it (lstat): not opened
+            digests[e.rel] = kept
+        else:
+            try:
+                digests[e.rel] = raw_digest(root / e.rel, kept)
+            except OSError:
+                continue
         ident, sha = digests[e.rel]
         out.append({"file": display_name(e.rel), "bytes": ident[2], "sha256": sha})
     if processed_dir is not None:

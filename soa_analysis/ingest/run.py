@@ -36,10 +36,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..datafiles import sha256_hex
 from ..errors import QuarantineError
@@ -84,6 +86,9 @@ class IngestResult:
     row_digests : list of str, optional
         :func:`soa_analysis.partition.row_digests` of ``submissions`` (when ingested with a
         :class:`FileCache`): a reused file's rows' digests are the last run's.
+    arrow : dict, optional
+        ``submissions``, ``contacts`` and ``partners`` in Arrow (when ingested with a :class:`FileCache`):
+        what :func:`run_ingest` writes and keeps for the next run.
     """
 
     submissions: pd.DataFrame
@@ -91,6 +96,11 @@ class IngestResult:
     contacts: pd.DataFrame
     partners: pd.DataFrame
     row_digests: list[str] | None = None
+    arrow: dict | None = field(default=None, repr=False)
+    codes: dict | None = field(default=None, repr=False)  # each Arrow row's file (its position in path order)
+    dtypes: dict | None = field(default=None, repr=False)  # the frames' dtypes
+    checked: dict | None = field(default=None, repr=False)  # the rows made this run (the others were checked before)
+    ids: list | None = field(default=None, repr=False)  # each file's submission ids, in path order
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -317,15 +327,21 @@ def _run_files(root: str, entries: list[RawEntry], limits: Limits, workers: int,
     return [r for r in results if r is not None]
 
 
-def _file_rows(me: int, results: list[dict], seen: dict, used_ids: set) -> tuple[dict, list, list, list]:
-    """File ``results[me]``'s log row and its submission, contact and partner rows; ``seen`` maps
-    content keys already taken to (submission_id, source_file, index of the file in ``results``)."""
+def _chars(d: dict) -> int:
+    """The characters of narrative a Document gave (a kept summary's Document holds the count, not the record)."""
+    return len(d["record"].text) if "record" in d else d["chars"]
+
+
+def _file_plan(me: int, results: list[dict], seen: dict, used_ids: set) -> tuple[dict, list[tuple[dict, str]]]:
+    """File ``results[me]``'s log row and its Documents that are submissions, each with its submission id;
+    ``seen`` maps content keys already taken to (submission_id, source_file, index of the file in ``results``).
+    Only the Documents' keys, indices, parts, sources and lengths are read: a result kept from the last run as a
+    summary (:class:`FileCache`) is planned as a result read now."""
     res = results[me]
-    new_ids: list[str] = []
+    assigned: list[tuple[dict, str]] = []
     dup_of: list[tuple[str, str, int]] = []
     warnings = list(res["warnings"])
     file_keys: dict[str, str] = {}
-    subs, contacts, partners = [], [], []
     chars = 0
     for d in res["docs"]:
         key = d["key"]
@@ -343,22 +359,9 @@ def _file_rows(me: int, results: list[dict], seen: dict, used_ids: set) -> tuple
         used_ids.add(sid)
         file_keys[key] = d["part"] or display_name(d["source_file"])
         seen[key] = (sid, display_name(d["source_file"]), me)
-        new_ids.append(sid)
-        rec = d["record"]
-        chars += len(rec.text)
-        row = {"submission_id": sid, "source_file": display_name(d["source_file"]),
-               "submission_type": rec.submission_type, "council": rec.council, "council_code": rec.council_code}
-        row.update({s: rec.sections.get(s, "") or "" for s in SECTION_COLUMNS})
-        row.update({"checklist": list(rec.checklist), "outcomes_cited": list(rec.outcomes_cited),
-                    "text": rec.text, "format": d["format"], "council_source": rec.council_source,
-                    "date": rec.date or "", "year": rec.year, "warnings": list(rec.warnings),
-                    "part": d["part"], "raw_file": display_name(res["rel"]),
-                    "fictional": bool(d["fictional"])})
-        subs.append(row)
-        for c in rec.contacts:
-            contacts.append({"submission_id": sid, **{k: str(c.get(k) or "") for k in CONTACT_COLUMNS[1:]}})
-        for p in rec.partners:
-            partners.append({"submission_id": sid, **{k: str(p.get(k) or "") for k in PARTNER_COLUMNS[1:]}})
+        assigned.append((d, sid))
+        chars += _chars(d)
+    new_ids = [sid for _, sid in assigned]
     status, reason = res["status"], res["reason"]
     if status == "ingested" and not new_ids and dup_of:
         status = "duplicate"
@@ -376,7 +379,29 @@ def _file_rows(me: int, results: list[dict], seen: dict, used_ids: set) -> tuple
            "submission_id": ";".join(ids), "format": res["format"], "bytes": int(res["bytes"]),
            "n_submissions": len(new_ids), "warnings": "; ".join(warnings), "seconds": round(res["seconds"], 3),
            "chars_kept": chars, "cut": "; ".join(res["cut"])}
-    return log, subs, contacts, partners
+    return log, assigned
+
+
+def _doc_rows(res: dict, assigned: list[tuple[dict, str]]) -> tuple[list, list, list]:
+    """The submission, contact and partner rows of a file's Documents ``assigned`` their ids (:func:`_file_plan`;
+    Documents with their records): a row is made from its file's result and its id alone."""
+    subs, contacts, partners = [], [], []
+    for d, sid in assigned:
+        rec = d["record"]
+        row = {"submission_id": sid, "source_file": display_name(d["source_file"]),
+               "submission_type": rec.submission_type, "council": rec.council, "council_code": rec.council_code}
+        row.update({s: rec.sections.get(s, "") or "" for s in SECTION_COLUMNS})
+        row.update({"checklist": list(rec.checklist), "outcomes_cited": list(rec.outcomes_cited),
+                    "text": rec.text, "format": d["format"], "council_source": rec.council_source,
+                    "date": rec.date or "", "year": rec.year, "warnings": list(rec.warnings),
+                    "part": d["part"], "raw_file": display_name(res["rel"]),
+                    "fictional": bool(d["fictional"])})
+        subs.append(row)
+        for c in rec.contacts:
+            contacts.append({"submission_id": sid, **{k: str(c.get(k) or "") for k in CONTACT_COLUMNS[1:]}})
+        for p in rec.partners:
+            partners.append({"submission_id": sid, **{k: str(p.get(k) or "") for k in PARTNER_COLUMNS[1:]}})
+    return subs, contacts, partners
 
 
 _TEXT = pd.StringDtype("pyarrow", na_value=float("nan"))  # what pandas infers for a column of strings
@@ -410,31 +435,96 @@ def _frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(data, index=index, columns=columns, copy=False)
 
 
-def _assemble(results: list[dict]) -> IngestResult:
+ROW_TABLES = {"submissions": SUBMISSION_COLUMNS, "contacts": CONTACT_COLUMNS, "partners": PARTNER_COLUMNS}
+
+
+def _row_frames(rows: dict[str, list]) -> dict[str, pd.DataFrame]:
+    """The submission, contact and partner rows as frames of the tables' columns and types."""
+    frames = {name: _frame_of(rows[name], columns) for name, columns in ROW_TABLES.items()}
+    frames["submissions"]["year"] = frames["submissions"]["year"].astype("Int64")
+    return frames
+
+
+def _log_frame(log_rows: list[dict]) -> pd.DataFrame:
+    log = _frame_of(log_rows, LOG_COLUMNS)
+    for col in ("bytes", "n_submissions", "chars_kept"):
+        log[col] = log[col].astype("int64")
+    log["seconds"] = log["seconds"].astype("float64")
+    return log
+
+
+def _plans(results: list[dict]) -> list[tuple[dict, list[tuple[dict, str]]]]:
+    """Each file's :func:`_file_plan`, the files visited in keep order (:func:`.files.keep_order`)."""
+    seen: dict[str, tuple[str, str, int]] = {}
+    used_ids: set[str] = set()
+    plans: list = [None] * len(results)
+    for i in sorted(range(len(results)), key=lambda i: keep_order(results[i]["rel"], results[i]["mtime"])):
+        plans[i] = _file_plan(i, results, seen, used_ids)
+    return plans
+
+
+def _assemble(results: list[dict], kept: "_Kept | None" = None, fetch=None, *, arrow: bool = False) -> IngestResult:
     """Duplicates, ids and tables from per-file results (given in sorted path order).
 
     Files are visited in keep order (:func:`.files.keep_order`: modified first, then not
     named as a copy, then name order), so that of two files holding the same submission the
     one that order prefers is kept; the tables list files and submissions in path order.
+
+    ``kept`` (:class:`_Kept`, the last run's tables and per-file summaries) lets a file whose result is that
+    summary (``light``) and whose Documents were given the ids the last run gave them keep its rows: they are
+    taken from the kept tables as they are, in slices, and the rows made now put in between in table order
+    (:func:`soa_analysis.partition._splice`). A summarised file whose ids changed (a duplicate that is one no
+    longer) has its whole result fetched (``fetch(i)``) and its rows made again. With ``arrow`` (or ``kept``)
+    the result also holds the three row tables in Arrow, each row's file and the rows made now.
     """
-    seen: dict[str, tuple[str, str, int]] = {}
-    used_ids: set[str] = set()
-    rows: list = [None] * len(results)
-    for i in sorted(range(len(results)), key=lambda i: keep_order(results[i]["rel"], results[i]["mtime"])):
-        rows[i] = _file_rows(i, results, seen, used_ids)
-    log_rows = [r[0] for r in rows]
-    sub_rows = [x for r in rows for x in r[1]]
-    contact_rows = [x for r in rows for x in r[2]]
-    partner_rows = [x for r in rows for x in r[3]]
-    subs = _frame_of(sub_rows, SUBMISSION_COLUMNS)
-    subs["year"] = subs["year"].astype("Int64")
-    log = _frame_of(log_rows, LOG_COLUMNS)
-    for col in ("bytes", "n_submissions", "chars_kept"):
-        log[col] = log[col].astype("int64")
-    log["seconds"] = log["seconds"].astype("float64")
-    contacts = _frame_of(contact_rows, CONTACT_COLUMNS)
-    partners = _frame_of(partner_rows, PARTNER_COLUMNS)
-    return IngestResult(submissions=subs, ingest_log=log, contacts=contacts, partners=partners)
+    from ..partition import _UNIT, _frame_of_arrow, _splice
+
+    while True:  # a summary whose ids changed is replaced by its whole result and the ids worked out again
+        plans = _plans(results)
+        ids = [[sid for _, sid in plan[1]] for plan in plans]
+        spliced = {i: r["unit"] for i, r in enumerate(results)
+                   if kept is not None and r.get("light") and ids[i] == kept.files[r["unit"]]["ids"]}
+        need = [i for i, r in enumerate(results) if r.get("light") and ids[i] and i not in spliced]
+        if not need:
+            break
+        for i in need:
+            results[i] = fetch(i)
+    rows: dict[str, list] = {name: [] for name in ROW_TABLES}
+    units: dict[str, list] = {name: [] for name in ROW_TABLES}
+    for i, (_, assigned) in enumerate(plans):
+        if assigned and i not in spliced:
+            for name, part in zip(ROW_TABLES, _doc_rows(results[i], assigned)):
+                rows[name] += part
+                units[name] += [i] * len(part)
+    frames = _row_frames(rows)
+    codes = {name: np.array(units[name], dtype=np.int64) for name in ROW_TABLES}
+    out = IngestResult(submissions=frames["submissions"], ingest_log=_log_frame([plan[0] for plan in plans]),
+                       contacts=frames["contacts"], partners=frames["partners"])
+    out.ids, out.checked = ids, frames
+    if kept is None:
+        if arrow:
+            out.arrow = {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in frames.items()}
+            out.codes, out.dtypes = codes, {name: df.dtypes for name, df in frames.items()}
+        return out
+    old_to_new = np.full(len(kept.keys), -1, dtype=np.int64)
+    for i, unit in spliced.items():
+        old_to_new[unit] = i
+    tables = {}
+    for name, df in frames.items():
+        old = kept.tables[name]
+        # no rows made: none of the kept table's types (an empty frame's columns are of objects)
+        new = pa.Table.from_pandas(df, preserve_index=False) if len(df) else old.drop_columns([_UNIT]).slice(0, 0)
+        made = _splice(old, old_to_new, new, codes[name], len(results), None)
+        if made is None:  # (not expected) rows that cannot be spliced: every file's rows made from its whole result
+            return _assemble([fetch(i) if r.get("light") else r for i, r in enumerate(results)], None, fetch,
+                             arrow=True)
+        tables[name] = made
+    out.arrow = {name: table for name, (table, _) in tables.items()}
+    out.codes = {name: units for name, (_, units) in tables.items()}
+    out.dtypes = kept.dtypes
+    frames = {name: _frame_of_arrow(table, kept.dtypes[name]) for name, table in out.arrow.items()}
+    out.submissions, out.contacts, out.partners = frames["submissions"], frames["contacts"], frames["partners"]
+    return out
 
 
 def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers: int | None = None,
@@ -486,39 +576,85 @@ def ingest(raw_dir: str | os.PathLike, *, limits: Limits | None = None, workers:
     else:
         done = _run_files(root, todo, limits, workers, progress)
     it = iter(done)
+
+    def fetch(i: int) -> dict:
+        """File ``i``'s whole result: the last run's from the cache's shards, else the file read again."""
+        got = cache.whole(i, entries[i])
+        if got is None:
+            with _gc_running():
+                got = _process_file(root, entries[i], limits)
+        return got
+
     with gc_paused():
         results = [hits[i] if i in hits else next(it) for i in range(len(entries))]
-        tables = _assemble(results)
+        tables = _assemble(results, cache.kept if cache is not None else None, fetch, arrow=cache is not None)
         if cache is not None:
-            tables.row_digests = _row_digests(results, tables.submissions, set(hits))
-            cache.store(results, reused=set(hits))
+            tables.row_digests = _row_digests(results, tables)
+            cache.store(results, reused=set(hits), tables=tables)
         return tables
 
 
-def _row_digests(results: list[dict], subs: pd.DataFrame, reused: set[int]) -> list[str]:
-    """:func:`soa_analysis.partition.row_digests` of ``subs``, what the tag and evidence stages key their units by:
-    a row of a reused file (``reused``: indices of ``results``) takes the digest the last run kept with the
-    file's result under the row's submission id, the others are worked out. A submission's row is made from
-    its file's result and its id alone (:func:`_file_rows`), so the same file and id give the same row. Each
-    result keeps its rows' digests (``row_digests``, by id) for the next run."""
-    from ..partition import row_digests
+@contextmanager
+def _gc_running():
+    """The cyclic garbage collector running (inside :func:`~soa_analysis.procs.gc_paused`): a raw file read
+    again here may make objects that hold cycles."""
+    import gc
 
-    files = subs["raw_file"].astype(str).tolist()
-    sids = subs["submission_id"].astype(str).tolist()
-    kept: dict[tuple[str, str], str] = {}
-    for i in reused:
-        name = display_name(results[i]["rel"])
-        kept.update(((name, sid), d) for sid, d in (results[i].get("row_digests") or {}).items())
-    out = [kept.get(k) for k in zip(files, sids)]
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()
+
+
+def _row_digests(results: list[dict], tables: IngestResult) -> list[str]:
+    """:func:`soa_analysis.partition.row_digests` of the submissions table, what the tag and evidence stages key
+    their units by: a row of a file whose result kept its rows' digests (the last run's, by submission id) takes
+    that digest, the others are worked out. A submission's row is made from its file's result and its id alone
+    (:func:`_doc_rows`), so the same file and id give the same row. Each result keeps its rows' digests
+    (``row_digests``, by id) for the next run."""
+    from ..partition import _frame_of_arrow, row_digests
+
+    out: list = []
+    for res, ids in zip(results, tables.ids):
+        kept = res.get("row_digests") or {}
+        out += [kept.get(sid) for sid in ids]
     todo = [j for j, d in enumerate(out) if d is None]
     if todo:
-        for j, d in zip(todo, row_digests(subs.iloc[todo] if len(todo) < len(subs) else subs)):
+        rows = tables.arrow["submissions"].take(pa.array(todo, type=pa.int64()))
+        for j, d in zip(todo, row_digests(_frame_of_arrow(rows, tables.dtypes["submissions"]))):
             out[j] = d
-    by_file: dict[str, dict[str, str]] = {}
-    for f, sid, d in zip(files, sids, out):
-        by_file.setdefault(f, {})[sid] = d
-    for res in results:
-        res["row_digests"] = by_file.get(display_name(res["rel"]), {})
+    at = 0
+    for res, ids in zip(results, tables.ids):
+        res["row_digests"] = dict(zip(ids, out[at:at + len(ids)]))
+        at += len(ids)
+    return out
+
+
+@dataclass
+class _Kept:
+    """The last run's ingest tables in Arrow (each row's file in column ``__unit__``), its files' unit keys (in path
+    order), each file's summary (its result without the Documents' records, and its rows' submission ids: ``None``
+    for a result that was not cached) and the frames' dtypes (:meth:`FileCache.store`)."""
+
+    keys: list[str]
+    tables: dict[str, pa.Table]
+    files: list[dict | None]
+    dtypes: dict[str, pd.Series]
+
+
+KEPT_FILES = "files"  # the name of the kept file of per-file summaries
+
+
+def _summary(res: dict, ids: list[str]) -> dict:
+    """A file's result as kept beside the tables: its Documents' keys, indices, parts, sources and lengths (what
+    :func:`_file_plan` reads), not their records; with its rows' submission ids."""
+    out = {k: v for k, v in res.items() if k not in ("docs", "light", "unit", "rel", "mtime")}
+    out["docs"] = [{"index": d["index"], "key": d["key"], "part": d["part"], "source_file": d["source_file"],
+                    "chars": _chars(d)} for d in res["docs"]]
+    out["ids"] = list(ids)
     return out
 
 
@@ -531,6 +667,13 @@ class FileCache:
     modification time (which decides which of two duplicates is kept) is always today's.
     Results that may differ on another try (a time budget exceeded, a worker that crashed,
     a file that could not be opened) are never cached.
+
+    Each file's whole result is kept in the cache's shards; the last run's tables are also kept in Arrow
+    (``.cache/ingest.tables/``, memory-mapped when read) with a summary of each file's result (its Documents'
+    content keys, ids and lengths, not their text). A re-run takes the reused files' summaries from there (no
+    shard is read) and their rows from the kept tables as they are (:func:`_assemble`); a file whose whole result
+    is needed again (its submissions' ids changed) is read from its shard. Kept tables of another fingerprint,
+    changed since (size or modification time) or unreadable are not used: the shards are read as before.
     """
 
     _TRANSIENT = ("time budget", "worker process", "cannot read file", "became a symbolic link")
@@ -548,13 +691,17 @@ class FileCache:
         self.cache = UnitCache(processed_dir, "ingest", full=full)
         self.full = full
         self._keys: dict[int, str] = {}
+        self.kept: _Kept | None = None
         self.reuse = None
 
     def lookup(self, root: str, entries: list[RawEntry]) -> dict[int, dict]:
-        """Cached results by entry index (the digest of every regular file finds them).
+        """Cached results by entry index (the digest of every regular file finds them): the summaries kept with
+        the last run's tables (``light``: their Documents without records) when they can be read, else the whole
+        results from the shards.
 
         A file is hashed here unless the run's inventory hashed it already (its digests, kept in
-        the processed folder by :func:`.files.inventory`); each entry of ``entries`` not found
+        the processed folder by :func:`.files.inventory`, taken for a file that still has the identity the scan
+        of the raw folder found: it is not opened); each entry of ``entries`` not found
         is given its digest (:attr:`RawEntry.digest`), so that reading it does not hash it again.
         """
         from ..partition import file_key
@@ -565,34 +712,107 @@ class FileCache:
         for i, entry in enumerate(entries):
             if not entry.regular or (entry.skip and entry.rel not in known):
                 continue
-            try:
-                digest = raw_digest(base + entry.rel, known.get(entry.rel))
-            except OSError:
-                continue
+            digest = known.get(entry.rel)
+            if digest is None or entry.ident is None or digest[0] != entry.ident:
+                try:
+                    digest = raw_digest(base + entry.rel, digest)
+                except OSError:
+                    continue
             # as dataclasses.replace(entry, digest=digest), without its look at the fields a file
-            entries[i] = RawEntry(entry.rel, entry.skip, entry.regular, entry.mtime, digest)
+            entries[i] = RawEntry(entry.rel, entry.skip, entry.regular, entry.mtime, digest, entry.ident)
             if entry.skip:  # a hidden file: only hashed for the log, never a cached result
                 continue
             self._keys[i] = file_key(self.fp, entry.rel, digest[1])
+        self.kept = None if self.full else self._open_kept()
+        if self.kept is not None:
+            kept = self.kept
+            where = {key: unit for unit, key in enumerate(kept.keys)}
+            hits = {}
+            for i, key in self._keys.items():
+                unit = where.get(key)
+                if unit is not None and kept.files[unit] is not None:
+                    hits[i] = {**kept.files[unit], "rel": entries[i].rel, "mtime": entries[i].mtime, "unit": unit,
+                               "light": True}
+            on_disk = self.cache.store.on_disk()  # what the last run's shards hold, as its kept keys say
+            cached = [key for key, f in zip(kept.keys, kept.files) if f is not None]
+            for shard, keys in self.cache.shards(cached).items():
+                if shard in on_disk:
+                    self.cache.store.held[shard] = frozenset(keys)
+            return hits
         stored = self.cache.get(self._keys.values())  # the key holds the fingerprint
         return {i: {**stored[key], "rel": entries[i].rel, "mtime": entries[i].mtime}
                 for i, key in self._keys.items() if key in stored}
 
-    def store(self, results: list[dict], reused: set[int]) -> None:
-        """Save this run's cacheable results and write the reuse record."""
-        from ..partition import Reuse, file_key
+    def _open_kept(self) -> _Kept | None:
+        """The last run's kept tables and summaries under this fingerprint, or None."""
+        import pickle
 
+        from ..partition import _open_source
+
+        source = _open_source(self.processed_dir, "ingest", self.fp)
+        if source is None or set(source.tables) != set(ROW_TABLES) or KEPT_FILES not in source.extra:
+            return None
+        try:
+            kept = pickle.loads(source.extra[KEPT_FILES])  # noqa: S301 - written by this package's own runs
+            files, dtypes = kept["files"], kept["dtypes"]
+            if len(files) != len(source.keys) or set(dtypes) != set(ROW_TABLES):
+                return None
+        except Exception:  # noqa: BLE001 - a damaged or old file is only a cache
+            return None
+        return _Kept(source.keys, source.tables, files, dtypes)
+
+    def whole(self, i: int, entry: RawEntry) -> dict | None:
+        """Entry ``i``'s whole cached result (read from its shard), or None when the shard does not hold it."""
+        key = self._keys.get(i)
+        got = self.cache.get([key]).get(key) if key is not None else None
+        return None if got is None else {**got, "rel": entry.rel, "mtime": entry.mtime}
+
+    def _key(self, i: int, res: dict) -> str | None:
+        """Result ``i``'s unit key, or None when it is not to be cached."""
+        from ..partition import file_key
+
+        if not res["sha256"] or any(t in res["reason"] for t in self._TRANSIENT):
+            return None
+        return self._keys.get(i) or file_key(self.fp, res["rel"], res["sha256"])
+
+    def store(self, results: list[dict], reused: set[int], tables: IngestResult | None = None) -> None:
+        """Save this run's cacheable results (the shards whose files changed, the whole results of the files
+        reused there taken from the shard as it was), keep ``tables`` and the files' summaries for the next run
+        (:class:`_Kept`) and write the reuse record."""
+        import pickle
+
+        from ..partition import Reuse, _forget_source, _keep_source
+
+        _forget_source(self.processed_dir, "ingest")  # no kept tables that the shards below disagree with
         files = {}
+        keys: list[str] = []
         for i, res in enumerate(results):
-            if not res["sha256"] or any(t in res["reason"] for t in self._TRANSIENT):
+            key = self._key(i, res)
+            keys.append(key if key is not None else "~" + res["rel"])  # never a unit key (hex digits)
+            if key is not None:
+                files[key] = res
+        groups = self.cache.shards(files)
+        for shard, held in groups.items():
+            if self.cache.store.unchanged(shard, held):
                 continue
-            key = self._keys.get(i) or file_key(self.fp, res["rel"], res["sha256"])
-            files[key] = res
-        self.cache.save(files)
+            values = {k: files[k] for k in held if not files[k].get("light")}
+            light = [k for k in held if files[k].get("light")]
+            if light:  # their whole results as the shard holds them (one it no longer holds is left out)
+                data = self.cache.store.read(shard) or {}
+                values.update((k, {**data[k], "row_digests": files[k].get("row_digests", {})})
+                              for k in light if k in data)
+            self.cache.store.write(shard, list(values), values)
+        self.cache.finish(set(groups))
         names = [display_name(r["rel"]) for r in results]
         self.reuse = Reuse("ingest", self.full, [n for i, n in enumerate(names) if i in reused],
                            [n for i, n in enumerate(names) if i not in reused], self.fp)
         self.reuse.write(self.processed_dir)
+        if tables is not None and tables.arrow is not None:
+            summaries = [None if k.startswith("~") else _summary(res, ids)
+                         for k, res, ids in zip(keys, results, tables.ids)]
+            blob = pickle.dumps({"files": summaries, "dtypes": tables.dtypes}, protocol=pickle.HIGHEST_PROTOCOL)
+            _keep_source(self.processed_dir, "ingest", self.fp, keys, tables.arrow, tables.codes,
+                         extra={KEPT_FILES: blob})
 
 
 def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, limits: Limits | None = None,
@@ -624,15 +844,17 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
     SchemaError
         A table breaks its contract (a bug, not a bad input).
     """
-    from ..io import write_table
+    from ..io import write_arrow_table, write_table
 
     limits = limits or Limits()
     cache = FileCache(processed_dir, limits, full=full)
     result = ingest(raw_dir, limits=limits, workers=workers, progress=progress, cache=cache, engine=engine)
     out = Path(processed_dir)
-    for name, df in (("ingest_log", result.ingest_log), ("submissions", result.submissions),
-                     ("partners", result.partners), ("contacts", result.contacts)):
-        write_table(df, out / TABLES[name].filename, table=name)
+    write_table(result.ingest_log, out / TABLES["ingest_log"].filename, table="ingest_log")
+    for name in ("submissions", "partners", "contacts"):
+        # the kept rows were checked when first written: the rows made now are checked (and the whole table for
+        # repeated ids)
+        write_arrow_table(result.arrow[name], out / TABLES[name].filename, name=name, checked=result.checked[name])
         if name == "submissions" and result.row_digests is not None:
             from ..partition import keep_submission_digests
 
