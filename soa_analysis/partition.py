@@ -708,13 +708,13 @@ class TablePlan:
         return Reuse(self.cache.stage, self.cache.full, [u.raw_file for u in self.units if id(u) not in todo],
                      [u.raw_file for u in self.todo], self.fp)
 
-    def combine(self, computed: dict[str, pd.DataFrame], major: dict[str, tuple[str, list]] | None = None
-                ) -> dict[str, pd.DataFrame]:
+    def combine(self, computed: dict[str, pd.DataFrame], major: dict[str, tuple[str, list]] | None = None,
+                *, save: bool = True) -> dict[str, pd.DataFrame]:
         """Each table as a full run makes it: the cached rows and the computed rows in table order.
 
         Rows are ordered by their submission's position (stable: a submission's rows keep
         their order), after ``major[table] = (column, values)`` when given (the tags come
-        taxonomy by taxonomy).
+        taxonomy by taxonomy). With ``save``, the units are kept in the cache's shards (:meth:`_save`).
         """
         at = self.unit_rows[0]
         out, positions = {}, {}
@@ -737,7 +737,10 @@ class TablePlan:
             out[name] = df.astype(new.dtypes.to_dict()) if len(frames) > 1 else df
             if at.is_unique:  # each row's submission's position, for _save (else it maps the ids itself)
                 positions[name] = np.where(np.isnan(pos), -1, pos).astype(np.int64)
-        self._save(out, positions)
+        if save:
+            self._save(out, positions)
+        else:
+            self._positions = positions
         return out
 
     def tables(self, computed: dict[str, pd.DataFrame], major: dict[str, tuple[str, list]] | None = None
@@ -756,12 +759,22 @@ class TablePlan:
             if spliced is not None:
                 return spliced
             self._fall_back(computed)
-        out = self.combine(computed, major)
+        out = self.combine(computed, major, save=False)
         codes = self._row_units(out)
         arrow = {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in out.items()}
-        if codes is not None:
-            _keep_source(self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], arrow, codes)
+        if codes is None or not _keep_source(self.cache.processed_dir, self.cache.stage, self.fp,
+                                             [u.key for u in self.units], arrow, codes):
+            self._save(out, self._positions)  # the rows cannot be kept by unit (or not written): the shards
+        else:
+            self._kept_only()
         return arrow
+
+    def _kept_only(self) -> None:
+        """The kept tables are this run's cache (one durable copy of the rows, not two): no shard is written, and
+        those an earlier run wrote are removed (a unit whose rows are not kept is computed again); the reuse record
+        is written."""
+        self.cache.finish(set())
+        self.reuse().write(self.cache.processed_dir)
 
     def _row_units(self, out: dict[str, pd.DataFrame]) -> dict[str, np.ndarray] | None:
         """Each row's unit (its position in :attr:`units`) of every table, or None when a row's submission is
@@ -818,24 +831,11 @@ class TablePlan:
             if made is None:
                 return None
             out[name], codes[name] = made
-        self._save_spliced(out, codes, computed)
-        _keep_source(self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], out, codes)
+        if _keep_source(self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], out, codes):
+            self._kept_only()
+        else:  # not written (a read-only folder): the shards, as far as they can be written
+            self._save({name: _frame_of_arrow(table, computed[name].dtypes) for name, table in out.items()})
         return out
-
-    def _save_spliced(self, tables: dict[str, pa.Table], codes: dict[str, np.ndarray],
-                      computed: dict[str, pd.DataFrame]) -> None:
-        """:meth:`_save` for spliced tables: the rows of the shards to write (those whose units changed) taken
-        from the Arrow tables and made frames of the computed tables' dtypes; the others are left as they are."""
-        groups = self.cache.shards(u.key for u in self.units)
-        todo = {s for s, keys in groups.items() if not self.cache.store.unchanged(s, keys)}
-        if todo:
-            unit_shard = np.array([shard_of(u.key) in todo for u in self.units], dtype=bool)
-            frames = {name: _frame_of_arrow(_rows_where(table, unit_shard[codes[name]]), computed[name].dtypes)
-                      for name, table in tables.items()}
-            self._save(frames, None, shards=[s for s in groups if s in todo])
-        else:
-            self.cache.finish(set(groups))
-            self.reuse().write(self.cache.processed_dir)
 
     @functools.cached_property
     def _shard_codes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1018,7 +1018,7 @@ def _kept_identity(path: Path) -> list[int] | None:
 
 
 def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: dict[str, pa.Table],
-                 codes: dict[str, np.ndarray], extra: dict[str, bytes] | None = None) -> None:
+                 codes: dict[str, np.ndarray], extra: dict[str, bytes] | None = None) -> bool:
     """Keep ``tables`` (with each row's unit, ``codes``) and the files ``extra`` (name -> bytes) for the next run
     (:func:`_open_source`). The index is removed first and written last, so a run killed in between leaves no
     index (the shards are read then). Nothing is kept when it cannot be written (a read-only folder: the next run
@@ -1053,6 +1053,8 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
     except OSError:
         with contextlib.suppress(OSError):
             (folder / "index.json").unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _rows_where(table: pa.Table, mask: np.ndarray) -> pa.Table:

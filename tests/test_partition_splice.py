@@ -118,10 +118,11 @@ def test_kept_tables_that_cannot_be_trusted_are_not_spliced(corpus, tmp_path, mo
         (folder / "index.json").write_text(text.replace('"fp": "', '"fp": "0', 1), encoding="utf-8")
     (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
     run_ingest(raw, processed, workers=1)
-    reads = _Spy(monkeypatch, "_unpack")
+    splices = _Spy(monkeypatch, "_splice")
     run_tagging(processed)
-    assert reads.calls > 0  # the shards' rows read instead
-    assert partition.read_reuse(processed, "tag")["recomputed"] == ["falkirk_walking_group.txt"]
+    assert splices.calls == 0  # the kept tables are the stage's cache (no shards): every file tagged again
+    rec = partition.read_reuse(processed, "tag")
+    assert rec["n_reused"] == 0 and "falkirk_walking_group.txt" in rec["recomputed"]
     monkeypatch.undo()
     run_evidence(processed, workers=1)
     _same_as_full(raw, processed, tmp_path)

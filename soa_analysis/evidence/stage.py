@@ -633,11 +633,13 @@ def _keep_analyses(processed_dir: Path, key: str, known: dict, before: int, grad
 
 
 def _has_cache(processed_dir: Path) -> bool:
-    """Whether the last run left this stage's per-file results (most submissions may then be reused)."""
+    """Whether the last run left this stage's per-file results (most submissions may then be reused): its kept
+    tables, or shards."""
     from ..partition import CACHE_DIR
     from ..shards import ShardStore
 
-    return bool(ShardStore(processed_dir / CACHE_DIR / "evidence").on_disk())
+    return ((processed_dir / CACHE_DIR / "evidence.tables" / "index.json").is_file()
+            or bool(ShardStore(processed_dir / CACHE_DIR / "evidence").on_disk()))
 
 
 def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, partners, grader: EvidenceGrader,
