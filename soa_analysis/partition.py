@@ -1162,12 +1162,14 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
 
 def _settled_schema(old: pa.Table, new: pa.Table) -> pa.Schema | None:
     """One schema for the rows of ``old`` and ``new``: each column's type where they agree, else the type that
-    is not :func:`_nullish` (a column of missing values or of empty lists on one side); None when they differ
-    otherwise. The schema's metadata (pandas') is the side's whose types it has, else the new rows'."""
+    is not :func:`_nullish` (a column of missing values or of empty lists on one side; of two such, the one that is
+    not the null type: Arrow casts no list to it); None when they differ otherwise. The schema's metadata (pandas') is the side's whose types it has, else the new rows'."""
     fields = []
     for a, b in zip(old.schema, new.schema):
         if a.type == b.type:
             fields.append(a)
+        elif _nullish(a.type) and _nullish(b.type):  # e.g. empty lists and missing values: the null type goes
+            fields.append(b if pa.types.is_null(a.type) else a)
         elif _nullish(a.type) or (not len(old) and not _nullish(b.type)):
             fields.append(b)
         elif _nullish(b.type) or not len(new):

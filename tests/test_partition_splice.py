@@ -329,6 +329,14 @@ def test_splicing_settles_list_types_as_a_full_run_infers_them():
     assert table.schema.field("phrases").type == pa.Table.from_pandas(empty, preserve_index=False).schema.field(
         "phrases").type == pa.list_(pa.null())
     assert units  # (keys not needed here)
+    # missing values on one side (the null type) and empty lists on the other: list<null>, as a full run infers it
+    nothing = pd.DataFrame({"submission_id": ["s000a"], "phrases": [None]})
+    old = pa.Table.from_pandas(empty, preserve_index=False).append_column(partition._UNIT, pa.array([1], pa.int32()))
+    table, _ = partition._splice(old, np.array([-1, 1]), pa.Table.from_pandas(nothing, preserve_index=False),
+                                 np.array([0]), 2, None)
+    whole = pa.Table.from_pandas(pd.concat([nothing, empty], ignore_index=True), preserve_index=False)
+    assert table.schema.field("phrases").type == whole.schema.field("phrases").type == pa.list_(pa.null())
+    assert table.column("phrases").to_pylist() == [None, []]
 
 
 def test_rows_where_takes_runs_of_rows_as_slices():
