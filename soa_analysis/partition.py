@@ -14,9 +14,11 @@ keep each raw file's results and reuse them in the next run:
 - a **unit key** per raw file: the SHA-256 of the fingerprint and the unit's input (for
   ingest the file's path and sha256; for tag and evidence its submission rows, and for
   evidence its partner rows too);
-- a **cache** per stage in ``<processed>/.cache/<stage>/``, the results of the last run's
-  units by key in shards by key prefix (:class:`UnitCache`, :mod:`soa_analysis.shards`):
-  a run reads the shards one at a time and rewrites only those whose units changed, so a
+- a **cache** per stage: the last run's tables kept in Arrow with each row's unit
+  (``<processed>/.cache/<stage>.tables/``, :meth:`TablePlan.tables`), which a re-run splices its
+  computed rows into; for ingest also each file's whole result by key in shards by key prefix
+  (:class:`UnitCache`, :mod:`soa_analysis.shards`; the tag and evidence stages write shards only
+  when their tables cannot be kept): a run rewrites only the shards whose units changed, so a
   re-run with one new file writes one small shard; it holds one run's units and never grows;
 - a **reuse record** (``<processed>/.cache/<stage>.reuse.json``): which raw files' results
   were reused and which recomputed; the pipeline copies it into the run's manifest.
