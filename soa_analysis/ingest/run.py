@@ -767,6 +767,14 @@ class FileCache:
         got = self.cache.get([key]).get(key) if key is not None else None
         return None if got is None else {**got, "rel": entry.rel, "mtime": entry.mtime}
 
+    def _summary(self, res: dict, ids: list[str]) -> dict:
+        """:func:`_summary` of a result; a kept summary whose ids and rows' digests are unchanged as it is."""
+        if res.get("light"):
+            was = self.kept.files[res["unit"]]
+            if was["ids"] == ids and was.get("row_digests") == res.get("row_digests"):
+                return was
+        return _summary(res, ids)
+
     def _key(self, i: int, res: dict) -> str | None:
         """Result ``i``'s unit key, or None when it is not to be cached."""
         from ..partition import file_key
@@ -808,7 +816,7 @@ class FileCache:
                            [n for i, n in enumerate(names) if i not in reused], self.fp)
         self.reuse.write(self.processed_dir)
         if tables is not None and tables.arrow is not None:
-            summaries = [None if k.startswith("~") else _summary(res, ids)
+            summaries = [None if k.startswith("~") else self._summary(res, ids)
                          for k, res, ids in zip(keys, results, tables.ids)]
             blob = pickle.dumps({"files": summaries, "dtypes": tables.dtypes}, protocol=pickle.HIGHEST_PROTOCOL)
             _keep_source(self.processed_dir, "ingest", self.fp, keys, tables.arrow, tables.codes,
