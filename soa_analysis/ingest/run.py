@@ -516,8 +516,8 @@ def _assemble(results: list[dict], kept: "_Kept | None" = None, fetch=None, *, a
         new = pa.Table.from_pandas(df, preserve_index=False) if len(df) else old.drop_columns([_UNIT]).slice(0, 0)
         made = _splice(old, old_to_new, new, codes[name], len(results), None)
         if made is None:  # (not expected) rows that cannot be spliced: every file's rows made from its whole result
-            return _assemble([fetch(i) if r.get("light") else r for i, r in enumerate(results)], None, fetch,
-                             arrow=True)
+            results[:] = [fetch(i) if r.get("light") else r for i, r in enumerate(results)]  # (the caller's too)
+            return _assemble(results, None, fetch, arrow=True)
         tables[name] = made
     out.arrow = {name: table for name, (table, _) in tables.items()}
     out.codes = {name: units for name, (_, units) in tables.items()}
