@@ -423,7 +423,7 @@ def _one_chunk(df: pd.DataFrame) -> pd.DataFrame:
     Example
     -------
     >>> import pyarrow as pa
-    >>> two = pd.arrays.ArrowStringArray(pa.chunked_array([["a", "b"], ["c"]]))
+    >>> two = pd.array(pa.chunked_array([["a", "b"], ["c"]]), dtype=pd.StringDtype("pyarrow", na_value=float("nan")))
     >>> df = pd.DataFrame({"x": two, "n": [1, 2, 3]})
     >>> out = _one_chunk(df)
     >>> out["x"].array._pa_array.num_chunks, out["x"].dtype == df["x"].dtype, out.equals(df)
@@ -434,7 +434,7 @@ def _one_chunk(df: pd.DataFrame) -> pd.DataFrame:
         arr = df[c].array
         chunks = getattr(arr, "_pa_array", None)
         if isinstance(chunks, pa.ChunkedArray) and chunks.num_chunks > 1:
-            joined[c] = type(arr)(pa.chunked_array([chunks.combine_chunks()], type=chunks.type))
+            joined[c] = pd.array(pa.chunked_array([chunks.combine_chunks()], type=chunks.type), dtype=arr.dtype)
     if not joined:
         return df
     out = df.copy(deep=False)

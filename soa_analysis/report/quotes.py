@@ -47,7 +47,7 @@ def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
     # the rows are chosen from three columns and taken once (each take of a text column copies its strings)
     keep = (te["taxonomy"] == PRIORITY_TAXONOMY).fillna(False).to_numpy(dtype=bool)
     if "assigned" in te.columns:
-        keep &= te["assigned"].fillna(False).astype(bool).to_numpy()
+        keep = keep & te["assigned"].fillna(False).astype(bool).to_numpy()
     at = np.flatnonzero(keep)
     keys = te[["submission_id", "priority"]].iloc[at]
     first = keys.groupby(["submission_id", "priority"], sort=False, dropna=False).cumcount().to_numpy() < SENTENCES_PER_PRIORITY
