@@ -543,3 +543,28 @@ def test_promises_section_and_exports(two_runs, tmp_path):
     sheets = pd.read_excel(tmp_path / "tables" / "report_tables.xlsx", sheet_name=None)
     assert len(sheets["changes"]) == len(two_runs["second"].changes)
     assert "followup_status" in sheets
+
+
+def test_a_snapshot_reads_only_the_columns_it_records_and_equals_one_of_whole_tables(tmp_path, monkeypatch):
+    """build_snapshot asks each table for the columns it records only, and the snapshot is the one the whole
+    tables give (read_table made to ignore the columns asked for)."""
+    import datetime as dt
+
+    from soa_analysis.changes import snapshot as snap
+    from soa_analysis.io import read_table as real_read
+    from soa_analysis.report.synthetic import make_synthetic_processed
+
+    p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
+    asked = {}
+
+    def recording(processed_dir, name, **kw):
+        asked[name] = kw.get("columns")
+        return real_read(processed_dir, name, **kw)
+
+    monkeypatch.setattr(snap, "read_table", recording)
+    narrow = snap.build_snapshot(p, run_id="r", as_of=dt.date(2026, 1, 1))
+    assert asked and all(cols is not None for cols in asked.values()), asked
+    monkeypatch.setattr(snap, "read_table", lambda processed_dir, name, **kw: real_read(processed_dir, name))
+    whole = snap.build_snapshot(p, run_id="r", as_of=dt.date(2026, 1, 1))
+    narrow.pop("created"), whole.pop("created")
+    assert narrow == whole and narrow["submissions"]

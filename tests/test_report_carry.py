@@ -132,3 +132,53 @@ def test_digest_tells_values_apart():
     assert digest({"a": "x"}, None) == digest({"a": "x"}, None)
     assert digest({"a": "x"}, None) != digest({"a": "y"}, None)
     assert digest("ab", "c") != digest("a", "bc")
+
+
+def test_the_outcome_files_reading_is_carried_by_its_bytes(processed, tmp_path, monkeypatch):
+    """The CPOP file's parse and reading (:func:`outcomes_section._kept`) are taken from the last run's carry
+    when the file's bytes are the same (a new process: nothing kept in memory), and worked out again when they
+    changed; the section and its tables equal those worked out now either way."""
+    from importlib import resources
+
+    from soa_analysis.report import outcomes_section as osec
+
+    csv = tmp_path / "cpop.csv"
+    csv.write_bytes(resources.files("soa_analysis.outcomes").joinpath("data/cpop_cpp.csv").read_bytes())
+    computed = []
+    real = osec._compute
+    monkeypatch.setattr(osec, "_compute", lambda key: computed.append(key) or real(key))
+
+    def run(**kw):
+        osec._KEPT.clear()  # as in a new kernel
+        data = _with_carry(processed, outcome_data=str(csv), **kw)
+        return _shown(data)["outcomes"], _tables(data)
+
+    def now():
+        osec._KEPT.clear()
+        data = _load(processed, outcome_data=str(csv))
+        return _shown(data)["outcomes"], _tables(data)
+
+    first = run()
+    assert len(computed) == 1
+    again = run()
+    assert len(computed) == 1  # taken from the carry
+    expected = now()
+    assert again[0] == first[0] == expected[0]
+    _equal_tables(again[1], expected[1])
+
+    # other bytes (one figure changed): worked out again, and the page shows the new figures
+    lines = csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    head, *rows = lines
+    i = next(k for k, r in enumerate(rows) if r.split(",")[0] == "Fife")
+    cells = rows[i].rstrip("\n").split(",")
+    cells[4] = str(float(cells[4]) * 3 + 1)  # CPP, Indicator, Type, Year, value
+    rows[i] = ",".join(cells) + "\n"
+    csv.write_text(head + "".join(rows), encoding="utf-8")
+    n = len(computed)
+    changed = run()
+    assert len(computed) == n + 1
+    expected = now()
+    assert changed[0] == expected[0]
+    _equal_tables(changed[1], expected[1])
+    run(full=True)  # --full takes nothing from the carry
+    assert len(computed) == n + 3  # and now() in between worked it out too

@@ -73,7 +73,18 @@ def submission_key(source_file: object, part: object = "") -> str:
 def _optional(processed_dir: Path, name: str) -> pd.DataFrame | None:
     if not (processed_dir / TABLES[name].filename).exists():
         return None
-    return read_table(processed_dir, name)
+    return read_table(processed_dir, name, columns=list(_READS[name]))
+
+
+# The columns a snapshot reads of each table (a re-run's change step read every column of tags, and the
+# text columns of the submissions it does not show, for these few)
+_READS = {
+    "submissions": ("submission_id", "source_file", "part", "council", "title", "date", "year", "text"),
+    "tags": ("submission_id", "taxonomy", "priority", "assigned"),
+    "evidence": ("submission_id", "grade"),
+    "added_value": ("submission_id", "theme", "assigned"),
+    "ingest_log": ("source_file", "sha256", "status", "reason"),
+}
 
 
 def _read_json(path: Path) -> dict:
@@ -158,7 +169,7 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
         If a table breaks its contract.
     """
     pdir = Path(processed_dir)
-    subs = read_table(pdir, "submissions")
+    subs = read_table(pdir, "submissions", columns=list(_READS["submissions"]))
     tags = _optional(pdir, "tags")
     evidence = _optional(pdir, "evidence")
     themes = _optional(pdir, "added_value")

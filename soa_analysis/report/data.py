@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import ConfigError, InputError
 from ..io import read_table
@@ -360,7 +361,7 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         try:
             # the two largest tables: only the columns and rows the cards can quote (.quotes)
             columns, filters = QUOTED_READS.get(name, (NARROW.get(name), None))
-            tables[name] = read_table(pdir, name, columns=columns, filters=filters)
+            tables[name] = _one_chunk(read_table(pdir, name, columns=columns, filters=filters))
         except InputError:
             if name == "submissions":
                 raise
@@ -409,6 +410,37 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
 
         data.derived["carry"] = open_carry(pdir, full=full)
     return data
+
+
+def _one_chunk(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each Arrow-backed column held as one chunk (same values, dtypes and array types).
+
+    A Parquet file read in several row groups gives columns of several chunks, and every take or filter of
+    such a column joins its chunks first: the council pages narrow the same tables to each council (a take
+    a column and council) and the council keys turn every column into one Arrow array. Joined once here,
+    each of those takes works on one array (about ten times faster on ``tags``).
+
+    Example
+    -------
+    >>> import pyarrow as pa
+    >>> two = pd.array(pa.chunked_array([["a", "b"], ["c"]]), dtype=pd.StringDtype("pyarrow", na_value=float("nan")))
+    >>> df = pd.DataFrame({"x": two, "n": [1, 2, 3]})
+    >>> out = _one_chunk(df)
+    >>> out["x"].array._pa_array.num_chunks, out["x"].dtype == df["x"].dtype, out.equals(df)
+    (1, True, True)
+    """
+    joined = {}
+    for c in df.columns:
+        arr = df[c].array
+        chunks = getattr(arr, "_pa_array", None)
+        if isinstance(chunks, pa.ChunkedArray) and chunks.num_chunks > 1:
+            joined[c] = pd.array(pa.chunked_array([chunks.combine_chunks()], type=chunks.type), dtype=arr.dtype)
+    if not joined:
+        return df
+    out = df.copy(deep=False)
+    for c, arr in joined.items():
+        out[c] = pd.Series(arr, index=df.index, name=c)
+    return out
 
 
 def priorities_of(ids: pd.Series, assigned: pd.DataFrame) -> pd.Series:

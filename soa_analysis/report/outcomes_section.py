@@ -19,8 +19,10 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
+from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from IPython.display import HTML
@@ -101,9 +103,8 @@ def _file_key(path: str) -> tuple:
     return (str(p.resolve()), st.st_mtime_ns if st else 0, st.st_size if st else 0)
 
 
-@lru_cache(maxsize=2)
 def _load(key: tuple) -> OutcomeData:
-    return load_outcome_data(key[0] or None)
+    return _kept(key)[0]
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,43 @@ class _Whole:
     by_council: dict
 
 
-@lru_cache(maxsize=2)
 def _whole(key: tuple) -> _Whole:
-    od = _load(key)
+    return _kept(key)[1]
+
+
+def _compute(key: tuple) -> tuple[OutcomeData, _Whole]:
+    """The outcome file of ``key`` read, and :class:`_Whole` of it."""
+    od = load_outcome_data(key[0] or None)
     s = series(od)
-    return _Whole(reading=cpop_reading(od), series=s,
-                  by_council={c: g.reset_index(drop=True) for c, g in s.groupby("council", sort=False)})
+    return od, _Whole(reading=cpop_reading(od), series=s,
+                      by_council={c: g.reset_index(drop=True) for c, g in s.groupby("council", sort=False)})
+
+
+# outcome file key (:func:`_file_key`) -> (its data, what every page reads of it): the last two, once a process
+_KEPT: dict[tuple, tuple[OutcomeData, _Whole]] = {}
+# the modules whose code (at any import depth) reads an outcome file and works out the reading and series
+_WHOLE_CODE = ("soa_analysis.outcomes.load", "soa_analysis.outcomes.reading")
+
+
+def _kept(key: tuple, carry=None) -> tuple[OutcomeData, _Whole]:
+    """:func:`_compute` of ``key``, once a process; with ``carry`` (:mod:`.carry`), taken from the last run's
+    report when the file's bytes and the code that reads them are unchanged (parsing the CPOP file and working
+    out its reading cost about half a second a run, and one submission more changes neither)."""
+    if key in _KEPT:
+        return _KEPT[key]
+    if carry is None:
+        got = _compute(key)
+    else:
+        from .fingerprints import render_fingerprint
+
+        raw = resources.files("soa_analysis.outcomes").joinpath("data/cpop_cpp.csv").read_bytes() if not key[0] \
+            else Path(key[0]).read_bytes()
+        got = carry.get("outcome-data:" + render_fingerprint(*_WHOLE_CODE), digest(key[0], raw),
+                        lambda: _compute(key))
+    _KEPT[key] = got
+    for old in list(_KEPT)[:-2]:
+        del _KEPT[old]
+    return got
 
 
 def _rows_of(df: pd.DataFrame, column: str, keep: list[str]) -> pd.DataFrame:
@@ -165,7 +197,7 @@ def outcome_frames(data: ReportData) -> OutcomeFrames:
         if d is data:
             return f
     key = _file_key(str(getattr(data, "outcome_data", "") or ""))
-    od = _load(key)
+    od = _kept(key, carry_of(data))[0]
     cw = od.crosswalk
     councils = [data.council] if data.council else sorted(t.council for t in council_tiles())
     reading = _rows_of(_whole(key).reading, "council", councils)  # the same rows as cpop_reading(od, councils)
@@ -334,12 +366,26 @@ def _cited_html(f: OutcomeFrames, area: str) -> str:
 
 # --------------------------------------------------------------------------- national page
 
+class _GridRow(NamedTuple):
+    case_studies: int
+    best_grade: str
+    movement: str
+    improving: int
+    worsening: int
+
+
 def _view_grid(view: pd.DataFrame) -> str:
     head = "".join(f'<th scope="col">{esc(SHORT[p])}</th>' for p in PRIORITY_IDS)
     rows = []
-    for c, g in view.groupby("council", sort=False):
+    # each council's rows by priority, from the columns' lists (a groupby, set_index and loc a council cost
+    # more than the page they make)
+    cols = ("case_studies", "best_grade", "movement", "improving", "worsening")
+    by: dict = {}
+    for c, p, *values in zip(*(view[k].tolist() for k in ("council", "priority", *cols))):
+        by.setdefault(c, {}).setdefault(p, []).append(_GridRow(*values))
+    for c, of in by.items():
         cells = []
-        for r in g.set_index("priority").loc[list(PRIORITY_IDS)].itertuples():
+        for r in (row for p in PRIORITY_IDS for row in of[p]):
             cs = f"{r.case_studies} case stud{'y' if r.case_studies == 1 else 'ies'}" if r.case_studies else "none"
             best = f", best {label(r.best_grade).lower()}" if r.best_grade else ""
             mv = (f"indicators ↑{r.improving} ↓{r.worsening}" if r.movement != "no indicator data"

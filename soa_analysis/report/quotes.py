@@ -5,6 +5,7 @@ both can use it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..schema import GRADES
@@ -43,11 +44,14 @@ def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in _TAG_COLUMNS if c in te.columns]
     if not len(te):
         return te[cols]
-    te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
+    # the rows are chosen from three columns and taken once (each take of a text column copies its strings)
+    keep = (te["taxonomy"] == PRIORITY_TAXONOMY).fillna(False).to_numpy(dtype=bool)
     if "assigned" in te.columns:
-        te = te[te["assigned"].fillna(False).astype(bool)]
-    first = te.groupby(["submission_id", "priority"], sort=False, dropna=False).cumcount() < SENTENCES_PER_PRIORITY
-    return te.loc[first, cols].reset_index(drop=True)
+        keep = keep & te["assigned"].fillna(False).astype(bool).to_numpy()
+    at = np.flatnonzero(keep)
+    keys = te[["submission_id", "priority"]].iloc[at]
+    first = keys.groupby(["submission_id", "priority"], sort=False, dropna=False).cumcount().to_numpy() < SENTENCES_PER_PRIORITY
+    return te[cols].iloc[at[first]].reset_index(drop=True)
 
 
 def quoted_grade_rows(es: pd.DataFrame, grades: dict) -> pd.DataFrame:
