@@ -73,7 +73,7 @@ def test_a_kernel_started_ahead_runs_the_notebook_as_a_new_one_would(tmp_path, w
 def test_kernels_started_ahead_and_not_used_are_shut_down(tmp_path):
     warm = execute.WarmKernels()
     warm.start("evidence", tmp_path)
-    _, km = warm._pending["evidence"][0].result()
+    km = warm._pending["evidence"][0].result().km
     folder = Path(km.connection_file).parent  # its private socket folder
     assert km.is_alive() and folder.is_dir()
     warm.close()
@@ -111,7 +111,7 @@ def test_a_discarded_kernel_is_shut_down_once_started_without_waiting_for_it(tmp
     warm.discard("ingest")  # a skipped stage: returns at once
     assert "ingest" not in warm._pending
     warm.discard("tag")  # none started: nothing to do
-    _, km = future.result()
+    km = future.result().km
     warm.close()  # waits for the discarded one's shutdown
     assert not km.is_alive()
 
@@ -153,7 +153,7 @@ def test_stages_sharing_one_kernel_each_start_as_in_a_new_kernel(tmp_path, write
     try:
         warm.start("ingest", tmp_path)
         warm.start("tag", tmp_path)
-        _, km = warm._pending["ingest"][0].result()
+        km = warm._pending["ingest"][0].result().km
         execute.execute_stage("ingest", first, tmp_path / "a_out.ipynb", {"x": 2}, cwd=tmp_path, warm=warm)
         execute.execute_stage("tag", second, tmp_path / "b_out.ipynb", {"x": 3}, cwd=tmp_path, warm=warm)
         assert km.is_alive()  # kept for the next stage

@@ -110,6 +110,6 @@ def test_the_first_stages_kernel_starts_before_the_slower_checks_and_a_refused_r
     with pytest.raises(ConfigError):
         pipeline.run(opts)
     assert [stage for stage, _ in checked[0]] == ["ingest"]  # started before the notebooks' parameters were checked
-    _, km = checked[0][0][1].result()
+    km = checked[0][0][1].result().km
     assert not km.is_alive()  # the refused run shut it down
     assert not (tmp_path / "reports" / "runs").exists()  # and wrote nothing
