@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import NamedTuple
 
@@ -229,13 +230,18 @@ def _ready_client(km):
     return kc
 
 
-def _start_warm(stage: str, cwd: Path, *, fresh: bool = False) -> _Warm:
+def _start_warm(stage: str, cwd: Path, *, fresh: bool = False, launched=None) -> _Warm:
     """Start a kernel for ``stage`` in ``cwd``, connect a client and import what its notebook imports
-    (``fresh``: then empty its namespace, :data:`_FRESH_NAMESPACE`); returns the open kernel."""
+    (``fresh``: then empty its namespace, :data:`_FRESH_NAMESPACE`); returns the open kernel.
+    ``launched``: an event set once the kernel's process is started (or its start failed)."""
     stack = contextlib.ExitStack()
     try:
-        km = stack.enter_context(_kernel())
-        km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(cwd))
+        try:
+            km = stack.enter_context(_kernel())
+            km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(cwd))
+        finally:
+            if launched is not None:
+                launched.set()
         kc = _ready_client(km)
         stack.callback(kc.stop_channels)  # before the kernel is shut down
         _run_silently(kc, WARM_IMPORTS.get(stage, "pass"))
@@ -292,6 +298,15 @@ class WarmKernels:
         self._kernel = None  # shared: (future of the _Warm, cwd)
         self._wanted: list[str] = []  # shared: stages started and not yet made ready, in order
         self._ready = None  # shared: (stage, future) of the last request to the kernel; stage: made ready for it
+        self._launched = threading.Event()  # set when a kernel's process has been started
+
+    def wait_launched(self, timeout: float = 5.0) -> None:
+        """Wait (at most ``timeout`` seconds) until the kernel :meth:`start` asked for has its process started.
+
+        The kernel then boots and imports in its own process while this one works on; without the wait,
+        this process's own work (long calls that hold the interpreter's lock, such as decoding a large
+        JSON file) could keep the starting thread from even launching it."""
+        self._launched.wait(timeout)
 
     def start(self, stage: str, cwd: Path) -> None:
         """Start ``stage``'s kernel in ``cwd`` in the background (once); shared: have the run's kernel
@@ -299,10 +314,11 @@ class WarmKernels:
         if stage in self._pending:
             return
         if not self.shared:
-            self._pending[stage] = (self._pool.submit(_start_warm, stage, Path(cwd)), str(cwd))
+            self._pending[stage] = (self._pool.submit(_start_warm, stage, Path(cwd), launched=self._launched),
+                                    str(cwd))
             return
         if self._kernel is None:
-            future = self._pool.submit(_start_warm, stage, Path(cwd), fresh=True)
+            future = self._pool.submit(_start_warm, stage, Path(cwd), fresh=True, launched=self._launched)
             self._kernel = (future, str(cwd))
             self._ready = (stage, future)
         elif self._kernel[1] == str(cwd):

@@ -149,14 +149,22 @@ def test_stages_sharing_one_kernel_each_start_as_in_a_new_kernel(tmp_path, write
     second = write_notebook(tmp_path / "b.ipynb", "x: int = 1  # a number",
                             "import os, sys, __main__\nprint(x, os.getpid(), 'left_behind' in dir(), "
                             "'warm_probe' in sys.modules, __main__.__spec__ is None)")
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+    waits = []
+    real_wait = BlockingKernelClient.wait_for_ready
+    monkeypatch.setattr(BlockingKernelClient, "wait_for_ready", lambda self, *a, **k: (waits.append(self),
+                                                                                        real_wait(self, *a, **k))[1])
     warm = execute.WarmKernels(shared=True)
     try:
         warm.start("ingest", tmp_path)
         warm.start("tag", tmp_path)
         km = warm._pending["ingest"][0].result().km
         execute.execute_stage("ingest", first, tmp_path / "a_out.ipynb", {"x": 2}, cwd=tmp_path, warm=warm)
+        assert warm._ready[0] == "tag"  # made ready for the next stage as soon as the notebook was done
         execute.execute_stage("tag", second, tmp_path / "b_out.ipynb", {"x": 3}, cwd=tmp_path, warm=warm)
         assert km.is_alive()  # kept for the next stage
+        assert len(waits) == 1  # one client connected, once: the warm-up's, the resets' and papermill's
     finally:
         warm.close()
     assert not km.is_alive()
