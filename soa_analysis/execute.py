@@ -266,8 +266,11 @@ def _run_silently(kc, code: str, *, check: bool = False) -> None:
 # emptied, the history and the execution count start again, as in a new kernel. Modules stay imported.
 # IPython's reset also drops the module attributes (``__spec__``, ``__loader__``...) of the kernel's
 # ``__main__``, which multiprocessing's fork server and spawn read: they are put back as they were.
-_FRESH_NAMESPACE = """(lambda ip, keep: (ip.reset(new_session=True), ip.user_ns.update(keep), __import__("gc").collect())
- )(get_ipython(), {k: v for k, v in globals().items() if k.startswith("__") and k.endswith("__")})"""
+# What is left then (the modules imported, their data) lives as long as the kernel: it is moved out of the
+# cyclic collector's reach (``gc.freeze``), so the reset's own full collections, the next reset's and those
+# of the stages' code walk only what was made since (they walked some 200,000 objects each, 0.1 s a time).
+_FRESH_NAMESPACE = """(lambda ip, keep, gc: (ip.reset(new_session=True), ip.user_ns.update(keep), gc.collect(), gc.freeze())
+ )(get_ipython(), {k: v for k, v in globals().items() if k.startswith("__") and k.endswith("__")}, __import__("gc"))"""
 
 
 class WarmKernels:
