@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import threading
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import STAGES, RunOptions
 from .errors import ConfigError, StageError
@@ -182,6 +184,13 @@ def _kernel():
                 km.shutdown_kernel(now=True)
 
 
+@contextlib.contextmanager
+def _new_kernel():
+    """A kernel manager of :func:`_kernel` and no client: papermill starts the kernel and connects to it."""
+    with _kernel() as km:
+        yield km, None
+
+
 # What each stage's notebook imports first: a kernel started ahead of its stage imports them
 # while the stage before it runs (the notebook's own imports then find them loaded).
 WARM_IMPORTS = {
@@ -195,30 +204,60 @@ WARM_IMPORTS = {
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 
-def _start_warm(stage: str, cwd: Path):
-    """Start a kernel for ``stage`` in ``cwd`` and import what its notebook imports; returns
-    the open kernel context (enter it with ``with``) and its manager."""
-    stack = contextlib.ExitStack()
-    try:
-        km = stack.enter_context(_kernel())
-        km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(cwd))
-        _run_silently(km, WARM_IMPORTS.get(stage, "pass"))
-    except BaseException:
-        stack.close()
-        raise
-    return stack, km
+class _Warm(NamedTuple):
+    """A kernel started ahead: its open context (``stack``: close it to stop the client and shut the kernel
+    down), its manager and a client connected to it and ready (:func:`_ready_client`)."""
+
+    stack: contextlib.ExitStack
+    km: object
+    kc: object
 
 
-def _run_silently(km, code: str, *, check: bool = False) -> None:
-    """Run ``code`` in ``km``'s kernel, silent and not stored: the executed notebooks' cells and
-    counts stay their own. ``check``: raise when the code fails (else the notebook meets the error)."""
+def _ready_client(km):
+    """A blocking client of ``km``'s kernel, its channels started and the kernel answering.
+
+    Made once a kernel and kept: a new client's first wait for the kernel (jupyter_client's
+    ``wait_for_ready``) costs at least 0.2 s, as its IOPub subscription only takes messages sent
+    after it has joined; a client that is connected takes requests at once."""
     kc = km.client()
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=120)
-        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=300)
-    finally:
+    except BaseException:
         kc.stop_channels()
+        raise
+    kc.allow_stdin = False  # as nbclient sets its own clients
+    return kc
+
+
+def _start_warm(stage: str, cwd: Path, *, fresh: bool = False, launched=None) -> _Warm:
+    """Start a kernel for ``stage`` in ``cwd``, connect a client and import what its notebook imports
+    (``fresh``: then empty its namespace, :data:`_FRESH_NAMESPACE`); returns the open kernel.
+    ``launched``: an event set once the kernel's process is started (or its start failed)."""
+    stack = contextlib.ExitStack()
+    try:
+        try:
+            km = stack.enter_context(_kernel())
+            km.start_kernel(extra_arguments=list(_KERNEL_ARGS), cwd=str(cwd))
+        finally:
+            if launched is not None:
+                launched.set()
+        kc = _ready_client(km)
+        stack.callback(kc.stop_channels)  # before the kernel is shut down
+        _run_silently(kc, WARM_IMPORTS.get(stage, "pass"))
+        if fresh:
+            _run_silently(kc, _FRESH_NAMESPACE, check=True)
+    except BaseException:
+        stack.close()
+        raise
+    return _Warm(stack, km, kc)
+
+
+def _run_silently(kc, code: str, *, check: bool = False) -> None:
+    """Run ``code`` through ``kc`` (a ready client, :func:`_ready_client`), silent and not stored: the
+    executed notebooks' cells and counts stay their own. ``check``: raise when the code fails (else the
+    notebook meets the error)."""
+    reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=300)
     if check and reply.get("content", {}).get("status") != "ok":
         raise RuntimeError(f"kernel refused: {code[:60]}")
 
@@ -227,8 +266,11 @@ def _run_silently(km, code: str, *, check: bool = False) -> None:
 # emptied, the history and the execution count start again, as in a new kernel. Modules stay imported.
 # IPython's reset also drops the module attributes (``__spec__``, ``__loader__``...) of the kernel's
 # ``__main__``, which multiprocessing's fork server and spawn read: they are put back as they were.
-_FRESH_NAMESPACE = """(lambda ip, keep: (ip.reset(new_session=True), ip.user_ns.update(keep), __import__("gc").collect())
- )(get_ipython(), {k: v for k, v in globals().items() if k.startswith("__") and k.endswith("__")})"""
+# What is left then (the modules imported, their data) lives as long as the kernel: it is moved out of the
+# cyclic collector's reach (``gc.freeze``), so the reset's own full collections, the next reset's and those
+# of the stages' code walk only what was made since (they walked some 200,000 objects each, 0.1 s a time).
+_FRESH_NAMESPACE = """(lambda ip, keep, gc: (ip.reset(new_session=True), ip.user_ns.update(keep), gc.collect(), gc.freeze())
+ )(get_ipython(), {k: v for k, v in globals().items() if k.startswith("__") and k.endswith("__")}, __import__("gc"))"""
 
 
 class WarmKernels:
@@ -237,15 +279,17 @@ class WarmKernels:
     A run calls :meth:`start` for the next stages while a stage runs and passes this object to
     :func:`execute_stage`, which takes the stage's kernel (waiting for it to be ready) or, when
     none was started or it failed to start, starts one as before. Only the modules the
-    notebook imports anyway are loaded ahead: the executed notebook is the same. :meth:`close`
-    shuts down any kernel not taken (a failed run).
+    notebook imports anyway are loaded ahead: the executed notebook is the same. A kernel started
+    ahead comes with a client that is connected (:func:`_ready_client`), which papermill uses too.
+    :meth:`close` shuts down any kernel not taken (a failed run).
 
-    With ``shared``, the stages share one kernel: the first :meth:`start` starts it, each later one
-    imports that stage's modules in it, and each stage's notebook begins with the namespace emptied
-    and the execution count at 1 (as in a new kernel; modules imported stay imported), so each
-    executed notebook is still the stage's own log. A re-run with little to recompute then pays one
-    kernel start and one set of imports instead of one per stage (seconds each). :meth:`close`
-    shuts it down.
+    With ``shared``, the stages share one kernel: the first :meth:`start` starts it (and imports that
+    stage's modules); each stage's notebook begins with the namespace emptied and the execution count at
+    1 (as in a new kernel; modules imported stay imported), so each executed notebook is still the stage's
+    own log. The next stage asked for is made ready as soon as a notebook is done with the kernel, in the
+    background (its modules imported, then the namespace emptied), while this process does its own work
+    between the stages (the report's change step). A re-run with little to recompute then pays one kernel
+    start and one set of imports instead of one per stage (seconds each). :meth:`close` shuts it down.
     """
 
     def __init__(self, shared: bool = False):
@@ -254,35 +298,48 @@ class WarmKernels:
         self.shared = shared
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-kernel")
         self._pending: dict = {}
-        self._kernel = None  # shared: (future of (stack, km), cwd)
-        self._imports: list = []  # shared: the futures of later stages' imports
+        self._kernel = None  # shared: (future of the _Warm, cwd)
+        self._wanted: list[str] = []  # shared: stages started and not yet made ready, in order
+        self._ready = None  # shared: (stage, future) of the last request to the kernel; stage: made ready for it
+        self._launched = threading.Event()  # set when a kernel's process has been started
+
+    def wait_launched(self, timeout: float = 5.0) -> None:
+        """Wait (at most ``timeout`` seconds) until the kernel :meth:`start` asked for has its process started.
+
+        The kernel then boots and imports in its own process while this one works on; without the wait,
+        this process's own work (long calls that hold the interpreter's lock, such as decoding a large
+        JSON file) could keep the starting thread from even launching it."""
+        self._launched.wait(timeout)
 
     def start(self, stage: str, cwd: Path) -> None:
-        """Start ``stage``'s kernel in ``cwd`` in the background (once); shared: import its modules in
-        the run's kernel, starting it first if this is the first stage."""
+        """Start ``stage``'s kernel in ``cwd`` in the background (once); shared: have the run's kernel
+        import its modules, starting the kernel first if this is the first stage."""
         if stage in self._pending:
             return
         if not self.shared:
-            self._pending[stage] = (self._pool.submit(_start_warm, stage, Path(cwd)), str(cwd))
+            self._pending[stage] = (self._pool.submit(_start_warm, stage, Path(cwd), launched=self._launched),
+                                    str(cwd))
             return
         if self._kernel is None:
-            self._kernel = (self._pool.submit(_start_warm, stage, Path(cwd)), str(cwd))
+            future = self._pool.submit(_start_warm, stage, Path(cwd), fresh=True, launched=self._launched)
+            self._kernel = (future, str(cwd))
+            self._ready = (stage, future)
         elif self._kernel[1] == str(cwd):
-            future = self._kernel[0]
-            self._imports.append(self._pool.submit(lambda: _run_silently(future.result()[1], WARM_IMPORTS.get(
-                stage, "pass"))))
+            self._wanted.append(stage)  # made ready once the kernel is free (:meth:`_prepare_next`)
         else:
             return  # another folder: the stage starts a kernel of its own
         self._pending[stage] = self._kernel
 
     @contextlib.contextmanager
     def take(self, stage: str, cwd: Path):
-        """The kernel manager started ahead for ``stage`` (shut down afterwards), else a new one;
-        shared: the run's kernel with its namespace emptied (kept for the next stage)."""
+        """The kernel started ahead for ``stage`` as ``(manager, client)`` (shut down afterwards), else a new
+        kernel's manager and no client (papermill connects one); shared: the run's kernel with its namespace
+        emptied (kept for the next stage)."""
         if self.shared:
-            km = self._take_shared(stage, cwd)
-            if km is not None:
-                yield km
+            warm = self._take_shared(stage, cwd)
+            if warm is not None:
+                yield warm.km, warm.kc
+                self._prepare_next(warm)  # not after a failed notebook: the run stops there
                 return
         pending = self._pending.pop(stage, None)
         warm = None
@@ -294,54 +351,77 @@ class WarmKernels:
         elif pending is not None:
             self._discard(pending[0])
         if warm is None:
-            with _kernel() as km:
-                yield km
+            with _new_kernel() as made:
+                yield made
             return
-        stack, km = warm
-        with stack:
-            yield km
+        with warm.stack:
+            yield warm.km, warm.kc
 
-    def _take_shared(self, stage: str, cwd: Path):
+    def _take_shared(self, stage: str, cwd: Path) -> _Warm | None:
         """The shared kernel, its namespace emptied, or None (not started, another folder, not alive)."""
         self._pending.pop(stage, None)
+        if stage in self._wanted:
+            self._wanted.remove(stage)
         if self._kernel is None:
             self.start(stage, cwd)  # the first stage taken starts it
         if self._kernel is None or self._kernel[1] != str(cwd):
             return None
         try:
-            _, km = self._kernel[0].result()
-            for future in self._imports:  # the kernel answers one request at a time: no use sending more
-                future.exception()
-            self._imports.clear()
-            if not km.is_alive():
+            warm = self._kernel[0].result()
+            made_for, last = self._ready
+            last.result()  # the kernel answers one request at a time: no use sending more
+            if not warm.km.is_alive():
                 return None
-            _run_silently(km, _FRESH_NAMESPACE, check=True)
+            if made_for != stage:  # not made ready for this stage: its imports, then an empty namespace
+                _run_silently(warm.kc, WARM_IMPORTS.get(stage, "pass"))
+                _run_silently(warm.kc, _FRESH_NAMESPACE, check=True)
+            self._ready = (None, last)  # used: the next stage is made ready again
         except Exception:  # noqa: BLE001 - it could not start, or died: the stage starts its own
             return None
-        return km
+        return warm
+
+    def _prepare_next(self, warm: _Warm) -> None:
+        """Once a notebook is done with the shared kernel: import the next stage's modules and empty the
+        namespace, in the background (nothing when no later stage was started)."""
+        if not self._wanted:
+            return
+        stage = self._wanted.pop(0)
+
+        def prepare():
+            _run_silently(warm.kc, WARM_IMPORTS.get(stage, "pass"))
+            _run_silently(warm.kc, _FRESH_NAMESPACE, check=True)
+
+        self._ready = (stage, self._pool.submit(prepare))
 
     def discard(self, stage: str) -> None:
         """Shut down ``stage``'s kernel if one was started and not taken (a stage that is skipped), once it
         has started: this does not wait for it. Shared: the kernel stays for the stages that run."""
         pending = self._pending.pop(stage, None)
-        if pending is not None and not self.shared:
+        if self.shared:
+            if stage in self._wanted:
+                self._wanted.remove(stage)
+            return
+        if pending is not None:
             pending[0].add_done_callback(self._discard)
 
     @staticmethod
     def _discard(future) -> None:
         try:
-            stack, _ = future.result()
+            warm = future.result()
         except Exception:  # noqa: BLE001 - nothing was started
             return
-        stack.close()
+        warm.stack.close()
 
     def close(self) -> None:
-        """Shut down the kernels started and not taken (shared: the run's kernel), and wait for those
-        discarded (again: nothing more)."""
+        """Shut down the kernels started and not taken (shared: the run's kernel, once its last request is
+        answered), and wait for those discarded (again: nothing more)."""
         if self.shared:
+            if self._ready is not None:
+                self._ready[1].exception()  # done before the kernel is shut down
             if self._kernel is not None:
                 self._discard(self._kernel[0])
-            self._kernel = None
+            self._kernel = self._ready = None
+            self._wanted.clear()
             self._pending.clear()
         for future, _ in self._pending.values():
             self._discard(future)
@@ -386,6 +466,25 @@ def _engine():
             super().notebook_complete(**kwargs)
 
     class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, kc=None, **kwargs):
+            # papermill's NBClientEngine.execute_managed_notebook (2.x), given the connected client of a kernel
+            # started ahead (``kc``): nbclient then skips connecting one of its own (0.2 s or more a notebook)
+            from papermill.clientwrap import PapermillNotebookClient
+            from papermill.engines import logger
+            from papermill.utils import merge_kwargs, remove_args
+
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, **final_kwargs)
+            client.kc = kc  # None: nbclient connects one (and, with no kernel manager given, starts the kernel)
+            return client.execute()
+
         @classmethod
         def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
                              autosave_cell_every=30, **kwargs):
@@ -439,13 +538,13 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict, *, cwd
     check_parameters(notebook, params)
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with (warm.take(stage, cwd) if warm is not None else _kernel()) as km:
+        with (warm.take(stage, cwd) if warm is not None else _new_kernel()) as (km, kc):
             # The kernel's working folder is set through nbclient's resources rather than
             # papermill's ``cwd``, which chdirs this whole process: unsafe while other
             # threads of the process are working.
             papermill.execute_notebook(
                 str(notebook), str(output), parameters=params, kernel_name=KERNEL_NAME,
-                progress_bar=progress, log_output=False, km=km, engine_name=_engine(),
+                progress_bar=progress, log_output=False, km=km, kc=kc, engine_name=_engine(),
                 resources={"metadata": {"path": str(cwd)}},
             )
     except PapermillExecutionError as exc:

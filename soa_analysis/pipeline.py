@@ -152,12 +152,27 @@ def _start_first_kernel(warm: WarmKernels, opts: RunOptions, first: str, nb_dir:
     import papermill  # noqa: F401 - the checks import it anyway; jupyter_client with it
 
     try:
-        if not opts.full and reusable_run(opts.processed_dir, first, stage_key(
-                first, opts, nb_dir / NOTEBOOKS[first])) is not None:
+        if _may_skip(opts, first, nb_dir):
             return
     except (SoaError, OSError, ValueError):
         return  # refused by the checks next
     warm.start(first, nb_dir)
+    warm.wait_launched()  # its process booting before this thread's checks take the interpreter
+
+
+def _may_skip(opts: RunOptions, first: str, nb_dir: Path) -> bool:
+    """Whether the run's first stage may be skipped, as far as can be told before the run's inventory of the
+    raw folder: ingest's key is worked out from the digests that inventory keeps, which until then are the
+    last run's, so a raw file added, changed or removed since (:func:`~.ingest.files.digests_current`)
+    means ingest runs."""
+    if opts.full:
+        return False
+    if first == "ingest":
+        from .ingest.files import digests_current
+
+        if not digests_current(opts.processed_dir, opts.raw_dir):
+            return False
+    return reusable_run(opts.processed_dir, first, stage_key(first, opts, nb_dir / NOTEBOOKS[first])) is not None
 
 
 def _check_run(opts: RunOptions, stages: tuple[str, ...], warm: WarmKernels | None = None

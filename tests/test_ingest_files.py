@@ -83,6 +83,27 @@ def test_digests_of_another_raw_folder_are_not_used(tmp_path):
     assert files.load_digests(tmp_path / "nowhere", raw) == {}
 
 
+def test_the_kept_digests_are_current_until_a_raw_file_is_added_changed_or_removed(tmp_path):
+    """What a run asks before its inventory (whether ingest may be skipped): the digests the last inventory
+    kept are of exactly the raw folder's files as they are now."""
+    raw, processed = _raw(tmp_path), tmp_path / "processed"
+    assert not files.digests_current(processed, raw)  # none kept yet
+    manifest.input_inventory(raw, processed)
+    assert files.digests_current(processed, raw)
+    (raw / "walk3.txt").write_text(TEXT.format(n=3), encoding="utf-8")  # added
+    assert not files.digests_current(processed, raw)
+    manifest.input_inventory(raw, processed)
+    assert files.digests_current(processed, raw)
+    (raw / "walk0.txt").write_text(TEXT.format(n="zero, changed"), encoding="utf-8")  # changed
+    assert not files.digests_current(processed, raw)
+    manifest.input_inventory(raw, processed)
+    (raw / "walk1.txt").unlink()  # removed
+    assert not files.digests_current(processed, raw)
+    manifest.input_inventory(raw, processed)
+    assert files.digests_current(processed, raw)
+    assert not files.digests_current(processed, tmp_path)  # kept for another folder
+
+
 def test_a_known_digest_is_only_taken_for_the_same_file(tmp_path):
     a = tmp_path / "a.txt"
     a.write_bytes(b"FICTIONAL a")

@@ -110,6 +110,28 @@ def test_the_first_stages_kernel_starts_before_the_slower_checks_and_a_refused_r
     with pytest.raises(ConfigError):
         pipeline.run(opts)
     assert [stage for stage, _ in checked[0]] == ["ingest"]  # started before the notebooks' parameters were checked
-    _, km = checked[0][0][1].result()
+    km = checked[0][0][1].result().km
     assert not km.is_alive()  # the refused run shut it down
     assert not (tmp_path / "reports" / "runs").exists()  # and wrote nothing
+
+
+def test_a_new_raw_file_starts_the_first_kernel_before_the_inventory(tmp_path, fake_notebooks, monkeypatch):
+    """Ingest's key is worked out from the digests the run's inventory keeps: before the inventory they are
+    the last run's, whose key a re-run with one new raw file still matches. The first kernel is started early
+    all the same (it was not: the one kernel start nothing hid), and not when nothing changed."""
+    from soa_analysis import manifest
+    from soa_analysis.execute import find_notebooks_dir
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("FICTIONAL submission a", encoding="utf-8")
+    opts = make_options(raw_dir=raw, processed_dir=tmp_path / "p", reports_dir=tmp_path / "r",
+                        notebooks_dir=fake_notebooks).absolute()
+    nb_dir = find_notebooks_dir(opts)
+    manifest.input_inventory(raw, opts.processed_dir)  # the last run's inventory
+    monkeypatch.setattr(pipeline, "reusable_run", lambda *a: "20990101T000000Z_last")  # its key matches
+    assert pipeline._may_skip(opts, "ingest", nb_dir)
+    (raw / "b.txt").write_text("FICTIONAL submission b", encoding="utf-8")
+    assert not pipeline._may_skip(opts, "ingest", nb_dir)
+    assert pipeline._may_skip(opts, "tag", nb_dir)  # the later stages' keys do not read the raw folder
+    assert not pipeline._may_skip(make_options(raw_dir=raw, processed_dir=tmp_path / "p", full=True), "tag", nb_dir)

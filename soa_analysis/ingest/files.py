@@ -297,6 +297,23 @@ def save_digests(processed_dir: str | os.PathLike, root: Path, digests: dict[str
     write_text(Path(processed_dir) / DIGESTS_FILE, json.dumps(data))
 
 
+def digests_current(processed_dir: str | os.PathLike, raw_dir: str | os.PathLike) -> bool:
+    """Whether the digests the last inventory kept (:func:`load_digests`) are of exactly the regular files
+    under ``raw_dir`` now, each with the identity the scan finds (nothing is opened). When not, a file was
+    added, changed or removed since: the next inventory, and the ingest stage's key, differ from the last.
+
+    Raises
+    ------
+    InputError
+        As :func:`scan_raw_folder`.
+    """
+    kept = load_digests(processed_dir, raw_dir)
+    if not kept:
+        return False
+    regular = [e for e in scan_raw_folder(raw_dir) if e.regular]
+    return len(regular) == len(kept) and all(e.rel in kept and kept[e.rel][0] == e.ident for e in regular)
+
+
 def load_digests(processed_dir: str | os.PathLike, root: str | os.PathLike) -> dict[str, Digest]:
     """The digests :func:`save_digests` kept for the raw folder ``root`` ({} when none, or for another folder)."""
     try:
