@@ -54,8 +54,8 @@ from .text import (
     stems,
 )
 
-__all__ = ["Corpus", "LexiconMatches", "match_lexicon", "model_matrix", "submission_pairs", "submission_sentences",
-           "tokenise"]
+__all__ = ["Corpus", "LexiconMatches", "lexsort_ints", "match_lexicon", "model_matrix", "submission_pairs",
+           "submission_sentences", "tokenise"]
 
 _SEP = "\x1e"  # record separator: never part of a token
 _TOKEN_ANY_CASE = re.compile(WORD_RE.pattern.replace("[a-z]", "[A-Za-z]"))
@@ -414,6 +414,32 @@ def _find(corpus: Corpus, levels, V):
     return np.concatenate(out_pos), np.concatenate(out_len), np.concatenate(out_ent)
 
 
+def lexsort_ints(keys) -> np.ndarray:
+    """``np.lexsort(keys)`` of integer arrays (the last the primary key), by one stable sort of the keys packed
+    into one ``int64`` (each less its least value, times the ranges of the keys after it) when their ranges'
+    product fits in 63 bits; by ``np.lexsort`` otherwise.
+
+    Example
+    -------
+    >>> lexsort_ints((np.array([2, 1, 0]), np.array([1, 0, 1]))).tolist()
+    [1, 2, 0]
+    """
+    keys = [np.asarray(x) for x in keys]
+    if not keys or not len(keys[0]) or any(x.dtype.kind != "i" and not (x.dtype.kind == "u" and x.dtype.itemsize < 8)
+                                           for x in keys):
+        return np.lexsort(keys)
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for x in reversed(keys):  # the primary key first
+        lo, hi = int(x.min()), int(x.max())
+        r = hi - lo + 1
+        span *= r
+        if span >= 1 << 63:
+            return np.lexsort(keys)
+        packed = packed * r + (x.astype(np.int64) - lo)
+    return np.argsort(packed, kind="stable")
+
+
 def _first_of_group(g):
     first = np.ones(len(g), dtype=bool)
     first[1:] = g[1:] != g[:-1]
@@ -481,7 +507,7 @@ def _resolve(occ: dict, k: int, corpus: Corpus) -> np.ndarray:
     drop |= corpus.negated[occ["pos"]] if len(occ["pos"]) else drop
     live = np.flatnonzero(~drop)
     # longest first, then leftmost, then phrase order; greedy: keep a match unless it overlaps one kept
-    order = live[np.lexsort((occ["phrase"][live], a[live], -(b[live] - a[live]), g[live]))]
+    order = live[lexsort_ints((occ["phrase"][live], a[live], -(b[live] - a[live]), g[live]))]
     kept_parts = []
     while len(order):
         first = _first_of_group(g[order])
@@ -518,7 +544,7 @@ def _score(lexicon: LexiconTagger, corpus: Corpus, matches: dict, phrases: list)
     :meth:`LexiconTagger.match_document`, on arrays."""
     k = len(lexicon.categories_)
     # matches of a (sentence, category) in token order
-    mo = np.lexsort((matches["b"], matches["a"], matches["cat"], matches["sent"]))
+    mo = lexsort_ints((matches["b"], matches["a"], matches["cat"], matches["sent"]))
     ks, kc, ka, kb, kw, kcode = (matches[name][mo] for name in ("sent", "cat", "a", "b", "w", "phrase"))
     hg = ks * k + kc
     hfirst = _first_of_group(hg) if len(hg) else np.zeros(0, bool)
@@ -533,16 +559,15 @@ def _score(lexicon: LexiconTagger, corpus: Corpus, matches: dict, phrases: list)
     h_doc = corpus.sent_doc[h_sent] if len(h_sent) else np.zeros(0, np.int64)
     secw = corpus.section_weights(lexicon.section_weights_)
     n = corpus.n_docs
-    total = np.zeros((n, k))
-    nsent = np.zeros((n, k))
-    if len(h_sent):
-        np.add.at(total, (h_doc, h_cat), hw * secw[h_sent])
-        np.add.at(nsent, (h_doc, h_cat), 1)
+    # each cell's sum, added up in the hits' order (as np.add.at adds)
+    cell = h_doc * k + h_cat
+    total = np.bincount(cell, weights=hw * secw[h_sent], minlength=n * k).reshape(n, k) if len(h_sent) else np.zeros((n, k))
+    nsent = np.bincount(cell, minlength=n * k).astype(float).reshape(n, k) if len(h_sent) else np.zeros((n, k))
     lengths = np.maximum(np.diff(corpus.doc_sent), 1).astype(float)[:, None]
     res = LexiconMatches()
     res.scores = lexicon.to_scores(total, nsent, lengths) if n else np.zeros((0, k))
     # hits by document, category, weight descending, sentence (the evidence order)
-    ho = np.lexsort((h_sent, -hw, h_cat, h_doc))
+    ho = np.lexsort((h_sent, -hw, cell))  # (h_doc, h_cat) as one key
     res.hit_doc, res.hit_cat, res.hit_sent, res.hit_w = h_doc[ho], h_cat[ho], h_sent[ho], hw[ho]
     res.hit_lo, res.hit_hi = h_off[:-1][ho], h_off[1:][ho]
     res.m_a, res.m_b, res.m_w, res.m_code = ka, kb, kw, kcode.astype(np.int64)
@@ -580,17 +605,16 @@ def model_matrix(vectorizer, corpus: Corpus):
     ucol = col_var[var]
     same = corpus.tok_sent[content[1:]] == corpus.tok_sent[content[:-1]] if len(content) > 1 else np.zeros(0, bool)
     pk = var[:-1][same] * 2 * nS + var[1:][same]
-    bcol = np.full(len(pk), -1, dtype=np.int64)
     if len(bkeys):  # each pair's bigram column, by a hash table of the bigrams (distinct features: distinct keys)
-        j = pd.Index(bkeys).get_indexer(pk)
-        bcol[j >= 0] = bcols[j[j >= 0]]
+        bcol = np.append(bcols, -1)[pd.Index(bkeys).get_indexer(pk)]  # -1 (not a feature) takes the -1 appended
+    else:
+        bcol = np.full(len(pk), -1, dtype=np.int64)
     # each content token's unigram, then the bigram it starts: the entries in document order
     cols = np.full(2 * len(content), -1, dtype=np.int64)
     cols[0::2] = ucol
     cols[1:-1:2][same] = bcol
-    rows = np.repeat(doc, 2)
-    ok = cols >= 0
-    rows, cols = rows[ok], cols[ok]
+    ok = np.flatnonzero(cols >= 0)
+    rows, cols = doc[ok >> 1], cols[ok]  # entry 2t or 2t + 1: content token t's
     # By columns first: within a column the rows are in order, so the duplicates are summed in one pass and
     # the turn to rows gives each row's columns in order (no per-row sort).
     X = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(corpus.n_docs, len(vocab)), dtype=np.float64)
