@@ -55,7 +55,7 @@ from .text import (
 )
 
 __all__ = ["Corpus", "LexiconMatches", "lexsort_ints", "match_lexicon", "model_matrix", "submission_pairs",
-           "submission_sentences", "tokenise"]
+           "submission_sentences", "tokenise", "vocabulary_parts"]
 
 _SEP = "\x1e"  # record separator: never part of a token
 _TOKEN_ANY_CASE = re.compile(WORD_RE.pattern.replace("[a-z]", "[A-Za-z]"))
@@ -575,17 +575,18 @@ def _score(lexicon: LexiconTagger, corpus: Corpus, matches: dict, phrases: list)
     return res
 
 
-def model_matrix(vectorizer, corpus: Corpus):
+def model_matrix(vectorizer, corpus: Corpus, parts=None):
     """The TF-IDF matrix ``vectorizer.transform`` gives for the corpus's document features.
 
     ``vectorizer`` is a fitted :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
     over :func:`model.document_features` lists (stems, ``not_`` stems, and bigrams of
-    consecutive content stems within a sentence).
+    consecutive content stems within a sentence). ``parts`` may give its :func:`vocabulary_parts`
+    (worked out when the model was fitted and kept with it).
     """
     vocab = vectorizer.vocabulary_
     nS = max(len(corpus.stems), 1)
     # variant id = stem id * 2 + negated
-    uni_neg, uni_stem, uni_col, bi_neg, bi_stem, bcols = _vocabulary_parts(vectorizer)
+    uni_neg, uni_stem, uni_col, bi_neg, bi_stem, bcols = parts if parts is not None else vocabulary_parts(vectorizer)
     stems = pa.array(corpus.stems, type=pa.large_string())
 
     def stem_ids(values):  # each value's position in corpus.stems (unique), -1 when absent
@@ -629,10 +630,11 @@ def model_matrix(vectorizer, corpus: Corpus):
 _VOCABULARY_PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _vocabulary_parts(vectorizer):
+def vocabulary_parts(vectorizer):
     """The vectoriser's features as arrays: unigrams (negated flag, stem, column) and bigrams
     (negated flags and stems of both words, column). A feature ``not_<stem>`` is the negated
-    variant of ``<stem>``; a bigram is ``"<x> <y>"`` (split at its first space)."""
+    variant of ``<stem>``; a bigram is ``"<x> <y>"`` (split at its first space). The flags are ``int8``, the
+    columns ``int32`` (small to keep with a saved model), the stems Arrow text."""
     vocab = vectorizer.vocabulary_
     try:
         kept = _VOCABULARY_PARTS.get(vectorizer)
@@ -642,11 +644,12 @@ def _vocabulary_parts(vectorizer):
         return kept[2]
     feats = pa.array(list(vocab), type=pa.large_string())
     cols = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+    cols = cols.astype(np.int32) if len(cols) < 1 << 31 else cols
     bigram = pc.match_substring(feats, " ").to_numpy(zero_copy_only=False)
 
     def split(words):  # negated flags (int) and stems of "not_<stem>" / "<stem>" words
         neg = pc.starts_with(words, "not_")
-        return (neg.to_numpy(zero_copy_only=False).astype(np.int64),
+        return (neg.to_numpy(zero_copy_only=False).astype(np.int8),
                 pc.if_else(neg, pc.utf8_slice_codeunits(words, 4), words))
 
     uni_neg, uni_stem = split(feats.filter(pa.array(~bigram)))
