@@ -250,10 +250,10 @@ def _fingerprint(taxonomy, labels, extra, model_params) -> str:
 
     from ..partition import code_fingerprint
 
-    # The saved model is a pickle: a new scikit-learn or numpy may read it differently, so
-    # their versions are part of what the model is (a change trains it again).
+    # The saved model is a pickle: a new scikit-learn, numpy or pyarrow (its vocabulary's parts are Arrow
+    # arrays) may read it differently, so their versions are part of what the model is (a change trains it again).
     blob = json.dumps({"tax": tax.sha256, "labels": labels_sha256(labels), "version": __version__,
-                       "libraries": [sklearn.__version__, np.__version__],
+                       "libraries": [sklearn.__version__, np.__version__, pa.__version__],
                        "code": code_fingerprint("soa_analysis.tagging.model"),
                        "params": model_params, "real_text": sha256_hex(real_features_bytes()),
                        "extra": None if extra is None else sha256_hex(extra.to_csv(index=False))}, sort_keys=True)
