@@ -235,6 +235,18 @@ class _NotForArrow(Exception):
     pass
 
 
+def _utf8_bytes(arr: pa.Array) -> bytes:
+    """The UTF-8 bytes of every text of ``arr`` (Arrow text without nulls) laid end to end: searched for a
+    character by Python's byte search, several times faster than one of Arrow's kernels per text (a character's
+    encoding is found only where the character is: UTF-8 is self-synchronising)."""
+    offsets, data = arr.buffers()[1:3]
+    if data is None or not len(arr):
+        return b""
+    kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    at = np.frombuffer(offsets, dtype=kind, count=len(arr) + 1, offset=arr.offset * np.dtype(kind).itemsize)
+    return data.slice(int(at[0]), int(at[-1] - at[0])).to_pybytes()
+
+
 def _split_flat_arrow(texts) -> tuple[list[str], np.ndarray]:
     arr = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts, type=pa.large_string())
     if isinstance(arr, pa.ChunkedArray):
@@ -242,10 +254,12 @@ def _split_flat_arrow(texts) -> tuple[list[str], np.ndarray]:
     n = len(arr)
     if not n:
         return [], np.zeros(0, np.int64)
-    if arr.null_count or pc.any(pc.match_substring(arr, _MARK)).as_py():
+    if arr.null_count:
         raise _NotForArrow
-    multi = pc.match_substring(arr, "\n")
-    if pc.any(multi).as_py():  # lines of the texts with line breaks; a text without is one line
+    data = _utf8_bytes(arr)
+    if _MARK.encode() in data:
+        raise _NotForArrow
+    if b"\n" in data:  # lines of the texts with line breaks; a text without is one line
         lines = pc.split_pattern_regex(arr, _RE2_LINEBREAK)
         offsets = lines.offsets.to_numpy().astype(np.int64)
         line_text = np.repeat(np.arange(n), np.diff(offsets))

@@ -5,12 +5,17 @@
 * :func:`corpus.submission_sentences` (flat lists) against :func:`corpus.submission_pairs` per document;
 * the corpus's cue flags (once per distinct sentence) against :func:`text.cue_flags` per sentence;
 * :func:`corpus.model_matrix` (vocabulary split by Arrow) against ``vectorizer.transform``.
-* ``stage._evidence_strings`` (tags.evidence by Arrow's string kernels) against its object-array build.
+* ``stage._evidence_strings`` (tags.evidence by Arrow's string kernels) against its object-array build;
+* :func:`corpus.lexsort_ints` (one sort of packed keys) against ``np.lexsort``;
+* a saved model's kept vocabulary parts against the vectoriser's transform.
 
 All text is FICTIONAL, made up for these tests.
 """
 
+import pickle
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +26,7 @@ from soa_analysis.tagging.corpus import (
     Corpus,
     _tokenise_joined,
     _tokenise_pieces,
+    lexsort_ints,
     model_matrix,
     submission_pairs,
     submission_sentences,
@@ -131,6 +137,11 @@ def test_evidence_strings_by_arrow_equal_those_by_object_arrays(docs):
         got = _evidence_strings(lm, cell, sections, sentences.copy(), size)
         want = _evidence_strings_by_objects(lm, cell, sections, sentences.copy(), size)
         assert got.dtype == want.dtype and got.tolist() == want.tolist()
+        # the stage's inputs: the sentences as the corpus's Arrow text (only the long ones clipped in Python),
+        # the sections as a Categorical of the corpus's codes
+        codes = pd.Categorical.from_codes(corpus.sent_section, categories=pd.Index(corpus.section_names, dtype=object))
+        by_arrow = _evidence_strings(lm, cell, codes, corpus._arrow, size)
+        assert by_arrow.dtype == want.dtype and by_arrow.tolist() == want.tolist()
 
 
 @pytest.mark.parametrize("surrogate", ["", "\udcff"])
@@ -145,3 +156,32 @@ def test_corpus_citing_equals_cites_outcome_of_each_sentence(surrogate):
     corpus = Corpus([[("text", t) for t in texts[:4]], [("need", t) for t in texts[4:]]])
     assert corpus.citing() == [s for s, text in enumerate(corpus.sentences) if cites_outcome(text)]
     assert len(corpus.citing()) == 4 and corpus.n_sent < len(texts)
+
+
+_INTS = st.lists(st.integers(-3, 6), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_INTS, min_size=1, max_size=4), st.sampled_from([1, 1 << 20, 1 << 40]))
+def test_lexsort_ints_equals_np_lexsort(columns, scale):
+    """One stable sort of the keys packed into one int64 orders as np.lexsort (wide keys: np.lexsort itself)."""
+    n = min(map(len, columns))
+    keys = [np.array(c[:n], dtype=np.int64) * scale for c in columns]
+    keys += [np.array(columns[0][:n], dtype=np.int32)]  # a narrower integer type as the primary key
+    np.testing.assert_array_equal(lexsort_ints(keys), np.lexsort(keys))
+
+
+def test_saved_model_transforms_the_corpus_with_its_kept_vocabulary_parts(monkeypatch):
+    """A fitted SupervisedTagger keeps its vocabulary's parts (pickled with it): transform_corpus after loading
+    does not split the vocabulary again, and gives the vectoriser's transform."""
+    from soa_analysis.tagging import corpus as corpus_module
+    from soa_analysis.tagging.model import SupervisedTagger
+
+    docs = [[("text", "Older people (fictional) were not supported at home.")], [("text", "Jobs and employment rose.")],
+            [("need", "Crime fell; young people did not offend.")], [("text", "Older people and jobs in Glenbrae.")]]
+    features = [document_features(analyse(d)) for d in docs]
+    model = pickle.loads(pickle.dumps(SupervisedTagger().fit(features, np.array([[1, 0], [0, 1], [0, 1], [1, 1]]))))
+    calls = []
+    monkeypatch.setattr(corpus_module, "vocabulary_parts", lambda v: calls.append(v))
+    got = model.transform_corpus(Corpus(docs))
+    assert calls == [] and (got != model.transform(features)).nnz == 0

@@ -54,8 +54,8 @@ from .text import (
     stems,
 )
 
-__all__ = ["Corpus", "LexiconMatches", "match_lexicon", "model_matrix", "submission_pairs", "submission_sentences",
-           "tokenise"]
+__all__ = ["Corpus", "LexiconMatches", "lexsort_ints", "match_lexicon", "model_matrix", "submission_pairs",
+           "submission_sentences", "tokenise", "vocabulary_parts"]
 
 _SEP = "\x1e"  # record separator: never part of a token
 _TOKEN_ANY_CASE = re.compile(WORD_RE.pattern.replace("[a-z]", "[A-Za-z]"))
@@ -209,7 +209,10 @@ def _citing(sentences: list[str], arrow=None) -> list[int]:
     """Indices of the ``sentences`` (``arrow``: the same as Arrow text, if at hand) that :func:`text.cites_outcome`."""
     try:
         arr = pa.array(sentences, type=pa.large_string()) if arrow is None else arrow
-        maybe = functools.reduce(pc.or_, (pc.match_substring(arr, h) for h in CITATION_HINTS))
+        # each hint in any case, one pass a distinct hint (a superset of the sentences holding a hint as written:
+        # cites_outcome decides); Arrow's case-blind search is also about twice as fast as its exact one
+        maybe = functools.reduce(pc.or_, (pc.match_substring(arr, h, ignore_case=True)
+                                          for h in dict.fromkeys(h.lower() for h in CITATION_HINTS)))
         candidates = np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist()
     except (UnicodeError, pa.ArrowException):  # text Arrow cannot hold: every sentence asked
         candidates = range(len(sentences))
@@ -322,9 +325,17 @@ class LexiconMatches:
     m_a, m_b, m_w : numpy.ndarray
         Token span ``[m_a, m_b)`` of each match in its sentence, and its weight (halved in a
         hedge scope).
+    m_code : numpy.ndarray
+        Phrase of each match, as its position in ``phrases``.
+    phrases : numpy.ndarray of str (object)
+        The phrases the matches' codes point at (a phrase may have several codes).
     m_phrase : list of str
-        Phrase of each match.
+        Phrase of each match (``phrases[m_code]``, made when first read).
     """
+
+    @property
+    def m_phrase(self) -> list[str]:
+        return self.phrases[self.m_code].tolist()
 
 
 def _phrase_tables(lexicon: LexiconTagger, corpus: Corpus):
@@ -403,6 +414,32 @@ def _find(corpus: Corpus, levels, V):
     return np.concatenate(out_pos), np.concatenate(out_len), np.concatenate(out_ent)
 
 
+def lexsort_ints(keys) -> np.ndarray:
+    """``np.lexsort(keys)`` of integer arrays (the last the primary key), by one stable sort of the keys packed
+    into one ``int64`` (each less its least value, times the ranges of the keys after it) when their ranges'
+    product fits in 63 bits; by ``np.lexsort`` otherwise.
+
+    Example
+    -------
+    >>> lexsort_ints((np.array([2, 1, 0]), np.array([1, 0, 1]))).tolist()
+    [1, 2, 0]
+    """
+    keys = [np.asarray(x) for x in keys]
+    if not keys or not len(keys[0]) or any(x.dtype.kind != "i" and not (x.dtype.kind == "u" and x.dtype.itemsize < 8)
+                                           for x in keys):
+        return np.lexsort(keys)
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for x in reversed(keys):  # the primary key first
+        lo, hi = int(x.min()), int(x.max())
+        r = hi - lo + 1
+        span *= r
+        if span >= 1 << 63:
+            return np.lexsort(keys)
+        packed = packed * r + (x.astype(np.int64) - lo)
+    return np.argsort(packed, kind="stable")
+
+
 def _first_of_group(g):
     first = np.ones(len(g), dtype=bool)
     first[1:] = g[1:] != g[:-1]
@@ -426,10 +463,10 @@ def match_lexicon(lexicon: LexiconTagger, corpus: Corpus) -> LexiconMatches:
     kept = _resolve(occ, len(lexicon.categories_), corpus)
     matches = {"sent": occ["sent"][kept], "cat": occ["cat"][kept], "a": occ["a"][kept], "b": occ["b"][kept],
                "w": occ["w"][kept] * np.where(corpus.hedged[occ["pos"][kept]], 0.5, 1.0) if len(kept) else np.zeros(0)}
-    phrases = [e_phrase[j] for j in occ["phrase"][kept].tolist()]
+    matches["phrase"] = occ["phrase"][kept]  # each match's phrase as its entry's position in e_phrase
     if cited:
-        matches, phrases = _cited_matches(lexicon, corpus, cited, matches, phrases)
-    return _score(lexicon, corpus, matches, phrases)
+        matches, e_phrase = _cited_matches(lexicon, corpus, cited, matches, e_phrase)
+    return _score(lexicon, corpus, matches, e_phrase)
 
 
 def _occurrences(lexicon: LexiconTagger, corpus: Corpus) -> tuple[dict, list]:
@@ -470,7 +507,7 @@ def _resolve(occ: dict, k: int, corpus: Corpus) -> np.ndarray:
     drop |= corpus.negated[occ["pos"]] if len(occ["pos"]) else drop
     live = np.flatnonzero(~drop)
     # longest first, then leftmost, then phrase order; greedy: keep a match unless it overlaps one kept
-    order = live[np.lexsort((occ["phrase"][live], a[live], -(b[live] - a[live]), g[live]))]
+    order = live[lexsort_ints((occ["phrase"][live], a[live], -(b[live] - a[live]), g[live]))]
     kept_parts = []
     while len(order):
         first = _first_of_group(g[order])
@@ -487,7 +524,8 @@ def _resolve(occ: dict, k: int, corpus: Corpus) -> np.ndarray:
 
 def _cited_matches(lexicon: LexiconTagger, corpus: Corpus, cited: list[int], matches: dict,
                    phrases: list) -> tuple[dict, list]:
-    """``matches`` and ``phrases`` with the per-sentence tagger's matches of the ``cited`` sentences added."""
+    """``matches`` and ``phrases`` with the per-sentence tagger's matches of the ``cited`` sentences added (each
+    added match's phrase appended to ``phrases``, its code the position)."""
     rows: list[tuple] = []
     for s in cited:
         for ci, ms in lexicon.match_sentence(corpus.sentence(s)).items():
@@ -496,17 +534,18 @@ def _cited_matches(lexicon: LexiconTagger, corpus: Corpus, cited: list[int], mat
     out = {name: np.concatenate((matches[name], np.array(extra, dtype=np.int64)))
            for name, extra in (("sent", xs), ("cat", xc), ("a", xa), ("b", xb))}
     out["w"] = np.concatenate((matches["w"], np.array(xw, dtype=float)))
-    return out, phrases + xp
+    out["phrase"] = np.concatenate((matches["phrase"], len(phrases) + np.arange(len(xp), dtype=np.int64)))
+    return out, list(phrases) + xp
 
 
 def _score(lexicon: LexiconTagger, corpus: Corpus, matches: dict, phrases: list) -> LexiconMatches:
     """Sentence weights (summed, damped, capped), document scores and the evidence order of
-    the kept matches: the scoring of :meth:`LexiconTagger.match_document`, on arrays."""
+    the kept matches (``matches["phrase"]``: each one's phrase as its position in ``phrases``): the scoring of
+    :meth:`LexiconTagger.match_document`, on arrays."""
     k = len(lexicon.categories_)
     # matches of a (sentence, category) in token order
-    mo = np.lexsort((matches["b"], matches["a"], matches["cat"], matches["sent"]))
-    ks, kc, ka, kb, kw = (matches[name][mo] for name in ("sent", "cat", "a", "b", "w"))
-    kphr = [phrases[j] for j in mo.tolist()]
+    mo = lexsort_ints((matches["b"], matches["a"], matches["cat"], matches["sent"]))
+    ks, kc, ka, kb, kw, kcode = (matches[name][mo] for name in ("sent", "cat", "a", "b", "w", "phrase"))
     hg = ks * k + kc
     hfirst = _first_of_group(hg) if len(hg) else np.zeros(0, bool)
     h_start = np.flatnonzero(hfirst)
@@ -520,33 +559,34 @@ def _score(lexicon: LexiconTagger, corpus: Corpus, matches: dict, phrases: list)
     h_doc = corpus.sent_doc[h_sent] if len(h_sent) else np.zeros(0, np.int64)
     secw = corpus.section_weights(lexicon.section_weights_)
     n = corpus.n_docs
-    total = np.zeros((n, k))
-    nsent = np.zeros((n, k))
-    if len(h_sent):
-        np.add.at(total, (h_doc, h_cat), hw * secw[h_sent])
-        np.add.at(nsent, (h_doc, h_cat), 1)
+    # each cell's sum, added up in the hits' order (as np.add.at adds)
+    cell = h_doc * k + h_cat
+    total = np.bincount(cell, weights=hw * secw[h_sent], minlength=n * k).reshape(n, k) if len(h_sent) else np.zeros((n, k))
+    nsent = np.bincount(cell, minlength=n * k).astype(float).reshape(n, k) if len(h_sent) else np.zeros((n, k))
     lengths = np.maximum(np.diff(corpus.doc_sent), 1).astype(float)[:, None]
     res = LexiconMatches()
     res.scores = lexicon.to_scores(total, nsent, lengths) if n else np.zeros((0, k))
     # hits by document, category, weight descending, sentence (the evidence order)
-    ho = np.lexsort((h_sent, -hw, h_cat, h_doc))
+    ho = np.lexsort((h_sent, -hw, cell))  # (h_doc, h_cat) as one key
     res.hit_doc, res.hit_cat, res.hit_sent, res.hit_w = h_doc[ho], h_cat[ho], h_sent[ho], hw[ho]
     res.hit_lo, res.hit_hi = h_off[:-1][ho], h_off[1:][ho]
-    res.m_a, res.m_b, res.m_w, res.m_phrase = ka, kb, kw, kphr
+    res.m_a, res.m_b, res.m_w, res.m_code = ka, kb, kw, kcode.astype(np.int64)
+    res.phrases = np.array(phrases, dtype=object)  # strings: a 1-d array
     return res
 
 
-def model_matrix(vectorizer, corpus: Corpus):
+def model_matrix(vectorizer, corpus: Corpus, parts=None):
     """The TF-IDF matrix ``vectorizer.transform`` gives for the corpus's document features.
 
     ``vectorizer`` is a fitted :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
     over :func:`model.document_features` lists (stems, ``not_`` stems, and bigrams of
-    consecutive content stems within a sentence).
+    consecutive content stems within a sentence). ``parts`` may give its :func:`vocabulary_parts`
+    (worked out when the model was fitted and kept with it).
     """
     vocab = vectorizer.vocabulary_
     nS = max(len(corpus.stems), 1)
     # variant id = stem id * 2 + negated
-    uni_neg, uni_stem, uni_col, bi_neg, bi_stem, bcols = _vocabulary_parts(vectorizer)
+    uni_neg, uni_stem, uni_col, bi_neg, bi_stem, bcols = parts if parts is not None else vocabulary_parts(vectorizer)
     stems = pa.array(corpus.stems, type=pa.large_string())
 
     def stem_ids(values):  # each value's position in corpus.stems (unique), -1 when absent
@@ -566,17 +606,16 @@ def model_matrix(vectorizer, corpus: Corpus):
     ucol = col_var[var]
     same = corpus.tok_sent[content[1:]] == corpus.tok_sent[content[:-1]] if len(content) > 1 else np.zeros(0, bool)
     pk = var[:-1][same] * 2 * nS + var[1:][same]
-    bcol = np.full(len(pk), -1, dtype=np.int64)
     if len(bkeys):  # each pair's bigram column, by a hash table of the bigrams (distinct features: distinct keys)
-        j = pd.Index(bkeys).get_indexer(pk)
-        bcol[j >= 0] = bcols[j[j >= 0]]
+        bcol = np.append(bcols, -1)[pd.Index(bkeys).get_indexer(pk)]  # -1 (not a feature) takes the -1 appended
+    else:
+        bcol = np.full(len(pk), -1, dtype=np.int64)
     # each content token's unigram, then the bigram it starts: the entries in document order
     cols = np.full(2 * len(content), -1, dtype=np.int64)
     cols[0::2] = ucol
     cols[1:-1:2][same] = bcol
-    rows = np.repeat(doc, 2)
-    ok = cols >= 0
-    rows, cols = rows[ok], cols[ok]
+    ok = np.flatnonzero(cols >= 0)
+    rows, cols = doc[ok >> 1], cols[ok]  # entry 2t or 2t + 1: content token t's
     # By columns first: within a column the rows are in order, so the duplicates are summed in one pass and
     # the turn to rows gives each row's columns in order (no per-row sort).
     X = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(corpus.n_docs, len(vocab)), dtype=np.float64)
@@ -591,10 +630,11 @@ def model_matrix(vectorizer, corpus: Corpus):
 _VOCABULARY_PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _vocabulary_parts(vectorizer):
+def vocabulary_parts(vectorizer):
     """The vectoriser's features as arrays: unigrams (negated flag, stem, column) and bigrams
     (negated flags and stems of both words, column). A feature ``not_<stem>`` is the negated
-    variant of ``<stem>``; a bigram is ``"<x> <y>"`` (split at its first space)."""
+    variant of ``<stem>``; a bigram is ``"<x> <y>"`` (split at its first space). The flags are ``int8``, the
+    columns ``int32`` (small to keep with a saved model), the stems Arrow text."""
     vocab = vectorizer.vocabulary_
     try:
         kept = _VOCABULARY_PARTS.get(vectorizer)
@@ -604,11 +644,12 @@ def _vocabulary_parts(vectorizer):
         return kept[2]
     feats = pa.array(list(vocab), type=pa.large_string())
     cols = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+    cols = cols.astype(np.int32) if len(cols) < 1 << 31 else cols
     bigram = pc.match_substring(feats, " ").to_numpy(zero_copy_only=False)
 
     def split(words):  # negated flags (int) and stems of "not_<stem>" / "<stem>" words
         neg = pc.starts_with(words, "not_")
-        return (neg.to_numpy(zero_copy_only=False).astype(np.int64),
+        return (neg.to_numpy(zero_copy_only=False).astype(np.int8),
                 pc.if_else(neg, pc.utf8_slice_codeunits(words, 4), words))
 
     uni_neg, uni_stem = split(feats.filter(pa.array(~bigram)))

@@ -26,7 +26,7 @@ from .. import __version__
 from ..datafiles import sha256_file, sha256_hex
 from ..errors import InputError, SchemaError, TaxonomyError
 from ..labelled import REAL_FEATURES_FILE, labels_sha256, load_labels, load_real_features
-from .corpus import Corpus, LexiconMatches, match_lexicon, model_matrix
+from .corpus import Corpus, LexiconMatches, match_lexicon, model_matrix, vocabulary_parts
 from .lexicon import LexiconTagger
 from .text import AnalysedSentence, analyse, content_features
 
@@ -254,6 +254,9 @@ class SupervisedTagger:
     vectorizer_ : TfidfVectorizer
     classifier_ : OneVsRestClassifier
     n_categories_ : int
+    vocabulary_parts_ : tuple
+        The vectoriser's features split into stems, flags and columns (:func:`corpus.vocabulary_parts`),
+        worked out once here and saved with the model, for :meth:`transform_corpus`.
     """
 
     def __init__(self, *, C=8.0, class_weight="balanced", min_df=1):
@@ -290,6 +293,7 @@ class SupervisedTagger:
                 self.classifier_ = OneVsRestClassifier(lr).fit(X, Y, sample_weight=sample_weight)
         self.n_categories_ = Y.shape[1]
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
+        self.vocabulary_parts_ = vocabulary_parts(self.vectorizer_)
         return self
 
     def transform(self, features: list[list[str]]):
@@ -299,7 +303,7 @@ class SupervisedTagger:
     def transform_corpus(self, corpus: Corpus):
         """The TF-IDF matrix of every document of a corpus: what :meth:`transform` gives for
         their :func:`document_features`, built from the corpus's arrays."""
-        return model_matrix(self.vectorizer_, corpus)
+        return model_matrix(self.vectorizer_, corpus, parts=getattr(self, "vocabulary_parts_", None))
 
     def predict_proba_matrix(self, X) -> np.ndarray:
         """Probabilities from a TF-IDF matrix (:meth:`transform`, :meth:`transform_corpus`)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -110,7 +111,28 @@ _SD = object
 def _evidence_strings(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
     """tags.evidence of every cell (submission x category): its ``limit`` strongest hits as
     ``'phrase', 'phrase' in section: "sentence"`` joined by " | ", each string built once by Arrow's
-    string kernels (:func:`_evidence_strings_by_objects` when the hits are not in cell order)."""
+    string kernels (:func:`_evidence_joined`; :func:`_evidence_strings_by_objects` when the hits are not in
+    cell order), as an object array of ``size`` strings ("" for a cell without hits). ``sentences`` are the
+    corpus's sentences as an object array or as Arrow text."""
+    got = _evidence_joined(lm, cell, sections, sentences, limit)
+    if got is None:
+        return _evidence_strings_by_objects(lm, cell, sections, _object_text(sentences), size, limit)
+    at, joined = got
+    out = np.full(size, "", dtype=_SD)
+    out[at] = joined.to_numpy(zero_copy_only=False)
+    return out
+
+
+def _object_text(values) -> np.ndarray:
+    """Arrow text as an object array of str (an object array as it is)."""
+    return np.array(values.to_pylist(), dtype=object) if isinstance(values, (pa.Array, pa.ChunkedArray)) else values
+
+
+def _evidence_joined(lm, cell, sections, sentences, limit=3) -> tuple[np.ndarray, pa.Array] | None:
+    """The cells with hits and their tags.evidence (see :func:`_evidence_strings`) as Arrow text, or None when
+    the hits are not in cell order (or a hit has no match). ``sections`` are the corpus's sentences' sections (an
+    object array, or a pandas Categorical); ``sentences`` its sentences (an object array or Arrow text: only the
+    sentences longer than 220 characters are then made Python strings, to be clipped)."""
     first = np.ones(len(cell), dtype=bool)
     first[1:] = cell[1:] != cell[:-1]
     idx = np.arange(len(cell))
@@ -119,26 +141,70 @@ def _evidence_strings(lm, cell, sections, sentences, size: int, limit=3) -> np.n
     lo = lm.hit_lo[top]
     cnt = lm.hit_hi[top] - lo
     if not len(top) or cnt.min() < 1 or (cell[1:] < cell[:-1]).any():
-        return _evidence_strings_by_objects(lm, cell, sections, sentences, size, limit)
+        return None
     text = pa.large_string()
-    codes, uniq = pd.factorize(np.array(lm.m_phrase, dtype=object))
-    rep = pa.array([repr(p) for p in uniq], type=text)
+    rep = pa.array([repr(p) for p in lm.phrases.tolist()], type=text)  # each phrase code's repr
     starts = np.cumsum(cnt) - cnt
     at = np.arange(int(cnt.sum())) - np.repeat(starts, cnt) + np.repeat(lo, cnt)  # each hit's matches in turn
     phrases = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(np.append(starts, len(at))),
-                                                           rep.take(pa.array(codes[at]))), pa.scalar(", ", text))
+                                                           rep.take(pa.array(lm.m_code[at]))), pa.scalar(", ", text))
     sent_ix = lm.hit_sent[top]
     sec_codes, sec_names = pd.factorize(sections[sent_ix])
     su, sinv = np.unique(sent_ix, return_inverse=True)
-    clipped = pa.array(_clipped(sentences[su]), type=text).take(pa.array(sinv))
+    clipped = _clipped_arrow(sentences, su).take(pa.array(sinv))
     part = pc.binary_join_element_wise(phrases, pa.scalar(" in ", text), pa.array(list(sec_names), type=text).take(
         pa.array(sec_codes)), pa.scalar(': "', text), clipped, pa.scalar('"', text), pa.scalar("", text))
     heads = np.flatnonzero(rank[top] == 0)  # each cell's strongest hit: where its run of parts starts
     joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(np.append(heads, len(top))), part),
                             pa.scalar(" | ", text))
-    out = np.full(size, "", dtype=_SD)
-    out[cell[top[heads]]] = joined.to_numpy(zero_copy_only=False)
-    return out
+    return cell[top[heads]], joined
+
+
+def _clipped_arrow(sentences, at: np.ndarray) -> pa.Array:
+    """:func:`_clip` of the ``sentences`` at positions ``at``, as Arrow ``large_string``: ``sentences`` an object
+    array (:func:`_clipped`), or Arrow text (taken by Arrow, its lengths in code points, as Python counts them,
+    found by Arrow; the long ones clipped in Python)."""
+    if not isinstance(sentences, (pa.Array, pa.ChunkedArray)):
+        return pa.array(_clipped(sentences[at]), type=pa.large_string())
+    got = sentences.take(pa.array(at))
+    got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
+    got = got if got.type == pa.large_string() else got.cast(pa.large_string())
+    long = pc.greater(pc.utf8_length(got), 220)
+    if not pc.any(long).as_py():
+        return got
+    return pc.replace_with_mask(got, long, pa.array([_clip(x) for x in got.filter(long).to_pylist()],
+                                                    type=pa.large_string()))
+
+
+class _EvidenceText:
+    """tags.evidence of one taxonomy's cells (submission x category), "" where nothing is set: the lexicon's
+    strings as Arrow text (:func:`_evidence_joined`) or as an object array, and single cells set after
+    (``evidence[cell] = text``: the model's evidence), made one pandas text column by :meth:`column`."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.at = np.zeros(0, np.int64)
+        self.joined = pa.array([], type=pa.large_string())
+        self.objects: np.ndarray | None = None
+        self.cells: dict[int, str] = {}
+
+    def __setitem__(self, cell: int, value: str) -> None:
+        self.cells[int(cell)] = value
+
+    def column(self):
+        """The strings as a pandas text column (as :func:`_text` makes it)."""
+        if self.objects is not None:
+            out = self.objects
+            for c, v in self.cells.items():
+                out[c] = v
+            return _text(out)
+        extra = list(self.cells.items())
+        values = pa.concat_arrays([self.joined, pa.array([v for _, v in extra] + [""], type=pa.large_string())])
+        index = np.full(self.size, len(values) - 1, dtype=np.int64)
+        index[self.at] = np.arange(len(self.at))
+        if extra:
+            index[np.array([c for c, _ in extra], dtype=np.int64)] = len(self.at) + np.arange(len(extra))
+        return _TEXT.__from_arrow__(pa.chunked_array([values.take(pa.array(index))], type=pa.large_string()))
 
 
 def _evidence_strings_by_objects(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
@@ -149,8 +215,7 @@ def _evidence_strings_by_objects(lm, cell, sections, sentences, size: int, limit
     idx = np.arange(len(cell))
     rank = idx - np.maximum.accumulate(np.where(first, idx, 0))
     top = np.flatnonzero(rank < limit)
-    codes, uniq = pd.factorize(np.array(lm.m_phrase, dtype=object))
-    rep = np.array([repr(p) for p in uniq], dtype=_SD)[codes]
+    rep = np.array([repr(p) for p in lm.phrases.tolist()], dtype=_SD)[lm.m_code]
     lo = lm.hit_lo[top]
     cnt = lm.hit_hi[top] - lo
     acc = rep[lo]
@@ -185,10 +250,10 @@ def _fingerprint(taxonomy, labels, extra, model_params) -> str:
 
     from ..partition import code_fingerprint
 
-    # The saved model is a pickle: a new scikit-learn or numpy may read it differently, so
-    # their versions are part of what the model is (a change trains it again).
+    # The saved model is a pickle: a new scikit-learn, numpy or pyarrow (its vocabulary's parts are Arrow
+    # arrays) may read it differently, so their versions are part of what the model is (a change trains it again).
     blob = json.dumps({"tax": tax.sha256, "labels": labels_sha256(labels), "version": __version__,
-                       "libraries": [sklearn.__version__, np.__version__],
+                       "libraries": [sklearn.__version__, np.__version__, pa.__version__],
                        "code": code_fingerprint("soa_analysis.tagging.model"),
                        "params": model_params, "real_text": sha256_hex(real_features_bytes()),
                        "extra": None if extra is None else sha256_hex(extra.to_csv(index=False))}, sort_keys=True)
@@ -379,8 +444,7 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
     meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "n_submissions": n, "taxonomies": {}, "models": {}}
     corpus = _corpus(subs, progress, clock)
-    docs = _Documents(np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object),
-                      np.array(corpus.sentences, dtype=object), np.array(corpus.sections, dtype=object), corpus)
+    docs = _Documents(np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object), corpus)
     tag_frames_: list[pd.DataFrame] = []
     ev_parts: list[dict] = []
     for tax_ref in taxonomies:
@@ -427,12 +491,26 @@ def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
 
 @dataclass
 class _Documents:
-    """The submissions' ids and their sentences (with sections) as arrays, and the corpus."""
+    """The submissions' ids and the corpus of their sentences, whose sentences and sections are given as arrays."""
 
     ids: np.ndarray
-    sentences: np.ndarray
-    sections: np.ndarray
     corpus: Corpus
+
+    @functools.cached_property
+    def sentences(self) -> np.ndarray:
+        """The corpus's sentences as an object array (made when first asked for)."""
+        return np.array(self.corpus.sentences, dtype=object)
+
+    @functools.cached_property
+    def sections(self) -> pd.Categorical:
+        """Each corpus sentence's section (from the corpus's codes: no Python string a sentence)."""
+        return pd.Categorical.from_codes(self.corpus.sent_section, categories=pd.Index(self.corpus.section_names,
+                                                                                        dtype=object))
+
+    def text(self):
+        """The corpus's sentences as Arrow text when it holds them so, else as :attr:`sentences`."""
+        arrow = getattr(self.corpus, "_arrow", None)
+        return self.sentences if arrow is None else arrow
 
 
 @dataclass
@@ -483,7 +561,7 @@ def _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params
     return _Scored(tax, None, CorpusScores(matches, none, combined), thresholds, combined >= thresholds, "lexicon")
 
 
-def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, dict, np.ndarray]:
+def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[_EvidenceText, dict, np.ndarray]:
     """``tags.evidence`` (the three strongest sentences of every submission x category with
     phrase matches), the tag_evidence columns of every sentence behind tags within
     :data:`EVIDENCE_MARGIN` of their threshold, and each of those rows' document index.
@@ -496,15 +574,19 @@ def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, di
     keep = scored.scores.combined >= scored.applied() - EVIDENCE_MARGIN
     hd, hc, hs = lm.hit_doc, lm.hit_cat, lm.hit_sent
     cell = hd * k + hc
-    evidence_text = np.full(n * k, "", dtype=object)
+    evidence_text = _EvidenceText(n * k)
     if len(cell):
-        evidence_text = _evidence_strings(lm, cell, docs.sections, docs.sentences, n * k)
+        got = _evidence_joined(lm, cell, docs.sections, docs.text(), 3)
+        if got is None:
+            evidence_text.objects = _evidence_strings_by_objects(lm, cell, docs.sections, docs.sentences, n * k)
+        else:
+            evidence_text.at, evidence_text.joined = got
     sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
     # the matches of the selected hits only, in hit order: each hit's a slice of them
     lo, cnt = lm.hit_lo[sel], lm.hit_hi[sel] - lm.hit_lo[sel]
     ends = np.cumsum(cnt)
     at = np.repeat(lo - (ends - cnt), cnt) + np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
-    phr = np.array(lm.m_phrase, dtype=object)[at].tolist() if len(at) else []
+    phr = lm.phrases[lm.m_code[at]].tolist() if len(at) else []
     pairs = list(map(list, zip(lm.m_a[at].tolist(), lm.m_b[at].tolist())))
     bounds = list(zip((ends - cnt).tolist(), ends.tolist()))
     sd = hd[sel]
@@ -520,7 +602,7 @@ def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[np.ndarray, di
     return evidence_text, cols, sd
 
 
-def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: np.ndarray, cols: dict,
+def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: _EvidenceText, cols: dict,
                          row_docs: np.ndarray) -> dict:
     """Add the evidence of model-only tags (assigned, no phrase matched: the words that pushed
     the score up) to ``evidence_text`` (in place) and to the tag_evidence columns, each
@@ -556,7 +638,7 @@ def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: np.nd
             for c, v in cols.items()}
 
 
-def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: np.ndarray) -> pd.DataFrame:
+def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: _EvidenceText) -> pd.DataFrame:
     """tags rows of one taxonomy: one per submission x category (text columns as pandas text,
     the repeated ones taken from their few values)."""
     tax = scored.taxonomy
@@ -573,7 +655,7 @@ def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: np.ndarray) -> 
         "lexicon_score": scored.scores.matches.scores.ravel().round(6),
         "model_score": scored.scores.model.ravel().round(6) if scored.model is not None else np.full(n * k, np.nan),
         "method": _text([scored.method], one),
-        "evidence": _text(evidence_text),
+        "evidence": evidence_text.column(),
         "taxonomy_version": _text([tax.version], one),
     }, columns=TAG_COLUMNS)
 
