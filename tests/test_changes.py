@@ -568,3 +568,45 @@ def test_a_snapshot_reads_only_the_columns_it_records_and_equals_one_of_whole_ta
     whole = snap.build_snapshot(p, run_id="r", as_of=dt.date(2026, 1, 1))
     narrow.pop("created"), whole.pop("created")
     assert narrow == whole and narrow["submissions"]
+
+
+def test_the_change_step_reads_the_submissions_once_with_the_columns_it_uses(tmp_path, monkeypatch):
+    """update_changes reads the submissions table once, only the columns the snapshot and the follow-ups
+    read, and finds the same changes, follow-up statuses and snapshot as from whole tables."""
+    from soa_analysis.changes import snapshot as snap
+    from soa_analysis.changes import stage
+    from soa_analysis.io import read_table as real_read
+    from soa_analysis.report.synthetic import make_synthetic_processed
+
+    p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
+    reports = tmp_path / "reports"
+    asked: list = []
+
+    def recording(processed_dir, name, **kw):
+        asked.append((name, kw.get("columns")))
+        return real_read(processed_dir, name, **kw)
+
+    def whole(processed_dir, name, **kw):
+        return real_read(processed_dir, name)
+
+    def change_step(run_id, reader):
+        monkeypatch.setattr(stage, "read_table", reader)
+        monkeypatch.setattr(snap, "read_table", reader)
+        run_dir = reports / "runs" / run_id
+        run_dir.mkdir(parents=True)
+        report = ch.update_changes(p, run_dir, as_of=dt.date(2030, 1, 1))
+        kept = json.loads((run_dir / ch.SNAPSHOT_FILE).read_text(encoding="utf-8"))
+        return report, {k: v for k, v in kept.items() if k not in ("created", "run_id")}
+
+    first, _ = change_step("20260101T000000Z_aaaaaa", whole)  # the run both others compare with
+    (reports / "runs" / first.run_id / "manifest.json").write_text(json.dumps({"status": "succeeded"}))
+    narrow, narrow_snap = change_step("20260102T000000Z_bbbbbb", recording)
+    wide, wide_snap = change_step("20260103T000000Z_cccccc", whole)  # the narrow run kept no manifest: not compared
+    reads = [cols for name, cols in asked if name == "submissions"]
+    assert len(reads) == 1 and reads[0] is not None and "need" not in reads[0], asked
+    assert len(narrow.followups) and narrow.previous_run == wide.previous_run == first.run_id
+    pd.testing.assert_frame_equal(narrow.followups, wide.followups)
+    pd.testing.assert_frame_equal(narrow.changes, wide.changes)
+    assert narrow_snap == wide_snap and narrow_snap["submissions"] and narrow_snap["followups"]
+    assert {k: v for k, v in narrow.to_meta().items() if k != "run_id"} == \
+        {k: v for k, v in wide.to_meta().items() if k != "run_id"}

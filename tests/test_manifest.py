@@ -36,3 +36,20 @@ def test_manifest_from_start_to_finish(tmp_path):
     assert back["evidence_meta"] == {"rubric_version": "r-1"}
     assert back["outputs"] == ["summary.html"]
     assert manifest.read_manifest(tmp_path / "nowhere") is None
+
+
+def test_the_manifest_reads_back_as_written_one_line_per_entry(tmp_path):
+    """write_manifest: the same content json.dumps(indent=2) wrote (a path as its text), one line per
+    top-level entry, each value compact; read_manifest gives it back."""
+    from pathlib import Path
+
+    m = {"run_id": "r1", "status": "succeeded", "empty": {}, "none": None,
+         "inputs": [{"path": f"raw/f{i}.txt", "size": i, "sha256": "0" * 64} for i in range(3)],
+         "parameters": {"raw_dir": Path("data/raw"), "full": False}, "timings_s": {"ingest": 1.25}}
+    path = manifest.write_manifest(tmp_path, m)
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text) == json.loads(json.dumps(m, indent=2, default=str))
+    assert manifest.read_manifest(tmp_path) == json.loads(text)
+    assert text.count("\n") == len(m) + 2 and text.startswith("{\n") and text.endswith("\n}\n")
+    manifest.write_manifest(tmp_path, {})
+    assert manifest.read_manifest(tmp_path) == {}

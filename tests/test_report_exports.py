@@ -257,3 +257,31 @@ def test_kept_sheets_fall_back_to_writing_every_sheet_when_openpyxl_names_them_o
     monkeypatch.setattr(exports, "_SHEET_ENTRY", "xl/worksheets/other{}.xml")
     exports.write_tables(tables, about, tmp_path / "odd", sheets=(str(p), False))
     assert _cells(tmp_path / "odd" / "report_tables.xlsx") == _cells(tmp_path / "plain" / "report_tables.xlsx")
+
+
+def test_the_workers_server_is_started_before_the_exports_and_serves_them(tmp_path, monkeypatch):
+    """start_report_workers starts the fork server where workers come
+    from one, as in a kernel; start_export then takes its process from that server; where workers are
+    forked there is nothing to start."""
+    import multiprocessing
+    import os
+    from multiprocessing import forkserver
+
+    from soa_analysis.report import councils, exports
+
+    monkeypatch.setattr(councils, "report_pool_context",
+                        lambda: multiprocessing.get_context("fork"))
+    assert councils.start_report_workers() is False
+    ctx = multiprocessing.get_context("forkserver")
+    monkeypatch.setattr(councils, "report_pool_context", lambda: ctx)
+    spawned = []
+    real = forkserver._forkserver.ensure_running
+    monkeypatch.setattr(forkserver, "ensure_running", lambda: spawned.append(1) or real())
+    assert councils.start_report_workers() is True and spawned == [1]
+    assert forkserver._forkserver._forkserver_pid is not None
+    p = make_synthetic_processed(tmp_path / "p", n=6)
+    data = load_report_data(p)
+    background = exports.start_export(data, tmp_path / "there")
+    pool, _ = background._started.result()
+    assert pool.submit(os.getppid).result() == forkserver._forkserver._forkserver_pid  # forked by that server
+    assert [w.name for w in background.result()] == [w.name for w in export_tables(data, tmp_path / "here")]

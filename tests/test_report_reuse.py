@@ -306,7 +306,8 @@ def test_a_reused_councils_page_narrows_only_the_tables_its_run_wide_sections_re
                                                                                    monkeypatch):
     """A council whose local parts are kept narrows a table to its rows only when one of its run-wide
     sections reads it (:class:`~soa_analysis.report.data.LazyTables`): never the tables only its local
-    sections read (the quoted evidence, partners, added value...); its page is still a full run's."""
+    sections read (the quoted evidence, partners, added value...), nor the tags (its headline's priorities
+    covered come from the national frame); its page is still a full run's."""
     from soa_analysis.report.data import LazyTables, ReportData
 
     write_council_pages(_load(processed), tmp_path / "first", workers=1, cache_dir=processed)
@@ -329,7 +330,7 @@ def test_a_reused_councils_page_narrows_only_the_tables_its_run_wide_sections_re
         read = set(made[council].made())
         assert read and read < set(data.tables)
         assert not read & {"tag_evidence", "evidence_sentences", "partners", "partner_pairs", "added_value",
-                           "alignment", "exemplars", "followups"}
+                           "alignment", "exemplars", "followups", "tags"}
     write_council_pages(data, tmp_path / "full", workers=1)
     assert _pages(tmp_path / "again") == _pages(tmp_path / "full")
 

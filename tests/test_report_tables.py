@@ -82,3 +82,36 @@ def test_each_table_is_computed_once_per_report(tmp_path, monkeypatch):
     tables.chart_tables(data)
     assert tables.grade_by_priority(data) is first and len(calls) == 1
     assert tables.grade_by_priority(data.for_council("Fife")) is not first  # another report, its own tables
+
+
+def test_a_council_pages_priorities_covered_are_its_assigned_priorities_of_the_national_list(tmp_path):
+    """On a council page, "Priorities covered" counts the national priorities at least one of the council's
+    submissions is assigned in the tags table (unassigned rows, other taxonomies and names that are not
+    national priorities left out), as on the national page; it reads the national frame, not the tags."""
+    from soa_analysis.io import read_table, write_table
+    from soa_analysis.schema import PRIORITY_IDS, TABLES
+
+    p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray", "Angus"])
+    tags = read_table(p, "tags")
+    subs = read_table(p, "submissions")
+    fife = subs.loc[subs["council"] == "Fife", "submission_id"].iloc[0]
+    held = set(tags.loc[tags["submission_id"].isin(subs.loc[subs["council"] == "Fife", "submission_id"])
+                        & (tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool), "priority"])
+    missing = sorted(set(PRIORITY_IDS) - held)
+    assert missing  # a priority Fife does not cover, to be added unassigned and in another taxonomy
+    extra = pd.concat([tags.iloc[[0]].assign(submission_id=fife, priority=missing[0], assigned=False),
+                       tags.iloc[[0]].assign(submission_id=fife, priority=missing[0], taxonomy="outcomes_soa",
+                                             assigned=True),
+                       tags.iloc[[0]].assign(submission_id=fife, priority="not_a_priority", assigned=True)])
+    write_table(pd.concat([tags, extra], ignore_index=True), p / TABLES["tags"].filename, table="tags")
+    data = load_report_data(p)
+    tags = read_table(p, "tags")
+    on = tags[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool)]
+    for council in data.councils():
+        mine = data.for_council(council, lazy=True)
+        covered = tables.headline(mine).set_index("figure")["value"]["Priorities covered"]
+        ids = set(subs.loc[subs["council"] == council, "submission_id"])
+        assert covered == len(set(on.loc[on["submission_id"].isin(ids), "priority"]) & set(PRIORITY_IDS)) > 0
+        assert "tags" not in mine.tables.made()
+    whole = tables.headline(data).set_index("figure")["value"]["Priorities covered"]
+    assert whole == len(set(on["priority"]) & set(PRIORITY_IDS))

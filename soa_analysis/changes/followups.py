@@ -39,12 +39,14 @@ from ..datafiles import sha256_hex
 from ..schema import FOLLOWUP_STATUSES, TABLES
 from .snapshot import submission_key
 
-__all__ = ["MATCH_THRESHOLD", "FOLLOWUP_COLUMNS", "STATUSES", "track_followups", "match_tokens",
+__all__ = ["MATCH_THRESHOLD", "FOLLOWUP_COLUMNS", "TRACK_READS", "STATUSES", "track_followups", "match_tokens",
            "followup_records"]
 
 MATCH_THRESHOLD = 0.35
 STATUSES = FOLLOWUP_STATUSES
 FOLLOWUP_COLUMNS = TABLES["followup_status"].column_names  # the contract in soa_analysis/schema.py
+# The columns of the submissions table :func:`track_followups` and :func:`followup_records` read
+TRACK_READS = ("submission_id", "source_file", "part", "council", "title", "date", "year", "text", "next_steps")
 _CALENDAR = frozenset(
     "january february march april may june july august september october november december jan feb mar apr jun "
     "jul aug sep sept oct nov dec spring summer autumn winter quarter year years month months week weeks "
@@ -180,7 +182,7 @@ def track_followups(subs: pd.DataFrame, followups: pd.DataFrame, *, as_of: _dt.d
     Parameters
     ----------
     subs : pandas.DataFrame
-        The ``submissions`` table (council, date, year, text, next_steps, title).
+        The ``submissions`` table (at least its columns :data:`TRACK_READS`).
     followups : pandas.DataFrame
         The evidence stage's ``followups`` table.
     as_of : datetime.date

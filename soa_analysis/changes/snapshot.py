@@ -32,7 +32,7 @@ from ..schema import TABLES
 
 __all__ = [
     "SNAPSHOT_FILE", "SNAPSHOT_FORMAT", "SnapshotError", "build_snapshot", "write_snapshot", "load_snapshot",
-    "previous_run", "resolve_run", "submission_key", "text_sha256",
+    "previous_run", "resolve_run", "submission_key", "text_sha256", "SNAPSHOT_READS",
 ]
 
 SNAPSHOT_FILE = "snapshot.json"
@@ -78,7 +78,7 @@ def _optional(processed_dir: Path, name: str) -> pd.DataFrame | None:
 
 # The columns a snapshot reads of each table (a re-run's change step read every column of tags, and the
 # text columns of the submissions it does not show, for these few)
-_READS = {
+SNAPSHOT_READS = _READS = {
     "submissions": ("submission_id", "source_file", "part", "council", "title", "date", "year", "text"),
     "tags": ("submission_id", "taxonomy", "priority", "assigned"),
     "evidence": ("submission_id", "grade"),
@@ -143,7 +143,8 @@ def _versions(processed_dir: Path) -> dict:
     return out
 
 
-def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of: _dt.date | None = None) -> dict:
+def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of: _dt.date | None = None,
+                   submissions: pd.DataFrame | None = None) -> dict:
     """A snapshot of the results in ``processed_dir`` (see the module docstring).
 
     Parameters
@@ -154,6 +155,10 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
         The run the snapshot belongs to.
     as_of : datetime.date, optional
         The date follow-ups are judged on (default: today, UTC).
+    submissions : pandas.DataFrame, optional
+        The ``submissions`` table already read (with at least the columns of :data:`SNAPSHOT_READS`
+        ``["submissions"]`` it has), so a caller that needs it too reads it once
+        (:func:`soa_analysis.changes.update_changes`); default: read here.
 
     Returns
     -------
@@ -169,7 +174,7 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
         If a table breaks its contract.
     """
     pdir = Path(processed_dir)
-    subs = read_table(pdir, "submissions", columns=list(_READS["submissions"]))
+    subs = read_table(pdir, "submissions", columns=list(_READS["submissions"])) if submissions is None else submissions
     tags = _optional(pdir, "tags")
     evidence = _optional(pdir, "evidence")
     themes = _optional(pdir, "added_value")

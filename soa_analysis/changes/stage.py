@@ -20,9 +20,10 @@ from ..errors import ConfigError, SoaError, StageError
 from ..io import read_table, write_table, write_text
 from ..schema import TABLES
 from .compare import compare_snapshots, summarise, summary_line
-from .followups import followup_records, track_followups
+from .followups import TRACK_READS, followup_records, track_followups
 from .snapshot import (
     SNAPSHOT_FILE,
+    SNAPSHOT_READS,
     SnapshotError,
     build_snapshot,
     load_snapshot,
@@ -124,8 +125,10 @@ def update_changes(processed_dir: str | os.PathLike, run_dir: str | os.PathLike,
             prev = load_snapshot(prev_dir)
         except SnapshotError as exc:
             note = f"could not compare with run {prev_dir.name}: {exc}"
-    cur = build_snapshot(pdir, run_id=run_dir.name, as_of=as_of)
-    subs = read_table(pdir, "submissions")
+    # the submissions are read once, with the columns the snapshot and the follow-ups read (not the
+    # narrative's parts neither shows: most of the table)
+    subs = read_table(pdir, "submissions", columns=list(dict.fromkeys(SNAPSHOT_READS["submissions"] + TRACK_READS)))
+    cur = build_snapshot(pdir, run_id=run_dir.name, as_of=as_of, submissions=subs)
     fpath = pdir / TABLES["followups"].filename
     fu = read_table(pdir, "followups") if fpath.exists() else None
     prev_as_of = None

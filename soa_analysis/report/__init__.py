@@ -14,7 +14,7 @@ cards), ``contents`` (which sections, in which order), ``page``/``render``/``cou
 """
 
 from .contents import SECTIONS, Section, show, title
-from .councils import write_council_pages
+from .councils import start_report_workers, write_council_pages
 from .data import ReportData, load_report_data, resolve_path
 from .exports import export_tables, start_export
 from .provenance import methodology, provenance
@@ -52,6 +52,6 @@ __all__ = [
     "SECTIONS", "ReportData", "Section", "added_value", "case_studies", "chart_tables", "coverage", "csp",
     "esc", "evidence_by_priority", "exemplars", "export_tables", "followups", "gaps", "headline",
     "load_report_data", "methodology", "outcomes", "partners", "priorities", "provenance", "redact",
-    "render_notebook_html", "resolve_path", "run_report_notebook", "show", "start_export", "title",
+    "render_notebook_html", "resolve_path", "run_report_notebook", "show", "start_export", "start_report_workers", "title",
     "write_council_pages",
 ]

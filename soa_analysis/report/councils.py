@@ -26,7 +26,7 @@ from .page import render_page
 from .reuse import LocalParts, PageCache, council_keys, local_parts, local_view
 from .safe import esc
 
-__all__ = ["council_page_files", "write_council_pages", "report_pool_context"]
+__all__ = ["council_page_files", "write_council_pages", "report_pool_context", "start_report_workers"]
 
 
 def _cards_page_body(data: ReportData, number: int, pages: list[tuple[str, str]]) -> str:
@@ -110,6 +110,23 @@ def report_pool_context():
     :func:`.exports.start_export` share it: the first to start it names what it imports)."""
     return pool_context([__name__, "soa_analysis.report.exports",
                           *sorted({s.render.partition(":")[0] for s in SECTIONS if isinstance(s.render, str)})])
+
+
+def start_report_workers() -> bool:
+    """Start the fork server the report's workers come from (:func:`report_pool_context`) now, when they
+    will come from one (in a kernel): its start imports the report's modules (about a second of one core),
+    which it then does while this process loads the report's data, instead of once the exports are started
+    (:func:`.exports.start_export`), when their process waited for it. Returns whether it was started
+    (``False`` where workers are forked: nothing to start). The server is the one any later pool of this
+    process uses; starting it twice starts one.
+    """
+    ctx = report_pool_context()
+    if ctx.get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()  # spawns the server and returns: its imports are its own
+    return True
 
 
 def _bounded(pool: ProcessPoolExecutor, tasks, window: int) -> list:

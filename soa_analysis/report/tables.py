@@ -53,7 +53,6 @@ def headline(data: ReportData) -> pd.DataFrame:
     """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
     subs = data["submissions"]
     grades = submission_grades(data)
-    pri = _assigned_priorities(data)
     strong = float((grades == "strong").mean()) if len(grades) else float("nan")
     if data.council:
         n_all = len(data.national)
@@ -65,7 +64,7 @@ def headline(data: ReportData) -> pd.DataFrame:
     rows = [
         ("Submissions", len(subs), "count", "submissions read and analysed"),
         second,
-        ("Priorities covered", int(pri["priority"].isin(PRIORITY_IDS).groupby(pri["priority"]).any().sum()) if len(pri) else 0,
+        ("Priorities covered", _priorities_covered(data),
          "count", f"of the {len(PRIORITY_IDS)} national priorities, with at least one submission"),
         ("Share with strong evidence", strong, "share", f"of {len(grades)} graded submissions"),
     ]
@@ -74,6 +73,22 @@ def headline(data: ReportData) -> pd.DataFrame:
     out["value"] = pd.Series([int(v) if k == "count" else (None if pd.isna(v) else float(v))
                               for _, v, k, _ in rows], dtype=object)
     return out
+
+
+def _priorities_covered(data: ReportData) -> int:
+    """How many of the national priorities at least one of the page's submissions is assigned.
+
+    On a council's page, from the priorities the national frame lists for its submissions (worked out once,
+    from the whole tags table, by :func:`.data.load_report_data`: the same rows of the tags table), so a page
+    whose other sections are kept from the last run does not narrow the tags to its council for this one
+    figure (:class:`.data.LazyTables`); on the national page, from the tags.
+    """
+    national = data.national
+    if data.council and "priorities" in national.columns:
+        mine = national["priorities"][national["submission_id"].isin(data["submissions"]["submission_id"])]
+        return len({p for ps in mine.tolist() for p in ps} & set(PRIORITY_IDS))
+    pri = _assigned_priorities(data)
+    return int(pri["priority"].isin(PRIORITY_IDS).groupby(pri["priority"]).any().sum()) if len(pri) else 0
 
 
 @_once
