@@ -91,6 +91,41 @@ def test_mask_keeps_real_figures():
     assert "40" in masked and "2010" not in masked and "5)" not in masked
 
 
+@pytest.mark.parametrize(
+    "sentence, kept, masked",
+    [
+        # fictional: a quantity word before a year-like number and people after it make it a count
+        ("The club now helps over 2000 young people every week.", "2000", None),
+        ("Nearly 1950 households received a visit.", "1950", None),
+        # a year stays a year: no quantity word before it, or no people after it
+        ("In 2014 pupils took part in the pilot.", None, "2014"),
+        ("Over 2012 the team visited 40 homes.", "40", "2012"),
+    ],
+)
+def test_mask_tells_a_count_from_a_year(sentence, kept, masked):
+    out = mask_non_figures(sentence)
+    if kept:
+        assert kept in out
+    if masked:
+        assert masked not in out
+
+
+@pytest.mark.parametrize(
+    "sentence, feature",
+    [
+        # fictional: comparison with another area, group or the rest of the country
+        ("Registrations rose by 30% in the campaign area, against 12% for the rest of Scotland.", "baseline:compared"),
+        ("Delayed discharges fell faster than elsewhere.", "baseline:compared"),
+        ("Waiting times fell by a fifth against a control area.", "baseline:compared"),
+        ("Pupils who were mentored stayed on at a higher rate than pupils not mentored.", "baseline:compared"),
+        # fictional: a named person served, quoted
+        ('"It changed everything for us," said Imaginary Housing tenant Jo Bloggs.', "testimony"),
+    ],
+)
+def test_comparison_and_quoted_testimony_cues(sentence, feature):
+    assert feature in sentence_features(sentence)
+
+
 # --- grade rules ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(

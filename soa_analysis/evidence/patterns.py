@@ -93,10 +93,18 @@ _MONTH_ALT = (
 _YEAR = r"(?:19|20)\d{2}"
 _NUM_ALT = r"\d{1,3}|" + "|".join(re.escape(w) for w in sorted(NUMBER_WORDS, key=len, reverse=True))
 
+_COUNT_NOT_YEAR = (
+    r"(?:(?<=over\s\d{4})|(?<=than\s\d{4})|(?<=about\s\d{4})|(?<=around\s\d{4})|(?<=almost\s\d{4})"
+    r"|(?<=nearly\s\d{4})|(?<=some\s\d{4}))\s+(?:[\w-]+\s+)?(?:people|children|pupils|families|households|"
+    r"residents|adults|patients|learners|participants|visitors|members|customers|tenants|users|homes|jobs|businesses|"
+    r"volunteers|carers|clients|students)\b"
+)
+
 # Spans that look like numbers but are not figures: years and financial years, dates,
 # outcome and section numbers, school stages (P1, S4), ratios like 24/7.
 FIGURE_MASK = re.compile(
-    rf"\b{_YEAR}(?:\s*[/-]\s*(?:{_YEAR}|\d{{2}}))?\b"
+    # a year, unless a quantity word comes before it and people after it ("over 2000 young people": a count)
+    rf"\b{_YEAR}(?:\s*[/-]\s*(?:{_YEAR}|\d{{2}}))?\b(?!{_COUNT_NOT_YEAR})"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_ALT})\b"
     r"|\b(?:national|local|soa|strategic)?\s*outcomes?\s*(?:no\.?\s*)?\d+[a-z]?\b"
     r"|\b(?:phase|stage|level|tier|priority|objective|question|section|theme|year|round|step|page|table|figure|annex|appendix|cohort|wave"
