@@ -5,7 +5,7 @@
 * :func:`corpus.submission_sentences` (flat lists) against :func:`corpus.submission_pairs` per document;
 * the corpus's cue flags (once per distinct sentence) against :func:`text.cue_flags` per sentence;
 * :func:`corpus.model_matrix` (vocabulary split by Arrow) against ``vectorizer.transform``.
-* ``stage._evidence_strings`` (tags.evidence by Arrow's string kernels) against its object-array build;
+* ``stage._EvidenceText.of_hits`` (tags.evidence by Arrow's string kernels) against its object-array build;
 * :func:`corpus.lexsort_ints` (one sort of packed keys) against ``np.lexsort``;
 * a saved model's kept vocabulary parts against the vectoriser's transform.
 
@@ -123,7 +123,7 @@ def test_evidence_strings_by_arrow_equal_those_by_object_arrays(docs):
     clipped sentences, parts joined per cell) on FICTIONAL documents, for a lexicon and a model's taxonomy."""
     from soa_analysis.tagging import LexiconTagger
     from soa_analysis.tagging.corpus import match_lexicon
-    from soa_analysis.tagging.stage import _evidence_strings, _evidence_strings_by_objects
+    from soa_analysis.tagging.stage import _evidence_strings_by_objects, _EvidenceText
 
     corpus = Corpus(docs)
     sentences, sections = np.array(corpus.sentences, dtype=object), np.array(corpus.sections, dtype=object)
@@ -134,13 +134,13 @@ def test_evidence_strings_by_arrow_equal_those_by_object_arrays(docs):
         cell, size = lm.hit_doc * k + lm.hit_cat, len(docs) * k
         if not len(cell):
             continue
-        got = _evidence_strings(lm, cell, sections, sentences.copy(), size)
+        got = _EvidenceText.of_hits(lm, cell, sections, sentences.copy(), size).strings()
         want = _evidence_strings_by_objects(lm, cell, sections, sentences.copy(), size)
         assert got.dtype == want.dtype and got.tolist() == want.tolist()
         # the stage's inputs: the sentences as the corpus's Arrow text (only the long ones clipped in Python),
         # the sections as a Categorical of the corpus's codes
         codes = pd.Categorical.from_codes(corpus.sent_section, categories=pd.Index(corpus.section_names, dtype=object))
-        by_arrow = _evidence_strings(lm, cell, codes, corpus._arrow, size)
+        by_arrow = _EvidenceText.of_hits(lm, cell, codes, corpus._arrow, size).strings()
         assert by_arrow.dtype == want.dtype and by_arrow.tolist() == want.tolist()
 
 

@@ -108,28 +108,13 @@ def _clipped(sentences: np.ndarray) -> np.ndarray:
 _SD = object
 
 
-def _evidence_strings(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
-    """tags.evidence of every cell (submission x category): its ``limit`` strongest hits as
-    ``'phrase', 'phrase' in section: "sentence"`` joined by " | ", each string built once by Arrow's
-    string kernels (:func:`_evidence_joined`; :func:`_evidence_strings_by_objects` when the hits are not in
-    cell order), as an object array of ``size`` strings ("" for a cell without hits). ``sentences`` are the
-    corpus's sentences as an object array or as Arrow text."""
-    got = _evidence_joined(lm, cell, sections, sentences, limit)
-    if got is None:
-        return _evidence_strings_by_objects(lm, cell, sections, _object_text(sentences), size, limit)
-    at, joined = got
-    out = np.full(size, "", dtype=_SD)
-    out[at] = joined.to_numpy(zero_copy_only=False)
-    return out
-
-
 def _object_text(values) -> np.ndarray:
     """Arrow text as an object array of str (an object array as it is)."""
     return np.array(values.to_pylist(), dtype=object) if isinstance(values, (pa.Array, pa.ChunkedArray)) else values
 
 
 def _evidence_joined(lm, cell, sections, sentences, limit=3) -> tuple[np.ndarray, pa.Array] | None:
-    """The cells with hits and their tags.evidence (see :func:`_evidence_strings`) as Arrow text, or None when
+    """The cells with hits and their tags.evidence (see :meth:`_EvidenceText.of_hits`) as Arrow text, or None when
     the hits are not in cell order (or a hit has no match). ``sections`` are the corpus's sentences' sections (an
     object array, or a pandas Categorical); ``sentences`` its sentences (an object array or Arrow text: only the
     sentences longer than 220 characters are then made Python strings, to be clipped)."""
@@ -188,8 +173,36 @@ class _EvidenceText:
         self.objects: np.ndarray | None = None
         self.cells: dict[int, str] = {}
 
+    @classmethod
+    def of_hits(cls, lm, cell, sections, sentences, size: int, limit=3) -> "_EvidenceText":
+        """tags.evidence of every cell (submission x category): its ``limit`` strongest hits as
+        ``'phrase', 'phrase' in section: "sentence"`` joined by " | ", each string built once by Arrow's
+        string kernels (:func:`_evidence_joined`; :func:`_evidence_strings_by_objects` when the hits are not in
+        cell order), "" for a cell without hits. ``sentences`` are the corpus's sentences as an object array or as
+        Arrow text."""
+        out = cls(size)
+        if not len(cell):
+            return out
+        got = _evidence_joined(lm, cell, sections, sentences, limit)
+        if got is None:
+            out.objects = _evidence_strings_by_objects(lm, cell, sections, _object_text(sentences), size, limit)
+        else:
+            out.at, out.joined = got
+        return out
+
     def __setitem__(self, cell: int, value: str) -> None:
         self.cells[int(cell)] = value
+
+    def strings(self) -> np.ndarray:
+        """The strings as an object array of ``size`` (those :meth:`column` holds)."""
+        if self.objects is not None:
+            out = self.objects.copy()
+        else:
+            out = np.full(self.size, "", dtype=_SD)
+            out[self.at] = self.joined.to_numpy(zero_copy_only=False)
+        for c, v in self.cells.items():
+            out[c] = v
+        return out
 
     def column(self):
         """The strings as a pandas text column (as :func:`_text` makes it)."""
@@ -208,7 +221,7 @@ class _EvidenceText:
 
 
 def _evidence_strings_by_objects(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
-    """:func:`_evidence_strings` by numpy operations on object arrays (any order of hits)."""
+    """tags.evidence (:meth:`_EvidenceText.of_hits`) by numpy operations on object arrays (any order of hits)."""
     add = np.add  # on object arrays: str concatenation in a C loop
     first = np.ones(len(cell), dtype=bool)
     first[1:] = cell[1:] != cell[:-1]
@@ -574,13 +587,7 @@ def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[_EvidenceText,
     keep = scored.scores.combined >= scored.applied() - EVIDENCE_MARGIN
     hd, hc, hs = lm.hit_doc, lm.hit_cat, lm.hit_sent
     cell = hd * k + hc
-    evidence_text = _EvidenceText(n * k)
-    if len(cell):
-        got = _evidence_joined(lm, cell, docs.sections, docs.text(), 3)
-        if got is None:
-            evidence_text.objects = _evidence_strings_by_objects(lm, cell, docs.sections, docs.sentences, n * k)
-        else:
-            evidence_text.at, evidence_text.joined = got
+    evidence_text = _EvidenceText.of_hits(lm, cell, docs.sections, docs.text(), n * k)
     sel = np.flatnonzero(keep[hd, hc]) if len(cell) else np.zeros(0, np.int64)
     # the matches of the selected hits only, in hit order: each hit's a slice of them
     lo, cnt = lm.hit_lo[sel], lm.hit_hi[sel] - lm.hit_lo[sel]
