@@ -73,12 +73,12 @@ def submission_key(source_file: object, part: object = "") -> str:
 def _optional(processed_dir: Path, name: str) -> pd.DataFrame | None:
     if not (processed_dir / TABLES[name].filename).exists():
         return None
-    return read_table(processed_dir, name, columns=list(_READS[name]))
+    return read_table(processed_dir, name, columns=list(SNAPSHOT_READS[name]))
 
 
 # The columns a snapshot reads of each table (a re-run's change step read every column of tags, and the
 # text columns of the submissions it does not show, for these few)
-SNAPSHOT_READS = _READS = {
+SNAPSHOT_READS = {
     "submissions": ("submission_id", "source_file", "part", "council", "title", "date", "year", "text"),
     "tags": ("submission_id", "taxonomy", "priority", "assigned"),
     "evidence": ("submission_id", "grade"),
@@ -174,7 +174,7 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
         If a table breaks its contract.
     """
     pdir = Path(processed_dir)
-    subs = read_table(pdir, "submissions", columns=list(_READS["submissions"])) if submissions is None else submissions
+    subs = read_table(pdir, "submissions", columns=list(SNAPSHOT_READS["submissions"])) if submissions is None else submissions
     tags = _optional(pdir, "tags")
     evidence = _optional(pdir, "evidence")
     themes = _optional(pdir, "added_value")
