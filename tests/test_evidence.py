@@ -95,7 +95,7 @@ def test_mask_keeps_real_figures():
     "sentence, kept, masked",
     [
         # fictional: a quantity word before a year-like number and people after it make it a count
-        ("The club now helps over 2000 young people every week.", "2000", None),
+        ("Our fictional choir has sung with over 2000 pupils since it began.", "2000", None),
         ("Nearly 1950 households received a visit.", "1950", None),
         # a year stays a year: no quantity word before it, or no people after it
         ("In 2014 pupils took part in the pilot.", None, "2014"),
@@ -114,7 +114,7 @@ def test_mask_tells_a_count_from_a_year(sentence, kept, masked):
     "sentence, feature",
     [
         # fictional: comparison with another area, group or the rest of the country
-        ("Registrations rose by 30% in the campaign area, against 12% for the rest of Scotland.", "baseline:compared"),
+        ("Library joiners rose by 30% in the pilot town, against 12% for the rest of Scotland.", "baseline:compared"),
         ("Delayed discharges fell faster than elsewhere.", "baseline:compared"),
         ("Waiting times fell by a fifth against a control area.", "baseline:compared"),
         ("Pupils who were mentored stayed on at a higher rate than pupils not mentored.", "baseline:compared"),
