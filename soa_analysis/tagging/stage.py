@@ -402,8 +402,8 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     fast = _fast_tables(processed_dir, plan, todo, taxonomies, labels, extra_labels, params, progress, clock, models,
                         list(shaped)) if engine is None else None
     if fast is not None:
-        tables, meta, tags = fast
-        computed = {"tags": tags, "tag_evidence": None}
+        tables, meta, tags, checked = fast
+        computed = {"tags": tags, "tag_evidence": checked}
     elif engine is not None and len(todo):
         tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
     else:  # a part of the submissions at a time: memory bounded whatever the corpus
@@ -435,7 +435,8 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
 
 
 def _fast_tables(processed_dir: Path, plan, todo: pd.DataFrame, taxonomies, labels, extra_labels, params, progress,
-                 clock, models, order: list[str]) -> tuple[dict[str, pa.Table], dict, pd.DataFrame] | None:
+                 clock, models, order: list[str]
+                 ) -> tuple[dict[str, pa.Table], dict, pd.DataFrame, pd.DataFrame] | None:
     """A full or first run's tables built in Arrow, without a DataFrame between (None when the run is not one:
     :meth:`TablePlan.tables` then combines the computed frames).
 
@@ -444,7 +445,8 @@ def _fast_tables(processed_dir: Path, plan, todo: pd.DataFrame, taxonomies, labe
     its submissions' order (what :meth:`TablePlan.combine` gives by a stable sort on (taxonomy, submission)): the
     parts' Arrow tables (:func:`_tag_tables`) are joined so, each row's unit is known from its submission's
     position, and the tables are kept for the next run as :meth:`TablePlan.tables` keeps them. Returns the tables,
-    the run record and the tags as a DataFrame (the notebook's, and the rows its contract is checked on)."""
+    the run record, the tags as a DataFrame (the notebook's, and the rows its contract is checked on) and the
+    tag_evidence rows to check its contract on (:func:`_checked_frame`)."""
     from ..partition import _frame_of_arrow, _keep_source, in_chunks
 
     ids = plan.unit_rows[0]
@@ -477,12 +479,38 @@ def _fast_tables(processed_dir: Path, plan, todo: pd.DataFrame, taxonomies, labe
         codes[name] = sub_unit[np.concatenate(docs)]
     meta = parts[0][1]
     tags = _frame_of_arrow(tables["tags"], TAG_DTYPES)
+    tables_checked = _checked_frame(tables["tag_evidence"], EVIDENCE_DTYPES)
     keys = [u.key for u in plan.units]
     if _keep_source(plan.cache.processed_dir, plan.cache.stage, plan.fp, keys, tables, codes):
         plan._kept_only()
     else:  # not written (a read-only folder): the shards, as TablePlan.tables would write them
-        plan._save({"tags": tags, "tag_evidence": _frame_of_arrow(tables["tag_evidence"], EVIDENCE_DTYPES)})
-    return tables, meta, tags
+        plan._save({"tags": tags, "tag_evidence": tables_checked})
+    return tables, meta, tags, tables_checked
+
+
+def _checked_frame(table: pa.Table, dtypes: pd.Series) -> pd.DataFrame:
+    """``table`` as a DataFrame of ``dtypes`` whose list cells are Python lists (made by slicing one list of a
+    column's values, as the computed frames held them), for checking its contract (:func:`schema.validate`)."""
+    index = pd.RangeIndex(table.num_rows)
+    cols = {}
+    for name, dtype in dtypes.items():
+        col = table.column(name)
+        if pa.types.is_list(col.type) and not col.null_count:
+            values = _objects([x for chunk in col.chunks for x in _pylists(chunk)])
+        elif dtype == _TEXT:
+            values = _text_column(col)
+        else:
+            values = col.to_numpy(zero_copy_only=False) if col.num_chunks else np.zeros(0, dtype=dtype)
+        cols[name] = pd.Series(values, index=index, dtype=dtype, copy=False)
+    return pd.DataFrame(cols, index=index, columns=list(dtypes.index))
+
+
+def _pylists(arr) -> list:
+    """A list array (without nulls; nested ones too) as Python lists: its values made Python objects once and
+    each cell a slice of them."""
+    values = _pylists(arr.values) if pa.types.is_list(arr.values.type) else arr.values.to_pylist()
+    bounds = arr.offsets.to_numpy()
+    return [values[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
 def _with_pandas_schema(table: pa.Table, dtypes: pd.Series) -> pa.Table:
