@@ -450,7 +450,7 @@ def _fast_tables(processed_dir: Path, plan, todo: pd.DataFrame, taxonomies, labe
     from ..partition import _frame_of_arrow, _keep_source, in_chunks
 
     ids = plan.unit_rows[0]
-    if plan.source is not None or len(plan.todo) != len(plan.units) or not len(todo) or not ids.is_unique \
+    if plan.source is not None or len(plan.todo) != len(plan.units) or not len(todo) or not order or not ids.is_unique \
             or len(set(order)) != len(taxonomies) or len(ids) != len(todo) \
             or not np.array_equal(ids.to_numpy(dtype=object), todo["submission_id"].astype(str).to_numpy(dtype=object)):
         return None
