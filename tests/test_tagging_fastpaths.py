@@ -185,3 +185,31 @@ def test_saved_model_transforms_the_corpus_with_its_kept_vocabulary_parts(monkey
     monkeypatch.setattr(corpus_module, "vocabulary_parts", lambda v: calls.append(v))
     got = model.transform_corpus(Corpus(docs))
     assert calls == [] and (got != model.transform(features)).nnz == 0
+
+
+def test_saved_model_keeps_its_feature_names_once_as_arrow_text():
+    """A SupervisedTagger pickles its features' names as Arrow text instead of the vectoriser's vocabulary and an
+    object array of names; loaded, both are made again when first asked for (the fitted ones), and transform_corpus
+    does not make them. A model pickled with the vocabulary (an earlier layout) still loads."""
+    import pyarrow as pa
+
+    from soa_analysis.tagging.model import SupervisedTagger
+
+    docs = [[("text", "Older people (fictional) were not supported at home.")], [("text", "Jobs and employment rose.")],
+            [("need", "Crime fell; young people did not offend.")], [("text", "Older people and jobs in Glenbrae.")]]
+    features = [document_features(analyse(d)) for d in docs]
+    fitted = SupervisedTagger().fit(features, np.array([[1, 0], [0, 1], [0, 1], [1, 1]]))
+    vocab, names = dict(fitted.vectorizer_.vocabulary_), fitted.feature_names_.copy()
+    state = fitted.__getstate__()
+    assert isinstance(state["_names"], pa.Array) and not hasattr(state["_vectorizer"], "vocabulary_")
+    assert hasattr(fitted.vectorizer_, "vocabulary_")  # the fitted model itself is left as it was
+    loaded = pickle.loads(pickle.dumps(fitted))
+    loaded.transform_corpus(Corpus(docs))
+    assert not hasattr(loaded.__dict__["_vectorizer"], "vocabulary_") and "_feature_names" not in loaded.__dict__
+    assert loaded.vectorizer_.vocabulary_ == vocab and list(loaded.feature_names_) == list(names)
+    assert (loaded.transform(features) != fitted.transform(features)).nnz == 0
+    old = SupervisedTagger.__new__(SupervisedTagger)
+    old.__setstate__({k: v for k, v in vars(fitted).items() if not k.startswith("_")}
+                     | {"vectorizer_": fitted.vectorizer_, "feature_names_": names})
+    assert old.vectorizer_.vocabulary_ == vocab and list(old.feature_names_) == list(names)
+    assert (old.transform_corpus(Corpus(docs)) != fitted.transform(features)).nnz == 0

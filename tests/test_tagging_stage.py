@@ -170,3 +170,53 @@ def test_model_evidence_rows_name_their_submission_sentence_and_category(tmp_pat
         assert (r.submission_id, r.priority) not in lexicon_cells
         assert r.priority in load_taxonomy("priorities").ids
     assert stage.EVIDENCE_COLUMNS == list(ev.columns)
+
+
+def test_a_full_runs_arrow_tables_equal_the_combined_frames(tmp_path, monkeypatch):
+    """A full run builds its tables in Arrow, part by part, without DataFrames between (stage._fast_tables): the
+    Parquet tables (their schema's pandas metadata included), the result's frames and the tables kept for the next
+    run (with each row's unit) are those TablePlan.tables makes of the computed frames, over several parts and
+    raw files; and a re-run splices the kept tables as before."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from soa_analysis import partition
+    from soa_analysis.tagging import stage
+
+    subs = make_submissions(FALLS, JOBS, MINUTES, FALLS, JOBS, FALLS, MINUTES)
+    subs["raw_file"] = ["a.txt", "a.txt", "b.txt", "c.txt", "c.txt", "d.txt", "e.txt"]
+    subs["submission_id"] = [f"s{i}" for i in range(len(subs))]
+    monkeypatch.setattr(partition, "CHUNK_SUBMISSIONS", 3)
+    combined = []
+    real_combine = partition.TablePlan.combine
+    monkeypatch.setattr(partition.TablePlan, "combine", lambda self, *a, **k: combined.append(1) or
+                        real_combine(self, *a, **k))
+    out = {}
+    for how in ("arrow", "frames"):
+        d = tmp_path / how
+        write_table(subs, d / "submissions.parquet", table="submissions")
+        if how == "frames":
+            monkeypatch.setattr(stage, "_fast_tables", lambda *a, **k: None)
+        combined.clear()
+        res = run_tagging(d, full=True)
+        assert bool(combined) == (how == "frames")
+        kept = {n: pa.ipc.open_file(pa.memory_map(str(d / ".cache" / "tag.tables" / f"{n}.arrow"))).read_all()
+                for n in ("tags", "tag_evidence")}
+        out[how] = (res.tags, res.evidence, {n: pq.read_table(d / f"{n}.parquet") for n in ("tags", "tag_evidence")},
+                    kept)
+    (tags_a, ev_a, pq_a, kept_a), (tags_f, ev_f, pq_f, kept_f) = out["arrow"], out["frames"]
+    assert len(ev_a) and (tags_a["method"] == "combined").any()
+    pd.testing.assert_frame_equal(tags_a, tags_f)
+    pd.testing.assert_frame_equal(ev_a, ev_f)
+    for name in ("tags", "tag_evidence"):
+        assert pq_a[name].equals(pq_f[name], check_metadata=True), name
+        assert kept_a[name].equals(kept_f[name], check_metadata=True), name
+    monkeypatch.undo()
+    more = pd.concat([subs, make_submissions(JOBS).assign(submission_id="new", raw_file="f.txt")], ignore_index=True)
+    for name in ("arrow", "fresh"):
+        write_table(more, tmp_path / name / "submissions.parquet", table="submissions")
+    again, fresh = run_tagging(tmp_path / "arrow"), run_tagging(tmp_path / "fresh")
+    assert again.meta["reuse"]["n_recomputed"] == 1 and fresh.meta["reuse"]["n_recomputed"] == 6
+    for name in ("tags", "tag_evidence"):
+        assert pq.read_table(tmp_path / "arrow" / f"{name}.parquet").equals(
+            pq.read_table(tmp_path / "fresh" / f"{name}.parquet"), check_metadata=True), name

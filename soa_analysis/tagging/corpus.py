@@ -581,12 +581,12 @@ def model_matrix(vectorizer, corpus: Corpus, parts=None):
     ``vectorizer`` is a fitted :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
     over :func:`model.document_features` lists (stems, ``not_`` stems, and bigrams of
     consecutive content stems within a sentence). ``parts`` may give its :func:`vocabulary_parts`
-    (worked out when the model was fitted and kept with it).
+    (worked out when the model was fitted and kept with it): the vectoriser's vocabulary is then not read.
     """
-    vocab = vectorizer.vocabulary_
     nS = max(len(corpus.stems), 1)
     # variant id = stem id * 2 + negated
     uni_neg, uni_stem, uni_col, bi_neg, bi_stem, bcols = parts if parts is not None else vocabulary_parts(vectorizer)
+    n_features = len(uni_col) + len(bcols)  # every feature is a unigram or a bigram (the vocabulary's size)
     stems = pa.array(corpus.stems, type=pa.large_string())
 
     def stem_ids(values):  # each value's position in corpus.stems (unique), -1 when absent
@@ -618,7 +618,7 @@ def model_matrix(vectorizer, corpus: Corpus, parts=None):
     rows, cols = doc[ok >> 1], cols[ok]  # entry 2t or 2t + 1: content token t's
     # By columns first: within a column the rows are in order, so the duplicates are summed in one pass and
     # the turn to rows gives each row's columns in order (no per-row sort).
-    X = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(corpus.n_docs, len(vocab)), dtype=np.float64)
+    X = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(corpus.n_docs, n_features), dtype=np.float64)
     X.sum_duplicates()
     X = X.tocsr()
     X.sort_indices()

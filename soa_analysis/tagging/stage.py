@@ -206,18 +206,23 @@ class _EvidenceText:
 
     def column(self):
         """The strings as a pandas text column (as :func:`_text` makes it)."""
+        return _text_column(self.arrow())
+
+    def arrow(self):
+        """The strings as Arrow ``large_string`` (as :func:`_text_arrow` makes them; an object array of strings
+        when a value is not a string)."""
         if self.objects is not None:
             out = self.objects
             for c, v in self.cells.items():
                 out[c] = v
-            return _text(out)
+            return _text_arrow(out)
         extra = list(self.cells.items())
         values = pa.concat_arrays([self.joined, pa.array([v for _, v in extra] + [""], type=pa.large_string())])
         index = np.full(self.size, len(values) - 1, dtype=np.int64)
         index[self.at] = np.arange(len(self.at))
         if extra:
             index[np.array([c for c, _ in extra], dtype=np.int64)] = len(self.at) + np.arange(len(extra))
-        return _TEXT.__from_arrow__(pa.chunked_array([values.take(pa.array(index))], type=pa.large_string()))
+        return values.take(pa.array(index))
 
 
 def _evidence_strings_by_objects(lm, cell, sections, sentences, size: int, limit=3) -> np.ndarray:
@@ -394,7 +399,12 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     else:
         todo = subs[subs["submission_id"].astype(str).isin(plan.todo_ids)].reset_index(drop=True)
     clock.lap("plan")
-    if engine is not None and len(todo):
+    fast = _fast_tables(processed_dir, plan, todo, taxonomies, labels, extra_labels, params, progress, clock, models,
+                        list(shaped)) if engine is None else None
+    if fast is not None:
+        tables, meta, tags, checked = fast
+        computed = {"tags": tags, "tag_evidence": checked}
+    elif engine is not None and len(todo):
         tags, evidence, meta = engine.tag(processed_dir, todo, plan.todo, taxonomies, labels, extra_labels, params)
     else:  # a part of the submissions at a time: memory bounded whatever the corpus
         parts = in_chunks(todo, lambda part: tag_frames(processed_dir, part, taxonomies, labels, extra_labels,
@@ -402,10 +412,12 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
         # taxonomy by taxonomy, as combine orders them (then it need not reorder the rows)
         tags, evidence = (_taxonomy_major(concat_frames, [p[i] for p in parts], list(shaped)) for i in (0, 1))
         meta = parts[0][2]
-    computed = {"tags": tags, "tag_evidence": evidence}
-    # in Arrow: the reused files' rows spliced from the last run's tables as they are (TablePlan.tables)
-    tables = plan.tables(computed, major={"tags": ("taxonomy", list(shaped)), "tag_evidence": ("taxonomy", list(shaped))})
-    tags = _frame_of_arrow(tables["tags"], computed["tags"].dtypes)  # the notebook's; text columns without a copy
+    if fast is None:
+        computed = {"tags": tags, "tag_evidence": evidence}
+        # in Arrow: the reused files' rows spliced from the last run's tables as they are (TablePlan.tables)
+        tables = plan.tables(computed, major={"tags": ("taxonomy", list(shaped)),
+                                              "tag_evidence": ("taxonomy", list(shaped))})
+        tags = _frame_of_arrow(tables["tags"], TAG_DTYPES)  # the notebook's; text columns without a copy
     clock.lap("frames")
     meta["n_submissions"] = int(len(subs))
     for name, info in meta["taxonomies"].items():
@@ -419,7 +431,99 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     clock.lap("write")
     meta["timings_s"] = clock.laps | {k: v for k, v in meta.get("timings_s", {}).items() if k not in clock.laps}
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
-    return TaggingResult(tags, LazyFrame(tables["tag_evidence"], computed["tag_evidence"].dtypes), meta, paths)
+    return TaggingResult(tags, LazyFrame(tables["tag_evidence"], EVIDENCE_DTYPES), meta, paths)
+
+
+def _fast_tables(processed_dir: Path, plan, todo: pd.DataFrame, taxonomies, labels, extra_labels, params, progress,
+                 clock, models, order: list[str]
+                 ) -> tuple[dict[str, pa.Table], dict, pd.DataFrame, pd.DataFrame] | None:
+    """A full or first run's tables built in Arrow, without a DataFrame between (None when the run is not one:
+    :meth:`TablePlan.tables` then combines the computed frames).
+
+    When every unit is computed, none is kept from the last run and the units' submissions are the table's rows in
+    order (ids unique), the rows a full run combines are each taxonomy's rows of the parts in turn, each part's in
+    its submissions' order (what :meth:`TablePlan.combine` gives by a stable sort on (taxonomy, submission)): the
+    parts' Arrow tables (:func:`_tag_tables`) are joined so, each row's unit is known from its submission's
+    position, and the tables are kept for the next run as :meth:`TablePlan.tables` keeps them. Returns the tables,
+    the run record, the tags as a DataFrame (the notebook's, and the rows its contract is checked on) and the
+    tag_evidence rows to check its contract on (:func:`_checked_frame`)."""
+    from ..partition import _frame_of_arrow, _keep_source, in_chunks
+
+    ids = plan.unit_rows[0]
+    if plan.source is not None or len(plan.todo) != len(plan.units) or not len(todo) or not order or not ids.is_unique \
+            or len(set(order)) != len(taxonomies) or len(ids) != len(todo) \
+            or not np.array_equal(ids.to_numpy(dtype=object), todo["submission_id"].astype(str).to_numpy(dtype=object)):
+        return None
+    starts = [0]  # each part's first submission's position (the parts are consecutive, in order)
+
+    def compute(part):
+        starts.append(starts[-1] + len(part))
+        return _tag_tables(processed_dir, part, taxonomies, labels, extra_labels, params, progress=progress,
+                           clock=clock, models=models)
+
+    parts = in_chunks(todo, compute)
+    sub_unit = np.repeat(np.arange(len(plan.units), dtype=np.int32), [len(u.ids) for u in plan.units])
+    tables, codes = {}, {}
+    for name, (t, d) in (("tags", (0, 1)), ("tag_evidence", (2, 3))):
+        pieces, docs = [], []
+        for tax in order:
+            for (got, _), start in zip(parts, starts):
+                table, doc = got[tax][t], got[tax][d]
+                if len(doc) > 1 and (doc[1:] < doc[:-1]).any():  # a submission's rows together, in their order
+                    keep = np.argsort(doc, kind="stable")
+                    table, doc = table.take(pa.array(keep)), doc[keep]
+                pieces.append(table)
+                docs.append(doc + start)
+        joined = pa.concat_tables(pieces)
+        tables[name] = _with_pandas_schema(joined, TAG_DTYPES if name == "tags" else EVIDENCE_DTYPES)
+        codes[name] = sub_unit[np.concatenate(docs)]
+    meta = parts[0][1]
+    tags = _frame_of_arrow(tables["tags"], TAG_DTYPES)
+    tables_checked = _checked_frame(tables["tag_evidence"], EVIDENCE_DTYPES)
+    keys = [u.key for u in plan.units]
+    if _keep_source(plan.cache.processed_dir, plan.cache.stage, plan.fp, keys, tables, codes):
+        plan._kept_only()
+    else:  # not written (a read-only folder): the shards, as TablePlan.tables would write them
+        plan._save({"tags": tags, "tag_evidence": tables_checked})
+    return tables, meta, tags, tables_checked
+
+
+def _checked_frame(table: pa.Table, dtypes: pd.Series) -> pd.DataFrame:
+    """``table`` as a DataFrame of ``dtypes`` whose list cells are Python lists (made by slicing one list of a
+    column's values, as the computed frames held them), for checking its contract (:func:`schema.validate`)."""
+    index = pd.RangeIndex(table.num_rows)
+    cols = {}
+    for name, dtype in dtypes.items():
+        col = table.column(name)
+        if pa.types.is_list(col.type) and not col.null_count:
+            values = _objects(_pylists(col.combine_chunks()))
+        elif dtype == _TEXT:
+            values = _text_column(col)
+        else:
+            values = col.to_numpy(zero_copy_only=False) if col.num_chunks else np.zeros(0, dtype=dtype)
+        cols[name] = pd.Series(values, index=index, dtype=dtype, copy=False)
+    return pd.DataFrame(cols, index=index, columns=list(dtypes.index))
+
+
+def _pylists(arr) -> list:
+    """A list array (without nulls; nested ones too) as Python lists: its values made Python objects once and
+    each cell a slice of them."""
+    values = _pylists(arr.values) if pa.types.is_list(arr.values.type) else arr.values.to_pylist()
+    bounds = arr.offsets.to_numpy().tolist()
+    return list(map(values.__getitem__, map(slice, bounds[:-1], bounds[1:])))
+
+
+def _with_pandas_schema(table: pa.Table, dtypes: pd.Series) -> pa.Table:
+    """``table`` with the schema ``pa.Table.from_pandas`` gives its DataFrame (of ``dtypes``; pandas' metadata,
+    which says how the Parquet file is read back), worked out from its first row; the whole DataFrame's when the
+    table is empty or a type differs."""
+    from ..partition import _frame_of_arrow
+
+    if table.num_rows:
+        schema = pa.Schema.from_pandas(_frame_of_arrow(table.slice(0, 1), dtypes), preserve_index=False)
+        if schema.names == table.schema.names and schema.types == table.schema.types:
+            return table.replace_schema_metadata(schema.metadata)
+    return pa.Table.from_pandas(_frame_of_arrow(table, dtypes), preserve_index=False)
 
 
 def _taxonomy_major(concat_frames, frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
@@ -452,34 +556,61 @@ def tag_frames(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extr
     and models only, so tagging a subset gives the rows a whole run gives those submissions.
     ``models`` may pass :func:`_get_model`'s result per supervised taxonomy (else each is loaded).
     """
+    docs, parts, meta = _tagged(processed_dir, subs, taxonomies, labels, extra_labels, params, progress=progress,
+                                clock=clock, models=models)
+    frames = [_frame_of(_tags_columns(scored, docs.ids, evidence_text), TAG_DTYPES)
+              for scored, evidence_text, _ in parts]
+    tags = pd.concat(frames, ignore_index=True) if frames else _frame_of({}, TAG_DTYPES)
+    evidence = _frame_of(_evidence_columns([p[2] for p in parts], docs), EVIDENCE_DTYPES)
+    return tags, evidence, meta
+
+
+def _tagged(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extra_labels, params, *,
+            progress: bool = False, clock: _Clock | None = None, models: dict | None = None
+            ) -> tuple["_Documents", list[tuple["_Scored", "_EvidenceText", tuple]], dict]:
+    """What :func:`tag_frames` makes its tables of: the documents, and for each taxonomy its scores, its
+    tags.evidence and its tag_evidence columns (by numbers: :func:`_lexicon_evidence`) with its name and
+    category ids; and the run record."""
     clock = clock or _Clock()
     n = len(subs)
     meta: dict = {"package_version": __version__, "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "n_submissions": n, "taxonomies": {}, "models": {}}
     corpus = _corpus(subs, progress, clock)
     docs = _Documents(np.array([str(x) for x in subs["submission_id"].tolist()], dtype=object), corpus)
-    tag_frames_: list[pd.DataFrame] = []
-    ev_parts: list[dict] = []
+    parts = []
     for tax_ref in taxonomies:
         scored = _score_taxonomy(processed_dir, tax_ref, corpus, labels, extra_labels, params, meta, clock,
                                  models or {})
         evidence_text, cols, row_docs = _lexicon_evidence(scored, docs)
         cols = _with_model_evidence(scored, docs, evidence_text, cols, row_docs)
-        ev_parts.append((cols, scored.taxonomy.name, list(scored.taxonomy.ids)))
+        parts.append((scored, evidence_text, (cols, scored.taxonomy.name, list(scored.taxonomy.ids))))
         clock.lap("evidence")
-        tag_frames_.append(_tags_frame(scored, docs.ids, evidence_text))
         meta["taxonomies"][scored.taxonomy.name] = scored.taxonomy.provenance() | {
             "method": scored.method, "thresholds": dict(zip(scored.taxonomy.ids, map(float, scored.thresholds))),
             "n_assigned": int(scored.assigned.sum()),
         }
-    tags = pd.concat(tag_frames_, ignore_index=True) if tag_frames_ else pd.DataFrame(columns=TAG_COLUMNS)
-    tags = tags.astype({"score": float, "assigned": bool, "threshold": float, "lexicon_score": float,
-                        "model_score": float})
-    for c in ("submission_id", "taxonomy", "priority", "label", "method", "evidence", "taxonomy_version"):
-        tags[c] = tags[c].astype("string")
-    evidence = _evidence_frame(ev_parts, docs)
     meta["timings_s"] = dict(clock.laps)
-    return tags, evidence, meta
+    return docs, parts, meta
+
+
+def _tag_tables(processed_dir: Path, subs: pd.DataFrame, taxonomies, labels, extra_labels, params, *,
+                progress: bool = False, clock: _Clock | None = None, models: dict | None = None
+                ) -> tuple[dict[str, tuple], dict]:
+    """:func:`tag_frames`'s rows as Arrow tables, taxonomy by taxonomy: ``{name: (tags, tags' documents,
+    tag_evidence, its rows' documents)}`` (each row's document: its submission's position in ``subs``), and the
+    run record. No DataFrame is made (:func:`_fast_tables` joins them)."""
+    docs, parts, meta = _tagged(processed_dir, subs, taxonomies, labels, extra_labels, params, progress=progress,
+                                clock=clock, models=models)
+    out = {}
+    for scored, evidence_text, part in parts:
+        n, k = scored.assigned.shape
+        ev_docs = np.asarray(part[0]["submission_id"], dtype=np.int64)
+        out[scored.taxonomy.name] = (_table_of(_tags_columns(scored, docs.ids, evidence_text)),
+                                     np.repeat(np.arange(n, dtype=np.int64), k),
+                                     _table_of(_evidence_columns([part], docs)), ev_docs)
+    if clock is not None:
+        clock.lap("frames")
+    return out, meta
 
 
 def _corpus(subs: pd.DataFrame, progress: bool, clock: _Clock) -> Corpus:
@@ -593,15 +724,17 @@ def _lexicon_evidence(scored: _Scored, docs: _Documents) -> tuple[_EvidenceText,
     lo, cnt = lm.hit_lo[sel], lm.hit_hi[sel] - lm.hit_lo[sel]
     ends = np.cumsum(cnt)
     at = np.repeat(lo - (ends - cnt), cnt) + np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
-    phr = lm.phrases[lm.m_code[at]].tolist() if len(at) else []
-    pairs = list(map(list, zip(lm.m_a[at].tolist(), lm.m_b[at].tolist())))
-    bounds = list(zip((ends - cnt).tolist(), ends.tolist()))
+    offsets = pa.array(np.concatenate(([0], ends)).astype(np.int32))  # each row's matches
+    phrases = pa.array(lm.phrases.tolist(), type=pa.string()).take(pa.array(lm.m_code[at].astype(np.int64)))
+    spans = np.empty(2 * len(at), dtype=np.int64)  # each match's [start, end] pair, one after the other
+    spans[0::2], spans[1::2] = lm.m_a[at], lm.m_b[at]
+    pairs = pa.ListArray.from_arrays(pa.array(np.arange(0, len(spans) + 1, 2, dtype=np.int32)), pa.array(spans))
     sd = hd[sel]
     cols = {
         "submission_id": sd, "taxonomy": np.zeros(len(sel), dtype=np.int64),
         "priority": hc[sel].astype(np.int64), "section": hs[sel].astype(np.int64), "sentence": hs[sel].astype(np.int64),
-        "phrases": _objects([phr[x:y] for x, y in bounds]),
-        "token_spans": _objects([pairs[x:y] for x, y in bounds]),
+        "phrases": pa.ListArray.from_arrays(offsets, phrases),
+        "token_spans": pa.ListArray.from_arrays(offsets, pairs),
         "weight": np.round(lm.hit_w[sel], 4), "method": np.zeros(len(sel), dtype=np.int64),
         "assigned": scored.assigned[hd[sel], hc[sel]],
         "sentence_index": (hs[sel] - docs.corpus.doc_sent[sd]).astype(np.int64),
@@ -641,46 +774,69 @@ def _with_model_evidence(scored: _Scored, docs: _Documents, evidence_text: _Evid
     if not mdoc:
         return cols
     order = np.argsort(np.concatenate((row_docs, np.array(mdoc, dtype=np.int64))), kind="stable")
-    return {c: np.concatenate((v, _objects(mrows[c]) if v.dtype == object else np.array(mrows[c], dtype=v.dtype)))[order]
-            for c, v in cols.items()}
+    return {c: pa.concat_arrays([v, pa.array(mrows[c], type=v.type)]).take(pa.array(order)) if _is_arrow(v) else
+            np.concatenate((v, np.array(mrows[c], dtype=v.dtype)))[order] for c, v in cols.items()}
 
 
-def _tags_frame(scored: _Scored, ids: np.ndarray, evidence_text: _EvidenceText) -> pd.DataFrame:
-    """tags rows of one taxonomy: one per submission x category (text columns as pandas text,
-    the repeated ones taken from their few values)."""
+def _tags_columns(scored: _Scored, ids: np.ndarray, evidence_text: _EvidenceText) -> dict:
+    """tags columns of one taxonomy: one row per submission x category (text columns as Arrow text taken
+    from their few values, :func:`_text_arrow`; numbers as numpy arrays)."""
     tax = scored.taxonomy
     n, k = scored.assigned.shape
     doc, cat, one = np.repeat(np.arange(n), k), np.tile(np.arange(k), n), np.zeros(n * k, dtype=np.int64)
-    return pd.DataFrame({
-        "submission_id": _text(ids, doc),
-        "taxonomy": _text([tax.name], one),
-        "priority": _text(tax.ids, cat),
-        "label": _text([c.label for c in tax.categories], cat),
+    return {
+        "submission_id": _text_arrow(ids, doc),
+        "taxonomy": _text_arrow([tax.name], one),
+        "priority": _text_arrow(tax.ids, cat),
+        "label": _text_arrow([c.label for c in tax.categories], cat),
         "score": scored.scores.combined.ravel().round(6),
         "assigned": scored.assigned.ravel(),
         "threshold": scored.applied().astype(float).ravel(),
         "lexicon_score": scored.scores.matches.scores.ravel().round(6),
         "model_score": scored.scores.model.ravel().round(6) if scored.model is not None else np.full(n * k, np.nan),
-        "method": _text([scored.method], one),
-        "evidence": evidence_text.column(),
-        "taxonomy_version": _text([tax.version], one),
-    }, columns=TAG_COLUMNS)
+        "method": _text_arrow([scored.method], one),
+        "evidence": evidence_text.arrow(),
+        "taxonomy_version": _text_arrow([tax.version], one),
+    }
 
 
 _TEXT = pd.StringDtype()
+# The computed tables' column types (what :func:`tag_frames` gives and what their Parquet files are read back as).
+TAG_DTYPES = pd.Series({c: _TEXT for c in TAG_COLUMNS} | {c: np.dtype(float) for c in (
+    "score", "threshold", "lexicon_score", "model_score")} | {"assigned": np.dtype(bool)})[TAG_COLUMNS]
+EVIDENCE_DTYPES = pd.Series({c: _TEXT for c in ("submission_id", "taxonomy", "priority", "section", "sentence", "method")}
+                            | {"phrases": np.dtype(object), "token_spans": np.dtype(object), "weight": np.dtype(float),
+                               "assigned": np.dtype(bool), "sentence_index": np.dtype(np.int64)})[EVIDENCE_COLUMNS]
+
+
+def _is_arrow(values) -> bool:
+    return isinstance(values, (pa.Array, pa.ChunkedArray))
+
+
+def _text_arrow(values, at: np.ndarray | None = None):
+    """``values`` (taken at the positions ``at`` when given) as Arrow ``large_string``, built from the distinct
+    values when they are all strings (no Python string per row); otherwise an object array (made pandas text
+    by :func:`_text_column`)."""
+    values = values if isinstance(values, np.ndarray) and values.dtype == object else np.array(list(values), dtype=object)
+    if all(t is str for t in set(map(type, values.tolist()))):
+        arr = pa.array(values, type=pa.large_string())
+        return arr.take(pa.array(at)) if at is not None else arr
+    return values if at is None else values[at]
+
+
+def _text_column(values):
+    """Text values (:func:`_text_arrow`'s) as a pandas text column, as ``astype("string")`` makes it."""
+    if _is_arrow(values):
+        return _TEXT.__from_arrow__(values if isinstance(values, pa.ChunkedArray) else
+                                    pa.chunked_array([values], type=values.type))
+    return pd.Series(values, dtype=object).astype("string")
 
 
 def _text(values, at: np.ndarray | None = None) -> pd.arrays.ArrowStringArray | pd.Series:
     """``values`` (taken at the positions ``at`` when given) as a pandas text column, as
     ``astype("string")`` makes it: built by Arrow from the distinct values when they are all
     strings (no Python string per row)."""
-    values = values if isinstance(values, np.ndarray) and values.dtype == object else np.array(list(values), dtype=object)
-    if all(t is str for t in set(map(type, values.tolist()))):
-        arr = pa.array(values, type=pa.large_string())
-        if at is not None:
-            arr = arr.take(pa.array(at))
-        return _TEXT.__from_arrow__(pa.chunked_array([arr], type=pa.large_string()))
-    return pd.Series(values if at is None else values[at], dtype=object).astype("string")
+    return _text_column(_text_arrow(values, at))
 
 
 def _objects(values: list) -> np.ndarray:
@@ -690,33 +846,54 @@ def _objects(values: list) -> np.ndarray:
     return out
 
 
-def _evidence_frame(parts: list[tuple[dict, str, list]], docs: _Documents) -> pd.DataFrame:
-    """tag_evidence as a DataFrame (text columns as pandas strings, lists as Python lists) of each taxonomy's
-    columns, name and category ids (``parts``): the text columns, given by numbers (:func:`_lexicon_evidence`),
-    are taken by Arrow from the documents' ids, the taxonomies' names and categories, the corpus's sentences
-    and sections, and the two methods (no Python string a row)."""
-    text = ("submission_id", "taxonomy", "priority", "section", "sentence", "method")
+def _frame_of(cols: dict, dtypes: pd.Series) -> pd.DataFrame:
+    """A table's columns (:func:`_tags_columns`, :func:`_evidence_columns`) as a DataFrame of ``dtypes``: text
+    as pandas text without a copy, Arrow lists as object arrays of numpy arrays (as a Parquet reading gives)."""
+    n = len(next(iter(cols.values()))) if cols else 0
+    index = pd.RangeIndex(n)
+    out = {}
+    for c, dtype in dtypes.items():
+        v = cols.get(c, np.zeros(0, dtype=object))
+        if dtype == _TEXT:
+            v = _text_column(v)
+        elif _is_arrow(v):
+            v = v.to_numpy(zero_copy_only=False) if len(v) else np.zeros(0, dtype=object)
+        out[c] = pd.Series(v, index=index, dtype=dtype, copy=False)
+    return pd.DataFrame(out, index=index, columns=list(dtypes.index))
+
+
+def _table_of(cols: dict) -> pa.Table:
+    """A table's columns as an Arrow table (no pandas metadata yet: :func:`_with_pandas_schema`); NaN is null, as
+    ``pa.Table.from_pandas`` makes it."""
+    return pa.table({c: v if _is_arrow(v) else pa.array(v, from_pandas=True) for c, v in cols.items()})
+
+
+def _evidence_columns(parts: list[tuple[dict, str, list]], docs: _Documents) -> dict:
+    """tag_evidence's columns of each taxonomy's columns, name and category ids (``parts``): the text columns,
+    given by numbers (:func:`_lexicon_evidence`), taken by Arrow from the documents' ids, the taxonomies' names
+    and categories, the corpus's sentences and sections, and the two methods (no Python string a row)."""
     if not parts:
-        cols = {c: np.array([], dtype=object) for c in EVIDENCE_COLUMNS}
+        return {c: np.array([], dtype=object) for c in EVIDENCE_COLUMNS}
+    cols = {c: pa.concat_arrays([p[0][c] for p in parts]) if _is_arrow(parts[0][0][c]) else
+            np.concatenate([p[0][c] for p in parts]) for c in EVIDENCE_COLUMNS}
+    part = np.repeat(np.arange(len(parts)), [len(p[0]["submission_id"]) for p in parts])
+    first_cat = np.cumsum([0] + [len(p[2]) for p in parts])[:-1]
+    corpus = docs.corpus
+    sent = cols["sentence"]
+    arrow = getattr(corpus, "_arrow", None)
+    if arrow is not None:
+        sentence = arrow.take(pa.array(sent))
+        sentence = sentence.combine_chunks() if isinstance(sentence, pa.ChunkedArray) else sentence
+        sentence = sentence if sentence.type == pa.large_string() else sentence.cast(pa.large_string())
     else:
-        cols = {c: np.concatenate([p[0][c] for p in parts]) for c in EVIDENCE_COLUMNS}
-        part = np.repeat(np.arange(len(parts)), [len(p[0]["submission_id"]) for p in parts])
-        first_cat = np.cumsum([0] + [len(p[2]) for p in parts])[:-1]
-        corpus = docs.corpus
-        sent = cols["sentence"]
-        arrow = getattr(corpus, "_arrow", None)
-        cols = cols | {
-            "submission_id": _text(docs.ids, cols["submission_id"]),
-            "taxonomy": _text([p[1] for p in parts], cols["taxonomy"] + part),
-            "priority": _text([c for p in parts for c in p[2]], cols["priority"] + first_cat[part]),
-            "section": _text(corpus.section_names, corpus.sent_section[cols["section"]]),
-            "sentence": _text(docs.sentences[sent]) if arrow is None else
-            _TEXT.__from_arrow__(pa.chunked_array([arrow.take(pa.array(sent))], type=pa.large_string())),
-            "method": _text(["lexicon", "model"], cols["method"]),
-        }
-    index = pd.RangeIndex(len(cols["submission_id"]))
-    # each column given its type (no inference over the object columns)
-    df = pd.DataFrame({c: pd.Series((_text(v) if isinstance(v, np.ndarray) else v) if c in text else v, index=index,
-                                    dtype="string" if c in text else v.dtype,
-                                    copy=False) for c, v in cols.items()}, index=index)
-    return df.astype({"weight": float, "assigned": bool, "sentence_index": "int64"})
+        sentence = _text_arrow(docs.sentences[sent])
+    return cols | {
+        "submission_id": _text_arrow(docs.ids, cols["submission_id"]),
+        "taxonomy": _text_arrow([p[1] for p in parts], cols["taxonomy"] + part),
+        "priority": _text_arrow([c for p in parts for c in p[2]], cols["priority"] + first_cat[part]),
+        "section": _text_arrow(corpus.section_names, corpus.sent_section[cols["section"]]),
+        "sentence": sentence,
+        "method": _text_arrow(["lexicon", "model"], cols["method"]),
+        "weight": np.asarray(cols["weight"], dtype=float), "assigned": np.asarray(cols["assigned"], dtype=bool),
+        "sentence_index": np.asarray(cols["sentence_index"], dtype=np.int64),
+    }
