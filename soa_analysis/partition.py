@@ -46,6 +46,7 @@ import json
 import os
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -762,14 +763,21 @@ class TablePlan:
                 return spliced
             self._fall_back(computed)
         out = self.combine(computed, major, save=False)
-        codes = self._row_units(out)
         arrow = {name: pa.Table.from_pandas(df, preserve_index=False) for name, df in out.items()}
-        if codes is None or not _keep_source(self.cache.processed_dir, self.cache.stage, self.fp,
-                                             [u.key for u in self.units], arrow, codes):
-            self._save(out, self._positions)  # the rows cannot be kept by unit (or not written): the shards
-        else:
-            self._kept_only()
+        self.keep(arrow, self._row_units(out), lambda: out, self._positions)
         return arrow
+
+    def keep(self, tables: dict[str, pa.Table], codes: dict[str, np.ndarray] | None,
+             frames: Callable[[], dict[str, pd.DataFrame]], positions: dict[str, np.ndarray] | None = None) -> None:
+        """This run's tables kept for the next run to splice, with each row's unit (``codes``: each table's rows'
+        positions in :attr:`units`); when they cannot be (``codes`` is None: a row is not one unit's alone; or the
+        folder is read-only) the shards are written instead, from ``frames()`` (the same rows as DataFrames, made
+        only then; ``positions`` as :meth:`_save` takes them)."""
+        if codes is not None and _keep_source(self.cache.processed_dir, self.cache.stage, self.fp,
+                                              [u.key for u in self.units], tables, codes):
+            self._kept_only()
+        else:
+            self._save(frames(), positions)
 
     def _kept_only(self) -> None:
         """The kept tables are this run's cache (one durable copy of the rows, not two): no shard is written, and
@@ -833,10 +841,7 @@ class TablePlan:
             if made is None:
                 return None
             out[name], codes[name] = made
-        if _keep_source(self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], out, codes):
-            self._kept_only()
-        else:  # not written (a read-only folder): the shards, as far as they can be written
-            self._save({name: _frame_of_arrow(table, computed[name].dtypes) for name, table in out.items()})
+        self.keep(out, codes, lambda: {name: _frame_of_arrow(table, computed[name].dtypes) for name, table in out.items()})
         return out
 
     @functools.cached_property

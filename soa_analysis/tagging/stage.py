@@ -447,7 +447,7 @@ def _fast_tables(processed_dir: Path, plan, todo: pd.DataFrame, taxonomies, labe
     position, and the tables are kept for the next run as :meth:`TablePlan.tables` keeps them. Returns the tables,
     the run record, the tags as a DataFrame (the notebook's, and the rows its contract is checked on) and the
     tag_evidence rows to check its contract on (:func:`_checked_frame`)."""
-    from ..partition import _frame_of_arrow, _keep_source, in_chunks
+    from ..partition import _frame_of_arrow, in_chunks
 
     ids = plan.unit_rows[0]
     if plan.source is not None or len(plan.todo) != len(plan.units) or not len(todo) or not order or not ids.is_unique \
@@ -480,11 +480,7 @@ def _fast_tables(processed_dir: Path, plan, todo: pd.DataFrame, taxonomies, labe
     meta = parts[0][1]
     tags = _frame_of_arrow(tables["tags"], TAG_DTYPES)
     tables_checked = _checked_frame(tables["tag_evidence"], EVIDENCE_DTYPES)
-    keys = [u.key for u in plan.units]
-    if _keep_source(plan.cache.processed_dir, plan.cache.stage, plan.fp, keys, tables, codes):
-        plan._kept_only()
-    else:  # not written (a read-only folder): the shards, as TablePlan.tables would write them
-        plan._save({"tags": tags, "tag_evidence": tables_checked})
+    plan.keep(tables, codes, lambda: {"tags": tags, "tag_evidence": tables_checked})
     return tables, meta, tags, tables_checked
 
 
