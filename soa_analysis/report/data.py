@@ -33,7 +33,14 @@ from ..errors import ConfigError, InputError
 from ..io import read_table
 from ..procs import gc_paused
 from ..schema import TABLES, validate
-from .quotes import PRIORITY_TAXONOMY, QUOTED_READS, TAG_COLUMNS, quoted_grade_rows, quoted_tag_positions, quoted_tag_rows
+from .quotes import (
+    PRIORITY_TAXONOMY,
+    QUOTED_READS,
+    TAG_COLUMNS,
+    quoted_grade_rows,
+    quoted_tag_positions,
+    quoted_tag_rows,
+)
 from .tiles import council_tiles
 
 __all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "LazyTables", "load_report_data",
