@@ -44,6 +44,10 @@ from .stageskip import reusable_run, stage_key
 
 __all__ = ["RunResult", "run"]
 
+# Reuse records a stage writes besides its own, copied into the manifest's ``reuse`` entry under their names: the
+# report's exports (which workbook sheets and redacted cells were taken from the last run:
+# soa_analysis.report.exports.EXPORTS_STAGE)
+EXTRA_REUSE = {"report": ("report_exports",)}
 AHEAD = 2  # while a stage runs, the kernels of the next AHEAD stages are started (or starting)
 
 
@@ -290,7 +294,8 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
             print(f"[{i}/{len(stages)}] {stage} ...", file=stream, flush=True)
             if stage == "report" and "ingest" not in stages:
                 _guard(opts, reports_dir, manifest, stream)
-            clear_reuse(opts.processed_dir, stage)  # a record left by an earlier run must not be copied
+            for record in (stage, *EXTRA_REUSE.get(stage, ())):  # a record left by an earlier run must not be copied
+                clear_reuse(opts.processed_dir, record)
             with stage_record(opts.processed_dir, stage, run_id, key=key):
                 if stage == "report":
                     wait_prepared(prepared)  # not both importing the same modules at once
@@ -352,9 +357,12 @@ def _skip_stage(manifest: dict, stage: str, made_by: str, t0: float, step: str, 
 def _record_reuse(manifest: dict, processed_dir: Path, stage: str) -> None:
     """Copy the stage's reuse record (which raw files' results it reused, which it recomputed:
     :mod:`.partition`; for the report, which council pages' sections: :mod:`.report.reuse`) into the
-    manifest's ``reuse`` entry."""
+    manifest's ``reuse`` entry, and the records it writes besides (:data:`EXTRA_REUSE`)."""
     if stage in STAGES and (record := read_reuse(processed_dir, stage)) is not None:
         manifest.setdefault("reuse", {})[stage] = record
+    for extra in EXTRA_REUSE.get(stage, ()):
+        if (record := read_reuse(processed_dir, extra)) is not None:
+            manifest.setdefault("reuse", {})[extra] = record
 
 
 def _outcome_data_summary(opts: RunOptions) -> dict:

@@ -610,3 +610,32 @@ def test_the_change_step_reads_the_submissions_once_with_the_columns_it_uses(tmp
     assert narrow_snap == wide_snap and narrow_snap["submissions"] and narrow_snap["followups"]
     assert {k: v for k, v in narrow.to_meta().items() if k != "run_id"} == \
         {k: v for k, v in wide.to_meta().items() if k != "run_id"}
+
+
+def test_snapshot_rows_are_read_from_the_columns_as_to_dict_gives_them():
+    """The snapshot's rows come from the columns' lists, not to_dict("records"): the same values, a missing
+    text its NaN and a missing whole number None, as to_dict gives them; an absent column left out."""
+    from soa_analysis.changes.snapshot import _records
+
+    df = pd.DataFrame({"submission_id": ["s1", "s2", "s3"], "part": ["row 2", None, ""],
+                       "year": pd.array([2019, None, 2021], dtype="Int64"),
+                       "fictional": pd.array([True, None, False], dtype="boolean")})
+    got, want = list(_records(df, ["submission_id", "part", "year", "fictional", "absent"])), df.to_dict("records")
+    assert [list(r) for r in got] == [list(r) for r in want]
+    assert repr(got) == repr(want)
+    assert [type(v) for r in got for v in r.values()] == [type(v) for r in want for v in r.values()]
+
+
+def test_followup_records_key_only_the_submissions_with_next_steps():
+    """followup_records keys each next step by its submission's file and part (the id when the submission is not
+    in the table); none when there are no next steps."""
+    subs = pd.DataFrame({"submission_id": ["a", "b"], "source_file": ["forms.csv", "case.docx"],
+                         "part": ["row 2", None]})
+    status = pd.DataFrame({"submission_id": ["a", "b", "gone"], "what": ["Open a hub", "Train staff", "Report"],
+                           "due": ["2020-01-01", "", "2021-06-30"], "status": ["due", "open", "overdue"]})
+    got = ch.followups.followup_records(status, subs)
+    assert [r["key"] for r in got] == ["forms.csv#row 2", "case.docx", "gone"]
+    assert [r["status"] for r in got] == ["due", "open", "overdue"]
+    assert ch.followups.followup_records(status.iloc[:0], subs) == []
+    assert [r["key"] for r in ch.followups.followup_records(status, subs.drop(columns="part"))] == \
+        ["forms.csv", "case.docx", "gone"]

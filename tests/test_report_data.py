@@ -187,9 +187,9 @@ def test_each_tables_rows_go_to_the_council_a_dict_of_the_submissions_gives():
 
 def _quoted_by_the_definition(te: pd.DataFrame) -> pd.DataFrame:
     """quoted_tag_rows as its docstring defines it, filter after filter on the whole frame."""
-    from soa_analysis.report.quotes import _TAG_COLUMNS, PRIORITY_TAXONOMY, SENTENCES_PER_PRIORITY
+    from soa_analysis.report.quotes import PRIORITY_TAXONOMY, SENTENCES_PER_PRIORITY, TAG_COLUMNS
 
-    cols = [c for c in _TAG_COLUMNS if c in te.columns]
+    cols = [c for c in TAG_COLUMNS if c in te.columns]
     te = te[te["taxonomy"] == PRIORITY_TAXONOMY]
     if "assigned" in te.columns:
         te = te[te["assigned"].fillna(False).astype(bool)]
@@ -247,3 +247,42 @@ def test_loaded_tables_hold_each_arrow_column_in_one_chunk_with_the_same_values(
     for c in chunked:
         assert data["tags"][c].array._pa_array.num_chunks == 1
     pd.testing.assert_frame_equal(data["tags"], raw)
+
+
+@pytest.mark.parametrize("row_groups", [1, 3])
+def test_the_quoted_tag_rows_chosen_in_arrow_are_those_of_the_whole_frame(tmp_path, row_groups):
+    """read_quoted_tag_rows chooses the rows before turning them into a frame: the same frame (values, dtypes,
+    order) as the quoted rows of the table read whole, with rows of another taxonomy, unassigned ones and an
+    assigned missing in between, the file in one row group or several; no quoted row, an empty frame of the
+    same columns; no file, InputError."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from soa_analysis.io import read_table
+    from soa_analysis.report.data import read_quoted_tag_rows
+    from soa_analysis.report.quotes import QUOTED_READS, quoted_tag_rows
+    from soa_analysis.schema import TABLES
+
+    p = make_synthetic_processed(tmp_path / "p", n=12, councils=["Fife", "Moray"])
+    te = read_table(p, "tag_evidence")
+    other = te.assign(taxonomy="outcomes_soa")
+    unassigned = te.assign(assigned=False)
+    unknown = te.assign(assigned=pd.array([None] * len(te), dtype="boolean"))
+    te = pd.concat([te, other, unassigned, te, unknown]).sort_index(kind="stable").reset_index(drop=True)
+    path = p / TABLES["tag_evidence"].filename
+    table = pa.Table.from_pandas(te, preserve_index=False)
+    pq.write_table(table, path, row_group_size=max(1, len(te) // row_groups))
+    columns, filters = QUOTED_READS["tag_evidence"]
+    expected = quoted_tag_rows(read_table(p, "tag_evidence", columns=columns, filters=filters))
+    got = read_quoted_tag_rows(p)
+    assert 0 < len(got) < len(te)
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, quoted_tag_rows(te.drop(columns=[c for c in te.columns if c not in columns])))
+    pq.write_table(pa.Table.from_pandas(other, preserve_index=False), path)
+    none = read_quoted_tag_rows(p)
+    assert len(none) == 0
+    pd.testing.assert_frame_equal(none, quoted_tag_rows(read_table(p, "tag_evidence", columns=columns,
+                                                                   filters=filters)))
+    path.unlink()
+    with pytest.raises(InputError):
+        read_quoted_tag_rows(p)

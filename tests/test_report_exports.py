@@ -285,3 +285,77 @@ def test_the_workers_server_is_started_before_the_exports_and_serves_them(tmp_pa
     pool, _ = background._started.result()
     assert pool.submit(os.getppid).result() == forkserver._forkserver._forkserver_pid  # forked by that server
     assert [w.name for w in background.result()] == [w.name for w in export_tables(data, tmp_path / "here")]
+
+
+def _csvs(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv"))}
+
+
+def test_a_rerun_takes_each_unchanged_texts_redaction_from_the_last_run(tmp_path, monkeypatch):
+    """The export's redacted text cells are kept for the next run (.cache/report_cells.pkl): a re-run after one
+    title changed redacts that title again and takes every other text's cell; the files are those of an export
+    that keeps nothing, the contact details still removed; the cache holds this run's texts only; full takes none."""
+    import json
+
+    from soa_analysis.report import exports
+
+    p = make_synthetic_processed(tmp_path / "p", n=8, narrative_extra={0: PAYLOAD})
+    (p / ".cache").mkdir()
+    redacted = []
+    real = exports.spreadsheet_cell
+    monkeypatch.setattr(exports, "spreadsheet_cell", lambda v: redacted.append(v) or real(v))
+    export_tables(load_report_data(p, carry=True), tmp_path / "run1")
+    first = [v for v in redacted if isinstance(v, str)]
+    assert first and (p / ".cache" / "report_cells.pkl").is_file()
+    subs = pd.read_parquet(p / "submissions.parquet")  # one submission's title changed (FICTIONAL)
+    subs.loc[0, "title"] = "FICTIONAL retitled case study, call 0131 496 0000"
+    subs.to_parquet(p / "submissions.parquet")
+    redacted.clear()
+    again = load_report_data(p, carry=True)
+    export_tables(again, tmp_path / "run2")
+    texts = [v for v in redacted if isinstance(v, str)]
+    assert texts and all("retitled" in t for t in texts) and len(texts) < len(first)  # only the new title's
+    tables, about = _run_sheets(again)
+    exports.write_tables(tables, about, tmp_path / "plain")  # nothing kept: every text redacted now
+    assert _csvs(tmp_path / "run2") == _csvs(tmp_path / "plain")
+    assert _cells(tmp_path / "run2" / "report_tables.xlsx") == _cells(tmp_path / "plain" / "report_tables.xlsx")
+    assert "0131 496 0000" not in "".join(b.decode() for b in _csvs(tmp_path / "run2").values())
+    kept = exports.SafeCells(p)._old
+    assert set(texts) <= set(kept) and set(kept) <= set(first) | set(texts)  # this run's texts, none older
+    record = json.loads((p / ".cache" / "report_exports.reuse.json").read_text())
+    assert record["cells_reused"] > 0 and record["cells_reused"] < record["cells"] and not record["full"]
+    assert record["cells"] == len(kept) == record["cells_reused"] + len(set(texts))
+    assert record["n_reused"] + record["n_recomputed"] == len(tables) + 1  # the about sheet too
+    assert "about" in record["recomputed"]
+    redacted.clear()
+    full = load_report_data(p, carry=True, full=True)
+    export_tables(full, tmp_path / "run3")
+    assert len([v for v in redacted if isinstance(v, str)]) >= len(texts)
+    record = json.loads((p / ".cache" / "report_exports.reuse.json").read_text())
+    assert record["full"] and record["cells_reused"] == 0 and record["n_reused"] == 0
+
+
+def test_cells_kept_by_other_redaction_code_are_not_taken(tmp_path, monkeypatch):
+    from soa_analysis.report import exports
+
+    p = tmp_path / "p"
+    (p / ".cache").mkdir(parents=True)
+    cells = exports.SafeCells(p)
+    cells["Jo on 0131 496 0000"] = "planted"
+    cells.save()
+    assert exports.SafeCells(p).get("Jo on 0131 496 0000") == "planted"
+    monkeypatch.setattr(exports.SafeCells, "__init__", _with_fingerprint(exports.SafeCells.__init__, "other code"))
+    assert exports.SafeCells(p).get("Jo on 0131 496 0000") is None
+
+
+def _with_fingerprint(init, fingerprint):
+    import soa_analysis.report.fingerprints as fp
+
+    def patched(self, *a, **kw):
+        real = fp.render_fingerprint
+        fp.render_fingerprint = lambda *roots: fingerprint
+        try:
+            init(self, *a, **kw)
+        finally:
+            fp.render_fingerprint = real
+    return patched

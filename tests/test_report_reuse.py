@@ -358,3 +358,27 @@ def test_a_columns_form_is_found_from_every_cell(cells, form):
     from soa_analysis.report.reuse import _form
 
     assert _form(_objects(*cells)) == form
+
+
+def test_the_exports_reuse_record_is_copied_into_the_manifest_beside_the_pages(tmp_path):
+    """The report stage's records: the council pages' (report) and the exports' (report_exports, named where the
+    exports write it); a record left by an earlier run is cleared before the stage runs (pipeline's loop)."""
+    from soa_analysis import pipeline
+    from soa_analysis.partition import Reuse, clear_reuse
+    from soa_analysis.report.exports import EXPORTS_STAGE
+
+    assert pipeline.EXTRA_REUSE["report"] == (EXPORTS_STAGE,)
+    (tmp_path / ".cache").mkdir()
+    Reuse("report", False, ["Fife"], ["Moray"], "f" * 64).write(tmp_path)
+    (tmp_path / ".cache" / f"{EXPORTS_STAGE}.reuse.json").write_text(json.dumps({"n_reused": 2, "cells_reused": 5}))
+    manifest: dict = {}
+    pipeline._record_reuse(manifest, tmp_path, "report")
+    assert manifest["reuse"]["report"]["reused"] == ["Fife"]
+    assert manifest["reuse"][EXPORTS_STAGE] == {"n_reused": 2, "cells_reused": 5}
+    other: dict = {}
+    pipeline._record_reuse(other, tmp_path, "evidence")
+    assert EXPORTS_STAGE not in other.get("reuse", {})
+    clear_reuse(tmp_path, EXPORTS_STAGE)
+    again: dict = {}
+    pipeline._record_reuse(again, tmp_path, "report")
+    assert EXPORTS_STAGE not in again["reuse"]

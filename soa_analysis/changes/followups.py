@@ -114,8 +114,12 @@ def _what_key(what: str) -> str:
 
 def followup_records(status: pd.DataFrame, subs: pd.DataFrame) -> list[dict]:
     """The compact follow-up records a snapshot keeps (to say next run what changed)."""
-    keys = {r["submission_id"]: submission_key(r["source_file"], r.get("part", ""))
-            for r in subs[["submission_id", "source_file"] + (["part"] if "part" in subs else [])].to_dict("records")}
+    if not len(status):  # nothing to key (a submission's key is made for its next steps only)
+        return []
+    # from the columns' lists (to_dict("records") iterated the Arrow-backed columns a value at a time)
+    parts = subs["part"].tolist() if "part" in subs else [""] * len(subs)
+    keys = {sid: submission_key(source, part)
+            for sid, source, part in zip(subs["submission_id"].tolist(), subs["source_file"].tolist(), parts)}
     return [{"key": keys.get(r.submission_id, r.submission_id), "what": _what_key(r.what), "due": r.due,
              "status": r.status} for r in status.itertuples()]
 

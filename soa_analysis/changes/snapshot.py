@@ -201,7 +201,7 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
     rows = []
     read = [c for c in ("submission_id", "source_file", "part", "council", "title", "date", "year", "text")
             if c in subs.columns]  # what a row of the snapshot reads (not every column's cells made objects)
-    for r in subs[read].to_dict("records"):
+    for r in _records(subs, read):
         sid = r["submission_id"]
         year = r.get("year")
         rows.append({
@@ -215,7 +215,7 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
         })
     files = []
     if log is not None:
-        for r in log.to_dict("records"):
+        for r in _records(log, ["source_file", "sha256", "status", "reason"]):
             files.append({"file": str(r["source_file"]), "sha256": str(r["sha256"]), "status": str(r["status"]),
                           "reason": str(r.get("reason") or "")})
     return {
@@ -228,6 +228,32 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
         "files": files,
         "submissions": rows,
     }
+
+
+def _records(df: pd.DataFrame, columns: list[str]):
+    """The rows of ``df``'s ``columns`` as dicts (column -> value), as ``df[columns].to_dict("records")`` gives
+    them, made from each column's ``tolist`` (``to_dict`` iterates an Arrow-backed column a value at a time:
+    about a third of a second of a re-run's change step at 10,000 submissions).
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"a": ["x", "y"], "n": pd.array([1, None], dtype="Int64")})
+    >>> list(_records(df, ["a", "n"])) == df.to_dict("records")
+    True
+    >>> list(_records(df, ["n", "absent"]))
+    [{'n': 1}, {'n': None}]
+    """
+    columns = [c for c in columns if c in df.columns]
+    return (dict(zip(columns, values)) for values in zip(*(_as_to_dict(df[c]) for c in columns)))
+
+
+def _as_to_dict(col: pd.Series) -> list:
+    """A column's values as ``to_dict`` gives them: its ``tolist``, with ``None`` for a missing value of a column
+    whose missing value is ``pd.NA`` (``Int64``, ``boolean``), as ``to_dict`` has it."""
+    values = col.tolist()
+    if getattr(col.dtype, "na_value", None) is pd.NA:
+        values = [None if v is pd.NA else v for v in values]
+    return values
 
 
 def write_snapshot(run_dir: str | os.PathLike, snapshot: dict) -> Path:

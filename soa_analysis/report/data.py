@@ -32,11 +32,19 @@ import pyarrow as pa
 from ..errors import ConfigError, InputError
 from ..io import read_table
 from ..procs import gc_paused
-from ..schema import TABLES
-from .quotes import PRIORITY_TAXONOMY, QUOTED_READS, quoted_grade_rows, quoted_tag_rows
+from ..schema import TABLES, validate
+from .quotes import (
+    PRIORITY_TAXONOMY,
+    QUOTED_READS,
+    TAG_COLUMNS,
+    quoted_grade_rows,
+    quoted_tag_positions,
+    quoted_tag_rows,
+)
 from .tiles import council_tiles
 
-__all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "LazyTables", "load_report_data", "notebooks_dir",
+__all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "LazyTables", "load_report_data",
+           "read_quoted_tag_rows", "notebooks_dir",
            "resolve_path", "councils_in", "priorities_of"]
 
 # Tables the report reads. "contacts" is deliberately absent: it is restricted.
@@ -360,6 +368,9 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
         assert not TABLES[name].restricted
         try:
             # the two largest tables: only the columns and rows the cards can quote (.quotes)
+            if name == "tag_evidence":
+                tables[name] = _one_chunk(read_quoted_tag_rows(pdir))
+                continue
             columns, filters = QUOTED_READS.get(name, (NARROW.get(name), None))
             tables[name] = _one_chunk(read_table(pdir, name, columns=columns, filters=filters))
         except InputError:
@@ -372,8 +383,8 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
     tables["submissions"] = subs
     grades = (tables["evidence"].set_index("submission_id")["grade"] if len(tables["evidence"])
               else pd.Series(dtype=object))
-    # the two largest tables, kept to the rows and columns the cards quote (their only reader)
-    tables["tag_evidence"] = quoted_tag_rows(tables["tag_evidence"])
+    # the two largest tables, kept to the rows and columns the cards quote (their only reader; tag_evidence's
+    # were chosen as it was read)
     tables["evidence_sentences"] = quoted_grade_rows(tables["evidence_sentences"], grades.to_dict())
     national = subs[["submission_id", "council", "council_code", "date"]].copy()
     national["grade"] = national["submission_id"].map(grades).astype(object).fillna("")
@@ -410,6 +421,44 @@ def load_report_data(processed_dir: str | os.PathLike, council: str = "", run_id
 
         data.derived["carry"] = open_carry(pdir, full=full)
     return data
+
+
+def read_quoted_tag_rows(processed_dir: str | os.PathLike) -> pd.DataFrame:
+    """``quoted_tag_rows(read_table(processed_dir, "tag_evidence", columns=..., filters=...))`` (the columns and
+    filters of :data:`.quotes.QUOTED_READS`): the same frame, with its rows chosen in Arrow before any is turned
+    into a frame.
+
+    The priorities' assigned rows of ``tag_evidence`` are most of the table and a card quotes about one in
+    six of them (:func:`.quotes.quoted_tag_rows`); turning them all into a frame (their sentences as text,
+    their phrases and token spans as numpy arrays) and then keeping a sixth cost a re-run about half a second
+    at 10,000 submissions. Here the rows are chosen from the four columns that decide them
+    (:func:`.quotes.quoted_tag_positions`), taken from the Arrow table, and only they are converted (as
+    ``pandas.read_parquet`` converts a table) and checked against the contract
+    (:func:`soa_analysis.schema.validate`, as ``read_table`` checks what it reads). A table that is not Parquet
+    is read and kept to those rows as before.
+
+    Raises
+    ------
+    InputError
+        If the table's file does not exist.
+    SchemaError
+        If the rows read break the table's contract.
+    """
+    name = "tag_evidence"
+    columns, filters = QUOTED_READS[name]
+    path = Path(processed_dir) / TABLES[name].filename
+    if path.suffix != ".parquet" or not path.exists():
+        return quoted_tag_rows(read_table(processed_dir, name, columns=columns, filters=filters))
+    import pyarrow.parquet as pq
+
+    present = pq.read_schema(path).names
+    table = pq.read_table(path, columns=[c for c in columns if c in present],
+                          filters=[f for f in filters if f[0] in present] or None, use_pandas_metadata=True)
+    deciding = [c for c in ("submission_id", "taxonomy", "priority", "assigned") if c in table.column_names]
+    at = quoted_tag_positions(table.select(deciding).to_pandas()) if table.num_rows else np.arange(0)
+    df = table.take(pa.array(at, type=pa.int64())).to_pandas()
+    validate(df, name, present=present)
+    return df[[c for c in TAG_COLUMNS if c in df.columns]]
 
 
 def _one_chunk(df: pd.DataFrame) -> pd.DataFrame:

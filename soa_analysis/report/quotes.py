@@ -10,20 +10,21 @@ import pandas as pd
 
 from ..schema import GRADES
 
-__all__ = ["PRIORITY_TAXONOMY", "SENTENCES_PER_PRIORITY", "GRADE_SENTENCES", "QUOTED_READS", "quoted_tag_rows",
-           "quoted_grade_rows"]
+__all__ = ["PRIORITY_TAXONOMY", "SENTENCES_PER_PRIORITY", "GRADE_SENTENCES", "QUOTED_READS", "TAG_COLUMNS",
+           "quoted_tag_rows", "quoted_tag_positions", "quoted_grade_rows"]
 
 PRIORITY_TAXONOMY = "priorities"
 SENTENCES_PER_PRIORITY = 2  # sentences a card quotes per priority
 GRADE_SENTENCES = 2  # sentences a card quotes for what its grade rests on
 
 
-_TAG_COLUMNS = ("submission_id", "taxonomy", "priority", "sentence", "phrases", "spans", "token_spans")
+TAG_COLUMNS = ("submission_id", "taxonomy", "priority", "sentence", "phrases", "spans", "token_spans")
 _GRADE_COLUMNS = ("submission_id", "sentence", "strength", "score")
 # How to read each table for these functions: the columns they read, and a filter (pyarrow's form) that keeps
 # every row they can keep, so a reader need not turn the rest into frames (soa_analysis.io.read_table).
 QUOTED_READS = {
-    "tag_evidence": ([*_TAG_COLUMNS, "assigned"], [("taxonomy", "==", PRIORITY_TAXONOMY)]),
+    "tag_evidence": ([*TAG_COLUMNS, "assigned"],
+                     [("taxonomy", "==", PRIORITY_TAXONOMY), ("assigned", "==", True)]),
     "evidence_sentences": (list(_GRADE_COLUMNS), [("strength", "in", list(GRADES[:3]))]),
 }
 
@@ -41,17 +42,32 @@ def quoted_tag_rows(te: pd.DataFrame) -> pd.DataFrame:
     >>> quoted_tag_rows(te)["sentence"].tolist()
     ['one', 'two']
     """
-    cols = [c for c in _TAG_COLUMNS if c in te.columns]
+    cols = [c for c in TAG_COLUMNS if c in te.columns]
     if not len(te):
         return te[cols]
     # the rows are chosen from three columns and taken once (each take of a text column copies its strings)
+    return te[cols].iloc[quoted_tag_positions(te)].reset_index(drop=True)
+
+
+def quoted_tag_positions(te: pd.DataFrame) -> np.ndarray:
+    """Where the rows :func:`quoted_tag_rows` keeps are in ``te`` (ascending), from its columns
+    ``taxonomy``, ``submission_id``, ``priority`` and (when present) ``assigned`` alone: a reader can
+    choose the rows from those before it turns the others into a frame (:mod:`.data`).
+
+    Example
+    -------
+    >>> te = pd.DataFrame({"submission_id": ["a"] * 5, "taxonomy": ["x"] + ["priorities"] * 4,
+    ...                    "priority": ["p"] * 5, "assigned": [True, True, False, True, True]})
+    >>> quoted_tag_positions(te).tolist()
+    [1, 3]
+    """
     keep = (te["taxonomy"] == PRIORITY_TAXONOMY).fillna(False).to_numpy(dtype=bool)
     if "assigned" in te.columns:
         keep = keep & te["assigned"].fillna(False).astype(bool).to_numpy()
     at = np.flatnonzero(keep)
     keys = te[["submission_id", "priority"]].iloc[at]
     first = keys.groupby(["submission_id", "priority"], sort=False, dropna=False).cumcount().to_numpy() < SENTENCES_PER_PRIORITY
-    return te[cols].iloc[at[first]].reset_index(drop=True)
+    return at[first]
 
 
 def quoted_grade_rows(es: pd.DataFrame, grades: dict) -> pd.DataFrame:
