@@ -171,6 +171,26 @@ def write_arrow_table(table, dest: str | os.PathLike, *, name: str, checked: pd.
     return dest
 
 
+def parquet_selection(path: str | os.PathLike, columns: list[str], filters: list | None = None
+                      ) -> tuple[list[str], list[str], list | None]:
+    """What :func:`read_table` reads of a Parquet file when given ``columns`` and ``filters``: the file's column
+    names, those of ``columns`` it has, and the ``filters`` (pyarrow's form) on columns it has (``None`` when
+    none is left), so a table written before a column existed still reads.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> pd.DataFrame({"a": [1], "b": ["x"]}).to_parquet(f)
+    >>> parquet_selection(f, ["a", "c"], [("c", "==", 1)])
+    (['a', 'b'], ['a'], None)
+    """
+    import pyarrow.parquet as pq
+
+    present = pq.read_schema(path).names
+    return present, [c for c in columns if c in present], [f for f in filters or () if f[0] in present] or None
+
+
 def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = True,
                columns: list[str] | None = None, filters: list | None = None) -> pd.DataFrame:
     """Read a processed table by contract name (e.g. ``"submissions"``).
@@ -197,11 +217,8 @@ def read_table(processed_dir: str | os.PathLike, name: str, *, validate: bool = 
             f"{path} not found: run the stage that writes it first ({spec.written_by})"
         )
     if columns is not None and path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        present = pq.read_schema(path).names
-        df = pd.read_parquet(path, columns=[c for c in columns if c in present],
-                             filters=[f for f in filters or () if f[0] in present] or None)
+        present, cols, flt = parquet_selection(path, columns, filters)
+        df = pd.read_parquet(path, columns=cols, filters=flt)
         if validate:
             _validate(df, name, present=present)
         return df

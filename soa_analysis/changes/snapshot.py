@@ -199,9 +199,8 @@ def build_snapshot(processed_dir: str | os.PathLike, *, run_id: str = "", as_of:
     if themes is not None:
         used.append(THEMES)
     rows = []
-    read = [c for c in ("submission_id", "source_file", "part", "council", "title", "date", "year", "text")
-            if c in subs.columns]  # what a row of the snapshot reads (not every column's cells made objects)
-    for r in _records(subs, read):
+    # a row of the snapshot reads these columns (those present), not every column's cells made objects
+    for r in _records(subs, list(SNAPSHOT_READS["submissions"])):
         sid = r["submission_id"]
         year = r.get("year")
         rows.append({

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import ConfigError, InputError
-from ..io import read_table
+from ..io import parquet_selection, read_table
 from ..procs import gc_paused
 from ..schema import TABLES, validate
 from .quotes import (
@@ -451,9 +451,8 @@ def read_quoted_tag_rows(processed_dir: str | os.PathLike) -> pd.DataFrame:
         return quoted_tag_rows(read_table(processed_dir, name, columns=columns, filters=filters))
     import pyarrow.parquet as pq
 
-    present = pq.read_schema(path).names
-    table = pq.read_table(path, columns=[c for c in columns if c in present],
-                          filters=[f for f in filters if f[0] in present] or None, use_pandas_metadata=True)
+    present, cols, flt = parquet_selection(path, columns, filters)
+    table = pq.read_table(path, columns=cols, filters=flt, use_pandas_metadata=True)
     deciding = [c for c in ("submission_id", "taxonomy", "priority", "assigned") if c in table.column_names]
     at = quoted_tag_positions(table.select(deciding).to_pandas()) if table.num_rows else np.arange(0)
     df = table.take(pa.array(at, type=pa.int64())).to_pandas()
