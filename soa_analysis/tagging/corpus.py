@@ -54,8 +54,8 @@ from .text import (
     stems,
 )
 
-__all__ = ["Corpus", "LexiconMatches", "lexsort_ints", "match_lexicon", "model_matrix", "submission_pairs",
-           "submission_sentences", "tokenise", "vocabulary_parts"]
+__all__ = ["Corpus", "LexiconMatches", "large_text", "lexsort_ints", "match_lexicon", "model_matrix",
+           "submission_pairs", "submission_sentences", "tokenise", "vocabulary_parts"]
 
 _SEP = "\x1e"  # record separator: never part of a token
 _TOKEN_ANY_CASE = re.compile(WORD_RE.pattern.replace("[a-z]", "[A-Za-z]"))
@@ -717,15 +717,18 @@ def submission_sentences(columns: dict, cited: list, text) -> tuple[list[str], l
 _HAS_TEXT = "[^" + _RE2_WS[1:]
 
 
+def large_text(arr) -> pa.Array:
+    """Arrow text (an array, or a chunked array) as one Arrow ``large_string`` array."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
+
+
 def _arrow_text(values) -> pa.Array:
     """``values`` (a list, or a pandas Series) as one Arrow ``large_string`` array (missing values null)."""
     arr = getattr(values, "array", None)
     if isinstance(arr, pd.arrays.ArrowStringArray):
-        got = arr.__arrow_array__()
-        got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
-    else:
-        got = pa.array(list(values), type=pa.large_string(), from_pandas=True)
-    return got if got.type == pa.large_string() else got.cast(pa.large_string())
+        return large_text(arr.__arrow_array__())
+    return pa.array(list(values), type=pa.large_string(), from_pandas=True)
 
 
 def _part_texts(columns: dict, text) -> tuple[np.ndarray, np.ndarray, pa.Array]:

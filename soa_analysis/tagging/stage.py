@@ -24,7 +24,7 @@ from ..procs import gc_paused
 from ..schema import SECTION_COLUMNS, narrative_parts
 from ..taxonomies import load_taxonomy
 from . import store
-from .corpus import Corpus, match_lexicon, submission_sentences
+from .corpus import Corpus, large_text, match_lexicon, submission_sentences
 from .lexicon import LexiconTagger
 from .model import LEXICON_WEIGHT, PASSAGE_WEIGHT, RELATIVE, CombinedTagger, CorpusScores, blend, load_model
 from .text import split_sentences
@@ -151,9 +151,7 @@ def _clipped_arrow(sentences, at: np.ndarray) -> pa.Array:
     found by Arrow; the long ones clipped in Python)."""
     if not isinstance(sentences, (pa.Array, pa.ChunkedArray)):
         return pa.array(_clipped(sentences[at]), type=pa.large_string())
-    got = sentences.take(pa.array(at))
-    got = got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
-    got = got if got.type == pa.large_string() else got.cast(pa.large_string())
+    got = large_text(sentences.take(pa.array(at)))
     long = pc.greater(pc.utf8_length(got), 220)
     if not pc.any(long).as_py():
         return got
@@ -164,7 +162,7 @@ def _clipped_arrow(sentences, at: np.ndarray) -> pa.Array:
 class _EvidenceText:
     """tags.evidence of one taxonomy's cells (submission x category), "" where nothing is set: the lexicon's
     strings as Arrow text (:func:`_evidence_joined`) or as an object array, and single cells set after
-    (``evidence[cell] = text``: the model's evidence), made one pandas text column by :meth:`column`."""
+    (``evidence[cell] = text``: the model's evidence), made one Arrow text column by :meth:`arrow`."""
 
     def __init__(self, size: int):
         self.size = size
@@ -194,7 +192,7 @@ class _EvidenceText:
         self.cells[int(cell)] = value
 
     def strings(self) -> np.ndarray:
-        """The strings as an object array of ``size`` (those :meth:`column` holds)."""
+        """The strings as an object array of ``size`` (those :meth:`arrow` holds)."""
         if self.objects is not None:
             out = self.objects.copy()
         else:
@@ -203,10 +201,6 @@ class _EvidenceText:
         for c, v in self.cells.items():
             out[c] = v
         return out
-
-    def column(self):
-        """The strings as a pandas text column (as :func:`_text` makes it)."""
-        return _text_column(self.arrow())
 
     def arrow(self):
         """The strings as Arrow ``large_string`` (as :func:`_text_arrow` makes them; an object array of strings
@@ -828,13 +822,6 @@ def _text_column(values):
     return pd.Series(values, dtype=object).astype("string")
 
 
-def _text(values, at: np.ndarray | None = None) -> pd.arrays.ArrowStringArray | pd.Series:
-    """``values`` (taken at the positions ``at`` when given) as a pandas text column, as
-    ``astype("string")`` makes it: built by Arrow from the distinct values when they are all
-    strings (no Python string per row)."""
-    return _text_column(_text_arrow(values, at))
-
-
 def _objects(values: list) -> np.ndarray:
     """A 1-d object array of ``values`` (lists stay lists, never become a 2-d array)."""
     out = np.empty(len(values), dtype=object)
@@ -875,14 +862,8 @@ def _evidence_columns(parts: list[tuple[dict, str, list]], docs: _Documents) -> 
     part = np.repeat(np.arange(len(parts)), [len(p[0]["submission_id"]) for p in parts])
     first_cat = np.cumsum([0] + [len(p[2]) for p in parts])[:-1]
     corpus = docs.corpus
-    sent = cols["sentence"]
-    arrow = getattr(corpus, "_arrow", None)
-    if arrow is not None:
-        sentence = arrow.take(pa.array(sent))
-        sentence = sentence.combine_chunks() if isinstance(sentence, pa.ChunkedArray) else sentence
-        sentence = sentence if sentence.type == pa.large_string() else sentence.cast(pa.large_string())
-    else:
-        sentence = _text_arrow(docs.sentences[sent])
+    sent, text = cols["sentence"], docs.text()
+    sentence = large_text(text.take(pa.array(sent))) if _is_arrow(text) else _text_arrow(text[sent])
     return cols | {
         "submission_id": _text_arrow(docs.ids, cols["submission_id"]),
         "taxonomy": _text_arrow([p[1] for p in parts], cols["taxonomy"] + part),
