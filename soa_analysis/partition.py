@@ -436,18 +436,20 @@ def _canonical_column(col: pd.Series) -> list:
 
 @dataclass
 class Reuse:
-    """Which raw files' results a stage reused from the last run and which it recomputed."""
+    """Which raw files' results a stage reused from the last run and which it recomputed (or which of its other
+    units: the report's council pages, its workbook's sheets), and any counts of its own (``extra``)."""
 
     stage: str
     full: bool
     reused: list[str] = field(default_factory=list)
     recomputed: list[str] = field(default_factory=list)
     fingerprint: str = ""
+    extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"full": self.full, "fingerprint": self.fingerprint[:16], "n_reused": len(self.reused),
                 "n_recomputed": len(self.recomputed), "reused": sorted(self.reused),
-                "recomputed": sorted(self.recomputed)}
+                "recomputed": sorted(self.recomputed)} | self.extra
 
     def write(self, processed_dir) -> Path:
         """``<processed>/.cache/<stage>.reuse.json`` (read by the pipeline into the manifest)."""

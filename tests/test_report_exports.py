@@ -327,6 +327,7 @@ def test_a_rerun_takes_each_unchanged_texts_redaction_from_the_last_run(tmp_path
     assert record["cells"] == len(kept) == record["cells_reused"] + len(set(texts))
     assert record["n_reused"] + record["n_recomputed"] == len(tables) + 1  # the about sheet too
     assert "about" in record["recomputed"]
+    assert record["fingerprint"] == exports.SheetCache(p).fingerprint[:16]  # the sheets' code, as other records
     redacted.clear()
     full = load_report_data(p, carry=True, full=True)
     export_tables(full, tmp_path / "run3")

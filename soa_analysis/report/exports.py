@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import atomic_path
-from ..partition import CACHE_DIR, StageCache
+from ..partition import CACHE_DIR, Reuse, StageCache
 from ..sharing import spreadsheet_cell
 from .data import ReportData
 from .tables import chart_tables
@@ -182,26 +182,20 @@ def write_tables(tables: dict[str, pd.DataFrame], about: list[tuple[str, str]], 
                     df.to_excel(xw, sheet_name=name, index=False)
     written.append(dest)
     if keep:
-        _write_reuse(keep[0], keep[1], [name for name, _ in sheets], cache.taken, done)
+        _write_reuse(keep[0], keep[1], [name for name, _ in sheets], cache, done)
     return written
 
 
-def _write_reuse(processed_dir, full: bool, names: list[str], taken: list[str], cells: SafeCells) -> None:
-    """The exports' reuse record, ``<processed>/.cache/report_exports.reuse.json`` (the pipeline copies it into
-    the manifest's ``reuse`` entry beside the council pages' ``report``): the workbook's sheets taken from the
-    last run and those written now, and how many text cells' redaction was taken (of how many)."""
-    import json
-
-    from ..io import write_text
-
+def _write_reuse(processed_dir, full: bool, names: list[str], cache: SheetCache, cells: SafeCells) -> None:
+    """The exports' reuse record, ``<processed>/.cache/report_exports.reuse.json`` (:class:`..partition.Reuse`;
+    the pipeline copies it into the manifest's ``reuse`` entry beside the council pages' ``report``): the
+    workbook's sheets taken from the last run (``cache.taken``) and those written now, under the sheets'
+    fingerprint, and how many text cells' redaction was taken (of how many)."""
     if not (Path(processed_dir) / CACHE_DIR).is_dir():
         return
-    taken_set = set(taken)
-    record = {"full": full, "n_reused": len(taken), "n_recomputed": len(names) - len(taken),
-              "reused": sorted(taken_set), "recomputed": sorted(n for n in names if n not in taken_set),
-              "cells_reused": cells.hits, "cells": cells.size}
-    write_text(Path(processed_dir) / CACHE_DIR / f"{EXPORTS_STAGE}.reuse.json",
-               json.dumps(record, indent=1, sort_keys=True))
+    taken = set(cache.taken)
+    Reuse(EXPORTS_STAGE, full, list(cache.taken), [n for n in names if n not in taken], cache.fingerprint,
+          extra={"cells_reused": cells.hits, "cells": cells.size}).write(processed_dir)
 
 
 class _NotPlain(Exception):
