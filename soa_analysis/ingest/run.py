@@ -101,6 +101,7 @@ class IngestResult:
     dtypes: dict | None = field(default=None, repr=False)  # the frames' dtypes
     checked: dict | None = field(default=None, repr=False)  # the rows made this run (the others were checked before)
     ids: list | None = field(default=None, repr=False)  # each file's submission ids, in path order
+    layouts: dict | None = field(default=None, repr=False)  # the spliced tables' pieces (partition._splice)
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -507,6 +508,7 @@ def _assemble(results: list[dict], kept: "_Kept | None" = None, fetch=None, *, a
             out.codes, out.dtypes = codes, {name: df.dtypes for name, df in frames.items()}
         return out
     old_to_new = np.full(len(kept.keys), -1, dtype=np.int64)
+    out.layouts = {}
     for i, unit in spliced.items():
         old_to_new[unit] = i
     tables = {}
@@ -514,7 +516,8 @@ def _assemble(results: list[dict], kept: "_Kept | None" = None, fetch=None, *, a
         old = kept.tables[name]
         # no rows made: none of the kept table's types (an empty frame's columns are of objects)
         new = pa.Table.from_pandas(df, preserve_index=False) if len(df) else old.drop_columns([_UNIT]).slice(0, 0)
-        made = _splice(old, old_to_new, new, codes[name], len(results), None)
+        out.layouts[name] = {}
+        made = _splice(old, old_to_new, new, codes[name], len(results), None, out.layouts[name])
         if made is None:  # (not expected) rows that cannot be spliced: every file's rows made from its whole result
             results[:] = [fetch(i) if r.get("light") else r for i, r in enumerate(results)]  # (the caller's too)
             return _assemble(results, None, fetch, arrow=True)
@@ -643,6 +646,7 @@ class _Kept:
     tables: dict[str, pa.Table]
     files: list[dict | None]
     dtypes: dict[str, pd.Series]
+    source: object = None  # the partition._Source they were read from (where their rows are kept)
 
 
 KEPT_FILES = "files"  # the name of the kept file of per-file summaries
@@ -759,7 +763,7 @@ class FileCache:
                 return None
         except Exception:  # noqa: BLE001 - a damaged or old file is only a cache
             return None
-        return _Kept(source.keys, source.tables, files, dtypes)
+        return _Kept(source.keys, source.tables, files, dtypes, source)
 
     def whole(self, i: int, entry: RawEntry) -> dict | None:
         """Entry ``i``'s whole cached result (read from its shard), or None when the shard does not hold it."""
@@ -820,7 +824,8 @@ class FileCache:
                          for k, res, ids in zip(keys, results, tables.ids)]
             blob = pickle.dumps({"files": summaries, "dtypes": tables.dtypes}, protocol=pickle.HIGHEST_PROTOCOL)
             _keep_source(self.processed_dir, "ingest", self.fp, keys, tables.arrow, tables.codes,
-                         extra={KEPT_FILES: blob})
+                         extra={KEPT_FILES: blob}, layouts=tables.layouts,
+                         source=self.kept.source if self.kept is not None and tables.layouts else None)
 
 
 def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, limits: Limits | None = None,
