@@ -616,8 +616,27 @@ def read_submissions(processed_dir) -> tuple[pd.DataFrame, list[int] | None]:
 
     path = Path(processed_dir) / TABLES["submissions"].filename
     before = file_identity(path)
-    subs = read_table(processed_dir, "submissions")
+    subs = _read_kept_or_file(processed_dir, "submissions")
     return subs, before if before is not None and before == file_identity(path) else None
+
+
+def _read_kept_or_file(processed_dir, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """:func:`soa_analysis.io.read_table` of ``name`` (validated), its rows taken from the kept Arrow table its
+    Parquet file was written from when they can be (:func:`read_kept`)."""
+    from .schema import validate
+
+    df = read_kept(processed_dir, name, columns)
+    if df is None:
+        return read_table(processed_dir, name, columns=columns)
+    if columns is None:
+        validate(df, name)
+    else:
+        import pyarrow.parquet as pq
+
+        from .schema import TABLES
+
+        validate(df, name, present=pq.read_schema(Path(processed_dir) / TABLES[name].filename).names)
+    return df
 
 
 # The row digests of the submissions table (:func:`row_digests`), kept under the identity of the file they
@@ -692,6 +711,7 @@ class TablePlan:
     todo: list[Unit]
     cached: dict[str, pd.DataFrame]
     source: "_Source | None" = None  # the last run's tables in Arrow, when they can be spliced (:meth:`tables`)
+    kept_token: str | None = None  # this run's tables' kept index (:func:`_keep_source`), once kept
 
     @property
     def todo_ids(self) -> set[str]:
@@ -777,9 +797,10 @@ class TablePlan:
         folder is read-only) the shards are written instead, from ``frames()`` (the same rows as DataFrames, made
         only then; ``positions`` as :meth:`_save` takes them). ``layouts`` (:func:`_splice`'s) say which rows
         of a spliced table are the kept tables' (:attr:`source`): only the others are written."""
-        if codes is not None and _keep_source(self.cache.processed_dir, self.cache.stage, self.fp,
-                                              [u.key for u in self.units], tables, codes, layouts=layouts,
-                                              source=self.source if layouts else None):
+        self.kept_token = None if codes is None else _keep_source(
+            self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], tables, codes,
+            layouts=layouts, source=self.source if layouts else None)
+        if self.kept_token is not None:
             self._kept_only()
         else:
             self._save(frames(), positions)
@@ -1020,14 +1041,7 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
 
         tables, pieces = {}, {}
         for name, spec in index["tables"].items():
-            schema = segment(spec["schema"]).schema
-            parts = []
-            for seg, start, n in spec["pieces"]:
-                part = segment(seg).slice(start, n)
-                if part.num_rows != n:
-                    return None
-                parts.append(part if part.schema.equals(schema, check_metadata=True) else part.cast(schema))
-            table = pa.concat_tables(parts) if parts else segment(spec["schema"]).slice(0, 0)
+            table = _kept_table(spec, segment)
             units_path = folder / spec["units"]
             if _kept_identity(units_path) != files[spec["units"]]:
                 return None
@@ -1049,6 +1063,91 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
     if len(set(keys)) != len(keys):
         return None
     return _Source(keys, tables, extra, pieces, {k: files[k] for k in segments}, {k: rows[k] for k in segments})
+
+
+def _kept_table(spec: dict, segment: Callable[[str], pa.Table]) -> pa.Table:
+    """A kept table from its pieces (``spec``: its index entry; ``segment``: a segment file's table by name), each
+    piece in the table's schema (its newest segment's).
+
+    Raises
+    ------
+    ValueError, pyarrow.ArrowException
+        A piece that is not in its segment, or cannot be cast.
+    """
+    schema = segment(spec["schema"]).schema
+    parts = []
+    for seg, start, n in spec["pieces"]:
+        part = segment(seg).slice(start, n)
+        if part.num_rows != n:
+            raise ValueError(f"{seg} does not hold rows {start}..{start + n}")
+        parts.append(part if part.schema.equals(schema, check_metadata=True) else part.cast(schema))
+    return pa.concat_tables(parts) if parts else segment(spec["schema"]).slice(0, 0)
+
+
+# Which Parquet tables of the processed folder were written from a stage's kept tables (``written.json`` beside
+# them: each table's Parquet file's :func:`file_identity` and the identity of the index it was kept under). The next
+# stage reads such a table from the kept Arrow files, memory-mapped (:func:`read_kept`), instead of decoding the
+# Parquet file again: the same rows, columns and types (a test checks).
+WRITTEN = "written.json"
+# Which stage keeps each table that :func:`read_kept` may read
+KEPT_BY = {"submissions": "ingest", "partners": "ingest", "contacts": "ingest", "tags": "tag", "tag_evidence": "tag"}
+
+
+def note_written(processed_dir, stage: str, token: str | None, paths: dict[str, Path]) -> None:
+    """Record that the Parquet files ``paths`` (table name -> file) hold exactly the tables ``stage`` kept this run
+    (``token``: what :func:`_keep_source` returned; None when nothing was kept: no record then)."""
+    folder = _source_dir(processed_dir, stage)
+    with contextlib.suppress(OSError):
+        (folder / WRITTEN).unlink(missing_ok=True)
+    if token is None:
+        return
+    try:
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        ident = _kept_identity(folder / "index.json")
+        if index.get("token") != token or ident is None:
+            return
+        record = {name: {"file": file_identity(path), "index": ident} for name, path in paths.items()
+                  if name in index["tables"]}
+        write_text(folder / WRITTEN, json.dumps(record))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return
+
+
+def read_kept(processed_dir, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """Table ``name`` of the processed folder read from the kept Arrow table its Parquet file was written from
+    (:func:`note_written`), as :func:`pandas.read_parquet` makes it of the file (``columns``: only those); None
+    when it was not, or the file or the kept table changed since (then read the Parquet file)."""
+    from .schema import TABLES
+
+    stage = KEPT_BY.get(name)
+    if stage is None:
+        return None
+    folder = _source_dir(processed_dir, stage)
+    try:
+        from pandas.io._util import arrow_table_to_pandas
+    except ImportError:  # another pandas: the Parquet file is read
+        return None
+    try:
+        rec = json.loads((folder / WRITTEN).read_text(encoding="utf-8"))[name]
+        if rec["file"] != file_identity(Path(processed_dir) / TABLES[name].filename) or rec["file"] is None:
+            return None
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        if _kept_identity(folder / "index.json") != rec["index"] or index.get("version") != SOURCE_VERSION:
+            return None
+
+        def segment(seg: str) -> pa.Table:
+            path = folder / seg
+            if _kept_identity(path) != index["files"][seg]:
+                raise ValueError(f"{seg} is not the file kept")
+            return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+        opened: dict[str, pa.Table] = {}
+        table = _kept_table(index["tables"][name], lambda seg: opened.get(seg) or opened.setdefault(seg, segment(seg)))
+        if columns is not None:
+            table = table.select([c for c in columns if c in table.schema.names])
+        return arrow_table_to_pandas(table)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
+        return None
 
 
 def _forget_source(processed_dir, stage: str) -> None:
@@ -1112,17 +1211,19 @@ def _write_units(path: Path, codes: np.ndarray) -> list[int] | None:
 
 def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: dict[str, pa.Table],
                  codes: dict[str, np.ndarray], extra: dict[str, bytes] | None = None,
-                 layouts: dict[str, dict] | None = None, source: _Source | None = None) -> bool:
+                 layouts: dict[str, dict] | None = None, source: _Source | None = None) -> str | None:
     """Keep ``tables`` (with each row's unit, ``codes``) and the files ``extra`` (name -> bytes) for the next run
     (:func:`_open_source`). A table spliced from ``source``'s (``layouts[name]``: :func:`_splice`'s layout) is kept
     as the pieces of its segments it reuses and one new segment of the rows computed now; any other table (and one
     of too many pieces or too many rows no longer used) is written whole. The index is removed first and written
     last, so a run killed in between leaves no index (the shards are read then); files no index names are removed
-    after. Nothing is kept when it cannot be written (a read-only folder: the next run reads the shards)."""
+    after. Nothing is kept when it cannot be written (a read-only folder: the next run reads the shards).
+    Returns the index's token (for :func:`note_written`), or None when nothing was kept."""
     folder = _source_dir(processed_dir, stage)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.json").unlink(missing_ok=True)
+        (folder / WRITTEN).unlink(missing_ok=True)
         others = {}
         for name, data in (extra or {}).items():
             path = folder / f"{name}.bin"
@@ -1161,9 +1262,10 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
             units = f"{name}.units"
             files[units] = _write_units(folder / units, codes[name])
             specs[name] = {"pieces": pieces, "schema": schema, "units": units}
+        token = os.urandom(16).hex()
         write_text(folder / "index.json", json.dumps({"version": SOURCE_VERSION, "fp": fp, "keys": keys,
                                                      "tables": specs, "files": files, "rows": rows,
-                                                     "extra": others}))
+                                                     "extra": others, "token": token}))
         for old in folder.iterdir():
             if old.suffix in (".arrow", ".units") and old.name not in files or \
                     old.suffix == ".bin" and old.stem not in others:
@@ -1171,8 +1273,8 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
     except OSError:
         with contextlib.suppress(OSError):
             (folder / "index.json").unlink(missing_ok=True)
-        return False
-    return True
+        return None
+    return token
 
 
 def _rows_where(table: pa.Table, mask: np.ndarray) -> pa.Table:

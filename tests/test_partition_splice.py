@@ -144,6 +144,34 @@ def test_a_rerun_writes_only_its_computed_rows_to_the_kept_tables(corpus, tmp_pa
     _same_as_full(raw, processed, tmp_path / "twice")
 
 
+@pytest.mark.parametrize("rerun", [False, True])
+def test_tables_written_from_kept_tables_are_read_from_them_as_from_their_files(corpus, monkeypatch, rerun):
+    """A table written from a stage's kept tables (the ingest and tag stages') is read back from them, the same
+    frame as pandas reads of its Parquet file (every column, or some); a table whose file or kept tables changed
+    since is read from its file."""
+    raw, processed = corpus
+    if rerun:
+        (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+        _run(raw, processed)
+    for name in partition.KEPT_BY:
+        path = processed / TABLES[name].filename
+        kept = partition.read_kept(processed, name)
+        assert kept is not None, name
+        pd.testing.assert_frame_equal(kept, pd.read_parquet(path), obj=name)
+        some = list(kept.columns[::2])
+        pd.testing.assert_frame_equal(partition.read_kept(processed, name, some), pd.read_parquet(path, columns=some),
+                                      obj=name)
+    reads = _Spy(monkeypatch, "read_kept")
+    run_evidence(processed, workers=1)
+    assert reads.calls >= 3  # submissions, tags, tag_evidence, partners
+    monkeypatch.undo()
+    read_table(processed, "tags").to_parquet(processed / "tags.parquet", index=False)  # written since: a new file
+    assert partition.read_kept(processed, "tags") is None
+    assert partition.read_kept(processed, "tag_evidence") is not None
+    (processed / partition.CACHE_DIR / "ingest.tables" / "index.json").unlink()
+    assert partition.read_kept(processed, "submissions") is None
+
+
 def test_a_second_rerun_splices_what_the_first_spliced(corpus, tmp_path):
     raw, processed = corpus
     (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")

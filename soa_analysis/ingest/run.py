@@ -697,6 +697,7 @@ class FileCache:
         self._keys: dict[int, str] = {}
         self.kept: _Kept | None = None
         self.reuse = None
+        self.kept_token: str | None = None  # the kept tables' index this run (partition._keep_source)
 
     def lookup(self, root: str, entries: list[RawEntry]) -> dict[int, dict]:
         """Cached results by entry index (the digest of every regular file finds them): the summaries kept with
@@ -823,7 +824,7 @@ class FileCache:
             summaries = [None if k.startswith("~") else self._summary(res, ids)
                          for k, res, ids in zip(keys, results, tables.ids)]
             blob = pickle.dumps({"files": summaries, "dtypes": tables.dtypes}, protocol=pickle.HIGHEST_PROTOCOL)
-            _keep_source(self.processed_dir, "ingest", self.fp, keys, tables.arrow, tables.codes,
+            self.kept_token = _keep_source(self.processed_dir, "ingest", self.fp, keys, tables.arrow, tables.codes,
                          extra={KEPT_FILES: blob}, layouts=tables.layouts,
                          source=self.kept.source if self.kept is not None and tables.layouts else None)
 
@@ -862,14 +863,20 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
     limits = limits or Limits()
     cache = FileCache(processed_dir, limits, full=full)
     result = ingest(raw_dir, limits=limits, workers=workers, progress=progress, cache=cache, engine=engine)
+    from ..partition import note_written
+
     out = Path(processed_dir)
     write_table(result.ingest_log, out / TABLES["ingest_log"].filename, table="ingest_log")
+    written = {}
     for name in ("submissions", "partners", "contacts"):
         # the kept rows were checked when first written: the rows made now are checked (and the whole table for
         # repeated ids)
-        write_arrow_table(result.arrow[name], out / TABLES[name].filename, name=name, checked=result.checked[name])
+        written[name] = write_arrow_table(result.arrow[name], out / TABLES[name].filename, name=name,
+                                          checked=result.checked[name])
         if name == "submissions" and result.row_digests is not None:
             from ..partition import keep_submission_digests
 
             keep_submission_digests(out, result.submissions, result.row_digests)  # for the tag and evidence stages
+    # the tables written are those kept: the next stages read them from there (partition.read_kept)
+    note_written(out, "ingest", cache.kept_token, written)
     return result
