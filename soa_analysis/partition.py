@@ -1266,10 +1266,11 @@ def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: di
         write_text(folder / "index.json", json.dumps({"version": SOURCE_VERSION, "fp": fp, "keys": keys,
                                                      "tables": specs, "files": files, "rows": rows,
                                                      "extra": others, "token": token}))
-        for old in folder.iterdir():
+        for old in folder.iterdir():  # files no index names (a file still mapped where it cannot go stays)
             if old.suffix in (".arrow", ".units") and old.name not in files or \
                     old.suffix == ".bin" and old.stem not in others:
-                old.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    old.unlink(missing_ok=True)
     except OSError:
         with contextlib.suppress(OSError):
             (folder / "index.json").unlink(missing_ok=True)
