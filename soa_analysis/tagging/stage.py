@@ -369,8 +369,15 @@ _DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "s
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
                  engine=None) -> TaggingResult:
-    from ..partition import (_frame_of_arrow, concat_frames, fingerprint, in_chunks, note_written, plan_tables,
-                             read_submissions)
+    from ..partition import (
+        _frame_of_arrow,
+        concat_frames,
+        fingerprint,
+        in_chunks,
+        note_written,
+        plan_tables,
+        read_submissions,
+    )
 
     clock = _Clock()
     subs, identity = read_submissions(processed_dir)
