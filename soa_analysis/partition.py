@@ -616,8 +616,27 @@ def read_submissions(processed_dir) -> tuple[pd.DataFrame, list[int] | None]:
 
     path = Path(processed_dir) / TABLES["submissions"].filename
     before = file_identity(path)
-    subs = read_table(processed_dir, "submissions")
+    subs = _read_kept_or_file(processed_dir, "submissions")
     return subs, before if before is not None and before == file_identity(path) else None
+
+
+def _read_kept_or_file(processed_dir, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """:func:`soa_analysis.io.read_table` of ``name`` (validated), its rows taken from the kept Arrow table its
+    Parquet file was written from when they can be (:func:`read_kept`)."""
+    from .schema import validate
+
+    df = read_kept(processed_dir, name, columns)
+    if df is None:
+        return read_table(processed_dir, name, columns=columns)
+    if columns is None:
+        validate(df, name)
+    else:
+        import pyarrow.parquet as pq
+
+        from .schema import TABLES
+
+        validate(df, name, present=pq.read_schema(Path(processed_dir) / TABLES[name].filename).names)
+    return df
 
 
 # The row digests of the submissions table (:func:`row_digests`), kept under the identity of the file they
@@ -692,6 +711,7 @@ class TablePlan:
     todo: list[Unit]
     cached: dict[str, pd.DataFrame]
     source: "_Source | None" = None  # the last run's tables in Arrow, when they can be spliced (:meth:`tables`)
+    kept_token: str | None = None  # this run's tables' kept index (:func:`_keep_source`), once kept
 
     @property
     def todo_ids(self) -> set[str]:
@@ -770,13 +790,17 @@ class TablePlan:
         return arrow
 
     def keep(self, tables: dict[str, pa.Table], codes: dict[str, np.ndarray] | None,
-             frames: Callable[[], dict[str, pd.DataFrame]], positions: dict[str, np.ndarray] | None = None) -> None:
+             frames: Callable[[], dict[str, pd.DataFrame]], positions: dict[str, np.ndarray] | None = None,
+             layouts: dict[str, dict] | None = None) -> None:
         """This run's tables kept for the next run to splice, with each row's unit (``codes``: each table's rows'
         positions in :attr:`units`); when they cannot be (``codes`` is None: a row is not one unit's alone; or the
         folder is read-only) the shards are written instead, from ``frames()`` (the same rows as DataFrames, made
-        only then; ``positions`` as :meth:`_save` takes them)."""
-        if codes is not None and _keep_source(self.cache.processed_dir, self.cache.stage, self.fp,
-                                              [u.key for u in self.units], tables, codes):
+        only then; ``positions`` as :meth:`_save` takes them). ``layouts`` (:func:`_splice`'s) say which rows
+        of a spliced table are the kept tables' (:attr:`source`): only the others are written."""
+        self.kept_token = None if codes is None else _keep_source(
+            self.cache.processed_dir, self.cache.stage, self.fp, [u.key for u in self.units], tables, codes,
+            layouts=layouts, source=self.source if layouts else None)
+        if self.kept_token is not None:
             self._kept_only()
         else:
             self._save(frames(), positions)
@@ -833,17 +857,19 @@ class TablePlan:
         if not ids.is_unique or set(computed) != set(source.tables):
             return None
         sub_unit = np.repeat(np.arange(len(self.units), dtype=np.int64), [len(u.ids) for u in self.units])
-        out, codes = {}, {}
+        out, codes, layouts = {}, {}, {}
         for name, new in computed.items():
             pos = ids.get_indexer(new["submission_id"].astype(str))
             if len(pos) and pos.min() < 0:
                 return None
+            layouts[name] = {}
             made = _splice(source.tables[name], old_to_new, pa.Table.from_pandas(new, preserve_index=False),
-                           sub_unit[pos], len(self.units), major.get(name))
+                           sub_unit[pos], len(self.units), major.get(name), layouts[name])
             if made is None:
                 return None
             out[name], codes[name] = made
-        self.keep(out, codes, lambda: {name: _frame_of_arrow(table, computed[name].dtypes) for name, table in out.items()})
+        self.keep(out, codes, lambda: {name: _frame_of_arrow(table, computed[name].dtypes) for name, table in out.items()},
+                  layouts=layouts)
         return out
 
     @functools.cached_property
@@ -956,13 +982,20 @@ def plan_tables(processed_dir, stage: str, subs: pd.DataFrame | None, fp: str, *
     return TablePlan(cache, fp, units, todo, cached)
 
 
-# The last run's tables of a table stage, kept in Arrow for the next run to splice (:meth:`TablePlan.tables`):
-# ``<processed>/.cache/<stage>.tables/<table>.arrow`` (Arrow IPC files, uncompressed: read memory-mapped), each with a last column
-# giving each row's unit (its position in the run's units), and ``index.json``: the stage's fingerprint, the
-# units' keys in order and each table file's size and modification time (:func:`_kept_identity`). A table file that is not the one
-# the index names (replaced, rewritten, half-written by a killed run), an unreadable one or an index of another
-# layout or fingerprint means no splice: the shards are read as before.
-SOURCE_VERSION = "kept tables 2"
+# The last run's tables of a table stage, kept in Arrow for the next run to splice (:meth:`TablePlan.tables`), in
+# ``<processed>/.cache/<stage>.tables/``: each table as a list of pieces (row ranges) of segment files (Arrow IPC
+# files, uncompressed: read memory-mapped) that are never written again once made. A full or first run writes each
+# table as one segment (``<table>.arrow``); a re-run writes only the rows it computed, as a new segment
+# (``<table>.<n>.arrow``), and keeps the reused rows as pieces of the segments they are already in, so a re-run
+# with one new file writes its rows, not the whole table again (the tables of 10,000 submissions are about 500 MB).
+# A table of more pieces than :data:`_MAX_CHUNKS`, or whose segments are more than half rows no longer used, is
+# written again as one segment. Each row's unit (its position in the run's units) is kept beside, run-length
+# coded (``<table>.units``), and the table is read back with it as its last column :data:`_UNIT`. ``index.json``
+# holds the stage's fingerprint, the units' keys in order, each table's pieces and the size and modification time
+# of every file (:func:`_kept_identity`). A file that is not the one the index names (replaced, rewritten,
+# half-written by a killed run), an unreadable one or an index of another layout or fingerprint means no splice:
+# the shards are read as before.
+SOURCE_VERSION = "kept tables 3"
 _MAX_CHUNKS = 64  # a kept table of more pieces than this (each run's splice adds a few) is written as one
 _UNIT = "__unit__"
 
@@ -970,11 +1003,15 @@ _UNIT = "__unit__"
 @dataclass
 class _Source:
     """The last run's tables (each with its rows' unit codes in column :data:`_UNIT`), its units' keys and the
-    other files kept with them (``extra``: name -> bytes)."""
+    other files kept with them (``extra``: name -> bytes); where the tables' rows are (``pieces``: table ->
+    ``[segment file, first row, rows]``) and each segment file's identity and rows (``files``, ``rows``)."""
 
     keys: list[str]
     tables: dict[str, pa.Table]
     extra: dict[str, bytes] = field(default_factory=dict)
+    pieces: dict[str, list] = field(default_factory=dict)
+    files: dict[str, list] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 def _source_dir(processed_dir, stage: str) -> Path:
@@ -989,16 +1026,31 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
         index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
         if index.get("version") != SOURCE_VERSION or index.get("fp") != fp:
             return None
-        keys = index["keys"]
-        tables = {}
-        for name, ident in index["tables"].items():
-            path = folder / f"{name}.arrow"
-            if _kept_identity(path) != ident:
+        keys, files, rows = index["keys"], index["files"], index["rows"]
+        segments: dict[str, pa.Table] = {}
+
+        def segment(name: str) -> pa.Table:
+            if name not in segments:
+                path = folder / name
+                if _kept_identity(path) != files[name]:
+                    raise ValueError(f"{name} is not the file kept")
+                segments[name] = pa.ipc.open_file(pa.memory_map(str(path))).read_all()  # the mapped file's buffers
+                if segments[name].num_rows != rows[name]:
+                    raise ValueError(f"{name} is not the file kept")
+            return segments[name]
+
+        tables, pieces = {}, {}
+        for name, spec in index["tables"].items():
+            table = _kept_table(spec, segment)
+            units_path = folder / spec["units"]
+            if _kept_identity(units_path) != files[spec["units"]]:
                 return None
-            table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()  # its buffers the mapped file's
-            if table.schema.names[-1:] != [_UNIT]:
+            values, lengths = np.load(units_path, allow_pickle=False)
+            codes = np.repeat(values, lengths)
+            if len(codes) != table.num_rows or (len(codes) and (codes.min() < 0 or codes.max() >= len(keys))):
                 return None
-            tables[name] = table
+            tables[name] = table.append_column(_UNIT, pa.array(codes.astype(np.int32), type=pa.int32()))
+            pieces[name] = spec["pieces"]
         extra = {}
         for name, ident in (index.get("extra") or {}).items():
             path = folder / f"{name}.bin"
@@ -1010,7 +1062,92 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
         return None
     if len(set(keys)) != len(keys):
         return None
-    return _Source(keys, tables, extra)
+    return _Source(keys, tables, extra, pieces, {k: files[k] for k in segments}, {k: rows[k] for k in segments})
+
+
+def _kept_table(spec: dict, segment: Callable[[str], pa.Table]) -> pa.Table:
+    """A kept table from its pieces (``spec``: its index entry; ``segment``: a segment file's table by name), each
+    piece in the table's schema (its newest segment's).
+
+    Raises
+    ------
+    ValueError, pyarrow.ArrowException
+        A piece that is not in its segment, or cannot be cast.
+    """
+    schema = segment(spec["schema"]).schema
+    parts = []
+    for seg, start, n in spec["pieces"]:
+        part = segment(seg).slice(start, n)
+        if part.num_rows != n:
+            raise ValueError(f"{seg} does not hold rows {start}..{start + n}")
+        parts.append(part if part.schema.equals(schema, check_metadata=True) else part.cast(schema))
+    return pa.concat_tables(parts) if parts else segment(spec["schema"]).slice(0, 0)
+
+
+# Which Parquet tables of the processed folder were written from a stage's kept tables (``written.json`` beside
+# them: each table's Parquet file's :func:`file_identity` and the identity of the index it was kept under). The next
+# stage reads such a table from the kept Arrow files, memory-mapped (:func:`read_kept`), instead of decoding the
+# Parquet file again: the same rows, columns and types (a test checks).
+WRITTEN = "written.json"
+# Which stage keeps each table that :func:`read_kept` may read
+KEPT_BY = {"submissions": "ingest", "partners": "ingest", "contacts": "ingest", "tags": "tag", "tag_evidence": "tag"}
+
+
+def note_written(processed_dir, stage: str, token: str | None, paths: dict[str, Path]) -> None:
+    """Record that the Parquet files ``paths`` (table name -> file) hold exactly the tables ``stage`` kept this run
+    (``token``: what :func:`_keep_source` returned; None when nothing was kept: no record then)."""
+    folder = _source_dir(processed_dir, stage)
+    with contextlib.suppress(OSError):
+        (folder / WRITTEN).unlink(missing_ok=True)
+    if token is None:
+        return
+    try:
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        ident = _kept_identity(folder / "index.json")
+        if index.get("token") != token or ident is None:
+            return
+        record = {name: {"file": file_identity(path), "index": ident} for name, path in paths.items()
+                  if name in index["tables"]}
+        write_text(folder / WRITTEN, json.dumps(record))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return
+
+
+def read_kept(processed_dir, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """Table ``name`` of the processed folder read from the kept Arrow table its Parquet file was written from
+    (:func:`note_written`), as :func:`pandas.read_parquet` makes it of the file (``columns``: only those); None
+    when it was not, or the file or the kept table changed since (then read the Parquet file)."""
+    from .schema import TABLES
+
+    stage = KEPT_BY.get(name)
+    if stage is None:
+        return None
+    folder = _source_dir(processed_dir, stage)
+    try:
+        from pandas.io._util import arrow_table_to_pandas
+    except ImportError:  # another pandas: the Parquet file is read
+        return None
+    try:
+        rec = json.loads((folder / WRITTEN).read_text(encoding="utf-8"))[name]
+        if rec["file"] != file_identity(Path(processed_dir) / TABLES[name].filename) or rec["file"] is None:
+            return None
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        if _kept_identity(folder / "index.json") != rec["index"] or index.get("version") != SOURCE_VERSION:
+            return None
+
+        def segment(seg: str) -> pa.Table:
+            path = folder / seg
+            if _kept_identity(path) != index["files"][seg]:
+                raise ValueError(f"{seg} is not the file kept")
+            return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+        opened: dict[str, pa.Table] = {}
+        table = _kept_table(index["tables"][name], lambda seg: opened.get(seg) or opened.setdefault(seg, segment(seg)))
+        if columns is not None:
+            table = table.select([c for c in columns if c in table.schema.names])
+        return arrow_table_to_pandas(table)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
+        return None
 
 
 def _forget_source(processed_dir, stage: str) -> None:
@@ -1026,44 +1163,119 @@ def _kept_identity(path: Path) -> list[int] | None:
     return None if ident is None else [ident[2], ident[3]]
 
 
+def _old_pieces(pieces: list, a: int, n: int):
+    """The pieces (``[segment, first row, rows]``) of rows ``a .. a + n`` of a table made of ``pieces``."""
+    at = 0
+    for seg, start, m in pieces:
+        lo, hi = max(a, at), min(a + n, at + m)
+        if lo < hi:
+            yield [seg, start + lo - at, hi - lo]
+        at += m
+        if at >= a + n:
+            break
+
+
+def _pieces_of(layout: dict, source: _Source, name: str, new_segment: str) -> list | None:
+    """A spliced table's pieces (:func:`_splice`'s ``layout``): its rows kept from the last run's table as the
+    pieces of the segments they are in, its computed rows as pieces of ``new_segment``; adjacent pieces of one
+    segment joined. None when the table is not made of such slices."""
+    if layout.get("pieces") is None or name not in source.pieces:
+        return None
+    out: list = []
+    for kind, start, n in layout["pieces"]:
+        for piece in (_old_pieces(source.pieces[name], start, n) if kind == "old" else [[new_segment, start, n]]):
+            if out and out[-1][0] == piece[0] and out[-1][1] + out[-1][2] == piece[1]:
+                out[-1][2] += piece[2]
+            else:
+                out.append(piece)
+    return out
+
+
+def _write_segment(path: Path, table: pa.Table) -> list[int] | None:
+    with atomic_path(path, ".tmp") as tmp:
+        with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, table.schema) as writer:
+            writer.write_table(table)
+    return _kept_identity(path)
+
+
+def _write_units(path: Path, codes: np.ndarray) -> list[int] | None:
+    """Each row's unit, run-length coded (a unit's rows are together, or in a few runs)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
+    runs = np.stack([codes[starts], np.diff(np.r_[starts, len(codes)])]) if len(codes) else np.zeros((2, 0), np.int64)
+    with atomic_path(path, ".tmp") as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, runs.astype(np.int64), allow_pickle=False)
+    return _kept_identity(path)
+
+
 def _keep_source(processed_dir, stage: str, fp: str, keys: list[str], tables: dict[str, pa.Table],
-                 codes: dict[str, np.ndarray], extra: dict[str, bytes] | None = None) -> bool:
+                 codes: dict[str, np.ndarray], extra: dict[str, bytes] | None = None,
+                 layouts: dict[str, dict] | None = None, source: _Source | None = None) -> str | None:
     """Keep ``tables`` (with each row's unit, ``codes``) and the files ``extra`` (name -> bytes) for the next run
-    (:func:`_open_source`). The index is removed first and written last, so a run killed in between leaves no
-    index (the shards are read then). Nothing is kept when it cannot be written (a read-only folder: the next run
-    reads the shards)."""
+    (:func:`_open_source`). A table spliced from ``source``'s (``layouts[name]``: :func:`_splice`'s layout) is kept
+    as the pieces of its segments it reuses and one new segment of the rows computed now; any other table (and one
+    of too many pieces or too many rows no longer used) is written whole. The index is removed first and written
+    last, so a run killed in between leaves no index (the shards are read then); files no index names are removed
+    after. Nothing is kept when it cannot be written (a read-only folder: the next run reads the shards).
+    Returns the index's token (for :func:`note_written`), or None when nothing was kept."""
     folder = _source_dir(processed_dir, stage)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.json").unlink(missing_ok=True)
+        (folder / WRITTEN).unlink(missing_ok=True)
         others = {}
         for name, data in (extra or {}).items():
             path = folder / f"{name}.bin"
             with atomic_path(path, ".tmp") as tmp:
                 tmp.write_bytes(data)
             others[name] = _kept_identity(path)
-        for old in folder.glob("*.bin"):
-            if old.stem not in others:
-                old.unlink(missing_ok=True)
-        idents = {}
+        files: dict[str, list] = {}
+        rows: dict[str, int] = {}
+        specs = {}
+        taken = set(source.files) if source is not None else set()
         for name, table in tables.items():
-            kept = table.append_column(_UNIT, pa.array(codes[name], type=pa.int32()))
-            if kept.num_rows and kept.column(0).num_chunks > _MAX_CHUNKS:  # splices of splices: joined again
-                kept = kept.combine_chunks()
-            with atomic_path(folder / f"{name}.arrow", ".tmp") as tmp:
-                with pa.OSFile(str(tmp), "wb") as fh, pa.ipc.new_file(fh, kept.schema) as writer:
-                    writer.write_table(kept)
-            idents[name] = _kept_identity(folder / f"{name}.arrow")
-        for old in folder.glob("*.arrow"):
-            if old.stem not in tables:
-                old.unlink(missing_ok=True)
+            pieces, layout = None, (layouts or {}).get(name)
+            if layout is not None and source is not None:
+                n = 1 + max([int(p.split(".")[-2]) for p in taken if p.startswith(f"{name}.")
+                             and p.split(".")[-2].isdigit()] or [0])
+                new_segment = f"{name}.{n}.arrow"
+                pieces = _pieces_of(layout, source, name, new_segment)
+            if pieces is not None:
+                used = {seg for seg, _, _ in pieces} - {new_segment}
+                total = sum(source.rows[seg] for seg in used)
+                if len(pieces) > _MAX_CHUNKS or 2 * (table.num_rows - layout["new"].num_rows) < total:
+                    pieces = None
+            if pieces is not None:
+                new = layout["new"]
+                files[new_segment] = _write_segment(folder / new_segment, new)
+                rows[new_segment] = new.num_rows
+                for seg in used:
+                    files[seg], rows[seg] = source.files[seg], source.rows[seg]
+                schema = new_segment
+            else:
+                whole = table.combine_chunks() if table.num_rows and table.column(0).num_chunks > _MAX_CHUNKS \
+                    else table
+                schema = f"{name}.arrow"
+                files[schema], rows[schema] = _write_segment(folder / schema, whole), whole.num_rows
+                pieces = [[schema, 0, whole.num_rows]] if whole.num_rows else []
+            units = f"{name}.units"
+            files[units] = _write_units(folder / units, codes[name])
+            specs[name] = {"pieces": pieces, "schema": schema, "units": units}
+        token = os.urandom(16).hex()
         write_text(folder / "index.json", json.dumps({"version": SOURCE_VERSION, "fp": fp, "keys": keys,
-                                                     "tables": idents, "extra": others}))
+                                                     "tables": specs, "files": files, "rows": rows,
+                                                     "extra": others, "token": token}))
+        for old in folder.iterdir():  # files no index names (a file still mapped where it cannot go stays)
+            if old.suffix in (".arrow", ".units") and old.name not in files or \
+                    old.suffix == ".bin" and old.stem not in others:
+                with contextlib.suppress(OSError):
+                    old.unlink(missing_ok=True)
     except OSError:
         with contextlib.suppress(OSError):
             (folder / "index.json").unlink(missing_ok=True)
-        return False
-    return True
+        return None
+    return token
 
 
 def _rows_where(table: pa.Table, mask: np.ndarray) -> pa.Table:
@@ -1096,14 +1308,20 @@ def _inferred(col: pa.ChunkedArray) -> pa.DataType:
 
 
 def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.ndarray, n_units: int,
-            major: tuple[str, list] | None) -> tuple[pa.Table, np.ndarray] | None:
+            major: tuple[str, list] | None, layout: dict | None = None) -> tuple[pa.Table, np.ndarray] | None:
     """A table of a full run from the last run's (``old``, with its rows' units in column :data:`_UNIT`) and the
     rows computed now (``new``, of the units ``new_units``): the rows of old units still there (``old_to_new``: each
     old unit's position now, -1 when gone or changed) as slices of ``old``, the new rows put in between in table
     order: by ``major`` (``(column, values)``: the tags come taxonomy by taxonomy), then by their unit's position.
     Returns the table and each row's unit, or None when it cannot be spliced (the reused rows out of order, a
-    column's type that differs other than by missing values): the caller combines the rows as before.
+    column's type that differs other than by missing values): the caller combines the rows as before. ``layout``
+    (a dict) is given what the table is made of, for :func:`_keep_source`: ``pieces``, its row ranges in order
+    (``("old", first row of old, rows)`` or ``("new", first row of new, rows)``; None when it is not made of
+    such slices) and ``new``, the new rows in the order and types the table has them.
     """
+    if layout is None:
+        layout = {}
+    layout.update(pieces=None, new=None)
     codes = old.column(_UNIT).to_numpy()
     old = old.drop_columns([_UNIT])
     if old.schema.names != new.schema.names:
@@ -1111,6 +1329,7 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
     old_pos = old_to_new[codes]
     keep = np.flatnonzero(old_pos >= 0)
     if not len(keep) and not new.num_rows:
+        layout.update(pieces=[], new=new)
         return new, np.zeros(0, dtype=np.int64)
     scale = n_units + 1
 
@@ -1139,7 +1358,7 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
         return None
     old, new = old.cast(schema), new.cast(schema)
     at = np.searchsorted(old_key, new_key, side="left")  # where each new row goes among the kept rows
-    pieces, units = [], []
+    pieces, units, where = [], [], []
     breaks = np.flatnonzero(np.diff(keep) != 1) + 1  # kept rows in runs of consecutive old rows
 
     def old_rows(a: int, b: int) -> None:  # kept rows a..b (positions in keep), as slices of old
@@ -1150,6 +1369,7 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
             start = int(keep[x])
             pieces.append(old.slice(start, y - x))
             units.append(old_pos[start:start + y - x])
+            where.append(("old", start, y - x))
 
     done = 0
     starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]]) if len(at) else np.zeros(0, dtype=np.int64)
@@ -1158,6 +1378,7 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
         old_rows(done, int(at[s]))
         pieces.append(new.slice(s, e - s))
         units.append(new_units[s:e])
+        where.append(("new", s, e - s))
         done = int(at[s])
     old_rows(done, len(keep))
     table = pa.concat_tables(pieces) if pieces else new.slice(0, 0)
@@ -1166,6 +1387,8 @@ def _splice(old: pa.Table, old_to_new: np.ndarray, new: pa.Table, new_units: np.
         table = pa.Table.from_arrays([col if col.type == f.type else pa.chunked_array(
             [pa.array(col.to_pylist(), type=f.type)], type=f.type) for col, f in zip(table.columns, final)],
             schema=final)
+    else:
+        layout.update(pieces=where, new=new)
     return table, np.concatenate(units).astype(np.int64) if units else np.zeros(0, dtype=np.int64)
 
 

@@ -90,6 +90,88 @@ def test_a_rerun_splices_the_kept_tables_and_equals_a_full_run(corpus, tmp_path,
     _same_as_full(raw, processed, tmp_path)
 
 
+KEPT_TABLES = {"ingest": ("submissions", "contacts", "partners"), "tag": ("tags", "tag_evidence"),
+        "evidence": ("evidence", "evidence_sentences", "added_value", "alignment", "followups", "consistency",
+                     "exemplar_picks")}
+
+
+def _segments(processed: Path) -> dict[str, dict[str, tuple[int, int]]]:
+    """Each stage's kept segment files: name -> (inode, modification time)."""
+    out = {}
+    for stage in KEPT_TABLES:
+        folder = processed / partition.CACHE_DIR / f"{stage}.tables"
+        out[stage] = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.arrow")}
+    return out
+
+
+def test_a_rerun_writes_only_its_computed_rows_to_the_kept_tables(corpus, tmp_path, monkeypatch):
+    """A re-run keeps its tables as the pieces of the segment files they are already in and one new segment per
+    table of the rows it computed: the full run's segments are not written again (same inode and modification
+    time); a table of too many pieces is written whole again, and segments no index names are removed."""
+    raw, processed = corpus
+    before = _segments(processed)
+    for stage, names in KEPT_TABLES.items():
+        assert set(before[stage]) == {f"{n}.arrow" for n in names}, stage
+    (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+    _run(raw, processed)
+    subs = read_table(processed, "submissions")
+    new_ids = set(subs.loc[subs["raw_file"] == "falkirk_walking_group.txt", "submission_id"])
+    assert new_ids
+    after = _segments(processed)
+    for stage, names in KEPT_TABLES.items():
+        folder = processed / partition.CACHE_DIR / f"{stage}.tables"
+        index = _index(folder)
+        kept = partition._open_source(processed, stage, index["fp"])
+        assert kept is not None, stage
+        for name in names:
+            assert after[stage][f"{name}.arrow"] == before[stage][f"{name}.arrow"], (stage, name)  # not rewritten
+            new = pa.ipc.open_file(pa.memory_map(str(folder / f"{name}.1.arrow"))).read_all()
+            mine = np.isin(kept.tables[name].column("submission_id").to_numpy(zero_copy_only=False), list(new_ids))
+            assert new.num_rows == mine.sum(), (stage, name)  # only the new file's rows written
+            assert set(new.column("submission_id").to_pylist()) <= new_ids, (stage, name)
+            assert {seg for seg, _, _ in index["tables"][name]["pieces"]} <= {f"{name}.arrow", f"{name}.1.arrow"}
+    _same_as_full(raw, processed, tmp_path / "once")
+    monkeypatch.setattr(partition, "_MAX_CHUNKS", 1)
+    (raw / "stirling_jobs.txt").write_text(CHANGING.format(n=44), encoding="utf-8")
+    _run(raw, processed)
+    for stage, names in KEPT_TABLES.items():
+        folder = processed / partition.CACHE_DIR / f"{stage}.tables"
+        index = _index(folder)
+        assert all(len(index["tables"][name]["pieces"]) <= 1 for name in names), stage  # written whole again
+        assert {p.name for p in folder.glob("*.arrow")} == {f for f in index["files"] if f.endswith(".arrow")}
+        assert not (set(after[stage]) - {f"{n}.arrow" for n in names}) & set(index["files"]), stage
+    monkeypatch.undo()
+    _same_as_full(raw, processed, tmp_path / "twice")
+
+
+@pytest.mark.parametrize("rerun", [False, True])
+def test_tables_written_from_kept_tables_are_read_from_them_as_from_their_files(corpus, monkeypatch, rerun):
+    """A table written from a stage's kept tables (the ingest and tag stages') is read back from them, the same
+    frame as pandas reads of its Parquet file (every column, or some); a table whose file or kept tables changed
+    since is read from its file."""
+    raw, processed = corpus
+    if rerun:
+        (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+        _run(raw, processed)
+    for name in partition.KEPT_BY:
+        path = processed / TABLES[name].filename
+        kept = partition.read_kept(processed, name)
+        assert kept is not None, name
+        pd.testing.assert_frame_equal(kept, pd.read_parquet(path), obj=name)
+        some = list(kept.columns[::2])
+        pd.testing.assert_frame_equal(partition.read_kept(processed, name, some), pd.read_parquet(path, columns=some),
+                                      obj=name)
+    reads = _Spy(monkeypatch, "read_kept")
+    run_evidence(processed, workers=1)
+    assert reads.calls >= 3  # submissions, tags, tag_evidence, partners
+    monkeypatch.undo()
+    read_table(processed, "tags").to_parquet(processed / "tags.parquet", index=False)  # written since: a new file
+    assert partition.read_kept(processed, "tags") is None
+    assert partition.read_kept(processed, "tag_evidence") is not None
+    (processed / partition.CACHE_DIR / "ingest.tables" / "index.json").unlink()
+    assert partition.read_kept(processed, "submissions") is None
+
+
 def test_a_second_rerun_splices_what_the_first_spliced(corpus, tmp_path):
     raw, processed = corpus
     (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")

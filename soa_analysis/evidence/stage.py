@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from .. import __version__
 from ..datafiles import sha256_hex
-from ..io import read_keyed, read_table, write_arrow_table, write_keyed, write_table, write_text
+from ..io import read_keyed, write_arrow_table, write_keyed, write_table, write_text
 from ..nlp import split_sentences
 from ..partition import LazyFrame
 from ..procs import gc_paused
@@ -92,8 +92,12 @@ def _frame(rows: list[dict] | dict[str, list], columns: list[str], dtypes: dict 
 
 
 def _optional(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """Table ``name`` (``columns`` of it), or None when it was not written; read from the kept Arrow table its
+    Parquet file was written from when it can be (:func:`soa_analysis.partition.read_kept`)."""
+    from ..partition import _read_kept_or_file
+
     if (processed_dir / TABLES[name].filename).exists():
-        return read_table(processed_dir, name, columns=columns)
+        return _read_kept_or_file(processed_dir, name, columns)
     return None
 
 

@@ -101,6 +101,7 @@ class IngestResult:
     dtypes: dict | None = field(default=None, repr=False)  # the frames' dtypes
     checked: dict | None = field(default=None, repr=False)  # the rows made this run (the others were checked before)
     ids: list | None = field(default=None, repr=False)  # each file's submission ids, in path order
+    layouts: dict | None = field(default=None, repr=False)  # the spliced tables' pieces (partition._splice)
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -507,6 +508,7 @@ def _assemble(results: list[dict], kept: "_Kept | None" = None, fetch=None, *, a
             out.codes, out.dtypes = codes, {name: df.dtypes for name, df in frames.items()}
         return out
     old_to_new = np.full(len(kept.keys), -1, dtype=np.int64)
+    out.layouts = {}
     for i, unit in spliced.items():
         old_to_new[unit] = i
     tables = {}
@@ -514,7 +516,8 @@ def _assemble(results: list[dict], kept: "_Kept | None" = None, fetch=None, *, a
         old = kept.tables[name]
         # no rows made: none of the kept table's types (an empty frame's columns are of objects)
         new = pa.Table.from_pandas(df, preserve_index=False) if len(df) else old.drop_columns([_UNIT]).slice(0, 0)
-        made = _splice(old, old_to_new, new, codes[name], len(results), None)
+        out.layouts[name] = {}
+        made = _splice(old, old_to_new, new, codes[name], len(results), None, out.layouts[name])
         if made is None:  # (not expected) rows that cannot be spliced: every file's rows made from its whole result
             results[:] = [fetch(i) if r.get("light") else r for i, r in enumerate(results)]  # (the caller's too)
             return _assemble(results, None, fetch, arrow=True)
@@ -643,6 +646,7 @@ class _Kept:
     tables: dict[str, pa.Table]
     files: list[dict | None]
     dtypes: dict[str, pd.Series]
+    source: object = None  # the partition._Source they were read from (where their rows are kept)
 
 
 KEPT_FILES = "files"  # the name of the kept file of per-file summaries
@@ -693,6 +697,7 @@ class FileCache:
         self._keys: dict[int, str] = {}
         self.kept: _Kept | None = None
         self.reuse = None
+        self.kept_token: str | None = None  # the kept tables' index this run (partition._keep_source)
 
     def lookup(self, root: str, entries: list[RawEntry]) -> dict[int, dict]:
         """Cached results by entry index (the digest of every regular file finds them): the summaries kept with
@@ -759,7 +764,7 @@ class FileCache:
                 return None
         except Exception:  # noqa: BLE001 - a damaged or old file is only a cache
             return None
-        return _Kept(source.keys, source.tables, files, dtypes)
+        return _Kept(source.keys, source.tables, files, dtypes, source)
 
     def whole(self, i: int, entry: RawEntry) -> dict | None:
         """Entry ``i``'s whole cached result (read from its shard), or None when the shard does not hold it."""
@@ -819,8 +824,9 @@ class FileCache:
             summaries = [None if k.startswith("~") else self._summary(res, ids)
                          for k, res, ids in zip(keys, results, tables.ids)]
             blob = pickle.dumps({"files": summaries, "dtypes": tables.dtypes}, protocol=pickle.HIGHEST_PROTOCOL)
-            _keep_source(self.processed_dir, "ingest", self.fp, keys, tables.arrow, tables.codes,
-                         extra={KEPT_FILES: blob})
+            self.kept_token = _keep_source(self.processed_dir, "ingest", self.fp, keys, tables.arrow, tables.codes,
+                         extra={KEPT_FILES: blob}, layouts=tables.layouts,
+                         source=self.kept.source if self.kept is not None and tables.layouts else None)
 
 
 def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, limits: Limits | None = None,
@@ -857,14 +863,20 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
     limits = limits or Limits()
     cache = FileCache(processed_dir, limits, full=full)
     result = ingest(raw_dir, limits=limits, workers=workers, progress=progress, cache=cache, engine=engine)
+    from ..partition import note_written
+
     out = Path(processed_dir)
     write_table(result.ingest_log, out / TABLES["ingest_log"].filename, table="ingest_log")
+    written = {}
     for name in ("submissions", "partners", "contacts"):
         # the kept rows were checked when first written: the rows made now are checked (and the whole table for
         # repeated ids)
-        write_arrow_table(result.arrow[name], out / TABLES[name].filename, name=name, checked=result.checked[name])
+        written[name] = write_arrow_table(result.arrow[name], out / TABLES[name].filename, name=name,
+                                          checked=result.checked[name])
         if name == "submissions" and result.row_digests is not None:
             from ..partition import keep_submission_digests
 
             keep_submission_digests(out, result.submissions, result.row_digests)  # for the tag and evidence stages
+    # the tables written are those kept: the next stages read them from there (partition.read_kept)
+    note_written(out, "ingest", cache.kept_token, written)
     return result

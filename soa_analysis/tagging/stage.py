@@ -369,7 +369,15 @@ _DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "s
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
                  engine=None) -> TaggingResult:
-    from ..partition import _frame_of_arrow, concat_frames, fingerprint, in_chunks, plan_tables, read_submissions
+    from ..partition import (
+        _frame_of_arrow,
+        concat_frames,
+        fingerprint,
+        in_chunks,
+        note_written,
+        plan_tables,
+        read_submissions,
+    )
 
     clock = _Clock()
     subs, identity = read_submissions(processed_dir)
@@ -422,6 +430,7 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
         "tag_evidence": write_arrow_table(tables["tag_evidence"], processed_dir / "tag_evidence.parquet",
                                           name="tag_evidence", checked=computed["tag_evidence"]),
     }
+    note_written(processed_dir, "tag", plan.kept_token, paths)  # the next stage reads them from the kept tables
     clock.lap("write")
     meta["timings_s"] = clock.laps | {k: v for k, v in meta.get("timings_s", {}).items() if k not in clock.laps}
     paths["meta"] = write_text(processed_dir / "tagging_meta.json", json.dumps(meta, indent=2, sort_keys=True, default=str))
