@@ -228,6 +228,7 @@ def test_loaded_tables_hold_each_arrow_column_in_one_chunk_with_the_same_values(
     import pyarrow as pa
 
     from soa_analysis.io import read_table, write_table
+    from soa_analysis.report.data import NARROW
     from soa_analysis.schema import TABLES
 
     p = make_synthetic_processed(tmp_path / "p", n=18, councils=["Fife", "Moray", "Angus"])
@@ -238,7 +239,7 @@ def test_loaded_tables_hold_each_arrow_column_in_one_chunk_with_the_same_values(
     import pyarrow.parquet as pq
 
     pq.write_table(pa_table, path, row_group_size=max(1, len(tags) // 3))  # several row groups
-    raw = read_table(p, "tags")
+    raw = read_table(p, "tags", columns=NARROW["tags"])  # the columns the report reads
     chunked = [c for c in raw.columns if getattr(raw[c].array, "_pa_array", None) is not None
                and raw[c].array._pa_array.num_chunks > 1]
     data = load_report_data(p)
@@ -286,3 +287,17 @@ def test_the_quoted_tag_rows_chosen_in_arrow_are_those_of_the_whole_frame(tmp_pa
     path.unlink()
     with pytest.raises(InputError):
         read_quoted_tag_rows(p)
+
+
+def test_the_report_reads_of_tags_only_the_columns_it_shows(tmp_path):
+    """Of tags, the report reads which tag was assigned to what, its label and score, not the phrases behind it
+    (tag_evidence has the quoted ones) nor how the tagger scored it; the other tables are read whole."""
+    from soa_analysis.io import read_table
+
+    p = make_synthetic_processed(tmp_path / "p", n=12)
+    data = load_report_data(p)
+    whole = read_table(p, "tags")
+    assert "evidence" in whole.columns and "evidence" not in data["tags"].columns
+    assert list(data["tags"].columns) == [c for c in whole.columns if c in
+                                          ("submission_id", "taxonomy", "priority", "label", "score", "assigned")]
+    pd.testing.assert_frame_equal(data["tags"], whole[list(data["tags"].columns)])

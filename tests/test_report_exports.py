@@ -360,3 +360,23 @@ def _with_fingerprint(init, fingerprint):
         finally:
             fp.render_fingerprint = real
     return patched
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_the_exports_process_runs_below_the_reports_own_priority(tmp_path, monkeypatch, method):
+    """The exports' process starts once the tables load and is waited for only at the end: it runs
+    EXPORT_NICENESS below the process that started it (as far as the system allows), whichever way it is started,
+    and writes the same files."""
+    import multiprocessing
+    import os
+
+    from soa_analysis.report import councils, exports
+
+    monkeypatch.setattr(councils, "report_pool_context", lambda: multiprocessing.get_context(method))
+    data = load_report_data(make_synthetic_processed(tmp_path / "p", n=6))
+    background = exports.start_export(data, tmp_path / "there")
+    pool, _ = background._started.result()
+    here = os.nice(0)
+    assert pool.submit(os.nice, 0).result() == min(19, here + exports.EXPORT_NICENESS)
+    assert [w.name for w in background.result()] == [w.name for w in export_tables(data, tmp_path / "here")]
+    assert _csvs(tmp_path / "there") == _csvs(tmp_path / "here")

@@ -382,3 +382,38 @@ def test_the_exports_reuse_record_is_copied_into_the_manifest_beside_the_pages(t
     again: dict = {}
     pipeline._record_reuse(again, tmp_path, "report")
     assert EXPORTS_STAGE not in again["reuse"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_one_changed_council_beside_kept_ones_is_rendered_by_a_worker_while_the_kept_ones_are_written(
+        processed, tmp_path, monkeypatch, workers):
+    """A re-run's changed council goes to a worker (a pool of one) when more than one process may work, so it is
+    rendered while this process writes the kept councils' pages (which happens before its result is waited for);
+    with one worker allowed, everything is written here. The pages are a full run's either way."""
+    from soa_analysis.report import councils
+
+    write_council_pages(_load(processed), tmp_path / "first", workers=1, cache_dir=processed)
+    _drop_submission(processed, "Fife")
+    data = _load(processed, run_id="run-b")
+    pools, events = [], []
+    real_pool, real_write, real_bounded = councils.ProcessPoolExecutor, councils._write_data, councils._bounded
+
+    def pool(n, **kw):
+        pools.append(n)
+        return real_pool(n, **kw)
+
+    def bounded(pool, tasks, window, meanwhile=None):
+        return real_bounded(pool, tasks, window, meanwhile=lambda: events.append("kept") or meanwhile())
+
+    monkeypatch.setattr(councils, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(councils, "_bounded", bounded)
+    monkeypatch.setattr(councils, "_write_data", lambda d, *a: events.append(d.council) or real_write(d, *a))
+    write_council_pages(data, tmp_path / "again", workers=workers, cache_dir=processed)
+    assert read_reuse(processed, "report")["recomputed"] == ["Fife"]
+    if workers == 1:
+        assert pools == [] and sorted(events) == sorted(COUNCILS)  # Fife rendered here too
+    else:
+        assert pools == [1] and events == ["kept", "Angus", "Moray"]  # Fife in the worker, after its submit
+    monkeypatch.undo()
+    write_council_pages(data, tmp_path / "full", workers=1)
+    assert _pages(tmp_path / "again") == _pages(tmp_path / "full")

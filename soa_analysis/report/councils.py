@@ -129,16 +129,23 @@ def start_report_workers() -> bool:
     return True
 
 
-def _bounded(pool: ProcessPoolExecutor, tasks, window: int) -> list:
+def _bounded(pool: ProcessPoolExecutor, tasks, window: int, meanwhile=None) -> list:
     """Results of ``pool.submit(_write_one, *task)`` for each task, in order, with at most ``window``
     tasks submitted and not yet done: a council's rows are made and sent only when a worker is
-    nearly free, so the whole run's rows are never all in flight at once."""
+    nearly free, so the whole run's rows are never all in flight at once. ``meanwhile``: called with
+    no argument once the first tasks are submitted, so this process works (on the kept councils'
+    pages) while the workers render."""
     pending: deque = deque()
     results = []
     for task in tasks:
         pending.append(pool.submit(_write_one, *task))
         if len(pending) >= window:
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             results.append(pending.popleft().result())
+    if meanwhile is not None:
+        meanwhile()
     results.extend(f.result() for f in pending)
     return results
 
@@ -179,20 +186,28 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
     cache = PageCache(cache_dir, full=full) if cache_dir is not None else None
     run = _run_wide(data)
     # the keys first (:func:`.reuse.council_keys`: every council's at once, without narrowing the data to
-    # each); a council whose local parts are cached is written here (only its run-wide sections are rendered:
-    # cheap); the others are rendered after, in workers when there are enough of them to pay for the workers
-    # a kept council's page reads a few of its tables (its run-wide sections): each is narrowed to the
-    # council only when read (lazy). The collector is paused meanwhile (:func:`soa_analysis.procs.gc_paused`):
-    # its full collections walked the report's loaded objects again and again
+    # each); the councils whose local parts are not cached are rendered in workers when there is more than
+    # one core (their pool is started first), while this process writes each council whose parts are cached
+    # (only its run-wide sections are rendered: cheap), narrowing to the council only the tables those read
+    # (lazy). The collector is paused meanwhile (:func:`soa_analysis.procs.gc_paused`): its full
+    # collections walked the report's loaded objects again and again
     with gc_paused():
         keys = council_keys(data, councils, cache.fingerprint) if cache else dict.fromkeys(councils, "")
         old = cache.load(keys.values()) if cache else {}
-        done: dict[str, tuple] = {council: _write_data(data.for_council(council, lazy=True), str(out), old[keys[council]])
-                                  for council in councils if keys[council] in old}
-    todo = [c for c in councils if c not in done]
+    done: dict[str, tuple] = {}
+
+    def write_kept() -> None:
+        with gc_paused():
+            done.update((council, _write_data(data.for_council(council, lazy=True), str(out), old[keys[council]]))
+                        for council in councils if keys[council] in old)
+
+    todo = [c for c in councils if keys[c] not in old]
     tasks = ((council, _council_rows(data, council), str(out), None) for council in todo)
+    # workers pay when there are two councils to render, or one beside kept ones (it renders while this
+    # process writes the others); a single council with nothing kept is rendered here
     n = min(workers or cores(), len(todo))
-    if n <= 1:
+    if n < 1 or (workers or cores()) <= 1 or len(todo) == len(councils) == 1:
+        write_kept()
         _keep(run)
         try:
             with gc_paused():
@@ -201,7 +216,7 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
             _keep(None)
     else:
         with ProcessPoolExecutor(n, mp_context=report_pool_context(), initializer=_keep, initargs=(run,)) as pool:
-            done.update(zip(todo, _bounded(pool, tasks, 2 * n)))
+            done.update(zip(todo, _bounded(pool, tasks, 2 * n, meanwhile=write_kept)))
     keys = [keys[c] for c in councils]
     written = [done[c] for c in councils]
     if cache:

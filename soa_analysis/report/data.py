@@ -58,6 +58,9 @@ META_FILES = ("tagging_meta.json", "evidence_meta.json", "ingest_meta.json")
 NARROW = {
     "added_value": ["submission_id", "theme", "assigned", "ticked"],
     "alignment": ["submission_id", "expectation", "present"],
+    # not the phrases behind each tag (``evidence``, half the table's bytes: tag_evidence has the quoted ones)
+    # nor how the tagger scored it: the report shows which tags were assigned, to what, with their labels
+    "tags": ["submission_id", "taxonomy", "priority", "label", "score", "assigned"],
 }
 # Tables that describe the run rather than submissions: a council report keeps them whole.
 RUN_TABLES = ("ingest_log",)

@@ -32,6 +32,10 @@ EXPORTS_STAGE = "report_exports"  # the name of the exports' reuse record (.cach
 # A sheet of at least this many cells (header included) is kept across runs: smaller ones cost less to
 # write than to digest and keep.
 CACHED_CELLS = 2000
+# How much lower than the report's own process the exports' process runs (``os.nice``): it starts as soon as
+# the tables are loaded and its result is wanted only at the end, so on a busy machine the sections and the
+# council pages, which are on the way to the end, go first; on an idle core it makes no difference.
+EXPORT_NICENESS = 5
 _SHEET_ENTRY = "xl/worksheets/sheet{}.xml"  # where openpyxl writes a workbook's sheets, numbered in order
 
 
@@ -354,6 +358,14 @@ class SheetCache:
             self._store.save({"fingerprint": self.fingerprint, "sheets": sheets})
 
 
+def _lower_priority() -> None:
+    """The exports' process's initializer: run :data:`EXPORT_NICENESS` lower than the process that started it."""
+    try:
+        os.nice(EXPORT_NICENESS)
+    except OSError:  # not allowed here: run at the same priority
+        pass
+
+
 class BackgroundExport:
     """The tables of :func:`start_export`, being written by a process of their own."""
 
@@ -371,7 +383,10 @@ class BackgroundExport:
 
 def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundExport:
     """:func:`export_tables`, written by a process of its own while this one goes on (the report notebook
-    makes the council pages meanwhile): the tables are worked out here and only they are sent.
+    starts it once the tables are loaded, and shows its sections and makes the council pages meanwhile): the
+    tables are worked out here and only they are sent (the sections then show the same tables, worked out
+    once). The process runs :data:`EXPORT_NICENESS` lower than this one, which has the sections and pages to
+    make before the exports are wanted.
 
     In a kernel the process comes from a fork server (:func:`.councils.report_pool_context`), whose start
     imports the report's modules (about 1 s) before it hands over its first process: that wait is spent in
@@ -394,7 +409,7 @@ def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundE
 
     def start() -> None:
         try:
-            pool = ProcessPoolExecutor(1, mp_context=ctx)
+            pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_lower_priority)
         except BaseException as exc:  # noqa: BLE001 - raised by result()
             started.set_exception(exc)
             return
