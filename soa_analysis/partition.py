@@ -64,7 +64,7 @@ from .shards import ShardStore, shard_of
 __all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
            "Unit", "raw_file_units", "raw_file_groups", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames", "read_submissions",
-           "file_identity", "keep_submission_digests"]
+           "file_identity", "keep_submission_digests", "note_written", "read_kept", "read_kept_or_file"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
 # Submissions a table stage computes at a time: its working memory (sentences, tokens, row
@@ -616,11 +616,11 @@ def read_submissions(processed_dir) -> tuple[pd.DataFrame, list[int] | None]:
 
     path = Path(processed_dir) / TABLES["submissions"].filename
     before = file_identity(path)
-    subs = _read_kept_or_file(processed_dir, "submissions")
+    subs = read_kept_or_file(processed_dir, "submissions")
     return subs, before if before is not None and before == file_identity(path) else None
 
 
-def _read_kept_or_file(processed_dir, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_kept_or_file(processed_dir, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """:func:`soa_analysis.io.read_table` of ``name`` (validated), its rows taken from the kept Arrow table its
     Parquet file was written from when they can be (:func:`read_kept`)."""
     from .schema import validate

@@ -94,10 +94,10 @@ def _frame(rows: list[dict] | dict[str, list], columns: list[str], dtypes: dict 
 def _optional(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
     """Table ``name`` (``columns`` of it), or None when it was not written; read from the kept Arrow table its
     Parquet file was written from when it can be (:func:`soa_analysis.partition.read_kept`)."""
-    from ..partition import _read_kept_or_file
+    from ..partition import read_kept_or_file
 
     if (processed_dir / TABLES[name].filename).exists():
-        return _read_kept_or_file(processed_dir, name, columns)
+        return read_kept_or_file(processed_dir, name, columns)
     return None
 
 
