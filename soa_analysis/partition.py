@@ -1027,18 +1027,7 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
         if index.get("version") != SOURCE_VERSION or index.get("fp") != fp:
             return None
         keys, files, rows = index["keys"], index["files"], index["rows"]
-        segments: dict[str, pa.Table] = {}
-
-        def segment(name: str) -> pa.Table:
-            if name not in segments:
-                path = folder / name
-                if _kept_identity(path) != files[name]:
-                    raise ValueError(f"{name} is not the file kept")
-                segments[name] = pa.ipc.open_file(pa.memory_map(str(path))).read_all()  # the mapped file's buffers
-                if segments[name].num_rows != rows[name]:
-                    raise ValueError(f"{name} is not the file kept")
-            return segments[name]
-
+        segment, segments = _segment_reader(folder, files, rows)
         tables, pieces = {}, {}
         for name, spec in index["tables"].items():
             table = _kept_table(spec, segment)
@@ -1063,6 +1052,31 @@ def _open_source(processed_dir, stage: str, fp: str) -> _Source | None:
     if len(set(keys)) != len(keys):
         return None
     return _Source(keys, tables, extra, pieces, {k: files[k] for k in segments}, {k: rows[k] for k in segments})
+
+
+def _segment_reader(folder: Path, files: dict, rows: dict) -> tuple[Callable[[str], pa.Table], dict[str, pa.Table]]:
+    """A reader of a stage's kept segment files by name (``files``, ``rows``: the index's identity and rows of each),
+    each opened memory-mapped once (its buffers the mapped file's), and the segments it has opened.
+
+    Raises
+    ------
+    ValueError
+        A segment that is not the file the index names (another identity or number of rows).
+    """
+    opened: dict[str, pa.Table] = {}
+
+    def segment(name: str) -> pa.Table:
+        if name not in opened:
+            path = folder / name
+            if _kept_identity(path) != files[name]:
+                raise ValueError(f"{name} is not the file kept")
+            table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+            if table.num_rows != rows[name]:
+                raise ValueError(f"{name} is not the file kept")
+            opened[name] = table
+        return opened[name]
+
+    return segment, opened
 
 
 def _kept_table(spec: dict, segment: Callable[[str], pa.Table]) -> pa.Table:
@@ -1135,14 +1149,8 @@ def read_kept(processed_dir, name: str, columns: list[str] | None = None) -> pd.
         if _kept_identity(folder / "index.json") != rec["index"] or index.get("version") != SOURCE_VERSION:
             return None
 
-        def segment(seg: str) -> pa.Table:
-            path = folder / seg
-            if _kept_identity(path) != index["files"][seg]:
-                raise ValueError(f"{seg} is not the file kept")
-            return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-
-        opened: dict[str, pa.Table] = {}
-        table = _kept_table(index["tables"][name], lambda seg: opened.get(seg) or opened.setdefault(seg, segment(seg)))
+        segment, _ = _segment_reader(folder, index["files"], index["rows"])
+        table = _kept_table(index["tables"][name], segment)
         if columns is not None:
             table = table.select([c for c in columns if c in table.schema.names])
         return arrow_table_to_pandas(table)
