@@ -504,3 +504,26 @@ def test_the_change_step_reads_the_kept_tables_and_a_table_written_since_from_it
     assert partition.read_kept(processed, "submissions") is None
     _, after, snap = change_step("20260104T000000Z_dddddd", kept=True)
     assert snap["submissions"][0]["title"] == "A title written since"
+
+
+def test_the_report_loads_the_kept_tables_as_from_their_files_and_a_file_written_since_from_it(corpus,
+                                                                                                monkeypatch):
+    """The report's loader takes the submissions, tags and partners from the kept Arrow tables: every table and the
+    national frame are the ones read from the files; a submissions file written since is read from the file."""
+    from soa_analysis.report.data import load_report_data
+
+    _, processed = corpus
+    reads = _Spy(monkeypatch, "read_kept")
+    kept = load_report_data(processed)
+    assert reads.calls >= 3  # submissions, tags, partners
+    monkeypatch.setattr(partition, "read_kept", lambda *a, **k: None)
+    files = load_report_data(processed)
+    monkeypatch.undo()
+    assert set(kept.tables) == set(files.tables)
+    for name in kept.tables:
+        pd.testing.assert_frame_equal(kept.tables[name], files.tables[name], obj=name)
+    pd.testing.assert_frame_equal(kept.national, files.national)
+    subs = read_table(processed, "submissions")
+    subs.loc[0, "title"] = "A title written since"
+    subs.to_parquet(processed / TABLES["submissions"].filename, index=False)
+    assert load_report_data(processed).tables["submissions"]["title"].iloc[0] == "A title written since"
