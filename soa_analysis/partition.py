@@ -620,14 +620,15 @@ def read_submissions(processed_dir) -> tuple[pd.DataFrame, list[int] | None]:
     return subs, before if before is not None and before == file_identity(path) else None
 
 
-def read_kept_or_file(processed_dir, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_kept_or_file(processed_dir, name: str, columns: list[str] | None = None, *, read=None) -> pd.DataFrame:
     """:func:`soa_analysis.io.read_table` of ``name`` (validated), its rows taken from the kept Arrow table its
-    Parquet file was written from when they can be (:func:`read_kept`)."""
+    Parquet file was written from when they can be (:func:`read_kept`). ``read``: the function that reads the
+    Parquet file otherwise (default :func:`soa_analysis.io.read_table`; a caller passes the one it imported)."""
     from .schema import validate
 
     df = read_kept(processed_dir, name, columns)
     if df is None:
-        return read_table(processed_dir, name, columns=columns)
+        return (read or read_table)(processed_dir, name, columns=columns)
     if columns is None:
         validate(df, name)
     else:

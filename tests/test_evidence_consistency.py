@@ -7,6 +7,7 @@ rules in ``evidence.stage._consistency``'s docstring.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal
 
 from soa_analysis.evidence.stage import _consistency
@@ -105,3 +106,24 @@ def test_consistency_from_tags_uses_each_submissions_grade():
     ])
     assert_frame_equal(got, want)
     assert_frame_equal(_consistency(EV_SENT, evidence, tags[~tags["assigned"]], None), _expected([]))
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_the_priority_rows_taken_by_arrow_are_the_frame_loc_gives(arrow):
+    """_priority_rows takes tag_evidence's national priorities' rows (by Arrow when its columns are Arrow-backed):
+    the same frame as ``.loc`` of the mask, values, dtypes and index labels, with missing taxonomies left out."""
+    from soa_analysis.evidence.stage import PRIORITY_TE_COLUMNS, _priority_rows
+
+    dtype = "string[pyarrow]" if arrow else object
+    te = pd.DataFrame({"submission_id": pd.array(["a", "b", None, "c", "d"], dtype=dtype),
+                       "taxonomy": pd.array(["priorities", None, "priorities", "outcomes_soa", "priorities"],
+                                            dtype=dtype),
+                       "priority": pd.array(["x", "y", "z", None, "x"], dtype=dtype),
+                       "section": pd.array(["need", "need", "evidence", "need", "text"], dtype=dtype),
+                       "sentence": pd.array(["p", "q", None, "s", "t"], dtype=dtype),
+                       "phrases": ["1", "2", "3", "4", "5"]}, index=[7, 3, 9, 1, 4])
+    tags, rows = _priority_rows(None, te)
+    assert tags is None
+    expected = te.loc[te["taxonomy"] == "priorities", PRIORITY_TE_COLUMNS]
+    pd.testing.assert_frame_equal(rows, expected, check_index_type=True)
+    assert rows.index.tolist() == [7, 9, 4]

@@ -163,3 +163,33 @@ def test_the_pipeline_inventory_reuses_digests_unless_full(tmp_path, monkeypatch
         manifest.new_manifest("r", make_options(raw_dir=raw, processed_dir=processed, reports_dir=tmp_path / "rep",
                                                 full=full), ("ingest",))
     assert seen == [True, False]
+
+
+def test_the_digests_read_again_are_the_ones_kept_since(tmp_path, monkeypatch):
+    """load_digests reads the kept digests once while their file is unchanged (a second call parses nothing), and
+    a file saved since, or written over in place, is read again: never the digests it held before."""
+    import json as _json
+
+    from soa_analysis.ingest import files as F
+
+    raw, processed = tmp_path / "raw", tmp_path / "p"
+    raw.mkdir()
+    (raw / "a.txt").write_text("one", encoding="utf-8")
+    F.inventory(raw, processed_dir=processed)
+    parsed = []
+    real = _json.loads
+    monkeypatch.setattr(F.json, "loads", lambda s, *a, **k: parsed.append(1) or real(s, *a, **k))
+    first = F.load_digests(processed, raw)
+    assert set(first) == {"a.txt"} and F.load_digests(processed, raw) == first and len(parsed) == 1
+    (raw / "b.txt").write_text("two", encoding="utf-8")
+    F.inventory(raw, processed_dir=processed)  # saved again: a new file
+    assert set(F.load_digests(processed, raw)) == {"a.txt", "b.txt"}
+    path = processed / F.DIGESTS_FILE
+    data = real(path.read_text(encoding="utf-8"))
+    data["files"]["a.txt"][1] = "0" * 64
+    with open(path, "r+", encoding="utf-8") as fh:  # written over in place, the same size
+        text = _json.dumps(data)
+        fh.write(text)
+        fh.truncate()
+    assert F.load_digests(processed, raw)["a.txt"][1] == "0" * 64
+    assert F.load_digests(tmp_path / "elsewhere", raw) == {}

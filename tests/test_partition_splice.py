@@ -462,3 +462,68 @@ def test_carried_analyses_take_plain_values_only_and_record_what_is_found():
         prefilter.analyses(r"\bcut\b", 32)
     assert (r"\bcut\b", 32) in known
     assert prefilter._CARRIED is None
+
+
+def test_the_change_step_reads_the_kept_tables_and_a_table_written_since_from_its_file(corpus, tmp_path,
+                                                                                         monkeypatch):
+    """The change step takes the submissions (and its snapshot's other tables) from the kept Arrow tables their
+    Parquet files were written from: the same snapshot, changes and follow-ups as from the files; and a
+    submissions file written since (here: a title changed) is read from the file, never the kept rows."""
+    import datetime as dt
+    import json
+
+    from soa_analysis.changes import update_changes
+
+    raw, processed = corpus
+    runs = tmp_path / "reports" / "runs"
+    first = runs / "20260101T000000Z_aaaaaa"
+    first.mkdir(parents=True)
+    update_changes(processed, first, as_of=dt.date(2030, 1, 1))
+    (first / "manifest.json").write_text(json.dumps({"status": "succeeded"}), encoding="utf-8")
+
+    def change_step(run_id: str, *, kept: bool):
+        reads = _Spy(monkeypatch, "read_kept")
+        if not kept:
+            monkeypatch.setattr(partition, "read_kept", lambda *a, **k: None)
+        run_dir = runs / run_id
+        run_dir.mkdir()
+        report = update_changes(processed, run_dir, as_of=dt.date(2030, 1, 1))
+        monkeypatch.undo()
+        snap = json.loads((run_dir / "snapshot.json").read_text(encoding="utf-8"))
+        return reads.calls, report, {k: v for k, v in snap.items() if k not in ("created", "run_id")}
+
+    calls, from_kept, kept_snap = change_step("20260102T000000Z_bbbbbb", kept=True)
+    assert calls >= 2 and partition.read_kept(processed, "submissions") is not None  # submissions, tags
+    _, from_files, file_snap = change_step("20260103T000000Z_cccccc", kept=False)
+    assert kept_snap == file_snap and kept_snap["submissions"]
+    pd.testing.assert_frame_equal(from_kept.changes, from_files.changes)
+    pd.testing.assert_frame_equal(from_kept.followups, from_files.followups)
+    subs = read_table(processed, "submissions")
+    subs.loc[0, "title"] = "A title written since"
+    subs.to_parquet(processed / TABLES["submissions"].filename, index=False)
+    assert partition.read_kept(processed, "submissions") is None
+    _, after, snap = change_step("20260104T000000Z_dddddd", kept=True)
+    assert snap["submissions"][0]["title"] == "A title written since"
+
+
+def test_the_report_loads_the_kept_tables_as_from_their_files_and_a_file_written_since_from_it(corpus,
+                                                                                                monkeypatch):
+    """The report's loader takes the submissions, tags and partners from the kept Arrow tables: every table and the
+    national frame are the ones read from the files; a submissions file written since is read from the file."""
+    from soa_analysis.report.data import load_report_data
+
+    _, processed = corpus
+    reads = _Spy(monkeypatch, "read_kept")
+    kept = load_report_data(processed)
+    assert reads.calls >= 3  # submissions, tags, partners
+    monkeypatch.setattr(partition, "read_kept", lambda *a, **k: None)
+    files = load_report_data(processed)
+    monkeypatch.undo()
+    assert set(kept.tables) == set(files.tables)
+    for name in kept.tables:
+        pd.testing.assert_frame_equal(kept.tables[name], files.tables[name], obj=name)
+    pd.testing.assert_frame_equal(kept.national, files.national)
+    subs = read_table(processed, "submissions")
+    subs.loc[0, "title"] = "A title written since"
+    subs.to_parquet(processed / TABLES["submissions"].filename, index=False)
+    assert load_report_data(processed).tables["submissions"]["title"].iloc[0] == "A title written since"

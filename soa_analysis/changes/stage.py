@@ -28,6 +28,7 @@ from .snapshot import (
     build_snapshot,
     load_snapshot,
     previous_run,
+    read_columns,
     resolve_run,
     write_snapshot,
 )
@@ -127,7 +128,7 @@ def update_changes(processed_dir: str | os.PathLike, run_dir: str | os.PathLike,
             note = f"could not compare with run {prev_dir.name}: {exc}"
     # the submissions are read once, with the columns the snapshot and the follow-ups read (not the
     # narrative's parts neither shows: most of the table)
-    subs = read_table(pdir, "submissions", columns=list(dict.fromkeys(SNAPSHOT_READS["submissions"] + TRACK_READS)))
+    subs = read_columns(pdir, "submissions", list(dict.fromkeys(SNAPSHOT_READS["submissions"] + TRACK_READS)))
     cur = build_snapshot(pdir, run_id=run_dir.name, as_of=as_of, submissions=subs)
     fpath = pdir / TABLES["followups"].filename
     fu = read_table(pdir, "followups") if fpath.exists() else None
@@ -213,9 +214,15 @@ def run_change_step(opts, run_dir) -> dict:
         As :func:`update_changes`; any other failure becomes a :class:`StageError` of the
         ``changes`` step, so the run fails like a failing stage (the last good report stays).
     """
+    from ..procs import gc_paused
+
     try:
-        report = update_changes(opts.processed_dir, run_dir, reports_dir=opts.reports_dir,
-                                compare_to=opts.compare_to)
+        # the collector paused (as in the stages' own processes: :func:`soa_analysis.procs.gc_paused`): the step
+        # makes a few objects a submission (the snapshot's rows, the last run's read back), and the full
+        # collections they set off walked the run's process's objects again and again (about half of the step)
+        with gc_paused():
+            report = update_changes(opts.processed_dir, run_dir, reports_dir=opts.reports_dir,
+                                    compare_to=opts.compare_to)
     except SoaError:
         raise
     except Exception as exc:  # noqa: BLE001 - reported as the step's failure, with its type

@@ -237,10 +237,26 @@ def _priority_rows(tags, tag_evidence):
     priorities' tag_evidence when the tagging stage wrote any tag_evidence, else their assigned
     tags (None for a table it does not read); only the columns it reads."""
     if tag_evidence is not None and len(tag_evidence):
-        return None, tag_evidence.loc[tag_evidence["taxonomy"] == "priorities", PRIORITY_TE_COLUMNS]
+        return None, _rows_where(tag_evidence, "taxonomy", "priorities", PRIORITY_TE_COLUMNS)
     t = tags.loc[(tags["taxonomy"] == "priorities") & tags["assigned"].astype(bool), PRIORITY_TAG_COLUMNS] \
         if tags is not None else None
     return t, None
+
+
+def _rows_where(df: pd.DataFrame, column: str, value, columns: list[str]) -> pd.DataFrame:
+    """``df.loc[df[column] == value, columns]`` (the same frame: values, dtypes, index labels), the rows of
+    Arrow-backed columns taken by Arrow. pandas' take over a column read from the kept tables (an Arrow array of
+    a few chunks) cost about 0.3 s for tag_evidence's 400,000 rows at 10,000 submissions, every run."""
+    mask = df[column] == value
+    if not all(hasattr(df[c].array, "__arrow_array__") and hasattr(df[c].dtype, "__from_arrow__") for c in columns):
+        return df.loc[mask, columns]
+    import pyarrow as pa
+
+    keep = mask.to_numpy(dtype=bool, na_value=False)
+    index = df.index[keep]
+    chosen = pa.array(keep)
+    return pd.DataFrame({c: pd.Series(df[c].dtype.__from_arrow__(pc.filter(df[c].array.__arrow_array__(), chosen)),
+                                      index=index, copy=False) for c in columns}, index=index, columns=columns)
 
 
 def _of(df, ids: set):

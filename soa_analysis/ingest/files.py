@@ -39,6 +39,7 @@ from pathlib import Path
 
 from ..datafiles import read_stream, sha256_file
 from ..errors import InputError
+from ..procs import gc_paused
 
 __all__ = ["RawEntry", "Digest", "identity", "scan_raw_folder", "list_raw_files", "read_raw_file", "raw_digest",
            "sha256_file", "display_name", "keep_order", "kept_because", "inventory", "save_digests", "load_digests",
@@ -241,6 +242,7 @@ def raw_digest(path: Path, known: Digest | None = None) -> Digest:
         return ident, read_stream(fh)[1]
 
 
+@gc_paused()  # a few objects a file (its entry, identity and digest): see soa_analysis.procs.gc_paused
 def inventory(raw_dir: str | os.PathLike, *, processed_dir: str | os.PathLike | None = None,
               reuse: bool = False) -> list[dict]:
     """Every regular file under ``raw_dir`` with its size and sha256, sorted (links not followed).
@@ -297,6 +299,7 @@ def save_digests(processed_dir: str | os.PathLike, root: Path, digests: dict[str
     write_text(Path(processed_dir) / DIGESTS_FILE, json.dumps(data))
 
 
+@gc_paused()
 def digests_current(processed_dir: str | os.PathLike, raw_dir: str | os.PathLike) -> bool:
     """Whether the digests the last inventory kept (:func:`load_digests`) are of exactly the regular files
     under ``raw_dir`` now, each with the identity the scan finds (nothing is opened). When not, a file was
@@ -316,13 +319,29 @@ def digests_current(processed_dir: str | os.PathLike, raw_dir: str | os.PathLike
 
 def load_digests(processed_dir: str | os.PathLike, root: str | os.PathLike) -> dict[str, Digest]:
     """The digests :func:`save_digests` kept for the raw folder ``root`` ({} when none, or for another folder)."""
+    path = Path(processed_dir) / DIGESTS_FILE
     try:
-        data = json.loads((Path(processed_dir) / DIGESTS_FILE).read_text(encoding="utf-8"))
-        if data.get("root") != str(Path(os.path.realpath(root))):
-            return {}
-        return {rel: (tuple(ident), sha) for rel, (ident, sha) in data["files"].items()}
+        st = os.stat(path)
+        key = (str(path.resolve()), identity(st), str(Path(os.path.realpath(root))))
+        if _LOADED.get("key") == key:
+            return dict(_LOADED["digests"])
+        with gc_paused():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("root") != key[2]:
+                return {}
+            digests = {rel: (tuple(ident), sha) for rel, (ident, sha) in data["files"].items()}
+        if identity(os.stat(path)) == key[1]:  # not written while it was read
+            _LOADED.update(key=key, digests=digests)
+        return dict(digests)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+# The digests :func:`load_digests` last read, under the identity of the file it read them from (device, inode,
+# size, modification and change times: :func:`save_digests` writes a new file and renames it into place): a run
+# reads them up to three times in its own process (whether the first stage may be skipped, the inventory, the
+# ingest stage's key), about 0.1 s each at 10,000 files; a file written since is read again.
+_LOADED: dict = {}
 
 
 def _copy_penalty(rel: str) -> int:
