@@ -432,9 +432,13 @@ def test_real_text_features_come_from_studied_parts_only():
                "test11", "test12", "test13", "test14", "test15", "test16", "test17", "test18", "test19",
                "test20", "test21", "test22", "test23", "test24", "test25", "test26", "test27"}  # benchmarks/real_text.py STUDIED
     assert set(data["parts"]) <= studied
-    # studied but not learnt from (build_features.TRAIN_PARTS), nor any part still held out
-    assert not {"test17", "test18", "test19", "test20", "test21", "test22", "test23", "test24", "test25", "test26", "test27"} & {split[d["id"]] for d in data["documents"]}
     assert {split[d["id"]] for d in data["documents"]} <= set(data["parts"])
+    assert all(d["part"] == split[d["id"]] for d in data["documents"])
+    # the parts every classifier learns from (build_features.SHORT_PARTS): the later ones teach only the
+    # classifier of documents, since the project's own passages fell when the whole tagger learnt from them
+    assert set(data["short_parts"]) <= set(data["parts"])
+    assert not {"test17", "test18", "test19", "test20", "test21", "test22", "test23", "test24", "test25", "test26",
+                "test27"} & set(data["short_parts"])
 
 
 def test_real_text_features_are_optional_and_excludable():
@@ -456,6 +460,63 @@ def test_real_text_features_are_optional_and_excludable():
     assert fewer.training_["real_text"]["documents"] == real["n"] - 10
     with pytest.raises(SchemaError):
         CombinedTagger(cv_folds=3, real_text=False).fit(docs, Y)  # four priorities have no example alone
+
+
+def test_document_classifier_scores_only_texts_of_more_than_two_sentences():
+    """Texts only the document classifier learns from change the scores of long texts, never of short ones:
+    the vectoriser and the classifier of short texts are those fitted without them."""
+    import numpy as np
+
+    from soa_analysis.tagging.model import SHORT_SENTENCES, SupervisedTagger
+
+    feats = [["telecar", "reabl"], ["telecar", "home"], ["apprenticeship"], ["apprenticeship", "job"]]
+    Y = np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
+    more = [["telecar", "job"], ["telecar", "employ"], ["telecar", "wage"]]  # documents: telecare work is employment
+    more_Y = np.array([[0, 1], [0, 1], [0, 1]])
+    plain = SupervisedTagger().fit(feats, Y)
+    both = SupervisedTagger().fit(feats, Y, documents=(more, more_Y))
+    probe = [["telecar"], ["apprenticeship", "job"]]
+    short, long = [1, SHORT_SENTENCES], [SHORT_SENTENCES + 1, 9]
+    assert np.allclose(both.predict_proba(probe, short), plain.predict_proba(probe))
+    assert np.allclose(both.predict_proba(probe), plain.predict_proba(probe))  # no sentence counts: short texts' classifier
+    assert both.predict_proba(probe, long)[0, 1] > plain.predict_proba(probe)[0, 1] + 0.1
+    mixed = both.predict_proba(probe, [1, 9])
+    assert np.allclose(mixed[0], plain.predict_proba(probe)[0]) and np.allclose(mixed[1], both.predict_proba(probe, long)[1])
+    assert "employ" not in both.vectorizer_.vocabulary_  # the vectoriser learns from the shared texts only
+    assert np.allclose(plain.predict_proba(probe, long), plain.predict_proba(probe))  # none: one classifier for all
+    # the words behind a document's score come from the classifier that scored it
+    assert dict(both.top_terms(["telecar"], 1, n_sentences=9)).get("telecar", 0) > 0
+    assert "telecar" not in dict(both.top_terms(["telecar"], 1, n_sentences=1))
+
+
+def test_project_passages_are_scored_as_without_the_document_only_real_texts(monkeypatch):
+    """The real texts only the document classifier learns from (parts outside the file's short_parts) leave the
+    thresholds and scores of short passages as they were without them; they move long texts' scores."""
+    import numpy as np
+
+    import soa_analysis.tagging.model as model
+    from soa_analysis.labelled import load_real_features
+
+    docs = ["Telecare and reablement helped older people stay at home (fictional).",
+            "Apprenticeships helped unemployed young people into jobs (fictional).",
+            "Nursery places and health visitors supported families with young children (fictional)."] * 4
+    Y = np.zeros((len(docs), 6), dtype=int)
+    Y[0::3, 5] = 1
+    Y[1::3, 1] = 1
+    Y[2::3, 0] = 1
+    with_all = model.CombinedTagger(cv_folds=3).fit(docs, Y)
+    real = load_real_features(with_all.lexicon_.taxonomy_.sha256, with_all.categories_)
+    assert not all(real["short"]), "the shipped features name their short_parts"
+    shared, documents = model.split_real(real)
+    assert with_all.training_["real_text"]["documents_only"] == documents["n"]
+    monkeypatch.setattr(model, "load_real_features", lambda *a: shared)
+    without = model.CombinedTagger(cv_folds=3).fit(docs, Y)
+    assert with_all.short_thresholds_ == without.short_thresholds_
+    probe = ["Lunch clubs and befriending kept older people connected (fictional).",
+             "A jobs fair helped parents back into work (fictional)."]
+    assert np.allclose(with_all.predict_scores(probe), without.predict_scores(probe))
+    long = [" ".join(["Lunch clubs and befriending kept older people connected (fictional)."] * 4)]
+    assert not np.allclose(with_all.predict_scores(long), without.predict_scores(long))
 
 
 def test_sample_weights_move_the_model():

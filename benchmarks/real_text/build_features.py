@@ -2,7 +2,7 @@
 
 Writes ``soa_analysis/labelled/priorities_real_features.json``: for every text of the
 parts that have been scored once and opened for study (``TRAIN_PARTS``: every part of
-``real_text.STUDIED``; never a part still held out) that is in the cache, its adjudicated priority
+``real_text.STUDIED``; never a part still held out) that is in the cache, its part, its adjudicated priority
 labels, its number of sentences, the tagger's feature counts (stems and stem pairs: vocabulary, no sentences) and its
 lexicon scores under the current taxonomy, with the text's address and sha256. The tagger adds
 these documents to its training set (``CombinedTagger(real_text=True)``, the default); the
@@ -44,8 +44,14 @@ import real_text as rt  # noqa: E402
 # test22 (scored once and opened in session 20) neither, for the same reason.
 # test23 (scored once and opened in session 21) neither, nor test24 (session 22), nor test25 (session 23),
 # nor test26 (session 24), nor test27 (session 25).
-TRAIN_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test19", "test20", "test21", "test22", "test23",
-                                                     "test24", "test25", "test26", "test27"))
+SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test19", "test20", "test21", "test22",
+                                                     "test23", "test24", "test25", "test26", "test27"))
+# Since session 26 the tagger has a classifier of its own for documents (texts of more than two sentences), and
+# that classifier learns from every studied part; the vectoriser and the classifier of short texts (the
+# project's one-sentence passages among them) learn from SHORT_PARTS only, as the whole tagger did before, so
+# the passages are scored exactly as before (tagging.model.split_real). The file holds the features of
+# TRAIN_PARTS and names SHORT_PARTS (``short_parts``); each document names its part.
+TRAIN_PARTS = tuple(rt.STUDIED)
 
 
 def stored_documents(target: Path, rows: list[dict], cached: set, taxonomy: dict, categories: list) -> dict:
@@ -80,7 +86,7 @@ def stored_documents(target: Path, rows: list[dict], cached: set, taxonomy: dict
         d = stored.get(r["id"])
         if (r["id"] not in cached and d is not None and d.get("sha256") == r["sha256"]
                 and d.get("labels") == sorted(rt._labels(r["priorities"]))):
-            out[r["id"]] = d
+            out[r["id"]] = d | {"part": r.get("split", d.get("part"))}
     return out
 
 
@@ -110,7 +116,7 @@ def main() -> int:
         ident = Path(row["source_file"]).stem
         analysed = analyse(submission_document(row))
         docs.append({
-            "id": ident, "url": by_id[ident]["url"], "sha256": by_id[ident]["sha256"],
+            "id": ident, "part": by_id[ident]["split"], "url": by_id[ident]["url"], "sha256": by_id[ident]["sha256"],
             "labels": sorted(rt._labels(by_id[ident]["priorities"])),
             "sentences": len(analysed),
             "lexicon": [round(float(x), 6) for x in lexicon.predict_scores([analysed])[0]],
@@ -120,8 +126,10 @@ def main() -> int:
     out = {
         "name": "priorities_real_features",
         "description": "Tagger features (stem and stem-pair counts) and lexicon scores of the labelled real texts "
-                       "of benchmarks/real_text/sources.csv (parts: " + ", ".join(TRAIN_PARTS) + "); no text.",
+                       "of benchmarks/real_text/sources.csv (parts: " + ", ".join(TRAIN_PARTS) + "; the tagger's classifier "
+                       "of short texts and its vectoriser learn from short_parts only); no text.",
         "parts": list(TRAIN_PARTS),
+        "short_parts": list(SHORT_PARTS),
         "created": date.today().isoformat(),
         "taxonomy": lexicon.taxonomy_.provenance(),
         "categories": cats,

@@ -134,8 +134,9 @@ def load_real_features(taxonomy_sha256: str, categories) -> dict | None:
     -------
     dict or None
         ``features`` (list of feature lists), ``lexicon`` (n x k array), ``Y`` (n x k 0/1),
-        ``ids``, ``sentences`` (each text's number of sentences), ``sha256`` and ``n``; None when there is no file or it was made with
-        another taxonomy.
+        ``ids``, ``sentences`` (each text's number of sentences), ``short`` (per text: whether every classifier
+        of the tagger learns from it, or only the classifier of documents: the file's ``short_parts``),
+        ``sha256`` and ``n``; None when there is no file or it was made with another taxonomy.
     """
     import json
 
@@ -151,5 +152,7 @@ def load_real_features(taxonomy_sha256: str, categories) -> dict | None:
     feats = [[f for f, c in d["features"].items() for _ in range(int(c))] for d in docs]
     lex = np.array([d["lexicon"] for d in docs], dtype=float).reshape(len(docs), len(categories))
     Y = np.array([[int(c in d["labels"]) for c in categories] for d in docs], dtype=int).reshape(len(docs), len(categories))
+    shared = data.get("short_parts")  # the parts every classifier learns from; the others' documents only the
+    short = [shared is None or d.get("part") in shared for d in docs]  # document classifier (tagging.model.split_real)
     return {"features": feats, "lexicon": lex, "Y": Y, "ids": [d["id"] for d in docs],
-            "sentences": [int(d["sentences"]) for d in docs], "sha256": sha256_hex(raw), "n": len(docs)}
+            "sentences": [int(d["sentences"]) for d in docs], "short": short, "sha256": sha256_hex(raw), "n": len(docs)}

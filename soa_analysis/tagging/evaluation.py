@@ -25,12 +25,13 @@ from .model import (
     PASSAGE_WEIGHT,
     RELATIVE,
     CombinedTagger,
-    SupervisedTagger,
     blend,
-    choose_kind_thresholds,
     decide,
     document_features,
+    fit_supervised,
     kind_rule,
+    kind_thresholds,
+    split_real,
     training_weights,
 )
 from .text import analyse
@@ -295,11 +296,15 @@ def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict 
     ``passage_weight`` in the model's training as :class:`CombinedTagger` does)."""
     feats = [document_features(a) for a in analysed]
     n, k = Y.shape
+    real, documents = split_real(real)  # as CombinedTagger learns from them
     r_feats = real["features"] if real else []
     r_lex = real["lexicon"] if real else np.zeros((0, k))
     r_Y = real["Y"] if real else np.zeros((0, k), dtype=int)
     n_sent = np.array([len(a) for a in analysed])
     r_sent = list(real["sentences"]) if real else []
+    d_lex = documents["lexicon"] if documents else np.zeros((0, k))
+    d_Y = documents["Y"] if documents else np.zeros((0, k), dtype=int)
+    d_sent = list(documents["sentences"]) if documents else []
     weights = {"lexicon": 1.0, "model": 0.0, "combined": float(lexicon_weight)}
     preds = {m: np.zeros((n, k), dtype=int) for m in weights}
     outer = KFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -307,17 +312,18 @@ def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict 
         for tr, te in outer.split(feats):
             tr_feats = [feats[i] for i in tr] + r_feats
             tr_Y = np.vstack([Y[tr], r_Y])
-            tr_lex = np.vstack([lex[tr], r_lex])
             tr_sent = list(n_sent[tr]) + r_sent
             sw = training_weights(len(tr), len(r_feats), passage_weight)
-            inner_oof = np.zeros((len(tr_feats), k))
-            inner = KFold(n_splits=folds, shuffle=True, random_state=seed)
-            for itr, ite in inner.split(tr_feats):
-                m = SupervisedTagger(C=C).fit([tr_feats[i] for i in itr], tr_Y[itr], None if sw is None else sw[itr])
-                inner_oof[ite] = m.predict_proba([tr_feats[i] for i in ite])
-            sup_te = SupervisedTagger(C=C).fit(tr_feats, tr_Y, sw).predict_proba([feats[i] for i in te])
+            model, inner_oof, shared_oof = fit_supervised(tr_feats, tr_Y, tr_sent, sw, documents, C=C, folds=folds,
+                                                          seed=seed)
+            sup_te = model.predict_proba([feats[i] for i in te], n_sent[te])
+            n_shared, shared_lex = len(tr_feats), np.vstack([lex[tr], r_lex])
+            tr_Y = np.vstack([tr_Y, d_Y])
+            tr_lex = np.vstack([shared_lex, d_lex])
+            tr_sent = tr_sent + d_sent
             for name, w in weights.items():
-                th, th_short = choose_kind_thresholds(tr_Y, blend(tr_lex, inner_oof, w), tr_sent)
+                th, th_short = kind_thresholds(tr_Y, blend(tr_lex, inner_oof, w), tr_sent, n_shared,
+                                               blend(shared_lex, shared_oof, w))
                 preds[name][te] = decide(blend(lex[te], sup_te, w), *kind_rule(n_sent[te], th, th_short, relative))
     return preds
 

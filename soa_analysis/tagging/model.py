@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import scipy.sparse as sp
 import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -32,7 +33,8 @@ from .corpus import Corpus, LexiconMatches, match_lexicon, model_matrix, vocabul
 from .lexicon import LexiconTagger
 from .text import AnalysedSentence, analyse, content_features
 
-__all__ = ["SupervisedTagger", "CombinedTagger", "CorpusScores", "choose_thresholds", "document_features", "load_model",
+__all__ = ["SupervisedTagger", "CombinedTagger", "fit_supervised", "split_real", "CorpusScores", "choose_thresholds",
+           "document_features", "load_model", "kind_thresholds",
            "THRESHOLD_GRID", "RELATIVE", "LEXICON_WEIGHT", "SHORT_SENTENCES", "blend", "decide", "choose_kind_thresholds",
            "kind_rule", "PASSAGE_WEIGHT", "training_weights"]
 
@@ -255,6 +257,10 @@ class SupervisedTagger:
     ----------
     vectorizer_ : TfidfVectorizer
     classifier_ : OneVsRestClassifier
+        Scores every text, or only texts of at most :data:`SHORT_SENTENCES` sentences when there is
+        a document classifier.
+    document_classifier_ : OneVsRestClassifier or None
+        Scores texts of more than :data:`SHORT_SENTENCES` sentences, when :meth:`fit` was given ``documents``.
     n_categories_ : int
     vocabulary_parts_ : tuple
         The vectoriser's features split into stems, flags and columns (:func:`corpus.vocabulary_parts`),
@@ -266,11 +272,19 @@ class SupervisedTagger:
         self.class_weight = class_weight
         self.min_df = min_df
 
-    def fit(self, features: list[list[str]], Y, sample_weight=None):
+    def fit(self, features: list[list[str]], Y, sample_weight=None, *, documents=None, short=True):
         """Fit on feature lists (from :func:`document_features`) and a 0/1 matrix; returns self.
 
         ``sample_weight`` (one non-negative number per document, optional) weighs each
         document's share of the logistic regression's loss (the TF-IDF weights do not change).
+
+        ``documents`` (optional: feature lists and their 0/1 matrix) are more texts of more than
+        :data:`SHORT_SENTENCES` sentences that only the *document classifier* learns from: it is
+        fitted on these texts and ``documents`` together (each of them weighing 1), in the vectoriser
+        fitted on ``features`` alone, and it scores the texts of more than :data:`SHORT_SENTENCES`
+        sentences (:meth:`predict_proba_matrix` with their sentence counts). The vectoriser and the
+        classifier of every other text learn from ``features`` only, as without ``documents``.
+        ``short=False`` leaves that classifier out (only the document classifier is wanted).
         """
         Y = np.asarray(Y, dtype=int)
         if Y.ndim != 2 or len(features) != Y.shape[0]:
@@ -286,17 +300,31 @@ class SupervisedTagger:
         self.vectorizer_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.min_df,
                                            dtype=np.float64)
         X = self.vectorizer_.fit_transform(features)
-        base = dict(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=2000, random_state=0)
-        if sample_weight is None:
-            self.classifier_ = OneVsRestClassifier(LogisticRegression(**base)).fit(X, Y)
-        else:
-            with sklearn.config_context(enable_metadata_routing=True):
-                lr = LogisticRegression(**base).set_fit_request(sample_weight=True)
-                self.classifier_ = OneVsRestClassifier(lr).fit(X, Y, sample_weight=sample_weight)
+        self.classifier_ = self._classifier(X, Y, sample_weight) if short or documents is None else None
+        self.document_classifier_ = None
+        if documents is not None:
+            d_features, d_Y = documents
+            d_Y = np.asarray(d_Y, dtype=int).reshape(len(d_features), Y.shape[1])
+            Xd = sp.vstack([X, self.vectorizer_.transform(d_features)], format="csr")
+            dw = None if sample_weight is None else np.concatenate([sample_weight, np.ones(len(d_features))])
+            self.document_classifier_ = self._classifier(Xd, np.vstack([Y, d_Y]), dw)
         self.n_categories_ = Y.shape[1]
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
         self.vocabulary_parts_ = vocabulary_parts(self.vectorizer_)
         return self
+
+    def _classifier(self, X, Y, sample_weight=None) -> OneVsRestClassifier:
+        base = dict(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=2000, random_state=0)
+        if sample_weight is None:
+            return OneVsRestClassifier(LogisticRegression(**base)).fit(X, Y)
+        with sklearn.config_context(enable_metadata_routing=True):
+            lr = LogisticRegression(**base).set_fit_request(sample_weight=True)
+            return OneVsRestClassifier(lr).fit(X, Y, sample_weight=sample_weight)
+
+    def classifier_for(self, n_sentences: int) -> OneVsRestClassifier:
+        """The classifier that scores a text of ``n_sentences`` sentences (see :meth:`fit`'s ``documents``)."""
+        doc = getattr(self, "document_classifier_", None)
+        return doc if doc is not None and n_sentences > SHORT_SENTENCES else self.classifier_
 
     def transform(self, features: list[list[str]]):
         """TF-IDF matrix of feature lists."""
@@ -366,28 +394,132 @@ class SupervisedTagger:
                 state["_feature_names"] = state.pop("feature_names_")
         self.__dict__.update(state)
 
-    def predict_proba_matrix(self, X) -> np.ndarray:
-        """Probabilities from a TF-IDF matrix (:meth:`transform`, :meth:`transform_corpus`)."""
-        return self.classifier_.predict_proba(X)
+    def predict_proba_matrix(self, X, n_sentences=None) -> np.ndarray:
+        """Probabilities from a TF-IDF matrix (:meth:`transform`, :meth:`transform_corpus`).
 
-    def predict_proba(self, features: list[list[str]]) -> np.ndarray:
-        """Probabilities, shape (n_documents, n_categories)."""
+        With a document classifier (:meth:`fit`'s ``documents``), ``n_sentences`` (per row) sends
+        the rows of more than :data:`SHORT_SENTENCES` sentences to it; without ``n_sentences``
+        every row is scored by the classifier of short texts.
+        """
+        doc = getattr(self, "document_classifier_", None)
+        if doc is None or n_sentences is None:
+            return (self.classifier_ if self.classifier_ is not None else doc).predict_proba(X)
+        long = np.asarray(n_sentences) > SHORT_SENTENCES
+        if long.all():
+            return doc.predict_proba(X)
+        out = np.zeros((X.shape[0], self.n_categories_))
+        if long.any():
+            out[long] = doc.predict_proba(X[np.flatnonzero(long)])
+        if self.classifier_ is not None and not long.all():
+            out[~long] = self.classifier_.predict_proba(X[np.flatnonzero(~long)])
+        return out
+
+    def predict_proba(self, features: list[list[str]], n_sentences=None) -> np.ndarray:
+        """Probabilities, shape (n_documents, n_categories) (``n_sentences``: see :meth:`predict_proba_matrix`)."""
         if not features:
             return np.zeros((0, self.n_categories_))
-        return self.predict_proba_matrix(self.transform(features))
+        return self.predict_proba_matrix(self.transform(features), n_sentences)
 
-    def top_terms(self, features, category: int, n=5) -> list[tuple[str, float]]:
+    def top_terms(self, features, category: int, n=5, n_sentences: int = 1) -> list[tuple[str, float]]:
         """The features of one document that raise ``category``'s score most (term, contribution).
 
-        ``features`` is a feature list or one row of :meth:`transform`'s matrix.
+        ``features`` is a feature list or one row of :meth:`transform`'s matrix; ``n_sentences``
+        (the document's) picks the classifier that scored it (:meth:`classifier_for`).
         """
         X = self.vectorizer_.transform([features]) if isinstance(features, list) else features
-        coef = self.classifier_.estimators_[category].coef_.ravel()
+        coef = self.classifier_for(n_sentences).estimators_[category].coef_.ravel()
         idx = X.indices
         contrib = X.data * coef[idx]
         names = self.feature_names_
         order = np.argsort(-contrib, kind="stable")[:n]
         return [(names[idx[j]], float(contrib[j])) for j in order if contrib[j] > 0]
+
+
+def split_real(real: dict | None) -> tuple[dict | None, dict | None]:
+    """The real-text features (:func:`~soa_analysis.labelled.load_real_features`) split in two: the texts
+    every part of the model learns from (``short`` true), and the texts of more than :data:`SHORT_SENTENCES`
+    sentences that only its document classifier learns from (:meth:`SupervisedTagger.fit`'s ``documents``);
+    either is None when empty. Short texts of the second kind are left out (no classifier of theirs learns from them).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> real = {"features": [["a"], ["b"], ["c"]], "lexicon": np.zeros((3, 1)), "Y": np.array([[1], [0], [1]]),
+    ...         "ids": ["x", "y", "z"], "sentences": [5, 6, 1], "short": [True, False, False], "n": 3}
+    >>> every, documents = split_real(real)
+    >>> every["ids"], documents["ids"]
+    (['x'], ['y'])
+    """
+    if real is None:
+        return None, None
+    n = len(real["features"])
+    shared = np.asarray(real.get("short", [True] * n), dtype=bool)
+    if shared.all():
+        return real, None
+    long = np.asarray(real["sentences"]) > SHORT_SENTENCES
+    ids = real.get("ids", [None] * n)
+
+    def take(sel):
+        idx = np.flatnonzero(sel)
+        if not len(idx):
+            return None
+        return real | {"features": [real["features"][i] for i in idx], "lexicon": real["lexicon"][idx],
+                       "Y": real["Y"][idx], "ids": [ids[i] for i in idx], "short": shared[idx].tolist(),
+                       "sentences": [real["sentences"][i] for i in idx], "n": len(idx)}
+
+    return take(shared), take(~shared & long)
+
+
+def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, documents: dict | None = None, *,
+                   C: float = 8.0, folds: int = 5, seed: int = 0) -> tuple[SupervisedTagger, np.ndarray, np.ndarray]:
+    """A fitted :class:`SupervisedTagger`, its out-of-fold probabilities, and those of the classifier of short
+    texts alone over ``feats`` (what the thresholds of short texts are chosen on: :func:`kind_thresholds`),
+    as :class:`CombinedTagger` trains it.
+
+    ``feats``, ``Y`` and ``n_sentences`` are the texts every part of the model learns from, and
+    ``documents`` (a :func:`split_real` half: ``features``, ``Y``) texts of more than
+    :data:`SHORT_SENTENCES` sentences only the document classifier learns from. The out-of-fold
+    probabilities (rows: ``feats``, then ``documents``) are those of ``folds``-fold
+    cross-validation over ``feats`` by the classifier of short texts, and, for every text of more than
+    :data:`SHORT_SENTENCES` sentences when ``documents`` are given, of the same cross-validation over
+    ``feats`` and ``documents`` together by the document classifier: each text scored by the classifier
+    that would score it, trained without it.
+    """
+    Y = np.asarray(Y, dtype=int)
+    n = len(feats)
+    oof = np.zeros(Y.shape)
+    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(feats):
+        m = SupervisedTagger(C=C).fit([feats[i] for i in tr], Y[tr], None if sample_weight is None else sample_weight[tr])
+        oof[te] = m.predict_proba([feats[i] for i in te])
+    if documents is None:
+        return SupervisedTagger(C=C).fit(feats, Y, sample_weight), oof, oof
+    d_feats, d_Y = documents["features"], np.asarray(documents["Y"], dtype=int)
+    every = feats + d_feats
+    sents = np.concatenate([np.asarray(n_sentences, dtype=np.int64), np.asarray(documents["sentences"], dtype=np.int64)])
+    long = sents > SHORT_SENTENCES
+    shared_oof, oof = oof, np.vstack([oof, np.zeros(d_Y.shape)])
+    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(every):
+        rows = te[long[te]]
+        if not len(rows):
+            continue
+        own, more = tr[tr < n], tr[tr >= n] - n
+        m = SupervisedTagger(C=C).fit([feats[i] for i in own], Y[own],
+                                      None if sample_weight is None else sample_weight[own],
+                                      documents=([d_feats[i] for i in more], d_Y[more]), short=False)
+        oof[rows] = m.predict_proba([every[i] for i in rows], sents[rows])
+    return SupervisedTagger(C=C).fit(feats, Y, sample_weight, documents=(d_feats, d_Y)), oof, shared_oof
+
+
+def kind_thresholds(Y: np.ndarray, scores: np.ndarray, n_sentences, n_shared: int,
+                    shared_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds for documents and for short passages (:func:`choose_kind_thresholds`) when the first
+    ``n_shared`` texts are those every classifier learns from and the rest only the document classifier
+    (:func:`fit_supervised`): the documents' thresholds are chosen on every text's out-of-fold ``scores``,
+    the short passages' on the first ``n_shared`` texts and their ``shared_scores`` alone, as without the rest."""
+    th, th_short = choose_kind_thresholds(Y, scores, n_sentences)
+    if n_shared < len(Y):
+        th_short = choose_kind_thresholds(Y[:n_shared], shared_scores, list(n_sentences)[:n_shared])[1]
+    return th, th_short
 
 
 class CombinedTagger:
@@ -476,29 +608,39 @@ class CombinedTagger:
             drop = set(self.real_text_exclude)
             keep = [i for i, d in enumerate(real["ids"]) if d not in drop]
             real = real | {"features": [real["features"][i] for i in keep], "lexicon": real["lexicon"][keep],
-                           "Y": real["Y"][keep], "sentences": [real["sentences"][i] for i in keep], "n": len(keep)}
+                           "Y": real["Y"][keep], "sentences": [real["sentences"][i] for i in keep], "n": len(keep),
+                           "ids": [real["ids"][i] for i in keep]} | (
+                {"short": [real["short"][i] for i in keep]} if "short" in real else {})
+        shared, documents = split_real(real)
+        if shared is not None:
+            feats = feats + shared["features"]
+            n_sent = n_sent + list(shared["sentences"])
+            lex = np.vstack([lex, shared["lexicon"]])
+            Y = np.vstack([Y, shared["Y"]])
         if real is not None:
-            feats = feats + real["features"]
-            n_sent = n_sent + list(real["sentences"])
-            lex = np.vstack([lex, real["lexicon"]])
-            Y = np.vstack([Y, real["Y"]])
-            provenance["real_text"] = {"documents": real["n"], "sha256": real["sha256"],
-                                       "file": f"package:labelled/{REAL_FEATURES_FILE}"}
+            provenance["real_text"] = {"documents": (shared or {"n": 0})["n"] + (documents or {"n": 0})["n"],
+                                       "sha256": real["sha256"], "file": f"package:labelled/{REAL_FEATURES_FILE}"}
+            if documents is not None:
+                provenance["real_text"]["documents_only"] = documents["n"]
         elif self.real_text:
             provenance["real_text"] = {"documents": 0, "note": "no real-text features for this taxonomy version"}
         w = self.lexicon_weight
         sw = training_weights(n_passages, len(feats) - n_passages, self.passage_weight)
-        oof = np.zeros(Y.shape)
         if w < 1:
-            folds = KFold(n_splits=self.cv_folds, shuffle=True, random_state=self.seed)
-            for tr, te in folds.split(feats):
-                m = SupervisedTagger(C=self.C).fit([feats[i] for i in tr], Y[tr], None if sw is None else sw[tr])
-                oof[te] = m.predict_proba([feats[i] for i in te])
-            self.model_ = SupervisedTagger(C=self.C).fit(feats, Y, sw)
+            self.model_, oof, shared_oof = fit_supervised(feats, Y, n_sent, sw, documents, C=self.C,
+                                                          folds=self.cv_folds, seed=self.seed)
         else:
             self.model_ = None
+            documents = None
+            oof = shared_oof = np.zeros(Y.shape)
+        n_shared, shared_scores = len(feats), blend(lex, shared_oof, w)
+        if documents is not None:
+            feats = feats + documents["features"]
+            n_sent = n_sent + list(documents["sentences"])
+            lex = np.vstack([lex, documents["lexicon"]])
+            Y = np.vstack([Y, documents["Y"]])
         self.oof_scores_ = blend(lex, oof, w)
-        th, th_short = choose_kind_thresholds(Y, self.oof_scores_, n_sent)
+        th, th_short = kind_thresholds(Y, self.oof_scores_, n_sent, n_shared, shared_scores)
         self.thresholds_ = {c: float(t) for c, t in zip(self.categories_, th)}
         self.short_thresholds_ = {c: float(t) for c, t in zip(self.categories_, th_short)}
         per_text, _ = kind_rule(n_sent, th, th_short, 0.0)
@@ -545,7 +687,7 @@ class CombinedTagger:
         self._check()
         lex = self.lexicon_.predict_scores(analysed)
         if self.model_ is not None:
-            sup = self.model_.predict_proba([document_features(a) for a in analysed])
+            sup = self.model_.predict_proba([document_features(a) for a in analysed], [len(a) for a in analysed])
         else:
             sup = np.zeros_like(lex)
         return lex, sup, self.combine(lex, sup)
@@ -568,7 +710,7 @@ class CombinedTagger:
         features = None
         if self.model_ is not None and corpus.n_docs:
             features = self.model_.transform_corpus(corpus)
-            sup = self.model_.predict_proba_matrix(features)
+            sup = self.model_.predict_proba_matrix(features, np.diff(corpus.doc_sent))
         else:
             sup = np.zeros_like(matches.scores)
         return CorpusScores(matches, sup, self.combine(matches.scores, sup), features)
@@ -618,7 +760,8 @@ class CombinedTagger:
         """
         if self.model_ is None:
             return []
-        terms = dict(self.model_.top_terms(document_features(sents) if row is None else row, category, n_terms))
+        terms = dict(self.model_.top_terms(document_features(sents) if row is None else row, category, n_terms,
+                                           n_sentences=len(sents)))
         rows = []
         for si, s in enumerate(sents):
             neg, _ = s.cues()
