@@ -115,3 +115,51 @@ def test_a_council_pages_priorities_covered_are_its_assigned_priorities_of_the_n
         assert "tags" not in mine.tables.made()
     whole = tables.headline(data).set_index("figure")["value"]["Priorities covered"]
     assert whole == len(set(on["priority"]) & set(PRIORITY_IDS))
+
+
+def test_a_council_pages_headline_and_provenance_from_the_national_frame_are_those_of_its_own_rows(tmp_path):
+    """A council's data made by for_council take the headline figures from the national frame's rows of its
+    submissions, and the provenance's dates and the methodology's warnings from the whole submissions table at
+    its rows, without narrowing the submissions or the evidence to the council: the same HTML as from the
+    council's rows narrowed (a council data whose national frame does not list the same submissions, or made
+    otherwise, reads its own rows). Some submissions ungraded, one evidence row of a submission not in the table."""
+    import dataclasses
+
+    from soa_analysis.io import read_table, write_table
+    from soa_analysis.report.contents import show
+    from soa_analysis.report.data import NATIONAL_ROWS
+    from soa_analysis.schema import TABLES
+
+    p = make_synthetic_processed(tmp_path / "p", n=15, councils=["Fife", "Moray", "Angus"])
+    ev = read_table(p, "evidence")
+    ev = pd.concat([ev.iloc[3:], ev.iloc[[0]].assign(submission_id="not-a-submission")], ignore_index=True)
+    write_table(ev, p / TABLES["evidence"].filename, table="evidence")
+    data = load_report_data(p, run_id="r1")
+    for council in data.councils():
+        fast = data.for_council(council, lazy=True)
+        assert NATIONAL_ROWS in fast.derived
+        narrowed = data.for_council(council)
+        slow = dataclasses.replace(narrowed, derived={})  # its own rows only, as in a council page's worker
+        for anchor in ("headline", "provenance", "methodology"):
+            assert show(anchor, fast).data == show(anchor, slow).data
+        pd.testing.assert_frame_equal(tables.headline(fast), tables.headline(slow))
+        assert fast.tables.made() == ["ingest_log"]  # neither the submissions nor the evidence narrowed
+    # a national frame that does not list the submissions in the table's order: the council's own rows are read
+    shuffled = dataclasses.replace(data, national=data.national.iloc[::-1].reset_index(drop=True), derived={})
+    assert NATIONAL_ROWS not in shuffled.for_council("Fife").derived
+
+
+def test_ingest_summary_is_worked_out_again_for_another_ingest_log(tmp_path):
+    """The ingest summary is kept per ingest log frame (the same on every council page of a run): another log,
+    or a council's data of another run, gets its own counts."""
+    import dataclasses
+
+    p = make_synthetic_processed(tmp_path / "p", n=6, councils=["Fife", "Moray"])
+    data = load_report_data(p)
+    first = tables.ingest_summary(data)
+    assert tables.ingest_summary(data.for_council("Fife")) is first  # the same frame of the run
+    log = data["ingest_log"]
+    changed = pd.concat([log, log.iloc[[0]].assign(status="quarantined")], ignore_index=True)
+    other = dataclasses.replace(data, tables={**data.tables, "ingest_log": changed}, derived={})
+    got = tables.ingest_summary(other).set_index("status")["files"]
+    assert got["quarantined"] == first.set_index("status")["files"]["quarantined"] + 1

@@ -45,7 +45,7 @@ from .quotes import (
 from .tiles import council_tiles
 
 __all__ = ["PRIORITY_TAXONOMY", "REPORT_TABLES", "ReportData", "LazyTables", "load_report_data",
-           "read_quoted_tag_rows", "notebooks_dir",
+           "read_quoted_tag_rows", "notebooks_dir", "submissions_column", "NATIONAL_ROWS",
            "resolve_path", "councils_in", "priorities_of"]
 
 # Tables the report reads. "contacts" is deliberately absent: it is restricted.
@@ -98,6 +98,11 @@ def _only(name: str, df: pd.DataFrame, keep: set) -> pd.DataFrame:
 
 
 _BY_COUNCIL = "_rows_by_council"
+_ALIGNED = "_national_aligned"
+# In a council's data made by :meth:`ReportData.for_council`: the positions of its submissions' rows in the
+# national frame (:attr:`ReportData.national`), in the order of its own submissions table
+NATIONAL_ROWS = "_national_rows"
+_SUBMISSION_ROWS = "_submission_rows"
 
 
 def _split_by_council(tables: dict) -> dict:
@@ -277,13 +282,46 @@ class ReportData:
         def narrow(name: str, df: pd.DataFrame) -> pd.DataFrame:
             if name in split:
                 return split[name](canonical)
+            if name in RUN_TABLES:  # about the run: kept whole (_only), without finding the council's ids
+                return df
             if not keep:
                 keep.append(set(subs.loc[subs["council"] == canonical, "submission_id"]))
             return _only(name, df, keep[0])
 
         makers = {name: functools.partial(narrow, name, df) for name, df in self.tables.items()}
         tables = LazyTables(makers) if lazy else {name: make() for name, make in makers.items()}
-        return dataclasses.replace(self, council=canonical, tables=tables, derived={})
+        derived = {}
+        if "submissions" in split:
+            at = split["submissions"].positions(canonical)
+            derived[_SUBMISSION_ROWS] = (subs, at)  # a column of its submissions without narrowing the whole table
+            if self._national_aligned():
+                # where the council's rows are in the national frame: those of its submissions, in the same order
+                # (the headline figures of a page whose other sections are kept read them there: .tables.headline)
+                derived[NATIONAL_ROWS] = at
+        return dataclasses.replace(self, council=canonical, tables=tables, derived=derived)
+
+    def _national_aligned(self) -> bool:
+        """Whether :attr:`national` has one row per row of the submissions table, the same submissions in the same
+        order (as :func:`load_report_data` makes it), worked out once for these data."""
+        aligned = self.derived.get(_ALIGNED)
+        if aligned is None:
+            subs, nat = self.tables["submissions"], self.national
+            aligned = self.derived[_ALIGNED] = bool(
+                len(subs) == len(nat) and {"submission_id", "council", "grade", "priorities"} <= set(nat.columns)
+                and subs["submission_id"].tolist() == nat["submission_id"].tolist())
+        return aligned
+
+
+def submissions_column(data: ReportData, column: str) -> pd.Series:
+    """``data["submissions"][column]`` (its values in order, on a fresh index): on a council's data made by
+    :meth:`ReportData.for_council`, taken from the whole submissions table at the council's rows, so that a page
+    whose other sections are kept from the last run does not narrow every column of the table (its texts among
+    them) for one (:class:`LazyTables`)."""
+    got = data.derived.get(_SUBMISSION_ROWS)
+    if got is None or (isinstance(data.tables, LazyTables) and "submissions" in data.tables.made()):
+        return data["submissions"][column]
+    subs, at = got
+    return subs[column].iloc[at].reset_index(drop=True)
 
 
 class LazyTables(Mapping):

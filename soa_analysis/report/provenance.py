@@ -16,7 +16,7 @@ from IPython.display import HTML
 from ..accuracy import plain_sentences
 from ..manifest import package_versions
 from . import file_listing, tables
-from .data import ReportData
+from .data import ReportData, submissions_column
 from .html import html_table, missing_note, section_html
 from .memo import per_frame
 from .safe import esc
@@ -76,11 +76,11 @@ def _meta_versions(data: ReportData) -> list[tuple[str, str]]:
 
 def provenance(data: ReportData) -> HTML:
     """Run id and date, submissions and their date range, software and taxonomy versions."""
-    subs = data["submissions"]
-    dates = sorted(d for d in subs["date"].fillna("").astype(str).tolist() if d) if len(subs) else []
+    subs_dates = submissions_column(data, "date")  # not the whole table narrowed to a council for one column
+    dates = sorted(d for d in subs_dates.fillna("").astype(str).tolist() if d) if len(subs_dates) else []
     rows = [
         ("Run id", data.run_id or "(not given)"), ("Report generated", data.generated),
-        ("Scope", data.scope), ("Submissions", f"{len(subs):,}"),
+        ("Scope", data.scope), ("Submissions", f"{len(subs_dates):,}"),
         ("Submission dates", f"{dates[0]} to {dates[-1]} ({len(dates)} dated)" if dates else "no dates known"),
         *_software(), *_meta_versions(data),
     ]
@@ -138,7 +138,8 @@ def methodology(data: ReportData, caveats: tuple[str, ...] = DEFAULT_CAVEATS) ->
             ingest_html += '<p class="note">Files not read in full, and why, are listed under Provenance.</p>'
         if data.council:
             ingest_html += "<p class=\"note\">File counts cover the whole run, not only this council.</p>"
-    warn = data["submissions"]["warnings"] if len(data["submissions"]) else pd.Series(dtype=object)
+    warn = submissions_column(data, "warnings")
+    warn = warn if len(warn) else pd.Series(dtype=object)
     n_warn = int(sum(len(w) for w in warn if w is not None))
     cav = "".join(f"<li>{esc(c)}</li>" for c in caveats)
     cav += f"<li>{esc(n_warn)} ingest warning{'s' if n_warn != 1 else ''} were recorded on these submissions.</li>"

@@ -42,7 +42,8 @@ def headline(data: ReportData) -> HTML:
         f'<p class="what">{esc(r.figure)}</p><p class="note">{esc(r.note)}</p></div>'
         for r in h.itertuples()
     )
-    extra = "" if len(data["submissions"]) else '<p class="empty">There are no submissions for this report.</p>'
+    n_subs = h.loc[h["figure"] == "Submissions", "value"].iloc[0]  # len(data["submissions"]), not narrowed again
+    extra = "" if n_subs else '<p class="empty">There are no submissions for this report.</p>'
     return _section("headline", "Headline figures",
                     f"The evidence base for {data.scope} at a glance.",
                     f'<div class="figures">{tiles}</div>', extra, _missing(data, "tags", "evidence"))

@@ -13,9 +13,10 @@ import functools
 import pandas as pd
 
 from ..schema import GRADES, PRIORITY_IDS
-from .data import PRIORITY_TAXONOMY, ReportData, priorities_of
+from .data import NATIONAL_ROWS, PRIORITY_TAXONOMY, ReportData, priorities_of
 from .file_listing import files_not_read
 from .labels import label
+from .memo import per_frame
 from .safe import redact
 from .tiles import council_tiles
 
@@ -50,29 +51,53 @@ def _grades(data: ReportData) -> pd.Series:
 
 @_once
 def headline(data: ReportData) -> pd.DataFrame:
-    """Headline figures: submissions, councils, priorities covered, share with strong evidence."""
-    subs = data["submissions"]
-    grades = submission_grades(data)
-    strong = float((grades == "strong").mean()) if len(grades) else float("nan")
+    """Headline figures: submissions, councils, priorities covered, share with strong evidence.
+
+    On a council's page made by :meth:`.data.ReportData.for_council`, from the council's rows of the national
+    frame (its submissions, their grades and assigned priorities, worked out once from the whole tables by
+    :func:`.data.load_report_data`: the same figures), so that a page whose other sections are kept from the last
+    run narrows neither the submissions nor the evidence table to its council for them (:class:`.data.LazyTables`).
+    """
+    mine = _national_rows(data)
+    if mine is not None:
+        n_subs = len(mine)
+        graded = mine["grade"][mine["grade"] != ""]
+        n_graded, n_strong = len(graded), int((graded == "strong").sum())
+        strong = n_strong / n_graded if n_graded else float("nan")
+        covered = len({p for ps in mine["priorities"].tolist() for p in ps} & set(PRIORITY_IDS))
+    else:
+        subs = data["submissions"]
+        grades = submission_grades(data)
+        n_subs, n_graded = len(subs), len(grades)
+        strong = float((grades == "strong").mean()) if len(grades) else float("nan")
+        covered = _priorities_covered(data)
     if data.council:
         n_all = len(data.national)
-        second = ("Share of Scotland's submissions", len(subs) / n_all if n_all else float("nan"), "share",
+        second = ("Share of Scotland's submissions", n_subs / n_all if n_all else float("nan"), "share",
                   f"of {n_all} submissions from all councils")
     else:
         second = ("Councils", int(subs.loc[subs["council"] != "", "council"].nunique()), "count",
                   "council areas with at least one submission")
     rows = [
-        ("Submissions", len(subs), "count", "submissions read and analysed"),
+        ("Submissions", n_subs, "count", "submissions read and analysed"),
         second,
-        ("Priorities covered", _priorities_covered(data),
+        ("Priorities covered", covered,
          "count", f"of the {len(PRIORITY_IDS)} national priorities, with at least one submission"),
-        ("Share with strong evidence", strong, "share", f"of {len(grades)} graded submissions"),
+        ("Share with strong evidence", strong, "share", f"of {n_graded} graded submissions"),
     ]
     out = pd.DataFrame(rows, columns=["figure", "value", "kind", "note"])
     # counts stay whole numbers beside the shares (a float column would write "37.0")
     out["value"] = pd.Series([int(v) if k == "count" else (None if pd.isna(v) else float(v))
                               for _, v, k, _ in rows], dtype=object)
     return out
+
+
+def _national_rows(data: ReportData) -> pd.DataFrame | None:
+    """A council page's rows of the national frame (its submissions', in their order), when its data were made by
+    :meth:`.data.ReportData.for_council` from data whose national frame lists the same submissions as their
+    submissions table; else ``None``."""
+    at = data.derived.get(NATIONAL_ROWS) if data.council else None
+    return None if at is None else data.national.iloc[at]
 
 
 def _priorities_covered(data: ReportData) -> int:
@@ -299,7 +324,11 @@ def thin_priorities(data: ReportData) -> pd.DataFrame:
 @_once
 def ingest_summary(data: ReportData) -> pd.DataFrame:
     """Files found by the ingest stage, by status."""
-    log = data["ingest_log"]
+    return _ingest_summary(data["ingest_log"])
+
+
+@per_frame  # the run's ingest log: the same frame, and the same counts, on every council page
+def _ingest_summary(log: pd.DataFrame) -> pd.DataFrame:
     counts = log["status"].value_counts() if len(log) else pd.Series(dtype=int)
     return pd.DataFrame({"status": ["ingested", "duplicate", "quarantined"],
                          "files": [int(counts.get(s, 0)) for s in ("ingested", "duplicate", "quarantined")]})
