@@ -463,6 +463,19 @@ def test_real_text_features_are_optional_and_excludable():
         CombinedTagger(cv_folds=3, real_text=False).fit(docs, Y)  # four priorities have no example alone
 
 
+def _three_fictional_passages(third: str, third_category: int):
+    """Twelve labelled passages: an older-people one, an employment one and ``third`` (of ``third_category``), four times."""
+    import numpy as np
+
+    docs = ["Telecare and reablement helped older people stay at home (fictional).",
+            "Apprenticeships helped unemployed young people into jobs (fictional).", third] * 4
+    Y = np.zeros((len(docs), 6), dtype=int)
+    Y[0::3, 5] = 1
+    Y[1::3, 1] = 1
+    Y[2::3, third_category] = 1
+    return docs, Y
+
+
 def test_document_classifier_scores_only_texts_of_more_than_two_sentences():
     """Texts only the document classifier learns from change the scores of long texts, never of short ones:
     the vectoriser and the classifier of short texts are those fitted without them."""
@@ -498,13 +511,8 @@ def test_project_passages_are_scored_as_without_the_document_only_real_texts(mon
     import soa_analysis.tagging.model as model
     from soa_analysis.labelled import load_real_features
 
-    docs = ["Telecare and reablement helped older people stay at home (fictional).",
-            "Apprenticeships helped unemployed young people into jobs (fictional).",
-            "Nursery places and health visitors supported families with young children (fictional)."] * 4
-    Y = np.zeros((len(docs), 6), dtype=int)
-    Y[0::3, 5] = 1
-    Y[1::3, 1] = 1
-    Y[2::3, 0] = 1
+    docs, Y = _three_fictional_passages("Nursery places and health visitors supported families with young children "
+                                        "(fictional).", 0)
     with_all = model.CombinedTagger(cv_folds=3).fit(docs, Y)
     real = load_real_features(with_all.lexicon_.taxonomy_.sha256, with_all.categories_)
     assert not all(real["short"]), "the shipped features name their short_parts"
@@ -553,13 +561,7 @@ def test_passage_weight_weighs_the_labelled_passages_against_real_texts():
     with pytest.raises(TaxonomyError, match="passage_weight"):
         training_weights(3, 2, 0)
     # the heavier the passages weigh against the real texts, the closer the model fits them (weighted log-loss)
-    docs = ["Telecare and reablement helped older people stay at home (fictional).",
-            "Apprenticeships helped unemployed young people into jobs (fictional).",
-            "Older people found jobs in the lunch club kitchen (fictional)."] * 4
-    Y = np.zeros((len(docs), 6), dtype=int)
-    Y[0::3, 5] = 1
-    Y[1::3, 1] = 1
-    Y[2::3, 5] = 1
+    docs, Y = _three_fictional_passages("Older people found jobs in the lunch club kitchen (fictional).", 5)
     feats = [document_features(analyse(d)) for d in docs]
 
     fitted = {pw: CombinedTagger(cv_folds=3, passage_weight=pw).fit(docs, Y) for pw in (PASSAGE_WEIGHT, 8.0)}
