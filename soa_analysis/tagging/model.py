@@ -34,7 +34,7 @@ from .lexicon import LexiconTagger
 from .text import AnalysedSentence, analyse, content_features
 
 __all__ = ["SupervisedTagger", "CombinedTagger", "fit_supervised", "split_real", "CorpusScores", "choose_thresholds",
-           "document_features", "load_model", "kind_thresholds",
+           "document_features", "load_model", "kind_thresholds", "take_real",
            "THRESHOLD_GRID", "RELATIVE", "LEXICON_WEIGHT", "SHORT_SENTENCES", "blend", "decide", "choose_kind_thresholds",
            "kind_rule", "PASSAGE_WEIGHT", "training_weights"]
 
@@ -410,7 +410,7 @@ class SupervisedTagger:
         out = np.zeros((X.shape[0], self.n_categories_))
         if long.any():
             out[long] = doc.predict_proba(X[np.flatnonzero(long)])
-        if self.classifier_ is not None and not long.all():
+        if self.classifier_ is not None:
             out[~long] = self.classifier_.predict_proba(X[np.flatnonzero(~long)])
         return out
 
@@ -452,22 +452,30 @@ def split_real(real: dict | None) -> tuple[dict | None, dict | None]:
     """
     if real is None:
         return None, None
-    n = len(real["features"])
-    shared = np.asarray(real.get("short", [True] * n), dtype=bool)
+    shared = np.asarray(real.get("short", [True] * len(real["features"])), dtype=bool)
     if shared.all():
         return real, None
     long = np.asarray(real["sentences"]) > SHORT_SENTENCES
-    ids = real.get("ids", [None] * n)
+    return tuple(take_real(real, np.flatnonzero(sel)) if sel.any() else None for sel in (shared, ~shared & long))
 
-    def take(sel):
-        idx = np.flatnonzero(sel)
-        if not len(idx):
-            return None
-        return real | {"features": [real["features"][i] for i in idx], "lexicon": real["lexicon"][idx],
-                       "Y": real["Y"][idx], "ids": [ids[i] for i in idx], "short": shared[idx].tolist(),
-                       "sentences": [real["sentences"][i] for i in idx], "n": len(idx)}
 
-    return take(shared), take(~shared & long)
+def take_real(real: dict, idx) -> dict:
+    """The real-text features (:func:`~soa_analysis.labelled.load_real_features`) of the texts at ``idx`` only.
+
+    >>> import numpy as np
+    >>> real = {"features": [["a"], ["b"]], "lexicon": np.zeros((2, 1)), "Y": np.array([[1], [0]]), "ids": ["x", "y"],
+    ...         "sentences": [5, 6], "short": [True, False], "n": 2}
+    >>> sub = take_real(real, [1])
+    >>> sub["ids"], sub["short"], sub["n"], sub["Y"].tolist()
+    (['y'], [False], 1, [[0]])
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    out = real | {"features": [real["features"][i] for i in idx], "lexicon": real["lexicon"][idx],
+                  "Y": real["Y"][idx], "sentences": [real["sentences"][i] for i in idx], "n": len(idx)}
+    for key in ("ids", "short"):
+        if key in real:
+            out[key] = [real[key][i] for i in idx]
+    return out
 
 
 def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, documents: dict | None = None, *,
@@ -606,11 +614,7 @@ class CombinedTagger:
         real = load_real_features(self.lexicon_.taxonomy_.sha256, self.categories_) if self.real_text else None
         if real is not None and self.real_text_exclude:
             drop = set(self.real_text_exclude)
-            keep = [i for i, d in enumerate(real["ids"]) if d not in drop]
-            real = real | {"features": [real["features"][i] for i in keep], "lexicon": real["lexicon"][keep],
-                           "Y": real["Y"][keep], "sentences": [real["sentences"][i] for i in keep], "n": len(keep),
-                           "ids": [real["ids"][i] for i in keep]} | (
-                {"short": [real["short"][i] for i in keep]} if "short" in real else {})
+            real = take_real(real, [i for i, d in enumerate(real["ids"]) if d not in drop])
         shared, documents = split_real(real)
         if shared is not None:
             feats = feats + shared["features"]
