@@ -589,3 +589,33 @@ def test_relative_rule_drops_passing_mentions():
     scores = np.array([[0.9, 0.5, 0.1], [0.6, 0.55, 0.1]])
     assert decide(scores, [0.4, 0.4, 0.4], relative=0.0).tolist() == [[True, True, False], [True, True, False]]
     assert decide(scores, [0.4, 0.4, 0.4], relative=0.6).tolist() == [[True, False, False], [True, True, False]]
+
+
+def test_a_fold_fitted_from_counted_features_scores_as_one_fitted_from_feature_lists():
+    """Cross-validation's folds cut their vectorisers from one count of every text
+    (SupervisedTagger.fit_counted); each fold's classifiers score other texts as SupervisedTagger.fit on
+    the same texts' feature lists would, with sample weights, document-only texts and min_df, and the same
+    checks refuse bad input."""
+    from soa_analysis.errors import SchemaError
+    from soa_analysis.labelled import load_real_features
+    from soa_analysis.tagging.model import CountedFeatures, SupervisedTagger, split_real
+
+    lex = LexiconTagger().fit()
+    shared, documents = split_real(load_real_features(lex.taxonomy_.sha256, lex.categories_))
+    feats, Y = shared["features"][:300], np.asarray(shared["Y"][:300])
+    d_feats, d_Y = documents["features"][:200], np.asarray(documents["Y"][:200])
+    counted = CountedFeatures(feats + d_feats)
+    fit_rows, scored = np.arange(0, 240), np.concatenate([np.arange(240, 300), 300 + np.arange(150, 200)])
+    weight = np.linspace(0.5, 2.0, len(fit_rows))
+    n_sent = np.r_[np.ones(60, dtype=int), np.full(50, SHORT_SENTENCES + 5)]
+    every = feats + d_feats
+    for min_df in (1, 2):
+        plain = SupervisedTagger(min_df=min_df).fit([feats[i] for i in fit_rows], Y[fit_rows], weight,
+                                                    documents=(d_feats[:150], d_Y[:150]))
+        cut, matrix = SupervisedTagger.fit_counted(counted, fit_rows, Y[fit_rows], weight,
+                                                   documents=(300 + np.arange(150), d_Y[:150]), min_df=min_df)
+        assert matrix(scored).shape == plain.transform([every[i] for i in scored]).shape
+        np.testing.assert_allclose(cut.predict_proba_matrix(matrix(scored), n_sent),
+                                   plain.predict_proba([every[i] for i in scored], n_sent), rtol=0, atol=1e-8)
+    with pytest.raises(SchemaError, match="positive and negative"):
+        SupervisedTagger.fit_counted(counted, fit_rows[:2], Y[:2])

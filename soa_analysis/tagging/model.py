@@ -241,6 +241,48 @@ def choose_kind_thresholds(Y: np.ndarray, scores: np.ndarray, n_sentences) -> tu
     return out[0], out[1]
 
 
+class CountedFeatures:
+    """The feature counts of many texts, counted once, for the many fits of cross-validation over them.
+
+    :meth:`SupervisedTagger.fit` fits a TF-IDF vectoriser on its texts' feature lists, which counts
+    every feature of every text and sorts the vocabulary again; cross-validation fits one per fold on
+    nearly the same texts (and counting took more of a fold's fit than the classifiers did). Here the
+    texts are counted once, over one sorted vocabulary; :meth:`vectoriser` gives, for any of them, the
+    TF-IDF matrices that :class:`~sklearn.feature_extraction.text.TfidfVectorizer` (as the tagger sets it
+    up) fitted on those texts would give: its vocabulary is the features found in them (at least
+    ``min_df`` times), in the same sorted order, and its idf is theirs.
+
+    Example
+    -------
+    >>> counted = CountedFeatures([["a", "b"], ["b", "c"], ["c"]])
+    >>> matrix = counted.vectoriser([0, 1])
+    >>> m = matrix([0, 1, 2]).toarray()
+    >>> vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float64)
+    >>> _ = vec.fit([["a", "b"], ["b", "c"]])
+    >>> bool(np.allclose(m, vec.transform([["a", "b"], ["b", "c"], ["c"]]).toarray()))
+    True
+    """
+
+    def __init__(self, features: list[list[str]]):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.counts = CountVectorizer(analyzer=_identity, dtype=np.float64).fit_transform(features).tocsr()
+
+    def vectoriser(self, rows, min_df: int = 1):
+        """The TF-IDF matrix maker (rows of these texts -> matrix) of a vectoriser fitted on the texts ``rows``."""
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        fitted = self.counts[np.asarray(rows)]
+        df = np.bincount(fitted.indices, minlength=fitted.shape[1])
+        columns = np.flatnonzero(df >= max(1, min_df))
+        tfidf = TfidfTransformer(sublinear_tf=True).fit(fitted[:, columns])
+
+        def matrix(which):
+            return tfidf.transform(self.counts[np.asarray(which)][:, columns], copy=False)
+
+        return matrix
+
+
 class SupervisedTagger:
     """TF-IDF + one-vs-rest logistic regression over analysed documents.
 
@@ -286,32 +328,61 @@ class SupervisedTagger:
         classifier of every other text learn from ``features`` only, as without ``documents``.
         ``short=False`` leaves that classifier out (only the document classifier is wanted).
         """
+        Y, sample_weight = self._checked(len(features), Y, sample_weight)
+        self.vectorizer_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.min_df,
+                                           dtype=np.float64)
+        X = self.vectorizer_.fit_transform(features)
+        if documents is None:
+            self._fit_matrices(X, Y, sample_weight, None, short=short)
+        else:
+            self._fit_matrices(X, Y, sample_weight, (self.vectorizer_.transform(documents[0]), documents[1]),
+                               short=short)
+        self.feature_names_ = self.vectorizer_.get_feature_names_out()
+        self.vocabulary_parts_ = vocabulary_parts(self.vectorizer_)
+        return self
+
+    @staticmethod
+    def _checked(n: int, Y, sample_weight):
+        """``Y`` as a 0/1 matrix of ``n`` rows and ``sample_weight`` as floats, or SchemaError."""
         Y = np.asarray(Y, dtype=int)
-        if Y.ndim != 2 or len(features) != Y.shape[0]:
+        if Y.ndim != 2 or n != Y.shape[0]:
             raise SchemaError("SupervisedTagger.fit: Y must be (n_documents, n_categories)")
         if (Y.sum(axis=0) == 0).any() or (Y.sum(axis=0) == len(Y)).any():
             raise SchemaError("SupervisedTagger.fit: every category needs positive and negative examples")
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=float)
-            if sample_weight.shape != (len(features),) or not np.isfinite(sample_weight).all() \
+            if sample_weight.shape != (n,) or not np.isfinite(sample_weight).all() \
                     or (sample_weight < 0).any():
                 raise SchemaError("SupervisedTagger.fit: sample_weight must hold one finite, non-negative "
                                   "number per document")
-        self.vectorizer_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.min_df,
-                                           dtype=np.float64)
-        X = self.vectorizer_.fit_transform(features)
+        return Y, sample_weight
+
+    def _fit_matrices(self, X, Y, sample_weight, documents, *, short: bool = True) -> SupervisedTagger:
+        """The classifiers of :meth:`fit`, from the TF-IDF matrix ``X`` of its texts and ``documents`` as
+        ``(TF-IDF matrix, 0/1 matrix)`` in the same vectoriser (or None); ``Y`` and ``sample_weight`` checked."""
         self.classifier_ = self._classifier(X, Y, sample_weight) if short or documents is None else None
         self.document_classifier_ = None
         if documents is not None:
-            d_features, d_Y = documents
-            d_Y = np.asarray(d_Y, dtype=int).reshape(len(d_features), Y.shape[1])
-            Xd = sp.vstack([X, self.vectorizer_.transform(d_features)], format="csr")
-            dw = None if sample_weight is None else np.concatenate([sample_weight, np.ones(len(d_features))])
-            self.document_classifier_ = self._classifier(Xd, np.vstack([Y, d_Y]), dw)
+            Xd, d_Y = documents
+            d_Y = np.asarray(d_Y, dtype=int).reshape(Xd.shape[0], Y.shape[1])
+            dw = None if sample_weight is None else np.concatenate([sample_weight, np.ones(Xd.shape[0])])
+            self.document_classifier_ = self._classifier(sp.vstack([X, Xd], format="csr"), np.vstack([Y, d_Y]), dw)
         self.n_categories_ = Y.shape[1]
-        self.feature_names_ = self.vectorizer_.get_feature_names_out()
-        self.vocabulary_parts_ = vocabulary_parts(self.vectorizer_)
         return self
+
+    @classmethod
+    def fit_counted(cls, counted: CountedFeatures, rows, Y, sample_weight=None, *, documents=None, short=True,
+                    **params) -> tuple[SupervisedTagger, object]:
+        """:meth:`fit` on the texts ``rows`` of ``counted`` (and ``documents``: ``(rows, 0/1 matrix)``), for
+        scoring other texts of ``counted`` only: the classifiers are those :meth:`fit` gives for these texts'
+        feature lists, but no vectoriser is kept. Returns the model and the TF-IDF matrix maker of its
+        vectoriser (:meth:`CountedFeatures.vectoriser`), whose matrices :meth:`predict_proba_matrix` scores."""
+        model = cls(**params)
+        rows = np.asarray(rows)
+        Y, sample_weight = model._checked(len(rows), Y, sample_weight)
+        matrix = counted.vectoriser(rows, model.min_df)
+        docs = None if documents is None else (matrix(np.asarray(documents[0])), documents[1])
+        return model._fit_matrices(matrix(rows), Y, sample_weight, docs, short=short), matrix
 
     def _classifier(self, X, Y, sample_weight=None) -> OneVsRestClassifier:
         base = dict(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=2000, random_state=0)
@@ -495,14 +566,17 @@ def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, 
     """
     Y = np.asarray(Y, dtype=int)
     n = len(feats)
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    d_feats = [] if documents is None else documents["features"]
+    every = feats + d_feats
+    counted = CountedFeatures(every)  # the folds' vectorisers cut from one count (SupervisedTagger.fit_counted)
     oof = np.zeros(Y.shape)
     for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(feats):
-        m = SupervisedTagger(C=C).fit([feats[i] for i in tr], Y[tr], None if sample_weight is None else sample_weight[tr])
-        oof[te] = m.predict_proba([feats[i] for i in te])
+        m, matrix = SupervisedTagger.fit_counted(counted, tr, Y[tr], None if weight is None else weight[tr], C=C)
+        oof[te] = m.predict_proba_matrix(matrix(te))
     if documents is None:
         return SupervisedTagger(C=C).fit(feats, Y, sample_weight), oof, oof
-    d_feats, d_Y = documents["features"], np.asarray(documents["Y"], dtype=int)
-    every = feats + d_feats
+    d_Y = np.asarray(documents["Y"], dtype=int)
     sents = np.concatenate([np.asarray(n_sentences, dtype=np.int64), np.asarray(documents["sentences"], dtype=np.int64)])
     long = sents > SHORT_SENTENCES
     shared_oof, oof = oof, np.vstack([oof, np.zeros(d_Y.shape)])
@@ -510,11 +584,10 @@ def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, 
         rows = te[long[te]]
         if not len(rows):
             continue
-        own, more = tr[tr < n], tr[tr >= n] - n
-        m = SupervisedTagger(C=C).fit([feats[i] for i in own], Y[own],
-                                      None if sample_weight is None else sample_weight[own],
-                                      documents=([d_feats[i] for i in more], d_Y[more]), short=False)
-        oof[rows] = m.predict_proba([every[i] for i in rows], sents[rows])
+        own, more = tr[tr < n], tr[tr >= n]
+        m, matrix = SupervisedTagger.fit_counted(counted, own, Y[own], None if weight is None else weight[own],
+                                                 documents=(more, d_Y[more - n]), short=False, C=C)
+        oof[rows] = m.predict_proba_matrix(matrix(rows), sents[rows])
     return SupervisedTagger(C=C).fit(feats, Y, sample_weight, documents=(d_feats, d_Y)), oof, shared_oof
 
 
