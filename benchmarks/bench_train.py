@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import KFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,8 +33,6 @@ from soa_analysis.labelled import load_labels, load_real_features  # noqa: E402
 from soa_analysis.tagging.lexicon import LexiconTagger  # noqa: E402
 from soa_analysis.tagging.model import (  # noqa: E402
     PASSAGE_WEIGHT,
-    SHORT_SENTENCES,
-    SupervisedTagger,
     document_features,
     fit_supervised,
     split_real,
@@ -44,29 +41,9 @@ from soa_analysis.tagging.model import (  # noqa: E402
 from soa_analysis.tagging.text import analyse  # noqa: E402
 
 
-def reference(feats, Y, n_sentences, sample_weight, documents, *, C=8.0, folds=5, seed=0):
+def reference(*args, **kwargs):
     """``fit_supervised`` as it was before session 27: a vectoriser fitted per fold on feature lists."""
-    Y = np.asarray(Y, dtype=int)
-    n = len(feats)
-    w = (lambda rows: None) if sample_weight is None else (lambda rows: np.asarray(sample_weight, dtype=float)[rows])
-    oof = np.zeros(Y.shape)
-    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(feats):
-        m = SupervisedTagger(C=C).fit([feats[i] for i in tr], Y[tr], w(tr))
-        oof[te] = m.predict_proba([feats[i] for i in te])
-    d_feats, d_Y = documents["features"], np.asarray(documents["Y"], dtype=int)
-    every = feats + d_feats
-    sents = np.concatenate([np.asarray(n_sentences), np.asarray(documents["sentences"])])
-    long = sents > SHORT_SENTENCES
-    shared_oof, oof = oof, np.vstack([oof, np.zeros(d_Y.shape)])
-    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(every):
-        rows = te[long[te]]
-        if not len(rows):
-            continue
-        own, more = tr[tr < n], tr[tr >= n] - n
-        m = SupervisedTagger(C=C).fit([feats[i] for i in own], Y[own], w(own),
-                                      documents=([d_feats[i] for i in more], d_Y[more]), short=False)
-        oof[rows] = m.predict_proba([every[i] for i in rows], sents[rows])
-    return SupervisedTagger(C=C).fit(feats, Y, sample_weight, documents=(d_feats, d_Y)), oof, shared_oof
+    return fit_supervised(*args, counted=False, **kwargs)
 
 
 def main(argv=None) -> int:

@@ -550,7 +550,8 @@ def take_real(real: dict, idx) -> dict:
 
 
 def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, documents: dict | None = None, *,
-                   C: float = 8.0, folds: int = 5, seed: int = 0) -> tuple[SupervisedTagger, np.ndarray, np.ndarray]:
+                   C: float = 8.0, folds: int = 5, seed: int = 0,
+                   counted: bool = True) -> tuple[SupervisedTagger, np.ndarray, np.ndarray]:
     """A fitted :class:`SupervisedTagger`, its out-of-fold probabilities, and those of the classifier of short
     texts alone over ``feats`` (what the thresholds of short texts are chosen on: :func:`kind_thresholds`),
     as :class:`CombinedTagger` trains it.
@@ -563,16 +564,32 @@ def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, 
     :data:`SHORT_SENTENCES` sentences when ``documents`` are given, of the same cross-validation over
     ``feats`` and ``documents`` together by the document classifier: each text scored by the classifier
     that would score it, trained without it.
+
+    ``counted``: the folds cut their TF-IDF matrices from one count of every text (:class:`CountedFeatures`);
+    false, each fold fits a vectoriser on its texts' feature lists, as before session 27 (the same scores up
+    to the order of floating-point sums; ``benchmarks/bench_train.py`` times the two).
     """
     Y = np.asarray(Y, dtype=int)
     n = len(feats)
     weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     d_feats = [] if documents is None else documents["features"]
     every = feats + d_feats
-    counted = CountedFeatures(every)  # the folds' vectorisers cut from one count (SupervisedTagger.fit_counted)
+    count = CountedFeatures(every) if counted else None
+
+    def fold(rows, more=None, short=True):
+        """A fold's model, fitted on the texts ``rows`` of ``feats`` (and ``more`` of ``every``, documents only),
+        and the TF-IDF matrix maker for texts of ``every`` in its vectoriser."""
+        w = None if weight is None else weight[rows]
+        if count is not None:
+            return SupervisedTagger.fit_counted(count, rows, Y[rows], w, short=short, C=C,
+                                                documents=None if more is None else (more, d_Y[more - n]))
+        m = SupervisedTagger(C=C).fit([feats[i] for i in rows], Y[rows], w, short=short,
+                                      documents=None if more is None else ([every[i] for i in more], d_Y[more - n]))
+        return m, lambda which: m.transform([every[i] for i in which])
+
     oof = np.zeros(Y.shape)
     for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(feats):
-        m, matrix = SupervisedTagger.fit_counted(counted, tr, Y[tr], None if weight is None else weight[tr], C=C)
+        m, matrix = fold(tr)
         oof[te] = m.predict_proba_matrix(matrix(te))
     if documents is None:
         return SupervisedTagger(C=C).fit(feats, Y, sample_weight), oof, oof
@@ -584,9 +601,7 @@ def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, 
         rows = te[long[te]]
         if not len(rows):
             continue
-        own, more = tr[tr < n], tr[tr >= n]
-        m, matrix = SupervisedTagger.fit_counted(counted, own, Y[own], None if weight is None else weight[own],
-                                                 documents=(more, d_Y[more - n]), short=False, C=C)
+        m, matrix = fold(tr[tr < n], more=tr[tr >= n], short=False)
         oof[rows] = m.predict_proba_matrix(matrix(rows), sents[rows])
     return SupervisedTagger(C=C).fit(feats, Y, sample_weight, documents=(d_feats, d_Y)), oof, shared_oof
 
