@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
@@ -67,6 +67,11 @@ PASSAGE_WEIGHT = 1.0
 
 def _identity(doc):
     return doc
+
+
+def _vectoriser(min_df: int = 1) -> TfidfVectorizer:
+    """The tagger's TF-IDF vectoriser over feature lists (:class:`CountedFeatures` cuts the same matrices)."""
+    return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df, dtype=np.float64)
 
 
 def document_features(sents: list[AnalysedSentence]) -> list[str]:
@@ -257,25 +262,24 @@ class CountedFeatures:
     >>> counted = CountedFeatures([["a", "b"], ["b", "c"], ["c"]])
     >>> matrix = counted.vectoriser([0, 1])
     >>> m = matrix([0, 1, 2]).toarray()
-    >>> vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float64)
+    >>> vec = _vectoriser()
     >>> _ = vec.fit([["a", "b"], ["b", "c"]])
     >>> bool(np.allclose(m, vec.transform([["a", "b"], ["b", "c"], ["c"]]).toarray()))
     True
     """
 
     def __init__(self, features: list[list[str]]):
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        self.counts = CountVectorizer(analyzer=_identity, dtype=np.float64).fit_transform(features).tocsr()
+        vec = _vectoriser()
+        self.counts = CountVectorizer(analyzer=vec.analyzer, dtype=vec.dtype).fit_transform(features).tocsr()
 
     def vectoriser(self, rows, min_df: int = 1):
         """The TF-IDF matrix maker (rows of these texts -> matrix) of a vectoriser fitted on the texts ``rows``."""
-        from sklearn.feature_extraction.text import TfidfTransformer
-
+        vec = _vectoriser(min_df)
         fitted = self.counts[np.asarray(rows)]
         df = np.bincount(fitted.indices, minlength=fitted.shape[1])
         columns = np.flatnonzero(df >= max(1, min_df))
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(fitted[:, columns])
+        tfidf = TfidfTransformer(norm=vec.norm, use_idf=vec.use_idf, smooth_idf=vec.smooth_idf,
+                                 sublinear_tf=vec.sublinear_tf).fit(fitted[:, columns])
 
         def matrix(which):
             return tfidf.transform(self.counts[np.asarray(which)][:, columns], copy=False)
@@ -329,14 +333,10 @@ class SupervisedTagger:
         ``short=False`` leaves that classifier out (only the document classifier is wanted).
         """
         Y, sample_weight = self._checked(len(features), Y, sample_weight)
-        self.vectorizer_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=self.min_df,
-                                           dtype=np.float64)
+        self.vectorizer_ = _vectoriser(self.min_df)
         X = self.vectorizer_.fit_transform(features)
-        if documents is None:
-            self._fit_matrices(X, Y, sample_weight, None, short=short)
-        else:
-            self._fit_matrices(X, Y, sample_weight, (self.vectorizer_.transform(documents[0]), documents[1]),
-                               short=short)
+        docs = None if documents is None else (self.vectorizer_.transform(documents[0]), documents[1])
+        self._fit_matrices(X, Y, sample_weight, docs, short=short)
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
         self.vocabulary_parts_ = vocabulary_parts(self.vectorizer_)
         return self
