@@ -619,3 +619,51 @@ def test_a_fold_fitted_from_counted_features_scores_as_one_fitted_from_feature_l
                                    plain.predict_proba([every[i] for i in scored], n_sent), rtol=0, atol=1e-8)
     with pytest.raises(SchemaError, match="positive and negative"):
         SupervisedTagger.fit_counted(counted, fit_rows[:2], Y[:2])
+
+
+def test_grouped_folds_keep_each_group_in_one_fold_and_score_every_text_once():
+    """fold_splits with groups: every text is scored in exactly one fold, a group's texts all in the same one,
+    and no fold trains on a text of the group it scores; without groups, folds are dealt at random."""
+    from soa_analysis.errors import SchemaError
+    from soa_analysis.tagging.model import fold_splits
+
+    groups = [f"passage {i}" for i in range(40)] + ["ga"] * 25 + ["gb"] * 30 + ["gc"] * 12 + ["gd"] * 8
+    n = len(groups)
+    seen = np.zeros(n, dtype=int)
+    for tr, te in fold_splits(n, 5, 0, groups):
+        seen[te] += 1
+        assert not {groups[i] for i in te} & {groups[i] for i in tr}
+        assert len(tr) + len(te) == n
+    assert seen.tolist() == [1] * n
+    plain = [te for _, te in fold_splits(n, 5, 0)]
+    assert sorted(np.concatenate(plain).tolist()) == list(range(n))
+    # without groups, gatherer ga's 25 texts are dealt over several folds (so the two ways really differ)
+    assert len({k for k, te in enumerate(plain) for i in te if groups[i] == "ga"}) > 1
+    with pytest.raises(SchemaError, match="fold groups"):
+        list(fold_splits(n, 5, 0, groups[:-1]))
+
+
+def test_the_tagger_keeps_each_gatherers_real_texts_together_when_it_chooses_thresholds(monkeypatch):
+    """CombinedTagger(group_folds=True), the default, gives fit_supervised one group per passage and one per
+    gatherer of real text (the id's prefix), in the order of its rows; False gives none."""
+    import soa_analysis.tagging.model as model_mod
+
+    seen = {}
+    real = model_mod.fit_supervised
+
+    def spy(feats, Y, n_sentences, sample_weight=None, documents=None, **kw):
+        seen["groups"] = kw.get("groups")
+        seen["n"] = len(feats) + (0 if documents is None else len(documents["features"]))
+        return real(feats, Y, n_sentences, sample_weight, documents, **kw)
+
+    monkeypatch.setattr(model_mod, "fit_supervised", spy)
+    tagger = model_mod.CombinedTagger().fit_labels()
+    groups = seen["groups"]
+    assert tagger.group_folds is True and len(groups) == seen["n"]
+    n_passages = tagger.training_["n_documents"] - tagger.training_["real_text"]["documents"]
+    assert groups[:n_passages] == [f"passage {i}" for i in range(n_passages)]
+    real_groups = set(groups[n_passages:])
+    assert real_groups and all("-" not in g and not g.startswith("passage") for g in real_groups)
+    assert len(real_groups) >= 20  # one per gatherer of the shipped features
+    model_mod.CombinedTagger(group_folds=False).fit_labels()
+    assert seen["groups"] is None

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import sklearn
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.multiclass import OneVsRestClassifier
 
 from .. import __version__
@@ -550,8 +550,8 @@ def take_real(real: dict, idx) -> dict:
 
 
 def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, documents: dict | None = None, *,
-                   C: float = 8.0, folds: int = 5, seed: int = 0,
-                   counted: bool = True) -> tuple[SupervisedTagger, np.ndarray, np.ndarray]:
+                   C: float = 8.0, folds: int = 5, seed: int = 0, counted: bool = True,
+                   groups=None) -> tuple[SupervisedTagger, np.ndarray, np.ndarray]:
     """A fitted :class:`SupervisedTagger`, its out-of-fold probabilities, and those of the classifier of short
     texts alone over ``feats`` (what the thresholds of short texts are chosen on: :func:`kind_thresholds`),
     as :class:`CombinedTagger` trains it.
@@ -568,6 +568,9 @@ def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, 
     ``counted``: the folds cut their TF-IDF matrices from one count of every text (:class:`CountedFeatures`);
     false, each fold fits a vectoriser on its texts' feature lists, as before session 27 (the same scores up
     to the order of floating-point sums; ``benchmarks/bench_train.py`` times the two).
+
+    ``groups`` (one label per text: ``feats``, then ``documents``), when given, keeps each group's texts in one
+    fold (:func:`fold_splits`), so a text is scored by a model that saw none of its group.
     """
     Y = np.asarray(Y, dtype=int)
     n = len(feats)
@@ -588,7 +591,7 @@ def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, 
         return m, lambda which: m.transform([every[i] for i in which])
 
     oof = np.zeros(Y.shape)
-    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(feats):
+    for tr, te in fold_splits(n, folds, seed, None if groups is None else list(groups)[:n]):
         m, matrix = fold(tr)
         oof[te] = m.predict_proba_matrix(matrix(te))
     if documents is None:
@@ -597,13 +600,30 @@ def fit_supervised(feats: list, Y: np.ndarray, n_sentences, sample_weight=None, 
     sents = np.concatenate([np.asarray(n_sentences, dtype=np.int64), np.asarray(documents["sentences"], dtype=np.int64)])
     long = sents > SHORT_SENTENCES
     shared_oof, oof = oof, np.vstack([oof, np.zeros(d_Y.shape)])
-    for tr, te in KFold(n_splits=folds, shuffle=True, random_state=seed).split(every):
+    for tr, te in fold_splits(len(every), folds, seed, groups):
         rows = te[long[te]]
         if not len(rows):
             continue
         m, matrix = fold(tr[tr < n], more=tr[tr >= n], short=False)
         oof[rows] = m.predict_proba_matrix(matrix(rows), sents[rows])
     return SupervisedTagger(C=C).fit(feats, Y, sample_weight, documents=(d_feats, d_Y)), oof, shared_oof
+
+
+def fold_splits(n: int, folds: int, seed: int, groups=None):
+    """The (train, test) index pairs of ``folds``-fold cross-validation over ``n`` texts, shuffled by ``seed``.
+
+    With ``groups`` (one label per text), the texts of a group stay in one fold (scikit-learn's shuffled
+    :class:`~sklearn.model_selection.GroupKFold`); without, texts are dealt to folds at random (``KFold``).
+
+    >>> [sorted(te.tolist()) for _, te in fold_splits(4, 2, 0, ["a", "a", "b", "b"])]
+    [[2, 3], [0, 1]]
+    """
+    if groups is None:
+        return KFold(n_splits=folds, shuffle=True, random_state=seed).split(np.arange(n))
+    groups = np.asarray(groups, dtype=object)
+    if len(groups) != n:
+        raise SchemaError(f"{len(groups)} fold groups for {n} texts")
+    return GroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.arange(n), groups=groups)
 
 
 def kind_thresholds(Y: np.ndarray, scores: np.ndarray, n_sentences, n_shared: int,
@@ -646,6 +666,10 @@ class CombinedTagger:
         Regularisation of the logistic regression.
     cv_folds : int
         Folds used to choose the thresholds.
+    group_folds : bool
+        Keep each gatherer's real texts (the id's prefix, e.g. ``gs`` of ``gs-014``) in one fold of the
+        cross-validation that chooses the thresholds, so that every text is scored by a model that saw
+        nothing gathered with it, as a new council's text would be. False deals every text to folds at random.
     seed : int
         Seed of the fold split (the only randomness).
 
@@ -666,8 +690,9 @@ class CombinedTagger:
     """
 
     def __init__(self, *, taxonomy="priorities", lexicon_weight=LEXICON_WEIGHT, C=8.0, cv_folds=5, seed=0, relative=RELATIVE,
-                 real_text=True, real_text_exclude=(), passage_weight=PASSAGE_WEIGHT):
+                 real_text=True, real_text_exclude=(), passage_weight=PASSAGE_WEIGHT, group_folds=True):
         self.taxonomy = taxonomy
+        self.group_folds = group_folds
         self.passage_weight = passage_weight
         self.real_text_exclude = real_text_exclude
         self.lexicon_weight = lexicon_weight
@@ -718,9 +743,13 @@ class CombinedTagger:
             provenance["real_text"] = {"documents": 0, "note": "no real-text features for this taxonomy version"}
         w = self.lexicon_weight
         sw = training_weights(n_passages, len(feats) - n_passages, self.passage_weight)
+        groups = None
+        if self.group_folds:
+            groups = [f"passage {i}" for i in range(n_passages)] + [
+                str(d).rsplit("-", 1)[0] for part in (shared, documents) if part is not None for d in part["ids"]]
         if w < 1:
             self.model_, oof, shared_oof = fit_supervised(feats, Y, n_sent, sw, documents, C=self.C,
-                                                          folds=self.cv_folds, seed=self.seed)
+                                                          folds=self.cv_folds, seed=self.seed, groups=groups)
         else:
             self.model_ = None
             documents = None

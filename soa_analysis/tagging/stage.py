@@ -333,7 +333,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
     extra_labels : DataFrame, optional
         More training passages, e.g. :func:`labels_from_review` of reviewed tags.
     model_params : dict, optional
-        CombinedTagger parameters (lexicon_weight, C, cv_folds, seed).
+        CombinedTagger parameters (lexicon_weight, C, cv_folds, seed, group_folds...).
     full : bool
         Tag every submission again; otherwise the rows of raw files whose submissions and
         versions are unchanged since the last run are reused (:mod:`soa_analysis.partition`).
@@ -364,7 +364,7 @@ def run_tagging(processed_dir, *, taxonomies=("priorities", "outcomes_soa"), pro
 
 
 _DEFAULT_PARAMS = {"lexicon_weight": LEXICON_WEIGHT, "C": 8.0, "cv_folds": 5, "seed": 0, "relative": RELATIVE, "real_text": True,
-                   "passage_weight": PASSAGE_WEIGHT}
+                   "passage_weight": PASSAGE_WEIGHT, "group_folds": True}
 
 
 def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels, model_params, full=False,
