@@ -33,3 +33,33 @@ def test_a_text_missing_from_the_cache_keeps_its_stored_document_only_when_it_st
     assert mod.stored_documents(target, rows, set(), {"name": "priorities", "sha256": "e" * 64}, cats) == {}
     assert mod.stored_documents(target, rows, set(), taxonomy, cats[::-1]) == {}
     assert mod.stored_documents(tmp_path / "absent.json", rows, set(), taxonomy, cats) == {}
+
+
+def test_a_copy_that_matches_only_once_whitespace_is_folded_keeps_the_stored_document(tmp_path):
+    import hashlib
+
+    mod = _load()
+    taxonomy, cats = {"name": "priorities", "sha256": "f" * 64}, ["early_years"]
+    exact, listed = "Fictional: one. Two.\n", "Fictional: one.\nTwo.\n"  # the cache holds the first; the list the second
+    rows = [{"id": "zz-1", "sha256": hashlib.sha256(listed.encode()).hexdigest(), "priorities": "early_years"},
+            {"id": "zz-2", "sha256": hashlib.sha256(exact.encode()).hexdigest(), "priorities": "early_years"}]
+    texts = {"zz-1": exact, "zz-2": exact}
+    assert mod.exact_copies(texts, rows) == {"zz-2"}
+    docs = [{"id": r["id"], "sha256": r["sha256"], "labels": ["early_years"], "features": {"n": 1}} for r in rows]
+    target = tmp_path / "features.json"
+    target.write_text(json.dumps({"taxonomy": taxonomy, "categories": cats, "documents": docs}), encoding="utf-8")
+    # the stored document of the text split otherwise is kept; the exact copy is computed again
+    assert list(mod.stored_documents(target, rows, mod.exact_copies(texts, rows), taxonomy, cats)) == ["zz-1"]
+
+
+def test_left_out_texts_are_named_listed_and_of_the_short_parts():
+    mod = _load()
+    import csv
+
+    with (mod.HERE / "sources.csv").open(encoding="utf-8", newline="") as fh:
+        split = {r["id"]: r["split"] for r in csv.DictReader(fh)}
+    assert mod.LEFT_OUT and all(split.get(i) in mod.SHORT_PARTS for i in mod.LEFT_OUT)
+    from soa_analysis.labelled import real_features_bytes
+
+    stored = {d["id"] for d in json.loads(real_features_bytes())["documents"]}
+    assert not mod.LEFT_OUT & stored

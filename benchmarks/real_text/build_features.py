@@ -18,6 +18,7 @@ only in part) keeps the features stored for it (:func:`stored_documents`)::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -46,7 +47,7 @@ import real_text as rt  # noqa: E402
 # nor test26 (session 24), nor test27 (session 25).
 SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test19", "test20", "test21", "test22",
                                                      "test23", "test24", "test25", "test26", "test27", "test28",
-                                                     "test29", "test30"))
+                                                     "test29", "test30", "test31"))
 # Since session 26 the tagger has a classifier of its own for documents (texts of more than two sentences), and
 # that classifier learns from every studied part; the vectoriser and the classifier of short texts (the
 # project's one-sentence passages among them) learn from SHORT_PARTS only, as the whole tagger did before, so
@@ -55,8 +56,15 @@ SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test
 # held dev to test27: test28 was scored once after it was built, and was added at the rebuild of session 27 (the
 # features of the 1,256 texts of test17 to test27 recomputed then from the cache equal those stored); test29, scored
 # once in session 27 with that file, was added straight after; test30, scored once in session 28 with the file
-# holding dev to test29, likewise.
+# holding dev to test29, likewise; test31, scored once in session 29 with the file holding dev to test30, likewise.
 TRAIN_PARTS = tuple(rt.STUDIED)
+# Twelve texts of SHORT_PARTS (gc-062 of dev; gj-019, gj-022, gj-044, gj-057, gj-058, gj-071, gj-090, gj-109,
+# gj-121, gj-132 and gj-133 of test8) were missing from the file as shipped in session 28 (their cache was lost
+# before a rebuild) and came back with the cache in session 29. Added, they moved the classifier of short texts and
+# the project's own passages fell (nested macro-F1 0.9178 -> 0.9091), the criterion that keeps test17 onwards out of
+# SHORT_PARTS, so they stay out.
+LEFT_OUT = frozenset({"gc-062", "gj-019", "gj-022", "gj-044", "gj-057", "gj-058", "gj-071", "gj-090", "gj-109",
+                      "gj-121", "gj-132", "gj-133"})
 
 
 def stored_documents(target: Path, rows: list[dict], cached: set, taxonomy: dict, categories: list) -> dict:
@@ -95,6 +103,21 @@ def stored_documents(target: Path, rows: list[dict], cached: set, taxonomy: dict
     return out
 
 
+def exact_copies(texts: dict, rows: list[dict]) -> set:
+    """The ids whose cached text is byte for byte the listed one (``real_text.find_texts`` also accepts a copy
+    that matches only once whitespace is folded: restored from a page copy with other line breaks).
+
+    Example
+    -------
+    >>> import hashlib
+    >>> rows = [{"id": "zz-1", "sha256": hashlib.sha256(b"A. B.").hexdigest()}, {"id": "zz-2", "sha256": "0"}]
+    >>> sorted(exact_copies({"zz-1": "A. B.", "zz-2": "A.\\nB."}, rows))
+    ['zz-1']
+    """
+    sha = {r["id"]: r["sha256"] for r in rows}
+    return {i for i, t in texts.items() if hashlib.sha256(t.encode("utf-8")).hexdigest() == sha.get(i)}
+
+
 def main() -> int:
     import pandas as pd
 
@@ -104,15 +127,21 @@ def main() -> int:
     from soa_analysis.tagging.stage import submission_document
     from soa_analysis.tagging.text import analyse
 
-    rows = [r for r in rt.load_sources() if r["split"] in TRAIN_PARTS]
+    rows = [r for r in rt.load_sources() if r["split"] in TRAIN_PARTS and r["id"] not in LEFT_OUT]
     texts, problems = rt.find_texts(rows, HERE / "cache")
     lexicon = LexiconTagger(taxonomy="priorities").fit()
     cats = list(lexicon.categories_)
     target = Path(__file__).resolve().parents[2] / "soa_analysis" / "labelled" / REAL_FEATURES_FILE
-    kept = stored_documents(target, rows, set(texts), lexicon.taxonomy_.provenance(), cats)
+    # a cached copy that matches the listed text only once whitespace is folded (restored from a page copy
+    # with other line breaks) splits into other sentences: the features stored from the exact text are kept
+    exact = exact_copies(texts, rows)
+    kept = stored_documents(target, rows, exact, lexicon.taxonomy_.provenance(), cats)
     for p in problems:
         ident = p.split(":", 1)[0]
         print(("kept as stored" if ident in kept else "skipped"), p)
+    for ident in sorted(set(texts) - exact):
+        print(("kept as stored" if ident in kept else "computed from"), f"{ident}: a copy that differs in whitespace")
+    texts = {i: t for i, t in texts.items() if i not in kept}
     with rt.ingested(texts) as processed:
         subs = pd.read_parquet(processed / "submissions.parquet")
     by_id = {r["id"]: r for r in rows}
