@@ -78,8 +78,10 @@ def load_sources(path: Path = HERE / "sources.csv") -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def find_texts(rows: list[dict], cache: Path) -> tuple[dict, list[str]]:
-    """id -> text for every row whose cached bytes match its sha256; and the problems."""
+def find_texts(rows: list[dict], cache: Path, exact: set | None = None) -> tuple[dict, list[str]]:
+    """id -> text for every row whose cached bytes match its sha256, or whose text does once whitespace is folded
+    (a copy restored from a page with other line breaks: its ``norm_sha256``); and the problems. ``exact``: a set
+    that receives the ids whose cached bytes are the listed ones exactly."""
     index = {p.stem: p for p in cache.rglob("*.txt")} if cache.exists() else {}
     texts, problems = {}, []
     for r in rows:
@@ -90,11 +92,13 @@ def find_texts(rows: list[dict], cache: Path) -> tuple[dict, list[str]]:
         data = p.read_bytes()
         text = data.decode("utf-8", errors="replace")
         norm = " ".join(text.split())
-        if hashlib.sha256(data).hexdigest() != r["sha256"] and \
-                hashlib.sha256(norm.encode("utf-8")).hexdigest() != r.get("norm_sha256"):
+        same = hashlib.sha256(data).hexdigest() == r["sha256"]
+        if not same and hashlib.sha256(norm.encode("utf-8")).hexdigest() != r.get("norm_sha256"):
             problems.append(f"{r['id']}: cached text differs from the labelled one (sha256 mismatch)")
             continue
         texts[r["id"]] = text
+        if same and exact is not None:
+            exact.add(r["id"])
     return texts, problems
 
 

@@ -43,13 +43,21 @@ def test_a_copy_that_matches_only_once_whitespace_is_folded_keeps_the_stored_doc
     exact, listed = "Fictional: one. Two.\n", "Fictional: one.\nTwo.\n"  # the cache holds the first; the list the second
     rows = [{"id": "zz-1", "sha256": hashlib.sha256(listed.encode()).hexdigest(), "priorities": "early_years"},
             {"id": "zz-2", "sha256": hashlib.sha256(exact.encode()).hexdigest(), "priorities": "early_years"}]
-    texts = {"zz-1": exact, "zz-2": exact}
-    assert mod.exact_copies(texts, rows) == {"zz-2"}
+    for r in rows:
+        r |= {"url": "", "norm_sha256": hashlib.sha256(" ".join(exact.split()).encode()).hexdigest()}
+    cache = tmp_path / "cache" / "zz"
+    cache.mkdir(parents=True)
+    for ident in ("zz-1", "zz-2"):
+        (cache / f"{ident}.txt").write_bytes(exact.encode())
+    matched: set = set()
+    texts, problems = mod.rt.find_texts(rows, tmp_path / "cache", exact=matched)
+    assert sorted(texts) == ["zz-1", "zz-2"] and not problems  # both accepted; only one byte for byte
+    assert matched == {"zz-2"}
     docs = [{"id": r["id"], "sha256": r["sha256"], "labels": ["early_years"], "features": {"n": 1}} for r in rows]
     target = tmp_path / "features.json"
     target.write_text(json.dumps({"taxonomy": taxonomy, "categories": cats, "documents": docs}), encoding="utf-8")
     # the stored document of the text split otherwise is kept; the exact copy is computed again
-    assert list(mod.stored_documents(target, rows, mod.exact_copies(texts, rows), taxonomy, cats)) == ["zz-1"]
+    assert list(mod.stored_documents(target, rows, matched, taxonomy, cats)) == ["zz-1"]
 
 
 def test_left_out_texts_are_named_listed_and_of_the_short_parts():

@@ -18,7 +18,6 @@ only in part) keeps the features stored for it (:func:`stored_documents`)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -104,21 +103,6 @@ def stored_documents(target: Path, rows: list[dict], cached: set, taxonomy: dict
     return out
 
 
-def exact_copies(texts: dict, rows: list[dict]) -> set:
-    """The ids whose cached text is byte for byte the listed one (``real_text.find_texts`` also accepts a copy
-    that matches only once whitespace is folded: restored from a page copy with other line breaks).
-
-    Example
-    -------
-    >>> import hashlib
-    >>> rows = [{"id": "zz-1", "sha256": hashlib.sha256(b"A. B.").hexdigest()}, {"id": "zz-2", "sha256": "0"}]
-    >>> sorted(exact_copies({"zz-1": "A. B.", "zz-2": "A.\\nB."}, rows))
-    ['zz-1']
-    """
-    sha = {r["id"]: r["sha256"] for r in rows}
-    return {i for i, t in texts.items() if hashlib.sha256(t.encode("utf-8")).hexdigest() == sha.get(i)}
-
-
 def main() -> int:
     import pandas as pd
 
@@ -129,13 +113,13 @@ def main() -> int:
     from soa_analysis.tagging.text import analyse
 
     rows = [r for r in rt.load_sources() if r["split"] in TRAIN_PARTS and r["id"] not in LEFT_OUT]
-    texts, problems = rt.find_texts(rows, HERE / "cache")
+    # a cached copy that matches the listed text only once whitespace is folded (restored from a page copy
+    # with other line breaks) splits into other sentences: the features stored from the exact text are kept
+    exact: set = set()
+    texts, problems = rt.find_texts(rows, HERE / "cache", exact=exact)
     lexicon = LexiconTagger(taxonomy="priorities").fit()
     cats = list(lexicon.categories_)
     target = Path(__file__).resolve().parents[2] / "soa_analysis" / "labelled" / REAL_FEATURES_FILE
-    # a cached copy that matches the listed text only once whitespace is folded (restored from a page copy
-    # with other line breaks) splits into other sentences: the features stored from the exact text are kept
-    exact = exact_copies(texts, rows)
     kept = stored_documents(target, rows, exact, lexicon.taxonomy_.provenance(), cats)
     for p in problems:
         ident = p.split(":", 1)[0]
