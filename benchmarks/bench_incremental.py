@@ -71,7 +71,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=2000, help="generated files (default 2000)")
     ap.add_argument("--no-report", action="store_true", help="run ingest, tag and evidence only")
     ap.add_argument("--no-settle", action="store_true",
-                    help="start the full run as soon as the files are generated (the re-run then hashes them all again)")
+                    help="start the full run as soon as the files are generated "
+                         "(the re-run then hashes them all again)")
     args = ap.parse_args(argv)
     stages = tuple(s for s in STAGES if s != "report") if args.no_report else STAGES
     with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:

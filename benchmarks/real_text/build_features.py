@@ -55,8 +55,8 @@ SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test
 # held dev to test27: test28 was scored once after it was built, and was added at the rebuild of session 27 (the
 # features of the 1,256 texts of test17 to test27 recomputed then from the cache equal those stored); test29, scored
 # once in session 27 with that file, was added straight after; test30, scored once in session 28 with the file
-# holding dev to test29, likewise; test31, scored once in session 29 with the file holding dev to test30, likewise; test32, scored once in session 30
-# with the file holding dev to test31, likewise.
+# holding dev to test29, likewise; test31, scored once in session 29 with the file holding dev to test30, likewise;
+# test32, scored once in session 30 with the file holding dev to test31, likewise.
 TRAIN_PARTS = tuple(rt.STUDIED)
 # Twelve texts of SHORT_PARTS (gc-062 of dev; gj-019, gj-022, gj-044, gj-057, gj-058, gj-071, gj-090, gj-109,
 # gj-121, gj-132 and gj-133 of test8) were missing from the file as shipped in session 28 (their cache was lost
