@@ -46,7 +46,7 @@ def rules_results(texts: dict) -> dict:
     from soa_analysis.evidence.timeline import reference_date
     from soa_analysis.schema import SECTION_COLUMNS
 
-    grader = EvidenceGrader(model=None).fit()  # the rubric's rules alone
+    grader = EvidenceGrader(model=None, planned=None).fit()  # the rubric's rules alone
     out = {}
     with rt.ingested(texts) as processed:
         subs = pd.read_parquet(processed / "submissions.parquet")

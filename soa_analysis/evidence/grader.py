@@ -15,6 +15,7 @@ from ..rubrics import Rubric, load_rubric
 from ..schema import GRADES, SECTION_COLUMNS
 from . import prefilter
 from .patterns import FIGURE_MASK, compile_lower, compile_pattern
+from .planned_model import PlannedModel, load_planned_model
 from .prefilter import DIGIT
 from .sentence_model import SentenceModel, load_sentence_model, text_terms
 from .timeline import DateMention, extract_dates
@@ -325,6 +326,10 @@ class EvidenceGrader:
         The sentence model that decides, with the rules, which sentences count
         (:mod:`soa_analysis.evidence.sentence_model`): ``"rubric"`` (default) the one the
         rubric names in ``sentence_model`` (none: rules only); ``None``: the rules only.
+    planned : "rubric", "packaged", path-like, PlannedModel or None
+        The planned model that decides between none and planned for a text with no sentence that
+        counts (:mod:`soa_analysis.evidence.planned_model`): ``"rubric"`` (default) the one the
+        rubric names in ``planned_model``; ``None``: the rules alone.
 
     Example
     -------
@@ -333,9 +338,11 @@ class EvidenceGrader:
     """
 
     def __init__(self, *, rubric: str | os.PathLike | Rubric | None = None,
-                 model: str | os.PathLike | SentenceModel | None = "rubric"):
+                 model: str | os.PathLike | SentenceModel | None = "rubric",
+                 planned: str | os.PathLike | PlannedModel | None = "rubric"):
         self.rubric = rubric
         self.model = model
+        self.planned = planned
 
     def fit(self, X=None, y=None) -> "EvidenceGrader":
         """Load and validate the rubric and the sentence model; returns self. ``X`` and ``y`` are ignored."""
@@ -344,6 +351,10 @@ class EvidenceGrader:
         if isinstance(model, str) and model == "rubric":
             model = self.rubric_.sentence_model or None
         self.model_ = load_sentence_model(model)
+        planned = self.planned
+        if isinstance(planned, str) and planned == "rubric":
+            planned = self.rubric_.planned_model or None
+        self.planned_ = load_planned_model(planned)
         return self
 
     def _check(self) -> Rubric:
@@ -449,6 +460,9 @@ class EvidenceGrader:
             if all(counts.get(k, 0) >= n for k, n in r.min):
                 grade, rule = r.grade, r.explain
                 break
+        if self.planned_ is not None and all(s.section == "text" for s in graded):
+            # a narrative without the template (on it, question 4's timeline is a section the rules read)
+            grade, rule = self.planned_.decide(grade, rule, " ".join(s.sentence for s in graded), len(graded))
         best = max((s.score for s in graded if s.strength == grade), default=0.0)
         score = round(_BASE[grade] + 0.25 * min(1.0, best), 4)
         timeline = [d for s in graded if "future" in s.features or s.strength == "planned" for d in s.dates]

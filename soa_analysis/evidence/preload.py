@@ -3,7 +3,7 @@
 
 Grading a first sentence builds the packaged rubric's search plan (every pattern parsed, and its
 alternatives analysed: :func:`.grader._feature_plan`; each alternative is compiled when first
-searched, :class:`.prefilter.Finder`) and loads the sentence model and the themes, about half a
+searched, :class:`.prefilter.Finder`) and loads the sentence and planned models and the themes, about half a
 second of CPU. Done here once, before the workers are forked, each worker inherits the plan and the
 patterns compiled so far (``re``'s cache and the pattern caches, keyed by the pattern text, which
 the rubric a worker receives shares) instead of building them again.
@@ -24,7 +24,10 @@ def warm() -> None:
 
         passage = {"evidence": "FICTIONAL: Falls fell from 120 to 90 between 2009 and 2011 (25%).",
                    "added_value": "Partners pooled budgets.", "text": "FICTIONAL warm-up passage."}
-        EvidenceGrader().fit().grade(passage, reference="2011-06-01")
+        grader = EvidenceGrader().fit()
+        grader.grade(passage, reference="2011-06-01")
+        if grader.planned_ is not None:  # its vocabulary's vectoriser is built on first use
+            grader.planned_.probability(passage["text"])
         ThemeTagger().fit().score(passage["added_value"])
         align_guidance(passage["evidence"], load_guidance(None))
     except Exception:  # noqa: BLE001 - only an optimisation

@@ -33,10 +33,10 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from importlib import resources
+from functools import cached_property
 
 from ..errors import TaxonomyError
+from .modelfile import load_model, read_json
 
 __all__ = ["SentenceModel", "load_sentence_model", "sentence_terms", "text_terms", "sentence_words", "POLICIES",
            "MODEL_FILE"]
@@ -281,12 +281,7 @@ class SentenceModel:
 
 
 def _parse(text: str, where: str) -> SentenceModel:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TaxonomyError(f"sentence model {where} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise TaxonomyError(f"sentence model {where}: expected a JSON object with format {FORMAT}")
+    data = read_json(text, where, "sentence model", FORMAT)
     try:
         policy = data["policy"]
         weights = {str(k): float(v) for k, v in data["weights"].items()}
@@ -301,19 +296,6 @@ def _parse(text: str, where: str) -> SentenceModel:
     if not (0.0 <= model.threshold <= 1.0 and 0.0 <= model.promote <= 1.0):
         raise TaxonomyError(f"sentence model {where}: threshold and promote must lie in [0, 1]")
     return model
-
-
-_PACKAGED = "soa_analysis/rubrics/"
-
-
-@lru_cache(maxsize=8)
-def _packaged(name: str) -> SentenceModel:
-    ref = resources.files("soa_analysis").joinpath("rubrics", name)
-    if not ref.is_file():
-        from ..errors import InputError
-
-        raise InputError(f"packaged sentence model {name} not found")
-    return _parse(ref.read_text(encoding="utf-8"), _PACKAGED + name)
 
 
 def load_sentence_model(model: str | os.PathLike | SentenceModel | None = "packaged") -> SentenceModel | None:
@@ -332,15 +314,4 @@ def load_sentence_model(model: str | os.PathLike | SentenceModel | None = "packa
     TaxonomyError
         If the file is malformed.
     """
-    if model is None or isinstance(model, SentenceModel):
-        return model
-    if isinstance(model, str) and model == "packaged":
-        return _packaged(MODEL_FILE)
-    if isinstance(model, str) and model.startswith(_PACKAGED):
-        return _packaged(model[len(_PACKAGED):])
-    if not os.path.isfile(model):
-        from ..errors import InputError
-
-        raise InputError(f"sentence model {model} not found")
-    with open(model, encoding="utf-8") as fh:
-        return _parse(fh.read(), str(model))
+    return load_model(model, kind=SentenceModel, default=MODEL_FILE, parse=_parse, what="sentence model")

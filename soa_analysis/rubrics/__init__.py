@@ -95,6 +95,7 @@ class Rubric:
     submission_rules: tuple[SubmissionRule, ...]
     source: str
     sentence_model: str = ""
+    planned_model: str = ""
 
     def cap(self, section: str) -> str:
         """The strongest strength a sentence in ``section`` may support."""
@@ -222,25 +223,28 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
         sentence_rules=tuple(rules), section_cap=tuple((str(k), str(v)) for k, v in caps.items()),
         graded_sections=graded, submission_rules=tuple(sub_rules), source=source,
         sentence_model=_sentence_model_path(data.get("sentence_model"), source),
+        planned_model=_sentence_model_path(data.get("planned_model"), source, key="planned_model"),
     )
 
 
-def _sentence_model_path(name, source: str) -> str:
-    """Where the rubric's sentence model is: "" for none (rules only), else the file's path.
+def _sentence_model_path(name, source: str, key: str = "sentence_model") -> str:
+    """Where the rubric's sentence model (or, with ``key``, its planned model) is: "" for none (rules only), else
+    the file's path.
 
     The name is a file next to the rubric file; a name not found there is looked for among the
     packaged rubrics (so a copy of the packaged rubric keeps the packaged model)."""
     if name in (None, "", "none", False):
         return ""
     if not isinstance(name, str):
-        raise TaxonomyError(f"{source}: 'sentence_model' should be a file name or none")
+        raise TaxonomyError(f"{source}: '{key}' should be a file name or none")
     if not source.startswith("soa_analysis/rubrics/"):
         here = Path(source).parent / name
         if here.is_file():
             return str(here)
     packaged = resources.files(__name__).joinpath(name)
     if not packaged.is_file():
-        raise TaxonomyError(f"{source}: sentence model {name!r} not found next to the rubric or in the package")
+        what = key.replace("_", " ")
+        raise TaxonomyError(f"{source}: {what} {name!r} not found next to the rubric or in the package")
     return f"soa_analysis/rubrics/{name}"
 
 
@@ -398,6 +402,18 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
     for i, rule in enumerate(r.submission_rules, 1):
         cond = " and ".join(f"at least {n} {s} sentence(s)" for s, n in rule.min) or "otherwise"
         out.append(f"{i}. **{rule.grade}** if {cond} - {rule.explain}")
+    if r.planned_model:
+        from ..evidence.planned_model import load_planned_model
+
+        pm = load_planned_model(r.planned_model)
+        out += ["", f"**Planned model**: a narrative without the template (a form's timeline question is left to the "
+                "rules) with no sentence that counts is then read whole by a logistic regression "
+                f"over its words and word pairs, learned from {pm.meta.get('n_texts', '?')} real council texts graded "
+                "none or planned by the rules and labelled by readers; it grades the text planned when its probability "
+                f"is at least {pm.threshold:g}, else none, in a text of at least {pm.min_sentences} sentences "
+                "(a shorter "
+                "passage keeps the rules' grade). The grade's explanation gives the probability and the words that "
+                "weighed most."]
     if patterns:
         out += ["", "**Feature patterns** (Python regular expressions, case-insensitive)", ""]
         for f in r.features:
