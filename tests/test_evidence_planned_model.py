@@ -40,7 +40,8 @@ def test_packaged_model_records_what_it_learned_from():
     assert m is EvidenceGrader().fit().planned_  # the packaged rubric names it
     assert 0 < m.threshold < 1 and m.min_sentences == 3 and tuple(m.ngram_range) == (1, 2)
     assert set(m.meta["trained_on"]["parts"]) <= set(rt.STUDIED)
-    assert m.meta["n_texts"] > 1000 and 0 < m.meta["n_planned"] < m.meta["n_texts"]
+    trained = m.meta["trained_on"]
+    assert trained["n_texts"] > 1000 and 0 < trained["n_planned"] < trained["n_texts"]
     # left out part by part it did better than the rules' planned, on the texts it decides
     assert m.meta["left_out"]["all"]["accuracy"] > m.meta["rules_left_out"]["all"]["accuracy"]
     assert all(1 <= len(t.split()) <= 2 for t in m.terms)  # words and word pairs, no sentence
@@ -81,11 +82,12 @@ def test_evidence_and_short_passages_keep_their_grade():
 def test_model_decides_both_ways_and_says_why():
     always = PlannedModel(intercept=5.0, terms={"fictional": (1.0, 0.0)}, threshold=0.6)
     never = PlannedModel(intercept=-5.0, terms={"fictional": (1.0, 0.0)}, threshold=0.6)
-    assert always.decide("none", "assertion only", BUSINESS, 4)[0] == "planned"
-    grade, rule = never.decide("planned", "benefits still to come", PLAN, 4)
+    four = ["Fictional.", "A plan.", "A date.", "A benefit."]
+    assert always.decide("none", "assertion only", four)[0] == "planned"
+    grade, rule = never.decide("planned", "benefits still to come", four)
     assert grade == "none" and "the rules said planned" in rule
-    assert always.decide("some", "x", RESULTS, 4) == ("some", "x")  # evidence is never touched
-    assert always.decide("none", "x", BUSINESS, 2) == ("none", "x")  # nor a passage of two sentences
+    assert always.decide("some", "x", four) == ("some", "x")  # evidence is never touched
+    assert always.decide("none", "x", four[:2]) == ("none", "x")  # nor a passage of two sentences
 
 
 def test_template_submission_keeps_the_rules_planned():

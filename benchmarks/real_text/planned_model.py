@@ -150,7 +150,7 @@ def main(argv=None) -> int:
         vec, model = fit(docs, y, c)
         meta = {"trained_on": {"parts": sorted(set(parts.tolist()), key=rt.STUDIED.index), "n_texts": len(ids),
                                "n_planned": int(y.sum())},
-                "n_texts": len(ids), "n_planned": int(y.sum()), "C": c, "min_df": MIN_DF, "sklearn": sklearn.__version__,
+                "C": c, "min_df": MIN_DF, "sklearn": sklearn.__version__,
                 "left_out": out["model"], "rules_left_out": out["rules"],
                 "texts": "benchmarks/real_text/sources.csv (ids of the parts above, graded none or planned)"}
         a.write.write_text(to_json(vec, model, threshold, meta), encoding="utf-8")

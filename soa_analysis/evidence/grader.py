@@ -462,7 +462,7 @@ class EvidenceGrader:
                 break
         if self.planned_ is not None and all(s.section == "text" for s in graded):
             # a narrative without the template (on it, question 4's timeline is a section the rules read)
-            grade, rule = self.planned_.decide(grade, rule, " ".join(s.sentence for s in graded), len(graded))
+            grade, rule = self.planned_.decide(grade, rule, [s.sentence for s in graded])
         best = max((s.score for s in graded if s.strength == grade), default=0.0)
         score = round(_BASE[grade] + 0.25 * min(1.0, best), 4)
         timeline = [d for s in graded if "future" in s.features or s.strength == "planned" for d in s.dates]

@@ -7,6 +7,7 @@ process and shared) or read from a path. Each model's module parses the fields i
 from __future__ import annotations
 
 import json
+import math
 import os
 from functools import lru_cache
 from importlib import resources
@@ -14,9 +15,14 @@ from typing import Callable
 
 from ..errors import InputError, TaxonomyError
 
-__all__ = ["PACKAGED", "load_model", "read_json"]
+__all__ = ["PACKAGED", "load_model", "logistic", "read_json"]
 
 PACKAGED = "soa_analysis/rubrics/"
+
+
+def logistic(z: float) -> float:
+    """The logistic function of a model's score (0 far below, where ``exp`` would overflow)."""
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
 def read_json(text: str, where: str, what: str, fmt: int) -> dict:

@@ -14,13 +14,13 @@ parts it learned from and the scikit-learn version that fitted it.
 It decides only between none and planned, and only for a narrative without the template: a text with a sentence
 that counts as evidence keeps its grade, a submission on the template keeps the rules' (question 4 asks for the
 timeline in a section of its own, which the rules read), and so does a text of fewer than ``min_sentences`` graded
-sentences (the project's one-sentence passages among them). The grade's rule text gives the probability and the words that weighed most.
+sentences (the project's one-sentence passages among them). The grade's rule text gives the probability and the
+words that weighed most.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +28,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import TaxonomyError
-from .modelfile import load_model, read_json
+from .modelfile import load_model, logistic, read_json
 
 __all__ = ["PlannedModel", "load_planned_model", "MODEL_FILE"]
 
@@ -66,52 +66,53 @@ class PlannedModel:
 
     @cached_property
     def _arrays(self):
-        from sklearn.feature_extraction.text import CountVectorizer
+        """scikit-learn's vectoriser with the model's vocabulary and idf, the weights, and the terms in column order."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vocab = {t: i for i, t in enumerate(sorted(self.terms))}
-        idf = np.array([self.terms[t][0] for t in sorted(self.terms)], dtype=np.float64)
-        weight = np.array([self.terms[t][1] for t in sorted(self.terms)], dtype=np.float64)
-        counter = CountVectorizer(vocabulary=vocab, ngram_range=tuple(self.ngram_range), dtype=np.float64)
-        return counter, idf, weight, sorted(self.terms)
+        names = sorted(self.terms)
+        vec = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(names)}, ngram_range=tuple(self.ngram_range),
+                              sublinear_tf=True)
+        vec.idf_ = np.array([self.terms[t][0] for t in names], dtype=np.float64)
+        return vec, np.array([self.terms[t][1] for t in names], dtype=np.float64), names
 
     def vector(self, text: str):
         """The text's tf-idf row (``1 + log(count)`` times idf, scaled to unit length), as a sparse row."""
-        counter, idf, _, _ = self._arrays
-        x = counter.transform([text]).tocsr()
-        x.data = (1.0 + np.log(x.data)) * idf[x.indices]
-        norm = math.sqrt(float(np.dot(x.data, x.data)))
-        if norm > 0:
-            x.data /= norm
-        return x
+        return self._arrays[0].transform([text])
+
+    def _probability(self, x) -> float:
+        weight = self._arrays[1]
+        return logistic(self.intercept + float(np.dot(x.data, weight[x.indices])))
 
     def probability(self, text: str) -> float:
         """The model's probability that the text is planned."""
-        _, _, weight, _ = self._arrays
-        x = self.vector(text)
-        z = self.intercept + float(np.dot(x.data, weight[x.indices]))
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        return self._probability(self.vector(text))
 
     def applies(self, n_sentences: int) -> bool:
         """Whether a text of ``n_sentences`` graded sentences is decided by the model."""
         return n_sentences >= self.min_sentences
 
-    def explain(self, text: str, p: float, k: int = 3) -> str:
-        """``planned model p=0.83 (+ will, + 2019; - was)``: the probability and the terms that weighed most."""
-        _, _, weight, names = self._arrays
-        x = self.vector(text)
-        parts = sorted(((float(v * weight[j]), names[j]) for j, v in zip(x.indices, x.data)), key=lambda t: (-abs(t[0]), t[1]))
+    def explain(self, text: str, p: float, k: int = 3, x=None) -> str:
+        """``planned model p=0.83 (+ will, + 2019; - was)``: the probability and the terms that weighed most
+        (``x``: the text's :meth:`vector`, when at hand)."""
+        _, weight, names = self._arrays
+        x = self.vector(text) if x is None else x
+        parts = sorted(((float(v * weight[j]), names[j]) for j, v in zip(x.indices, x.data)),
+                       key=lambda t: (-abs(t[0]), t[1]))
         ups = [n for c, n in parts if c > 0][:k]
         downs = [n for c, n in parts if c < 0][:k]
         inner = "; ".join(x for x in (", ".join(f"+ {t}" for t in ups), ", ".join(f"- {t}" for t in downs)) if x)
         return f"planned model p={p:.2f}" + (f" ({inner})" if inner else "")
 
-    def decide(self, grade: str, rule: str, text: str, n_sentences: int) -> tuple[str, str]:
-        """The submission's grade and rule once the model has read a text the rules grade none or planned."""
-        if grade not in ("none", "planned") or not self.applies(n_sentences):
+    def decide(self, grade: str, rule: str, sentences) -> tuple[str, str]:
+        """The submission's grade and rule once the model has read its graded ``sentences`` (joined), when the
+        rules grade it none or planned and it has at least ``min_sentences``."""
+        if grade not in ("none", "planned") or not self.applies(len(sentences)):
             return grade, rule
-        p = self.probability(text)
+        text = " ".join(sentences)
+        x = self.vector(text)
+        p = self._probability(x)
         new = "planned" if p >= self.threshold else "none"
-        why = self.explain(text, p)
+        why = self.explain(text, p, x=x)
         if new == grade:
             return grade, f"{rule}; {why}" if rule else why
         if new == "planned":
@@ -120,9 +121,10 @@ class PlannedModel:
 
     def summary(self) -> dict:
         """What the evidence stage records about the model (no weights)."""
+        trained = self.meta.get("trained_on", {})
         return {"threshold": self.threshold, "min_sentences": self.min_sentences, "sha256": self.sha256,
-                "sklearn": self.meta.get("sklearn", ""), "n_texts": self.meta.get("n_texts"),
-                "n_planned": self.meta.get("n_planned"), "n_terms": len(self.terms)}
+                "sklearn": self.meta.get("sklearn", ""), "n_texts": trained.get("n_texts"),
+                "n_planned": trained.get("n_planned"), "n_terms": len(self.terms)}
 
 
 def _parse(text: str, where: str) -> PlannedModel:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..errors import TaxonomyError
-from .modelfile import load_model, read_json
+from .modelfile import load_model, logistic, read_json
 
 __all__ = ["SentenceModel", "load_sentence_model", "sentence_terms", "text_terms", "sentence_words", "POLICIES",
            "MODEL_FILE"]
@@ -215,7 +215,7 @@ class SentenceModel:
         # the terms without a weight add nothing; fsum is exact, so the sum does not depend on the terms'
         # order (a set's order changes with the process's hash seed)
         z = self.intercept + math.fsum(weighed.values())
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        return logistic(z)
 
     def top_terms(self, terms, k: int = 3, sign: int = 1, weighed: dict | None = None) -> list[tuple[str, float]]:
         """The ``k`` present terms that pushed the probability most up (``sign=1``) or down (``-1``):

@@ -222,12 +222,12 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
         derived=tuple((str(k), str(v)) for k, v in (data.get("derived") or {}).items()),
         sentence_rules=tuple(rules), section_cap=tuple((str(k), str(v)) for k, v in caps.items()),
         graded_sections=graded, submission_rules=tuple(sub_rules), source=source,
-        sentence_model=_sentence_model_path(data.get("sentence_model"), source),
-        planned_model=_sentence_model_path(data.get("planned_model"), source, key="planned_model"),
+        sentence_model=_model_path(data.get("sentence_model"), source),
+        planned_model=_model_path(data.get("planned_model"), source, key="planned_model"),
     )
 
 
-def _sentence_model_path(name, source: str, key: str = "sentence_model") -> str:
+def _model_path(name, source: str, key: str = "sentence_model") -> str:
     """Where the rubric's sentence model (or, with ``key``, its planned model) is: "" for none (rules only), else
     the file's path.
 
@@ -408,7 +408,8 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
         pm = load_planned_model(r.planned_model)
         out += ["", f"**Planned model**: a narrative without the template (a form's timeline question is left to the "
                 "rules) with no sentence that counts is then read whole by a logistic regression "
-                f"over its words and word pairs, learned from {pm.meta.get('n_texts', '?')} real council texts graded "
+                f"over its words and word pairs, learned from {pm.meta.get('trained_on', {}).get('n_texts', '?')} real "
+                "council texts graded "
                 "none or planned by the rules and labelled by readers; it grades the text planned when its probability "
                 f"is at least {pm.threshold:g}, else none, in a text of at least {pm.min_sentences} sentences "
                 "(a shorter "
