@@ -46,7 +46,7 @@ import real_text as rt  # noqa: E402
 # nor test26 (session 24), nor test27 (session 25).
 SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test19", "test20", "test21", "test22",
                                                      "test23", "test24", "test25", "test26", "test27", "test28",
-                                                     "test29", "test30", "test31", "test32", "test33"))
+                                                     "test29", "test30", "test31", "test32", "test33", "test34"))
 # Since session 26 the tagger has a classifier of its own for documents (texts of more than two sentences), and
 # that classifier learns from every studied part; the vectoriser and the classifier of short texts (the
 # project's one-sentence passages among them) learn from SHORT_PARTS only, as the whole tagger did before, so
@@ -57,7 +57,8 @@ SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test
 # once in session 27 with that file, was added straight after; test30, scored once in session 28 with the file
 # holding dev to test29, likewise; test31, scored once in session 29 with the file holding dev to test30, likewise;
 # test32, scored once in session 30 with the file holding dev to test31, likewise; test33, scored once in session
-# 31 with the file holding dev to test32, likewise.
+# 31 with the file holding dev to test32, likewise; test34, scored once in session 32 with the file holding dev to
+# test33, likewise.
 TRAIN_PARTS = tuple(rt.STUDIED)
 # Twelve texts of SHORT_PARTS (gc-062 of dev; gj-019, gj-022, gj-044, gj-057, gj-058, gj-071, gj-090, gj-109,
 # gj-121, gj-132 and gj-133 of test8) were missing from the file as shipped in session 28 (their cache was lost
