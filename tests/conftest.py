@@ -4,8 +4,8 @@ Hypothesis runs with no per-example deadline everywhere: tests must pass on a lo
 2-core machine, so no test depends on how long something takes.
 
 Fixtures: one model store of trained taggers for the whole run (off for the tests about
-training), small stand-in notebooks for the pipeline's mechanics (all data fictional), and
-HTML page checks.
+training), a tenth of the real-text features for tests of how the tagger uses them, small
+stand-in notebooks for the pipeline's mechanics (all data fictional), and HTML page checks.
 """
 
 from __future__ import annotations
@@ -51,6 +51,31 @@ def shared_model_store(tmp_path_factory):
 def model_store_off(monkeypatch):
     """The model store off for one test: it trains what it trains (tests about training)."""
     monkeypatch.setenv(MODEL_STORE, "off")
+
+
+@pytest.fixture
+def few_real_texts(monkeypatch):
+    """The shipped real-text features cut to every tenth text (both kinds: texts every classifier learns from
+    and texts only the document classifier learns from) for the tagger and its evaluation, for tests of how
+    the tagger uses them rather than of what the whole file teaches it; returns the cut. A tenth keeps every
+    priority's examples and fits in a few seconds instead of a minute."""
+    import soa_analysis.tagging.evaluation as evaluation
+    import soa_analysis.tagging.model as model
+
+    shipped = model.load_real_features
+    cut = {}
+
+    def tenth(taxonomy_sha256, categories):
+        real = shipped(taxonomy_sha256, categories)
+        if real is None:
+            return None
+        cut["real"] = model.take_real(real, list(range(0, real["n"], 10)))
+        return cut["real"]
+
+    monkeypatch.setattr(model, "load_real_features", tenth)
+    monkeypatch.setattr(evaluation, "load_real_features", tenth)
+    monkeypatch.setenv(MODEL_STORE, "off")  # a tagger fitted on the cut is never stored for other tests
+    return cut
 
 
 ROOT = Path(__file__).resolve().parent.parent

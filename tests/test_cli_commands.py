@@ -266,7 +266,7 @@ def test_evaluate_needs_as_many_passages_as_folds(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_evaluate_on_the_labels_that_review_import_writes(processed, tmp_path, capsys):  # noqa: F811 - the imported fixture
+def test_evaluate_on_the_labels_that_review_import_writes(processed, tmp_path, capsys, few_real_texts):  # noqa: F811 - the imported fixture
     """Export, decide, import as labels, evaluate: categories no reviewed passage has are named and left out."""
     _main(["review", "export", "--processed-dir", str(processed), "--out", str(tmp_path / "review")], capsys)
     sheet = pd.read_csv(tmp_path / "review.csv", dtype=str, keep_default_na=False)

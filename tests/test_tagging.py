@@ -246,11 +246,12 @@ def combined():
     return CombinedTagger().fit_labels()
 
 
-def test_combined_is_deterministic(combined):
-    again = CombinedTagger().fit_labels()
-    assert again.thresholds_ == combined.thresholds_
-    docs = ["Telecare for older people.", "Apprenticeships for young people."]
-    np.testing.assert_array_equal(again.predict_scores(docs), combined.predict_scores(docs))
+def test_combined_is_deterministic(few_real_texts):
+    one, again = CombinedTagger().fit_labels(), CombinedTagger().fit_labels()
+    assert again.thresholds_ == one.thresholds_ and again.short_thresholds_ == one.short_thresholds_
+    docs = ["Telecare for older people.", "Apprenticeships for young people.",
+            " ".join(["Lunch clubs and befriending kept older people connected (fictional)."] * 4)]
+    np.testing.assert_array_equal(again.predict_scores(docs), one.predict_scores(docs))
 
 
 def test_thresholds_persist_with_model(combined, tmp_path):
@@ -442,7 +443,7 @@ def test_real_text_features_come_from_studied_parts_only():
                 "test27", "test28", "test29", "test30", "test31", "test32", "test33", "test34"} & set(data["short_parts"])
 
 
-def test_real_text_features_are_optional_and_excludable():
+def test_real_text_features_are_optional_and_excludable(few_real_texts):
     import numpy as np
 
     from soa_analysis.errors import SchemaError
@@ -455,17 +456,21 @@ def test_real_text_features_are_optional_and_excludable():
     Y[::2, 5] = 1
     Y[1::2, 1] = 1
     with_real = CombinedTagger(cv_folds=3).fit(docs, Y)
-    real = load_real_features(with_real.lexicon_.taxonomy_.sha256, with_real.categories_)
     # a text of a part only the document classifier learns from that has at most SHORT_SENTENCES sentences is
     # learned from by neither classifier (split_real); test32 has two such (a contents list, a two-sentence note)
     from soa_analysis.tagging.model import SHORT_SENTENCES
 
-    unused = sum(1 for short, n in zip(real["short"], real["sentences"]) if not short and n <= SHORT_SENTENCES)
-    assert real["n"] >= 150 and 0 <= unused < real["n"] // 100
-    assert with_real.training_["real_text"]["documents"] == real["n"] - unused
-    assert real["short"][:10] == [True] * 10  # the first texts listed are dev's
+    def unused(real):
+        return sum(1 for short, n in zip(real["short"], real["sentences"]) if not short and n <= SHORT_SENTENCES)
+
+    shipped = load_real_features(with_real.lexicon_.taxonomy_.sha256, with_real.categories_)
+    assert shipped["n"] >= 150 and 0 <= unused(shipped) < shipped["n"] // 100
+    assert shipped["short"][:10] == [True] * 10  # the first texts listed are dev's
+    real = few_real_texts["real"]  # what the tagger was given: every tenth text
+    assert real["ids"] == shipped["ids"][::10] and real["short"][:10] == [True] * 10
+    assert with_real.training_["real_text"]["documents"] == real["n"] - unused(real)
     fewer = CombinedTagger(cv_folds=3, real_text_exclude=tuple(real["ids"][:10])).fit(docs, Y)
-    assert fewer.training_["real_text"]["documents"] == real["n"] - 10 - unused
+    assert fewer.training_["real_text"]["documents"] == real["n"] - 10 - unused(real)
     with pytest.raises(SchemaError):
         CombinedTagger(cv_folds=3, real_text=False).fit(docs, Y)  # four priorities have no example alone
 
@@ -510,7 +515,7 @@ def test_document_classifier_scores_only_texts_of_more_than_two_sentences():
     assert "telecar" not in dict(both.top_terms(["telecar"], 1, n_sentences=1))
 
 
-def test_project_passages_are_scored_as_without_the_document_only_real_texts(monkeypatch):
+def test_project_passages_are_scored_as_without_the_document_only_real_texts(monkeypatch, few_real_texts):
     """The real texts only the document classifier learns from (parts outside the file's short_parts) leave the
     thresholds and scores of short passages as they were without them; they move long texts' scores."""
     import numpy as np
@@ -521,8 +526,10 @@ def test_project_passages_are_scored_as_without_the_document_only_real_texts(mon
     docs, Y = _three_fictional_passages("Nursery places and health visitors supported families with young children "
                                         "(fictional).", 0)
     with_all = model.CombinedTagger(cv_folds=3).fit(docs, Y)
-    real = load_real_features(with_all.lexicon_.taxonomy_.sha256, with_all.categories_)
-    assert not all(real["short"]), "the shipped features name their short_parts"
+    shipped = load_real_features(with_all.lexicon_.taxonomy_.sha256, with_all.categories_)
+    assert not all(shipped["short"]), "the shipped features name their short_parts"
+    real = few_real_texts["real"]  # what the tagger was given: every tenth text, of both kinds
+    assert 0 < sum(real["short"]) < real["n"]
     shared, documents = model.split_real(real)
     assert with_all.training_["real_text"]["documents_only"] == documents["n"]
     monkeypatch.setattr(model, "load_real_features", lambda *a: shared)
@@ -555,7 +562,7 @@ def test_sample_weights_move_the_model():
             SupervisedTagger().fit(feats, Y, bad)
 
 
-def test_passage_weight_weighs_the_labelled_passages_against_real_texts():
+def test_passage_weight_weighs_the_labelled_passages_against_real_texts(few_real_texts):
     import numpy as np
 
     from soa_analysis.errors import TaxonomyError
@@ -652,25 +659,32 @@ def test_grouped_folds_keep_each_group_in_one_fold_and_score_every_text_once():
 
 def test_the_tagger_keeps_each_gatherers_real_texts_together_when_it_chooses_thresholds(monkeypatch):
     """CombinedTagger(group_folds=True), the default, gives fit_supervised one group per passage and one per
-    gatherer of real text (the id's prefix), in the order of its rows; False gives none."""
+    gatherer of real text (the id's prefix), in the order of its rows; False gives none. (The spy stops each fit
+    once it has seen the groups: the fit itself is tested elsewhere.)"""
     import soa_analysis.tagging.model as model_mod
+    from soa_analysis.labelled import load_labels
+
+    class Seen(Exception):
+        pass
 
     seen = {}
-    real = model_mod.fit_supervised
 
     def spy(feats, Y, n_sentences, sample_weight=None, documents=None, **kw):
         seen["groups"] = kw.get("groups")
         seen["n"] = len(feats) + (0 if documents is None else len(documents["features"]))
-        return real(feats, Y, n_sentences, sample_weight, documents, **kw)
+        raise Seen
 
     monkeypatch.setattr(model_mod, "fit_supervised", spy)
-    tagger = model_mod.CombinedTagger().fit_labels()
+    assert model_mod.CombinedTagger().group_folds is True
+    with pytest.raises(Seen):
+        model_mod.CombinedTagger().fit_labels()
     groups = seen["groups"]
-    assert tagger.group_folds is True and len(groups) == seen["n"]
-    n_passages = tagger.training_["n_documents"] - tagger.training_["real_text"]["documents"]
+    assert groups is not None and len(groups) == seen["n"]
+    n_passages = len(load_labels(categories=model_mod.LexiconTagger().fit().categories_))
     assert groups[:n_passages] == [f"passage {i}" for i in range(n_passages)]
     real_groups = set(groups[n_passages:])
     assert real_groups and all("-" not in g and not g.startswith("passage") for g in real_groups)
     assert len(real_groups) >= 20  # one per gatherer of the shipped features
-    model_mod.CombinedTagger(group_folds=False).fit_labels()
+    with pytest.raises(Seen):
+        model_mod.CombinedTagger(group_folds=False).fit_labels()
     assert seen["groups"] is None

@@ -25,7 +25,7 @@ def test_bootstrap_of_perfect_predictions_is_degenerate():
     assert b["macro"][1] == pytest.approx(1.0) and b["micro"] == pytest.approx((1.0, 1.0))
 
 
-def test_small_labels_file(tmp_path):
+def test_small_labels_file(tmp_path, few_real_texts):
     p = tmp_path / "labels.csv"
     rows = ["passage_id,labels,kind,text"]
     for i in range(12):
@@ -38,6 +38,7 @@ def test_small_labels_file(tmp_path):
     # with the shipped real-text documents in every training fold, every priority has examples
     rep = evaluate(p, folds=3, n_boot=50)
     assert rep.settings["real_text_documents"] > 100
+    assert rep.settings["real_text_documents"] <= few_real_texts["real"]["n"]  # the tenth it was given
     assert set(rep.per_category["category"]) >= {"older_people", "employment"}
 
 

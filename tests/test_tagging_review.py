@@ -38,7 +38,7 @@ def test_export_writes_csv_and_xlsx(processed, tmp_path):
     assert len(older) == 1 and "older people" in older["evidence"].iloc[0]
 
 
-def test_round_trip_and_training_rows(processed, tmp_path):
+def test_round_trip_and_training_rows(processed, tmp_path, few_real_texts):
     (path,) = export_review(processed, tmp_path / "r.csv")
     df = pd.read_csv(path, keep_default_na=False)
     df["decision"] = np.where(df["assigned"], "yes", "no")
