@@ -58,6 +58,15 @@ STUDIED = ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", 
            "test29", "test30", "test31", "test32", "test33", "test34")
 
 
+def parts_from(first: int) -> tuple:
+    """The studied parts test<first> onwards (``testN`` with N at least ``first``), in ``STUDIED``'s order.
+
+    >>> parts_from(25)[:2]
+    ('test25', 'test26')
+    """
+    return tuple(p for p in STUDIED if p.startswith("test") and p[4:].isdigit() and int(p[4:]) >= first)
+
+
 def _labels(cell: str) -> frozenset:
     parts = {p.strip() for p in (cell or "").replace(",", ";").split(";")}
     parts.discard("")

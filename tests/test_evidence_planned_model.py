@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from scripts import load_script
 from soa_analysis.errors import TaxonomyError
 from soa_analysis.evidence import EvidenceGrader
 from soa_analysis.evidence.planned_model import PlannedModel, load_planned_model
@@ -31,11 +32,7 @@ RESULTS = ("Fictional example. The befriending service began in 2024. Since then
 
 
 def test_packaged_model_records_what_it_learned_from():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import real_text as rt
-
+    rt = load_script("benchmarks/real_text.py")
     m = load_planned_model()
     assert m is EvidenceGrader().fit().planned_  # the packaged rubric names it
     assert 0 < m.threshold < 1 and m.min_sentences == 3 and tuple(m.ngram_range) == (1, 2)

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from test_evidence_prefilter import _strings  # every string in a nested YAML/JSON value
 
+from scripts import load_script
 from soa_analysis.errors import InputError, TaxonomyError
 from soa_analysis.evidence import EvidenceGrader, load_rubric, run_evidence
 from soa_analysis.evidence.sentence_model import (
@@ -31,15 +32,12 @@ from soa_analysis.io import write_table
 from soa_analysis.schema import SECTION_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIED = ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9",
-           "test10", "test11", "test12", "test13", "test14", "test15", "test16", "test17", "test18",
-           "test19", "test20", "test21", "test22", "test23", "test24", "test25", "test26", "test27",
-           "test28", "test29", "test30", "test31", "test32", "test33", "test34")  # benchmarks/real_text.py STUDIED
-# The parts the packaged sentence model learned from: every studied part but test25 to test34 (refitted in
+RT = load_script("benchmarks/real_text.py")
+STUDIED = RT.STUDIED
+# The parts the packaged sentence model learned from: every studied part but test25 onwards (refitted in
 # session 22 with test21 to test24 and the rubric's version 2.8.0; test25 to test34 were scored once and opened
 # in sessions 23 to 32; refitting with test25 to test30 was tried in session 29 and gained nothing).
-MODEL_PARTS = tuple(p for p in STUDIED if p not in ("test25", "test26", "test27", "test28", "test29", "test30",
-                                                    "test31", "test32", "test33", "test34"))
+MODEL_PARTS = tuple(p for p in STUDIED if p not in RT.parts_from(25))
 PREFIXES = ("rule=", "why=", "section=", "feat=", "fam=", "w=", "pos=", "prev:", "next:", "doc_")
 
 # Fictional: the rules grade the first sentence "some" (people reached, counted); nothing in the second.

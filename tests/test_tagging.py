@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scripts import load_script
 from soa_analysis.errors import InputError, TaxonomyError
 from soa_analysis.tagging import CombinedTagger, LexiconTagger, choose_thresholds, load_model
 from soa_analysis.tagging.model import SHORT_SENTENCES
@@ -429,18 +430,14 @@ def test_real_text_features_come_from_studied_parts_only():
     with sources.open(encoding="utf-8", newline="") as fh:
         split = {r["id"]: r["split"] for r in csv.DictReader(fh)}
     data = json.loads(real_features_bytes())
-    studied = {"dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10",
-               "test11", "test12", "test13", "test14", "test15", "test16", "test17", "test18", "test19",
-               "test20", "test21", "test22", "test23", "test24", "test25", "test26", "test27",
-               "test28", "test29", "test30", "test31", "test32", "test33", "test34"}  # benchmarks/real_text.py STUDIED
-    assert set(data["parts"]) <= studied
+    rt = load_script("benchmarks/real_text.py")
+    assert set(data["parts"]) <= set(rt.STUDIED)
     assert {split[d["id"]] for d in data["documents"]} <= set(data["parts"])
     assert all(d["part"] == split[d["id"]] for d in data["documents"])
     # the parts every classifier learns from (build_features.SHORT_PARTS): the later ones teach only the
     # classifier of documents, since the project's own passages fell when the whole tagger learnt from them
     assert set(data["short_parts"]) <= set(data["parts"])
-    assert not {"test17", "test18", "test19", "test20", "test21", "test22", "test23", "test24", "test25", "test26",
-                "test27", "test28", "test29", "test30", "test31", "test32", "test33", "test34"} & set(data["short_parts"])
+    assert {"test17", "test34"} <= set(rt.parts_from(17)) and not set(rt.parts_from(17)) & set(data["short_parts"])
 
 
 def test_real_text_features_are_optional_and_excludable(few_real_texts):

@@ -44,9 +44,7 @@ import real_text as rt  # noqa: E402
 # test22 (scored once and opened in session 20) neither, for the same reason.
 # test23 (scored once and opened in session 21) neither, nor test24 (session 22), nor test25 (session 23),
 # nor test26 (session 24), nor test27 (session 25).
-SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in ("test17", "test18", "test19", "test20", "test21", "test22",
-                                                     "test23", "test24", "test25", "test26", "test27", "test28",
-                                                     "test29", "test30", "test31", "test32", "test33", "test34"))
+SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in rt.parts_from(17))
 # Since session 26 the tagger has a classifier of its own for documents (texts of more than two sentences), and
 # that classifier learns from every studied part; the vectoriser and the classifier of short texts (the
 # project's one-sentence passages among them) learn from SHORT_PARTS only, as the whole tagger did before, so

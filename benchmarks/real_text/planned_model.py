@@ -43,7 +43,7 @@ NGRAM = (1, 2)
 MIN_DF = 3
 C = 30.0  # chosen with --choose (each studied part left out), session 31
 THRESHOLD = 0.6
-LATER = tuple(p for p in rt.STUDIED if p.startswith("test") and p[4:].isdigit() and int(p[4:]) >= 25)
+LATER = rt.parts_from(25)
 
 
 def rows_to_decide(cache: Path = HERE / "cache"):
