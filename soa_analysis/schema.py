@@ -593,8 +593,30 @@ def _kind_ok(series: pd.Series, kind: str) -> bool:
     if kind == "bool":
         return pd.api.types.is_bool_dtype(series)
     if kind == "list":
-        return _all_of(values, (list, tuple, np.ndarray))
+        # an Arrow list column holds lists by its type: its values need not be turned into Python objects
+        # one by one to be checked (a second for tag_evidence's 400,000 rows at 10,000 submissions)
+        return _arrow_list(series.dtype) or _all_of(values, (list, tuple, np.ndarray))
     raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _distinct_text(series: pd.Series) -> set:
+    """The distinct non-null values of ``series`` as text (``str`` of each, as ``astype(str)`` writes them),
+    each value turned into text once, not once per row."""
+    values = series.dropna()
+    try:
+        return set(values.drop_duplicates().astype(str))
+    except TypeError:  # unhashable values (lists): each row
+        return set(values.astype(str))
+
+
+def _arrow_list(dtype) -> bool:
+    """Whether ``dtype`` is an Arrow list type (list, large list or fixed-size list) held by pandas."""
+    if not isinstance(dtype, pd.ArrowDtype):
+        return False
+    import pyarrow as pa
+
+    t = dtype.pyarrow_dtype
+    return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
 
 
 def _all_of(values: pd.Series, kinds) -> bool:
@@ -651,7 +673,7 @@ def validate(df: pd.DataFrame, table: str, *, present: Iterable[str] | None = No
         if not _kind_ok(s, col.kind):
             problems.append(f"column {col.name!r} should hold {col.kind} values, has dtype {s.dtype}")
         if col.allowed is not None:
-            bad = sorted(set(s.dropna().astype(str)) - set(col.allowed))
+            bad = sorted(_distinct_text(s) - set(col.allowed))
             if bad:
                 problems.append(f"column {col.name!r} has values outside {list(col.allowed)}: {bad[:5]}")
         if col.unique and s.duplicated().any():

@@ -43,6 +43,35 @@ def test_unique_and_allowed_values():
     assert "unique" in str(err.value) and "great" in str(err.value)
 
 
+def _arrow(df):
+    """``df`` with Arrow-backed columns, as ``pyarrow.Table.to_pandas`` makes them with pandas' Arrow types."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(df, preserve_index=False).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _tag_evidence(phrases):
+    return pd.DataFrame({"submission_id": ["s1", "s2"], "taxonomy": ["priorities"] * 2, "priority": ["employment"] * 2,
+                         "section": ["evidence"] * 2, "sentence": ["one", "two"], "phrases": phrases})
+
+
+def test_arrow_backed_tables_are_checked_as_numpy_backed_ones():
+    """Tables read with Arrow-backed columns (the report's loader, the kept tables) meet the same checks:
+    an Arrow list column passes by its type, a text column in a list column's place does not, and a value
+    outside a column's allowed ones is named."""
+    arrow = _arrow(_tag_evidence([["apprenticeships"], []]))
+    assert isinstance(arrow["phrases"].dtype, pd.ArrowDtype)
+    assert validate(arrow, "tag_evidence") is arrow
+    text = _arrow(_tag_evidence(["apprenticeships", "jobs"]))
+    with pytest.raises(SchemaError, match="'phrases' should hold list"):
+        validate(text, "tag_evidence")
+    graded = pd.DataFrame({"submission_id": ["a", "b", "c"], "grade": ["strong", "great", "great"],
+                           "reasons": ["", "", ""]})
+    graded = _arrow(graded)
+    with pytest.raises(SchemaError, match=r"values outside .*\['great'\]"):
+        validate(graded, "evidence")
+
+
 def test_unknown_table():
     with pytest.raises(SchemaError, match="no table contract"):
         validate(pd.DataFrame(), "nope")
