@@ -605,7 +605,7 @@ def _distinct_text(series: pd.Series) -> set:
     values = series.dropna()
     try:
         return set(values.drop_duplicates().astype(str))
-    except TypeError:  # unhashable values (lists): each row
+    except (TypeError, NotImplementedError):  # values that cannot be told apart as they are (lists): each row
         return set(values.astype(str))
 
 

@@ -70,6 +70,9 @@ def test_arrow_backed_tables_are_checked_as_numpy_backed_ones():
     graded = _arrow(graded)
     with pytest.raises(SchemaError, match=r"values outside .*\['great'\]"):
         validate(graded, "evidence")
+    listed = _arrow(pd.DataFrame({"submission_id": ["a"], "grade": [["strong"]], "reasons": [""]}))
+    with pytest.raises(SchemaError, match="'grade' should hold str"):  # lists where text belongs: named, not a crash
+        validate(listed, "evidence")
 
 
 def test_unknown_table():
