@@ -201,10 +201,28 @@ def test_grade_rules(passage, grade):
         ("Volunteer hours rose by 15% on the previous year.", "some"),
         # a share of people that got worse is the need, not a benefit
         ("The rate of children living in poverty rose from 18% to 24%.", "none"),
+        # an outcome moving the wrong way - more deaths or claimants, less satisfaction or use - is the need,
+        # not a benefit, whatever its figures and baseline (adverse_change, rubric 2.9.0)
+        ("Drug-related deaths in the fictional area rose by 30% on the year before.", "none"),
+        ("Satisfaction with the fictional bus service declined from 71% to 55% in two years.", "none"),
+        ("Visits to the fictional libraries fell by 6 per cent over the past two years.", "none"),
+        # ... but a fall in harm, a rise in use, or harm met by the work's reach or attribution still count
+        ("Drug-related deaths in the fictional area fell by 30% on the year before.", "strong"),
+        ("Visits to the fictional libraries rose by 6 per cent on the previous year.", "some"),
+        ("The fictional fund helped 150 tenants whose arrears had risen.", "some"),
     ],
 )
 def test_grade_rules_alone_on_process_counts_outputs_and_shares(passage, grade):
     assert EvidenceGrader(model=None).fit().grade(passage).grade == grade
+
+
+def test_adverse_change_reads_the_direction_of_change_and_what_changed():
+    # fictional sentences: a rise in harm with no fall named, or a fall in what is valued with no rise and no harm
+    assert "adverse_change" in sentence_features("Complaints about the fictional service increased last year.")
+    assert "adverse_change" in sentence_features("Take-up of the fictional scheme dropped to 40 households.")
+    assert "adverse_change" not in sentence_features("Complaints fell while satisfaction increased.")
+    assert "adverse_change" not in sentence_features("Fires fell and home safety visits went down.")  # harm named
+    assert "adverse_change" not in sentence_features("As a result of the project, admissions rose by 10%.")
 
 
 def test_consultation_and_recognition_do_not_catch_feedback_or_qualifications():

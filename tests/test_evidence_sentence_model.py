@@ -57,7 +57,21 @@ def test_packaged_model_loads_and_records_where_it_came_from():
     assert rubric.sentence_model.endswith(MODEL_FILE)
     assert model.policy in ("model", "gate") and 0 < model.threshold < 1
     meta = model.meta
-    assert meta["rubric_version"] == rubric.version
+    # fitted under this rubric or an earlier version of it (the model's terms are read from what the rubric
+    # emits): every rubric term it weighs - a feature, a family, a rule's explanation - the rubric still has
+    fitted = tuple(int(x) for x in meta["rubric_version"].split("."))
+    assert fitted[0] == int(rubric.version.split(".")[0]) and fitted <= tuple(int(x) for x in rubric.version.split("."))
+    families = {f.family for f in rubric.features}
+    emitted = rubric.feature_ids() | {"need:continued"}  # the grader's own: a sentence that goes on about the need
+    explains = {r.explain for r in rubric.sentence_rules}
+    for term in model.weights:
+        kind, _, name = term.partition("=")
+        if kind == "feat":
+            assert name in emitted, term
+        elif kind == "fam":
+            assert name in families, term
+        elif kind == "why":
+            assert name in explains, term
     assert meta["sklearn"] and meta["trained_on"]["n_texts"] == len(meta["trained_on"]["ids"])
     with (ROOT / "benchmarks" / "real_text" / "sources.csv").open(encoding="utf-8", newline="") as fh:
         part = {r["id"]: r["split"] for r in csv.DictReader(fh)}
@@ -109,6 +123,31 @@ def test_model_promotes_and_demotes_and_says_why():
     assert "the rules said some" in demoted.sentences[0].rule
     kept = EvidenceGrader(model=_tiny(**{"fam=figure": 6.0})).fit().grade(REACHED)
     assert kept.grade == "some" and "sentence model p=0.95 (+ fam=figure)" in kept.sentences[0].rule
+
+
+def test_the_model_does_not_count_a_sentence_the_rubric_leaves_to_the_rules(tmp_path):
+    # fictional: a model that counts every sentence (p=0.95) counts a plain statement, but not one that
+    # describes the need (rules_decide: need, adverse_change, ...); without rules_decide it would count both
+    worse = "Complaints about the fictional service increased last year."
+    grader = EvidenceGrader(model=replace(_tiny(), intercept=3.0)).fit()
+    assert grader.rubric_.rules_decide == ("need", "adverse_change", "consultation", "recognition", "target")
+    assert grader.grade(CHEERFUL).grade == "some"
+    kept = grader.grade(worse)
+    assert kept.grade == "none" and kept.sentences[0].strength == "none"
+    assert "sentence model" not in kept.sentences[0].rule and "the need" in kept.sentences[0].rule
+    # the process (people giving their views), an award and a target are not counted either
+    for passage in ("Over 120 fictional residents came to the consultation events on the plan.",
+                    "The fictional project won a national award this year.",
+                    "The fictional partnership aims to cut waiting times by a fifth by 2027."):
+        assert grader.grade(passage).grade in ("none", "planned"), passage
+    text = (ROOT / "soa_analysis" / "rubrics" / "evidence_rubric.yaml").read_text(encoding="utf-8")
+    listed = "rules_decide: [need, adverse_change, consultation, recognition, target]"
+    path = tmp_path / "r.yaml"
+    path.write_text(text.replace(listed, "rules_decide: []"), encoding="utf-8")
+    assert EvidenceGrader(rubric=path, model=replace(_tiny(), intercept=3.0)).fit().grade(worse).grade == "some"
+    path.write_text(text.replace(listed, "rules_decide: [no_such_feature]"), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="rules_decide refers to unknown feature 'no_such_feature'"):
+        EvidenceGrader(rubric=path).fit()
 
 
 def test_a_passage_shorter_than_min_sentences_is_graded_by_the_rules_alone(tmp_path):

@@ -154,6 +154,8 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
         found["future_only"] = ""
     if "output" in families and "outcome" not in families:
         found["output_only"] = ""
+    if _adverse(found, families):
+        found["adverse_change"] = ""
     if dates is None:
         dates = extract_dates(sentence)
     if sentence.rstrip().endswith("?"):
@@ -164,6 +166,17 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
     if dates:
         found["when"] = (dated or dates)[0].text
     return found
+
+
+def _adverse(found: dict, families: set) -> bool:
+    """An outcome moving the wrong way: a rise in harm (deaths, crime, claimants) with no fall, or a fall in
+    what is valued (satisfaction, visits, take-up) with no rise and no harm named, in a sentence with no word
+    of benefit, attribution or reach (those tell a result of the work, e.g. "helped 150 tenants at risk of arrears")."""
+    if not families.isdisjoint(("benefit", "attribution")) or "output:reach" in found:
+        return False
+    up, down = "change:up" in found, "change:down" in found
+    return ("harm" in families and up and not down) or ("valued" in families and down and not up
+                                                        and "harm" not in families)
 
 
 # The figure mask holds a digit in every match (prefilter.requires_digit): a sentence without one is its own mask.
@@ -384,11 +397,17 @@ class EvidenceGrader:
         """The sentences with the strengths the sentence model and the rules decide together.
 
         A sentence whose strength changes, or that the model keeps at some or strong, has the
-        model's probability and the terms that weighed most added to its rule text."""
+        model's probability and the terms that weighed most added to its rule text. A sentence with a
+        feature of the rubric's ``rules_decide`` that the rules do not grade some or strong is not counted
+        (it keeps the rules' strength and rule text)."""
         model = self.model_
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
+        keep = frozenset(self.rubric_.rules_decide)
         out = []
         for s, ts in zip(graded, terms):
+            if keep and s.strength not in ("some", "strong") and not keep.isdisjoint(_present(s.features)):
+                out.append(s)  # rules_decide: the model does not count what describes the need
+                continue
             weighed = model.weighed(ts)  # looked up once for the probability and the explanation
             p = model.probability(ts, weighed)
             strength = model.decide(s.strength, p)

@@ -34,7 +34,7 @@ __all__ = [
     "DERIVED_FEATURES",
 ]
 
-DERIVED_FEATURES = ("future_only", "output_only", "timeline", "when", "question")
+DERIVED_FEATURES = ("future_only", "output_only", "timeline", "when", "question", "adverse_change")
 _RANK = {g: i for i, g in enumerate(reversed(GRADES))}  # none 0, planned 1, some 2, strong 3
 
 
@@ -96,6 +96,7 @@ class Rubric:
     source: str
     sentence_model: str = ""
     planned_model: str = ""
+    rules_decide: tuple[str, ...] = ()  # a sentence with any of these the rules do not grade: the model does not count it
 
     def cap(self, section: str) -> str:
         """The strongest strength a sentence in ``section`` may support."""
@@ -213,6 +214,10 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
             raise TaxonomyError(f"{source}: submission_rules[{i}].min must map strengths to counts")
         sub_rules.append(SubmissionRule(rule["grade"], tuple((k, int(v)) for k, v in mins.items()),
                                         str(rule.get("explain", ""))))
+    decide = data.get("rules_decide", []) or []
+    if not isinstance(decide, list):
+        raise TaxonomyError(f"{source}: 'rules_decide' should be a list of features")
+    rules_decide = tuple(_check_feature(str(f), "rules_decide") for f in decide)
     if not sub_rules or sub_rules[-1].min:
         raise TaxonomyError(f"{source}: the last submission rule must have an empty 'min' (the default grade)")
     return Rubric(
@@ -224,6 +229,7 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
         graded_sections=graded, submission_rules=tuple(sub_rules), source=source,
         sentence_model=_model_path(data.get("sentence_model"), source),
         planned_model=_model_path(data.get("planned_model"), source, key="planned_model"),
+        rules_decide=rules_decide,
     )
 
 
@@ -394,6 +400,10 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
                 "the probability and the words or features that weighed most."
                 + (f" It decides only in a text of at least {m.min_sentences} sentences: a shorter passage is graded "
                    "by the rules alone." if m.min_sentences > 1 else "")]
+    if r.sentence_model and r.rules_decide:
+        out += ["", "A sentence with " + " or ".join(f"`{f}`" for f in r.rules_decide)
+                + " that the rules do not grade some or strong is not counted by the sentence model (the need, the process, "
+                "an award or a target is not evidence of benefit)."]
     if r.section_cap:
         out += ["", "**Section caps**: " + "; ".join(f"{s} at most {c}" for s, c in r.section_cap)]
     out += ["", f"**Graded sections**: {', '.join(r.graded_sections)} (when all are empty: the other sections "
