@@ -225,6 +225,15 @@ def test_adverse_change_reads_the_direction_of_change_and_what_changed():
     assert "adverse_change" not in sentence_features("As a result of the project, admissions rose by 10%.")
 
 
+def test_a_target_met_or_beaten_is_a_result_not_a_target():
+    # fictional: the plural and "all its" forms too (rubric 2.9.1); a target still to meet stays a target
+    for met in ("The fictional service has exceeded its targets for people helped.",
+                "The fictional service met all its targets last year.", "Waiting times were above target."):
+        assert "target" not in sentence_features(met), met
+    assert "baseline:compared" in sentence_features("The fictional service has exceeded its targets for people helped.")
+    assert "target" in sentence_features("The fictional partnership aims to meet the targets by 2026.")
+
+
 def test_consultation_and_recognition_do_not_catch_feedback_or_qualifications():
     # fictional: positive comments are feedback, and "Level 6 awards" are qualifications, not recognition
     assert "consultation" not in sentence_features("Parents gave many positive comments about the new nursery.")
