@@ -205,10 +205,10 @@ def test_grade_rules(passage, grade):
         # not a benefit, whatever its figures and baseline (adverse_change, rubric 2.9.0)
         ("Drug-related deaths in the fictional area rose by 30% on the year before.", "none"),
         ("Satisfaction with the fictional bus service declined from 71% to 55% in two years.", "none"),
-        ("Visits to the fictional libraries fell by 6 per cent over the past two years.", "none"),
+        ("Visits to the fictional libraries fell by 9 per cent between 2019 and 2021.", "none"),
         # ... but a fall in harm, a rise in use, or harm met by the work's reach or attribution still count
         ("Drug-related deaths in the fictional area fell by 30% on the year before.", "strong"),
-        ("Visits to the fictional libraries rose by 6 per cent on the previous year.", "some"),
+        ("Visits to the fictional libraries rose by 9 per cent on the previous year.", "some"),
         ("The fictional fund helped 150 tenants whose arrears had risen.", "some"),
     ],
 )

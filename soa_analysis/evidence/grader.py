@@ -171,7 +171,7 @@ def sentence_features(sentence: str, rubric: Rubric | None = None, *,
 def _adverse(found: dict, families: set) -> bool:
     """An outcome moving the wrong way: a rise in harm (deaths, crime, claimants) with no fall, or a fall in
     what is valued (satisfaction, visits, take-up) with no rise and no harm named, in a sentence with no word
-    of benefit, attribution or reach (those tell a result of the work, e.g. "helped 150 tenants at risk of arrears")."""
+    of benefit, attribution or reach (those tell a result of the work, e.g. "advised 40 families whose debts had grown")."""
     if not families.isdisjoint(("benefit", "attribution")) or "output:reach" in found:
         return False
     up, down = "change:up" in found, "change:down" in found
