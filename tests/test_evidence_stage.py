@@ -245,6 +245,9 @@ def test_rubric_markdown_and_table_show_every_rule():
     full = rubric_markdown(patterns=True)
     assert all(regex in full for f in rubric.features for _, regex in f.patterns)
     assert rubric.source in md
+    # what the sentence model may not count is said in words (rules_decide, rubric 2.9.0)
+    assert rubric.rules_decide and "not counted by the sentence model" in md
+    assert all(f"`{f}`" in md for f in rubric.rules_decide)
     table = rubric_table()
     assert list(table.columns) == ["part", "id", "result", "definition", "description"]
     assert (table["part"] == "sentence rule").sum() == len(rubric.sentence_rules)
