@@ -225,6 +225,19 @@ def test_adverse_change_reads_the_direction_of_change_and_what_changed():
     assert "adverse_change" not in sentence_features("As a result of the project, admissions rose by 10%.")
 
 
+def test_a_harm_dealt_with_or_falling_is_not_the_need():
+    # fictional (rubric 2.9.2): what rises is the share of a harm resolved, or the share who think it fell
+    found = sentence_features("Complaints to the fictional service resolved within 10 days rose from 70% to 82%.")
+    assert "harm" not in found and "adverse_change" not in found
+    found = sentence_features("The share of tenants who say crime has dropped rose from 12% to 20% since 2019.")
+    assert "need:worsen" not in found
+    assert "need:context" not in sentence_features("Increasing numbers of fictional school leavers are going into work.")
+    # ... while a harm that rises, or rising numbers in need, are still the need
+    assert "need:worsen" in sentence_features("Crime in the fictional town rose by 12% since 2019.")
+    assert "adverse_change" in sentence_features("Complaints to the fictional service rose by 12% last year.")
+    assert "need:context" in sentence_features("Increasing numbers of fictional residents need support at home.")
+
+
 def test_a_target_met_or_beaten_is_a_result_not_a_target():
     # fictional: the plural and "all its" forms too (rubric 2.9.1); a target still to meet stays a target
     for met in ("The fictional service has exceeded its targets for people helped.",
