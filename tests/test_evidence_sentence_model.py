@@ -42,7 +42,10 @@ PREFIXES = ("rule=", "why=", "section=", "feat=", "fam=", "w=", "pos=", "prev:",
 
 # Fictional: the rules grade the first sentence "some" (people reached, counted); nothing in the second.
 REACHED = "Fictional: the lunch club ran 40 sessions for 300 older people."
-CHEERFUL = "Fictional: everyone at the lunch club seemed cheerful afterwards."
+# an outcome word ("healthier") and no rule: the sentence model may count it (model_needs holds)
+CHEERFUL = "Fictional: everyone at the lunch club seemed cheerful and healthier afterwards."
+# no figure, outcome, account, source or reach: not counted by the model, whatever it says (model_needs)
+BARE = "Fictional: everyone at the lunch club seemed cheerful afterwards."
 
 
 def _tiny(policy="model", threshold=0.5, promote=1.0, **weights) -> SentenceModel:
@@ -132,6 +135,10 @@ def test_the_model_does_not_count_a_sentence_the_rubric_leaves_to_the_rules(tmp_
     grader = EvidenceGrader(model=replace(_tiny(), intercept=3.0)).fit()
     assert grader.rubric_.rules_decide == ("need", "adverse_change", "consultation", "recognition", "target")
     assert grader.grade(CHEERFUL).grade == "some"
+    # a sentence with nothing a result could rest on is not counted either (model_needs, rubric 2.10.0)
+    bare = grader.grade(BARE)
+    assert bare.grade == "none" and "sentence model" not in bare.sentences[0].rule
+    assert grader.rubric_.model_needs[1] == (("output",), ("benefit", "impact", "claim", "attribution"))
     kept = grader.grade(worse)
     assert kept.grade == "none" and kept.sentences[0].strength == "none"
     assert "sentence model" not in kept.sentences[0].rule and "the need" in kept.sentences[0].rule
@@ -147,6 +154,18 @@ def test_the_model_does_not_count_a_sentence_the_rubric_leaves_to_the_rules(tmp_
     assert EvidenceGrader(rubric=path, model=replace(_tiny(), intercept=3.0)).fit().grade(worse).grade == "some"
     path.write_text(text.replace(listed, "rules_decide: [no_such_feature]"), encoding="utf-8")
     with pytest.raises(TaxonomyError, match="rules_decide refers to unknown feature 'no_such_feature'"):
+        EvidenceGrader(rubric=path).fit()
+    # without model_needs the model counts the bare sentence; a group must be a non-empty list of known features
+    needs = "  - [figure|outcome|outcome_change|achieved_change|testimony|source|finding]\n"
+    both = "model_needs:\n" + needs + "  - [output, benefit|impact|claim|attribution]\n"
+    assert both in text
+    path.write_text(text.replace(both, "model_needs: []\n"), encoding="utf-8")
+    assert EvidenceGrader(rubric=path, model=replace(_tiny(), intercept=3.0)).fit().grade(BARE).grade == "some"
+    path.write_text(text.replace(needs, "  - [figure|no_such_feature]\n"), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="model_needs refers to unknown feature 'no_such_feature'"):
+        EvidenceGrader(rubric=path).fit()
+    path.write_text(text.replace(needs, "  - []\n"), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="'model_needs' should be a list of non-empty lists"):
         EvidenceGrader(rubric=path).fit()
 
 
@@ -248,7 +267,7 @@ def test_stage_records_the_model_and_regrades_when_it_changes(tmp_path):
     first = run_evidence(processed, rubric=with_model, evaluate=False)
     grades = dict(zip(first.evidence["submission_id"], first.evidence["grade"]))
     assert grades == {"s1": "some", "s2": "none"}
-    # a sentence the model counts is listed even though no rubric feature fired in it
+    # a sentence the model counts is listed even though no rule graded it
     sent = first.evidence_sentences.set_index("submission_id")
     assert sent.loc["s1", "strength"] == "some" and "sentence model" in sent.loc["s1", "rule"]
     assert sent.loc["s2", "strength"] == "none" and sent.loc["s2", "rule"].startswith("not counted")

@@ -248,6 +248,9 @@ def test_rubric_markdown_and_table_show_every_rule():
     # what the sentence model may not count is said in words (rules_decide, rubric 2.9.0)
     assert rubric.rules_decide and "not counted by the sentence model" in md
     assert all(f"`{f}`" in md for f in rubric.rules_decide)
+    # ... and what it needs to count a sentence the rules did not grade (model_needs, rubric 2.10.0)
+    assert rubric.model_needs and "counted by the sentence model only when it has" in md
+    assert all(f"`{f}`" in md for group in rubric.model_needs for item in group for f in item)
     table = rubric_table()
     assert list(table.columns) == ["part", "id", "result", "definition", "description"]
     assert (table["part"] == "sentence rule").sum() == len(rubric.sentence_rules)

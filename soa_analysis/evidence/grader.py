@@ -305,6 +305,12 @@ def _rule_plan(rubric: Rubric) -> tuple:
     return rules, tuple((f.family, f.weight) for f in rubric.features), dict(rubric.section_cap)
 
 
+@prefilter.identity_cache
+def _needs_plan(rubric: Rubric) -> tuple:
+    """The rubric's ``model_needs`` as sets: per group, per item, its alternatives. Worked out once per rubric."""
+    return tuple(tuple(frozenset(item) for item in group) for group in rubric.model_needs)
+
+
 def _strength(features: dict, rubric: Rubric) -> tuple[str, str]:
     present = _present(features)
     # a rule fires when every group has an alternative present and none of its "none" features is
@@ -399,15 +405,21 @@ class EvidenceGrader:
         A sentence whose strength changes, or that the model keeps at some or strong, has the
         model's probability and the terms that weighed most added to its rule text. A sentence with a
         feature of the rubric's ``rules_decide`` that the rules do not grade some or strong is not counted
-        (it keeps the rules' strength and rule text)."""
+        (it keeps the rules' strength and rule text), nor is one that meets none of the rubric's ``model_needs``."""
         model = self.model_
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
         keep = frozenset(self.rubric_.rules_decide)
+        needs = _needs_plan(self.rubric_)
         out = []
         for s, ts in zip(graded, terms):
-            if keep and s.strength not in ("some", "strong") and not keep.isdisjoint(_present(s.features)):
-                out.append(s)  # rules_decide: the model does not count what describes the need
-                continue
+            if (keep or needs) and s.strength not in ("some", "strong"):
+                present = _present(s.features)
+                if not keep.isdisjoint(present):
+                    out.append(s)  # rules_decide: the model does not count what describes the need
+                    continue
+                if needs and not any(all(not present.isdisjoint(item) for item in group) for group in needs):
+                    out.append(s)  # model_needs: nor a sentence with nothing a result could rest on
+                    continue
             weighed = model.weighed(ts)  # looked up once for the probability and the explanation
             p = model.probability(ts, weighed)
             strength = model.decide(s.strength, p)

@@ -97,6 +97,8 @@ class Rubric:
     sentence_model: str = ""
     planned_model: str = ""
     rules_decide: tuple[str, ...] = ()  # a sentence with any of these the rules do not grade: the model does not count it
+    # a sentence the rules do not grade is counted by the model only when one of these holds (each as a rule's "all")
+    model_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     def cap(self, section: str) -> str:
         """The strongest strength a sentence in ``section`` may support."""
@@ -218,6 +220,11 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
     if not isinstance(decide, list):
         raise TaxonomyError(f"{source}: 'rules_decide' should be a list of features")
     rules_decide = tuple(_check_feature(str(f), "rules_decide") for f in decide)
+    needs = data.get("model_needs", []) or []
+    if not isinstance(needs, list) or not all(isinstance(g, list) and g for g in needs):
+        raise TaxonomyError(f"{source}: 'model_needs' should be a list of non-empty lists of features (each as a rule's 'all')")
+    model_needs = tuple(tuple(tuple(_check_feature(alt.strip(), "model_needs") for alt in str(item).split("|"))
+                              for item in group) for group in needs)
     if not sub_rules or sub_rules[-1].min:
         raise TaxonomyError(f"{source}: the last submission rule must have an empty 'min' (the default grade)")
     return Rubric(
@@ -230,6 +237,7 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
         sentence_model=_model_path(data.get("sentence_model"), source),
         planned_model=_model_path(data.get("planned_model"), source, key="planned_model"),
         rules_decide=rules_decide,
+        model_needs=model_needs,
     )
 
 
@@ -404,6 +412,11 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
         out += ["", "A sentence with " + " or ".join(f"`{f}`" for f in r.rules_decide)
                 + " that the rules do not grade some or strong is not counted by the sentence model (the need, the process, "
                 "an award or a target is not evidence of benefit)."]
+    if r.sentence_model and r.model_needs:
+        out += ["", "A sentence the rules do not grade some or strong is counted by the sentence model only when it has "
+                + "; or ".join(" and ".join(" or ".join(f"`{f}`" for f in item) for item in group) for group in r.model_needs)
+                + " (a sentence with none of them, an assertion or an account of the work done, is not evidence of "
+                "benefit)."]
     if r.section_cap:
         out += ["", "**Section caps**: " + "; ".join(f"{s} at most {c}" for s, c in r.section_cap)]
     out += ["", f"**Graded sections**: {', '.join(r.graded_sections)} (when all are empty: the other sections "
