@@ -224,6 +224,24 @@ def test_short_passages_and_documents_get_thresholds_of_their_own():
     assert th_short2[0] == every[0] and ((long_scores >= th2[0]) == (y == 1)).all()
 
 
+def test_documents_thresholds_are_scaled_and_short_passages_are_not():
+    """The documents' thresholds are lowered by DOC_THRESHOLD_SCALE (chosen by leaving one real-text part out:
+    the tagger named fewer priorities than the readers); the short passages' stay as chosen."""
+    from soa_analysis.tagging.model import DOC_THRESHOLD_SCALE, SHORT_SENTENCES, choose_kind_thresholds, kind_thresholds
+
+    assert 0.5 < DOC_THRESHOLD_SCALE < 1
+    rng = np.random.default_rng(1)
+    n = 60
+    y = np.tile([1, 0], n)
+    scores = np.where(y == 1, rng.uniform(0.6, 0.9, 2 * n), rng.uniform(0.1, 0.4, 2 * n))[:, None]
+    Y = y[:, None]
+    n_sent = [1] * n + [SHORT_SENTENCES + 5] * n
+    chosen, chosen_short = choose_kind_thresholds(Y, scores, n_sent)
+    th, th_short = kind_thresholds(Y, scores, n_sent, 2 * n, scores)
+    assert th[0] == pytest.approx(chosen[0] * DOC_THRESHOLD_SCALE) and th[0] < chosen[0]
+    assert th_short[0] == chosen_short[0]
+
+
 def test_relative_rule_spares_short_passages(combined):
     """A passage of a sentence or two is about everything it names; in a long document a
     category far below the main subject is a passing mention."""
