@@ -231,7 +231,7 @@ def test_a_harm_dealt_with_or_falling_is_not_the_need():
     assert "harm" not in found and "adverse_change" not in found
     found = sentence_features("The share of tenants who say crime has dropped rose from 12% to 20% since 2019.")
     assert "need:worsen" not in found
-    assert "need:context" not in sentence_features("Increasing numbers of fictional school leavers are going into work.")
+    assert "need:context" not in sentence_features("Increasing numbers of fictional pupils are moving on to jobs after school.")
     # ... while a harm that rises, or rising numbers in need, are still the need
     assert "need:worsen" in sentence_features("Crime in the fictional town rose by 12% since 2019.")
     assert "adverse_change" in sentence_features("Complaints to the fictional service rose by 12% last year.")
