@@ -90,12 +90,13 @@ def plain_sentences(rec: dict | None = None) -> list[str]:
                        f"kappas from {lo:.2f} to {hi:.2f}, so one set's figure is not the whole story.")
     lopo = real.get("leave_one_part_out") or {}
     if lopo:
+        where = f" ({lopo['first_part']} to {lopo['last_part']})" if lopo.get("first_part") else ""
         out.append(
-            f"With the tool's present settings, over all {lopo['n']} real texts studied so far, each group of texts "
-            f"scored by a tagger and a grading model that had not learned from it, the priority tags scored F1 "
-            f"{lopo['macro_f1']:.2f} and the evidence grade matched the readers' in {_pct(lopo['grade_accuracy'])} of "
-            f"cases (kappa {lopo['grade_kappa']:.2f}); the grading rules were written while most of those texts were "
-            f"studied.")
+            f"With the tool's present settings, over {lopo['n']} real texts in {len(lopo.get('parts') or {})} of the "
+            f"studied parts{where}, each part scored by a tagger and a grading model that had not learned from it, "
+            f"the priority tags scored F1 {lopo['macro_f1']:.2f} and the evidence grade matched the readers' in "
+            f"{_pct(lopo['grade_accuracy'])} of cases (kappa {lopo['grade_kappa']:.2f}); the grading rules were written "
+            f"while most of those texts were studied.")
     agree = real.get("agreement") or {}
     if agree:
         out.append(

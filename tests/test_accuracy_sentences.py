@@ -33,3 +33,24 @@ def test_no_caution_once_every_recent_part_reaches_readers_agreement():
     text = " ".join(plain_sentences(_record(ok, {"test2": ok, "test3": ok})))
     assert "sort submissions for a person to read" not in text
     assert "below how far two careful readings agree" not in text
+
+
+def test_the_leave_one_part_out_sentence_names_its_parts_and_counts_its_texts():
+    rec = _record(0.7, {"test2": 0.5})
+    rec["real_text"]["leave_one_part_out"] = {
+        "n": 160, "parts": {"test5": _part(0.5), "test6": _part(0.6)}, "first_part": "test5", "last_part": "test6",
+        "macro_f1": 0.91, "grade_accuracy": 0.82, "grade_kappa": 0.55}
+    text = " ".join(plain_sentences(rec))
+    assert "over 160 real texts in 2 of the studied parts (test5 to test6)" in text
+    assert "F1 0.91" in text and "82% of cases (kappa 0.55)" in text
+    assert "studied so far" not in text  # a run over some parts is not all the studied texts
+
+
+def test_the_packaged_leave_one_part_out_figures_add_up():
+    from soa_analysis.accuracy import load_accuracy
+
+    lopo = load_accuracy()["real_text"]["leave_one_part_out"]
+    assert lopo["n"] == sum(p["n"] for p in lopo["parts"].values())
+    assert lopo["first_part"] == next(iter(lopo["parts"])) and lopo["last_part"] == list(lopo["parts"])[-1]
+    mean = sum(p["grade_kappa"] for p in lopo["parts"].values()) / len(lopo["parts"])
+    assert abs(lopo["grade_kappa"] - mean) < 1e-3
