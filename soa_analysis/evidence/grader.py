@@ -306,21 +306,25 @@ def _rule_plan(rubric: Rubric) -> tuple:
 
 
 @prefilter.identity_cache
-def _needs_plan(rubric: Rubric) -> tuple:
-    """The rubric's ``model_needs`` as sets: per group, per item, its alternatives. Worked out once per rubric."""
-    return tuple(tuple(frozenset(item) for item in group) for group in rubric.model_needs)
+def _model_limits(rubric: Rubric) -> tuple:
+    """What the sentence model may not count, as sets: the rubric's ``rules_decide``, and its ``model_needs`` (per
+    group, per item, its alternatives, as a rule's groups in :func:`_rule_plan`). Worked out once per rubric."""
+    return frozenset(rubric.rules_decide), tuple(tuple(frozenset(item) for item in group) for group in rubric.model_needs)
+
+
+def _meets(present: set, groups) -> bool:
+    """Every group has an alternative present (a rule's "all", a ``model_needs`` group)."""
+    for group in groups:
+        if present.isdisjoint(group):
+            return False
+    return True
 
 
 def _strength(features: dict, rubric: Rubric) -> tuple[str, str]:
     present = _present(features)
     # a rule fires when every group has an alternative present and none of its "none" features is
     for groups, none, strength, explain in _rule_plan(rubric)[0]:
-        if not present.isdisjoint(none):
-            continue
-        for group in groups:
-            if present.isdisjoint(group):
-                break
-        else:
+        if present.isdisjoint(none) and _meets(present, groups):
             return strength, explain
     return "none", ""
 
@@ -408,8 +412,7 @@ class EvidenceGrader:
         (it keeps the rules' strength and rule text), nor is one that meets none of the rubric's ``model_needs``."""
         model = self.model_
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
-        keep = frozenset(self.rubric_.rules_decide)
-        needs = _needs_plan(self.rubric_)
+        keep, needs = _model_limits(self.rubric_)
         out = []
         for s, ts in zip(graded, terms):
             if (keep or needs) and s.strength not in ("some", "strong"):
@@ -417,7 +420,7 @@ class EvidenceGrader:
                 if not keep.isdisjoint(present):
                     out.append(s)  # rules_decide: the model does not count what describes the need
                     continue
-                if needs and not any(all(not present.isdisjoint(item) for item in group) for group in needs):
+                if needs and not any(_meets(present, group) for group in needs):
                     out.append(s)  # model_needs: nor a sentence with nothing a result could rest on
                     continue
             weighed = model.weighed(ts)  # looked up once for the probability and the explanation

@@ -187,14 +187,16 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
             raise TaxonomyError(f"{source}: {where} refers to unknown feature {item!r}")
         return item
 
+    def _groups(items, where: str) -> tuple[tuple[str, ...], ...]:
+        # a rule's "all": per item, its alternatives ("a|b")
+        return tuple(tuple(_check_feature(alt.strip(), where) for alt in str(item).split("|")) for item in items)
+
     rules = []
     for i, rule in enumerate(_require(data, "sentence_rules", list, source)):
         where = f"sentence_rules[{i}]"
         if not isinstance(rule, dict) or rule.get("strength") not in GRADES:
             raise TaxonomyError(f"{source}: {where} needs a strength, one of {list(GRADES)}")
-        groups = tuple(
-            tuple(_check_feature(alt.strip(), where) for alt in str(g).split("|")) for g in rule.get("all", []) or []
-        )
+        groups = _groups(rule.get("all", []) or [], where)
         none = tuple(_check_feature(str(n), where) for n in rule.get("none", []) or [])
         rules.append(SentenceRule(rule["strength"], groups, none, str(rule.get("explain", ""))))
     caps = data.get("section_cap", {}) or {}
@@ -223,8 +225,7 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
     needs = data.get("model_needs", []) or []
     if not isinstance(needs, list) or not all(isinstance(g, list) and g for g in needs):
         raise TaxonomyError(f"{source}: 'model_needs' should be a list of non-empty lists of features (each as a rule's 'all')")
-    model_needs = tuple(tuple(tuple(_check_feature(alt.strip(), "model_needs") for alt in str(item).split("|"))
-                              for item in group) for group in needs)
+    model_needs = tuple(_groups(group, "model_needs") for group in needs)
     if not sub_rules or sub_rules[-1].min:
         raise TaxonomyError(f"{source}: the last submission rule must have an empty 'min' (the default grade)")
     return Rubric(
