@@ -305,20 +305,20 @@ def test_contents_links_open_the_folded_section(browser, reports, width):
         details = page.locator(f"{href} > details.fold")
         assert details.evaluate("d => d.open") is False
         page.click(f"#contents a[href='{href}']")
-        assert details.evaluate("d => d.open") is True, href
+        sync_api.expect(details).to_have_js_property("open", True)  # polls: hashchange comes after the click
         body = page.locator(f"{href} > details.fold > :not(summary)").first
         sync_api.expect(body).to_be_visible()
         top = page.evaluate(_BOX, href)["top"]
         assert -2 <= top < 900, (href, top)  # scrolled to it
         page.click(f"{href} summary")  # and its heading folds it again
-        assert details.evaluate("d => d.open") is False
+        sync_api.expect(details).to_have_js_property("open", False)
     # a link into a folded section (an exemplar's card) opens it on the way
     page.goto(reports["national"].resolve().as_uri() + "#exemplars", wait_until="load")
-    assert page.locator("#exemplars > details").evaluate("d => d.open") is True
+    sync_api.expect(page.locator("#exemplars > details")).to_have_js_property("open", True)
     card = page.locator("#exemplars a[href^='#card-']").first
     href = card.get_attribute("href")
     card.click()
-    assert page.locator("#case-studies > details").evaluate("d => d.open") is True
+    sync_api.expect(page.locator("#case-studies > details")).to_have_js_property("open", True)
     sync_api.expect(page.locator(href)).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert seen["errors"] == []

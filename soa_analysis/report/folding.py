@@ -5,7 +5,9 @@ its contents list are folded (:func:`fold`): each ``<section>`` keeps its ``id``
 closed ``<details>`` whose ``<summary>`` is the section's ``<h2>``. A reader opens one by
 clicking its heading, or by a link to it (the contents list, a link to a case-study card):
 the small inline script :data:`OPEN_JS` opens every folded section on the way to the
-link's target (Chromium also opens a closed ``<details>`` that holds the target of a link).
+link's target, at once on the click (before the browser follows the link, so the target is
+there to scroll to) and again on ``hashchange`` for an address typed or opened with its
+``#`` (Chromium also opens a closed ``<details>`` that holds the target of a link).
 The page's Content-Security-Policy allows this script by its hash, as it does the card
 filter (:func:`.page.csp`).
 
@@ -25,19 +27,24 @@ OPEN_JS = """(function () {
   function openTo(el) {
     for (var p = el; p; p = p.parentElement) { if (p.tagName === "DETAILS") { p.open = true; } }
   }
-  function fromHash() {
-    var id = decodeURIComponent(window.location.hash.slice(1));
+  function openId(id) {
     var el = id ? document.getElementById(id) : null;
-    if (!el) { return; }
+    if (!el) { return null; }
     var inner = el.querySelector(":scope > details.fold");
     if (inner) { inner.open = true; }
     openTo(el);
-    el.scrollIntoView();
+    return el;
+  }
+  function fromHash() {
+    var el = openId(decodeURIComponent(window.location.hash.slice(1)));
+    if (el) { el.scrollIntoView(); }
   }
   window.addEventListener("hashchange", fromHash);
   document.addEventListener("click", function (e) {
     var a = e.target.closest ? e.target.closest("a[href^='#']") : null;
-    if (a && a.getAttribute("href") === window.location.hash) { fromHash(); }
+    if (!a) { return; }
+    if (a.getAttribute("href") === window.location.hash) { fromHash(); return; }
+    openId(decodeURIComponent(a.getAttribute("href").slice(1)));
   });
   var opened = [];
   window.addEventListener("beforeprint", function () {
