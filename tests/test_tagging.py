@@ -242,6 +242,51 @@ def test_documents_thresholds_are_scaled_and_short_passages_are_not():
     assert th_short[0] == chosen_short[0]
 
 
+def test_a_category_with_its_own_scale_gets_it_and_the_rest_the_common_one():
+    """Health inequalities' documents' threshold is scaled by its own factor (DOC_THRESHOLD_SCALE_BY: it had the
+    lowest recall when one real-text part was left out), every other category's by DOC_THRESHOLD_SCALE; the
+    short passages' thresholds stay as chosen, for every category."""
+    from soa_analysis.tagging.model import (
+        DOC_THRESHOLD_SCALE,
+        DOC_THRESHOLD_SCALE_BY,
+        SHORT_SENTENCES,
+        choose_kind_thresholds,
+        kind_thresholds,
+    )
+
+    own = DOC_THRESHOLD_SCALE_BY["health_inequalities"]
+    assert 0.5 < own < DOC_THRESHOLD_SCALE
+    rng = np.random.default_rng(2)
+    n = 60
+    y = np.tile([1, 0], n)
+    col = np.where(y == 1, rng.uniform(0.6, 0.9, 2 * n), rng.uniform(0.1, 0.4, 2 * n))
+    Y, scores = np.column_stack([y, y]), np.column_stack([col, col])
+    n_sent = [1] * n + [SHORT_SENTENCES + 5] * n
+    chosen, chosen_short = choose_kind_thresholds(Y, scores, n_sent)
+    cats = ["employment", "health_inequalities"]
+    th, th_short = kind_thresholds(Y, scores, n_sent, 2 * n, scores, cats)
+    assert th[0] == pytest.approx(chosen[0] * DOC_THRESHOLD_SCALE)
+    assert th[1] == pytest.approx(chosen[1] * own) and th[1] < th[0]
+    assert list(th_short) == list(chosen_short)
+
+
+def test_the_combined_tagger_scales_each_category_by_its_own_factor(few_real_texts, monkeypatch):
+    """CombinedTagger.fit hands its categories to the thresholds, so health inequalities gets its own scale in
+    the tagger every stage uses, not only in a unit test of the function."""
+    import soa_analysis.tagging.model as model
+
+    seen = []
+    real = model.kind_thresholds
+
+    def spy(*args, **kwargs):
+        seen.append(args[5] if len(args) > 5 else kwargs.get("categories"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model, "kind_thresholds", spy)
+    tagger = CombinedTagger().fit_labels()
+    assert seen and list(seen[-1]) == list(tagger.categories_) and "health_inequalities" in seen[-1]
+
+
 def test_relative_rule_spares_short_passages(combined):
     """A passage of a sentence or two is about everything it names; in a long document a
     category far below the main subject is a passing mention."""

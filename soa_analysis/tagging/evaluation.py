@@ -237,7 +237,7 @@ def evaluate(labels_path=None, *, folds=5, seed=0, lexicon_weight=LEXICON_WEIGHT
     real = load_real_features(lexicon.taxonomy_.sha256, cats) if real_text else None
     preds = _cross_validated(analysed, lexicon.predict_scores(analysed), Y, real, folds=folds, seed=seed, C=C,
                              lexicon_weight=lexicon_weight, relative=relative, source=source,
-                             passage_weight=passage_weight)
+                             passage_weight=passage_weight, categories=cats)
     P = preds["combined"]
     prec, rec, f1, micro, macro = f1_table(Y[:, scored], P[:, scored])  # categories left out: settings["skipped"]
     boot = bootstrap_f1(Y[:, scored], P[:, scored], n_boot=n_boot, seed=seed)
@@ -289,7 +289,7 @@ def _labelled(labels_path, cats: list[str], folds: int):
 
 def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict | None, *, folds: int, seed: int,
                      C: float, lexicon_weight: float, relative: float, source: str,
-                     passage_weight: float = PASSAGE_WEIGHT) -> dict[str, np.ndarray]:
+                     passage_weight: float = PASSAGE_WEIGHT, categories=None) -> dict[str, np.ndarray]:
     """Out-of-fold decisions of the lexicon alone, the model alone and the combined tagger
     (outer folds; thresholds chosen on inner out-of-fold scores of each training fold, which
     also holds the real-text features when ``real`` is given, the passages weighted by
@@ -323,7 +323,7 @@ def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict 
             tr_sent = tr_sent + d_sent
             for name, w in weights.items():
                 th, th_short = kind_thresholds(tr_Y, blend(tr_lex, inner_oof, w), tr_sent, n_shared,
-                                               blend(shared_lex, shared_oof, w))
+                                               blend(shared_lex, shared_oof, w), categories)
                 preds[name][te] = decide(blend(lex[te], sup_te, w), *kind_rule(n_sent[te], th, th_short, relative))
     return preds
 
