@@ -92,7 +92,7 @@ def plain_sentences(rec: dict | None = None) -> list[str]:
     if lopo:
         where = f" ({lopo['first_part']} to {lopo['last_part']})" if lopo.get("first_part") else ""
         out.append(
-            f"With the tool's present settings, over {lopo['n']} real texts in {len(lopo.get('parts') or {})} of the "
+            f"With the tool's present settings, over {lopo['n']:,} real texts in {len(lopo.get('parts') or {})} of the "
             f"studied parts{where}, each part scored by a tagger and a grading model that had not learned from it, "
             f"the priority tags scored F1 {lopo['macro_f1']:.2f} and the evidence grade matched the readers' in "
             f"{_pct(lopo['grade_accuracy'])} of cases (kappa {lopo['grade_kappa']:.2f}); the grading rules were written "

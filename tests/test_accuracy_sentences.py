@@ -44,6 +44,8 @@ def test_the_leave_one_part_out_sentence_names_its_parts_and_counts_its_texts():
     assert "over 160 real texts in 2 of the studied parts (test5 to test6)" in text
     assert "F1 0.91" in text and "82% of cases (kappa 0.55)" in text
     assert "studied so far" not in text  # a run over some parts is not all the studied texts
+    rec["real_text"]["leave_one_part_out"]["n"] = 1390
+    assert "over 1,390 real texts" in " ".join(plain_sentences(rec))  # thousands grouped, as elsewhere in the report
 
 
 def test_the_packaged_leave_one_part_out_figures_add_up():
