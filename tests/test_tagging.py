@@ -237,7 +237,7 @@ def test_documents_thresholds_are_scaled_and_short_passages_are_not():
     Y = y[:, None]
     n_sent = [1] * n + [SHORT_SENTENCES + 5] * n
     chosen, chosen_short = choose_kind_thresholds(Y, scores, n_sent)
-    th, th_short = kind_thresholds(Y, scores, n_sent, 2 * n, scores)
+    th, th_short = kind_thresholds(Y, scores, n_sent, 2 * n, scores, ["employment"])
     assert th[0] == pytest.approx(chosen[0] * DOC_THRESHOLD_SCALE) and th[0] < chosen[0]
     assert th_short[0] == chosen_short[0]
 
@@ -650,7 +650,10 @@ def test_passage_weight_weighs_the_labelled_passages_against_real_texts(few_real
              ["smoke", "exercis"], ["telecar", "older"]]
     real = {"features": words * 10, "lexicon": np.zeros((60, 6)), "Y": np.vstack([np.eye(6, dtype=int)] * 10),
             "sentences": [8] * 60}
-    args = dict(folds=3, seed=0, C=8.0, lexicon_weight=0.2, relative=0.65, source="fictional")
+    from soa_analysis.taxonomies import load_taxonomy
+
+    args = dict(folds=3, seed=0, C=8.0, lexicon_weight=0.2, relative=0.65, source="fictional",
+                categories=[c.id for c in load_taxonomy("priorities").categories])
     same = _cross_validated(analysed, lex, Y, real, **args)
     assert all((same[k] == _cross_validated(analysed, lex, Y, real, passage_weight=1.0, **args)[k]).all() for k in same)
 

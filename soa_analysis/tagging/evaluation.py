@@ -289,7 +289,7 @@ def _labelled(labels_path, cats: list[str], folds: int):
 
 def _cross_validated(analysed: list, lex: np.ndarray, Y: np.ndarray, real: dict | None, *, folds: int, seed: int,
                      C: float, lexicon_weight: float, relative: float, source: str,
-                     passage_weight: float = PASSAGE_WEIGHT, categories=None) -> dict[str, np.ndarray]:
+                     categories, passage_weight: float = PASSAGE_WEIGHT) -> dict[str, np.ndarray]:
     """Out-of-fold decisions of the lexicon alone, the model alone and the combined tagger
     (outer folds; thresholds chosen on inner out-of-fold scores of each training fold, which
     also holds the real-text features when ``real`` is given, the passages weighted by

@@ -69,18 +69,18 @@ DOC_THRESHOLD_SCALE = 0.9
 DOC_THRESHOLD_SCALE_BY = {"health_inequalities": 0.7}
 
 
-def doc_threshold_scales(categories=None):
-    """The factor each category's documents' threshold is scaled by: :data:`DOC_THRESHOLD_SCALE`, or the
-    category's own in :data:`DOC_THRESHOLD_SCALE_BY`; without ``categories``, the common factor alone.
+def doc_threshold_scales(categories) -> np.ndarray:
+    """The factor each category's documents' threshold is scaled by: its own in :data:`DOC_THRESHOLD_SCALE_BY`,
+    else :data:`DOC_THRESHOLD_SCALE`.
 
     Example
     -------
     >>> doc_threshold_scales(["employment", "health_inequalities"]).tolist()
     [0.9, 0.7]
     """
-    if categories is None:
-        return DOC_THRESHOLD_SCALE
     return np.array([DOC_THRESHOLD_SCALE_BY.get(c, DOC_THRESHOLD_SCALE) for c in categories], dtype=float)
+
+
 # A kind's own threshold for a category needs this many training texts of the kind, and this many
 # of them labelled with the category; otherwise the threshold chosen on all texts is used.
 MIN_KIND_TEXTS = 30
@@ -654,14 +654,14 @@ def fold_splits(n: int, folds: int, seed: int, groups=None):
 
 
 def kind_thresholds(Y: np.ndarray, scores: np.ndarray, n_sentences, n_shared: int,
-                    shared_scores: np.ndarray, categories=None) -> tuple[np.ndarray, np.ndarray]:
+                    shared_scores: np.ndarray, categories) -> tuple[np.ndarray, np.ndarray]:
     """Thresholds for documents and for short passages (:func:`choose_kind_thresholds`) when the first
     ``n_shared`` texts are those every classifier learns from and the rest only the document classifier
     (:func:`fit_supervised`): the documents' thresholds are chosen on every text's out-of-fold ``scores``,
     the short passages' on the first ``n_shared`` texts and their ``shared_scores`` alone, as without the rest.
     The documents' thresholds are then scaled (they tagged too few priorities on real text the tagger had not
-    learned from): by :data:`DOC_THRESHOLD_SCALE`, or a category's own factor when ``categories`` (the columns'
-    ids) are given (:func:`doc_threshold_scales`)."""
+    learned from): each column of ``categories`` (the categories' ids, in the columns' order) by its factor in
+    :func:`doc_threshold_scales`."""
     th, th_short = choose_kind_thresholds(Y, scores, n_sentences)
     th = np.round(np.asarray(th, dtype=float) * doc_threshold_scales(categories), 4)
     if n_shared < len(Y):
