@@ -86,8 +86,10 @@ def plain_sentences(rec: dict | None = None) -> list[str]:
         if earlier:
             lo = min(t["grade_kappa"] for t in earlier)
             hi = max(t["grade_kappa"] for t in earlier)
+            tags = [t["macro_f1"] for t in earlier if "macro_f1" in t]
+            spread = f"priority-tag F1 scores from {min(tags):.2f} to {max(tags):.2f} and " if tags else ""
             out.append(f"The {len(earlier)} sets of real texts kept aside and scored once before this one gave "
-                       f"kappas from {lo:.2f} to {hi:.2f}, so one set's figure is not the whole story.")
+                       f"{spread}kappas from {lo:.2f} to {hi:.2f}, so one set's figure is not the whole story.")
     lopo = real.get("leave_one_part_out") or {}
     if lopo:
         where = f" ({lopo['first_part']} to {lopo['last_part']})" if lopo.get("first_part") else ""

@@ -28,6 +28,16 @@ def test_the_spread_counts_the_five_latest_earlier_parts_in_their_order():
     assert "The 5 sets" in text and "kappas from 0.61 to 0.65" in text  # test10 sorts after test9
 
 
+def test_the_spread_gives_the_earlier_parts_tag_scores_beside_their_kappas():
+    rec = _record(0.7, {"test2": 0.5, "test3": 0.6, "test4": 0.55})
+    rec["real_text"]["test"]["macro_f1"] = 0.66  # a latest part far below the ones before it
+    for part, f1 in (("test2", 0.88), ("test3", 0.94), ("test4", 0.9)):
+        rec["real_text"]["earlier_tests"][part]["macro_f1"] = f1
+    text = " ".join(plain_sentences(rec))
+    assert "F1 score of 0.66" in text
+    assert "gave priority-tag F1 scores from 0.88 to 0.94 and kappas from 0.50 to 0.60" in text
+
+
 def test_no_caution_once_every_recent_part_reaches_readers_agreement():
     ok = READERS_KAPPA + 0.05
     text = " ".join(plain_sentences(_record(ok, {"test2": ok, "test3": ok})))
