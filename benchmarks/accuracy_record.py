@@ -68,6 +68,20 @@ def _nested_grades() -> dict:
     return figures[shipped[0]] if shipped else figures.get("rules", {})
 
 
+def _check_grades() -> dict:
+    """Per studied part, the grade with the grade check fitted without that part (and the rules' grade beside it as
+    shipped), as the packaged check's meta records it (``benchmarks/real_text/check_model.py``); empty when the
+    packaged rubric has no grade check. ``--lopo`` in ``real_text.py`` re-trains only the tagger, and the check, fitted
+    on every studied part, grades those parts as it learned them."""
+    from soa_analysis.evidence.check_model import load_check_model
+    from soa_analysis.rubrics import load_rubric
+
+    rubric = load_rubric()
+    if not rubric.check_model:
+        return {}
+    return load_check_model(rubric.check_model).meta.get("left_out", {}).get("parts", {})
+
+
 # The newest leave-one-part-out run of the shipped tagger (session 37, the eighteen studied parts then in the
 # cache; the sentence model learned from none of them). ``lopo_test25_test41.json`` keeps session 36's run,
 # ``lopo_test25_test39.json`` session 35's, ``lopo.json`` the earlier one over dev to test18.
@@ -79,10 +93,11 @@ def _lopo() -> dict:
     if not path.exists():
         return {}
     res = json.loads(path.read_text(encoding="utf-8"))
-    nested = _nested_grades()
+    nested, checked = _nested_grades(), _check_grades()
     parts = {}
     for name, r in res["parts"].items():
-        grade = nested.get(name) or {"accuracy": r["grades"]["accuracy"], "kappa": r["grades"]["kappa"]}
+        grade = (checked.get(name) or nested.get(name)
+                 or {"accuracy": r["grades"]["accuracy"], "kappa": r["grades"]["kappa"]})
         parts[name] = {"n": r["n"], "macro_f1": round(r["tags"]["macro_f1"], 4),
                        "grade_accuracy": round(grade["accuracy"], 4), "grade_kappa": round(grade["kappa"], 4)}
     mean = lambda key: round(sum(p[key] for p in parts.values()) / len(parts), 4)  # noqa: E731 - over these parts
@@ -92,7 +107,7 @@ def _lopo() -> dict:
             "macro_f1": round(res["mean"]["macro_f1"], 4), "grade_accuracy": mean("grade_accuracy"),
             "grade_kappa": mean("grade_kappa"),
             "note": "tags: tagger trained without the part; grades: a sentence model that did not learn from the part "
-                    "(fitted without it where it had learned from it: nested)"}
+                    "(fitted without it where it had learned from it: nested) and a grade check fitted without it"}
 
 
 def main() -> int:

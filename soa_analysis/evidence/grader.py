@@ -14,6 +14,7 @@ from ..nlp import split_sentences
 from ..rubrics import Rubric, load_rubric
 from ..schema import GRADES, SECTION_COLUMNS
 from . import prefilter
+from .check_model import GradeCheck, load_check_model
 from .patterns import FIGURE_MASK, compile_lower, compile_pattern
 from .planned_model import PlannedModel, load_planned_model
 from .prefilter import DIGIT
@@ -353,6 +354,10 @@ class EvidenceGrader:
         The planned model that decides between none and planned for a text with no sentence that
         counts (:mod:`soa_analysis.evidence.planned_model`): ``"rubric"`` (default) the one the
         rubric names in ``planned_model``; ``None``: the rules alone.
+    check : "rubric", "packaged", path-like, GradeCheck or None
+        The grade check that reads a narrative's whole text beside the rules' grade and may change it
+        (:mod:`soa_analysis.evidence.check_model`): ``"rubric"`` (default) the one the rubric names in
+        ``check_model``; ``None``: the rules' grade stands.
 
     Example
     -------
@@ -362,13 +367,16 @@ class EvidenceGrader:
 
     def __init__(self, *, rubric: str | os.PathLike | Rubric | None = None,
                  model: str | os.PathLike | SentenceModel | None = "rubric",
-                 planned: str | os.PathLike | PlannedModel | None = "rubric"):
+                 planned: str | os.PathLike | PlannedModel | None = "rubric",
+                 check: str | os.PathLike | GradeCheck | None = "rubric"):
         self.rubric = rubric
         self.model = model
         self.planned = planned
+        self.check = check
 
     def fit(self, X=None, y=None) -> "EvidenceGrader":
-        """Load and validate the rubric and the sentence model; returns self. ``X`` and ``y`` are ignored."""
+        """Load and validate the rubric and its models (sentence model, planned model, grade check); returns self.
+        ``X`` and ``y`` are ignored."""
         self.rubric_ = load_rubric(self.rubric)
         model = self.model
         if isinstance(model, str) and model == "rubric":
@@ -378,6 +386,10 @@ class EvidenceGrader:
         if isinstance(planned, str) and planned == "rubric":
             planned = self.rubric_.planned_model or None
         self.planned_ = load_planned_model(planned)
+        check = self.check
+        if isinstance(check, str) and check == "rubric":
+            check = self.rubric_.check_model or None
+        self.check_ = load_check_model(check)
         return self
 
     def _check(self) -> Rubric:
@@ -494,7 +506,12 @@ class EvidenceGrader:
             if all(counts.get(k, 0) >= n for k, n in r.min):
                 grade, rule = r.grade, r.explain
                 break
-        if self.planned_ is not None and all(s.section == "text" for s in graded):
+        narrative = all(s.section == "text" for s in graded)
+        if self.check_ is not None and narrative:
+            # a narrative without the template, read whole beside the rules' grade (on the form, its sections
+            # say where the evidence is)
+            grade, rule = self.check_.decide(grade, rule, [s.sentence for s in graded])
+        if self.planned_ is not None and narrative:
             # a narrative without the template (on it, question 4's timeline is a section the rules read)
             grade, rule = self.planned_.decide(grade, rule, [s.sentence for s in graded])
         best = max((s.score for s in graded if s.strength == grade), default=0.0)

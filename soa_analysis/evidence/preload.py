@@ -28,6 +28,8 @@ def warm() -> None:
         grader.grade(passage, reference="2011-06-01")
         if grader.planned_ is not None:  # its vocabulary's vectoriser is built on first use
             grader.planned_.probability(passage["text"])
+        if grader.check_ is not None:  # likewise
+            grader.check_.probabilities(passage["text"], "none")
         ThemeTagger().fit().score(passage["added_value"])
         align_guidance(passage["evidence"], load_guidance(None))
     except Exception:  # noqa: BLE001 - only an optimisation

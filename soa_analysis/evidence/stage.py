@@ -679,7 +679,8 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
     model = grader.model_
     fp_parts = {"rubric": sha256_hex(repr(grader.rubric_)), "guidance": sha256_hex(repr(guide)),
                 "themes": sha256_hex(repr(tagger.taxonomy_)), "sentence_model": model.sha256 if model else "",
-                "planned_model": grader.planned_.sha256 if grader.planned_ else ""}
+                "planned_model": grader.planned_.sha256 if grader.planned_ else "",
+                "check_model": grader.check_.sha256 if grader.check_ else ""}
     # a submission's rows depend on its own row, partners and priority tags (consistency)
     prio_tags, prio_te = _priority_rows(tags, tag_evidence)
     partners = partners[PARTNER_COLUMNS] if partners is not None else None
@@ -751,6 +752,7 @@ def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.
         "guidance": {"name": guide.name, "version": guide.version, "source": guide.source},
         "sentence_model": model.summary() if model else None,
         "planned_model": grader.planned_.summary() if grader.planned_ else None,
+        "check_model": grader.check_.summary() if grader.check_ else None,
         "n_submissions": int(len(subs)),
         "grades": {g: int((evidence["grade"] == g).sum()) for g in ("strong", "some", "planned", "none")},
         "unsupported_claims": int(pc.sum(added.column("unsupported")).as_py() or 0) if added.num_rows else 0,
@@ -782,6 +784,7 @@ def _accuracy(grader: EvidenceGrader, tagger: ThemeTagger, processed_dir: Path |
                                  "rubric": sha256_hex(repr(r)), "themes": sha256_hex(repr(tax)),
                                  "sentence_model": model.sha256 if model else "",
                                  "planned_model": grader.planned_.sha256 if grader.planned_ else "",
+                                 "check_model": grader.check_.sha256 if grader.check_ else "",
                                  "libraries": [sklearn.__version__, np.__version__]}, sort_keys=True))
     path = Path(processed_dir) / CACHE_DIR / "evidence_accuracy.json" if processed_dir is not None else None
     kept = read_keyed(path, key, "figures") if path is not None else None

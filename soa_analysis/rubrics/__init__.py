@@ -96,6 +96,7 @@ class Rubric:
     source: str
     sentence_model: str = ""
     planned_model: str = ""
+    check_model: str = ""
     rules_decide: tuple[str, ...] = ()  # a sentence with any of these the rules do not grade: the model does not count it
     # a sentence the rules do not grade is counted by the model only when one of these holds (each as a rule's "all")
     model_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
@@ -237,13 +238,14 @@ def _parse_rubric(data: dict, source: str) -> Rubric:
         graded_sections=graded, submission_rules=tuple(sub_rules), source=source,
         sentence_model=_model_path(data.get("sentence_model"), source),
         planned_model=_model_path(data.get("planned_model"), source, key="planned_model"),
+        check_model=_model_path(data.get("check_model"), source, key="check_model"),
         rules_decide=rules_decide,
         model_needs=model_needs,
     )
 
 
 def _model_path(name, source: str, key: str = "sentence_model") -> str:
-    """Where the rubric's sentence model (or, with ``key``, its planned model) is: "" for none (rules only), else
+    """Where the rubric's sentence model (or, with ``key``, its planned model or grade check) is: "" for none (rules only), else
     the file's path.
 
     The name is a file next to the rubric file; a name not found there is looked for among the
@@ -426,6 +428,16 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
     for i, rule in enumerate(r.submission_rules, 1):
         cond = " and ".join(f"at least {n} {s} sentence(s)" for s, n in rule.min) or "otherwise"
         out.append(f"{i}. **{rule.grade}** if {cond} - {rule.explain}")
+    if r.check_model:
+        from ..evidence.check_model import load_check_model
+
+        cm = load_check_model(r.check_model)
+        out += ["", "**Grade check**: a narrative without the template (a form's sections say where its evidence is) is "
+                "then read whole, beside the grade the rules gave it, by a multinomial logistic regression over its "
+                f"words and word pairs and that grade, learned from {cm.meta.get('trained_on', {}).get('n_texts', '?')} "
+                "real council texts with readers' grades; where it names another of strong, some and none (planned "
+                f"counts as none), the grade is its, in a text of at least {cm.min_sentences} sentences. The grade's "
+                "explanation gives its probability, the words that weighed most, and the rules' own grade and reason."]
     if r.planned_model:
         from ..evidence.planned_model import load_planned_model
 

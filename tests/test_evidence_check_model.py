@@ -1,0 +1,182 @@
+"""The grade check: a narrative read whole, beside the rules' grade, may take another of strong, some and none.
+
+Every passage here is fictional, written for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scripts import load_script
+from soa_analysis.errors import TaxonomyError
+from soa_analysis.evidence import EvidenceGrader
+from soa_analysis.evidence.check_model import CLASSES, GradeCheck, load_check_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Fictional: a committee's business, no benefit (the rules grade it none).
+BUSINESS = ("Fictional example. The council's committee met on Tuesday to discuss the roads budget. Members considered "
+            "the report on winter gritting routes. The minutes were approved and the meeting closed.")
+# Fictional: output counts and testimony (the rules grade it some).
+RESULTS = ("Fictional example. The befriending service began in 2024. Since then 120 older people have been matched "
+           "with a volunteer. Participants said they felt less lonely.")
+FOUR = ["Fictional sentence one.", "Fictional sentence two.", "Fictional sentence three.", "Fictional sentence four."]
+
+
+def _check(intercept=(0.0, 0.0, 0.0), rules=None, terms=None, min_sentences=3) -> GradeCheck:
+    """A tiny fictional check: by default it follows the rules' grade (a weight of 5 on it)."""
+    rules = rules or {g: tuple(5.0 if c == g else 0.0 for c in CLASSES) for g in CLASSES}
+    return GradeCheck(intercept=tuple(intercept), rules=rules, terms=terms or {"fictional": (1.0, (0.0, 0.0, 0.0))},
+                      min_sentences=min_sentences)
+
+
+def test_packaged_check_records_what_it_learned_from():
+    rt = load_script("benchmarks/real_text.py")
+    m = load_check_model()
+    assert m is EvidenceGrader().fit().check_  # the packaged rubric names it
+    assert m.min_sentences == 3 and tuple(m.ngram_range) == (1, 2)
+    trained = m.meta["trained_on"]
+    assert set(trained["parts"]) <= set(rt.STUDIED) and trained["n_texts"] > 1000
+    assert set(trained["grades"]) == set(CLASSES) and sum(trained["grades"].values()) == trained["n_texts"]
+    # each studied part left out in turn, it agreed with the readers more often than the rules' grade alone
+    assert m.meta["left_out"]["accuracy"] > m.meta["rules_left_out"]["accuracy"]
+    assert set(m.meta["left_out"]["parts"]) == set(m.meta["rules_left_out"]["parts"]) == set(trained["parts"])
+    assert all(1 <= len(t.split()) <= 2 for t in m.terms)  # words and word pairs, no sentence
+    assert m.summary()["n_terms"] == len(m.terms) and len(m.sha256) == 64
+
+
+def test_probabilities_are_scikit_learns_tfidf_and_softmax():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    m = load_check_model()
+    names = sorted(m.terms)
+    vec = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(names)}, ngram_range=tuple(m.ngram_range),
+                          sublinear_tf=True)
+    vec.idf_ = np.array([m.terms[t][0] for t in names])
+    coef = np.array([m.terms[t][1] for t in names])  # terms x classes
+    for text in (BUSINESS, RESULTS, ""):
+        for rules_grade in ("strong", "some", "planned", "none"):
+            rg = "none" if rules_grade == "planned" else rules_grade
+            z = np.array(m.intercept) + np.array(m.rules[rg]) + vec.transform([text]).toarray()[0] @ coef
+            want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+            got = m.probabilities(text, rules_grade)
+            assert list(got) == list(CLASSES)
+            assert [got[c] for c in CLASSES] == pytest.approx(list(want), abs=1e-9)
+
+
+def test_check_agreeing_with_the_rules_leaves_grade_and_reason_alone():
+    follow = _check()
+    for grade in ("strong", "some", "planned", "none"):
+        assert follow.decide(grade, "the rules' reason", FOUR) == (grade, "the rules' reason")
+
+
+def test_check_changes_the_grade_both_ways_and_says_why():
+    # fictional weights: "improved" pulls towards some, "minutes" towards none, over a weak pull to the rules' grade
+    terms = {"improved": (1.0, (0.0, 9.0, -9.0)), "minutes": (1.0, (0.0, -9.0, 9.0))}
+    rules = {g: tuple(1.0 if c == g else 0.0 for c in CLASSES) for g in CLASSES}
+    check = _check(rules=rules, terms=terms)
+    up, why = check.decide("none", "no sentence counts", ["Fictional.", "Results improved.", "Improved again."])
+    assert up == "some" and "grade check some p=" in why and "+ improved" in why
+    assert "the rules said none: no sentence counts" in why
+    down, why = check.decide("some", "an output count", ["Fictional.", "The minutes.", "More minutes."])
+    assert down == "none" and "the rules said some: an output count" in why and "+ minutes" in why
+    # planned is none on the check's scale: a check that reads none keeps planned (the planned model decides)
+    assert check.decide("planned", "dated", ["Fictional.", "The minutes.", "More minutes."]) == ("planned", "dated")
+    # a passage of two sentences keeps the rules' grade
+    assert check.decide("none", "x", ["Results improved.", "Improved again."]) == ("none", "x")
+
+
+def test_template_submission_and_short_passage_keep_the_rules_grade():
+    to_none = _check(intercept=(-20.0, -20.0, 20.0))  # reads every narrative as none
+    grader = EvidenceGrader(check=to_none).fit()
+    assert EvidenceGrader(check=None).fit().grade(RESULTS).grade == "some"
+    changed = grader.grade(RESULTS)
+    assert changed.grade == "none" and "the rules said some" in changed.rule
+    # on the template the sections say where the evidence is: the check does not read it
+    assert grader.grade({"evidence": RESULTS, "text": RESULTS}).grade == "some"
+    short = "Since 2024, 120 older people have been matched with a volunteer and said they felt less lonely."
+    assert grader.grade(short).grade == EvidenceGrader(check=None).fit().grade(short).grade
+
+
+def test_rubric_without_check_model_keeps_the_rules_grade(tmp_path):
+    src = (ROOT / "soa_analysis" / "rubrics" / "evidence_rubric.yaml").read_text(encoding="utf-8")
+    assert "\ncheck_model: evidence_check_model.json\n" in src
+    path = tmp_path / "rubric.yaml"
+    path.write_text(src.replace("\ncheck_model: evidence_check_model.json\n", "\ncheck_model: none\n"), encoding="utf-8")
+    grader = EvidenceGrader(rubric=path).fit()
+    assert grader.check_ is None and grader.rubric_.check_model == ""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(src.replace("\ncheck_model: evidence_check_model.json\n", "\ncheck_model: missing.json\n"),
+                   encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="check model 'missing.json' not found"):
+        EvidenceGrader(rubric=bad).fit()
+
+
+def test_rubric_description_names_the_check():
+    from soa_analysis.rubrics import rubric_markdown
+
+    text = rubric_markdown()
+    assert "**Grade check**" in text and "rules' own grade and reason" in text
+
+
+@pytest.mark.parametrize("data, match", [
+    ("not json", "not valid JSON"),
+    (json.dumps({"format": 2}), "format 1"),
+    (json.dumps({"format": 1, "classes": ["some", "none"], "intercept": [0, 0], "rules": {}, "terms": {}}), "classes"),
+    (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0, 0],
+                 "rules": {g: [0, 0, 0] for g in CLASSES}, "terms": {"a": [1, 0, 0]}}), "idf and 3 weights"),
+    (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0],
+                 "rules": {g: [0, 0, 0] for g in CLASSES}, "terms": {"a": [1, 0, 0, 0]}}), "3 numbers"),
+    (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0, 0],
+                 "rules": {g: [0, 0, 0] for g in CLASSES}, "terms": {}}), "at least one term"),
+])
+def test_malformed_check_file_is_refused(tmp_path, data, match):
+    path = tmp_path / "m.json"
+    path.write_text(data, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=match):
+        load_check_model(str(path))
+
+
+def _tiny_check(path: Path, to: str) -> None:
+    """A fictional check file that reads every narrative as ``to``."""
+    path.write_text(json.dumps({"format": 1, "classes": list(CLASSES),
+                                "intercept": [20.0 if c == to else -20.0 for c in CLASSES],
+                                "rules": {g: [0.0, 0.0, 0.0] for g in CLASSES}, "min_sentences": 3,
+                                "terms": {"fictional": [1.0, 0.0, 0.0, 0.0]}, "meta": {"note": "a fictional test model"}}),
+                    encoding="utf-8")
+
+
+def test_stage_records_the_check_and_regrades_when_it_changes(tmp_path):
+    import pandas as pd
+    import yaml
+
+    from soa_analysis.evidence import run_evidence
+    from soa_analysis.io import write_table
+    from soa_analysis.schema import SECTION_COLUMNS
+
+    row = {"submission_id": "s1", "source_file": "s1.txt", "submission_type": "unstructured",
+           "council": "Fictional Council", "council_code": "", **{s: "" for s in SECTION_COLUMNS},
+           "checklist": [], "outcomes_cited": [], "text": BUSINESS, "format": "txt", "council_source": "",
+           "date": "2011-06-01", "year": 2011, "warnings": []}
+    subs = pd.DataFrame([row])
+    subs["year"] = subs["year"].astype("Int64")
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    write_table(subs, processed / "submissions.parquet", table="submissions")
+    data = yaml.safe_load((ROOT / "soa_analysis" / "rubrics" / "evidence_rubric.yaml").read_text(encoding="utf-8"))
+    data["check_model"] = "tiny.json"
+    rubric = tmp_path / "my_rubric.yaml"
+    rubric.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    _tiny_check(tmp_path / "tiny.json", "some")
+    first = run_evidence(processed, rubric=rubric, evaluate=False)
+    assert list(first.evidence["grade"]) == ["some"]
+    assert "grade check some p=" in first.evidence["reasons"].iloc[0]
+    meta = json.loads((processed / "evidence_meta.json").read_text())
+    assert meta["check_model"]["sha256"] == load_check_model(str(tmp_path / "tiny.json")).sha256
+    _tiny_check(tmp_path / "tiny.json", "none")  # the same rubric file with another check: nothing is reused
+    second = run_evidence(processed, rubric=rubric, evaluate=False)
+    assert second.meta["reuse"]["n_reused"] == 0 and second.evidence["grade"].iloc[0] in ("none", "planned")
