@@ -5,7 +5,8 @@ Hypothesis runs with no per-example deadline everywhere: tests must pass on a lo
 
 Fixtures: one model store of trained taggers for the whole run (off for the tests about
 training), a tenth of the real-text features for tests of how the tagger uses them, small
-stand-in notebooks for the pipeline's mechanics (all data fictional), and HTML page checks.
+stand-in notebooks for the pipeline's mechanics (all data fictional), a processed folder of one
+narrative with a copy of the packaged rubric (for the grader's learned models), and HTML page checks.
 """
 
 from __future__ import annotations
@@ -182,3 +183,51 @@ def assert_safe_page(html: str) -> None:
 def safe_page():
     """``safe_page(html)`` asserts the rules every shared page keeps (see :func:`assert_safe_page`)."""
     return assert_safe_page
+
+
+def _one_narrative(folder: Path, text: str, **rubric_keys) -> tuple[Path, Path]:
+    """``folder/processed`` holding one fictional unstructured submission of ``text``, and ``folder/my_rubric.yaml``:
+    the packaged rubric with ``rubric_keys`` set (e.g. a model file of the test's own beside it)."""
+    import pandas as pd
+    import yaml
+
+    from soa_analysis.io import write_table
+    from soa_analysis.schema import SECTION_COLUMNS
+
+    row = {"submission_id": "s1", "source_file": "s1.txt", "submission_type": "unstructured",
+           "council": "Fictional Council", "council_code": "", **{s: "" for s in SECTION_COLUMNS},
+           "checklist": [], "outcomes_cited": [], "text": text, "format": "txt", "council_source": "",
+           "date": "2011-06-01", "year": 2011, "warnings": []}
+    subs = pd.DataFrame([row])
+    subs["year"] = subs["year"].astype("Int64")
+    processed = folder / "processed"
+    processed.mkdir()
+    write_table(subs, processed / "submissions.parquet", table="submissions")
+    root = Path(__file__).resolve().parents[1]
+    data = yaml.safe_load((root / "soa_analysis" / "rubrics" / "evidence_rubric.yaml").read_text(encoding="utf-8"))
+    data.update(rubric_keys)
+    rubric = folder / "my_rubric.yaml"
+    rubric.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return processed, rubric
+
+
+@pytest.fixture
+def one_narrative(tmp_path):
+    """``one_narrative(text, **rubric_keys)`` -> (processed folder, rubric path) in the test's folder."""
+    return lambda text, **keys: _one_narrative(tmp_path, text, **keys)
+
+
+@pytest.fixture
+def sklearn_tfidf():
+    """``sklearn_tfidf(model)`` -> (vectoriser, terms in column order): scikit-learn's own ``TfidfVectorizer`` made
+    from a text model's file values (its terms' idf, ``sublinear_tf``), to check the model's arithmetic against."""
+    def make(model):
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        names = sorted(model.terms)
+        vec = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(names)}, ngram_range=tuple(model.ngram_range),
+                              sublinear_tf=True)
+        vec.idf_ = np.array([model.terms[t][0] for t in names])
+        return vec, names
+    return make

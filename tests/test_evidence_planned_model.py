@@ -45,14 +45,9 @@ def test_packaged_model_records_what_it_learned_from():
     assert m.summary()["n_terms"] == len(m.terms) and len(m.sha256) == 64
 
 
-def test_probability_is_scikit_learns_tfidf_and_logistic_function():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def test_probability_is_scikit_learns_tfidf_and_logistic_function(sklearn_tfidf):
     m = load_planned_model()
-    names = sorted(m.terms)
-    vec = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(names)}, ngram_range=tuple(m.ngram_range),
-                          sublinear_tf=True)
-    vec.idf_ = np.array([m.terms[t][0] for t in names])
+    vec, names = sklearn_tfidf(m)
     coef = np.array([m.terms[t][1] for t in names])
     for text in (PLAN, BUSINESS, RESULTS, ""):
         z = m.intercept + float(vec.transform([text]).toarray()[0] @ coef)
@@ -116,6 +111,7 @@ def test_rubric_without_planned_model_grades_by_rules(tmp_path):
     ("not json", "not valid JSON"),
     (json.dumps({"format": 2}), "format 1"),
     (json.dumps({"format": 1, "intercept": 0, "threshold": 1.5, "terms": {"a": [1, 1]}}), "threshold between"),
+    (json.dumps({"format": 1, "intercept": 0, "threshold": 0.5, "terms": {}}), "at least one term"),
     (json.dumps({"format": 1, "intercept": 0, "threshold": 0.5, "terms": {"a": [1]}}), "malformed"),
 ])
 def test_malformed_model_file_is_refused(tmp_path, data, match):
@@ -131,27 +127,10 @@ def _tiny_model(path: Path, intercept: float) -> None:
                     encoding="utf-8")
 
 
-def test_stage_records_the_planned_model_and_regrades_when_it_changes(tmp_path):
-    import pandas as pd
-    import yaml
-
+def test_stage_records_the_planned_model_and_regrades_when_it_changes(tmp_path, one_narrative):
     from soa_analysis.evidence import run_evidence
-    from soa_analysis.io import write_table
-    from soa_analysis.schema import SECTION_COLUMNS
 
-    row = {"submission_id": "s1", "source_file": "s1.txt", "submission_type": "unstructured",
-           "council": "Fictional Council", "council_code": "", **{s: "" for s in SECTION_COLUMNS},
-           "checklist": [], "outcomes_cited": [], "text": BUSINESS, "format": "txt", "council_source": "",
-           "date": "2011-06-01", "year": 2011, "warnings": []}
-    subs = pd.DataFrame([row])
-    subs["year"] = subs["year"].astype("Int64")
-    processed = tmp_path / "processed"
-    processed.mkdir()
-    write_table(subs, processed / "submissions.parquet", table="submissions")
-    data = yaml.safe_load((ROOT / "soa_analysis" / "rubrics" / "evidence_rubric.yaml").read_text(encoding="utf-8"))
-    data["planned_model"] = "tiny.json"
-    rubric = tmp_path / "my_rubric.yaml"
-    rubric.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    processed, rubric = one_narrative(BUSINESS, planned_model="tiny.json")
     _tiny_model(tmp_path / "tiny.json", 5.0)
     first = run_evidence(processed, rubric=rubric, evaluate=False)
     assert list(first.evidence["grade"]) == ["planned"]

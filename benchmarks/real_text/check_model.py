@@ -24,11 +24,9 @@ the others), three-grade accuracy and Cohen's kappa per part and their means, ag
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +37,7 @@ sys.path.insert(0, str(HERE))
 
 import real_text as rt  # noqa: E402
 import sentence_model as sm  # noqa: E402
-from planned_model import dump  # noqa: E402  (one layout for the model files)
+from planned_model import arguments, dump  # noqa: E402  (one layout and command line for the model scripts)
 
 MIN_SENTENCES = 3  # as the sentence and planned models: shorter texts keep the rules' grade
 NGRAM = (1, 2)
@@ -138,12 +136,7 @@ def to_json(vec, model, meta: dict) -> str:
 
 
 def main(argv=None) -> int:
-    warnings.filterwarnings("ignore")
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--choose", action="store_true", help="choose C by leaving each part out")
-    ap.add_argument("--write", type=Path, help="fit on every studied part and write the model JSON here")
-    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    a = ap.parse_args(argv)
+    a = arguments(argv, __doc__, "C")
     ids, docs, y, parts, rules, applies = dataset()
     print(f"{len(ids)} studied texts in {len(set(parts))} parts; the check applies to {int(applies.sum())}")
     out = {"rules": figures(rules, y, parts)}

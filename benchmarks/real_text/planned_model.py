@@ -112,13 +112,18 @@ def dump(data: dict) -> str:
     return lines + body + "\n }\n}\n"
 
 
-def main(argv=None) -> int:
+def arguments(argv, doc: str, choose: str):
+    """The model scripts' command line: ``--choose`` (``choose``: what it chooses), ``--write``, ``--json``."""
     warnings.filterwarnings("ignore")
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--choose", action="store_true", help="choose C and the threshold by leaving each part out")
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--choose", action="store_true", help=f"choose {choose} by leaving each part out")
     ap.add_argument("--write", type=Path, help="fit on every studied part and write the model JSON here")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    a = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    a = arguments(argv, __doc__, "C and the threshold")
     ids, docs, y, parts, rules = rows_to_decide()
     later = np.isin(parts, LATER)
     print(f"{len(ids)} texts the grader grades none or planned ({int(y.sum())} planned by the readers), "

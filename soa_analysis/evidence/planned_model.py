@@ -20,15 +20,13 @@ words that weighed most.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from ..errors import TaxonomyError
-from .modelfile import load_model, logistic, read_json
+from .modelfile import TextModel, load_model, logistic, parse_text_model
 
 __all__ = ["PlannedModel", "load_planned_model", "MODEL_FILE"]
 
@@ -36,71 +34,37 @@ MODEL_FILE = "evidence_planned_model.json"
 FORMAT = 1
 
 
-@dataclass(frozen=True, eq=False)
-class PlannedModel:
-    """Intercept, the vocabulary's idf and weights, and the probability at which a text is planned.
+@dataclass(frozen=True, eq=False, kw_only=True)
+class PlannedModel(TextModel):
+    """Intercept, the vocabulary's idf and weights, and the probability at which a text is planned (the vocabulary,
+    limits and meta as :class:`~.modelfile.TextModel`; each term's value is ``(idf, weight)``).
 
     Attributes
     ----------
     intercept : float
-    terms : dict
-        Term (a word or a pair of words, as scikit-learn's analyser writes them) -> ``(idf, weight)``.
     threshold : float
         A text is planned when its probability is at least this.
-    min_sentences : int
-        Texts of fewer graded sentences keep the rules' grade.
-    ngram_range : tuple of int
-    meta : dict
-        What it learned from (parts, numbers of texts), the scikit-learn version, the figures of its choice.
-    sha256 : str
-        Digest of the model file (part of the evidence stage's cache keys).
     """
 
     intercept: float
-    terms: dict
     threshold: float
-    min_sentences: int = 3
-    ngram_range: tuple = (1, 2)
-    meta: dict = field(default_factory=dict)
-    sha256: str = ""
 
     @cached_property
-    def _arrays(self):
-        """scikit-learn's vectoriser with the model's vocabulary and idf, the weights, and the terms in column order."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        names = sorted(self.terms)
-        vec = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(names)}, ngram_range=tuple(self.ngram_range),
-                              sublinear_tf=True)
-        vec.idf_ = np.array([self.terms[t][0] for t in names], dtype=np.float64)
-        return vec, np.array([self.terms[t][1] for t in names], dtype=np.float64), names
-
-    def vector(self, text: str):
-        """The text's tf-idf row (``1 + log(count)`` times idf, scaled to unit length), as a sparse row."""
-        return self._arrays[0].transform([text])
+    def _weight(self) -> np.ndarray:
+        """The terms' weights, in the vectoriser's column order."""
+        return np.array([self.terms[t][1] for t in self._tfidf[1]], dtype=np.float64)
 
     def _probability(self, x) -> float:
-        weight = self._arrays[1]
-        return logistic(self.intercept + float(np.dot(x.data, weight[x.indices])))
+        return logistic(self.intercept + float(np.dot(x.data, self._weight[x.indices])))
 
     def probability(self, text: str) -> float:
         """The model's probability that the text is planned."""
         return self._probability(self.vector(text))
 
-    def applies(self, n_sentences: int) -> bool:
-        """Whether a text of ``n_sentences`` graded sentences is decided by the model."""
-        return n_sentences >= self.min_sentences
-
     def explain(self, text: str, p: float, k: int = 3, x=None) -> str:
         """``planned model p=0.83 (+ will, + 2019; - was)``: the probability and the terms that weighed most
         (``x``: the text's :meth:`vector`, when at hand)."""
-        _, weight, names = self._arrays
-        x = self.vector(text) if x is None else x
-        parts = sorted(((float(v * weight[j]), names[j]) for j, v in zip(x.indices, x.data)),
-                       key=lambda t: (-abs(t[0]), t[1]))
-        ups = [n for c, n in parts if c > 0][:k]
-        downs = [n for c, n in parts if c < 0][:k]
-        inner = "; ".join(x for x in (", ".join(f"+ {t}" for t in ups), ", ".join(f"- {t}" for t in downs)) if x)
+        inner = self.weighed(self.vector(text) if x is None else x, self._weight, k)
         return f"planned model p={p:.2f}" + (f" ({inner})" if inner else "")
 
     def decide(self, grade: str, rule: str, sentences) -> tuple[str, str]:
@@ -127,20 +91,16 @@ class PlannedModel:
                 "n_planned": trained.get("n_planned"), "n_terms": len(self.terms)}
 
 
-def _parse(text: str, where: str) -> PlannedModel:
-    data = read_json(text, where, "planned model", FORMAT)
-    try:
-        terms = {str(t): (float(v[0]), float(v[1])) for t, v in data["terms"].items()}
-        model = PlannedModel(intercept=float(data["intercept"]), terms=terms, threshold=float(data["threshold"]),
-                             min_sentences=int(data.get("min_sentences", 3)),
-                             ngram_range=tuple(int(n) for n in data.get("ngram_range", (1, 2))),
-                             meta=dict(data.get("meta", {})),
-                             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise TaxonomyError(f"planned model {where}: malformed ({exc!r})") from None
-    if not 0.0 < model.threshold < 1.0 or not terms:
-        raise TaxonomyError(f"planned model {where}: a threshold between 0 and 1 and at least one term are needed")
+def _build(data: dict, fields: dict) -> PlannedModel:
+    terms = {str(t): (float(v[0]), float(v[1])) for t, v in data["terms"].items()}
+    model = PlannedModel(intercept=float(data["intercept"]), terms=terms, threshold=float(data["threshold"]), **fields)
+    if not 0.0 < model.threshold < 1.0:
+        raise ValueError(f"a threshold between 0 and 1 is needed, not {model.threshold}")
     return model
+
+
+def _parse(text: str, where: str) -> PlannedModel:
+    return parse_text_model(text, where, "planned model", FORMAT, _build)
 
 
 def load_planned_model(model: str | os.PathLike | PlannedModel | None = "packaged") -> PlannedModel | None:
