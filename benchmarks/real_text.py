@@ -323,6 +323,11 @@ def print_lopo(res: dict) -> None:
               f"{_fmt_ci(r['grades']['accuracy'], r['ci']['accuracy']):<24}{_fmt_ci(r['grades']['kappa'], r['ci']['kappa']):<24}")
     m = res["mean"]
     print(f"{'mean':<10}{'':>5}  {m['macro_f1']:<24.3f}{m['accuracy']:<24.3f}{m['kappa']:<24.3f}")
+    from soa_analysis.rubrics import load_rubric
+
+    if load_rubric().check_model:
+        print("(the grade columns are the shipped grader's, whose grade check learned from these parts: its figures "
+              "with each part left out are in results/check_model.json, and the accuracy record takes those)")
 
 
 def main(argv=None) -> int:
