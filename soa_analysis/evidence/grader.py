@@ -378,19 +378,25 @@ class EvidenceGrader:
         """Load and validate the rubric and its models (sentence model, planned model, grade check); returns self.
         ``X`` and ``y`` are ignored."""
         self.rubric_ = load_rubric(self.rubric)
-        model = self.model
-        if isinstance(model, str) and model == "rubric":
-            model = self.rubric_.sentence_model or None
-        self.model_ = load_sentence_model(model)
-        planned = self.planned
-        if isinstance(planned, str) and planned == "rubric":
-            planned = self.rubric_.planned_model or None
-        self.planned_ = load_planned_model(planned)
-        check = self.check
-        if isinstance(check, str) and check == "rubric":
-            check = self.rubric_.check_model or None
-        self.check_ = load_check_model(check)
+        self.model_ = load_sentence_model(self._named(self.model, self.rubric_.sentence_model))
+        self.planned_ = load_planned_model(self._named(self.planned, self.rubric_.planned_model))
+        self.check_ = load_check_model(self._named(self.check, self.rubric_.check_model))
         return self
+
+    @staticmethod
+    def _named(given, in_rubric: str):
+        """A model parameter as its loader takes it: ``"rubric"`` is the file the rubric names (``None`` when it
+        names none); anything else as given."""
+        if isinstance(given, str) and given == "rubric":
+            return in_rubric or None
+        return given
+
+    def model_digests(self) -> dict:
+        """The digest of each learned model the grader uses ("" for one it does not): part of the evidence stage's
+        cache keys."""
+        return {name: m.sha256 if m is not None else ""
+                for name, m in (("sentence_model", self.model_), ("planned_model", self.planned_),
+                                ("check_model", self.check_))}
 
     def _check(self) -> Rubric:
         if not hasattr(self, "rubric_"):

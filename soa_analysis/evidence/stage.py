@@ -676,11 +676,8 @@ def _graded_tables(processed_dir: Path, subs: pd.DataFrame, tags, tag_evidence, 
     """
     from ..partition import concat_frames, fingerprint, in_chunks, plan_tables, raw_file_groups
 
-    model = grader.model_
     fp_parts = {"rubric": sha256_hex(repr(grader.rubric_)), "guidance": sha256_hex(repr(guide)),
-                "themes": sha256_hex(repr(tagger.taxonomy_)), "sentence_model": model.sha256 if model else "",
-                "planned_model": grader.planned_.sha256 if grader.planned_ else "",
-                "check_model": grader.check_.sha256 if grader.check_ else ""}
+                "themes": sha256_hex(repr(tagger.taxonomy_)), **grader.model_digests()}
     # a submission's rows depend on its own row, partners and priority tags (consistency)
     prio_tags, prio_te = _priority_rows(tags, tag_evidence)
     partners = partners[PARTNER_COLUMNS] if partners is not None else None
@@ -769,7 +766,7 @@ def _evidence_meta(grader: EvidenceGrader, tagger: ThemeTagger, guide, subs: pd.
 def _accuracy(grader: EvidenceGrader, tagger: ThemeTagger, processed_dir: Path | None) -> dict:
     """``accuracy`` and ``accuracy_dev``: the grader's and themes' figures on the packaged labelled sets.
 
-    They depend only on the rubric, the themes, the sentence model, the evaluation's code and data
+    They depend only on the rubric, the themes, the learned models, the evaluation's code and data
     (:func:`soa_analysis.partition.code_fingerprint`: the labelled sets are package data) and the library
     versions, never on the submissions; so they are kept in ``<processed>/.cache/evidence_accuracy.json``
     under a digest of those and worked out again only when it changes (about 1 s a run otherwise).
@@ -779,12 +776,10 @@ def _accuracy(grader: EvidenceGrader, tagger: ThemeTagger, processed_dir: Path |
     from ..partition import CACHE_DIR, code_fingerprint
     from .evaluate import evaluate_evidence
 
-    r, tax, model = grader.rubric_, tagger.taxonomy_, grader.model_
+    r, tax = grader.rubric_, tagger.taxonomy_
     key = sha256_hex(json.dumps({"version": __version__, "code": code_fingerprint("soa_analysis.evidence.evaluate"),
                                  "rubric": sha256_hex(repr(r)), "themes": sha256_hex(repr(tax)),
-                                 "sentence_model": model.sha256 if model else "",
-                                 "planned_model": grader.planned_.sha256 if grader.planned_ else "",
-                                 "check_model": grader.check_.sha256 if grader.check_ else "",
+                                 **grader.model_digests(),
                                  "libraries": [sklearn.__version__, np.__version__]}, sort_keys=True))
     path = Path(processed_dir) / CACHE_DIR / "evidence_accuracy.json" if processed_dir is not None else None
     kept = read_keyed(path, key, "figures") if path is not None else None
