@@ -14,7 +14,8 @@ import pytest
 from scripts import load_script
 from soa_analysis.errors import TaxonomyError
 from soa_analysis.evidence import EvidenceGrader
-from soa_analysis.evidence.check_model import CLASSES, GradeCheck, load_check_model
+from soa_analysis.evidence.check_model import CLASSES, SENTENCE_FEATURES, GradeCheck, load_check_model, sentence_features
+from soa_analysis.evidence.sentence_model import load_sentence_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,11 +28,11 @@ RESULTS = ("Fictional example. The befriending service began in 2024. Since then
 FOUR = ["Fictional sentence one.", "Fictional sentence two.", "Fictional sentence three.", "Fictional sentence four."]
 
 
-def _check(intercept=(0.0, 0.0, 0.0), rules=None, terms=None, min_sentences=3) -> GradeCheck:
+def _check(intercept=(0.0, 0.0, 0.0), rules=None, terms=None, min_sentences=3, sentence=None) -> GradeCheck:
     """A tiny fictional check: by default it follows the rules' grade (a weight of 5 on it)."""
     rules = rules or {g: tuple(5.0 if c == g else 0.0 for c in CLASSES) for g in CLASSES}
     return GradeCheck(intercept=tuple(intercept), rules=rules, terms=terms or {"fictional": (1.0, (0.0, 0.0, 0.0))},
-                      min_sentences=min_sentences)
+                      min_sentences=min_sentences, sentence=sentence or {})
 
 
 def test_packaged_check_records_what_it_learned_from():
@@ -47,6 +48,9 @@ def test_packaged_check_records_what_it_learned_from():
     assert set(m.meta["left_out"]["parts"]) == set(m.meta["rules_left_out"]["parts"]) == set(trained["parts"])
     assert all(1 <= len(t.split()) <= 2 for t in m.terms)  # words and word pairs, no sentence
     assert m.summary()["n_terms"] == len(m.terms) and len(m.sha256) == 64
+    # it reads what the packaged sentence model makes of a text, and names the model it was fitted beside
+    assert tuple(m.sentence) == SENTENCE_FEATURES and m.summary()["reads_sentence_model"] is True
+    assert m.meta["sentence_model"] == load_sentence_model("packaged").sha256
 
 
 def test_probabilities_are_scikit_learns_tfidf_and_softmax(sklearn_tfidf):
@@ -60,6 +64,12 @@ def test_probabilities_are_scikit_learns_tfidf_and_softmax(sklearn_tfidf):
             want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
             got = m.probabilities(text, rules_grade)
             assert list(got) == list(CLASSES)
+            assert [got[c] for c in CLASSES] == pytest.approx(list(want), abs=1e-9)
+            # beside what the sentence model made of the text: one more weight per feature and class
+            reads = (0.9, 0.4, 0.25)
+            z = z + np.array(reads) @ np.array([m.sentence[f] for f in SENTENCE_FEATURES])
+            want = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+            got = m.probabilities(text, rules_grade, reads)
             assert [got[c] for c in CLASSES] == pytest.approx(list(want), abs=1e-9)
 
 
@@ -83,6 +93,39 @@ def test_check_changes_the_grade_both_ways_and_says_why():
     assert check.decide("planned", "dated", ["Fictional.", "The minutes.", "More minutes."]) == ("planned", "dated")
     # a passage of two sentences keeps the rules' grade
     assert check.decide("none", "x", ["Results improved.", "Improved again."]) == ("none", "x")
+
+
+def test_sentence_features_are_the_top_two_and_the_share_at_even_odds():
+    assert sentence_features([0.3, 0.95, 0.5, 0.1], 5) == (0.95, 0.5, 0.4)
+    assert sentence_features([0.7], 3) == (0.7, 0.0, pytest.approx(1 / 3))
+    assert sentence_features([], 4) == (0.0, 0.0, 0.0)
+
+
+def test_check_reading_the_sentence_model_weighs_its_probabilities():
+    # fictional weights: a likely sentence pulls towards some, over a weak pull to the rules' grade
+    rules = {g: tuple(1.0 if c == g else 0.0 for c in CLASSES) for g in CLASSES}
+    check = _check(intercept=(0.0, -3.0, 3.0), rules=rules,
+                   sentence={"top": (0.0, 6.0, -6.0), "second": (0.0, 0.0, 0.0), "share": (0.0, 0.0, 0.0)})
+    up, why = check.decide("none", "no sentence counts", FOUR, [0.8, 0.2, 0.1])
+    assert up == "some" and "the sentence model's likeliest sentence 0.80" in why
+    assert check.decide("none", "no sentence counts", FOUR, [0.1, 0.05]) == ("none", "no sentence counts")
+    # no sentence model read the text: a check fitted beside one keeps the rules' grade
+    assert check.decide("none", "no sentence counts", FOUR, None) == ("none", "no sentence counts")
+    assert _check(rules=rules).decide("none", "x", FOUR, None) == ("none", "x")  # one that does not read it decides
+
+
+def test_grader_gives_the_check_the_sentence_models_probabilities():
+    grader = EvidenceGrader().fit()
+    result = EvidenceGrader(check=None).fit().grade(RESULTS)
+    read = grader.model_probabilities(result.sentences)
+    assert read is not None and 1 <= len(read) <= len(result.sentences) and all(0.0 <= p <= 1.0 for p in read)
+    assert grader.model_probabilities(result.sentences[:2]) is None  # too short for the sentence model
+    assert EvidenceGrader(model=None).fit().model_probabilities(result.sentences) is None
+    # without a sentence model the packaged check (fitted beside one) leaves the rules' grade
+    rules_only = EvidenceGrader(model=None, check=None).fit()
+    no_model = EvidenceGrader(model=None).fit()
+    for text in (BUSINESS, RESULTS):
+        assert no_model.grade(text).grade == rules_only.grade(text).grade
 
 
 def test_template_submission_and_short_passage_keep_the_rules_grade():
@@ -128,6 +171,10 @@ def test_rubric_description_names_the_check():
                  "rules": {g: [0, 0, 0] for g in CLASSES}, "terms": {"a": [1, 0, 0, 0]}}), "3 numbers"),
     (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0, 0],
                  "rules": {g: [0, 0, 0] for g in CLASSES}, "terms": {}}), "at least one term"),
+    (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0, 0], "rules": {g: [0, 0, 0] for g in CLASSES},
+                 "sentence": {f: [0, 0] for f in SENTENCE_FEATURES}, "terms": {"a": [1, 0, 0, 0]}}), "3 numbers"),
+    (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0, 0], "rules": {g: [0, 0, 0] for g in CLASSES},
+                 "sentence": {"top": [0, 0, 0]}, "terms": {"a": [1, 0, 0, 0]}}), "second"),
 ])
 def test_malformed_check_file_is_refused(tmp_path, data, match):
     path = tmp_path / "m.json"

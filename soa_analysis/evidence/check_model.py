@@ -10,6 +10,11 @@ them) and the rules' grade, fitted on the studied real texts with the readers' g
 (``benchmarks/real_text/check_model.py``). Its weights ship as data (``rubrics/evidence_check_model.json``):
 vocabulary and numbers, no sentence, with the parts it learned from and the scikit-learn version that fitted it.
 
+It also reads what the sentence model made of the text (:func:`sentence_features`: the highest and second-highest
+probability it gave any sentence it read, and the share of the text's sentences it gave at least even odds), so a
+text whose evidence the model found likely but not likely enough to count is weighed with its words; a grader
+without a sentence model keeps the rules' grade where the check was fitted beside one.
+
 Where it names another grade than the rules' (planned counts as none), the grade is its: the rules' some or strong
 becomes none (and the planned model then decides none or planned), the rules' none or planned becomes some or
 strong, strong becomes some or some strong. It reads only a narrative without the template (a submission on the
@@ -21,18 +26,37 @@ own grade and reason.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from .modelfile import TextModel, load_model, parse_text_model
 
-__all__ = ["GradeCheck", "load_check_model", "MODEL_FILE", "CLASSES"]
+__all__ = ["GradeCheck", "load_check_model", "sentence_features", "MODEL_FILE", "CLASSES", "SENTENCE_FEATURES"]
 
 MODEL_FILE = "evidence_check_model.json"
 FORMAT = 1
 CLASSES = ("strong", "some", "none")
+SENTENCE_FEATURES = ("top", "second", "share")
+
+
+def sentence_features(probabilities, n_sentences: int) -> tuple[float, float, float]:
+    """What the check reads of the sentence model, in the order of :data:`SENTENCE_FEATURES`: the highest and the
+    second-highest of the ``probabilities`` it gave the text's sentences it read (0 where there are fewer), and the
+    share of the text's ``n_sentences`` graded sentences it gave at least 0.5.
+
+    Example
+    -------
+    >>> sentence_features([0.2, 0.9, 0.6], 4)
+    (0.9, 0.6, 0.5)
+    >>> sentence_features([], 3)
+    (0.0, 0.0, 0.0)
+    """
+    ps = sorted((float(p) for p in probabilities), reverse=True)
+    top = ps[0] if ps else 0.0
+    second = ps[1] if len(ps) > 1 else 0.0
+    return top, second, sum(p >= 0.5 for p in ps) / max(1, n_sentences)
 
 
 def three(grade: str) -> str:
@@ -57,10 +81,14 @@ class GradeCheck(TextModel):
     intercept : tuple of float
     rules : dict
         The rules' grade (three grades) -> its weight for each class.
+    sentence : dict
+        Each of :data:`SENTENCE_FEATURES` -> its weight for each class (empty: a check that does not read the
+        sentence model).
     """
 
     intercept: tuple
     rules: dict
+    sentence: dict = field(default_factory=dict)
 
     @cached_property
     def _weights(self) -> np.ndarray:
@@ -68,34 +96,43 @@ class GradeCheck(TextModel):
         names = self._tfidf[1]
         return np.array([self.terms[t][1] for t in names], dtype=np.float64).reshape(len(names), len(CLASSES))
 
-    def _probabilities(self, x, rules_grade: str) -> np.ndarray:
+    def _probabilities(self, x, rules_grade: str, reads=None) -> np.ndarray:
         z = np.asarray(self.intercept, dtype=np.float64) + np.asarray(self.rules[three(rules_grade)], dtype=np.float64)
         z = z + x.data @ self._weights[x.indices] if x.nnz else z
+        if self.sentence:
+            z = z + np.asarray(reads, dtype=np.float64) @ np.array([self.sentence[f] for f in SENTENCE_FEATURES])
         e = np.exp(z - z.max())
         return e / e.sum()
 
-    def probabilities(self, text: str, rules_grade: str) -> dict:
-        """The model's probability of each grade of :data:`CLASSES` for ``text`` the rules graded ``rules_grade``."""
-        return dict(zip(CLASSES, (float(p) for p in self._probabilities(self.vector(text), rules_grade))))
+    def probabilities(self, text: str, rules_grade: str, reads=(0.0, 0.0, 0.0)) -> dict:
+        """The model's probability of each grade of :data:`CLASSES` for ``text`` the rules graded ``rules_grade``
+        and of which the sentence model ``reads`` :func:`sentence_features` (used when the check reads them)."""
+        return dict(zip(CLASSES, (float(p) for p in self._probabilities(self.vector(text), rules_grade, reads))))
 
-    def explain(self, x, p: np.ndarray, grade: str, k: int = 3) -> str:
-        """``grade check some p=0.71 (+ pupils, + improved; - will)``: the grade, its probability and the terms
-        that weighed most for and against it."""
+    def explain(self, x, p: np.ndarray, grade: str, k: int = 3, reads=None) -> str:
+        """``grade check some p=0.71 (+ pupils, + improved; - will; the sentence model's likeliest sentence 0.80)``:
+        the grade, its probability, the terms that weighed most for and against it and, when the check reads the
+        sentence model, the highest probability it gave a sentence."""
         c = CLASSES.index(grade)
         inner = self.weighed(x, self._weights[:, c], k)
+        if self.sentence and reads is not None:
+            inner = "; ".join(s for s in (inner, f"the sentence model's likeliest sentence {reads[0]:.2f}") if s)
         return f"grade check {grade} p={p[c]:.2f}" + (f" ({inner})" if inner else "")
 
-    def decide(self, grade: str, rule: str, sentences) -> tuple[str, str]:
+    def decide(self, grade: str, rule: str, sentences, probabilities=None) -> tuple[str, str]:
         """The submission's grade and rule once the check has read its graded ``sentences`` (joined) beside the
-        rules' ``grade``; unchanged for a text of fewer than ``min_sentences`` or where the check agrees."""
-        if not self.applies(len(sentences)):
+        rules' ``grade`` and the sentence model's ``probabilities`` for the sentences it read (``None``: no
+        sentence model read the text); unchanged for a text of fewer than ``min_sentences``, where the check reads
+        the sentence model and no model read the text, or where the check agrees."""
+        if not self.applies(len(sentences)) or (self.sentence and probabilities is None):
             return grade, rule
+        reads = sentence_features(probabilities, len(sentences)) if self.sentence else None
         x = self.vector(" ".join(sentences))
-        p = self._probabilities(x, grade)
+        p = self._probabilities(x, grade, reads)
         new = CLASSES[int(np.argmax(p))]
         if new == three(grade):
             return grade, rule
-        why = self.explain(x, p, new)
+        why = self.explain(x, p, new, reads=reads)
         said = f"the rules said {grade}" + (f": {rule}" if rule else "")
         if new == "none":
             return "none", f"no evidence of benefit, as the text reads as a whole: {why}; {said}"
@@ -105,7 +142,7 @@ class GradeCheck(TextModel):
         """What the evidence stage records about the model (no weights)."""
         trained = self.meta.get("trained_on", {})
         return {"min_sentences": self.min_sentences, "sha256": self.sha256, "sklearn": self.meta.get("sklearn", ""),
-                "n_texts": trained.get("n_texts"), "n_terms": len(self.terms)}
+                "n_texts": trained.get("n_texts"), "n_terms": len(self.terms), "reads_sentence_model": bool(self.sentence)}
 
 
 def _build(data: dict, fields: dict) -> GradeCheck:
@@ -117,9 +154,11 @@ def _build(data: dict, fields: dict) -> GradeCheck:
         raise ValueError(f"each term needs its idf and {n} weights")
     rules = {str(g): tuple(float(w) for w in data["rules"][g]) for g in CLASSES}
     intercept = tuple(float(w) for w in data["intercept"])
-    if len(intercept) != n or any(len(w) != n for w in rules.values()):
-        raise ValueError(f"the intercept and each grade's weights need {n} numbers")
-    return GradeCheck(intercept=intercept, rules=rules, terms=terms, **fields)
+    sentence = {str(f): tuple(float(w) for w in data["sentence"][f]) for f in SENTENCE_FEATURES} \
+        if "sentence" in data else {}
+    if len(intercept) != n or any(len(w) != n for w in (*rules.values(), *sentence.values())):
+        raise ValueError(f"the intercept and each grade's and sentence feature's weights need {n} numbers")
+    return GradeCheck(intercept=intercept, rules=rules, sentence=sentence, terms=terms, **fields)
 
 
 def _parse(text: str, where: str) -> GradeCheck:

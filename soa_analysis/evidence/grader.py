@@ -421,17 +421,27 @@ class EvidenceGrader:
             strength, rule = cap, f"{rule} (capped: section '{section}' supports at most {cap})"
         return SentenceEvidence(section, sentence, features, strength, rule, _score(features, rubric), tuple(dates))
 
-    def _with_model(self, graded: list[SentenceEvidence]) -> list[SentenceEvidence]:
-        """The sentences with the strengths the sentence model and the rules decide together.
+    def model_probabilities(self, graded) -> list[float] | None:
+        """The sentence model's probability for each of the ``graded`` sentences (:class:`SentenceEvidence`, one
+        text's, in order) it reads, as the grade check reads them; ``None`` without a sentence model or for a text
+        too short for it."""
+        if self.model_ is None or not self.model_.applies(len(graded)):
+            return None
+        return self._with_model(list(graded))[1]
+
+    def _with_model(self, graded: list[SentenceEvidence]) -> tuple[list[SentenceEvidence], list[float]]:
+        """The sentences with the strengths the sentence model and the rules decide together, and the model's
+        probability for each sentence it read.
 
         A sentence whose strength changes, or that the model keeps at some or strong, has the
         model's probability and the terms that weighed most added to its rule text. A sentence with a
         feature of the rubric's ``rules_decide`` that the rules do not grade some or strong is not counted
-        (it keeps the rules' strength and rule text), nor is one that meets none of the rubric's ``model_needs``."""
+        (it keeps the rules' strength and rule text, and the model does not read it), nor is one that meets none
+        of the rubric's ``model_needs``."""
         model = self.model_
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
         keep, needs = _model_limits(self.rubric_)
-        out = []
+        out, read = [], []
         for s, ts in zip(graded, terms):
             if (keep or needs) and s.strength not in ("some", "strong"):
                 present = _present(s.features)
@@ -443,6 +453,7 @@ class EvidenceGrader:
                     continue
             weighed = model.weighed(ts)  # looked up once for the probability and the explanation
             p = model.probability(ts, weighed)
+            read.append(p)
             strength = model.decide(s.strength, p)
             if strength == s.strength and strength not in ("some", "strong"):
                 out.append(s)
@@ -457,7 +468,7 @@ class EvidenceGrader:
                 if s.strength != "none":
                     rule += f"; the rules said {s.strength}" + (f": {s.rule}" if s.rule else "")
             out.append(replace(s, strength=strength, rule=rule))
-        return out
+        return out, read
 
     def sections_to_grade(self, sections: dict | str) -> list[tuple[str, str]]:
         """``(section, text)`` pairs to grade.
@@ -502,8 +513,9 @@ class EvidenceGrader:
                 g = self.grade_sentence(sent, section, reference, after_need=after_need)
                 after_need = any(k == "need" or k.startswith("need:") for k in g.features)
                 graded.append(g)
+        read = None  # the sentence model's probabilities, for the grade check
         if self.model_ is not None and self.model_.applies(len(graded)):
-            graded = self._with_model(graded)
+            graded, read = self._with_model(graded)
         counts = {g: 0 for g in GRADES}
         for s in graded:
             counts[s.strength] += 1
@@ -516,7 +528,7 @@ class EvidenceGrader:
         if self.check_ is not None and narrative:
             # a narrative without the template, read whole beside the rules' grade (on the form, its sections
             # say where the evidence is)
-            grade, rule = self.check_.decide(grade, rule, [s.sentence for s in graded])
+            grade, rule = self.check_.decide(grade, rule, [s.sentence for s in graded], read)
         if self.planned_ is not None and narrative:
             # a narrative without the template (on it, question 4's timeline is a section the rules read)
             grade, rule = self.planned_.decide(grade, rule, [s.sentence for s in graded])

@@ -434,7 +434,10 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
         cm = load_check_model(r.check_model)
         out += ["", "**Grade check**: a narrative without the template (a form's sections say where its evidence is) is "
                 "then read whole, beside the grade the rules gave it, by a multinomial logistic regression over its "
-                f"words and word pairs and that grade, learned from {cm.meta.get('trained_on', {}).get('n_texts', '?')} "
+                "words and word pairs and that grade"
+                + (" and what the sentence model made of its sentences (its two highest probabilities and the share "
+                   "at even odds or more)" if cm.sentence else "")
+                + f", learned from {cm.meta.get('trained_on', {}).get('n_texts', '?')} "
                 "real council texts with readers' grades; where it names another of strong, some and none (planned "
                 f"counts as none), the grade is its, in a text of at least {cm.min_sentences} sentences. The grade's "
                 "explanation gives its probability, the words that weighed most, and the rules' own grade and reason."]
