@@ -14,7 +14,13 @@ import pytest
 from scripts import load_script
 from soa_analysis.errors import TaxonomyError
 from soa_analysis.evidence import EvidenceGrader
-from soa_analysis.evidence.check_model import CLASSES, SENTENCE_FEATURES, GradeCheck, load_check_model, sentence_features
+from soa_analysis.evidence.check_model import (
+    CLASSES,
+    SENTENCE_FEATURES,
+    GradeCheck,
+    load_check_model,
+    sentence_features,
+)
 from soa_analysis.evidence.sentence_model import load_sentence_model
 
 ROOT = Path(__file__).resolve().parents[1]
