@@ -86,7 +86,7 @@ def _check_grades() -> dict:
 # cache; its grade columns are replaced by the grade check's left-out figures, _check_grades). ``lopo_test25_test42.json``
 # keeps the run over eighteen parts earlier in session 37, ``lopo_test25_test41.json`` session 36's,
 # ``lopo_test25_test39.json`` session 35's, ``lopo.json`` the earlier one over dev to test18.
-LOPO_FILE = "lopo_test25_test43.json"
+LOPO_FILE = "lopo_test25_test46.json"
 
 
 def _lopo() -> dict:
