@@ -425,13 +425,12 @@ class EvidenceGrader:
         """The sentence model's probability for each of the ``graded`` sentences (:class:`SentenceEvidence`, one
         text's, in order) it reads, as the grade check reads them; ``None`` without a sentence model or for a text
         too short for it."""
-        if self.model_ is None or not self.model_.applies(len(graded)):
-            return None
         return self._with_model(list(graded))[1]
 
-    def _with_model(self, graded: list[SentenceEvidence]) -> tuple[list[SentenceEvidence], list[float]]:
+    def _with_model(self, graded: list[SentenceEvidence]) -> tuple[list[SentenceEvidence], list[float] | None]:
         """The sentences with the strengths the sentence model and the rules decide together, and the model's
-        probability for each sentence it read.
+        probability for each sentence it read; the rules' sentences and ``None`` without a sentence model or for a
+        text too short for it.
 
         A sentence whose strength changes, or that the model keeps at some or strong, has the
         model's probability and the terms that weighed most added to its rule text. A sentence with a
@@ -439,6 +438,8 @@ class EvidenceGrader:
         (it keeps the rules' strength and rule text, and the model does not read it), nor is one that meets none
         of the rubric's ``model_needs``."""
         model = self.model_
+        if model is None or not model.applies(len(graded)):
+            return graded, None
         terms = text_terms([(s.sentence, s.features, s.strength, s.rule, s.section) for s in graded])
         keep, needs = _model_limits(self.rubric_)
         out, read = [], []
@@ -513,9 +514,7 @@ class EvidenceGrader:
                 g = self.grade_sentence(sent, section, reference, after_need=after_need)
                 after_need = any(k == "need" or k.startswith("need:") for k in g.features)
                 graded.append(g)
-        read = None  # the sentence model's probabilities, for the grade check
-        if self.model_ is not None and self.model_.applies(len(graded)):
-            graded, read = self._with_model(graded)
+        graded, read = self._with_model(graded)  # read: the sentence model's probabilities, for the grade check
         counts = {g: 0 for g in GRADES}
         for s in graded:
             counts[s.strength] += 1
