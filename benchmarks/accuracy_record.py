@@ -82,9 +82,9 @@ def _check_grades() -> dict:
     return load_check_model(rubric.check_model).meta.get("left_out", {}).get("parts", {})
 
 
-# The newest leave-one-part-out run of the shipped tagger (session 37, the nineteen studied parts then in the
-# cache; its grade columns are replaced by the grade check's left-out figures, _check_grades). ``lopo_test25_test42.json``
-# keeps the run over eighteen parts earlier in session 37, ``lopo_test25_test41.json`` session 36's,
+# The newest leave-one-part-out run of the shipped tagger (session 38, the twenty-two studied parts then in the
+# cache; its grade columns are replaced by the grade check's left-out figures, _check_grades). ``lopo_test25_test43.json``
+# and ``lopo_test25_test42.json`` keep session 37's runs over nineteen and eighteen parts, ``lopo_test25_test41.json`` session 36's,
 # ``lopo_test25_test39.json`` session 35's, ``lopo.json`` the earlier one over dev to test18.
 LOPO_FILE = "lopo_test25_test46.json"
 
