@@ -96,11 +96,16 @@ class GradeCheck(TextModel):
         names = self._tfidf[1]
         return np.array([self.terms[t][1] for t in names], dtype=np.float64).reshape(len(names), len(CLASSES))
 
+    @cached_property
+    def _sentence_weights(self) -> np.ndarray:
+        """The sentence features' weights (features x classes), in the order of :data:`SENTENCE_FEATURES`."""
+        return np.array([self.sentence[f] for f in SENTENCE_FEATURES], dtype=np.float64)
+
     def _probabilities(self, x, rules_grade: str, reads=None) -> np.ndarray:
         z = np.asarray(self.intercept, dtype=np.float64) + np.asarray(self.rules[three(rules_grade)], dtype=np.float64)
         z = z + x.data @ self._weights[x.indices] if x.nnz else z
         if self.sentence:
-            z = z + np.asarray(reads, dtype=np.float64) @ np.array([self.sentence[f] for f in SENTENCE_FEATURES])
+            z = z + np.asarray(reads, dtype=np.float64) @ self._sentence_weights
         e = np.exp(z - z.max())
         return e / e.sum()
 

@@ -440,7 +440,9 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
                 + f", learned from {cm.meta.get('trained_on', {}).get('n_texts', '?')} "
                 "real council texts with readers' grades; where it names another of strong, some and none (planned "
                 f"counts as none), the grade is its, in a text of at least {cm.min_sentences} sentences. The grade's "
-                "explanation gives its probability, the words that weighed most, and the rules' own grade and reason."]
+                "explanation gives its probability, the words that weighed most, "
+                + ("the sentence model's likeliest sentence, " if cm.sentence else "")
+                + "and the rules' own grade and reason."]
     if r.planned_model:
         from ..evidence.planned_model import load_planned_model
 
