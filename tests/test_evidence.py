@@ -191,6 +191,10 @@ def test_grade_rules(passage, grade):
         ("In three years the fictional area moved from 25th place to 6th place with a 71.2% employment rate.", "strong"),
         ("Some 4,300 people were claiming universal credit in the area last year.", "none"),
         ("This has led to an increase of 16% in households in temporary accommodation.", "none"),
+        # an area's population and how it is changing is context, not a benefit (rubric 2.13.0)
+        ("The latest mid-year estimates put the fictional isle's population at 21,300, a decrease of 0.6% on the previous year.", "none"),
+        ("The population of Glenbrae in 2019 was 48,200, an increase of 900 since 2011.", "none"),
+        ("After a long decline the population has grown a little over the last decade.", "none"),
         # "assisted" is a past tense: people assisted into work, up on the year before, is a change (rubric 2.6.0)
         ("Assisted 310 clients into work last year, an increase of 25% on the year before.", "strong"),
         # a change in the share of a group of people is a change in an outcome (rubric 2.5.0)
@@ -223,6 +227,16 @@ def test_adverse_change_reads_the_direction_of_change_and_what_changed():
     assert "adverse_change" not in sentence_features("Complaints fell while satisfaction increased.")
     assert "adverse_change" not in sentence_features("Fires fell and home safety visits went down.")  # harm named
     assert "adverse_change" not in sentence_features("As a result of the project, admissions rose by 10%.")
+
+
+def test_population_counts_are_context_but_a_share_of_the_population_is_not():
+    # fictional (rubric 2.13.0): the area's population, and its rise or fall, describe the context
+    need = [k for k in sentence_features("Mid-year estimates show the fictional glen's population fell by 2%.") if k.startswith("need")]
+    assert need
+    # a share of the population who do something is an outcome: neither the population pattern nor a worsening
+    found = sentence_features("The share of the population who smoke fell from 24% to 19% between 2012 and 2018.")
+    assert not [k for k in found if k.startswith("need")]
+    assert "achieved_change" in found and "baseline:from_to" in found
 
 
 def test_a_harm_dealt_with_or_falling_is_not_the_need():
