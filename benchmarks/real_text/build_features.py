@@ -72,7 +72,9 @@ SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in rt.parts_from(17))
 # test47, scored once in session 39 with the file holding dev to test46, likewise (the cache held test25 to test48);
 # test48, scored once in session 39 with the file holding dev to test47, likewise (the cache held test25 to test49);
 # test49, scored once in session 39 with the file holding dev to test48, likewise (the cache held test25 to test50);
-# test50, scored once in session 40 with the file holding dev to test49, likewise (the cache held test25 to test51).
+# test50, scored once in session 40 with the file holding dev to test49, likewise (the cache held test25 to test51);
+# test51 and test52, scored once in session 40 with the file holding dev to test50, likewise (the cache held test25 to
+# test52).
 TRAIN_PARTS = tuple(rt.STUDIED)
 # Twelve texts of SHORT_PARTS (gc-062 of dev; gj-019, gj-022, gj-044, gj-057, gj-058, gj-071, gj-090, gj-109,
 # gj-121, gj-132 and gj-133 of test8) were missing from the file as shipped in session 28 (their cache was lost
