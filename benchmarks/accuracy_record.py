@@ -36,9 +36,10 @@ TARGET = ROOT / "soa_analysis" / "labelled" / "accuracy.json"
 
 # The settings tests/test_tagging_evaluation.py uses, so the suite can check the record.
 TAGGING_SETTINGS = {"folds": 5, "seed": 0, "n_boot": 300}
-# The held-out part scored last, and the earlier ones (newest first): each scored once, then studied.
+# The held-out part scored last, and the earlier ones (newest first): each scored once, then studied. The parts are
+# named test, test2, test3, ... in the order they were held out, so the earlier ones follow from the latest.
 LATEST = "test52"
-EARLIER = ("test51", "test50", "test49", "test48", "test47", "test46", "test45", "test44", "test43", "test42", "test41", "test40", "test39", "test38", "test37", "test36", "test35", "test34", "test33", "test32", "test31", "test30", "test29", "test28", "test27", "test26", "test25", "test24", "test23", "test22", "test21", "test20", "test19", "test18", "test17", "test16", "test15", "test14", "test13", "test12", "test11", "test10", "test9", "test8", "test7", "test6", "test5", "test4", "test3", "test2", "test")
+EARLIER = tuple(f"test{n}" for n in range(int(LATEST.removeprefix("test")) - 1, 1, -1)) + ("test",)
 
 
 def _real(name: str) -> dict:
