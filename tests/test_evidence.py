@@ -229,6 +229,16 @@ def test_adverse_change_reads_the_direction_of_change_and_what_changed():
     assert "adverse_change" not in sentence_features("As a result of the project, admissions rose by 10%.")
 
 
+def test_a_count_more_than_before_is_a_rise():
+    # fictional (rubric 2.14.0): "N more" is a rise, so N more crimes on the year before is a worsening, not a change
+    # for the better; N more of something valued is a rise; "N more than needed" is not read as one
+    found = sentence_features("Police figures show 400 more crimes in the fictional town than in the previous year.")
+    assert "change:up" in found and "adverse_change" in found
+    assert "change:up" in sentence_features("The fictional club took on 6 more apprentices this year.")
+    assert "adverse_change" in sentence_features("Some 7.9 per cent more residents were worried about crime than a year before.")
+    assert "change:up" not in sentence_features("The fictional nurseries have 30% more than is needed.")
+
+
 def test_population_counts_are_context_but_a_share_of_the_population_is_not():
     # fictional (rubric 2.13.0): the area's population, and its rise or fall, describe the context
     need = [k for k in sentence_features("Mid-year estimates show the fictional glen's population fell by 2%.") if k.startswith("need")]
