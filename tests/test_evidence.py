@@ -232,10 +232,10 @@ def test_adverse_change_reads_the_direction_of_change_and_what_changed():
 def test_a_count_more_than_before_is_a_rise():
     # fictional (rubric 2.14.0): "N more" is a rise, so N more crimes on the year before is a worsening, not a change
     # for the better; N more of something valued is a rise; "N more than needed" is not read as one
-    found = sentence_features("Police figures show 400 more crimes in the fictional town than in the previous year.")
+    found = sentence_features("Police figures show 250 more crimes in the fictional town than in the previous year.")
     assert "change:up" in found and "adverse_change" in found
     assert "change:up" in sentence_features("The fictional club took on 6 more apprentices this year.")
-    assert "adverse_change" in sentence_features("Some 7.9 per cent more residents were worried about crime than a year before.")
+    assert "adverse_change" in sentence_features("Some 6.5 per cent more residents were worried about crime than a year before.")
     assert "change:up" not in sentence_features("The fictional nurseries have 30% more than is needed.")
 
 
