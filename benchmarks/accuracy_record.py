@@ -83,15 +83,15 @@ def _check_grades() -> dict:
     return load_check_model(rubric.check_model).meta.get("left_out", {}).get("parts", {})
 
 
-# The newest leave-one-part-out run of the shipped tagger (session 41, the thirty-one studied parts then in the
+# The newest leave-one-part-out run of the shipped tagger (session 41, the thirty-two studied parts then in the
 # cache; its grade columns are replaced by the grade check's left-out figures, _check_grades).
-# ``lopo_test25_test54.json`` and ``lopo_test25_test53.json`` keep the session's earlier runs over thirty and
-# twenty-nine parts; ``lopo_test25_test52.json`` and ``lopo_test25_test50.json`` session 40's over twenty-eight and
+# ``lopo_test25_test55.json``, ``lopo_test25_test54.json`` and ``lopo_test25_test53.json`` keep the session's
+# earlier runs over thirty-one, thirty and twenty-nine parts; ``lopo_test25_test52.json`` and ``lopo_test25_test50.json`` session 40's over twenty-eight and
 # twenty-six; ``lopo_test25_test49.json``, ``lopo_test25_test48.json`` and ``lopo_test25_test47.json`` session 39's
 # over twenty-five, twenty-four and twenty-three; ``lopo_test25_test46.json`` session 38's over twenty-two; ``lopo_test25_test43.json`` and
 # ``lopo_test25_test42.json`` session 37's over nineteen and eighteen; ``lopo_test25_test41.json`` session 36's;
 # ``lopo_test25_test39.json`` session 35's; ``lopo.json`` the earlier one over dev to test18.
-LOPO_FILE = "lopo_test25_test55.json"
+LOPO_FILE = "lopo_test25_test56.json"
 
 
 def _lopo() -> dict:

@@ -78,6 +78,7 @@ SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in rt.parts_from(17))
 # test53, scored once in session 41 with the file holding dev to test52, likewise (the cache held test25 to test53).
 # test54, scored once in session 41 with the file holding dev to test53, likewise (the cache held test25 to test54).
 # test55, scored once in session 41 with the file holding dev to test54, likewise (the cache held test25 to test55).
+# test56, scored once in session 41 with the file holding dev to test55, likewise (the cache held test25 to test56).
 TRAIN_PARTS = tuple(rt.STUDIED)
 # Twelve texts of SHORT_PARTS (gc-062 of dev; gj-019, gj-022, gj-044, gj-057, gj-058, gj-071, gj-090, gj-109,
 # gj-121, gj-132 and gj-133 of test8) were missing from the file as shipped in session 28 (their cache was lost
