@@ -84,13 +84,8 @@ def _check_grades() -> dict:
 
 
 # The newest leave-one-part-out run of the shipped tagger (session 41, the thirty-two studied parts then in the
-# cache; its grade columns are replaced by the grade check's left-out figures, _check_grades).
-# ``lopo_test25_test55.json``, ``lopo_test25_test54.json`` and ``lopo_test25_test53.json`` keep the session's
-# earlier runs over thirty-one, thirty and twenty-nine parts; ``lopo_test25_test52.json`` and ``lopo_test25_test50.json`` session 40's over twenty-eight and
-# twenty-six; ``lopo_test25_test49.json``, ``lopo_test25_test48.json`` and ``lopo_test25_test47.json`` session 39's
-# over twenty-five, twenty-four and twenty-three; ``lopo_test25_test46.json`` session 38's over twenty-two; ``lopo_test25_test43.json`` and
-# ``lopo_test25_test42.json`` session 37's over nineteen and eighteen; ``lopo_test25_test41.json`` session 36's;
-# ``lopo_test25_test39.json`` session 35's; ``lopo.json`` the earlier one over dev to test18.
+# cache; its grade columns are replaced by the grade check's left-out figures, _check_grades). The earlier runs are
+# kept beside it in the results folder; the table of files in benchmarks/real_text/README.md says which is which.
 LOPO_FILE = "lopo_test25_test56.json"
 
 

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RT = load_script("benchmarks/real_text.py")
 STUDIED = RT.STUDIED
 # The parts the packaged sentence model learned from: every studied part but test25 onwards (refitted in
-# session 22 with test21 to test24 and the rubric's version 2.8.0; test25 to test56 were scored once and opened
-# in sessions 23 to 41; refitting with test25 to test30 was tried in session 29 and gained nothing, and with
+# session 22 with test21 to test24 and the rubric's version 2.8.0; test25 onwards were scored once and opened
+# from session 23 on; refitting with test25 to test30 was tried in session 29 and gained nothing, and with
 # the newer parts alone, out of fold, in session 41: benchmarks/real_text/README.md).
 MODEL_PARTS = tuple(p for p in STUDIED if p not in RT.parts_from(25))
 PREFIXES = ("rule=", "why=", "section=", "feat=", "fam=", "w=", "pos=", "prev:", "next:", "doc_")

@@ -58,27 +58,8 @@ SHORT_PARTS = tuple(p for p in rt.STUDIED if p not in rt.parts_from(17))
 # 31 with the file holding dev to test32, likewise; test34, scored once in session 32 with the file holding dev to
 # test33, likewise; test35, scored once in session 33 with the file holding dev to test34, likewise (built on a new
 # machine whose cache held test35 alone: every other text kept the features stored for it, see stored_documents);
-# test36, scored once in session 34 with the file holding dev to test35, likewise (the cache held test35 and test36);
-# test37, scored once in session 34 with the file holding dev to test36, likewise (the cache held test25 to test37);
-# test38, scored once in session 35 with the file holding dev to test37, likewise (the cache held test25 to test38);
-# test39, scored once in session 35 with the file holding dev to test38, likewise (the cache held test25 to test40);
-# test40, scored once in session 36 with the file holding dev to test39, likewise (the cache held test25 to test41);
-# test41, scored once in session 36 with the file holding dev to test40, likewise (the cache held test25 to test42);
-# test42, scored once in session 37 with the file holding dev to test41, likewise (the cache held test25 to test43);
-# test43, scored once in session 37 with the file holding dev to test42, likewise (the cache held test25 to test44);
-# test44, scored once in session 37 with the file holding dev to test43, likewise (the cache held test25 to test44);
-# test45, scored once in session 38 with the file holding dev to test44, likewise (the cache held test25 to test45);
-# test46, scored once in session 38 with the file holding dev to test45, likewise (the cache held test25 to test47);
-# test47, scored once in session 39 with the file holding dev to test46, likewise (the cache held test25 to test48);
-# test48, scored once in session 39 with the file holding dev to test47, likewise (the cache held test25 to test49);
-# test49, scored once in session 39 with the file holding dev to test48, likewise (the cache held test25 to test50);
-# test50, scored once in session 40 with the file holding dev to test49, likewise (the cache held test25 to test51);
-# test51 and test52, scored once in session 40 with the file holding dev to test50, likewise (the cache held test25 to
-# test52).
-# test53, scored once in session 41 with the file holding dev to test52, likewise (the cache held test25 to test53).
-# test54, scored once in session 41 with the file holding dev to test53, likewise (the cache held test25 to test54).
-# test55, scored once in session 41 with the file holding dev to test54, likewise (the cache held test25 to test55).
-# test56, scored once in session 41 with the file holding dev to test55, likewise (the cache held test25 to test56).
+# every later part in STUDIED (test36 onwards), likewise: scored once with the file holding dev to the part before
+# it, then added when the file was rebuilt (from test37, in session 34, the cache held test25 onwards at each rebuild).
 TRAIN_PARTS = tuple(rt.STUDIED)
 # Twelve texts of SHORT_PARTS (gc-062 of dev; gj-019, gj-022, gj-044, gj-057, gj-058, gj-071, gj-090, gj-109,
 # gj-121, gj-132 and gj-133 of test8) were missing from the file as shipped in session 28 (their cache was lost
