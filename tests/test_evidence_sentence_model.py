@@ -348,6 +348,31 @@ def test_importing_labels_again_replaces_a_text_whose_split_changed(tmp_path, mo
         sm.import_labels([marks], dump, graded, gold, append=True)
 
 
+def test_the_markers_dump_holds_a_parts_evidence_texts_in_the_split_import_checks(tmp_path, monkeypatch):
+    """``--dump-for PART``: the sentence lists of PART's texts graded some or strong, and nothing else, in the form
+    ``--import-labels`` checks marks against (a mark on the dump imports)."""
+    sm = _bench_sentence_model(monkeypatch)
+    # FICTIONAL split: three texts of part "p1" (some, strong, planned) and one of "p2"
+    graded = {i: [("text", f"Fictional sentence {k} of {i}.", (), "none", "") for k in range(2)]
+              for i in ("zz-1", "zz-2", "zz-3", "zz-4")}
+    part = {"zz-1": "p1", "zz-2": "p1", "zz-3": "p1", "zz-4": "p2"}
+    gold = {"zz-1": "some", "zz-2": "strong", "zz-3": "planned", "zz-4": "some"}
+    sentences, grades = sm.dump_for_marking(graded, part, gold, "p1")
+    assert list(sentences) == ["zz-1", "zz-2"] and grades == {"zz-1": "some", "zz-2": "strong"}
+    assert sentences["zz-2"] == [["text", "Fictional sentence 0 of zz-2."], ["text", "Fictional sentence 1 of zz-2."]]
+    dump = tmp_path / "dump.json"
+    dump.write_text(json.dumps(sentences), encoding="utf-8")
+    labels = tmp_path / "sentence_labels.csv"
+    labels.write_text("id,sentence,strength,n_sentences,sentences_sha256\n", encoding="utf-8")
+    monkeypatch.setattr(sm, "LABELS", labels)
+    marks = tmp_path / "marks.csv"
+    marks.write_text("id,sentence,strength\nzz-1,0,some\nzz-2,1,strong\nzz-4,0,some\n", encoding="utf-8")
+    sm.import_labels([marks], dump, graded, gold, append=True)
+    with labels.open(encoding="utf-8", newline="") as fh:
+        assert [(r["id"], r["sentence"], r["strength"]) for r in csv.DictReader(fh)] == [
+            ("zz-1", "0", "some"), ("zz-2", "1", "strong"), ("zz-4", "0", "some")]
+
+
 def test_probability_does_not_depend_on_the_order_of_the_terms():
     # weights whose float sum depends on the order it is taken in (1e16 + 1 rounds to 1e16)
     model = SentenceModel(intercept=0.0, weights={"a": 1e16, "b": 1.0, "c": -1e16}, threshold=0.5, promote=1.0,

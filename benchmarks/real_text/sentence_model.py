@@ -19,6 +19,8 @@ and kappa (planned counted as none).
 
 Usage::
 
+    # the sentence lists (and grades) of a part's texts graded some or strong, for the marker (BRIEFS.md, step 5)
+    .venv/bin/python benchmarks/real_text/sentence_model.py --dump-for test58 --dump sentences.json
     # check the labellers' files against the sentence split and write sentence_labels.csv
     .venv/bin/python benchmarks/real_text/sentence_model.py --import-labels A.csv B.csv --dump sentences.json
     # leave one part out, all variants
@@ -95,6 +97,14 @@ def graded_rows(cache: Path) -> tuple[dict, dict, dict]:
     WORK.mkdir(parents=True, exist_ok=True)
     store.write_bytes(pickle.dumps(out))
     return out, part, gold
+
+
+def dump_for_marking(graded: dict, part: dict, gold: dict, name: str) -> tuple[dict, dict]:
+    """What the sentence marker of part ``name`` reads (``BRIEFS.md``, step 5): ``id -> [[section, sentence], ...]``
+    (the grader's split, the form ``--import-labels`` checks the marks against) and ``id -> grade``, for the part's
+    texts graded some or strong (the texts ``sentence_labels.csv`` must cover), in id order."""
+    ids = sorted(i for i in graded if part.get(i) == name and rt.three(gold[i]) != "none")
+    return {i: [[s[0], s[1]] for s in graded[i]] for i in ids}, {i: gold[i] for i in ids}
 
 
 def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, append: bool = False) -> None:
@@ -567,6 +577,9 @@ def main(argv=None) -> int:
     ap.add_argument("--import-labels", nargs="+", type=Path, metavar="CSV",
                     help="the labellers' files (id,sentence,strength,note) to check and write as sentence_labels.csv")
     ap.add_argument("--dump", type=Path, help="the sentence lists the labellers read (id -> [[section, sentence]])")
+    ap.add_argument("--dump-for", metavar="PART",
+                    help="write --dump for the marker of PART's texts graded some or strong (and PART's grades "
+                         "beside it, DUMP with .grades.csv), then stop")
     ap.add_argument("--append", action="store_true",
                     help="--import-labels: add the files' texts to sentence_labels.csv instead of rewriting it")
     ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS) + list(TEXT_DECISION))
@@ -579,6 +592,17 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     warnings.filterwarnings("ignore", category=FutureWarning)
     graded, part, gold = graded_rows(a.cache)
+    if a.dump_for:
+        if not a.dump:
+            ap.error("--dump-for needs --dump")
+        sentences, grades = dump_for_marking(graded, part, gold, a.dump_for)
+        a.dump.write_text(json.dumps(sentences, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        with a.dump.with_suffix(".grades.csv").open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "grade"])
+            w.writerows(grades.items())
+        print(f"{len(sentences)} texts of {a.dump_for}, {sum(map(len, sentences.values()))} sentences -> {a.dump}")
+        return 0
     if a.import_labels:
         if not a.dump:
             ap.error("--import-labels needs --dump")
