@@ -596,6 +596,9 @@ def main(argv=None) -> int:
         if not a.dump:
             ap.error("--dump-for needs --dump")
         sentences, grades = dump_for_marking(graded, part, gold, a.dump_for)
+        if not sentences:  # a part not yet in STUDIED, or none of its texts in the cache: nothing to mark
+            ap.error(f"no text of {a.dump_for} graded some or strong is in the cache (is it in real_text.STUDIED, "
+                     f"and its texts in {a.cache}?)")
         a.dump.write_text(json.dumps(sentences, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         with a.dump.with_suffix(".grades.csv").open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
