@@ -61,6 +61,12 @@ MIN_SENTENCES = 3  # the model decides in texts of at least this many sentences;
 
 # ---- the data ----------------------------------------------------------------------------------
 
+def split_of(rows: list) -> list[list[str]]:
+    """A graded text's sentence list as ``[[section, sentence], ...]`` (of :func:`graded_rows`' rows): the form the
+    marker's dump holds, ``--import-labels`` checks it against, and :func:`sentences_sha` digests."""
+    return [[r[0], r[1]] for r in rows]
+
+
 def sentences_sha(sents: list) -> str:
     """sha256 of a text's sentence list as the grader splits it (section and sentence each)."""
     return hashlib.sha256(json.dumps(sents, ensure_ascii=False).encode("utf-8")).hexdigest()
@@ -104,7 +110,7 @@ def dump_for_marking(graded: dict, part: dict, gold: dict, name: str) -> tuple[d
     (the grader's split, the form ``--import-labels`` checks the marks against) and ``id -> grade``, for the part's
     texts graded some or strong (the texts ``sentence_labels.csv`` must cover), in id order."""
     ids = sorted(i for i in graded if part.get(i) == name and rt.three(gold[i]) != "none")
-    return {i: [[s[0], s[1]] for s in graded[i]] for i in ids}, {i: gold[i] for i in ids}
+    return {i: split_of(graded[i]) for i in ids}, {i: gold[i] for i in ids}
 
 
 def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, append: bool = False) -> None:
@@ -113,7 +119,7 @@ def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, appen
     ``append``: keep LABELS' rows for the texts the files do not cover (the files' texts are replaced: a text
     whose split changed since it was labelled is labelled again this way, on a dump of the current split)."""
     dumped = json.loads(dump.read_text(encoding="utf-8"))
-    bad = [i for i in graded if i in dumped and [list(x) for x in dumped[i]] != [[s[0], s[1]] for s in graded[i]]]
+    bad = [i for i in graded if i in dumped and [list(x) for x in dumped[i]] != split_of(graded[i])]
     if bad:
         raise SystemExit(f"the sentence split differs from the labelled dump for {len(bad)} texts: {bad[:10]}")
     marks: dict = {}
@@ -144,7 +150,7 @@ def import_labels(paths: list[Path], dump: Path, graded: dict, gold: dict, appen
     with LABELS.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["id", "sentence", "strength", "n_sentences", "sentences_sha256"])
-        out = [[i, str(k), s, str(len(graded[i])), sentences_sha([[x[0], x[1]] for x in graded[i]])]
+        out = [[i, str(k), s, str(len(graded[i])), sentences_sha(split_of(graded[i]))]
                for (i, k), s in marks.items()] + kept
         for row in sorted(out, key=lambda r: (r[0], int(r[1]))):
             w.writerow(row)
@@ -158,7 +164,7 @@ def load_labels(graded: dict) -> dict:
             i = r["id"]
             if i not in graded:
                 continue
-            if r["sentences_sha256"] != sentences_sha([[x[0], x[1]] for x in graded[i]]):
+            if r["sentences_sha256"] != sentences_sha(split_of(graded[i])):
                 stale.add(i)
                 continue
             marks[(i, int(r["sentence"]))] = r["strength"]
