@@ -226,14 +226,18 @@ def _data_files(folder: Path) -> list[Path]:
 
 
 @functools.lru_cache(maxsize=None)
-def code_fingerprint(*roots: str) -> str:
+def code_fingerprint(*roots: str, exclude: tuple[str, ...] = ()) -> str:
     """SHA-256 of the source of every module ``roots`` import (at any depth) and of the
-    data files of their packages (taxonomies, rubrics, reference lists, labelled corpora).
+    data files of their packages (taxonomies, rubrics, reference lists, labelled corpora),
+    leaving out the data files named in ``exclude`` (file names, e.g. a model whose output is not wanted).
 
     Example
     -------
     >>> len(code_fingerprint("soa_analysis.evidence.stage"))
     64
+    >>> a = code_fingerprint("soa_analysis.evidence.stage")
+    >>> a != code_fingerprint("soa_analysis.evidence.stage", exclude=("evidence_check_model.json",))
+    True
     """
     mods = _modules()
     h = hashlib.sha256()
@@ -242,7 +246,7 @@ def code_fingerprint(*roots: str) -> str:
         path, is_pkg = mods[name]
         files.add(path)
         if is_pkg:
-            files.update(_data_files(path.parent))
+            files.update(p for p in _data_files(path.parent) if p.name not in exclude)
     for path in sorted(files):
         h.update(path.relative_to(PACKAGE).as_posix().encode("utf-8") + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())

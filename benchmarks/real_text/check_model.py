@@ -16,8 +16,20 @@ Usage::
     .venv/bin/python benchmarks/real_text/check_model.py                # leave each studied part out; figures
     .venv/bin/python benchmarks/real_text/check_model.py --choose       # also choose C that way
     .venv/bin/python benchmarks/real_text/check_model.py --write soa_analysis/rubrics/evidence_check_model.json
+    .venv/bin/python benchmarks/real_text/check_model.py --features     # first: the store, from the cache
 
-Which texts: every studied part's texts in the cache (``benchmarks/real_text.py`` ``STUDIED``); the check applies,
+What it learns from is kept (``--features``) in ``check_features.jsonl`` beside this script, so that a text need be
+in the gitignored cache once, not every time the check is fitted (a new machine's cache is empty, and putting every
+studied text back takes more look-ups than a session has): for each studied text its part, the sha256 of its listed text,
+the rules' grade, what the sentence model made of it, whether the check applies and, where it does, the counts of
+its words and word pairs, each under a 12-hex-digit BLAKE2b key. The file names the words and word pairs met in at
+least ``MIN_DF`` studied texts (vocabulary the model may use, as its own file lists); the rarer ones stay keys only,
+so the file holds no sentence. ``--features`` recomputes the rows of the texts in the cache and keeps the stored row
+of a text that is not, provided the grader still grades as it did: every cached text that already has a stored row
+must come out the same (its grade, reads and counts), or the rows it cannot recompute are refused as stale.
+Fitting reads the store alone, so the same fit follows from the same file on any machine.
+
+Which texts: every studied part's texts in the store (``benchmarks/real_text.py`` ``STUDIED``); the check applies,
 as the grader applies it, to a narrative without the template's sections of at least ``MIN_SENTENCES`` graded
 sentences (the rest keep the rules' grade, and count in the figures with it). The rules' grade is the workbench's
 with the check switched off. Figures: each studied part left out in turn (the vectoriser and the model fitted on
@@ -27,8 +39,10 @@ the others), three-grade accuracy and Cohen's kappa per part and their means, ag
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +55,7 @@ import real_text as rt  # noqa: E402
 import sentence_model as sm  # noqa: E402
 from planned_model import arguments, dump  # noqa: E402  (one layout and command line for the model scripts)
 
-from soa_analysis.evidence.check_model import CLASSES, SENTENCE_FEATURES, three  # noqa: E402
+from soa_analysis.evidence.check_model import CLASSES, MODEL_FILE, SENTENCE_FEATURES, three  # noqa: E402
 
 MIN_SENTENCES = 3  # as the sentence and planned models: shorter texts keep the rules' grade
 NGRAM = (1, 2)
@@ -64,6 +78,10 @@ CLASS_WEIGHT = {"strong": 1.5, "some": 1.3, "none": 1.0}
 # 0.8420, 0.8426, 0.8432 (kappa 0.630 to 0.638; 16 or 17 parts better than the rules, 2 or 3 worse); the highest
 # alone 0.8334, the two highest 0.8366 to 0.8384, the share alone 0.8358.
 SENTENCE_WEIGHT = 3.0
+STORE = HERE / "check_features.jsonl"
+KEY_BYTES = 6  # a term's key: 12 hex digits of BLAKE2b (expected collisions among a million terms: about 0.002)
+# Package data files that do not shape a text's rules' grade, split or sentence-model reads: left out of the stamp
+NOT_GRADING = (MODEL_FILE, "accuracy.json", "priorities_real_features.json", "README.md")
 
 
 def rules_grades(texts: dict) -> dict:
@@ -99,20 +117,152 @@ def sentence_reads(graded: dict) -> dict:
     return out
 
 
-def dataset(cache: Path = HERE / "cache"):
-    """ids, joined graded sentences, gold (three grades), parts, the rules' grades (three), what the sentence model
-    made of each text (n x 3) and whether the check applies to each studied text in the cache."""
-    graded, part, gold = sm.graded_rows(cache)
+def term_key(term: str) -> str:
+    """A word or word pair's key in the store.
+
+    >>> term_key("fewer falls")
+    '5ee06bf58521'
+    """
+    return hashlib.blake2b(term.encode("utf-8"), digest_size=KEY_BYTES).hexdigest()
+
+
+def analyse(doc: str) -> Counter:
+    """The words and word pairs of ``doc`` with their counts, as the check's vectoriser (and the package's) reads
+    them."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return Counter(TfidfVectorizer(ngram_range=NGRAM).build_analyzer()(doc))
+
+
+def stamp() -> str:
+    """The code and package data that ingest and grade a text, the check's own file left out (what shaped a stored
+    row). Whether stored rows carry over is decided by regrading the cached texts that have one; where none has,
+    by this stamp."""
+    from soa_analysis.partition import code_fingerprint
+
+    return code_fingerprint("soa_analysis.ingest.run", "soa_analysis.evidence", exclude=NOT_GRADING)[:16]
+
+
+def cached_rows(cache: Path) -> dict:
+    """id -> the store's row (without its id) for every studied text in ``cache``, recomputed."""
+    graded, part, _ = sm.graded_rows(cache)
     ids = sorted(i for i in graded if part[i] in rt.STUDIED)
     rows = [r for r in rt.load_sources() if r["id"] in set(ids)]
     texts, _ = rt.find_texts(rows, cache)
+    listed = {r["id"]: r["sha256"] for r in rows}  # the listed text's (a cached copy may differ in whitespace alone)
     rules = rules_grades({i: texts[i] for i in ids})
     reads = sentence_reads({i: graded[i] for i in ids})
-    docs = [" ".join(s[1] for s in graded[i]) for i in ids]
-    applies = np.array([len(graded[i]) >= MIN_SENTENCES and all(s[0] == "text" for s in graded[i])
-                        and reads[i] is not None for i in ids])
-    return (ids, docs, np.array([three(gold[i]) for i in ids]), np.array([part[i] for i in ids]),
-            np.array([three(rules[i]) for i in ids]), np.array([reads[i] or (0.0, 0.0, 0.0) for i in ids]), applies)
+    out = {}
+    for i in ids:
+        applies = len(graded[i]) >= MIN_SENTENCES and all(s[0] == "text" for s in graded[i]) and reads[i] is not None
+        counts = analyse(" ".join(s[1] for s in graded[i])) if applies else Counter()
+        out[i] = {"part": part[i], "sha256": listed[i],
+                  "rules": three(rules[i]), "reads": [float(v) for v in (reads[i] or (0.0, 0.0, 0.0))],
+                  "applies": bool(applies), "counts": dict(sorted(counts.items()))}
+    return out
+
+
+def load_store(path: Path = STORE) -> tuple[dict, dict, dict]:
+    """The store's head, id -> row (counts under their keys) and key -> word or word pair; empty when absent."""
+    if not path.exists():
+        return {}, {}, {}
+    head, rows, terms = {}, {}, {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        d = json.loads(line)
+        if n == 0:
+            head = d
+        elif "terms" in d:
+            terms = d["terms"]
+        else:
+            rows[d.pop("id")] = d
+    return head, rows, terms
+
+
+def _same(stored: dict, fresh: dict) -> bool:
+    """A stored row is the fresh one: the same grade, applies and counts, and reads within 1e-5 (another machine's
+    arithmetic may differ in the last digits)."""
+    keys = ("sha256", "rules", "applies", "counts")
+    return all(stored.get(k) == fresh[k] for k in keys) and len(stored.get("reads", ())) == len(fresh["reads"]) and \
+        all(abs(a - b) <= 1e-5 for a, b in zip(stored["reads"], fresh["reads"]))
+
+
+def build_store(fresh: dict, stored: dict, known: dict, studied: dict, same_stamp: bool) -> tuple[dict, dict, dict]:
+    """The store's rows and vocabulary from the ``fresh`` rows of the cached texts (``cached_rows``), the ``stored``
+    rows and ``known`` key -> term of the store, for the ``studied`` texts (id -> (part, sha256)); ``same_stamp``:
+    the store was made by the same code and data (``stamp``). Returns the rows, the vocabulary and what was
+    recomputed, kept and checked; raises ``ValueError`` when stored rows cannot be carried over: a cached text with
+    a stored row now comes out otherwise, or no cached text has a stored row to show it and the stamp changed."""
+    terms = dict(known)
+    rows = {}
+    for i, r in fresh.items():
+        terms.update((term_key(t), t) for t in r["counts"])
+        rows[i] = {**r, "counts": dict(sorted((term_key(t), c) for t, c in r["counts"].items()))}
+    both = [i for i in rows if i in stored and stored[i]["sha256"] == rows[i]["sha256"]]
+    differ = [i for i in both if not _same(stored[i], rows[i])]
+    kept = [i for i in studied if i not in rows and i in stored and stored[i]["sha256"] == studied[i][1]]
+    restore = "restore them (restore_text.py --todo) first"
+    if differ and kept:
+        raise ValueError(f"{len(differ)} of the {len(both)} cached texts with a stored row now grade differently "
+                         f"(e.g. {', '.join(differ[:3])}): the {len(kept)} stored rows of texts not in the cache "
+                         f"may be stale and cannot be recomputed; {restore}")
+    if kept and not both and not same_stamp:
+        raise ValueError(f"the grader's code or data changed since the store was made and no cached text has a stored "
+                         f"row to show its grades did not: the {len(kept)} stored rows of texts not in the cache "
+                         f"cannot be checked; {restore}")
+    for i in kept:
+        rows[i] = {**stored[i], "part": studied[i][0]}
+    df = Counter(k for r in rows.values() for k in r["counts"])
+    vocabulary = {k: terms[k] for k in sorted(df) if df[k] >= MIN_DF}
+    missing = [k for k in df if df[k] >= MIN_DF and k not in terms]
+    if missing:
+        raise ValueError(f"{len(missing)} keys met in at least {MIN_DF} texts have no word on record")
+    return dict(sorted(rows.items())), vocabulary, {"recomputed": len(fresh), "kept": len(kept),
+                                                    "checked": len(both)}
+
+
+def write_store(rows: dict, vocabulary: dict, head: dict, path: Path = STORE) -> None:
+    lines = [json.dumps(head, ensure_ascii=False, sort_keys=True)]
+    lines += [json.dumps({"id": i, **r}, ensure_ascii=False) for i, r in rows.items()]
+    lines.append(json.dumps({"terms": vocabulary}, ensure_ascii=False))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def refresh_store(cache: Path = HERE / "cache", path: Path = STORE) -> dict:
+    """``--features``: the store made again from the cache and itself (see the module's notes); returns what
+    was recomputed, kept and checked, and writes the file."""
+    from datetime import date
+
+    old, stored, known = load_store(path)
+    studied = {r["id"]: (r["split"], r["sha256"]) for r in rt.load_sources() if r["split"] in rt.STUDIED}
+    fresh = cached_rows(cache)
+    rows, vocabulary, done = build_store(fresh, stored, known, studied, old.get("stamp") == stamp())
+    parts = Counter(r["part"] for r in rows.values())
+    head = {"name": "the grade check's studied texts (benchmarks/real_text/check_model.py --features)",
+            "created": date.today().isoformat(), "stamp": stamp(), "ngram_range": list(NGRAM), "min_df": MIN_DF,
+            "min_sentences": MIN_SENTENCES, "key": f"blake2b, {KEY_BYTES} bytes, hex", "n_texts": len(rows),
+            "parts": {p: parts[p] for p in rt.STUDIED if p in parts}, "texts": "benchmarks/real_text/sources.csv"}
+    write_store(rows, vocabulary, head, path)
+    return {**done, "texts": len(rows), "terms": len(vocabulary), "parts": len(parts)}
+
+
+def _tokens(counts: dict) -> list:
+    """A stored text's words and word pairs, each as often as it occurs (the vectoriser's analyser of the store)."""
+    return [t for t, c in counts.items() for _ in range(c)]
+
+
+def dataset(path: Path = STORE):
+    """ids, each text's counts of terms (a word or word pair where the store names it, else its key), gold (three
+    grades), parts, the rules' grades (three), what the sentence model made of each text (n x 3) and whether the
+    check applies, for every studied text in the store."""
+    _, rows, terms = load_store(path)
+    gold = {r["id"]: r["grade"] for r in rt.load_sources() if r["split"] in rt.STUDIED}
+    ids = [i for i in rows if i in gold and rows[i]["part"] in rt.STUDIED]
+    docs = [{terms.get(k, k): c for k, c in rows[i]["counts"].items()} for i in ids]
+    return (ids, docs, np.array([three(gold[i]) for i in ids]), np.array([rows[i]["part"] for i in ids]),
+            np.array([rows[i]["rules"] for i in ids]), np.array([rows[i]["reads"] for i in ids], dtype=float),
+            np.array([rows[i]["applies"] for i in ids], dtype=bool))
 
 
 def features(vec, docs, rules, reads):
@@ -126,7 +276,7 @@ def fit(docs, y, rules, reads, c: float = C):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vec = TfidfVectorizer(ngram_range=NGRAM, min_df=MIN_DF, sublinear_tf=True, max_features=MAX_TERMS).fit(docs)
+    vec = TfidfVectorizer(analyzer=_tokens, min_df=MIN_DF, sublinear_tf=True, max_features=MAX_TERMS).fit(docs)
     model = LogisticRegression(C=c, max_iter=5000, class_weight=CLASS_WEIGHT).fit(features(vec, docs, rules, reads), y)
     return vec, model
 
@@ -134,11 +284,10 @@ def fit(docs, y, rules, reads, c: float = C):
 def left_out(docs, y, parts, rules, reads, applies, c: float) -> np.ndarray:
     """Each text's grade (three) with the check fitted without its part (the rules' where it does not apply)."""
     out = rules.copy()
-    docs = np.array(docs, dtype=object)
     for part in sorted(set(parts)):
         tr, te = (parts != part) & applies, (parts == part) & applies
-        vec, model = fit(list(docs[tr]), y[tr], rules[tr], reads[tr], c)
-        out[te] = model.predict(features(vec, list(docs[te]), rules[te], reads[te]))
+        vec, model = fit([d for d, m in zip(docs, tr) if m], y[tr], rules[tr], reads[tr], c)
+        out[te] = model.predict(features(vec, [d for d, m in zip(docs, te) if m], rules[te], reads[te]))
     return out
 
 
@@ -151,7 +300,7 @@ def figures(pred, y, parts) -> dict:
         per[part] = {"n": int(m.sum()), "accuracy": round(float((pred[m] == y[m]).mean()), 4),
                      "kappa": round(float(cohen_kappa_score(y[m], pred[m])), 4)}
     return {"parts": per, "accuracy": round(float(np.mean([p["accuracy"] for p in per.values()])), 4),
-            "kappa": round(float(np.mean([p["kappa"] for p in per.values()])), 4)}
+            "kappa": round(float(np.nanmean([p["kappa"] for p in per.values()])), 4)}  # undefined where one grade
 
 
 def to_json(vec, model, meta: dict) -> str:
@@ -171,8 +320,20 @@ def to_json(vec, model, meta: dict) -> str:
 
 
 def main(argv=None) -> int:
-    a = arguments(argv, __doc__, "C")
+    a = arguments(argv, __doc__, "C", features="make the store again from the cache and itself, then fit")
+    if a.features:
+        try:
+            done = refresh_store()
+        except ValueError as e:
+            print(f"check_model.py: {e}", file=sys.stderr)
+            return 1
+        print(f"{STORE.name}: {done['texts']} texts in {done['parts']} parts ({done['recomputed']} recomputed from "
+              f"the cache, {done['kept']} kept as stored, {done['checked']} stored rows checked against the cache); "
+              f"{done['terms']} terms named")
     ids, docs, y, parts, rules, reads, applies = dataset()
+    if not ids:
+        print(f"check_model.py: no studied text in {STORE.name}; run with --features", file=sys.stderr)
+        return 1
     print(f"{len(ids)} studied texts in {len(set(parts))} parts; the check applies to {int(applies.sum())}")
     out = {"rules": figures(rules, y, parts)}
     c = C
@@ -211,7 +372,8 @@ def main(argv=None) -> int:
                 "class_weight": CLASS_WEIGHT, "sentence_weight": SENTENCE_WEIGHT,
                 "sentence_model": load_sentence_model("packaged").sha256,
                 "sklearn": sklearn.__version__, "left_out": out["check"], "rules_left_out": out["rules"],
-                "texts": "benchmarks/real_text/sources.csv (ids of the parts above)"}
+                "texts": "benchmarks/real_text/sources.csv (ids of the parts above)",
+                "store": {"file": "benchmarks/real_text/" + STORE.name, "stamp": load_store()[0].get("stamp", "")}}
         a.write.write_text(to_json(vec, model, meta), encoding="utf-8")
         print(f"wrote {a.write} ({len(vec.vocabulary_)} terms)")
     return 0

@@ -112,11 +112,14 @@ def dump(data: dict) -> str:
     return lines + body + "\n }\n}\n"
 
 
-def arguments(argv, doc: str, choose: str):
-    """The model scripts' command line: ``--choose`` (``choose``: what it chooses), ``--write``, ``--json``."""
+def arguments(argv, doc: str, choose: str, features: str = ""):
+    """The model scripts' command line: ``--choose`` (``choose``: what it chooses), ``--write``, ``--json`` and,
+    for a script that keeps what it learns from in a store, ``--features`` (``features``: what it does)."""
     warnings.filterwarnings("ignore")
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--choose", action="store_true", help=f"choose {choose} by leaving each part out")
+    if features:
+        ap.add_argument("--features", action="store_true", help=features)
     ap.add_argument("--write", type=Path, help="fit on every studied part and write the model JSON here")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     return ap.parse_args(argv)
