@@ -53,7 +53,8 @@ def test_store_names_only_words_met_in_enough_texts(tmp_path):
     assert "zorblewick" not in raw and "quangle" not in raw
     head, back, terms = cm.load_store(path)
     assert head == {"stamp": "s1"} and back == rows and terms == vocabulary
-    assert cm.load_store(tmp_path / "absent.jsonl") == ({}, {}, {})
+    assert cm.store_head(path) == head
+    assert cm.load_store(tmp_path / "absent.jsonl") == ({}, {}, {}) and cm.store_head(tmp_path / "absent.jsonl") == {}
 
 
 def test_rows_of_uncached_texts_carry_over_only_while_cached_texts_grade_the_same():

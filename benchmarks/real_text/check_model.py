@@ -39,6 +39,7 @@ the others), three-grade accuracy and Cohen's kappa per part and their means, ag
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import sys
@@ -56,6 +57,7 @@ import sentence_model as sm  # noqa: E402
 from planned_model import arguments, dump  # noqa: E402  (one layout and command line for the model scripts)
 
 from soa_analysis.evidence.check_model import CLASSES, MODEL_FILE, SENTENCE_FEATURES, three  # noqa: E402
+from soa_analysis.io import write_text  # noqa: E402
 
 MIN_SENTENCES = 3  # as the sentence and planned models: shorter texts keep the rules' grade
 NGRAM = (1, 2)
@@ -126,12 +128,17 @@ def term_key(term: str) -> str:
     return hashlib.blake2b(term.encode("utf-8"), digest_size=KEY_BYTES).hexdigest()
 
 
+@functools.cache
+def _analyser():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(ngram_range=NGRAM).build_analyzer()
+
+
 def analyse(doc: str) -> Counter:
     """The words and word pairs of ``doc`` with their counts, as the check's vectoriser (and the package's) reads
     them."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return Counter(TfidfVectorizer(ngram_range=NGRAM).build_analyzer()(doc))
+    return Counter(_analyser()(doc))
 
 
 def stamp() -> str:
@@ -147,7 +154,8 @@ def cached_rows(cache: Path) -> dict:
     """id -> the store's row (without its id) for every studied text in ``cache``, recomputed."""
     graded, part, _ = sm.graded_rows(cache)
     ids = sorted(i for i in graded if part[i] in rt.STUDIED)
-    rows = [r for r in rt.load_sources() if r["id"] in set(ids)]
+    wanted = set(ids)
+    rows = [r for r in rt.load_sources() if r["id"] in wanted]
     texts, _ = rt.find_texts(rows, cache)
     listed = {r["id"]: r["sha256"] for r in rows}  # the listed text's (a cached copy may differ in whitespace alone)
     rules = rules_grades({i: texts[i] for i in ids})
@@ -160,6 +168,14 @@ def cached_rows(cache: Path) -> dict:
                   "rules": three(rules[i]), "reads": [float(v) for v in (reads[i] or (0.0, 0.0, 0.0))],
                   "applies": bool(applies), "counts": dict(sorted(counts.items()))}
     return out
+
+
+def store_head(path: Path = STORE) -> dict:
+    """The store's first line (what made it), without reading its rows; empty when absent."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as fh:
+        return json.loads(fh.readline())
 
 
 def load_store(path: Path = STORE) -> tuple[dict, dict, dict]:
@@ -224,9 +240,7 @@ def write_store(rows: dict, vocabulary: dict, head: dict, path: Path = STORE) ->
     lines = [json.dumps(head, ensure_ascii=False, sort_keys=True)]
     lines += [json.dumps({"id": i, **r}, ensure_ascii=False) for i, r in rows.items()]
     lines.append(json.dumps({"terms": vocabulary}, ensure_ascii=False))
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, "\n".join(lines) + "\n")
 
 
 def refresh_store(cache: Path = HERE / "cache", path: Path = STORE) -> dict:
@@ -373,7 +387,7 @@ def main(argv=None) -> int:
                 "sentence_model": load_sentence_model("packaged").sha256,
                 "sklearn": sklearn.__version__, "left_out": out["check"], "rules_left_out": out["rules"],
                 "texts": "benchmarks/real_text/sources.csv (ids of the parts above)",
-                "store": {"file": "benchmarks/real_text/" + STORE.name, "stamp": load_store()[0].get("stamp", "")}}
+                "store": {"file": "benchmarks/real_text/" + STORE.name, "stamp": store_head().get("stamp", "")}}
         a.write.write_text(to_json(vec, model, meta), encoding="utf-8")
         print(f"wrote {a.write} ({len(vec.vocabulary_)} terms)")
     return 0
