@@ -83,3 +83,18 @@ def test_refuses_a_near_copy_of_a_listed_text(tmp_path, monkeypatch, capsys):
     assert "zx-001" in capsys.readouterr().err
     other = " ".join(f"A different fictional note {i} on a pretend library and its opening hours." for i in range(12))
     assert _save(mod, monkeypatch, "zy", "https://mirror.example.net/y", other) == 0
+
+
+@pytest.mark.parametrize("date, code", [("2012", 0), ("2015-06", 0), ("2012-03-31", 0), ("", 0), ("2015-13", 2),
+                                        ("2012-02-30", 2), ("March 2012", 2), ("2012/03", 2), ("12", 2)])
+def test_a_date_is_a_year_a_month_or_a_full_date(tmp_path, monkeypatch, capsys, date, code):
+    mod = _load(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO(TEXT))
+    args = ["--gatherer", "zx", "--url", "https://example.org/dated", "--organisation", "Fictional Council",
+            "--kind", "news_item", "--split", "test99"]
+    assert mod.main(args + (["--date", date] if date else [])) == code
+    part = tmp_path / "parts" / "sources_zx.csv"
+    if code:
+        assert "not a year (YYYY), a month (YYYY-MM) or a date" in capsys.readouterr().err and not part.exists()
+    else:
+        assert list(csv.DictReader(part.open(encoding="utf-8")))[0]["date"] == date

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import hashlib
 import re
 import sys
@@ -86,6 +87,17 @@ def listed_rows() -> list[tuple[str, dict]]:
     return [(f.name, r) for f in files if f.exists() for r in csv.DictReader(f.open(encoding="utf-8"))]
 
 
+def date_ok(text: str) -> bool:
+    """A year (``2012``), a year and month (``2012-03``) or a calendar date (``2012-03-31``): the forms
+    ``GATHERING.md`` gives for the date field."""
+    if re.fullmatch(r"(?:19|20)\d{2}(?:-(?:0[1-9]|1[0-2]))?", text):
+        return True
+    try:
+        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None and bool(datetime.date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gatherer", required=True)
@@ -97,6 +109,10 @@ def main(argv=None) -> int:
     ap.add_argument("--split", default="", help="put the text in this part instead of the address-hash split "
                                                 "(e.g. test2 for a later, separately gathered test part)")
     a = ap.parse_args(argv)
+    if a.date and not date_ok(a.date):
+        print(f"refused: --date {a.date!r} is not a year (YYYY), a month (YYYY-MM) or a date (YYYY-MM-DD); give "
+              "what the page shows in one of those forms, or --date '' when it shows none", file=sys.stderr)
+        return 2
     if any(x in a.url for x in EXCLUDED):
         print("refused: that site is reserved for the independent evaluation", file=sys.stderr)
         return 2
