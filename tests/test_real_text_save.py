@@ -86,7 +86,8 @@ def test_refuses_a_near_copy_of_a_listed_text(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("date, code", [("2012", 0), ("2015-06", 0), ("2012-03-31", 0), ("", 0), ("2015-13", 2),
-                                        ("2012-02-30", 2), ("March 2012", 2), ("2012/03", 2), ("12", 2)])
+                                        ("2012-02-30", 2), ("1850-01-01", 2), ("March 2012", 2), ("2012/03", 2),
+                                        ("12", 2)])
 def test_a_date_is_a_year_a_month_or_a_full_date(tmp_path, monkeypatch, capsys, date, code):
     mod = _load(tmp_path)
     monkeypatch.setattr("sys.stdin", io.StringIO(TEXT))

@@ -88,12 +88,13 @@ def listed_rows() -> list[tuple[str, dict]]:
 
 
 def date_ok(text: str) -> bool:
-    """A year (``2012``), a year and month (``2012-03``) or a calendar date (``2012-03-31``): the forms
-    ``GATHERING.md`` gives for the date field."""
+    """A year (``2012``), a year and month (``2012-03``) or a calendar date (``2012-03-31``), of 1900 to 2099: the
+    forms ``GATHERING.md`` gives for the date field."""
     if re.fullmatch(r"(?:19|20)\d{2}(?:-(?:0[1-9]|1[0-2]))?", text):
         return True
     try:
-        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None and bool(datetime.date.fromisoformat(text))
+        return (re.fullmatch(r"(?:19|20)\d{2}-\d{2}-\d{2}", text) is not None
+                and bool(datetime.date.fromisoformat(text)))
     except ValueError:
         return False
 
