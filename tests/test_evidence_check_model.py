@@ -5,6 +5,7 @@ Every passage here is fictional, written for these tests.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -101,6 +102,33 @@ def test_check_changes_the_grade_both_ways_and_says_why():
     assert check.decide("none", "x", ["Results improved.", "Improved again."]) == ("none", "x")
 
 
+def test_a_margin_keeps_the_rules_grade_where_the_check_leans_only_a_little_the_other_way():
+    # fictional weights: "improved" pulls towards some by a little, "greatly" by a lot, over a pull to the rules' grade
+    terms = {"improved": (1.0, (0.0, 0.6, -0.6)), "greatly": (1.0, (0.0, 6.0, -6.0))}
+    rules = {g: tuple(1.0 if c == g else 0.0 for c in CLASSES) for g in CLASSES}
+    text = ["Fictional.", "Results improved.", "Improved again."]
+    lean = GradeCheck(intercept=(0.0, 0.0, 0.0), rules=rules, terms=terms, min_sentences=3)
+    p = lean.probabilities(" ".join(text), "none")
+    assert 0 < p["some"] - p["none"] < 0.3  # its likeliest grade is some, but only just
+    assert lean.decide("none", "no sentence counts", text)[0] == "some"  # no margin: the likeliest grade wins
+    careful = dataclasses.replace(lean, margin=0.3)
+    assert careful.decide("none", "no sentence counts", text) == ("none", "no sentence counts")
+    # a text it is sure of still moves, and says why as before
+    sure = ["Fictional.", "Results improved greatly.", "Greatly improved again."]
+    p = careful.probabilities(" ".join(sure), "none")
+    assert p["some"] - p["none"] >= 0.3
+    up, why = careful.decide("none", "no sentence counts", sure)
+    assert up == "some" and "grade check some p=" in why and "the rules said none" in why
+    assert careful.summary()["margin"] == 0.3
+
+
+def test_packaged_check_carries_the_margin_it_was_chosen_with():
+    m = load_check_model()
+    assert 0 < m.margin < 1 and m.meta["margin"] == m.margin
+    # its left-out figures are those of the check as it decides, margin and all
+    assert m.meta["left_out"].get("margin") == m.margin
+
+
 def test_sentence_features_are_the_top_two_and_the_share_at_even_odds():
     assert sentence_features([0.3, 0.95, 0.5, 0.1], 5) == (0.95, 0.5, 0.4)
     assert sentence_features([0.7], 3) == (0.7, 0.0, pytest.approx(1 / 3))
@@ -181,6 +209,8 @@ def test_rubric_description_names_the_check():
                  "sentence": {f: [0, 0] for f in SENTENCE_FEATURES}, "terms": {"a": [1, 0, 0, 0]}}), "3 numbers"),
     (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0, 0], "rules": {g: [0, 0, 0] for g in CLASSES},
                  "sentence": {"top": [0, 0, 0]}, "terms": {"a": [1, 0, 0, 0]}}), "second"),
+    (json.dumps({"format": 1, "classes": list(CLASSES), "intercept": [0, 0, 0], "rules": {g: [0, 0, 0] for g in CLASSES},
+                 "margin": 1.5, "terms": {"a": [1, 0, 0, 0]}}), "margin 1.5"),
 ])
 def test_malformed_check_file_is_refused(tmp_path, data, match):
     path = tmp_path / "m.json"

@@ -132,3 +132,24 @@ def test_the_shipped_store_is_of_studied_texts_and_names_no_sentence():
     assert all(cm.term_key(t) == k and 1 <= len(t.split()) <= 2 for k, t in terms.items())  # words and word pairs
     df = Counter(k for r in rows.values() for k in r["counts"])  # one pass over the rows, as build_store counts
     assert min(df[k] for k in terms) >= cm.MIN_DF
+
+
+def test_the_scripts_margin_decides_as_the_packaged_check_does():
+    """``with_margin`` (the figures the script reports and ships in the model's meta) and ``GradeCheck.decide`` (what
+    the grader does) take the check's grade in the same cases: another grade, likelier by at least the margin."""
+    from soa_analysis.evidence.check_model import CLASSES, GradeCheck
+
+    rng = np.random.default_rng(5)
+    probabilities = rng.dirichlet((1.0, 1.0, 1.0), size=300)
+    rules = np.array([CLASSES[k] for k in rng.integers(0, 3, size=300)])
+    probabilities[::7] = np.nan  # where the check does not apply: the rules' grade
+    for margin in (0.0, 0.2, 0.45):
+        got = cm.with_margin(probabilities, rules, margin)
+        for p, r, g in zip(probabilities, rules, got):
+            if np.isnan(p).any():
+                assert g == r
+                continue
+            # a check whose intercept is the log of p and which gives the rules' grade no weight has probabilities p
+            check = GradeCheck(intercept=tuple(np.log(p)), rules={c: (0.0, 0.0, 0.0) for c in CLASSES},
+                               terms={"fictional": (1.0, (0.0, 0.0, 0.0))}, min_sentences=1, margin=margin)
+            assert check.decide(r, "why", ["Fictional."])[0] == g

@@ -439,7 +439,10 @@ def rubric_markdown(rubric: str | os.PathLike | Rubric | None = None, *, pattern
                    "at even odds or more)" if cm.sentence else "")
                 + f", learned from {cm.meta.get('trained_on', {}).get('n_texts', '?')} "
                 "real council texts with readers' grades; where it names another of strong, some and none (planned "
-                f"counts as none), the grade is its, in a text of at least {cm.min_sentences} sentences. The grade's "
+                "counts as none)"
+                + (f" and finds it likelier than the rules' grade by at least {cm.margin:g} (a difference of two "
+                   "probabilities)" if cm.margin else "")
+                + f", the grade is its, in a text of at least {cm.min_sentences} sentences. The grade's "
                 "explanation gives its probability, the words that weighed most, "
                 + ("the sentence model's likeliest sentence, " if cm.sentence else "")
                 + "and the rules' own grade and reason."]
