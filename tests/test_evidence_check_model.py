@@ -193,6 +193,7 @@ def test_rubric_description_names_the_check():
 
     text = rubric_markdown()
     assert "**Grade check**" in text and "rules' own grade and reason" in text
+    assert f"likelier than the rules' grade by at least {load_check_model().margin:g}" in text  # and its margin
 
 
 @pytest.mark.parametrize("data, match", [
