@@ -58,7 +58,7 @@ import real_text as rt  # noqa: E402
 import sentence_model as sm  # noqa: E402
 from planned_model import arguments, dump  # noqa: E402  (one layout and command line for the model scripts)
 
-from soa_analysis.evidence.check_model import CLASSES, MODEL_FILE, SENTENCE_FEATURES, three  # noqa: E402
+from soa_analysis.evidence.check_model import CLASSES, MODEL_FILE, SENTENCE_FEATURES, check_grade, three  # noqa: E402
 from soa_analysis.io import write_text  # noqa: E402
 
 MIN_SENTENCES = 3  # as the sentence and planned models: shorter texts keep the rules' grade
@@ -327,16 +327,12 @@ def left_out_probabilities(docs, y, parts, rules, reads, applies, c: float) -> n
 
 
 def with_margin(probabilities: np.ndarray, rules, margin: float) -> np.ndarray:
-    """Each text's grade as the check decides it (``GradeCheck.decide``): its likeliest grade where that is another
-    than the rules' and likelier than the rules' by at least ``margin``; else the rules' (also where it does not
-    apply: a row of NaN)."""
+    """Each text's grade as the check decides it (:func:`~soa_analysis.evidence.check_model.check_grade`, as
+    ``GradeCheck.decide`` does); the rules' where it does not apply (a row of NaN)."""
     out = np.array(rules, dtype=object)
     for i, p in enumerate(probabilities):
-        if np.isnan(p).any():
-            continue
-        new, old = int(np.argmax(p)), CLASSES.index(out[i])
-        if new != old and p[new] - p[old] >= margin:
-            out[i] = CLASSES[new]
+        if not np.isnan(p).any():
+            out[i] = check_grade(p, out[i], margin)
     return out.astype(np.asarray(rules).dtype)
 
 

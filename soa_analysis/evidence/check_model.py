@@ -36,7 +36,7 @@ import numpy as np
 
 from .modelfile import TextModel, load_model, parse_text_model
 
-__all__ = ["GradeCheck", "load_check_model", "sentence_features", "MODEL_FILE", "CLASSES", "SENTENCE_FEATURES"]
+__all__ = ["GradeCheck", "check_grade", "load_check_model", "sentence_features", "MODEL_FILE", "CLASSES", "SENTENCE_FEATURES"]
 
 MODEL_FILE = "evidence_check_model.json"
 FORMAT = 1
@@ -71,6 +71,20 @@ def three(grade: str) -> str:
     ('none', 'some')
     """
     return "none" if grade in ("none", "planned") else grade
+
+
+def check_grade(probabilities, rules_grade: str, margin: float = 0.0) -> str:
+    """The grade (three grades) once the check's ``probabilities`` of :data:`CLASSES` are read beside the rules'
+    grade: its likeliest grade where that is another than the rules' and likelier than the rules' by at least
+    ``margin``; else the rules' grade (planned counted as none).
+
+    Example
+    -------
+    >>> check_grade([0.1, 0.5, 0.4], "none"), check_grade([0.1, 0.5, 0.4], "planned", margin=0.25)
+    ('some', 'none')
+    """
+    new, old = int(np.argmax(probabilities)), CLASSES.index(three(rules_grade))
+    return CLASSES[new] if new != old and probabilities[new] - probabilities[old] >= margin else CLASSES[old]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -142,8 +156,8 @@ class GradeCheck(TextModel):
         reads = sentence_features(probabilities, len(sentences)) if self.sentence else None
         x = self.vector(" ".join(sentences))
         p = self._probabilities(x, grade, reads)
-        new = CLASSES[int(np.argmax(p))]
-        if new == three(grade) or p[CLASSES.index(new)] - p[CLASSES.index(three(grade))] < self.margin:
+        new = check_grade(p, grade, self.margin)
+        if new == three(grade):
             return grade, rule
         why = self.explain(x, p, new, reads=reads)
         said = f"the rules said {grade}" + (f": {rule}" if rule else "")
