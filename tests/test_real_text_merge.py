@@ -44,7 +44,7 @@ def test_listed_rows_without_cache_are_kept_and_new_rows_measured(tmp_path):
                   rationale="fictional")
     _write(tmp_path / "sources.csv", [listed], mp.BASE + mp.LABELS)
 
-    assert mp.main() == 0
+    assert mp.main([]) == 0
     rows = {r["id"]: r for r in csv.DictReader((tmp_path / "sources.csv").open(encoding="utf-8"))}
     assert set(rows) == {"zy-001", "zz-001"}
     assert rows["zy-001"]["norm_sha256"] == "b" * 64 and rows["zy-001"]["grade"] == "some"
@@ -61,6 +61,37 @@ def test_a_row_never_listed_and_not_cached_is_dropped(tmp_path, capsys):
     _write(tmp_path / "parts" / "sources_zx.csv",
            [{"id": "zx-001", "url": "https://example.org/c", "organisation": "Fictional", "date": "",
              "kind": "other", "query": "", "chars": "1", "sha256": "c" * 64, "split": "test10"}], fields)
-    assert mp.main() == 0
+    assert mp.main([]) == 0
     assert "dropped zx-001: not in the cache" in capsys.readouterr().out
     assert list(csv.DictReader((tmp_path / "sources.csv").open(encoding="utf-8"))) == []
+
+
+def test_a_part_still_being_gathered_can_be_left_out_and_help_writes_nothing(tmp_path, capsys):
+    mp = _load()
+    mp.HERE = tmp_path
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "cache" / "zw").mkdir(parents=True)
+    fields = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split"]
+    rows = []
+    for n, split in ((1, "test69"), (2, "test70")):
+        text = f"A FICTIONAL note number {n} about a made-up project.\n"
+        (tmp_path / "cache" / "zw" / f"zw-00{n}.txt").write_text(text, encoding="utf-8")
+        rows.append({"id": f"zw-00{n}", "url": f"https://example.org/{n}", "organisation": "Fictional", "date": "",
+                     "kind": "other", "query": "", "chars": str(len(text)),
+                     "sha256": hashlib.sha256(text.encode()).hexdigest(), "split": split})
+    _write(tmp_path / "parts" / "sources_zw.csv", rows, fields)
+
+    try:
+        mp.main(["--help"])
+    except SystemExit as exit_:
+        assert exit_.code == 0
+    assert not (tmp_path / "sources.csv").exists()  # asking for help merges nothing
+
+    assert mp.main(["--leave-out", "test70"]) == 0
+    assert "left out zw-002: part test70 is still being gathered" in capsys.readouterr().out
+    listed = [r["id"] for r in csv.DictReader((tmp_path / "sources.csv").open(encoding="utf-8"))]
+    assert listed == ["zw-001"]
+
+    assert mp.main([]) == 0  # once the part is complete it is merged; the row listed before stays
+    listed = [r["id"] for r in csv.DictReader((tmp_path / "sources.csv").open(encoding="utf-8"))]
+    assert listed == ["zw-001", "zw-002"]

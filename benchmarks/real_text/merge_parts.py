@@ -6,10 +6,20 @@ length and sha256 (``norm_chars``, ``norm_sha256``: what ``gather.py --live`` ch
 against) and keeps any label columns already in ``sources.csv``. A row already listed in
 ``sources.csv`` whose text is not in this machine's cache keeps the lengths and hashes measured
 when it was gathered (the cache is not kept between machines). Prints what it dropped.
+
+``--leave-out SPLIT`` (repeatable) merges without the rows of a part that is still being gathered: a row of
+that split that ``sources.csv`` does not list yet stays in its part file only, to be merged once the part is
+complete (a row already listed is kept as usual).
+
+Usage::
+
+    python3 benchmarks/real_text/merge_parts.py
+    python3 benchmarks/real_text/merge_parts.py --leave-out test70
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import re
@@ -29,7 +39,12 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--leave-out", action="append", default=[], metavar="SPLIT",
+                    help="leave out the rows of this part not listed yet (a part still being gathered); repeatable")
+    args = ap.parse_args(argv)
+    left_out = set(args.leave_out)
     old = {}
     target = HERE / "sources.csv"
     if target.exists():
@@ -37,6 +52,9 @@ def main() -> int:
     rows, seen_url, seen_hash = [], set(), set()
     for part in sorted((HERE / "parts").glob("sources_*.csv")):
         for r in csv.DictReader(part.open(encoding="utf-8")):
+            if r["split"] in left_out and r["id"] not in old:
+                print(f"left out {r['id']}: part {r['split']} is still being gathered")
+                continue
             url_key = page_key(r["url"])
             if url_key in seen_url or r["sha256"] in seen_hash:
                 print(f"dropped {r['id']}: same address or text as an earlier row")
