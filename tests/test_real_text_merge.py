@@ -10,6 +10,8 @@ import csv
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from scripts import load_script
 
 
@@ -81,10 +83,9 @@ def test_a_part_still_being_gathered_can_be_left_out_and_help_writes_nothing(tmp
                      "sha256": hashlib.sha256(text.encode()).hexdigest(), "split": split})
     _write(tmp_path / "parts" / "sources_zw.csv", rows, fields)
 
-    try:
+    with pytest.raises(SystemExit) as exit_:
         mp.main(["--help"])
-    except SystemExit as exit_:
-        assert exit_.code == 0
+    assert exit_.value.code == 0
     assert not (tmp_path / "sources.csv").exists()  # asking for help merges nothing
 
     assert mp.main(["--leave-out", "test70"]) == 0
