@@ -12,12 +12,14 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import select
 import threading
+import time
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["cores", "pool_context", "partitions", "subs_partitions", "iter_partitions", "combine_parts",
+__all__ = ["cores", "pool_context", "worker_pool", "OWNER_GONE", "partitions", "subs_partitions", "iter_partitions", "combine_parts",
            "run_parts", "gc_paused"]
 
 
@@ -65,6 +67,63 @@ def pool_context(preload: list[str]):
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(list(preload))
     return ctx
+
+
+# A pool worker's exit status when the process that made its pool has ended without shutting it down.
+OWNER_GONE = 75
+
+
+def worker_pool(workers: int, mp_context=None, initializer=None, initargs: tuple = ()):
+    """A :class:`concurrent.futures.ProcessPoolExecutor` of ``workers`` processes whose workers end
+    when this process ends, even when it ends without shutting the pool down.
+
+    A pool's worker waits for its next task on a pipe it holds both ends of, so it never learns
+    that the process that made the pool has gone: a Jupyter kernel killed while its report ran
+    (its council pages' or exports' pool open) left its workers waiting for ever, and with them the
+    fork server and the resource tracker they hold open. Each worker here watches this process
+    (:func:`exit_with`) and exits with :data:`OWNER_GONE` when it ends; ``initializer(*initargs)``,
+    if given, then runs as it would. Every pool of the package is made here.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=mp_context, initializer=_owned,
+                               initargs=(os.getpid(), initializer, tuple(initargs)))
+
+
+def _owned(owner: int, initializer, initargs: tuple) -> None:
+    """:func:`worker_pool`'s initializer: watch ``owner``, then run the pool's own initializer."""
+    exit_with(owner)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def exit_with(owner: int, poll: float = 1.0) -> threading.Thread:
+    """Watch process ``owner`` from a daemon thread and end this process (``os._exit(OWNER_GONE)``)
+    as soon as it has ended: at once through a pidfd where Linux has them, else by checking every
+    ``poll`` seconds. Returns the watching thread."""
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(owner)
+        except ProcessLookupError:  # already gone
+            os._exit(OWNER_GONE)
+        except (AttributeError, OSError):  # no pidfds here: look now and then
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])  # readable once the owner has ended
+            os._exit(OWNER_GONE)
+        while True:
+            time.sleep(poll)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(OWNER_GONE)
+            except PermissionError:  # alive, and not ours to signal
+                pass
+
+    thread = threading.Thread(target=watch, name=f"exit-with-{owner}", daemon=True)
+    thread.start()
+    return thread
 
 
 def partitions(units: list, n: int) -> list[list]:
@@ -139,8 +198,6 @@ def combine_parts(results: list[dict]) -> dict[str, pd.DataFrame]:
 
 def run_parts(fn, calls: list[tuple], workers: int, preload: list[str]) -> list:
     """``fn(*args)`` for each ``args`` of ``calls`` in a pool of ``workers`` processes, results in order."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=pool_context(preload)) as pool:
+    with worker_pool(workers, pool_context(preload)) as pool:
         futures = [pool.submit(fn, *args) for args in calls]
         return [f.result() for f in futures]

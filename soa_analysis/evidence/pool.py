@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import pandas as pd
 
-from ..procs import combine_parts, cores, iter_partitions, pool_context
+from ..procs import combine_parts, cores, iter_partitions, pool_context, worker_pool
 
 __all__ = ["POOL_MIN", "TASK_SUBMISSIONS", "TASKS_PER_WORKER", "AHEAD_PER_WORKER", "pool_workers", "n_partitions", "grade_in_pool",
            "start_grading", "Grading", "start_early"]
@@ -140,7 +140,7 @@ def start_grading(subs: pd.DataFrame, units: list, workers: int, grade, *, rubri
 
         warm()
     parts = iter_partitions(subs, units, n_partitions(len(subs), workers), inputs)
-    executor = ProcessPoolExecutor(workers, mp_context=ctx)
+    executor = worker_pool(workers, ctx)
     try:
         return Grading(executor, lambda part, mine: executor.submit(grade, part, rubric, taxonomy, guidance, mine),
                        parts, AHEAD_PER_WORKER * workers)

@@ -33,7 +33,6 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ import pyarrow as pa
 from ..datafiles import sha256_hex
 from ..errors import QuarantineError
 from ..fictional import is_fictional
-from ..procs import gc_paused
+from ..procs import gc_paused, worker_pool
 from ..schema import SECTION_COLUMNS, TABLES
 from . import readers_office, readers_pdf, readers_web, structure  # noqa: F401 - see the note below
 from .files import RawEntry, display_name, keep_order, kept_because, list_raw_files, read_raw_file, scan_raw_folder
@@ -303,7 +302,7 @@ def _run_files(root: str, entries: list[RawEntry], limits: Limits, workers: int,
     # the last tasks still finish close together
     size = max(1, min(FILES_PER_TASK, len(entries) // (8 * n_workers)))
     starts = range(0, len(entries), size)
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+    with worker_pool(n_workers) as pool:
         futures = [pool.submit(_process_files, root, entries[i:i + size], limits) for i in starts]
         # the bar (and its monitor thread) only once the workers have been started
         with _bar(len(entries), progress) as bar:
@@ -317,7 +316,7 @@ def _run_files(root: str, entries: list[RawEntry], limits: Limits, workers: int,
     for i in retry:  # one file at a time, in a pool of its own, to find the one that crashes
         entry = entries[i]
         try:
-            with ProcessPoolExecutor(max_workers=1) as solo:
+            with worker_pool(1) as solo:
                 results[i] = solo.submit(_process_file, root, entry, limits).result()
         except BrokenProcessPool:
             try:

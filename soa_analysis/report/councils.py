@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..io import write_text
-from ..procs import cores, gc_paused, pool_context
+from ..procs import cores, gc_paused, pool_context, worker_pool
 from .banner import fictional_banner
 from .cards import council_page_name
 from .contents import SECTIONS, page_parts
@@ -215,7 +215,7 @@ def write_council_pages(data: ReportData, out_dir: str | os.PathLike, *, workers
         finally:
             _keep(None)
     else:
-        with ProcessPoolExecutor(n, mp_context=report_pool_context(), initializer=_keep, initargs=(run,)) as pool:
+        with worker_pool(n, report_pool_context(), _keep, (run,)) as pool:
             done.update(zip(todo, _bounded(pool, tasks, 2 * n, meanwhile=write_kept)))
     keys = [keys[c] for c in councils]
     written = [done[c] for c in councils]

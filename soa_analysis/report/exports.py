@@ -399,8 +399,9 @@ def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundE
         Its :meth:`~BackgroundExport.result` is the list :func:`export_tables` returns; the files are the same.
     """
     import threading
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
 
+    from ..procs import worker_pool
     from .councils import report_pool_context
 
     tables, about, sheets = chart_tables(data), _about(data), _sheet_cache_of(data)
@@ -409,7 +410,7 @@ def start_export(data: ReportData, tables_dir: str | os.PathLike) -> BackgroundE
 
     def start() -> None:
         try:
-            pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_lower_priority)
+            pool = worker_pool(1, ctx, _lower_priority)
         except BaseException as exc:  # noqa: BLE001 - raised by result()
             started.set_exception(exc)
             return
