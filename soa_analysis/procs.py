@@ -19,8 +19,8 @@ import time
 import numpy as np
 import pandas as pd
 
-__all__ = ["cores", "pool_context", "worker_pool", "OWNER_GONE", "partitions", "subs_partitions", "iter_partitions", "combine_parts",
-           "run_parts", "gc_paused"]
+__all__ = ["cores", "pool_context", "worker_pool", "exit_with", "OWNER_GONE", "partitions", "subs_partitions",
+           "iter_partitions", "combine_parts", "run_parts", "gc_paused"]
 
 
 @contextlib.contextmanager
@@ -82,7 +82,8 @@ def worker_pool(workers: int, mp_context=None, initializer=None, initargs: tuple
     (its council pages' or exports' pool open) left its workers waiting for ever, and with them the
     fork server and the resource tracker they hold open. Each worker here watches this process
     (:func:`exit_with`) and exits with :data:`OWNER_GONE` when it ends; ``initializer(*initargs)``,
-    if given, then runs as it would. Every pool of the package is made here.
+    if given, then runs as it would. Every process pool the package makes is made here (the Dask
+    engine's workers are its cluster's).
     """
     from concurrent.futures import ProcessPoolExecutor
 
