@@ -396,16 +396,16 @@ def test_one_changed_council_beside_kept_ones_is_rendered_by_a_worker_while_the_
     _drop_submission(processed, "Fife")
     data = _load(processed, run_id="run-b")
     pools, events = [], []
-    real_pool, real_write, real_bounded = councils.ProcessPoolExecutor, councils._write_data, councils._bounded
+    real_pool, real_write, real_bounded = councils.worker_pool, councils._write_data, councils._bounded
 
-    def pool(n, **kw):
+    def pool(n, *args, **kw):
         pools.append(n)
-        return real_pool(n, **kw)
+        return real_pool(n, *args, **kw)
 
     def bounded(pool, tasks, window, meanwhile=None):
         return real_bounded(pool, tasks, window, meanwhile=lambda: events.append("kept") or meanwhile())
 
-    monkeypatch.setattr(councils, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(councils, "worker_pool", pool)
     monkeypatch.setattr(councils, "_bounded", bounded)
     monkeypatch.setattr(councils, "_write_data", lambda d, *a: events.append(d.council) or real_write(d, *a))
     write_council_pages(data, tmp_path / "again", workers=workers, cache_dir=processed)
