@@ -26,6 +26,7 @@ from typing import Iterator
 
 from .errors import ConfigError, GuardError, InputError
 from .io import write_text
+from .procs import alive
 
 __all__ = ["DROP_WARN", "KERNEL_PREFIX", "folder_lock", "check_submissions", "recover", "kernel_folder",
            "ingest_record", "parse_share", "os_error_reason"]
@@ -195,16 +196,6 @@ def check_submissions(processed_dir: str | os.PathLike, reports_dir: str | os.Pa
     return []
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextlib.contextmanager
 def kernel_folder() -> Iterator[Path]:
     """A private temporary folder for one kernel's sockets and connection file, labelled with this process id."""
@@ -246,7 +237,7 @@ def recover(reports_dir: str | os.PathLike, *, run_id: str) -> list[str]:
             pid = int((folder / _OWNER).read_text(encoding="ascii"))
         except (OSError, ValueError):
             continue  # not labelled: not ours to judge
-        if not _alive(pid):
+        if not alive(pid):
             shutil.rmtree(folder, ignore_errors=True)
             stale += 1
     if stale:

@@ -19,8 +19,8 @@ import time
 import numpy as np
 import pandas as pd
 
-__all__ = ["cores", "pool_context", "worker_pool", "exit_with", "OWNER_GONE", "partitions", "subs_partitions",
-           "iter_partitions", "combine_parts", "run_parts", "gc_paused"]
+__all__ = ["cores", "pool_context", "worker_pool", "exit_with", "alive", "OWNER_GONE", "partitions",
+           "subs_partitions", "iter_partitions", "combine_parts", "run_parts", "gc_paused"]
 
 
 @contextlib.contextmanager
@@ -98,6 +98,23 @@ def _owned(owner: int, initializer, initargs: tuple) -> None:
         initializer(*initargs)
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (one this user may not signal counts as running).
+
+    Example
+    -------
+    >>> alive(os.getpid())
+    True
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, and not ours to signal
+        return True
+    return True
+
+
 def exit_with(owner: int, poll: float = 1.0) -> threading.Thread:
     """Watch process ``owner`` from a daemon thread and end this process (``os._exit(OWNER_GONE)``)
     as soon as it has ended: at once through a pidfd where Linux has them, else by checking every
@@ -113,14 +130,9 @@ def exit_with(owner: int, poll: float = 1.0) -> threading.Thread:
         if fd is not None:
             select.select([fd], [], [])  # readable once the owner has ended
             os._exit(OWNER_GONE)
-        while True:
+        while alive(owner):
             time.sleep(poll)
-            try:
-                os.kill(owner, 0)
-            except ProcessLookupError:
-                os._exit(OWNER_GONE)
-            except PermissionError:  # alive, and not ours to signal
-                pass
+        os._exit(OWNER_GONE)
 
     thread = threading.Thread(target=watch, name=f"exit-with-{owner}", daemon=True)
     thread.start()

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from soa_analysis import guards
+from soa_analysis import guards, procs
 from soa_analysis.config import STAGES
 
 pytestmark = pytest.mark.slow
@@ -146,7 +146,7 @@ def test_a_run_killed_in_any_stage_publishes_nothing_and_the_next_run_succeeds(t
     for folder in Path(tempfile.gettempdir()).glob(guards.KERNEL_PREFIX + "*"):  # no socket folder of a dead run
         owner = folder / "owner.pid"
         if owner.exists():
-            assert guards._alive(int(owner.read_text())), folder
+            assert procs.alive(int(owner.read_text())), folder
 
     # contact details in every disguise: in the restricted table, on no shared page, table or workbook
     contacts = pd.read_parquet(base / "processed" / "restricted" / "contacts.parquet")
