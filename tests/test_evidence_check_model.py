@@ -124,7 +124,7 @@ def test_a_margin_keeps_the_rules_grade_where_the_check_leans_only_a_little_the_
 
 def test_packaged_check_carries_the_margin_it_was_chosen_with():
     m = load_check_model()
-    assert 0 < m.margin < 1 and m.meta["margin"] == m.margin
+    assert 0 <= m.margin < 1 and m.meta["margin"] == m.margin
     # its left-out figures are those of the check as it decides, margin and all
     assert m.meta["left_out"].get("margin") == m.margin
 
@@ -193,7 +193,20 @@ def test_rubric_description_names_the_check():
 
     text = rubric_markdown()
     assert "**Grade check**" in text and "rules' own grade and reason" in text
-    assert f"likelier than the rules' grade by at least {load_check_model().margin:g}" in text  # and its margin
+    margin = load_check_model().margin
+    # its margin where it has one; with none, the likeliest grade wins and the text says no more
+    assert (f"likelier than the rules' grade by at least {margin:g}" in text) == bool(margin)
+    assert "where it names another of strong, some and none" in text
+
+
+def test_rubric_description_gives_a_margin_where_the_check_has_one(monkeypatch):
+    import soa_analysis.evidence.check_model as check_module
+    from soa_analysis.rubrics import rubric_markdown
+
+    packaged = load_check_model()
+    with_margin = dataclasses.replace(packaged, margin=0.3)
+    monkeypatch.setattr(check_module, "load_check_model", lambda *a, **k: with_margin)
+    assert "likelier than the rules' grade by at least 0.3 (a difference of two probabilities)" in rubric_markdown()
 
 
 @pytest.mark.parametrize("data, match", [
