@@ -1,7 +1,7 @@
-"""Write the packaged accuracy record, ``soa_analysis/labelled/accuracy.json``.
+"""Write the packaged accuracy record, ``soa_analysis/accuracy/accuracy.json``.
 
 One record of how far to trust the workbench, read by the report's methodology section and by
-``soa-analysis evaluate`` (see ``soa_analysis/accuracy.py``), so a figure is the same wherever
+``soa-analysis evaluate`` (see ``soa_analysis/accuracy/``), so a figure is the same wherever
 it appears. It gathers:
 
 * the priority tagger on the project's own labelled passages: nested cross-validation with the
@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "real_text" / "results"
-TARGET = ROOT / "soa_analysis" / "labelled" / "accuracy.json"
+TARGET = ROOT / "soa_analysis" / "accuracy" / "accuracy.json"
 
 # The settings tests/test_tagging_evaluation.py uses, so the suite can check the record.
 TAGGING_SETTINGS = {"folds": 5, "seed": 0, "n_boot": 300}

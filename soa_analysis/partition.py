@@ -213,12 +213,16 @@ def closure(*roots: str) -> set[str]:
     return seen
 
 
+# Files in a package folder that describe its data and shape no result: editing them recomputes nothing.
+DOCUMENTATION = ("README.md",)
+
+
 def _data_files(folder: Path) -> list[Path]:
-    """A package folder's data files: files other than Python source, and those of its
-    sub-folders that are not packages themselves (``outcomes/data/``)."""
+    """A package folder's data files: files other than Python source and :data:`DOCUMENTATION`, and those of
+    its sub-folders that are not packages themselves (``outcomes/data/``)."""
     out = []
     for p in sorted(folder.iterdir()):
-        if p.is_file() and p.suffix not in (".py", ".pyc"):
+        if p.is_file() and p.suffix not in (".py", ".pyc") and p.name not in DOCUMENTATION:
             out.append(p)
         elif p.is_dir() and p.name != "__pycache__" and not (p / "__init__.py").exists():
             out.extend(_data_files(p))
@@ -230,6 +234,9 @@ def code_fingerprint(*roots: str, exclude: tuple[str, ...] = ()) -> str:
     """SHA-256 of the source of every module ``roots`` import (at any depth) and of the
     data files of their packages (taxonomies, rubrics, reference lists, labelled corpora),
     leaving out the data files named in ``exclude`` (file names, e.g. a model whose output is not wanted).
+    A data file counts where its package is imported, so it lives in the package that reads it: the
+    accuracy record in ``soa_analysis.accuracy`` (the report's), not beside the labelled corpora that
+    every analysis stage imports.
 
     Example
     -------

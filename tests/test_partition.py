@@ -163,6 +163,31 @@ def test_code_fingerprint_changes_with_a_data_file(tmp_path, monkeypatch):
         partition.code_fingerprint.cache_clear()
 
 
+def test_the_accuracy_record_and_readmes_shape_no_analysis_stage(tmp_path, monkeypatch):
+    """A new accuracy record (every real-text part scored once writes one) or an edited README recomputes no tag
+    and no grade and retrains no model; the record is the report's, which reads it."""
+    for stage in ("soa_analysis.ingest.run", "soa_analysis.tagging.stage", "soa_analysis.tagging.model",
+                  "soa_analysis.evidence.stage"):
+        assert "soa_analysis.accuracy" not in partition.closure(stage)
+    assert "soa_analysis.accuracy" in partition.closure("soa_analysis.report.provenance")
+    pkg = tmp_path / "soa_analysis"
+    shutil.copytree(partition.PACKAGE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(partition, "PACKAGE", pkg)
+    roots = ("soa_analysis.tagging.stage", "soa_analysis.evidence.stage", "soa_analysis.report.provenance")
+    partition.code_fingerprint.cache_clear()
+    try:
+        before = {r: partition.code_fingerprint(r) for r in roots}
+        for edited in (pkg / "accuracy" / "accuracy.json", pkg / "labelled" / "README.md"):
+            edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        partition.code_fingerprint.cache_clear()
+        after = {r: partition.code_fingerprint(r) for r in roots}
+        assert after["soa_analysis.tagging.stage"] == before["soa_analysis.tagging.stage"]
+        assert after["soa_analysis.evidence.stage"] == before["soa_analysis.evidence.stage"]
+        assert after["soa_analysis.report.provenance"] != before["soa_analysis.report.provenance"]
+    finally:
+        partition.code_fingerprint.cache_clear()
+
+
 def test_the_saved_model_is_retrained_when_the_tagger_code_changes(tmp_path, monkeypatch, incremental, model_store_off):
     from soa_analysis.tagging import stage
 

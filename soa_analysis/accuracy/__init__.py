@@ -1,6 +1,8 @@
 """How far to trust the workbench's judgments: one record of what was measured, said in plain words.
 
-The figures live in one data file, ``labelled/accuracy.json``, written by
+The figures live in one data file beside this module, ``accuracy/accuracy.json`` (kept here, with what reads
+it, so that the record is part of the report's code fingerprint and of no analysis stage's: a new record
+recomputes no tag or grade; see :func:`soa_analysis.partition.code_fingerprint`), written by
 ``benchmarks/accuracy_record.py``: the priority tagger and the evidence grader measured on the
 project's own labelled passages (fictional, written in the register of council case studies)
 and on real published council and partnership text (``benchmarks/real_text/``), each with its
@@ -32,7 +34,7 @@ READERS_KAPPA = 0.75
 @lru_cache(maxsize=1)
 def load_accuracy() -> dict:
     """The packaged accuracy record (``{}`` when the package has none)."""
-    res = resources.files("soa_analysis.labelled") / ACCURACY_FILE
+    res = resources.files(__name__) / ACCURACY_FILE
     return json.loads(res.read_text(encoding="utf-8")) if res.is_file() else {}
 
 
