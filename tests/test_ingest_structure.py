@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from soa_analysis.errors import TaxonomyError
 from soa_analysis.ingest.document import CHECKLIST_IDS, Block, Document, Record
-from soa_analysis.ingest.sections import segment
+from soa_analysis.ingest.sections import recognise_template, segment
 from soa_analysis.ingest.structure import build_record, decide_date, find_outcome_citations
 from soa_analysis.reference import load_partner_types, load_templates, read_text
 from soa_analysis.schema import SECTION_COLUMNS, SUBMISSION_TYPES
@@ -318,7 +318,8 @@ def test_a_sentence_that_opens_like_a_sign_off_is_narrative():
 
 def test_a_name_field_holds_a_name_and_the_story_after_it_is_narrative():
     # FICTIONAL committee report: the council's name in capitals reads as the "Council" heading and a
-    # later heading as another template's, so a template is recognised; the report is still read.
+    # later heading as another template's; its one numbered heading ("1. Purpose") no longer makes it a form
+    # (a number alone counts only where three or more number a form in order), so it is read whole as narrative.
     story = ("The fictional wardens patrolled the Millbank estate four nights a week with the police. "
              "Reports of antisocial behaviour fell from 90 to 61 over the year, and residents said "
              "they felt safer walking home. The partnership will keep the patrols next year.")
@@ -326,7 +327,7 @@ def test_a_name_field_holds_a_name_and_the_story_after_it_is_narrative():
                     P("1. Purpose"), P("To update members on community safety in the fictional area."),
                     P(story), H("What next steps are you taking?"), P("Keep the patrols.")], {})
     r = build_record(doc, source_file="x.txt")
-    assert r.submission_type != "unstructured"
+    assert r.submission_type == "unstructured"
     assert "Reports of antisocial behaviour fell from 90 to 61" in r.text
     assert "To update members on community safety" in r.text
     # a name heading followed by the whole story: the first short line is the title, the rest is read
@@ -346,3 +347,43 @@ def test_prose_under_a_name_heading_keeps_what_follows_it_narrative_too():
                             H("6. What next steps are you taking?"), P("More walks.")], {}))
     assert seg.template != "unstructured"
     assert [u.label for u in seg.units if u.text.strip()] == ["narrative", "narrative", "next_steps"]
+
+
+def _numbered(lines, kind="list_item"):
+    return [Block(kind, line) for line in lines]
+
+
+def test_numbered_list_lines_are_not_a_forms_question_numbers():
+    # FICTIONAL council news whose lists give counts by service, each line a number and a service's name: read
+    # by number alone they once made it a 2009 case study (1 = name, 2 = need, 4 = evidence) and its narrative
+    # went to sections the grader never reads; it is unstructured narrative, every sentence kept
+    story = ("The fictional council took on 30 apprentices this year across its services, and most of those "
+             "who finished last year are now in jobs with the council or its partners.")
+    blocks = ([P("FICTIONAL apprentices join the council"), P(story), P("Apprentices by service:")]
+              + _numbered(["4 Early years", "2 Parks and play", "1 Libraries", "2 Roads", "1 Finance"])
+              + [P("The fictional programme will open again in the spring.")])
+    doc = Document(blocks, {})
+    assert recognise_template(doc)[0] == "unstructured"
+    r = build_record(doc, source_file="z.txt")
+    assert r.submission_type == "unstructured"
+    assert "most of those who finished last year are now in jobs" in r.text
+    # a minute's numbered items out of order are not a form either
+    minute = Document([P("FICTIONAL community council minute")]
+                      + _numbered(["1. Present: four members", "2. Police report", "4 Road safety", "2 Thefts"],
+                                  kind="heading") + [P(story)], {})
+    assert recognise_template(minute)[0] == "unstructured"
+
+
+def test_a_form_numbered_in_order_is_still_recognised_by_its_numbers():
+    # FICTIONAL 2009 case study whose short headings match no wording well: numbered 1, 3 and 6 in order, their
+    # numbers still say "form"
+    story = P("The fictional wardens walked the estate four nights a week.")
+    doc = Document(_numbered(["1. Millbank wardens"], kind="heading") + [story]
+                   + _numbered(["3. Approach"], kind="heading") + [story]
+                   + _numbered(["4. Lunch clubs"], kind="heading") + [story], {})
+    assert recognise_template(doc)[0] == "case_study_2009"
+    # the same three numbers out of order, or one of them twice, are a list
+    doc = Document(_numbered(["3. Approach", "1. Millbank wardens", "4. Lunch clubs"], kind="heading"), {})
+    assert recognise_template(doc)[0] == "unstructured"
+    doc = Document(_numbered(["1. Millbank wardens", "1. Approach", "4. Lunch clubs"], kind="heading"), {})
+    assert recognise_template(doc)[0] == "unstructured"

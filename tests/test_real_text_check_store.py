@@ -86,6 +86,26 @@ def test_rows_of_uncached_texts_carry_over_only_while_cached_texts_grade_the_sam
     assert "fx-005" not in rows and done["kept"] == 23
 
 
+def test_an_intended_change_is_accepted_for_the_named_cached_texts_only():
+    texts = _texts()
+    cached, uncached = dict(list(texts.items())[:12]), dict(list(texts.items())[12:])
+    studied = _studied(_fresh(texts))
+    first, vocabulary, _ = cm.build_store(_fresh(texts), {}, {}, studied, same_stamp=True)
+    # an ingest fix makes one cached text come out otherwise: named, its fresh row replaces the stored one and the
+    # uncached texts' rows carry over (the stamp changed with the code)
+    fixed = _fresh(cached, rules={"fx-003": "strong"})
+    rows, _, done = cm.build_store(fixed, first, vocabulary, studied, same_stamp=False,
+                                   accepted=frozenset({"fx-003"}))
+    assert rows["fx-003"]["rules"] == "strong" and done == {"recomputed": 12, "kept": 12, "checked": 12, "accepted": 1}
+    assert all(rows[i] == first[i] for i in uncached)
+    # another cached text that changed unnamed still stops it, and so does a name that did not change
+    both = _fresh(cached, rules={"fx-003": "strong", "fx-004": "none"})
+    with pytest.raises(ValueError, match="1 of the 12 cached texts"):
+        cm.build_store(both, first, vocabulary, studied, same_stamp=False, accepted=frozenset({"fx-003"}))
+    with pytest.raises(ValueError, match="accepted as changed but not"):
+        cm.build_store(fixed, first, vocabulary, studied, same_stamp=False, accepted=frozenset({"fx-003", "fx-005"}))
+
+
 def test_fitting_from_the_store_is_fitting_from_the_texts(tmp_path, monkeypatch):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression

@@ -19,6 +19,7 @@ Usage::
     .venv/bin/python benchmarks/real_text/check_model.py --margins      # the margin's grid, each part left out
     .venv/bin/python benchmarks/real_text/check_model.py --write soa_analysis/rubrics/evidence_check_model.json
     .venv/bin/python benchmarks/real_text/check_model.py --features     # first: the store, from the cache
+    .venv/bin/python benchmarks/real_text/check_model.py --features --accept-changed ID,ID   # after an intended change
 
 What it learns from is kept (``--features``) in ``check_features.jsonl`` beside this script, so that a text need be
 in the gitignored cache once, not every time the check is fitted (a new machine's cache is empty, and putting every
@@ -235,19 +236,31 @@ def _same(stored: dict, fresh: dict) -> bool:
         all(abs(a - b) <= 1e-5 for a, b in zip(stored["reads"], fresh["reads"]))
 
 
-def build_store(fresh: dict, stored: dict, known: dict, studied: dict, same_stamp: bool) -> tuple[dict, dict, dict]:
+def build_store(fresh: dict, stored: dict, known: dict, studied: dict, same_stamp: bool,
+                accepted: frozenset = frozenset()) -> tuple[dict, dict, dict]:
     """The store's rows and vocabulary from the ``fresh`` rows of the cached texts (``cached_rows``), the ``stored``
     rows and ``known`` key -> term of the store, for the ``studied`` texts (id -> (part, sha256)); ``same_stamp``:
     the store was made by the same code and data (``stamp``). Returns the rows, the vocabulary and what was
     recomputed, kept and checked; raises ``ValueError`` when stored rows cannot be carried over: a cached text with
-    a stored row now comes out otherwise, or no cached text has a stored row to show it and the stamp changed."""
+    a stored row now comes out otherwise, or no cached text has a stored row to show it and the stamp changed.
+
+    ``accepted``: cached texts known to come out otherwise after an intended change of the ingest or the grader
+    (``--accept-changed``, e.g. session 50's numbered lists no longer read as a form's questions); their fresh rows
+    replace the stored ones, and the other stored rows carry over while every other cached text comes out the same.
+    Each accepted id must be such a text. Uncached texts that the same change touches keep rows made before it
+    (the README says how many that may be)."""
     terms = dict(known)
     rows = {}
     for i, r in fresh.items():
         terms.update((term_key(t), t) for t in r["counts"])
         rows[i] = {**r, "counts": dict(sorted((term_key(t), c) for t, c in r["counts"].items()))}
     both = [i for i in rows if i in stored and stored[i]["sha256"] == rows[i]["sha256"]]
-    differ = [i for i in both if not _same(stored[i], rows[i])]
+    changed = [i for i in both if not _same(stored[i], rows[i])]
+    stray = sorted(set(accepted) - set(changed))
+    if stray:
+        raise ValueError(f"accepted as changed but not a cached text with a stored row that now comes out otherwise: "
+                         f"{', '.join(stray[:5])}")
+    differ = [i for i in changed if i not in accepted]
     kept = [i for i in studied if i not in rows and i in stored and stored[i]["sha256"] == studied[i][1]]
     restore = "restore them (restore_text.py --todo) first"
     if differ and kept:
@@ -265,8 +278,10 @@ def build_store(fresh: dict, stored: dict, known: dict, studied: dict, same_stam
     missing = [k for k in df if df[k] >= MIN_DF and k not in terms]
     if missing:
         raise ValueError(f"{len(missing)} keys met in at least {MIN_DF} texts have no word on record")
-    return dict(sorted(rows.items())), vocabulary, {"recomputed": len(fresh), "kept": len(kept),
-                                                    "checked": len(both)}
+    done = {"recomputed": len(fresh), "kept": len(kept), "checked": len(both)}
+    if accepted:
+        done["accepted"] = len(accepted)
+    return dict(sorted(rows.items())), vocabulary, done
 
 
 def write_store(rows: dict, vocabulary: dict, head: dict, path: Path = STORE) -> None:
@@ -276,15 +291,15 @@ def write_store(rows: dict, vocabulary: dict, head: dict, path: Path = STORE) ->
     write_text(path, "\n".join(lines) + "\n")
 
 
-def refresh_store(cache: Path = HERE / "cache", path: Path = STORE) -> dict:
+def refresh_store(cache: Path = HERE / "cache", path: Path = STORE, accepted: frozenset = frozenset()) -> dict:
     """``--features``: the store made again from the cache and itself (see the module's notes); returns what
-    was recomputed, kept and checked, and writes the file."""
+    was recomputed, kept and checked, and writes the file. ``accepted``: see :func:`build_store`."""
     from datetime import date
 
     old, stored, known = load_store(path)
     studied = {r["id"]: (r["split"], r["sha256"]) for r in rt.load_sources() if r["split"] in rt.STUDIED}
     fresh = cached_rows(cache)
-    rows, vocabulary, done = build_store(fresh, stored, known, studied, old.get("stamp") == stamp())
+    rows, vocabulary, done = build_store(fresh, stored, known, studied, old.get("stamp") == stamp(), accepted)
     parts = Counter(r["part"] for r in rows.values())
     head = {"name": "the grade check's studied texts (benchmarks/real_text/check_model.py --features)",
             "created": date.today().isoformat(), "stamp": stamp(), "ngram_range": list(NGRAM), "min_df": MIN_DF,
@@ -402,16 +417,18 @@ def to_json(vec, model, meta: dict) -> str:
 def main(argv=None) -> int:
     a = arguments(argv, __doc__, "C", features="make the store again from the cache and itself, then fit",
                   margins="also print the margin's grid (MARGINS), each part left out, and the margin chosen on the "
-                          "other parts for each part in turn")
+                          "other parts for each part in turn",
+                  options={"accept-changed": "with --features: comma-separated ids of cached texts that an intended "
+                                             "change of the ingest or the grader makes come out otherwise"})
     if a.features:
         try:
-            done = refresh_store()
+            done = refresh_store(accepted=frozenset(x for x in (a.accept_changed or "").split(",") if x))
         except ValueError as e:
             print(f"check_model.py: {e}", file=sys.stderr)
             return 1
         print(f"{STORE.name}: {done['texts']} texts in {done['parts']} parts ({done['recomputed']} recomputed from "
               f"the cache, {done['kept']} kept as stored, {done['checked']} stored rows checked against the cache); "
-              f"{done['terms']} terms named")
+              f"{done['terms']} terms named" + (f"; {done['accepted']} accepted as changed" if done.get("accepted") else ""))
     ids, docs, y, parts, rules, reads, applies = dataset()
     if not ids:
         print(f"check_model.py: no studied text in {STORE.name}; run with --features", file=sys.stderr)

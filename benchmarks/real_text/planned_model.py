@@ -112,10 +112,11 @@ def dump(data: dict) -> str:
     return lines + body + "\n }\n}\n"
 
 
-def arguments(argv, doc: str, choose: str, features: str = "", **flags: str):
+def arguments(argv, doc: str, choose: str, features: str = "", options: dict | None = None, **flags: str):
     """The model scripts' command line: ``--choose`` (``choose``: what it chooses), ``--write``, ``--json`` and,
     for a script that keeps what it learns from in a store, ``--features`` (``features``: what it does); each of
-    ``flags`` (name: what it does) is one more switch of that name."""
+    ``flags`` (name: what it does) is one more switch of that name, and each of ``options`` one more option taking a
+    value."""
     warnings.filterwarnings("ignore")
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--choose", action="store_true", help=f"choose {choose} by leaving each part out")
@@ -123,6 +124,8 @@ def arguments(argv, doc: str, choose: str, features: str = "", **flags: str):
         ap.add_argument("--features", action="store_true", help=features)
     for name, what in flags.items():
         ap.add_argument(f"--{name}", action="store_true", help=what)
+    for name, what in (options or {}).items():
+        ap.add_argument(f"--{name}", metavar="IDS", help=what)
     ap.add_argument("--write", type=Path, help="fit on every studied part and write the model JSON here")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     return ap.parse_args(argv)

@@ -730,6 +730,12 @@ def toc_blocks(blocks) -> frozenset[int]:
     return frozenset(found)
 
 
+def _number_only(hm: HeadingMatch) -> bool:
+    """A heading read as its template question by its number alone, its wording matching no section well
+    (:func:`_best_heading`)."""
+    return hm.number is not None and not hm.templates and hm.variant == f"question {hm.number}"
+
+
 def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) -> tuple[str, dict[str, float]]:
     """Which template a Document follows.
 
@@ -753,11 +759,16 @@ def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) 
     neutral: dict[str, set] = {t: set() for t in templates}
     numbers_2009 = templates.get("case_study_2009", {}).get("numbers", {})
     contents = toc_blocks(doc.blocks)
-    for i, block in enumerate(doc.blocks):
-        found = None if i in contents else _best_heading(block, matcher, None, numbers_2009)
-        if not found:
+    found_all = [f for i, block in enumerate(doc.blocks) if i not in contents
+                 for f in [_best_heading(block, matcher, None, numbers_2009)] if f]
+    by_number_only = [hm.number for hm, _ in found_all if _number_only(hm)]
+    # a numbered line read as question N by its number alone ("2 Parks and play") says "form" only where such
+    # lines number a form: at least three, each number once, in increasing order; a list of counts ("1 ...",
+    # "2 ...", "1 ...") and a minute's or an agenda's numbered items are narrative
+    numbered_form = len(by_number_only) >= 3 and all(a < b for a, b in zip(by_number_only, by_number_only[1:]))
+    for hm, _ in found_all:
+        if _number_only(hm) and not numbered_form:
             continue
-        hm, _ = found
         for t in templates:
             if t == "form_export":
                 continue
