@@ -375,7 +375,7 @@ def test_numbered_list_lines_are_not_a_forms_question_numbers():
 
 
 def test_a_form_numbered_in_order_is_still_recognised_by_its_numbers():
-    # FICTIONAL 2009 case study whose short headings match no wording well: numbered 1, 3 and 6 in order, their
+    # FICTIONAL 2009 case study whose short headings match no wording well: numbered 1, 3 and 4 in order, their
     # numbers still say "form"
     story = P("The fictional wardens walked the estate four nights a week.")
     doc = Document(_numbered(["1. Millbank wardens"], kind="heading") + [story]
