@@ -599,6 +599,10 @@ def _para_candidates(text: str) -> list[_Candidate]:
     return out
 
 
+# the variant of a heading read as its question by its number alone (:func:`_number_only` tells it)
+_BY_NUMBER = "question {}"
+
+
 def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict) -> tuple[HeadingMatch, _Candidate] | None:
     for cand in _candidates(block):
         hm = matcher.match(cand.head, sections=sections)
@@ -609,7 +613,7 @@ def _best_heading(block: Block, matcher: HeadingMatcher, sections, numbers: dict
             if hm.section == by_number:
                 hm = HeadingMatch(hm.section, min(1.0, hm.score + 0.15), hm.variant, hm.templates, hm.number)
             elif hm.score < cand.threshold + 0.1 and _words(_normalised(cand.head)[1]) <= 3:
-                hm = HeadingMatch(by_number, cand.threshold, f"question {hm.number}", (), hm.number)
+                hm = HeadingMatch(by_number, cand.threshold, _BY_NUMBER.format(hm.number), (), hm.number)
         if hm.section == "cpp" and resolve_council(cand.head)[0]:
             continue  # "Fife Community Planning Partnership: ..." names a CPP, it is not the field label
         if hm.section and hm.score >= cand.threshold:
@@ -733,7 +737,7 @@ def toc_blocks(blocks) -> frozenset[int]:
 def _number_only(hm: HeadingMatch) -> bool:
     """A heading read as its template question by its number alone, its wording matching no section well
     (:func:`_best_heading`)."""
-    return hm.number is not None and not hm.templates and hm.variant == f"question {hm.number}"
+    return hm.number is not None and not hm.templates and hm.variant == _BY_NUMBER.format(hm.number)
 
 
 def recognise_template(doc: Document, *, matcher: HeadingMatcher | None = None) -> tuple[str, dict[str, float]]:
