@@ -64,7 +64,8 @@ from .shards import ShardStore, shard_of
 __all__ = ["CACHE_DIR", "import_graph", "code_fingerprint", "fingerprint", "StageCache", "UnitCache", "Reuse",
            "Unit", "raw_file_units", "raw_file_groups", "row_digests", "submission_digests", "TablePlan", "plan_tables", "read_reuse",
            "clear_reuse", "file_key", "closure", "CHUNK_SUBMISSIONS", "in_chunks", "concat_frames", "read_submissions",
-           "file_identity", "keep_submission_digests", "note_written", "read_kept", "read_kept_or_file"]
+           "file_identity", "keep_submission_digests", "note_written", "read_kept", "read_kept_arrow",
+           "read_kept_or_file", "take_rows"]
 
 CACHE_DIR = ".cache"  # hidden: the run's lineage stamps ignore it
 # Submissions a table stage computes at a time: its working memory (sentences, tokens, row
@@ -1143,16 +1144,27 @@ def read_kept(processed_dir, name: str, columns: list[str] | None = None) -> pd.
     """Table ``name`` of the processed folder read from the kept Arrow table its Parquet file was written from
     (:func:`note_written`), as :func:`pandas.read_parquet` makes it of the file (``columns``: only those); None
     when it was not, or the file or the kept table changed since (then read the Parquet file)."""
+    try:
+        from pandas.io._util import arrow_table_to_pandas
+    except ImportError:  # another pandas: the Parquet file is read
+        return None
+    table = read_kept_arrow(processed_dir, name, columns)
+    try:
+        return None if table is None else arrow_table_to_pandas(table)
+    except (ValueError, TypeError, pa.ArrowException):
+        return None
+
+
+def read_kept_arrow(processed_dir, name: str, columns: list[str] | None = None) -> pa.Table | None:
+    """:func:`read_kept`'s table before it is made a DataFrame: the kept Arrow table (memory-mapped, its schema
+    carrying pandas' metadata as the Parquet file's does), ``columns`` of it only; None as :func:`read_kept`. A
+    reader that needs a few of its rows takes them here, before any is turned into a frame."""
     from .schema import TABLES
 
     stage = KEPT_BY.get(name)
     if stage is None:
         return None
     folder = _source_dir(processed_dir, stage)
-    try:
-        from pandas.io._util import arrow_table_to_pandas
-    except ImportError:  # another pandas: the Parquet file is read
-        return None
     try:
         rec = json.loads((folder / WRITTEN).read_text(encoding="utf-8"))[name]
         if rec["file"] != file_identity(Path(processed_dir) / TABLES[name].filename) or rec["file"] is None:
@@ -1165,9 +1177,34 @@ def read_kept(processed_dir, name: str, columns: list[str] | None = None) -> pd.
         table = _kept_table(index["tables"][name], segment)
         if columns is not None:
             table = table.select([c for c in columns if c in table.schema.names])
-        return arrow_table_to_pandas(table)
+        return table
     except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
         return None
+
+
+def take_rows(table: pa.Table, at) -> pa.Table:
+    """``table.take(at)`` for ascending positions ``at``, chunk by chunk: the rows of each chunk are taken from that
+    chunk alone. A table of several chunks (a kept table is its pieces; a spliced one its last run's and this run's
+    rows) is otherwise joined into one whole copy before any row is taken: half a second for a few rows of the
+    submissions' texts, or a tenth of tag_evidence's rows, at 10,000 submissions. The same rows, columns and types;
+    positions not ascending, or columns chunked unalike, are taken as ``table.take`` takes them.
+
+    Example
+    -------
+    >>> t = pa.concat_tables([pa.table({"x": [1, 2]}), pa.table({"x": [3, 4, 5]})])
+    >>> take_rows(t, [1, 2, 4]).column("x").to_pylist(), take_rows(t, []).num_rows
+    ([2, 3, 5], 0)
+    """
+    at = np.asarray(at, dtype=np.int64)
+    lengths = [len(c) for c in table.column(0).chunks] if table.num_columns else []
+    if (len(lengths) <= 1 or (len(at) > 1 and bool(np.any(np.diff(at) < 0)))
+            or any([len(c) for c in col.chunks] != lengths for col in table.columns[1:])):
+        return table.take(pa.array(at, type=pa.int64()))
+    bounds = np.cumsum([0, *lengths])
+    cut = np.searchsorted(at, bounds)
+    parts = [table.slice(a, b - a).take(pa.array(at[lo:hi] - a, type=pa.int64()))
+             for a, b, lo, hi in zip(bounds[:-1], bounds[1:], cut[:-1], cut[1:]) if hi > lo]
+    return pa.concat_tables(parts) if parts else table.slice(0, 0)
 
 
 def _forget_source(processed_dir, stage: str) -> None:

@@ -172,6 +172,57 @@ def test_tables_written_from_kept_tables_are_read_from_them_as_from_their_files(
     assert partition.read_kept(processed, "submissions") is None
 
 
+@pytest.mark.parametrize("rerun", [False, True])
+def test_the_reports_quoted_tag_rows_come_from_the_kept_table_as_from_the_file(corpus, monkeypatch, rerun):
+    """The report's quoted rows of tag_evidence (:func:`soa_analysis.report.data.read_quoted_tag_rows`) are taken
+    from the tag stage's kept table when its file was written from it, without reading the Parquet file: the same
+    frame as read from the file (after a re-run the kept table is in pieces, and its rows are taken piece by
+    piece); a file written since is read again."""
+    from soa_analysis.report.data import read_quoted_tag_rows
+
+    raw, processed = corpus
+    if rerun:
+        (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")
+        _run(raw, processed)
+        assert partition.read_kept_arrow(processed, "tag_evidence").column(0).num_chunks > 1
+    with monkeypatch.context() as m:
+        m.setattr("soa_analysis.report.data.read_kept_arrow", lambda *a, **k: None)
+        from_file = read_quoted_tag_rows(processed)
+    assert len(from_file)
+
+    def no_file(*args, **kwargs):
+        raise AssertionError("the Parquet file was read")
+
+    with monkeypatch.context() as m:
+        m.setattr(pq, "read_table", no_file)
+        pd.testing.assert_frame_equal(read_quoted_tag_rows(processed), from_file)
+    read_table(processed, "tag_evidence").to_parquet(processed / "tag_evidence.parquet", index=False)
+    assert partition.read_kept_arrow(processed, "tag_evidence") is None
+    pd.testing.assert_frame_equal(read_quoted_tag_rows(processed), from_file)
+
+
+def test_rows_taken_chunk_by_chunk_are_those_table_take_gives():
+    """take_rows gives what ``Table.take`` gives (values, types, order), for tables of one chunk or several (text,
+    lists of lists, missing values), positions at the chunks' edges, in one chunk only, none, or not ascending,
+    and columns chunked unalike."""
+    rng = np.random.default_rng(7)
+    pieces = [pa.table({"s": pa.array([f"t{i}-{j}" if j % 5 else None for j in range(n)], pa.large_string()),
+                        "l": pa.array([[[j, j + 1]] * (j % 3) for j in range(n)], pa.list_(pa.list_(pa.int64()))),
+                        "b": pa.array([bool(j % 2) for j in range(n)])})
+              for i, n in enumerate([4, 1, 7, 3])]
+    one, several = pieces[0], pa.concat_tables(pieces)
+    unalike = pa.table({"s": several.column("s").combine_chunks(), "b": several.column("b")})
+    for table in (one, several, unalike):
+        n = table.num_rows
+        cases = [[], [0], [n - 1], list(range(n)), [0, 3, 4, 5, 11, 12, n - 1], sorted(rng.choice(n, min(6, n), replace=False)),
+                 [5, 1, 2], [2, 2, 3]]
+        for at in cases:
+            at = [int(a) for a in at if a < n]
+            got = partition.take_rows(table, at)
+            assert got.equals(table.take(pa.array(at, type=pa.int64()))), (table.num_rows, at)
+            assert got.schema.equals(table.schema, check_metadata=True)
+
+
 def test_a_second_rerun_splices_what_the_first_spliced(corpus, tmp_path):
     raw, processed = corpus
     (raw / "falkirk_walking_group.txt").write_text(NEW_FILE, encoding="utf-8")

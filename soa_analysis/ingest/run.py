@@ -617,7 +617,7 @@ def _row_digests(results: list[dict], tables: IngestResult) -> list[str]:
     that digest, the others are worked out. A submission's row is made from its file's result and its id alone
     (:func:`_doc_rows`), so the same file and id give the same row. Each result keeps its rows' digests
     (``row_digests``, by id) for the next run."""
-    from ..partition import _frame_of_arrow, row_digests
+    from ..partition import _frame_of_arrow, row_digests, take_rows
 
     out: list = []
     for res, ids in zip(results, tables.ids):
@@ -625,7 +625,7 @@ def _row_digests(results: list[dict], tables: IngestResult) -> list[str]:
         out += [kept.get(sid) for sid in ids]
     todo = [j for j, d in enumerate(out) if d is None]
     if todo:
-        rows = tables.arrow["submissions"].take(pa.array(todo, type=pa.int64()))
+        rows = take_rows(tables.arrow["submissions"], todo)
         for j, d in zip(todo, row_digests(_frame_of_arrow(rows, tables.dtypes["submissions"]))):
             out[j] = d
     at = 0

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from ..errors import ConfigError, InputError
 from ..io import parquet_selection, read_table
-from ..partition import KEPT_BY, read_kept_or_file
+from ..partition import KEPT_BY, read_kept_arrow, read_kept_or_file, take_rows
 from ..procs import gc_paused
 from ..schema import TABLES, validate
 from .quotes import (
@@ -502,10 +502,12 @@ def read_quoted_tag_rows(processed_dir: str | os.PathLike) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     present, cols, flt = parquet_selection(path, columns, filters)
-    table = pq.read_table(path, columns=cols, filters=flt, use_pandas_metadata=True)
+    table = read_kept_arrow(processed_dir, name, cols)
+    if table is None:
+        table = pq.read_table(path, columns=cols, filters=flt, use_pandas_metadata=True)
     deciding = [c for c in ("submission_id", "taxonomy", "priority", "assigned") if c in table.column_names]
     at = quoted_tag_positions(table.select(deciding).to_pandas()) if table.num_rows else np.arange(0)
-    df = table.take(pa.array(at, type=pa.int64())).to_pandas()
+    df = take_rows(table, at).to_pandas()
     validate(df, name, present=present)
     return df[[c for c in TAG_COLUMNS if c in df.columns]]
 
