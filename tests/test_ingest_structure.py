@@ -387,3 +387,35 @@ def test_a_form_numbered_in_order_is_still_recognised_by_its_numbers():
     assert recognise_template(doc)[0] == "unstructured"
     doc = Document(_numbered(["1. Millbank wardens", "1. Approach", "4. Lunch clubs"], kind="heading"), {})
     assert recognise_template(doc)[0] == "unstructured"
+
+
+def test_a_numbered_list_inside_a_forms_answer_stays_in_that_answer():
+    # FICTIONAL 2009 case study with worded questions; its answers hold short numbered lists. Read by number alone,
+    # "1 Lunch clubs" once opened question 1 (the name) and "3 Befriending" question 3: the evidence went to
+    # sections of other questions. A number alone opens a question only going forward through the form, and not as
+    # the next item of a list
+    blocks = [H("1. Name of SOA case study"), P("FICTIONAL Glenbrae older people's network"),
+              H("2. Why was it needed?"),
+              P("Older residents of the fictional Glenbrae estate were isolated, and three services were missing:")]
+    blocks += _numbered(["1 Lunch clubs", "2 Transport", "3 Befriending"])
+    blocks += [H("4. What is the evidence of the benefits for communities?"),
+               P("Visits to the fictional lunch clubs rose from 40 to 95 a week after the network opened, in:")]
+    blocks += _numbered(["1 Glenbrae hall", "2 Millbank church", "3 Eastfield library", "4 Westfield club"])
+    blocks += [H("6. What next steps are you taking?"), P("The fictional network will add a second bus.")]
+    seg = segment(Document(blocks, {}))
+    assert seg.template == "case_study_2009"
+    by_label = {}
+    for u in seg.units:
+        if u.text.strip():
+            by_label.setdefault(u.label, []).append(u.text)
+    assert by_label["title"] == ["FICTIONAL Glenbrae older people's network"]
+    assert "Befriending" in " ".join(by_label["need"]) and "Transport" in " ".join(by_label["need"])
+    assert {"Glenbrae hall", "Westfield club"} <= {t.split(" ", 1)[1] for t in by_label["evidence"] if t[0].isdigit()}
+    assert by_label["next_steps"] == ["The fictional network will add a second bus."]
+    assert "actions" not in by_label and "added_value" not in by_label
+    # a form whose short headings are read by their numbers alone, going forward (1, 3, 4): still its questions
+    story = P("The fictional wardens walked the estate four nights a week.")
+    seg = segment(Document(_numbered(["1. Millbank wardens"], kind="heading") + [story]
+                           + _numbered(["3. Approach"], kind="heading") + [story]
+                           + _numbered(["4. Lunch clubs"], kind="heading") + [story], {}))
+    assert [u.label for u in seg.units if u.text.strip()] == ["title", "actions", "evidence"]

@@ -916,6 +916,13 @@ class _Walk:
     has_content: bool = False
     units: list[Unit] = field(default_factory=list)
     states: dict[str, bool | None] = field(default_factory=dict)
+    number: int = 0  # the question number of the last numbered section opened (0 before any)
+    list_number: int | None = None  # a number-only line's number that was not a question (a list's item)
+
+    def goes_forward(self, number: int) -> bool:
+        """Whether a heading read as question ``number`` by its number alone opens that question: it goes
+        forward through the form, and is not the next item of a numbered list (:func:`_take_heading`)."""
+        return number > self.number and not (self.list_number is not None and number == self.list_number + 1)
 
     def enter(self, section: str | None, head: str, score: float) -> None:
         """Make ``section`` (opened by ``head`` with ``score``) the section in force."""
@@ -994,12 +1001,19 @@ def _take_heading(walk: _Walk, i: int, b: Block, text: str, template: str, match
     Returns whether the block was taken as a heading.
     """
     found = _best_heading(b, matcher, sections, numbers)
+    if found and _number_only(found[0]) and not walk.goes_forward(found[0].number):
+        # a numbered line inside an answer ("1 Lunch clubs", "2 Transport"): a list's item, not question 1 or 2;
+        # it is a heading only if its wording alone reads as one
+        walk.list_number = found[0].number
+        found = _best_heading(b, matcher, sections, {})
     if found and found[0].section == walk.current and not walk.has_content and not found[1].rest:
         found = None  # e.g. "Name of CPP" followed by "Highland Community Planning Partnership"
     if found and found[0].section == "template_title":
         walk.units.append(Unit(i, "template", text, found[1].head, found[0].score))
         return True
     if found and not (walk.current == "contact" and found[0].section == "contact"):
+        walk.number = next((n for n, sec in numbers.items() if sec == found[0].section), walk.number)
+        walk.list_number = None
         _open_section(walk, i, *found, matcher, sections)
         return True
     if template == "form_export" and b.kind == "heading":
