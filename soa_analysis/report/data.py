@@ -484,8 +484,11 @@ def read_quoted_tag_rows(processed_dir: str | os.PathLike) -> pd.DataFrame:
     at 10,000 submissions. Here the rows are chosen from the four columns that decide them
     (:func:`.quotes.quoted_tag_positions`), taken from the Arrow table, and only they are converted (as
     ``pandas.read_parquet`` converts a table) and checked against the contract
-    (:func:`soa_analysis.schema.validate`, as ``read_table`` checks what it reads). A table that is not Parquet
-    is read and kept to those rows as before.
+    (:func:`soa_analysis.schema.validate`, as ``read_table`` checks what it reads). The Arrow table is the tag
+    stage's kept one when the file was written from it (memory-mapped: :func:`soa_analysis.partition.read_kept_arrow`;
+    decoding the 10 MB file at 10,000 submissions cost a second), its rows taken chunk by chunk
+    (:func:`soa_analysis.partition.take_rows`); else the file's. A table that is not Parquet is read and kept to
+    those rows as before.
 
     Raises
     ------
