@@ -486,7 +486,7 @@ def read_quoted_tag_rows(processed_dir: str | os.PathLike) -> pd.DataFrame:
     ``pandas.read_parquet`` converts a table) and checked against the contract
     (:func:`soa_analysis.schema.validate`, as ``read_table`` checks what it reads). The Arrow table is the tag
     stage's kept one when the file was written from it (memory-mapped: :func:`soa_analysis.partition.read_kept_arrow`;
-    decoding the 10 MB file at 10,000 submissions cost a second), its rows taken chunk by chunk
+    decoding the 10 MB file at 10,000 submissions took about half a second), its rows taken chunk by chunk
     (:func:`soa_analysis.partition.take_rows`); else the file's. A table that is not Parquet is read and kept to
     those rows as before.
 
