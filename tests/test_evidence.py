@@ -278,9 +278,12 @@ def test_consultation_and_recognition_do_not_catch_feedback_or_qualifications():
 
 
 def test_strongest_sentence_decides():
+    # the rules' own property, so the rules alone: the grade check reads the whole text and may change the grade
+    # (the sixty-five-part check reads this fictional passage as some, p 0.57: the fall is not credited to the
+    # project in words; benchmarks/real_text/README.md, session 52)
     passage = ("The project has been a great success. Some 214 tenants were supported. "
                "Arrears fell from £90,000 to £40,000 between 2009 and 2011.")
-    result = EvidenceGrader().grade(passage)
+    result = EvidenceGrader(check=None).grade(passage)
     assert result.grade == "strong"
     assert result.supporting()[0].sentence.startswith("Arrears fell")
     assert "Arrears fell" in result.reasons
