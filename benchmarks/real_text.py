@@ -61,7 +61,7 @@ STUDIED = ("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", 
            "test57", "test58", "test59", "test60", "test61", "test62", "test63", "test64", "test65", "test66",
            "test67", "test68", "test69", "test70", "test71", "test72", "test73", "test74", "test75", "test76", "test77",
            "test78", "test79", "test80", "test81", "test82", "test83", "test84", "test85", "test86", "test87", "test88", "test89", "test90",
-           "test91", "test92")
+           "test91", "test92", "test93", "test94")
 
 
 def parts_from(first: int) -> tuple:
