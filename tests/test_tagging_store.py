@@ -26,6 +26,11 @@ def model_store(tmp_path, monkeypatch):
     return folder
 
 
+# The store's mechanics do not depend on what the model learned from: a tagger of the labelled passages alone
+# trains in about a second, where the shipped one (with the real-text documents) takes a minute or more.
+LIGHT = {"real_text": False}
+
+
 def _processed(folder):
     folder.mkdir(parents=True)
     write_table(make_submissions(FALLS, JOBS), folder / "submissions.parquet", table="submissions")
@@ -33,7 +38,7 @@ def _processed(folder):
 
 
 def test_a_fresh_folder_takes_the_stored_model_instead_of_training(model_store, tmp_path, monkeypatch):
-    first = run_tagging(_processed(tmp_path / "a"))
+    first = run_tagging(_processed(tmp_path / "a"), model_params=LIGHT)
     assert first.meta["models"]["priorities"]["how"] == "trained"
     fp = json.loads((tmp_path / "a" / "models" / "priorities.json").read_text())["fingerprint"]
     assert (model_store / fp / "priorities.joblib").is_file() and (model_store / fp / "priorities.json").is_file()
@@ -42,7 +47,7 @@ def test_a_fresh_folder_takes_the_stored_model_instead_of_training(model_store, 
         raise AssertionError("trained again although the store holds this model")
 
     monkeypatch.setattr(CombinedTagger, "fit_labels", no_training)
-    second = run_tagging(_processed(tmp_path / "b"))
+    second = run_tagging(_processed(tmp_path / "b"), model_params=LIGHT)
     assert second.meta["models"]["priorities"]["how"] == "from the model store"
     assert (tmp_path / "b" / "models" / "priorities.joblib").is_file()
     pd.testing.assert_frame_equal(second.tags, first.tags)
@@ -50,7 +55,7 @@ def test_a_fresh_folder_takes_the_stored_model_instead_of_training(model_store, 
 
 
 def test_another_fingerprint_or_a_damaged_copy_trains(model_store, tmp_path, monkeypatch):
-    run_tagging(_processed(tmp_path / "a"))
+    run_tagging(_processed(tmp_path / "a"), model_params=LIGHT)
     (entry,) = list(model_store.iterdir())
     (entry / "priorities.joblib").write_bytes(b"not the model")  # its JSON's sha256 no longer matches
 
@@ -62,21 +67,21 @@ def test_another_fingerprint_or_a_damaged_copy_trains(model_store, tmp_path, mon
 
     monkeypatch.setattr(CombinedTagger, "fit_labels", fit)
     with pytest.raises(Trained):
-        run_tagging(_processed(tmp_path / "b"))
+        run_tagging(_processed(tmp_path / "b"), model_params=LIGHT)
     # a model stored under another fingerprint is never taken
     assert not store.fetch("0" * 64, "priorities", tmp_path / "c")
 
 
 def test_the_store_off_or_unwritable_changes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(store.ENV, "off")
-    res = run_tagging(_processed(tmp_path / "a"))
+    res = run_tagging(_processed(tmp_path / "a"), model_params=LIGHT)
     assert res.meta["models"]["priorities"]["how"] == "trained"
     assert not store.keep("f" * 64, "priorities", tmp_path / "a" / "models")
     blocked = tmp_path / "file"
     blocked.write_text("a file where the store's folder would be")
     monkeypatch.setenv(store.ENV, str(blocked))
     assert not store.keep("f" * 64, "priorities", tmp_path / "a" / "models")  # ignored, not raised
-    assert stage._get_model(tmp_path / "a", "priorities", None, None, stage._DEFAULT_PARAMS)[1] == "loaded"
+    assert stage._get_model(tmp_path / "a", "priorities", None, None, {**stage._DEFAULT_PARAMS, **LIGHT})[1] == "loaded"
 
 
 _KEEPER = """
