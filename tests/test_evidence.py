@@ -279,8 +279,8 @@ def test_consultation_and_recognition_do_not_catch_feedback_or_qualifications():
 
 def test_strongest_sentence_decides():
     # the rules' own property, so the rules alone: the grade check reads the whole text and may change the grade
-    # (the check fitted on sixty-five parts reads this fictional passage as some, p 0.57, and on sixty-eight, p 0.66:
-    # the fall is not credited to the project in words; benchmarks/real_text/README.md, sessions 52 and 53)
+    # (every check fitted since session 52 reads this fictional passage as some, with or without words crediting the
+    # project: a known error of the check, each fit's reading in benchmarks/real_text/README.md)
     passage = ("The project has been a great success. Some 214 tenants were supported. "
                "Arrears fell from £90,000 to £40,000 between 2009 and 2011.")
     result = EvidenceGrader(check=None).grade(passage)
