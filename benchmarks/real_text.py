@@ -64,7 +64,7 @@ def parts_from(first: int) -> tuple:
     >>> parts_from(25)[:2]
     ('test25', 'test26')
     """
-    return tuple(p for p in STUDIED if p.startswith("test") and p[4:].isdigit() and int(p[4:]) >= first)
+    return tuple(f"test{n}" for n in range(max(first, 2), LAST_STUDIED + 1))
 
 
 def _labels(cell: str) -> frozenset:

@@ -81,7 +81,7 @@ def test_the_store_off_or_unwritable_changes_nothing(tmp_path, monkeypatch):
     blocked.write_text("a file where the store's folder would be")
     monkeypatch.setenv(store.ENV, str(blocked))
     assert not store.keep("f" * 64, "priorities", tmp_path / "a" / "models")  # ignored, not raised
-    assert stage._get_model(tmp_path / "a", "priorities", None, None, {**stage._DEFAULT_PARAMS, **LIGHT})[1] == "loaded"
+    assert stage._get_model(tmp_path / "a", "priorities", None, None, stage._DEFAULT_PARAMS | LIGHT)[1] == "loaded"
 
 
 _KEEPER = """
