@@ -9,6 +9,7 @@ not, is kept as the stage's log.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sys
 import threading
@@ -82,6 +83,24 @@ def _assigned_parameters(notebook: Path) -> list[str]:
     return []
 
 
+def _identity(path: Path) -> tuple:
+    """What says a notebook file is the one read before (an unreadable one: a new object, never cached)."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return (object(),)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+@functools.lru_cache(maxsize=16)
+def _notebook_parameters(notebook: str, identity: tuple) -> tuple[dict, list[str]]:
+    """papermill's reading of a notebook's parameters and the names its ``parameters`` cell assigns, once per
+    version of the file (``identity``): a run checks each stage's before any work and again when it runs it."""
+    import papermill
+
+    return papermill.inspect_notebook(notebook), _assigned_parameters(Path(notebook))
+
+
 def check_parameters(notebook: Path, params: dict) -> None:
     """Refuse parameters the notebook's ``parameters`` cell does not declare.
 
@@ -93,12 +112,10 @@ def check_parameters(notebook: Path, params: dict) -> None:
     ConfigError
         Naming the unknown parameters and the ones the notebook accepts.
     """
-    import papermill
-
-    declared = papermill.inspect_notebook(str(notebook))
+    declared, assigned = _notebook_parameters(str(notebook), _identity(notebook))
     if not declared:
         raise ConfigError(f"{notebook.name} has no cell tagged 'parameters'")
-    for name in _assigned_parameters(notebook):
+    for name in assigned:
         if name not in declared:  # papermill skips lines it cannot parse, with only a log message
             raise ConfigError(f"{notebook.name}: papermill cannot parse the parameters line for {name!r} "
                               "(keep comments free of '=' and ';')")

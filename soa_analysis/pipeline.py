@@ -245,6 +245,27 @@ def _guard(opts: RunOptions, reports_dir: Path, manifest: dict, stream: TextIO) 
         print(f"      warning: {warning}", file=stream)
 
 
+def _report_with_changes(opts: RunOptions, stage_opts: RunOptions, nb_dir: Path, run_dir: Path, run_id: str,
+                         manifest: dict, *, progress: bool, stream: TextIO, warm: WarmKernels) -> list[Path]:
+    """The report stage, with the run's change step in a thread of this process meanwhile
+    (:class:`.changes.stage.BackgroundChangeStep`: what reads its files waits for them). The step's error,
+    when it failed, is the run's (the report's notebook then failed waiting for it)."""
+    from .changes.stage import BackgroundChangeStep
+
+    step = BackgroundChangeStep(opts, run_dir)
+    try:
+        made = _run_stage("report", stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream, warm=warm)
+    except BaseException:
+        if (error := step.error()) is not None:
+            step.close()
+            raise error from None
+        raise
+    finally:
+        step.close()
+    manifest["changes"] = step.result()
+    return made
+
+
 def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...], nb_dir: Path,
                     reports_dir: Path, started: float, *, progress: bool, stream: TextIO,
                     warm: WarmKernels) -> list[Path]:
@@ -299,11 +320,11 @@ def _execute_stages(result: RunResult, opts: RunOptions, stages: tuple[str, ...]
             with stage_record(opts.processed_dir, stage, run_id, key=key):
                 if stage == "report":
                     wait_prepared(prepared)  # not both importing the same modules at once
-                    from .changes.stage import run_change_step
-
-                    manifest["changes"] = run_change_step(opts, run_dir)
-                made += _run_stage(stage, stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream,
-                                   warm=warm)
+                    made += _report_with_changes(opts, stage_opts, nb_dir, run_dir, run_id, manifest,
+                                                 progress=progress, stream=stream, warm=warm)
+                else:
+                    made += _run_stage(stage, stage_opts, nb_dir, run_dir, run_id, progress=progress,
+                                       stream=stream, warm=warm)
             manifest["timings_s"][stage] = round(time.perf_counter() - t0, 2)
             _record_reuse(manifest, opts.processed_dir, stage)
             print(f"[{i}/{len(stages)}] {stage} done in {manifest['timings_s'][stage]:.1f} s", file=stream)

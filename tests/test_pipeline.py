@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -135,3 +137,83 @@ def test_a_new_raw_file_starts_the_first_kernel_before_the_inventory(tmp_path, f
     assert not pipeline._may_skip(opts, "ingest", nb_dir)
     assert pipeline._may_skip(opts, "tag", nb_dir)  # the later stages' keys do not read the raw folder
     assert not pipeline._may_skip(make_options(raw_dir=raw, processed_dir=tmp_path / "p", full=True), "tag", nb_dir)
+
+
+def _report_reads_changes(stage: str) -> str:
+    """Stand-in stages; the report's reads the change step's meta (waiting for it as the real sections do)
+    and writes what it found."""
+    code = "from pathlib import Path\nPath(processed_dir).mkdir(parents=True, exist_ok=True)\n"
+    if stage == "report":
+        code += ("import json\nfrom soa_analysis.changes.stage import load_changes_meta\n"
+                 "(Path(processed_dir) / 'report_saw.json').write_text(json.dumps(load_changes_meta(processed_dir)))\n")
+    return code
+
+
+def _slow_change_step(opts, run_dir):
+    """A change step that writes its meta only after a while (the report's notebook is running by then)."""
+    import time
+
+    from soa_analysis.changes.stage import CHANGES_META
+
+    time.sleep(1.5)
+    meta = {"run_id": Path(run_dir).name, "line": "FICTIONAL change step"}
+    (Path(opts.processed_dir) / CHANGES_META).write_text(json.dumps(meta))
+    return meta
+
+
+def test_change_step_runs_beside_the_report_and_its_readers_wait(tmp_path, stand_in_notebooks, monkeypatch):
+    from soa_analysis.changes import stage as change_stage
+
+    monkeypatch.setattr(change_stage, "run_change_step", _slow_change_step)
+    opts = _opts(tmp_path, stand_in_notebooks(tmp_path / "nbs", _report_reads_changes))
+    result = pipeline.run(opts, progress=False)
+    assert result.ok, result.error
+    saw = json.loads((tmp_path / "processed" / "report_saw.json").read_text())
+    assert saw == {"run_id": result.run_id, "line": "FICTIONAL change step"}  # not the absent meta (None)
+    assert result.manifest["changes"] == saw
+    assert not (tmp_path / "processed" / change_stage.PENDING).exists()
+
+
+def test_a_failed_change_step_fails_the_run_and_its_readers(tmp_path, stand_in_notebooks, monkeypatch):
+    from soa_analysis.changes import stage as change_stage
+
+    def broken(processed_dir, run_dir, **kw):
+        raise RuntimeError("planted failure in the change step")
+
+    monkeypatch.setattr(change_stage, "update_changes", broken)
+    opts = _opts(tmp_path, stand_in_notebooks(tmp_path / "nbs", _report_reads_changes))
+    latest = tmp_path / "reports" / "latest"
+    latest.mkdir(parents=True)
+    (latest / "summary.html").write_text("last good report")
+    result = pipeline.run(opts, progress=False)
+    assert result.status == "failed"
+    assert result.error == "change step failed: RuntimeError: planted failure in the change step"
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    assert manifest["failed_stage"] == "changes"
+    assert (latest / "summary.html").read_text() == "last good report"
+    assert not (tmp_path / "processed" / "report_saw.json").exists()  # the report's reader failed too
+    nb = nbformat.read(str(result.run_dir / "notebooks" / "04_report.ipynb"), as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and "planted failure in the change step" in errors[0]["evalue"]
+    assert not (tmp_path / "processed" / change_stage.PENDING).exists()
+
+
+def test_waiting_for_the_change_step(tmp_path):
+    import subprocess
+    import sys
+
+    from soa_analysis.changes.stage import PENDING, wait_for_change_step
+    from soa_analysis.errors import StageError
+
+    wait_for_change_step(tmp_path)  # no step under way: at once
+    marker = tmp_path / PENDING
+    marker.write_text(json.dumps({"run_id": "r1", "pid": os.getpid(), "error": "InputError: no submissions"}))
+    with pytest.raises(StageError, match="change step failed: InputError: no submissions"):
+        wait_for_change_step(tmp_path)
+    marker.write_text(json.dumps({"run_id": "r1", "pid": os.getpid()}))  # this process runs: it waits
+    with pytest.raises(StageError, match="change step of run r1 did not finish within 0 s"):
+        wait_for_change_step(tmp_path, timeout=0.0)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    marker.write_text(json.dumps({"run_id": "r1", "pid": int(gone.stdout)}))  # a run killed mid-step
+    if os.name == "posix":
+        wait_for_change_step(tmp_path, timeout=60.0)

@@ -24,7 +24,7 @@ from ..report.safe import esc, redact
 from ..schema import TABLES
 from .compare import CHANGE_COLUMNS
 from .followups import FOLLOWUP_COLUMNS, MATCH_THRESHOLD
-from .stage import load_changes_meta
+from .stage import load_changes_meta, wait_for_change_step
 
 __all__ = ["since_last_run", "promises_followed_up", "change_tables", "SECTIONS"]
 
@@ -41,6 +41,7 @@ def _table(processed_dir: Path, name: str, stamp: tuple) -> pd.DataFrame:
 
 
 def _read(data, name: str, columns: list[str]) -> pd.DataFrame | None:
+    wait_for_change_step(data.processed_dir)  # a run's change step may be writing it now
     path = data.processed_dir / TABLES[name].filename
     if not path.exists():
         return None

@@ -1,9 +1,16 @@
 """The change step of a run: compare with the last good run, track follow-ups, keep a snapshot.
 
-The pipeline calls :func:`update_changes` after the evidence stage and before the report
-stage. It writes ``changes.parquet``, ``followup_status.parquet`` and ``changes_meta.json``
-to the processed folder (where the report reads them) and ``snapshot.json`` to the run
-folder (what the next run compares with).
+The pipeline calls :func:`update_changes` after the evidence stage, as the report stage starts. It
+writes ``changes.parquet``, ``followup_status.parquet`` and ``changes_meta.json`` to the processed
+folder (where the report reads them) and ``snapshot.json`` to the run folder (what the next run
+compares with).
+
+The step runs in a thread of the pipeline's process while the report's notebook runs in its kernel
+(:class:`BackgroundChangeStep`): the notebook loads the tables and works out the charts' in the
+meantime, and whatever reads the step's files (:func:`load_changes_meta`, the change sections and
+exports) first waits for them (:func:`wait_for_change_step`). A marker file in the processed folder,
+``.change_step.pending``, says the step is under way; it is gone once the files are written, and
+names the error if the step failed.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +43,11 @@ from .snapshot import (
 )
 
 __all__ = ["ChangeReport", "update_changes", "load_changes_meta", "load_followups", "compare_runs", "run_change_step",
-           "CHANGES_META"]
+           "BackgroundChangeStep", "wait_for_change_step", "CHANGES_META", "PENDING"]
 
 CHANGES_META = "changes_meta.json"
+PENDING = ".change_step.pending"  # in the processed folder while a run's change step is under way
+PENDING_TIMEOUT_S = 3600.0  # a reader gives up waiting after this long (the step takes seconds)
 
 
 @dataclass
@@ -159,8 +170,102 @@ def update_changes(processed_dir: str | os.PathLike, run_dir: str | os.PathLike,
     return report
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (assumed so where that cannot be asked without a signal)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it runs
+        return True
+    return True
+
+
+def wait_for_change_step(processed_dir: str | os.PathLike, *, timeout: float = PENDING_TIMEOUT_S,
+                         poll: float = 0.02) -> None:
+    """Return once no change step is under way for ``processed_dir`` (at once when none is).
+
+    Raises
+    ------
+    StageError
+        If the step under way failed (its error is named), or did not finish within ``timeout`` seconds.
+        A marker left by a process that no longer runs (a run killed mid-step) is ignored.
+    """
+    marker = Path(processed_dir) / PENDING
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            state = json.loads(marker.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError):  # being replaced: read it again
+            state = {}
+        if state.get("error"):
+            raise StageError(f"change step failed: {state['error']}", stage="changes")
+        if isinstance(state.get("pid"), int) and not _alive(state["pid"]):
+            return
+        if time.monotonic() > deadline:
+            raise StageError(f"the change step of run {state.get('run_id', '?')} did not finish within "
+                             f"{timeout:.0f} s ({marker} is still there)", stage="changes")
+        time.sleep(poll)
+
+
+class BackgroundChangeStep:
+    """:func:`run_change_step` in a thread of this process, started now; :meth:`result` waits for it.
+
+    Until the step's files are written, the marker :data:`PENDING` in the processed folder (this process's
+    id and the run's) makes :func:`wait_for_change_step` wait, in any process; if the step fails, the marker
+    names its error, so a reader fails too. :meth:`result` (or :meth:`close`) removes the marker whatever
+    happened.
+    """
+
+    def __init__(self, opts, run_dir: str | os.PathLike):
+        self._marker = Path(opts.processed_dir) / PENDING
+        self._state = {"run_id": Path(run_dir).name, "pid": os.getpid()}
+        write_text(self._marker, json.dumps(self._state))
+        self._meta: dict | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(opts, run_dir), name="change-step", daemon=True)
+        self._thread.start()
+
+    def _run(self, opts, run_dir) -> None:
+        try:
+            self._meta = run_change_step(opts, run_dir)
+        except BaseException as exc:  # noqa: BLE001 - raised by result(); named in the marker for the readers
+            self._error = exc
+            try:
+                write_text(self._marker, json.dumps(self._state | {"error": str(exc) or type(exc).__name__}))
+            except OSError:
+                self._marker.unlink(missing_ok=True)  # the readers then find the step's files missing
+        else:
+            self._marker.unlink(missing_ok=True)
+
+    def error(self) -> BaseException | None:
+        """Wait for the step; its error, or ``None`` when it succeeded."""
+        self._thread.join()
+        return self._error
+
+    def result(self) -> dict:
+        """Wait for the step and return its manifest entry (:func:`run_change_step`); its error is raised here."""
+        try:
+            if self.error() is not None:
+                raise self._error
+            return self._meta
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Wait for the step and remove the marker."""
+        self._thread.join()
+        self._marker.unlink(missing_ok=True)
+
+
 def load_changes_meta(processed_dir: str | os.PathLike) -> dict | None:
-    """The ``changes_meta.json`` the last change step wrote, or None."""
+    """The ``changes_meta.json`` the last change step wrote (once a step under way has written it:
+    :func:`wait_for_change_step`), or None."""
+    wait_for_change_step(processed_dir)
     try:
         return json.loads((Path(processed_dir) / CHANGES_META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
