@@ -65,7 +65,9 @@ def html_table(df: pd.DataFrame, caption: str, columns: dict[str, str] | None = 
     shown = df if max_rows is None else df.head(max_rows)
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in columns.values())
     body = []
-    for row in shown[list(columns)].itertuples(index=False):
+    sub = shown[list(columns)]
+    # each column's values as a list, then row by row (itertuples gives the same values, at a cost a table)
+    for row in zip(*(sub.iloc[:, k].tolist() for k in range(sub.shape[1]))):
         cells = []
         for i, (c, v) in enumerate(zip(columns, row)):
             text = ("–" if pd.isna(v) else f"{v:.0%}") if c in pct else fmt(v)
