@@ -71,3 +71,30 @@ def test_read_table_reads_only_the_columns_asked_for_and_still_checks_the_file(t
     good.drop(columns=["reasons"]).to_parquet(tmp_path / "evidence.parquet")
     with pytest.raises(SchemaError, match="missing column 'reasons'"):
         read_table(tmp_path, "evidence", columns=["submission_id", "grade"])
+
+
+def test_write_arrow_tables_checks_every_table_then_writes_them_all(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from soa_analysis.io import write_arrow_tables
+
+    follow = pd.DataFrame({"submission_id": ["s1", "s2"], "who": ["FICTIONAL trust", ""],
+                           "what": ["Open a second café.", "Report back."], "by_when": ["2031", "spring 2032"],
+                           "due": ["2031-12-31", ""]})
+    evidence = pd.DataFrame({"submission_id": ["s1", "s2"], "grade": ["strong", "none"], "reasons": ["a", "b"]})
+    tables = {"followups": (pa.Table.from_pandas(follow, preserve_index=False), tmp_path / "followups.parquet", None),
+              "evidence": (pa.Table.from_pandas(evidence, preserve_index=False), tmp_path / "evidence.parquet",
+                           evidence)}
+    paths = write_arrow_tables(tables)
+    assert paths == {"followups": tmp_path / "followups.parquet", "evidence": tmp_path / "evidence.parquet"}
+    pd.testing.assert_frame_equal(pq.read_table(paths["followups"]).to_pandas(), follow)
+    pd.testing.assert_frame_equal(pq.read_table(paths["evidence"]).to_pandas(), evidence)
+
+    repeated = evidence.assign(submission_id=["s1", "s1"])  # a unique column's repeat, seen on the whole table
+    with pytest.raises(SchemaError, match="must be unique"):
+        write_arrow_tables({"followups": (pa.Table.from_pandas(follow.head(1), preserve_index=False),
+                                          tmp_path / "followups.parquet", None),
+                            "evidence": (pa.Table.from_pandas(repeated, preserve_index=False),
+                                         tmp_path / "evidence.parquet", repeated.head(1))})
+    assert len(pq.read_table(tmp_path / "followups.parquet")) == 2  # nothing written when one table fails

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from .. import __version__
 from ..datafiles import sha256_hex
-from ..io import read_keyed, write_arrow_table, write_keyed, write_table, write_text
+from ..io import read_keyed, write_arrow_tables, write_keyed, write_table, write_text
 from ..nlp import split_sentences
 from ..partition import LazyFrame
 from ..procs import gc_paused
@@ -577,11 +577,11 @@ def _run_evidence(processed_dir: Path, key: str, known: dict, before: int, t0: f
     paths = {}
     for name, df in (("evidence", evidence), ("exemplars", exemplars), ("partner_pairs", pairs)):
         paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
-    for name in ("evidence_sentences", "added_value", "alignment", "followups", "consistency"):
-        table = consistency if name == "consistency" else tables[name]
-        # the reused rows were checked when first written: the computed ones are checked now
-        paths[name] = write_arrow_table(table, processed_dir / TABLES[name].filename, name=name,
-                                        checked=computed_rows[name])
+    # the reused rows were checked when first written: the computed ones are checked now
+    paths |= write_arrow_tables({name: (consistency if name == "consistency" else tables[name],
+                                        processed_dir / TABLES[name].filename, computed_rows[name])
+                                 for name in ("evidence_sentences", "added_value", "alignment", "followups",
+                                              "consistency")})
     lazy = {name: LazyFrame(consistency if name == "consistency" else tables[name], dtypes[name])
             for name in ("evidence_sentences", "added_value", "alignment", "followups", "consistency")}
     added = tables["added_value"]

@@ -857,7 +857,7 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
     SchemaError
         A table breaks its contract (a bug, not a bad input).
     """
-    from ..io import write_arrow_table, write_table
+    from ..io import write_arrow_tables, write_table
 
     limits = limits or Limits()
     cache = FileCache(processed_dir, limits, full=full)
@@ -866,16 +866,14 @@ def run_ingest(raw_dir: str | os.PathLike, processed_dir: str | os.PathLike, *, 
 
     out = Path(processed_dir)
     write_table(result.ingest_log, out / TABLES["ingest_log"].filename, table="ingest_log")
-    written = {}
-    for name in ("submissions", "partners", "contacts"):
-        # the kept rows were checked when first written: the rows made now are checked (and the whole table for
-        # repeated ids)
-        written[name] = write_arrow_table(result.arrow[name], out / TABLES[name].filename, name=name,
-                                          checked=result.checked[name])
-        if name == "submissions" and result.row_digests is not None:
-            from ..partition import keep_submission_digests
+    # the kept rows were checked when first written: the rows made now are checked (and the whole table for
+    # repeated ids)
+    written = write_arrow_tables({name: (result.arrow[name], out / TABLES[name].filename, result.checked[name])
+                                  for name in ("submissions", "partners", "contacts")})
+    if result.row_digests is not None:
+        from ..partition import keep_submission_digests
 
-            keep_submission_digests(out, result.submissions, result.row_digests)  # for the tag and evidence stages
+        keep_submission_digests(out, result.submissions, result.row_digests)  # for the tag and evidence stages
     # the tables written are those kept: the next stages read them from there (partition.read_kept)
     note_written(out, "ingest", cache.kept_token, written)
     return result

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from .. import __version__
 from ..datafiles import sha256_hex
 from ..errors import InputError
-from ..io import write_arrow_table, write_text
+from ..io import write_arrow_tables, write_text
 from ..labelled import labels_sha256, real_features_bytes
 from ..partition import LazyFrame
 from ..procs import gc_paused
@@ -425,11 +425,10 @@ def _run_tagging(processed_dir: Path, taxonomies, progress, labels, extra_labels
     for name, info in meta["taxonomies"].items():
         info["n_assigned"] = int(tags.loc[(tags["taxonomy"] == name) & tags["assigned"], "submission_id"].size)
     meta["reuse"] = {k: v for k, v in plan.reuse().as_dict().items() if k.startswith("n_") or k == "full"}
-    paths = {  # tag_evidence's reused rows were checked when first written: its computed rows are checked now
-        "tags": write_arrow_table(tables["tags"], processed_dir / "tags.parquet", name="tags", checked=tags),
-        "tag_evidence": write_arrow_table(tables["tag_evidence"], processed_dir / "tag_evidence.parquet",
-                                          name="tag_evidence", checked=computed["tag_evidence"]),
-    }
+    paths = write_arrow_tables({  # tag_evidence's reused rows were checked when first written: its computed rows now
+        "tags": (tables["tags"], processed_dir / "tags.parquet", tags),
+        "tag_evidence": (tables["tag_evidence"], processed_dir / "tag_evidence.parquet", computed["tag_evidence"]),
+    })
     note_written(processed_dir, "tag", plan.kept_token, paths)  # the next stage reads them from the kept tables
     clock.lap("write")
     meta["timings_s"] = clock.laps | {k: v for k, v in meta.get("timings_s", {}).items() if k not in clock.laps}
