@@ -183,8 +183,8 @@ def write_arrow_table(table, dest: str | os.PathLike, *, name: str, checked: pd.
 
 def write_arrow_tables(tables: dict) -> dict[str, Path]:
     """:func:`write_arrow_table` for several tables: ``{name: (table, dest, checked)}``. Every table is checked
-    first; then the files are written at once, one thread each up to a thread a core (Arrow's Parquet writer
-    works outside Python's lock, so two files take about the time of the larger). Returns ``{name: path}``.
+    first; then the files are written at once, a thread each (Arrow's Parquet writer works outside Python's
+    lock, so on two cores two files take about the time of the larger). Returns ``{name: path}``.
 
     Raises
     ------
@@ -195,13 +195,11 @@ def write_arrow_tables(tables: dict) -> dict[str, Path]:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from .procs import cores
-
     for name, (table, _, checked) in tables.items():
         _checked_arrow_table(table, name, checked)
-    if len(tables) <= 1 or cores() <= 1:
+    if len(tables) <= 1:
         return {name: _write_parquet(table, dest) for name, (table, dest, _) in tables.items()}
-    with ThreadPoolExecutor(min(len(tables), cores()), thread_name_prefix="parquet") as pool:
+    with ThreadPoolExecutor(len(tables), thread_name_prefix="parquet") as pool:
         futures = {name: pool.submit(_write_parquet, table, dest) for name, (table, dest, _) in tables.items()}
         return {name: f.result() for name, f in futures.items()}
 
