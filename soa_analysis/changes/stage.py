@@ -6,7 +6,7 @@ folder (where the report reads them) and ``snapshot.json`` to the run folder (wh
 compares with).
 
 The step runs in a thread of the pipeline's process while the report's notebook runs in its kernel
-(:class:`BackgroundChangeStep`): the notebook loads the tables and works out the charts' in the
+(:class:`BackgroundChangeStep`): the notebook loads the tables and works out the charts in the
 meantime, and whatever reads the step's files (:func:`load_changes_meta`, the change sections and
 exports) first waits for them (:func:`wait_for_change_step`). A marker file in the processed folder,
 ``.change_step.pending``, says the step is under way; it is gone once the files are written, and
