@@ -83,19 +83,20 @@ def _assigned_parameters(notebook: Path) -> list[str]:
     return []
 
 
-def _identity(path: Path) -> tuple:
-    """What says a notebook file is the one read before (an unreadable one: a new object, never cached)."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return (object(),)
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+def _notebook_parameters(notebook: Path) -> tuple[dict, list[str]]:
+    """papermill's reading of a notebook's parameters and the names its ``parameters`` cell assigns, once per
+    version of the file (:func:`soa_analysis.partition.file_identity`): a run checks each stage's before any
+    work and again when it runs it. A file that cannot be stat'ed is read each time."""
+    from .partition import file_identity
+
+    identity = file_identity(notebook)
+    if identity is None:
+        return _read_notebook_parameters.__wrapped__(str(notebook), ())
+    return _read_notebook_parameters(str(notebook), tuple(identity))
 
 
 @functools.lru_cache(maxsize=16)
-def _notebook_parameters(notebook: str, identity: tuple) -> tuple[dict, list[str]]:
-    """papermill's reading of a notebook's parameters and the names its ``parameters`` cell assigns, once per
-    version of the file (``identity``): a run checks each stage's before any work and again when it runs it."""
+def _read_notebook_parameters(notebook: str, identity: tuple) -> tuple[dict, list[str]]:
     import papermill
 
     return papermill.inspect_notebook(notebook), _assigned_parameters(Path(notebook))
@@ -112,7 +113,7 @@ def check_parameters(notebook: Path, params: dict) -> None:
     ConfigError
         Naming the unknown parameters and the ones the notebook accepts.
     """
-    declared, assigned = _notebook_parameters(str(notebook), _identity(notebook))
+    declared, assigned = _notebook_parameters(notebook)
     if not declared:
         raise ConfigError(f"{notebook.name} has no cell tagged 'parameters'")
     for name in assigned:
