@@ -135,7 +135,9 @@ def write_table(df: pd.DataFrame, dest: str | os.PathLike, *, table: str | None 
 
 
 def _checked_arrow_table(table, name: str, checked: pd.DataFrame | None) -> None:
-    """Check ``table`` against the contract of ``name`` (:func:`write_arrow_table`)."""
+    """Check ``table`` against the contract of ``name``: ``checked``, a DataFrame of the rows not checked before
+    (the rows computed this run; the whole table when ``None``: it is then made a DataFrame), and the whole table
+    for what rows alone cannot show: a unique column's repeats and a non-nullable column's missing values."""
     import pyarrow.compute as pc
 
     from .errors import SchemaError
@@ -164,27 +166,13 @@ def _write_parquet(table, dest: str | os.PathLike) -> Path:
     return dest
 
 
-def write_arrow_table(table, dest: str | os.PathLike, *, name: str, checked: pd.DataFrame | None = None) -> Path:
-    """Write an Arrow table (a stage's table in table order) atomically as Parquet, as :func:`write_table` writes
-    the same rows as a DataFrame (the table's schema carries pandas' metadata).
-
-    The contract of ``name`` is checked on ``checked``, a DataFrame of the rows not checked before (the rows
-    computed this run; the whole table when ``None``: it is then made a DataFrame), and on the whole table
-    for what rows alone cannot show: a unique column's repeats and a non-nullable column's missing values.
-
-    Raises
-    ------
-    SchemaError
-        If the table breaks its contract.
-    """
-    _checked_arrow_table(table, name, checked)
-    return _write_parquet(table, dest)
-
-
 def write_arrow_tables(tables: dict) -> dict[str, Path]:
-    """:func:`write_arrow_table` for several tables: ``{name: (table, dest, checked)}``. Every table is checked
-    first; then the files are written at once, a thread each (Arrow's Parquet writer works outside Python's
-    lock, so on two cores two files take about the time of the larger). Returns ``{name: path}``.
+    """Write Arrow tables (each a stage's table in table order) atomically as Parquet, as :func:`write_table`
+    writes the same rows as a DataFrame (the table's schema carries pandas' metadata): ``{name: (table, dest,
+    checked)}``. Every table is first checked against the contract of ``name`` on ``checked``
+    (:func:`_checked_arrow_table`); then the files are written at once, a thread each (Arrow's Parquet writer
+    works outside Python's lock, so on two cores two files take about the time of the larger). Returns
+    ``{name: path}``.
 
     Raises
     ------
