@@ -257,7 +257,6 @@ def _report_with_changes(opts: RunOptions, stage_opts: RunOptions, nb_dir: Path,
         made = _run_stage("report", stage_opts, nb_dir, run_dir, run_id, progress=progress, stream=stream, warm=warm)
     except BaseException:
         if (error := step.error()) is not None:
-            step.close()
             raise error from None
         raise
     finally:

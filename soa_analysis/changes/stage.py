@@ -170,19 +170,6 @@ def update_changes(processed_dir: str | os.PathLike, run_dir: str | os.PathLike,
     return report
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (assumed so where that cannot be asked without a signal)."""
-    if os.name != "posix":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: it runs
-        return True
-    return True
-
-
 def wait_for_change_step(processed_dir: str | os.PathLike, *, timeout: float = PENDING_TIMEOUT_S,
                          poll: float = 0.02) -> None:
     """Return once no change step is under way for ``processed_dir`` (at once when none is).
@@ -193,6 +180,8 @@ def wait_for_change_step(processed_dir: str | os.PathLike, *, timeout: float = P
         If the step under way failed (its error is named), or did not finish within ``timeout`` seconds.
         A marker left by a process that no longer runs (a run killed mid-step) is ignored.
     """
+    from ..procs import alive
+
     marker = Path(processed_dir) / PENDING
     deadline = time.monotonic() + timeout
     while True:
@@ -204,7 +193,7 @@ def wait_for_change_step(processed_dir: str | os.PathLike, *, timeout: float = P
             state = {}
         if state.get("error"):
             raise StageError(f"change step failed: {state['error']}", stage="changes")
-        if isinstance(state.get("pid"), int) and not _alive(state["pid"]):
+        if isinstance(state.get("pid"), int) and not alive(state["pid"]):
             return
         if time.monotonic() > deadline:
             raise StageError(f"the change step of run {state.get('run_id', '?')} did not finish within "
