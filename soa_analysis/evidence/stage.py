@@ -577,13 +577,12 @@ def _run_evidence(processed_dir: Path, key: str, known: dict, before: int, t0: f
     paths = {}
     for name, df in (("evidence", evidence), ("exemplars", exemplars), ("partner_pairs", pairs)):
         paths[name] = write_table(df, processed_dir / TABLES[name].filename, table=name)
+    arrow = {name: tables[name] for name in ("evidence_sentences", "added_value", "alignment", "followups")}
+    arrow["consistency"] = consistency
     # the reused rows were checked when first written: the computed ones are checked now
-    paths |= write_arrow_tables({name: (consistency if name == "consistency" else tables[name],
-                                        processed_dir / TABLES[name].filename, computed_rows[name])
-                                 for name in ("evidence_sentences", "added_value", "alignment", "followups",
-                                              "consistency")})
-    lazy = {name: LazyFrame(consistency if name == "consistency" else tables[name], dtypes[name])
-            for name in ("evidence_sentences", "added_value", "alignment", "followups", "consistency")}
+    paths |= write_arrow_tables({name: (table, processed_dir / TABLES[name].filename, computed_rows[name])
+                                 for name, table in arrow.items()})
+    lazy = {name: LazyFrame(table, dtypes[name]) for name, table in arrow.items()}
     added = tables["added_value"]
     meta = _evidence_meta(grader, tagger, guide, subs, evidence, added, plan,
                           inputs={"tags": tags is not None, "tag_evidence": tag_evidence is not None,
