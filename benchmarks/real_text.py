@@ -343,6 +343,9 @@ def main(argv=None) -> int:
     ap.add_argument("--pass-b", type=Path, default=HERE / "labels_b.csv", help="second labelling pass (--agreement)")
     ap.add_argument("--errors", action="store_true", help="list each text the workbench got wrong (ids, labels)")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    ap.add_argument("--predictions", type=Path,
+                    help="also write each text's predicted priorities and grade as JSON here (id -> tags, grade): "
+                         "what real_text/cycle.py grades reads")
     ap.add_argument("--reps", type=int, default=1000, help="bootstrap resamples")
     ap.add_argument("--model-params", type=json.loads, default=None,
                     help='tagger parameters as JSON, e.g. \'{"lexicon_weight": 0.5, "relative": 0.5}\'')
@@ -392,6 +395,9 @@ def main(argv=None) -> int:
         _errors(ids, by_id, pred_tags, pred_grade)
     if a.json:
         a.json.write_text(json.dumps(res, indent=2, default=list))
+    if a.predictions:
+        a.predictions.write_text(json.dumps({i: {"tags": sorted(pred_tags[i]), "grade": pred_grade[i]} for i in ids},
+                                            indent=1))
     return 0
 
 
