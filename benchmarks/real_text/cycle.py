@@ -4,12 +4,12 @@ A part is gathered, checked, labelled twice blind, adjudicated, scored once and 
 following the briefs in ``BRIEFS.md``. The scratch scripts that did the steps between them lived outside the
 repository and were lost with each new machine; they are here so that every part is made the same way.
 
-    python3 benchmarks/real_text/cycle.py brief gather CODE=nw PART=test113 FOCUS="..." LOOKUPS=58 STOP=04:48 NOTES=/tmp/n
-    python3 benchmarks/real_text/cycle.py brief label PART=test113 G1=nw G2=nx CODER=A N=80 NOTES=/tmp/n
-    python3 benchmarks/real_text/cycle.py disputes test113 /tmp/n/labels_a_test113.csv /tmp/n/labels_b_test113.csv \\
+    .venv/bin/python benchmarks/real_text/cycle.py brief gather CODE=nw PART=test113 FOCUS="..." LOOKUPS=58 STOP=04:48 NOTES=/tmp/n
+    .venv/bin/python benchmarks/real_text/cycle.py brief label PART=test113 G1=nw G2=nx CODER=A N=80 NOTES=/tmp/n
+    .venv/bin/python benchmarks/real_text/cycle.py disputes test113 /tmp/n/labels_a_test113.csv /tmp/n/labels_b_test113.csv \\
         /tmp/n/disputes_test113.csv
-    python3 benchmarks/real_text/cycle.py gold test113        # labels_adjudicated_/labels_a_ -> sources.csv
-    python3 benchmarks/real_text/cycle.py grades test113 ship.json --against nocheck.json
+    .venv/bin/python benchmarks/real_text/cycle.py gold test113        # labels_adjudicated_/labels_a_ -> sources.csv
+    .venv/bin/python benchmarks/real_text/cycle.py grades test113 ship.json --against nocheck.json
 
 ``brief`` prints a template of ``briefs/`` with its ``{FIELDS}`` filled (``REPO`` defaults to this repository; the
 label brief works out ``ORDER`` and ``LC`` from ``G1``, ``G2`` and ``CODER``) and refuses to leave one unfilled.
@@ -32,15 +32,17 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-PRIORITIES = ("economic_growth", "employment", "early_years", "safer_communities", "health_inequalities",
-              "older_people")
+sys.path.insert(0, str(HERE.parent))
+
+import real_text as rt  # noqa: E402  (one reading of a labels cell, of the grades and of a CSV file)
+
 GRADES = ("strong", "some", "planned", "none")
 LABEL_FIELDS = ("priorities", "grade", "rationale")
+three = rt.three  # the three grades the figures count: planned is none
 
 
 def _read(path: Path) -> list[dict]:
-    with Path(path).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return rt.load_sources(Path(path))
 
 
 def _write(path: Path, rows: list[dict], fields: list[str]) -> None:
@@ -51,17 +53,11 @@ def _write(path: Path, rows: list[dict], fields: list[str]) -> None:
 
 
 def priorities(cell: str) -> frozenset[str]:
-    """A labels file's ``;``-separated priorities as a set (unknown codes refused)."""
-    codes = frozenset(x.strip() for x in (cell or "").split(";") if x.strip())
-    unknown = codes - set(PRIORITIES)
-    if unknown:
-        raise ValueError(f"unknown priority code(s): {', '.join(sorted(unknown))}")
-    return codes
-
-
-def three(grade: str) -> str:
-    """The three grades the figures count: planned is none."""
-    return "none" if grade == "planned" else grade
+    """A labels file's priorities as a set, read as ``real_text.py`` reads them (unknown codes refused)."""
+    try:
+        return rt._labels(cell)
+    except SystemExit as exc:  # real_text's command line stops there; here it is the caller's error
+        raise ValueError(str(exc)) from None
 
 
 def render(name: str, fields: dict[str, str], briefs: Path | None = None) -> str:
