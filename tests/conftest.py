@@ -21,11 +21,23 @@ import nbformat
 import pytest
 from hypothesis import settings
 from nbformat.v4 import new_code_cell, new_notebook
+from threadpoolctl import threadpool_limits
 
 from soa_analysis.execute import NOTEBOOKS
 
 settings.register_profile("soa", deadline=None)
 settings.load_profile("soa")
+
+# One thread per BLAS and OpenMP pool, in this process and (through the environment) in the kernels and
+# subprocesses the tests start: ``make test`` already runs two xdist workers on two cores, and a pool of two
+# threads in each of them (OpenBLAS's default here) oversubscribes the cores. The tagger's evaluation took
+# 3 min 1 s with two threads (4 min 49 s of CPU) and 3 min 8 s with one (3 min 7 s of CPU) on an idle machine,
+# and far longer beside another worker. What the tests compute does not depend on the number of threads.
+THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+for _name in THREAD_LIMITS:
+    os.environ.setdefault(_name, "1")
+threadpool_limits(1)  # numpy may already be imported, its pools sized, before this file is read
+
 
 # The per-user store of trained taggers (soa_analysis.tagging.store): in the tests, one store
 # for the whole run in its temporary folder, shared by the xdist workers (and the notebook
