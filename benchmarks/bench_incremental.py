@@ -47,6 +47,7 @@ from bench_pipeline import generate  # noqa: E402
 from soa_analysis import pipeline  # noqa: E402
 from soa_analysis.config import STAGES, make_options  # noqa: E402
 from soa_analysis.ingest.files import SETTLED_NS, reusable_digests  # noqa: E402
+from soa_analysis.procs import one_thread_each  # noqa: E402
 
 TARGET_RATIO = 0.1
 
@@ -78,6 +79,7 @@ def main(argv=None) -> int:
                     help="start the full run as soon as the files are generated "
                          "(the re-run then hashes them all again)")
     args = ap.parse_args(argv)
+    one_thread_each()  # as `soa-analysis run` does: one BLAS thread per process unless the environment says otherwise
     stages = tuple(s for s in STAGES if s != "report") if args.no_report else STAGES
     with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
         tmp = Path(tmp)

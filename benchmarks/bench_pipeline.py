@@ -16,11 +16,17 @@ Usage::
     .venv/bin/python benchmarks/bench_pipeline.py                     # 2,000 and 10,000, and the sample
     .venv/bin/python benchmarks/bench_pipeline.py --sizes 500 --repeats 3
     .venv/bin/python benchmarks/bench_pipeline.py --sizes --repeats 3  # the bundled sample only
+    .venv/bin/python benchmarks/bench_pipeline.py --sizes 10000 --no-sample --threads both
+
+The runs have one BLAS and OpenMP thread per process, as ``soa-analysis run`` gives them
+(``procs.one_thread_each``); ``--threads cores`` sizes the pools at one thread per core instead (the
+libraries' default), and ``--threads both`` runs each size both ways, side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import re
@@ -41,6 +47,7 @@ from bench_ingest import peak_mb  # noqa: E402
 
 from soa_analysis import pipeline  # noqa: E402
 from soa_analysis.config import STAGES, make_options  # noqa: E402
+from soa_analysis.procs import THREAD_VARIABLES, cores  # noqa: E402
 from soa_analysis.report.safe import slug  # noqa: E402
 from soa_analysis.report.tiles import council_tiles  # noqa: E402
 
@@ -95,6 +102,25 @@ def run_once(raw: Path, work: Path, workers: int) -> dict:
             "largest_council_mb": max((p.stat().st_size for p in councils), default=0) / 1e6}
 
 
+@contextlib.contextmanager
+def blas_threads(n: int):
+    """Each process's BLAS and OpenMP pools at ``n`` threads: this one's, and (through the environment) those of the
+    processes the run starts; as they were on leaving."""
+    from threadpoolctl import threadpool_limits
+
+    before = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(n)))
+    try:
+        with threadpool_limits(n):
+            yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def report(label: str, runs: list[dict], target_s: float | None) -> None:
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     n = int(med["submissions"])
@@ -120,7 +146,10 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=1, help="runs per size (the median is printed)")
     ap.add_argument("--workers", type=int, default=0, help="the run's --workers (0: one per core)")
     ap.add_argument("--no-sample", action="store_true", help="skip the bundled sample")
+    ap.add_argument("--threads", choices=("one", "cores", "both"), default="one",
+                    help="BLAS and OpenMP threads per process: one (as soa-analysis run), one per core, or both")
     args = ap.parse_args(argv)
+    ways = {"one": [1], "cores": [cores()], "both": [1, cores()]}[args.threads]
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start "
           "(a shared, loaded machine: figures vary from run to run)")
     for n in args.sizes:
@@ -129,14 +158,18 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             generate(raw, n)
             print(f"\ngenerated {n:,} files in {time.perf_counter() - t0:.1f} s")
-            runs = []
-            for i in range(args.repeats):
-                runs.append(run_once(raw, Path(tmp) / f"run{i}", args.workers))
-            report(f"{n:,} generated files", runs, TARGET_10K_S * n / 10_000 if n >= 10_000 else None)
+            for threads in ways:
+                with blas_threads(threads):
+                    runs = [run_once(raw, Path(tmp) / f"run{threads}-{i}", args.workers) for i in range(args.repeats)]
+                report(f"{n:,} generated files, {threads} BLAS thread(s) per process", runs,
+                       TARGET_10K_S * n / 10_000 if n >= 10_000 else None)
     if not args.no_sample:
         with tempfile.TemporaryDirectory(prefix="soa-bench-sample-") as tmp:
-            runs = [run_once(ROOT / "data" / "raw", Path(tmp) / f"run{i}", args.workers) for i in range(args.repeats)]
-            report("bundled sample (data/raw)", runs, TARGET_SAMPLE_S)
+            for threads in ways:
+                with blas_threads(threads):
+                    runs = [run_once(ROOT / "data" / "raw", Path(tmp) / f"run{threads}-{i}", args.workers)
+                            for i in range(args.repeats)]
+                report(f"bundled sample (data/raw), {threads} BLAS thread(s) per process", runs, TARGET_SAMPLE_S)
     return 0
 
 

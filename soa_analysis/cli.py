@@ -230,10 +230,12 @@ def _options(args: argparse.Namespace):
 def _cmd_pipeline(args: argparse.Namespace) -> int:
     from .pipeline import run
     from .preflight import check_options
+    from .procs import one_thread_each
 
     opts = _options(args)
     stages = ALL_STAGES if args.command == "run" else (args.command,)
     check_options(opts, stages)  # everything the stages will read, before any work (exit 2)
+    one_thread_each()  # the run's parallelism is its processes, one per core
     result = run(opts, stages, progress=False if args.quiet else None)
     summary = result.manifest.get("ingest_summary") or {}
     if summary and "ingest" in stages:

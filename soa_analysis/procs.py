@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-__all__ = ["cores", "pool_context", "worker_pool", "exit_with", "alive", "OWNER_GONE", "partitions",
+__all__ = ["cores", "one_thread_each", "THREAD_VARIABLES", "pool_context", "worker_pool", "exit_with", "alive", "OWNER_GONE", "partitions",
            "subs_partitions", "iter_partitions", "combine_parts", "run_parts", "gc_paused"]
 
 
@@ -46,6 +46,28 @@ def gc_paused():
 def cores() -> int:
     """The cores this process may run on (its CPU affinity where the system tells it)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+# The variables that size each process's BLAS and OpenMP thread pools (OpenBLAS, MKL, OpenMP).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_thread_each() -> bool:
+    """One BLAS and OpenMP thread in this process and in every process it starts after (pool workers, kernels),
+    unless the user sized the pools (any of :data:`THREAD_VARIABLES` set): returns whether it limited them.
+
+    A run already shares its work over processes, one per core; a pool of one thread per core in each of them as
+    well oversubscribes the cores (``benchmarks/bench_pipeline.py --threads`` measures both). Results do not depend
+    on the number of threads.
+    """
+    if any(os.environ.get(name) for name in THREAD_VARIABLES):
+        return False
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # numpy's pools are sized when it is imported, before this runs
+    return True
 
 
 def pool_context(preload: list[str]):

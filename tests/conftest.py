@@ -24,6 +24,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from threadpoolctl import threadpool_limits
 
 from soa_analysis.execute import NOTEBOOKS
+from soa_analysis.procs import THREAD_VARIABLES
 
 settings.register_profile("soa", deadline=None)
 settings.load_profile("soa")
@@ -33,8 +34,8 @@ settings.load_profile("soa")
 # threads in each of them (OpenBLAS's default here) oversubscribes the cores. The tagger's evaluation took
 # 3 min 1 s with two threads (4 min 49 s of CPU) and 3 min 8 s with one (3 min 7 s of CPU) on an idle machine,
 # and far longer beside another worker. What the tests compute does not depend on the number of threads.
-THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-for _name in THREAD_LIMITS:
+# (A run does the same through soa_analysis.procs.one_thread_each, unless the user sized the pools.)
+for _name in THREAD_VARIABLES:
     os.environ.setdefault(_name, "1")
 threadpool_limits(1)  # numpy may already be imported, its pools sized, before this file is read
 
