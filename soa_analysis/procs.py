@@ -19,8 +19,8 @@ import time
 import numpy as np
 import pandas as pd
 
-__all__ = ["cores", "one_thread_each", "THREAD_VARIABLES", "pool_context", "worker_pool", "exit_with", "alive", "OWNER_GONE", "partitions",
-           "subs_partitions", "iter_partitions", "combine_parts", "run_parts", "gc_paused"]
+__all__ = ["cores", "one_thread_each", "THREAD_VARIABLES", "pool_context", "worker_pool", "exit_with", "alive",
+           "OWNER_GONE", "partitions", "subs_partitions", "iter_partitions", "combine_parts", "run_parts", "gc_paused"]
 
 
 @contextlib.contextmanager
