@@ -47,7 +47,7 @@ from bench_ingest import peak_mb  # noqa: E402
 
 from soa_analysis import pipeline  # noqa: E402
 from soa_analysis.config import STAGES, make_options  # noqa: E402
-from soa_analysis.procs import THREAD_VARIABLES, cores  # noqa: E402
+from soa_analysis.procs import THREAD_VARIABLES, cores, size_thread_pools  # noqa: E402
 from soa_analysis.report.safe import slug  # noqa: E402
 from soa_analysis.report.tiles import council_tiles  # noqa: E402
 
@@ -106,14 +106,12 @@ def run_once(raw: Path, work: Path, workers: int) -> dict:
 def blas_threads(n: int):
     """Each process's BLAS and OpenMP pools at ``n`` threads: this one's, and (through the environment) those of the
     processes the run starts; as they were on leaving."""
-    from threadpoolctl import threadpool_limits
-
     before = {name: os.environ.get(name) for name in THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(n)))
+    limiter = size_thread_pools(n)
     try:
-        with threadpool_limits(n):
-            yield
+        yield
     finally:
+        limiter.restore_original_limits()
         for name, value in before.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -19,8 +19,9 @@ import time
 import numpy as np
 import pandas as pd
 
-__all__ = ["cores", "one_thread_each", "THREAD_VARIABLES", "pool_context", "worker_pool", "exit_with", "alive",
-           "OWNER_GONE", "partitions", "subs_partitions", "iter_partitions", "combine_parts", "run_parts", "gc_paused"]
+__all__ = ["cores", "one_thread_each", "size_thread_pools", "THREAD_VARIABLES", "pool_context", "worker_pool",
+           "exit_with", "alive", "OWNER_GONE", "partitions", "subs_partitions", "iter_partitions", "combine_parts",
+           "run_parts", "gc_paused"]
 
 
 @contextlib.contextmanager
@@ -62,12 +63,19 @@ def one_thread_each() -> bool:
     """
     if any(os.environ.get(name) for name in THREAD_VARIABLES):
         return False
-    for name in THREAD_VARIABLES:
-        os.environ[name] = "1"
+    size_thread_pools(1)
+    return True
+
+
+def size_thread_pools(n: int):
+    """Every BLAS and OpenMP pool at ``n`` threads: this process's now (numpy's pools are sized when it is imported,
+    before this runs) and, through :data:`THREAD_VARIABLES`, those of the processes it starts after. Returns
+    threadpoolctl's limiter: its ``restore_original_limits()`` gives this process its pools back (not the
+    environment)."""
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(n)))
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)  # numpy's pools are sized when it is imported, before this runs
-    return True
+    return threadpool_limits(n)
 
 
 def pool_context(preload: list[str]):
