@@ -214,6 +214,13 @@ def test_grade_rules(passage, grade):
         ("Drug-related deaths in the fictional area fell by 30% on the year before.", "strong"),
         ("Visits to the fictional libraries rose by 9 per cent on the previous year.", "some"),
         ("The fictional fund helped 150 tenants whose arrears had risen.", "some"),
+        # the harms and valued outcomes police, fire, health and school figures name (rubric 2.16.0): a rise in
+        # vandalism, speeding or suicides, or a fall in attainment or in people using a service, is the need
+        ("Reports of vandalism in the fictional harbour town rose to almost double last year's figure.", "none"),
+        ("Drivers caught speeding on the fictional glen road went up from 7 to 23 in a year.", "none"),
+        ("Suicides in the fictional region increased from 12 to 18 between 2014 and 2015.", "none"),
+        ("Attainment in writing at P7 in the fictional council fell from 70% to 66% in two years.", "none"),
+        ("Suicides in the fictional region fell from 18 to 12 between 2015 and 2017.", "strong"),
     ],
 )
 def test_grade_rules_alone_on_process_counts_outputs_and_shares(passage, grade):
@@ -227,6 +234,11 @@ def test_adverse_change_reads_the_direction_of_change_and_what_changed():
     assert "adverse_change" not in sentence_features("Complaints fell while satisfaction increased.")
     assert "adverse_change" not in sentence_features("Fires fell and home safety visits went down.")  # harm named
     assert "adverse_change" not in sentence_features("As a result of the project, admissions rose by 10%.")
+    # rubric 2.16.0: more harms and valued outcomes named
+    assert "adverse_change" in sentence_features("Use of the fictional food bank increased from 500 to 700 users.")
+    assert "adverse_change" in sentence_features("Hip fractures among older fictional residents grew by 11%.")
+    assert "adverse_change" in sentence_features("The number of fictional families using their local park dropped.")
+    assert "adverse_change" not in sentence_features("Hip fractures among older fictional residents fell by 11%.")
 
 
 def test_a_count_more_than_before_is_a_rise():
