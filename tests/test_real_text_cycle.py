@@ -118,7 +118,7 @@ def test_grade_changes_count_planned_as_none_and_sort_changes():
         cy.grade_changes(gold, {"a": "some"})
 
 
-def test_briefs_fill_every_field_and_the_label_order_follows_the_coder():
+def test_briefs_fill_every_field_and_the_label_order_follows_the_coder(tmp_path):
     cy = _cycle()
     with pytest.raises(ValueError, match="FOCUS"):
         cy.render("gather", {"CODE": "zz", "PART": "test9"})
@@ -127,6 +127,17 @@ def test_briefs_fill_every_field_and_the_label_order_follows_the_coder():
     assert "`zz-040` down to `zz-001`, then `zy-040` down to `zy-001`." in a
     assert "`zy-001` up to `zy-040`, then `zz-001` up to `zz-040`." in b
     assert "/tmp/n/labels_a_test9.csv" in a and "/tmp/n/labels_b_test9.csv" in b
+    # the order follows the part files where there are some: one gatherer saved 36, another had text 3 dropped
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for g, numbers in (("zy", range(1, 37)), ("zz", [1, 2, *range(4, 41)])):
+        (parts / f"sources_{g}.csv").write_text("id,url\n" + "".join(f"{g}-{k:03d},u{k}\n" for k in numbers),
+                                               encoding="utf-8")
+    fields = {"PART": "test9", "G1": "zy", "G2": "zz", "N": "75", "NOTES": "/tmp/n"}
+    a = cy.render("label", {**fields, "CODER": "A"}, parts=parts)
+    b = cy.render("label", {**fields, "CODER": "B"}, parts=parts)
+    assert "`zz-040` down to `zz-001` (there is no `zz-003`), then `zy-036` down to `zy-001`." in a
+    assert "`zy-001` up to `zy-036`, then `zz-001` up to `zz-040` (there is no `zz-003`)." in b
     assert "{" not in a.replace("{}", "")
     for name in ("verify", "adjudicate", "marks"):
         text = cy.render(name, {"CODE": "zz", "PART": "test9", "N": "12", "NOTES": "/tmp/n"})

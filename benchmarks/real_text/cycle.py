@@ -12,7 +12,8 @@ repository and were lost with each new machine; they are here so that every part
     .venv/bin/python benchmarks/real_text/cycle.py grades test113 ship.json --against nocheck.json
 
 ``brief`` prints a template of ``briefs/`` with its ``{FIELDS}`` filled (``REPO`` defaults to this repository; the
-label brief works out ``ORDER`` and ``LC`` from ``G1``, ``G2`` and ``CODER``) and refuses to leave one unfilled.
+label brief works out ``ORDER`` and ``LC`` from ``G1``, ``G2`` and ``CODER``, the ids in the order from the
+gatherers' part files, a dropped text named) and refuses to leave one unfilled.
 ``disputes`` writes the ids where two labelling passes differ on the set of priorities or on the grade (four
 grades), both passes' labels side by side, for the adjudicator. ``gold`` puts a part's gold labels into
 ``sources.csv``: the adjudicated ones where there are any, else pass A's. ``grades`` reads the per-text predictions
@@ -60,15 +61,34 @@ def priorities(cell: str) -> frozenset[str]:
         raise ValueError(str(exc)) from None
 
 
-def render(name: str, fields: dict[str, str], briefs: Path | None = None) -> str:
-    """The brief ``briefs/<name>.md`` with its ``{FIELDS}`` filled; every field must be given."""
+def numbers(gatherer: str, parts: Path | None = None, default: int = 40) -> list[int]:
+    """The numbers of a gatherer's ids, from its part file ``parts/sources_<gatherer>.csv`` (a text dropped before
+    labelling leaves a gap; a gatherer who saved fewer stops early); ``1`` to ``default`` when there is no such file."""
+    path = (parts or HERE / "parts") / f"sources_{gatherer}.csv"
+    found = sorted(int(r["id"].rsplit("-", 1)[1]) for r in _read(path)
+                   if r["id"].startswith(f"{gatherer}-")) if path.exists() else []
+    return found or list(range(1, default + 1))
+
+
+def _run_of(gatherer: str, found: list[int], downwards: bool) -> str:
+    """``found``'s ids as the label brief names them: first to last, with any id not among them named."""
+    lo, hi = found[0], found[-1]
+    gaps = sorted(set(range(lo, hi + 1)) - set(found))
+    ends = (hi, lo) if downwards else (lo, hi)
+    run = f"`{gatherer}-{ends[0]:03d}` {'down' if downwards else 'up'} to `{gatherer}-{ends[1]:03d}`"
+    return run + (f" (there is no {', '.join(f'`{gatherer}-{g:03d}`' for g in gaps)})" if gaps else "")
+
+
+def render(name: str, fields: dict[str, str], briefs: Path | None = None, parts: Path | None = None) -> str:
+    """The brief ``briefs/<name>.md`` with its ``{FIELDS}`` filled; every field must be given. The label brief's
+    reading order comes from the two gatherers' part files in ``parts`` (default ``parts/``)."""
     text = ((briefs or HERE / "briefs") / f"{name}.md").read_text(encoding="utf-8")
     fields = {"REPO": str(REPO), **fields}
     if name == "label" and "CODER" in fields:
         g1, g2 = fields.get("G1", ""), fields.get("G2", "")
-        n = int(fields.get("N", "80")) // 2
-        down = lambda g: f"`{g}-{n:03d}` down to `{g}-001`"  # noqa: E731
-        up = lambda g: f"`{g}-001` up to `{g}-{n:03d}`"  # noqa: E731
+        half = int(fields.get("N", "80")) // 2
+        down = lambda g: _run_of(g, numbers(g, parts, half), True)  # noqa: E731
+        up = lambda g: _run_of(g, numbers(g, parts, half), False)  # noqa: E731
         a = fields["CODER"].upper() == "A"
         fields.setdefault("ORDER", f"{down(g2)}, then {down(g1)}." if a else f"{up(g1)}, then {up(g2)}.")
         fields.setdefault("LC", fields["CODER"].lower())
