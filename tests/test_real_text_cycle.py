@@ -142,3 +142,15 @@ def test_briefs_fill_every_field_and_the_label_order_follows_the_coder(tmp_path)
     for name in ("verify", "adjudicate", "marks"):
         text = cy.render(name, {"CODE": "zz", "PART": "test9", "N": "12", "NOTES": "/tmp/n"})
         assert "{REPO}" not in text and str(cy.REPO) in text
+
+
+def test_the_adjudicate_brief_counts_the_disputes_file(tmp_path):
+    """The adjudicator writes one row per disputed id: the brief's N is the disputes file's count (session 61 gave the
+    part's size by mistake), and a different N given by hand is refused."""
+    cy = _cycle()
+    (tmp_path / "disputes_test9.csv").write_text("id,field\nzz-001,grade\nzz-007,priorities\n", encoding="utf-8")
+    text = cy.render("adjudicate", {"PART": "test9", "NOTES": str(tmp_path)})
+    assert "disagree on 2 texts" in text and "(2 rows)" in text
+    with pytest.raises(ValueError, match="lists 2 disputed"):
+        cy.render("adjudicate", {"PART": "test9", "NOTES": str(tmp_path), "N": "80"})
+    assert "(2 rows)" in cy.render("adjudicate", {"PART": "test9", "NOTES": str(tmp_path), "N": "2"})

@@ -8,12 +8,14 @@ repository and were lost with each new machine; they are here so that every part
     .venv/bin/python benchmarks/real_text/cycle.py brief label PART=test113 G1=nw G2=nx CODER=A N=80 NOTES=/tmp/n
     .venv/bin/python benchmarks/real_text/cycle.py disputes test113 /tmp/n/labels_a_test113.csv /tmp/n/labels_b_test113.csv \\
         /tmp/n/disputes_test113.csv
+    .venv/bin/python benchmarks/real_text/cycle.py brief adjudicate PART=test113 NOTES=/tmp/n
     .venv/bin/python benchmarks/real_text/cycle.py gold test113        # labels_adjudicated_/labels_a_ -> sources.csv
     .venv/bin/python benchmarks/real_text/cycle.py grades test113 ship.json --against nocheck.json
 
 ``brief`` prints a template of ``briefs/`` with its ``{FIELDS}`` filled (``REPO`` defaults to this repository; the
 label brief works out ``ORDER`` and ``LC`` from ``G1``, ``G2`` and ``CODER``, the ids in the order from the
-gatherers' part files, a dropped text named) and refuses to leave one unfilled.
+gatherers' part files, a dropped text named; the adjudicate brief takes ``N`` from ``NOTES/disputes_PART.csv``)
+and refuses to leave one unfilled.
 ``disputes`` writes the ids where two labelling passes differ on the set of priorities or on the grade (four
 grades), both passes' labels side by side, for the adjudicator. ``gold`` puts a part's gold labels into
 ``sources.csv``: the adjudicated ones where there are any, else pass A's. ``grades`` reads the per-text predictions
@@ -92,6 +94,14 @@ def render(name: str, fields: dict[str, str], briefs: Path | None = None, parts:
         a = fields["CODER"].upper() == "A"
         fields.setdefault("ORDER", f"{down(g2)}, then {down(g1)}." if a else f"{up(g1)}, then {up(g2)}.")
         fields.setdefault("LC", fields["CODER"].lower())
+    if name == "adjudicate" and "NOTES" in fields and "PART" in fields:
+        # the adjudicator writes one row per disputed id: N is the disputes file's count, not the part's size
+        path = Path(fields["NOTES"]) / f"disputes_{fields['PART']}.csv"
+        if path.exists():
+            n = str(len(_read(path)))
+            if fields.get("N", n) != n:
+                raise ValueError(f"N={fields['N']} but {path} lists {n} disputed ids (leave N out)")
+            fields["N"] = n
     missing = sorted(set(re.findall(r"\{([A-Z][A-Z0-9]*)\}", text)) - set(fields))
     if missing:
         raise ValueError(f"brief {name!r} needs {', '.join(missing)}")
