@@ -50,6 +50,23 @@ def test_refuses_the_reserved_site(tmp_path, monkeypatch, url):
     assert _save(_load(tmp_path), monkeypatch, "zx", url) == 2
 
 
+@pytest.mark.parametrize("url", [
+    "https://eur01.safelinks.example.com/?url=https%3A%2F%2Fexample.org%2Fnews&data=04%7C01%7Cjo.bloggs%40example.org"
+    "%7Cabc",
+    "http://jo.bloggs@example.org/file/contacts.doc",
+    "https://example.org/page?ref=jo.bloggs%2540example.gov.uk",
+])
+def test_refuses_an_address_carrying_an_email_address(tmp_path, monkeypatch, capsys, url):
+    """Session 61: a link wrapper's address carried a council officer's e-mail address into a part file (all of
+    these addresses are FICTIONAL)."""
+    mod = _load(tmp_path)
+    assert _save(mod, monkeypatch, "zx", url) == 2
+    assert "e-mail address" in capsys.readouterr().err
+    assert not (tmp_path / "parts" / "sources_zx.csv").exists()
+    # an at sign that is not an e-mail address (a photo site's account id) is not refused
+    assert _save(mod, monkeypatch, "zx", "https://photos.example.org/123456@N04/987") == 0
+
+
 def test_refuses_an_address_listed_in_sources_csv(tmp_path, monkeypatch):
     with (tmp_path / "sources.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS)

@@ -8,7 +8,8 @@ the address alone (a third go to ``test``), before anyone labels or tunes.
 
 A page already listed in any part is refused: the same address (compared without scheme,
 ``www.``, fragment or trailing slash), the same text, or a near copy (half of its runs of eight
-words found in one cached listed text: the same page on a mirror or under another address).
+words found in one cached listed text: the same page on a mirror or under another address). So is
+an address carrying an e-mail address (a mail program's link wrapper carries its reader's).
 
 Example::
 
@@ -32,6 +33,9 @@ KINDS = ("award_summary", "news_item", "soa_annual_report", "progress_report", "
          "other")
 FIELDS = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split"]
 EXCLUDED = ("awards.cosla.gov.uk", "cosla.gov.uk/excellence")  # reserved for independent evaluation
+# An e-mail address anywhere in the address, percent-encoded or not: a mail program's link wrapper carries its
+# reader's, and a page address can carry a person's before its host. The address goes into sources.csv.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def split_for(url: str) -> str:
@@ -87,6 +91,14 @@ def listed_rows() -> list[tuple[str, dict]]:
     return [(f.name, r) for f in files if f.exists() for r in csv.DictReader(f.open(encoding="utf-8"))]
 
 
+def email_in(url: str) -> str:
+    """The first e-mail address found in ``url`` (after percent-decoding, twice for a wrapped address), or ``""``."""
+    from urllib.parse import unquote
+
+    m = _EMAIL.search(unquote(unquote(url)))
+    return m.group(0) if m else ""
+
+
 def date_ok(text: str) -> bool:
     """A year (``2012``), a year and month (``2012-03``) or a calendar date (``2012-03-31``), of 1900 to 2099: the
     forms ``GATHERING.md`` gives for the date field."""
@@ -116,6 +128,11 @@ def main(argv=None) -> int:
         return 2
     if any(x in a.url for x in EXCLUDED):
         print("refused: that site is reserved for the independent evaluation", file=sys.stderr)
+        return 2
+    if email_in(a.url):
+        print("refused: the address carries an e-mail address (a person's contact detail, which would go into "
+              "sources.csv); list the page under its plain address (for a mail program's link wrapper, the address "
+              "it wraps), as the search tool gives it", file=sys.stderr)
         return 2
     text = sys.stdin.read().strip() + "\n"
     if len(text) < 200:
