@@ -140,7 +140,7 @@ def test_briefs_fill_every_field_and_the_label_order_follows_the_coder(tmp_path)
     assert "`zy-001` up to `zy-036`, then `zz-001` up to `zz-040` (there is no `zz-003`)." in b
     assert "{" not in a.replace("{}", "")
     for name in ("verify", "adjudicate", "marks"):
-        text = cy.render(name, {"CODE": "zz", "PART": "test9", "N": "12", "NOTES": "/tmp/n"})
+        text = cy.render(name, {"CODE": "zz", "PART": "test9", "N": "12", "NOTES": str(tmp_path)})
         assert "{REPO}" not in text and str(cy.REPO) in text
 
 

@@ -28,14 +28,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # the package's contact_details (standard library only, as this script)
+
+from soa_analysis.contact_details import find_emails  # noqa: E402  (what an e-mail address looks like, defined once)
+
 KINDS = ("award_summary", "news_item", "soa_annual_report", "progress_report", "change_fund_return",
          "case_study", "inspection_example", "loip_report", "third_sector_evaluation", "research_summary",
          "other")
 FIELDS = ["id", "url", "organisation", "date", "kind", "query", "chars", "sha256", "split"]
 EXCLUDED = ("awards.cosla.gov.uk", "cosla.gov.uk/excellence")  # reserved for independent evaluation
-# An e-mail address anywhere in the address, percent-encoded or not: a mail program's link wrapper carries its
-# reader's, and a page address can carry a person's before its host. The address goes into sources.csv.
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def split_for(url: str) -> str:
@@ -92,11 +93,12 @@ def listed_rows() -> list[tuple[str, dict]]:
 
 
 def email_in(url: str) -> str:
-    """The first e-mail address found in ``url`` (after percent-decoding, twice for a wrapped address), or ``""``."""
+    """The first e-mail address in ``url`` (after percent-decoding, twice for a wrapped address), or ``""``: a mail
+    program's link wrapper carries its reader's, and a page address can carry a person's before its host, and the
+    address would go into sources.csv."""
     from urllib.parse import unquote
 
-    m = _EMAIL.search(unquote(unquote(url)))
-    return m.group(0) if m else ""
+    return next(iter(find_emails(unquote(unquote(url)))), "")
 
 
 def date_ok(text: str) -> bool:
