@@ -221,6 +221,11 @@ def test_grade_rules(passage, grade):
         ("Suicides in the fictional region increased from 12 to 18 between 2014 and 2015.", "none"),
         ("Attainment in writing at P7 in the fictional council fell from 70% to 66% in two years.", "none"),
         ("Suicides in the fictional region fell from 18 to 12 between 2015 and 2017.", "strong"),
+        # air quality and pollution are outcomes, and harms (rubric 2.17.0): a fall credited to the work is a
+        # change in an outcome, a rise is the need
+        ("After the fictional low emission zone began, nitrogen dioxide in the town centre fell by 18% on the "
+         "year before.", "strong"),
+        ("Air pollution on the fictional high street rose by 12% on the year before.", "none"),
     ],
 )
 def test_grade_rules_alone_on_process_counts_outputs_and_shares(passage, grade):
