@@ -226,6 +226,11 @@ def test_grade_rules(passage, grade):
         ("After the fictional low emission zone began, nitrogen dioxide in the town centre fell by 18% on the "
          "year before.", "strong"),
         ("Air pollution on the fictional high street rose by 12% on the year before.", "none"),
+        # people counted as having benefited already are reach, even beside a target for more (rubric 2.18.0); a
+        # target alone, or a count still to come, is not
+        ("Nine hundred fictional families benefited from the scheme last year, with more set to join by 2026.",
+         "some"),
+        ("The fictional scheme aims to reach 900 families by 2026.", "none"),
     ],
 )
 def test_grade_rules_alone_on_process_counts_outputs_and_shares(passage, grade):
