@@ -231,6 +231,11 @@ def test_grade_rules(passage, grade):
         ("Nine hundred fictional families benefited from the scheme last year, with more set to join by 2026.",
          "some"),
         ("The fictional scheme aims to reach 900 families by 2026.", "none"),
+        # people who enjoyed a break or were contacted are reach, and numbers from thirteen to nineteen written as
+        # words are counts of people (rubric 2.19.0)
+        ("Seventeen fictional young carers enjoyed a weekend away with the people they look after.", "some"),
+        ("In March the fictional hub contacted 950 older residents living alone.", "some"),
+        ("Fourteen fictional families were housed by the partnership last winter.", "some"),
     ],
 )
 def test_grade_rules_alone_on_process_counts_outputs_and_shares(passage, grade):
