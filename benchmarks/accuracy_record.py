@@ -38,7 +38,7 @@ TARGET = ROOT / "soa_analysis" / "accuracy" / "accuracy.json"
 TAGGING_SETTINGS = {"folds": 5, "seed": 0, "n_boot": 300}
 # The held-out part scored last, and the earlier ones (newest first): each scored once, then studied. The parts are
 # named test, test2, test3, ... in the order they were held out, so the earlier ones follow from the latest.
-LATEST = "test128"
+LATEST = "test132"
 EARLIER = tuple(f"test{n}" for n in range(int(LATEST.removeprefix("test")) - 1, 1, -1)) + ("test",)
 
 
