@@ -236,6 +236,14 @@ def test_grade_rules(passage, grade):
         ("Seventeen fictional young carers enjoyed a weekend away with the people they look after.", "some"),
         ("In March the fictional hub contacted 950 older residents living alone.", "some"),
         ("Fourteen fictional families were housed by the partnership last winter.", "some"),
+        # people who have taken part or turned up, votes that were cast, prisoners counted and meals delivered are
+        # reach (rubric 2.20.0)
+        ("Over its first summer, 164 residents have taken part in the fictional walking group.", "some"),
+        ("On its opening night, 31 residents turned up at the fictional men's shed.", "some"),
+        ("In the fictional participatory budgeting round, 1,180 votes were cast online and at the library.", "some"),
+        ("This term the fictional family learning course has 58 prisoners taking part.", "some"),
+        ("Over the winter, fictional volunteers delivered 2,350 hot meals to housebound pensioners.", "some"),
+        ("The fictional partnership plans to deliver 2,350 meals next winter.", "none"),
     ],
 )
 def test_grade_rules_alone_on_process_counts_outputs_and_shares(passage, grade):
