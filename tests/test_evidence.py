@@ -241,7 +241,7 @@ def test_grade_rules(passage, grade):
         ("Over its first summer, 164 residents have taken part in the fictional walking group.", "some"),
         ("On its opening night, 31 residents turned up at the fictional men's shed.", "some"),
         ("In the fictional participatory budgeting round, 1,180 votes were cast online and at the library.", "some"),
-        ("This term the fictional family learning course has 58 prisoners taking part.", "some"),
+        ("This term 58 prisoners are taking part on the fictional family learning course.", "some"),
         ("Over the winter, fictional volunteers delivered 2,350 hot meals to housebound pensioners.", "some"),
         ("The fictional partnership plans to deliver 2,350 meals next winter.", "none"),
     ],
